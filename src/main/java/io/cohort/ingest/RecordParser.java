@@ -1,0 +1,343 @@
+package io.cohort.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.ingest.SourceRecord.*;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns canonical JSON records into {@link RecordChange}s, collecting every field error of the
+ * batch (index, field, message) instead of stopping at the first one.
+ */
+public final class RecordParser {
+
+    private final IngestLimits limits;
+
+    public RecordParser(IngestLimits limits) {
+        this.limits = limits;
+    }
+
+    /** Parses a whole batch; throws {@link InvalidBatchException} listing all errors. */
+    public List<RecordChange> parse(List<JsonNode> records) {
+        if (records.size() > limits.maxRecordsPerBatch()) {
+            throw new InvalidBatchException(List.of(new FieldError(-1, "records",
+                    "a batch holds at most " + limits.maxRecordsPerBatch() + " records, got " + records.size())));
+        }
+        List<FieldError> errors = new ArrayList<>();
+        List<RecordChange> changes = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            Reader r = new Reader(i, records.get(i), errors, limits);
+            RecordChange c = r.change();
+            if (c != null) changes.add(c);
+        }
+        if (!errors.isEmpty()) throw new InvalidBatchException(errors);
+        return changes;
+    }
+
+    /** Reads one record, adding errors to the shared list. */
+    private static final class Reader {
+        private final int index;
+        private final JsonNode node;
+        private final List<FieldError> errors;
+        private final IngestLimits limits;
+        private final int errorsBefore;
+
+        Reader(int index, JsonNode node, List<FieldError> errors, IngestLimits limits) {
+            this.index = index;
+            this.node = node;
+            this.errors = errors;
+            this.limits = limits;
+            this.errorsBefore = errors.size();
+        }
+
+        RecordChange change() {
+            if (node == null || !node.isObject()) {
+                error("", "a record must be a JSON object");
+                return null;
+            }
+            String typeName = string("type", true);
+            if (typeName == null) return null;
+            var type = RecordType.fromWire(typeName);
+            if (type.isEmpty()) {
+                error("type", "unknown record type '" + typeName + "'; expected one of " + RecordType.wireNames());
+                return null;
+            }
+            boolean deleted = bool("deleted") == Boolean.TRUE;
+            checkUnknownFields(type.get());
+            if (deleted) {
+                List<String> parts = new ArrayList<>();
+                for (String f : type.get().keyFields()) parts.add(string(f, true));
+                if (hasNewErrors()) return null;
+                return new RecordChange.Delete(type.get(), String.join("|", parts));
+            }
+            SourceRecord record = switch (type.get()) {
+                case PERSON -> new PersonRecord(string("id", true), email(), string("firstName"),
+                        string("lastName"), string("title"), string("country"), bool("emailOptOut"),
+                        attributes());
+                case ACCOUNT -> new AccountRecord(string("id", true), string("name"), string("domain"),
+                        string("industry"), wholeNumber("employees"), number("annualRevenue"),
+                        string("country"), ref("sameAs"), attributes());
+                case ACCOUNT_PERSON -> new AccountPersonRecord(string("accountId", true),
+                        string("personId", true), string("role"));
+                case OPPORTUNITY -> new OpportunityRecord(string("id", true), string("accountId"),
+                        string("name"), number("amount"), currency(), string("stage"), bool("isWon"),
+                        bool("isClosed"), date("closeDate"), ref("sameAs"));
+                case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(string("opportunityId", true),
+                        string("personId", true), string("role"));
+                case EVENT -> new EventRecord(string("id", true), string("personId", true),
+                        string("eventType", true), instant("timestamp"), string("url"), attributes());
+                case CAMPAIGN -> new CampaignRecord(string("id", true), string("name"),
+                        string("campaignType"), string("status"));
+                case CAMPAIGN_MEMBER -> new CampaignMemberRecord(string("campaignId", true),
+                        string("personId", true), string("status"));
+                case MARKETING_LIST -> new MarketingListRecord(string("id", true), string("name"));
+                case MARKETING_LIST_MEMBER -> new MarketingListMemberRecord(string("listId", true),
+                        string("personId", true));
+                case ACCOUNT_LINK -> accountLink();
+            };
+            return hasNewErrors() ? null : new RecordChange.Upsert(record);
+        }
+
+        private static final Map<RecordType, Set<String>> FIELDS = Map.ofEntries(
+                Map.entry(RecordType.PERSON, Set.of("id", "email", "firstName", "lastName", "title", "country", "emailOptOut", "attributes")),
+                Map.entry(RecordType.ACCOUNT, Set.of("id", "name", "domain", "industry", "employees", "annualRevenue", "country", "sameAs", "attributes")),
+                Map.entry(RecordType.ACCOUNT_PERSON, Set.of("accountId", "personId", "role")),
+                Map.entry(RecordType.OPPORTUNITY, Set.of("id", "accountId", "name", "amount", "currency", "stage", "isWon", "isClosed", "closeDate", "sameAs")),
+                Map.entry(RecordType.OPPORTUNITY_PERSON, Set.of("opportunityId", "personId", "role")),
+                Map.entry(RecordType.EVENT, Set.of("id", "personId", "eventType", "timestamp", "url", "attributes")),
+                Map.entry(RecordType.CAMPAIGN, Set.of("id", "name", "campaignType", "status")),
+                Map.entry(RecordType.CAMPAIGN_MEMBER, Set.of("campaignId", "personId", "status")),
+                Map.entry(RecordType.MARKETING_LIST, Set.of("id", "name")),
+                Map.entry(RecordType.MARKETING_LIST_MEMBER, Set.of("listId", "personId")),
+                Map.entry(RecordType.ACCOUNT_LINK, Set.of("id", "name", "accounts")));
+
+        /** Unknown fields are errors: a typo ("ammount") must not silently drop data. */
+        private void checkUnknownFields(RecordType type) {
+            Set<String> allowed = FIELDS.get(type);
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!f.equals("type") && !f.equals("deleted") && !allowed.contains(f)) {
+                    error(f, "unknown field for type '" + type.wireName() + "'; allowed: " + String.join(", ", allowed.stream().sorted().toList()));
+                }
+            }
+        }
+
+        private AccountLinkRecord accountLink() {
+            JsonNode accounts = node.get("accounts");
+            List<SourceRef> refs = new ArrayList<>();
+            if (accounts == null || !accounts.isArray() || accounts.size() < 2) {
+                error("accounts", "must be an array of at least two {\"source\",\"id\"} objects");
+            } else if (accounts.size() > limits.maxArrayLength()) {
+                error("accounts", "at most " + limits.maxArrayLength() + " accounts per link");
+            } else {
+                for (int i = 0; i < accounts.size(); i++) {
+                    SourceRef r = refAt("accounts[" + i + "]", accounts.get(i));
+                    if (r != null) refs.add(r);
+                }
+            }
+            String id = string("id");
+            if (id == null && !refs.isEmpty()) {
+                // No MDM key given: the sorted member list is the key, so re-sending is idempotent.
+                id = String.join("+", refs.stream().sorted().map(SourceRef::toString).toList());
+                ((ObjectNode) node).put("id", id);
+            }
+            return new AccountLinkRecord(id, string("name"), List.copyOf(refs));
+        }
+
+        private SourceRef ref(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) return null;
+            return refAt(field, v);
+        }
+
+        private SourceRef refAt(String field, JsonNode v) {
+            if (!v.isObject() || !v.path("source").isTextual() || !v.path("id").isValueNode()
+                    || v.path("id").isNull() || v.path("source").asText().isBlank() || v.path("id").asText().isBlank()) {
+                error(field, "must be an object {\"source\": \"<source id>\", \"id\": \"<record id>\"}");
+                return null;
+            }
+            if (v.path("source").asText().length() > limits.maxStringLength() || v.path("id").asText().length() > limits.maxStringLength()) {
+                error(field, "source and id may be at most " + limits.maxStringLength() + " characters");
+                return null;
+            }
+            return new SourceRef(v.path("source").asText(), v.path("id").asText());
+        }
+
+        private String email() {
+            String e = string("email");
+            if (e == null) return null;
+            String n = e.trim().toLowerCase(java.util.Locale.ROOT);
+            int at = n.indexOf('@');
+            if (at <= 0 || at != n.lastIndexOf('@') || at == n.length() - 1 || n.contains(" ")) {
+                error("email", "not an email address: '" + abbreviate(e) + "'");
+                return null;
+            }
+            return e.trim();
+        }
+
+        private String currency() {
+            String c = string("currency");
+            if (c == null) return "USD";
+            if (!c.matches("[A-Za-z]{3}")) {
+                error("currency", "must be an ISO-4217 code such as USD, got '" + abbreviate(c) + "'");
+                return null;
+            }
+            return c.toUpperCase(java.util.Locale.ROOT);
+        }
+
+        private String string(String field) { return string(field, false); }
+
+        private String string(String field, boolean required) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) {
+                if (required) error(field, "is required");
+                return null;
+            }
+            // Ids often arrive as numbers (Marketo lead ids): accept scalars, reject structures.
+            if (!v.isTextual() && !v.isNumber()) {
+                error(field, "must be a string, got " + kind(v));
+                return null;
+            }
+            String s = v.asText();
+            if (s.length() > limits.maxStringLength()) {
+                error(field, "is " + s.length() + " characters; at most " + limits.maxStringLength() + " allowed");
+                return null;
+            }
+            if (required && s.isBlank()) {
+                error(field, "must not be blank");
+                return null;
+            }
+            return s;
+        }
+
+        private Boolean bool(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) return null;
+            if (v.isBoolean()) return v.booleanValue();
+            if (v.isTextual() && (v.asText().equalsIgnoreCase("true") || v.asText().equalsIgnoreCase("false"))) {
+                return Boolean.parseBoolean(v.asText());
+            }
+            error(field, "must be true or false, got " + kind(v));
+            return null;
+        }
+
+        private Double number(String field) {
+            JsonNode v = node.get(field);
+            if (v == null || v.isNull()) return null;
+            double d;
+            if (v.isNumber()) {
+                d = v.doubleValue();
+            } else if (v.isTextual()) {
+                try {
+                    d = Double.parseDouble(v.asText().trim());
+                } catch (NumberFormatException e) {
+                    error(field, "must be a number, got '" + abbreviate(v.asText()) + "'");
+                    return null;
+                }
+            } else {
+                error(field, "must be a number, got " + kind(v));
+                return null;
+            }
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                error(field, "must be a finite number");
+                return null;
+            }
+            if (d < 0) {
+                error(field, "must not be negative");
+                return null;
+            }
+            return d;
+        }
+
+        private Long wholeNumber(String field) {
+            Double d = number(field);
+            if (d == null) return null;
+            if (d != Math.rint(d) || d > Long.MAX_VALUE) {
+                error(field, "must be a whole number");
+                return null;
+            }
+            return d.longValue();
+        }
+
+        private LocalDate date(String field) {
+            String s = string(field);
+            if (s == null) return null;
+            try {
+                return s.length() > 10 ? Instant.parse(s).atZone(java.time.ZoneOffset.UTC).toLocalDate() : LocalDate.parse(s);
+            } catch (DateTimeParseException e) {
+                error(field, "must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
+                return null;
+            }
+        }
+
+        private Instant instant(String field) {
+            String s = string(field, true);
+            if (s == null) return null;
+            try {
+                return java.time.OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e) {
+                error(field, "must be an ISO-8601 instant such as 2026-11-02T10:15:00Z, got '" + abbreviate(s) + "'");
+                return null;
+            }
+        }
+
+        private Map<String, String> attributes() {
+            JsonNode v = node.get("attributes");
+            if (v == null || v.isNull()) return Map.of();
+            if (!v.isObject()) {
+                error("attributes", "must be an object of scalar values, got " + kind(v));
+                return Map.of();
+            }
+            if (v.size() > limits.maxAttributes()) {
+                error("attributes", "at most " + limits.maxAttributes() + " attributes, got " + v.size());
+                return Map.of();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (var it = v.fields(); it.hasNext(); ) {
+                var e = it.next();
+                String f = "attributes." + e.getKey();
+                if (e.getKey().length() > limits.maxStringLength()) {
+                    error("attributes", "attribute name longer than " + limits.maxStringLength());
+                } else if (e.getValue().isNull()) {
+                    continue;
+                } else if (!e.getValue().isValueNode()) {
+                    error(f, "must be a string, number or boolean, got " + kind(e.getValue()));
+                } else if (e.getValue().asText().length() > limits.maxStringLength()) {
+                    error(f, "at most " + limits.maxStringLength() + " characters allowed");
+                } else {
+                    out.put(e.getKey(), e.getValue().asText());
+                }
+            }
+            return Map.copyOf(out);
+        }
+
+        private boolean hasNewErrors() { return errors.size() > errorsBefore; }
+
+        private void error(String field, String message) {
+            errors.add(new FieldError(index, field, message));
+        }
+
+        private static String kind(JsonNode v) {
+            return switch (v.getNodeType()) {
+                case ARRAY -> "an array";
+                case OBJECT -> "an object";
+                case BOOLEAN -> "a boolean";
+                case NUMBER -> "a number";
+                case STRING -> "a string";
+                default -> v.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+            };
+        }
+
+        private static String abbreviate(String s) {
+            return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.cohort.ingest;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.dropwizard.jackson.Discoverable;
+
+/**
+ * A configured source (config key {@code sources.<id>}), chosen by {@code type:}
+ * (marketo | salesforce | mdm | generic). Implementations are listed in
+ * META-INF/services/io.cohort.ingest.SourceFactory.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+public interface SourceFactory extends Discoverable {
+
+    /** The mapper for the source's native export shape, for {@code POST …/native/{object}}. */
+    NativeMapper nativeMapper(String sourceId);
+}

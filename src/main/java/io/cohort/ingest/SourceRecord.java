@@ -1,0 +1,103 @@
+package io.cohort.ingest;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A canonical record as one source states it. Ids are the source's own; unification into
+ * people and accounts happens later, in identity. The JSON form (with "type") is the ingestion
+ * contract and also the stored form.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = SourceRecord.PersonRecord.class, name = "person"),
+    @JsonSubTypes.Type(value = SourceRecord.AccountRecord.class, name = "account"),
+    @JsonSubTypes.Type(value = SourceRecord.AccountPersonRecord.class, name = "accountPerson"),
+    @JsonSubTypes.Type(value = SourceRecord.OpportunityRecord.class, name = "opportunity"),
+    @JsonSubTypes.Type(value = SourceRecord.OpportunityPersonRecord.class, name = "opportunityPerson"),
+    @JsonSubTypes.Type(value = SourceRecord.EventRecord.class, name = "event"),
+    @JsonSubTypes.Type(value = SourceRecord.CampaignRecord.class, name = "campaign"),
+    @JsonSubTypes.Type(value = SourceRecord.CampaignMemberRecord.class, name = "campaignMember"),
+    @JsonSubTypes.Type(value = SourceRecord.MarketingListRecord.class, name = "marketingList"),
+    @JsonSubTypes.Type(value = SourceRecord.MarketingListMemberRecord.class, name = "marketingListMember"),
+    @JsonSubTypes.Type(value = SourceRecord.AccountLinkRecord.class, name = "accountLink"),
+})
+public sealed interface SourceRecord {
+
+    RecordType type();
+
+    /** The record's key within (source, type): the key fields joined by '|'. */
+    String key();
+
+    record PersonRecord(String id, String email, String firstName, String lastName, String title,
+                        String country, Boolean emailOptOut, Map<String, String> attributes)
+            implements SourceRecord {
+        public RecordType type() { return RecordType.PERSON; }
+        public String key() { return id; }
+    }
+
+    /** @param sameAs the record this one is a synced copy of (Marketo company ← CRM account). */
+    record AccountRecord(String id, String name, String domain, String industry, Long employees,
+                         Double annualRevenue, String country, SourceRef sameAs,
+                         Map<String, String> attributes) implements SourceRecord {
+        public RecordType type() { return RecordType.ACCOUNT; }
+        public String key() { return id; }
+    }
+
+    record AccountPersonRecord(String accountId, String personId, String role) implements SourceRecord {
+        public RecordType type() { return RecordType.ACCOUNT_PERSON; }
+        public String key() { return accountId + "|" + personId; }
+    }
+
+    /** @param sameAs the record this one is a synced copy of (Marketo opportunity ← CRM). */
+    record OpportunityRecord(String id, String accountId, String name, Double amount, String currency,
+                             String stage, Boolean isWon, Boolean isClosed, LocalDate closeDate,
+                             SourceRef sameAs) implements SourceRecord {
+        public RecordType type() { return RecordType.OPPORTUNITY; }
+        public String key() { return id; }
+    }
+
+    record OpportunityPersonRecord(String opportunityId, String personId, String role)
+            implements SourceRecord {
+        public RecordType type() { return RecordType.OPPORTUNITY_PERSON; }
+        public String key() { return opportunityId + "|" + personId; }
+    }
+
+    record EventRecord(String id, String personId, String eventType, Instant timestamp, String url,
+                       Map<String, String> attributes) implements SourceRecord {
+        public RecordType type() { return RecordType.EVENT; }
+        public String key() { return id; }
+    }
+
+    record CampaignRecord(String id, String name, String campaignType, String status)
+            implements SourceRecord {
+        public RecordType type() { return RecordType.CAMPAIGN; }
+        public String key() { return id; }
+    }
+
+    record CampaignMemberRecord(String campaignId, String personId, String status)
+            implements SourceRecord {
+        public RecordType type() { return RecordType.CAMPAIGN_MEMBER; }
+        public String key() { return campaignId + "|" + personId; }
+    }
+
+    record MarketingListRecord(String id, String name) implements SourceRecord {
+        public RecordType type() { return RecordType.MARKETING_LIST; }
+        public String key() { return id; }
+    }
+
+    record MarketingListMemberRecord(String listId, String personId) implements SourceRecord {
+        public RecordType type() { return RecordType.MARKETING_LIST_MEMBER; }
+        public String key() { return listId + "|" + personId; }
+    }
+
+    /** An MDM statement: all listed accounts (of any sources) are one company. */
+    record AccountLinkRecord(String id, String name, List<SourceRef> accounts) implements SourceRecord {
+        public RecordType type() { return RecordType.ACCOUNT_LINK; }
+        public String key() { return id; }
+    }
+}

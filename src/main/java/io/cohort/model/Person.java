@@ -1,0 +1,33 @@
+package io.cohort.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A unified person: every source record that shares one normalized email.
+ *
+ * @param id          stable unified id ("p-…", derived from the normalized email)
+ * @param email       normalized (trimmed, lower-cased) email, may be null for email-less records
+ * @param emailOptOut true when any source says the person opted out of email
+ * @param sources     the source identities merged into this person, e.g. "marketo-1:1001"
+ * @param attributes  free-form source attributes (the latest value per key wins)
+ */
+public record Person(String id, String email, String firstName, String lastName, String title,
+                     String country, boolean emailOptOut, List<String> sources,
+                     Map<String, String> attributes) implements Fact {
+
+    public String key() { return "P:" + id; }
+
+    /** Attribute value or null; attributes are strings, see {@link #attrNumber(String)}. */
+    public String attr(String name) { return attributes.get(name); }
+
+    /** Attribute parsed as a number, 0 when absent or not numeric. */
+    public double attrNumber(String name) { return Facts.number(attributes.get(name)); }
+
+    /** The email's domain ("townsend.com"), or null. */
+    public String emailDomain() {
+        if (email == null) return null;
+        int at = email.indexOf('@');
+        return at < 0 ? null : email.substring(at + 1);
+    }
+}

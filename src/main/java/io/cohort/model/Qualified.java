@@ -1,0 +1,10 @@
+package io.cohort.model;
+
+/**
+ * Qualifies a person for a segment. Segment rules insert it logically:
+ * {@code insertLogical(new Qualified("segment-id", $p.id()));} so that the person leaves the
+ * segment as soon as no rule justifies it any more. Equal facts from several rules count once.
+ */
+public record Qualified(String segmentId, String personId) implements Fact {
+    public String key() { return "Q:" + segmentId + ":" + personId; }
+}
