@@ -19,9 +19,12 @@ public final class Migrations {
     public static void migrate(DataSource dataSource) {
         try (Connection c = dataSource.getConnection()) {
             Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-            try (Liquibase lb = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), db)) {
-                lb.update("");
-            }
+            // Liquibase prints its summary to stdout by default; send it to the log instead.
+            liquibase.Scope.child(liquibase.Scope.Attr.ui.name(), new liquibase.ui.LoggerUIService(), () -> {
+                try (Liquibase lb = new Liquibase(CHANGELOG, new ClassLoaderResourceAccessor(), db)) {
+                    lb.update("");
+                }
+            });
         } catch (SQLException | LiquibaseException e) {
             throw new IllegalStateException("database migration failed: " + e.getMessage(), e);
         } catch (Exception e) {

@@ -1,0 +1,28 @@
+package io.cohort.api;
+
+import io.cohort.ingest.InvalidBatchException;
+import io.cohort.ingest.NativeFormatException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+
+/** Maps the stages' error types to 4xx JSON bodies. */
+public final class ErrorMappers {
+    private ErrorMappers() {}
+
+    public static final class InvalidBatch implements ExceptionMapper<InvalidBatchException> {
+        @Override public Response toResponse(InvalidBatchException e) {
+            return json(400, new ApiError(400, "batch rejected: nothing of it was stored", e.errors()));
+        }
+    }
+
+    public static final class NativeFormat implements ExceptionMapper<NativeFormatException> {
+        @Override public Response toResponse(NativeFormatException e) {
+            return json(400, new ApiError(400, "native payload rejected: " + e.getMessage(), e.errors()));
+        }
+    }
+
+    static Response json(int status, ApiError body) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
+    }
+}

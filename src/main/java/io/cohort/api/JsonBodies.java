@@ -1,0 +1,123 @@
+package io.cohort.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.ingest.FieldError;
+import io.cohort.ingest.IngestLimits;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads request bodies within the configured limits (size, nesting depth, string length) and
+ * turns every malformed body into a 4xx that says what and where.
+ */
+public final class JsonBodies {
+    private final IngestLimits limits;
+    private final ObjectMapper mapper;
+
+    public JsonBodies(IngestLimits limits) {
+        this.limits = limits;
+        JsonFactory f = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(limits.maxNestingDepth())
+                        .maxStringLength(Math.max(limits.maxStringLength() * 4, 1_000_000))
+                        .maxNumberLength(100)
+                        .build())
+                .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        this.mapper = new ObjectMapper(f).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    /** The body as bytes, or 413 past the size limit. */
+    public byte[] read(InputStream in) {
+        if (in == null) throw ApiException.badRequest("request body is required");
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[64 * 1024];
+            long total = 0;
+            for (int n; (n = in.read(buf)) > 0; ) {
+                total += n;
+                if (total > limits.maxBodyBytes()) {
+                    throw new ApiException(413, "request body exceeds " + limits.maxBodyBytes() + " bytes; split it into smaller batches");
+                }
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw ApiException.badRequest("could not read request body: " + e.getMessage());
+        }
+    }
+
+    /** One JSON document. */
+    public JsonNode parse(byte[] body) {
+        if (body.length == 0) throw ApiException.badRequest("request body is empty");
+        try {
+            JsonNode n = mapper.readTree(body);
+            if (n == null || n.isMissingNode()) throw ApiException.badRequest("request body is empty");
+            return n;
+        } catch (StreamConstraintsException e) {
+            throw ApiException.badRequest("JSON too deep or too long: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw badJson(e, 0);
+        } catch (IOException e) {
+            throw ApiException.badRequest("could not read JSON: " + e.getMessage());
+        }
+    }
+
+    /** The records of a canonical batch: {"records":[…]} or one JSON object per line (NDJSON). */
+    public List<JsonNode> records(byte[] body, boolean ndjson) {
+        if (!ndjson) {
+            JsonNode n = parse(body);
+            JsonNode records = n.get("records");
+            if (!n.isObject() || records == null || !records.isArray()) {
+                throw new ApiException(400, "body must be {\"records\": [ … ]}",
+                        List.of(new FieldError(-1, "records", "must be an array of records")));
+            }
+            if (n.size() > 1) {
+                throw new ApiException(400, "unknown top-level field; body must be {\"records\": [ … ]}",
+                        List.of(new FieldError(-1, "", "only \"records\" is allowed at the top level")));
+            }
+            List<JsonNode> out = new ArrayList<>(records.size());
+            records.forEach(out::add);
+            return out;
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        List<JsonNode> out = new ArrayList<>();
+        String[] lines = text.split("\r?\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) continue;
+            try {
+                out.add(mapper.readTree(lines[i]));
+            } catch (StreamConstraintsException e) {
+                throw new ApiException(400, "line " + (i + 1) + ": JSON too deep or too long",
+                        List.of(new FieldError(out.size(), "", e.getOriginalMessage())));
+            } catch (JsonProcessingException e) {
+                throw badJson(e, i + 1);
+            }
+            if (out.size() > limits.maxRecordsPerBatch()) {
+                throw new ApiException(413, "a batch holds at most " + limits.maxRecordsPerBatch() + " records");
+            }
+        }
+        if (out.isEmpty()) throw ApiException.badRequest("request body has no records");
+        return out;
+    }
+
+    private static ApiException badJson(JsonProcessingException e, int ndjsonLine) {
+        var loc = e.getLocation();
+        int line = ndjsonLine > 0 ? ndjsonLine : loc == null ? 0 : loc.getLineNr();
+        int col = loc == null ? 0 : loc.getColumnNr();
+        return new ApiException(400, "malformed JSON at line " + line + ", column " + col + ": " + e.getOriginalMessage());
+    }
+
+    public ObjectMapper mapper() { return mapper; }
+
+}

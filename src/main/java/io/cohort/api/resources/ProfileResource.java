@@ -1,0 +1,62 @@
+package io.cohort.api.resources;
+
+import io.cohort.api.ApiException;
+import io.cohort.api.ProfileViews;
+import io.cohort.audience.MembershipReader;
+import io.cohort.auth.Role;
+import io.cohort.identity.ComponentFacts;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.identity.UnifiedIds;
+import io.cohort.model.Account;
+import io.cohort.model.Person;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.*;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/** Unified people and accounts. */
+@Path("/v1")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({Role.READER, Role.ANALYST, Role.OPERATOR})
+public class ProfileResource {
+    private final ProfileGraph graph;
+    private final MembershipReader memberships;
+    private final Clock clock;
+    private final Duration eventRetention;
+
+    public ProfileResource(ProfileGraph graph, MembershipReader memberships, Clock clock, Duration eventRetention) {
+        this.graph = graph;
+        this.memberships = memberships;
+        this.clock = clock;
+        this.eventRetention = eventRetention;
+    }
+
+    @GET
+    @Path("profiles")
+    public Map<String, Object> byEmail(@QueryParam("email") String email) {
+        if (email == null || email.isBlank()) throw ApiException.badRequest("query parameter 'email' is required");
+        return byId(UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(email)));
+    }
+
+    @GET
+    @Path("profiles/{id}")
+    public Map<String, Object> byId(@PathParam("id") String id) {
+        var node = graph.personNode(id).orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
+        ComponentFacts cf = graph.facts(graph.component(node), clock.instant().minus(eventRetention));
+        Person p = cf.persons().stream().filter(x -> x.id().equals(id)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
+        return ProfileViews.person(p, cf, memberships.ofPerson(id));
+    }
+
+    @GET
+    @Path("accounts/{id}")
+    public Map<String, Object> account(@PathParam("id") String id) {
+        var node = graph.accountNode(id).orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
+        ComponentFacts cf = graph.facts(graph.component(node), clock.instant().minus(eventRetention));
+        Account a = cf.accounts().stream().filter(x -> x.id().equals(id)).findFirst()
+                .orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
+        return ProfileViews.account(a, cf);
+    }
+}

@@ -1,0 +1,150 @@
+package io.cohort.audience;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.engine.MembershipDelta;
+import io.cohort.engine.MembershipSink;
+import io.cohort.engine.PersonSnapshot;
+import io.cohort.engine.Round;
+import io.cohort.model.Qualified;
+import java.util.*;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Persists what the engine reports: memberships, their transitions and — in the same transaction
+ * — the outbox state of every activation of the segment. Consent is applied here: a person who
+ * opted out is never exported and is removed where they were.
+ */
+public final class AudienceLedger implements MembershipSink {
+    private final Jdbi jdbi;
+    private final ObjectMapper mapper;
+    private final List<ActivationBinding> activations;
+    private final Runnable onCommitted;
+    private final AtomicLong seq;
+    /** segment → realized people; read by the API for sizes, written only by the evaluator thread. */
+    private final Map<String, Set<String>> realized = new ConcurrentHashMap<>();
+    /** Latest snapshot of people who are realized somewhere (for outbox payloads). */
+    private final Map<String, PersonSnapshot> people = new HashMap<>();
+    private final Set<String> optedOut = new HashSet<>();
+
+    public AudienceLedger(Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations, Runnable onCommitted) {
+        this.jdbi = jdbi;
+        this.mapper = mapper;
+        this.activations = List.copyOf(activations);
+        this.onCommitted = onCommitted;
+        this.seq = new AtomicLong(jdbi.withHandle(h -> h.createQuery(
+                "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
+                        + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one()));
+    }
+
+    @Override
+    public Set<Qualified> realized() {
+        Set<Qualified> out = new HashSet<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT segment_id, person_id FROM membership WHERE status = 'realized'")
+                .map((rs, ctx) -> new Qualified(rs.getString(1), rs.getString(2)))
+                .forEach(q -> {
+                    out.add(q);
+                    realized.computeIfAbsent(q.segmentId(), k -> ConcurrentHashMap.newKeySet()).add(q.personId());
+                }));
+        return out;
+    }
+
+    @Override
+    public void apply(Round round) {
+        List<Runnable> afterCommit = new ArrayList<>();
+        jdbi.useTransaction(h -> {
+            OutboxWriter outbox = new OutboxWriter(h, mapper, round.at().toEpochMilli());
+            for (MembershipDelta d : round.deltas()) {
+                long s = seq.incrementAndGet();
+                PersonSnapshot p = round.people().getOrDefault(d.personId(), people.get(d.personId()));
+                record(h, d, s, round, p == null ? null : p.email());
+                boolean export = d.entered() && p != null && !p.emailOptOut();
+                for (ActivationBinding a : bindings(d.segmentId())) {
+                    outbox.want(a.id(), d.personId(), export, s, p);
+                }
+                afterCommit.add(() -> {
+                    Set<String> members = realized.computeIfAbsent(d.segmentId(), k -> ConcurrentHashMap.newKeySet());
+                    if (d.entered()) members.add(d.personId());
+                    else members.remove(d.personId());
+                });
+            }
+            consentChanges(round, outbox);
+            outbox.flush();
+        });
+        afterCommit.forEach(Runnable::run);
+        round.people().forEach((id, p) -> {
+            if (isRealizedAnywhere(id)) people.put(id, p);
+            else people.remove(id);
+        });
+        if (!round.deltas().isEmpty()) onCommitted.run();
+    }
+
+    /** A person whose consent flipped is removed from (or re-added to) every activation. */
+    private void consentChanges(Round round, OutboxWriter outbox) {
+        for (PersonSnapshot p : round.people().values()) {
+            boolean was = optedOut.contains(p.id());
+            if (p.emailOptOut() == was) continue;
+            if (p.emailOptOut()) optedOut.add(p.id());
+            else optedOut.remove(p.id());
+            for (var e : realized.entrySet()) {
+                if (!e.getValue().contains(p.id())) continue;
+                for (ActivationBinding a : bindings(e.getKey())) {
+                    outbox.want(a.id(), p.id(), !p.emailOptOut(), seq.incrementAndGet(), p);
+                }
+            }
+        }
+    }
+
+    private void record(Handle h, MembershipDelta d, long s, Round round, String email) {
+        long at = round.at().toEpochMilli();
+        int updated = d.entered()
+                ? h.execute("UPDATE membership SET status = 'realized', qualified_at = ?, exited_at = NULL, change_seq = ?, "
+                        + "email = COALESCE(?, email) WHERE segment_id = ? AND person_id = ?", at, s, email, d.segmentId(), d.personId())
+                : h.execute("UPDATE membership SET status = 'exited', exited_at = ?, change_seq = ? "
+                        + "WHERE segment_id = ? AND person_id = ?", at, s, d.segmentId(), d.personId());
+        if (updated == 0) {
+            h.execute("INSERT INTO membership (segment_id, person_id, status, email, qualified_at, exited_at, change_seq) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", d.segmentId(), d.personId(), d.entered() ? "realized" : "exited",
+                    email, d.entered() ? at : null, d.entered() ? null : at, s);
+        }
+        h.execute("INSERT INTO membership_change (seq, segment_id, person_id, change, at, cause) VALUES (?, ?, ?, ?, ?, ?)",
+                s, d.segmentId(), d.personId(), d.entered() ? "entered" : "exited", at, round.cause());
+    }
+
+    /**
+     * Activations not seen before first receive the segment's current members. Called once at
+     * start, after the first evaluation.
+     */
+    public void registerActivations(long nowMillis) {
+        List<Runnable> afterCommit = new ArrayList<>();
+        jdbi.useTransaction(h -> {
+            Set<String> known = new HashSet<>(h.createQuery("SELECT id FROM activation").mapTo(String.class).list());
+            OutboxWriter outbox = new OutboxWriter(h, mapper, nowMillis);
+            for (ActivationBinding a : activations) {
+                if (known.contains(a.id())) continue;
+                h.execute("INSERT INTO activation (id, segment_id, destination_id, created_at) VALUES (?, ?, ?, ?)",
+                        a.id(), a.segmentId(), a.destinationId(), nowMillis);
+                for (String pid : new TreeSet<>(realized.getOrDefault(a.segmentId(), Set.of()))) {
+                    PersonSnapshot p = people.get(pid);
+                    if (p != null && !p.emailOptOut()) outbox.want(a.id(), pid, true, seq.incrementAndGet(), p);
+                }
+                afterCommit.add(onCommitted);
+            }
+            outbox.flush();
+        });
+        afterCommit.forEach(Runnable::run);
+    }
+
+    public int size(String segmentId) { return realized.getOrDefault(segmentId, Set.of()).size(); }
+
+    private boolean isRealizedAnywhere(String pid) {
+        for (Set<String> s : realized.values()) if (s.contains(pid)) return true;
+        return false;
+    }
+
+    private List<ActivationBinding> bindings(String segmentId) {
+        return activations.stream().filter(a -> a.segmentId().equals(segmentId)).toList();
+    }
+}

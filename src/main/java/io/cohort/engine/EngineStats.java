@@ -1,0 +1,53 @@
+package io.cohort.engine;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
+/** Counters and recent run-time issues of the evaluator, for metrics, health and GET /v1/rules. */
+public final class EngineStats {
+    private static final int MAX_ISSUES = 100;
+    private final Deque<RuntimeIssue> issues = new ArrayDeque<>();
+    private volatile long oldestPendingNanos;
+    private volatile long lastRoundMillis;
+    private volatile long rounds;
+    private volatile long firings;
+    private volatile int components;
+    private volatile int realized;
+
+    synchronized void markPending(long nanos) {
+        if (oldestPendingNanos == 0) oldestPendingNanos = nanos;
+    }
+
+    synchronized void roundDone(long started, long ended, int dirty) {
+        oldestPendingNanos = 0;
+        lastRoundMillis = (ended - started) / 1_000_000;
+        rounds++;
+    }
+
+    synchronized void issue(RuntimeIssue i) {
+        if (issues.size() == MAX_ISSUES) issues.removeFirst();
+        issues.addLast(i);
+    }
+
+    void fired(int n) { firings += n; }
+
+    void setSizes(int components, int realized) {
+        this.components = components;
+        this.realized = realized;
+    }
+
+    /** How long the oldest not yet evaluated batch has waited, in ms (0 when idle). */
+    public long lagMillis() {
+        long o = oldestPendingNanos;
+        return o == 0 ? 0 : (System.nanoTime() - o) / 1_000_000;
+    }
+
+    public long lastRoundMillis() { return lastRoundMillis; }
+    public long rounds() { return rounds; }
+    public long firings() { return firings; }
+    public int components() { return components; }
+    public int realized() { return realized; }
+
+    public synchronized List<RuntimeIssue> issues() { return List.copyOf(issues); }
+}

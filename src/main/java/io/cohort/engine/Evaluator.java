@@ -1,0 +1,333 @@
+package io.cohort.engine;
+
+import io.cohort.identity.Component;
+import io.cohort.identity.ComponentFacts;
+import io.cohort.identity.Node;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.model.Fact;
+import io.cohort.model.Now;
+import io.cohort.model.Person;
+import io.cohort.model.Qualified;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps every segment's membership current. Accepted batches mark graph nodes dirty; one
+ * coordinator thread turns the dirty nodes into their components, computes each component's
+ * facts, applies the difference to the shard (Drools session) that owns the component, fires the
+ * shards in parallel and reports the net membership changes to the {@link MembershipSink}.
+ * A component moving between shards (merge, split) is deleted in one and inserted in the other
+ * within one round, and changes are netted across shards, so a move never shows as exit + enter.
+ */
+public final class Evaluator implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
+    private static final int CHUNK_FACTS = 50_000;
+
+    private final ProfileGraph graph;
+    private final MembershipSink sink;
+    private final Clock clock;
+    private final EngineConfig config;
+    private final ExecutorService coordinator;
+    private final ScheduledExecutorService ticker;
+    private final List<ExecutorService> shardThreads = new ArrayList<>();
+    private final EngineStats stats = new EngineStats();
+
+    // Guarded by `this`: what ingest has handed over and not yet evaluated.
+    private Set<Node> pending = new HashSet<>();
+    private boolean pendingGlobals;
+    private long pendingUpTo;
+    private boolean scheduled;
+
+    // Confined to the coordinator thread.
+    private volatile RuleBook ruleBook;
+    private List<Shard> shards = List.of();
+    private final Map<Node, String> componentOf = new HashMap<>();
+    private final Map<String, Placement> placements = new HashMap<>();
+    private Map<String, Fact> globals = Map.of();
+    private Set<Qualified> known;
+    private final AtomicLong evaluatedUpTo = new AtomicLong();
+
+    public Evaluator(ProfileGraph graph, MembershipSink sink, Clock clock, EngineConfig config) {
+        this.graph = graph;
+        this.sink = sink;
+        this.clock = clock;
+        this.config = config;
+        this.coordinator = Executors.newSingleThreadExecutor(r -> thread(r, "cohort-evaluator"));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "cohort-clock"));
+        for (int i = 0; i < config.shards(); i++) {
+            int n = i;
+            shardThreads.add(Executors.newSingleThreadExecutor(r -> thread(r, "cohort-shard-" + n)));
+        }
+    }
+
+    private static Thread thread(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Builds the sessions from the graph with the given rules and waits until evaluated. */
+    public void start(RuleBook initial) throws Exception {
+        coordinator.submit(() -> {
+            known = new HashSet<>(sink.realized());
+            rebuild(initial, "start");
+        }).get();
+        if (!config.manualClock()) {
+            long ms = config.tick().toMilliseconds();
+            ticker.scheduleAtFixedRate(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override public void start() {}
+
+    @Override public void stop() throws InterruptedException {
+        ticker.shutdownNow();
+        coordinator.shutdown();
+        coordinator.awaitTermination(30, TimeUnit.SECONDS);
+        shardThreads.forEach(ExecutorService::shutdown);
+        shards.forEach(Shard::close);
+    }
+
+    /** Hands over what an accepted batch touched; evaluation follows asynchronously, coalesced. */
+    public void submit(ProfileGraph.Applied applied, long batchSeq) {
+        synchronized (this) {
+            pending.addAll(applied.dirty());
+            pendingGlobals |= applied.globalsChanged();
+            pendingUpTo = Math.max(pendingUpTo, batchSeq);
+            stats.markPending(System.nanoTime());
+            if (scheduled) return;
+            scheduled = true;
+        }
+        coordinator.execute(this::drain);
+    }
+
+    /** Replaces the rules: new sessions get every fact; the implied entered/exited changes follow. */
+    public Future<?> reload(RuleBook next) {
+        return coordinator.submit(() -> rebuild(next, "rules"));
+    }
+
+    /** Moves time forward for the rules (the Now fact) and evaluates. */
+    public void tick() {
+        coordinator.execute(() -> {
+            try {
+                Instant now = clock.instant();
+                Set<Qualified> touched = new HashSet<>();
+                List<Future<ShardOutcome>> fs = new ArrayList<>();
+                for (Shard s : shards) fs.add(run(s, List.of(new FactOp.Put(new Now(now)))));
+                collect(fs, touched);
+                report(touched, Map.of(), evaluatedUpTo.get(), "clock");
+            } catch (RuntimeException e) {
+                LOG.error("clock tick failed", e);
+            }
+        });
+    }
+
+    /** Waits until everything submitted before this call is evaluated. */
+    public void awaitIdle(java.time.Duration timeout) throws Exception {
+        coordinator.submit(() -> {}).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        synchronized (this) {
+            if (!scheduled) return;
+        }
+        coordinator.submit(() -> {}).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public RuleBook ruleBook() { return ruleBook; }
+
+    public long evaluatedUpTo() { return evaluatedUpTo.get(); }
+
+    public EngineStats stats() { return stats; }
+
+    private void drain() {
+        Set<Node> dirty;
+        boolean globalsChanged;
+        long upTo;
+        synchronized (this) {
+            dirty = pending;
+            globalsChanged = pendingGlobals;
+            upTo = pendingUpTo;
+            pending = new HashSet<>();
+            pendingGlobals = false;
+            scheduled = false;
+        }
+        long started = System.nanoTime();
+        try {
+            Set<Qualified> touched = new HashSet<>();
+            if (globalsChanged) touched.addAll(syncGlobals());
+            Map<String, PersonSnapshot> people = new HashMap<>();
+            touched.addAll(evaluate(dirty, people));
+            evaluatedUpTo.set(upTo);
+            report(touched, people, upTo, "ingest");
+        } catch (RuntimeException e) {
+            LOG.error("evaluation round failed; {} dirty nodes will be retried with the next batch", dirty.size(), e);
+            synchronized (this) {
+                pending.addAll(dirty);
+            }
+        } finally {
+            stats.roundDone(started, System.nanoTime(), dirty.size());
+        }
+    }
+
+    private void rebuild(RuleBook book, String cause) {
+        long started = System.nanoTime();
+        List<Shard> next = new ArrayList<>();
+        for (int i = 0; i < config.shards(); i++) next.add(new Shard(i, book, clock, config.maxFiringsPerRound()));
+        List<Shard> old = shards;
+        shards = next;
+        ruleBook = book;
+        componentOf.clear();
+        placements.clear();
+        globals = Map.of();
+        Set<Qualified> touched = new HashSet<>(known);
+        List<Future<ShardOutcome>> fs = new ArrayList<>();
+        for (Shard s : shards) fs.add(run(s, List.of(new FactOp.Put(new Now(clock.instant())))));
+        collect(fs, touched);
+        touched.addAll(syncGlobals());
+        Map<String, PersonSnapshot> people = new HashMap<>();
+        long upTo;
+        synchronized (this) {
+            upTo = pendingUpTo;
+        }
+        touched.addAll(evaluate(graph.allNodes(), people));
+        evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
+        report(touched, people, upTo, cause);
+        old.forEach(Shard::close);
+        LOG.info("rules {} loaded into {} shards in {} ms: {} components, {} facts", book.version(), shards.size(),
+                (System.nanoTime() - started) / 1_000_000, placements.size(), factCount());
+    }
+
+    /** Brings the sessions in line with the graph for the components of {@code dirty}. */
+    private Set<Qualified> evaluate(Set<Node> dirty, Map<String, PersonSnapshot> people) {
+        Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
+        Set<Qualified> touched = new HashSet<>();
+        Set<Node> covered = new HashSet<>();
+        List<List<FactOp>> ops = newOps();
+        int buffered = 0;
+        // Nodes of a component that was taken apart are revisited, so no part is left behind.
+        ArrayDeque<Node> work = new ArrayDeque<>(dirty);
+        while (!work.isEmpty()) {
+            Node n = work.poll();
+            if (covered.contains(n)) continue;
+            Component c = graph.component(n);
+            covered.addAll(c.nodes());
+            Set<String> oldKeys = new HashSet<>();
+            for (Node m : c.nodes()) {
+                String k = componentOf.get(m);
+                if (k != null) oldKeys.add(k);
+            }
+            ComponentFacts cf = graph.facts(c, since);
+            int shard = Math.floorMod(c.key().hashCode(), shards.size());
+            Set<String> wanted = new HashSet<>();
+            for (Fact f : cf.facts()) wanted.add(f.key());
+            for (String ok : oldKeys) {
+                Placement p = placements.remove(ok);
+                p.nodes().forEach(m -> componentOf.remove(m, ok));
+                work.addAll(p.nodes());
+                for (String fk : p.factKeys()) {
+                    if (p.shard() != shard || !wanted.contains(fk)) ops.get(p.shard()).add(new FactOp.Remove(fk));
+                }
+            }
+            if (!cf.facts().isEmpty()) {
+                for (Fact f : cf.facts()) ops.get(shard).add(new FactOp.Put(f));
+                placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
+                c.nodes().forEach(m -> componentOf.put(m, c.key()));
+                for (Person p : cf.persons()) {
+                    people.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(),
+                            cf.identities().getOrDefault(p.id(), Map.of())));
+                }
+            }
+            buffered += cf.facts().size() + oldKeys.size();
+            if (buffered >= CHUNK_FACTS) {
+                flush(ops, touched);
+                ops = newOps();
+                buffered = 0;
+            }
+        }
+        flush(ops, touched);
+        return touched;
+    }
+
+    private List<List<FactOp>> newOps() {
+        List<List<FactOp>> ops = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) ops.add(new ArrayList<>());
+        return ops;
+    }
+
+    private void flush(List<List<FactOp>> ops, Set<Qualified> touched) {
+        List<Future<ShardOutcome>> fs = new ArrayList<>();
+        for (int i = 0; i < shards.size(); i++) {
+            if (!ops.get(i).isEmpty()) fs.add(run(shards.get(i), ops.get(i)));
+        }
+        collect(fs, touched);
+    }
+
+    /** Campaigns and lists are in every shard. */
+    private Set<Qualified> syncGlobals() {
+        Map<String, Fact> next = new HashMap<>();
+        graph.globalFacts().forEach(f -> next.put(f.key(), f));
+        List<FactOp> ops = new ArrayList<>();
+        globals.keySet().stream().filter(k -> !next.containsKey(k)).forEach(k -> ops.add(new FactOp.Remove(k)));
+        next.values().forEach(f -> ops.add(new FactOp.Put(f)));
+        globals = next;
+        Set<Qualified> touched = new HashSet<>();
+        List<Future<ShardOutcome>> fs = new ArrayList<>();
+        for (Shard s : shards) fs.add(run(s, ops));
+        collect(fs, touched);
+        return touched;
+    }
+
+    private Future<ShardOutcome> run(Shard s, List<FactOp> ops) {
+        return shardThreads.get(s.index).submit(() -> s.apply(ops));
+    }
+
+    private void collect(List<Future<ShardOutcome>> futures, Set<Qualified> touched) {
+        for (Future<ShardOutcome> f : futures) {
+            try {
+                ShardOutcome o = f.get();
+                touched.addAll(o.touched());
+                o.issues().forEach(stats::issue);
+                stats.fired(o.fired());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("shard failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    /** Nets the touched qualifications across shards against what was last reported. */
+    private void report(Set<Qualified> touched, Map<String, PersonSnapshot> people, long upTo, String cause) {
+        List<MembershipDelta> deltas = new ArrayList<>();
+        for (Qualified q : touched) {
+            boolean now = false;
+            for (Shard s : shards) {
+                if (s.isQualified(q)) {
+                    now = true;
+                    break;
+                }
+            }
+            boolean before = known.contains(q);
+            if (now != before) {
+                deltas.add(new MembershipDelta(q.segmentId(), q.personId(), now));
+                if (now) known.add(q);
+                else known.remove(q);
+            }
+        }
+        deltas.sort(Comparator.comparing(MembershipDelta::segmentId).thenComparing(MembershipDelta::personId));
+        if (!deltas.isEmpty() || !people.isEmpty()) sink.apply(new Round(upTo, clock.instant(), deltas, people, cause));
+        stats.setSizes(placements.size(), known.size());
+    }
+
+    /** Facts in all sessions (reads shard maps without their threads: for metrics only). */
+    public long factCount() {
+        long n = 0;
+        for (Shard s : shards) n += s.factCount();
+        return n;
+    }
+}

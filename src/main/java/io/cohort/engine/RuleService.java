@@ -1,0 +1,122 @@
+package io.cohort.engine;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The rules directory and its lifecycle: compile at start, recompile on edits, swap into the
+ * evaluator only when the whole set compiles. A broken edit leaves the running rules serving and
+ * its errors visible in {@link #status()}.
+ */
+public final class RuleService {
+    private static final Logger LOG = LoggerFactory.getLogger(RuleService.class);
+
+    /** What GET /v1/rules shows. */
+    public record Status(String activeVersion, Instant activeSince, List<String> files, List<RuleMessage> messages,
+                         boolean lastReloadFailed, Instant lastAttempt) {}
+
+    private final Path directory;
+    private final RuleCompiler compiler;
+    private final Clock clock;
+    private volatile Status status;
+    private volatile Map<String, String> lastSeen = Map.of();
+    private Evaluator evaluator;
+
+    public RuleService(Path directory, RuleCompiler compiler, Clock clock) {
+        this.directory = directory;
+        this.compiler = compiler;
+        this.clock = clock;
+    }
+
+    /** Compiles the directory for start-up; throws with every error when it does not compile. */
+    public RuleBook initial() {
+        Map<String, String> files = readDirectory();
+        CompileResult r = compiler.compile(files);
+        lastSeen = files;
+        if (!r.ok()) {
+            throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  "
+                    + String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList()));
+        }
+        RuleBook book = r.ruleBook().orElseThrow();
+        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
+        return book;
+    }
+
+    public void attach(Evaluator evaluator) { this.evaluator = evaluator; }
+
+    /** Re-reads the directory; applies it when it compiles, else keeps the running rules. */
+    public synchronized Status reload() {
+        Map<String, String> files = readDirectory();
+        lastSeen = files;
+        CompileResult r = compiler.compile(files);
+        Status prev = status;
+        if (!r.ok()) {
+            LOG.warn("rules not applied, the running rules {} keep serving:\n  {}", prev.activeVersion(),
+                    String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList()));
+            status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.keySet()), r.messages(),
+                    true, clock.instant());
+            return status;
+        }
+        RuleBook book = r.ruleBook().orElseThrow();
+        try {
+            evaluator.reload(book).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading rules", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("loading rules failed: " + e.getCause(), e.getCause());
+        }
+        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
+        LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.size(), book.segments().size());
+        return status;
+    }
+
+    /** Reloads when a file was added, removed or changed since the last look (for the watcher). */
+    public void reloadIfChanged() {
+        Map<String, String> files = readDirectory();
+        if (!files.equals(lastSeen)) reload();
+    }
+
+    /** Compiles the current files with one file added or replaced, without applying anything. */
+    public CompileResult validate(String file, String drl) {
+        Map<String, String> files = new TreeMap<>(readDirectory());
+        files.put(file, drl);
+        return compiler.compile(files);
+    }
+
+    /** Compiles the current files plus {@code drafts}, for previews; applies nothing. */
+    public CompileResult compileWith(Map<String, String> drafts) {
+        Map<String, String> files = new TreeMap<>(readDirectory());
+        files.putAll(drafts);
+        return compiler.compile(files);
+    }
+
+    public Status status() { return status; }
+
+    public Path directory() { return directory; }
+
+    /** Every *.drl file below the directory, by relative path. */
+    public Map<String, String> readDirectory() {
+        Map<String, String> files = new TreeMap<>();
+        if (!Files.isDirectory(directory)) return files;
+        try (Stream<Path> s = Files.walk(directory)) {
+            for (Path p : s.filter(f -> f.toString().endsWith(".drl") && Files.isRegularFile(f)).toList()) {
+                files.put(directory.relativize(p).toString().replace('\\', '/'), Files.readString(p, StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read rules directory " + directory, e);
+        }
+        return files;
+    }
+}

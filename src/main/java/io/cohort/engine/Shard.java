@@ -1,0 +1,123 @@
+package io.cohort.engine;
+
+import io.cohort.model.Fact;
+import io.cohort.model.Qualified;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.event.rule.AfterMatchFiredEvent;
+import org.kie.api.event.rule.ObjectDeletedEvent;
+import org.kie.api.event.rule.ObjectInsertedEvent;
+import org.kie.api.event.rule.ObjectUpdatedEvent;
+import org.kie.api.event.rule.RuleRuntimeEventListener;
+import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.rule.ConsequenceException;
+import org.kie.api.runtime.rule.FactHandle;
+
+/**
+ * One long-lived Drools session holding the facts of the components assigned to it. Confined to
+ * one thread at a time (the evaluator runs each shard's work on that shard's executor).
+ */
+final class Shard implements AutoCloseable {
+    private static final int MAX_EXCEPTIONS_PER_ROUND = 100;
+
+    final int index;
+    private final RuleBook ruleBook;
+    private final KieSession session;
+    private final Clock clock;
+    private final int maxFirings;
+    private final Map<String, FactHandle> handles = new HashMap<>();
+    private final Set<Qualified> qualified = new HashSet<>();
+    private final Set<Qualified> touched = new HashSet<>();
+    private final Map<String, Integer> firedByRule = new HashMap<>();
+
+    Shard(int index, RuleBook ruleBook, Clock clock, int maxFirings) {
+        this.index = index;
+        this.ruleBook = ruleBook;
+        this.session = ruleBook.kieBase().newKieSession();
+        this.clock = clock;
+        this.maxFirings = maxFirings;
+        session.addEventListener(new RuleRuntimeEventListener() {
+            @Override public void objectInserted(ObjectInsertedEvent e) { track(e.getObject(), true); }
+
+            @Override public void objectUpdated(ObjectUpdatedEvent e) {}
+
+            @Override public void objectDeleted(ObjectDeletedEvent e) { track(e.getOldObject(), false); }
+        });
+        session.addEventListener(new DefaultAgendaEventListener() {
+            @Override public void afterMatchFired(AfterMatchFiredEvent e) {
+                firedByRule.merge(e.getMatch().getRule().getName(), 1, Integer::sum);
+            }
+        });
+    }
+
+    private void track(Object o, boolean inserted) {
+        if (o instanceof Qualified q) {
+            if (inserted) qualified.add(q);
+            else qualified.remove(q);
+            touched.add(q);
+        }
+    }
+
+    /** Applies fact changes, then fires; returns the qualifications touched since the last call. */
+    ShardOutcome apply(List<FactOp> ops) {
+        for (FactOp op : ops) {
+            if (op instanceof FactOp.Put p) {
+                Fact f = p.fact();
+                FactHandle h = handles.get(f.key());
+                if (h == null) {
+                    handles.put(f.key(), session.insert(f));
+                } else if (!f.equals(session.getObject(h))) {
+                    session.update(h, f);
+                }
+            } else if (op instanceof FactOp.Remove r) {
+                FactHandle h = handles.remove(r.key());
+                if (h != null) session.delete(h);
+            }
+        }
+        return fire();
+    }
+
+    private ShardOutcome fire() {
+        List<RuntimeIssue> issues = new ArrayList<>();
+        firedByRule.clear();
+        int fired = 0;
+        for (int attempt = 0; attempt < MAX_EXCEPTIONS_PER_ROUND; attempt++) {
+            try {
+                fired += session.fireAllRules(maxFirings - fired);
+                break;
+            } catch (ConsequenceException e) {
+                String rule = e.getMatch() == null ? "?" : e.getMatch().getRule().getName();
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                issues.add(new RuntimeIssue(clock.instant(), "exception", rule, fileOf(rule),
+                        cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+            }
+        }
+        if (fired >= maxFirings) {
+            String worst = firedByRule.entrySet().stream().max(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey).orElse("?");
+            issues.add(new RuntimeIssue(clock.instant(), "firing-limit", worst, fileOf(worst),
+                    "stopped after " + maxFirings + " firings in one evaluation; rule \"" + worst + "\" fired "
+                            + firedByRule.getOrDefault(worst, 0) + " times. A rule that modifies or inserts what "
+                            + "it matches loops; add a guard (e.g. 'not') or use insertLogical"));
+        }
+        Set<Qualified> out = Set.copyOf(touched);
+        touched.clear();
+        return new ShardOutcome(fired, out, issues);
+    }
+
+    private String fileOf(String rule) { return ruleBook.fileOf(rule); }
+
+    boolean isQualified(Qualified q) { return qualified.contains(q); }
+
+    Set<Qualified> qualified() { return qualified; }
+
+    int factCount() { return handles.size(); }
+
+    @Override public void close() { session.dispose(); }
+}

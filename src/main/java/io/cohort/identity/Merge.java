@@ -1,0 +1,82 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.SourceRecord.AccountRecord;
+import io.cohort.ingest.SourceRecord.OpportunityRecord;
+import io.cohort.ingest.SourceRecord.PersonRecord;
+import io.cohort.model.Account;
+import io.cohort.model.Opportunity;
+import io.cohort.model.Person;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Survivorship: how several source records become one unified record. Per field the latest
+ * non-empty value wins, except that a system of record (a record that is not a synced copy)
+ * outranks its copies, and an opt-out from any source wins (consent is never merged away).
+ */
+final class Merge {
+    private Merge() {}
+
+    static Person person(String uid, List<Stamped<PersonRecord>> recs) {
+        List<Stamped<PersonRecord>> byAge = recs.stream().sorted(Comparator.comparingLong(Stamped::seq)).toList();
+        Map<String, String> attrs = new LinkedHashMap<>();
+        boolean optOut = false;
+        for (var s : byAge) {
+            attrs.putAll(s.record().attributes() == null ? Map.of() : s.record().attributes());
+            optOut |= Boolean.TRUE.equals(s.record().emailOptOut());
+        }
+        return new Person(uid,
+                UnifiedIds.normalizeEmail(latest(byAge, PersonRecord::email)),
+                latest(byAge, PersonRecord::firstName), latest(byAge, PersonRecord::lastName),
+                latest(byAge, PersonRecord::title), latest(byAge, PersonRecord::country), optOut,
+                byAge.stream().map(s -> s.source() + ":" + s.record().id()).sorted().toList(),
+                Map.copyOf(attrs));
+    }
+
+    static Account account(String id, List<Stamped<AccountRecord>> recs) {
+        List<Stamped<AccountRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
+        Map<String, String> attrs = new LinkedHashMap<>();
+        ranked.forEach(s -> attrs.putAll(s.record().attributes() == null ? Map.of() : s.record().attributes()));
+        Long employees = latest(ranked, AccountRecord::employees);
+        Double revenue = latest(ranked, AccountRecord::annualRevenue);
+        return new Account(id, latest(ranked, AccountRecord::name), latest(ranked, AccountRecord::domain),
+                latest(ranked, AccountRecord::industry), employees == null ? 0 : employees,
+                revenue == null ? 0 : revenue, latest(ranked, AccountRecord::country),
+                ranked.stream().map(s -> s.source() + ":" + s.record().id()).sorted().toList(), Map.copyOf(attrs));
+    }
+
+    static Stamped<OpportunityRecord> master(List<Stamped<OpportunityRecord>> recs) {
+        List<Stamped<OpportunityRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
+        return ranked.get(ranked.size() - 1);
+    }
+
+    static Opportunity opportunity(String id, String accountId, List<Stamped<OpportunityRecord>> recs) {
+        List<Stamped<OpportunityRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
+        Double amount = latest(ranked, OpportunityRecord::amount);
+        Boolean won = latest(ranked, OpportunityRecord::isWon);
+        Boolean closed = latest(ranked, OpportunityRecord::isClosed);
+        String currency = latest(ranked, OpportunityRecord::currency);
+        return new Opportunity(id, accountId, latest(ranked, OpportunityRecord::name), amount == null ? 0 : amount,
+                currency == null ? "USD" : currency, latest(ranked, OpportunityRecord::stage),
+                Boolean.TRUE.equals(won), Boolean.TRUE.equals(closed) || Boolean.TRUE.equals(won),
+                latest(ranked, OpportunityRecord::closeDate));
+    }
+
+    /** Lowest precedence first: copies before systems of record, older before newer. */
+    private static <T> List<Stamped<T>> rank(List<Stamped<T>> recs, java.util.function.Predicate<Stamped<T>> isCopy) {
+        return recs.stream().sorted(Comparator.<Stamped<T>, Boolean>comparing(s -> !isCopy.test(s))
+                .thenComparingLong(Stamped::seq)).toList();
+    }
+
+    /** The value of the highest-precedence record that has one. */
+    private static <T, V> V latest(List<Stamped<T>> ranked, Function<T, V> field) {
+        for (int i = ranked.size() - 1; i >= 0; i--) {
+            V v = field.apply(ranked.get(i).record());
+            if (v != null && !(v instanceof String s && s.isBlank())) return v;
+        }
+        return null;
+    }
+}

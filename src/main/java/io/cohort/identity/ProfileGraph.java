@@ -1,0 +1,95 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.RecordChange;
+import io.cohort.ingest.SourceRef;
+import io.cohort.model.Fact;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The unified profile graph over all current source records. Ingestion applies accepted batches
+ * (one writer at a time); evaluation and the read API walk components concurrently.
+ */
+public final class ProfileGraph {
+    private final SourceIndex index = new SourceIndex();
+    private final Unifier unifier = new Unifier(index);
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+
+    /** What applying a batch touched. */
+    public record Applied(Set<Node> dirty, boolean globalsChanged) {}
+
+    public Applied apply(String source, List<RecordChange> changes, long batchSeq) {
+        Set<Node> dirty = new HashSet<>();
+        boolean[] globals = {false};
+        lock.writeLock().lock();
+        try {
+            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, globals);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        return new Applied(dirty, globals[0]);
+    }
+
+    public Component component(Node start) {
+        lock.readLock().lock();
+        try {
+            return unifier.component(start);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public ComponentFacts facts(Component c, Instant eventsSince) {
+        lock.readLock().lock();
+        try {
+            return unifier.facts(c, eventsSince);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public List<Fact> globalFacts() {
+        lock.readLock().lock();
+        try {
+            return unifier.globalFacts();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A node of the unified person, for the read API; empty when no source record has the id. */
+    public Optional<Node> personNode(String unifiedId) {
+        lock.readLock().lock();
+        try {
+            return index.personRefsByUid.getOrDefault(unifiedId, Set.of()).stream().findFirst().map(Node::person);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A node of the unified account, for the read API (known once its component was evaluated). */
+    public Optional<Node> accountNode(String unifiedId) {
+        SourceRef ref = unifier.accountIndex.get(unifiedId);
+        return ref == null ? Optional.empty() : Optional.of(Node.account(ref));
+    }
+
+    /** Every node that carries a record or a relation: the seeds of a full evaluation. */
+    public Set<Node> allNodes() {
+        lock.readLock().lock();
+        try {
+            Set<Node> all = new HashSet<>();
+            index.persons.keySet().forEach(r -> all.add(Node.person(r)));
+            index.accounts.keySet().forEach(r -> all.add(Node.account(r)));
+            index.opportunities.keySet().forEach(r -> all.add(Node.opportunity(r)));
+            all.addAll(index.relationsByNode.keySet());
+            return all;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.SourceRef;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * Unified ids are derived from data, not handed out: a person's id from the normalized email, an
+ * account's or opportunity's from its smallest member record. So they are the same after a
+ * restart, whatever the arrival order, and unrelated merges never change them.
+ */
+public final class UnifiedIds {
+    private UnifiedIds() {}
+
+    public static String normalizeEmail(String email) {
+        return email == null ? null : email.trim().toLowerCase(Locale.ROOT);
+    }
+
+    public static String personByEmail(String normalizedEmail) { return "p-" + hash("email:" + normalizedEmail); }
+
+    public static String personByRef(SourceRef ref) { return "p-" + hash("ref:" + ref); }
+
+    public static String account(SourceRef smallestMember) { return "a-" + hash(smallestMember.toString()); }
+
+    public static String opportunity(SourceRef smallestMember) { return "o-" + hash(smallestMember.toString()); }
+
+    static String hash(String s) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

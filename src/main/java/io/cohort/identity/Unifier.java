@@ -1,0 +1,180 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.SourceRecord;
+import io.cohort.ingest.SourceRecord.*;
+import io.cohort.ingest.SourceRef;
+import io.cohort.model.*;
+import java.time.Instant;
+import java.util.*;
+
+/** Walks components of a {@link SourceIndex} and builds their unified facts. */
+final class Unifier {
+    private final SourceIndex ix;
+    /** Unified account id → one of its source accounts, refreshed whenever a component is built. */
+    final Map<String, SourceRef> accountIndex = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Unifier(SourceIndex ix) {
+        this.ix = ix;
+    }
+
+    /** The component holding {@code start} (breadth-first over every kind of edge). */
+    Component component(Node start) {
+        Set<Node> seen = new HashSet<>();
+        ArrayDeque<Node> queue = new ArrayDeque<>();
+        seen.add(start);
+        queue.add(start);
+        while (!queue.isEmpty()) {
+            for (Node n : neighbours(queue.poll())) {
+                if (seen.add(n)) queue.add(n);
+            }
+        }
+        String key = seen.stream().min(Comparator.naturalOrder()).map(Node::toString).orElseThrow();
+        return new Component(key, seen);
+    }
+
+    private List<Node> neighbours(Node n) {
+        List<Node> out = new ArrayList<>();
+        SourceRef ref = n.ref();
+        switch (n.kind()) {
+            case Node.PERSON -> {
+                ix.personRefsByUid.getOrDefault(ix.uidOf(ref), Set.of()).forEach(r -> out.add(Node.person(r)));
+            }
+            case Node.ACCOUNT -> {
+                ix.accountEdges.neighbours(ref).forEach(r -> out.add(Node.account(r)));
+                ix.opportunitiesByAccount.getOrDefault(ref, Set.of()).forEach(r -> out.add(Node.opportunity(r)));
+            }
+            case Node.OPPORTUNITY -> {
+                ix.opportunityEdges.neighbours(ref).forEach(r -> out.add(Node.opportunity(r)));
+                var o = ix.opportunities.get(ref);
+                if (o != null && o.record().accountId() != null) {
+                    out.add(Node.account(new SourceRef(ref.source(), o.record().accountId())));
+                }
+            }
+            default -> throw new IllegalStateException("unknown node kind " + n);
+        }
+        for (SourceRef rel : ix.relationsOf(n)) {
+            var r = ix.relations.get(rel);
+            for (Node m : ix.relationNodes(r.source(), r.record())) if (!m.equals(n)) out.add(m);
+        }
+        return out;
+    }
+
+    /** Builds the unified facts of a component; events older than {@code eventsSince} are left out. */
+    ComponentFacts facts(Component c, Instant eventsSince) {
+        List<Fact> facts = new ArrayList<>();
+        Map<String, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
+        Map<String, String> oppIds = groupIds(c, Node.OPPORTUNITY, ix.opportunityEdges, UnifiedIds::opportunity);
+        Map<String, List<Stamped<PersonRecord>>> people = new TreeMap<>();
+        for (Node n : c.nodes()) {
+            if (n.kind() != Node.PERSON) continue;
+            var p = ix.persons.get(n.ref());
+            if (p != null) people.computeIfAbsent(ix.uidOf(n.ref()), k -> new ArrayList<>()).add(p);
+        }
+        Map<String, Map<String, List<String>>> identities = new TreeMap<>();
+        people.forEach((uid, recs) -> {
+            facts.add(Merge.person(uid, recs));
+            Map<String, List<String>> ids = new TreeMap<>();
+            recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
+            identities.put(uid, ids);
+        });
+        groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> {
+            facts.add(Merge.account(aid, recs));
+            accountIndex.put(aid, new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
+        });
+        groupRecords(c, Node.OPPORTUNITY, oppIds, ix.opportunities).forEach((oid, recs) -> {
+            Stamped<OpportunityRecord> master = Merge.master(recs);
+            String acc = master.record().accountId() == null ? null
+                    : accountIds.get(new SourceRef(master.source(), master.record().accountId()).toString());
+            facts.add(Merge.opportunity(oid, acc, recs));
+        });
+        relations(c, accountIds, oppIds, people.keySet(), eventsSince, facts);
+        return new ComponentFacts(c, List.copyOf(facts), identities);
+    }
+
+    private void relations(Component c, Map<String, String> accountIds, Map<String, String> oppIds,
+                           Set<String> knownPeople, Instant eventsSince, List<Fact> facts) {
+        Map<String, Fact> dedup = new TreeMap<>();
+        for (Node n : c.nodes()) {
+            for (SourceRef key : ix.relationsOf(n)) {
+                var s = ix.relations.get(key);
+                Fact f = null;
+                if (s.record() instanceof AccountPersonRecord ap) {
+                    String pid = person(s.source(), ap.personId(), knownPeople);
+                    if (pid != null) f = new AccountPerson(accountIds.get(s.source() + ":" + ap.accountId()), pid, ap.role());
+                } else if (s.record() instanceof OpportunityPersonRecord op) {
+                    String pid = person(s.source(), op.personId(), knownPeople);
+                    String oid = oppIds.get(s.source() + ":" + op.opportunityId());
+                    if (pid != null && oid != null) f = new OpportunityPerson(oid, pid, op.role());
+                }
+                if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
+            }
+            if (n.kind() != Node.PERSON) continue;
+            String pid = person(n.ref().source(), n.ref().id(), knownPeople);
+            if (pid == null) continue;
+            for (SourceRef key : ix.leavesOf(n)) {
+                var s = ix.relations.get(key);
+                Fact f = leaf(s.source(), s.record(), pid, eventsSince);
+                if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
+            }
+        }
+        facts.addAll(dedup.values());
+    }
+
+    private static Fact leaf(String source, SourceRecord r, String pid, Instant eventsSince) {
+        if (r instanceof EventRecord e) {
+            return e.timestamp().isBefore(eventsSince) ? null
+                    : new Event(source + ":" + e.id(), pid, e.eventType(), e.timestamp(), e.url(), e.attributes());
+        } else if (r instanceof CampaignMemberRecord cm) {
+            return new CampaignMember(source + ":" + cm.campaignId(), pid, cm.status());
+        } else if (r instanceof MarketingListMemberRecord lm) {
+            return new MarketingListMember(source + ":" + lm.listId(), pid);
+        }
+        return null;
+    }
+
+    /** The unified id of a person named by a source record, or null when no record exists. */
+    private String person(String source, String personId, Set<String> knownPeople) {
+        String uid = ix.uidOf(new SourceRef(source, personId));
+        return knownPeople.contains(uid) ? uid : null;
+    }
+
+    /** Campaigns and lists: shared by every component, so held by every session. */
+    List<Fact> globalFacts() {
+        List<Fact> out = new ArrayList<>();
+        ix.campaigns.forEach((ref, s) -> out.add(new Campaign(ref.toString(), s.record().name(),
+                s.record().campaignType(), s.record().status())));
+        ix.lists.forEach((ref, s) -> out.add(new MarketingList(ref.toString(), s.record().name())));
+        return out;
+    }
+
+    /** Source node id → unified id, grouping nodes of one kind that are joined by same-kind edges. */
+    private static Map<String, String> groupIds(Component c, char kind, SourceIndex.Multimap edges,
+                                                java.util.function.Function<SourceRef, String> idOf) {
+        Map<String, String> out = new HashMap<>();
+        for (Node n : c.nodes()) {
+            if (n.kind() != kind || out.containsKey(n.id())) continue;
+            List<SourceRef> group = new ArrayList<>();
+            ArrayDeque<SourceRef> queue = new ArrayDeque<>(List.of(n.ref()));
+            Set<SourceRef> seen = new HashSet<>(queue);
+            while (!queue.isEmpty()) {
+                SourceRef r = queue.poll();
+                group.add(r);
+                for (SourceRef m : edges.neighbours(r)) if (seen.add(m)) queue.add(m);
+            }
+            String id = idOf.apply(Collections.min(group));
+            group.forEach(r -> out.put(r.toString(), id));
+        }
+        return out;
+    }
+
+    private static <T> Map<String, List<Stamped<T>>> groupRecords(Component c, char kind, Map<String, String> ids,
+                                                                 Map<SourceRef, Stamped<T>> records) {
+        Map<String, List<Stamped<T>>> out = new TreeMap<>();
+        for (Node n : c.nodes()) {
+            if (n.kind() != kind) continue;
+            Stamped<T> s = records.get(n.ref());
+            if (s != null) out.computeIfAbsent(ids.get(n.id()), k -> new ArrayList<>()).add(s);
+        }
+        return out;
+    }
+}

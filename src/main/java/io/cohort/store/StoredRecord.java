@@ -1,0 +1,6 @@
+package io.cohort.store;
+
+import io.cohort.ingest.SourceRecord;
+
+/** A source record as stored: which source stated it, and in which batch (arrival order). */
+public record StoredRecord(String source, SourceRecord record, long batchSeq) {}

@@ -1,0 +1,186 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The seed's acceptance story, through HTTP on the running app with a real database. */
+class BodeaScenarioIT {
+    static final Path DATA = Path.of("src/test/resources/bodea-canonical");
+    static final String SEGMENT = "high-value-new-product";
+
+    @TempDir Path tmp;
+    CohortApp app;
+
+    @AfterEach void stop() { if (app != null) app.stop(); }
+
+    static void load(CohortApp app, String... sources) throws Exception {
+        for (String s : sources) {
+            var r = app.postFile("/v1/sources/" + s + "/records", DATA.resolve(s + ".json"));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        }
+        app.settle();
+    }
+
+    static List<String> members(CohortApp app) {
+        var r = app.get("/v1/segments/" + SEGMENT + "/members");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        List<String> out = new ArrayList<>();
+        r.json().get("members").forEach(m -> out.add(m.get("email").asText()));
+        return out;
+    }
+
+    @Test
+    void allSourcesYieldOneTownsendAndExactlyP2() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+
+        JsonNode p2 = app.get("/v1/profiles?email=p2@townsend.com").json();
+        assertThat(p2.get("sources")).hasSize(4);
+        assertThat(p2.get("accounts")).hasSize(1);
+        assertThat(p2.get("accounts").get(0).get("sources")).hasSize(4);
+        assertThat(p2.get("opportunities")).hasSize(2);
+        assertThat(p2.get("opportunityTotals").get("wonAmount").asDouble()).isEqualTo(1_100_000.0);
+        for (String p : List.of("p1", "p3")) {
+            JsonNode prof = app.get("/v1/profiles?email=" + p + "@townsend.com").json();
+            assertThat(prof.get("opportunityTotals").get("wonAmount").asDouble()).as(p).isEqualTo(1_100_000.0);
+        }
+        String accountId = p2.get("accounts").get(0).get("id").asText();
+        JsonNode account = app.get("/v1/accounts/" + accountId).json();
+        assertThat(account.get("people")).extracting(n -> n.get("email").asText())
+                .containsExactly("p1@townsend.com", "p2@townsend.com", "p3@townsend.com");
+
+        assertThat(members(app)).containsExactly("p2@townsend.com");
+        assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("segments").get(0).get("segmentId").asText())
+                .isEqualTo(SEGMENT);
+    }
+
+    @Test
+    void arrivalOrderDoesNotMatterAndUnlinkingSplits() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "mdm", "marketo-2", "marketo-1", "crm-2", "crm-1");
+        // p3 viewed the page too; p3 reaches $1.1M only through the MDM link.
+        app.post("/v1/sources/marketo-2/records", "application/json", """
+                {"records":[{"type":"event","id":"A-2-1","personId":"2002","eventType":"web.webpagedetails.pageViews",
+                 "timestamp":"2026-11-24T09:00:00Z","url":"https://www.bodea.com/products/new"}]}""");
+        app.settle();
+        assertThat(members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+        JsonNode before = app.get("/v1/profiles?email=p2@townsend.com").json();
+        assertThat(before.get("accounts")).hasSize(1);
+
+        var r = app.post("/v1/sources/mdm/records", "application/json",
+                "{\"records\":[{\"type\":\"accountLink\",\"id\":\"MDM-TOWNSEND\",\"deleted\":true}]}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        app.settle();
+        // p2 is related to both accounts in the sources themselves: still $1.1M. p3 only to Account 2.
+        assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("accounts")).hasSize(2);
+        assertThat(app.get("/v1/profiles?email=p1@townsend.com").json().get("opportunityTotals").get("wonAmount").asDouble())
+                .isEqualTo(200_000.0);
+        assertThat(app.get("/v1/profiles?email=p3@townsend.com").json().get("opportunityTotals").get("wonAmount").asDouble())
+                .isEqualTo(900_000.0);
+        assertThat(members(app)).containsExactly("p2@townsend.com");
+        var changes = app.get("/v1/segments/" + SEGMENT + "/changes").json().get("changes");
+        assertThat(changes).extracting(c -> c.get("change").asText()).containsExactly("entered", "entered", "exited");
+    }
+
+    @Test
+    void streamingChangesTimeAndRestart() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        String p2id = app.get("/v1/profiles?email=p2@townsend.com").json().get("id").asText();
+
+        // p3 views the new product page: enters.
+        app.post("/v1/sources/marketo-2/records", "application/json", """
+                {"records":[{"type":"event","id":"A-2-1","personId":"2002","eventType":"web.webpagedetails.pageViews",
+                 "timestamp":"2026-11-24T09:00:00Z","url":"https://www.bodea.com/products/new/printer-x"}]}""");
+        app.settle();
+        assertThat(members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+
+        // Restart on the same database: ids and memberships unchanged.
+        app.stop();
+        app.start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("id").asText()).isEqualTo(p2id);
+        assertThat(members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+        var changes = app.get("/v1/segments/" + SEGMENT + "/changes").json().get("changes");
+        assertThat(changes).hasSize(2);
+
+        // Deleting Opportunity 2 (and its Marketo copy) drops the total to $200,000: both exit.
+        app.post("/v1/sources/crm-2/records", "application/json",
+                "{\"records\":[{\"type\":\"opportunity\",\"id\":\"006-O2\",\"deleted\":true}]}");
+        app.post("/v1/sources/marketo-2/records", "application/json",
+                "{\"records\":[{\"type\":\"opportunity\",\"id\":\"M-O2\",\"deleted\":true}]}");
+        app.settle();
+        assertThat(members(app)).isEmpty();
+
+        // Back again, then time passes: 31 days after p2's visit p2 exits, p3 (later visit) too at 31 days after theirs.
+        load(app, "crm-2", "marketo-2");
+        assertThat(members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+        app.task("clock?set=2026-12-21T10:16:00Z");
+        assertThat(members(app)).containsExactly("p3@townsend.com");
+    }
+
+    @Test
+    void wonTotalOf950kQualifiesNobody() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        app.post("/v1/sources/crm-2/records", "application/json",
+                "{\"records\":[{\"type\":\"opportunity\",\"id\":\"006-O2\",\"accountId\":\"001-T2\",\"amount\":750000,\"isWon\":true,\"isClosed\":true}]}");
+        app.settle();
+        // $200,000 + $750,000: the Marketo copy of Opportunity 2 still says $900,000 but the CRM wins.
+        assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("opportunityTotals").get("wonAmount").asDouble())
+                .isEqualTo(950_000.0);
+        assertThat(members(app)).isEmpty();
+    }
+
+    @Test
+    void badBatchIsRejectedWholeWithFieldErrors() throws Exception {
+        app = new CohortApp(tmp).start();
+        var r = app.post("/v1/sources/crm-1/records", "application/json", """
+                {"records":[
+                  {"type":"person","id":"ok-1","email":"ok@x.com"},
+                  {"type":"person","id":"bad","email":"not-an-email"},
+                  {"type":"opportunity","id":"o","amount":"lots","closeDate":"yesterday"},
+                  {"type":"gizmo"}
+                ]}""");
+        assertThat(r.status()).isEqualTo(400);
+        JsonNode errors = r.json().get("errors");
+        assertThat(errors).extracting(e -> e.get("index").asInt() + ":" + e.get("field").asText())
+                .contains("1:email", "2:amount", "2:closeDate", "3:type");
+        assertThat(app.get("/v1/profiles?email=ok@x.com").status()).isEqualTo(404);
+        assertThat(app.post("/v1/sources/nope/records", "application/json", "{\"records\":[]}").status()).isEqualTo(404);
+        assertThat(app.post("/v1/sources/crm-1/records", "application/json", "{\"records\":[{]}").status()).isEqualTo(400);
+    }
+
+    @Test
+    void brokenRuleEditKeepsSegmentsServingAndFixApplies() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        Path file = app.rules.resolve("high-value-new-product.drl");
+        String good = Files.readString(file);
+        Files.writeString(file, good.replace("$total > 1000000", "$total > ")); // syntax error
+        app.task("reload-rules");
+        JsonNode rules = app.get("/v1/rules").json();
+        assertThat(rules.get("lastReloadFailed").asBoolean()).isTrue();
+        assertThat(rules.get("messages").get(0).get("file").asText()).isEqualTo("high-value-new-product.drl");
+        assertThat(rules.get("messages").get(0).get("line").asInt()).isBetween(18, 22);
+        assertThat(members(app)).containsExactly("p2@townsend.com");
+
+        Files.writeString(file, good.replace("$total > 1000000", "$total > 2000000"));
+        app.task("reload-rules");
+        assertThat(app.get("/v1/rules").json().get("lastReloadFailed").asBoolean()).isFalse();
+        assertThat(members(app)).isEmpty();
+    }
+}

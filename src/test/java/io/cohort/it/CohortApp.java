@@ -1,0 +1,140 @@
+package io.cohort.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.CohortApplication;
+import io.cohort.CohortConfiguration;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.ResourceHelpers;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The real application on random ports against a real H2 file database (or any JDBC URL), with
+ * its own copy of the rules directory, driven over HTTP. Restartable on the same database.
+ */
+public final class CohortApp implements AutoCloseable {
+    public static final String TOKEN = "test-token-all-roles";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public final Path dir;
+    public final Path rules;
+    private final String dbUrl;
+    private final List<ConfigOverride> extra;
+    private DropwizardTestSupport<CohortConfiguration> support;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    public CohortApp(Path dir, ConfigOverride... extra) throws IOException {
+        this(dir, "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL", extra);
+    }
+
+    public CohortApp(Path dir, String dbUrl, ConfigOverride... extra) throws IOException {
+        this.dir = dir;
+        this.rules = dir.resolve("rules");
+        this.dbUrl = dbUrl;
+        this.extra = List.of(extra);
+        if (!Files.exists(rules)) copyRules(Path.of("rules"), rules);
+    }
+
+    public static void copyRules(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> s = Files.list(from)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) Files.copy(p, to.resolve(p.getFileName()));
+        }
+    }
+
+    public CohortApp start() throws Exception {
+        List<ConfigOverride> o = new ArrayList<>(List.of(
+                ConfigOverride.config("database.url", dbUrl),
+                ConfigOverride.config("engine.rulesDirectory", rules.toString())));
+        o.addAll(extra);
+        support = new DropwizardTestSupport<>(CohortApplication.class, ResourceHelpers.resourceFilePath("test-config.yml"),
+                o.toArray(ConfigOverride[]::new));
+        support.before();
+        return this;
+    }
+
+    public void stop() {
+        if (support != null) support.after();
+        support = null;
+    }
+
+    @Override public void close() { stop(); }
+
+    public CohortApplication app() { return support.getApplication(); }
+
+    public int port() { return support.getLocalPort(); }
+
+    public int adminPort() { return support.getAdminPort(); }
+
+    /** Waits until everything accepted so far is evaluated. */
+    public void settle() throws Exception {
+        app().services().evaluator().awaitIdle(Duration.ofSeconds(60));
+    }
+
+    public Response post(String path, String contentType, String body) { return send("POST", path, contentType, body, TOKEN); }
+
+    public Response get(String path) { return send("GET", path, null, null, TOKEN); }
+
+    public Response postFile(String path, Path file) throws IOException {
+        return post(path, "application/json", Files.readString(file));
+    }
+
+    public Response send(String method, String path, String contentType, String body, String token) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port() + path))
+                    .timeout(Duration.ofSeconds(60));
+            if (token != null) b.header("Authorization", "Bearer " + token);
+            if (contentType != null) b.header("Content-Type", contentType);
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** POST to an admin task, e.g. task("clock?set=2026-11-25T00:00:00Z"). */
+    public Response task(String nameAndQuery) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort() + "/tasks/" + nameAndQuery))
+                    .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.noBody()).build();
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Response admin(String path) {
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort() + path)).GET().build();
+            HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+            return new Response(r.statusCode(), r.body());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public record Response(int status, String body) {
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException("not JSON (" + status + "): " + body, e);
+            }
+        }
+
+        @Override public String toString() { return status + " " + body; }
+    }
+}
