@@ -26,6 +26,7 @@ import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.RulesHealthCheck;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
+import io.cohort.store.RuleSetStore;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
 import io.dropwizard.auth.oauth.OAuthCredentialAuthFilter;
@@ -76,7 +77,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
         ProfileGraph graph = new ProfileGraph();
         RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()),
-                new RuleCompiler(new SafeRuleGuard(), clock), clock);
+                new RuleCompiler(new SafeRuleGuard(), clock), clock, lastGoodRules(new RuleSetStore(jdbi, env.getObjectMapper())));
         MembershipReader reader = new MembershipReader(jdbi);
         AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), List.of(), () -> {});
         Evaluator evaluator = new Evaluator(graph, ledger, clock, config.engine());
@@ -122,6 +123,14 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
 
         services = new Services(pipeline, evaluator, graph, rules);
+    }
+
+    private static RuleService.LastGood lastGoodRules(RuleSetStore store) {
+        return new RuleService.LastGood() {
+            @Override public void save(String version, java.util.Map<String, String> files, long at) { store.save(version, files, at); }
+
+            @Override public java.util.Optional<java.util.Map<String, String>> load() { return store.lastApplied(); }
+        };
     }
 
     private static void migrate(CohortConfiguration config, Environment env) throws Exception {

@@ -26,30 +26,57 @@ public final class RuleService {
     public record Status(String activeVersion, Instant activeSince, List<String> files, List<RuleMessage> messages,
                          boolean lastReloadFailed, Instant lastAttempt) {}
 
+    /** Where the last applied rule set is kept; a restart after a broken edit falls back to it. */
+    public interface LastGood {
+        void save(String version, Map<String, String> files, long appliedAtMillis);
+
+        java.util.Optional<Map<String, String>> load();
+
+        LastGood NONE = new LastGood() {
+            @Override public void save(String version, Map<String, String> files, long at) {}
+
+            @Override public java.util.Optional<Map<String, String>> load() { return java.util.Optional.empty(); }
+        };
+    }
+
     private final Path directory;
     private final RuleCompiler compiler;
     private final Clock clock;
+    private final LastGood lastGood;
     private volatile Status status;
     private volatile Map<String, String> lastSeen = Map.of();
     private Evaluator evaluator;
 
-    public RuleService(Path directory, RuleCompiler compiler, Clock clock) {
+    public RuleService(Path directory, RuleCompiler compiler, Clock clock, LastGood lastGood) {
         this.directory = directory;
         this.compiler = compiler;
         this.clock = clock;
+        this.lastGood = lastGood;
     }
 
-    /** Compiles the directory for start-up; throws with every error when it does not compile. */
+    /**
+     * Compiles the directory for start-up. When it does not compile, the last applied rule set
+     * serves instead (and the errors show, as after a broken edit); with none, start-up fails.
+     */
     public RuleBook initial() {
         Map<String, String> files = readDirectory();
         CompileResult r = compiler.compile(files);
         lastSeen = files;
-        if (!r.ok()) {
-            throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  "
-                    + String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList()));
+        if (r.ok()) {
+            RuleBook book = r.ruleBook().orElseThrow();
+            lastGood.save(book.version(), files, clock.millis());
+            status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
+            return book;
         }
-        RuleBook book = r.ruleBook().orElseThrow();
-        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
+        String errors = String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList());
+        var fallback = lastGood.load().map(compiler::compile).filter(CompileResult::ok);
+        if (fallback.isEmpty()) {
+            throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  " + errors);
+        }
+        RuleBook book = fallback.get().ruleBook().orElseThrow();
+        LOG.error("rules in {} do not compile; serving the last applied rule set {} instead:\n  {}",
+                directory.toAbsolutePath(), book.version(), errors);
+        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), true, clock.instant());
         return book;
     }
 
@@ -77,6 +104,7 @@ public final class RuleService {
         } catch (java.util.concurrent.ExecutionException e) {
             throw new IllegalStateException("loading rules failed: " + e.getCause(), e.getCause());
         }
+        lastGood.save(book.version(), files, clock.millis());
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
         LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.size(), book.segments().size());
         return status;

@@ -183,4 +183,21 @@ class BodeaScenarioIT {
         assertThat(app.get("/v1/rules").json().get("lastReloadFailed").asBoolean()).isFalse();
         assertThat(members(app)).isEmpty();
     }
+
+    @Test
+    void restartWithBrokenRulesServesTheLastAppliedRules() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        app.stop();
+        Path file = app.rules.resolve("high-value-new-product.drl");
+        Files.writeString(file, Files.readString(file).replace("accumulate(", "accumulate(("));
+        app.start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        JsonNode rules = app.get("/v1/rules").json();
+        assertThat(rules.get("lastReloadFailed").asBoolean()).isTrue();
+        assertThat(rules.get("messages").get(0).get("file").asText()).isEqualTo("high-value-new-product.drl");
+        assertThat(members(app)).containsExactly("p2@townsend.com");
+        assertThat(app.admin("/healthcheck").status()).isEqualTo(500);
+    }
 }
