@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class Evaluator implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
     private static final int CHUNK_FACTS = 50_000;
+    private static final int SWEEP_SLICE = 2_000;
 
     private final ProfileGraph graph;
     private final MembershipSink sink;
@@ -52,6 +53,7 @@ public final class Evaluator implements Managed {
     private Map<String, Fact> globals = Map.of();
     private Set<Qualified> known;
     private final AtomicLong evaluatedUpTo = new AtomicLong();
+    private long lastSweepDay = -1;
 
     public Evaluator(ProfileGraph graph, MembershipSink sink, Clock clock, EngineConfig config) {
         this.graph = graph;
@@ -122,9 +124,33 @@ public final class Evaluator implements Managed {
                 for (Shard s : shards) fs.add(run(s, List.of(new FactOp.Put(new Now(now)))));
                 collect(fs, touched);
                 report(touched, Map.of(), evaluatedUpTo.get(), "clock");
+                long day = now.getEpochSecond() / 86_400;
+                if (day != lastSweepDay) {
+                    lastSweepDay = day;
+                    sweep(placements.values().stream().map(pl -> pl.nodes().iterator().next()).toList(), 0);
+                }
             } catch (RuntimeException e) {
                 LOG.error("clock tick failed", e);
             }
+        });
+    }
+
+    /**
+     * Once a day, every component is rebuilt so that events past the retention window leave the
+     * sessions. In slices, queued behind ingest work, so the sweep never holds evaluation up.
+     */
+    private void sweep(List<Node> seeds, int from) {
+        if (from >= seeds.size()) return;
+        int to = Math.min(seeds.size(), from + SWEEP_SLICE);
+        coordinator.execute(() -> {
+            try {
+                Map<String, PersonSnapshot> people = new HashMap<>();
+                Set<Qualified> touched = evaluate(new HashSet<>(seeds.subList(from, to)), people);
+                report(touched, people, evaluatedUpTo.get(), "clock");
+            } catch (RuntimeException e) {
+                LOG.error("retention sweep failed", e);
+            }
+            sweep(seeds, to);
         });
     }
 
@@ -180,6 +206,7 @@ public final class Evaluator implements Managed {
         List<Shard> old = shards;
         shards = next;
         ruleBook = book;
+        lastSweepDay = clock.instant().getEpochSecond() / 86_400;
         componentOf.clear();
         placements.clear();
         globals = Map.of();
