@@ -1,0 +1,96 @@
+package io.cohort.identity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordChange;
+import io.cohort.ingest.RecordParser;
+import io.cohort.model.Account;
+import io.cohort.model.AccountPerson;
+import io.cohort.model.Fact;
+import io.cohort.model.Opportunity;
+import io.cohort.model.Person;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Unification rules, on the graph alone. */
+class ProfileGraphTest {
+    private final ProfileGraph graph = new ProfileGraph();
+    private final RecordParser parser = new RecordParser(new IngestLimits());
+    private final ObjectMapper json = new ObjectMapper();
+    private long seq;
+
+    private void apply(String source, String... records) throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String r : records) nodes.add(json.readTree(r));
+        List<RecordChange> changes = parser.parse(nodes);
+        graph.apply(source, changes, ++seq);
+    }
+
+    private List<Fact> factsOfPerson(String email) {
+        Node n = graph.personNode(UnifiedIds.personByEmail(email)).orElseThrow();
+        return graph.facts(graph.component(n), Instant.EPOCH).facts();
+    }
+
+    private static <T> List<T> of(List<Fact> facts, Class<T> type) {
+        return facts.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    @Test
+    void linksAreTransitiveAndUnlinkingSplits() throws Exception {
+        apply("crm-1", "{\"type\":\"account\",\"id\":\"A\",\"name\":\"A\"}",
+                "{\"type\":\"person\",\"id\":\"p\",\"email\":\"x@y.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"p\"}");
+        apply("crm-2", "{\"type\":\"account\",\"id\":\"B\",\"name\":\"B\"}");
+        apply("crm-3", "{\"type\":\"account\",\"id\":\"C\",\"name\":\"C\"}");
+        apply("mdm", "{\"type\":\"accountLink\",\"id\":\"L1\",\"accounts\":[{\"source\":\"crm-1\",\"id\":\"A\"},{\"source\":\"crm-2\",\"id\":\"B\"}]}",
+                "{\"type\":\"accountLink\",\"id\":\"L2\",\"accounts\":[{\"source\":\"crm-2\",\"id\":\"B\"},{\"source\":\"crm-3\",\"id\":\"C\"}]}");
+        List<Account> accounts = of(factsOfPerson("x@y.com"), Account.class);
+        assertThat(accounts).hasSize(1);
+        assertThat(accounts.get(0).sources()).containsExactly("crm-1:A", "crm-2:B", "crm-3:C");
+        String unifiedId = accounts.get(0).id();
+
+        apply("mdm", "{\"type\":\"accountLink\",\"id\":\"L2\",\"deleted\":true}");
+        accounts = of(factsOfPerson("x@y.com"), Account.class);
+        assertThat(accounts).hasSize(1);
+        assertThat(accounts.get(0).sources()).containsExactly("crm-1:A", "crm-2:B");
+        assertThat(accounts.get(0).id()).as("the smallest member keeps the id").isEqualTo(unifiedId);
+    }
+
+    @Test
+    void peopleUnifyByNormalizedEmailAndSplitWhenTheEmailChanges() throws Exception {
+        apply("marketo-1", "{\"type\":\"person\",\"id\":\"1\",\"email\":\" P@X.com\",\"firstName\":\"Old\"}");
+        apply("crm-1", "{\"type\":\"person\",\"id\":\"9\",\"email\":\"p@x.com\",\"firstName\":\"New\",\"emailOptOut\":true}");
+        Person p = of(factsOfPerson("p@x.com"), Person.class).get(0);
+        assertThat(p.sources()).containsExactly("crm-1:9", "marketo-1:1");
+        assertThat(p.firstName()).isEqualTo("New");
+        assertThat(p.emailOptOut()).as("an opt-out from any source wins").isTrue();
+
+        apply("marketo-1", "{\"type\":\"person\",\"id\":\"1\",\"email\":\"q@x.com\"}");
+        assertThat(of(factsOfPerson("p@x.com"), Person.class).get(0).sources()).containsExactly("crm-1:9");
+        assertThat(of(factsOfPerson("q@x.com"), Person.class).get(0).sources()).containsExactly("marketo-1:1");
+    }
+
+    @Test
+    void syncedCopiesAndDuplicateRelationsCountOnce() throws Exception {
+        apply("crm-1", "{\"type\":\"account\",\"id\":\"A\"}",
+                "{\"type\":\"person\",\"id\":\"p\",\"email\":\"x@y.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"p\"}",
+                "{\"type\":\"opportunity\",\"id\":\"O\",\"accountId\":\"A\",\"amount\":100,\"isWon\":true}");
+        apply("marketo-1", "{\"type\":\"account\",\"id\":\"M\",\"sameAs\":{\"source\":\"crm-1\",\"id\":\"A\"}}",
+                "{\"type\":\"person\",\"id\":\"7\",\"email\":\"x@y.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"M\",\"personId\":\"7\"}",
+                "{\"type\":\"opportunity\",\"id\":\"MO\",\"accountId\":\"M\",\"amount\":999,\"isWon\":true,\"sameAs\":{\"source\":\"crm-1\",\"id\":\"O\"}}");
+        List<Fact> facts = factsOfPerson("x@y.com");
+        assertThat(of(facts, Account.class)).hasSize(1);
+        assertThat(of(facts, AccountPerson.class)).hasSize(1);
+        List<Opportunity> opps = of(facts, Opportunity.class);
+        assertThat(opps).hasSize(1);
+        assertThat(opps.get(0).amount()).as("the CRM is the system of record").isEqualTo(100.0);
+        assertThat(opps.get(0).accountId()).isEqualTo(of(facts, Account.class).get(0).id());
+    }
+}
