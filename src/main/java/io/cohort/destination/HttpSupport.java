@@ -1,0 +1,51 @@
+package io.cohort.destination;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+
+/** What every HTTP adapter needs: network faults as Retriable, and Retry-After parsing. */
+public final class HttpSupport {
+    private HttpSupport() {}
+
+    /** Sends; a network fault or an interrupt (shutdown) becomes Retriable, the batch stays pending. */
+    public static HttpResponse<String> send(HttpClient http, HttpRequest request) throws DeliveryException.Retriable {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new DeliveryException.Retriable(request.method() + " " + request.uri().getPath() + ": " + e, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeliveryException.Retriable("interrupted (shutting down)", null, e);
+        }
+    }
+
+    /** Retry-After as delta-seconds or HTTP-date (RFC 9110); null when absent or unreadable. */
+    public static Duration retryAfter(HttpResponse<?> response, Clock clock) {
+        String v = response.headers().firstValue("Retry-After").orElse(null);
+        if (v == null || v.isBlank()) return null;
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(v.trim())));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                Duration d = Duration.between(clock.instant(), at.toInstant());
+                return d.isNegative() ? Duration.ZERO : d;
+            } catch (RuntimeException unreadable) {
+                return null;
+            }
+        }
+    }
+
+    /** A short, log-safe excerpt of a response body for error messages. */
+    public static String excerpt(String body) {
+        if (body == null) return "";
+        String oneLine = body.replaceAll("\\s+", " ").trim();
+        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "…";
+    }
+}
