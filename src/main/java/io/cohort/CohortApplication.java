@@ -7,7 +7,13 @@ import io.cohort.api.resources.ProfileResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
 import io.cohort.api.resources.SourceResource;
+import io.cohort.api.resources.DestinationResource;
+import io.cohort.audience.ActivationBinding;
 import io.cohort.audience.AudienceLedger;
+import io.cohort.destination.DestinationContext;
+import io.cohort.destination.Destinations;
+import io.cohort.ops.ReplayActivationTask;
+import java.net.http.HttpClient;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
@@ -70,7 +76,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
 
     @Override
     public void run(CohortConfiguration config, Environment env) throws Exception {
-        Clock clock = config.engine().manualClock() ? new ManualClock(java.time.Instant.now()) : Clock.systemUTC();
+        Clock clock = config.engine().manualClock()
+                ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart()) : Clock.systemUTC();
         Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
         if (config.migrateOnStart()) migrate(config, env);
 
@@ -79,7 +86,12 @@ public class CohortApplication extends Application<CohortConfiguration> {
         RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()),
                 new RuleCompiler(new SafeRuleGuard(), clock), clock, lastGoodRules(new RuleSetStore(jdbi, env.getObjectMapper())));
         MembershipReader reader = new MembershipReader(jdbi);
-        AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), List.of(), () -> {});
+        Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
+                new DestinationContext(env.getObjectMapper(), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
+                        env.metrics(), Clock.systemUTC()));
+        List<ActivationBinding> bindings = config.activations().stream()
+                .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
+        AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), bindings, destinations::wakeUp);
         Evaluator evaluator = new Evaluator(graph, ledger, clock, config.engine());
         Pipeline pipeline = new Pipeline(config.sources(), new RecordParser(config.ingestLimits()), store, graph,
                 evaluator, clock, env.metrics());
@@ -92,6 +104,9 @@ public class CohortApplication extends Application<CohortConfiguration> {
         LOG.info("loaded {} source records and evaluated {} segments in {} ms", loaded,
                 evaluator.ruleBook().segments().size(), (System.nanoTime() - started) / 1_000_000);
         env.lifecycle().manage(evaluator);
+        env.lifecycle().manage(destinations);
+        destinations.healthChecks().forEach(env.healthChecks()::register);
+        warnAboutUnknownSegments(config, evaluator);
         if (config.engine().watchRules()) {
             env.lifecycle().manage(new RuleWatcher(rules, config.engine().watchInterval().toMilliseconds()));
         }
@@ -110,6 +125,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds())));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
+        env.jersey().register(new DestinationResource(destinations));
+        env.admin().addTask(new ReplayActivationTask(destinations));
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("rules", new RulesHealthCheck(rules));
@@ -122,7 +139,12 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
 
-        services = new Services(pipeline, evaluator, graph, rules);
+        services = new Services(pipeline, evaluator, graph, rules, destinations);
+    }
+
+    private static void warnAboutUnknownSegments(CohortConfiguration config, Evaluator evaluator) {
+        config.activations().stream().filter(a -> evaluator.ruleBook().segment(a.getSegment()).isEmpty())
+                .forEach(a -> LOG.warn("activation '{}' names segment '{}', which no rule declares (yet)", a.getId(), a.getSegment()));
     }
 
     private static RuleService.LastGood lastGoodRules(RuleSetStore store) {
@@ -145,5 +167,6 @@ public class CohortApplication extends Application<CohortConfiguration> {
     /** For tests driving the running app: the stages built by {@link #run}. */
     public Services services() { return services; }
 
-    public record Services(Pipeline pipeline, Evaluator evaluator, ProfileGraph graph, RuleService rules) {}
+    public record Services(Pipeline pipeline, Evaluator evaluator, ProfileGraph graph, RuleService rules,
+                           Destinations destinations) {}
 }

@@ -2,6 +2,9 @@ package io.cohort;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.cohort.auth.AuthConfig;
+import io.cohort.destination.ActivationConfig;
+import io.cohort.destination.DestinationFactory;
+import io.cohort.destination.DispatcherConfig;
 import io.cohort.engine.EngineConfig;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.SourceFactory;
@@ -10,7 +13,9 @@ import io.dropwizard.db.DataSourceFactory;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The root of config.yml. Every key is described in docs/operations.md. */
@@ -24,6 +29,11 @@ public class CohortConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private EngineConfig engine = new EngineConfig();
     @Valid @NotNull @JsonProperty("ingest") private IngestLimits ingestLimits = new IngestLimits();
     @Valid @NotNull @JsonProperty private AuthConfig auth = new AuthConfig();
+    /** Destination id → destination type and settings (see docs/destinations.md). */
+    @Valid @NotNull @JsonProperty private Map<String, DestinationFactory> destinations = new LinkedHashMap<>();
+    /** Segments bound to destinations. */
+    @Valid @NotNull @JsonProperty private List<ActivationConfig> activations = new ArrayList<>();
+    @Valid @NotNull @JsonProperty private DispatcherConfig dispatcher = new DispatcherConfig();
 
     public DataSourceFactory database() { return database; }
     public boolean migrateOnStart() { return migrateOnStart; }
@@ -31,6 +41,9 @@ public class CohortConfiguration extends Configuration {
     public EngineConfig engine() { return engine; }
     public IngestLimits ingestLimits() { return ingestLimits; }
     public AuthConfig auth() { return auth; }
+    public Map<String, DestinationFactory> destinations() { return destinations; }
+    public List<ActivationConfig> activations() { return activations; }
+    public DispatcherConfig dispatcher() { return dispatcher; }
 
     @AssertTrue(message = "sources: ids must be letters, digits, '.', '_' or '-' (no ':')")
     public boolean isSourceIdsValid() {

@@ -23,6 +23,8 @@ public class EngineConfig {
     @NotNull @JsonProperty private Duration watchInterval = Duration.seconds(2);
     /** Testing only: time stands still until the clock admin task moves it. */
     @JsonProperty private boolean manualClock = false;
+    /** Testing only: where the manual clock starts (ISO-8601 instant); default the real time. */
+    @JsonProperty private java.time.Instant manualClockStart;
 
     public String rulesDirectory() { return rulesDirectory; }
     public int shards() { return shards; }
@@ -32,4 +34,5 @@ public class EngineConfig {
     public boolean watchRules() { return watchRules; }
     public Duration watchInterval() { return watchInterval; }
     public boolean manualClock() { return manualClock; }
+    public java.time.Instant manualClockStart() { return manualClockStart; }
 }

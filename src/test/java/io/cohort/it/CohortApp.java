@@ -31,6 +31,7 @@ public final class CohortApp implements AutoCloseable {
     public final Path rules;
     private final String dbUrl;
     private final List<ConfigOverride> extra;
+    private String configPath = ResourceHelpers.resourceFilePath("test-config.yml");
     private DropwizardTestSupport<CohortConfiguration> support;
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -46,6 +47,14 @@ public final class CohortApp implements AutoCloseable {
         if (!Files.exists(rules)) copyRules(Path.of("rules"), rules);
     }
 
+    /** Uses test-config.yml with {@code yaml} appended (top-level keys the base file lacks). */
+    public CohortApp withExtraConfig(String yaml) throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, Files.readString(Path.of(configPath)) + "\n" + yaml);
+        configPath = cfg.toString();
+        return this;
+    }
+
     public static void copyRules(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> s = Files.list(from)) {
@@ -58,7 +67,7 @@ public final class CohortApp implements AutoCloseable {
                 ConfigOverride.config("database.url", dbUrl),
                 ConfigOverride.config("engine.rulesDirectory", rules.toString())));
         o.addAll(extra);
-        support = new DropwizardTestSupport<>(CohortApplication.class, ResourceHelpers.resourceFilePath("test-config.yml"),
+        support = new DropwizardTestSupport<>(CohortApplication.class, configPath,
                 o.toArray(ConfigOverride[]::new));
         support.before();
         return this;

@@ -1,0 +1,36 @@
+package io.cohort.ops;
+
+import io.cohort.destination.Destinations;
+import io.dropwizard.servlets.tasks.Task;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * POST /tasks/replay-activation?activation=ID: sends the activation's whole current state again
+ * (e.g. after someone edited the Marketo list by hand). Deliveries are idempotent.
+ */
+public final class ReplayActivationTask extends Task {
+    private final Destinations destinations;
+
+    public ReplayActivationTask(Destinations destinations) {
+        super("replay-activation");
+        this.destinations = destinations;
+    }
+
+    @Override public void execute(Map<String, List<String>> p, PrintWriter out) {
+        List<String> ids = p.get("activation");
+        if (ids == null || ids.isEmpty()) {
+            out.println("usage: POST /tasks/replay-activation?activation=<id>; activations: "
+                    + destinations.activations().stream().map(a -> a.id()).toList());
+            return;
+        }
+        for (String id : ids) {
+            try {
+                out.println(id + ": " + destinations.replay(id) + " rows pending again");
+            } catch (RuntimeException e) {
+                out.println(id + ": " + e.getMessage());
+            }
+        }
+    }
+}
