@@ -15,6 +15,7 @@ import io.cohort.ingest.RecordType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Maps Marketo REST responses ({"requestId", "success", "result": […]}) to canonical records.
@@ -32,8 +33,10 @@ import java.util.Set;
 final class MarketoMapper implements NativeMapper {
 
     static final String LIST_MEMBERS = "listMembers.";
-    private static final List<String> OBJECTS = List.of("leads", "companies", "opportunities",
-            "opportunityRoles", "activities", "lists", LIST_MEMBERS + "<listId>");
+    private static final List<String> NAMED = List.of("leads", "companies", "opportunities",
+            "opportunityRoles", "activities", "lists");
+    private static final List<String> OBJECTS =
+            Stream.concat(NAMED.stream(), Stream.of(LIST_MEMBERS + "<listId>")).toList();
 
     private final String sourceId;
     private final String crmSource;
@@ -48,8 +51,9 @@ final class MarketoMapper implements NativeMapper {
 
     @Override
     public List<ObjectNode> map(String object, JsonNode payload) throws NativeFormatException {
+        // Marketo list ids are integers; the list-leads response does not repeat it, the object name does.
         String listId = object.startsWith(LIST_MEMBERS) ? object.substring(LIST_MEMBERS.length()) : null;
-        if (!OBJECTS.contains(object) && (listId == null || listId.isBlank())) {
+        if (listId != null ? !listId.matches("\\d{1,18}") : !NAMED.contains(object)) {
             throw new NativeFormatException("object", "source '" + sourceId + "' is of type marketo; unknown object '"
                     + object + "', expected one of " + String.join(", ", OBJECTS));
         }

@@ -228,7 +228,7 @@ class MarketoMapperTest {
 
     @Test
     void unknownObjectsListWhatIsAccepted() {
-        for (String object : List.of("contacts", "listMembers.", "query")) {
+        for (String object : List.of("contacts", "listMembers.", "listMembers.<listId>", "query")) {
             assertThatThrownBy(() -> synced.map(object, fixture("marketo/leads.json")))
                     .isInstanceOf(NativeFormatException.class)
                     .hasMessageContaining("unknown object '" + object + "'")
