@@ -1,0 +1,18 @@
+package io.cohort.ingest.salesforce;
+
+import com.fasterxml.jackson.annotation.JsonTypeName;
+import io.cohort.ingest.NativeMapper;
+import io.cohort.ingest.SourceFactory;
+
+/**
+ * A Salesforce org ({@code type: salesforce}). Accepts REST API SOQL query results
+ * (GET /services/data/vXX.X/query or queryAll) as object "query"; each record's
+ * attributes.type picks the mapping. See docs/sources.md.
+ */
+@JsonTypeName("salesforce")
+public class SalesforceSourceFactory implements SourceFactory {
+    @Override
+    public NativeMapper nativeMapper(String sourceId) {
+        return new SalesforceMapper(sourceId);
+    }
+}
