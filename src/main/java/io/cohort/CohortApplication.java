@@ -12,6 +12,8 @@ import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
 import io.cohort.auth.TokenAuthenticator;
+import io.cohort.cli.CheckRulesCommand;
+import io.cohort.cli.TestRulesCommand;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleCompiler;
@@ -65,6 +67,10 @@ public class CohortApplication extends Application<CohortConfiguration> {
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override public DataSourceFactory getDataSourceFactory(CohortConfiguration c) { return c.database(); }
         });
+
+        // Analysts' commands; no config file needed: check-rules [dir], test-rules [dir].
+        bootstrap.addCommand(new CheckRulesCommand());
+        bootstrap.addCommand(new TestRulesCommand());
     }
 
     @Override
