@@ -1,8 +1,11 @@
 package io.cohort;
 
 import com.codahale.metrics.Gauge;
+import io.cohort.analyst.Workbench;
 import io.cohort.api.ErrorMappers;
 import io.cohort.api.JsonBodies;
+import io.cohort.api.resources.ExplainResource;
+import io.cohort.api.resources.PreviewResource;
 import io.cohort.api.resources.ProfileResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
@@ -115,6 +118,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds())));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
+        // Analysts' preview and explain: throw-away evaluations over the live graph, applying nothing.
+        Workbench workbench = new Workbench(graph, rules, evaluator::ruleBook, clock,
+                Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
+        env.jersey().register(new PreviewResource(workbench, bodies));
+        env.jersey().register(new ExplainResource(workbench));
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("rules", new RulesHealthCheck(rules));
