@@ -20,11 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AnalystIT {
     static final String SEED = "high-value-new-product";
-    static final String LOWER = Files.exists(Path.of("rules/high-value-new-product.drl")) ? read() : "";
+    /** The seed rule as a new segment with a threshold of $100,000. */
+    static final String LOWER = lowerThreshold();
     @TempDir static Path tmp;
     static CohortApp app;
 
-    static String read() {
+    static String lowerThreshold() {
         try {
             return Files.readString(Path.of("rules/high-value-new-product.drl"))
                     .replace("$total > 1000000", "$total > 100000")
