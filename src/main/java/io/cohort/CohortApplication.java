@@ -1,8 +1,11 @@
 package io.cohort;
 
 import com.codahale.metrics.Gauge;
+import io.cohort.analyst.Workbench;
 import io.cohort.api.ErrorMappers;
 import io.cohort.api.JsonBodies;
+import io.cohort.api.resources.ExplainResource;
+import io.cohort.api.resources.PreviewResource;
 import io.cohort.api.resources.ProfileResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
@@ -18,6 +21,8 @@ import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
 import io.cohort.auth.TokenAuthenticator;
+import io.cohort.cli.CheckRulesCommand;
+import io.cohort.cli.TestRulesCommand;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleCompiler;
@@ -72,6 +77,10 @@ public class CohortApplication extends Application<CohortConfiguration> {
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override public DataSourceFactory getDataSourceFactory(CohortConfiguration c) { return c.database(); }
         });
+
+        // Analysts' commands; no config file needed: check-rules [dir], test-rules [dir].
+        bootstrap.addCommand(new CheckRulesCommand());
+        bootstrap.addCommand(new TestRulesCommand());
     }
 
     @Override
@@ -127,6 +136,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
         env.jersey().register(new DestinationResource(destinations));
         env.admin().addTask(new ReplayActivationTask(destinations));
+        // Analysts' preview and explain: throw-away evaluations over the live graph, applying nothing.
+        Workbench workbench = new Workbench(graph, rules, evaluator::ruleBook, clock,
+                Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
+        env.jersey().register(new PreviewResource(workbench, bodies));
+        env.jersey().register(new ExplainResource(workbench));
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("rules", new RulesHealthCheck(rules));

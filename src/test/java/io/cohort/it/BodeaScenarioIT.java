@@ -59,8 +59,9 @@ class BodeaScenarioIT {
                 .containsExactly("p1@townsend.com", "p2@townsend.com", "p3@townsend.com");
 
         assertThat(members(app)).containsExactly("p2@townsend.com");
-        assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("segments").get(0).get("segmentId").asText())
-                .isEqualTo(SEGMENT);
+        // Other shipped segments (e.g. enterprise-automotive) hold p2 too; this story is about the seed's.
+        assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("segments"))
+                .extracting(s -> s.get("segmentId").asText()).contains(SEGMENT);
     }
 
     @Test

@@ -1,0 +1,65 @@
+package io.cohort.api.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.analyst.Workbench;
+import io.cohort.api.ApiException;
+import io.cohort.api.JsonBodies;
+import io.cohort.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.util.Set;
+
+/**
+ * POST /v1/rules/preview: what a draft rule file's segments would hold over all current
+ * profiles, without applying the draft. Body {@code {"file": "draft.drl", "drl": "…", "sample": 10}};
+ * 200 with per-segment counts and a sample of members, 422 with file/line/column messages when the
+ * rules with the draft do not compile, 429 while another preview runs.
+ */
+@Path("/v1/rules/preview")
+@Produces(MediaType.APPLICATION_JSON)
+public class PreviewResource {
+    private static final int MAX_SAMPLE = 100;
+    private static final Set<String> FIELDS = Set.of("file", "drl", "sample");
+    private final Workbench workbench;
+    private final JsonBodies bodies;
+
+    public PreviewResource(Workbench workbench, JsonBodies bodies) {
+        this.workbench = workbench;
+        this.bodies = bodies;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(Role.ANALYST)
+    public Response preview(InputStream body) {
+        JsonNode req = bodies.parse(bodies.read(body));
+        if (!req.isObject()) throw ApiException.badRequest("body must be {\"file\": \"draft.drl\", \"drl\": \"…\", \"sample\": 10}");
+        req.fieldNames().forEachRemaining(f -> {
+            if (!FIELDS.contains(f)) throw ApiException.badRequest("unknown field '" + f + "'; allowed: drl, file, sample");
+        });
+        String file = req.path("file").asText("draft.drl");
+        if (!file.matches("[A-Za-z0-9._/-]{1,200}") || !file.endsWith(".drl") || file.contains("..")) {
+            throw ApiException.badRequest("file must be a relative name ending in .drl, e.g. my-segment.drl");
+        }
+        if (!req.path("drl").isTextual() || req.path("drl").asText().isBlank()) {
+            throw ApiException.badRequest("'drl' must hold the DRL text of the draft");
+        }
+        JsonNode s = req.path("sample");
+        if (!s.isMissingNode() && (!s.canConvertToInt() || !s.isIntegralNumber() || s.asInt() < 0 || s.asInt() > MAX_SAMPLE)) {
+            throw ApiException.badRequest("'sample' must be a whole number from 0 to " + MAX_SAMPLE);
+        }
+        Workbench.Preview p;
+        try {
+            p = workbench.preview(file, req.path("drl").asText(), s.isMissingNode() ? 10 : s.asInt());
+        } catch (Workbench.BusyException e) {
+            throw new ApiException(429, e.getMessage());
+        }
+        return Response.status(p.valid() ? 200 : 422).entity(p).build();
+    }
+}

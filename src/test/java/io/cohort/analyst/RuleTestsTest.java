@@ -1,0 +1,124 @@
+package io.cohort.analyst;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.engine.RuleCompiler;
+import io.cohort.engine.SafeRuleGuard;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runner itself: what an analyst sees when a rule, a test file or its data is wrong. */
+class RuleTestsTest {
+    static final String CEO_RULE = """
+            package cohort.segments;
+            import io.cohort.model.*;
+
+            rule "Chief executive"
+                @segment("ceos")
+            when
+                $p : Person(title == "CEO")
+            then
+                insertLogical(new Qualified("ceos", $p.id()));
+            end
+            """;
+    static final String PEOPLE = """
+              records:
+                crm-1:
+                  - {type: person, id: 1, email: A@x.example, title: CTO}
+                  - {type: person, id: 2, email: b@x.example, title: CEO}
+            """;
+
+    @TempDir Path dir;
+    final RuleTests tests = new RuleTests(new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()), Duration.ofDays(90));
+
+    @Test
+    void wrongExpectationShowsExpectedActualAndTheRuleThatMatched() throws Exception {
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE);
+        Files.writeString(dir.resolve("ceos.test.yml"), """
+                - name: the CTO is no CEO
+                  now: 2026-11-25T00:00:00Z
+                """ + PEOPLE + """
+                  expect:
+                    ceos: [a@x.example]
+                - name: right
+                  now: 2026-11-25T00:00:00Z
+                """ + PEOPLE + """
+                  expect:
+                    ceos: [b@x.example]
+                """);
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).isFalse();
+        assertThat(r.failed()).isEqualTo(1);
+        String text = r.render();
+        assertThat(text).contains("FAIL ceos.test.yml › the CTO is no CEO",
+                "ceos: expected [a@x.example] but was [b@x.example]",
+                "missing a@x.example: no rule of the segment matched (its rules: ceos.drl:Chief executive)",
+                "unexpected b@x.example: rule \"Chief executive\" (ceos.drl) on P:p-",
+                "PASS ceos.test.yml › right", "FAILED: 2 case(s), 1 failed");
+    }
+
+    @Test
+    void brokenRuleStopsTheRunWithFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE.replace("title == \"CEO\"", "titel == \"CEO\""));
+        Files.writeString(dir.resolve("ceos.test.yml"), "- {name: x, now: 2026-11-25T00:00:00Z, expect: {ceos: []}}\n");
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).isFalse();
+        assertThat(r.cases()).isEmpty();
+        assertThat(r.render()).contains("ceos.drl:7:", "error:", "no test ran");
+    }
+
+    @Test
+    void invalidRecordsAndUnknownSegmentsFailTheCaseSayingWhere() throws Exception {
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE);
+        Files.writeString(dir.resolve("ceos.test.yml"), """
+                - name: bad data
+                  now: 2026-11-25T00:00:00Z
+                  records:
+                    crm-1:
+                      - {type: person, id: 1, email: not-an-email}
+                  expect:
+                    ceos: []
+                    ceo: []
+                """);
+        String text = tests.run(dir).render();
+        assertThat(text).contains("FAIL ceos.test.yml › bad data", "records.crm-1[0].email: not an email address",
+                "segment 'ceo' is not declared by any rule; declared: ceos");
+    }
+
+    @Test
+    void unreadableTestFileIsAnErrorNamingCaseAndField() throws Exception {
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE);
+        Files.writeString(dir.resolve("ceos.test.yml"), """
+                - name: typo
+                  now: 2026-11-25T00:00:00Z
+                  expected: {ceos: []}
+                """);
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).isFalse();
+        assertThat(r.fileErrors()).singleElement().asString()
+                .contains("ceos.test.yml: case 1 ('typo'): unknown field 'expected'");
+    }
+
+    @Test
+    void ruleThatThrowsFailsTheCase() throws Exception {
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE.replace("$p.id())", "$p.id().substring(99))"));
+        Files.writeString(dir.resolve("ceos.test.yml"), "- name: throws\n  now: 2026-11-25T00:00:00Z\n" + PEOPLE
+                + "  expect: {ceos: []}\n");
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).isFalse();
+        assertThat(r.render()).contains("rule \"Chief executive\" (ceos.drl) exception: StringIndexOutOfBoundsException");
+    }
+
+    @Test
+    void untestedSegmentsAreNamed() throws Exception {
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE);
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).isTrue();
+        assertThat(r.untestedSegments()).containsExactly("ceos");
+        assertThat(r.render()).contains("note: no test checks segment(s) ceos");
+    }
+}

@@ -1,0 +1,116 @@
+package io.cohort.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.model.*;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OneShotTest {
+    static final Now NOW = new Now(Instant.parse("2026-11-25T00:00:00Z"));
+    static final String RULES = """
+            package cohort.segments;
+            import io.cohort.model.*;
+
+            declare CustomerAccount accountId : String end
+
+            rule "Customer" salience -10
+            when
+                Opportunity(won, $a : accountId)
+            then
+                insertLogical(new CustomerAccount($a));
+            end
+
+            rule "Prospect"
+                @segment("prospects")
+                salience 10
+            when
+                $p : Person()
+                not (AccountPerson(personId == $p.id, $a : accountId) and CustomerAccount(accountId == $a))
+            then
+                insertLogical(new Qualified("prospects", $p.id()));
+            end
+
+            rule "Customer person"
+                @segment("customers")
+            when
+                $p : Person()
+                AccountPerson(personId == $p.id, $a : accountId)
+                CustomerAccount(accountId == $a)
+            then
+                insertLogical(new Qualified("customers", $p.id()));
+            end
+
+            rule "Big spender"
+                @segment("customers")
+            when
+                $p : Person()
+                accumulate(AccountPerson(personId == $p.id, $a : accountId)
+                           and Opportunity(accountId == $a, won, $amount : amount);
+                           $total : sum($amount); $total > 100)
+            then
+                insertLogical(new Qualified("customers", $p.id()));
+            end
+            """;
+
+    final RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+            .compile(Map.of("c.drl", RULES)).ruleBook().orElseThrow();
+
+    static Person person(String id) {
+        return new Person(id, id + "@x.example", null, null, null, null, false, List.of(), Map.of());
+    }
+
+    @Test
+    void explainsByTheMatchesThatStillHoldIncludingDerivedFacts() {
+        var facts = List.<Fact>of(person("p1"), new AccountPerson("a1", "p1", null),
+                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null));
+        OneShot.Result r = OneShot.run(book, facts, NOW, true);
+
+        // "Prospect" fired first (salience 10) and was undone once CustomerAccount appeared.
+        assertThat(r.qualified()).containsExactly(new Qualified("customers", "p1"));
+        List<OneShot.Justification> why = r.why(new Qualified("customers", "p1"));
+        assertThat(why).extracting(OneShot.Justification::rule).containsExactlyInAnyOrder("Customer person", "Big spender");
+        assertThat(why).allSatisfy(j -> assertThat(j.file()).isEqualTo("c.drl"));
+
+        OneShot.Justification viaClass = why.stream().filter(j -> j.rule().equals("Customer person")).findFirst().orElseThrow();
+        OneShot.Matched customer = viaClass.facts().stream().filter(m -> m.type().equals("CustomerAccount")).findFirst().orElseThrow();
+        assertThat(customer.derivedBy()).singleElement().satisfies(d -> {
+            assertThat(d.rule()).isEqualTo("Customer");
+            assertThat(d.facts()).extracting(OneShot.Matched::key).containsExactly("O:o1");
+        });
+        OneShot.Justification sum = why.stream().filter(j -> j.rule().equals("Big spender")).findFirst().orElseThrow();
+        assertThat(sum.bindings()).containsEntry("$total", 500.0);
+        assertThat(sum.facts()).extracting(OneShot.Matched::key).contains("P:p1");
+    }
+
+    @Test
+    void withoutExplainNothingIsRecordedAndNegationHolds() {
+        OneShot.Result r = OneShot.run(book, List.of(person("p2")), NOW, false);
+        assertThat(r.qualified()).containsExactly(new Qualified("prospects", "p2"));
+        assertThat(r.justifications()).isEmpty();
+        assertThat(r.issues()).isEmpty();
+    }
+
+    @Test
+    void aLoopingRuleIsStoppedAndNamed() {
+        String loop = """
+                package cohort.segments;
+                import io.cohort.model.*;
+                declare Tick n : int end
+                rule "Counter" when $t : Tick(n < 1000000) then insert(new Tick($t.getN() + 1)); end
+                rule "Start" when Person() then insert(new Tick(0)); end
+                """;
+        RuleBook b = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()).compile(Map.of("loop.drl", loop))
+                .ruleBook().orElseThrow();
+        OneShot.Result r = OneShot.run(b, List.of(person("p1")), NOW, false, 500);
+        assertThat(r.fired()).isBetween(500, 501); // Drools may fire one past the limit
+        assertThat(r.issues()).singleElement().satisfies(i -> {
+            assertThat(i.kind()).isEqualTo("firing-limit");
+            assertThat(i.rule()).isEqualTo("Counter");
+            assertThat(i.file()).isEqualTo("loop.drl");
+        });
+    }
+}
