@@ -47,7 +47,7 @@ public final class RuleTests {
     }
 
     public RuleTestReport run(Path rulesDirectory) {
-        Map<String, String> sources = new RuleService(rulesDirectory, compiler, Clock.systemUTC()).readDirectory();
+        Map<String, String> sources = RuleService.readDirectory(rulesDirectory);
         CompileResult compiled = compiler.compile(sources);
         List<Path> files = testFiles(rulesDirectory);
         if (!compiled.ok()) return new RuleTestReport(compiled.messages(), List.of(), List.of(), List.of());

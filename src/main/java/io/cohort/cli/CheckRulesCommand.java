@@ -28,7 +28,7 @@ public final class CheckRulesCommand extends AnalystCommand {
     @Override protected void run(Path dir, Namespace namespace) throws CommandFailedException {
         Clock clock = Clock.systemUTC();
         RuleCompiler compiler = new RuleCompiler(new SafeRuleGuard(), clock);
-        Map<String, String> files = new RuleService(dir, compiler, clock).readDirectory();
+        Map<String, String> files = RuleService.readDirectory(dir);
         if (files.isEmpty()) throw new CommandFailedException("no *.drl files in " + dir);
         CompileResult r = compiler.compile(files);
         r.messages().forEach(out::println);

@@ -134,8 +134,11 @@ public final class RuleService {
 
     public Path directory() { return directory; }
 
-    /** Every *.drl file below the directory, by relative path. */
-    public Map<String, String> readDirectory() {
+    /** Every *.drl file below the rules directory, by relative path. */
+    public Map<String, String> readDirectory() { return readDirectory(directory); }
+
+    /** Every *.drl file below {@code directory}, by relative path ("x.drl", "sub/y.drl"). */
+    public static Map<String, String> readDirectory(Path directory) {
         Map<String, String> files = new TreeMap<>();
         if (!Files.isDirectory(directory)) return files;
         try (Stream<Path> s = Files.walk(directory)) {
