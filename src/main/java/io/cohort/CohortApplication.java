@@ -2,7 +2,10 @@ package io.cohort;
 
 import com.codahale.metrics.Gauge;
 import io.cohort.api.ErrorMappers;
+import io.cohort.api.FrameworkErrors;
 import io.cohort.api.JsonBodies;
+import io.cohort.api.JsonErrorHandler;
+import io.cohort.api.RequestIds;
 import io.cohort.api.resources.ProfileResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
@@ -11,6 +14,7 @@ import io.cohort.audience.AudienceLedger;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
+import io.cohort.auth.RolesFeature;
 import io.cohort.auth.TokenAuthenticator;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
@@ -37,11 +41,14 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.jdbi3.JdbiFactory;
 import io.dropwizard.migrations.MigrationsBundle;
+import jakarta.servlet.DispatcherType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
-import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,11 +103,21 @@ public class CohortApplication extends Application<CohortConfiguration> {
         }
 
         JsonBodies bodies = new JsonBodies(config.ingestLimits());
+        config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
+        env.servlets().addFilter("request-id", new RequestIds())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        FrameworkErrors.all().forEach(env.jersey()::register);
+        env.lifecycle().addEventListener(new LifeCycle.Listener() {
+            // Jetty answers oversized headers and malformed HTTP itself: make those JSON too.
+            @Override public void lifeCycleStarting(LifeCycle event) {
+                if (event instanceof Server server) server.setErrorHandler(new JsonErrorHandler());
+            }
+        });
         TokenAuthenticator auth = new TokenAuthenticator(config.auth().tokens());
         env.jersey().register(new AuthDynamicFeature(new OAuthCredentialAuthFilter.Builder<Caller>()
                 .setAuthenticator(auth).setAuthorizer(auth).setPrefix("Bearer").setRealm("cohort")
                 .setUnauthorizedHandler(new JsonUnauthorizedHandler()).buildAuthFilter()));
-        env.jersey().register(RolesAllowedDynamicFeature.class);
+        env.jersey().register(new RolesFeature());
         env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
