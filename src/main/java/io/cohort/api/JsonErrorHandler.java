@@ -25,14 +25,19 @@ public final class JsonErrorHandler extends ErrorHandler {
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) throws IOException {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        if (!response.getHeaders().contains(RequestIds.HEADER)) response.getHeaders().put(RequestIds.HEADER, newId());
         response.write(true, ByteBuffer.wrap(body(code, message)), callback);
     }
 
     @Override
     public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
         fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json"));
+        fields.put(RequestIds.HEADER, newId());
         return ByteBuffer.wrap(body(status, reason));
     }
+
+    /** These requests never reached the request-id filter; they still get an id, like every answer. */
+    private static String newId() { return java.util.UUID.randomUUID().toString(); }
 
     static byte[] body(int code, String message) {
         String text = HttpStatus.getMessage(code) + (message == null || message.isBlank() || message.equals(HttpStatus.getMessage(code))
