@@ -72,6 +72,10 @@ public class CohortApplication extends Application<CohortConfiguration> {
         bootstrap.addBundle(new MigrationsBundle<>() {
             @Override public DataSourceFactory getDataSourceFactory(CohortConfiguration c) { return c.database(); }
         });
+        // --- operations commands (docs/operations.md) ---
+        bootstrap.addCommand(new io.cohort.cli.ImportCommand());
+        bootstrap.addCommand(new io.cohort.cli.EvaluateCommand());
+        // --- end operations commands ---
     }
 
     @Override
