@@ -38,7 +38,7 @@ public class AuthConfig {
         for (ApiToken t : tokens) {
             if (DEVELOPMENT_TOKEN.equals(t.token())) {
                 out.add("auth token '" + t.name() + "' is the documented development token '" + DEVELOPMENT_TOKEN
-                        + "': anyone who read the docs can call the API with roles " + t.roles()
+                        + "': anyone who read the docs can call the API with roles " + new java.util.TreeSet<>(t.roles())
                         + ". Set a secret one (token: ${COHORT_TOKEN}) before this service is reachable by others");
             }
         }

@@ -135,7 +135,8 @@ final class CanonicalFiles {
             }
         } catch (JsonProcessingException e) {
             sink.unreadable(new Unreadable(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-                    "malformed JSON: " + e.getOriginalMessage() + " (earlier full batches of this file were loaded; the rest of it was not)"));
+                    "malformed JSON: " + e.getOriginalMessage()
+                            + " (earlier full batches of this file were loaded; the rest of it was not)"));
         }
     }
 }

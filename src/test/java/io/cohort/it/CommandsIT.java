@@ -40,6 +40,7 @@ class CommandsIT {
             System.setErr(capture);
             CohortApplication app = new CohortApplication();
             Bootstrap<CohortConfiguration> bootstrap = new Bootstrap<>(app);
+            bootstrap.addCommand(new io.dropwizard.core.cli.CheckCommand<>(app));
             app.initialize(bootstrap);
             Optional<Throwable> failure = new Cli(new JarLocation(CohortApplication.class), bootstrap, capture, capture).run(args);
             return new Run(failure, buf.toString(StandardCharsets.UTF_8));
@@ -56,6 +57,18 @@ class CommandsIT {
         String yml = Files.readString(Path.of("src/test/resources/test-config.yml"))
                 .replace("url: jdbc:h2:mem:placeholder", "url: \"jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL\"")
                 .replace("rulesDirectory: rules", "rulesDirectory: " + Path.of("rules").toAbsolutePath());
+        Path f = dir.resolve("config.yml");
+        Files.writeString(f, yml);
+        return f.toString();
+    }
+
+    /** The shipped config.yml, its database placed in this test's directory. */
+    private String shippedConfig(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        String yml = Files.readString(Path.of("config.yml"));
+        String url = "${COHORT_DB_URL:-jdbc:h2:file:./data/cohort;MODE=PostgreSQL}";
+        assertThat(yml).contains(url);
+        yml = yml.replace(url, "\"jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL\"");
         Path f = dir.resolve("config.yml");
         Files.writeString(f, yml);
         return f.toString();
@@ -140,8 +153,10 @@ class CommandsIT {
     }
 
     @Test
-    void dbStatusAndMigrateWorkWithTheConfigFile() throws Exception {
-        String cfg = config(tmp.resolve("d"));
+    void shippedConfigPassesCheckAndDbStatusAndMigrateWork() throws Exception {
+        String cfg = shippedConfig(tmp.resolve("d"));
+        Run check = cli("check", cfg);
+        assertThat(check.failure()).as(check.toString()).isEmpty();
         Run before = cli("db", "status", cfg);
         assertThat(before.failure()).as(before.toString()).isEmpty();
         assertThat(before.out()).containsPattern("\\d+ changesets? have not been applied");
