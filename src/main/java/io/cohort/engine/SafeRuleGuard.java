@@ -232,8 +232,8 @@ public final class SafeRuleGuard implements RuleGuard {
         while (i < s.length()) {
             char c = s.charAt(i);
             char next = i + 1 < s.length() ? s.charAt(i + 1) : 0;
-            if (c == '/' && next == '/' || c == '#') {
-                // '#' is a DRL line comment; in Java or MVEL code it does not compile, so nothing hides behind it.
+            // '#' is no comment in Drools 10 (DRL, Java or MVEL): it stays code, so nothing can hide behind it.
+            if (c == '/' && next == '/') {
                 while (i < s.length() && s.charAt(i) != '\n') { b.append(' '); i++; }
             } else if (c == '/' && next == '*') {
                 b.append("  ");
@@ -243,6 +243,16 @@ public final class SafeRuleGuard implements RuleGuard {
                     i++;
                 }
                 if (i < s.length()) { b.append("  "); i += 2; }
+            } else if (s.startsWith("\"\"\"", i)) {
+                // A Java text block: it spans lines and ends only at the next unescaped """.
+                b.append("   ");
+                i += 3;
+                while (i < s.length() && !s.startsWith("\"\"\"", i)) {
+                    if (s.charAt(i) == '\\' && i + 1 < s.length() && s.charAt(i + 1) != '\n') { b.append(' '); i++; }
+                    b.append(s.charAt(i) == '\n' ? '\n' : ' ');
+                    i++;
+                }
+                if (i < s.length()) { b.append("   "); i += 3; }
             } else if (c == '"' || c == '\'') {
                 b.append(c);
                 i++;

@@ -69,6 +69,7 @@ final class RuleEscapes {
         out.add(new Escape("unicode-newline-in-comment", rhs("a", null, "// harmless \\u000a System.exit(1);"), 9, true));
         out.add(new Escape("unicode-ends-comment", rhs("a", null, "/* \\u002a/ System.exit(1); /* */"), 9, true));
         out.add(new Escape("unicode-ends-string", rhs("a", null, "String s = \"\\u0022; System.exit(1); //\";"), 9, true));
+        out.add(new Escape("text-block-ends-then-code", rhs("a", null, "String s = \"\"\"\n    hi\n    \"\"\"; System.exit(1);"), 11, true));
         out.add(new Escape("cr-ends-comment", rhs("a", null, "// note\r System.exit(1);"), 9, false));
         out.add(new Escape("drools-runtime", rhs("a", null, "drools.getKieRuntime().halt();"), 9, true));
         out.add(new Escape("drools-knowledge-runtime", rhs("a", null, "drools.getKnowledgeRuntime().halt();"), 9, true));
