@@ -3,9 +3,12 @@ package io.cohort;
 import com.codahale.metrics.Gauge;
 import io.cohort.analyst.Workbench;
 import io.cohort.api.ErrorMappers;
+import io.cohort.api.FrameworkErrors;
 import io.cohort.api.JsonBodies;
 import io.cohort.api.resources.ExplainResource;
 import io.cohort.api.resources.PreviewResource;
+import io.cohort.api.JsonErrorHandler;
+import io.cohort.api.RequestIds;
 import io.cohort.api.resources.ProfileResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
@@ -20,6 +23,7 @@ import java.net.http.HttpClient;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
+import io.cohort.auth.RolesFeature;
 import io.cohort.auth.TokenAuthenticator;
 import io.cohort.cli.CheckRulesCommand;
 import io.cohort.cli.TestRulesCommand;
@@ -49,11 +53,14 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.jdbi3.JdbiFactory;
 import io.dropwizard.migrations.MigrationsBundle;
+import jakarta.servlet.DispatcherType;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
-import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +88,10 @@ public class CohortApplication extends Application<CohortConfiguration> {
         // Analysts' commands; no config file needed: check-rules [dir], test-rules [dir].
         bootstrap.addCommand(new CheckRulesCommand());
         bootstrap.addCommand(new TestRulesCommand());
+        // --- operations commands (docs/operations.md) ---
+        bootstrap.addCommand(new io.cohort.cli.ImportCommand());
+        bootstrap.addCommand(new io.cohort.cli.EvaluateCommand());
+        // --- end operations commands ---
     }
 
     @Override
@@ -121,11 +132,21 @@ public class CohortApplication extends Application<CohortConfiguration> {
         }
 
         JsonBodies bodies = new JsonBodies(config.ingestLimits());
+        config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
+        env.servlets().addFilter("request-id", new RequestIds())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        FrameworkErrors.all().forEach(env.jersey()::register);
+        env.lifecycle().addEventListener(new LifeCycle.Listener() {
+            // Jetty answers oversized headers and malformed HTTP itself: make those JSON too.
+            @Override public void lifeCycleStarting(LifeCycle event) {
+                if (event instanceof Server server) server.setErrorHandler(new JsonErrorHandler());
+            }
+        });
         TokenAuthenticator auth = new TokenAuthenticator(config.auth().tokens());
         env.jersey().register(new AuthDynamicFeature(new OAuthCredentialAuthFilter.Builder<Caller>()
                 .setAuthenticator(auth).setAuthorizer(auth).setPrefix("Bearer").setRealm("cohort")
                 .setUnauthorizedHandler(new JsonUnauthorizedHandler()).buildAuthFilter()));
-        env.jersey().register(RolesAllowedDynamicFeature.class);
+        env.jersey().register(new RolesFeature());
         env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());

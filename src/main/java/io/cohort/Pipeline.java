@@ -46,6 +46,15 @@ public final class Pipeline {
         this.batches = metrics.timer("cohort.ingest.batches");
     }
 
+    /**
+     * For offline bulk loads (the import command): validates and stores like the API, without
+     * evaluating; the server evaluates everything in the store when it starts.
+     */
+    public static Pipeline withoutEvaluation(Map<String, SourceFactory> sources, RecordParser parser, RecordStore store,
+                                             ProfileGraph graph, Clock clock, MetricRegistry metrics) {
+        return new Pipeline(sources, parser, store, graph, null, clock, metrics);
+    }
+
     public Optional<SourceFactory> source(String id) { return Optional.ofNullable(sources.get(id)); }
 
     public Map<String, SourceFactory> sources() { return sources; }
@@ -66,7 +75,7 @@ public final class Pipeline {
         try (Timer.Context t = batches.time()) {
             long seq = store.append(sourceId, changes, clock.millis());
             var applied = graph.apply(sourceId, changes, seq);
-            evaluator.submit(applied, seq);
+            if (evaluator != null) evaluator.submit(applied, seq);
             records.mark(changes.size());
             int deletes = (int) changes.stream().filter(c -> c instanceof RecordChange.Delete).count();
             return new Accepted(changes.size(), changes.size() - deletes, deletes, seq);

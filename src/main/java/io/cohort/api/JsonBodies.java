@@ -47,7 +47,8 @@ public final class JsonBodies {
             for (int n; (n = in.read(buf)) > 0; ) {
                 total += n;
                 if (total > limits.maxBodyBytes()) {
-                    throw new ApiException(413, "request body exceeds " + limits.maxBodyBytes() + " bytes; split it into smaller batches");
+                    throw new ApiException(413, "request body exceeds " + limits.maxBodyBytes()
+                            + " bytes (ingest.maxBodyBytes); split it into smaller batches");
                 }
                 out.write(buf, 0, n);
             }
@@ -65,7 +66,7 @@ public final class JsonBodies {
             if (n == null || n.isMissingNode()) throw ApiException.badRequest("request body is empty");
             return n;
         } catch (StreamConstraintsException e) {
-            throw ApiException.badRequest("JSON too deep or too long: " + e.getOriginalMessage());
+            throw ApiException.badRequest(constraint(e));
         } catch (JsonProcessingException e) {
             throw badJson(e, 0);
         } catch (IOException e) {
@@ -86,6 +87,7 @@ public final class JsonBodies {
                 throw new ApiException(400, "unknown top-level field; body must be {\"records\": [ … ]}",
                         List.of(new FieldError(-1, "", "only \"records\" is allowed at the top level")));
             }
+            if (records.size() > limits.maxRecordsPerBatch()) throw tooManyRecords();
             List<JsonNode> out = new ArrayList<>(records.size());
             records.forEach(out::add);
             return out;
@@ -98,17 +100,32 @@ public final class JsonBodies {
             try {
                 out.add(mapper.readTree(lines[i]));
             } catch (StreamConstraintsException e) {
-                throw new ApiException(400, "line " + (i + 1) + ": JSON too deep or too long",
+                throw new ApiException(400, "line " + (i + 1) + ": " + constraint(e),
                         List.of(new FieldError(out.size(), "", e.getOriginalMessage())));
             } catch (JsonProcessingException e) {
                 throw badJson(e, i + 1);
             }
-            if (out.size() > limits.maxRecordsPerBatch()) {
-                throw new ApiException(413, "a batch holds at most " + limits.maxRecordsPerBatch() + " records");
-            }
+            if (out.size() > limits.maxRecordsPerBatch()) throw tooManyRecords();
         }
         if (out.isEmpty()) throw ApiException.badRequest("request body has no records");
         return out;
+    }
+
+    private ApiException tooManyRecords() {
+        return new ApiException(413, "a batch holds at most " + limits.maxRecordsPerBatch()
+                + " records (ingest.maxRecordsPerBatch); split it into smaller batches");
+    }
+
+    /** Which of the parser's limits was hit, named as in config.yml. */
+    private String constraint(StreamConstraintsException e) {
+        String m = String.valueOf(e.getOriginalMessage());
+        if (m.contains("nesting depth")) {
+            return "JSON nested deeper than " + limits.maxNestingDepth() + " levels (ingest.maxNestingDepth)";
+        }
+        if (m.contains("String value length")) {
+            return "JSON string longer than the parser allows (4 x ingest.maxStringLength, at least 1,000,000 characters)";
+        }
+        return "JSON exceeds a parser limit: " + m;
     }
 
     private static ApiException badJson(JsonProcessingException e, int ndjsonLine) {

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.Min;
 
 /**
- * Request limits for ingestion (config key {@code ingest.limits}). Each protects the service from
- * one kind of oversized input; exceeding any gives a 4xx that names the limit.
+ * Request limits for ingestion (config key {@code ingest}, e.g. {@code ingest.maxBodyBytes}). Each
+ * protects the service from one kind of oversized input; exceeding any gives a 4xx that names the limit.
  */
 public class IngestLimits {
     @Min(1) @JsonProperty private int maxRecordsPerBatch = 10_000;

@@ -29,7 +29,7 @@ public final class RecordParser {
     public List<RecordChange> parse(List<JsonNode> records) {
         if (records.size() > limits.maxRecordsPerBatch()) {
             throw new InvalidBatchException(List.of(new FieldError(-1, "records",
-                    "a batch holds at most " + limits.maxRecordsPerBatch() + " records, got " + records.size())));
+                    "a batch holds at most " + limits.maxRecordsPerBatch() + " records (ingest.maxRecordsPerBatch), got " + records.size())));
         }
         List<FieldError> errors = new ArrayList<>();
         List<RecordChange> changes = new ArrayList<>(records.size());
@@ -136,7 +136,7 @@ public final class RecordParser {
             if (accounts == null || !accounts.isArray() || accounts.size() < 2) {
                 error("accounts", "must be an array of at least two {\"source\",\"id\"} objects");
             } else if (accounts.size() > limits.maxArrayLength()) {
-                error("accounts", "at most " + limits.maxArrayLength() + " accounts per link");
+                error("accounts", "at most " + limits.maxArrayLength() + " accounts per link (ingest.maxArrayLength)");
             } else {
                 for (int i = 0; i < accounts.size(); i++) {
                     SourceRef r = refAt("accounts[" + i + "]", accounts.get(i));
@@ -165,7 +165,7 @@ public final class RecordParser {
                 return null;
             }
             if (v.path("source").asText().length() > limits.maxStringLength() || v.path("id").asText().length() > limits.maxStringLength()) {
-                error(field, "source and id may be at most " + limits.maxStringLength() + " characters");
+                error(field, "source and id may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
                 return null;
             }
             return new SourceRef(v.path("source").asText(), v.path("id").asText());
@@ -208,7 +208,7 @@ public final class RecordParser {
             }
             String s = v.asText();
             if (s.length() > limits.maxStringLength()) {
-                error(field, "is " + s.length() + " characters; at most " + limits.maxStringLength() + " allowed");
+                error(field, "is " + s.length() + " characters; at most " + limits.maxStringLength() + " allowed (ingest.maxStringLength)");
                 return null;
             }
             if (required && s.isBlank()) {
@@ -297,7 +297,7 @@ public final class RecordParser {
                 return Map.of();
             }
             if (v.size() > limits.maxAttributes()) {
-                error("attributes", "at most " + limits.maxAttributes() + " attributes, got " + v.size());
+                error("attributes", "at most " + limits.maxAttributes() + " attributes (ingest.maxAttributes), got " + v.size());
                 return Map.of();
             }
             Map<String, String> out = new LinkedHashMap<>();
@@ -305,13 +305,13 @@ public final class RecordParser {
                 var e = it.next();
                 String f = "attributes." + e.getKey();
                 if (e.getKey().length() > limits.maxStringLength()) {
-                    error("attributes", "attribute name longer than " + limits.maxStringLength());
+                    error("attributes", "attribute name longer than " + limits.maxStringLength() + " (ingest.maxStringLength)");
                 } else if (e.getValue().isNull()) {
                     continue;
                 } else if (!e.getValue().isValueNode()) {
                     error(f, "must be a string, number or boolean, got " + kind(e.getValue()));
                 } else if (e.getValue().asText().length() > limits.maxStringLength()) {
-                    error(f, "at most " + limits.maxStringLength() + " characters allowed");
+                    error(f, "at most " + limits.maxStringLength() + " characters allowed (ingest.maxStringLength)");
                 } else {
                     out.put(e.getKey(), e.getValue().asText());
                 }

@@ -84,6 +84,9 @@ public final class CohortApp implements AutoCloseable {
 
     public int port() { return support.getLocalPort(); }
 
+    /** The running app's environment (its Jersey resources, metrics, health checks). */
+    public io.dropwizard.core.setup.Environment environment() { return support.getEnvironment(); }
+
     public int adminPort() { return support.getAdminPort(); }
 
     /** Waits until everything accepted so far is evaluated. */

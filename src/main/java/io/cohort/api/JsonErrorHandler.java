@@ -1,0 +1,53 @@
+package io.cohort.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Jetty's error pages in our JSON shape. Jetty answers some requests itself before any servlet or
+ * Jersey sees them (headers too large, URI too long, malformed HTTP); by default with HTML.
+ */
+public final class JsonErrorHandler extends ErrorHandler {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                    Callback callback) throws IOException {
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        if (!response.getHeaders().contains(RequestIds.HEADER)) response.getHeaders().put(RequestIds.HEADER, newId());
+        response.write(true, ByteBuffer.wrap(body(code, message)), callback);
+    }
+
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json"));
+        fields.put(RequestIds.HEADER, newId());
+        return ByteBuffer.wrap(body(status, reason));
+    }
+
+    /** These requests never reached the request-id filter; they still get an id, like every answer. */
+    private static String newId() { return java.util.UUID.randomUUID().toString(); }
+
+    static byte[] body(int code, String message) {
+        String text = HttpStatus.getMessage(code) + (message == null || message.isBlank() || message.equals(HttpStatus.getMessage(code))
+                ? "" : ": " + message);
+        if (code == 431) text += " (request headers exceed the server's limit; send fewer or shorter headers)";
+        if (code == 414) text += " (URI exceeds the server's limit; put large inputs in the body)";
+        try {
+            return JSON.writeValueAsString(new ApiError(code, text)).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            return ("{\"code\":" + code + "}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}

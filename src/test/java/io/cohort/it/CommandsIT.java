@@ -1,0 +1,168 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.CohortApplication;
+import io.cohort.CohortConfiguration;
+import io.dropwizard.core.cli.Cli;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.util.JarLocation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI commands as an operator runs them (Dropwizard's Cli, real config file, real H2 file database). */
+class CommandsIT {
+    static final Path DATA = Path.of("src/test/resources/bodea-canonical");
+    @TempDir Path tmp;
+
+    record Run(Optional<Throwable> failure, String out) {
+        @Override public String toString() { return out + failure.map(t -> "\nFAILED: " + t).orElse(""); }
+    }
+
+    /** Runs the CLI as main() would, capturing what it prints. */
+    static Run cli(String... args) throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        PrintStream capture = new PrintStream(buf, true, StandardCharsets.UTF_8);
+        try {
+            System.setOut(capture);
+            System.setErr(capture);
+            CohortApplication app = new CohortApplication();
+            Bootstrap<CohortConfiguration> bootstrap = new Bootstrap<>(app);
+            bootstrap.addCommand(new io.dropwizard.core.cli.CheckCommand<>(app));
+            app.initialize(bootstrap);
+            Optional<Throwable> failure = new Cli(new JarLocation(CohortApplication.class), bootstrap, capture, capture).run(args);
+            return new Run(failure, buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            out.print(buf.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** test-config.yml pointed at this test's database and rules, as an operator's config.yml would be. */
+    private String config(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        String yml = Files.readString(Path.of("src/test/resources/test-config.yml"))
+                .replace("url: jdbc:h2:mem:placeholder", "url: \"jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL\"")
+                .replace("rulesDirectory: rules", "rulesDirectory: " + Path.of("rules").toAbsolutePath());
+        Path f = dir.resolve("config.yml");
+        Files.writeString(f, yml);
+        return f.toString();
+    }
+
+    /** The shipped config.yml, its database placed in this test's directory. */
+    private String shippedConfig(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        String yml = Files.readString(Path.of("config.yml"));
+        String url = "${COHORT_DB_URL:-jdbc:h2:file:./data/cohort;MODE=PostgreSQL}";
+        assertThat(yml).contains(url);
+        yml = yml.replace(url, "\"jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL\"");
+        Path f = dir.resolve("config.yml");
+        Files.writeString(f, yml);
+        return f.toString();
+    }
+
+    private static long count(Path dir, String sql) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL", "sa", "");
+             ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void importLoadsTheStoreAndTheServerEvaluatesItAtStart() throws Exception {
+        Path dir = tmp.resolve("a");
+        Run r = cli("import", config(dir), DATA.toString());
+        assertThat(r.failure()).as(r.toString()).isEmpty();
+        assertThat(r.out()).contains("from 5 files").contains("0 batches or files rejected").contains("records/s");
+        long stored = count(dir, "SELECT COUNT(*) FROM source_record");
+        assertThat(stored).isGreaterThan(20);
+
+        // Importing again is idempotent: records are keyed per source.
+        assertThat(cli("import", config(dir), DATA.toString()).failure()).isEmpty();
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record")).isEqualTo(stored);
+
+        try (CohortApp app = new CohortApp(dir)) {
+            app.start();
+            app.task("clock?set=2026-11-25T00:00:00Z");
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+        }
+    }
+
+    @Test
+    void importReportsBadBatchesWithFileIndexAndFieldAndLoadsTheRest() throws Exception {
+        Path dir = tmp.resolve("b");
+        Path files = Files.createDirectories(tmp.resolve("files"));
+        Files.writeString(files.resolve("crm-1.ndjson"), String.join("\n",
+                "{\"type\":\"person\",\"id\":\"1\",\"email\":\"one@x.com\"}",
+                "{\"type\":\"person\",\"id\":\"2\",\"email\":\"two@x.com\"}",
+                "{\"type\":\"person\",\"id\":\"3\",\"email\":\"not-an-email\"}",
+                "{\"type\":\"person\",\"id\":\"4\",\"email\":\"four@x.com\"}",
+                "{\"type\":\"person\",\"id\":\"5\",\"email\":\"five@x.com\"}") + "\n");
+        Files.writeString(files.resolve("crm-2.json"), "{\"records\":[{\"type\":\"person\",\"id\":\"9\",\"email\":\"nine@x.com\"},{]}");
+        Files.writeString(files.resolve("unknown-source.json"), "{\"records\":[]}");
+
+        Run r = cli("import", config(dir), files.toString(), "--batch-size", "2");
+        assertThat(r.failure()).as(r.toString()).isPresent();
+        assertThat(r.out()).contains("crm-1.ndjson:3: record 2, field 'email': not an email address")
+                .contains("REJECTED batch of " + files.resolve("crm-1.ndjson") + " from record 2")
+                .contains("crm-2.json:1: malformed JSON")
+                .contains("unknown source 'unknown-source'")
+                .contains("imported 3 records from 3 files")
+                .contains("import incomplete: 3 batches or files rejected");
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-1'")).isEqualTo(3);
+    }
+
+    @Test
+    void evaluateWritesEachSegmentAtTheGivenTime() throws Exception {
+        String cfg = config(tmp.resolve("c"));
+        Path out = tmp.resolve("out");
+        Run r = cli("evaluate", cfg, DATA.toString(), "--out", out.toString(), "--now", "2026-11-25T00:00:00Z");
+        assertThat(r.failure()).as(r.toString()).isEmpty();
+        assertThat(r.out()).contains("high-value-new-product").contains("1 members");
+        List<String> csv = Files.readAllLines(out.resolve("high-value-new-product.csv"));
+        assertThat(csv).hasSize(2);
+        assertThat(csv.get(0)).isEqualTo("profileId,email");
+        assertThat(csv.get(1)).endsWith(",p2@townsend.com");
+        List<String> jsonl = Files.readAllLines(out.resolve("high-value-new-product.jsonl"));
+        assertThat(jsonl).singleElement().asString().contains("\"email\":\"p2@townsend.com\"")
+                .contains("\"segmentId\":\"high-value-new-product\"");
+        assertThat(Files.exists(tmp.resolve("c/db"))).as("no database touched").isFalse();
+
+        // 31 days after p2's visit of 2026-11-20T10:15Z the 30-day window has closed.
+        Run later = cli("evaluate", cfg, DATA.toString(), "--out", out.toString(), "--now", "2026-12-21T10:16:00Z");
+        assertThat(later.failure()).as(later.toString()).isEmpty();
+        assertThat(Files.readAllLines(out.resolve("high-value-new-product.csv"))).containsExactly("profileId,email");
+
+        Run badNow = cli("evaluate", cfg, DATA.toString(), "--out", out.toString(), "--now", "yesterday");
+        assertThat(badNow.failure()).isPresent();
+        assertThat(badNow.out()).contains("--now must be an ISO-8601 instant");
+    }
+
+    @Test
+    void shippedConfigPassesCheckAndDbStatusAndMigrateWork() throws Exception {
+        String cfg = shippedConfig(tmp.resolve("d"));
+        Run check = cli("check", cfg);
+        assertThat(check.failure()).as(check.toString()).isEmpty();
+        Run before = cli("db", "status", cfg);
+        assertThat(before.failure()).as(before.toString()).isEmpty();
+        assertThat(before.out()).containsPattern("\\d+ changesets? have not been applied");
+        assertThat(cli("db", "migrate", cfg).failure()).isEmpty();
+        Run after = cli("db", "status", cfg);
+        assertThat(after.failure()).as(after.toString()).isEmpty();
+        assertThat(after.out()).contains("is up to date");
+    }
+}

@@ -1,0 +1,58 @@
+package io.cohort.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** Raw HTTP for tests that need request and response headers (CohortApp's helpers hide them). */
+final class Http {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+    record Reply(int status, String body, java.net.http.HttpHeaders headers) {
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (" + status + "): " + body, e);
+            }
+        }
+
+        String header(String name) { return headers.firstValue(name).orElse(null); }
+
+        boolean isJson() { return header("Content-Type") != null && header("Content-Type").startsWith("application/json"); }
+
+        @Override public String toString() { return status + " " + body; }
+    }
+
+    private Http() {}
+
+    static Reply send(int port, String method, String path, String body, Map<String, String> headers) {
+        try {
+            return attempt(port, method, path, body, headers);
+        } catch (IllegalStateException e) {
+            // The server may close a kept-alive connection after answering without reading the
+            // body (a 401 to a POST); the client can race it and reuse the closed connection.
+            return attempt(port, method, path, body, headers);
+        }
+    }
+
+    private static Reply attempt(int port, String method, String path, String body, Map<String, String> headers) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                    .timeout(Duration.ofSeconds(60));
+            headers.forEach(b::header);
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpResponse<String> r = CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r.headers());
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(method + " " + path + ": " + e, e);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.dropwizard.testing.ConfigOverride;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Request limits, framework-level failures and request ids, over HTTP on the running app: every
+ * client mistake is a JSON 4xx that says what is wrong; nothing a client sends gives a 500.
+ */
+class RequestSafetyIT {
+    static final String RECORDS = "/v1/sources/crm-1/records";
+    @TempDir static java.nio.file.Path tmp;
+    static CohortApp app;
+
+    @BeforeAll static void start() throws Exception {
+        app = new CohortApp(tmp,
+                ConfigOverride.config("ingest.maxBodyBytes", "20000"),
+                ConfigOverride.config("ingest.maxRecordsPerBatch", "5"),
+                ConfigOverride.config("ingest.maxStringLength", "50"),
+                ConfigOverride.config("ingest.maxAttributes", "3"),
+                ConfigOverride.config("ingest.maxArrayLength", "3"),
+                ConfigOverride.config("ingest.maxNestingDepth", "6")).start();
+    }
+
+    @AfterAll static void stop() { if (app != null) app.stop(); }
+
+    static Http.Reply send(String method, String path, String contentType, String body, String... headers) {
+        Map<String, String> h = new HashMap<>();
+        h.put("Authorization", "Bearer " + CohortApp.TOKEN);
+        if (contentType != null) h.put("Content-Type", contentType);
+        for (int i = 0; i < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
+        return Http.send(app.port(), method, path, body, h);
+    }
+
+    static void assertJsonError(Http.Reply r, int status, String... messageParts) {
+        assertThat(r.status()).as(r.toString()).isEqualTo(status);
+        assertThat(r.isJson()).as("JSON: " + r.headers().map()).isTrue();
+        assertThat(r.json().get("code").asInt()).isEqualTo(status);
+        for (String p : messageParts) assertThat(r.json().get("message").asText()).as(r.toString()).contains(p);
+        assertThat(r.header("X-Request-Id")).as("request id on " + r).isNotBlank();
+    }
+
+    static String person(String id, String extra) {
+        return "{\"type\":\"person\",\"id\":\"" + id + "\",\"email\":\"" + id + "@x.com\"" + extra + "}";
+    }
+
+    static String batch(String... records) { return "{\"records\":[" + String.join(",", records) + "]}"; }
+
+    @Test
+    void eachIngestLimitAnswersWithItsName() {
+        assertJsonError(send("POST", RECORDS, "application/json", batch(person("a", ",\"title\":\"" + "x".repeat(21_000) + "\""))),
+                413, "ingest.maxBodyBytes");
+        assertJsonError(send("POST", "/v1/rules/validate", "text/plain", "x".repeat(21_000)), 413, "ingest.maxBodyBytes");
+
+        String[] six = {person("1", ""), person("2", ""), person("3", ""), person("4", ""), person("5", ""), person("6", "")};
+        assertJsonError(send("POST", RECORDS, "application/json", batch(six)), 413, "ingest.maxRecordsPerBatch");
+        assertJsonError(send("POST", RECORDS, "application/x-ndjson", String.join("\n", six)), 413, "ingest.maxRecordsPerBatch");
+        assertThat(send("POST", RECORDS, "application/json", batch(person("1", ""), person("2", ""))).status()).isEqualTo(200);
+
+        Http.Reply longString = send("POST", RECORDS, "application/json", batch(person("s", ",\"firstName\":\"" + "y".repeat(51) + "\"")));
+        assertJsonError(longString, 400);
+        assertThat(longString.json().get("errors").get(0).get("field").asText()).isEqualTo("firstName");
+        assertThat(longString.json().get("errors").get(0).get("message").asText()).contains("ingest.maxStringLength");
+
+        Http.Reply attrs = send("POST", RECORDS, "application/json", batch(person("t", ",\"attributes\":{\"a\":1,\"b\":2,\"c\":3,\"d\":4}")));
+        assertJsonError(attrs, 400);
+        assertThat(attrs.json().get("errors").get(0).get("field").asText()).isEqualTo("attributes");
+        assertThat(attrs.json().get("errors").get(0).get("message").asText()).contains("ingest.maxAttributes");
+
+        String refs = "{\"source\":\"crm-1\",\"id\":\"1\"},{\"source\":\"crm-2\",\"id\":\"2\"},"
+                + "{\"source\":\"crm-1\",\"id\":\"3\"},{\"source\":\"crm-2\",\"id\":\"4\"}";
+        Http.Reply array = send("POST", "/v1/sources/mdm/records", "application/json",
+                batch("{\"type\":\"accountLink\",\"id\":\"L\",\"accounts\":[" + refs + "]}"));
+        assertJsonError(array, 400);
+        assertThat(array.json().get("errors").get(0).get("field").asText()).isEqualTo("accounts");
+        assertThat(array.json().get("errors").get(0).get("message").asText()).contains("ingest.maxArrayLength");
+
+        String deep = "{\"a\":".repeat(8) + "1" + "}".repeat(8);
+        assertJsonError(send("POST", RECORDS, "application/json", batch(person("d", ",\"attributes\":" + deep))),
+                400, "ingest.maxNestingDepth");
+        assertJsonError(send("POST", RECORDS, "application/x-ndjson", person("d", ",\"attributes\":" + deep)),
+                400, "ingest.maxNestingDepth");
+        assertJsonError(send("POST", "/v1/sources/marketo-1/native/leads", "application/json", "[".repeat(10) + "]".repeat(10)),
+                400, "ingest.maxNestingDepth");
+    }
+
+    @Test
+    void malformedJsonToEveryJsonEndpointIs400() {
+        for (String[] c : new String[][] {
+                {RECORDS, "application/json"}, {RECORDS, "application/x-ndjson"}, {RECORDS, null},
+                {"/v1/sources/marketo-1/native/leads", "application/json"}}) {
+            for (String body : new String[] {"{\"records\":[{]}", "{", "not json", "{\"records\":[]} trailing", "\u0000\u0001"}) {
+                assertJsonError(send("POST", c[0], c[1], body), 400);
+            }
+            assertJsonError(send("POST", c[0], c[1], ""), 400);
+        }
+        assertJsonError(send("POST", RECORDS, "application/json", "{\"records\":[], \"records\":[]}"), 400, "Duplicate field");
+    }
+
+    @Test
+    void jerseyLevelMistakesAreJson4xx() {
+        assertJsonError(send("POST", RECORDS, "text/csv", "a,b"), 415, "Content-Type");
+        Http.Reply notAllowed = send("DELETE", "/v1/segments", null, null);
+        assertJsonError(notAllowed, 405, "DELETE", "GET");
+        assertThat(notAllowed.header("Allow")).contains("GET");
+        assertJsonError(send("PUT", RECORDS, "application/json", "{}"), 405, "allowed: OPTIONS, POST");
+        assertJsonError(send("GET", "/v1/segments", null, null, "Accept", "text/html"), 406, "application/json");
+        assertJsonError(send("GET", "/v1/no-such-thing", null, null), 404, "no such endpoint");
+        assertJsonError(send("GET", "/", null, null), 404);
+    }
+
+    @Test
+    void badQueryParametersAre400NotFoundOr500() {
+        String seg = "/v1/segments/high-value-new-product";
+        assertJsonError(send("GET", seg + "/members?limit=abc", null, null), 400, "query parameter 'limit'", "abc");
+        assertJsonError(send("GET", seg + "/changes?limit=1e3", null, null), 400, "'limit'");
+        assertJsonError(send("GET", seg + "/changes?after=zz", null, null), 400, "after");
+        assertJsonError(send("GET", seg + "/members?limit=0", null, null), 400, "limit");
+        assertJsonError(send("GET", seg + "/members?status=gone", null, null), 400, "status");
+        assertJsonError(send("GET", "/v1/profiles", null, null), 400, "email");
+        assertJsonError(send("POST", "/v1/rules/validate?file=../../etc/passwd.drl", "text/plain", "rule"), 400, "file");
+    }
+
+    @Test
+    void jettyLevelFailuresAreJsonToo() throws Exception {
+        assertJsonError(send("GET", "/v1/segments", null, null, "X-Big", "h".repeat(20_000)), 431, "headers");
+        assertJsonError(send("GET", "/v1/segments?q=" + "u".repeat(20_000), null, null), 414);
+        try (Socket s = new Socket("localhost", app.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write("POST /v1/segments HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String reply = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(reply).startsWith("HTTP/1.1 400").containsIgnoringCase("content-type: application/json")
+                    .contains("{\"code\":400");
+        }
+    }
+
+    @Test
+    void requestIdsAreAcceptedWhenSaneAndGeneratedOtherwise() {
+        Http.Reply own = send("GET", "/v1/segments", null, null, "X-Request-Id", "trace-42.a:b");
+        assertThat(own.status()).isEqualTo(200);
+        assertThat(own.header("X-Request-Id")).isEqualTo("trace-42.a:b");
+        Http.Reply generated = send("GET", "/v1/segments", null, null);
+        assertThat(generated.header("X-Request-Id")).matches("[0-9a-f-]{36}");
+        Http.Reply insane = send("GET", "/v1/segments", null, null, "X-Request-Id", "has spaces \"and quotes\"");
+        assertThat(insane.header("X-Request-Id")).matches("[0-9a-f-]{36}");
+        Http.Reply tooLong = send("GET", "/v1/segments", null, null, "X-Request-Id", "a".repeat(101));
+        assertThat(tooLong.header("X-Request-Id")).matches("[0-9a-f-]{36}");
+        Map<String, String> none = Map.of();
+        assertThat(Http.send(app.port(), "GET", "/v1/segments", null, none).header("X-Request-Id")).isNotBlank();
+    }
+
+    /** A real fault (a table gone from the database): 500 with the id, logged with the id. */
+    @Test
+    void unexpectedFailureIsLoggedAndAnsweredWithTheRequestId() throws Exception {
+        try (CohortApp broken = new CohortApp(tmp.resolve("broken"))) {
+            broken.start();
+            try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + tmp.resolve("broken/db/cohort").toAbsolutePath()
+                    + ";MODE=PostgreSQL", "sa", "")) {
+                c.createStatement().execute("DROP TABLE ingest_batch");
+            }
+            Logger logger = (Logger) LoggerFactory.getLogger(io.cohort.api.FrameworkErrors.class);
+            ListAppender<ILoggingEvent> log = new ListAppender<>();
+            log.start();
+            logger.addAppender(log);
+            try {
+                Http.Reply r = Http.send(broken.port(), "POST", RECORDS, batch(person("a", "")), Map.of(
+                        "Authorization", "Bearer " + CohortApp.TOKEN, "Content-Type", "application/json",
+                        "X-Request-Id", "incident-0001"));
+                assertJsonError(r, 500, "incident-0001");
+                assertThat(r.body()).doesNotContain("ingest_batch").doesNotContain("Exception");
+                assertThat(log.list).anySatisfy(e -> {
+                    assertThat(e.getLevel().toString()).isEqualTo("ERROR");
+                    assertThat(e.getFormattedMessage()).contains("incident-0001");
+                    assertThat(e.getMDCPropertyMap()).containsEntry("requestId", "incident-0001");
+                    assertThat(e.getThrowableProxy()).isNotNull();
+                });
+            } finally {
+                logger.detachAppender(log);
+            }
+        }
+    }
+}
