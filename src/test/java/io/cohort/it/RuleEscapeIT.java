@@ -31,7 +31,7 @@ class RuleEscapeIT {
 
     private RuleService rulesWith(Path dir) throws Exception {
         CohortApp.copyRules(Path.of("rules"), dir);
-        return new RuleService(dir, new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()), Clock.systemUTC());
+        return new RuleService(dir, new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()), Clock.systemUTC(), RuleService.LastGood.NONE);
     }
 
     static void assertRefused(RuleEscapes.Escape e, List<RuleMessage> errors) {
