@@ -79,6 +79,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
 
     @Override
     public void initialize(Bootstrap<CohortConfiguration> bootstrap) {
+        // ISO-8601 strings for instants and dates in every JSON answer and stored payload.
+        bootstrap.getObjectMapper().disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(false)));
         bootstrap.addBundle(new MigrationsBundle<>() {

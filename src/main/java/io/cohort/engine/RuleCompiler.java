@@ -118,7 +118,8 @@ public final class RuleCompiler {
         Map<String, SegmentDefinition> out = new LinkedHashMap<>();
         bySegment.forEach((id, rules) -> {
             String name = meta(rules, "segmentName", id);
-            String description = meta(rules, "description", "");
+            // Drools files @description under the name of its own annotation type.
+            String description = meta(rules, "description", meta(rules, org.kie.api.definition.type.Description.class.getName(), ""));
             out.put(id, new SegmentDefinition(id, name, description,
                     rules.stream().map(r -> fileOf(r, pathToFile)).distinct().sorted().toList(),
                     rules.stream().map(r -> fileOf(r, pathToFile) + ":" + r.getName()).sorted().toList()));

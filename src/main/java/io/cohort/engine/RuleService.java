@@ -142,7 +142,9 @@ public final class RuleService {
         Map<String, String> files = new TreeMap<>();
         if (!Files.isDirectory(directory)) return files;
         try (Stream<Path> s = Files.walk(directory)) {
-            for (Path p : s.filter(f -> f.toString().endsWith(".drl") && Files.isRegularFile(f)).toList()) {
+            // Symbolic links are not followed: a link named x.drl must not expose another file.
+            for (Path p : s.filter(f -> f.toString().endsWith(".drl")
+                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
                 files.put(directory.relativize(p).toString().replace('\\', '/'), Files.readString(p, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
