@@ -4,6 +4,7 @@ import com.codahale.metrics.Gauge;
 import io.cohort.api.ErrorMappers;
 import io.cohort.api.JsonBodies;
 import io.cohort.api.resources.ProfileResource;
+import io.cohort.api.resources.RecordResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
 import io.cohort.api.resources.SourceResource;
@@ -105,6 +106,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new SourceResource(pipeline, bodies));
+        env.jersey().register(new RecordResource(pipeline, store));
         env.jersey().register(new ProfileResource(graph, reader, clock,
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds())));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
@@ -121,7 +123,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
 
-        services = new Services(pipeline, evaluator, graph, rules);
+        services = new Services(pipeline, evaluator, graph, rules, store);
     }
 
     private static void migrate(CohortConfiguration config, Environment env) throws Exception {
@@ -136,5 +138,5 @@ public class CohortApplication extends Application<CohortConfiguration> {
     /** For tests driving the running app: the stages built by {@link #run}. */
     public Services services() { return services; }
 
-    public record Services(Pipeline pipeline, Evaluator evaluator, ProfileGraph graph, RuleService rules) {}
+    public record Services(Pipeline pipeline, Evaluator evaluator, ProfileGraph graph, RuleService rules, RecordStore store) {}
 }
