@@ -25,6 +25,7 @@ import io.cohort.ops.ClockTask;
 import io.cohort.ops.EvaluationLagHealthCheck;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.RulesHealthCheck;
+import io.cohort.store.Durability;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
 import io.dropwizard.auth.AuthDynamicFeature;
@@ -71,6 +72,10 @@ public class CohortApplication extends Application<CohortConfiguration> {
     @Override
     public void run(CohortConfiguration config, Environment env) throws Exception {
         Clock clock = config.engine().manualClock() ? new ManualClock(java.time.Instant.now()) : Clock.systemUTC();
+        config.database().setUrl(Durability.durableUrl(config.database().getUrl()));
+        if (Durability.delaysWrites(config.database().getUrl())) {
+            LOG.warn("database.url sets H2's WRITE_DELAY: batches acknowledged within that delay are lost if the process dies");
+        }
         Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
         if (config.migrateOnStart()) migrate(config, env);
 
