@@ -2,6 +2,7 @@ package io.cohort;
 
 import com.codahale.metrics.Gauge;
 import io.cohort.api.ErrorMappers;
+import io.cohort.api.JettyErrors;
 import io.cohort.api.JsonBodies;
 import io.cohort.api.resources.ProfileResource;
 import io.cohort.api.resources.RecordResource;
@@ -108,6 +109,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 .setUnauthorizedHandler(new JsonUnauthorizedHandler()).buildAuthFilter()));
         env.jersey().register(RolesAllowedDynamicFeature.class);
         env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
+        JettyErrors.install(env);
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new SourceResource(pipeline, bodies));
