@@ -182,6 +182,8 @@ class RuleStressIT {
                     .forEach(m -> shown.add(new Qualified(id, m.get("profileId").asText())));
         }
         assertThat(shown).as("members after reloads under load = a fresh evaluation").containsExactlyInAnyOrderElementsOf(fresh);
+        System.out.printf("rules under load: 6 reloads during 450 batches from 3 threads, %d memberships = fresh evaluation%n",
+                fresh.size());
         assertThat(fresh).isNotEmpty();
     }
 }
