@@ -4,12 +4,14 @@ import com.codahale.metrics.Gauge;
 import io.cohort.analyst.Workbench;
 import io.cohort.api.ErrorMappers;
 import io.cohort.api.FrameworkErrors;
+import io.cohort.api.JettyErrors;
 import io.cohort.api.JsonBodies;
 import io.cohort.api.resources.ExplainResource;
 import io.cohort.api.resources.PreviewResource;
 import io.cohort.api.JsonErrorHandler;
 import io.cohort.api.RequestIds;
 import io.cohort.api.resources.ProfileResource;
+import io.cohort.api.resources.RecordResource;
 import io.cohort.api.resources.RuleResource;
 import io.cohort.api.resources.SegmentResource;
 import io.cohort.api.resources.SourceResource;
@@ -39,6 +41,7 @@ import io.cohort.ops.ClockTask;
 import io.cohort.ops.EvaluationLagHealthCheck;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.RulesHealthCheck;
+import io.cohort.store.Durability;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
 import io.cohort.store.RuleSetStore;
@@ -100,6 +103,10 @@ public class CohortApplication extends Application<CohortConfiguration> {
     public void run(CohortConfiguration config, Environment env) throws Exception {
         Clock clock = config.engine().manualClock()
                 ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart()) : Clock.systemUTC();
+        config.database().setUrl(Durability.durableUrl(config.database().getUrl()));
+        if (Durability.delaysWrites(config.database().getUrl())) {
+            LOG.warn("database.url sets H2's WRITE_DELAY: batches acknowledged within that delay are lost if the process dies");
+        }
         Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
         if (config.migrateOnStart()) migrate(config, env);
 
@@ -150,9 +157,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 .setUnauthorizedHandler(new JsonUnauthorizedHandler()).buildAuthFilter()));
         env.jersey().register(new RolesFeature());
         env.jersey().register(new AuthValueFactoryProvider.Binder<>(Caller.class));
+        JettyErrors.install(env);
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new SourceResource(pipeline, bodies));
+        env.jersey().register(new RecordResource(pipeline, store));
         env.jersey().register(new ProfileResource(graph, reader, clock,
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds())));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
@@ -176,7 +185,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
 
-        services = new Services(pipeline, evaluator, graph, rules, destinations);
+        services = new Services(pipeline, evaluator, graph, rules, destinations, store);
     }
 
     private static void warnAboutUnknownSegments(CohortConfiguration config, Evaluator evaluator) {
@@ -205,5 +214,5 @@ public class CohortApplication extends Application<CohortConfiguration> {
     public Services services() { return services; }
 
     public record Services(Pipeline pipeline, Evaluator evaluator, ProfileGraph graph, RuleService rules,
-                           Destinations destinations) {}
+                           Destinations destinations, RecordStore store) {}
 }

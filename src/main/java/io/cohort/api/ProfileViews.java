@@ -33,7 +33,8 @@ public final class ProfileViews {
             if (f instanceof OpportunityPerson op && op.personId().equals(p.id())) myOpps.add(op.opportunityId());
         }
         List<Opportunity> opps = cf.facts().stream().filter(Opportunity.class::isInstance).map(Opportunity.class::cast)
-                .filter(o -> myAccounts.contains(o.accountId()) || myOpps.contains(o.id()))
+                // An opportunity may have no account (accountId null); a TreeSet refuses null lookups.
+                .filter(o -> (o.accountId() != null && myAccounts.contains(o.accountId())) || myOpps.contains(o.id()))
                 .sorted(Comparator.comparing(Opportunity::id)).toList();
         List<Event> events = cf.facts().stream().filter(Event.class::isInstance).map(Event.class::cast)
                 .filter(e -> e.personId().equals(p.id()))

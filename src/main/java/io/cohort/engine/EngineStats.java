@@ -25,9 +25,21 @@ public final class EngineStats {
         rounds++;
     }
 
+    /**
+     * Keeps one entry per (kind, rule), the latest, with a count: a rule failing for every person
+     * filled the list and pushed every other failing rule out of sight (RuleStressIT).
+     */
     synchronized void issue(RuntimeIssue i) {
+        long seen = 0;
+        for (var it = issues.iterator(); it.hasNext(); ) {
+            RuntimeIssue old = it.next();
+            if (old.kind().equals(i.kind()) && old.rule().equals(i.rule())) {
+                seen = old.occurrences();
+                it.remove();
+            }
+        }
         if (issues.size() == MAX_ISSUES) issues.removeFirst();
-        issues.addLast(i);
+        issues.addLast(i.withOccurrences(seen + i.occurrences()));
     }
 
     void fired(int n) { firings += n; }

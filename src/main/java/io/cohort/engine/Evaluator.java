@@ -50,6 +50,12 @@ public final class Evaluator implements Managed {
     private List<Shard> shards = List.of();
     private final Map<Node, String> componentOf = new HashMap<>();
     private final Map<String, Placement> placements = new HashMap<>();
+    /**
+     * Per shard: fact key → key of the component that last put it there. A fact can move between
+     * two components that both live on (an event re-assigned to another person); when the new
+     * owner is processed first, the old one must not delete the fact it no longer owns.
+     */
+    private List<Map<String, String>> owners = List.of();
     private Map<String, Fact> globals = Map.of();
     private Set<Qualified> known;
     private final AtomicLong evaluatedUpTo = new AtomicLong();
@@ -209,6 +215,8 @@ public final class Evaluator implements Managed {
         lastSweepDay = clock.instant().getEpochSecond() / 86_400;
         componentOf.clear();
         placements.clear();
+        owners = new ArrayList<>();
+        for (int i = 0; i < next.size(); i++) owners.add(new HashMap<>());
         globals = Map.of();
         Set<Qualified> touched = new HashSet<>(known);
         List<Future<ShardOutcome>> fs = new ArrayList<>();
@@ -256,11 +264,16 @@ public final class Evaluator implements Managed {
                 p.nodes().forEach(m -> componentOf.remove(m, ok));
                 work.addAll(p.nodes());
                 for (String fk : p.factKeys()) {
-                    if (p.shard() != shard || !wanted.contains(fk)) ops.get(p.shard()).add(new FactOp.Remove(fk));
+                    if ((p.shard() != shard || !wanted.contains(fk)) && owners.get(p.shard()).remove(fk, ok)) {
+                        ops.get(p.shard()).add(new FactOp.Remove(fk));
+                    }
                 }
             }
             if (!cf.facts().isEmpty()) {
-                for (Fact f : cf.facts()) ops.get(shard).add(new FactOp.Put(f));
+                for (Fact f : cf.facts()) {
+                    ops.get(shard).add(new FactOp.Put(f));
+                    owners.get(shard).put(f.key(), c.key());
+                }
                 placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
                 c.nodes().forEach(m -> componentOf.put(m, c.key()));
                 for (Person p : cf.persons()) {

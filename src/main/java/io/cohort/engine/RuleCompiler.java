@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.drools.base.definitions.rule.impl.RuleImpl;
 import org.kie.api.KieBase;
+import org.kie.api.KieBaseConfiguration;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
@@ -74,7 +75,13 @@ public final class RuleCompiler {
             ks.getRepository().removeKieModule(releaseId);
             return new CompileResult(java.util.Optional.empty(), messages);
         }
-        KieBase kieBase = ks.newKieContainer(releaseId).getKieBase();
+        // Beta-node sharing off: in Drools 10.2.0 a rule of a later package that shares another
+        // package's join splits its segment and leaves an accumulate blind to retractions
+        // (apache/incubator-kie#7109, fixed upstream after 10.2.0): members would never exit.
+        // Costs some memory per rule (joins are no longer shared); CrossPackageSharingTest.
+        KieBaseConfiguration conf = ks.newKieBaseConfiguration();
+        conf.setProperty("drools.shareBetaNodes", "false");
+        KieBase kieBase = ks.newKieContainer(releaseId).newKieBase(conf);
         ks.getRepository().removeKieModule(releaseId);
         Map<String, SegmentDefinition> segments = segments(kieBase, pathToFile, sources, messages);
         if (messages.stream().anyMatch(m -> m.level() == RuleMessage.Level.ERROR)) {

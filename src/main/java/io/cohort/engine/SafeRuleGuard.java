@@ -90,6 +90,8 @@ public final class SafeRuleGuard implements RuleGuard {
                     + " is not allowed: write the character itself (rule files are UTF-8); escapes only serve to hide code"));
         }
         String[] lines = blankCommentsAndStrings(src.text).split("\n", -1);
+        RuleMessage deep = tooDeep(file, lines);
+        if (deep != null) return List.of(deep);
         Set<String> declared = new HashSet<>();
         Matcher dm = DECLARE.matcher(String.join("\n", lines));
         while (dm.find()) declared.add(dm.group(1));
@@ -223,6 +225,28 @@ public final class SafeRuleGuard implements RuleGuard {
             }
         }
         return new Decoded(b.toString(), lines, ascii);
+    }
+
+    /**
+     * Drools' DRL parser recurses per bracket: a few thousand nested parentheses overflow its stack
+     * (a 500 from /v1/rules/validate, and a dead rule watcher; found by BadInputIT). No real rule
+     * nests anywhere near this deep.
+     */
+    static final int MAX_NESTING = 64;
+
+    private static RuleMessage tooDeep(String file, String[] lines) {
+        int depth = 0;
+        for (int i = 0; i < lines.length; i++) {
+            for (int c = 0; c < lines[i].length(); c++) {
+                char ch = lines[i].charAt(c);
+                if (ch == '(' || ch == '[' || ch == '{') depth++;
+                else if (ch == ')' || ch == ']' || ch == '}') depth--;
+                if (depth > MAX_NESTING) {
+                    return RuleMessage.error(file, i + 1, c + 1, "brackets nested deeper than " + MAX_NESTING + " levels");
+                }
+            }
+        }
+        return null;
     }
 
     /** Replaces comments and string/char literals by spaces, keeping newlines (and so line numbers). */

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
@@ -72,6 +73,15 @@ public final class RecordStore {
                 .setFetchSize(2_000)
                 .map((rs, ctx) -> new StoredRecord(rs.getString(1), parse(rs.getString(2)), rs.getLong(3)))
                 .useStream(s -> s.forEach(consumer)));
+    }
+
+    /** The stored record of (source, type, key), if any: the read side of an acknowledged write. */
+    public Optional<StoredRecord> find(String source, String type, String key) {
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT source, payload, batch_seq FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?")
+                .bind(0, source).bind(1, type).bind(2, key)
+                .map((rs, ctx) -> new StoredRecord(rs.getString(1), parse(rs.getString(2)), rs.getLong(3)))
+                .findOne());
     }
 
     public long count() {

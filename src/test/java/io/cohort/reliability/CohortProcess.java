@@ -1,0 +1,134 @@
+package io.cohort.reliability;
+
+import io.cohort.it.CohortApp;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The service as a separate OS process, so that it can really be killed (SIGKILL: no shutdown
+ * hook, no flush). Runs the shaded jar when -Dcohort.jar names one (reliability/run.sh builds it),
+ * else the main class on this test JVM's class path (always the code under test).
+ */
+public final class CohortProcess implements AutoCloseable {
+    public final Path dir;
+    public final Path rules;
+    public final String dbUrl;
+    private final Path config;
+    private final int port;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process process;
+    private int starts;
+
+    public CohortProcess(Path dir) throws IOException {
+        this.dir = dir;
+        this.rules = dir.resolve("rules");
+        this.dbUrl = "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL";
+        if (!Files.exists(rules)) CohortApp.copyRules(Path.of("rules"), rules);
+        this.port = freePort();
+        this.config = dir.resolve("config.yml");
+        Files.writeString(config, """
+                server:
+                  applicationConnectors: [{type: http, port: %d}]
+                  adminConnectors: [{type: http, port: %d}]
+                  requestLog: {appenders: []}
+                logging:
+                  level: WARN
+                  loggers: {io.cohort: INFO}
+                database: {driverClass: org.h2.Driver, url: "%s", user: sa, password: ""}
+                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
+                engine: {rulesDirectory: "%s", shards: 2, watchRules: false}
+                auth:
+                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
+                """.formatted(port, freePort(), dbUrl, rules.toAbsolutePath(), CohortApp.TOKEN));
+    }
+
+    /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
+    public CohortProcess start() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        String jar = System.getProperty("cohort.jar");
+        if (jar != null && !jar.isBlank()) {
+            if (!Files.isRegularFile(Path.of(jar))) throw new IllegalStateException("-Dcohort.jar=" + jar + " does not exist");
+            cmd.addAll(List.of("-jar", jar));
+        } else {
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.cohort.CohortApplication"));
+        }
+        cmd.addAll(List.of("server", config.toString()));
+        Path log = dir.resolve("process-" + (++starts) + ".log");
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new IllegalStateException("service exited at start:\n" + tail(log));
+            try {
+                if (get("/v1/sources").status() == 200) return this;
+            } catch (IllegalStateException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("service did not start in 120 s:\n" + tail(log));
+    }
+
+    /** SIGKILL: the process gets no chance to flush, commit or say goodbye. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM: a clean stop (managed objects stopped, database closed). */
+    public void stop() throws InterruptedException {
+        if (process == null) return;
+        process.destroy();
+        if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) kill();
+        process = null;
+    }
+
+    @Override public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) kill();
+    }
+
+    public CohortApp.Response get(String path) { return send("GET", path, null, null); }
+
+    public CohortApp.Response post(String path, String body) { return send("POST", path, "application/json", body); }
+
+    /** @throws IllegalStateException when there is no answer (refused, reset, timed out) */
+    public CohortApp.Response send(String method, String path, String contentType, String body) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                    .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN);
+            if (contentType != null) b.header("Content-Type", contentType);
+            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            return new CohortApp.Response(r.statusCode(), r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("no answer: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+}

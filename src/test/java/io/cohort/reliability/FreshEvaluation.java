@@ -1,0 +1,59 @@
+package io.cohort.reliability;
+
+import io.cohort.Pipeline;
+import io.cohort.engine.EngineConfig;
+import io.cohort.engine.Evaluator;
+import io.cohort.engine.RuleBook;
+import io.cohort.engine.RuleCompiler;
+import io.cohort.engine.RuleService;
+import io.cohort.engine.SafeRuleGuard;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordParser;
+import io.cohort.model.Qualified;
+import io.cohort.store.RecordStore;
+import io.dropwizard.jackson.Jackson;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The reference every reliability test compares against: memberships computed from scratch, by a
+ * new Evaluator over a profile graph, with an in-memory sink that starts empty.
+ */
+public final class FreshEvaluation {
+    private FreshEvaluation() {}
+
+    /** Engine settings for tests: a manual clock (no ticker thread) and the given shard count. */
+    public static EngineConfig engine(int shards) {
+        return Jackson.newObjectMapper().convertValue(Map.of("shards", shards, "manualClock", true), EngineConfig.class);
+    }
+
+    public static RuleBook compile(Path rulesDir, Clock clock) {
+        return new RuleService(rulesDir, new RuleCompiler(new SafeRuleGuard(), clock), clock).initial();
+    }
+
+    /** Qualified facts of a fresh evaluation of {@code graph}. */
+    public static Set<Qualified> of(ProfileGraph graph, RuleBook book, Clock clock, int shards) throws Exception {
+        MemorySink sink = new MemorySink();
+        Evaluator ev = new Evaluator(graph, sink, clock, engine(shards));
+        try {
+            ev.start(book);
+            return sink.members();
+        } finally {
+            ev.stop();
+        }
+    }
+
+    /** Qualified facts of a fresh evaluation of what a database holds (read-only use of it). */
+    public static Set<Qualified> ofDatabase(String jdbcUrl, Path rulesDir, Clock clock) throws Exception {
+        Jdbi jdbi = Jdbi.create(jdbcUrl, "sa", "");
+        RecordStore store = new RecordStore(jdbi, Jackson.newObjectMapper());
+        ProfileGraph graph = new ProfileGraph();
+        new Pipeline(Map.of(), new RecordParser(new IngestLimits()), store, graph, null, clock,
+                new com.codahale.metrics.MetricRegistry()).loadFromStore();
+        return of(graph, compile(rulesDir, clock), clock, 2);
+    }
+}
