@@ -47,6 +47,11 @@ public final class RuleService {
     private volatile Map<String, String> lastSeen = Map.of();
     private Evaluator evaluator;
 
+    /** A rule service that keeps no last applied rule set (tools, tests). */
+    public RuleService(Path directory, RuleCompiler compiler, Clock clock) {
+        this(directory, compiler, clock, LastGood.NONE);
+    }
+
     public RuleService(Path directory, RuleCompiler compiler, Clock clock, LastGood lastGood) {
         this.directory = directory;
         this.compiler = compiler;

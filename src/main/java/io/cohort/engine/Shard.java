@@ -35,6 +35,8 @@ final class Shard implements AutoCloseable {
     private final Set<Qualified> qualified = new HashSet<>();
     private final Set<Qualified> touched = new HashSet<>();
     private final Map<String, Integer> firedByRule = new HashMap<>();
+    private final Set<String> quarantined = new HashSet<>();
+    private static final int MAX_QUARANTINES_PER_ROUND = 5;
 
     Shard(int index, RuleBook ruleBook, Clock clock, int maxFirings) {
         this.index = index;
@@ -85,11 +87,34 @@ final class Shard implements AutoCloseable {
 
     private ShardOutcome fire() {
         List<RuntimeIssue> issues = new ArrayList<>();
-        firedByRule.clear();
+        int fired = 0;
+        // A looping rule is quarantined (its matches no longer fire in this session) and the round
+        // goes on, so one analyst's loop cannot starve every other segment of the shard.
+        for (int round = 0; round <= MAX_QUARANTINES_PER_ROUND; round++) {
+            firedByRule.clear();
+            int n = fireWithin(issues);
+            fired += n;
+            if (n < maxFirings) break;
+            String worst = firedByRule.entrySet().stream().max(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey).orElse("?");
+            quarantined.add(worst);
+            issues.add(new RuntimeIssue(clock.instant(), "firing-limit", worst, fileOf(worst),
+                    "stopped after " + maxFirings + " firings in one evaluation; rule \"" + worst + "\" fired "
+                            + firedByRule.getOrDefault(worst, 0) + " times and is suspended until the rules are "
+                            + "reloaded. A rule that modifies or inserts what it matches loops; add a guard "
+                            + "(e.g. 'not') or use insertLogical"));
+        }
+        Set<Qualified> out = Set.copyOf(touched);
+        touched.clear();
+        return new ShardOutcome(fired, out, issues);
+    }
+
+    /** Fires up to the limit, skipping quarantined rules; a throwing consequence is reported and skipped. */
+    private int fireWithin(List<RuntimeIssue> issues) {
         int fired = 0;
         for (int attempt = 0; attempt < MAX_EXCEPTIONS_PER_ROUND; attempt++) {
             try {
-                fired += session.fireAllRules(maxFirings - fired);
+                fired += session.fireAllRules(m -> !quarantined.contains(m.getRule().getName()), maxFirings - fired);
                 break;
             } catch (ConsequenceException e) {
                 String rule = e.getMatch() == null ? "?" : e.getMatch().getRule().getName();
@@ -98,17 +123,7 @@ final class Shard implements AutoCloseable {
                         cause.getClass().getSimpleName() + ": " + cause.getMessage()));
             }
         }
-        if (fired >= maxFirings) {
-            String worst = firedByRule.entrySet().stream().max(Map.Entry.comparingByValue())
-                    .map(Map.Entry::getKey).orElse("?");
-            issues.add(new RuntimeIssue(clock.instant(), "firing-limit", worst, fileOf(worst),
-                    "stopped after " + maxFirings + " firings in one evaluation; rule \"" + worst + "\" fired "
-                            + firedByRule.getOrDefault(worst, 0) + " times. A rule that modifies or inserts what "
-                            + "it matches loops; add a guard (e.g. 'not') or use insertLogical"));
-        }
-        Set<Qualified> out = Set.copyOf(touched);
-        touched.clear();
-        return new ShardOutcome(fired, out, issues);
+        return fired;
     }
 
     private String fileOf(String rule) { return ruleBook.fileOf(rule); }
