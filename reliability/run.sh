@@ -32,7 +32,7 @@ step() {
     echo "FAIL $name ($((SECONDS - started)) s): see $OUT/$name.log" | tee -a "$SUMMARY"
     failed=1
   fi
-  grep -aE "^(crash loop|incremental vs|concurrency:|bad input:|rules under load:)" "$OUT/$name.log" | sed 's/^/    /' >> "$SUMMARY" || true
+  grep -aoE "(crash loop|incremental vs|concurrency:|bad input:|rules under load:).*" "$OUT/$name.log" | sed 's/^/    /' >> "$SUMMARY" || true
 }
 
 echo "building the shaded jar" >&2
