@@ -11,6 +11,6 @@ fi
 jvm="-Xmx${BENCH_XMX:-8g} -XX:+UseG1GC"
 if [ "${BENCH_JFR:-0}" = "1" ]; then
   mkdir -p data/bench
-  jvm="$jvm -XX:StartFlightRecording=filename=data/bench/bench-$1.jfr,settings=profile"
+  jvm="$jvm -XX:StartFlightRecording=filename=data/bench/bench-$1.jfr,settings=${BENCH_JFC:-profile}"
 fi
 exec mvn -q -Pbench test -Dbench.jvm="$jvm" -Dbench.args="$*"

@@ -17,8 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -36,7 +34,6 @@ import java.util.stream.Stream;
 public final class Bench {
     static final String SEGMENT = "high-value-new-product";
     static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
-    private static final Pattern STARTUP = Pattern.compile("loaded (\\d+) source records and evaluated (\\d+) segments in (\\d+) ms");
 
     private final List<String> out = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
@@ -138,13 +135,14 @@ public final class Bench {
         Path log = root.resolve("cohort-bench-" + profiles + ".log");
         Files.deleteIfExists(log);
         BenchApp app = new BenchApp(work, log);
+        long heapNoApp = HeapProbe.usedAfterGc();
         t = System.nanoTime();
         app.start();
         long startEmpty = System.nanoTime() - t;
         app.task("clock?set=" + NOW);
         long heapEmpty = HeapProbe.usedAfterGc();
         fig("start on an empty store", ms(startEmpty));
-        fig("heap after GC, empty", mb(heapEmpty));
+        fig("heap after GC, empty store", mb(heapEmpty) + " (" + mb(heapEmpty - heapNoApp) + " more than before the start)");
 
         say("load average before ingest: %s", HeapProbe.load());
         Latencies ackLat = new Latencies();
@@ -167,32 +165,31 @@ public final class Bench {
 
         // --- cold start
         app.stop();
-        HeapProbe.usedAfterGc();
-        long peak;
-        try (var sampler = new HeapProbe.PeakSampler()) {
-            t = System.nanoTime();
-            app.start();
-            long cold = System.nanoTime() - t;
-            peak = sampler.peak();
-            fig("(2) cold start (restart on loaded store)", ms(cold) + " (start on empty store: " + ms(startEmpty) + ")");
-        }
-        Matcher sm = lastMatch(log, STARTUP);
-        long coldEval = sm == null ? -1 : Long.parseLong(sm.group(3));
-        fig("    of which load + evaluate all segments", sm == null ? "?" : String.format("%,d ms (%s records, %s segments)",
-                coldEval, sm.group(1), sm.group(2)));
-        fig("    peak heap used during start (sampled)", mb(peak));
-        t = System.nanoTime();
+        fig("heap after GC, service stopped", mb(HeapProbe.usedAfterGc()) + " (live: " + HeapProbe.counts(
+                "io.cohort.model.Event", "org.drools.core.common.DefaultFactHandle", "io.cohort.ingest.SourceRecord$EventRecord") + ")");
+        say("load average before cold start: %s", HeapProbe.load());
+        Path coldMembers = root.resolve("cold-members-" + profiles + ".txt");
+        Map<String, Long> cold = new LinkedHashMap<>();
+        List<String> hist = new ArrayList<>();
+        coldStart(work, log, coldMembers, cold, hist);
+        long coldEval = cold.getOrDefault("evalMillis", -1L);
+        fig("(2) cold start, fresh JVM on the loaded store", ms(cold.get("coldNanos")) + " (start on empty store: " + ms(startEmpty) + ")");
+        fig("    of which load + evaluate all segments", String.format("%,d ms (service log)", coldEval));
+        fig("    peak heap used during start (sampled)", mb(cold.get("peakHeap")));
+        fig("    then clock tick (re-evaluate time windows)", ms(cold.get("tickNanos")));
+        long heapCold = cold.get("heapLoaded") - cold.get("heapBefore");
+        long appEmpty = heapEmpty - heapNoApp;
+        fig("(5) heap after GC, loaded, fresh JVM", mb(cold.get("heapLoaded")) + " (" + mb(heapCold) + " more than before the start)");
+        fig("    heap per profile", String.format("%,.0f bytes ((%s - %s empty service) / %,d profiles)",
+                (heapCold - appEmpty) / (double) m.profiles(), mb(heapCold), mb(appEmpty), m.profiles()));
+        fig("    facts per profile", String.format("%.1f (%,d facts, %,d components); heap per fact %,.0f bytes",
+                cold.get("facts") / (double) m.profiles(), cold.get("facts"), cold.get("components"),
+                (heapCold - appEmpty) / (double) cold.get("facts")));
+        say("\nlive objects after the cold start (class histogram, top 30):");
+        hist.forEach(l -> say("    %s", l));
+        check("after cold start", new TreeSet<>(Files.readAllLines(coldMembers)), duckAudience);
+        app.start();
         app.task("clock?set=" + NOW);
-        fig("    clock tick (re-evaluate time windows)", ms(System.nanoTime() - t));
-        long heapCold = HeapProbe.usedAfterGc();
-        fig("(5) heap after GC, loaded (after restart)", mb(heapCold));
-        fig("    heap per profile", String.format("%,.0f bytes ((%s - %s) / %,d profiles)",
-                (heapCold - heapEmpty) / (double) m.profiles(), mb(heapCold), mb(heapEmpty), m.profiles()));
-        fig("    facts per profile", String.format("%.1f; heap per fact %,.0f bytes (all heap / facts)",
-                facts / (double) m.profiles(), (heapCold - heapEmpty) / (double) facts));
-        say("\nlive objects after restart (class histogram, top 25):");
-        HeapProbe.histogram(25).forEach(l -> say("    %s", l));
-        check("after restart", app.members(SEGMENT), duckAudience);
 
         // --- rule change
         Path file = app.rules.resolve(SEGMENT + ".drl");
@@ -274,6 +271,30 @@ public final class Bench {
         return records.get();
     }
 
+    /** Runs {@link ColdStart} in a fresh JVM with this JVM's class path and options. */
+    private static void coldStart(Path work, Path log, Path members, Map<String, Long> results, List<String> hist)
+            throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            cmd.add(a.replace(".jfr", "-cold.jfr"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), work.toString(),
+                log.toString(), NOW.toString(), members.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    String[] f = line.split(" ");
+                    results.put(f[1], Long.parseLong(f[2]));
+                } else if (line.startsWith("HIST ")) {
+                    hist.add(line.substring(5));
+                }
+            }
+        }
+        if (p.waitFor() != 0) throw new IllegalStateException("cold start JVM failed: exit " + p.exitValue());
+    }
+
     private void check(String when, Set<String> cohort, Set<String> duck) {
         Set<String> onlyCohort = new TreeSet<>(cohort);
         onlyCohort.removeAll(duck);
@@ -291,16 +312,6 @@ public final class Bench {
 
     private static String first(Set<String> s) {
         return s.size() + " " + s.stream().limit(5).toList();
-    }
-
-    private static Matcher lastMatch(Path log, Pattern p) throws IOException {
-        if (!Files.exists(log)) return null;
-        Matcher last = null;
-        for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-            Matcher mt = p.matcher(line);
-            if (mt.find()) last = mt;
-        }
-        return last;
     }
 
     static String ms(long nanos) {

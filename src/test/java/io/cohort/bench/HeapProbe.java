@@ -57,6 +57,21 @@ final class HeapProbe {
         }
     }
 
+    /** Live instances of each named class (from a class histogram, so after a full GC). */
+    static String counts(String... classes) {
+        List<String> h = histogram(100_000);
+        StringBuilder out = new StringBuilder();
+        for (String c : classes) {
+            long n = 0;
+            for (String l : h) {
+                String[] f = l.trim().split("\\s+");
+                if (f.length >= 4 && f[3].equals(c)) n = Long.parseLong(f[1]);
+            }
+            out.append(out.length() == 0 ? "" : ", ").append(c.substring(c.lastIndexOf('.') + 1)).append('=').append(n);
+        }
+        return out.toString();
+    }
+
     /** The top {@code n} lines of a class histogram (live objects: it forces a full GC). */
     static List<String> histogram(int n) {
         try {
