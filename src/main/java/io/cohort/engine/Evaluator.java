@@ -4,6 +4,7 @@ import io.cohort.identity.Component;
 import io.cohort.identity.ComponentFacts;
 import io.cohort.identity.Node;
 import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.SourceRef;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
 import io.cohort.model.Person;
@@ -40,6 +41,7 @@ public final class Evaluator implements Managed {
 
     // Guarded by `this`: what ingest has handed over and not yet evaluated.
     private Set<Node> pending = new HashSet<>();
+    private Map<SourceRef, Node> pendingEvents = new HashMap<>();
     private boolean pendingGlobals;
     private long pendingUpTo;
     private boolean scheduled;
@@ -98,6 +100,7 @@ public final class Evaluator implements Managed {
     public void submit(ProfileGraph.Applied applied, long batchSeq) {
         synchronized (this) {
             pending.addAll(applied.dirty());
+            pendingEvents.putAll(applied.events());
             pendingGlobals |= applied.globalsChanged();
             pendingUpTo = Math.max(pendingUpTo, batchSeq);
             stats.markPending(System.nanoTime());
@@ -145,13 +148,16 @@ public final class Evaluator implements Managed {
 
     private void drain() {
         Set<Node> dirty;
+        Map<SourceRef, Node> events;
         boolean globalsChanged;
         long upTo;
         synchronized (this) {
             dirty = pending;
+            events = pendingEvents;
             globalsChanged = pendingGlobals;
             upTo = pendingUpTo;
             pending = new HashSet<>();
+            pendingEvents = new HashMap<>();
             pendingGlobals = false;
             scheduled = false;
         }
@@ -160,13 +166,14 @@ public final class Evaluator implements Managed {
             Set<Qualified> touched = new HashSet<>();
             if (globalsChanged) touched.addAll(syncGlobals());
             Map<String, PersonSnapshot> people = new HashMap<>();
-            touched.addAll(evaluate(dirty, people));
+            touched.addAll(evaluate(dirty, events, people));
             evaluatedUpTo.set(upTo);
             report(touched, people, upTo, "ingest");
         } catch (RuntimeException e) {
             LOG.error("evaluation round failed; {} dirty nodes will be retried with the next batch", dirty.size(), e);
             synchronized (this) {
                 pending.addAll(dirty);
+                pending.addAll(events.values());
             }
         } finally {
             stats.roundDone(started, System.nanoTime(), dirty.size());
@@ -193,7 +200,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             upTo = pendingUpTo;
         }
-        touched.addAll(evaluate(graph.allNodes(), people));
+        touched.addAll(evaluate(graph.allNodes(), Map.of(), people));
         evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
         report(touched, people, upTo, cause);
         old.forEach(Shard::close);
@@ -201,13 +208,20 @@ public final class Evaluator implements Managed {
                 (System.nanoTime() - started) / 1_000_000, placements.size(), factCount());
     }
 
-    /** Brings the sessions in line with the graph for the components of {@code dirty}. */
-    private Set<Qualified> evaluate(Set<Node> dirty, Map<String, PersonSnapshot> people) {
+    /**
+     * Brings the sessions in line with the graph for the components of {@code dirty}, and for the
+     * {@code events} of people whose component is otherwise unchanged: those go to their shard as
+     * single facts, without rebuilding the component (most streaming traffic is events).
+     */
+    private Set<Qualified> evaluate(Set<Node> dirty, Map<SourceRef, Node> events, Map<String, PersonSnapshot> people) {
         Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
         Set<Qualified> touched = new HashSet<>();
         Set<Node> covered = new HashSet<>();
         List<List<FactOp>> ops = newOps();
         int buffered = 0;
+        for (Node n : events.values()) {
+            if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
+        }
         // Nodes of a component that was taken apart are revisited, so no part is left behind.
         ArrayDeque<Node> work = new ArrayDeque<>(dirty);
         while (!work.isEmpty()) {
@@ -248,8 +262,38 @@ public final class Evaluator implements Managed {
                 buffered = 0;
             }
         }
+        evaluateEvents(events, covered, since, ops, people);
         flush(ops, touched);
         return touched;
+    }
+
+    private static Set<Node> withNode(Set<Node> dirty, Node n) {
+        Set<Node> out = dirty instanceof HashSet<Node> ? dirty : new HashSet<>(dirty);
+        out.add(n);
+        return out;
+    }
+
+    /** Single-event changes of placed components that were not rebuilt in this round. */
+    private void evaluateEvents(Map<SourceRef, Node> events, Set<Node> covered, Instant since, List<List<FactOp>> ops,
+                                Map<String, PersonSnapshot> people) {
+        for (var e : events.entrySet()) {
+            Node n = e.getValue();
+            if (covered.contains(n)) continue; // rebuilt from the graph, this event included
+            Placement p = placements.get(componentOf.get(n));
+            var fact = graph.eventFact(e.getKey(), n, since);
+            if (fact.isPresent()) {
+                ops.get(p.shard()).add(new FactOp.Put(fact.get()));
+                p.factKeys().add(fact.get().key());
+                String pid = fact.get().personId();
+                if (!people.containsKey(pid)) {
+                    graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
+                            u.person().emailOptOut(), u.identities())));
+                }
+            } else {
+                String key = "E:" + e.getKey();
+                if (p.factKeys().remove(key)) ops.get(p.shard()).add(new FactOp.Remove(key));
+            }
+        }
     }
 
     private List<List<FactOp>> newOps() {

@@ -36,11 +36,21 @@ final class SourceIndex {
     final Map<Node, Set<SourceRef>> leavesByNode = new HashMap<>();
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount = new HashMap<>();
 
-    /** Applies one change of {@code source}; adds the touched nodes to {@code dirty}. */
-    void apply(String source, RecordChange change, long seq, Set<Node> dirty, boolean[] globalsChanged) {
+    /**
+     * Applies one change of {@code source}; adds the touched nodes to {@code dirty}. An event that
+     * stays with the same person changes no component: it goes to {@code events} (event → its person
+     * node) instead, so that it can be evaluated on its own.
+     */
+    void apply(String source, RecordChange change, long seq, Set<Node> dirty, Map<SourceRef, Node> events,
+               boolean[] globalsChanged) {
         SourceRef ref = new SourceRef(source, change.key());
-        remove(change.type(), ref, dirty, globalsChanged);
-        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, dirty, globalsChanged);
+        Set<Node> touched = change.type() == RecordType.EVENT ? new HashSet<>(2) : dirty;
+        remove(change.type(), ref, touched, globalsChanged);
+        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, touched, globalsChanged);
+        if (touched != dirty) {
+            if (touched.size() == 1) events.put(ref, touched.iterator().next());
+            else dirty.addAll(touched); // moved from one person to another
+        }
     }
 
     private void remove(RecordType type, SourceRef ref, Set<Node> dirty, boolean[] globals) {

@@ -73,9 +73,7 @@ final class Unifier {
         Map<String, Map<String, List<String>>> identities = new TreeMap<>();
         people.forEach((uid, recs) -> {
             facts.add(Merge.person(uid, recs));
-            Map<String, List<String>> ids = new TreeMap<>();
-            recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
-            identities.put(uid, ids);
+            identities.put(uid, identities(recs));
         });
         groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> {
             facts.add(Merge.account(aid, recs));
@@ -89,6 +87,33 @@ final class Unifier {
         });
         relations(c, accountIds, oppIds, people.keySet(), eventsSince, facts);
         return new ComponentFacts(c, List.copyOf(facts), identities);
+    }
+
+    private static Map<String, List<String>> identities(List<Stamped<PersonRecord>> recs) {
+        Map<String, List<String>> ids = new TreeMap<>();
+        recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
+        return ids;
+    }
+
+    /** One event's fact, as {@link #relations} builds it for the person node; null when it is none. */
+    Event eventFact(SourceRef ref, Node person, Instant eventsSince) {
+        var s = ix.relations.get(ref);
+        if (s == null || !(s.record() instanceof EventRecord e)) return null;
+        if (!ix.persons.containsKey(person.ref())) return null; // events of a person without record are no facts
+        if (!SourceIndex.personNode(new SourceRef(s.source(), e.personId())).equals(person)) return null;
+        return (Event) leaf(s.source(), e, ix.uidOf(person.ref()), eventsSince);
+    }
+
+    /** The unified person of {@code uid}, or null when no source record has it. */
+    UnifiedPerson person(String uid) {
+        List<Stamped<PersonRecord>> recs = new ArrayList<>();
+        for (SourceRef r : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+            var p = ix.persons.get(r);
+            if (p != null) recs.add(p);
+        }
+        if (recs.isEmpty()) return null;
+        recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+        return new UnifiedPerson(Merge.person(uid, recs), identities(recs));
     }
 
     private void relations(Component c, Map<String, String> accountIds, Map<String, String> oppIds,
