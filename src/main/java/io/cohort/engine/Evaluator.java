@@ -236,8 +236,21 @@ public final class Evaluator implements Managed {
             }
             ComponentFacts cf = graph.facts(c, since);
             int shard = Math.floorMod(c.key().hashCode(), shards.size());
+            // One key String per fact, shared by the placement and the shard's handle map (not two
+            // copies of every key): a component rebuilt on its shard reuses the keys it has.
+            Map<String, String> reuse = new HashMap<>();
+            for (String ok : oldKeys) {
+                Placement p = placements.get(ok);
+                if (p.shard() == shard) p.factKeys().forEach(k -> reuse.put(k, k));
+            }
+            List<String> keys = new ArrayList<>(cf.facts().size());
             Set<String> wanted = new HashSet<>();
-            for (Fact f : cf.facts()) wanted.add(f.key());
+            for (Fact f : cf.facts()) {
+                String k = f.key();
+                k = reuse.getOrDefault(k, k);
+                keys.add(k);
+                wanted.add(k);
+            }
             for (String ok : oldKeys) {
                 Placement p = placements.remove(ok);
                 p.nodes().forEach(m -> componentOf.remove(m, ok));
@@ -247,7 +260,7 @@ public final class Evaluator implements Managed {
                 }
             }
             if (!cf.facts().isEmpty()) {
-                for (Fact f : cf.facts()) ops.get(shard).add(new FactOp.Put(f));
+                for (int i = 0; i < keys.size(); i++) ops.get(shard).add(new FactOp.Put(keys.get(i), cf.facts().get(i)));
                 placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
                 c.nodes().forEach(m -> componentOf.put(m, c.key()));
                 for (Person p : cf.persons()) {
@@ -282,8 +295,9 @@ public final class Evaluator implements Managed {
             Placement p = placements.get(componentOf.get(n));
             var fact = graph.eventFact(e.getKey(), n, since);
             if (fact.isPresent()) {
-                ops.get(p.shard()).add(new FactOp.Put(fact.get()));
-                p.factKeys().add(fact.get().key());
+                String key = fact.get().key();
+                ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
+                p.factKeys().add(key);
                 String pid = fact.get().personId();
                 if (!people.containsKey(pid)) {
                     graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),

@@ -69,9 +69,9 @@ final class Shard implements AutoCloseable {
         for (FactOp op : ops) {
             if (op instanceof FactOp.Put p) {
                 Fact f = p.fact();
-                FactHandle h = handles.get(f.key());
+                FactHandle h = handles.get(p.key());
                 if (h == null) {
-                    handles.put(f.key(), session.insert(f));
+                    handles.put(p.key(), session.insert(f));
                 } else if (!f.equals(session.getObject(h))) {
                     session.update(h, f);
                 }
