@@ -146,14 +146,18 @@ public final class Bench {
 
         say("load average before ingest: %s", HeapProbe.load());
         Latencies ackLat = new Latencies();
+        long cpu0 = HeapProbe.cpuNanos();
         t = System.nanoTime();
         long recs = ingest(app, m, clients, ackLat);
         long ingestNanos = System.nanoTime() - t;
         app.settle(Duration.ofHours(3));
         long settledNanos = System.nanoTime() - t;
+        long ingestCpu = HeapProbe.cpuNanos() - cpu0;
         fig("(1) durable ingest, " + clients + " clients, NDJSON", String.format("%,.0f records/s (%,d records in %s; batch ack %s)",
                 recs / (ingestNanos / 1e9), recs, ms(ingestNanos), ackLat));
         fig("    ingest until evaluated", String.format("%,.0f records/s (%s)", recs / (settledNanos / 1e9), ms(settledNanos)));
+        fig("    CPU per 1,000 records (service + clients)", String.format("%,.0f ms (%s CPU in %s wall: %.2f cores)",
+                ingestCpu / 1e6 / (recs / 1000.0), ms(ingestCpu), ms(settledNanos), ingestCpu / (double) settledNanos));
         say("load average after ingest: %s", HeapProbe.load());
 
         long heapLoaded = HeapProbe.usedAfterGc();
@@ -175,6 +179,8 @@ public final class Bench {
         long coldEval = cold.getOrDefault("evalMillis", -1L);
         fig("(2) cold start, fresh JVM on the loaded store", ms(cold.get("coldNanos")) + " (start on empty store: " + ms(startEmpty) + ")");
         fig("    of which load + evaluate all segments", String.format("%,d ms (service log)", coldEval));
+        fig("    CPU used by the start", ms(cold.get("coldCpuNanos")) + String.format(" (%.2f cores)",
+                cold.get("coldCpuNanos") / (double) cold.get("coldNanos")));
         fig("    peak heap used during start (sampled)", mb(cold.get("peakHeap")));
         fig("    then clock tick (re-evaluate time windows)", ms(cold.get("tickNanos")));
         long heapCold = cold.get("heapLoaded") - cold.get("heapBefore");
@@ -211,13 +217,17 @@ public final class Bench {
             say("\n(3) streaming: %,d records/s offered for %d s, %d clients, %,d eligible people for triggers; load average %s",
                     rate, streamSeconds, streamClients, candidates.size(), HeapProbe.load());
             var gen = new DataGenerator(seed, NOW);
-            var s = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT).run(rate, streamSeconds, streamClients);
+            var load = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT);
+            long streamCpu = HeapProbe.cpuNanos();
+            var s = load.run(rate, streamSeconds, streamClients);
+            streamCpu = HeapProbe.cpuNanos() - streamCpu;
             fig("    achieved", String.format("%,.0f records/s (%,d records, %,d batches; %d batches still queued at the end)",
                     s.achieved(), s.records(), s.batches(), s.backlog()));
             fig("    batch due → ack", s.ack().toString());
             fig("    ack → evaluated (rules fired)", s.evaluated().toString());
             fig("    ack → membership change in change feed", s.membership().toString());
             fig("    triggers / missed / unexpected changes", s.triggers() + " / " + s.missed() + " / " + s.unexpected());
+            fig("    CPU per 1,000 records (service + clients)", String.format("%,.0f ms", streamCpu / 1e6 / (s.records() / 1000.0)));
             say("load average after streaming: %s", HeapProbe.load());
         }
         app.stop();

@@ -30,12 +30,14 @@ public final class ColdStart {
         long peak;
         long t;
         long cold;
+        long cpu = HeapProbe.cpuNanos();
         try (var sampler = new HeapProbe.PeakSampler()) {
             t = System.nanoTime();
             app.start();
             cold = System.nanoTime() - t;
             peak = sampler.peak();
         }
+        result("coldCpuNanos", HeapProbe.cpuNanos() - cpu);
         result("coldNanos", cold);
         result("peakHeap", peak);
         result("heapBefore", h0);
