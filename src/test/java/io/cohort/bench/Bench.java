@@ -42,7 +42,7 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Bench <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] "
-                    + "[streamClients=4] [data=data/bench] [out=bench/results]");
+                    + "[streamClients=4] [updates=0.2] [data=data/bench] [out=bench/results]");
             System.exit(2);
         }
         Map<String, String> o = new LinkedHashMap<>();
@@ -74,6 +74,7 @@ public final class Bench {
         int rate = Integer.parseInt(o.getOrDefault("rate", "5000"));
         int streamSeconds = Integer.parseInt(o.getOrDefault("streamSeconds", "30"));
         int streamClients = Integer.parseInt(o.getOrDefault("streamClients", "4"));
+        double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
         Path root = Path.of(o.getOrDefault("data", "data/bench"));
         Path results = Path.of(o.getOrDefault("out", "bench/results"));
         Files.createDirectories(root);
@@ -214,12 +215,13 @@ public final class Bench {
 
         // --- streaming
         if (streamSeconds > 0) {
-            say("\n(3) streaming: %,d records/s offered for %d s, %d clients, %,d eligible people for triggers; load average %s",
-                    rate, streamSeconds, streamClients, candidates.size(), HeapProbe.load());
+            say("\n(3) streaming: %,d records/s offered for %d s (%.0f%% updates, the rest events), %d clients, %,d eligible "
+                    + "people for triggers; load average %s", rate, streamSeconds, updates * 100, streamClients, candidates.size(),
+                    HeapProbe.load());
             var gen = new DataGenerator(seed, NOW);
             var load = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT);
             long streamCpu = HeapProbe.cpuNanos();
-            var s = load.run(rate, streamSeconds, streamClients);
+            var s = load.run(rate, streamSeconds, streamClients, updates);
             streamCpu = HeapProbe.cpuNanos() - streamCpu;
             fig("    achieved", String.format("%,.0f records/s (%,d records, %,d batches; %d batches still queued at the end)",
                     s.achieved(), s.records(), s.batches(), s.backlog()));

@@ -41,6 +41,7 @@ import java.util.concurrent.locks.LockSupport;
 final class StreamLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int TICKS_PER_SECOND = 50;
+    private static final double MARKETO_UPDATES = 0.1;
 
     record Result(int offered, double achieved, long records, long batches, int backlog, Latencies ack,
                   Latencies evaluated, Latencies membership, int triggers, int missed, int unexpected) {}
@@ -94,7 +95,13 @@ final class StreamLoad {
         }
     }
 
-    Result run(int ratePerSecond, int seconds, int clients) throws Exception {
+    /**
+     * @param updateShare share of records that are updates of people and open opportunities (each
+     *                    rebuilds a component); the rest are events. Marketo batches carry 10%
+     *                    lead updates, CRM batches only updates.
+     */
+    Result run(int ratePerSecond, int seconds, int clients, double updateShare) throws Exception {
+        double crmShare = Math.max(0, Math.min(1, (updateShare - MARKETO_UPDATES) / (1 - MARKETO_UPDATES)));
         int perTick = Math.max(1, ratePerSecond / TICKS_PER_SECOND);
         LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
         Latencies ack = new Latencies();
@@ -213,7 +220,7 @@ final class StreamLoad {
                 ts.add(t);
                 triggers[0]++;
             } else {
-                source = pick(r);
+                source = pick(r, crmShare);
             }
             triggers[0] += ts.isEmpty() || ts.get(0).enter ? 0 : 1;
             while (recs.size() < perTick) recs.add(background(r, source, n[0]++));
@@ -237,18 +244,17 @@ final class StreamLoad {
                 evaluated, membership, triggers[0], expected.size(), (int) unexpected.get());
     }
 
-    private String pick(SplittableRandom r) {
-        List<String> sources = List.of("marketo-1", "marketo-2", "marketo-1", "marketo-2", "crm-1", "crm-2");
+    private String pick(SplittableRandom r, double crmShare) {
         while (true) {
-            String s = sources.get(r.nextInt(sources.size()));
+            String s = (r.nextDouble() < crmShare ? "crm-" : "marketo-") + (1 + r.nextInt(2));
             if (updates.containsKey(s)) return s;
         }
     }
 
-    /** Marketo: 85% page views and email events, 15% lead updates. CRM: person and open-deal updates. */
+    /** Marketo: 90% page views and email events, 10% lead updates. CRM: person and open-deal updates. */
     private ObjectNode background(SplittableRandom r, String source, long n) {
         List<String> l = leads.get(source);
-        if (l != null && r.nextDouble() < 0.85) return gen.backgroundEvent(r, "S" + n, l.get(r.nextInt(l.size())));
+        if (l != null && r.nextDouble() >= MARKETO_UPDATES) return gen.backgroundEvent(r, "S" + n, l.get(r.nextInt(l.size())));
         List<ObjectNode> u = updates.get(source);
         ObjectNode rec = u.get(r.nextInt(u.size())).deepCopy();
         if (rec.get("type").asText().equals("person")) rec.put("title", "Title " + r.nextInt(1000));
