@@ -42,6 +42,7 @@ public final class Evaluator implements Managed {
     // Guarded by `this`: what ingest has handed over and not yet evaluated.
     private Set<Node> pending = new HashSet<>();
     private Map<SourceRef, Node> pendingEvents = new HashMap<>();
+    private Set<Node> pendingMoves = new HashSet<>();
     private boolean pendingGlobals;
     private long pendingUpTo;
     private boolean scheduled;
@@ -101,6 +102,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             pending.addAll(applied.dirty());
             pendingEvents.putAll(applied.events());
+            pendingMoves.addAll(applied.movedEvents());
             pendingGlobals |= applied.globalsChanged();
             pendingUpTo = Math.max(pendingUpTo, batchSeq);
             stats.markPending(System.nanoTime());
@@ -149,15 +151,18 @@ public final class Evaluator implements Managed {
     private void drain() {
         Set<Node> dirty;
         Map<SourceRef, Node> events;
+        Set<Node> moves;
         boolean globalsChanged;
         long upTo;
         synchronized (this) {
             dirty = pending;
             events = pendingEvents;
+            moves = pendingMoves;
             globalsChanged = pendingGlobals;
             upTo = pendingUpTo;
             pending = new HashSet<>();
             pendingEvents = new HashMap<>();
+            pendingMoves = new HashSet<>();
             pendingGlobals = false;
             scheduled = false;
         }
@@ -166,7 +171,7 @@ public final class Evaluator implements Managed {
             Set<Qualified> touched = new HashSet<>();
             if (globalsChanged) touched.addAll(syncGlobals());
             Map<String, PersonSnapshot> people = new HashMap<>();
-            touched.addAll(evaluate(dirty, events, people));
+            touched.addAll(evaluate(dirty, events, moves, people));
             evaluatedUpTo.set(upTo);
             report(touched, people, upTo, "ingest");
         } catch (RuntimeException e) {
@@ -174,6 +179,8 @@ public final class Evaluator implements Managed {
             synchronized (this) {
                 pending.addAll(dirty);
                 pending.addAll(events.values());
+                pendingMoves.addAll(moves);
+                pendingMoves.addAll(events.values()); // retried as components, events included
             }
         } finally {
             stats.roundDone(started, System.nanoTime(), dirty.size());
@@ -200,7 +207,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             upTo = pendingUpTo;
         }
-        touched.addAll(evaluate(graph.allNodes(), Map.of(), people));
+        touched.addAll(evaluate(graph.allNodes(), Map.of(), Set.of(), people));
         evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
         report(touched, people, upTo, cause);
         old.forEach(Shard::close);
@@ -213,10 +220,12 @@ public final class Evaluator implements Managed {
      * {@code events} of people whose component is otherwise unchanged: those go to their shard as
      * single facts, without rebuilding the component (most streaming traffic is events).
      */
-    private Set<Qualified> evaluate(Set<Node> dirty, Map<SourceRef, Node> events, Map<String, PersonSnapshot> people) {
+    private Set<Qualified> evaluate(Set<Node> dirty, Map<SourceRef, Node> events, Set<Node> moves,
+                                    Map<String, PersonSnapshot> people) {
         Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
         Set<Qualified> touched = new HashSet<>();
         Set<Node> covered = new HashSet<>();
+        Set<Node> keptEvents = new HashSet<>();
         List<List<FactOp>> ops = newOps();
         int buffered = 0;
         for (Node n : events.values()) {
@@ -234,8 +243,18 @@ public final class Evaluator implements Managed {
                 String k = componentOf.get(m);
                 if (k != null) oldKeys.add(k);
             }
-            ComponentFacts cf = graph.facts(c, since);
             int shard = Math.floorMod(c.key().hashCode(), shards.size());
+            // A component that keeps its nodes and its people (a person or deal update, the common
+            // case) keeps its event facts: events are most of its facts, and rebuilding them was
+            // most of the evaluator's time. Events themselves change through evaluateEvents.
+            Placement same = oldKeys.size() == 1 ? placements.get(oldKeys.iterator().next()) : null;
+            boolean keepEvents = same != null && same.shard() == shard && same.nodes().equals(c.nodes())
+                    && (moves.isEmpty() || Collections.disjoint(moves, c.nodes()));
+            ComponentFacts cf = graph.facts(c, since, !keepEvents);
+            if (keepEvents && !cf.identities().equals(same.people())) {
+                keepEvents = false;
+                cf = graph.facts(c, since, true);
+            }
             // One key String per fact, shared by the placement and the shard's handle map (not two
             // copies of every key): a component rebuilt on its shard reuses the keys it has.
             Map<String, String> reuse = new HashMap<>();
@@ -251,6 +270,10 @@ public final class Evaluator implements Managed {
                 keys.add(k);
                 wanted.add(k);
             }
+            if (keepEvents) {
+                for (String k : same.factKeys()) if (k.startsWith("E:")) wanted.add(k);
+                keptEvents.addAll(c.nodes());
+            }
             for (String ok : oldKeys) {
                 Placement p = placements.remove(ok);
                 p.nodes().forEach(m -> componentOf.remove(m, ok));
@@ -259,9 +282,9 @@ public final class Evaluator implements Managed {
                     if (p.shard() != shard || !wanted.contains(fk)) ops.get(p.shard()).add(new FactOp.Remove(fk));
                 }
             }
-            if (!cf.facts().isEmpty()) {
+            if (!wanted.isEmpty()) {
                 for (int i = 0; i < keys.size(); i++) ops.get(shard).add(new FactOp.Put(keys.get(i), cf.facts().get(i)));
-                placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
+                placements.put(c.key(), new Placement(shard, c.nodes(), wanted, cf.identities()));
                 c.nodes().forEach(m -> componentOf.put(m, c.key()));
                 for (Person p : cf.persons()) {
                     people.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(),
@@ -275,6 +298,7 @@ public final class Evaluator implements Managed {
                 buffered = 0;
             }
         }
+        covered.removeAll(keptEvents); // their events were not rebuilt: apply the changed ones
         evaluateEvents(events, covered, since, ops, people);
         flush(ops, touched);
         return touched;

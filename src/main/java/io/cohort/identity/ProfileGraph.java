@@ -27,23 +27,25 @@ public final class ProfileGraph {
      * What applying a batch touched.
      *
      * @param dirty  nodes whose components must be rebuilt
-     * @param events events that changed without changing any component: event → its person node
+     * @param events      events that changed without changing any component: event → its person node
+     * @param movedEvents person nodes (also in dirty) that an event left or joined
      */
-    public record Applied(Set<Node> dirty, boolean globalsChanged, Map<SourceRef, Node> events) {
-        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Map.of()); }
+    public record Applied(Set<Node> dirty, boolean globalsChanged, Map<SourceRef, Node> events, Set<Node> movedEvents) {
+        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Map.of(), Set.of()); }
     }
 
     public Applied apply(String source, List<RecordChange> changes, long batchSeq) {
         Set<Node> dirty = new HashSet<>();
         Map<SourceRef, Node> events = new HashMap<>();
+        Set<Node> moved = new HashSet<>();
         boolean[] globals = {false};
         lock.writeLock().lock();
         try {
-            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, events, globals);
+            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, events, moved, globals);
         } finally {
             lock.writeLock().unlock();
         }
-        return new Applied(dirty, globals[0], events);
+        return new Applied(dirty, globals[0], events, moved);
     }
 
     /**
@@ -78,10 +80,16 @@ public final class ProfileGraph {
         }
     }
 
-    public ComponentFacts facts(Component c, Instant eventsSince) {
+    public ComponentFacts facts(Component c, Instant eventsSince) { return facts(c, eventsSince, true); }
+
+    /**
+     * @param events false: without the events (their facts depend only on the event records and on
+     *               which unified person each person node is: {@link ComponentFacts#identities()})
+     */
+    public ComponentFacts facts(Component c, Instant eventsSince, boolean events) {
         lock.readLock().lock();
         try {
-            return unifier.facts(c, eventsSince);
+            return unifier.facts(c, eventsSince, events);
         } finally {
             lock.readLock().unlock();
         }

@@ -39,17 +39,22 @@ final class SourceIndex {
     /**
      * Applies one change of {@code source}; adds the touched nodes to {@code dirty}. An event that
      * stays with the same person changes no component: it goes to {@code events} (event → its person
-     * node) instead, so that it can be evaluated on its own.
+     * node) instead, so that it can be evaluated on its own. An event that moves from one person to
+     * another dirties both, and they go to {@code movedEvents} too: their components must rebuild
+     * their events.
      */
     void apply(String source, RecordChange change, long seq, Set<Node> dirty, Map<SourceRef, Node> events,
-               boolean[] globalsChanged) {
+               Set<Node> movedEvents, boolean[] globalsChanged) {
         SourceRef ref = new SourceRef(source, change.key());
         Set<Node> touched = change.type() == RecordType.EVENT ? new HashSet<>(2) : dirty;
         remove(change.type(), ref, touched, globalsChanged);
         if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, touched, globalsChanged);
         if (touched != dirty) {
             if (touched.size() == 1) events.put(ref, touched.iterator().next());
-            else dirty.addAll(touched); // moved from one person to another
+            else {
+                dirty.addAll(touched);
+                movedEvents.addAll(touched);
+            }
         }
     }
 

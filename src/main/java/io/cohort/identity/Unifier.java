@@ -60,7 +60,10 @@ final class Unifier {
     }
 
     /** Builds the unified facts of a component; events older than {@code eventsSince} are left out. */
-    ComponentFacts facts(Component c, Instant eventsSince) {
+    ComponentFacts facts(Component c, Instant eventsSince) { return facts(c, eventsSince, true); }
+
+    /** @param events false: leave events out (the caller keeps the event facts it has) */
+    ComponentFacts facts(Component c, Instant eventsSince, boolean events) {
         List<Fact> facts = new ArrayList<>();
         Map<String, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
         Map<String, String> oppIds = groupIds(c, Node.OPPORTUNITY, ix.opportunityEdges, UnifiedIds::opportunity);
@@ -85,7 +88,7 @@ final class Unifier {
                     : accountIds.get(new SourceRef(master.source(), master.record().accountId()).toString());
             facts.add(Merge.opportunity(oid, acc, recs));
         });
-        relations(c, accountIds, oppIds, people.keySet(), eventsSince, facts);
+        relations(c, accountIds, oppIds, people.keySet(), eventsSince, events, facts);
         return new ComponentFacts(c, List.copyOf(facts), identities);
     }
 
@@ -117,7 +120,7 @@ final class Unifier {
     }
 
     private void relations(Component c, Map<String, String> accountIds, Map<String, String> oppIds,
-                           Set<String> knownPeople, Instant eventsSince, List<Fact> facts) {
+                           Set<String> knownPeople, Instant eventsSince, boolean events, List<Fact> facts) {
         Map<String, Fact> dedup = new TreeMap<>();
         for (Node n : c.nodes()) {
             for (SourceRef key : ix.relationsOf(n)) {
@@ -138,6 +141,7 @@ final class Unifier {
             if (pid == null) continue;
             for (SourceRef key : ix.leavesOf(n)) {
                 var s = ix.relations.get(key);
+                if (!events && s.record() instanceof EventRecord) continue;
                 Fact f = leaf(s.source(), s.record(), pid, eventsSince);
                 if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
             }

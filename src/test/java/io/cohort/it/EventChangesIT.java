@@ -67,10 +67,24 @@ class EventChangesIT {
         app.settle();
         assertThat(BodeaScenarioIT.members(app)).containsExactly("p3@townsend.com");
 
+        // A person update (the component keeps its event facts) and an event in the same batch.
+        var r = app.post("/v1/sources/marketo-2/records", "application/json", """
+                {"records":[{"type":"person","id":"2001","email":"p2@townsend.com","title":"CEO"},
+                 {"type":"event","id":"E-3","personId":"2001","eventType":"web.webpagedetails.pageViews",
+                  "timestamp":"2026-11-24T09:00:00Z","url":"https://www.bodea.com/products/new"}]}""");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        app.settle();
+        assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+        // Deal updates rebuild the component without its events; the events still count.
+        app.post("/v1/sources/crm-2/records", "application/json",
+                "{\"records\":[{\"type\":\"opportunity\",\"id\":\"006-O2\",\"accountId\":\"001-T2\",\"amount\":900001,\"isWon\":true,\"isClosed\":true}]}");
+        app.settle();
+        assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+
         // Restart: the same audience from the store.
         app.stop();
         app.start();
         app.task("clock?set=2026-11-25T00:00:00Z");
-        assertThat(BodeaScenarioIT.members(app)).containsExactly("p3@townsend.com");
+        assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
     }
 }
