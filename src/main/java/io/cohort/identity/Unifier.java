@@ -139,14 +139,16 @@ final class Unifier {
             if (n.kind() != Node.PERSON) continue;
             String pid = person(n.ref().source(), n.ref().id(), knownPeople);
             if (pid == null) continue;
-            for (SourceRef key : ix.leavesOf(n)) {
-                var s = ix.relations.get(key);
-                if (!events && s.record() instanceof EventRecord) continue;
-                Fact f = leaf(s.source(), s.record(), pid, eventsSince);
-                if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
-            }
+            for (SourceRef key : ix.leavesOf(n)) leaf(key, pid, eventsSince, dedup);
+            if (events) for (SourceRef key : ix.eventsOf(n)) leaf(key, pid, eventsSince, dedup);
         }
         facts.addAll(dedup.values());
+    }
+
+    private void leaf(SourceRef key, String pid, Instant eventsSince, Map<String, Fact> dedup) {
+        var s = ix.relations.get(key);
+        Fact f = leaf(s.source(), s.record(), pid, eventsSince);
+        if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
     }
 
     private static Fact leaf(String source, SourceRecord r, String pid, Instant eventsSince) {
