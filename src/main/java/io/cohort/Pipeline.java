@@ -76,22 +76,10 @@ public final class Pipeline {
     /** Rebuilds the profile graph from the store (at start, before the evaluator starts). */
     public long loadFromStore() {
         long[] n = {0};
-        // Records come in batch order; one graph.apply per stored batch (up to 1,000 records), not
-        // per record: a lock and three collections per record were a fifth of the load time.
-        List<RecordChange> chunk = new java.util.ArrayList<>();
-        String[] source = {null};
-        long[] seq = {-1};
         store.forEach(r -> {
-            if (!chunk.isEmpty() && (r.batchSeq() != seq[0] || !r.source().equals(source[0]) || chunk.size() == 1_000)) {
-                graph.apply(source[0], chunk, seq[0]);
-                chunk.clear();
-            }
-            source[0] = r.source();
-            seq[0] = r.batchSeq();
-            chunk.add(new RecordChange.Upsert(r.record()));
+            graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
             n[0]++;
         });
-        if (!chunk.isEmpty()) graph.apply(source[0], chunk, seq[0]);
         return n[0];
     }
 }

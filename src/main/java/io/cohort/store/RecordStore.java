@@ -4,9 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.ingest.RecordChange;
 import io.cohort.ingest.SourceRecord;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * Durable source records. Each batch is one transaction: committed before the caller
@@ -24,12 +22,10 @@ public final class RecordStore {
     private final Jdbi jdbi;
     private final ObjectMapper mapper;
     private final AtomicLong batchSeq;
-    private final boolean h2Merge;
 
     public RecordStore(Jdbi jdbi, ObjectMapper mapper) {
         this.jdbi = jdbi;
         this.mapper = mapper;
-        this.h2Merge = jdbi.withHandle(RecordStore::productName).equals("H2");
         this.batchSeq = new AtomicLong(jdbi.withHandle(h ->
                 h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM ingest_batch").mapTo(Long.class).one()));
     }
@@ -54,14 +50,15 @@ public final class RecordStore {
         }
         int upserts = inserts.size();
         int deleteCount = deletes;
-        List<RecordChange> removals = h2Merge
-                ? last.values().stream().filter(ch -> ch instanceof RecordChange.Delete).toList()
-                : List.copyOf(last.values());
         jdbi.useTransaction(h -> {
-            try {
-                write(h.getConnection(), source, seq, removals, inserts);
-            } catch (SQLException e) {
-                throw new IllegalStateException("storing batch " + seq + " failed: " + e.getMessage(), e);
+            PreparedBatch del = h.prepareBatch("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?");
+            for (RecordChange c : last.values()) del.add(source, c.type().wireName(), c.key());
+            del.execute();
+            if (!inserts.isEmpty()) {
+                PreparedBatch ins = h.prepareBatch(
+                        "INSERT INTO source_record (source, rtype, rkey, payload, batch_seq) VALUES (?, ?, ?, ?, ?)");
+                for (String[] r : inserts) ins.add(source, r[0], r[1], r[2], seq);
+                ins.execute();
             }
             h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes) VALUES (?, ?, ?, ?, ?)",
                     seq, source, receivedAtMillis, upserts, deleteCount);
@@ -69,54 +66,12 @@ public final class RecordStore {
         return seq;
     }
 
-    /**
-     * Plain JDBC batches: JDBI's per-argument binding was a tenth of the request threads' CPU. On H2
-     * one MERGE per record replaces DELETE + INSERT; other databases keep DELETE + INSERT.
-     */
-    private void write(Connection c, String source, long seq, List<RecordChange> removals, List<String[]> inserts)
-            throws SQLException {
-        if (!removals.isEmpty()) {
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?")) {
-                for (RecordChange ch : removals) {
-                    del.setString(1, source);
-                    del.setString(2, ch.type().wireName());
-                    del.setString(3, ch.key());
-                    del.addBatch();
-                }
-                del.executeBatch();
-            }
-        }
-        if (inserts.isEmpty()) return;
-        try (PreparedStatement ins = c.prepareStatement(h2Merge
-                ? "MERGE INTO source_record (source, rtype, rkey, payload, batch_seq) KEY (source, rtype, rkey) VALUES (?, ?, ?, ?, ?)"
-                : "INSERT INTO source_record (source, rtype, rkey, payload, batch_seq) VALUES (?, ?, ?, ?, ?)")) {
-            for (String[] r : inserts) {
-                ins.setString(1, source);
-                ins.setString(2, r[0]);
-                ins.setString(3, r[1]);
-                ins.setString(4, r[2]);
-                ins.setLong(5, seq);
-                ins.addBatch();
-            }
-            ins.executeBatch();
-        }
-    }
-
     /** Streams every stored record in arrival order (used to rebuild the profiles at start). */
     public void forEach(Consumer<StoredRecord> consumer) {
         jdbi.useHandle(h -> h.createQuery("SELECT source, payload, batch_seq FROM source_record ORDER BY batch_seq")
                 .setFetchSize(2_000)
-                // Interned: a handful of source ids, otherwise one String per stored record in memory.
-                .map((rs, ctx) -> new StoredRecord(rs.getString(1).intern(), parse(rs.getString(2)), rs.getLong(3)))
+                .map((rs, ctx) -> new StoredRecord(rs.getString(1), parse(rs.getString(2)), rs.getLong(3)))
                 .useStream(s -> s.forEach(consumer)));
-    }
-
-    private static String productName(org.jdbi.v3.core.Handle h) {
-        try {
-            return h.getConnection().getMetaData().getDatabaseProductName();
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot read database metadata: " + e.getMessage(), e);
-        }
     }
 
     public long count() {
