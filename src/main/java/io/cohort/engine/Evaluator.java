@@ -4,6 +4,7 @@ import io.cohort.identity.Component;
 import io.cohort.identity.ComponentFacts;
 import io.cohort.identity.Node;
 import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.SourceRef;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
 import io.cohort.model.Person;
@@ -41,6 +42,8 @@ public final class Evaluator implements Managed {
 
     // Guarded by `this`: what ingest has handed over and not yet evaluated.
     private Set<Node> pending = new HashSet<>();
+    private Map<SourceRef, Node> pendingEvents = new HashMap<>();
+    private Set<Node> pendingMoves = new HashSet<>();
     private boolean pendingGlobals;
     private long pendingUpTo;
     private boolean scheduled;
@@ -106,6 +109,8 @@ public final class Evaluator implements Managed {
     public void submit(ProfileGraph.Applied applied, long batchSeq) {
         synchronized (this) {
             pending.addAll(applied.dirty());
+            pendingEvents.putAll(applied.events());
+            pendingMoves.addAll(applied.movedEvents());
             pendingGlobals |= applied.globalsChanged();
             pendingUpTo = Math.max(pendingUpTo, batchSeq);
             stats.markPending(System.nanoTime());
@@ -177,13 +182,19 @@ public final class Evaluator implements Managed {
 
     private void drain() {
         Set<Node> dirty;
+        Map<SourceRef, Node> events;
+        Set<Node> moves;
         boolean globalsChanged;
         long upTo;
         synchronized (this) {
             dirty = pending;
+            events = pendingEvents;
+            moves = pendingMoves;
             globalsChanged = pendingGlobals;
             upTo = pendingUpTo;
             pending = new HashSet<>();
+            pendingEvents = new HashMap<>();
+            pendingMoves = new HashSet<>();
             pendingGlobals = false;
             scheduled = false;
         }
@@ -192,13 +203,16 @@ public final class Evaluator implements Managed {
             Set<Qualified> touched = new HashSet<>();
             if (globalsChanged) touched.addAll(syncGlobals());
             Map<String, PersonSnapshot> people = new HashMap<>();
-            touched.addAll(evaluate(dirty, people));
+            touched.addAll(evaluate(dirty, events, moves, people));
             evaluatedUpTo.set(upTo);
             report(touched, people, upTo, "ingest");
         } catch (RuntimeException e) {
             LOG.error("evaluation round failed; {} dirty nodes will be retried with the next batch", dirty.size(), e);
             synchronized (this) {
                 pending.addAll(dirty);
+                pending.addAll(events.values());
+                pendingMoves.addAll(moves);
+                pendingMoves.addAll(events.values()); // retried as components, events included
             }
         } finally {
             stats.roundDone(started, System.nanoTime(), dirty.size());
@@ -228,7 +242,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             upTo = pendingUpTo;
         }
-        touched.addAll(evaluate(graph.allNodes(), people));
+        touched.addAll(evaluate(graph.allNodes(), Map.of(), Set.of(), people));
         evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
         report(touched, people, upTo, cause);
         old.forEach(Shard::close);
@@ -236,13 +250,22 @@ public final class Evaluator implements Managed {
                 (System.nanoTime() - started) / 1_000_000, placements.size(), factCount());
     }
 
-    /** Brings the sessions in line with the graph for the components of {@code dirty}. */
-    private Set<Qualified> evaluate(Set<Node> dirty, Map<String, PersonSnapshot> people) {
+    /**
+     * Brings the sessions in line with the graph for the components of {@code dirty}, and for the
+     * {@code events} of people whose component is otherwise unchanged: those go to their shard as
+     * single facts, without rebuilding the component (most streaming traffic is events).
+     */
+    private Set<Qualified> evaluate(Set<Node> dirty, Map<SourceRef, Node> events, Set<Node> moves,
+                                    Map<String, PersonSnapshot> people) {
         Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
         Set<Qualified> touched = new HashSet<>();
         Set<Node> covered = new HashSet<>();
+        Set<Node> keptEvents = new HashSet<>();
         List<List<FactOp>> ops = newOps();
         int buffered = 0;
+        for (Node n : events.values()) {
+            if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
+        }
         // Nodes of a component that was taken apart are revisited, so no part is left behind.
         ArrayDeque<Node> work = new ArrayDeque<>(dirty);
         while (!work.isEmpty()) {
@@ -255,10 +278,37 @@ public final class Evaluator implements Managed {
                 String k = componentOf.get(m);
                 if (k != null) oldKeys.add(k);
             }
-            ComponentFacts cf = graph.facts(c, since);
             int shard = Math.floorMod(c.key().hashCode(), shards.size());
+            // A component that keeps its nodes and its people (a person or deal update, the common
+            // case) keeps its event facts: events are most of its facts, and rebuilding them was
+            // most of the evaluator's time. Events themselves change through evaluateEvents.
+            Placement same = oldKeys.size() == 1 ? placements.get(oldKeys.iterator().next()) : null;
+            boolean keepEvents = same != null && same.shard() == shard && same.nodes().equals(c.nodes())
+                    && (moves.isEmpty() || Collections.disjoint(moves, c.nodes()));
+            ComponentFacts cf = graph.facts(c, since, !keepEvents);
+            if (keepEvents && !cf.identities().equals(same.people())) {
+                keepEvents = false;
+                cf = graph.facts(c, since, true);
+            }
+            // One key String per fact, shared by the placement and the shard's handle map (not two
+            // copies of every key): a component rebuilt on its shard reuses the keys it has.
+            Map<String, String> reuse = new HashMap<>();
+            for (String ok : oldKeys) {
+                Placement p = placements.get(ok);
+                if (p.shard() == shard) p.factKeys().forEach(k -> reuse.put(k, k));
+            }
+            List<String> keys = new ArrayList<>(cf.facts().size());
             Set<String> wanted = new HashSet<>();
-            for (Fact f : cf.facts()) wanted.add(f.key());
+            for (Fact f : cf.facts()) {
+                String k = f.key();
+                k = reuse.getOrDefault(k, k);
+                keys.add(k);
+                wanted.add(k);
+            }
+            if (keepEvents) {
+                for (String k : same.factKeys()) if (k.startsWith("E:")) wanted.add(k);
+                keptEvents.addAll(c.nodes());
+            }
             for (String ok : oldKeys) {
                 Placement p = placements.remove(ok);
                 p.nodes().forEach(m -> componentOf.remove(m, ok));
@@ -269,12 +319,13 @@ public final class Evaluator implements Managed {
                     }
                 }
             }
-            if (!cf.facts().isEmpty()) {
-                for (Fact f : cf.facts()) {
-                    ops.get(shard).add(new FactOp.Put(f));
-                    owners.get(shard).put(f.key(), c.key());
+            if (!wanted.isEmpty()) {
+                for (int i = 0; i < keys.size(); i++) {
+                    ops.get(shard).add(new FactOp.Put(keys.get(i), cf.facts().get(i)));
+                    owners.get(shard).put(keys.get(i), c.key());
                 }
-                placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
+                for (String k : wanted) owners.get(shard).putIfAbsent(k, c.key()); // kept event facts
+                placements.put(c.key(), new Placement(shard, c.nodes(), wanted, cf.identities()));
                 c.nodes().forEach(m -> componentOf.put(m, c.key()));
                 for (Person p : cf.persons()) {
                     people.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(),
@@ -288,8 +339,43 @@ public final class Evaluator implements Managed {
                 buffered = 0;
             }
         }
+        covered.removeAll(keptEvents); // their events were not rebuilt: apply the changed ones
+        evaluateEvents(events, covered, since, ops, people);
         flush(ops, touched);
         return touched;
+    }
+
+    private static Set<Node> withNode(Set<Node> dirty, Node n) {
+        Set<Node> out = dirty instanceof HashSet<Node> ? dirty : new HashSet<>(dirty);
+        out.add(n);
+        return out;
+    }
+
+    /** Single-event changes of placed components that were not rebuilt in this round. */
+    private void evaluateEvents(Map<SourceRef, Node> events, Set<Node> covered, Instant since, List<List<FactOp>> ops,
+                                Map<String, PersonSnapshot> people) {
+        for (var e : events.entrySet()) {
+            Node n = e.getValue();
+            if (covered.contains(n)) continue; // rebuilt from the graph, this event included
+            Placement p = placements.get(componentOf.get(n));
+            var fact = graph.eventFact(e.getKey(), n, since);
+            if (fact.isPresent()) {
+                String key = fact.get().key();
+                ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
+                p.factKeys().add(key);
+                owners.get(p.shard()).put(key, componentOf.get(n));
+                String pid = fact.get().personId();
+                if (!people.containsKey(pid)) {
+                    graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
+                            u.person().emailOptOut(), u.identities())));
+                }
+            } else {
+                String key = "E:" + e.getKey();
+                if (p.factKeys().remove(key) && owners.get(p.shard()).remove(key, componentOf.get(n))) {
+                    ops.get(p.shard()).add(new FactOp.Remove(key));
+                }
+            }
+        }
     }
 
     private List<List<FactOp>> newOps() {

@@ -3,9 +3,12 @@ package io.cohort.identity;
 import io.cohort.ingest.RecordChange;
 import io.cohort.ingest.SourceRef;
 import io.cohort.model.Fact;
+import io.cohort.model.Event;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -20,19 +23,52 @@ public final class ProfileGraph {
     private final Unifier unifier = new Unifier(index);
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
-    /** What applying a batch touched. */
-    public record Applied(Set<Node> dirty, boolean globalsChanged) {}
+    /**
+     * What applying a batch touched.
+     *
+     * @param dirty  nodes whose components must be rebuilt
+     * @param events      events that changed without changing any component: event → its person node
+     * @param movedEvents person nodes (also in dirty) that an event left or joined
+     */
+    public record Applied(Set<Node> dirty, boolean globalsChanged, Map<SourceRef, Node> events, Set<Node> movedEvents) {
+        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Map.of(), Set.of()); }
+    }
 
     public Applied apply(String source, List<RecordChange> changes, long batchSeq) {
         Set<Node> dirty = new HashSet<>();
+        Map<SourceRef, Node> events = new HashMap<>();
+        Set<Node> moved = new HashSet<>();
         boolean[] globals = {false};
         lock.writeLock().lock();
         try {
-            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, globals);
+            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, events, moved, globals);
         } finally {
             lock.writeLock().unlock();
         }
-        return new Applied(dirty, globals[0]);
+        return new Applied(dirty, globals[0], events, moved);
+    }
+
+    /**
+     * The current fact of one event of the person node, exactly as {@link #facts} would build it, or
+     * empty when the event is no fact (deleted, older than {@code eventsSince}, person without record).
+     */
+    public Optional<Event> eventFact(SourceRef event, Node person, Instant eventsSince) {
+        lock.readLock().lock();
+        try {
+            return Optional.ofNullable(unifier.eventFact(event, person, eventsSince));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The unified person of a unified id with its source identities, as {@link #facts} builds it. */
+    public Optional<UnifiedPerson> person(String unifiedId) {
+        lock.readLock().lock();
+        try {
+            return Optional.ofNullable(unifier.person(unifiedId));
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public Component component(Node start) {
@@ -44,10 +80,16 @@ public final class ProfileGraph {
         }
     }
 
-    public ComponentFacts facts(Component c, Instant eventsSince) {
+    public ComponentFacts facts(Component c, Instant eventsSince) { return facts(c, eventsSince, true); }
+
+    /**
+     * @param events false: without the events (their facts depend only on the event records and on
+     *               which unified person each person node is: {@link ComponentFacts#identities()})
+     */
+    public ComponentFacts facts(Component c, Instant eventsSince, boolean events) {
         lock.readLock().lock();
         try {
-            return unifier.facts(c, eventsSince);
+            return unifier.facts(c, eventsSince, events);
         } finally {
             lock.readLock().unlock();
         }

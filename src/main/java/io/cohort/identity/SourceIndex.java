@@ -32,15 +32,32 @@ final class SourceIndex {
     final Multimap opportunityEdges = new Multimap();
     /** Node → keys of the relations joining it to another node (account/opportunity ↔ person). */
     final Map<Node, Set<SourceRef>> relationsByNode = new HashMap<>();
-    /** Person node → keys of what hangs off it alone (events, campaign and list members). */
+    /** Person node → keys of what hangs off it alone (campaign and list members). */
     final Map<Node, Set<SourceRef>> leavesByNode = new HashMap<>();
+    /** Person node → keys of its events: apart, so that a rebuild that keeps event facts skips them. */
+    final Map<Node, Set<SourceRef>> eventsByNode = new HashMap<>();
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount = new HashMap<>();
 
-    /** Applies one change of {@code source}; adds the touched nodes to {@code dirty}. */
-    void apply(String source, RecordChange change, long seq, Set<Node> dirty, boolean[] globalsChanged) {
+    /**
+     * Applies one change of {@code source}; adds the touched nodes to {@code dirty}. An event that
+     * stays with the same person changes no component: it goes to {@code events} (event → its person
+     * node) instead, so that it can be evaluated on its own. An event that moves from one person to
+     * another dirties both, and they go to {@code movedEvents} too: their components must rebuild
+     * their events.
+     */
+    void apply(String source, RecordChange change, long seq, Set<Node> dirty, Map<SourceRef, Node> events,
+               Set<Node> movedEvents, boolean[] globalsChanged) {
         SourceRef ref = new SourceRef(source, change.key());
-        remove(change.type(), ref, dirty, globalsChanged);
-        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, dirty, globalsChanged);
+        Set<Node> touched = change.type() == RecordType.EVENT ? new HashSet<>(2) : dirty;
+        remove(change.type(), ref, touched, globalsChanged);
+        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, touched, globalsChanged);
+        if (touched != dirty) {
+            if (touched.size() == 1) events.put(ref, touched.iterator().next());
+            else {
+                dirty.addAll(touched);
+                movedEvents.addAll(touched);
+            }
+        }
     }
 
     private void remove(RecordType type, SourceRef ref, Set<Node> dirty, boolean[] globals) {
@@ -96,7 +113,7 @@ final class SourceIndex {
                 if (old != null) {
                     List<Node> nodes = relationNodes(old.source(), old.record());
                     for (Node n : nodes) {
-                        removeFrom(nodes.size() == 1 ? leavesByNode : relationsByNode, n, ref);
+                        removeFrom(indexFor(old.record(), nodes), n, ref);
                         dirty.add(n);
                     }
                 }
@@ -145,7 +162,7 @@ final class SourceIndex {
             relations.put(ref, new Stamped<>(source, record, seq));
             List<Node> nodes = relationNodes(source, record);
             for (Node n : nodes) {
-                (nodes.size() == 1 ? leavesByNode : relationsByNode).computeIfAbsent(n, k -> new HashSet<>()).add(ref);
+                indexFor(record, nodes).computeIfAbsent(n, k -> new HashSet<>()).add(ref);
                 dirty.add(n);
             }
         }
@@ -187,6 +204,12 @@ final class SourceIndex {
     Set<SourceRef> relationsOf(Node n) { return relationsByNode.getOrDefault(n, Set.of()); }
 
     Set<SourceRef> leavesOf(Node n) { return leavesByNode.getOrDefault(n, Set.of()); }
+
+    Set<SourceRef> eventsOf(Node n) { return eventsByNode.getOrDefault(n, Set.of()); }
+
+    private Map<Node, Set<SourceRef>> indexFor(SourceRecord r, List<Node> nodes) {
+        return nodes.size() > 1 ? relationsByNode : r instanceof EventRecord ? eventsByNode : leavesByNode;
+    }
 
     private static <K, V> void removeFrom(Map<K, Set<V>> map, K key, V value) {
         Set<V> s = map.get(key);

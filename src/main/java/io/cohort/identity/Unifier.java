@@ -60,7 +60,10 @@ final class Unifier {
     }
 
     /** Builds the unified facts of a component; events older than {@code eventsSince} are left out. */
-    ComponentFacts facts(Component c, Instant eventsSince) {
+    ComponentFacts facts(Component c, Instant eventsSince) { return facts(c, eventsSince, true); }
+
+    /** @param events false: leave events out (the caller keeps the event facts it has) */
+    ComponentFacts facts(Component c, Instant eventsSince, boolean events) {
         List<Fact> facts = new ArrayList<>();
         Map<String, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
         Map<String, String> oppIds = groupIds(c, Node.OPPORTUNITY, ix.opportunityEdges, UnifiedIds::opportunity);
@@ -73,9 +76,7 @@ final class Unifier {
         Map<String, Map<String, List<String>>> identities = new TreeMap<>();
         people.forEach((uid, recs) -> {
             facts.add(Merge.person(uid, recs));
-            Map<String, List<String>> ids = new TreeMap<>();
-            recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
-            identities.put(uid, ids);
+            identities.put(uid, identities(recs));
         });
         groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> {
             facts.add(Merge.account(aid, recs));
@@ -87,12 +88,39 @@ final class Unifier {
                     : accountIds.get(new SourceRef(master.source(), master.record().accountId()).toString());
             facts.add(Merge.opportunity(oid, acc, recs));
         });
-        relations(c, accountIds, oppIds, people.keySet(), eventsSince, facts);
+        relations(c, accountIds, oppIds, people.keySet(), eventsSince, events, facts);
         return new ComponentFacts(c, List.copyOf(facts), identities);
     }
 
+    private static Map<String, List<String>> identities(List<Stamped<PersonRecord>> recs) {
+        Map<String, List<String>> ids = new TreeMap<>();
+        recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
+        return ids;
+    }
+
+    /** One event's fact, as {@link #relations} builds it for the person node; null when it is none. */
+    Event eventFact(SourceRef ref, Node person, Instant eventsSince) {
+        var s = ix.relations.get(ref);
+        if (s == null || !(s.record() instanceof EventRecord e)) return null;
+        if (!ix.persons.containsKey(person.ref())) return null; // events of a person without record are no facts
+        if (!SourceIndex.personNode(new SourceRef(s.source(), e.personId())).equals(person)) return null;
+        return (Event) leaf(s.source(), e, ix.uidOf(person.ref()), eventsSince);
+    }
+
+    /** The unified person of {@code uid}, or null when no source record has it. */
+    UnifiedPerson person(String uid) {
+        List<Stamped<PersonRecord>> recs = new ArrayList<>();
+        for (SourceRef r : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+            var p = ix.persons.get(r);
+            if (p != null) recs.add(p);
+        }
+        if (recs.isEmpty()) return null;
+        recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+        return new UnifiedPerson(Merge.person(uid, recs), identities(recs));
+    }
+
     private void relations(Component c, Map<String, String> accountIds, Map<String, String> oppIds,
-                           Set<String> knownPeople, Instant eventsSince, List<Fact> facts) {
+                           Set<String> knownPeople, Instant eventsSince, boolean events, List<Fact> facts) {
         Map<String, Fact> dedup = new TreeMap<>();
         for (Node n : c.nodes()) {
             for (SourceRef key : ix.relationsOf(n)) {
@@ -111,13 +139,16 @@ final class Unifier {
             if (n.kind() != Node.PERSON) continue;
             String pid = person(n.ref().source(), n.ref().id(), knownPeople);
             if (pid == null) continue;
-            for (SourceRef key : ix.leavesOf(n)) {
-                var s = ix.relations.get(key);
-                Fact f = leaf(s.source(), s.record(), pid, eventsSince);
-                if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
-            }
+            for (SourceRef key : ix.leavesOf(n)) leaf(key, pid, eventsSince, dedup);
+            if (events) for (SourceRef key : ix.eventsOf(n)) leaf(key, pid, eventsSince, dedup);
         }
         facts.addAll(dedup.values());
+    }
+
+    private void leaf(SourceRef key, String pid, Instant eventsSince, Map<String, Fact> dedup) {
+        var s = ix.relations.get(key);
+        Fact f = leaf(s.source(), s.record(), pid, eventsSince);
+        if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
     }
 
     private static Fact leaf(String source, SourceRecord r, String pid, Instant eventsSince) {

@@ -69,6 +69,13 @@ public sealed interface SourceRecord {
 
     record EventRecord(String id, String personId, String eventType, Instant timestamp, String url,
                        Map<String, String> attributes) implements SourceRecord {
+        /** Events are most of the records in memory: share their few distinct types and URLs. */
+        public EventRecord {
+            eventType = eventType == null ? null : eventType.intern();
+            url = url == null ? null : url.intern();
+            attributes = attributes == null || attributes.isEmpty() ? Map.of() : attributes;
+        }
+
         public RecordType type() { return RecordType.EVENT; }
         public String key() { return id; }
     }

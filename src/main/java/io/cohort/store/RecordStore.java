@@ -71,7 +71,8 @@ public final class RecordStore {
     public void forEach(Consumer<StoredRecord> consumer) {
         jdbi.useHandle(h -> h.createQuery("SELECT source, payload, batch_seq FROM source_record ORDER BY batch_seq")
                 .setFetchSize(2_000)
-                .map((rs, ctx) -> new StoredRecord(rs.getString(1), parse(rs.getString(2)), rs.getLong(3)))
+                // Interned: a handful of source ids, otherwise one String per stored record stays in memory.
+                .map((rs, ctx) -> new StoredRecord(rs.getString(1).intern(), parse(rs.getString(2)), rs.getLong(3)))
                 .useStream(s -> s.forEach(consumer)));
     }
 

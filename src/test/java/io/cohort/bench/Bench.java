@@ -1,0 +1,350 @@
+package io.cohort.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The benchmark: one generated data set, one run, every figure of docs/benchmarks.md.
+ *
+ * <pre>
+ * Bench &lt;profiles&gt; [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30]
+ *       [streamClients=4] [data=data/bench] [out=bench/results]
+ * </pre>
+ *
+ * Runs the real service in this JVM (so heap figures are the service's plus this harness's small
+ * change) and DuckDB in-process through JDBC. Prints figures; asserts only that both engines
+ * produce the same audiences (exit code 1 when they do not).
+ */
+public final class Bench {
+    static final String SEGMENT = "high-value-new-product";
+    static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+
+    private final List<String> out = new ArrayList<>();
+    private final List<String> failures = new ArrayList<>();
+    private final Map<String, String> summary = new LinkedHashMap<>();
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: Bench <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] "
+                    + "[streamClients=4] [updates=0.2] [data=data/bench] [out=bench/results]");
+            System.exit(2);
+        }
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String[] kv = args[i].split("=", 2);
+            o.put(kv[0], kv.length > 1 ? kv[1] : "true");
+        }
+        Bench b = new Bench();
+        int code = b.run(Integer.parseInt(args[0].replace("_", "")), o);
+        System.exit(code);
+    }
+
+    private void say(String fmt, Object... a) {
+        String s = a.length == 0 ? fmt : String.format(fmt, a);
+        out.add(s);
+        System.out.println(s);
+        System.out.flush();
+    }
+
+    private void fig(String key, String value) {
+        summary.put(key, value);
+        say("  %-44s %s", key, value);
+    }
+
+    private int run(int profiles, Map<String, String> o) throws Exception {
+        long seed = Long.parseLong(o.getOrDefault("seed", "42"));
+        int clients = Integer.parseInt(o.getOrDefault("clients", "4"));
+        int batch = Integer.parseInt(o.getOrDefault("batch", "1000"));
+        int rate = Integer.parseInt(o.getOrDefault("rate", "5000"));
+        int streamSeconds = Integer.parseInt(o.getOrDefault("streamSeconds", "30"));
+        int streamClients = Integer.parseInt(o.getOrDefault("streamClients", "4"));
+        double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
+        Path root = Path.of(o.getOrDefault("data", "data/bench"));
+        Path results = Path.of(o.getOrDefault("out", "bench/results"));
+        Files.createDirectories(root);
+
+        say("# Cohort benchmark: %,d profiles (seed %d)", profiles, seed);
+        say("machine: %d cores, max heap %,d MB, Java %s; load average at start %s", Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.version"), HeapProbe.load());
+
+        // --- data
+        say("\n## Data");
+        long t = System.nanoTime();
+        var m = DataGenerator.writeOrReuse(root.resolve("data"), seed, profiles, NOW, batch);
+        fig("profiles (unified people)", String.format("%,d", m.profiles()));
+        fig("companies", String.format("%,d", m.companies()));
+        fig("source records", String.format("%,d in %,d batches %s", m.records(), m.batches().size(), m.recordsBySource()));
+        fig("generate or reuse", ms(System.nanoTime() - t));
+
+        // --- DuckDB baseline
+        DuckDbBaseline duck = new DuckDbBaseline(2, o.getOrDefault("duckMemory", "4GB"));
+        say("\n## DuckDB %s (threads=2), same NDJSON, segment as SQL", duck.version());
+        t = System.nanoTime();
+        long loaded = duck.load(m.dir());
+        long duckLoad = System.nanoTime() - t;
+        t = System.nanoTime();
+        Set<String> duckAudience = duck.highValue(NOW, 1e6);
+        long duckQueryCold = System.nanoTime() - t;
+        long duckQuery = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            t = System.nanoTime();
+            duck.highValue(NOW, 1e6);
+            duckQuery = Math.min(duckQuery, System.nanoTime() - t);
+        }
+        fig("duckdb load (read_json → tables)", ms(duckLoad) + String.format(" (%,d records)", loaded));
+        fig("duckdb segment query (first / best of 3)", ms(duckQueryCold) + " / " + ms(duckQuery));
+        fig("duckdb batch = load + query", ms(duckLoad + duckQueryCold));
+        fig("duckdb audience", String.format("%,d", duckAudience.size()));
+        List<DuckDbBaseline.Candidate> candidates = duck.wouldEnter(NOW, 1e6, 5000);
+        long duckRefresh = Long.MAX_VALUE;
+        if (!candidates.isEmpty()) {
+            var c = candidates.get(candidates.size() - 1);
+            t = System.nanoTime();
+            duck.addPageView(c.leadSource(), "REFRESH-1", c.leadId(), NOW.minusSeconds(60), "https://www.bodea.com/products/new");
+            Set<String> after = duck.highValue(NOW, 1e6);
+            duckRefresh = System.nanoTime() - t;
+            if (!after.contains(UnifiedEmail.of(c.email()))) failures.add("duckdb refresh: " + c.email() + " did not enter");
+            duck.deleteEvent(c.leadSource(), "REFRESH-1");
+            candidates = candidates.subList(0, candidates.size() - 1);
+            fig("duckdb refresh after one change (insert + query)", ms(duckRefresh));
+        }
+        t = System.nanoTime();
+        Set<String> duckAudience2m = duck.highValue(NOW, 2e6);
+        long duckRule = System.nanoTime() - t;
+        fig("duckdb rule change (query with $2M)", ms(duckRule) + String.format(", audience %,d", duckAudience2m.size()));
+
+        // --- Cohort: empty start, ingest
+        say("\n## Cohort");
+        Path work = root.resolve("run-" + profiles);
+        deleteTree(work);
+        Path log = root.resolve("cohort-bench-" + profiles + ".log");
+        Files.deleteIfExists(log);
+        BenchApp app = new BenchApp(work, log);
+        long heapNoApp = HeapProbe.usedAfterGc();
+        t = System.nanoTime();
+        app.start();
+        long startEmpty = System.nanoTime() - t;
+        app.task("clock?set=" + NOW);
+        long heapEmpty = HeapProbe.usedAfterGc();
+        fig("start on an empty store", ms(startEmpty));
+        fig("heap after GC, empty store", mb(heapEmpty) + " (" + mb(heapEmpty - heapNoApp) + " more than before the start)");
+
+        say("load average before ingest: %s", HeapProbe.load());
+        Latencies ackLat = new Latencies();
+        long cpu0 = HeapProbe.cpuNanos();
+        t = System.nanoTime();
+        long recs = ingest(app, m, clients, ackLat);
+        long ingestNanos = System.nanoTime() - t;
+        app.settle(Duration.ofHours(3));
+        long settledNanos = System.nanoTime() - t;
+        long ingestCpu = HeapProbe.cpuNanos() - cpu0;
+        fig("(1) durable ingest, " + clients + " clients, NDJSON", String.format("%,.0f records/s (%,d records in %s; batch ack %s)",
+                recs / (ingestNanos / 1e9), recs, ms(ingestNanos), ackLat));
+        fig("    ingest until evaluated", String.format("%,.0f records/s (%s)", recs / (settledNanos / 1e9), ms(settledNanos)));
+        fig("    CPU per 1,000 records (service + clients)", String.format("%,.0f ms (%s CPU in %s wall: %.2f cores)",
+                ingestCpu / 1e6 / (recs / 1000.0), ms(ingestCpu), ms(settledNanos), ingestCpu / (double) settledNanos));
+        say("load average after ingest: %s", HeapProbe.load());
+
+        long heapLoaded = HeapProbe.usedAfterGc();
+        long facts = app.services().evaluator().factCount();
+        fig("heap after GC, loaded (warm)", mb(heapLoaded));
+        fig("facts in sessions", String.format("%,d (%.1f per profile), %,d components", facts, facts / (double) m.profiles(),
+                app.services().evaluator().stats().components()));
+        check("after ingest", app.members(SEGMENT), duckAudience);
+
+        // --- cold start
+        app.stop();
+        fig("heap after GC, service stopped", mb(HeapProbe.usedAfterGc()) + " (live: " + HeapProbe.counts(
+                "io.cohort.model.Event", "org.drools.core.common.DefaultFactHandle", "io.cohort.ingest.SourceRecord$EventRecord") + ")");
+        say("load average before cold start: %s", HeapProbe.load());
+        Path coldMembers = root.resolve("cold-members-" + profiles + ".txt");
+        Map<String, Long> cold = new LinkedHashMap<>();
+        List<String> hist = new ArrayList<>();
+        coldStart(work, log, coldMembers, cold, hist);
+        long coldEval = cold.getOrDefault("evalMillis", -1L);
+        fig("(2) cold start, fresh JVM on the loaded store", ms(cold.get("coldNanos")) + " (start on empty store: " + ms(startEmpty) + ")");
+        fig("    of which load + evaluate all segments", String.format("%,d ms (service log)", coldEval));
+        fig("    CPU used by the start", ms(cold.get("coldCpuNanos")) + String.format(" (%.2f cores)",
+                cold.get("coldCpuNanos") / (double) cold.get("coldNanos")));
+        fig("    peak heap used during start (sampled)", mb(cold.get("peakHeap")));
+        fig("    then clock tick (re-evaluate time windows)", ms(cold.get("tickNanos")));
+        long heapCold = cold.get("heapLoaded") - cold.get("heapBefore");
+        long appEmpty = heapEmpty - heapNoApp;
+        fig("(5) heap after GC, loaded, fresh JVM", mb(cold.get("heapLoaded")) + " (" + mb(heapCold) + " more than before the start)");
+        fig("    heap per profile", String.format("%,.0f bytes ((%s - %s empty service) / %,d profiles)",
+                (heapCold - appEmpty) / (double) m.profiles(), mb(heapCold), mb(appEmpty), m.profiles()));
+        fig("    facts per profile", String.format("%.1f (%,d facts, %,d components); heap per fact %,.0f bytes",
+                cold.get("facts") / (double) m.profiles(), cold.get("facts"), cold.get("components"),
+                (heapCold - appEmpty) / (double) cold.get("facts")));
+        say("\nlive objects after the cold start (class histogram, top 30):");
+        hist.forEach(l -> say("    %s", l));
+        check("after cold start", new TreeSet<>(Files.readAllLines(coldMembers)), duckAudience);
+        app.start();
+        app.task("clock?set=" + NOW);
+
+        // --- rule change
+        Path file = app.rules.resolve(SEGMENT + ".drl");
+        String good = Files.readString(file);
+        Files.writeString(file, good.replace("$total > 1000000", "$total > 2000000"));
+        t = System.nanoTime();
+        String res = app.task("reload-rules");
+        long ruleNanos = System.nanoTime() - t;
+        fig("(4) rule change $1M → $2M until new audience", ms(ruleNanos) + " (" + res.trim() + ")");
+        check("rule change to $2M", app.members(SEGMENT), duckAudience2m);
+        Files.writeString(file, good);
+        t = System.nanoTime();
+        app.task("reload-rules");
+        fig("    and back to $1M", ms(System.nanoTime() - t));
+        check("rule change back to $1M", app.members(SEGMENT), duckAudience);
+
+        // --- streaming
+        if (streamSeconds > 0) {
+            say("\n(3) streaming: %,d records/s offered for %d s (%.0f%% updates, the rest events), %d clients, %,d eligible "
+                    + "people for triggers; load average %s", rate, streamSeconds, updates * 100, streamClients, candidates.size(),
+                    HeapProbe.load());
+            var gen = new DataGenerator(seed, NOW);
+            var load = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT);
+            long streamCpu = HeapProbe.cpuNanos();
+            var s = load.run(rate, streamSeconds, streamClients, updates);
+            streamCpu = HeapProbe.cpuNanos() - streamCpu;
+            fig("    achieved", String.format("%,.0f records/s (%,d records, %,d batches; %d batches still queued at the end)",
+                    s.achieved(), s.records(), s.batches(), s.backlog()));
+            fig("    batch due → ack", s.ack().toString());
+            fig("    ack → evaluated (rules fired)", s.evaluated().toString());
+            fig("    ack → membership change in change feed", s.membership().toString());
+            fig("    triggers / missed / unexpected changes", s.triggers() + " / " + s.missed() + " / " + s.unexpected());
+            fig("    CPU per 1,000 records (service + clients)", String.format("%,.0f ms", streamCpu / 1e6 / (s.records() / 1000.0)));
+            say("load average after streaming: %s", HeapProbe.load());
+        }
+        app.stop();
+        duck.close();
+
+        say("\n## Ratios (Cohort / DuckDB; < 1 means Cohort is faster)");
+        fig("cold evaluation / duckdb batch", ratio(coldEval * 1_000_000L, duckLoad + duckQueryCold));
+        fig("cold evaluation / duckdb query only", ratio(coldEval * 1_000_000L, duckQuery));
+        fig("rule change / duckdb re-query", ratio(ruleNanos, duckRule));
+        say("  (refresh after one change: compare the streaming ack → membership figures with duckdb's %s)",
+                ms(duckRefresh));
+        say("load average at the end: %s", HeapProbe.load());
+        if (!failures.isEmpty()) {
+            say("\nFAILED:");
+            failures.forEach(f -> say("  %s", f));
+        } else {
+            say("\naudiences identical in Cohort and DuckDB at every check");
+        }
+        Files.createDirectories(results);
+        Path report = results.resolve(profiles + "-" + java.time.LocalDateTime.now().withNano(0).toString().replace(':', '-') + ".txt");
+        Files.write(report, out, StandardCharsets.UTF_8);
+        System.out.println("report written to " + report);
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    private long ingest(BenchApp app, DataGenerator.Manifest m, int clients, Latencies acks) throws Exception {
+        ConcurrentLinkedQueue<Path> queue = new ConcurrentLinkedQueue<>(m.batches());
+        AtomicLong done = new AtomicLong();
+        AtomicLong records = new AtomicLong();
+        int total = m.batches().size();
+        ExecutorService ex = Executors.newFixedThreadPool(clients);
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            fs.add(ex.submit(() -> {
+                for (Path p; (p = queue.poll()) != null; ) {
+                    byte[] body = Files.readAllBytes(p);
+                    long t = System.nanoTime();
+                    app.postNdjson(p.getParent().getFileName().toString(), body);
+                    acks.add((System.nanoTime() - t) / 1e6);
+                    int lines = 0;
+                    for (byte b : body) if (b == '\n') lines++;
+                    records.addAndGet(lines);
+                    long d = done.incrementAndGet();
+                    if (total >= 50 && d % (total / 10) == 0) System.out.printf("    ingest %d%%%n", d * 100 / total);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) f.get();
+        ex.shutdown();
+        return records.get();
+    }
+
+    /** Runs {@link ColdStart} in a fresh JVM with this JVM's class path and options. */
+    private static void coldStart(Path work, Path log, Path members, Map<String, Long> results, List<String> hist)
+            throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            cmd.add(a.replace(".jfr", "-cold.jfr"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), work.toString(),
+                log.toString(), NOW.toString(), members.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("RESULT ")) {
+                    String[] f = line.split(" ");
+                    results.put(f[1], Long.parseLong(f[2]));
+                } else if (line.startsWith("HIST ")) {
+                    hist.add(line.substring(5));
+                }
+            }
+        }
+        if (p.waitFor() != 0) throw new IllegalStateException("cold start JVM failed: exit " + p.exitValue());
+    }
+
+    private void check(String when, Set<String> cohort, Set<String> duck) {
+        Set<String> onlyCohort = new TreeSet<>(cohort);
+        onlyCohort.removeAll(duck);
+        Set<String> onlyDuck = new TreeSet<>(duck);
+        onlyDuck.removeAll(cohort);
+        if (onlyCohort.isEmpty() && onlyDuck.isEmpty()) {
+            say("  audience %s: identical in Cohort and DuckDB (%,d emails)", when, cohort.size());
+        } else {
+            String f = String.format("%s: Cohort %,d vs DuckDB %,d; only in Cohort %s; only in DuckDB %s", when, cohort.size(),
+                    duck.size(), first(onlyCohort), first(onlyDuck));
+            failures.add(f);
+            say("  AUDIENCE MISMATCH %s", f);
+        }
+    }
+
+    private static String first(Set<String> s) {
+        return s.size() + " " + s.stream().limit(5).toList();
+    }
+
+    static String ms(long nanos) {
+        return nanos < 10_000_000_000L ? String.format("%,.1f ms", nanos / 1e6) : String.format("%,.1f s", nanos / 1e9);
+    }
+
+    static String mb(long bytes) { return String.format("%,.1f MB", bytes / 1048576.0); }
+
+    static String ratio(long a, long b) {
+        return a <= 0 || b <= 0 || b == Long.MAX_VALUE ? "?" : String.format("%.2f (%s vs %s)", a / (double) b, ms(a), ms(b));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    /** Emails as the segment query returns them: trimmed, lower-cased. */
+    static final class UnifiedEmail {
+        static String of(String email) { return io.cohort.identity.UnifiedIds.normalizeEmail(email); }
+    }
+}

@@ -1,0 +1,314 @@
+package io.cohort.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * Deterministic B2B data shaped like the Bodea seed, at any scale. Company {@code c} depends only
+ * on (seed, c), so a smaller data set is a prefix of a larger one and any company can be
+ * regenerated on its own (the streaming load does that).
+ *
+ * <p>Per company: one or both lines of business (CRM 1 + Marketo 1, CRM 2 + Marketo 2), a CRM
+ * account per line, a Marketo copy ({@code sameAs}) of most, an MDM link between the two CRM
+ * accounts for 70% of two-line companies; 6–14 people related to 1–3 source accounts (1.5 on
+ * average), every person with a Marketo lead; 1–5 opportunities (won/lost/open) with Marketo copies
+ * (10% of copies stale: the CRM, as system of record, must win) and contact roles; 10–30 web and
+ * email events per person over the last 90 days, ~4% of page views under /products/new.
+ */
+public final class DataGenerator {
+    public static final List<String> SOURCES = List.of("crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+    public static final String PAGE_VIEW = "web.webpagedetails.pageViews";
+    /** Bump when the shape changes, so cached data sets are regenerated. */
+    public static final int VERSION = 1;
+
+    private static final JsonNodeFactory J = JsonNodeFactory.instance;
+    private static final String[] PATHS = {"/", "/pricing", "/products/car-software", "/products/printers",
+        "/products/printers/x200", "/blog/additive-manufacturing", "/blog/ota-updates", "/contact", "/careers",
+        "/company/news", "/docs/api", "/docs/getting-started", "/events/2026", "/customers", "/partners"};
+    private static final String[] TITLES = {"CTO", "VP Engineering", "Head of Manufacturing", "Buyer", "Engineer",
+        "Plant Manager", "CFO", "Procurement Lead", "Designer", "Analyst"};
+    private static final String[] INDUSTRIES = {"Automotive", "Aerospace", "Machinery", "Logistics", "Energy"};
+
+    private final long seed;
+    private final Instant now;
+
+    public DataGenerator(long seed, Instant now) {
+        this.seed = seed;
+        this.now = now;
+    }
+
+    /** One company's records, per source, in the canonical shape (each with "type"). */
+    public record Company(int index, Map<String, List<ObjectNode>> bySource, int people) {
+        public int records() { return bySource.values().stream().mapToInt(List::size).sum(); }
+    }
+
+    public static int companiesFor(int profiles) { return Math.max(1, Math.round(profiles / 10f)); }
+
+    public Company company(int c) {
+        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + c);
+        Map<String, List<ObjectNode>> out = new LinkedHashMap<>();
+        SOURCES.forEach(s -> out.put(s, new ArrayList<>()));
+        double lr = r.nextDouble();
+        List<Integer> lines = lr < 0.35 ? List.of(1) : lr < 0.70 ? List.of(2) : List.of(1, 2);
+        String domain = "co" + c + ".example";
+        List<String[]> accounts = new ArrayList<>(); // {source, id, line}
+        Map<Integer, String> marketoCompany = new TreeMap<>();
+        for (int line : lines) {
+            String crm = "crm-" + line;
+            String accId = "001C" + c;
+            ObjectNode a = rec("account").put("id", accId).put("name", "Company " + c).put("domain", domain)
+                    .put("industry", INDUSTRIES[r.nextInt(INDUSTRIES.length)]).put("employees", 50 + r.nextInt(20_000))
+                    .put("country", r.nextBoolean() ? "US" : "DE");
+            out.get(crm).add(a);
+            accounts.add(new String[] {crm, accId, String.valueOf(line)});
+            if (lines.size() == 1 || r.nextDouble() < 0.85) {
+                String mid = "C" + c;
+                ObjectNode m = rec("account").put("id", mid).put("name", "Company " + c + (r.nextBoolean() ? " Inc" : ""));
+                m.set("sameAs", ref(crm, accId));
+                out.get("marketo-" + line).add(m);
+                accounts.add(new String[] {"marketo-" + line, mid, String.valueOf(line)});
+                marketoCompany.put(line, mid);
+            }
+        }
+        if (lines.size() == 2 && r.nextDouble() < 0.7) {
+            ObjectNode link = rec("accountLink").put("id", "MDM-" + c).put("name", "Company " + c);
+            ArrayNode members = link.putArray("accounts");
+            members.add(ref("crm-1", "001C" + c));
+            members.add(ref("crm-2", "001C" + c));
+            out.get("mdm").add(link);
+        }
+
+        int people = 6 + r.nextInt(9);
+        Map<String, List<String>> crmPeopleByAccount = new TreeMap<>();
+        for (int j = 0; j < people; j++) {
+            String email = "p" + j + ".c" + c + "@" + domain;
+            String first = "First" + j;
+            String last = "Last" + c;
+            String title = TITLES[r.nextInt(TITLES.length)];
+            double kr = r.nextDouble();
+            int k = Math.min(accounts.size(), kr < 0.6 ? 1 : kr < 0.9 ? 2 : 3);
+            int slot = j;
+            List<String[]> pool = new ArrayList<>(accounts);
+            Map<String, String> idBySource = new TreeMap<>();
+            for (int i = 0; i < k; i++) {
+                String[] acc = pool.remove(r.nextInt(pool.size()));
+                String src = acc[0];
+                String pid = idBySource.computeIfAbsent(src, s -> personId(s, c, slot));
+                out.get(src).add(rec("accountPerson").put("accountId", acc[1]).put("personId", pid)
+                        .put("role", r.nextBoolean() ? "Influencer" : "Decision Maker"));
+                if (src.startsWith("crm")) crmPeopleByAccount.computeIfAbsent(src, s -> new ArrayList<>()).add(pid);
+            }
+            // Every person has a Marketo lead (events are recorded there); some only as a lead.
+            if (idBySource.keySet().stream().noneMatch(s -> s.startsWith("marketo"))) {
+                String src = "marketo-" + lines.get(r.nextInt(lines.size()));
+                idBySource.put(src, personId(src, c, j));
+            }
+            for (var e : idBySource.entrySet()) {
+                boolean marketo = e.getKey().startsWith("marketo");
+                ObjectNode p = rec("person").put("id", e.getValue())
+                        .put("email", marketo && r.nextDouble() < 0.2 ? capitalize(email) + " " : email)
+                        .put("firstName", first).put("lastName", last);
+                if (!marketo || r.nextBoolean()) p.put("title", title);
+                if (r.nextDouble() < 0.02) p.put("emailOptOut", true);
+                out.get(e.getKey()).add(p);
+            }
+            String lead = idBySource.entrySet().stream().filter(e -> e.getKey().startsWith("marketo")).findFirst()
+                    .map(e -> e.getKey() + "\u0000" + e.getValue()).orElseThrow();
+            String leadSource = lead.substring(0, lead.indexOf('\u0000'));
+            String leadId = lead.substring(lead.indexOf('\u0000') + 1);
+            int events = 10 + r.nextInt(21);
+            for (int e = 0; e < events; e++) {
+                out.get(leadSource).add(event(r, "E" + c + "-" + j + "-" + e, leadId, false));
+            }
+        }
+
+        int opps = 1 + r.nextInt(5);
+        for (int i = 0; i < opps; i++) {
+            int line = lines.get(r.nextInt(lines.size()));
+            String crm = "crm-" + line;
+            String oid = "006C" + c + "O" + i;
+            double sr = r.nextDouble();
+            boolean won = sr < 0.40;
+            boolean closed = sr < 0.65;
+            double amount = Math.round(Math.exp(Math.log(10_000) + r.nextDouble() * Math.log(150)) / 1000) * 1000.0;
+            String close = now.minus(Duration.ofDays(r.nextInt(400) - 60)).atZone(ZoneOffset.UTC).toLocalDate().toString();
+            String stage = won ? "Closed Won" : closed ? "Closed Lost" : r.nextBoolean() ? "Prospecting" : "Negotiation";
+            out.get(crm).add(rec("opportunity").put("id", oid).put("accountId", "001C" + c).put("name", "Deal " + c + "-" + i)
+                    .put("amount", amount).put("stage", stage).put("isWon", won).put("isClosed", closed).put("closeDate", close));
+            String mc = marketoCompany.get(line);
+            if (mc != null && r.nextDouble() < 0.7) {
+                boolean stale = r.nextDouble() < 0.1;
+                ObjectNode copy = rec("opportunity").put("id", "MO" + c + "-" + i).put("accountId", mc)
+                        .put("name", "Deal " + c + "-" + i).put("amount", stale ? amount * 2 + 500_000 : amount)
+                        .put("isWon", stale ? !won : won).put("isClosed", stale || closed);
+                copy.set("sameAs", ref(crm, oid));
+                out.get("marketo-" + line).add(copy);
+            }
+            List<String> contacts = crmPeopleByAccount.getOrDefault(crm, List.of());
+            if (!contacts.isEmpty()) {
+                int n = Math.min(contacts.size(), 1 + r.nextInt(2));
+                List<String> pool = new ArrayList<>(contacts.stream().distinct().toList());
+                for (int k = 0; k < n && !pool.isEmpty(); k++) {
+                    out.get(crm).add(rec("opportunityPerson").put("opportunityId", oid)
+                            .put("personId", pool.remove(r.nextInt(pool.size()))).put("role", "Economic Buyer"));
+                }
+            }
+        }
+        return new Company(c, out, people);
+    }
+
+    /** A web or email event; {@code newProduct} forces a page view under /products/new. */
+    public ObjectNode event(SplittableRandom r, String id, String personId, boolean newProduct) {
+        Instant ts = newProduct ? now.minusSeconds(60 + r.nextInt(3600))
+                : now.minusMillis((long) (r.nextDouble() * Duration.ofDays(89).toMillis()) + 1000);
+        double t = r.nextDouble();
+        ObjectNode e = rec("event").put("id", id).put("personId", personId);
+        if (newProduct || t < 0.6) {
+            String path = newProduct || r.nextDouble() < 0.04
+                    ? (r.nextBoolean() ? "/products/new" : "/products/new/printer-x") : PATHS[r.nextInt(PATHS.length)];
+            e.put("eventType", PAGE_VIEW).put("timestamp", ts.toString())
+                    .put("url", "https://www.bodea.com" + path + (r.nextDouble() < 0.3 ? "?utm_source=email" : ""));
+        } else if (t < 0.85) {
+            e.put("eventType", "email.opened").put("timestamp", ts.toString());
+        } else {
+            e.put("eventType", "email.clicked").put("timestamp", ts.toString())
+                    .put("url", "https://www.bodea.com" + PATHS[r.nextInt(PATHS.length)] + "?utm_campaign=c" + r.nextInt(40));
+        }
+        return e;
+    }
+
+    /** A page view that is never under /products/new (background traffic in the streaming load). */
+    public ObjectNode backgroundEvent(SplittableRandom r, String id, String personId) {
+        ObjectNode e = event(r, id, personId, false);
+        String url = e.path("url").asText("");
+        if (url.contains("/products/new")) e.put("url", "https://www.bodea.com/pricing");
+        return e;
+    }
+
+    /** Person j of company c in a source: CRM contact ids "003C…P…", Marketo numeric lead ids. */
+    public static String personId(String source, int c, int j) {
+        return source.startsWith("crm") ? "003C" + c + "P" + j : String.valueOf(1_000_000L + c * 20L + j);
+    }
+
+    private static String capitalize(String s) { return Character.toUpperCase(s.charAt(0)) + s.substring(1); }
+
+    private static ObjectNode rec(String type) { return J.objectNode().put("type", type); }
+
+    private static ObjectNode ref(String source, String id) { return J.objectNode().put("source", source).put("id", id); }
+
+    /** What was written: counts and the batch files, in the order clients should send them. */
+    public record Manifest(Path dir, int profiles, int companies, long records, Map<String, Long> recordsBySource,
+                           List<Path> batches) {}
+
+    /**
+     * Writes (or reuses) the data set as NDJSON batch files {@code dir/<source>/<n>.ndjson} of at most
+     * {@code batchSize} records. Returns the batch files interleaved across sources.
+     */
+    public static Manifest writeOrReuse(Path root, long seed, int profiles, Instant now, int batchSize) throws IOException {
+        Path dir = root.resolve("bench-v" + VERSION + "-" + profiles + "-s" + seed + "-b" + batchSize);
+        Path done = dir.resolve("MANIFEST");
+        ObjectMapper json = new ObjectMapper();
+        if (!Files.exists(done)) {
+            if (Files.exists(dir)) deleteTree(dir);
+            DataGenerator g = new DataGenerator(seed, now);
+            Map<String, Writer> writers = new LinkedHashMap<>();
+            for (String s : SOURCES) writers.put(s, new Writer(dir.resolve(s), batchSize, json));
+            int companies = companiesFor(profiles);
+            long people = 0;
+            for (int c = 0; c < companies; c++) {
+                Company co = g.company(c);
+                people += co.people();
+                for (var e : co.bySource().entrySet()) for (ObjectNode n : e.getValue()) writers.get(e.getKey()).add(n);
+            }
+            Map<String, Long> counts = new LinkedHashMap<>();
+            for (var w : writers.entrySet()) counts.put(w.getKey(), w.getValue().close());
+            ObjectNode m = J.objectNode().put("profiles", people).put("companies", companies).put("now", now.toString());
+            counts.forEach(m.putObject("records")::put);
+            Files.writeString(done, m.toPrettyString());
+        }
+        var m = json.readTree(done.toFile());
+        Map<String, Long> counts = new LinkedHashMap<>();
+        m.get("records").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
+        Map<String, List<Path>> bySource = new LinkedHashMap<>();
+        for (String s : SOURCES) {
+            try (Stream<Path> files = Files.list(dir.resolve(s))) {
+                bySource.put(s, files.sorted().toList());
+            }
+        }
+        List<Path> interleaved = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            boolean any = false;
+            for (List<Path> l : bySource.values()) {
+                if (i < l.size()) {
+                    interleaved.add(l.get(i));
+                    any = true;
+                }
+            }
+            if (!any) break;
+        }
+        return new Manifest(dir, m.get("profiles").asInt(), m.get("companies").asInt(),
+                counts.values().stream().mapToLong(Long::longValue).sum(), counts, interleaved);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    /** NDJSON batch files of one source. */
+    private static final class Writer {
+        private final Path dir;
+        private final int batchSize;
+        private final ObjectMapper json;
+        private BufferedWriter out;
+        private int inBatch;
+        private int files;
+        private long total;
+
+        Writer(Path dir, int batchSize, ObjectMapper json) throws IOException {
+            this.dir = Files.createDirectories(dir);
+            this.batchSize = batchSize;
+            this.json = json;
+        }
+
+        void add(ObjectNode n) {
+            try {
+                if (out == null || inBatch == batchSize) {
+                    if (out != null) out.close();
+                    out = Files.newBufferedWriter(dir.resolve(String.format("%06d.ndjson", ++files)), StandardCharsets.UTF_8);
+                    inBatch = 0;
+                }
+                out.write(json.writeValueAsString(n));
+                out.write('\n');
+                inBatch++;
+                total++;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        long close() throws IOException {
+            if (out != null) out.close();
+            return total;
+        }
+    }
+}

@@ -1,0 +1,273 @@
+package io.cohort.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.identity.UnifiedIds;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A sustained, open-loop mix of events and updates against the live service, with triggers whose
+ * membership transition is known in advance. Measured, per batch and per trigger:
+ * <ul>
+ *   <li>ack: from the moment a batch was due to the client receiving 200 (client queueing included);
+ *   <li>ack → evaluated: until {@code Evaluator.evaluatedUpTo()} (read in-process every 0.2 ms)
+ *       covers the batch — the rules have fired, the audience store is not yet written;
+ *   <li>ack → membership change visible: until the transition appears in the change feed
+ *       {@code GET /v1/segments/{id}/changes} (polled over HTTP every 5 ms) — committed and readable.
+ * </ul>
+ * Background records never change a membership: page views outside /products/new, person and open
+ * opportunity updates (open amounts do not count). Triggers: a /products/new page view for a person
+ * whose accounts are above the threshold (enters), later deleted again (exits).
+ */
+final class StreamLoad {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int TICKS_PER_SECOND = 50;
+    private static final double MARKETO_UPDATES = 0.1;
+
+    record Result(int offered, double achieved, long records, long batches, int backlog, Latencies ack,
+                  Latencies evaluated, Latencies membership, int triggers, int missed, int unexpected) {}
+
+    private record Batch(String source, List<ObjectNode> records, List<Trigger> triggers, long dueNanos) {}
+
+    private static final class Trigger {
+        final String profileId;
+        final boolean enter;
+        final DuckDbBaseline.Candidate who;
+        final String eventId;
+        volatile long ackNanos;
+        volatile long seenNanos;
+
+        Trigger(DuckDbBaseline.Candidate who, String eventId, boolean enter) {
+            this.who = who;
+            this.eventId = eventId;
+            this.enter = enter;
+            this.profileId = UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(who.email()));
+        }
+
+        String key() { return profileId + (enter ? ":entered" : ":exited"); }
+    }
+
+    private final BenchApp app;
+    private final DataGenerator gen;
+    private final String segment;
+    private final List<DuckDbBaseline.Candidate> candidates;
+    private final Map<String, List<ObjectNode>> updates = new TreeMap<>();
+    private final Map<String, List<String>> leads = new TreeMap<>();
+
+    StreamLoad(BenchApp app, DataGenerator gen, int companies, List<DuckDbBaseline.Candidate> candidates, String segment) {
+        this.app = app;
+        this.gen = gen;
+        this.segment = segment;
+        this.candidates = candidates;
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < Math.min(companies, 400); i++) {
+            var co = gen.company(r.nextInt(companies));
+            co.bySource().forEach((src, recs) -> {
+                for (ObjectNode n : recs) {
+                    String type = n.get("type").asText();
+                    if (type.equals("person")) {
+                        updates.computeIfAbsent(src, k -> new ArrayList<>()).add(n);
+                        if (src.startsWith("marketo")) leads.computeIfAbsent(src, k -> new ArrayList<>()).add(n.get("id").asText());
+                    } else if (type.equals("opportunity") && !n.get("isClosed").asBoolean() && src.startsWith("crm")) {
+                        updates.computeIfAbsent(src, k -> new ArrayList<>()).add(n);
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * @param updateShare share of records that are updates of people and open opportunities (each
+     *                    rebuilds a component); the rest are events. Marketo batches carry 10%
+     *                    lead updates, CRM batches only updates.
+     */
+    Result run(int ratePerSecond, int seconds, int clients, double updateShare) throws Exception {
+        double crmShare = Math.max(0, Math.min(1, (updateShare - MARKETO_UPDATES) / (1 - MARKETO_UPDATES)));
+        int perTick = Math.max(1, ratePerSecond / TICKS_PER_SECOND);
+        LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
+        Latencies ack = new Latencies();
+        Latencies evaluated = new Latencies();
+        Latencies membership = new Latencies();
+        Map<String, Trigger> expected = new ConcurrentHashMap<>();
+        ConcurrentLinkedQueue<Trigger> exitsDue = new ConcurrentLinkedQueue<>();
+        ConcurrentSkipListMap<Long, Long> unevaluated = new ConcurrentSkipListMap<>();
+        AtomicLong records = new AtomicLong();
+        AtomicLong batches = new AtomicLong();
+        AtomicLong lastAck = new AtomicLong();
+        AtomicLong unexpected = new AtomicLong();
+        AtomicBoolean sending = new AtomicBoolean(true);
+        AtomicBoolean watching = new AtomicBoolean(true);
+        ArrayDeque<DuckDbBaseline.Candidate> pool = new ArrayDeque<>(candidates);
+        int[] triggers = {0};
+        var evaluator = app.services().evaluator();
+
+        long cursor = 0;
+        for (List<JsonNode> page; !(page = app.changes(segment, cursor)).isEmpty(); ) {
+            cursor = page.get(page.size() - 1).get("seq").asLong();
+        }
+        long startCursor = cursor;
+
+        Thread evalWatch = new Thread(() -> {
+            while (watching.get()) {
+                long up = evaluator.evaluatedUpTo();
+                var done = unevaluated.headMap(up, true);
+                long now = System.nanoTime();
+                for (var e : done.entrySet()) evaluated.add(Math.max(0, now - e.getValue()) / 1e6);
+                done.clear();
+                LockSupport.parkNanos(200_000);
+            }
+        }, "bench-eval-watch");
+        Thread feedWatch = new Thread(() -> {
+            long c = startCursor;
+            while (watching.get()) {
+                try {
+                    for (JsonNode ch : app.changes(segment, c)) {
+                        c = ch.get("seq").asLong();
+                        Trigger t = expected.remove(ch.get("profileId").asText() + ":" + ch.get("change").asText());
+                        if (t == null) {
+                            unexpected.incrementAndGet();
+                            continue;
+                        }
+                        t.seenNanos = System.nanoTime();
+                        long a = t.ackNanos;
+                        membership.add(a == 0 ? 0 : Math.max(0, t.seenNanos - a) / 1e6);
+                        if (t.enter) exitsDue.add(t);
+                    }
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    System.err.println("change feed poll failed: " + e);
+                }
+            }
+        }, "bench-feed-watch");
+        evalWatch.start();
+        feedWatch.start();
+
+        ExecutorService senders = Executors.newFixedThreadPool(clients);
+        for (int i = 0; i < clients; i++) {
+            senders.execute(() -> {
+                while (true) {
+                    Batch b;
+                    try {
+                        b = queue.poll(100, TimeUnit.MILLISECONDS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (b == null) {
+                        if (!sending.get() && queue.isEmpty()) return;
+                        continue;
+                    }
+                    try {
+                        for (Trigger t : b.triggers()) expected.put(t.key(), t);
+                        long seq = app.postNdjson(b.source(), ndjson(b.records()));
+                        long now = System.nanoTime();
+                        for (Trigger t : b.triggers()) t.ackNanos = now; // a change seen earlier counts as 0
+                        unevaluated.put(seq, now);
+                        ack.add((now - b.dueNanos()) / 1e6);
+                        records.addAndGet(b.records().size());
+                        batches.incrementAndGet();
+                        lastAck.accumulateAndGet(now, Math::max);
+                    } catch (Exception e) {
+                        System.err.println("stream batch failed: " + e);
+                    }
+                }
+            });
+        }
+
+        SplittableRandom r = new SplittableRandom(11);
+        long[] n = {0};
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+        long started = System.nanoTime();
+        long triggerEveryTicks = TICKS_PER_SECOND / 5; // 5 enters per second
+        long[] tick = {0};
+        ticker.scheduleAtFixedRate(() -> {
+            long due = System.nanoTime();
+            List<Trigger> ts = new ArrayList<>();
+            List<ObjectNode> recs = new ArrayList<>();
+            String source;
+            Trigger exit = exitsDue.peek();
+            if (exit != null && due - exit.seenNanos > 1_000_000_000L) {
+                exitsDue.poll();
+                Trigger t = new Trigger(exit.who, exit.eventId, false);
+                source = exit.who.leadSource();
+                recs.add(JsonNodeFactory.instance.objectNode().put("type", "event").put("id", t.eventId).put("deleted", true));
+                ts.add(t);
+            } else if (tick[0] % triggerEveryTicks == 0 && !pool.isEmpty()) {
+                var who = pool.poll();
+                Trigger t = new Trigger(who, "T" + tick[0], true);
+                source = who.leadSource();
+                recs.add(gen.event(r, t.eventId, who.leadId(), true));
+                ts.add(t);
+                triggers[0]++;
+            } else {
+                source = pick(r, crmShare);
+            }
+            triggers[0] += ts.isEmpty() || ts.get(0).enter ? 0 : 1;
+            while (recs.size() < perTick) recs.add(background(r, source, n[0]++));
+            tick[0]++;
+            queue.add(new Batch(source, recs, ts, due));
+        }, 0, 1000 / TICKS_PER_SECOND, TimeUnit.MILLISECONDS);
+        Thread.sleep(seconds * 1000L);
+        ticker.shutdownNow();
+        int backlog = queue.size();
+        sending.set(false);
+        senders.shutdown();
+        senders.awaitTermination(10, TimeUnit.MINUTES);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!expected.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+        watching.set(false);
+        evalWatch.join();
+        feedWatch.interrupt();
+        feedWatch.join();
+        double secs = (lastAck.get() - started) / 1e9;
+        return new Result(perTick * TICKS_PER_SECOND, records.get() / secs, records.get(), batches.get(), backlog, ack,
+                evaluated, membership, triggers[0], expected.size(), (int) unexpected.get());
+    }
+
+    private String pick(SplittableRandom r, double crmShare) {
+        while (true) {
+            String s = (r.nextDouble() < crmShare ? "crm-" : "marketo-") + (1 + r.nextInt(2));
+            if (updates.containsKey(s)) return s;
+        }
+    }
+
+    /** Marketo: 90% page views and email events, 10% lead updates. CRM: person and open-deal updates. */
+    private ObjectNode background(SplittableRandom r, String source, long n) {
+        List<String> l = leads.get(source);
+        if (l != null && r.nextDouble() >= MARKETO_UPDATES) return gen.backgroundEvent(r, "S" + n, l.get(r.nextInt(l.size())));
+        List<ObjectNode> u = updates.get(source);
+        ObjectNode rec = u.get(r.nextInt(u.size())).deepCopy();
+        if (rec.get("type").asText().equals("person")) rec.put("title", "Title " + r.nextInt(1000));
+        else rec.put("amount", 1000.0 * (10 + r.nextInt(900)));
+        return rec;
+    }
+
+    private static byte[] ndjson(List<ObjectNode> recs) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (ObjectNode n : recs) {
+            out.write(JSON.writeValueAsBytes(n));
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+}
