@@ -156,7 +156,7 @@ public final class Evaluator implements Managed {
         coordinator.execute(() -> {
             try {
                 Map<String, PersonSnapshot> people = new HashMap<>();
-                Set<Qualified> touched = evaluate(new HashSet<>(seeds.subList(from, to)), people);
+                Set<Qualified> touched = evaluate(new HashSet<>(seeds.subList(from, to)), Map.of(), Set.of(), people);
                 report(touched, people, evaluatedUpTo.get(), "clock");
             } catch (RuntimeException e) {
                 LOG.error("retention sweep failed", e);
