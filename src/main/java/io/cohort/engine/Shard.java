@@ -25,7 +25,8 @@ import org.kie.api.runtime.rule.FactHandle;
  * one thread at a time (the evaluator runs each shard's work on that shard's executor).
  */
 final class Shard implements AutoCloseable {
-    private static final int MAX_EXCEPTIONS_PER_ROUND = 100;
+    private static final int MAX_EXCEPTIONS_PER_ROUND = 1_000;
+    private static final int MAX_EXCEPTIONS_PER_RULE = 20;
 
     final int index;
     private final RuleBook ruleBook;
@@ -115,12 +116,17 @@ final class Shard implements AutoCloseable {
     /** Fires up to the limit, skipping quarantined rules; a throwing consequence is reported and skipped. */
     private int fireWithin(List<RuntimeIssue> issues) {
         int fired = 0;
+        // A rule that keeps throwing sits out the rest of this round, so it cannot use up the
+        // round's exception budget before the other rules had their turn.
+        Map<String, Integer> thrown = new HashMap<>();
         for (int attempt = 0; attempt < MAX_EXCEPTIONS_PER_ROUND; attempt++) {
             try {
-                fired += session.fireAllRules(m -> !quarantined.contains(m.getRule().getName()), maxFirings - fired);
+                fired += session.fireAllRules(m -> !quarantined.contains(m.getRule().getName())
+                        && thrown.getOrDefault(m.getRule().getName(), 0) < MAX_EXCEPTIONS_PER_RULE, maxFirings - fired);
                 break;
             } catch (ConsequenceException e) {
                 String rule = e.getMatch() == null ? "?" : e.getMatch().getRule().getName();
+                thrown.merge(rule, 1, Integer::sum);
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 issues.add(new RuntimeIssue(clock.instant(), "exception", rule, fileOf(rule),
                         cause.getClass().getSimpleName() + ": " + cause.getMessage()));
