@@ -70,23 +70,54 @@ final class Shard implements AutoCloseable {
 
     /** Applies fact changes, then fires; returns the qualifications touched since the last call. */
     ShardOutcome apply(List<FactOp> ops) {
+        List<RuntimeIssue> constraintIssues = new ArrayList<>();
         for (FactOp op : ops) {
-            if (op instanceof FactOp.Put p) {
-                Fact f = p.fact();
-                FactHandle h = handles.get(p.key());
-                if (h == null) {
-                    handles.put(p.key(), session.insert(f));
-                } else if (!f.equals(((InternalFactHandle) h).getObject())) {
-                    // The handle's own object: session.getObject(h) reconnects the handle through the
-                    // entry point, a tenth of the evaluator's time when components are rebuilt.
-                    session.update(h, f);
-                }
-            } else if (op instanceof FactOp.Remove r) {
-                FactHandle h = handles.remove(r.key());
-                if (h != null) session.delete(h);
+            try {
+                applyOne(op);
+            } catch (RuntimeException e) {
+                // A rule condition that throws (e.g. a method call on a null field) fails the
+                // insert of that fact only; the rest of the batch and the service go on.
+                constraintIssues.add(conditionIssue(e));
             }
         }
-        return fire();
+        ShardOutcome fired = fire();
+        if (constraintIssues.isEmpty()) return fired;
+        List<RuntimeIssue> all = new ArrayList<>(constraintIssues);
+        all.addAll(fired.issues());
+        return new ShardOutcome(fired.fired(), fired.touched(), all);
+    }
+
+    private void applyOne(FactOp op) {
+        if (op instanceof FactOp.Put p) {
+            Fact f = p.fact();
+            FactHandle h = handles.get(p.key());
+            if (h == null) {
+                handles.put(p.key(), session.insert(f));
+            } else if (!f.equals(((InternalFactHandle) h).getObject())) {
+                // The handle's own object: session.getObject(h) reconnects the handle through the
+                // entry point, a tenth of the evaluator's time when components are rebuilt.
+                session.update(h, f);
+            }
+        } else if (op instanceof FactOp.Remove r) {
+            FactHandle h = handles.remove(r.key());
+            if (h != null) session.delete(h);
+        }
+    }
+
+    private static final java.util.regex.Pattern RULE_NAME = java.util.regex.Pattern.compile("Rule name='([^']*)'");
+
+    /** An issue for a throwing condition, naming the rule when Drools' message does. */
+    private RuntimeIssue conditionIssue(RuntimeException e) {
+        String rule = "?";
+        Throwable root = e;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            java.util.regex.Matcher m = RULE_NAME.matcher(String.valueOf(t.getMessage()));
+            if (rule.equals("?") && m.find()) rule = m.group(1);
+            root = t;
+        }
+        return new RuntimeIssue(clock.instant(), "condition", rule, fileOf(rule), "a condition threw "
+                + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage())
+                + "; guard fields that may be null (e.g. industry != null && …)");
     }
 
     private ShardOutcome fire() {
@@ -130,6 +161,11 @@ final class Shard implements AutoCloseable {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
                 issues.add(new RuntimeIssue(clock.instant(), "exception", rule, fileOf(rule),
                         cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+            } catch (RuntimeException e) {
+                // A condition evaluated while firing threw: report it and end this round's firing
+                // (firing again would meet the same condition); the next change fires again.
+                issues.add(conditionIssue(e));
+                break;
             }
         }
         return fired;

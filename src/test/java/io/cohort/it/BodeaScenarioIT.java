@@ -201,4 +201,34 @@ class BodeaScenarioIT {
         assertThat(members(app)).containsExactly("p2@townsend.com");
         assertThat(app.admin("/healthcheck").status()).isEqualTo(500);
     }
+
+    @Test
+    void aConditionThatThrowsIsReportedAndEverythingElseKeepsEvaluating() throws Exception {
+        app = new CohortApp(tmp).start();
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        // title is null for this new person: "title str[startsWith]" throws inside Drools.
+        Files.writeString(app.rules.resolve("titles.drl"), """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "VPs"
+                    @segment("vps")
+                when
+                    $p : Person(title str[startsWith] "VP")
+                then
+                    insertLogical(new Qualified("vps", $p.id()));
+                end
+                """);
+        app.task("reload-rules");
+        var r = app.post("/v1/sources/generic/records", "application/json",
+                "{\"records\":[{\"type\":\"person\",\"id\":\"n1\",\"email\":\"untitled@x.com\"}]}");
+        assertThat(r.status()).isEqualTo(200);
+        app.post("/v1/sources/marketo-2/records", "application/json", """
+                {"records":[{"type":"event","id":"A-2-9","personId":"2002","eventType":"web.webpagedetails.pageViews",
+                 "timestamp":"2026-11-24T09:00:00Z","url":"https://www.bodea.com/products/new"}]}""");
+        app.settle();
+        assertThat(members(app)).containsExactly("p2@townsend.com", "p3@townsend.com");
+        JsonNode issues = app.get("/v1/rules").json().get("runtimeIssues");
+        assertThat(issues.toString()).contains("condition");
+        assertThat(app.get("/v1/profiles?email=untitled@x.com").status()).isEqualTo(200);
+    }
 }
