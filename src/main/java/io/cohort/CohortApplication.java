@@ -39,6 +39,7 @@ import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.RecordParser;
 import io.cohort.ops.ClockTask;
 import io.cohort.ops.EvaluationLagHealthCheck;
+import io.cohort.ops.ReevaluateTask;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.RulesHealthCheck;
 import io.cohort.store.Durability;
@@ -178,6 +179,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.healthChecks().register("rules", new RulesHealthCheck(rules));
         env.healthChecks().register("evaluation", new EvaluationLagHealthCheck(evaluator.stats(), 60_000));
         env.admin().addTask(new ReloadRulesTask(rules));
+        env.admin().addTask(new ReevaluateTask(evaluator));
         if (clock instanceof ManualClock manual) env.admin().addTask(new ClockTask(manual, evaluator));
         env.metrics().register("cohort.engine.lagMillis", (Gauge<Long>) evaluator.stats()::lagMillis);
         env.metrics().register("cohort.engine.lastRoundMillis", (Gauge<Long>) evaluator.stats()::lastRoundMillis);

@@ -59,6 +59,10 @@ class BodeaScenarioIT {
                 .containsExactly("p1@townsend.com", "p2@townsend.com", "p3@townsend.com");
 
         assertThat(members(app)).containsExactly("p2@townsend.com");
+        var reeval = app.task("re-evaluate");
+        assertThat(reeval.status()).as(reeval.toString()).isEqualTo(200);
+        assertThat(members(app)).containsExactly("p2@townsend.com");
+        assertThat(app.get("/v1/segments/" + SEGMENT + "/changes").json().get("changes")).as("a fresh evaluation agrees").hasSize(1);
         // Other shipped segments (e.g. enterprise-automotive) hold p2 too; this story is about the seed's.
         assertThat(app.get("/v1/profiles?email=p2@townsend.com").json().get("segments"))
                 .extracting(s -> s.get("segmentId").asText()).contains(SEGMENT);
