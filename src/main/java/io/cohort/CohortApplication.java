@@ -127,7 +127,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 evaluator, clock, env.metrics());
 
         long started = System.nanoTime();
-        long loaded = pipeline.loadFromStore();
+        long loaded = pipeline.loadFromStore(clock.instant().minusMillis(config.engine().eventRetention().toMilliseconds()));
         evaluator.start(rules.initial());
         rules.attach(evaluator);
         ledger.registerActivations(clock.millis());

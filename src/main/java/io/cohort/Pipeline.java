@@ -83,9 +83,17 @@ public final class Pipeline {
     }
 
     /** Rebuilds the profile graph from the store (at start, before the evaluator starts). */
-    public long loadFromStore() {
+    public long loadFromStore() { return loadFromStore(java.time.Instant.MIN); }
+
+    /**
+     * Rebuilds the profile graph from the store, leaving out events older than
+     * {@code eventHorizon}: they can no longer be facts (engine.eventRetention), stay in the
+     * database, and would otherwise make memory grow with the whole event history.
+     */
+    public long loadFromStore(java.time.Instant eventHorizon) {
         long[] n = {0};
         store.forEach(r -> {
+            if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
             graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
             n[0]++;
         });

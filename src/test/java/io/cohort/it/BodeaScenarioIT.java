@@ -235,4 +235,24 @@ class BodeaScenarioIT {
         assertThat(issues.toString()).contains("condition");
         assertThat(app.get("/v1/profiles?email=untitled@x.com").status()).isEqualTo(200);
     }
+
+    @Test
+    void eventsPastTheRetentionWindowAreNotLoadedBackIntoMemory() throws Exception {
+        app = new CohortApp(tmp).start();
+        load(app, "crm-1", "marketo-1");
+        app.post("/v1/sources/marketo-1/records", "application/json", """
+                {"records":[{"type":"event","id":"OLD-1","personId":"1002","eventType":"web.webpagedetails.pageViews",
+                 "timestamp":"2026-01-02T09:00:00Z","url":"https://www.bodea.com/old"}]}""");
+        app.settle();
+        var old = new io.cohort.ingest.SourceRef("marketo-1", "OLD-1");
+        var p2 = new io.cohort.identity.Node(io.cohort.identity.Node.PERSON, "marketo-1:1002");
+        assertThat(app.app().services().graph().eventFact(old, p2, java.time.Instant.EPOCH)).isPresent();
+        app.stop();
+        app.start();
+        // Still stored (the database keeps the history), but not held in memory any more.
+        assertThat(app.get("/v1/sources/marketo-1/records/event/OLD-1").status()).isEqualTo(200);
+        assertThat(app.app().services().graph().eventFact(old, p2, java.time.Instant.EPOCH)).isEmpty();
+        assertThat(app.app().services().graph().eventFact(new io.cohort.ingest.SourceRef("marketo-1", "A-90001"), p2,
+                java.time.Instant.EPOCH)).isPresent();
+    }
 }
