@@ -228,8 +228,8 @@ public final class OutboxDispatcher implements Managed {
             lastError = null;
             lastSuccessAt = Instant.ofEpochMilli(done);
         } catch (DeliveryException.Fatal e) {
-            failed = true;
             fail(send, now, config.getFatalRetryInterval().toMilliseconds(), "fatal: " + e.getMessage());
+            failed = true; // after the error is recorded: whoever sees "failed" also sees why
             LOG.error("activation {}: fatal delivery failure, retrying every {}: {}", activation.id(),
                     config.getFatalRetryInterval(), e.getMessage());
         } catch (DeliveryException e) { // Retriable: the only other kind (sealed)

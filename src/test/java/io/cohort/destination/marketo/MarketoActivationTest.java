@@ -111,7 +111,10 @@ class MarketoActivationTest {
         db.add("mkto-broken", "p2", "p2@townsend.com", ids("marketo-1", "1001"));
         db.add("mkto-hv", "p2", "p2@townsend.com", ids("marketo-1", "1001"));
         d.wakeUp();
-        await("mkto-hv delivered", DEADLINE, () -> db.pending("mkto-hv") == 0);
+        // The row is marked delivered in the database a moment before the dispatcher records the
+        // success in its status: wait for both.
+        await("mkto-hv delivered", DEADLINE,
+                () -> db.pending("mkto-hv") == 0 && status(d, "mkto-hv").lastSuccessAt() != null);
         await("mkto-broken failed", DEADLINE, () -> status(d, "mkto-broken").failed());
 
         ActivationStatus broken = status(d, "mkto-broken");
