@@ -207,12 +207,18 @@ public final class Evaluator implements Managed {
             evaluatedUpTo.set(upTo);
             report(touched, people, upTo, "ingest");
         } catch (RuntimeException e) {
-            LOG.error("evaluation round failed; {} dirty nodes will be retried with the next batch", dirty.size(), e);
+            LOG.error("evaluation round failed; {} dirty nodes will be retried in a second", dirty.size(), e);
             synchronized (this) {
                 pending.addAll(dirty);
                 pending.addAll(events.values());
                 pendingMoves.addAll(moves);
                 pendingMoves.addAll(events.values()); // retried as components, events included
+                pendingGlobals |= globalsChanged;
+                // Retry on our own: waiting for the next batch could strand this work indefinitely.
+                if (!scheduled) {
+                    scheduled = true;
+                    ticker.schedule(() -> coordinator.execute(this::drain), 1, TimeUnit.SECONDS);
+                }
             }
         } finally {
             stats.roundDone(started, System.nanoTime(), dirty.size());

@@ -162,10 +162,12 @@ final class Shard implements AutoCloseable {
                 issues.add(new RuntimeIssue(clock.instant(), "exception", rule, fileOf(rule),
                         cause.getClass().getSimpleName() + ": " + cause.getMessage()));
             } catch (RuntimeException e) {
-                // A condition evaluated while firing threw: report it and end this round's firing
-                // (firing again would meet the same condition); the next change fires again.
-                issues.add(conditionIssue(e));
-                break;
+                // A condition threw while Drools propagated a change (inserts propagate lazily, at
+                // fire time). That propagation is consumed, so firing again goes on with the rest;
+                // a rule Drools names is suspended like a looping one.
+                RuntimeIssue issue = conditionIssue(e);
+                issues.add(issue);
+                if (!issue.rule().equals("?")) quarantined.add(issue.rule());
             }
         }
         return fired;
