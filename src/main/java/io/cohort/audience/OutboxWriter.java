@@ -16,7 +16,10 @@ final class OutboxWriter {
     private final Handle h;
     private final ObjectMapper mapper;
     private final long at;
-    private final Map<String, Object[]> rows = new LinkedHashMap<>();
+    private final Map<String, Want> rows = new LinkedHashMap<>();
+
+    /** The wanted state of one (activation, person) row. */
+    private record Want(String activation, String person, String action, long seq, PersonSnapshot snapshot) {}
 
     OutboxWriter(Handle h, ObjectMapper mapper, long at) {
         this.h = h;
@@ -26,36 +29,52 @@ final class OutboxWriter {
 
     /** @param member true: the person should be in the destination's audience; false: not */
     void want(String activationId, String personId, boolean member, long seq, PersonSnapshot p) {
-        rows.put(activationId + "\u0000" + personId,
-                new Object[] {activationId, personId, member ? "add" : "remove", seq, p});
+        rows.put(activationId + "\u0000" + personId, new Want(activationId, personId, member ? "add" : "remove", seq, p));
     }
 
     void flush() {
-        for (Object[] r : rows.values()) {
-            String activation = (String) r[0];
-            String person = (String) r[1];
-            String action = (String) r[2];
-            PersonSnapshot p = (PersonSnapshot) r[4];
-            String current = h.createQuery("SELECT action FROM outbox WHERE activation_id = ? AND person_id = ?")
-                    .bind(0, activation).bind(1, person).mapTo(String.class).findOne().orElse(null);
-            if (current == null) {
+        Map<String, String> current = currentActions();
+        for (Want w : rows.values()) {
+            String now = current.get(w.activation() + "\u0000" + w.person());
+            if (now == null) {
                 // Never exported: nothing to remove.
-                if (action.equals("remove")) continue;
+                if (w.action().equals("remove")) continue;
                 h.execute("INSERT INTO outbox (activation_id, person_id, action, seq, payload, changed_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?)", activation, person, action, r[3], payload(p), at);
-            } else if (current.equals(action)) {
+                        + "VALUES (?, ?, ?, ?, ?, ?)", w.activation(), w.person(), w.action(), w.seq(), payload(w.snapshot()), at);
+            } else if (now.equals(w.action())) {
                 continue; // already wanted (and delivered or pending): sending again changes nothing
-            } else if (p != null) {
+            } else if (w.snapshot() != null) {
                 h.execute("UPDATE outbox SET action = ?, seq = ?, payload = ?, changed_at = ?, attempts = 0, "
                         + "next_attempt_at = 0 WHERE activation_id = ? AND person_id = ?",
-                        action, r[3], payload(p), at, activation, person);
+                        w.action(), w.seq(), payload(w.snapshot()), at, w.activation(), w.person());
             } else {
                 h.execute("UPDATE outbox SET action = ?, seq = ?, changed_at = ?, attempts = 0, next_attempt_at = 0 "
-                        + "WHERE activation_id = ? AND person_id = ?", action, r[3], at, activation, person);
+                        + "WHERE activation_id = ? AND person_id = ?", w.action(), w.seq(), at, w.activation(), w.person());
             }
         }
         rows.clear();
     }
+
+    /**
+     * The current action of every row this flush touches, read in chunks per activation: one
+     * query per row made a start-up round (every member of every activation) a query per member.
+     */
+    private Map<String, String> currentActions() {
+        Map<String, List<String>> byActivation = new LinkedHashMap<>();
+        rows.values().forEach(w -> byActivation.computeIfAbsent(w.activation(), k -> new java.util.ArrayList<>()).add(w.person()));
+        Map<String, String> out = new java.util.HashMap<>();
+        byActivation.forEach((activation, people) -> {
+            for (int i = 0; i < people.size(); i += CHUNK) {
+                h.createQuery("SELECT person_id, action FROM outbox WHERE activation_id = :a AND person_id IN (<people>)")
+                        .bind("a", activation).bindList("people", people.subList(i, Math.min(people.size(), i + CHUNK)))
+                        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                        .forEach(e -> out.put(activation + "\u0000" + e.getKey(), e.getValue()));
+            }
+        });
+        return out;
+    }
+
+    private static final int CHUNK = 500;
 
     private String payload(PersonSnapshot p) {
         Map<String, Object> m = new LinkedHashMap<>();
