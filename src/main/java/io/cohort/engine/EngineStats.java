@@ -19,7 +19,7 @@ public final class EngineStats {
         if (oldestPendingNanos == 0) oldestPendingNanos = nanos;
     }
 
-    synchronized void roundDone(long started, long ended, int dirty) {
+    synchronized void roundDone(long started, long ended) {
         oldestPendingNanos = 0;
         lastRoundMillis = (ended - started) / 1_000_000;
         rounds++;

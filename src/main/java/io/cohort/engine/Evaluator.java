@@ -221,7 +221,7 @@ public final class Evaluator implements Managed {
                 }
             }
         } finally {
-            stats.roundDone(started, System.nanoTime(), dirty.size());
+            stats.roundDone(started, System.nanoTime());
         }
     }
 
