@@ -36,9 +36,9 @@ public final class ProfileViews {
                 // An opportunity may have no account (accountId null); a TreeSet refuses null lookups.
                 .filter(o -> (o.accountId() != null && myAccounts.contains(o.accountId())) || myOpps.contains(o.id()))
                 .sorted(Comparator.comparing(Opportunity::id)).toList();
-        List<Event> events = cf.facts().stream().filter(Event.class::isInstance).map(Event.class::cast)
-                .filter(e -> e.personId().equals(p.id()))
-                .sorted(Comparator.comparing(Event::timestamp).reversed()).limit(RECENT_EVENTS).toList();
+        List<Event> events = cf.facts().stream().filter(Activity.class::isInstance).map(Activity.class::cast)
+                .filter(a -> a.getPersonId().equals(p.id())).findFirst()
+                .map(a -> a.getEvents().stream().limit(RECENT_EVENTS).toList()).orElse(List.of());
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("id", p.id());
         v.put("email", p.email());

@@ -4,7 +4,6 @@ import io.cohort.identity.Component;
 import io.cohort.identity.ComponentFacts;
 import io.cohort.identity.Node;
 import io.cohort.identity.ProfileGraph;
-import io.cohort.ingest.SourceRef;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
 import io.cohort.model.Person;
@@ -42,8 +41,7 @@ public final class Evaluator implements Managed {
 
     // Guarded by `this`: what ingest has handed over and not yet evaluated.
     private Set<Node> pending = new HashSet<>();
-    private Map<SourceRef, Node> pendingEvents = new HashMap<>();
-    private Set<Node> pendingMoves = new HashSet<>();
+    private Set<Node> pendingActivity = new HashSet<>();
     private boolean pendingGlobals;
     private long pendingUpTo;
     private boolean scheduled;
@@ -109,8 +107,7 @@ public final class Evaluator implements Managed {
     public void submit(ProfileGraph.Applied applied, long batchSeq) {
         synchronized (this) {
             pending.addAll(applied.dirty());
-            pendingEvents.putAll(applied.events());
-            pendingMoves.addAll(applied.movedEvents());
+            pendingActivity.addAll(applied.activity());
             pendingGlobals |= applied.globalsChanged();
             pendingUpTo = Math.max(pendingUpTo, batchSeq);
             stats.markPending(System.nanoTime());
@@ -138,7 +135,7 @@ public final class Evaluator implements Managed {
                 long day = now.getEpochSecond() / 86_400;
                 if (day != lastSweepDay) {
                     lastSweepDay = day;
-                    sweep(placements.values().stream().map(pl -> pl.nodes().iterator().next()).toList(), 0);
+                    pruneEvents(now);
                 }
             } catch (RuntimeException e) {
                 LOG.error("clock tick failed", e);
@@ -147,22 +144,23 @@ public final class Evaluator implements Managed {
     }
 
     /**
-     * Once a day, every component is rebuilt so that events past the retention window leave the
-     * sessions. In slices, queued behind ingest work, so the sweep never holds evaluation up.
+     * Once a day, events past the retention window leave memory and the Activity facts of their
+     * people are replaced. In slices, queued behind ingest work, so it never holds evaluation up.
      */
-    private void sweep(List<Node> seeds, int from) {
-        if (from >= seeds.size()) return;
-        int to = Math.min(seeds.size(), from + SWEEP_SLICE);
-        coordinator.execute(() -> {
-            try {
-                Map<String, PersonSnapshot> people = new HashMap<>();
-                Set<Qualified> touched = evaluate(new HashSet<>(seeds.subList(from, to)), Map.of(), Set.of(), people);
-                report(touched, people, evaluatedUpTo.get(), "clock");
-            } catch (RuntimeException e) {
-                LOG.error("retention sweep failed", e);
-            }
-            sweep(seeds, to);
-        });
+    private void pruneEvents(Instant now) {
+        List<Node> changed = new ArrayList<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
+        for (int from = 0; from < changed.size(); from += SWEEP_SLICE) {
+            Set<Node> slice = new HashSet<>(changed.subList(from, Math.min(changed.size(), from + SWEEP_SLICE)));
+            coordinator.execute(() -> {
+                try {
+                    Map<String, PersonSnapshot> people = new HashMap<>();
+                    Set<Qualified> touched = evaluate(Set.of(), slice, people);
+                    report(touched, people, evaluatedUpTo.get(), "clock");
+                } catch (RuntimeException e) {
+                    LOG.error("retention sweep failed", e);
+                }
+            });
+        }
     }
 
     /** Waits until everything submitted before this call is evaluated. */
@@ -182,19 +180,16 @@ public final class Evaluator implements Managed {
 
     private void drain() {
         Set<Node> dirty;
-        Map<SourceRef, Node> events;
-        Set<Node> moves;
+        Set<Node> activity;
         boolean globalsChanged;
         long upTo;
         synchronized (this) {
             dirty = pending;
-            events = pendingEvents;
-            moves = pendingMoves;
+            activity = pendingActivity;
             globalsChanged = pendingGlobals;
             upTo = pendingUpTo;
             pending = new HashSet<>();
-            pendingEvents = new HashMap<>();
-            pendingMoves = new HashSet<>();
+            pendingActivity = new HashSet<>();
             pendingGlobals = false;
             scheduled = false;
         }
@@ -203,16 +198,14 @@ public final class Evaluator implements Managed {
             Set<Qualified> touched = new HashSet<>();
             if (globalsChanged) touched.addAll(syncGlobals());
             Map<String, PersonSnapshot> people = new HashMap<>();
-            touched.addAll(evaluate(dirty, events, moves, people));
+            touched.addAll(evaluate(dirty, activity, people));
             evaluatedUpTo.set(upTo);
             report(touched, people, upTo, "ingest");
         } catch (RuntimeException e) {
             LOG.error("evaluation round failed; {} dirty nodes will be retried in a second", dirty.size(), e);
             synchronized (this) {
                 pending.addAll(dirty);
-                pending.addAll(events.values());
-                pendingMoves.addAll(moves);
-                pendingMoves.addAll(events.values()); // retried as components, events included
+                pending.addAll(activity); // retried as whole components
                 pendingGlobals |= globalsChanged;
                 // Retry on our own: waiting for the next batch could strand this work indefinitely.
                 if (!scheduled) {
@@ -248,7 +241,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             upTo = pendingUpTo;
         }
-        touched.addAll(evaluate(graph.allNodes(), Map.of(), Set.of(), people));
+        touched.addAll(evaluate(graph.allNodes(), Set.of(), people));
         evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
         report(touched, people, upTo, cause);
         old.forEach(Shard::close);
@@ -258,18 +251,16 @@ public final class Evaluator implements Managed {
 
     /**
      * Brings the sessions in line with the graph for the components of {@code dirty}, and for the
-     * {@code events} of people whose component is otherwise unchanged: those go to their shard as
-     * single facts, without rebuilding the component (most streaming traffic is events).
+     * people of {@code activity} whose component is otherwise unchanged: their Activity fact goes
+     * to the shard on its own, without rebuilding the component (most streaming traffic is events).
      */
-    private Set<Qualified> evaluate(Set<Node> dirty, Map<SourceRef, Node> events, Set<Node> moves,
-                                    Map<String, PersonSnapshot> people) {
+    private Set<Qualified> evaluate(Set<Node> dirty, Set<Node> activity, Map<String, PersonSnapshot> people) {
         Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
         Set<Qualified> touched = new HashSet<>();
         Set<Node> covered = new HashSet<>();
-        Set<Node> keptEvents = new HashSet<>();
         List<List<FactOp>> ops = newOps();
         int buffered = 0;
-        for (Node n : events.values()) {
+        for (Node n : activity) {
             if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
         }
         // Nodes of a component that was taken apart are revisited, so no part is left behind.
@@ -285,17 +276,7 @@ public final class Evaluator implements Managed {
                 if (k != null) oldKeys.add(k);
             }
             int shard = Math.floorMod(c.key().hashCode(), shards.size());
-            // A component that keeps its nodes and its people (a person or deal update, the common
-            // case) keeps its event facts: events are most of its facts, and rebuilding them was
-            // most of the evaluator's time. Events themselves change through evaluateEvents.
-            Placement same = oldKeys.size() == 1 ? placements.get(oldKeys.iterator().next()) : null;
-            boolean keepEvents = same != null && same.shard() == shard && same.nodes().equals(c.nodes())
-                    && (moves.isEmpty() || Collections.disjoint(moves, c.nodes()));
-            ComponentFacts cf = graph.facts(c, since, !keepEvents);
-            if (keepEvents && !cf.identities().equals(same.people())) {
-                keepEvents = false;
-                cf = graph.facts(c, since, true);
-            }
+            ComponentFacts cf = graph.facts(c, since);
             // One key String per fact, shared by the placement and the shard's handle map (not two
             // copies of every key): a component rebuilt on its shard reuses the keys it has.
             Map<String, String> reuse = new HashMap<>();
@@ -310,10 +291,6 @@ public final class Evaluator implements Managed {
                 k = reuse.getOrDefault(k, k);
                 keys.add(k);
                 wanted.add(k);
-            }
-            if (keepEvents) {
-                for (String k : same.factKeys()) if (k.startsWith("E:")) wanted.add(k);
-                keptEvents.addAll(c.nodes());
             }
             for (String ok : oldKeys) {
                 Placement p = placements.remove(ok);
@@ -330,8 +307,7 @@ public final class Evaluator implements Managed {
                     ops.get(shard).add(new FactOp.Put(keys.get(i), cf.facts().get(i)));
                     owners.get(shard).put(keys.get(i), c.key());
                 }
-                for (String k : wanted) owners.get(shard).putIfAbsent(k, c.key()); // kept event facts
-                placements.put(c.key(), new Placement(shard, c.nodes(), wanted, cf.identities()));
+                placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
                 c.nodes().forEach(m -> componentOf.put(m, c.key()));
                 for (Person p : cf.persons()) {
                     people.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(),
@@ -345,8 +321,7 @@ public final class Evaluator implements Managed {
                 buffered = 0;
             }
         }
-        covered.removeAll(keptEvents); // their events were not rebuilt: apply the changed ones
-        evaluateEvents(events, covered, since, ops, people);
+        evaluateActivity(activity, covered, since, ops, people);
         flush(ops, touched);
         return touched;
     }
@@ -357,29 +332,25 @@ public final class Evaluator implements Managed {
         return out;
     }
 
-    /** Single-event changes of placed components that were not rebuilt in this round. */
-    private void evaluateEvents(Map<SourceRef, Node> events, Set<Node> covered, Instant since, List<List<FactOp>> ops,
-                                Map<String, PersonSnapshot> people) {
-        for (var e : events.entrySet()) {
-            Node n = e.getValue();
-            if (covered.contains(n)) continue; // rebuilt from the graph, this event included
-            Placement p = placements.get(componentOf.get(n));
-            var fact = graph.eventFact(e.getKey(), n, since);
-            if (fact.isPresent()) {
-                String key = fact.get().key();
-                ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
-                p.factKeys().add(key);
-                owners.get(p.shard()).put(key, componentOf.get(n));
-                String pid = fact.get().personId();
-                if (!people.containsKey(pid)) {
-                    graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
-                            u.person().emailOptOut(), u.identities())));
-                }
-            } else {
-                String key = "E:" + e.getKey();
-                if (p.factKeys().remove(key) && owners.get(p.shard()).remove(key, componentOf.get(n))) {
-                    ops.get(p.shard()).add(new FactOp.Remove(key));
-                }
+    /** New Activity facts for people of placed components that were not rebuilt in this round. */
+    private void evaluateActivity(Set<Node> activity, Set<Node> covered, Instant since, List<List<FactOp>> ops,
+                                  Map<String, PersonSnapshot> people) {
+        Set<String> done = new HashSet<>();
+        for (Node n : activity) {
+            if (covered.contains(n)) continue; // rebuilt from the graph, this Activity included
+            // A node without person record has no Activity; its events become one with the record,
+            // whose arrival rebuilds the component.
+            var fact = graph.activity(n, since);
+            if (fact.isEmpty() || !done.add(fact.get().getPersonId())) continue;
+            String owner = componentOf.get(n);
+            Placement p = placements.get(owner);
+            String key = fact.get().key();
+            if (!p.factKeys().contains(key)) continue; // not this component's person (yet): a rebuild follows
+            ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
+            String pid = fact.get().getPersonId();
+            if (!people.containsKey(pid)) {
+                graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
+                        u.person().emailOptOut(), u.identities())));
             }
         }
     }

@@ -3,12 +3,10 @@ package io.cohort.identity;
 import io.cohort.ingest.RecordChange;
 import io.cohort.ingest.SourceRef;
 import io.cohort.model.Fact;
-import io.cohort.model.Event;
+import io.cohort.model.Activity;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -26,36 +24,58 @@ public final class ProfileGraph {
     /**
      * What applying a batch touched.
      *
-     * @param dirty  nodes whose components must be rebuilt
-     * @param events      events that changed without changing any component: event → its person node
-     * @param movedEvents person nodes (also in dirty) that an event left or joined
+     * @param dirty    nodes whose components must be rebuilt
+     * @param activity person nodes whose events changed: only their people's Activity facts change
      */
-    public record Applied(Set<Node> dirty, boolean globalsChanged, Map<SourceRef, Node> events, Set<Node> movedEvents) {
-        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Map.of(), Set.of()); }
+    public record Applied(Set<Node> dirty, boolean globalsChanged, Set<Node> activity) {
+        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Set.of()); }
     }
 
     public Applied apply(String source, List<RecordChange> changes, long batchSeq) {
         Set<Node> dirty = new HashSet<>();
-        Map<SourceRef, Node> events = new HashMap<>();
-        Set<Node> moved = new HashSet<>();
+        Set<Node> activity = new HashSet<>();
         boolean[] globals = {false};
         lock.writeLock().lock();
         try {
-            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, events, moved, globals);
+            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, activity, globals);
         } finally {
             lock.writeLock().unlock();
         }
-        return new Applied(dirty, globals[0], events, moved);
+        return new Applied(dirty, globals[0], activity);
     }
 
     /**
-     * The current fact of one event of the person node, exactly as {@link #facts} would build it, or
-     * empty when the event is no fact (deleted, older than {@code eventsSince}, person without record).
+     * The Activity fact of the person a person node belongs to, exactly as {@link #facts} builds it;
+     * empty when the node has no person record.
      */
-    public Optional<Event> eventFact(SourceRef event, Node person, Instant eventsSince) {
+    public Optional<Activity> activity(Node person, Instant eventsSince) {
         lock.readLock().lock();
         try {
-            return Optional.ofNullable(unifier.eventFact(event, person, eventsSince));
+            return Optional.ofNullable(unifier.activityOf(person, eventsSince));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Forgets events at or before {@code cutoff} (engine.eventRetention): they stay in the store.
+     *
+     * @return the person nodes whose Activity changed
+     */
+    public Set<Node> pruneEvents(Instant cutoff) {
+        lock.writeLock().lock();
+        try {
+            return index.pruneEvents(cutoff.toEpochMilli());
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Events held in memory (for metrics and the benchmark). */
+    public int eventCount() {
+        lock.readLock().lock();
+        try {
+            return index.eventOwners.size();
         } finally {
             lock.readLock().unlock();
         }
@@ -80,16 +100,11 @@ public final class ProfileGraph {
         }
     }
 
-    public ComponentFacts facts(Component c, Instant eventsSince) { return facts(c, eventsSince, true); }
-
-    /**
-     * @param events false: without the events (their facts depend only on the event records and on
-     *               which unified person each person node is: {@link ComponentFacts#identities()})
-     */
-    public ComponentFacts facts(Component c, Instant eventsSince, boolean events) {
+    /** The unified facts of a component; events before {@code eventsSince} (retention) are left out. */
+    public ComponentFacts facts(Component c, Instant eventsSince) {
         lock.readLock().lock();
         try {
-            return unifier.facts(c, eventsSince, events);
+            return unifier.facts(c, eventsSince);
         } finally {
             lock.readLock().unlock();
         }

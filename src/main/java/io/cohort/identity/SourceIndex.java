@@ -5,11 +5,14 @@ import io.cohort.ingest.RecordType;
 import io.cohort.ingest.SourceRecord;
 import io.cohort.ingest.SourceRecord.*;
 import io.cohort.ingest.SourceRef;
+import io.cohort.model.EventSeries;
+import java.lang.ref.WeakReference;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 
 /**
  * The current source records, with the adjacency indexes that unification walks. Applying a
@@ -34,30 +37,89 @@ final class SourceIndex {
     final Map<Node, Set<SourceRef>> relationsByNode = new HashMap<>();
     /** Person node → keys of what hangs off it alone (campaign and list members). */
     final Map<Node, Set<SourceRef>> leavesByNode = new HashMap<>();
-    /** Person node → keys of its events: apart, so that a rebuild that keeps event facts skips them. */
-    final Map<Node, Set<SourceRef>> eventsByNode = new HashMap<>();
+    /** Person node → its events, in columns (events are most records: see {@link EventSeries}). */
+    final Map<Node, PersonEvents> eventsByNode = new HashMap<>();
+    /** Event (hash of source and id) → the person node holding it: to find it again on update or delete. */
+    final LongMap<PersonEvents> eventOwners = new LongMap<>();
+    /** Shares equal attribute maps between events (an email's campaign, say), and lets go of unused ones. */
+    private final Map<Map<String, String>, WeakReference<Map<String, String>>> attributePool = new WeakHashMap<>();
+
+    /** The events of one person node. The series is replaced (never changed) on every event change. */
+    static final class PersonEvents {
+        final Node node;
+        EventSeries series = EventSeries.EMPTY;
+
+        PersonEvents(Node node) { this.node = node; }
+    }
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount = new HashMap<>();
 
     /**
-     * Applies one change of {@code source}; adds the touched nodes to {@code dirty}. An event that
-     * stays with the same person changes no component: it goes to {@code events} (event → its person
-     * node) instead, so that it can be evaluated on its own. An event that moves from one person to
-     * another dirties both, and they go to {@code movedEvents} too: their components must rebuild
-     * their events.
+     * Applies one change of {@code source}; adds the touched nodes to {@code dirty}. Events change no
+     * component (they hang off one person): the person nodes whose events changed go to
+     * {@code activity} instead, so that only those people's Activity facts are evaluated again.
      */
-    void apply(String source, RecordChange change, long seq, Set<Node> dirty, Map<SourceRef, Node> events,
-               Set<Node> movedEvents, boolean[] globalsChanged) {
-        SourceRef ref = new SourceRef(source, change.key());
-        Set<Node> touched = change.type() == RecordType.EVENT ? new HashSet<>(2) : dirty;
-        remove(change.type(), ref, touched, globalsChanged);
-        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, touched, globalsChanged);
-        if (touched != dirty) {
-            if (touched.size() == 1) events.put(ref, touched.iterator().next());
-            else {
-                dirty.addAll(touched);
-                movedEvents.addAll(touched);
-            }
+    void apply(String source, RecordChange change, long seq, Set<Node> dirty, Set<Node> activity,
+               boolean[] globalsChanged) {
+        if (change.type() == RecordType.EVENT) {
+            applyEvent(source, change, activity);
+            return;
         }
+        SourceRef ref = new SourceRef(source, change.key());
+        remove(change.type(), ref, dirty, globalsChanged);
+        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, dirty, globalsChanged);
+    }
+
+    private void applyEvent(String source, RecordChange change, Set<Node> activity) {
+        long id = EventSeries.idHash(source, change.key());
+        PersonEvents old = eventOwners.get(id);
+        if (old != null) {
+            old.series = old.series.without(id);
+            if (old.series.size() == 0) eventsByNode.remove(old.node);
+            eventOwners.remove(id);
+            activity.add(old.node);
+        }
+        if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e) {
+            Node n = personNode(new SourceRef(source, e.personId()));
+            PersonEvents pe = eventsByNode.computeIfAbsent(n, PersonEvents::new);
+            pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
+                    shared(e.attributes()));
+            eventOwners.put(id, pe);
+            activity.add(pe.node);
+        }
+    }
+
+    private Map<String, String> shared(Map<String, String> attributes) {
+        if (attributes.isEmpty()) return Map.of();
+        WeakReference<Map<String, String>> ref = attributePool.get(attributes);
+        Map<String, String> known = ref == null ? null : ref.get();
+        if (known != null) return known;
+        Map<String, String> copy = Map.copyOf(attributes);
+        attributePool.put(copy, new WeakReference<>(copy));
+        return copy;
+    }
+
+    /** Drops events at or before {@code cutoff}; returns the person nodes that lost some. */
+    Set<Node> pruneEvents(long cutoffMillis) {
+        Set<Node> changed = new HashSet<>();
+        for (var it = eventsByNode.values().iterator(); it.hasNext(); ) {
+            PersonEvents pe = it.next();
+            EventSeries kept = pe.series.after(cutoffMillis);
+            if (kept == pe.series) continue;
+            for (int i = 0; i < pe.series.size(); i++) {
+                long id = pe.series.idAt(i);
+                if (kept.indexOf(id) < 0) eventOwners.remove(id);
+            }
+            pe.series = kept;
+            changed.add(pe.node);
+            if (kept.size() == 0) it.remove();
+        }
+        return changed;
+    }
+
+    /** The events of a person node (empty when it has none). */
+    EventSeries eventsOf(Node person) {
+        PersonEvents pe = eventsByNode.get(person);
+        return pe == null ? EventSeries.EMPTY : pe.series;
     }
 
     private void remove(RecordType type, SourceRef ref, Set<Node> dirty, boolean[] globals) {
@@ -175,8 +237,6 @@ final class SourceIndex {
         } else if (r instanceof OpportunityPersonRecord op) {
             return List.of(Node.opportunity(new SourceRef(source, op.opportunityId())),
                     personNode(new SourceRef(source, op.personId())));
-        } else if (r instanceof EventRecord e) {
-            return List.of(personNode(new SourceRef(source, e.personId())));
         } else if (r instanceof CampaignMemberRecord cm) {
             return List.of(personNode(new SourceRef(source, cm.personId())));
         } else if (r instanceof MarketingListMemberRecord lm) {
@@ -205,10 +265,8 @@ final class SourceIndex {
 
     Set<SourceRef> leavesOf(Node n) { return leavesByNode.getOrDefault(n, Set.of()); }
 
-    Set<SourceRef> eventsOf(Node n) { return eventsByNode.getOrDefault(n, Set.of()); }
-
     private Map<Node, Set<SourceRef>> indexFor(SourceRecord r, List<Node> nodes) {
-        return nodes.size() > 1 ? relationsByNode : r instanceof EventRecord ? eventsByNode : leavesByNode;
+        return nodes.size() > 1 ? relationsByNode : leavesByNode;
     }
 
     private static <K, V> void removeFrom(Map<K, Set<V>> map, K key, V value) {

@@ -59,11 +59,9 @@ final class Unifier {
         return out;
     }
 
-    /** Builds the unified facts of a component; events older than {@code eventsSince} are left out. */
-    ComponentFacts facts(Component c, Instant eventsSince) { return facts(c, eventsSince, true); }
-
-    /** @param events false: leave events out (the caller keeps the event facts it has) */
-    ComponentFacts facts(Component c, Instant eventsSince, boolean events) {
+    /** Builds the unified facts of a component; events before {@code eventsSince} are left out. */
+    ComponentFacts facts(Component c, Instant eventsSince) {
+        long since = eventsSince.toEpochMilli() - 1;
         List<Fact> facts = new ArrayList<>();
         Map<String, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
         Map<String, String> oppIds = groupIds(c, Node.OPPORTUNITY, ix.opportunityEdges, UnifiedIds::opportunity);
@@ -76,6 +74,7 @@ final class Unifier {
         Map<String, Map<String, List<String>>> identities = new TreeMap<>();
         people.forEach((uid, recs) -> {
             facts.add(Merge.person(uid, recs));
+            facts.add(activity(uid, since));
             identities.put(uid, identities(recs));
         });
         groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> {
@@ -88,7 +87,7 @@ final class Unifier {
                     : accountIds.get(new SourceRef(master.source(), master.record().accountId()).toString());
             facts.add(Merge.opportunity(oid, acc, recs));
         });
-        relations(c, accountIds, oppIds, people.keySet(), eventsSince, events, facts);
+        relations(c, accountIds, oppIds, people.keySet(), facts);
         return new ComponentFacts(c, List.copyOf(facts), identities);
     }
 
@@ -98,13 +97,26 @@ final class Unifier {
         return ids;
     }
 
-    /** One event's fact, as {@link #relations} builds it for the person node; null when it is none. */
-    Event eventFact(SourceRef ref, Node person, Instant eventsSince) {
-        var s = ix.relations.get(ref);
-        if (s == null || !(s.record() instanceof EventRecord e)) return null;
-        if (!ix.persons.containsKey(person.ref())) return null; // events of a person without record are no facts
-        if (!SourceIndex.personNode(new SourceRef(s.source(), e.personId())).equals(person)) return null;
-        return (Event) leaf(s.source(), e, ix.uidOf(person.ref()), eventsSince);
+    /**
+     * The Activity of the unified person a person node belongs to, as {@link #facts} builds it; null
+     * when the node has no person record (events of a person without record are no facts).
+     */
+    Activity activityOf(Node person, Instant eventsSince) {
+        if (!ix.persons.containsKey(person.ref())) return null;
+        return activity(ix.uidOf(person.ref()), eventsSince.toEpochMilli() - 1);
+    }
+
+    /** One fact for all events of the unified person, from every source person record with that id. */
+    private Activity activity(String uid, long after) {
+        List<SourceRef> refs = new ArrayList<>(ix.personRefsByUid.getOrDefault(uid, Set.of()));
+        if (refs.size() > 1) Collections.sort(refs); // a fixed order: Activity compares its series in order
+        List<EventSeries> series = new ArrayList<>(refs.size());
+        for (SourceRef r : refs) {
+            // Usually this same series: the daily prune keeps old events out; between prunes, a copy.
+            EventSeries s = ix.eventsOf(Node.person(r)).after(after);
+            if (s.size() > 0) series.add(s);
+        }
+        return new Activity(uid, series);
     }
 
     /** The unified person of {@code uid}, or null when no source record has it. */
@@ -120,7 +132,7 @@ final class Unifier {
     }
 
     private void relations(Component c, Map<String, String> accountIds, Map<String, String> oppIds,
-                           Set<String> knownPeople, Instant eventsSince, boolean events, List<Fact> facts) {
+                           Set<String> knownPeople, List<Fact> facts) {
         Map<String, Fact> dedup = new TreeMap<>();
         for (Node n : c.nodes()) {
             for (SourceRef key : ix.relationsOf(n)) {
@@ -139,23 +151,19 @@ final class Unifier {
             if (n.kind() != Node.PERSON) continue;
             String pid = person(n.ref().source(), n.ref().id(), knownPeople);
             if (pid == null) continue;
-            for (SourceRef key : ix.leavesOf(n)) leaf(key, pid, eventsSince, dedup);
-            if (events) for (SourceRef key : ix.eventsOf(n)) leaf(key, pid, eventsSince, dedup);
+            for (SourceRef key : ix.leavesOf(n)) leaf(key, pid, dedup);
         }
         facts.addAll(dedup.values());
     }
 
-    private void leaf(SourceRef key, String pid, Instant eventsSince, Map<String, Fact> dedup) {
+    private void leaf(SourceRef key, String pid, Map<String, Fact> dedup) {
         var s = ix.relations.get(key);
-        Fact f = leaf(s.source(), s.record(), pid, eventsSince);
+        Fact f = leaf(s.source(), s.record(), pid);
         if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
     }
 
-    private static Fact leaf(String source, SourceRecord r, String pid, Instant eventsSince) {
-        if (r instanceof EventRecord e) {
-            return e.timestamp().isBefore(eventsSince) ? null
-                    : new Event(source + ":" + e.id(), pid, e.eventType(), e.timestamp(), e.url(), e.attributes());
-        } else if (r instanceof CampaignMemberRecord cm) {
+    private static Fact leaf(String source, SourceRecord r, String pid) {
+        if (r instanceof CampaignMemberRecord cm) {
             return new CampaignMember(source + ":" + cm.campaignId(), pid, cm.status());
         } else if (r instanceof MarketingListMemberRecord lm) {
             return new MarketingListMember(source + ":" + lm.listId(), pid);

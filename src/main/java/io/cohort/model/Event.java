@@ -4,29 +4,23 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * An experience event of a person (web visit, email open, form fill…). Only events inside the
- * configured retention window (engine.eventRetention, default 90 days) are facts.
+ * One experience event of a person (web visit, email open, form fill…), as read from their
+ * {@link Activity}. Not a fact of its own: rules ask the person's Activity.
  *
- * @param id        source-qualified id "source:id"
+ * @param source    the source that sent it, e.g. "marketo-1"
  * @param eventType XDM name, e.g. "web.webpagedetails.pageViews"
  * @param url       page URL, may be null
  */
-public record Event(String id, String personId, String eventType, Instant timestamp, String url,
-                    Map<String, String> attributes) implements Fact {
+public record Event(String source, String personId, String eventType, Instant timestamp, String url,
+                    Map<String, String> attributes) {
 
-    public String key() { return "E:" + id; }
-
-    /** True when the URL's path starts with the given prefix, e.g. urlPath("/products/new"). */
-    public boolean pathStartsWith(String prefix) {
-        String path = path();
-        return path != null && path.startsWith(prefix);
-    }
+    /** True when the URL's path starts with the given prefix, e.g. pathStartsWith("/products/new"). */
+    public boolean pathStartsWith(String prefix) { return pathStartsWith(url, prefix); }
 
     /** The URL's path ("/products/new/x" for "https://bodea.com/products/new/x?a=1"), or null. */
     public String path() {
         if (url == null) return null;
-        int scheme = url.indexOf("://");
-        int start = scheme < 0 ? 0 : url.indexOf('/', scheme + 3);
+        int start = pathStart(url);
         if (start < 0) return "/";
         int end = url.length();
         for (char c : new char[] {'?', '#'}) {
@@ -37,4 +31,20 @@ public record Event(String id, String personId, String eventType, Instant timest
     }
 
     public String attr(String name) { return attributes.get(name); }
+
+    /** {@code path(url).startsWith(prefix)} without making the path string (rules call it per event). */
+    static boolean pathStartsWith(String url, String prefix) {
+        if (url == null || prefix == null) return false;
+        int start = pathStart(url);
+        if (start < 0) return prefix.isEmpty() || prefix.equals("/");
+        // The path ends at '?' or '#': a prefix holding either can never match it.
+        if (prefix.indexOf('?') >= 0 || prefix.indexOf('#') >= 0) return false;
+        return url.startsWith(prefix, start);
+    }
+
+    /** Index where the path begins, or -1 for a URL with a host and no path ("https://a.com"). */
+    private static int pathStart(String url) {
+        int scheme = url.indexOf("://");
+        return scheme < 0 ? 0 : url.indexOf('/', scheme + 3);
+    }
 }

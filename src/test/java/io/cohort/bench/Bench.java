@@ -171,7 +171,7 @@ public final class Bench {
         // --- cold start
         app.stop();
         fig("heap after GC, service stopped", mb(HeapProbe.usedAfterGc()) + " (live: " + HeapProbe.counts(
-                "io.cohort.model.Event", "org.drools.core.common.DefaultFactHandle", "io.cohort.ingest.SourceRecord$EventRecord") + ")");
+                "io.cohort.model.Activity", "io.cohort.model.EventSeries", "org.drools.core.common.DefaultFactHandle") + ")");
         say("load average before cold start: %s", HeapProbe.load());
         Path coldMembers = root.resolve("cold-members-" + profiles + ".txt");
         Map<String, Long> cold = new LinkedHashMap<>();

@@ -2,7 +2,7 @@ package io.cohort.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cohort.model.Event;
+import io.cohort.model.CampaignMember;
 import io.cohort.model.Now;
 import io.cohort.model.Person;
 import io.cohort.model.Qualified;
@@ -25,7 +25,7 @@ class CrossPackageSharingTest {
             rule "viewed" @segment("viewed")
             when
                 $p : Person()
-                exists Event(personId == $p.id)
+                exists CampaignMember(personId == $p.id)
             then
                 insertLogical(new Qualified("viewed", $p.id()));
             end
@@ -33,10 +33,10 @@ class CrossPackageSharingTest {
     static final String COUNT = """
             package cohort.other;
             import io.cohort.model.*;
-            rule "two events" @segment("two-events")
+            rule "two campaigns" @segment("two-events")
             when
                 $p : Person()
-                accumulate(Event(personId == $p.id); $n : count(); $n >= 2)
+                accumulate(CampaignMember(personId == $p.id); $n : count(); $n >= 2)
             then
                 insertLogical(new Qualified("two-events", $p.id()));
             end
@@ -47,8 +47,8 @@ class CrossPackageSharingTest {
         RuleBook book = new RuleCompiler(RuleGuard.NONE, Clock.systemUTC())
                 .compile(Map.of("a.drl", EXISTS, "b.drl", COUNT)).ruleBook().orElseThrow();
         Instant now = Instant.parse("2026-11-25T00:00:00Z");
-        Event e1 = new Event("e1", "p", "view", now, null, Map.of());
-        Event e2 = new Event("e2", "p", "view", now, null, Map.of());
+        CampaignMember e1 = new CampaignMember("c1", "p", "Attended");
+        CampaignMember e2 = new CampaignMember("c2", "p", "Attended");
         try (Shard shard = new Shard(0, book, Clock.systemUTC(), 10_000)) {
             shard.apply(List.of(new FactOp.Put(new Now(now)),
                     new FactOp.Put(new Person("p", "p@x.com", null, null, null, null, false, List.of(), Map.of())),
@@ -58,7 +58,7 @@ class CrossPackageSharingTest {
             shard.apply(List.of(new FactOp.Remove(e2.key())));
 
             assertThat(shard.isQualified(new Qualified("viewed", "p"))).isTrue();
-            assertThat(shard.isQualified(new Qualified("two-events", "p"))).as("one event left: exits").isFalse();
+            assertThat(shard.isQualified(new Qualified("two-events", "p"))).as("one membership left: exits").isFalse();
         }
     }
 }

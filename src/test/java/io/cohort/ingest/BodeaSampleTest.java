@@ -158,7 +158,7 @@ class BodeaSampleTest {
         List<EventRecord> visits = Stream.of("marketo-1", "marketo-2")
                 .flatMap(s -> all(s, EventRecord.class).stream())
                 .filter(e -> e.eventType().equals("web.webpagedetails.pageViews")
-                        && new io.cohort.model.Event(e.id(), e.personId(), e.eventType(), e.timestamp(), e.url(), e.attributes())
+                        && new io.cohort.model.Event("marketo-1", e.personId(), e.eventType(), e.timestamp(), e.url(), e.attributes())
                         .pathStartsWith("/products/new"))
                 .toList();
         assertThat(visits).singleElement().satisfies(e -> {

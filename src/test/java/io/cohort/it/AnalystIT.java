@@ -111,10 +111,13 @@ class AnalystIT {
         assertThat(j.get(0).get("bindings").get("$total").asDouble()).isEqualTo(1_100_000.0);
         List<String> keys = new ArrayList<>();
         j.get(0).get("facts").forEach(f -> keys.add(f.get("key").asText()));
-        assertThat(keys).contains("E:marketo-1:A-90001", "P:" + e.get("person").get("profileId").asText(), "NOW");
-        JsonNode event = null;
-        for (JsonNode f : j.get(0).get("facts")) if (f.get("type").asText().equals("Event")) event = f.get("fact");
-        assertThat(event.get("url").asText()).contains("/products/new");
+        String pid = e.get("person").get("profileId").asText();
+        assertThat(keys).contains("A:" + pid, "P:" + pid, "NOW");
+        JsonNode activity = null;
+        for (JsonNode f : j.get(0).get("facts")) if (f.get("type").asText().equals("Activity")) activity = f.get("fact");
+        assertThat(activity.get("personId").asText()).isEqualTo(pid);
+        assertThat(activity.get("events").get(0).get("url").asText()).contains("/products/new");
+        assertThat(activity.get("events").get(0).get("source").asText()).isEqualTo("marketo-1");
 
         // By profile id, the same answer.
         String id = e.get("person").get("profileId").asText();

@@ -249,15 +249,22 @@ class BodeaScenarioIT {
                 {"records":[{"type":"event","id":"OLD-1","personId":"1002","eventType":"web.webpagedetails.pageViews",
                  "timestamp":"2026-01-02T09:00:00Z","url":"https://www.bodea.com/old"}]}""");
         app.settle();
-        var old = new io.cohort.ingest.SourceRef("marketo-1", "OLD-1");
         var p2 = new io.cohort.identity.Node(io.cohort.identity.Node.PERSON, "marketo-1:1002");
-        assertThat(app.app().services().graph().eventFact(old, p2, java.time.Instant.EPOCH)).isPresent();
+        var graph = app.app().services().graph();
+        assertThat(graph.activity(p2, java.time.Instant.EPOCH).orElseThrow().getEvents())
+                .extracting(e -> e.url()).contains("https://www.bodea.com/old");
+        // Outside the retention window (90 days before the clock): no fact sees it.
+        assertThat(graph.activity(p2, java.time.Instant.parse("2026-08-27T00:00:00Z")).orElseThrow().getEvents())
+                .extracting(e -> e.url()).doesNotContain("https://www.bodea.com/old").isNotEmpty();
+        int held = graph.eventCount();
         app.stop();
         app.start();
         // Still stored (the database keeps the history), but not held in memory any more.
         assertThat(app.get("/v1/sources/marketo-1/records/event/OLD-1").status()).isEqualTo(200);
-        assertThat(app.app().services().graph().eventFact(old, p2, java.time.Instant.EPOCH)).isEmpty();
-        assertThat(app.app().services().graph().eventFact(new io.cohort.ingest.SourceRef("marketo-1", "A-90001"), p2,
-                java.time.Instant.EPOCH)).isPresent();
+        graph = app.app().services().graph();
+        assertThat(graph.eventCount()).isEqualTo(held - 1);
+        assertThat(graph.activity(p2, java.time.Instant.EPOCH).orElseThrow().getEvents())
+                .extracting(e -> e.url()).doesNotContain("https://www.bodea.com/old")
+                .contains("https://www.bodea.com/products/new?utm_source=email");
     }
 }

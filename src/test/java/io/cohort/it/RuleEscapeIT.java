@@ -105,7 +105,7 @@ class RuleEscapeIT {
                 when
                     $now : Now()
                     $p : Person(email != null, email.toLowerCase(java.util.Locale.ROOT).endsWith("@townsend.com"))
-                    exists Event(personId == $p.id, timestamp > $now.instant.minus(java.time.Duration.ofDays(30)))
+                    Activity(personId == $p.id, count($now.instant.minus(java.time.Duration.ofDays(30))) > 0)
                 then
                     String note = "while (true) — not code";
                     double d = Math.max(1, 2);

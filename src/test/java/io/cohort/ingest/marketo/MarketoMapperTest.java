@@ -144,7 +144,7 @@ class MarketoMapperTest {
                 entry("campaignId", "3421"), entry("clientIpAddress", "203.0.113.24"),
                 entry("webpageUrl", "/products/new"), entry("referrerUrl", "https://www.bodea.com/"));
         // What the segment rule will ask of it:
-        Event fact = new Event(view.id(), view.personId(), view.eventType(), view.timestamp(), view.url(), view.attributes());
+        Event fact = new Event("marketo-1", view.personId(), view.eventType(), view.timestamp(), view.url(), view.attributes());
         assertThat(fact.pathStartsWith("/products/new")).isTrue();
     }
 

@@ -1,0 +1,63 @@
+package io.cohort.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.model.*;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The Activity idioms of rules/README.md compile under the analysts' guard and mean what it says. */
+class ActivityRulesTest {
+    static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+    static final String RULES = """
+            package cohort.segments;
+            import io.cohort.model.*;
+
+            rule "Three views in 14 days" @segment("engaged")
+            when
+                $now : Now()
+                $p : Person()
+                Activity(personId == $p.id, count("web.webpagedetails.pageViews", $now.daysAgo(14)) >= 3)
+            then
+                insertLogical(new Qualified("engaged", $p.id()));
+            end
+
+            rule "Demo request form, via from" @segment("demo")
+            when
+                $now : Now()
+                $p : Person()
+                $a : Activity(personId == $p.id)
+                accumulate(Event(eventType == "form.submitted", attr("form") == "Demo request",
+                                 timestamp > $now.daysAgo(30)) from $a.events;
+                           $n : count(); $n >= 1)
+            then
+                insertLogical(new Qualified("demo", $p.id()));
+            end
+            """;
+
+    static long daysAgo(int d) { return NOW.minusSeconds(86_400L * d).toEpochMilli(); }
+
+    static Person person(String id) { return new Person(id, id + "@x.com", null, null, null, null, false, List.of(), Map.of()); }
+
+    @Test
+    void methodsAndFromOverEventsQualifyTheRightPeople() {
+        RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+                .compile(Map.of("a.drl", RULES)).ruleBook().orElseThrow();
+        String view = Activity.PAGE_VIEW;
+        EventSeries three = EventSeries.EMPTY.with("m", 1, daysAgo(1), view, "/a", Map.of())
+                .with("m", 2, daysAgo(2), view, "/b", Map.of()).with("m", 3, daysAgo(13), view, "/c", Map.of());
+        EventSeries twoRecent = EventSeries.EMPTY.with("m", 4, daysAgo(1), view, "/a", Map.of())
+                .with("m", 5, daysAgo(2), view, "/b", Map.of()).with("m", 6, daysAgo(15), view, "/c", Map.of())
+                .with("m", 7, daysAgo(3), "form.submitted", null, Map.of("form", "Demo request"));
+        EventSeries otherForm = EventSeries.EMPTY.with("m", 8, daysAgo(3), "form.submitted", null, Map.of("form", "Newsletter"));
+        List<Fact> facts = List.of(person("p1"), new Activity("p1", List.of(three)),
+                person("p2"), new Activity("p2", List.of(twoRecent)),
+                person("p3"), new Activity("p3", List.of(otherForm)));
+        OneShot.Result r = OneShot.run(book, facts, new Now(NOW), false);
+        assertThat(r.issues()).isEmpty();
+        assertThat(r.qualified()).containsExactlyInAnyOrder(new Qualified("engaged", "p1"), new Qualified("demo", "p2"));
+    }
+}

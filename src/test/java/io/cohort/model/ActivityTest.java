@@ -1,0 +1,64 @@
+package io.cohort.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ActivityTest {
+    static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+    static final String VIEW = Activity.PAGE_VIEW;
+    static final String OPEN = "directMarketing.emailOpened";
+
+    static long days(int d) { return NOW.minusSeconds(86_400L * d).toEpochMilli(); }
+
+    @Test
+    void answersWindowsTypesPathsAndAttributesLikeTheEventsWould() {
+        EventSeries s = EventSeries.EMPTY
+                .with("marketo-1", 1, days(40), VIEW, "https://bodea.com/products/new?x=1", Map.of())
+                .with("marketo-1", 2, days(10), VIEW, "https://bodea.com/products/newsletter", Map.of())
+                .with("marketo-1", 3, days(3), VIEW, "https://bodea.com/pricing#top", Map.of())
+                .with("marketo-1", 4, days(1), OPEN, null, Map.of("campaign", "Q4"));
+        EventSeries other = EventSeries.EMPTY.with("marketo-2", 9, days(2), VIEW, "https://bodea.com/products/new/x", Map.of());
+        Activity a = new Activity("p1", List.of(s, other));
+
+        assertThat(a.count(VIEW, NOW.minusSeconds(86_400L * 30))).isEqualTo(3);
+        assertThat(a.count(VIEW, NOW.minusSeconds(86_400L * 60))).isEqualTo(4);
+        assertThat(a.count(NOW.minusSeconds(86_400L * 30))).isEqualTo(4);
+        assertThat(a.viewed("/products/new", NOW.minusSeconds(86_400L * 30))).isTrue(); // marketo-2, and "newsletter"
+        assertThat(a.count(VIEW, "/products/new/", NOW.minusSeconds(86_400L * 60))).isEqualTo(1);
+        assertThat(a.viewed("/pricing#top", Instant.EPOCH)).as("a path never holds # or ?").isFalse();
+        assertThat(a.countWhere(OPEN, "campaign", "Q4", Instant.EPOCH)).isEqualTo(1);
+        assertThat(a.countWhere(OPEN, "campaign", "Q3", Instant.EPOCH)).isZero();
+        assertThat(a.last(VIEW)).isEqualTo(Instant.ofEpochMilli(days(2)));
+        assertThat(a.last("form.submitted")).isNull();
+        // Strictly after: an event exactly at `since` does not count.
+        assertThat(a.count(OPEN, Instant.ofEpochMilli(days(1)))).isZero();
+        assertThat(a.getEvents()).extracting(Event::source).containsExactly("marketo-1", "marketo-2", "marketo-1", "marketo-1", "marketo-1");
+        assertThat(a.getEvents().get(0).eventType()).isEqualTo(OPEN);
+        assertThat(a.size()).isEqualTo(5);
+    }
+
+    @Test
+    void seriesAreCopyOnWriteSortedAndKeyedByIdHash() {
+        EventSeries s1 = EventSeries.EMPTY.with("m", 1, days(5), VIEW, "/a", Map.of());
+        EventSeries s2 = s1.with("m", 2, days(9), VIEW, "/b", Map.of());
+        EventSeries s3 = s2.with("m", 1, days(1), OPEN, null, Map.of()); // same id: replaces
+        assertThat(s1.size()).isEqualTo(1);
+        assertThat(s2.size()).isEqualTo(2);
+        assertThat(s3.size()).isEqualTo(2);
+        Activity a = new Activity("p", List.of(s3));
+        assertThat(a.getEvents()).extracting(Event::url).containsExactly(null, "/b");
+        assertThat(s3.without(42)).isSameAs(s3);
+        assertThat(s3.without(1).without(2)).isSameAs(EventSeries.EMPTY);
+        assertThat(s3.after(days(6))).isNotSameAs(s3).extracting(EventSeries::size).isEqualTo(1);
+        assertThat(s3.after(days(10))).isSameAs(s3);
+        // Equal Activity = same person and the very same series: a change is always visible.
+        assertThat(new Activity("p", List.of(s3))).isEqualTo(a);
+        assertThat(new Activity("p", List.of(s2))).isNotEqualTo(a);
+        assertThat(EventSeries.idHash("marketo-1", "A-1")).isNotEqualTo(EventSeries.idHash("marketo-2", "A-1"))
+                .isNotEqualTo(EventSeries.idHash("marketo-1A-", "1"));
+    }
+}
