@@ -1,0 +1,42 @@
+package io.cohort.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.model.*;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Drools turns a constraint into bytecode once it ran 20 times (MVEL jitting). In 10.2.0 the
+ * bytecode of a constraint with an operator like {@code str[startsWith]} calls
+ * {@code EvaluatorHelper.initOperators} with a signature that no longer exists: a
+ * NoSuchMethodError on the 21st account, and every evaluation round failed from then on. Found
+ * by the benchmark (10,000 accounts); the shipped enterprise-automotive rule has such an operator.
+ */
+class ConstraintJittingTest {
+
+    @Test
+    void theShippedOperatorRuleKeepsWorkingPastTheJittingThreshold() throws Exception {
+        String drl = Files.readString(Path.of("rules/enterprise-automotive.drl"));
+        RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+                .compile(Map.of("enterprise-automotive.drl", drl)).ruleBook().orElseThrow();
+        try (Shard shard = new Shard(0, book, Clock.systemUTC(), 100_000)) {
+            shard.apply(List.of(new FactOp.Put(new Now(Instant.parse("2026-11-25T00:00:00Z")))));
+            for (int i = 0; i < 100; i++) {
+                String p = "p" + i, a = "a" + i;
+                String industry = i % 3 == 0 ? "Automotive OEM" : i % 3 == 1 ? "Retail" : null;
+                ShardOutcome o = shard.apply(List.of(
+                        new FactOp.Put(new Person(p, p + "@x.com", null, null, null, null, false, List.of(), Map.of())),
+                        new FactOp.Put(new Account(a, "Co " + i, null, industry, 5_000, 0, null, List.of(), Map.of())),
+                        new FactOp.Put(new AccountPerson(a, p, null))));
+                assertThat(o.issues()).as("account %d", i).isEmpty();
+                assertThat(shard.isQualified(new Qualified("enterprise-automotive", p))).as("account %d", i).isEqualTo(i % 3 == 0);
+            }
+        }
+    }
+}
