@@ -32,7 +32,7 @@ public final class Activity implements Fact {
         this.series = List.copyOf(series);
     }
 
-    public String key() { return "A:" + personId; }
+    public String key() { return "ACT:" + personId; }
 
     public String getPersonId() { return personId; }
 

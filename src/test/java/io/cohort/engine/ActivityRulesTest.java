@@ -60,4 +60,27 @@ class ActivityRulesTest {
         assertThat(r.issues()).isEmpty();
         assertThat(r.qualified()).containsExactlyInAnyOrder(new Qualified("engaged", "p1"), new Qualified("demo", "p2"));
     }
+
+    /**
+     * Drools compiles a constraint to bytecode after it ran 20 times (MVEL jitting). In 10.2.0 the
+     * jitted form of a constraint that calls a method with a bound variable and compares the
+     * result calls a method signature that does not exist (NoSuchMethodError): every round failed.
+     */
+    @Test
+    void constraintsKeepWorkingAfterTheyRanOftenEnoughToBeCompiled() {
+        RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+                .compile(Map.of("a.drl", RULES)).ruleBook().orElseThrow();
+        String view = Activity.PAGE_VIEW;
+        try (Shard shard = new Shard(0, book, Clock.systemUTC(), 100_000)) {
+            shard.apply(List.of(new FactOp.Put(new Now(NOW))));
+            for (int i = 0; i < 200; i++) {
+                String id = "p" + i;
+                EventSeries s = EventSeries.EMPTY;
+                for (int e = 0; e < i % 5; e++) s = s.with("m", e, daysAgo(e + 1), view, "/x", Map.of());
+                ShardOutcome o = shard.apply(List.of(new FactOp.Put(person(id)), new FactOp.Put(new Activity(id, List.of(s)))));
+                assertThat(o.issues()).as("person %d", i).isEmpty();
+                assertThat(shard.isQualified(new Qualified("engaged", id))).as("person %d", i).isEqualTo(i % 5 >= 3);
+            }
+        }
+    }
 }

@@ -112,7 +112,7 @@ class AnalystIT {
         List<String> keys = new ArrayList<>();
         j.get(0).get("facts").forEach(f -> keys.add(f.get("key").asText()));
         String pid = e.get("person").get("profileId").asText();
-        assertThat(keys).contains("A:" + pid, "P:" + pid, "NOW");
+        assertThat(keys).contains("ACT:" + pid, "P:" + pid, "NOW");
         JsonNode activity = null;
         for (JsonNode f : j.get(0).get("facts")) if (f.get("type").asText().equals("Activity")) activity = f.get("fact");
         assertThat(activity.get("personId").asText()).isEqualTo(pid);
