@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -75,19 +76,26 @@ public final class RuleCompiler {
             ks.getRepository().removeKieModule(releaseId);
             return new CompileResult(java.util.Optional.empty(), messages);
         }
-        // Beta-node sharing off: in Drools 10.2.0 a rule of a later package that shares another
-        // package's join splits its segment and leaves an accumulate blind to retractions
-        // (apache/incubator-kie#7109, fixed upstream after 10.2.0): members would never exit.
-        // Costs some memory per rule (joins are no longer shared); CrossPackageSharingTest.
-        KieBaseConfiguration conf = ks.newKieBaseConfiguration();
-        conf.setProperty("drools.shareBetaNodes", "false");
-        // Constraint jitting off: Drools 10.2.0 compiles a constraint to bytecode after 20 runs,
-        // and the bytecode of one with an operator such as str[startsWith] calls a method that no
-        // longer exists (NoSuchMethodError: every round fails from the 21st account on;
-        // apache/incubator-kie-drools#6711, fixed after 10.2.0). -1 = never: the counter would
-        // have to wrap around (2^32 runs of one constraint under one rule set). ConstraintJittingTest.
-        conf.setProperty("drools.jittingThreshold", "-1");
-        KieBase kieBase = ks.newKieContainer(releaseId).newKieBase(conf);
+        // Beta-node sharing only within one package: in Drools 10.2.0 a rule of a later package
+        // that shares another package's join splits its segment and leaves an accumulate blind to
+        // retractions (apache/incubator-kie#7109, fixed upstream after 10.2.0): members would
+        // never exit. Sharing saves a join memory per rule that starts like another (every
+        // segment starts with Person()), so it stays on when every file has the same package.
+        // CrossPackageSharingTest.
+        boolean onePackage = sources.values().stream().map(RuleCompiler::packagePath).distinct().count() <= 1;
+        org.kie.api.runtime.KieContainer container = ks.newKieContainer(releaseId);
+        KieBase kieBase = container.newKieBase(configuration(ks, onePackage, true));
+        // Drools compiles a constraint to bytecode after 20 runs ("jitting"); in 10.2.0 the
+        // bytecode of a constraint with an operator such as str[startsWith] calls a method that
+        // no longer exists: NoSuchMethodError in every round from
+        // then on (apache/incubator-kie-drools#6711, fixed after 10.2.0). Such a rule set runs
+        // without jitting (slower), and the analyst is told how to write it. ConstraintJittingTest.
+        List<RuleMessage> unjittable = unjittable(kieBase, pathToFile, sources);
+        if (!unjittable.isEmpty()) {
+            messages.addAll(unjittable);
+            // Built again from the files: a second KieBase of one module loses its declared types' classes.
+            kieBase = rebuild(ks, sources, configuration(ks, onePackage, false));
+        }
         ks.getRepository().removeKieModule(releaseId);
         Map<String, SegmentDefinition> segments = segments(kieBase, pathToFile, sources, messages);
         if (messages.stream().anyMatch(m -> m.level() == RuleMessage.Level.ERROR)) {
@@ -98,6 +106,57 @@ public final class RuleCompiler {
         kieBase.getKiePackages().forEach(p -> p.getRules().forEach(r -> ruleFiles.put(r.getName(), fileOf(r, pathToFile))));
         return new CompileResult(java.util.Optional.of(new RuleBook(kieBase, segments, warnings,
                 Map.copyOf(sources), Map.copyOf(ruleFiles), version, clock.instant())), messages);
+    }
+
+    /** The same files compiled again (they compiled once, so without messages) with another configuration. */
+    private KieBase rebuild(KieServices ks, Map<String, String> sources, KieBaseConfiguration conf) {
+        KieFileSystem kfs = ks.newKieFileSystem();
+        ReleaseId releaseId = ks.newReleaseId("io.cohort", "rules-" + java.util.UUID.randomUUID(), "1.0." + builds.incrementAndGet());
+        kfs.generateAndWritePomXML(releaseId);
+        sources.forEach((f, drl) -> kfs.write("src/main/resources/" + packagePath(drl) + f.replace('\\', '/'), drl));
+        ks.newKieBuilder(kfs).buildAll();
+        KieBase kieBase = ks.newKieContainer(releaseId).newKieBase(conf);
+        ks.getRepository().removeKieModule(releaseId);
+        return kieBase;
+    }
+
+    private static KieBaseConfiguration configuration(KieServices ks, boolean shareBetaNodes, boolean jit) {
+        KieBaseConfiguration conf = ks.newKieBaseConfiguration();
+        conf.setProperty("drools.shareBetaNodes", String.valueOf(shareBetaNodes));
+        // -1: never (the run counter would have to wrap around, 2^32 runs of one constraint).
+        if (!jit) conf.setProperty("drools.jittingThreshold", "-1");
+        return conf;
+    }
+
+    /** Warnings for the constraints with an operator Drools cannot jit (see above). */
+    private static List<RuleMessage> unjittable(KieBase kieBase, Map<String, String> pathToFile, Map<String, String> sources) {
+        List<RuleMessage> out = new ArrayList<>();
+        for (KiePackage p : kieBase.getKiePackages()) {
+            for (Rule r : p.getRules()) {
+                if (!(r instanceof RuleImpl ri)) continue;
+                Set<String> found = new java.util.TreeSet<>();
+                operatorConstraints(ri.getLhs(), found, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+                String file = fileOf(r, pathToFile);
+                for (String expr : found) {
+                    out.add(RuleMessage.warning(file, lineOf(sources.get(file), r.getName()), 0, "rule \"" + r.getName()
+                            + "\": the condition '" + expr + "' uses an operator (str[…], soundslike, after…) that "
+                            + "Drools 10.2.0 cannot compile to bytecode, so all rules run slower. Write it as a method "
+                            + "call where there is one: industry != null && industry.startsWith(\"Automotive\") "
+                            + "instead of industry str[startsWith] \"Automotive\""));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void operatorConstraints(org.drools.base.rule.RuleConditionElement e, Set<String> found, Set<Object> seen) {
+        if (e == null || !seen.add(e)) return;
+        if (e instanceof org.drools.base.rule.Pattern p) {
+            for (var c : p.getConstraints()) {
+                if (c instanceof org.drools.mvel.MVELConstraint m && m.getOperators().length > 0) found.add(m.getExpression());
+            }
+        }
+        for (org.drools.base.rule.RuleConditionElement n : e.getNestedElements()) operatorConstraints(n, found, seen);
     }
 
     /** Collects @segment metadata and checks that qualifying rules name declared segments. */
