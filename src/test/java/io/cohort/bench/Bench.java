@@ -61,7 +61,16 @@ public final class Bench {
             o.put(kv[0], kv.length > 1 ? kv[1] : "true");
         }
         Bench b = new Bench();
-        int code = b.run(Integer.parseInt(args[0].replace("_", "")), o);
+        int code;
+        try {
+            code = b.run(Integer.parseInt(args[0].replace("_", "")), o);
+        } catch (Exception e) {
+            if (!b.failures.isEmpty()) { // what was found before the run broke off often explains it
+                System.out.println("\nFAILED before the run broke off:");
+                b.failures.forEach(f -> System.out.println("  " + f));
+            }
+            throw e;
+        }
         System.exit(code);
     }
 
@@ -441,8 +450,8 @@ public final class Bench {
         if (failed == 0) return;
         String cause = lines.stream().filter(l -> l.startsWith("! ") && !l.startsWith("! at ")).findFirst().orElse("?");
         String hint = cause.contains("EvaluatorHelper.initOperators")
-                ? " — Drools 10.2.0's constraint JIT on a custom operator (str[startsWith] in enterprise-automotive.drl); "
-                + "BENCH_NO_CONSTRAINT_JIT=1 bench/run.sh … works around it until the service sets the jitting threshold"
+                ? " — Drools 10.2.0's constraint JIT on a custom operator (str[startsWith] in enterprise-automotive.drl; "
+                + "industry.startsWith(\"Automotive\") is JIT-safe); BENCH_NO_CONSTRAINT_JIT=1 bench/run.sh … works around it"
                 : "";
         failures.add(String.format("%s: the service logged %,d failed evaluation rounds, first cause %s%s", when, failed,
                 cause.substring(2), hint));
