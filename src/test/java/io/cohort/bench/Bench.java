@@ -1,5 +1,6 @@
 package io.cohort.bench;
 
+import io.cohort.destination.fake.FakeMarketo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -29,20 +31,28 @@ import java.util.stream.Stream;
  *
  * Runs the real service in this JVM (so heap figures are the service's plus this harness's small
  * change) and DuckDB in-process through JDBC. Prints figures; asserts only that both engines
- * produce the same audiences (exit code 1 when they do not).
+ * produce the same audiences, for every shipped segment (exit code 1 when they do not), and that
+ * the fake Marketo list ends up as the audience.
+ *
+ * <p>From the restart after the cold start on, high-value-new-product is activated to a static list
+ * of a local {@link FakeMarketo} (option {@code marketo=false} turns that off): the streaming phase
+ * then also times ack → the fake receiving each trigger's add and remove.
  */
 public final class Bench {
     static final String SEGMENT = "high-value-new-product";
     static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+    static final long MARKETO_LIST = 4242;
+    static final String ACTIVATION = "hv-marketo";
 
     private final List<String> out = new ArrayList<>();
     private final List<String> failures = new ArrayList<>();
     private final Map<String, String> summary = new LinkedHashMap<>();
+    private boolean serviceLogChecked;
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Bench <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] "
-                    + "[streamClients=4] [updates=0.2] [data=data/bench] [out=bench/results]");
+                    + "[streamClients=4] [updates=0.2] [marketo=true] [marketoLimit=100] [data=data/bench] [out=bench/results]");
             System.exit(2);
         }
         Map<String, String> o = new LinkedHashMap<>();
@@ -51,7 +61,16 @@ public final class Bench {
             o.put(kv[0], kv.length > 1 ? kv[1] : "true");
         }
         Bench b = new Bench();
-        int code = b.run(Integer.parseInt(args[0].replace("_", "")), o);
+        int code;
+        try {
+            code = b.run(Integer.parseInt(args[0].replace("_", "")), o);
+        } catch (Exception e) {
+            if (!b.failures.isEmpty()) { // what was found before the run broke off often explains it
+                System.out.println("\nFAILED before the run broke off:");
+                b.failures.forEach(f -> System.out.println("  " + f));
+            }
+            throw e;
+        }
         System.exit(code);
     }
 
@@ -74,6 +93,9 @@ public final class Bench {
         int rate = Integer.parseInt(o.getOrDefault("rate", "5000"));
         int streamSeconds = Integer.parseInt(o.getOrDefault("streamSeconds", "30"));
         int streamClients = Integer.parseInt(o.getOrDefault("streamClients", "4"));
+        boolean marketoOn = Boolean.parseBoolean(o.getOrDefault("marketo", "true"));
+        // The adapter's client-side limit (maxCallsPerWindow per 20 s): Marketo's documented 100 by default.
+        int marketoLimit = Integer.parseInt(o.getOrDefault("marketoLimit", "100"));
         double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
         Path root = Path.of(o.getOrDefault("data", "data/bench"));
         Path results = Path.of(o.getOrDefault("out", "bench/results"));
@@ -98,19 +120,39 @@ public final class Bench {
         t = System.nanoTime();
         long loaded = duck.load(m.dir());
         long duckLoad = System.nanoTime() - t;
-        t = System.nanoTime();
-        Set<String> duckAudience = duck.highValue(NOW, 1e6);
-        long duckQueryCold = System.nanoTime() - t;
-        long duckQuery = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            t = System.nanoTime();
-            duck.highValue(NOW, 1e6);
-            duckQuery = Math.min(duckQuery, System.nanoTime() - t);
-        }
         fig("duckdb load (read_json → tables)", ms(duckLoad) + String.format(" (%,d records)", loaded));
-        fig("duckdb segment query (first / best of 3)", ms(duckQueryCold) + " / " + ms(duckQuery));
-        fig("duckdb batch = load + query", ms(duckLoad + duckQueryCold));
-        fig("duckdb audience", String.format("%,d", duckAudience.size()));
+        // Every segment, each query on its own (its time includes the unification it needs).
+        Map<String, Set<String>> duckAudiences = new LinkedHashMap<>();
+        Map<String, Long> firstQuery = new LinkedHashMap<>();
+        Map<String, Long> bestQuery = new LinkedHashMap<>();
+        for (DuckDbBaseline.SegmentSql seg : DuckDbBaseline.SEGMENTS) {
+            t = System.nanoTime();
+            duckAudiences.put(seg.id(), duck.audience(seg, NOW, 1e6));
+            firstQuery.put(seg.id(), System.nanoTime() - t);
+        }
+        for (int i = 0; i < 3; i++) {
+            for (DuckDbBaseline.SegmentSql seg : DuckDbBaseline.SEGMENTS) {
+                t = System.nanoTime();
+                duck.audience(seg, NOW, 1e6);
+                bestQuery.merge(seg.id(), System.nanoTime() - t, Math::min);
+            }
+        }
+        say("  %-44s %s", "duckdb per segment (rules/…)", "audience (share of profiles), query first / best of 3");
+        for (DuckDbBaseline.SegmentSql seg : DuckDbBaseline.SEGMENTS) {
+            int n = duckAudiences.get(seg.id()).size();
+            fig("    " + seg.id(), String.format("%,6d (%4.1f%%)  %s / %s   [%s]", n, 100.0 * n / m.profiles(),
+                    ms(firstQuery.get(seg.id())), ms(bestQuery.get(seg.id())), seg.drl()));
+            if (n == 0) say("  WARNING: %s has an empty audience in this data set: its comparison proves little", seg.id());
+        }
+        long duckQueriesAll = firstQuery.values().stream().mapToLong(Long::longValue).sum();
+        long duckQueryCold = firstQuery.get(SEGMENT);
+        long duckQuery = bestQuery.get(SEGMENT);
+        Set<String> duckAudience = duckAudiences.get(SEGMENT);
+        fig("duckdb all " + DuckDbBaseline.SEGMENTS.size() + " segment queries (first / best of 3)", ms(duckQueriesAll) + " / "
+                + ms(bestQuery.values().stream().mapToLong(Long::longValue).sum()));
+        fig("duckdb batch = load + all segment queries", ms(duckLoad + duckQueriesAll));
+        fig("duckdb batch = load + " + SEGMENT + " only", ms(duckLoad + duckQueryCold));
+        Set<String> optedOut = duck.optedOut();
         List<DuckDbBaseline.Candidate> candidates = duck.wouldEnter(NOW, 1e6, 5000);
         long duckRefresh = Long.MAX_VALUE;
         if (!candidates.isEmpty()) {
@@ -128,6 +170,8 @@ public final class Bench {
         Set<String> duckAudience2m = duck.highValue(NOW, 2e6);
         long duckRule = System.nanoTime() - t;
         fig("duckdb rule change (query with $2M)", ms(duckRule) + String.format(", audience %,d", duckAudience2m.size()));
+        Map<String, Set<String>> duckAudiences2m = new LinkedHashMap<>(duckAudiences);
+        duckAudiences2m.put(SEGMENT, duckAudience2m);
 
         // --- Cohort: empty start, ingest
         say("\n## Cohort");
@@ -166,7 +210,15 @@ public final class Bench {
         fig("heap after GC, loaded (warm)", mb(heapLoaded));
         fig("facts in sessions", String.format("%,d (%.1f per profile), %,d components", facts, facts / (double) m.profiles(),
                 app.services().evaluator().stats().components()));
-        check("after ingest", app.members(SEGMENT), duckAudience);
+        Set<String> served = app.segments();
+        for (String seg : served) {
+            if (!duckAudiences.containsKey(seg)) failures.add("segment " + seg + " is served but has no SQL in DuckDbBaseline.SEGMENTS");
+        }
+        for (String seg : duckAudiences.keySet()) {
+            if (!served.contains(seg)) failures.add("segment " + seg + " has SQL in DuckDbBaseline but the service does not define it");
+        }
+        checkServiceLog(log, "after ingest");
+        check("after ingest", app.allMembers(), duckAudiences);
 
         // --- cold start
         app.stop();
@@ -176,7 +228,11 @@ public final class Bench {
         Path coldMembers = root.resolve("cold-members-" + profiles + ".txt");
         Map<String, Long> cold = new LinkedHashMap<>();
         List<String> hist = new ArrayList<>();
-        coldStart(work, log, coldMembers, cold, hist);
+        try {
+            coldStart(work, log, coldMembers, cold, hist);
+        } finally {
+            checkServiceLog(log, "cold start");
+        }
         long coldEval = cold.getOrDefault("evalMillis", -1L);
         fig("(2) cold start, fresh JVM on the loaded store", ms(cold.get("coldNanos")) + " (start on empty store: " + ms(startEmpty) + ")");
         fig("    of which load + evaluate all segments", String.format("%,d ms (service log)", coldEval));
@@ -194,9 +250,43 @@ public final class Bench {
                 (heapCold - appEmpty) / (double) cold.get("facts")));
         say("\nlive objects after the cold start (class histogram, top 30):");
         hist.forEach(l -> say("    %s", l));
-        check("after cold start", new TreeSet<>(Files.readAllLines(coldMembers)), duckAudience);
+        check("after cold start", readMembers(coldMembers), duckAudiences);
+
+        // --- restart with high-value-new-product activated to a fake Marketo static list
+        FakeMarketo marketo = null;
+        Set<String> exported = new TreeSet<>(duckAudience);
+        exported.removeAll(optedOut);
+        Set<String> exported2m = new TreeSet<>(duckAudience2m);
+        exported2m.removeAll(optedOut);
+        if (marketoOn) {
+            marketo = new FakeMarketo().start();
+            marketo.list(MARKETO_LIST);
+            Map<Long, String> leads = duck.leads("marketo-1"); // what the Marketo instance of line 1 holds
+            leads.forEach(marketo::lead);
+            // Real Marketo limits (100 calls / 20 s, 10 concurrent: the adapter's defaults; marketoLimit=
+            // changes the first, to tell the pipeline's own latency from the vendor's limit). People
+            // without a marketo-1 lead (line 2 only) are looked up by email and created.
+            app.withExtraConfig("""
+                    destinations:
+                      marketo-1: {type: marketo, baseUrl: "%s", clientId: %s, clientSecret: %s, source: marketo-1,
+                                  createMissingLeads: true, maxCallsPerWindow: %d, rateWindow: 20s}
+                    activations:
+                      - {id: %s, segment: %s, destination: marketo-1, params: {listId: "%d"}}
+                    """.formatted(marketo.url(), FakeMarketo.CLIENT_ID, FakeMarketo.CLIENT_SECRET, marketoLimit, ACTIVATION, SEGMENT,
+                    MARKETO_LIST), io.dropwizard.testing.ConfigOverride.config("engine.manualClockStart", NOW.toString()));
+            say("\n(6) activation %s: %s → FakeMarketo static list %d (%,d marketo-1 leads known to it; %,d members to export, "
+                    + "%,d opted out not exported)", ACTIVATION, SEGMENT, MARKETO_LIST, leads.size(), exported.size(),
+                    duckAudience.size() - exported.size());
+        }
+        t = System.nanoTime();
         app.start();
         app.task("clock?set=" + NOW);
+        if (marketoOn) {
+            awaitDelivered(app, Duration.ofMinutes(30));
+            fig("    start + initial export of the audience", ms(System.nanoTime() - t) + String.format(" (%,d Marketo calls)",
+                    marketo.requests().size()));
+            checkMarketo("Marketo list after the initial export", marketo, exported);
+        }
 
         // --- rule change
         Path file = app.rules.resolve(SEGMENT + ".drl");
@@ -205,13 +295,25 @@ public final class Bench {
         t = System.nanoTime();
         String res = app.task("reload-rules");
         long ruleNanos = System.nanoTime() - t;
-        fig("(4) rule change $1M → $2M until new audience", ms(ruleNanos) + " (" + res.trim() + ")");
-        check("rule change to $2M", app.members(SEGMENT), duckAudience2m);
+        fig("(4) rule change $1M → $2M until new audience", ms(ruleNanos) + " (" + res.trim() + ")"
+                + (marketoOn ? "; outbox written in the same transaction" : ""));
+        if (marketoOn) {
+            awaitDelivered(app, Duration.ofMinutes(30));
+            fig("    until the Marketo list has the new audience", ms(System.nanoTime() - t));
+        }
+        checkServiceLog(log, "rule change");
+        check("rule change to $2M", app.allMembers(), duckAudiences2m);
+        if (marketoOn) checkMarketo("Marketo list after the rule change to $2M", marketo, exported2m);
         Files.writeString(file, good);
         t = System.nanoTime();
         app.task("reload-rules");
         fig("    and back to $1M", ms(System.nanoTime() - t));
-        check("rule change back to $1M", app.members(SEGMENT), duckAudience);
+        if (marketoOn) {
+            awaitDelivered(app, Duration.ofMinutes(30));
+            fig("    until the Marketo list has it", ms(System.nanoTime() - t));
+        }
+        check("rule change back to $1M", app.allMembers(), duckAudiences);
+        if (marketoOn) checkMarketo("Marketo list after the rule change back to $1M", marketo, exported);
 
         // --- streaming
         if (streamSeconds > 0) {
@@ -219,7 +321,7 @@ public final class Bench {
                     + "people for triggers; load average %s", rate, streamSeconds, updates * 100, streamClients, candidates.size(),
                     HeapProbe.load());
             var gen = new DataGenerator(seed, NOW);
-            var load = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT);
+            var load = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT, marketo, MARKETO_LIST);
             long streamCpu = HeapProbe.cpuNanos();
             var s = load.run(rate, streamSeconds, streamClients, updates);
             streamCpu = HeapProbe.cpuNanos() - streamCpu;
@@ -229,15 +331,37 @@ public final class Bench {
             fig("    ack → evaluated (rules fired)", s.evaluated().toString());
             fig("    ack → membership change in change feed", s.membership().toString());
             fig("    triggers / missed / unexpected changes", s.triggers() + " / " + s.missed() + " / " + s.unexpected());
+            if (marketoOn) {
+                fig("    ack → FakeMarketo add (enter)", s.marketoAdd().toString());
+                fig("    ack → FakeMarketo remove (exit)", s.marketoRemove().toString());
+                Latencies both = new Latencies();
+                for (double v : s.marketoAdd().values()) both.add(v);
+                for (double v : s.marketoRemove().values()) both.add(v);
+                fig("    ack → FakeMarketo, add and remove", both + (both.count() == 0 ? "" : String.format(
+                        "; target p99 ≤ 1 s: %s", both.pct(99) <= 1000 ? "met" : "NOT met")));
+                fig("    of which change feed → FakeMarketo", s.feedToMarketo().toString());
+                fig("    Marketo: missed / unexpected / calls", String.format("%d / %d / %,d (%.1f calls/s; adapter limit %d calls "
+                        + "per 20 s) %s", s.marketoMissed(), s.marketoUnexpected(), s.marketoCalls(),
+                        s.marketoCalls() / (double) streamSeconds, marketoLimit, s.marketoCallKinds()));
+                if (s.marketoMissed() > 0) failures.add("Marketo: " + s.marketoMissed() + " trigger changes never reached FakeMarketo");
+            }
             fig("    CPU per 1,000 records (service + clients)", String.format("%,.0f ms", streamCpu / 1e6 / (s.records() / 1000.0)));
             say("load average after streaming: %s", HeapProbe.load());
+            if (marketoOn) {
+                // Triggers that entered near the end never exited: compare with Cohort's own audience now.
+                awaitDelivered(app, Duration.ofMinutes(5));
+                Set<String> now = new TreeSet<>(app.members(SEGMENT));
+                now.removeAll(optedOut);
+                checkMarketo("Marketo list after streaming (Cohort's audience then)", marketo, now);
+            }
         }
         app.stop();
+        if (marketo != null) marketo.stop();
         duck.close();
 
         say("\n## Ratios (Cohort / DuckDB; < 1 means Cohort is faster)");
-        fig("cold evaluation / duckdb batch", ratio(coldEval * 1_000_000L, duckLoad + duckQueryCold));
-        fig("cold evaluation / duckdb query only", ratio(coldEval * 1_000_000L, duckQuery));
+        fig("cold evaluation / duckdb batch, all segments", ratio(coldEval * 1_000_000L, duckLoad + duckQueriesAll));
+        fig("cold evaluation / duckdb all queries only", ratio(coldEval * 1_000_000L, duckQueriesAll));
         fig("rule change / duckdb re-query", ratio(ruleNanos, duckRule));
         say("  (refresh after one change: compare the streaming ack → membership figures with duckdb's %s)",
                 ms(duckRefresh));
@@ -294,6 +418,7 @@ public final class Bench {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), work.toString(),
                 log.toString(), NOW.toString(), members.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        java.util.ArrayDeque<String> other = new java.util.ArrayDeque<>();
         try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.startsWith("RESULT ")) {
@@ -301,24 +426,98 @@ public final class Bench {
                     results.put(f[1], Long.parseLong(f[2]));
                 } else if (line.startsWith("HIST ")) {
                     hist.add(line.substring(5));
+                } else {
+                    other.addLast(line);
+                    if (other.size() > 40) other.removeFirst();
                 }
             }
         }
-        if (p.waitFor() != 0) throw new IllegalStateException("cold start JVM failed: exit " + p.exitValue());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("cold start JVM failed: exit " + p.exitValue() + "; its last output:\n  "
+                    + String.join("\n  ", other));
+        }
     }
 
-    private void check(String when, Set<String> cohort, Set<String> duck) {
+    /**
+     * Evaluation rounds the service reported as failed in its log (it retries them forever, so the
+     * audiences simply stop changing): named once, with the first cause, as a failure of the run.
+     */
+    private void checkServiceLog(Path log, String when) throws IOException {
+        if (serviceLogChecked || !Files.exists(log)) return;
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        long failed = lines.stream().filter(l -> l.contains("evaluation round failed")).count();
+        if (failed == 0) return;
+        String cause = lines.stream().filter(l -> l.startsWith("! ") && !l.startsWith("! at ")).findFirst().orElse("?");
+        String hint = cause.contains("EvaluatorHelper.initOperators")
+                ? " — Drools 10.2.0's constraint JIT on an operator such as str[startsWith], which RuleCompiler "
+                + "should have detected (ConstraintJittingTest)"
+                : "";
+        failures.add(String.format("%s: the service logged %,d failed evaluation rounds, first cause %s%s", when, failed,
+                cause.substring(2), hint));
+        say("  SERVICE FAILING %s: %,d failed evaluation rounds (%s)%s", when, failed, cause.substring(2), hint);
+        serviceLogChecked = true;
+    }
+
+    /** Every segment of {@code duck} against Cohort's members; Cohort's segments without SQL are reported once, after ingest. */
+    private void check(String when, Map<String, Set<String>> cohort, Map<String, Set<String>> duck) {
+        List<String> same = new ArrayList<>();
+        for (var e : duck.entrySet()) {
+            String seg = e.getKey();
+            Set<String> c = cohort.getOrDefault(seg, Set.of());
+            if (compare(when + ", " + seg, c, e.getValue())) same.add(String.format("%s %,d", seg, c.size()));
+        }
+        if (same.size() == duck.size()) say("  audiences %s: identical in Cohort and DuckDB (%s)", when, String.join(", ", same));
+    }
+
+    private void checkMarketo(String when, FakeMarketo marketo, Set<String> expected) {
+        Set<String> list = new TreeSet<>();
+        for (long lead : marketo.members(MARKETO_LIST)) list.add(String.valueOf(UnifiedEmail.of(marketo.leadEmail(lead))));
+        if (compare(when, list, expected)) say("  %s: the audience without opted-out people (%,d leads)", when, list.size());
+    }
+
+    /** True when equal; otherwise records a failure naming a few emails on either side. */
+    private boolean compare(String when, Set<String> cohort, Set<String> duck) {
         Set<String> onlyCohort = new TreeSet<>(cohort);
         onlyCohort.removeAll(duck);
         Set<String> onlyDuck = new TreeSet<>(duck);
         onlyDuck.removeAll(cohort);
-        if (onlyCohort.isEmpty() && onlyDuck.isEmpty()) {
-            say("  audience %s: identical in Cohort and DuckDB (%,d emails)", when, cohort.size());
-        } else {
-            String f = String.format("%s: Cohort %,d vs DuckDB %,d; only in Cohort %s; only in DuckDB %s", when, cohort.size(),
-                    duck.size(), first(onlyCohort), first(onlyDuck));
-            failures.add(f);
-            say("  AUDIENCE MISMATCH %s", f);
+        if (onlyCohort.isEmpty() && onlyDuck.isEmpty()) return true;
+        String f = String.format("%s: Cohort %,d vs expected (DuckDB) %,d; only in Cohort %s; only in DuckDB %s", when, cohort.size(),
+                duck.size(), first(onlyCohort), first(onlyDuck));
+        failures.add(f);
+        say("  AUDIENCE MISMATCH %s", f);
+        return false;
+    }
+
+    /** ColdStart's "segment TAB email" lines. */
+    private static Map<String, Set<String>> readMembers(Path file) throws IOException {
+        Map<String, Set<String>> out = new TreeMap<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            int tab = line.indexOf('\t');
+            Set<String> s = out.computeIfAbsent(line.substring(0, tab), k -> new TreeSet<>());
+            if (tab < line.length() - 1) s.add(line.substring(tab + 1));
+        }
+        return out;
+    }
+
+    /** Until the activation has nothing pending (and the evaluator is idle), or fails the run on a failed activation. */
+    private void awaitDelivered(BenchApp app, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int quiet = 0;
+        while (quiet < 3) {
+            app.settle(timeout);
+            var st = app.services().destinations().status().stream().flatMap(d -> d.activations().stream())
+                    .filter(a -> a.id().equals(ACTIVATION)).findFirst().orElseThrow();
+            if (st.failed()) {
+                failures.add("activation " + ACTIVATION + " failed: " + st.lastError());
+                return;
+            }
+            quiet = st.pending() == 0 ? quiet + 1 : 0;
+            if (System.nanoTime() > deadline) {
+                failures.add("activation " + ACTIVATION + ": " + st.pending() + " changes still pending after " + timeout);
+                return;
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -29,6 +29,8 @@ final class BenchApp {
     private final String dbUrl;
     private final Path log;
     private DropwizardTestSupport<CohortConfiguration> support;
+    private String extraYaml;
+    private final List<ConfigOverride> extraOverrides = new ArrayList<>();
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     BenchApp(Path dir, Path log) throws IOException {
@@ -39,11 +41,30 @@ final class BenchApp {
         if (!java.nio.file.Files.exists(rules)) io.cohort.it.CohortApp.copyRules(Path.of("rules"), rules);
     }
 
+    /**
+     * From the next {@link #start()} on: these top-level YAML keys (e.g. destinations, activations)
+     * appended to the bench configuration, and these overrides.
+     */
+    BenchApp withExtraConfig(String yaml, ConfigOverride... overrides) {
+        this.extraYaml = yaml;
+        this.extraOverrides.clear();
+        this.extraOverrides.addAll(List.of(overrides));
+        return this;
+    }
+
     BenchApp start() throws Exception {
-        support = new DropwizardTestSupport<>(CohortApplication.class, ResourceHelpers.resourceFilePath("bench/bench-config.yml"),
+        String config = ResourceHelpers.resourceFilePath("bench/bench-config.yml");
+        if (extraYaml != null) {
+            Path extended = dir.resolve("bench-config-extended.yml");
+            java.nio.file.Files.writeString(extended, java.nio.file.Files.readString(Path.of(config)) + "\n" + extraYaml);
+            config = extended.toString();
+        }
+        List<ConfigOverride> o = new ArrayList<>(List.of(
                 ConfigOverride.config("database.url", dbUrl),
                 ConfigOverride.config("engine.rulesDirectory", rules.toString()),
-                ConfigOverride.config("logging.appenders[0].currentLogFilename", log.toAbsolutePath().toString()));
+                ConfigOverride.config("logging.appenders[0].currentLogFilename", log.toAbsolutePath().toString())));
+        o.addAll(extraOverrides);
+        support = new DropwizardTestSupport<>(CohortApplication.class, config, o.toArray(ConfigOverride[]::new));
         support.before();
         return this;
     }
@@ -92,6 +113,20 @@ final class BenchApp {
             if (page.get("next").isNull()) return out;
             after = page.get("next").asText();
         }
+    }
+
+    /** The ids of the segments the running rules define. */
+    Set<String> segments() throws IOException, InterruptedException {
+        Set<String> out = new TreeSet<>();
+        get("/v1/segments").get("segments").forEach(s -> out.add(s.get("id").asText()));
+        return out;
+    }
+
+    /** Every segment's realized members' emails. */
+    java.util.Map<String, Set<String>> allMembers() throws IOException, InterruptedException {
+        java.util.Map<String, Set<String>> out = new java.util.TreeMap<>();
+        for (String s : segments()) out.put(s, members(s));
+        return out;
     }
 
     /** Membership transitions after {@code cursor}: {seq, profileId, change}. */

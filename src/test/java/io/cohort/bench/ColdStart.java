@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * Cold start in a fresh JVM, as a real restart is: the service starts on the loaded store, and we
  * measure start time, the service's own load+evaluate time (from its log), peak heap, heap after GC
- * and what the live objects are. Run by {@link Bench} as a child process; prints "RESULT key value"
+ * and what the live objects are; writes every segment's members ("segment TAB email" lines, and
+ * "segment TAB" for each segment, so that empty ones are listed too). Run by {@link Bench} as a child process; prints "RESULT key value"
  * lines. A fresh JVM matters: a service stopped in-process stays reachable (Jersey/HK2 and Jetty keep
  * references), which would count the old instance's heap in the new one.
  */
@@ -54,8 +55,12 @@ public final class ColdStart {
         t = System.nanoTime();
         app.task("clock?set=" + now);
         result("tickNanos", System.nanoTime() - t);
-        List<String> emails = new ArrayList<>(app.members(Bench.SEGMENT));
-        Files.write(members, emails, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>();
+        app.allMembers().forEach((segment, emails) -> {
+            lines.add(segment + "\t");
+            emails.forEach(e -> lines.add(segment + "\t" + e));
+        });
+        Files.write(members, lines, StandardCharsets.UTF_8);
         app.stop();
         System.out.flush();
         System.exit(0);

@@ -32,12 +32,37 @@ import java.util.stream.Stream;
  * average), every person with a Marketo lead; 1–5 opportunities (won/lost/open) with Marketo copies
  * (10% of copies stale: the CRM, as system of record, must win) and contact roles; 10–30 web and
  * email events per person over the last 90 days, ~4% of page views under /products/new.
+ *
+ * <p>What the other shipped segments need (version 2), drawn from a second random stream per company
+ * so that every record of version 1 keeps its values (except the two fixes marked below):
+ * <ul>
+ *   <li>Firmographics per company, the same in every source that states them: industry (Automotive
+ *       refined into "Automotive", "Automotive Components", "Automotive OEM"), employees log-uniform
+ *       10–50,000 (was uniform 50–20,050), annual revenue (employees × $60k–$700k) on 60% of CRM
+ *       accounts. 10% of CRM accounts lack industry, 10% lack employees; their Marketo copy then states
+ *       the company's value. A Marketo copy states employees (40%) or revenue (30%) and is stale (a
+ *       different value, which the CRM must outvote) only where its CRM states the field too.
+ *       <b>Fix:</b> the two CRM accounts of a two-line company used to have independent industries and
+ *       sizes; once the MDM link unifies them the surviving value depended on arrival order (latest
+ *       system-of-record value wins), so no SQL could reproduce it. Now all sources agree, except
+ *       stale copies, which never survive.
+ *   <li>Stages of open deals: Prospecting, Qualification, Needs Analysis, Value Proposition (90%),
+ *       Proposal (6%), Negotiation (4%); 5% of lost deals still say "Negotiation" (closed: must not
+ *       count). Marketo copies carry the stage too (stale copies a closed one).
+ *   <li>Contact roles on 25% of deals for a company person with no relation to that CRM's account
+ *       (a CRM contact without account link): the only path to some deals' people.
+ *   <li>Campaigns and static lists: a fixed catalog per Marketo instance, emitted with company 0
+ *       (campaign 3001 is a webinar in marketo-1 but a trade show in marketo-2; list 77 is the
+ *       recording requests in marketo-1 but the newsletter in marketo-2); 12% of leads are members
+ *       of 1–2 campaigns (webinar statuses Registered, Attended, No Show, Attended On-demand), 5% are
+ *       on one list.
+ * </ul>
  */
 public final class DataGenerator {
     public static final List<String> SOURCES = List.of("crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
     public static final String PAGE_VIEW = "web.webpagedetails.pageViews";
     /** Bump when the shape changes, so cached data sets are regenerated. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final JsonNodeFactory J = JsonNodeFactory.instance;
     private static final String[] PATHS = {"/", "/pricing", "/products/car-software", "/products/printers",
@@ -46,6 +71,26 @@ public final class DataGenerator {
     private static final String[] TITLES = {"CTO", "VP Engineering", "Head of Manufacturing", "Buyer", "Engineer",
         "Plant Manager", "CFO", "Procurement Lead", "Designer", "Analyst"};
     private static final String[] INDUSTRIES = {"Automotive", "Aerospace", "Machinery", "Logistics", "Energy"};
+    private static final String[] OPEN_STAGES = {"Prospecting", "Qualification", "Needs Analysis", "Value Proposition"};
+    static final String RECORDING_REQUESTS = "Webinar recording requests";
+
+    /** One Marketo instance's campaigns: {id, name, campaignType, status}. */
+    private static final Map<String, String[][]> CAMPAIGNS = Map.of(
+            "marketo-1", new String[][] {
+                {"3001", "EV software webinar", "Webinar", "Completed"},
+                {"3002", "Detroit auto show", "Trade Show", "Completed"},
+                {"3003", "Additive manufacturing webinar", "Webinar", "Completed"},
+                {"3004", "Q4 newsletter", "Email Send", "Completed"},
+                {"3005", "Printer X launch event", "Live Event", "In Progress"}},
+            "marketo-2", new String[][] {
+                {"3001", "Hannover Messe", "Trade Show", "Completed"},
+                {"4002", "OTA updates webinar", "Webinar", "Completed"},
+                {"4003", "Nurture: fleet managers", "Nurture", "In Progress"},
+                {"4004", "Predictive maintenance webinar", "Webinar", "In Progress"}});
+    /** One Marketo instance's static lists: {id, name}. */
+    private static final Map<String, String[][]> LISTS = Map.of(
+            "marketo-1", new String[][] {{"77", RECORDING_REQUESTS}, {"78", "Newsletter"}, {"79", "Event follow-up"}},
+            "marketo-2", new String[][] {{"77", "Newsletter"}, {"81", RECORDING_REQUESTS}});
 
     private final long seed;
     private final Instant now;
@@ -71,17 +116,39 @@ public final class DataGenerator {
         String domain = "co" + c + ".example";
         List<String[]> accounts = new ArrayList<>(); // {source, id, line}
         Map<Integer, String> marketoCompany = new TreeMap<>();
+        // Second stream for everything version 2 added: version 1's records keep their values.
+        SplittableRandom x = new SplittableRandom(mix(seed, c));
+        Firmographics firmo = null;
         for (int line : lines) {
             String crm = "crm-" + line;
             String accId = "001C" + c;
-            ObjectNode a = rec("account").put("id", accId).put("name", "Company " + c).put("domain", domain)
-                    .put("industry", INDUSTRIES[r.nextInt(INDUSTRIES.length)]).put("employees", 50 + r.nextInt(20_000))
-                    .put("country", r.nextBoolean() ? "US" : "DE");
+            // Drawn per line as in version 1 (same stream), but a company has one industry and size.
+            String industryDraw = INDUSTRIES[r.nextInt(INDUSTRIES.length)];
+            int employeesDraw = r.nextInt(20_000);
+            boolean us = r.nextBoolean();
+            if (firmo == null) firmo = Firmographics.of(x, industryDraw, employeesDraw, us);
+            ObjectNode a = rec("account").put("id", accId).put("name", "Company " + c).put("domain", domain);
+            boolean crmIndustry = x.nextDouble() >= 0.1;
+            boolean crmEmployees = x.nextDouble() >= 0.1;
+            boolean crmRevenue = x.nextDouble() < 0.6;
+            if (crmIndustry) a.put("industry", firmo.industry());
+            if (crmEmployees) a.put("employees", firmo.employees());
+            a.put("country", firmo.country());
+            if (crmRevenue) a.put("annualRevenue", firmo.revenue());
             out.get(crm).add(a);
             accounts.add(new String[] {crm, accId, String.valueOf(line)});
             if (lines.size() == 1 || r.nextDouble() < 0.85) {
                 String mid = "C" + c;
                 ObjectNode m = rec("account").put("id", mid).put("name", "Company " + c + (r.nextBoolean() ? " Inc" : ""));
+                // A copy states what its CRM lacks as the company's value; a stale value only where
+                // the CRM states the field too (the system of record outvotes it in every case).
+                if (!crmIndustry || x.nextDouble() < 0.3) m.put("industry", firmo.industry());
+                if (!crmEmployees || x.nextDouble() < 0.4) {
+                    m.put("employees", crmEmployees && x.nextDouble() < 0.25 ? firmo.employees() * 7 / 10 + 1 : firmo.employees());
+                }
+                if (x.nextDouble() < 0.3) {
+                    m.put("annualRevenue", crmRevenue && x.nextDouble() < 0.25 ? firmo.revenue() * 3 / 2 : firmo.revenue());
+                }
                 m.set("sameAs", ref(crm, accId));
                 out.get("marketo-" + line).add(m);
                 accounts.add(new String[] {"marketo-" + line, mid, String.valueOf(line)});
@@ -98,6 +165,7 @@ public final class DataGenerator {
 
         int people = 6 + r.nextInt(9);
         Map<String, List<String>> crmPeopleByAccount = new TreeMap<>();
+        List<Map<String, String>> idsOfPerson = new ArrayList<>();
         for (int j = 0; j < people; j++) {
             String email = "p" + j + ".c" + c + "@" + domain;
             String first = "First" + j;
@@ -138,6 +206,10 @@ public final class DataGenerator {
             for (int e = 0; e < events; e++) {
                 out.get(leadSource).add(event(r, "E" + c + "-" + j + "-" + e, leadId, false));
             }
+            idsOfPerson.add(idBySource);
+            for (var e : idBySource.entrySet()) {
+                if (e.getKey().startsWith("marketo")) memberships(x, out.get(e.getKey()), e.getKey(), e.getValue());
+            }
         }
 
         int opps = 1 + r.nextInt(5);
@@ -150,7 +222,8 @@ public final class DataGenerator {
             boolean closed = sr < 0.65;
             double amount = Math.round(Math.exp(Math.log(10_000) + r.nextDouble() * Math.log(150)) / 1000) * 1000.0;
             String close = now.minus(Duration.ofDays(r.nextInt(400) - 60)).atZone(ZoneOffset.UTC).toLocalDate().toString();
-            String stage = won ? "Closed Won" : closed ? "Closed Lost" : r.nextBoolean() ? "Prospecting" : "Negotiation";
+            if (!closed) r.nextBoolean(); // version 1 drew the open stage here
+            String stage = won ? "Closed Won" : closed ? (x.nextDouble() < 0.05 ? "Negotiation" : "Closed Lost") : openStage(x);
             out.get(crm).add(rec("opportunity").put("id", oid).put("accountId", "001C" + c).put("name", "Deal " + c + "-" + i)
                     .put("amount", amount).put("stage", stage).put("isWon", won).put("isClosed", closed).put("closeDate", close));
             String mc = marketoCompany.get(line);
@@ -158,7 +231,8 @@ public final class DataGenerator {
                 boolean stale = r.nextDouble() < 0.1;
                 ObjectNode copy = rec("opportunity").put("id", "MO" + c + "-" + i).put("accountId", mc)
                         .put("name", "Deal " + c + "-" + i).put("amount", stale ? amount * 2 + 500_000 : amount)
-                        .put("isWon", stale ? !won : won).put("isClosed", stale || closed);
+                        .put("isWon", stale ? !won : won).put("isClosed", stale || closed)
+                        .put("stage", stale ? (won ? "Closed Lost" : "Closed Won") : stage);
                 copy.set("sameAs", ref(crm, oid));
                 out.get("marketo-" + line).add(copy);
             }
@@ -171,8 +245,88 @@ public final class DataGenerator {
                             .put("personId", pool.remove(r.nextInt(pool.size()))).put("role", "Economic Buyer"));
                 }
             }
+            // A contact role for someone this CRM does not relate to the account (a consultant, a
+            // colleague from the other line): that person is in the deal's audience only through it.
+            if (x.nextDouble() < 0.25) {
+                int j = x.nextInt(people);
+                Map<String, String> ids = idsOfPerson.get(j);
+                String cid = personId(crm, c, j);
+                if (!crmPeopleByAccount.getOrDefault(crm, List.of()).contains(cid)) {
+                    if (ids.putIfAbsent(crm, cid) == null) {
+                        out.get(crm).add(rec("person").put("id", cid).put("email", "p" + j + ".c" + c + "@" + domain)
+                                .put("firstName", "First" + j).put("lastName", "Last" + c));
+                    }
+                    out.get(crm).add(rec("opportunityPerson").put("opportunityId", oid).put("personId", cid)
+                            .put("role", x.nextBoolean() ? "Technical Evaluator" : "Influencer"));
+                }
+            }
         }
+        if (c == 0) catalog(out);
         return new Company(c, out, people);
+    }
+
+    /** The company's one industry, size and revenue, stated alike by every source that states them. */
+    private record Firmographics(String industry, long employees, long revenue, String country) {
+        static Firmographics of(SplittableRandom x, String industry, int employeesDraw, boolean us) {
+            if (industry.equals("Automotive")) {
+                double d = x.nextDouble();
+                industry = d < 0.5 ? "Automotive" : d < 0.8 ? "Automotive Components" : "Automotive OEM";
+            }
+            long employees = Math.round(10 * Math.pow(5000, employeesDraw / 20_000.0));
+            double perEmployee = Math.exp(Math.log(60_000) + x.nextDouble() * Math.log(700 / 60.0));
+            long revenue = Math.max(1, Math.round(employees * perEmployee / 100_000)) * 100_000L;
+            return new Firmographics(industry, employees, revenue, us ? "US" : "DE");
+        }
+    }
+
+    private static String openStage(SplittableRandom x) {
+        double d = x.nextDouble();
+        return d < 0.06 ? "Proposal" : d < 0.10 ? "Negotiation" : OPEN_STAGES[x.nextInt(OPEN_STAGES.length)];
+    }
+
+    /** A lead's campaign memberships (distinct campaigns) and list memberships in its Marketo instance. */
+    private static void memberships(SplittableRandom x, List<ObjectNode> out, String source, String leadId) {
+        String[][] campaigns = CAMPAIGNS.get(source);
+        if (x.nextDouble() < 0.12) {
+            int first = x.nextInt(campaigns.length);
+            int n = x.nextDouble() < 0.4 ? 2 : 1;
+            for (int k = 0; k < n; k++) {
+                String[] cp = campaigns[(first + k) % campaigns.length];
+                out.add(rec("campaignMember").put("campaignId", cp[0]).put("personId", leadId).put("status", status(x, cp[2])));
+            }
+        }
+        if (x.nextDouble() < 0.05) {
+            String[][] lists = LISTS.get(source);
+            out.add(rec("marketingListMember").put("listId", lists[x.nextInt(lists.length)][0]).put("personId", leadId));
+        }
+    }
+
+    private static String status(SplittableRandom x, String campaignType) {
+        double d = x.nextDouble();
+        return switch (campaignType) {
+            case "Webinar" -> d < 0.45 ? "Registered" : d < 0.75 ? "Attended" : d < 0.90 ? "No Show" : "Attended On-demand";
+            case "Trade Show", "Live Event" -> d < 0.6 ? "Attended" : "Registered";
+            case "Email Send" -> d < 0.5 ? "Sent" : "Opened";
+            default -> "Member";
+        };
+    }
+
+    /** Campaigns and lists of both Marketo instances: shared by everyone, so emitted once (company 0). */
+    private static void catalog(Map<String, List<ObjectNode>> out) {
+        CAMPAIGNS.forEach((src, cs) -> {
+            for (String[] cp : cs) {
+                out.get(src).add(rec("campaign").put("id", cp[0]).put("name", cp[1]).put("campaignType", cp[2]).put("status", cp[3]));
+            }
+        });
+        LISTS.forEach((src, ls) -> {
+            for (String[] l : ls) out.get(src).add(rec("marketingList").put("id", l[0]).put("name", l[1]));
+        });
+    }
+
+    private static long mix(long seed, int c) {
+        long z = (seed * 1_000_003L + c) * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        return z ^ (z >>> 31);
     }
 
     /** A web or email event; {@code newProduct} forces a page view under /products/new. */

@@ -14,6 +14,9 @@ final class Latencies {
 
     synchronized int count() { return n; }
 
+    /** The values recorded so far. */
+    synchronized double[] values() { return Arrays.copyOf(v, n); }
+
     synchronized double pct(double p) {
         if (n == 0) return Double.NaN;
         double[] s = Arrays.copyOf(v, n);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.destination.fake.FakeMarketo;
 import io.cohort.identity.UnifiedIds;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayDeque;
@@ -21,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -37,6 +39,11 @@ import java.util.concurrent.locks.LockSupport;
  * Background records never change a membership: page views outside /products/new, person and open
  * opportunity updates (open amounts do not count). Triggers: a /products/new page view for a person
  * whose accounts are above the threshold (enters), later deleted again (exits).
+ *
+ * <p>With a {@link FakeMarketo} (the segment activated to one of its static lists) also: ack → the
+ * fake receives the trigger's lead add (enter) or remove (exit), end to end through the outbox, the
+ * dispatcher and the Marketo adapter. A trigger's exit is then sent only once its enter reached both
+ * the change feed and Marketo, so that the add is not superseded before delivery.
  */
 final class StreamLoad {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +51,9 @@ final class StreamLoad {
     private static final double MARKETO_UPDATES = 0.1;
 
     record Result(int offered, double achieved, long records, long batches, int backlog, Latencies ack,
-                  Latencies evaluated, Latencies membership, int triggers, int missed, int unexpected) {}
+                  Latencies evaluated, Latencies membership, int triggers, int missed, int unexpected,
+                  Latencies marketoAdd, Latencies marketoRemove, Latencies feedToMarketo, int marketoMissed,
+                  int marketoUnexpected, int marketoCalls, String marketoCallKinds) {}
 
     private record Batch(String source, List<ObjectNode> records, List<Trigger> triggers, long dueNanos) {}
 
@@ -55,11 +64,18 @@ final class StreamLoad {
         final String eventId;
         volatile long ackNanos;
         volatile long seenNanos;
+        volatile long marketoNanos;
+        boolean deliveryTimed; // guarded by this
+        /** When the exit may be scheduled from: the enter was seen everywhere it is awaited. */
+        volatile long readyNanos;
+        /** Places the enter must still be seen (change feed, Marketo) before the exit is scheduled. */
+        final AtomicInteger awaiting;
 
-        Trigger(DuckDbBaseline.Candidate who, String eventId, boolean enter) {
+        Trigger(DuckDbBaseline.Candidate who, String eventId, boolean enter, int awaiting) {
             this.who = who;
             this.eventId = eventId;
             this.enter = enter;
+            this.awaiting = new AtomicInteger(awaiting);
             this.profileId = UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(who.email()));
         }
 
@@ -72,12 +88,18 @@ final class StreamLoad {
     private final List<DuckDbBaseline.Candidate> candidates;
     private final Map<String, List<ObjectNode>> updates = new TreeMap<>();
     private final Map<String, List<String>> leads = new TreeMap<>();
+    private final FakeMarketo marketo;
+    private final long listId;
 
-    StreamLoad(BenchApp app, DataGenerator gen, int companies, List<DuckDbBaseline.Candidate> candidates, String segment) {
+    /** @param marketo null, or the fake the segment is activated to (static list {@code listId}) */
+    StreamLoad(BenchApp app, DataGenerator gen, int companies, List<DuckDbBaseline.Candidate> candidates, String segment,
+               FakeMarketo marketo, long listId) {
         this.app = app;
         this.gen = gen;
         this.segment = segment;
         this.candidates = candidates;
+        this.marketo = marketo;
+        this.listId = listId;
         SplittableRandom r = new SplittableRandom(7);
         for (int i = 0; i < Math.min(companies, 400); i++) {
             var co = gen.company(r.nextInt(companies));
@@ -119,6 +141,30 @@ final class StreamLoad {
         ArrayDeque<DuckDbBaseline.Candidate> pool = new ArrayDeque<>(candidates);
         int[] triggers = {0};
         var evaluator = app.services().evaluator();
+        int awaiting = marketo == null ? 1 : 2;
+        Latencies marketoAdd = new Latencies();
+        Latencies marketoRemove = new Latencies();
+        Latencies feedToMarketo = new Latencies();
+        Map<String, Trigger> marketoExpected = new ConcurrentHashMap<>();
+        AtomicLong marketoUnexpected = new AtomicLong();
+        int callsBefore = marketo == null ? 0 : marketo.requests().size();
+        if (marketo != null) {
+            marketo.onListChange((list, lead, added, nanos) -> {
+                if (list != listId) return;
+                String email = marketo.leadEmail(lead);
+                Trigger t = email == null ? null : marketoExpected.remove(
+                        UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(email)) + (added ? ":entered" : ":exited"));
+                if (t == null) {
+                    marketoUnexpected.incrementAndGet();
+                    return;
+                }
+                long a = t.ackNanos;
+                (added ? marketoAdd : marketoRemove).add(a == 0 ? 0 : Math.max(0, nanos - a) / 1e6);
+                t.marketoNanos = nanos;
+                delivered(t, feedToMarketo);
+                if (t.enter) ready(t, exitsDue);
+            });
+        }
 
         long cursor = 0;
         for (List<JsonNode> page; !(page = app.changes(segment, cursor)).isEmpty(); ) {
@@ -150,7 +196,8 @@ final class StreamLoad {
                         t.seenNanos = System.nanoTime();
                         long a = t.ackNanos;
                         membership.add(a == 0 ? 0 : Math.max(0, t.seenNanos - a) / 1e6);
-                        if (t.enter) exitsDue.add(t);
+                        delivered(t, feedToMarketo);
+                        if (t.enter) ready(t, exitsDue);
                     }
                     Thread.sleep(5);
                 } catch (InterruptedException e) {
@@ -178,7 +225,10 @@ final class StreamLoad {
                         continue;
                     }
                     try {
-                        for (Trigger t : b.triggers()) expected.put(t.key(), t);
+                        for (Trigger t : b.triggers()) {
+                            expected.put(t.key(), t);
+                            if (marketo != null) marketoExpected.put(t.key(), t);
+                        }
                         long seq = app.postNdjson(b.source(), ndjson(b.records()));
                         long now = System.nanoTime();
                         for (Trigger t : b.triggers()) t.ackNanos = now; // a change seen earlier counts as 0
@@ -206,15 +256,15 @@ final class StreamLoad {
             List<ObjectNode> recs = new ArrayList<>();
             String source;
             Trigger exit = exitsDue.peek();
-            if (exit != null && due - exit.seenNanos > 1_000_000_000L) {
+            if (exit != null && due - exit.readyNanos > 1_000_000_000L) {
                 exitsDue.poll();
-                Trigger t = new Trigger(exit.who, exit.eventId, false);
+                Trigger t = new Trigger(exit.who, exit.eventId, false, 1);
                 source = exit.who.leadSource();
                 recs.add(JsonNodeFactory.instance.objectNode().put("type", "event").put("id", t.eventId).put("deleted", true));
                 ts.add(t);
             } else if (tick[0] % triggerEveryTicks == 0 && !pool.isEmpty()) {
                 var who = pool.poll();
-                Trigger t = new Trigger(who, "T" + tick[0], true);
+                Trigger t = new Trigger(who, "T" + tick[0], true, awaiting);
                 source = who.leadSource();
                 recs.add(gen.event(r, t.eventId, who.leadId(), true));
                 ts.add(t);
@@ -234,14 +284,50 @@ final class StreamLoad {
         senders.shutdown();
         senders.awaitTermination(10, TimeUnit.MINUTES);
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!expected.isEmpty() && System.nanoTime() < deadline) Thread.sleep(20);
+        while ((!expected.isEmpty() || !marketoExpected.isEmpty()) && System.nanoTime() < deadline) Thread.sleep(20);
         watching.set(false);
         evalWatch.join();
         feedWatch.interrupt();
         feedWatch.join();
+        if (marketo != null) marketo.onListChange(null);
         double secs = (lastAck.get() - started) / 1e9;
         return new Result(perTick * TICKS_PER_SECOND, records.get() / secs, records.get(), batches.get(), backlog, ack,
-                evaluated, membership, triggers[0], expected.size(), (int) unexpected.get());
+                evaluated, membership, triggers[0], expected.size(), (int) unexpected.get(), marketoAdd, marketoRemove,
+                feedToMarketo, marketoExpected.size(), (int) marketoUnexpected.get(), marketo == null ? 0 : marketo.requests().size() - callsBefore,
+                marketo == null ? "" : callKinds(marketo.requests().subList(callsBefore, marketo.requests().size())));
+    }
+
+    /** "list add 40, list remove 30, lead lookup 12, …": Marketo calls by endpoint. */
+    static String callKinds(List<io.cohort.destination.fake.RecordedRequest> calls) {
+        Map<String, Integer> n = new TreeMap<>();
+        for (var c : calls) {
+            String kind = c.path().startsWith("/identity/") ? "token"
+                    : c.path().startsWith("/rest/v1/lists/") ? (c.method().equals("POST") ? "list add" : "list remove")
+                    : c.path().equals("/rest/v1/leads.json") ? (c.method().equals("GET") ? "lead lookup" : "lead create")
+                    : c.method() + " " + c.path();
+            n.merge(kind, 1, Integer::sum);
+        }
+        return n.toString();
+    }
+
+    /**
+     * Once both the change feed and Marketo saw the change: the delivery's own share (outbox,
+     * dispatcher, adapter), feed → Marketo; 0 when Marketo got it before the 5 ms feed poll did.
+     */
+    private static void delivered(Trigger t, Latencies feedToMarketo) {
+        synchronized (t) {
+            if (t.seenNanos == 0 || t.marketoNanos == 0 || t.deliveryTimed) return;
+            t.deliveryTimed = true;
+        }
+        feedToMarketo.add(Math.max(0, t.marketoNanos - t.seenNanos) / 1e6);
+    }
+
+    /** The enter was seen in one more place; once in all, the exit may be scheduled. */
+    private static void ready(Trigger t, ConcurrentLinkedQueue<Trigger> exitsDue) {
+        if (t.awaiting.decrementAndGet() == 0) {
+            t.readyNanos = System.nanoTime();
+            exitsDue.add(t);
+        }
     }
 
     private String pick(SplittableRandom r, double crmShare) {

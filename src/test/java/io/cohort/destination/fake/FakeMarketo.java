@@ -42,6 +42,17 @@ public final class FakeMarketo extends FakeServer {
     private volatile Duration tokenTtl = Duration.ofHours(1);
     private volatile int rateLimitCalls = Integer.MAX_VALUE;
     private volatile Duration rateLimitWindow = Duration.ofSeconds(20);
+    private volatile ListListener listListener;
+
+    /** Told of every change of a static list's membership, as the request making it is handled. */
+    @FunctionalInterface
+    public interface ListListener {
+        /** @param nanoTime {@link System#nanoTime()} when the change was applied */
+        void changed(long listId, long leadId, boolean added, long nanoTime);
+    }
+
+    /** Sets the one listener of list membership changes (null: none), e.g. to time deliveries. */
+    public FakeMarketo onListChange(ListListener listener) { listListener = listener; return this; }
 
     @Override public FakeMarketo start() { super.start(); return this; }
 
@@ -51,6 +62,9 @@ public final class FakeMarketo extends FakeServer {
 
     /** Members of a static list (lead ids). */
     public Set<Long> members(long listId) { return Set.copyOf(lists.getOrDefault(listId, Set.of())); }
+
+    /** The email of a lead (as given or created), or null. */
+    public String leadEmail(long id) { return leads.get(id); }
 
     /** Lead id for an email, or null. */
     public Long leadByEmail(String email) {
@@ -127,15 +141,22 @@ public final class FakeMarketo extends FakeServer {
             if (!leads.containsKey(id)) {
                 result.add(skipped(id, 1004, "Lead not found"));
             } else if (method.equals("POST")) {
-                members.add(id);
+                if (members.add(id)) notifyListener(listId, id, true);
                 result.add(Map.of("id", id, "status", "added"));
             } else if (method.equals("DELETE")) {
-                result.add(members.remove(id) ? Map.of("id", id, "status", "removed") : skipped(id, 1015, "Lead not in list"));
+                boolean removed = members.remove(id);
+                if (removed) notifyListener(listId, id, false);
+                result.add(removed ? Map.of("id", id, "status", "removed") : skipped(id, 1015, "Lead not in list"));
             } else {
                 return Reply.json(404, "{}");
             }
         }
         return ok(result);
+    }
+
+    private void notifyListener(long listId, long leadId, boolean added) {
+        ListListener l = listListener;
+        if (l != null) l.changed(listId, leadId, added, System.nanoTime());
     }
 
     private Reply findLeads(RecordedRequest req) {
