@@ -60,7 +60,6 @@ public final class Evaluator implements Managed {
     private Map<String, Fact> globals = Map.of();
     private Set<Qualified> known;
     private final AtomicLong evaluatedUpTo = new AtomicLong();
-    private long lastSweepDay = -1;
 
     public Evaluator(ProfileGraph graph, MembershipSink sink, Clock clock, EngineConfig config) {
         this.graph = graph;
@@ -132,11 +131,7 @@ public final class Evaluator implements Managed {
                 for (Shard s : shards) fs.add(run(s, List.of(new FactOp.Put(new Now(now)))));
                 collect(fs, touched);
                 report(touched, Map.of(), evaluatedUpTo.get(), "clock");
-                long day = now.getEpochSecond() / 86_400;
-                if (day != lastSweepDay) {
-                    lastSweepDay = day;
-                    pruneEvents(now);
-                }
+                pruneEvents(now);
             } catch (RuntimeException e) {
                 LOG.error("clock tick failed", e);
             }
@@ -144,8 +139,10 @@ public final class Evaluator implements Managed {
     }
 
     /**
-     * Once a day, events past the retention window leave memory and the Activity facts of their
-     * people are replaced. In slices, queued behind ingest work, so it never holds evaluation up.
+     * On every tick, events that left the retention window leave memory and the Activity facts of
+     * their people are replaced (a scan of each person's oldest event: milliseconds per million
+     * people). Kept current, an Activity is rebuilt as the very same object, so a component
+     * rebuild does not touch it in the session. In slices, queued behind ingest work.
      */
     private void pruneEvents(Instant now) {
         List<Node> changed = new ArrayList<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
@@ -225,7 +222,7 @@ public final class Evaluator implements Managed {
         List<Shard> old = shards;
         shards = next;
         ruleBook = book;
-        lastSweepDay = clock.instant().getEpochSecond() / 86_400;
+        graph.pruneEvents(clock.instant().minusMillis(config.eventRetention().toMilliseconds()));
         componentOf.clear();
         placements.clear();
         owners = new ArrayList<>();

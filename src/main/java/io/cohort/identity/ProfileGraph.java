@@ -58,14 +58,16 @@ public final class ProfileGraph {
     }
 
     /**
-     * Forgets events at or before {@code cutoff} (engine.eventRetention): they stay in the store.
+     * Forgets events before {@code cutoff} (engine.eventRetention): they stay in the store. Events
+     * arriving later that are older than the cutoff are not held either.
      *
      * @return the person nodes whose Activity changed
      */
     public Set<Node> pruneEvents(Instant cutoff) {
         lock.writeLock().lock();
         try {
-            return index.pruneEvents(cutoff.toEpochMilli());
+            index.eventHorizonMillis = Math.max(index.eventHorizonMillis, cutoff.toEpochMilli() - 1);
+            return index.pruneEvents(index.eventHorizonMillis);
         } finally {
             lock.writeLock().unlock();
         }

@@ -44,6 +44,9 @@ final class SourceIndex {
     /** Shares equal attribute maps between events (an email's campaign, say), and lets go of unused ones. */
     private final Map<Map<String, String>, WeakReference<Map<String, String>>> attributePool = new WeakHashMap<>();
 
+    /** Events at or before this (epoch millis) are not held: they are past retention. */
+    long eventHorizonMillis = Long.MIN_VALUE;
+
     /** The events of one person node. The series is replaced (never changed) on every event change. */
     static final class PersonEvents {
         final Node node;
@@ -78,7 +81,8 @@ final class SourceIndex {
             eventOwners.remove(id);
             activity.add(old.node);
         }
-        if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e) {
+        if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
+                && e.timestamp().toEpochMilli() > eventHorizonMillis) {
             Node n = personNode(new SourceRef(source, e.personId()));
             PersonEvents pe = eventsByNode.computeIfAbsent(n, PersonEvents::new);
             pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
