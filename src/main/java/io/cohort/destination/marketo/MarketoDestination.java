@@ -33,8 +33,23 @@ final class MarketoDestination implements Destination {
     /** 1015 "Lead not in list" on remove: the wanted state already holds. */
     private static final String NOT_IN_LIST = "1015";
 
+    /** Emails whose lead ids were looked up or created: most people enter and exit again. */
+    private static final int CACHED_EMAILS = 100_000;
+    /** 1004 "Lead not found": a cached id may have been deleted or merged in Marketo since. */
+    private static final String LEAD_NOT_FOUND = "1004";
+
     private final MarketoDestinationFactory config;
     private final MarketoClient client;
+    /**
+     * Normalized email → lead ids, least recently used first. Saves the lookup (and create) call
+     * per change of a person known to Marketo only by email; Marketo allows 100 calls per 20 s.
+     */
+    private final Map<String, Set<Long>> leadsByEmail = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+                @Override protected boolean removeEldestEntry(Map.Entry<String, Set<Long>> e) {
+                    return size() > CACHED_EMAILS;
+                }
+            });
 
     MarketoDestination(String id, MarketoDestinationFactory config, DestinationContext ctx) {
         this.config = config;
@@ -63,9 +78,17 @@ final class MarketoDestination implements Destination {
 
     @Override
     public DeliveryResult deliver(Activation activation, List<AudienceChange> changes) throws DeliveryException {
+        return deliver(activation, changes, true);
+    }
+
+    /** @param retryStale once more for adds whose cached lead Marketo no longer has (looked up afresh) */
+    private DeliveryResult deliver(Activation activation, List<AudienceChange> changes, boolean retryStale)
+            throws DeliveryException {
         String listId = activation.param("listId").trim();
         Map<String, List<String>> reasons = new LinkedHashMap<>();
-        Map<String, Set<Long>> leads = resolveLeads(changes, reasons);
+        Set<String> cachedPeople = new java.util.HashSet<>();
+        Map<String, Set<Long>> leads = resolveLeads(changes, reasons, cachedPeople);
+        Set<Long> staleAdds = new java.util.HashSet<>();
 
         Map<Long, Set<String>> addOwners = new LinkedHashMap<>();
         Map<Long, Set<String>> removeOwners = new LinkedHashMap<>();
@@ -78,11 +101,22 @@ final class MarketoDestination implements Destination {
         String path = "/rest/v1/lists/" + listId + "/leads.json";
         for (List<Long> chunk : chunks(new ArrayList<>(addOwners.keySet()), MAX_IDS)) {
             Map<String, Object> body = Map.of("input", chunk.stream().map(id -> Map.of("id", id)).toList());
-            collectSkipped(client.call("POST", path, body), addOwners, Set.of(), reasons);
+            staleAdds.addAll(collectSkipped(client.call("POST", path, body), addOwners, Set.of(), reasons));
         }
         for (List<Long> chunk : chunks(new ArrayList<>(removeOwners.keySet()), MAX_IDS)) {
             String query = chunk.stream().map(id -> "id=" + id).collect(Collectors.joining("&"));
-            collectSkipped(client.call("DELETE", path + "?" + query, null), removeOwners, Set.of(NOT_IN_LIST), reasons);
+            forgetMissing(collectSkipped(client.call("DELETE", path + "?" + query, null), removeOwners, Set.of(NOT_IN_LIST), reasons));
+        }
+        forgetMissing(staleAdds);
+        List<AudienceChange> again = !retryStale ? List.of() : changes.stream()
+                .filter(c -> c.action() == AudienceChange.Action.ADD && cachedPeople.contains(c.personId())
+                        && leads.getOrDefault(c.personId(), Set.of()).stream().anyMatch(staleAdds::contains))
+                .toList();
+        if (!again.isEmpty()) {
+            again.forEach(c -> reasons.remove(c.personId()));
+            for (Rejection r : deliver(activation, again, false).rejections()) {
+                reasons.computeIfAbsent(r.personId(), k -> new ArrayList<>()).add(r.reason());
+            }
         }
         List<Rejection> rejections = new ArrayList<>();
         reasons.forEach((person, why) -> rejections.add(new Rejection(person, String.join("; ", why))));
@@ -90,8 +124,8 @@ final class MarketoDestination implements Destination {
     }
 
     /** person id → Marketo lead ids; people with none get a reason (ADD) or nothing to do (REMOVE). */
-    private Map<String, Set<Long>> resolveLeads(List<AudienceChange> changes, Map<String, List<String>> reasons)
-            throws DeliveryException {
+    private Map<String, Set<Long>> resolveLeads(List<AudienceChange> changes, Map<String, List<String>> reasons,
+                                                Set<String> cachedPeople) throws DeliveryException {
         Map<String, Set<Long>> leads = new LinkedHashMap<>();
         List<AudienceChange> byEmail = new ArrayList<>();
         for (AudienceChange c : changes) {
@@ -112,10 +146,20 @@ final class MarketoDestination implements Destination {
         }
         if (byEmail.isEmpty()) return leads;
 
-        Map<String, Set<Long>> found = findByEmail(byEmail.stream().map(c -> norm(c.email())).distinct().toList());
+        Map<String, Set<Long>> found = new java.util.HashMap<>();
+        List<String> unknown = new ArrayList<>();
+        for (String email : byEmail.stream().map(c -> norm(c.email())).distinct().toList()) {
+            Set<Long> cached = leadsByEmail.get(email);
+            if (cached != null) found.put(email, cached);
+            else unknown.add(email);
+        }
+        Map<String, Set<Long>> looked = findByEmail(unknown);
+        leadsByEmail.putAll(looked);
+        found.putAll(looked);
         List<AudienceChange> missing = new ArrayList<>();
         for (AudienceChange c : byEmail) {
             Set<Long> ids = found.get(norm(c.email()));
+            if (ids != null && !looked.containsKey(norm(c.email()))) cachedPeople.add(c.personId());
             if (ids != null) leads.put(c.personId(), ids);
             else if (c.action() == AudienceChange.Action.ADD) missing.add(c);
             // a REMOVE without any lead: Marketo cannot have the person in the list
@@ -137,6 +181,7 @@ final class MarketoDestination implements Destination {
                 AudienceChange c = chunk.get(i);
                 if (r.hasNonNull("id") && !"skipped".equals(r.path("status").asText())) {
                     leads.put(c.personId(), Set.of(r.get("id").asLong()));
+                    leadsByEmail.put(norm(c.email()), Set.of(r.get("id").asLong()));
                 } else {
                     reasons.computeIfAbsent(c.personId(), k -> new ArrayList<>()).add("lead not created: " + reasonText(r));
                 }
@@ -171,19 +216,36 @@ final class MarketoDestination implements Destination {
         return found;
     }
 
-    /** Record-level results: status "skipped" with reasons → a reason for every owner of the lead. */
-    private static void collectSkipped(JsonNode response, Map<Long, Set<String>> owners, Set<String> benign,
-                                       Map<String, List<String>> reasons) {
+    /** Leads Marketo no longer has leave the cache, so the next change of their people looks again. */
+    private void forgetMissing(Set<Long> missing) {
+        if (missing.isEmpty()) return;
+        synchronized (leadsByEmail) {
+            leadsByEmail.values().removeIf(ids -> ids.stream().anyMatch(missing::contains));
+        }
+    }
+
+    /**
+     * Record-level results: status "skipped" with reasons → a reason for every owner of the lead.
+     *
+     * @return the leads Marketo reported as not found
+     */
+    private static Set<Long> collectSkipped(JsonNode response, Map<Long, Set<String>> owners, Set<String> benign,
+                                            Map<String, List<String>> reasons) {
+        Set<Long> notFound = new java.util.HashSet<>();
         for (JsonNode r : response.path("result")) {
             if (!"skipped".equals(r.path("status").asText())) continue;
             boolean allBenign = r.path("reasons").size() > 0;
-            for (JsonNode why : r.path("reasons")) allBenign &= benign.contains(why.path("code").asText());
+            for (JsonNode why : r.path("reasons")) {
+                allBenign &= benign.contains(why.path("code").asText());
+                if (LEAD_NOT_FOUND.equals(why.path("code").asText())) notFound.add(r.path("id").asLong());
+            }
             if (allBenign) continue;
             long lead = r.path("id").asLong();
             for (String person : owners.getOrDefault(lead, Set.of())) {
                 reasons.computeIfAbsent(person, k -> new ArrayList<>()).add("lead " + lead + ": " + reasonText(r));
             }
         }
+        return notFound;
     }
 
     private static String reasonText(JsonNode r) {

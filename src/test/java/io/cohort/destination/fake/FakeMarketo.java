@@ -60,6 +60,13 @@ public final class FakeMarketo extends FakeServer {
 
     public FakeMarketo lead(long id, String email) { leads.put(id, email); return this; }
 
+    /** Deletes a lead (as a merge or a deletion in Marketo would): gone from every list too. */
+    public FakeMarketo deleteLead(long id) {
+        leads.remove(id);
+        lists.values().forEach(s -> s.remove(id));
+        return this;
+    }
+
     /** Members of a static list (lead ids). */
     public Set<Long> members(long listId) { return Set.copyOf(lists.getOrDefault(listId, Set.of())); }
 

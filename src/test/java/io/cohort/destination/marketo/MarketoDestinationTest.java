@@ -146,6 +146,37 @@ class MarketoDestinationTest {
     }
 
     @Test
+    void remembersLeadsFoundByEmailAndLooksAgainWhenMarketoLostOne() throws Exception {
+        Destination d = destination(config(fake));
+        d.deliver(act, List.of(add(1, "p3", "p3@acme.com", Map.of())));
+        d.deliver(act, List.of(remove(2, "p3", "p3@acme.com", Map.of())));
+        d.deliver(act, List.of(add(3, "p3", "p3@acme.com", Map.of())));
+        assertThat(fake.requests("GET", "/rest/v1/leads.json")).as("one lookup, then the cache").hasSize(1);
+        assertThat(fake.members(42)).containsExactly(1003L);
+
+        // Merged away in Marketo: the cached id is "not found"; the change looks again and lands.
+        fake.deleteLead(1003).lead(7003, "p3@acme.com");
+        DeliveryResult r = d.deliver(act, List.of(add(4, "p3", "p3@acme.com", Map.of())));
+        assertThat(r.rejections()).isEmpty();
+        assertThat(fake.members(42)).containsExactly(7003L);
+        assertThat(fake.requests("GET", "/rest/v1/leads.json")).hasSize(2);
+    }
+
+    @Test
+    void pacesCallsOverTheWindowInsteadOfSpendingItAtOnce() throws Exception {
+        MarketoDestinationFactory f = config(fake);
+        f.setMaxCallsPerWindow(10);
+        f.setRateWindow(Duration.milliseconds(1000));
+        Destination d = destination(f);
+        long started = System.nanoTime();
+        for (int i = 0; i < 6; i++) d.deliver(act, List.of(add(i, "p2", null, ids("marketo-1", "1001"))));
+        // A burst of 1 (a tenth of 10), then one call per 100 ms: at least 5 gaps. (A lower bound:
+        // a slow machine only makes it longer.) Unpaced, all 6 went out at once.
+        assertThat((System.nanoTime() - started) / 1_000_000).isGreaterThanOrEqualTo(450);
+        assertThat(fake.errorsSent(606)).isZero();
+    }
+
+    @Test
     void createsMissingLeadsByEmailWhenConfigured() throws Exception {
         MarketoDestinationFactory f = config(fake);
         f.setCreateMissingLeads(true);
