@@ -42,6 +42,7 @@ public final class Evaluator implements Managed {
     // Guarded by `this`: what ingest has handed over and not yet evaluated.
     private Set<Node> pending = new HashSet<>();
     private Set<Node> pendingActivity = new HashSet<>();
+    private Set<Node> pendingChanged = new HashSet<>();
     private boolean pendingGlobals;
     private long pendingUpTo;
     private boolean scheduled;
@@ -107,6 +108,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             pending.addAll(applied.dirty());
             pendingActivity.addAll(applied.activity());
+            pendingChanged.addAll(applied.changed());
             pendingGlobals |= applied.globalsChanged();
             pendingUpTo = Math.max(pendingUpTo, batchSeq);
             stats.markPending(System.nanoTime());
@@ -151,7 +153,7 @@ public final class Evaluator implements Managed {
             coordinator.execute(() -> {
                 try {
                     Map<String, PersonSnapshot> people = new HashMap<>();
-                    Set<Qualified> touched = evaluate(Set.of(), slice, people);
+                    Set<Qualified> touched = evaluate(Set.of(), slice, Set.of(), people);
                     report(touched, people, evaluatedUpTo.get(), "clock");
                 } catch (RuntimeException e) {
                     LOG.error("retention sweep failed", e);
@@ -178,15 +180,18 @@ public final class Evaluator implements Managed {
     private void drain() {
         Set<Node> dirty;
         Set<Node> activity;
+        Set<Node> changed;
         boolean globalsChanged;
         long upTo;
         synchronized (this) {
             dirty = pending;
             activity = pendingActivity;
+            changed = pendingChanged;
             globalsChanged = pendingGlobals;
             upTo = pendingUpTo;
             pending = new HashSet<>();
             pendingActivity = new HashSet<>();
+            pendingChanged = new HashSet<>();
             pendingGlobals = false;
             scheduled = false;
         }
@@ -195,7 +200,7 @@ public final class Evaluator implements Managed {
             Set<Qualified> touched = new HashSet<>();
             if (globalsChanged) touched.addAll(syncGlobals());
             Map<String, PersonSnapshot> people = new HashMap<>();
-            touched.addAll(evaluate(dirty, activity, people));
+            touched.addAll(evaluate(dirty, activity, changed, people));
             evaluatedUpTo.set(upTo);
             report(touched, people, upTo, "ingest");
         } catch (RuntimeException e) {
@@ -203,6 +208,7 @@ public final class Evaluator implements Managed {
             synchronized (this) {
                 pending.addAll(dirty);
                 pending.addAll(activity); // retried as whole components
+                pending.addAll(changed);
                 pendingGlobals |= globalsChanged;
                 // Retry on our own: waiting for the next batch could strand this work indefinitely.
                 if (!scheduled) {
@@ -238,7 +244,7 @@ public final class Evaluator implements Managed {
         synchronized (this) {
             upTo = pendingUpTo;
         }
-        touched.addAll(evaluate(graph.allNodes(), Set.of(), people));
+        touched.addAll(evaluate(graph.allNodes(), Set.of(), Set.of(), people));
         evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
         report(touched, people, upTo, cause);
         old.forEach(Shard::close);
@@ -251,7 +257,8 @@ public final class Evaluator implements Managed {
      * people of {@code activity} whose component is otherwise unchanged: their Activity fact goes
      * to the shard on its own, without rebuilding the component (most streaming traffic is events).
      */
-    private Set<Qualified> evaluate(Set<Node> dirty, Set<Node> activity, Map<String, PersonSnapshot> people) {
+    private Set<Qualified> evaluate(Set<Node> dirty, Set<Node> activity, Set<Node> changed,
+                                    Map<String, PersonSnapshot> people) {
         Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
         Set<Qualified> touched = new HashSet<>();
         Set<Node> covered = new HashSet<>();
@@ -259,6 +266,9 @@ public final class Evaluator implements Managed {
         int buffered = 0;
         for (Node n : activity) {
             if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
+        }
+        for (Node n : changed) {
+            if (!componentOf.containsKey(n)) dirty = withNode(dirty, n);
         }
         // Nodes of a component that was taken apart are revisited, so no part is left behind.
         ArrayDeque<Node> work = new ArrayDeque<>(dirty);
@@ -318,6 +328,7 @@ public final class Evaluator implements Managed {
                 buffered = 0;
             }
         }
+        evaluateChanged(changed, covered, ops, people);
         evaluateActivity(activity, covered, since, ops, people);
         flush(ops, touched);
         return touched;
@@ -327,6 +338,27 @@ public final class Evaluator implements Managed {
         Set<Node> out = dirty instanceof HashSet<Node> ? dirty : new HashSet<>(dirty);
         out.add(n);
         return out;
+    }
+
+    /**
+     * The one fact each changed node is part of (a person's, an account's or a deal's update that
+     * kept every edge), for placed components not rebuilt in this round.
+     */
+    private void evaluateChanged(Set<Node> changed, Set<Node> covered, List<List<FactOp>> ops,
+                                 Map<String, PersonSnapshot> people) {
+        for (Node n : changed) {
+            if (covered.contains(n)) continue;
+            Optional<Fact> fact = graph.factOf(n);
+            Placement p = placements.get(componentOf.get(n));
+            if (fact.isEmpty() || p == null) continue; // a record without fact changes nothing
+            String key = fact.get().key();
+            if (!p.factKeys().contains(key)) continue; // cannot happen while the edges are the same
+            ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
+            if (fact.get() instanceof Person person && !people.containsKey(person.id())) {
+                graph.person(person.id()).ifPresent(u -> people.put(person.id(), new PersonSnapshot(person.id(),
+                        u.person().email(), u.person().emailOptOut(), u.identities())));
+            }
+        }
     }
 
     /** New Activity facts for people of placed components that were not rebuilt in this round. */

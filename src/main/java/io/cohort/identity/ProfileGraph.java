@@ -26,22 +26,26 @@ public final class ProfileGraph {
      *
      * @param dirty    nodes whose components must be rebuilt
      * @param activity person nodes whose events changed: only their people's Activity facts change
+     * @param changed  nodes whose record changed without changing any edge: only the unified fact
+     *                 they are part of changes (a Person, Account or Opportunity)
      */
-    public record Applied(Set<Node> dirty, boolean globalsChanged, Set<Node> activity) {
-        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Set.of()); }
+    public record Applied(Set<Node> dirty, boolean globalsChanged, Set<Node> activity, Set<Node> changed) {
+        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Set.of(), Set.of()); }
     }
 
     public Applied apply(String source, List<RecordChange> changes, long batchSeq) {
         Set<Node> dirty = new HashSet<>();
         Set<Node> activity = new HashSet<>();
+        Set<Node> changed = new HashSet<>();
         boolean[] globals = {false};
         lock.writeLock().lock();
         try {
-            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, activity, globals);
+            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, activity, changed, globals);
         } finally {
             lock.writeLock().unlock();
         }
-        return new Applied(dirty, globals[0], activity);
+        changed.removeAll(dirty); // rebuilt anyway
+        return new Applied(dirty, globals[0], activity, changed);
     }
 
     /**
@@ -78,6 +82,19 @@ public final class ProfileGraph {
         lock.readLock().lock();
         try {
             return index.eventOwners.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The unified fact a person, account or opportunity node is part of, exactly as {@link #facts}
+     * builds it (a person's with its identities); empty when the node has no record.
+     */
+    public Optional<Fact> factOf(Node n) {
+        lock.readLock().lock();
+        try {
+            return Optional.ofNullable(unifier.factOf(n));
         } finally {
             lock.readLock().unlock();
         }

@@ -62,14 +62,45 @@ final class SourceIndex {
      * {@code activity} instead, so that only those people's Activity facts are evaluated again.
      */
     void apply(String source, RecordChange change, long seq, Set<Node> dirty, Set<Node> activity,
-               boolean[] globalsChanged) {
+               Set<Node> changed, boolean[] globalsChanged) {
         if (change.type() == RecordType.EVENT) {
             applyEvent(source, change, activity);
             return;
         }
         SourceRef ref = new SourceRef(source, change.key());
+        if (change instanceof RecordChange.Upsert u && keepsShape(source, ref, u.record(), seq, changed)) return;
         remove(change.type(), ref, dirty, globalsChanged);
         if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, dirty, globalsChanged);
+    }
+
+    /**
+     * An update of a person, account or opportunity that leaves every edge as it was (same email,
+     * same sameAs, same account): only that node's unified fact changes, so it goes to
+     * {@code changed} instead of rebuilding its component. Most updates are of this kind (a title,
+     * an amount, a stage).
+     */
+    private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Set<Node> changed) {
+        if (record instanceof PersonRecord p) {
+            var old = persons.get(ref);
+            if (old == null || !uidOf(ref, old.record()).equals(uidOf(ref, p))) return false;
+            persons.put(ref, new Stamped<>(source, p, seq));
+            changed.add(personNode(ref));
+            return true;
+        } else if (record instanceof AccountRecord a) {
+            var old = accounts.get(ref);
+            if (old == null || !java.util.Objects.equals(old.record().sameAs(), a.sameAs())) return false;
+            accounts.put(ref, new Stamped<>(source, a, seq));
+            changed.add(Node.account(ref));
+            return true;
+        } else if (record instanceof OpportunityRecord o) {
+            var old = opportunities.get(ref);
+            if (old == null || !java.util.Objects.equals(old.record().sameAs(), o.sameAs())
+                    || !java.util.Objects.equals(old.record().accountId(), o.accountId())) return false;
+            opportunities.put(ref, new Stamped<>(source, o, seq));
+            changed.add(Node.opportunity(ref));
+            return true;
+        }
+        return false;
     }
 
     private void applyEvent(String source, RecordChange change, Set<Node> activity) {

@@ -73,6 +73,8 @@ final class Unifier {
         }
         Map<String, Map<String, List<String>>> identities = new TreeMap<>();
         people.forEach((uid, recs) -> {
+            // The order person(uid) merges in: records of one batch tie on seq.
+            recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
             facts.add(Merge.person(uid, recs));
             facts.add(activity(uid, since));
             identities.put(uid, identities(recs));
@@ -95,6 +97,60 @@ final class Unifier {
         Map<String, List<String>> ids = new TreeMap<>();
         recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
         return ids;
+    }
+
+    /** See {@link ProfileGraph#factOf}. */
+    Fact factOf(Node n) {
+        switch (n.kind()) {
+            case Node.PERSON -> {
+                if (!ix.persons.containsKey(n.ref())) return null;
+                UnifiedPerson u = person(ix.uidOf(n.ref()));
+                return u == null ? null : u.person();
+            }
+            case Node.ACCOUNT -> {
+                List<SourceRef> group = group(n.ref(), ix.accountEdges);
+                String id = UnifiedIds.account(Collections.min(group));
+                List<Stamped<AccountRecord>> recs = records(group, ix.accounts);
+                if (recs.isEmpty()) return null;
+                accountIndex.put(id, new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
+                return Merge.account(id, recs);
+            }
+            case Node.OPPORTUNITY -> {
+                List<SourceRef> group = group(n.ref(), ix.opportunityEdges);
+                List<Stamped<OpportunityRecord>> recs = records(group, ix.opportunities);
+                if (recs.isEmpty()) return null;
+                Stamped<OpportunityRecord> master = Merge.master(recs);
+                String acc = master.record().accountId() == null ? null : UnifiedIds.account(Collections.min(
+                        group(new SourceRef(master.source(), master.record().accountId()), ix.accountEdges)));
+                return Merge.opportunity(UnifiedIds.opportunity(Collections.min(group)), acc, recs);
+            }
+            default -> throw new IllegalStateException("unknown node kind " + n);
+        }
+    }
+
+    /** The source refs joined to {@code start} by same-kind edges (MDM links, sameAs), itself included. */
+    private static List<SourceRef> group(SourceRef start, SourceIndex.Multimap edges) {
+        List<SourceRef> group = new ArrayList<>();
+        ArrayDeque<SourceRef> queue = new ArrayDeque<>(List.of(start));
+        Set<SourceRef> seen = new HashSet<>(queue);
+        while (!queue.isEmpty()) {
+            SourceRef r = queue.poll();
+            group.add(r);
+            for (SourceRef m : edges.neighbours(r)) if (seen.add(m)) queue.add(m);
+        }
+        return group;
+    }
+
+    /** The records of a group in source-ref order: the order {@link #facts} merges them in too. */
+    private static <T> List<Stamped<T>> records(List<SourceRef> group, Map<SourceRef, Stamped<T>> records) {
+        List<Stamped<T>> out = new ArrayList<>();
+        List<SourceRef> sorted = new ArrayList<>(group);
+        sorted.sort(Comparator.comparing(SourceRef::toString)); // = Node order, as facts() iterates
+        for (SourceRef r : sorted) {
+            Stamped<T> s = records.get(r);
+            if (s != null) out.add(s);
+        }
+        return out;
     }
 
     /**
@@ -209,8 +265,10 @@ final class Unifier {
     private static <T> Map<String, List<Stamped<T>>> groupRecords(Component c, char kind, Map<String, String> ids,
                                                                  Map<SourceRef, Stamped<T>> records) {
         Map<String, List<Stamped<T>>> out = new TreeMap<>();
-        for (Node n : c.nodes()) {
-            if (n.kind() != kind) continue;
+        List<Node> sorted = new ArrayList<>();
+        for (Node n : c.nodes()) if (n.kind() == kind) sorted.add(n);
+        Collections.sort(sorted); // records of one batch tie on seq: merge in a fixed order (as factOf)
+        for (Node n : sorted) {
             Stamped<T> s = records.get(n.ref());
             if (s != null) out.computeIfAbsent(ids.get(n.id()), k -> new ArrayList<>()).add(s);
         }
