@@ -4,11 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.ingest.RecordChange;
 import io.cohort.ingest.SourceRecord;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
@@ -67,13 +72,62 @@ public final class RecordStore {
         return seq;
     }
 
-    /** Streams every stored record in arrival order (used to rebuild the profiles at start). */
+    private static final int DECODE_CHUNK = 2_000;
+
+    /**
+     * Streams every stored record in arrival order (used to rebuild the profiles at start), to the
+     * consumer on the calling thread. Decoding the JSON was most of a cold start on one thread: it
+     * runs on a small pool, chunk by chunk, while this thread reads rows and hands out results in order.
+     */
     public void forEach(Consumer<StoredRecord> consumer) {
-        jdbi.useHandle(h -> h.createQuery("SELECT source, payload, batch_seq FROM source_record ORDER BY batch_seq")
-                .setFetchSize(2_000)
-                // Interned: a handful of source ids, otherwise one String per stored record stays in memory.
-                .map((rs, ctx) -> new StoredRecord(rs.getString(1).intern(), parse(rs.getString(2)), rs.getLong(3)))
-                .useStream(s -> s.forEach(consumer)));
+        int decoders = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(decoders, r -> {
+            Thread t = new Thread(r, "cohort-store-decode");
+            t.setDaemon(true);
+            return t;
+        });
+        ArrayDeque<Future<List<StoredRecord>>> inFlight = new ArrayDeque<>();
+        try {
+            List<String[]> chunk = new ArrayList<>(DECODE_CHUNK);
+            jdbi.useHandle(h -> h.createQuery("SELECT source, payload, batch_seq FROM source_record ORDER BY batch_seq")
+                    .setFetchSize(2_000)
+                    .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                    .useStream(s -> s.forEach(row -> {
+                        chunk.add(row);
+                        if (chunk.size() < DECODE_CHUNK) return;
+                        List<String[]> rows = List.copyOf(chunk);
+                        chunk.clear();
+                        inFlight.add(pool.submit(() -> decode(rows)));
+                        // Bounded read-ahead: memory stays at a few chunks, whatever the store holds.
+                        while (inFlight.size() > 2 * decoders) deliver(inFlight.poll(), consumer);
+                    })));
+            if (!chunk.isEmpty()) {
+                List<String[]> rows = List.copyOf(chunk);
+                inFlight.add(pool.submit(() -> decode(rows)));
+            }
+            while (!inFlight.isEmpty()) deliver(inFlight.poll(), consumer);
+        } finally {
+            inFlight.forEach(f -> f.cancel(true));
+            pool.shutdownNow();
+        }
+    }
+
+    private List<StoredRecord> decode(List<String[]> rows) {
+        List<StoredRecord> out = new ArrayList<>(rows.size());
+        // Interned: a handful of source ids, otherwise one String per stored record stays in memory.
+        for (String[] r : rows) out.add(new StoredRecord(r[0].intern(), parse(r[1]), Long.parseLong(r[2])));
+        return out;
+    }
+
+    private static void deliver(Future<List<StoredRecord>> f, Consumer<StoredRecord> consumer) {
+        try {
+            f.get().forEach(consumer);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading the store", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+        }
     }
 
     /** The stored record of (source, type, key), if any: the read side of an acknowledged write. */
