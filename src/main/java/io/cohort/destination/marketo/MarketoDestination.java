@@ -153,7 +153,13 @@ final class MarketoDestination implements Destination {
             if (cached != null) found.put(email, cached);
             else unknown.add(email);
         }
-        Map<String, Set<Long>> looked = findByEmail(unknown);
+        // With createMissingLeads, an add of an unknown email goes straight to createOrUpdate (one
+        // call, which answers the existing lead's id as well): a lookup first cost a call per
+        // batch of Marketo's 100 per 20 s. Only removes need a lookup (nothing to create).
+        Set<String> adds = new java.util.HashSet<>();
+        for (AudienceChange c : byEmail) if (c.action() == AudienceChange.Action.ADD) adds.add(norm(c.email()));
+        Map<String, Set<Long>> looked = findByEmail(!config.isCreateMissingLeads() ? unknown
+                : unknown.stream().filter(e -> !adds.contains(e)).toList());
         leadsByEmail.putAll(looked);
         found.putAll(looked);
         List<AudienceChange> missing = new ArrayList<>();
