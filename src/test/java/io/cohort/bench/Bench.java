@@ -94,6 +94,9 @@ public final class Bench {
         int streamSeconds = Integer.parseInt(o.getOrDefault("streamSeconds", "30"));
         int streamClients = Integer.parseInt(o.getOrDefault("streamClients", "4"));
         boolean marketoOn = Boolean.parseBoolean(o.getOrDefault("marketo", "true"));
+        // cold=false: no restart in a fresh JVM (at 1M, a second JVM with the data does not fit
+        // next to this one, which keeps the stopped service reachable); heap is measured warm.
+        boolean coldOn = Boolean.parseBoolean(o.getOrDefault("cold", "true"));
         // The adapter's client-side limit (maxCallsPerWindow per 20 s): Marketo's documented 100 by default.
         int marketoLimit = Integer.parseInt(o.getOrDefault("marketoLimit", "100"));
         double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
@@ -220,7 +223,13 @@ public final class Bench {
         checkServiceLog(log, "after ingest");
         check("after ingest", app.allMembers(), duckAudiences);
 
+        if (!coldOn) {
+            fig("(5) heap per profile (warm: this JVM, after ingest)", String.format("%,.0f bytes ((%s - %s empty store) / %,d profiles)",
+                    (heapLoaded - heapEmpty) / (double) m.profiles(), mb(heapLoaded), mb(heapEmpty), m.profiles()));
+        }
         // --- cold start
+        long coldEval = -1;
+        if (coldOn) {
         app.stop();
         fig("heap after GC, service stopped", mb(HeapProbe.usedAfterGc()) + " (live: " + HeapProbe.counts(
                 "io.cohort.model.Activity", "io.cohort.model.EventSeries", "org.drools.core.common.DefaultFactHandle") + ")");
@@ -233,7 +242,7 @@ public final class Bench {
         } finally {
             checkServiceLog(log, "cold start");
         }
-        long coldEval = cold.getOrDefault("evalMillis", -1L);
+        coldEval = cold.getOrDefault("evalMillis", -1L);
         fig("(2) cold start, fresh JVM on the loaded store", ms(cold.get("coldNanos")) + " (start on empty store: " + ms(startEmpty) + ")");
         fig("    of which load + evaluate all segments", String.format("%,d ms (service log)", coldEval));
         fig("    CPU used by the start", ms(cold.get("coldCpuNanos")) + String.format(" (%.2f cores)",
@@ -251,6 +260,7 @@ public final class Bench {
         say("\nlive objects after the cold start (class histogram, top 30):");
         hist.forEach(l -> say("    %s", l));
         check("after cold start", readMembers(coldMembers), duckAudiences);
+        }
 
         // --- restart with high-value-new-product activated to a fake Marketo static list
         FakeMarketo marketo = null;
@@ -279,8 +289,11 @@ public final class Bench {
                     duckAudience.size() - exported.size());
         }
         t = System.nanoTime();
-        app.start();
-        app.task("clock?set=" + NOW);
+        if (coldOn || marketoOn) {
+            if (!coldOn) app.stop();
+            app.start();
+            app.task("clock?set=" + NOW);
+        }
         if (marketoOn) {
             awaitDelivered(app, Duration.ofMinutes(30));
             fig("    start + initial export of the audience", ms(System.nanoTime() - t) + String.format(" (%,d Marketo calls)",
@@ -360,8 +373,10 @@ public final class Bench {
         duck.close();
 
         say("\n## Ratios (Cohort / DuckDB; < 1 means Cohort is faster)");
-        fig("cold evaluation / duckdb batch, all segments", ratio(coldEval * 1_000_000L, duckLoad + duckQueriesAll));
-        fig("cold evaluation / duckdb all queries only", ratio(coldEval * 1_000_000L, duckQueriesAll));
+        if (coldEval >= 0) {
+            fig("cold evaluation / duckdb batch, all segments", ratio(coldEval * 1_000_000L, duckLoad + duckQueriesAll));
+            fig("cold evaluation / duckdb all queries only", ratio(coldEval * 1_000_000L, duckQueriesAll));
+        }
         fig("rule change / duckdb re-query", ratio(ruleNanos, duckRule));
         say("  (refresh after one change: compare the streaming ack → membership figures with duckdb's %s)",
                 ms(duckRefresh));
