@@ -248,14 +248,7 @@ final class Unifier {
         Map<String, String> out = new HashMap<>();
         for (Node n : c.nodes()) {
             if (n.kind() != kind || out.containsKey(n.id())) continue;
-            List<SourceRef> group = new ArrayList<>();
-            ArrayDeque<SourceRef> queue = new ArrayDeque<>(List.of(n.ref()));
-            Set<SourceRef> seen = new HashSet<>(queue);
-            while (!queue.isEmpty()) {
-                SourceRef r = queue.poll();
-                group.add(r);
-                for (SourceRef m : edges.neighbours(r)) if (seen.add(m)) queue.add(m);
-            }
+            List<SourceRef> group = group(n.ref(), edges);
             String id = idOf.apply(Collections.min(group));
             group.forEach(r -> out.put(r.toString(), id));
         }
