@@ -264,11 +264,10 @@ public final class Evaluator implements Managed {
         Set<Node> covered = new HashSet<>();
         List<List<FactOp>> ops = newOps();
         int buffered = 0;
-        for (Node n : activity) {
-            if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
-        }
-        for (Node n : changed) {
-            if (!componentOf.containsKey(n)) dirty = withNode(dirty, n);
+        for (Set<Node> single : List.of(activity, changed)) {
+            for (Node n : single) {
+                if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
+            }
         }
         // Nodes of a component that was taken apart are revisited, so no part is left behind.
         ArrayDeque<Node> work = new ArrayDeque<>(dirty);
@@ -354,11 +353,15 @@ public final class Evaluator implements Managed {
             String key = fact.get().key();
             if (!p.factKeys().contains(key)) continue; // cannot happen while the edges are the same
             ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
-            if (fact.get() instanceof Person person && !people.containsKey(person.id())) {
-                graph.person(person.id()).ifPresent(u -> people.put(person.id(), new PersonSnapshot(person.id(),
-                        u.person().email(), u.person().emailOptOut(), u.identities())));
-            }
+            if (fact.get() instanceof Person person) snapshot(person.id(), people);
         }
+    }
+
+    /** The person as the audience stage needs them (email, consent, identities), once per round. */
+    private void snapshot(String pid, Map<String, PersonSnapshot> people) {
+        if (people.containsKey(pid)) return;
+        graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
+                u.person().emailOptOut(), u.identities())));
     }
 
     /** New Activity facts for people of placed components that were not rebuilt in this round. */
@@ -376,11 +379,7 @@ public final class Evaluator implements Managed {
             String key = fact.get().key();
             if (!p.factKeys().contains(key)) continue; // not this component's person (yet): a rebuild follows
             ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
-            String pid = fact.get().getPersonId();
-            if (!people.containsKey(pid)) {
-                graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
-                        u.person().emailOptOut(), u.identities())));
-            }
+            snapshot(fact.get().getPersonId(), people);
         }
     }
 

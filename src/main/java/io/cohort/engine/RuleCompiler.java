@@ -51,18 +51,10 @@ public final class RuleCompiler {
             return new CompileResult(java.util.Optional.empty(), messages);
         }
         KieServices ks = KieServices.Factory.get();
-        KieFileSystem kfs = ks.newKieFileSystem();
         String version = hash(sources);
-        ReleaseId releaseId = ks.newReleaseId("io.cohort", "rules-" + java.util.UUID.randomUUID(), "1.0." + builds.incrementAndGet());
-        kfs.generateAndWritePomXML(releaseId);
+        ReleaseId releaseId = newReleaseId(ks);
         Map<String, String> pathToFile = new LinkedHashMap<>();
-        sources.forEach((f, drl) -> {
-            String path = "src/main/resources/" + packagePath(drl) + f.replace('\\', '/');
-            pathToFile.put(path, f);
-            pathToFile.put(path.substring("src/main/resources/".length()), f);
-            kfs.write(path, drl);
-        });
-        KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
+        KieBuilder builder = build(ks, releaseId, sources, pathToFile);
         for (Message m : builder.getResults().getMessages()) {
             String file = pathToFile.getOrDefault(m.getPath(), m.getPath() == null ? "(rules)" : m.getPath());
             String text = m.getText() == null ? "" : m.getText().strip();
@@ -108,13 +100,28 @@ public final class RuleCompiler {
                 Map.copyOf(sources), Map.copyOf(ruleFiles), version, clock.instant())), messages);
     }
 
+    private ReleaseId newReleaseId(KieServices ks) {
+        return ks.newReleaseId("io.cohort", "rules-" + java.util.UUID.randomUUID(), "1.0." + builds.incrementAndGet());
+    }
+
+    /** Writes the files as a KIE module and builds it; fills {@code pathToFile} (module path → file name). */
+    private static KieBuilder build(KieServices ks, ReleaseId releaseId, Map<String, String> sources,
+                                    Map<String, String> pathToFile) {
+        KieFileSystem kfs = ks.newKieFileSystem();
+        kfs.generateAndWritePomXML(releaseId);
+        sources.forEach((f, drl) -> {
+            String path = "src/main/resources/" + packagePath(drl) + f.replace('\\', '/');
+            pathToFile.put(path, f);
+            pathToFile.put(path.substring("src/main/resources/".length()), f);
+            kfs.write(path, drl);
+        });
+        return ks.newKieBuilder(kfs).buildAll();
+    }
+
     /** The same files compiled again (they compiled once, so without messages) with another configuration. */
     private KieBase rebuild(KieServices ks, Map<String, String> sources, KieBaseConfiguration conf) {
-        KieFileSystem kfs = ks.newKieFileSystem();
-        ReleaseId releaseId = ks.newReleaseId("io.cohort", "rules-" + java.util.UUID.randomUUID(), "1.0." + builds.incrementAndGet());
-        kfs.generateAndWritePomXML(releaseId);
-        sources.forEach((f, drl) -> kfs.write("src/main/resources/" + packagePath(drl) + f.replace('\\', '/'), drl));
-        ks.newKieBuilder(kfs).buildAll();
+        ReleaseId releaseId = newReleaseId(ks);
+        build(ks, releaseId, sources, new LinkedHashMap<>());
         KieBase kieBase = ks.newKieContainer(releaseId).newKieBase(conf);
         ks.getRepository().removeKieModule(releaseId);
         return kieBase;
