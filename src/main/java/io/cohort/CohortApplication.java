@@ -34,7 +34,6 @@ import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuleWatcher;
-import io.cohort.engine.SafeRuleGuard;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.RecordParser;
 import io.cohort.ops.ClockTask;
@@ -114,7 +113,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
         ProfileGraph graph = new ProfileGraph();
         RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()),
-                new RuleCompiler(new SafeRuleGuard(), clock), clock, lastGoodRules(new RuleSetStore(jdbi, env.getObjectMapper())));
+                new RuleCompiler(clock), clock, lastGoodRules(new RuleSetStore(jdbi, env.getObjectMapper())));
         MembershipReader reader = new MembershipReader(jdbi);
         Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
                 new DestinationContext(env.getObjectMapper(), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),

@@ -3,7 +3,6 @@ package io.cohort.cli;
 import io.cohort.engine.CompileResult;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
-import io.cohort.engine.SafeRuleGuard;
 import io.cohort.engine.SegmentDefinition;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -27,7 +26,7 @@ public final class CheckRulesCommand extends AnalystCommand {
 
     @Override protected void run(Path dir, Namespace namespace) throws CommandFailedException {
         Clock clock = Clock.systemUTC();
-        RuleCompiler compiler = new RuleCompiler(new SafeRuleGuard(), clock);
+        RuleCompiler compiler = new RuleCompiler(clock);
         Map<String, String> files = RuleService.readDirectory(dir);
         if (files.isEmpty()) throw new CommandFailedException("no *.drl files in " + dir);
         CompileResult r = compiler.compile(files);

@@ -12,7 +12,6 @@ import io.cohort.engine.Round;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
-import io.cohort.engine.SafeRuleGuard;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.FieldError;
 import io.cohort.ingest.InvalidBatchException;
@@ -69,7 +68,7 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         Instant now = instant(ns.getString("now"));
         ManualClock clock = new ManualClock(now);
         Path rulesDir = Path.of(ns.getString("rules") != null ? ns.getString("rules") : config.engine().rulesDirectory());
-        RuleBook book = new RuleService(rulesDir, new RuleCompiler(new SafeRuleGuard(), clock), clock, RuleService.LastGood.NONE).initial();
+        RuleBook book = new RuleService(rulesDir, new RuleCompiler(clock), clock, RuleService.LastGood.NONE).initial();
 
         ProfileGraph graph = new ProfileGraph();
         RecordParser parser = new RecordParser(config.ingestLimits());

@@ -4,7 +4,6 @@ import io.cohort.analyst.RuleTestReport;
 import io.cohort.analyst.RuleTests;
 import io.cohort.engine.EngineConfig;
 import io.cohort.engine.RuleCompiler;
-import io.cohort.engine.SafeRuleGuard;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +32,7 @@ public final class TestRulesCommand extends AnalystCommand {
     }
 
     @Override protected void run(Path dir, Namespace namespace) throws CommandFailedException {
-        RuleTests tests = new RuleTests(new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()),
+        RuleTests tests = new RuleTests(new RuleCompiler(Clock.systemUTC()),
                 Duration.ofDays(namespace.getInt("event_retention_days")));
         RuleTestReport report = tests.run(dir);
         out.print(report.render());

@@ -1,26 +1,80 @@
 package io.cohort.engine;
 
+import io.cohort.engine.sandbox.RuleSetShape;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.kie.api.KieBase;
 
 /**
- * One compiled, immutable set of rule files: the KieBase, the segments it declares and the
- * messages of its compilation. A new rule set replaces the running one only as a whole.
- *
- * @param sources  file name → DRL text, as compiled
- * @param ruleFiles rule name → file name
- * @param version  content hash of the sources, to tell rule sets apart
+ * One compiled, immutable set of rule files: the KieBase, the segments it declares, the messages
+ * of its compilation and the shape the sandbox found (how far each segment looks, how it depends
+ * on time). A new rule set replaces the running one only as a whole.
  */
-public record RuleBook(KieBase kieBase, Map<String, SegmentDefinition> segments, List<RuleMessage> warnings,
-                       Map<String, String> sources, Map<String, String> ruleFiles, String version,
-                       Instant compiledAt) {
+public final class RuleBook {
+    private final KieBase kieBase;
+    private final Map<String, SegmentDefinition> segments;
+    private final List<RuleMessage> warnings;
+    private final Map<String, String> sources;
+    private final Map<String, String> ruleFiles;
+    private final String version;
+    private final Instant compiledAt;
+    private final RuleSetShape shape;
+    private final boolean jitted;
+    private final RuleCompiler compiler;
+    private final Map<Set<String>, KieBase> partial = new ConcurrentHashMap<>();
+
+    /**
+     * @param sources   file name → DRL text, as compiled
+     * @param ruleFiles rule name → file name
+     * @param version   content hash of the sources, to tell rule sets apart
+     */
+    RuleBook(KieBase kieBase, Map<String, SegmentDefinition> segments, List<RuleMessage> warnings, Map<String, String> sources,
+             Map<String, String> ruleFiles, String version, Instant compiledAt, RuleSetShape shape, boolean jitted,
+             RuleCompiler compiler) {
+        this.kieBase = kieBase;
+        this.segments = segments;
+        this.warnings = warnings;
+        this.sources = sources;
+        this.ruleFiles = ruleFiles;
+        this.version = version;
+        this.compiledAt = compiledAt;
+        this.shape = shape;
+        this.jitted = jitted;
+        this.compiler = compiler;
+    }
+
+    public KieBase kieBase() { return kieBase; }
+
+    public Map<String, SegmentDefinition> segments() { return segments; }
+
+    public List<RuleMessage> warnings() { return warnings; }
+
+    public Map<String, String> sources() { return sources; }
+
+    public Map<String, String> ruleFiles() { return ruleFiles; }
+
+    public String version() { return version; }
+
+    public Instant compiledAt() { return compiledAt; }
+
+    public RuleSetShape shape() { return shape; }
+
+    boolean jitted() { return jitted; }
 
     /** The file a rule is declared in, or "(unknown)". */
     public String fileOf(String ruleName) { return ruleFiles.getOrDefault(ruleName, "(unknown)"); }
 
-
     public Optional<SegmentDefinition> segment(String id) { return Optional.ofNullable(segments.get(id)); }
+
+    /**
+     * A KieBase of only these rules (a segment with what it depends on), built once per rule set:
+     * for evaluating one segment apart from the others.
+     */
+    public KieBase kieBaseOf(Set<String> rules) {
+        return partial.computeIfAbsent(Set.copyOf(rules), r -> compiler.partial(this, r));
+    }
 }

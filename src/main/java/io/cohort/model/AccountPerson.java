@@ -4,6 +4,7 @@ package io.cohort.model;
  * A person's relation to a unified account. There is at most one per (account, person), however
  * many sources state it, so aggregates over a person's accounts never count an account twice.
  */
-public record AccountPerson(String accountId, String personId, String role) implements Fact {
+@Link
+public record AccountPerson(@Ref(Entity.ACCOUNT) String accountId, @Ref(Entity.PERSON) String personId, String role) implements Fact {
     public String key() { return "AP:" + accountId + ":" + personId; }
 }

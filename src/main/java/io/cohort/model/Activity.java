@@ -34,31 +34,39 @@ public final class Activity implements Fact {
 
     public String key() { return "ACT:" + personId; }
 
+    @Ref(Entity.PERSON)
     public String getPersonId() { return personId; }
 
     /** Number of events of any type after {@code since}. */
+    @Helper("events of any type strictly after since")
     public int count(Instant since) { return count(null, null, null, null, since); }
 
     /** Number of events of {@code eventType} after {@code since}. */
+    @Helper("events of that type strictly after since")
     public int count(String eventType, Instant since) { return count(eventType, null, null, null, since); }
 
     /** Number of events of {@code eventType} after {@code since} whose URL path starts with {@code pathPrefix}. */
+    @Helper("events of that type after since whose URL path starts with pathPrefix")
     public int count(String eventType, String pathPrefix, Instant since) {
         return count(eventType, pathPrefix, null, null, since);
     }
 
     /** Number of events of {@code eventType} after {@code since} whose attribute {@code name} equals {@code value}. */
+    @Helper("events of that type after since whose attribute equals the value")
     public int countWhere(String eventType, String name, String value, Instant since) {
         return count(eventType, null, name, value, since);
     }
 
     /** Whether there is any event of {@code eventType} after {@code since}. */
+    @Helper("whether there is an event of that type after since")
     public boolean any(String eventType, Instant since) { return count(eventType, since) > 0; }
 
     /** Whether the person viewed a page whose URL path starts with {@code pathPrefix} after {@code since}. */
+    @Helper("whether a page under pathPrefix was viewed after since")
     public boolean viewed(String pathPrefix, Instant since) { return count(PAGE_VIEW, pathPrefix, since) > 0; }
 
     /** The time of the latest event of {@code eventType}, or null when there is none. */
+    @Helper("the time of the latest event of that type, or null")
     public Instant last(String eventType) {
         long best = Long.MIN_VALUE;
         for (EventSeries s : series) {
@@ -73,6 +81,7 @@ public final class Activity implements Fact {
     }
 
     /** Number of events held (all types, the whole retention window). */
+    @Helper("the number of events held (the whole retention window)")
     public int size() {
         int n = 0;
         for (EventSeries s : series) n += s.size();

@@ -15,9 +15,11 @@ public record Event(String source, String personId, String eventType, Instant ti
                     Map<String, String> attributes) {
 
     /** True when the URL's path starts with the given prefix, e.g. pathStartsWith("/products/new"). */
+    @Helper("whether the URL's path starts with the prefix")
     public boolean pathStartsWith(String prefix) { return pathStartsWith(url, prefix); }
 
     /** The URL's path ("/products/new/x" for "https://bodea.com/products/new/x?a=1"), or null. */
+    @Helper("the URL's path, or null")
     public String path() {
         if (url == null) return null;
         int start = pathStart(url);
@@ -30,6 +32,7 @@ public record Event(String source, String personId, String eventType, Instant ti
         return url.substring(start, end);
     }
 
+    @Helper("the attribute of that name, or null")
     public String attr(String name) { return attributes.get(name); }
 
     /** {@code path(url).startsWith(prefix)} without making the path string (rules call it per event). */

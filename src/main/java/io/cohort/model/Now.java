@@ -13,8 +13,14 @@ public record Now(Instant instant) implements Fact {
     public String key() { return "NOW"; }
 
     /** The instant {@code days} days before now. */
+    @Helper("the instant that many days before now")
     public Instant daysAgo(int days) { return instant.minus(days, ChronoUnit.DAYS); }
 
     /** The instant {@code hours} hours before now. */
+    @Helper("the instant that many hours before now")
     public Instant hoursAgo(int hours) { return instant.minus(hours, ChronoUnit.HOURS); }
+
+    /** Today's date in UTC, for date fields: {@code closeDate >= $now.date().minusDays(90)}. */
+    @Helper("today's date (UTC), for date fields: closeDate >= $now.date().minusDays(90)")
+    public java.time.LocalDate date() { return java.time.LocalDate.ofInstant(instant, java.time.ZoneOffset.UTC); }
 }

@@ -9,12 +9,13 @@ import java.time.LocalDate;
  * @param amount    amount in {@code currency} (0 when unknown)
  * @param closeDate may be null
  */
-public record Opportunity(String id, String accountId, String name, double amount, String currency,
+public record Opportunity(@Ref(Entity.OPPORTUNITY) String id, @Ref(Entity.ACCOUNT) String accountId, String name, double amount, String currency,
                           String stage, boolean won, boolean closed, LocalDate closeDate)
         implements Fact {
 
     public String key() { return "O:" + id; }
 
     /** Open means not closed (neither won nor lost). */
+    @Helper("not closed (neither won nor lost)")
     public boolean isOpen() { return !closed; }
 }

@@ -5,6 +5,6 @@ package io.cohort.model;
  * {@code insertLogical(new Qualified("segment-id", $p.id()));} so that the person leaves the
  * segment as soon as no rule justifies it any more. Equal facts from several rules count once.
  */
-public record Qualified(String segmentId, String personId) implements Fact {
+public record Qualified(String segmentId, @Ref(Entity.PERSON) String personId) implements Fact {
     public String key() { return "Q:" + segmentId + ":" + personId; }
 }

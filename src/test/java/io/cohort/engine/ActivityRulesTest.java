@@ -44,7 +44,7 @@ class ActivityRulesTest {
 
     @Test
     void methodsAndFromOverEventsQualifyTheRightPeople() {
-        RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+        RuleBook book = new RuleCompiler(Clock.systemUTC())
                 .compile(Map.of("a.drl", RULES)).ruleBook().orElseThrow();
         String view = Activity.PAGE_VIEW;
         EventSeries three = EventSeries.EMPTY.with("m", 1, daysAgo(1), view, "/a", Map.of())
@@ -68,7 +68,7 @@ class ActivityRulesTest {
      */
     @Test
     void constraintsKeepWorkingAfterTheyRanOftenEnoughToBeCompiled() {
-        RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+        RuleBook book = new RuleCompiler(Clock.systemUTC())
                 .compile(Map.of("a.drl", RULES)).ruleBook().orElseThrow();
         String view = Activity.PAGE_VIEW;
         try (Shard shard = new Shard(0, book, Clock.systemUTC(), 100_000)) {

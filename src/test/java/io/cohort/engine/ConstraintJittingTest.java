@@ -46,7 +46,7 @@ class ConstraintJittingTest {
     }
 
     static CompileResult compile(String drl) {
-        return new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()).compile(Map.of("enterprise-automotive.drl", drl));
+        return new RuleCompiler(Clock.systemUTC()).compile(Map.of("enterprise-automotive.drl", drl));
     }
 
     static void runPastThreshold(RuleBook book) {

@@ -56,7 +56,7 @@ class OneShotTest {
             end
             """;
 
-    final RuleBook book = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC())
+    final RuleBook book = new RuleCompiler(Clock.systemUTC())
             .compile(Map.of("c.drl", RULES)).ruleBook().orElseThrow();
 
     static Person person(String id) {
@@ -103,7 +103,7 @@ class OneShotTest {
                 rule "Counter" when $t : Tick(n < 1000000) then insert(new Tick($t.getN() + 1)); end
                 rule "Start" when Person() then insert(new Tick(0)); end
                 """;
-        RuleBook b = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()).compile(Map.of("loop.drl", loop))
+        RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("loop.drl", loop))
                 .ruleBook().orElseThrow();
         OneShot.Result r = OneShot.run(b, List.of(person("p1")), NOW, false, 500);
         assertThat(r.fired()).isBetween(500, 501); // Drools may fire one past the limit

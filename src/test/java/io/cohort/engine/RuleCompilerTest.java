@@ -9,7 +9,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RuleCompilerTest {
-    private final RuleCompiler compiler = new RuleCompiler(RuleGuard.NONE, Clock.systemUTC());
+    private final RuleCompiler compiler = new RuleCompiler(Clock.systemUTC());
 
     @Test
     void shippedSeedRuleCompilesAndDeclaresItsSegment() throws Exception {

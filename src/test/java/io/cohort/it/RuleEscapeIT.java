@@ -3,12 +3,12 @@ package io.cohort.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.engine.CompileResult;
 import io.cohort.engine.RuleCompiler;
-import io.cohort.engine.RuleGuard;
 import io.cohort.engine.RuleMessage;
 import io.cohort.engine.RuleService;
-import io.cohort.engine.SafeRuleGuard;
+import io.cohort.engine.sandbox.HostileRules;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,129 +17,117 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Thinks like an attacker with write access to rules/: each escape in {@link RuleEscapes} is a
- * real rule file beside the shipped ones, and must be refused with its file and line, by the
- * compiler the service uses and over HTTP by POST /v1/rules/validate, while legitimate rules
- * still compile.
+ * Thinks like an attacker with the analyst role or write access to rules/: every file of the
+ * sandbox's hostile corpus is refused with its file and line over HTTP by POST /v1/rules/validate
+ * and POST /v1/rules/preview, and dropped into the running service's rules directory it is never
+ * applied while the shipped segments keep serving. Legitimate rules still compile.
  */
 class RuleEscapeIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ANALYST = "Bearer test-token-analyst";
     @TempDir Path tmp;
 
-    private RuleService rulesWith(Path dir) throws Exception {
-        CohortApp.copyRules(Path.of("rules"), dir);
-        return new RuleService(dir, new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()), Clock.systemUTC(), RuleService.LastGood.NONE);
-    }
-
-    static void assertRefused(RuleEscapes.Escape e, List<RuleMessage> errors) {
-        assertThat(errors).as(e.name() + " must be refused").isNotEmpty();
-        assertThat(errors).as(e.name() + ": an error naming file and line " + e.line())
+    static void assertRefused(HostileRules.Hostile h, List<RuleMessage> errors) {
+        assertThat(errors).as(h.name() + " must be refused").isNotEmpty();
+        assertThat(errors).as(h.name() + ": an error naming file and line " + h.line())
                 .anySatisfy(m -> {
-                    assertThat(m.file()).isEqualTo(e.file());
-                    assertThat(m.line()).isEqualTo(e.line());
-                    assertThat(m.message()).contains("not allowed");
+                    assertThat(m.file()).isEqualTo(h.file());
+                    assertThat(m.line()).isEqualTo(h.line());
                 });
-        assertThat(errors).as("the shipped rules are not blamed").allSatisfy(m -> assertThat(m.file()).isEqualTo(e.file()));
+        assertThat(errors).as(h.name() + ": the shipped rules are not blamed").allSatisfy(m -> assertThat(m.file()).isEqualTo(h.file()));
+    }
+
+    private static List<RuleMessage> errors(JsonNode body) {
+        List<RuleMessage> out = new ArrayList<>();
+        body.get("messages").forEach(m -> out.add(new RuleMessage(RuleMessage.Level.valueOf(m.get("level").asText()),
+                m.get("file").asText(), m.get("line").asInt(), m.get("column").asInt(), m.get("message").asText())));
+        return out.stream().filter(m -> m.level() == RuleMessage.Level.ERROR).toList();
     }
 
     @Test
-    void everyEscapeInTheRulesDirectoryIsRefusedWithFileAndLine() throws Exception {
-        Path dir = tmp.resolve("rules");
-        RuleService rules = rulesWith(dir);
-        List<String> refused = new ArrayList<>();
-        for (RuleEscapes.Escape e : RuleEscapes.all()) {
-            Path f = dir.resolve(e.file());
-            Files.writeString(f, e.drl(), StandardCharsets.UTF_8);
-            try {
-                Map<String, String> files = rules.readDirectory();
-                assertThat(files).containsKeys(e.file(), "high-value-new-product.drl");
-                CompileResult r = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()).compile(files);
-                assertThat(r.ok()).as(e.name()).isFalse();
-                assertRefused(e, r.errors());
-                refused.add(e.name());
-            } finally {
-                Files.delete(f);
+    void validateAndPreviewRefuseEveryHostileFileAndApplyNothing() throws Exception {
+        Path marker = Path.of("/tmp/cohort-pwned");
+        Files.deleteIfExists(marker);
+        try (CohortApp app = new CohortApp(tmp.resolve("app"))) {
+            app.start();
+            for (HostileRules.Hostile h : HostileRules.all()) {
+                Http.Reply v = Http.send(app.port(), "POST", "/v1/rules/validate?file="
+                        + URLEncoder.encode(h.file(), StandardCharsets.UTF_8), h.drl(),
+                        Map.of("Authorization", ANALYST, "Content-Type", "text/plain; charset=utf-8"));
+                assertThat(v.status()).as(h.name() + ": " + v).isEqualTo(422);
+                assertThat(v.json().get("valid").asBoolean()).isFalse();
+                assertRefused(h, errors(v.json()));
+
+                String preview = JSON.writeValueAsString(Map.of("file", h.file(), "drl", h.drl()));
+                Http.Reply p = Http.send(app.port(), "POST", "/v1/rules/preview", preview,
+                        Map.of("Authorization", ANALYST, "Content-Type", "application/json"));
+                assertThat(p.status()).as(h.name() + " preview: " + p).isEqualTo(422);
+                assertRefused(h, errors(p.json()));
             }
+            assertThat(marker).as("no hostile rule ran").doesNotExist();
+            JsonNode status = app.get("/v1/rules").json();
+            assertThat(status.get("lastReloadFailed").asBoolean()).isFalse();
+            assertThat(status.get("segments").toString()).contains("high-value-new-product");
         }
-        assertThat(refused).hasSize(RuleEscapes.all().size());
-        // The directory without escapes starts, as the service would.
-        assertThat(rules.initial().segments()).containsKey("high-value-new-product");
     }
 
-    /** The escapes are real: without the guard, Drools compiles them, so only the guard stands in the way. */
     @Test
-    void withoutTheGuardTheseWouldCompile() {
-        RuleCompiler unguarded = new RuleCompiler(RuleGuard.NONE, Clock.systemUTC());
-        for (RuleEscapes.Escape e : RuleEscapes.all()) {
-            if (!e.compiles()) continue;
-            CompileResult r = unguarded.compile(Map.of(e.file(), e.drl()));
-            assertThat(r.errors()).as(e.name() + " compiles without the guard").isEmpty();
+    void aHostileFileInTheRulesDirectoryIsNeverAppliedAndTheShippedSegmentsKeepServing() throws Exception {
+        try (CohortApp app = new CohortApp(tmp.resolve("app"))) {
+            app.start();
+            String version = app.get("/v1/rules").json().get("activeVersion").asText();
+            for (String name : List.of("rhs-runtime-exec", "split-mvel", "cross-product-people", "rhs-delete", "attr-calendars",
+                    "eval-fib", "ballast")) {
+                HostileRules.Hostile h = HostileRules.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+                Files.writeString(app.rules.resolve(h.file()), h.drl());
+                assertThat(app.task("reload-rules").status()).isEqualTo(200);
+                JsonNode r = app.get("/v1/rules").json();
+                assertThat(r.get("activeVersion").asText()).as(h.name()).isEqualTo(version);
+                assertThat(r.get("lastReloadFailed").asBoolean()).isTrue();
+                assertRefused(h, errors(r));
+                Files.delete(app.rules.resolve(h.file()));
+            }
         }
     }
 
     @Test
     void legitimateRulesStillCompile() throws Exception {
-        RuleService rules = rulesWith(tmp.resolve("rules"));
-        CompileResult shipped = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()).compile(rules.readDirectory());
-        assertThat(shipped.messages()).as("rules/*.drl").filteredOn(m -> m.level() == RuleMessage.Level.ERROR).isEmpty();
-        assertThat(shipped.ok()).isTrue();
-
-        String legit = """
+        Path dir = tmp.resolve("rules");
+        CohortApp.copyRules(Path.of("rules"), dir);
+        Map<String, String> files = new TreeMap<>(RuleService.readDirectory(dir));
+        files.put("legit.drl", """
                 package cohort.segments;
                 import io.cohort.model.*;
-                import java.time.*;
-                import java.util.List;
 
                 // Words in comments and strings are not code: System, Runtime, new File, while, drools.
                 /* Block comments too: Class.forName("x"), java.io.File */
-                declare Recent
-                    personId : String
+                declare RecentVisitor
+                    personId : String @key
                 end
 
                 rule "Café visitors, recent"
                     @segment("cafe-recent")
-                    @description("Mentions System.exit and java.net.Socket only in a string; déjà vu \\u00e9")
+                    @description("Mentions System.exit and java.net.Socket only in a string; déjà vu é")
+                    salience 10
                 when
                     $now : Now()
-                    $p : Person(email != null, email.toLowerCase(java.util.Locale.ROOT).endsWith("@townsend.com"))
-                    Activity(personId == $p.id, count($now.instant.minus(java.time.Duration.ofDays(30))) > 0)
+                    $p : Person(email != null, email.toLowerCase().endsWith("@townsend.com"), title not matches "(?i)intern.*")
+                    Activity(personId == $p.id, count($now.daysAgo(30)) > 0, viewed("/café", $now.hoursAgo(12)))
+                    AccountPerson(personId == $p.id, $account : accountId)
+                    not Opportunity(accountId == $account, closeDate != null, closeDate < $now.date().minusDays(90))
                 then
-                    String note = "while (true) — not code";
-                    double d = Math.max(1, 2);
-                    insertLogical(new Recent($p.id()));
+                    // while (true) — not code
+                    insertLogical(new RecentVisitor($p.id()));
                     insertLogical(new Qualified("cafe-recent", $p.id()));
                 end
-                """;
-        Map<String, String> files = new java.util.TreeMap<>(rules.readDirectory());
-        files.put("legit.drl", legit);
-        CompileResult r = new RuleCompiler(new SafeRuleGuard(), Clock.systemUTC()).compile(files);
+                """);
+        CompileResult r = new RuleCompiler(Clock.systemUTC()).compile(files);
         assertThat(r.errors()).isEmpty();
         assertThat(r.ruleBook().orElseThrow().segments()).containsKeys("cafe-recent", "high-value-new-product");
-    }
-
-    @Test
-    void validateOverHttpRefusesEachEscapeWith422() throws Exception {
-        try (CohortApp app = new CohortApp(tmp.resolve("app"))) {
-            app.start();
-            for (RuleEscapes.Escape e : RuleEscapes.all()) {
-                Http.Reply r = Http.send(app.port(), "POST", "/v1/rules/validate?file="
-                        + URLEncoder.encode(e.file(), StandardCharsets.UTF_8), e.drl(),
-                        Map.of("Authorization", "Bearer test-token-analyst", "Content-Type", "text/plain; charset=utf-8"));
-                assertThat(r.status()).as(e.name() + ": " + r).isEqualTo(422);
-                JsonNode body = r.json();
-                assertThat(body.get("valid").asBoolean()).isFalse();
-                List<RuleMessage> messages = new ArrayList<>();
-                body.get("messages").forEach(m -> messages.add(new RuleMessage(RuleMessage.Level.valueOf(m.get("level").asText()),
-                        m.get("file").asText(), m.get("line").asInt(), m.get("column").asInt(), m.get("message").asText())));
-                assertRefused(e, messages);
-            }
-            // Nothing was applied: the shipped rules still serve.
-            JsonNode status = app.get("/v1/rules").json();
-            assertThat(status.get("lastReloadFailed").asBoolean()).isFalse();
-            assertThat(status.get("segments").toString()).contains("high-value-new-product");
-        }
     }
 }

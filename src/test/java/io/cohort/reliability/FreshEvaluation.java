@@ -6,7 +6,6 @@ import io.cohort.engine.Evaluator;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
-import io.cohort.engine.SafeRuleGuard;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
@@ -32,7 +31,7 @@ public final class FreshEvaluation {
     }
 
     public static RuleBook compile(Path rulesDir, Clock clock) {
-        return new RuleService(rulesDir, new RuleCompiler(new SafeRuleGuard(), clock), clock).initial();
+        return new RuleService(rulesDir, new RuleCompiler(clock), clock).initial();
     }
 
     /** Qualified facts of a fresh evaluation of {@code graph}. */

@@ -1,0 +1,652 @@
+package io.cohort.engine.sandbox;
+
+import com.github.javaparser.ast.expr.Expression;
+import com.github.javaparser.ast.expr.FieldAccessExpr;
+import com.github.javaparser.ast.expr.NameExpr;
+import com.github.javaparser.ast.expr.StringLiteralExpr;
+import io.cohort.model.Entity;
+import io.cohort.model.Qualified;
+import java.util.*;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.drools.drl.ast.descr.*;
+import org.drools.drl.parser.DrlExprParser;
+import org.drools.drl.parser.DrlExprParserFactory;
+import org.drools.drl.parser.DrlParser;
+
+/**
+ * Checks the condition (when part) of one rule on Drools' descriptor tree, rewriting every
+ * constraint to the canonical text of what was checked. Also works out how far from its start the
+ * rule looks: each pattern must be joined (an equality on an id) to something bound before it,
+ * and a join through a relation (a person's accounts, an account's people) is one step.
+ */
+final class ConditionChecker {
+    private static final Set<String> OPERATORS = Set.of("==", "!=", "<", "<=", ">", ">=", "matches", "contains",
+            "memberOf", "str");
+    private static final Set<String> ACCUMULATE_FUNCTIONS = Set.of("sum", "count", "min", "max", "average",
+            "collectList", "collectSet");
+    private static final int MAX_REGEX = 200;
+
+    private final FactModel model;
+    private final RuleShape shape;
+    private final ExpressionChecker.RuleUse use = new ExpressionChecker.RuleUse();
+    /** Line of the descriptor being checked, for refusals without a position of their own. */
+    private int line;
+    private int column;
+
+    ConditionChecker(FactModel model, RuleShape shape) {
+        this.model = model;
+        this.shape = shape;
+    }
+
+    /** A refusal at a descriptor's position (line, 1-based column). */
+    static final class At extends RuntimeException {
+        final int line;
+        final int column;
+
+        At(String message, int line, int column) {
+            super(message, null, false, false);
+            this.line = line;
+            this.column = column;
+        }
+    }
+
+    /** Checks the whole condition; returns the scope the consequence sees. */
+    Scope check(AndDescr lhs) {
+        Scope scope = new Scope(null);
+        conjunction(lhs.getDescrs(), scope, true);
+        shape.clockDependent = use.clockDependent;
+        shape.windowed = use.windowed;
+        return scope;
+    }
+
+    private void conjunction(List<? extends BaseDescr> items, Scope scope, boolean top) {
+        for (BaseDescr d : items) element(d, scope, top);
+    }
+
+    private void element(BaseDescr d, Scope scope, boolean top) {
+        at(d);
+        if (d instanceof PatternDescr p) {
+            pattern(p, scope, top);
+        } else if (d instanceof AndDescr a) {
+            conjunction(a.getDescrs(), scope, top);
+        } else if (d instanceof OrDescr o) {
+            List<Map<String, Var>> branches = new ArrayList<>();
+            for (BaseDescr b : o.getDescrs()) {
+                Scope child = new Scope(scope);
+                element(b, child, top);
+                branches.add(child.local());
+            }
+            // Bindings made in every branch stay visible after the 'or' (as in Drools).
+            if (!branches.isEmpty()) {
+                for (Var v : branches.get(0).values()) {
+                    if (branches.stream().allMatch(b -> b.containsKey(v.name()))) scope.bind(v);
+                }
+            }
+        } else if (d instanceof NotDescr || d instanceof ExistsDescr) {
+            Scope child = new Scope(scope);
+            conjunction(((ConditionalElementDescr) d).getDescrs().stream().map(BaseDescr.class::cast).toList(), child, false);
+        } else if (d instanceof ForallDescr f) {
+            Scope child = new Scope(scope);
+            conjunction(f.getDescrs(), child, false);
+        } else if (d instanceof EvalDescr e) {
+            if (!(e.getContent() instanceof String text)) throw refuse("this eval is not allowed");
+            e.setContent(expression(text, null, scope, "eval"));
+        } else {
+            throw refuse(name(d) + " is not allowed in a condition. Allowed: patterns, not, exists, forall, or, "
+                    + "accumulate, collect, from over a fact's collection, eval of an allowed expression");
+        }
+    }
+
+    private void pattern(PatternDescr p, Scope scope, boolean top) {
+        if (p.isQuery()) throw refuse("queries are not allowed ('?" + p.getObjectType() + "(…)')");
+        if (p.isUnification()) throw refuse("':=' on a pattern is not allowed; bind it with ':'");
+        if (!p.getBehaviors().isEmpty()) throw refuse("windows ('over window:…') are not allowed");
+        if (!p.getAnnotations().isEmpty()) throw refuse("annotations on patterns are not allowed");
+        if (!p.getPositionalConstraints().isEmpty()) {
+            throw refuse("positional constraints ('" + p.getObjectType() + "(x;)') are not allowed: name the field, "
+                    + "e.g. " + p.getObjectType() + "(accountId == $account)");
+        }
+        PatternSourceDescr source = p.getSource();
+        if (source instanceof AccumulateDescr a) {
+            accumulate(p, a, scope);
+            return;
+        }
+        if (source instanceof CollectDescr c) {
+            collect(p, c, scope);
+            return;
+        }
+        if (source != null && !(source instanceof FromDescr)) {
+            throw refuse("'" + ExpressionChecker.abbreviate(source.getText() == null ? "from …" : source.getText())
+                    + "' is not allowed: 'from' may only read a fact's collection (from $activity.events), "
+                    + "accumulate or collect");
+        }
+        TypeRef type;
+        Integer fromLevel = null;
+        if (source instanceof FromDescr f) {
+            type = model.valueType(p.getObjectType()).or(() -> model.factType(p.getObjectType()))
+                    .orElseThrow(() -> unknownType(p.getObjectType()));
+            fromLevel = from(f, type, scope);
+        } else {
+            type = model.factType(p.getObjectType()).orElseThrow(() -> unknownType(p.getObjectType()));
+        }
+        Joins joins = constraints(p, type, scope);
+        if (fromLevel != null) {
+            bind(p, type, scope, Map.of(), fromLevel, joins, false);
+            shape.reach(fromLevel, line);
+            return;
+        }
+        place(p, type, scope, top, joins);
+    }
+
+    /** The id equalities found among a pattern's top-level constraints, and its field bindings. */
+    private static final class Joins {
+        final Map<String, Integer> fieldLevel = new LinkedHashMap<>();
+        final Map<String, Entity> fieldEntity = new LinkedHashMap<>();
+        Map<String, Integer> sameAs;
+        int sameAsLevel;
+        final List<String[]> bindings = new ArrayList<>(); // {var, field}
+        String segmentLiteral;
+    }
+
+    private Joins constraints(PatternDescr p, TypeRef type, Scope scope) {
+        Joins joins = new Joins();
+        for (BaseDescr c : p.getDescrs()) {
+            at(c);
+            if (!(c instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
+            ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
+            if (parser.hasErrors() || tree == null) {
+                throw refuse("cannot read the constraint '" + ExpressionChecker.abbreviate(ec.getExpression()) + "'"
+                        + hint(ec.getExpression()));
+            }
+            String text = ec.getExpression();
+            ec.setExpression(connective(tree, type, scope, joins, true, text));
+        }
+        return joins;
+    }
+
+    private static String hint(String text) {
+        if (text.matches("(?s).*[^=!<>]=[^=].*")) return ": '=' assigns; compare with '=='";
+        return "";
+    }
+
+    private String connective(ConstraintConnectiveDescr cc, TypeRef type, Scope scope, Joins joins, boolean conjunct,
+                              String text) {
+        String sep = switch (cc.getConnective()) {
+            case AND -> " && ";
+            case OR -> " || ";
+            default -> throw refuse("the connective '" + cc.getConnective() + "' is not allowed; use && or ||");
+        };
+        boolean and = cc.getConnective() == ConnectiveType.AND;
+        List<String> parts = new ArrayList<>();
+        for (BaseDescr d : cc.getDescrs()) parts.add(operand(d, type, scope, joins, conjunct && and, text));
+        String joined = String.join(sep, parts);
+        return parts.size() > 1 ? "(" + joined + ")" : joined;
+    }
+
+    private String operand(BaseDescr d, TypeRef type, Scope scope, Joins joins, boolean conjunct, String text) {
+        if (d instanceof ConstraintConnectiveDescr cc) return connective(cc, type, scope, joins, conjunct, text);
+        if (d instanceof RelationalExprDescr r) return relational(r, type, scope, joins, conjunct, text);
+        if (d instanceof BindingDescr b) {
+            Side s = binding(b, type, scope, joins, text);
+            return s.text;
+        }
+        if (d instanceof AtomicExprDescr a) {
+            Side s = atom(a.getExpression(), type, scope, text);
+            if (!s.value.type().isBoolean() && s.value.type().raw() != Object.class) {
+                throw refuse("'" + ExpressionChecker.abbreviate(a.getExpression()) + "' is " + ExpressionChecker.article(s.value.type())
+                        + ", not a condition; compare it, e.g. " + a.getExpression() + " == …");
+            }
+            return s.text;
+        }
+        throw refuse("this constraint is not allowed");
+    }
+
+    private record Side(String text, ExpressionChecker.Value value, Expression expr) {}
+
+    private Side atom(String source, TypeRef type, Scope scope, String whole) {
+        try {
+            Expression e = ExpressionChecker.parse(source);
+            ExpressionChecker.Value v = ExpressionChecker.check(e, new ExpressionChecker.Ctx(type, scope, model, use));
+            return new Side(e.toString(), v, e);
+        } catch (Refusal r) {
+            throw refuseWithin(r, source, whole);
+        }
+    }
+
+    private Side binding(BindingDescr b, TypeRef type, Scope scope, Joins joins, String whole) {
+        String var = b.getVariable();
+        if (!var.matches("\\$?[A-Za-z_][A-Za-z0-9_]*")) throw refuse("'" + var + "' is not a variable name");
+        Side s = atom(b.getExpression(), type, scope, whole);
+        if (s.value.patternField() == null || !(s.expr instanceof NameExpr)) {
+            throw refuse("bind a field of the pattern ('" + var + " : accountId'), not an expression");
+        }
+        Optional<Var> existing = scope.find(var);
+        if (b.isUnification() && existing.isPresent()) {
+            join(s.value.patternField(), s.value.entity(), existing.get().entity(), existing.get().level(), joins);
+        } else {
+            if (existing.isPresent()) throw refuse("'" + var + "' is bound twice");
+            joins.bindings.add(new String[] {var, s.value.patternField()});
+        }
+        return new Side(var + (b.isUnification() ? " := " : " : ") + s.text, s.value, s.expr);
+    }
+
+    private String relational(RelationalExprDescr r, TypeRef type, Scope scope, Joins joins, boolean conjunct, String text) {
+        String op = r.getOperator();
+        if (!OPERATORS.contains(op)) {
+            throw refuse("the operator '" + op + "' is not allowed; use ==, !=, <, <=, >, >=, in, matches, contains, memberOf"
+                    + (Set.of("after", "before", "coincides", "during", "finishes", "includes", "meets", "overlaps",
+                            "starts", "finishedby", "metby", "overlappedby", "startedby").contains(op)
+                            ? " (compare instants with < and >, e.g. timestamp > $now.daysAgo(30))" : ""));
+        }
+        Side left = side(r.getLeft(), type, scope, joins, text);
+        Side right = side(r.getRight(), type, scope, joins, text);
+        String shownOp = op;
+        switch (op) {
+            case "matches" -> {
+                regex(right);
+                shownOp = r.isNegated() ? "not matches" : "matches";
+            }
+            case "contains", "memberOf" -> shownOp = (r.isNegated() ? "not " : "") + op;
+            case "str" -> {
+                List<String> params = r.getParameters() == null ? List.of() : r.getParameters();
+                if (params.size() != 1 || !Set.of("startsWith", "endsWith", "length").contains(params.get(0))) {
+                    throw refuse("str[…] takes startsWith, endsWith or length");
+                }
+                shownOp = (r.isNegated() ? "not " : "") + "str[" + params.get(0) + "]";
+            }
+            default -> {
+                if (r.isNegated()) throw refuse("'not " + op + "' is not allowed");
+                if (!left.value.type().comparableWith(right.value.type())) {
+                    throw refuse("cannot compare " + ExpressionChecker.article(left.value.type()) + " with "
+                            + ExpressionChecker.article(right.value.type()) + " in '" + ExpressionChecker.abbreviate(left.text
+                            + " " + op + " " + right.text) + "'");
+                }
+            }
+        }
+        if (conjunct && op.equals("==")) {
+            if (left.value.patternField() != null && right.value.patternField() == null) joinOn(left, right, scope, joins);
+            else if (right.value.patternField() != null && left.value.patternField() == null) joinOn(right, left, scope, joins);
+            if ("segmentId".equals(left.value.patternField()) && right.expr instanceof StringLiteralExpr s) joins.segmentLiteral = s.getValue();
+        }
+        return left.text + " " + shownOp + " " + right.text;
+    }
+
+    private Side side(BaseDescr d, TypeRef type, Scope scope, Joins joins, String text) {
+        if (d instanceof AtomicExprDescr a) return atom(a.getExpression(), type, scope, text);
+        if (d instanceof BindingDescr b) return binding(b, type, scope, joins, text);
+        throw refuse("this comparison is not allowed");
+    }
+
+    private void joinOn(Side field, Side other, Scope scope, Joins joins) {
+        if ("this".equals(field.value.patternField())) {
+            if (other.expr instanceof NameExpr n) {
+                Var v = scope.find(n.getNameAsString()).orElse(null);
+                if (v != null && !v.fieldLevels().isEmpty()) {
+                    joins.sameAs = v.fieldLevels();
+                    joins.sameAsLevel = v.factLevel();
+                }
+            }
+            return;
+        }
+        if (other.value.entity() == null || other.value.level() < 0) return;
+        join(field.value.patternField(), field.value.entity(), other.value.entity(), other.value.level(), joins);
+    }
+
+    private void join(String field, Entity fieldEntity, Entity otherEntity, int otherLevel, Joins joins) {
+        if (fieldEntity == null || otherEntity == null) return;
+        if (fieldEntity != otherEntity) {
+            throw refuse("'" + field + "' holds " + kind(fieldEntity) + " id but is compared with " + kind(otherEntity)
+                    + " id: they can never be equal");
+        }
+        joins.fieldLevel.merge(field, otherLevel, Math::min);
+        joins.fieldEntity.put(field, fieldEntity);
+    }
+
+    private static String kind(Entity e) {
+        return switch (e) {
+            case PERSON -> "a person";
+            case ACCOUNT -> "an account";
+            case OPPORTUNITY -> "an opportunity";
+            case CAMPAIGN -> "a campaign";
+            case LIST -> "a list";
+        };
+    }
+
+    /**
+     * Where a matched fact sits: how many steps from the rule's start. Refuses a pattern joined to
+     * nothing before it (a cross product), except the rule's first pattern and the clock.
+     */
+    private void place(PatternDescr p, TypeRef type, Scope scope, boolean top, Joins joins) {
+        Map<String, Integer> levels = new LinkedHashMap<>();
+        int factLevel;
+        boolean root = false;
+        if (ExpressionChecker.isNow(type)) {
+            bind(p, type, scope, Map.of(), 0, joins, false);
+            return;
+        }
+        List<FactModel.Property> refs = model.properties(type).stream().filter(pr -> pr.ref() != null).toList();
+        Map<String, Integer> anchored = new LinkedHashMap<>();
+        joins.fieldLevel.forEach((f, l) -> {
+            Entity e = joins.fieldEntity.get(f);
+            boolean ownGlobal = e.global() && isGlobalFact(type);
+            if (!e.global() || ownGlobal) anchored.put(f, l);
+        });
+        if (joins.sameAs != null) {
+            levels.putAll(joins.sameAs);
+            factLevel = joins.sameAsLevel;
+        } else if (!anchored.isEmpty()) {
+            int min = Collections.min(anchored.values());
+            if (FactModel.isLink(type)) {
+                for (FactModel.Property pr : refs) levels.put(pr.name(), anchored.getOrDefault(pr.name(), min + 1));
+                factLevel = Collections.max(levels.values());
+            } else {
+                for (FactModel.Property pr : refs) levels.put(pr.name(), min);
+                factLevel = min;
+            }
+        } else if (!scope.anchored() && top) {
+            if (FactModel.isLink(type) || isGlobalFact(type)) {
+                throw refuse("a rule cannot start from " + type.display() + ": start it from a Person (a segment) or an "
+                        + "Account or Opportunity (a classification), then join to " + type.display());
+            }
+            root = true;
+            factLevel = 0;
+            for (FactModel.Property pr : refs) levels.put(pr.name(), 0);
+        } else {
+            throw refuse(crossProduct(type, joins, scope));
+        }
+        if (root) {
+            shape.root = rootEntity(type, refs);
+        }
+        if (type.isDeclared()) {
+            shape.uses.add(new RuleShape.Use(type.declared().name(), factLevel, line));
+        } else if (type.raw() == Qualified.class) {
+            shape.uses.add(new RuleShape.Use("Qualified:" + (joins.segmentLiteral == null ? "*" : joins.segmentLiteral), factLevel, line));
+        }
+        shape.reach(factLevel, line);
+        bind(p, type, scope, levels, factLevel, joins, root && type.raw() == io.cohort.model.Person.class);
+    }
+
+    private static Entity rootEntity(TypeRef type, List<FactModel.Property> refs) {
+        if (type.isDeclared()) return refs.isEmpty() ? null : refs.get(0).ref();
+        if (type.raw() == io.cohort.model.Account.class) return Entity.ACCOUNT;
+        if (type.raw() == io.cohort.model.Opportunity.class) return Entity.OPPORTUNITY;
+        return Entity.PERSON;
+    }
+
+    private static boolean isGlobalFact(TypeRef t) {
+        return t.raw() == io.cohort.model.Campaign.class || t.raw() == io.cohort.model.MarketingList.class;
+    }
+
+    private String crossProduct(TypeRef type, Joins joins, Scope scope) {
+        String ex = switch (type.display()) {
+            case "Account" -> "Account(id == $account) after AccountPerson(personId == $p.id, $account : accountId)";
+            case "Opportunity" -> "Opportunity(accountId == $account, won)";
+            case "AccountPerson" -> "AccountPerson(personId == $p.id, $account : accountId)";
+            case "Activity" -> "Activity(personId == $p.id, …)";
+            case "Person" -> "Person(id == $person) after a relation that binds $person";
+            case "CampaignMember" -> "CampaignMember(personId == $p.id, $campaign : campaignId)";
+            case "Campaign" -> "Campaign(id == $campaign) after CampaignMember(personId == $p.id, $campaign : campaignId)";
+            default -> type.display() + "(<id field> == <a bound id>)";
+        };
+        boolean onlyGlobal = !joins.fieldLevel.isEmpty();
+        return type.display() + "(…) is joined to nothing bound before it" + (onlyGlobal ? " but a campaign or list" : "")
+                + ": every " + type.display() + " in the data would be matched with every fact before it (a cross product, "
+                + "which can exhaust the service's memory). Join it with an id equality, e.g. " + ex;
+    }
+
+    private void bind(PatternDescr p, TypeRef type, Scope scope, Map<String, Integer> levels, int factLevel, Joins joins,
+                      boolean rootPerson) {
+        String id = p.getIdentifier();
+        if (id != null) {
+            if (!id.matches("\\$?[A-Za-z_][A-Za-z0-9_]*")) throw refuse("'" + id + "' is not a variable name");
+            if (scope.find(id).isPresent()) throw refuse("'" + id + "' is bound twice");
+            Entity own = model.property(type, "id").map(FactModel.Property::ref).orElse(null);
+            scope.bind(new Var(id, type, own, levels.getOrDefault("id", factLevel), Map.copyOf(levels),
+                    ExpressionChecker.isNow(type), rootPerson, factLevel));
+        }
+        for (String[] b : joins.bindings) {
+            FactModel.Property pr = model.property(type, b[1]).orElseThrow();
+            int level = pr.ref() == null ? -1 : levels.getOrDefault(b[1], factLevel);
+            scope.bind(new Var(b[0], pr.type(), pr.ref(), level, Map.of(), false,
+                    rootPerson && b[1].equals("id"), level));
+        }
+    }
+
+    /** {@code from $x.collection}: the pattern reads the elements of a bound fact's collection. */
+    private int from(FromDescr f, TypeRef type, Scope scope) {
+        String text = f.getDataSource() == null ? "" : f.getDataSource().getText();
+        if (text == null) text = f.getExpression();
+        Expression e;
+        try {
+            e = ExpressionChecker.parse(text);
+        } catch (Refusal r) {
+            throw refuse("'from " + ExpressionChecker.abbreviate(String.valueOf(text)) + "' is not allowed: 'from' may only read a "
+                    + "bound fact's collection, e.g. from $activity.events");
+        }
+        if (!(e instanceof FieldAccessExpr fa) || !(fa.getScope() instanceof NameExpr n)) {
+            throw refuse("'from " + ExpressionChecker.abbreviate(text) + "' is not allowed: 'from' may only read a bound fact's "
+                    + "collection, e.g. from $activity.events");
+        }
+        Var v = scope.find(n.getNameAsString()).orElseThrow(() -> refuse("'" + n + "' is not bound"));
+        var prop = model.property(v.type(), fa.getNameAsString())
+                .orElseThrow(() -> refuse(ExpressionChecker.unknownField(v.type(), fa.getNameAsString(), model)));
+        if (!prop.type().isCollection() || prop.type().element() == null || !prop.type().element().raw().equals(type.raw())) {
+            throw refuse("'from " + text + "' does not hold " + type.display() + " facts");
+        }
+        f.setDataSource(new MVELExprDescr(fa.toString()));
+        return v.factLevel();
+    }
+
+    private void accumulate(PatternDescr p, AccumulateDescr a, Scope scope) {
+        if (a.getInitCode() != null || a.getActionCode() != null || a.getResultCode() != null || a.getReverseCode() != null
+                || a.isExternalFunction() && a.getFunctions().isEmpty()) {
+            throw refuse("accumulate with init/action/result code is not allowed; use the built-in functions: "
+                    + String.join(", ", new TreeSet<>(ACCUMULATE_FUNCTIONS)));
+        }
+        if (a instanceof GroupByDescr) throw refuse("groupby is not allowed");
+        Scope inner = new Scope(scope);
+        BaseDescr input = a.getInput();
+        if (input == null) throw refuse("accumulate needs a pattern to read");
+        if (input instanceof AndDescr and) conjunction(and.getDescrs(), inner, false);
+        else element(input, inner, false);
+        List<AccumulateDescr.AccumulateFunctionCallDescr> functions = new ArrayList<>(a.getFunctions());
+        if (functions.isEmpty()) throw refuse("accumulate needs a function, e.g. $total : sum($amount)");
+        List<AccumulateDescr.AccumulateFunctionCallDescr> rewritten = new ArrayList<>();
+        List<Var> results = new ArrayList<>();
+        for (var fn : functions) {
+            if (!ACCUMULATE_FUNCTIONS.contains(fn.getFunction())) {
+                throw refuse("the accumulate function '" + fn.getFunction() + "' is not allowed; use "
+                        + String.join(", ", new TreeSet<>(ACCUMULATE_FUNCTIONS)));
+            }
+            if (fn.isUnification()) throw refuse("':=' on an accumulate result is not allowed");
+            String[] params = fn.getParams() == null ? new String[0] : fn.getParams();
+            String[] canon = new String[params.length];
+            TypeRef argType = TypeRef.OBJECT;
+            for (int i = 0; i < params.length; i++) {
+                Side s = atom(params[i], null, inner, params[i]);
+                canon[i] = s.text;
+                argType = s.value.type();
+            }
+            if (params.length > 1 || params.length == 0 && !fn.getFunction().equals("count")) {
+                throw refuse(fn.getFunction() + "(…) takes one argument");
+            }
+            TypeRef result = switch (fn.getFunction()) {
+                case "count" -> TypeRef.of(Long.class);
+                case "average" -> TypeRef.of(Double.class);
+                case "collectList" -> TypeRef.collection(List.class, argType);
+                case "collectSet" -> TypeRef.collection(Set.class, argType);
+                default -> {
+                    if (!argType.isNumber() && !argType.isTemporal() && argType.raw() != Object.class) {
+                        throw refuse(fn.getFunction() + "(…) needs numbers, not " + ExpressionChecker.article(argType));
+                    }
+                    yield fn.getFunction().equals("sum") ? TypeRef.NUMBER : argType;
+                }
+            };
+            String bind = fn.getBind();
+            if (bind != null) {
+                if (scope.find(bind).isPresent()) throw refuse("'" + bind + "' is bound twice");
+                results.add(Var.value(bind, result, null, -1));
+            }
+            rewritten.add(new AccumulateDescr.AccumulateFunctionCallDescr(fn.getFunction(), bind, false, canon));
+        }
+        a.getFunctions().clear();
+        rewritten.forEach(fn -> a.addFunction(fn));
+        results.forEach(scope::bind);
+        // The result pattern: Object() for the function form, or $x : Number() from accumulate(…, sum(…)).
+        String t = p.getObjectType();
+        TypeRef resultType = functions.size() == 1 && results.size() == 1 ? results.get(0).type() : TypeRef.OBJECT;
+        if (!Set.of("Object", "Number", "Double", "Long", "Integer", "java.util.List", "List", "Set", "Collection").contains(t)) {
+            throw refuse("'" + t + "() from accumulate' is not allowed; bind the function: $total : sum($amount)");
+        }
+        Joins none = new Joins();
+        for (BaseDescr c : p.getDescrs()) {
+            at(c);
+            if (!(c instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
+            ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
+            if (parser.hasErrors() || tree == null) {
+                throw refuse("cannot read the constraint '" + ExpressionChecker.abbreviate(ec.getExpression()) + "'" + hint(ec.getExpression()));
+            }
+            ec.setExpression(connective(tree, t.equals("Object") ? null : resultType, scope, none, false, ec.getExpression()));
+        }
+        if (p.getIdentifier() != null) {
+            if (scope.find(p.getIdentifier()).isPresent()) throw refuse("'" + p.getIdentifier() + "' is bound twice");
+            scope.bind(Var.value(p.getIdentifier(), resultType, null, -1));
+        }
+    }
+
+    private void collect(PatternDescr p, CollectDescr c, Scope scope) {
+        String t = p.getObjectType();
+        if (!Set.of("java.util.List", "List", "java.util.ArrayList", "ArrayList", "java.util.Collection", "Collection",
+                "java.util.Set", "Set").contains(t)) {
+            throw refuse("collect gathers into a List, Set or Collection, not " + t);
+        }
+        Scope inner = new Scope(scope);
+        PatternDescr input = c.getInputPattern();
+        if (input == null) throw refuse("collect needs a pattern");
+        pattern(input, inner, false);
+        TypeRef elem = model.factType(input.getObjectType()).or(() -> model.valueType(input.getObjectType())).orElse(TypeRef.OBJECT);
+        TypeRef type = TypeRef.collection(t.endsWith("Set") ? Set.class : List.class, elem);
+        for (BaseDescr d : p.getDescrs()) {
+            at(d);
+            if (!(d instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
+            ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
+            if (parser.hasErrors() || tree == null) throw refuse("cannot read the constraint '" + ExpressionChecker.abbreviate(ec.getExpression()) + "'");
+            ec.setExpression(connective(tree, null, scope, new Joins(), false, ec.getExpression()));
+        }
+        if (p.getIdentifier() != null) {
+            if (scope.find(p.getIdentifier()).isPresent()) throw refuse("'" + p.getIdentifier() + "' is bound twice");
+            scope.bind(Var.value(p.getIdentifier(), type, null, -1));
+        }
+    }
+
+    /** An expression standing alone (eval): checked and returned as canonical text. */
+    private String expression(String text, TypeRef type, Scope scope, String what) {
+        Side s = atom(text, type, scope, text);
+        if (!s.value.type().isBoolean() && s.value.type().raw() != Object.class) {
+            throw refuse(what + "(…) needs a condition, not " + ExpressionChecker.article(s.value.type()));
+        }
+        return s.text;
+    }
+
+    /** A regular expression must be a literal and cannot backtrack catastrophically. */
+    private void regex(Side right) {
+        if (!(right.expr instanceof StringLiteralExpr s)) throw refuse("'matches' takes a literal regular expression in quotes");
+        String re = s.asString();
+        if (re.length() > MAX_REGEX) throw refuse("regular expressions are limited to " + MAX_REGEX + " characters");
+        try {
+            Pattern.compile(re);
+        } catch (PatternSyntaxException e) {
+            throw refuse("invalid regular expression: " + e.getDescription());
+        }
+        if (re.matches("(?s).*\\\\([1-9]|k<).*")) throw refuse("back-references are not allowed in regular expressions");
+        if (nestedQuantifier(re)) {
+            throw refuse("the regular expression '" + re + "' repeats a group that itself repeats, which can take "
+                    + "exponential time on some text; write it without nested repetition (e.g. 'a+b' instead of '(a+)+b')");
+        }
+    }
+
+    /** A group containing a quantifier, itself quantified: (a+)+, (a*)*, (a|aa)+ … */
+    static boolean nestedQuantifier(String re) {
+        Deque<boolean[]> groups = new ArrayDeque<>(); // [containsQuantifierOrAlternation]
+        boolean[] current = {false};
+        for (int i = 0; i < re.length(); i++) {
+            char c = re.charAt(i);
+            if (c == '\\') {
+                i++;
+                continue;
+            }
+            if (c == '[') {
+                while (i < re.length() && re.charAt(i) != ']') i += re.charAt(i) == '\\' ? 2 : 1;
+                continue;
+            }
+            if (c == '(') {
+                groups.push(current);
+                current = new boolean[] {false};
+            } else if (c == ')') {
+                boolean inner = current[0];
+                current = groups.isEmpty() ? new boolean[] {false} : groups.pop();
+                boolean quantified = i + 1 < re.length() && "+*{?".indexOf(re.charAt(i + 1)) >= 0;
+                if (inner && quantified && re.charAt(i + 1) != '?') return true;
+                if (inner) current[0] = true;
+            } else if (c == '+' || c == '*' || c == '{' || c == '|') {
+                current[0] = true;
+            }
+        }
+        return false;
+    }
+
+    private RuntimeException unknownType(String name) {
+        List<String> known = new ArrayList<>(FactModel.FACTS.keySet());
+        known.addAll(model.declared().keySet());
+        return refuse("unknown fact type '" + name + "'" + ExpressionChecker.suggest(name, known) + "; facts: "
+                + String.join(", ", known));
+    }
+
+    private static String name(BaseDescr d) {
+        String n = d.getClass().getSimpleName().replace("Descr", "");
+        return switch (n) {
+            case "EntryPoint" -> "'from entry-point'";
+            case "ConditionalBranch", "NamedConsequence" -> "'do[…]'/'break[…]' (named consequences)";
+            default -> "'" + n + "'";
+        };
+    }
+
+    private void at(BaseDescr d) {
+        if (d.getLine() > 0) {
+            line = d.getLine();
+            column = d.getColumn() + 1;
+        }
+    }
+
+    private At refuse(String message) { return new At(message, line, column); }
+
+    /** A refusal inside an operand: placed within the constraint's text where it can be found. */
+    private At refuseWithin(Refusal r, String atom, String whole) {
+        int l = line;
+        int c = column;
+        int at = whole == null ? -1 : whole.indexOf(atom);
+        if (at >= 0) {
+            String before = whole.substring(0, at);
+            int nl = before.lastIndexOf('\n');
+            int lines = (int) before.chars().filter(ch -> ch == '\n').count();
+            if (lines == 0) c = column + at;
+            else {
+                l = line + lines;
+                c = at - nl;
+            }
+            if (r.line > 1) {
+                l += r.line - 1;
+                c = r.column;
+            } else if (r.column > 0) {
+                c += r.column - 1;
+            }
+        }
+        return new At(r.getMessage(), l, c);
+    }
+
+    ExpressionChecker.RuleUse use() { return use; }
+}

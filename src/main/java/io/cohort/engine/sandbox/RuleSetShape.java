@@ -1,0 +1,30 @@
+package io.cohort.engine.sandbox;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the engine needs to know of a checked rule set to evaluate it one person at a time.
+ *
+ * @param depth    how many steps from a person the rules look (1: their accounts and deals; 2: also
+ *                 the people of those): the size of the neighbourhood each person is evaluated with
+ * @param segments per segment, the rules it depends on and how it depends on time
+ */
+public record RuleSetShape(int depth, Map<String, SegmentShape> segments) {
+
+    /**
+     * @param rules          every rule the segment's result depends on: its own, and those deriving
+     *                       the facts and segments it reads
+     * @param level          how far the segment's own rules look
+     * @param clockDependent a rule reads the time other than through an Activity window, so its
+     *                       members can change as time passes in ways only a periodic sweep finds
+     * @param windowed       a rule counts events in a window ending now (Activity helpers with
+     *                       $now.daysAgo/hoursAgo): members exit when the window passes their events
+     */
+    public record SegmentShape(String id, Set<String> rules, int level, boolean clockDependent, boolean windowed) {}
+
+    public Optional<SegmentShape> segment(String id) { return Optional.ofNullable(segments.get(id)); }
+
+    public static final RuleSetShape EMPTY = new RuleSetShape(1, Map.of());
+}

@@ -1,0 +1,44 @@
+package io.cohort.engine.sandbox;
+
+import io.cohort.model.Entity;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the sandbox learnt about one rule: where it starts, how far from there it looks, which
+ * derived facts it reads and which it inserts. {@link Reach} turns these into each segment's
+ * neighbourhood.
+ */
+final class RuleShape {
+    /** A derived fact read at a distance: a declared type, or "Qualified:<segment>" ("Qualified:*" for any). */
+    record Use(String derived, int level, int line) {}
+
+    final String name;
+    final String file;
+    final int line;
+    String segment;
+    Entity root;
+    /** The furthest step any matched fact is from the rule's start, derived facts not counted. */
+    int maxLevel;
+    int maxLevelLine;
+    final List<Use> uses = new ArrayList<>();
+    /** Declared type this rule inserts (classification) and the distance of the entity it names. */
+    String inserts;
+    int insertLevel;
+    boolean qualifies;
+    boolean clockDependent;
+    boolean windowed;
+
+    RuleShape(String name, String file, int line) {
+        this.name = name;
+        this.file = file;
+        this.line = line;
+    }
+
+    void reach(int level, int atLine) {
+        if (level > maxLevel) {
+            maxLevel = level;
+            maxLevelLine = atLine;
+        }
+    }
+}
