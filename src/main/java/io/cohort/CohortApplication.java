@@ -31,6 +31,8 @@ import io.cohort.cli.CheckRulesCommand;
 import io.cohort.cli.TestRulesCommand;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
+import io.cohort.engine.PersonSnapshot;
+import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuleWatcher;
@@ -41,6 +43,8 @@ import io.cohort.ops.EvaluationLagHealthCheck;
 import io.cohort.ops.ReevaluateTask;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.RulesHealthCheck;
+import io.cohort.ops.Startup;
+import io.cohort.api.StartupGate;
 import io.cohort.store.Durability;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
@@ -120,24 +124,24 @@ public class CohortApplication extends Application<CohortConfiguration> {
                         env.metrics(), Clock.systemUTC()));
         List<ActivationBinding> bindings = config.activations().stream()
                 .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
-        AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), bindings, destinations::wakeUp);
+        AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), bindings, destinations::wakeUp,
+                id -> graph.person(id).map(u -> new PersonSnapshot(id, u.person().email(), u.person().emailOptOut(), u.identities())));
         Evaluator evaluator = new Evaluator(graph, ledger, clock, config.engine());
         Pipeline pipeline = new Pipeline(config.sources(), new RecordParser(config.ingestLimits()), store, graph,
                 evaluator, clock, env.metrics());
 
-        long started = System.nanoTime();
-        long loaded = pipeline.loadFromStore(clock.instant().minusMillis(config.engine().eventRetention().toMilliseconds()));
-        evaluator.start(rules.initial());
-        rules.attach(evaluator);
-        ledger.registerActivations(clock.millis());
-        LOG.info("loaded {} source records and evaluated {} segments in {} ms", loaded,
-                evaluator.ruleBook().segments().size(), (System.nanoTime() - started) / 1_000_000);
+        RuleBook initial = rules.initial();
+        evaluator.prepare(initial);
+        Duration retention = Duration.ofMillis(config.engine().eventRetention().toMilliseconds());
+        // The ports open at once; the graph loads and the engine catches up behind them (Startup).
+        Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, retention);
         env.lifecycle().manage(evaluator);
         env.lifecycle().manage(destinations);
+        env.lifecycle().manage(startup);
         destinations.healthChecks().forEach(env.healthChecks()::register);
-        warnAboutUnknownSegments(config, evaluator);
+        warnAboutUnknownSegments(config, initial);
         if (config.engine().watchRules()) {
-            env.lifecycle().manage(new RuleWatcher(rules, config.engine().watchInterval().toMilliseconds()));
+            startup.thenStart(new RuleWatcher(rules, config.engine().watchInterval().toMilliseconds()));
         }
 
         JsonBodies bodies = new JsonBodies(config.ingestLimits());
@@ -162,19 +166,21 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));
-        env.jersey().register(new ProfileResource(graph, reader, clock,
-                Duration.ofMillis(config.engine().eventRetention().toMilliseconds())));
+        env.jersey().register(new StartupGate(startup::ready, startup::status));
+        env.jersey().register(new ProfileResource(graph, reader, clock, retention));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
         env.jersey().register(new DestinationResource(destinations));
         env.admin().addTask(new ReplayActivationTask(destinations));
         // Analysts' preview and explain: throw-away evaluations over the live graph, applying nothing.
-        Workbench workbench = new Workbench(graph, rules, evaluator::ruleBook, clock,
-                Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
+        Workbench workbench = new Workbench(graph, rules, evaluator::ruleBook, clock, retention,
+                Duration.ofMillis(config.engine().previewTimeout().toMilliseconds()));
+        env.lifecycle().manage(workbench);
         env.jersey().register(new PreviewResource(workbench, bodies));
         env.jersey().register(new ExplainResource(workbench));
 
         // JdbiFactory registers the "database" health check (a validation query).
+        env.healthChecks().register("startup", startup.healthCheck());
         env.healthChecks().register("rules", new RulesHealthCheck(rules));
         env.healthChecks().register("evaluation", new EvaluationLagHealthCheck(evaluator.stats(), 60_000));
         env.admin().addTask(new ReloadRulesTask(rules));
@@ -182,15 +188,16 @@ public class CohortApplication extends Application<CohortConfiguration> {
         if (clock instanceof ManualClock manual) env.admin().addTask(new ClockTask(manual, evaluator));
         env.metrics().register("cohort.engine.lagMillis", (Gauge<Long>) evaluator.stats()::lagMillis);
         env.metrics().register("cohort.engine.lastRoundMillis", (Gauge<Long>) evaluator.stats()::lastRoundMillis);
-        env.metrics().register("cohort.engine.components", (Gauge<Integer>) evaluator.stats()::components);
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
-        env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
+        env.metrics().register("cohort.engine.evaluations", (Gauge<Long>) evaluator.stats()::evaluations);
+        env.metrics().register("cohort.engine.consistency.checked", (Gauge<Long>) evaluator.stats()::consistencyChecked);
+        env.metrics().register("cohort.engine.consistency.differences", (Gauge<Long>) evaluator.stats()::consistencyDifferences);
 
-        services = new Services(pipeline, evaluator, graph, rules, destinations, store);
+        services = new Services(pipeline, evaluator, graph, rules, destinations, store, startup);
     }
 
-    private static void warnAboutUnknownSegments(CohortConfiguration config, Evaluator evaluator) {
-        config.activations().stream().filter(a -> evaluator.ruleBook().segment(a.getSegment()).isEmpty())
+    private static void warnAboutUnknownSegments(CohortConfiguration config, RuleBook book) {
+        config.activations().stream().filter(a -> book.segment(a.getSegment()).isEmpty())
                 .forEach(a -> LOG.warn("activation '{}' names segment '{}', which no rule declares (yet)", a.getId(), a.getSegment()));
     }
 
@@ -215,5 +222,5 @@ public class CohortApplication extends Application<CohortConfiguration> {
     public Services services() { return services; }
 
     public record Services(Pipeline pipeline, Evaluator evaluator, ProfileGraph graph, RuleService rules,
-                           Destinations destinations, RecordStore store) {}
+                           Destinations destinations, RecordStore store, Startup startup) {}
 }

@@ -33,6 +33,14 @@ public final class Pipeline {
     private final Clock clock;
     private final Meter records;
     private final Timer batches;
+    /**
+     * Guarded by {@code this}: while the graph is being loaded at start, accepted batches are
+     * stored (and acknowledged) but applied to the graph only once it is loaded, in order.
+     */
+    private boolean loading;
+    private final List<Buffered> buffered = new java.util.ArrayList<>();
+
+    private record Buffered(String source, List<RecordChange> changes, long seq) {}
 
     public Pipeline(Map<String, SourceFactory> sources, RecordParser parser, RecordStore store, ProfileGraph graph,
                     Evaluator evaluator, Clock clock, MetricRegistry metrics) {
@@ -44,6 +52,7 @@ public final class Pipeline {
         this.clock = clock;
         this.records = metrics.meter("cohort.ingest.records");
         this.batches = metrics.timer("cohort.ingest.batches");
+        this.loading = evaluator != null;
     }
 
     /**
@@ -74,29 +83,43 @@ public final class Pipeline {
     private synchronized Accepted accept(String sourceId, List<RecordChange> changes) {
         try (Timer.Context t = batches.time()) {
             long seq = store.append(sourceId, changes, clock.millis());
-            var applied = graph.apply(sourceId, changes, seq);
-            if (evaluator != null) evaluator.submit(applied, seq);
+            if (loading) {
+                buffered.add(new Buffered(sourceId, changes, seq));
+            } else {
+                var touched = graph.apply(sourceId, changes, seq);
+                if (evaluator != null) evaluator.submit(touched, seq);
+            }
             records.mark(changes.size());
             int deletes = (int) changes.stream().filter(c -> c instanceof RecordChange.Delete).count();
             return new Accepted(changes.size(), changes.size() - deletes, deletes, seq);
         }
     }
 
-    /** Rebuilds the profile graph from the store (at start, before the evaluator starts). */
-    public long loadFromStore() { return loadFromStore(java.time.Instant.MIN); }
+    /** Rebuilds the profile graph from the whole store (tools and tests). */
+    public long loadFromStore() { return loadFromStore(java.time.Instant.MIN, Long.MAX_VALUE, n -> {}); }
 
     /**
-     * Rebuilds the profile graph from the store, leaving out events older than
-     * {@code eventHorizon}: they can no longer be facts (engine.eventRetention), stay in the
+     * Rebuilds the profile graph from the store up to batch {@code upTo}, leaving out events older
+     * than {@code eventHorizon}: they can no longer be facts (engine.eventRetention), stay in the
      * database, and would otherwise make memory grow with the whole event history.
+     *
+     * @param progress told the number of records read so far, every 100,000
      */
-    public long loadFromStore(java.time.Instant eventHorizon) {
+    public long loadFromStore(java.time.Instant eventHorizon, long upTo, java.util.function.LongConsumer progress) {
         long[] n = {0};
         store.forEach(r -> {
+            if (r.batchSeq() > upTo) return;
+            if (++n[0] % 100_000 == 0) progress.accept(n[0]);
             if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
             graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
-            n[0]++;
         });
         return n[0];
+    }
+
+    /** The graph is loaded: batches accepted meanwhile are applied, in order, and evaluated. */
+    public synchronized void loaded() {
+        for (Buffered b : buffered) evaluator.submit(graph.apply(b.source(), b.changes(), b.seq()), b.seq());
+        buffered.clear();
+        loading = false;
     }
 }

@@ -1,6 +1,10 @@
 package io.cohort.analyst;
 
+import io.cohort.engine.Budget;
 import io.cohort.engine.CompileResult;
+import io.cohort.engine.Explainer;
+import io.cohort.engine.FullEvaluation;
+import io.cohort.engine.PersonSnapshot;
 import io.cohort.engine.OneShot;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
@@ -12,7 +16,6 @@ import io.cohort.ingest.FieldError;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.InvalidBatchException;
 import io.cohort.ingest.RecordParser;
-import io.cohort.model.Person;
 import io.cohort.model.Qualified;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,7 +102,7 @@ public final class RuleTests {
             }
         }
         if (!problems.isEmpty()) return new RuleTestReport.CaseResult(c.file(), c.name(), false, problems);
-        GraphRun.Outcome out = GraphRun.evaluate(graph, book, c.now(), eventRetention, true);
+        FullEvaluation.Outcome out = FullEvaluation.run(graph, book, c.now(), eventRetention);
         for (RuntimeIssue i : out.issues()) {
             problems.add("rule \"" + i.rule() + "\" (" + i.file() + ") " + i.kind() + ": " + i.message());
         }
@@ -107,7 +110,7 @@ public final class RuleTests {
             String seg = e.getKey();
             Map<String, String> actual = new LinkedHashMap<>(); // email (or id when none) → person id
             for (String pid : out.members(seg)) {
-                Person p = out.people().get(pid);
+                PersonSnapshot p = out.people().get(pid);
                 actual.put(p == null || p.email() == null ? pid : p.email(), pid);
             }
             Set<String> expected = new TreeSet<>(e.getValue());
@@ -122,7 +125,8 @@ public final class RuleTests {
             }
             for (var a : actual.entrySet()) {
                 if (expected.contains(a.getKey())) continue;
-                List<OneShot.Justification> why = out.why().getOrDefault(new Qualified(seg, a.getValue()), List.of());
+                List<OneShot.Justification> why = Explainer.explain(graph, book, seg, a.getValue(), c.now(), eventRetention,
+                        Budget.DEFAULT).result().why(new Qualified(seg, a.getValue()));
                 problems.add("  unexpected " + a.getKey() + ": " + (why.isEmpty() ? "(no rule recorded)"
                         : why.stream().map(RuleTests::describe).collect(Collectors.joining("; "))));
             }

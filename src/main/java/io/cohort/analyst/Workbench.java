@@ -1,46 +1,62 @@
 package io.cohort.analyst;
 
+import io.cohort.engine.Budget;
 import io.cohort.engine.CompileResult;
+import io.cohort.engine.Explainer;
+import io.cohort.engine.FullEvaluation;
 import io.cohort.engine.OneShot;
+import io.cohort.engine.PersonSnapshot;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleMessage;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuntimeIssue;
 import io.cohort.engine.SegmentDefinition;
-import io.cohort.identity.ComponentFacts;
-import io.cohort.identity.Node;
 import io.cohort.identity.ProfileGraph;
-import io.cohort.model.Fact;
-import io.cohort.model.Now;
 import io.cohort.model.Person;
 import io.cohort.model.Qualified;
+import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Semaphore;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * The analyst's tools over the live profile graph: preview a draft rule file's segments over all
  * current profiles, and explain one person's membership. Both evaluate in throw-away sessions at
  * the current time with the service's event retention; neither changes memberships or rules.
+ * Each has its own time limit: a preview past it is stopped and answered as such, and never holds
+ * up the next one.
  */
-public final class Workbench {
-    /** A preview walks every profile; one at a time keeps it from starving evaluation. */
-    private final Semaphore previews = new Semaphore(1);
+public final class Workbench implements Managed {
+    /** Previews at once: each walks every profile, so a few keep them from starving evaluation. */
+    private static final int PREVIEWS = 2;
+    private final Semaphore previews = new Semaphore(PREVIEWS);
+    private final ExecutorService pool = Executors.newFixedThreadPool(PREVIEWS, r -> {
+        Thread t = new Thread(r, "cohort-preview");
+        t.setDaemon(true);
+        return t;
+    });
     private final ProfileGraph graph;
     private final RuleService rules;
     private final Supplier<RuleBook> running;
     private final Clock clock;
     private final Duration eventRetention;
+    private final Duration timeout;
 
-    /** Another preview is running. */
+    /** As many previews as allowed are running. */
     public static final class BusyException extends RuntimeException {
-        BusyException() { super("another preview is running; retry when it is done"); }
+        BusyException() { super(PREVIEWS + " previews are running; retry when one is done"); }
+    }
+
+    /** The preview took longer than its time limit and was stopped. */
+    public static final class TimeoutException extends RuntimeException {
+        TimeoutException(Duration limit) {
+            super("the preview took longer than " + limit.toSeconds() + " s and was stopped; make the draft's conditions "
+                    + "more selective (join on ids early), or check it with rule tests (rules/*.test.yml)");
+        }
     }
 
     /** No segment of that id in the running rules. */
@@ -68,17 +84,26 @@ public final class Workbench {
                               List<OneShot.Justification> justifications, List<String> rules, List<String> otherSegments,
                               String hint, Instant evaluatedAt, String rulesVersion, List<RuntimeIssue> runtimeIssues) {}
 
-    public Workbench(ProfileGraph graph, RuleService rules, Supplier<RuleBook> running, Clock clock, Duration eventRetention) {
+    public Workbench(ProfileGraph graph, RuleService rules, Supplier<RuleBook> running, Clock clock, Duration eventRetention,
+                     Duration timeout) {
         this.graph = graph;
         this.rules = rules;
         this.running = running;
         this.clock = clock;
         this.eventRetention = eventRetention;
+        this.timeout = timeout;
     }
+
+    @Override public void start() {}
+
+    @Override public void stop() { pool.shutdownNow(); }
 
     /**
      * Compiles the current rule files with {@code drl} as {@code file} (replacing a file of that
-     * name) and evaluates every profile; reports the segments that {@code file} declares or feeds.
+     * name) and evaluates every profile for the segments that {@code file} declares.
+     *
+     * @throws BusyException    when {@value #PREVIEWS} previews are running
+     * @throws TimeoutException when it took longer than its limit
      */
     public Preview preview(String file, String drl, int sample) {
         if (!previews.tryAcquire()) throw new BusyException();
@@ -88,17 +113,35 @@ public final class Workbench {
             if (!compiled.ok()) return new Preview(false, file, List.of(), compiled.messages(), List.of(), now);
             RuleBook book = compiled.ruleBook().orElseThrow();
             List<SegmentDefinition> mine = book.segments().values().stream().filter(s -> s.files().contains(file))
-                    .sorted(java.util.Comparator.comparing(SegmentDefinition::id)).toList();
+                    .sorted(Comparator.comparing(SegmentDefinition::id)).toList();
             List<RuleMessage> messages = new ArrayList<>(compiled.messages());
             if (mine.isEmpty()) {
                 messages.add(RuleMessage.warning(file, 0, 0, "the draft declares no segment: add @segment(\"id\") to a rule "
                         + "that does insertLogical(new Qualified(\"id\", $p.id()))"));
+                return new Preview(true, file, List.of(), messages, List.of(), now);
             }
-            GraphRun.Outcome out = GraphRun.evaluate(graph, book, now, eventRetention, false);
+            Set<String> ids = new TreeSet<>(mine.stream().map(SegmentDefinition::id).toList());
+            AtomicBoolean cancelled = new AtomicBoolean();
+            Budget budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos());
+            Future<FullEvaluation.Outcome> f = pool.submit(() ->
+                    FullEvaluation.run(graph, book, ids, now, eventRetention, budget, null, cancelled::get));
+            FullEvaluation.Outcome out;
+            try {
+                out = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                cancelled.set(true);
+                f.cancel(true);
+                throw new TimeoutException(timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                cancelled.set(true);
+                throw new IllegalStateException("interrupted", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            }
             List<SegmentPreview> segments = new ArrayList<>();
             for (SegmentDefinition s : mine) {
-                List<PersonRef> refs = out.members(s.id()).stream().limit(sample)
-                        .map(id -> ref(id, out.people().get(id))).toList();
+                List<PersonRef> refs = out.members(s.id()).stream().limit(sample).map(id -> ref(id, out.people().get(id))).toList();
                 segments.add(new SegmentPreview(s.id(), s.name(), s.description(), out.members(s.id()).size(), refs));
             }
             return new Preview(true, file, segments, messages, out.issues(), now);
@@ -108,34 +151,32 @@ public final class Workbench {
     }
 
     /**
-     * Evaluates the component of one person with the running rules, now. Empty when no source
-     * record has that unified id.
+     * Evaluates one person's neighbourhood with the running rules of one segment, now. Empty when
+     * no source record has that unified id.
      *
      * @throws UnknownSegmentException when the running rules declare no such segment
      */
     public Optional<Explanation> explain(String segmentId, String personId) {
         RuleBook book = running.get();
         SegmentDefinition segment = book.segment(segmentId).orElseThrow(() -> new UnknownSegmentException(segmentId));
-        Optional<Node> node = graph.personNode(personId);
-        if (node.isEmpty()) return Optional.empty();
+        if (!graph.hasPerson(personId)) return Optional.empty();
         Instant now = clock.instant();
-        ComponentFacts cf = graph.facts(graph.component(node.get()), now.minus(eventRetention));
-        List<Fact> facts = new ArrayList<>(graph.globalFacts());
-        facts.addAll(cf.facts());
-        OneShot.Result r = OneShot.run(book, facts, new Now(now), true);
-        Person p = cf.persons().stream().filter(x -> x.id().equals(personId)).findFirst().orElse(null);
-        PersonRef who = ref(personId, p);
+        Budget budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos());
+        Explainer.Explanation x = Explainer.explain(graph, book, segment.id(), personId, now, eventRetention, budget);
+        PersonRef who = new PersonRef(personId, x.person().map(Person::email).orElse(null));
         Qualified q = new Qualified(segment.id(), personId);
-        boolean qualified = r.qualified().contains(q);
-        List<String> others = r.qualified().stream().filter(x -> x.personId().equals(personId))
-                .map(Qualified::segmentId).filter(s -> !s.equals(segment.id())).sorted().toList();
+        boolean qualified = x.result().qualified().contains(q);
+        List<RuntimeIssue> issues = x.result().ok() ? List.of() : List.of(new RuntimeIssue(now,
+                x.result().failure().kind().name().toLowerCase(), String.valueOf(x.result().failure().rule()),
+                x.result().failure().rule() == null ? "(unknown)" : book.fileOf(x.result().failure().rule()),
+                x.result().failure().message()));
         String hint = qualified ? null : (who.email() == null ? personId : who.email()) + " does not qualify for '"
                 + segment.id() + "': no rule of the segment matches this person's facts now. Its rules: "
                 + String.join("; ", segment.rules()) + ". Check each condition against GET /v1/profiles/" + personId
                 + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml";
-        return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, r.why(q), segment.rules(),
-                others, hint, now, book.version(), r.issues()));
+        return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
+                List.copyOf(x.others()), hint, now, book.version(), issues));
     }
 
-    private static PersonRef ref(String id, Person p) { return new PersonRef(id, p == null ? null : p.email()); }
+    private static PersonRef ref(String id, PersonSnapshot p) { return new PersonRef(id, p == null ? null : p.email()); }
 }

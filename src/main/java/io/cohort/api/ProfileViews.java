@@ -1,17 +1,17 @@
 package io.cohort.api;
 
 import io.cohort.audience.MembershipReader;
-import io.cohort.identity.ComponentFacts;
+import io.cohort.identity.Neighbourhood;
 import io.cohort.model.*;
 import java.util.*;
 
-/** Builds the JSON views of a unified person and a unified account from a component's facts. */
+/** Builds the JSON views of a unified person and a unified account from the facts around them. */
 public final class ProfileViews {
     private static final int RECENT_EVENTS = 50;
 
     private ProfileViews() {}
 
-    public static Map<String, Object> person(Person p, ComponentFacts cf, List<MembershipReader.PersonMembership> segments) {
+    public static Map<String, Object> person(Person p, Neighbourhood cf, List<MembershipReader.PersonMembership> segments) {
         Map<String, Account> accounts = byId(cf.facts(), Account.class, Account::id);
         Set<String> myAccounts = new TreeSet<>();
         List<Map<String, Object>> accountViews = new ArrayList<>();
@@ -57,7 +57,7 @@ public final class ProfileViews {
         return v;
     }
 
-    public static Map<String, Object> account(Account a, ComponentFacts cf) {
+    public static Map<String, Object> account(Account a, Neighbourhood cf) {
         Map<String, Person> people = byId(cf.facts(), Person.class, Person::id);
         List<Map<String, Object>> members = new ArrayList<>();
         for (Fact f : cf.facts()) {

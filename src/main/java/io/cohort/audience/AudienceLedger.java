@@ -1,6 +1,7 @@
 package io.cohort.audience;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.engine.EngineState;
 import io.cohort.engine.MembershipDelta;
 import io.cohort.engine.MembershipSink;
 import io.cohort.engine.PersonSnapshot;
@@ -28,8 +29,19 @@ public final class AudienceLedger implements MembershipSink {
     /** Latest snapshot of people who are realized somewhere (for outbox payloads). */
     private final Map<String, PersonSnapshot> people = new HashMap<>();
     private final Set<String> optedOut = new HashSet<>();
+    private final java.util.function.Function<String, Optional<PersonSnapshot>> lookup;
 
     public AudienceLedger(Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations, Runnable onCommitted) {
+        this(jdbi, mapper, activations, onCommitted, id -> Optional.empty());
+    }
+
+    /**
+     * @param lookup a person as the audience stage needs them, for members it has no snapshot of
+     *               (after a restart without evaluation, a new activation exports current members)
+     */
+    public AudienceLedger(Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations, Runnable onCommitted,
+                          java.util.function.Function<String, Optional<PersonSnapshot>> lookup) {
+        this.lookup = lookup;
         this.jdbi = jdbi;
         this.mapper = mapper;
         this.activations = List.copyOf(activations);
@@ -59,6 +71,7 @@ public final class AudienceLedger implements MembershipSink {
             for (MembershipDelta d : round.deltas()) {
                 long s = seq.incrementAndGet();
                 PersonSnapshot p = round.people().getOrDefault(d.personId(), people.get(d.personId()));
+                if (p == null) p = lookup.apply(d.personId()).orElse(null);
                 record(h, d, s, round, p == null ? null : p.email());
                 boolean export = d.entered() && p != null && !p.emailOptOut();
                 for (ActivationBinding a : bindings(d.segmentId())) {
@@ -72,6 +85,7 @@ public final class AudienceLedger implements MembershipSink {
             }
             consentChanges(round, outbox);
             outbox.flush();
+            saveState(h, round.state(), round.at().toEpochMilli());
         });
         afterCommit.forEach(Runnable::run);
         round.people().forEach((id, p) -> {
@@ -79,6 +93,42 @@ public final class AudienceLedger implements MembershipSink {
             else people.remove(id);
         });
         if (!round.deltas().isEmpty()) onCommitted.run();
+    }
+
+    @Override
+    public EngineState state() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT rules_version, signatures, evaluated_up_to FROM engine_state WHERE id = 1")
+                .map((rs, ctx) -> new EngineState(rs.getString(1), signatures(rs.getString(2)), rs.getLong(3)))
+                .findOne().orElse(EngineState.NONE));
+    }
+
+    @Override
+    public void checkpoint(EngineState state) {
+        jdbi.useTransaction(h -> saveState(h, state, System.currentTimeMillis()));
+    }
+
+    private void saveState(Handle h, EngineState state, long at) {
+        if (state == null) return;
+        String sigs;
+        try {
+            sigs = mapper.writeValueAsString(state.signatures());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        int n = h.execute("UPDATE engine_state SET rules_version = ?, signatures = ?, evaluated_up_to = ?, updated_at = ? WHERE id = 1",
+                state.rulesVersion(), sigs, state.evaluatedUpTo(), at);
+        if (n == 0) {
+            h.execute("INSERT INTO engine_state (id, rules_version, signatures, evaluated_up_to, updated_at) VALUES (1, ?, ?, ?, ?)",
+                    state.rulesVersion(), sigs, state.evaluatedUpTo(), at);
+        }
+    }
+
+    private Map<String, String> signatures(String json) {
+        try {
+            return mapper.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() {});
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return Map.of(); // unreadable: every segment counts as changed and is evaluated again
+        }
     }
 
     /** A person whose consent flipped is removed from (or re-added to) every activation. */
@@ -128,6 +178,7 @@ public final class AudienceLedger implements MembershipSink {
                         a.id(), a.segmentId(), a.destinationId(), nowMillis);
                 for (String pid : new TreeSet<>(realized.getOrDefault(a.segmentId(), Set.of()))) {
                     PersonSnapshot p = people.get(pid);
+                    if (p == null) p = lookup.apply(pid).orElse(null);
                     if (p != null && !p.emailOptOut()) outbox.want(a.id(), pid, true, seq.incrementAndGet(), p);
                 }
                 afterCommit.add(onCommitted);

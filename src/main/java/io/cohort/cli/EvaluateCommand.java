@@ -3,12 +3,8 @@ package io.cohort.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
 import io.cohort.api.JsonBodies;
-import io.cohort.engine.Evaluator;
+import io.cohort.engine.FullEvaluation;
 import io.cohort.engine.ManualClock;
-import io.cohort.engine.MembershipDelta;
-import io.cohort.engine.MembershipSink;
-import io.cohort.engine.PersonSnapshot;
-import io.cohort.engine.Round;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
@@ -16,7 +12,6 @@ import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.FieldError;
 import io.cohort.ingest.InvalidBatchException;
 import io.cohort.ingest.RecordParser;
-import io.cohort.model.Qualified;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
@@ -34,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
@@ -99,14 +93,10 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
             });
         }
 
-        MemorySink sink = new MemorySink();
-        Evaluator evaluator = new Evaluator(graph, sink, clock, config.engine());
         long started = System.nanoTime();
-        try {
-            evaluator.start(book);
-        } finally {
-            evaluator.stop();
-        }
+        FullEvaluation.Outcome outcome = FullEvaluation.run(graph, book, now,
+                java.time.Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
+        MemorySink sink = new MemorySink(outcome);
         out.printf("evaluated %,d records from %d files with rules %s at %s in %,d ms%n", records[0], files.size(),
                 book.version(), now, (System.nanoTime() - started) / 1_000_000);
         write(Path.of(ns.getString("out")), book, sink, out);
@@ -164,20 +154,14 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         }
     }
 
-    /** Keeps the net memberships of the run in memory; there is no store to write to. */
-    private static final class MemorySink implements MembershipSink {
-        final Map<String, Set<String>> members = new TreeMap<>();
+    /** The memberships of the run, by segment, and the members' emails. */
+    private static final class MemorySink {
+        final Map<String, Set<String>> members;
         final Map<String, String> emails = new HashMap<>();
 
-        @Override public Set<Qualified> realized() { return Set.of(); }
-
-        @Override public void apply(Round round) {
-            for (PersonSnapshot p : round.people().values()) emails.put(p.id(), p.email());
-            for (MembershipDelta d : round.deltas()) {
-                Set<String> s = members.computeIfAbsent(d.segmentId(), k -> new TreeSet<>());
-                if (d.entered()) s.add(d.personId());
-                else s.remove(d.personId());
-            }
+        MemorySink(FullEvaluation.Outcome o) {
+            members = o.members();
+            o.people().forEach((id, p) -> emails.put(id, p.email()));
         }
     }
 }

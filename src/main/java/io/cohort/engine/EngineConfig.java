@@ -1,38 +1,78 @@
 package io.cohort.engine;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
-/** Config key {@code engine}. */
+/** Config key {@code engine}. Every key is described in docs/operations.md. */
 public class EngineConfig {
     /** Directory of the *.drl rule files (and their *.test.yml rule tests). */
     @NotNull @JsonProperty private String rulesDirectory = "rules";
-    /** Number of sessions (shards) facts are partitioned into; each evaluates on its own thread. */
-    @Min(1) @Max(256) @JsonProperty private int shards = 2;
-    /** How often time moves forward for rules (the Now fact): window memberships exit on time. */
+    /** Threads evaluating people in parallel (each evaluation is a throw-away session). */
+    @Min(1) @Max(256) @JsonProperty @JsonAlias("shards") private int workers = 2;
+    /** People evaluated together in one session (they share their accounts' facts). */
+    @Min(1) @Max(100_000) @JsonProperty private int chunkSize = 500;
+    /** How often time moves forward for rules: window memberships exit on time. */
     @NotNull @JsonProperty private Duration tick = Duration.minutes(1);
-    /** Events older than this are not facts (they cannot match a window shorter than this). */
+    /** Events older than this are not held (they cannot match a window shorter than this). */
     @NotNull @JsonProperty private Duration eventRetention = Duration.days(90);
-    /** Firings allowed per shard per evaluation round before a looping rule is stopped. */
-    @Min(100) @JsonProperty private int maxFiringsPerRound = 1_000_000;
+    /**
+     * Rule firings allowed per fact of an evaluation (a batch of people with their neighbourhoods)
+     * before the rule that fired most is suspended; normal rules fire a few times per fact.
+     */
+    @Min(1) @JsonProperty private int maxFiringsPerFact = 1_000;
+    /** Facts rules may derive (insertLogical) per fact of an evaluation, likewise. */
+    @Min(1) @JsonProperty private int maxDerivedPerFact = 100;
+    /** Firings allowed in one evaluation whatever its size. */
+    @Min(100) @JsonProperty private int maxFiringsPerRound = 10_000_000;
+    /** Derived facts allowed in one evaluation whatever its size. */
+    @Min(100) @JsonProperty private int maxDerivedFacts = 1_000_000;
+    /** Wall time one evaluation may take before the rule that fired most is suspended. */
+    @NotNull @JsonProperty private Duration maxEvaluationTime = Duration.seconds(30);
+    /**
+     * How often segments whose rules read the time other than through an Activity window
+     * (e.g. {@code closeDate > $now.date().minusDays(90)}) are evaluated for everyone.
+     */
+    @NotNull @JsonProperty private Duration clockSweep = Duration.days(1);
+    /** The safety net: how often a sample of people is evaluated afresh and compared (0: never). */
+    @NotNull @JsonProperty private Duration consistencyCheck = Duration.minutes(10);
+    /** People per consistency check. */
+    @Min(0) @JsonProperty private int consistencySample = 1_000;
     /** Poll the rules directory for edits (in addition to the reload-rules admin task). */
     @JsonProperty private boolean watchRules = true;
     @NotNull @JsonProperty private Duration watchInterval = Duration.seconds(2);
+    /** Time limit of a preview or an explanation (they never block later calls). */
+    @NotNull @JsonProperty private Duration previewTimeout = Duration.seconds(30);
     /** Testing only: time stands still until the clock admin task moves it. */
     @JsonProperty private boolean manualClock = false;
     /** Testing only: where the manual clock starts (ISO-8601 instant); default the real time. */
     @JsonProperty private java.time.Instant manualClockStart;
 
     public String rulesDirectory() { return rulesDirectory; }
-    public int shards() { return shards; }
+    public int workers() { return workers; }
+    public int chunkSize() { return chunkSize; }
     public Duration tick() { return tick; }
     public Duration eventRetention() { return eventRetention; }
     public int maxFiringsPerRound() { return maxFiringsPerRound; }
+    public int maxDerivedFacts() { return maxDerivedFacts; }
+    public int maxFiringsPerFact() { return maxFiringsPerFact; }
+    public int maxDerivedPerFact() { return maxDerivedPerFact; }
+    public Duration maxEvaluationTime() { return maxEvaluationTime; }
+    public Duration clockSweep() { return clockSweep; }
+    public Duration consistencyCheck() { return consistencyCheck; }
+    public int consistencySample() { return consistencySample; }
     public boolean watchRules() { return watchRules; }
     public Duration watchInterval() { return watchInterval; }
+    public Duration previewTimeout() { return previewTimeout; }
     public boolean manualClock() { return manualClock; }
     public java.time.Instant manualClockStart() { return manualClockStart; }
+
+    /** The budget of one evaluation. */
+    public Budget budget() {
+        return new Budget(maxFiringsPerRound, maxDerivedFacts, maxEvaluationTime.toNanoseconds(), maxFiringsPerFact,
+                maxDerivedPerFact);
+    }
 }

@@ -12,8 +12,10 @@ public final class EngineStats {
     private volatile long lastRoundMillis;
     private volatile long rounds;
     private volatile long firings;
-    private volatile int components;
     private volatile int realized;
+    private volatile long evaluations;
+    private volatile long checked;
+    private volatile long inconsistent;
 
     synchronized void markPending(long nanos) {
         if (oldestPendingNanos == 0) oldestPendingNanos = nanos;
@@ -42,12 +44,16 @@ public final class EngineStats {
         issues.addLast(i.withOccurrences(seen + i.occurrences()));
     }
 
-    void fired(int n) { firings += n; }
-
-    void setSizes(int components, int realized) {
-        this.components = components;
-        this.realized = realized;
+    synchronized void evaluated(int people, int fired) {
+        evaluations += people;
+        firings += fired;
     }
+
+    synchronized void checked(int people) { checked += people; }
+
+    synchronized void inconsistent(int memberships) { inconsistent += memberships; }
+
+    void setSizes(int realized) { this.realized = realized; }
 
     /** How long the oldest not yet evaluated batch has waited, in ms (0 when idle). */
     public long lagMillis() {
@@ -58,8 +64,13 @@ public final class EngineStats {
     public long lastRoundMillis() { return lastRoundMillis; }
     public long rounds() { return rounds; }
     public long firings() { return firings; }
-    public int components() { return components; }
     public int realized() { return realized; }
+    /** People evaluated since start. */
+    public long evaluations() { return evaluations; }
+    /** People the consistency check evaluated afresh since start. */
+    public long consistencyChecked() { return checked; }
+    /** Memberships the consistency check found different from a fresh evaluation (and corrected). */
+    public long consistencyDifferences() { return inconsistent; }
 
     public synchronized List<RuntimeIssue> issues() { return List.copyOf(issues); }
 }

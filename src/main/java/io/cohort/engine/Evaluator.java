@@ -1,13 +1,7 @@
 package io.cohort.engine;
 
-import io.cohort.identity.Component;
-import io.cohort.identity.ComponentFacts;
-import io.cohort.identity.Node;
 import io.cohort.identity.ProfileGraph;
-import io.cohort.model.Fact;
-import io.cohort.model.Now;
-import io.cohort.model.Person;
-import io.cohort.model.Qualified;
+import io.cohort.identity.Touched;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,49 +12,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps every segment's membership current. Accepted batches mark graph nodes dirty; one
- * coordinator thread turns the dirty nodes into their components, computes each component's
- * facts, applies the difference to the shard (Drools session) that owns the component, fires the
- * shards in parallel and reports the net membership changes to the {@link MembershipSink}.
- * A component moving between shards (merge, split) is deleted in one and inserted in the other
- * within one round, and changes are netted across shards, so a move never shows as exit + enter.
+ * Keeps every segment's membership current. The state is the profile graph and the memberships,
+ * never a rule session: an accepted batch names the people whose neighbourhood it touched, and
+ * those people are evaluated again, in batches of {@code engine.chunkSize}, each batch in a
+ * throw-away session on one of {@code engine.workers} threads ({@link Evaluation}). The result is
+ * compared with the memberships and the differences go to the {@link MembershipSink}. Time moves
+ * memberships through a queue of due times (a person's next event leaving a rule's window) and,
+ * for rules that read the time otherwise, a periodic sweep. One coordinator thread orders rounds.
  */
 public final class Evaluator implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
-    private static final int CHUNK_FACTS = 50_000;
-    private static final int SWEEP_SLICE = 2_000;
+    /** People per round of a full evaluation: bounds what one round holds and writes. */
+    private static final int ROUND_PEOPLE = 20_000;
 
     private final ProfileGraph graph;
     private final MembershipSink sink;
     private final Clock clock;
     private final EngineConfig config;
     private final ExecutorService coordinator;
+    private final ExecutorService workers;
     private final ScheduledExecutorService ticker;
-    private final List<ExecutorService> shardThreads = new ArrayList<>();
     private final EngineStats stats = new EngineStats();
 
-    // Guarded by `this`: what ingest has handed over and not yet evaluated.
-    private Set<Node> pending = new HashSet<>();
-    private Set<Node> pendingActivity = new HashSet<>();
-    private Set<Node> pendingChanged = new HashSet<>();
-    private boolean pendingGlobals;
-    private long pendingUpTo;
+    // Guarded by `this`: what ingest handed over and is not yet evaluated.
+    private Touched pendingTouched = new Touched();
+    private Set<String> pendingPeople = new HashSet<>();
+    private long pendingUpTo = -1;
     private boolean scheduled;
 
     // Confined to the coordinator thread.
-    private volatile RuleBook ruleBook;
-    private List<Shard> shards = List.of();
-    private final Map<Node, String> componentOf = new HashMap<>();
-    private final Map<String, Placement> placements = new HashMap<>();
-    /**
-     * Per shard: fact key → key of the component that last put it there. A fact can move between
-     * two components that both live on (an event re-assigned to another person); when the new
-     * owner is processed first, the old one must not delete the fact it no longer owns.
-     */
-    private List<Map<String, String>> owners = List.of();
-    private Map<String, Fact> globals = Map.of();
-    private Set<Qualified> known;
-    private final AtomicLong evaluatedUpTo = new AtomicLong();
+    private volatile RuleState state;
+    private Memberships members = new Memberships(List.of());
+    private final DueQueue due = new DueQueue();
+    private final AtomicLong evaluatedUpTo = new AtomicLong(-1);
+    private long checkpointed = -1;
+    private Instant lastSweep;
+    private long[] windows = new long[0];
 
     public Evaluator(ProfileGraph graph, MembershipSink sink, Clock clock, EngineConfig config) {
         this.graph = graph;
@@ -68,11 +55,8 @@ public final class Evaluator implements Managed {
         this.clock = clock;
         this.config = config;
         this.coordinator = Executors.newSingleThreadExecutor(r -> thread(r, "cohort-evaluator"));
+        this.workers = Executors.newFixedThreadPool(config.workers(), r -> thread(r, "cohort-evaluation"));
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> thread(r, "cohort-clock"));
-        for (int i = 0; i < config.shards(); i++) {
-            int n = i;
-            shardThreads.add(Executors.newSingleThreadExecutor(r -> thread(r, "cohort-shard-" + n)));
-        }
     }
 
     private static Thread thread(Runnable r, String name) {
@@ -81,35 +65,65 @@ public final class Evaluator implements Managed {
         return t;
     }
 
-    /** Builds the sessions from the graph with the given rules and waits until evaluated. */
-    public void start(RuleBook initial) throws Exception {
+    /**
+     * Brings the memberships in line with the data and the rules, and starts the clock. Segments
+     * whose rules are unchanged since the stored memberships were computed, with every stored
+     * batch evaluated, are not evaluated again: a restart costs nothing but loading.
+     *
+     * @param lastBatch the last batch in the store (its records are in the graph)
+     */
+    public void start(RuleBook book, long lastBatch) throws Exception {
         coordinator.submit(() -> {
-            known = new HashSet<>(sink.realized());
-            rebuild(initial, "start");
+            // From now on events past retention are neither held nor evaluated.
+            graph.pruneEvents(clock.instant().minusMillis(config.eventRetention().toMilliseconds()));
+            members = new Memberships(sink.realized());
+            EngineState stored = sink.state();
+            RuleState next = new RuleState(book);
+            Set<String> stale = stored.evaluatedUpTo() < lastBatch ? book.segments().keySet() : changed(stored.signatures(), book);
+            LOG.info("evaluation at start: {} of {} segments ({}); stored memberships evaluated up to batch {}, store at {}",
+                    stale.size(), book.segments().size(), stale.isEmpty() ? "rules and data unchanged"
+                            : stored.evaluatedUpTo() < lastBatch ? "batches not yet evaluated" : "rules changed",
+                    stored.evaluatedUpTo(), lastBatch);
+            install(next);
+            exitRemoved(book, "start", lastBatch);
+            if (!stale.isEmpty()) evaluateAll(next, stale, "start", lastBatch);
+            Set<String> clocked = clockDependent(book);
+            clocked.removeAll(stale);
+            if (!clocked.isEmpty()) evaluateAll(next, clocked, "clock", lastBatch);
+            lastSweep = clock.instant();
+            if (stale.size() < book.segments().size()) dueForEveryone();
+            evaluatedUpTo.set(lastBatch);
+            checkpoint(true);
         }).get();
         if (!config.manualClock()) {
             long ms = config.tick().toMilliseconds();
-            ticker.scheduleAtFixedRate(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+            ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
         }
+        long check = config.consistencyCheck().toMilliseconds();
+        if (check > 0 && config.consistencySample() > 0) {
+            ticker.scheduleWithFixedDelay(() -> coordinator.execute(this::consistencyCheck), check, check, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The rules the engine will start with: known to the API before the start-up evaluation. */
+    public void prepare(RuleBook book) {
+        if (state == null) install(new RuleState(book));
     }
 
     @Override public void start() {}
 
     @Override public void stop() throws InterruptedException {
         ticker.shutdownNow();
+        coordinator.submit(() -> checkpoint(true));
         coordinator.shutdown();
         coordinator.awaitTermination(30, TimeUnit.SECONDS);
-        shardThreads.forEach(ExecutorService::shutdown);
-        shards.forEach(Shard::close);
+        workers.shutdownNow();
     }
 
     /** Hands over what an accepted batch touched; evaluation follows asynchronously, coalesced. */
-    public void submit(ProfileGraph.Applied applied, long batchSeq) {
+    public void submit(Touched touched, long batchSeq) {
         synchronized (this) {
-            pending.addAll(applied.dirty());
-            pendingActivity.addAll(applied.activity());
-            pendingChanged.addAll(applied.changed());
-            pendingGlobals |= applied.globalsChanged();
+            pendingTouched.addAll(touched);
             pendingUpTo = Math.max(pendingUpTo, batchSeq);
             stats.markPending(System.nanoTime());
             if (scheduled) return;
@@ -118,48 +132,57 @@ public final class Evaluator implements Managed {
         coordinator.execute(this::drain);
     }
 
-    /** Replaces the rules: new sessions get every fact; the implied entered/exited changes follow. */
+    /**
+     * Applies a new rule set: segments whose rules changed are evaluated for everyone with it,
+     * segments that are gone lose their members, and every other segment keeps its members without
+     * a blink. Returns when the new memberships are stored.
+     */
     public Future<?> reload(RuleBook next) {
-        return coordinator.submit(() -> rebuild(next, "rules"));
+        return coordinator.submit(() -> {
+            RuleState old = state;
+            Set<String> stale = changed(old.book().signatures(), next);
+            RuleState fresh = new RuleState(next);
+            long upTo = evaluatedUpTo.get();
+            if (!stale.isEmpty()) evaluateAll(fresh, stale, "rules", upTo);
+            install(fresh);
+            exitRemoved(next, "rules", upTo);
+            if (!Arrays.equals(windows, old.book().shape().windows())) dueForEveryone();
+            checkpoint(true);
+            LOG.info("rules {} applied: {} segment(s) evaluated again ({}), {} unchanged", next.version(), stale.size(),
+                    String.join(", ", stale), next.segments().size() - stale.size());
+        });
     }
 
-    /** Moves time forward for the rules (the Now fact) and evaluates. */
+    /** Evaluates everyone for every segment with the running rules (the re-evaluate task). */
+    public Future<?> reevaluate() {
+        return coordinator.submit(() -> {
+            RuleState fresh = new RuleState(state.book());
+            install(fresh);
+            evaluateAll(fresh, fresh.book().segments().keySet(), "re-evaluate", evaluatedUpTo.get());
+            dueForEveryone();
+            checkpoint(true);
+        });
+    }
+
+    /** Moves time forward: events past retention go, people whose window edge passed are evaluated. */
     public void tick() {
         coordinator.execute(() -> {
             try {
                 Instant now = clock.instant();
-                Set<Qualified> touched = new HashSet<>();
-                List<Future<ShardOutcome>> fs = new ArrayList<>();
-                for (Shard s : shards) fs.add(run(s, List.of(new FactOp.Put(new Now(now)))));
-                collect(fs, touched);
-                report(touched, Map.of(), evaluatedUpTo.get(), "clock");
-                pruneEvents(now);
+                Set<String> people = new HashSet<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
+                people.addAll(due.pollUntil(now.toEpochMilli()));
+                RuleState s = state;
+                if (lastSweep == null || !now.isBefore(lastSweep.plusMillis(config.clockSweep().toMilliseconds()))) {
+                    Set<String> clocked = clockDependent(s.book());
+                    if (!clocked.isEmpty()) evaluateAll(s, clocked, "clock", evaluatedUpTo.get());
+                    lastSweep = now;
+                }
+                if (!people.isEmpty()) evaluate(s, people, s.book().segments().keySet(), "clock", evaluatedUpTo.get(), false);
+                checkpoint(false);
             } catch (RuntimeException e) {
                 LOG.error("clock tick failed", e);
             }
         });
-    }
-
-    /**
-     * On every tick, events that left the retention window leave memory and the Activity facts of
-     * their people are replaced (a scan of each person's oldest event: milliseconds per million
-     * people). Kept current, an Activity is rebuilt as the very same object, so a component
-     * rebuild does not touch it in the session. In slices, queued behind ingest work.
-     */
-    private void pruneEvents(Instant now) {
-        List<Node> changed = new ArrayList<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
-        for (int from = 0; from < changed.size(); from += SWEEP_SLICE) {
-            Set<Node> slice = new HashSet<>(changed.subList(from, Math.min(changed.size(), from + SWEEP_SLICE)));
-            coordinator.execute(() -> {
-                try {
-                    Map<String, PersonSnapshot> people = new HashMap<>();
-                    Set<Qualified> touched = evaluate(Set.of(), slice, Set.of(), people);
-                    report(touched, people, evaluatedUpTo.get(), "clock");
-                } catch (RuntimeException e) {
-                    LOG.error("retention sweep failed", e);
-                }
-            });
-        }
     }
 
     /** Waits until everything submitted before this call is evaluated. */
@@ -171,45 +194,52 @@ public final class Evaluator implements Managed {
         coordinator.submit(() -> {}).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    public RuleBook ruleBook() { return ruleBook; }
+    /** Evaluates a sample of people afresh and compares; see {@link #consistencyCheck(int)}. */
+    public Future<Integer> checkConsistency(int sample) {
+        return coordinator.submit(() -> consistencyCheck(sample));
+    }
+
+    public RuleBook ruleBook() { return state == null ? null : state.book(); }
+
+    public RuleState ruleState() { return state; }
 
     public long evaluatedUpTo() { return evaluatedUpTo.get(); }
 
     public EngineStats stats() { return stats; }
 
+    /** Members of each segment as the engine knows them (for metrics; read without the coordinator). */
+    public int memberships() { return stats.realized(); }
+
+    private void install(RuleState s) {
+        state = s;
+        windows = s.book().shape().windows();
+    }
+
     private void drain() {
-        Set<Node> dirty;
-        Set<Node> activity;
-        Set<Node> changed;
-        boolean globalsChanged;
+        Touched touched;
+        Set<String> people;
         long upTo;
         synchronized (this) {
-            dirty = pending;
-            activity = pendingActivity;
-            changed = pendingChanged;
-            globalsChanged = pendingGlobals;
+            touched = pendingTouched;
+            people = pendingPeople;
             upTo = pendingUpTo;
-            pending = new HashSet<>();
-            pendingActivity = new HashSet<>();
-            pendingChanged = new HashSet<>();
-            pendingGlobals = false;
+            pendingTouched = new Touched();
+            pendingPeople = new HashSet<>();
             scheduled = false;
         }
         long started = System.nanoTime();
+        RuleState s = state;
         try {
-            Set<Qualified> touched = new HashSet<>();
-            if (globalsChanged) touched.addAll(syncGlobals());
-            Map<String, PersonSnapshot> people = new HashMap<>();
-            touched.addAll(evaluate(dirty, activity, changed, people));
-            evaluatedUpTo.set(upTo);
-            report(touched, people, upTo, "ingest");
+            Set<String> subjects = new HashSet<>(people);
+            subjects.addAll(graph.affected(touched, s.book().shape().depth()));
+            evaluate(s, subjects, s.book().segments().keySet(), "ingest", upTo, false);
+            evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
+            checkpoint(false);
         } catch (RuntimeException e) {
-            LOG.error("evaluation round failed; {} dirty nodes will be retried in a second", dirty.size(), e);
+            LOG.error("evaluation round failed; it is retried in a second", e);
             synchronized (this) {
-                pending.addAll(dirty);
-                pending.addAll(activity); // retried as whole components
-                pending.addAll(changed);
-                pendingGlobals |= globalsChanged;
+                pendingTouched.addAll(touched);
+                pendingPeople.addAll(people);
                 // Retry on our own: waiting for the next batch could strand this work indefinitely.
                 if (!scheduled) {
                     scheduled = true;
@@ -221,244 +251,183 @@ public final class Evaluator implements Managed {
         }
     }
 
-    private void rebuild(RuleBook book, String cause) {
+    /** Everyone (and every member the graph no longer has) for some segments, in rounds. */
+    private void evaluateAll(RuleState s, Set<String> segments, String cause, long upTo) {
         long started = System.nanoTime();
-        List<Shard> next = new ArrayList<>();
-        for (int i = 0; i < config.shards(); i++) next.add(new Shard(i, book, clock, config.maxFiringsPerRound()));
-        List<Shard> old = shards;
-        shards = next;
-        ruleBook = book;
-        graph.pruneEvents(clock.instant().minusMillis(config.eventRetention().toMilliseconds()));
-        componentOf.clear();
-        placements.clear();
-        owners = new ArrayList<>();
-        for (int i = 0; i < next.size(); i++) owners.add(new HashMap<>());
-        globals = Map.of();
-        Set<Qualified> touched = new HashSet<>(known);
-        List<Future<ShardOutcome>> fs = new ArrayList<>();
-        for (Shard s : shards) fs.add(run(s, List.of(new FactOp.Put(new Now(clock.instant())))));
-        collect(fs, touched);
-        touched.addAll(syncGlobals());
-        Map<String, PersonSnapshot> people = new HashMap<>();
-        long upTo;
-        synchronized (this) {
-            upTo = pendingUpTo;
+        List<String> people = new ArrayList<>(graph.personIds());
+        Set<String> known = new HashSet<>(people);
+        for (String p : members.people()) if (!known.contains(p)) people.add(p);
+        for (int from = 0; from < people.size(); from += ROUND_PEOPLE) {
+            evaluate(s, people.subList(from, Math.min(people.size(), from + ROUND_PEOPLE)), segments, cause, upTo, false);
+            if (people.size() > ROUND_PEOPLE) {
+                LOG.info("evaluated {} of {} people ({}%) for {} segment(s)", Math.min(people.size(), from + ROUND_PEOPLE),
+                        people.size(), Math.min(100, (from + ROUND_PEOPLE) * 100L / people.size()), segments.size());
+            }
         }
-        touched.addAll(evaluate(graph.allNodes(), Set.of(), Set.of(), people));
-        evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
-        report(touched, people, upTo, cause);
-        old.forEach(Shard::close);
-        LOG.info("rules {} loaded into {} shards in {} ms: {} components, {} facts", book.version(), shards.size(),
-                (System.nanoTime() - started) / 1_000_000, placements.size(), factCount());
+        LOG.info("evaluated {} people for {} segment(s) in {} ms ({})", people.size(), segments.size(),
+                (System.nanoTime() - started) / 1_000_000, cause);
     }
 
     /**
-     * Brings the sessions in line with the graph for the components of {@code dirty}, and for the
-     * people of {@code activity} whose component is otherwise unchanged: their Activity fact goes
-     * to the shard on its own, without rebuilding the component (most streaming traffic is events).
+     * Evaluates {@code subjects} for {@code segments}, reports the differences from the current
+     * memberships as one round, and records each person's next due time.
+     *
+     * @return the number of memberships that changed
      */
-    private Set<Qualified> evaluate(Set<Node> dirty, Set<Node> activity, Set<Node> changed,
-                                    Map<String, PersonSnapshot> people) {
-        Instant since = clock.instant().minusMillis(config.eventRetention().toMilliseconds());
-        Set<Qualified> touched = new HashSet<>();
-        Set<Node> covered = new HashSet<>();
-        List<List<FactOp>> ops = newOps();
-        int buffered = 0;
-        for (Set<Node> single : List.of(activity, changed)) {
-            for (Node n : single) {
-                if (!componentOf.containsKey(n)) dirty = withNode(dirty, n); // not placed yet: build its component
-            }
+    private int evaluate(RuleState s, Collection<String> subjects, Set<String> segments, String cause, long upTo,
+                         boolean reportDifferences) {
+        if (subjects.isEmpty()) return 0;
+        Instant now = clock.instant();
+        Instant since = now.minusMillis(config.eventRetention().toMilliseconds());
+        Evaluation evaluation = new Evaluation(graph, s, now, since, config.budget(), stats::issue);
+        List<String> ordered = new ArrayList<>(subjects);
+        List<Future<Evaluation.Result>> futures = new ArrayList<>();
+        for (int from = 0; from < ordered.size(); from += config.chunkSize()) {
+            List<String> chunk = ordered.subList(from, Math.min(ordered.size(), from + config.chunkSize()));
+            futures.add(workers.submit(() -> evaluation.run(chunk, segments)));
         }
-        // Nodes of a component that was taken apart are revisited, so no part is left behind.
-        ArrayDeque<Node> work = new ArrayDeque<>(dirty);
-        while (!work.isEmpty()) {
-            Node n = work.poll();
-            if (covered.contains(n)) continue;
-            Component c = graph.component(n);
-            covered.addAll(c.nodes());
-            Set<String> oldKeys = new HashSet<>();
-            for (Node m : c.nodes()) {
-                String k = componentOf.get(m);
-                if (k != null) oldKeys.add(k);
-            }
-            int shard = Math.floorMod(c.key().hashCode(), shards.size());
-            ComponentFacts cf = graph.facts(c, since);
-            // One key String per fact, shared by the placement and the shard's handle map (not two
-            // copies of every key): a component rebuilt on its shard reuses the keys it has.
-            Map<String, String> reuse = new HashMap<>();
-            for (String ok : oldKeys) {
-                Placement p = placements.get(ok);
-                if (p.shard() == shard) p.factKeys().forEach(k -> reuse.put(k, k));
-            }
-            List<String> keys = new ArrayList<>(cf.facts().size());
-            Set<String> wanted = new HashSet<>();
-            for (Fact f : cf.facts()) {
-                String k = f.key();
-                k = reuse.getOrDefault(k, k);
-                keys.add(k);
-                wanted.add(k);
-            }
-            for (String ok : oldKeys) {
-                Placement p = placements.remove(ok);
-                p.nodes().forEach(m -> componentOf.remove(m, ok));
-                work.addAll(p.nodes());
-                for (String fk : p.factKeys()) {
-                    if ((p.shard() != shard || !wanted.contains(fk)) && owners.get(p.shard()).remove(fk, ok)) {
-                        ops.get(p.shard()).add(new FactOp.Remove(fk));
-                    }
-                }
-            }
-            if (!wanted.isEmpty()) {
-                for (int i = 0; i < keys.size(); i++) {
-                    ops.get(shard).add(new FactOp.Put(keys.get(i), cf.facts().get(i)));
-                    owners.get(shard).put(keys.get(i), c.key());
-                }
-                placements.put(c.key(), new Placement(shard, c.nodes(), wanted));
-                c.nodes().forEach(m -> componentOf.put(m, c.key()));
-                for (Person p : cf.persons()) {
-                    people.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(),
-                            cf.identities().getOrDefault(p.id(), Map.of())));
-                }
-            }
-            buffered += cf.facts().size() + oldKeys.size();
-            if (buffered >= CHUNK_FACTS) {
-                flush(ops, touched);
-                ops = newOps();
-                buffered = 0;
-            }
+        List<MembershipDelta> deltas = new ArrayList<>();
+        Map<String, PersonSnapshot> people = new HashMap<>();
+        Set<String> seen = new HashSet<>();
+        Set<String> evaluatedEverywhere = null;
+        int fired = 0;
+        for (Future<Evaluation.Result> f : futures) {
+            Evaluation.Result r = get(f);
+            fired += r.fired();
+            if (evaluatedEverywhere == null) evaluatedEverywhere = new TreeSet<>(r.evaluated());
+            else evaluatedEverywhere.retainAll(r.evaluated());
+            r.qualified().forEach((person, qualified) -> {
+                seen.add(person);
+                int before = deltas.size();
+                diff(person, qualified, r.evaluated(), deltas);
+                PersonSnapshot snap = r.people().get(person);
+                // The audience stage needs the people whose memberships changed, and every member
+                // (to notice a consent change).
+                if (snap != null && (deltas.size() > before || !members.of(person).isEmpty())) people.put(person, snap);
+            });
         }
-        evaluateChanged(changed, covered, ops, people);
-        evaluateActivity(activity, covered, since, ops, people);
-        flush(ops, touched);
-        return touched;
+        // Subjects without a record any more qualify for nothing.
+        for (String p : subjects) if (!seen.contains(p)) diff(p, Set.of(), evaluatedEverywhere, deltas);
+        stats.evaluated(subjects.size(), fired);
+        if (windows.length > 0) {
+            long nowMs = now.toEpochMilli();
+            for (String p : subjects) due.set(p, graph.nextWindowEdge(p, nowMs, windows));
+        }
+        if (reportDifferences && !deltas.isEmpty()) {
+            stats.inconsistent(deltas.size());
+            LOG.warn("consistency check: {} membership(s) differ from a fresh evaluation and are corrected, e.g. {}", deltas.size(),
+                    deltas.subList(0, Math.min(5, deltas.size())));
+        }
+        deltas.sort(Comparator.comparing(MembershipDelta::segmentId).thenComparing(MembershipDelta::personId));
+        // Members are handed over even without a change: their consent may have changed.
+        if (!deltas.isEmpty() || !people.isEmpty()) {
+            sink.apply(new Round(upTo, now, deltas, people, cause, engineState(s, upTo)));
+            checkpointed = upTo;
+        }
+        stats.setSizes(members.total());
+        return deltas.size();
     }
 
-    private static Set<Node> withNode(Set<Node> dirty, Node n) {
-        Set<Node> out = dirty instanceof HashSet<Node> ? dirty : new HashSet<>(dirty);
-        out.add(n);
+    private void diff(String person, Set<String> qualified, Set<String> evaluated, List<MembershipDelta> deltas) {
+        Set<String> before = members.of(person);
+        Set<String> after = new TreeSet<>(before);
+        for (String seg : evaluated) {
+            boolean now = qualified.contains(seg);
+            if (now != before.contains(seg)) {
+                deltas.add(new MembershipDelta(seg, person, now));
+                if (now) after.add(seg);
+                else after.remove(seg);
+            }
+        }
+        if (!after.equals(before)) members.set(person, after);
+    }
+
+    private void exitRemoved(RuleBook book, String cause, long upTo) {
+        List<MembershipDelta> deltas = new ArrayList<>();
+        for (String seg : Set.copyOf(members.segments())) {
+            if (book.segments().containsKey(seg)) continue;
+            for (String p : members.membersOf(seg)) {
+                deltas.add(new MembershipDelta(seg, p, false));
+                Set<String> after = new TreeSet<>(members.of(p));
+                after.remove(seg);
+                members.set(p, after);
+            }
+        }
+        if (!deltas.isEmpty()) {
+            LOG.info("{} membership(s) of segments no rule declares any more exit", deltas.size());
+            sink.apply(new Round(upTo, clock.instant(), deltas, Map.of(), cause, engineState(state, upTo)));
+        }
+        stats.setSizes(members.total());
+    }
+
+    /** Segments whose rules differ from what the stored memberships were computed with. */
+    private static Set<String> changed(Map<String, String> stored, RuleBook book) {
+        Set<String> out = new TreeSet<>();
+        book.signatures().forEach((seg, sig) -> { if (!sig.equals(stored.get(seg))) out.add(seg); });
         return out;
     }
 
+    private static Set<String> clockDependent(RuleBook book) {
+        Set<String> out = new TreeSet<>();
+        book.shape().segments().forEach((id, sh) -> { if (sh.clockDependent()) out.add(id); });
+        return out;
+    }
+
+    private void dueForEveryone() {
+        due.clear();
+        if (windows.length == 0) return;
+        long now = clock.millis();
+        for (String p : graph.personIds()) due.set(p, graph.nextWindowEdge(p, now, windows));
+    }
+
     /**
-     * The one fact each changed node is part of (a person's, an account's or a deal's update that
-     * kept every edge), for placed components not rebuilt in this round.
+     * The safety net: people sampled at random (members and others) are evaluated afresh; any
+     * membership that differs from what incremental evaluation left is counted, logged and corrected.
      */
-    private void evaluateChanged(Set<Node> changed, Set<Node> covered, List<List<FactOp>> ops,
-                                 Map<String, PersonSnapshot> people) {
-        for (Node n : changed) {
-            if (covered.contains(n)) continue;
-            Optional<Fact> fact = graph.factOf(n);
-            Placement p = placements.get(componentOf.get(n));
-            if (fact.isEmpty() || p == null) continue; // a record without fact changes nothing
-            String key = fact.get().key();
-            if (!p.factKeys().contains(key)) continue; // cannot happen while the edges are the same
-            ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
-            if (fact.get() instanceof Person person) snapshot(person.id(), people);
+    private int consistencyCheck() { return consistencyCheck(config.consistencySample()); }
+
+    private int consistencyCheck(int sample) {
+        RuleState s = state;
+        if (s == null) return 0;
+        List<String> all = graph.personIds();
+        Set<String> pending;
+        synchronized (this) {
+            pending = new HashSet<>(pendingPeople);
+            if (!pendingTouched.isEmpty()) return 0; // a batch is on its way: check another time
         }
-    }
-
-    /** The person as the audience stage needs them (email, consent, identities), once per round. */
-    private void snapshot(String pid, Map<String, PersonSnapshot> people) {
-        if (people.containsKey(pid)) return;
-        graph.person(pid).ifPresent(u -> people.put(pid, new PersonSnapshot(pid, u.person().email(),
-                u.person().emailOptOut(), u.identities())));
-    }
-
-    /** New Activity facts for people of placed components that were not rebuilt in this round. */
-    private void evaluateActivity(Set<Node> activity, Set<Node> covered, Instant since, List<List<FactOp>> ops,
-                                  Map<String, PersonSnapshot> people) {
-        Set<String> done = new HashSet<>();
-        for (Node n : activity) {
-            if (covered.contains(n)) continue; // rebuilt from the graph, this Activity included
-            // A node without person record has no Activity; its events become one with the record,
-            // whose arrival rebuilds the component.
-            var fact = graph.activity(n, since);
-            if (fact.isEmpty() || !done.add(fact.get().getPersonId())) continue;
-            String owner = componentOf.get(n);
-            Placement p = placements.get(owner);
-            String key = fact.get().key();
-            if (!p.factKeys().contains(key)) continue; // not this component's person (yet): a rebuild follows
-            ops.get(p.shard()).add(new FactOp.Put(key, fact.get()));
-            snapshot(fact.get().getPersonId(), people);
+        Random random = new Random();
+        Set<String> subjects = new HashSet<>();
+        List<String> memberList = new ArrayList<>(members.people());
+        long now = clock.millis();
+        for (int i = 0; i < sample && !all.isEmpty(); i++) {
+            String p = i % 2 == 0 && !memberList.isEmpty() ? memberList.get(random.nextInt(memberList.size()))
+                    : all.get(random.nextInt(all.size()));
+            if (!pending.contains(p) && !due.isDue(p, now)) subjects.add(p);
         }
+        int differences = evaluate(s, subjects, s.book().segments().keySet(), "consistency", evaluatedUpTo.get(), true);
+        stats.checked(subjects.size());
+        return differences;
     }
 
-    private List<List<FactOp>> newOps() {
-        List<List<FactOp>> ops = new ArrayList<>();
-        for (int i = 0; i < shards.size(); i++) ops.add(new ArrayList<>());
-        return ops;
+    private void checkpoint(boolean force) {
+        long upTo = evaluatedUpTo.get();
+        if (state == null || upTo < 0 || upTo == checkpointed && !force) return;
+        sink.checkpoint(engineState(state, upTo));
+        checkpointed = upTo;
     }
 
-    private void flush(List<List<FactOp>> ops, Set<Qualified> touched) {
-        List<Future<ShardOutcome>> fs = new ArrayList<>();
-        for (int i = 0; i < shards.size(); i++) {
-            if (!ops.get(i).isEmpty()) fs.add(run(shards.get(i), ops.get(i)));
+    private static EngineState engineState(RuleState s, long upTo) {
+        return new EngineState(s.book().version(), s.book().signatures(), upTo);
+    }
+
+    private static <T> T get(Future<T> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         }
-        collect(fs, touched);
-    }
-
-    /** Campaigns and lists are in every shard. */
-    private Set<Qualified> syncGlobals() {
-        Map<String, Fact> next = new HashMap<>();
-        graph.globalFacts().forEach(f -> next.put(f.key(), f));
-        List<FactOp> ops = new ArrayList<>();
-        globals.keySet().stream().filter(k -> !next.containsKey(k)).forEach(k -> ops.add(new FactOp.Remove(k)));
-        next.values().forEach(f -> ops.add(new FactOp.Put(f)));
-        globals = next;
-        Set<Qualified> touched = new HashSet<>();
-        List<Future<ShardOutcome>> fs = new ArrayList<>();
-        for (Shard s : shards) fs.add(run(s, ops));
-        collect(fs, touched);
-        return touched;
-    }
-
-    private Future<ShardOutcome> run(Shard s, List<FactOp> ops) {
-        return shardThreads.get(s.index).submit(() -> s.apply(ops));
-    }
-
-    private void collect(List<Future<ShardOutcome>> futures, Set<Qualified> touched) {
-        for (Future<ShardOutcome> f : futures) {
-            try {
-                ShardOutcome o = f.get();
-                touched.addAll(o.touched());
-                o.issues().forEach(stats::issue);
-                stats.fired(o.fired());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("shard failed: " + e.getCause(), e.getCause());
-            }
-        }
-    }
-
-    /** Nets the touched qualifications across shards against what was last reported. */
-    private void report(Set<Qualified> touched, Map<String, PersonSnapshot> people, long upTo, String cause) {
-        List<MembershipDelta> deltas = new ArrayList<>();
-        for (Qualified q : touched) {
-            boolean now = false;
-            for (Shard s : shards) {
-                if (s.isQualified(q)) {
-                    now = true;
-                    break;
-                }
-            }
-            boolean before = known.contains(q);
-            if (now != before) {
-                deltas.add(new MembershipDelta(q.segmentId(), q.personId(), now));
-                if (now) known.add(q);
-                else known.remove(q);
-            }
-        }
-        deltas.sort(Comparator.comparing(MembershipDelta::segmentId).thenComparing(MembershipDelta::personId));
-        if (!deltas.isEmpty() || !people.isEmpty()) sink.apply(new Round(upTo, clock.instant(), deltas, people, cause));
-        stats.setSizes(placements.size(), known.size());
-    }
-
-    /** Facts in all sessions (reads shard maps without their threads: for metrics only). */
-    public long factCount() {
-        long n = 0;
-        for (Shard s : shards) n += s.factCount();
-        return n;
     }
 }

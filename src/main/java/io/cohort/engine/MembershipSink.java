@@ -12,5 +12,11 @@ public interface MembershipSink {
     /** The memberships currently realized in the store, loaded once at start. */
     Set<Qualified> realized();
 
+    /** The engine state stored with the last round, or {@link EngineState#NONE}. */
+    EngineState state();
+
     void apply(Round round);
+
+    /** Stores the engine state alone (the evaluated batch moved on without membership changes). */
+    void checkpoint(EngineState state);
 }

@@ -3,33 +3,32 @@ package io.cohort.engine;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
 import io.cohort.model.Qualified;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.*;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.kie.api.KieBase;
 import org.kie.api.event.rule.AfterMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.event.rule.ObjectDeletedEvent;
+import org.kie.api.event.rule.ObjectInsertedEvent;
+import org.kie.api.event.rule.ObjectUpdatedEvent;
+import org.kie.api.event.rule.RuleRuntimeEventListener;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.rule.ConsequenceException;
 import org.kie.api.runtime.rule.Match;
 
 /**
- * Evaluates a set of facts once, in a fresh session of a {@link RuleBook}, and throws the session
- * away: for rule tests, previews of drafts and explanations. Nothing is activated and nothing is
- * written; the running shards are not involved.
+ * Evaluates a set of facts once, in a fresh session, and throws the session away. Every
+ * evaluation of Cohort is one of these: a batch of people's neighbourhoods, a preview, an
+ * explanation, a rule test. The run is bounded ({@link Budget}): it stops when a rule fires, derives
+ * facts or takes time beyond the budget, or when a condition throws; the {@link Failure} names the
+ * rule so the caller can isolate it. Nothing is activated and nothing is written.
  *
- * <p>With {@code explain}, every fired match is recorded (rule, file, matched facts, scalar
- * bindings) and each qualification is explained by the matches that still justify it once the
- * session is quiet (see {@link Justifications}): a match that fired but was later undone (its
- * {@code not} became false) does not count.
+ * <p>With {@code explain}, every fired match is recorded and each qualification is explained by
+ * the matches that still justify it once the session is quiet (see {@link Justifications}).
  */
 public final class OneShot {
-    /** Same default as the shards' engine.maxFiringsPerRound. */
-    public static final int DEFAULT_MAX_FIRINGS = 1_000_000;
-    private static final int MAX_EXCEPTIONS = 100;
+    private static final Pattern RULE_NAME = Pattern.compile("Rule (?:name='([^']*)'|\"([^\"]*)\")");
 
     /**
      * A fact a justifying match saw.
@@ -51,73 +50,137 @@ public final class OneShot {
     public record Justification(String rule, String file, Map<String, Object> bindings, List<Object> values,
                                 List<Matched> facts) {}
 
+    /** Why a run did not finish: which budget, or a throwing rule. {@code rule} is null when unknown. */
+    public record Failure(Kind kind, String rule, String message) {
+        public enum Kind { EXCEPTION, FIRINGS, DERIVED, TIME }
+    }
+
     /**
      * @param justifications only filled with {@code explain}; per qualification, the matches that
      *                       justify it at the end of the run
+     * @param failure        null when the run finished; else the qualifications are not to be trusted
      */
-    public record Result(Set<Qualified> qualified, Map<Qualified, List<Justification>> justifications,
-                         List<RuntimeIssue> issues, int fired) {
+    public record Result(Set<Qualified> qualified, Map<Qualified, List<Justification>> justifications, int fired,
+                         Failure failure) {
 
         public List<Justification> why(Qualified q) { return justifications.getOrDefault(q, List.of()); }
+
+        public boolean ok() { return failure == null; }
     }
 
     private OneShot() {}
 
-    public static Result run(RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain) {
-        return run(book, facts, now, explain, DEFAULT_MAX_FIRINGS);
-    }
-
     /**
-     * Inserts {@code facts} and {@code now} into a new session, fires until quiet (or the firing
-     * limit), and reads the qualifications out. Rule exceptions and the firing limit become
-     * {@link RuntimeIssue}s, as in the shards, instead of failing the run.
+     * Inserts {@code facts} and {@code now} into a new session of {@code kieBase}, fires until quiet
+     * or a budget is spent, and reads the qualifications out.
      */
-    public static Result run(RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain, int maxFirings) {
-        KieSession session = book.kieBase().newKieSession();
+    public static Result run(KieBase kieBase, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
+                             Budget budget) {
+        KieSession session = kieBase.newKieSession();
+        Watch watch = new Watch(session, budget, explain);
         try {
-            List<Match> fired = new ArrayList<>();
-            Map<String, Integer> firedByRule = new LinkedHashMap<>();
-            session.addEventListener(new DefaultAgendaEventListener() {
-                @Override public void afterMatchFired(AfterMatchFiredEvent e) {
-                    firedByRule.merge(e.getMatch().getRule().getName(), 1, Integer::sum);
-                    if (explain) fired.add(e.getMatch());
-                }
-            });
+            session.addEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
+            session.addEventListener((RuleRuntimeEventListener) watch);
             for (Fact f : facts) session.insert(f);
             session.insert(now);
-            List<RuntimeIssue> issues = new ArrayList<>();
-            int count = fire(session, book, now, maxFirings, issues);
-            if (count >= maxFirings) {
-                String worst = firedByRule.entrySet().stream().max(Map.Entry.comparingByValue())
-                        .map(Map.Entry::getKey).orElse("?");
-                issues.add(new RuntimeIssue(now.instant(), "firing-limit", worst, book.fileOf(worst),
-                        "stopped after " + maxFirings + " firings; rule \"" + worst + "\" fired "
-                                + firedByRule.getOrDefault(worst, 0) + " times. A rule that inserts or modifies "
-                                + "what it matches loops; use insertLogical and never modify facts"));
+            int fired = session.fireAllRules(budget.maxFirings());
+            Failure failure = watch.failure;
+            if (failure == null && fired >= budget.maxFirings()) {
+                String worst = watch.worst(watch.firedByRule);
+                failure = new Failure(Failure.Kind.FIRINGS, worst, "stopped after " + budget.maxFirings()
+                        + " firings in one evaluation; rule \"" + worst + "\" fired " + watch.firedByRule.getOrDefault(worst, 0)
+                        + " times");
             }
             Set<Qualified> qualified = new LinkedHashSet<>();
             for (Object o : session.getObjects(o -> o instanceof Qualified)) qualified.add((Qualified) o);
-            Map<Qualified, List<Justification>> why = explain
-                    ? new Justifications(book, fired).forAll(qualified) : Map.of();
-            return new Result(Set.copyOf(qualified), why, List.copyOf(issues), count);
+            Map<Qualified, List<Justification>> why = explain && failure == null
+                    ? new Justifications(book, watch.matches).forAll(qualified) : Map.of();
+            return new Result(Set.copyOf(qualified), why, fired, failure);
+        } catch (ConsequenceException e) {
+            String rule = e.getMatch() == null ? null : e.getMatch().getRule().getName();
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(cause)));
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError | NoClassDefFoundError e) {
+            // A condition that throws (a method on a null field) surfaces here, while Drools
+            // propagates facts at fire time; Drools names the rule in the message. Errors too:
+            // a rule must never take the evaluator thread with it.
+            return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, ruleOf(e), describe(root(e))));
         } finally {
             session.dispose();
         }
     }
 
-    private static int fire(KieSession session, RuleBook book, Now now, int maxFirings, List<RuntimeIssue> issues) {
-        int count = 0;
-        for (int attempt = 0; attempt < MAX_EXCEPTIONS; attempt++) {
-            try {
-                count += session.fireAllRules(maxFirings - count);
-                return count;
-            } catch (ConsequenceException e) {
-                String rule = e.getMatch() == null ? "?" : e.getMatch().getRule().getName();
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                issues.add(new RuntimeIssue(now.instant(), "exception", rule, book.fileOf(rule),
-                        cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+    /** Counts firings and derived facts per rule, and stops the session when a budget is spent. */
+    private static final class Watch extends DefaultAgendaEventListener implements RuleRuntimeEventListener {
+        private final KieSession session;
+        private final Budget budget;
+        private final boolean explain;
+        private final long deadline;
+        final Map<String, Integer> firedByRule = new HashMap<>();
+        final Map<String, Integer> derivedByRule = new HashMap<>();
+        final List<Match> matches = new ArrayList<>();
+        int fired;
+        int derived;
+        Failure failure;
+
+        Watch(KieSession session, Budget budget, boolean explain) {
+            this.session = session;
+            this.budget = budget;
+            this.explain = explain;
+            this.deadline = System.nanoTime() + budget.maxNanos();
+        }
+
+        @Override public void afterMatchFired(AfterMatchFiredEvent e) {
+            fired++;
+            firedByRule.merge(e.getMatch().getRule().getName(), 1, Integer::sum);
+            if (explain) matches.add(e.getMatch());
+            if ((fired & 255) == 0 && System.nanoTime() > deadline && failure == null) {
+                String worst = worst(firedByRule);
+                failure = new Failure(Failure.Kind.TIME, worst, "took longer than " + budget.maxNanos() / 1_000_000
+                        + " ms for one evaluation; rule \"" + worst + "\" fired most (" + firedByRule.get(worst) + " times)");
+                session.halt();
             }
         }
-        return count;
+
+        @Override public void objectInserted(ObjectInsertedEvent e) {
+            if (e.getRule() == null) return;
+            derived++;
+            derivedByRule.merge(e.getRule().getName(), 1, Integer::sum);
+            if (derived > budget.maxDerived() && failure == null) {
+                String worst = worst(derivedByRule);
+                failure = new Failure(Failure.Kind.DERIVED, worst, "derived more than " + budget.maxDerived()
+                        + " facts in one evaluation; rule \"" + worst + "\" derived " + derivedByRule.get(worst));
+                session.halt();
+            }
+        }
+
+        @Override public void objectUpdated(ObjectUpdatedEvent e) {}
+
+        @Override public void objectDeleted(ObjectDeletedEvent e) {}
+
+        String worst(Map<String, Integer> counts) {
+            return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+        }
+    }
+
+    /** The rule Drools names in a condition's exception, or null. */
+    static String ruleOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            Matcher m = RULE_NAME.matcher(String.valueOf(t.getMessage()));
+            if (m.find()) return m.group(1) != null ? m.group(1) : m.group(2);
+        }
+        return null;
+    }
+
+    private static Throwable root(Throwable e) {
+        Throwable r = e;
+        while (r.getCause() != null && r.getCause() != r) r = r.getCause();
+        return r;
+    }
+
+    private static String describe(Throwable t) {
+        String m = t.getMessage();
+        if (m != null && m.length() > 300) m = m.substring(0, 300) + "…";
+        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m.replace('\n', ' '));
     }
 }

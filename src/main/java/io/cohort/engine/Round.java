@@ -8,8 +8,10 @@ import java.util.Map;
  * The result of one evaluation round, handed to the {@link MembershipSink} in order.
  *
  * @param upToBatch the last ingest batch included
- * @param people    the current snapshot of every person whose component was evaluated
- * @param cause     "ingest", "clock", "rules", "start"
+ * @param people    the current snapshot of the people whose memberships changed
+ * @param cause     "ingest", "clock", "rules", "start", "consistency"
+ * @param state     the rule set evaluated and the batch evaluated up to, stored with the round so
+ *                  that a restart knows whether anything is left to evaluate
  */
 public record Round(long upToBatch, Instant at, List<MembershipDelta> deltas, Map<String, PersonSnapshot> people,
-                    String cause) {}
+                    String cause, EngineState state) {}

@@ -25,6 +25,7 @@ public final class RuleBook {
     private final RuleSetShape shape;
     private final boolean jitted;
     private final RuleCompiler compiler;
+    private final Map<String, String> signatures;
     private final Map<Set<String>, KieBase> partial = new ConcurrentHashMap<>();
 
     /**
@@ -34,7 +35,7 @@ public final class RuleBook {
      */
     RuleBook(KieBase kieBase, Map<String, SegmentDefinition> segments, List<RuleMessage> warnings, Map<String, String> sources,
              Map<String, String> ruleFiles, String version, Instant compiledAt, RuleSetShape shape, boolean jitted,
-             RuleCompiler compiler) {
+             RuleCompiler compiler, Map<String, String> signatures) {
         this.kieBase = kieBase;
         this.segments = segments;
         this.warnings = warnings;
@@ -45,6 +46,7 @@ public final class RuleBook {
         this.shape = shape;
         this.jitted = jitted;
         this.compiler = compiler;
+        this.signatures = signatures;
     }
 
     public KieBase kieBase() { return kieBase; }
@@ -64,6 +66,9 @@ public final class RuleBook {
     public RuleSetShape shape() { return shape; }
 
     boolean jitted() { return jitted; }
+
+    /** Segment id → a hash of the canonical text of every rule (and declared type) it depends on. */
+    public Map<String, String> signatures() { return signatures; }
 
     /** The file a rule is declared in, or "(unknown)". */
     public String fileOf(String ruleName) { return ruleFiles.getOrDefault(ruleName, "(unknown)"); }

@@ -63,7 +63,7 @@ public final class RuleCompiler {
         Map<String, String> ruleFiles = new TreeMap<>(checked.ruleFile());
         List<RuleMessage> warnings = messages.stream().filter(m -> m.level() == RuleMessage.Level.WARNING).toList();
         RuleBook book = new RuleBook(kieBase, segments, warnings, Map.copyOf(sources), Map.copyOf(ruleFiles), hash(sources),
-                clock.instant(), checked.shape(), jit, this);
+                clock.instant(), checked.shape(), jit, this, signatures(checked));
         return new CompileResult(Optional.of(book), sorted(messages));
     }
 
@@ -167,6 +167,27 @@ public final class RuleCompiler {
     private static String meta(List<Rule> rules, String key, String fallback) {
         return rules.stream().map(r -> r.getMetaData().get(key)).filter(v -> v != null && !v.toString().isBlank())
                 .map(Object::toString).findFirst().orElse(fallback);
+    }
+
+    /**
+     * Per segment, a hash of the canonical text of the rules it depends on and of every declared
+     * type: an edit that leaves a segment's rules as they were leaves its members as they are.
+     */
+    private static Map<String, String> signatures(DrlSandbox.Result checked) {
+        Map<String, String> ruleText = new TreeMap<>();
+        StringBuilder types = new StringBuilder();
+        checked.files().forEach((f, pkg) -> {
+            pkg.getRules().forEach(r -> ruleText.put(r.getName(), io.cohort.engine.sandbox.RuleText.of(r)));
+            pkg.getTypeDeclarations().forEach(t -> types.append(io.cohort.engine.sandbox.RuleText.of(t)).append('\n'));
+        });
+        Map<String, String> out = new TreeMap<>();
+        checked.shape().segments().forEach((id, shape) -> {
+            Map<String, String> sources = new TreeMap<>();
+            sources.put("", types.toString());
+            for (String r : shape.rules()) sources.put(r, ruleText.getOrDefault(r, ""));
+            out.put(id, hash(sources));
+        });
+        return Map.copyOf(out);
     }
 
     /** Errors first, then by file and line, as an editor lists them. */

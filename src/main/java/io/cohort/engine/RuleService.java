@@ -101,13 +101,25 @@ public final class RuleService {
             return status;
         }
         RuleBook book = r.ruleBook().orElseThrow();
+        if (evaluator == null) {
+            // The engine is still starting: it starts with the rules it was given; try again later.
+            lastSeen = Map.of();
+            return status;
+        }
         try {
             evaluator.reload(book).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while loading rules", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("loading rules failed: " + e.getCause(), e.getCause());
+            // Nothing was swapped: the running rules keep serving, and the status says so.
+            LOG.error("rules {} compiled but could not be applied; the running rules {} keep serving", book.version(),
+                    prev.activeVersion(), e.getCause());
+            List<RuleMessage> messages = new java.util.ArrayList<>(r.messages());
+            messages.add(RuleMessage.error("(rules)", 0, 0, "the rules compiled but evaluating them failed: " + e.getCause()));
+            status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.keySet()), List.copyOf(messages),
+                    true, clock.instant());
+            return status;
         }
         lastGood.save(book.version(), files, clock.millis());
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());

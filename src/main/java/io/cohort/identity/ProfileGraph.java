@@ -1,169 +1,262 @@
 package io.cohort.identity;
 
 import io.cohort.ingest.RecordChange;
+import io.cohort.ingest.SourceRecord.AccountPersonRecord;
+import io.cohort.ingest.SourceRecord.OpportunityPersonRecord;
+import io.cohort.ingest.SourceRecord.OpportunityRecord;
 import io.cohort.ingest.SourceRef;
+import io.cohort.model.EventSeries;
 import io.cohort.model.Fact;
-import io.cohort.model.Activity;
 import java.time.Instant;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
+import java.util.*;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
  * The unified profile graph over all current source records. Ingestion applies accepted batches
- * (one writer at a time); evaluation and the read API walk components concurrently.
+ * (one writer at a time); evaluation and the read API build people's neighbourhoods concurrently.
+ * Nothing here walks a connected component: contacts related to other companies' accounts chain
+ * companies together, and a change costs only what the rules can see of it.
  */
 public final class ProfileGraph {
     private final SourceIndex index = new SourceIndex();
     private final Unifier unifier = new Unifier(index);
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
-    /**
-     * What applying a batch touched.
-     *
-     * @param dirty    nodes whose components must be rebuilt
-     * @param activity person nodes whose events changed: only their people's Activity facts change
-     * @param changed  nodes whose record changed without changing any edge: only the unified fact
-     *                 they are part of changes (a Person, Account or Opportunity)
-     */
-    public record Applied(Set<Node> dirty, boolean globalsChanged, Set<Node> activity, Set<Node> changed) {
-        public Applied(Set<Node> dirty, boolean globalsChanged) { this(dirty, globalsChanged, Set.of(), Set.of()); }
-    }
-
-    public Applied apply(String source, List<RecordChange> changes, long batchSeq) {
-        Set<Node> dirty = new HashSet<>();
-        Set<Node> activity = new HashSet<>();
-        Set<Node> changed = new HashSet<>();
-        boolean[] globals = {false};
+    public Touched apply(String source, List<RecordChange> changes, long batchSeq) {
+        Touched t = new Touched();
         lock.writeLock().lock();
         try {
-            for (RecordChange c : changes) index.apply(source, c, batchSeq, dirty, activity, changed, globals);
+            for (RecordChange c : changes) index.apply(source, c, batchSeq, t);
         } finally {
             lock.writeLock().unlock();
         }
-        changed.removeAll(dirty); // rebuilt anyway
-        return new Applied(dirty, globals[0], activity, changed);
+        return t;
     }
 
     /**
-     * The Activity fact of the person a person node belongs to, exactly as {@link #facts} builds it;
-     * empty when the node has no person record.
+     * The people whose neighbourhood of {@code depth} steps a change touched, by unified id: the
+     * people it names, and those who see a changed account, deal or person within the depth.
      */
-    public Optional<Activity> activity(Node person, Instant eventsSince) {
-        lock.readLock().lock();
-        try {
-            return Optional.ofNullable(unifier.activityOf(person, eventsSince));
-        } finally {
-            lock.readLock().unlock();
+    public Set<String> affected(Touched t, int depth) {
+        return read(() -> {
+            Set<String> out = new HashSet<>(t.people);
+            Viewers v = new Viewers();
+            for (SourceRef a : t.accounts) out.addAll(v.ofAccount(a));
+            for (SourceRef o : t.opportunities) out.addAll(v.ofOpportunity(o));
+            for (SourceRef g : t.globals) {
+                for (SourceRef key : index.membersByGlobal.getOrDefault(g, Set.of())) {
+                    var s = index.relations.get(key);
+                    if (s != null) for (Node n : index.relationNodes(s.source(), s.record())) out.add(index.uidOf(n.ref()));
+                }
+            }
+            if (depth >= 2) {
+                // A person's own facts are seen, one step further, by the people of their accounts and deals.
+                for (Touched.Relation r : t.relations) {
+                    out.addAll(r.kind() == 'A' ? v.ofAccount(r.other()) : v.ofOpportunity(r.other()));
+                }
+                for (String uid : List.copyOf(out)) {
+                    for (SourceRef ref : index.personRefsByUid.getOrDefault(uid, Set.of())) {
+                        for (SourceRef key : index.relationsOf(Node.person(ref))) {
+                            var s = index.relations.get(key);
+                            if (s.record() instanceof AccountPersonRecord ap) out.addAll(v.ofAccount(new SourceRef(s.source(), ap.accountId())));
+                            else if (s.record() instanceof OpportunityPersonRecord op) out.addAll(v.ofOpportunity(new SourceRef(s.source(), op.opportunityId())));
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Who sees an account or a deal at step 1: the people related to it or in a contact role on its deals. */
+    private final class Viewers {
+        private final Map<SourceRef, Set<String>> accounts = new HashMap<>();
+
+        Set<String> ofAccount(SourceRef ref) {
+            Set<String> known = accounts.get(ref);
+            if (known != null) return known;
+            Set<String> out = new HashSet<>();
+            List<SourceRef> group = Unifier.group(ref, index.accountEdges);
+            for (SourceRef a : group) {
+                relatedPeople(Node.account(a), out);
+                for (SourceRef o : index.opportunitiesByAccount.getOrDefault(a, Set.of())) {
+                    for (SourceRef og : Unifier.group(o, index.opportunityEdges)) relatedPeople(Node.opportunity(og), out);
+                }
+            }
+            for (SourceRef a : group) accounts.put(a, out);
+            return out;
         }
+
+        Set<String> ofOpportunity(SourceRef ref) {
+            Set<String> out = new HashSet<>();
+            for (SourceRef o : Unifier.group(ref, index.opportunityEdges)) {
+                relatedPeople(Node.opportunity(o), out);
+                var rec = index.opportunities.get(o);
+                if (rec != null && rec.record().accountId() != null) out.addAll(ofAccount(new SourceRef(o.source(), rec.record().accountId())));
+            }
+            return out;
+        }
+
+        private void relatedPeople(Node n, Set<String> out) {
+            for (SourceRef key : index.relationsOf(n)) {
+                var s = index.relations.get(key);
+                if (s.record() instanceof AccountPersonRecord ap) out.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
+                else if (s.record() instanceof OpportunityPersonRecord op) out.add(index.uidOf(new SourceRef(s.source(), op.personId())));
+            }
+        }
+    }
+
+    /** The facts {@code subjects} are evaluated with, {@code depth} steps around each; events before {@code eventsSince} left out. */
+    public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince) {
+        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1).build(subjects, depth));
+    }
+
+    /** An account with its deals and its people (their Person facts), for the read API. */
+    public Optional<Neighbourhood> accountView(String accountId, Instant eventsSince) {
+        SourceRef ref = unifier.accountIndex.get(accountId);
+        if (ref == null) return Optional.empty();
+        return read(() -> {
+            List<SourceRef> group = Unifier.group(ref, index.accountEdges);
+            if (!UnifiedIds.account(Collections.min(group)).equals(accountId)) return Optional.<Neighbourhood>empty();
+            Set<String> people = new TreeSet<>();
+            for (SourceRef a : group) {
+                for (SourceRef key : index.relationsOf(Node.account(a))) {
+                    var s = index.relations.get(key);
+                    if (s.record() instanceof AccountPersonRecord ap) people.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
+                }
+            }
+            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1).build(people, 0);
+            // People first: their step-0 facts; then the account itself with all its deals.
+            NeighbourhoodBuilder b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1);
+            Neighbourhood acc = b.accountOnly(accountId, group);
+            List<Fact> facts = new ArrayList<>(acc.facts());
+            facts.addAll(n.facts());
+            return Optional.of(new Neighbourhood(n.subjects(), facts, n.identities()));
+        });
+    }
+
+    /**
+     * Every person with a record, ordered so that people of one account are near each other
+     * (evaluating them together shares the account's facts).
+     */
+    public List<String> personIds() {
+        return read(() -> {
+            Map<String, String> order = new HashMap<>();
+            index.personRefsByUid.forEach((uid, refs) -> {
+                String best = null;
+                for (SourceRef r : refs) {
+                    if (!index.persons.containsKey(r)) continue;
+                    for (SourceRef key : index.relationsOf(Node.person(r))) {
+                        var s = index.relations.get(key);
+                        if (s.record() instanceof AccountPersonRecord ap) {
+                            String k = s.source() + ":" + ap.accountId();
+                            if (best == null || k.compareTo(best) < 0) best = k;
+                        }
+                    }
+                    if (best == null) best = "~";
+                }
+                if (best != null) order.put(uid, best);
+            });
+            List<String> out = new ArrayList<>(order.keySet());
+            out.sort(Comparator.comparing((String u) -> order.get(u)).thenComparing(u -> u));
+            return out;
+        });
+    }
+
+    /** Number of people with a record. */
+    public int personCount() {
+        return read(() -> {
+            int n = 0;
+            for (var e : index.personRefsByUid.entrySet()) {
+                for (SourceRef r : e.getValue()) {
+                    if (index.persons.containsKey(r)) {
+                        n++;
+                        break;
+                    }
+                }
+            }
+            return n;
+        });
+    }
+
+    /**
+     * When a person's answers to window questions may next change: the earliest moment one of
+     * their events leaves one of the {@code windows} (millis) that end now; Long.MAX_VALUE when none.
+     */
+    public long nextWindowEdge(String uid, long nowMillis, long[] windows) {
+        if (windows.length == 0) return Long.MAX_VALUE;
+        return read(() -> {
+            long best = Long.MAX_VALUE;
+            for (SourceRef r : index.personRefsByUid.getOrDefault(uid, Set.of())) {
+                EventSeries s = index.eventsOf(Node.person(r));
+                if (s.size() == 0) continue;
+                for (long w : windows) {
+                    long first = s.firstAfter(nowMillis - w);
+                    if (first != Long.MAX_VALUE) best = Math.min(best, first + w);
+                }
+            }
+            return best;
+        });
     }
 
     /**
      * Forgets events before {@code cutoff} (engine.eventRetention): they stay in the store. Events
      * arriving later that are older than the cutoff are not held either.
      *
-     * @return the person nodes whose Activity changed
+     * @return the people whose Activity changed
      */
-    public Set<Node> pruneEvents(Instant cutoff) {
+    public Set<String> pruneEvents(Instant cutoff) {
         lock.writeLock().lock();
         try {
             index.eventHorizonMillis = Math.max(index.eventHorizonMillis, cutoff.toEpochMilli() - 1);
-            return index.pruneEvents(index.eventHorizonMillis);
+            Set<String> out = new HashSet<>();
+            for (Node n : index.pruneEvents(index.eventHorizonMillis)) out.add(index.uidOf(n.ref()));
+            return out;
         } finally {
             lock.writeLock().unlock();
         }
     }
 
     /** Events held in memory (for metrics and the benchmark). */
-    public int eventCount() {
-        lock.readLock().lock();
-        try {
-            return index.eventOwners.size();
-        } finally {
-            lock.readLock().unlock();
-        }
+    public int eventCount() { return read(index.eventOwners::size); }
+
+    /** The unified person of a unified id with its source identities. */
+    public Optional<UnifiedPerson> person(String unifiedId) {
+        return read(() -> Optional.ofNullable(unifier.person(unifiedId)));
     }
 
     /**
-     * The unified fact a person, account or opportunity node is part of, exactly as {@link #facts}
-     * builds it (a person's with its identities); empty when the node has no record.
+     * Every unified fact of the whole graph in one list, built by the reference path (as if the
+     * whole graph were one component). For tests that compare the engine with a single session.
      */
-    public Optional<Fact> factOf(Node n) {
-        lock.readLock().lock();
-        try {
-            return Optional.ofNullable(unifier.factOf(n));
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /** The unified person of a unified id with its source identities, as {@link #facts} builds it. */
-    public Optional<UnifiedPerson> person(String unifiedId) {
-        lock.readLock().lock();
-        try {
-            return Optional.ofNullable(unifier.person(unifiedId));
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    public Component component(Node start) {
-        lock.readLock().lock();
-        try {
-            return unifier.component(start);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /** The unified facts of a component; events before {@code eventsSince} (retention) are left out. */
-    public ComponentFacts facts(Component c, Instant eventsSince) {
-        lock.readLock().lock();
-        try {
-            return unifier.facts(c, eventsSince);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    public List<Fact> globalFacts() {
-        lock.readLock().lock();
-        try {
-            return unifier.globalFacts();
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /** A node of the unified person, for the read API; empty when no source record has the id. */
-    public Optional<Node> personNode(String unifiedId) {
-        lock.readLock().lock();
-        try {
-            return index.personRefsByUid.getOrDefault(unifiedId, Set.of()).stream().findFirst().map(Node::person);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /** A node of the unified account, for the read API (known once its component was evaluated). */
-    public Optional<Node> accountNode(String unifiedId) {
-        SourceRef ref = unifier.accountIndex.get(unifiedId);
-        return ref == null ? Optional.empty() : Optional.of(Node.account(ref));
-    }
-
-    /** Every node that carries a record or a relation: the seeds of a full evaluation. */
-    public Set<Node> allNodes() {
-        lock.readLock().lock();
-        try {
+    public List<Fact> allFacts(Instant eventsSince) {
+        return read(() -> {
             Set<Node> all = new HashSet<>();
             index.persons.keySet().forEach(r -> all.add(Node.person(r)));
             index.accounts.keySet().forEach(r -> all.add(Node.account(r)));
             index.opportunities.keySet().forEach(r -> all.add(Node.opportunity(r)));
             all.addAll(index.relationsByNode.keySet());
-            return all;
+            for (var e : index.opportunities.entrySet()) {
+                OpportunityRecord o = e.getValue().record();
+                if (o.accountId() != null) all.add(Node.account(new SourceRef(e.getKey().source(), o.accountId())));
+            }
+            List<Fact> facts = new ArrayList<>(unifier.facts(new Component("all", all), eventsSince).facts());
+            facts.addAll(unifier.globalFacts());
+            return facts;
+        });
+    }
+
+    /** Whether a unified person has a record. */
+    public boolean hasPerson(String unifiedId) {
+        return read(() -> index.personRefsByUid.getOrDefault(unifiedId, Set.of()).stream().anyMatch(index.persons::containsKey));
+    }
+
+    private <T> T read(Supplier<T> s) {
+        lock.readLock().lock();
+        try {
+            return s.get();
         } finally {
             lock.readLock().unlock();
         }

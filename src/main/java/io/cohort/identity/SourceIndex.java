@@ -55,62 +55,62 @@ final class SourceIndex {
         PersonEvents(Node node) { this.node = node; }
     }
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount = new HashMap<>();
+    /** Campaign or list → keys of its membership records. */
+    final Map<SourceRef, Set<SourceRef>> membersByGlobal = new HashMap<>();
 
     /**
-     * Applies one change of {@code source}; adds the touched nodes to {@code dirty}. Events change no
-     * component (they hang off one person): the person nodes whose events changed go to
-     * {@code activity} instead, so that only those people's Activity facts are evaluated again.
+     * Applies one change of {@code source} and records what it touched. Events change no
+     * relation (they hang off one person): only their person's Activity changes.
      */
-    void apply(String source, RecordChange change, long seq, Set<Node> dirty, Set<Node> activity,
-               Set<Node> changed, boolean[] globalsChanged) {
+    void apply(String source, RecordChange change, long seq, Touched t) {
         if (change.type() == RecordType.EVENT) {
-            applyEvent(source, change, activity);
+            applyEvent(source, change, t);
             return;
         }
         SourceRef ref = new SourceRef(source, change.key());
-        if (change instanceof RecordChange.Upsert u && keepsShape(source, ref, u.record(), seq, changed)) return;
-        remove(change.type(), ref, dirty, globalsChanged);
-        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, dirty, globalsChanged);
+        if (change instanceof RecordChange.Upsert u && keepsShape(source, ref, u.record(), seq, t)) return;
+        remove(change.type(), ref, t);
+        if (change instanceof RecordChange.Upsert u) add(source, u.record(), ref, seq, t);
     }
 
     /**
      * An update of a person, account or opportunity that leaves every edge as it was (same email,
-     * same sameAs, same account): only that node's unified fact changes, so it goes to
-     * {@code changed} instead of rebuilding its component. Most updates are of this kind (a title,
-     * an amount, a stage).
+     * same sameAs, same account): only that record's unified fact changes. Most updates are of
+     * this kind (a title, an amount, a stage).
      */
-    private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Set<Node> changed) {
+    private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
             var old = persons.get(ref);
             if (old == null || !uidOf(ref, old.record()).equals(uidOf(ref, p))) return false;
             persons.put(ref, new Stamped<>(source, p, seq));
-            changed.add(personNode(ref));
+            t.people.add(uidOf(ref, p));
             return true;
         } else if (record instanceof AccountRecord a) {
             var old = accounts.get(ref);
             if (old == null || !java.util.Objects.equals(old.record().sameAs(), a.sameAs())) return false;
             accounts.put(ref, new Stamped<>(source, a, seq));
-            changed.add(Node.account(ref));
+            t.accounts.add(ref);
             return true;
         } else if (record instanceof OpportunityRecord o) {
             var old = opportunities.get(ref);
             if (old == null || !java.util.Objects.equals(old.record().sameAs(), o.sameAs())
                     || !java.util.Objects.equals(old.record().accountId(), o.accountId())) return false;
             opportunities.put(ref, new Stamped<>(source, o, seq));
-            changed.add(Node.opportunity(ref));
+            t.opportunities.add(ref);
             return true;
         }
         return false;
     }
 
-    private void applyEvent(String source, RecordChange change, Set<Node> activity) {
+    private void applyEvent(String source, RecordChange change, Touched t) {
         long id = EventSeries.idHash(source, change.key());
         PersonEvents old = eventOwners.get(id);
         if (old != null) {
             old.series = old.series.without(id);
             if (old.series.size() == 0) eventsByNode.remove(old.node);
             eventOwners.remove(id);
-            activity.add(old.node);
+            t.people.add(uidOf(old.node.ref()));
+            t.events++;
         }
         if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
                 && e.timestamp().toEpochMilli() > eventHorizonMillis) {
@@ -119,7 +119,8 @@ final class SourceIndex {
             pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
                     shared(e.attributes()));
             eventOwners.put(id, pe);
-            activity.add(pe.node);
+            t.people.add(uidOf(pe.node.ref()));
+            t.events++;
         }
     }
 
@@ -157,41 +158,40 @@ final class SourceIndex {
         return pe == null ? EventSeries.EMPTY : pe.series;
     }
 
-    private void remove(RecordType type, SourceRef ref, Set<Node> dirty, boolean[] globals) {
+    private void remove(RecordType type, SourceRef ref, Touched t) {
         switch (type) {
             case PERSON -> {
                 var old = persons.remove(ref);
                 if (old != null) {
                     String uid = uidOf(ref, old.record());
-                    // The person's former siblings (same email) change too.
-                    personRefsByUid.getOrDefault(uid, Set.of()).forEach(r -> dirty.add(personNode(r)));
                     removeFrom(personRefsByUid, uid, ref);
-                    dirty.add(personNode(ref));
+                    t.people.add(uid);
+                    t.people.add(UnifiedIds.personByRef(ref)); // its relations now name a person without record
                 }
             }
             case ACCOUNT -> {
                 var old = accounts.remove(ref);
                 if (old != null) {
-                    dirty.add(Node.account(ref));
+                    t.accounts.add(ref);
                     if (old.record().sameAs() != null) {
                         accountEdges.remove(ref, old.record().sameAs());
-                        dirty.add(Node.account(old.record().sameAs()));
+                        t.accounts.add(old.record().sameAs());
                     }
                 }
             }
             case OPPORTUNITY -> {
                 var old = opportunities.remove(ref);
                 if (old != null) {
-                    dirty.add(Node.opportunity(ref));
+                    t.opportunities.add(ref);
                     OpportunityRecord o = old.record();
                     if (o.sameAs() != null) {
                         opportunityEdges.remove(ref, o.sameAs());
-                        dirty.add(Node.opportunity(o.sameAs()));
+                        t.opportunities.add(o.sameAs());
                     }
                     if (o.accountId() != null) {
                         SourceRef acc = new SourceRef(ref.source(), o.accountId());
                         removeFrom(opportunitiesByAccount, acc, ref);
-                        dirty.add(Node.account(acc));
+                        t.accounts.add(acc);
                     }
                 }
             }
@@ -200,69 +200,97 @@ final class SourceIndex {
                 if (old != null) {
                     List<SourceRef> members = old.record().accounts();
                     for (int i = 1; i < members.size(); i++) accountEdges.remove(members.get(0), members.get(i));
-                    members.forEach(m -> dirty.add(Node.account(m)));
+                    t.accounts.addAll(members);
                 }
             }
-            case CAMPAIGN -> globals[0] |= campaigns.remove(ref) != null;
-            case MARKETING_LIST -> globals[0] |= lists.remove(ref) != null;
+            case CAMPAIGN -> {
+                if (campaigns.remove(ref) != null) t.globals.add(ref);
+            }
+            case MARKETING_LIST -> {
+                if (lists.remove(ref) != null) t.globals.add(ref);
+            }
             default -> {
                 var old = relations.remove(ref);
                 if (old != null) {
                     List<Node> nodes = relationNodes(old.source(), old.record());
-                    for (Node n : nodes) {
-                        removeFrom(indexFor(old.record(), nodes), n, ref);
-                        dirty.add(n);
-                    }
+                    for (Node n : nodes) removeFrom(indexFor(old.record(), nodes), n, ref);
+                    SourceRef global = globalOf(old.source(), old.record());
+                    if (global != null) removeFrom(membersByGlobal, global, ref);
+                    touch(old.source(), old.record(), t);
                 }
             }
         }
     }
 
-    private void add(String source, SourceRecord record, SourceRef ref, long seq, Set<Node> dirty, boolean[] globals) {
+    private void add(String source, SourceRecord record, SourceRef ref, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
             persons.put(ref, new Stamped<>(source, p, seq));
             String uid = uidOf(ref, p);
-            Set<SourceRef> siblings = personRefsByUid.computeIfAbsent(uid, k -> new HashSet<>());
-            siblings.add(ref);
-            siblings.forEach(r -> dirty.add(personNode(r)));
+            personRefsByUid.computeIfAbsent(uid, k -> new HashSet<>()).add(ref);
+            t.people.add(uid);
+            t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
         } else if (record instanceof AccountRecord a) {
             accounts.put(ref, new Stamped<>(source, a, seq));
-            dirty.add(Node.account(ref));
+            t.accounts.add(ref);
             if (a.sameAs() != null) {
                 accountEdges.add(ref, a.sameAs());
-                dirty.add(Node.account(a.sameAs()));
+                t.accounts.add(a.sameAs());
             }
         } else if (record instanceof OpportunityRecord o) {
             opportunities.put(ref, new Stamped<>(source, o, seq));
-            dirty.add(Node.opportunity(ref));
+            t.opportunities.add(ref);
             if (o.sameAs() != null) {
                 opportunityEdges.add(ref, o.sameAs());
-                dirty.add(Node.opportunity(o.sameAs()));
+                t.opportunities.add(o.sameAs());
             }
             if (o.accountId() != null) {
                 SourceRef acc = new SourceRef(source, o.accountId());
                 opportunitiesByAccount.computeIfAbsent(acc, k -> new HashSet<>()).add(ref);
-                dirty.add(Node.account(acc));
+                t.accounts.add(acc);
             }
         } else if (record instanceof AccountLinkRecord l) {
             links.put(ref, new Stamped<>(source, l, seq));
             List<SourceRef> members = l.accounts();
             for (int i = 1; i < members.size(); i++) accountEdges.add(members.get(0), members.get(i));
-            members.forEach(m -> dirty.add(Node.account(m)));
+            t.accounts.addAll(members);
         } else if (record instanceof CampaignRecord c) {
             campaigns.put(ref, new Stamped<>(source, c, seq));
-            globals[0] = true;
+            t.globals.add(ref);
         } else if (record instanceof MarketingListRecord m) {
             lists.put(ref, new Stamped<>(source, m, seq));
-            globals[0] = true;
+            t.globals.add(ref);
         } else {
             relations.put(ref, new Stamped<>(source, record, seq));
             List<Node> nodes = relationNodes(source, record);
-            for (Node n : nodes) {
-                indexFor(record, nodes).computeIfAbsent(n, k -> new HashSet<>()).add(ref);
-                dirty.add(n);
-            }
+            for (Node n : nodes) indexFor(record, nodes).computeIfAbsent(n, k -> new HashSet<>()).add(ref);
+            SourceRef global = globalOf(source, record);
+            if (global != null) membersByGlobal.computeIfAbsent(global, k -> new HashSet<>()).add(ref);
+            touch(source, record, t);
         }
+    }
+
+    /** A relation or membership record: whose facts it changes. */
+    private void touch(String source, SourceRecord r, Touched t) {
+        if (r instanceof AccountPersonRecord ap) {
+            SourceRef person = new SourceRef(source, ap.personId());
+            t.people.add(uidOf(person));
+            t.relations.add(new Touched.Relation(person, new SourceRef(source, ap.accountId()), 'A'));
+        } else if (r instanceof OpportunityPersonRecord op) {
+            SourceRef person = new SourceRef(source, op.personId());
+            t.people.add(uidOf(person));
+            t.relations.add(new Touched.Relation(person, new SourceRef(source, op.opportunityId()), 'O'));
+        } else if (r instanceof CampaignMemberRecord cm) {
+            t.people.add(uidOf(new SourceRef(source, cm.personId())));
+        } else if (r instanceof MarketingListMemberRecord lm) {
+            t.people.add(uidOf(new SourceRef(source, lm.personId())));
+        }
+    }
+
+    /** The campaign or list a membership record names (memberships are found from it on a change). */
+    static SourceRef globalOf(String source, SourceRecord r) {
+        if (r instanceof CampaignMemberRecord cm) return new SourceRef(source, cm.campaignId());
+        if (r instanceof MarketingListMemberRecord lm) return new SourceRef(source, lm.listId());
+        return null;
     }
 
     /** The nodes a relation-like record connects (a person is named by its current unified id). */

@@ -93,7 +93,7 @@ final class Unifier {
         return new ComponentFacts(c, List.copyOf(facts), identities);
     }
 
-    private static Map<String, List<String>> identities(List<Stamped<PersonRecord>> recs) {
+    static Map<String, List<String>> identities(List<Stamped<PersonRecord>> recs) {
         Map<String, List<String>> ids = new TreeMap<>();
         recs.forEach(r -> ids.computeIfAbsent(r.source(), k -> new ArrayList<>()).add(r.record().id()));
         return ids;
@@ -129,7 +129,7 @@ final class Unifier {
     }
 
     /** The source refs joined to {@code start} by same-kind edges (MDM links, sameAs), itself included. */
-    private static List<SourceRef> group(SourceRef start, SourceIndex.Multimap edges) {
+    static List<SourceRef> group(SourceRef start, SourceIndex.Multimap edges) {
         List<SourceRef> group = new ArrayList<>();
         ArrayDeque<SourceRef> queue = new ArrayDeque<>(List.of(start));
         Set<SourceRef> seen = new HashSet<>(queue);
@@ -142,7 +142,7 @@ final class Unifier {
     }
 
     /** The records of a group in source-ref order: the order {@link #facts} merges them in too. */
-    private static <T> List<Stamped<T>> records(List<SourceRef> group, Map<SourceRef, Stamped<T>> records) {
+    static <T> List<Stamped<T>> records(List<SourceRef> group, Map<SourceRef, Stamped<T>> records) {
         List<Stamped<T>> out = new ArrayList<>();
         List<SourceRef> sorted = new ArrayList<>(group);
         sorted.sort(Comparator.comparing(SourceRef::toString)); // = Node order, as facts() iterates
@@ -163,7 +163,7 @@ final class Unifier {
     }
 
     /** One fact for all events of the unified person, from every source person record with that id. */
-    private Activity activity(String uid, long after) {
+    Activity activity(String uid, long after) {
         List<SourceRef> refs = new ArrayList<>(ix.personRefsByUid.getOrDefault(uid, Set.of()));
         if (refs.size() > 1) Collections.sort(refs); // a fixed order: Activity compares its series in order
         List<EventSeries> series = new ArrayList<>(refs.size());

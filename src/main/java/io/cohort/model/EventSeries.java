@@ -53,6 +53,18 @@ public final class EventSeries {
 
     Map<String, String> attrs(int i) { return attrs[i]; }
 
+    /** The time (epoch millis) of the earliest event strictly after {@code millis}, or Long.MAX_VALUE. */
+    public long firstAfter(long millis) {
+        int lo = 0;
+        int hi = at.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (at[mid] <= millis) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < at.length ? at[lo] : Long.MAX_VALUE;
+    }
+
     /** Index of the event with id hash {@code id}, or -1. */
     public int indexOf(long id) {
         for (int i = 0; i < ids.length; i++) if (ids[i] == id) return i;

@@ -109,7 +109,7 @@ class RuleTestsTest {
                 + "  expect: {ceos: []}\n");
         RuleTestReport r = tests.run(dir);
         assertThat(r.passed()).isFalse();
-        assertThat(r.render()).contains("rule \"Chief executive\" (ceos.drl) exception: StringIndexOutOfBoundsException");
+        assertThat(r.render()).contains("rule \"Chief executive\" (ceos.drl) condition: a condition threw StringIndexOutOfBoundsException");
     }
 
     @Test

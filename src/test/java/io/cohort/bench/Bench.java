@@ -212,10 +212,9 @@ public final class Bench {
         say("load average after ingest: %s", HeapProbe.load());
 
         long heapLoaded = HeapProbe.usedAfterGc();
-        long facts = app.services().evaluator().factCount();
         fig("heap after GC, loaded (warm)", mb(heapLoaded));
-        fig("facts in sessions", String.format("%,d (%.1f per profile), %,d components", facts, facts / (double) m.profiles(),
-                app.services().evaluator().stats().components()));
+        fig("people evaluated during ingest", String.format("%,d (%.1f per profile)", app.services().evaluator().stats().evaluations(),
+                app.services().evaluator().stats().evaluations() / (double) m.profiles()));
         Set<String> served = app.segments();
         for (String seg : served) {
             if (!duckAudiences.containsKey(seg)) failures.add("segment " + seg + " is served but has no SQL in DuckDbBaseline.SEGMENTS");
@@ -257,9 +256,7 @@ public final class Bench {
         fig("(5) heap after GC, loaded, fresh JVM", mb(cold.get("heapLoaded")) + " (" + mb(heapCold) + " more than before the start)");
         fig("    heap per profile", String.format("%,.0f bytes ((%s - %s empty service) / %,d profiles)",
                 (heapCold - appEmpty) / (double) m.profiles(), mb(heapCold), mb(appEmpty), m.profiles()));
-        fig("    facts per profile", String.format("%.1f (%,d facts, %,d components); heap per fact %,.0f bytes",
-                cold.get("facts") / (double) m.profiles(), cold.get("facts"), cold.get("components"),
-                (heapCold - appEmpty) / (double) cold.get("facts")));
+        fig("    people evaluated by the start", String.format("%,d (0 when rules and data were unchanged)", cold.get("evaluations")));
         say("\nlive objects after the cold start (class histogram, top 30):");
         hist.forEach(l -> say("    %s", l));
         check("after cold start", readMembers(coldMembers), duckAudiences);

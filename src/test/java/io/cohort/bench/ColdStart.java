@@ -49,8 +49,7 @@ public final class ColdStart {
         }
         result("evalMillis", m == null ? -1 : Long.parseLong(m.group(3)));
         result("heapLoaded", HeapProbe.usedAfterGc());
-        result("facts", app.services().evaluator().factCount());
-        result("components", app.services().evaluator().stats().components());
+        result("evaluations", app.services().evaluator().stats().evaluations());
         for (String l : HeapProbe.histogram(30)) System.out.println("HIST " + l);
         t = System.nanoTime();
         app.task("clock?set=" + now);

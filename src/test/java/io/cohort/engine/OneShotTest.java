@@ -67,7 +67,7 @@ class OneShotTest {
     void explainsByTheMatchesThatStillHoldIncludingDerivedFacts() {
         var facts = List.<Fact>of(person("p1"), new AccountPerson("a1", "p1", null),
                 new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null));
-        OneShot.Result r = OneShot.run(book, facts, NOW, true);
+        OneShot.Result r = OneShot.run(book.kieBase(), book, facts, NOW, true, Budget.DEFAULT);
 
         // "Prospect" fired first (salience 10) and was undone once CustomerAccount appeared.
         assertThat(r.qualified()).containsExactly(new Qualified("customers", "p1"));
@@ -88,29 +88,39 @@ class OneShotTest {
 
     @Test
     void withoutExplainNothingIsRecordedAndNegationHolds() {
-        OneShot.Result r = OneShot.run(book, List.of(person("p2")), NOW, false);
+        OneShot.Result r = OneShot.run(book.kieBase(), book, List.of(person("p2")), NOW, false, Budget.DEFAULT);
         assertThat(r.qualified()).containsExactly(new Qualified("prospects", "p2"));
         assertThat(r.justifications()).isEmpty();
-        assertThat(r.issues()).isEmpty();
+        assertThat(r.failure()).isNull();
     }
 
     @Test
-    void aLoopingRuleIsStoppedAndNamed() {
-        String loop = """
+    void aRuleThatFiresBeyondTheBudgetIsStoppedAndNamed() {
+        String pairs = """
                 package cohort.segments;
                 import io.cohort.model.*;
-                declare Tick n : int end
-                rule "Counter" when $t : Tick(n < 1000000) then insert(new Tick($t.getN() + 1)); end
-                rule "Start" when Person() then insert(new Tick(0)); end
+                declare Pair
+                    opportunityId : String @key
+                    personId : String @key
+                end
+                rule "Pairs"
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    $o : Opportunity(accountId == $a)
+                then
+                    insertLogical(new Pair($o.id(), $p.id()));
+                end
                 """;
-        RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("loop.drl", loop))
-                .ruleBook().orElseThrow();
-        OneShot.Result r = OneShot.run(b, List.of(person("p1")), NOW, false, 500);
+        RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("pairs.drl", pairs)).ruleBook().orElseThrow();
+        List<Fact> facts = new java.util.ArrayList<>(List.of(person("p1"), new AccountPerson("a1", "p1", null)));
+        for (int i = 0; i < 600; i++) facts.add(new Opportunity("o" + i, "a1", "Deal", 1, "USD", "Open", false, false, null));
+        OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false, new Budget(500, 1_000_000, 60_000_000_000L));
         assertThat(r.fired()).isBetween(500, 501); // Drools may fire one past the limit
-        assertThat(r.issues()).singleElement().satisfies(i -> {
-            assertThat(i.kind()).isEqualTo("firing-limit");
-            assertThat(i.rule()).isEqualTo("Counter");
-            assertThat(i.file()).isEqualTo("loop.drl");
-        });
+        assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.FIRINGS);
+        assertThat(r.failure().rule()).isEqualTo("Pairs");
+        OneShot.Result d = OneShot.run(b.kieBase(), b, facts, NOW, false, new Budget(1_000_000, 100, 60_000_000_000L));
+        assertThat(d.failure().kind()).isEqualTo(OneShot.Failure.Kind.DERIVED);
+        assertThat(d.failure().rule()).isEqualTo("Pairs");
     }
 }

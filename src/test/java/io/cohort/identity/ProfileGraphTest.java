@@ -32,8 +32,9 @@ class ProfileGraphTest {
     }
 
     private List<Fact> factsOfPerson(String email) {
-        Node n = graph.personNode(UnifiedIds.personByEmail(email)).orElseThrow();
-        return graph.facts(graph.component(n), Instant.EPOCH).facts();
+        String id = UnifiedIds.personByEmail(email);
+        assertThat(graph.hasPerson(id)).isTrue();
+        return graph.neighbourhood(List.of(id), 1, Instant.EPOCH).facts();
     }
 
     private static <T> List<T> of(List<Fact> facts, Class<T> type) {

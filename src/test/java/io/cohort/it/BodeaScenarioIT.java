@@ -253,11 +253,13 @@ class BodeaScenarioIT {
                  {"type":"event","id":"NEW-1","personId":"1002","eventType":"web.webpagedetails.pageViews",
                  "timestamp":"2026-11-24T09:00:00Z","url":"https://www.bodea.com/new"}]}""");
         app.settle();
-        var p2 = new io.cohort.identity.Node(io.cohort.identity.Node.PERSON, "marketo-1:1002");
+        String p2 = io.cohort.identity.UnifiedIds.personByEmail("p2@townsend.com");
         // Older than 90 days before the clock: accepted and stored, but no Activity sees it.
         assertThat(app.get("/v1/sources/marketo-1/records/event/OLD-1").status()).isEqualTo(200);
         assertThat(graph.eventCount()).isEqualTo(held + 1);
-        assertThat(graph.activity(p2, java.time.Instant.EPOCH).orElseThrow().getEvents()).extracting(e -> e.url())
+        assertThat(graph.neighbourhood(java.util.List.of(p2), 0, java.time.Instant.EPOCH).facts().stream()
+                .filter(io.cohort.model.Activity.class::isInstance).map(io.cohort.model.Activity.class::cast).findFirst()
+                .orElseThrow().getEvents()).extracting(e -> e.url())
                 .contains("https://www.bodea.com/new", "https://www.bodea.com/products/new?utm_source=email")
                 .doesNotContain("https://www.bodea.com/old");
         app.stop();

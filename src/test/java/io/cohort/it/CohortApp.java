@@ -70,6 +70,8 @@ public final class CohortApp implements AutoCloseable {
         support = new DropwizardTestSupport<>(CohortApplication.class, configPath,
                 o.toArray(ConfigOverride[]::new));
         support.before();
+        // The ports open before the graph is loaded: tests start from a ready service.
+        app().services().startup().awaitReady(Duration.ofMinutes(5));
         return this;
     }
 

@@ -25,9 +25,10 @@ import org.jdbi.v3.core.Jdbi;
 public final class FreshEvaluation {
     private FreshEvaluation() {}
 
-    /** Engine settings for tests: a manual clock (no ticker thread) and the given shard count. */
-    public static EngineConfig engine(int shards) {
-        return Jackson.newObjectMapper().convertValue(Map.of("shards", shards, "manualClock", true), EngineConfig.class);
+    /** Engine settings for tests: a manual clock (no ticker thread), the given workers, small batches. */
+    public static EngineConfig engine(int workers) {
+        return Jackson.newObjectMapper().convertValue(Map.of("workers", workers, "manualClock", true, "chunkSize", 7,
+                "consistencyCheck", "0s"), EngineConfig.class);
     }
 
     public static RuleBook compile(Path rulesDir, Clock clock) {
@@ -39,7 +40,7 @@ public final class FreshEvaluation {
         MemorySink sink = new MemorySink();
         Evaluator ev = new Evaluator(graph, sink, clock, engine(shards));
         try {
-            ev.start(book);
+            ev.start(book, Long.MAX_VALUE);
             return sink.members();
         } finally {
             ev.stop();

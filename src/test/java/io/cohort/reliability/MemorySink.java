@@ -1,5 +1,6 @@
 package io.cohort.reliability;
 
+import io.cohort.engine.EngineState;
 import io.cohort.engine.MembershipDelta;
 import io.cohort.engine.MembershipSink;
 import io.cohort.engine.Round;
@@ -18,11 +19,17 @@ public final class MemorySink implements MembershipSink {
     private final Set<Qualified> realized = new HashSet<>();
     private final List<String> contractViolations = new ArrayList<>();
     private long rounds;
+    private EngineState state = EngineState.NONE;
 
     @Override public synchronized Set<Qualified> realized() { return Set.copyOf(realized); }
 
+    @Override public synchronized EngineState state() { return state; }
+
+    @Override public synchronized void checkpoint(EngineState s) { state = s; }
+
     @Override public synchronized void apply(Round round) {
         rounds++;
+        if (round.state() != null) state = round.state();
         for (MembershipDelta d : round.deltas()) {
             Qualified q = new Qualified(d.segmentId(), d.personId());
             boolean changed = d.entered() ? realized.add(q) : realized.remove(q);

@@ -4,7 +4,7 @@ import io.cohort.api.ApiException;
 import io.cohort.api.ProfileViews;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Role;
-import io.cohort.identity.ComponentFacts;
+import io.cohort.identity.Neighbourhood;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.identity.UnifiedIds;
 import io.cohort.model.Account;
@@ -43,8 +43,9 @@ public class ProfileResource {
     @GET
     @Path("profiles/{id}")
     public Map<String, Object> byId(@PathParam("id") String id) {
-        var node = graph.personNode(id).orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
-        ComponentFacts cf = graph.facts(graph.component(node), clock.instant().minus(eventRetention));
+        // The person, their accounts and those accounts' deals: what one profile shows, however
+        // many companies the person's relations chain together.
+        Neighbourhood cf = graph.neighbourhood(java.util.List.of(id), 1, clock.instant().minus(eventRetention));
         Person p = cf.persons().stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
         return ProfileViews.person(p, cf, memberships.ofPerson(id));
@@ -53,8 +54,8 @@ public class ProfileResource {
     @GET
     @Path("accounts/{id}")
     public Map<String, Object> account(@PathParam("id") String id) {
-        var node = graph.accountNode(id).orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
-        ComponentFacts cf = graph.facts(graph.component(node), clock.instant().minus(eventRetention));
+        Neighbourhood cf = graph.accountView(id, clock.instant().minus(eventRetention))
+                .orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
         Account a = cf.accounts().stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
         return ProfileViews.account(a, cf);

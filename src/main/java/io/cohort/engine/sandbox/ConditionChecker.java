@@ -57,6 +57,7 @@ final class ConditionChecker {
         conjunction(lhs.getDescrs(), scope, true);
         shape.clockDependent = use.clockDependent;
         shape.windowed = use.windowed;
+        shape.windows.addAll(use.windows);
         return scope;
     }
 

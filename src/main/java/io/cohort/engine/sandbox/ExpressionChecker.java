@@ -37,6 +37,8 @@ final class ExpressionChecker {
         boolean clockDependent;
         /** Activity window helpers take $now.daysAgo/hoursAgo: time moves memberships. */
         boolean windowed;
+        /** The lengths (millis) of those windows. */
+        final java.util.Set<Long> windows = new java.util.TreeSet<>();
     }
 
     /**
@@ -214,6 +216,9 @@ final class ExpressionChecker {
         for (Expression a : m.getArguments()) {
             if (activity && isWindow(a, ctx)) {
                 ctx.use().windowed = true;
+                MethodCallExpr w = (MethodCallExpr) a;
+                long n = ((IntegerLiteralExpr) w.getArgument(0)).asNumber().longValue();
+                ctx.use().windows.add(n * (w.getNameAsString().equals("daysAgo") ? 86_400_000L : 3_600_000L));
                 args.add(Value.of(TypeRef.of(Instant.class)));
             } else {
                 args.add(check(a, ctx));

@@ -55,7 +55,9 @@ final class Reach {
                     .mapToInt(r -> ruleLevel.getOrDefault(r.name, 0)).max().orElse(0);
             segments.put(seg, new RuleSetShape.SegmentShape(seg, Set.copyOf(closure), level, clock, windowed));
         }
-        return new RuleSetShape(Math.min(depth, MAX_DEPTH), segments);
+        java.util.TreeSet<Long> windows = new java.util.TreeSet<>();
+        rules.values().forEach(r -> windows.addAll(r.windows));
+        return new RuleSetShape(Math.min(depth, MAX_DEPTH), segments, windows.stream().mapToLong(Long::longValue).toArray());
     }
 
     List<RuleMessage> messages() { return messages; }

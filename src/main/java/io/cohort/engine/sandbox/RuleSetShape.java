@@ -10,8 +10,10 @@ import java.util.Set;
  * @param depth    how many steps from a person the rules look (1: their accounts and deals; 2: also
  *                 the people of those): the size of the neighbourhood each person is evaluated with
  * @param segments per segment, the rules it depends on and how it depends on time
+ * @param windows  the lengths (millis) of the windows rules count events in ($now.daysAgo(30)):
+ *                 a person is evaluated again when one of their events leaves one
  */
-public record RuleSetShape(int depth, Map<String, SegmentShape> segments) {
+public record RuleSetShape(int depth, Map<String, SegmentShape> segments, long[] windows) {
 
     /**
      * @param rules          every rule the segment's result depends on: its own, and those deriving
@@ -26,5 +28,5 @@ public record RuleSetShape(int depth, Map<String, SegmentShape> segments) {
 
     public Optional<SegmentShape> segment(String id) { return Optional.ofNullable(segments.get(id)); }
 
-    public static final RuleSetShape EMPTY = new RuleSetShape(1, Map.of());
+    public static final RuleSetShape EMPTY = new RuleSetShape(1, Map.of(), new long[0]);
 }

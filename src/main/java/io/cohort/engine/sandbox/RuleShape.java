@@ -28,6 +28,7 @@ final class RuleShape {
     boolean qualifies;
     boolean clockDependent;
     boolean windowed;
+    final java.util.Set<Long> windows = new java.util.TreeSet<>();
 
     RuleShape(String name, String file, int line) {
         this.name = name;

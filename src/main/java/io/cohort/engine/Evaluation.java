@@ -1,0 +1,172 @@
+package io.cohort.engine;
+
+import io.cohort.identity.Neighbourhood;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.model.Fact;
+import io.cohort.model.Now;
+import io.cohort.model.Person;
+import io.cohort.model.Qualified;
+import java.time.Instant;
+import java.util.*;
+import java.util.function.Consumer;
+import org.kie.api.KieBase;
+
+/**
+ * Evaluates some people, each with their neighbourhood, in throw-away sessions: the unit of work of
+ * the engine. A rule that throws or spends a budget is isolated or suspended ({@link RuleState}) and
+ * the batch is evaluated again, so one faulty rule changes nothing outside its own segments; the
+ * people a throwing condition hits are found by halving the batch.
+ */
+final class Evaluation {
+    /**
+     * @param qualified  per subject, the evaluated segments they qualify for now
+     * @param evaluated  the segments this result speaks for (the others are held: keep members)
+     * @param people     the subjects as the audience stage needs them
+     */
+    record Result(Map<String, Set<String>> qualified, Set<String> evaluated, Map<String, PersonSnapshot> people, int fired) {}
+
+    private final ProfileGraph graph;
+    private final RuleState state;
+    private final int depth;
+    private final Instant now;
+    private final Instant eventsSince;
+    private final Budget budget;
+    private final Consumer<RuntimeIssue> issues;
+
+    Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
+               Consumer<RuntimeIssue> issues) {
+        this.graph = graph;
+        this.state = state;
+        this.depth = state.book().shape().depth();
+        this.now = now;
+        this.eventsSince = eventsSince;
+        this.budget = budget;
+        this.issues = issues;
+    }
+
+    /** Evaluates {@code subjects} for the {@code requested} segments. */
+    Result run(Collection<String> subjects, Set<String> requested) {
+        Neighbourhood n = graph.neighbourhood(subjects, depth, eventsSince);
+        Map<String, Set<String>> qualified = new HashMap<>();
+        for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
+        int fired = 0;
+        RuleState.Plan plan = state.plan(requested);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            plan = state.plan(requested);
+            if (plan.clean().isEmpty()) break;
+            OneShot.Result r = OneShot.run(plan.kieBase(), state.book(), n.facts(), new Now(now), false, budget(n.facts()));
+            fired += r.fired();
+            if (r.ok()) {
+                collect(r, plan.clean(), qualified);
+                break;
+            }
+            if (!isolate(r.failure())) {
+                // A failure naming no rule: evaluate each clean segment on its own for this batch.
+                for (String s : plan.clean()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified);
+                break;
+            }
+        }
+        plan = state.plan(requested);
+        for (String s : plan.isolated()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified);
+        plan = state.plan(requested);
+        Set<String> evaluated = new TreeSet<>(requested);
+        evaluated.removeAll(plan.held());
+        for (Set<String> segs : qualified.values()) segs.retainAll(evaluated);
+        return new Result(qualified, Set.copyOf(evaluated), snapshots(n), fired);
+    }
+
+    /**
+     * One segment apart from the others, for these subjects. When a condition throws, the batch is
+     * halved until the people it throws for are found; for each of them the rules that throw are
+     * left out one by one (a throwing condition counts as not matching) and the rest decide.
+     */
+    private int alone(String segment, List<String> subjects, List<Fact> facts, Map<String, Set<String>> qualified) {
+        if (subjects.isEmpty() || state.plan(Set.of(segment)).held().contains(segment)) return 0;
+        Set<String> rules = state.closure(Set.of(segment));
+        if (facts == null) facts = graph.neighbourhood(subjects, depth, eventsSince).facts();
+        OneShot.Result r = OneShot.run(state.book().kieBaseOf(rules), state.book(), facts, new Now(now), false, budget(facts));
+        if (r.ok()) {
+            collect(r, Set.of(segment), qualified);
+            return r.fired();
+        }
+        if (r.failure().kind() != OneShot.Failure.Kind.EXCEPTION) {
+            isolate(r.failure());
+            return r.fired();
+        }
+        if (subjects.size() > 1) {
+            int mid = subjects.size() / 2;
+            return r.fired() + alone(segment, subjects.subList(0, mid), null, qualified)
+                    + alone(segment, subjects.subList(mid, subjects.size()), null, qualified);
+        }
+        int fired = r.fired();
+        Set<String> left = new TreeSet<>(rules);
+        for (OneShot.Failure f = r.failure(); f != null; ) {
+            String rule = f.rule();
+            issues.accept(new RuntimeIssue(now, "condition", rule == null ? "?" : rule, rule == null ? "(unknown)"
+                    : state.book().fileOf(rule), "a condition threw " + f.message() + " (for " + subjects.get(0) + "); for such "
+                    + "people the rule does not match. Guard fields that may be null, e.g. title != null && title.toLowerCase()…"));
+            if (rule == null || !left.remove(rule) || left.isEmpty()) return fired;
+            state.markThrowing(rule);
+            OneShot.Result again = OneShot.run(state.book().kieBaseOf(left), state.book(), facts, new Now(now), false, budget(facts));
+            fired += again.fired();
+            if (again.ok()) {
+                collect(again, Set.of(segment), qualified);
+                return fired;
+            }
+            if (again.failure().kind() != OneShot.Failure.Kind.EXCEPTION) {
+                isolate(again.failure());
+                return fired;
+            }
+            f = again.failure();
+        }
+        return fired;
+    }
+
+    /**
+     * The budget of one evaluation grows with what it evaluates: a rule that fires a few times per
+     * fact is normal, one that fires a thousand times per fact (or derives a hundred) is not.
+     */
+    private Budget budget(List<Fact> facts) {
+        long n = facts.size() + 1L;
+        return new Budget((int) Math.min(budget.maxFirings(), n * budget.firingsPerFact()),
+                (int) Math.min(budget.maxDerived(), n * budget.derivedPerFact()), budget.maxNanos());
+    }
+
+    /** Records a failure against its rule; false when it names none. */
+    private boolean isolate(OneShot.Failure f) {
+        if (f.rule() == null || !state.book().ruleFiles().containsKey(f.rule())) return false;
+        String file = state.book().fileOf(f.rule());
+        if (f.kind() == OneShot.Failure.Kind.EXCEPTION) {
+            if (state.markThrowing(f.rule())) {
+                issues.accept(new RuntimeIssue(now, "condition", f.rule(), file, "a condition threw " + f.message()
+                        + "; the segments that depend on this rule are evaluated apart from the others, and for the people "
+                        + "it throws for the rule does not match. Guard fields that may be null, e.g. industry != null && …"));
+            }
+        } else if (state.suspend(f.rule(), f.message())) {
+            issues.accept(new RuntimeIssue(now, switch (f.kind()) {
+                case FIRINGS -> "firing-limit";
+                case DERIVED -> "derived-limit";
+                default -> "time-limit";
+            }, f.rule(), file, f.message() + ". The rule is suspended and the segments depending on it keep their members "
+                    + "until the rules are reloaded"));
+        }
+        return true;
+    }
+
+    private static void collect(OneShot.Result r, Set<String> segments, Map<String, Set<String>> qualified) {
+        for (Qualified q : r.qualified()) {
+            Set<String> mine = qualified.get(q.personId());
+            if (mine != null && segments.contains(q.segmentId())) mine.add(q.segmentId());
+        }
+    }
+
+    private static Map<String, PersonSnapshot> snapshots(Neighbourhood n) {
+        Map<String, PersonSnapshot> out = new HashMap<>();
+        for (Fact f : n.facts()) {
+            if (f instanceof Person p && n.subjects().contains(p.id())) {
+                out.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(), n.identities().getOrDefault(p.id(), Map.of())));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,200 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.SourceRecord;
+import io.cohort.ingest.SourceRecord.*;
+import io.cohort.ingest.SourceRef;
+import io.cohort.model.*;
+import java.util.*;
+
+/**
+ * Builds the unified facts of some people's neighbourhoods from the source index, without walking
+ * their connected component: a person's own facts, at depth 1 their accounts (through relations
+ * and contact roles) with all those accounts' deals, at depth 2 also the people of those accounts
+ * and deals with their own facts. What one person sees costs what it is, however the graph
+ * percolates. One builder per call, under the graph's read lock; facts are shared between the
+ * subjects of one call.
+ */
+final class NeighbourhoodBuilder {
+    private final SourceIndex ix;
+    private final Unifier unifier;
+    private final long eventsAfter;
+    private final Map<String, Fact> facts = new LinkedHashMap<>();
+    private final Map<SourceRef, List<SourceRef>> accountGroups = new HashMap<>();
+    private final Map<SourceRef, List<SourceRef>> oppGroups = new HashMap<>();
+    private final Set<String> peopleDone = new HashSet<>();
+    private final Map<String, List<SourceRef>> accountsDone = new LinkedHashMap<>();
+    private final Map<String, List<SourceRef>> oppsSeen = new LinkedHashMap<>();
+
+    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter) {
+        this.ix = ix;
+        this.unifier = unifier;
+        this.eventsAfter = eventsAfter;
+    }
+
+    Neighbourhood build(Collection<String> subjects, int depth) {
+        Set<String> real = new LinkedHashSet<>();
+        Map<String, Map<String, List<String>>> identities = new HashMap<>();
+        for (String uid : subjects) {
+            List<Stamped<PersonRecord>> recs = personRecords(uid);
+            if (recs.isEmpty()) continue;
+            real.add(uid);
+            identities.put(uid, Unifier.identities(recs));
+            person(uid, recs);
+            links(uid);
+        }
+        if (depth >= 1) {
+            for (var e : List.copyOf(accountsDone.entrySet())) account(e.getKey(), e.getValue());
+            // Deals reached through a contact role bring their account (and its other deals).
+            for (var e : List.copyOf(oppsSeen.entrySet())) opportunity(e.getKey(), e.getValue(), true);
+            for (var e : List.copyOf(accountsDone.entrySet())) {
+                if (!facts.containsKey("A-DONE:" + e.getKey())) account(e.getKey(), e.getValue());
+            }
+        }
+        if (depth >= 2) {
+            for (var e : List.copyOf(accountsDone.entrySet())) {
+                for (SourceRef ref : e.getValue()) secondStep(Node.account(ref), 'A');
+            }
+            for (var e : List.copyOf(oppsSeen.entrySet())) {
+                for (SourceRef ref : e.getValue()) secondStep(Node.opportunity(ref), 'O');
+            }
+        }
+        List<Fact> out = new ArrayList<>(facts.size());
+        facts.forEach((k, f) -> { if (f != null) out.add(f); });
+        return new Neighbourhood(real, out, identities);
+    }
+
+    /** Only an account and its deals (the account view of the read API). */
+    Neighbourhood accountOnly(String aid, List<SourceRef> group) {
+        account(aid, group);
+        List<Fact> out = new ArrayList<>();
+        facts.forEach((k, f) -> { if (f != null) out.add(f); });
+        return new Neighbourhood(Set.of(), out, Map.of());
+    }
+
+    private List<Stamped<PersonRecord>> personRecords(String uid) {
+        List<Stamped<PersonRecord>> recs = new ArrayList<>();
+        for (SourceRef r : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+            var p = ix.persons.get(r);
+            if (p != null) recs.add(p);
+        }
+        recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+        return recs;
+    }
+
+    /** A person's own facts: the unified Person, their Activity, campaign and list memberships. */
+    private void person(String uid, List<Stamped<PersonRecord>> recs) {
+        if (!peopleDone.add(uid)) return;
+        put(Merge.person(uid, recs));
+        put(unifier.activity(uid, eventsAfter));
+        for (SourceRef ref : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+            for (SourceRef key : ix.leavesOf(Node.person(ref))) {
+                var s = ix.relations.get(key);
+                if (s.record() instanceof CampaignMemberRecord cm) {
+                    SourceRef c = new SourceRef(s.source(), cm.campaignId());
+                    put(new CampaignMember(c.toString(), uid, cm.status()));
+                    var camp = ix.campaigns.get(c);
+                    if (camp != null) {
+                        put(new Campaign(c.toString(), camp.record().name(), camp.record().campaignType(), camp.record().status()));
+                    }
+                } else if (s.record() instanceof MarketingListMemberRecord lm) {
+                    SourceRef l = new SourceRef(s.source(), lm.listId());
+                    put(new MarketingListMember(l.toString(), uid));
+                    var list = ix.lists.get(l);
+                    if (list != null) put(new MarketingList(l.toString(), list.record().name()));
+                }
+            }
+        }
+    }
+
+    /** A subject's relations to accounts and contact roles on deals: step 1. */
+    private void links(String uid) {
+        for (SourceRef ref : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+            for (SourceRef key : ix.relationsOf(Node.person(ref))) relation(key, uid);
+        }
+    }
+
+    private void relation(SourceRef key, String uid) {
+        var s = ix.relations.get(key);
+        if (s.record() instanceof AccountPersonRecord ap) {
+            List<SourceRef> group = accountGroup(new SourceRef(s.source(), ap.accountId()));
+            String aid = UnifiedIds.account(Collections.min(group));
+            put(new AccountPerson(aid, uid, ap.role()));
+            accountsDone.putIfAbsent(aid, group);
+        } else if (s.record() instanceof OpportunityPersonRecord op) {
+            List<SourceRef> group = oppGroup(new SourceRef(s.source(), op.opportunityId()));
+            String oid = UnifiedIds.opportunity(Collections.min(group));
+            put(new OpportunityPerson(oid, uid, op.role()));
+            oppsSeen.putIfAbsent(oid, group);
+        }
+    }
+
+    /** An account with its unified record and every deal on any of its source accounts. */
+    private void account(String aid, List<SourceRef> group) {
+        if (facts.containsKey("A-DONE:" + aid)) return;
+        facts.put("A-DONE:" + aid, null);
+        List<Stamped<AccountRecord>> recs = Unifier.records(group, ix.accounts);
+        if (!recs.isEmpty()) {
+            put(Merge.account(aid, recs));
+            unifier.accountIndex.put(aid, new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
+        }
+        for (SourceRef ref : group) {
+            for (SourceRef o : ix.opportunitiesByAccount.getOrDefault(ref, Set.of())) {
+                List<SourceRef> og = oppGroup(o);
+                String oid = UnifiedIds.opportunity(Collections.min(og));
+                oppsSeen.putIfAbsent(oid, og);
+                opportunity(oid, og, false);
+            }
+        }
+    }
+
+    /**
+     * A unified deal. Reached through a contact role ({@code bringAccount}) its account is part of
+     * the step too, so that sums over an account are complete whichever way it was reached.
+     */
+    private void opportunity(String oid, List<SourceRef> group, boolean bringAccount) {
+        String key = "O:" + oid;
+        List<Stamped<OpportunityRecord>> recs = Unifier.records(group, ix.opportunities);
+        if (recs.isEmpty()) return;
+        Stamped<OpportunityRecord> master = Merge.master(recs);
+        String acc = null;
+        List<SourceRef> accGroup = null;
+        if (master.record().accountId() != null) {
+            accGroup = accountGroup(new SourceRef(master.source(), master.record().accountId()));
+            acc = UnifiedIds.account(Collections.min(accGroup));
+        }
+        if (!facts.containsKey(key)) put(Merge.opportunity(oid, acc, recs));
+        if (bringAccount && acc != null) accountsDone.putIfAbsent(acc, accGroup);
+    }
+
+    /** Step 2: the other people related to an account or deal of step 1, with their own facts. */
+    private void secondStep(Node node, char kind) {
+        for (SourceRef key : ix.relationsOf(node)) {
+            var s = ix.relations.get(key);
+            SourceRef personRef = s.record() instanceof AccountPersonRecord ap ? new SourceRef(s.source(), ap.personId())
+                    : s.record() instanceof OpportunityPersonRecord op ? new SourceRef(s.source(), op.personId()) : null;
+            if (personRef == null) continue;
+            String uid = ix.uidOf(personRef);
+            List<Stamped<PersonRecord>> recs = personRecords(uid);
+            if (recs.isEmpty()) continue;
+            person(uid, recs);
+            relation(key, uid);
+        }
+    }
+
+    private List<SourceRef> accountGroup(SourceRef ref) { return group(ref, accountGroups, ix.accountEdges); }
+
+    private List<SourceRef> oppGroup(SourceRef ref) { return group(ref, oppGroups, ix.opportunityEdges); }
+
+    /** The same-kind group of a source record (MDM links, sameAs), remembered for all its members. */
+    private static List<SourceRef> group(SourceRef ref, Map<SourceRef, List<SourceRef>> known, SourceIndex.Multimap edges) {
+        List<SourceRef> g = known.get(ref);
+        if (g != null) return g;
+        g = Unifier.group(ref, edges);
+        for (SourceRef m : g) known.putIfAbsent(m, g);
+        return g;
+    }
+
+    private void put(Fact f) {
+        facts.putIfAbsent(f.key(), f);
+    }
+}

@@ -1,0 +1,46 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.SourceRef;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * What applying a batch touched, in source terms; {@link ProfileGraph#affected} turns it into the
+ * people whose neighbourhood changed. Filled while the batch is applied, so that a person's
+ * unified id before an email change is known too.
+ */
+public final class Touched {
+    /** Unified ids of people whose own facts changed (record, events, memberships), before and after. */
+    final Set<String> people = new HashSet<>();
+    /** Source accounts whose account-level facts changed: record, MDM link, sameAs, the deals on it. */
+    final Set<SourceRef> accounts = new HashSet<>();
+    /** Source opportunities whose record changed. */
+    final Set<SourceRef> opportunities = new HashSet<>();
+    /** Relations that appeared or went: {person ref, account or opportunity ref, kind 'A' or 'O'}. */
+    final Set<Relation> relations = new HashSet<>();
+    /** Campaigns and lists (source refs) whose record changed. */
+    final Set<SourceRef> globals = new HashSet<>();
+    /** Person nodes whose events changed (their Activity), for metrics and tests. */
+    int events;
+
+    record Relation(SourceRef person, SourceRef other, char kind) {}
+
+    public boolean isEmpty() {
+        return people.isEmpty() && accounts.isEmpty() && opportunities.isEmpty() && relations.isEmpty() && globals.isEmpty();
+    }
+
+    /** Merges another batch's touches into this one (evaluation coalesces batches). */
+    public void addAll(Touched o) {
+        people.addAll(o.people);
+        accounts.addAll(o.accounts);
+        opportunities.addAll(o.opportunities);
+        relations.addAll(o.relations);
+        globals.addAll(o.globals);
+        events += o.events;
+    }
+
+    @Override public String toString() {
+        return "Touched[people=" + people.size() + ", accounts=" + accounts.size() + ", opportunities=" + opportunities.size()
+                + ", relations=" + relations.size() + ", globals=" + globals.size() + "]";
+    }
+}
