@@ -7,7 +7,10 @@ import io.cohort.model.*;
 import java.time.Instant;
 import java.util.*;
 
-/** Walks components of a {@link SourceIndex} and builds their unified facts. */
+/**
+ * Unified facts from a {@link SourceIndex}: survivorship of each unified person, account and deal,
+ * and the reference build of every fact of a set of nodes (the whole graph, for tests).
+ */
 final class Unifier {
     private final SourceIndex ix;
     /** Unified account id → one of its source accounts, refreshed whenever a component is built. */
@@ -15,48 +18,6 @@ final class Unifier {
 
     Unifier(SourceIndex ix) {
         this.ix = ix;
-    }
-
-    /** The component holding {@code start} (breadth-first over every kind of edge). */
-    Component component(Node start) {
-        Set<Node> seen = new HashSet<>();
-        ArrayDeque<Node> queue = new ArrayDeque<>();
-        seen.add(start);
-        queue.add(start);
-        while (!queue.isEmpty()) {
-            for (Node n : neighbours(queue.poll())) {
-                if (seen.add(n)) queue.add(n);
-            }
-        }
-        String key = seen.stream().min(Comparator.naturalOrder()).map(Node::toString).orElseThrow();
-        return new Component(key, seen);
-    }
-
-    private List<Node> neighbours(Node n) {
-        List<Node> out = new ArrayList<>();
-        SourceRef ref = n.ref();
-        switch (n.kind()) {
-            case Node.PERSON -> {
-                ix.personRefsByUid.getOrDefault(ix.uidOf(ref), Set.of()).forEach(r -> out.add(Node.person(r)));
-            }
-            case Node.ACCOUNT -> {
-                ix.accountEdges.neighbours(ref).forEach(r -> out.add(Node.account(r)));
-                ix.opportunitiesByAccount.getOrDefault(ref, Set.of()).forEach(r -> out.add(Node.opportunity(r)));
-            }
-            case Node.OPPORTUNITY -> {
-                ix.opportunityEdges.neighbours(ref).forEach(r -> out.add(Node.opportunity(r)));
-                var o = ix.opportunities.get(ref);
-                if (o != null && o.record().accountId() != null) {
-                    out.add(Node.account(new SourceRef(ref.source(), o.record().accountId())));
-                }
-            }
-            default -> throw new IllegalStateException("unknown node kind " + n);
-        }
-        for (SourceRef rel : ix.relationsOf(n)) {
-            var r = ix.relations.get(rel);
-            for (Node m : ix.relationNodes(r.source(), r.record())) if (!m.equals(n)) out.add(m);
-        }
-        return out;
     }
 
     /** Builds the unified facts of a component; events before {@code eventsSince} are left out. */
@@ -99,35 +60,6 @@ final class Unifier {
         return ids;
     }
 
-    /** See {@link ProfileGraph#factOf}. */
-    Fact factOf(Node n) {
-        switch (n.kind()) {
-            case Node.PERSON -> {
-                if (!ix.persons.containsKey(n.ref())) return null;
-                UnifiedPerson u = person(ix.uidOf(n.ref()));
-                return u == null ? null : u.person();
-            }
-            case Node.ACCOUNT -> {
-                List<SourceRef> group = group(n.ref(), ix.accountEdges);
-                String id = UnifiedIds.account(Collections.min(group));
-                List<Stamped<AccountRecord>> recs = records(group, ix.accounts);
-                if (recs.isEmpty()) return null;
-                accountIndex.put(id, new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
-                return Merge.account(id, recs);
-            }
-            case Node.OPPORTUNITY -> {
-                List<SourceRef> group = group(n.ref(), ix.opportunityEdges);
-                List<Stamped<OpportunityRecord>> recs = records(group, ix.opportunities);
-                if (recs.isEmpty()) return null;
-                Stamped<OpportunityRecord> master = Merge.master(recs);
-                String acc = master.record().accountId() == null ? null : UnifiedIds.account(Collections.min(
-                        group(new SourceRef(master.source(), master.record().accountId()), ix.accountEdges)));
-                return Merge.opportunity(UnifiedIds.opportunity(Collections.min(group)), acc, recs);
-            }
-            default -> throw new IllegalStateException("unknown node kind " + n);
-        }
-    }
-
     /** The source refs joined to {@code start} by same-kind edges (MDM links, sameAs), itself included. */
     static List<SourceRef> group(SourceRef start, SourceIndex.Multimap edges) {
         List<SourceRef> group = new ArrayList<>();
@@ -151,15 +83,6 @@ final class Unifier {
             if (s != null) out.add(s);
         }
         return out;
-    }
-
-    /**
-     * The Activity of the unified person a person node belongs to, as {@link #facts} builds it; null
-     * when the node has no person record (events of a person without record are no facts).
-     */
-    Activity activityOf(Node person, Instant eventsSince) {
-        if (!ix.persons.containsKey(person.ref())) return null;
-        return activity(ix.uidOf(person.ref()), eventsSince.toEpochMilli() - 1);
     }
 
     /** One fact for all events of the unified person, from every source person record with that id. */
