@@ -186,6 +186,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.components", (Gauge<Integer>) evaluator.stats()::components);
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
+        env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
+        env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);
 
         services = new Services(pipeline, evaluator, graph, rules, destinations, store);
     }
