@@ -25,6 +25,16 @@ public final class RecordParser {
      */
     private static final String NUL = "must not contain the NUL character (U+0000)";
 
+    /**
+     * Instants and dates outside these years are refused: they are mistakes, and an instant of year
+     * +300000000 overflowed epoch milliseconds after its batch was committed (a 500, then every
+     * start failed on the stored row).
+     */
+    public static final int MIN_YEAR = 1900;
+    public static final int MAX_YEAR = 2200;
+    private static final Instant EARLIEST = LocalDate.of(MIN_YEAR, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    private static final Instant AFTER_LATEST = LocalDate.of(MAX_YEAR + 1, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+
     private final IngestLimits limits;
 
     public RecordParser(IngestLimits limits) {
@@ -284,23 +294,35 @@ public final class RecordParser {
         private LocalDate date(String field) {
             String s = string(field);
             if (s == null) return null;
+            LocalDate d;
             try {
-                return s.length() > 10 ? Instant.parse(s).atZone(java.time.ZoneOffset.UTC).toLocalDate() : LocalDate.parse(s);
+                d = s.length() > 10 ? Instant.parse(s).atZone(java.time.ZoneOffset.UTC).toLocalDate() : LocalDate.parse(s);
             } catch (DateTimeParseException e) {
-                error(field, "must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
+                error(field, "must be a date YYYY-MM-DD in the years " + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'");
                 return null;
             }
+            if (d.getYear() < MIN_YEAR || d.getYear() > MAX_YEAR) {
+                error(field, "must be a date in the years " + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'");
+                return null;
+            }
+            return d;
         }
 
         private Instant instant(String field) {
             String s = string(field, true);
             if (s == null) return null;
+            Instant t;
             try {
-                return java.time.OffsetDateTime.parse(s).toInstant();
+                t = java.time.OffsetDateTime.parse(s).toInstant();
             } catch (DateTimeParseException e) {
                 error(field, "must be an ISO-8601 instant such as 2026-11-02T10:15:00Z, got '" + abbreviate(s) + "'");
                 return null;
             }
+            if (t.isBefore(EARLIEST) || !t.isBefore(AFTER_LATEST)) {
+                error(field, "must be an instant in the years " + MIN_YEAR + " to " + MAX_YEAR + " (UTC), got '" + abbreviate(s) + "'");
+                return null;
+            }
+            return t;
         }
 
         private Map<String, String> attributes() {
