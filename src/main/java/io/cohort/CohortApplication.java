@@ -163,6 +163,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));
+        env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
         env.jersey().register(new ProfileResource(graph, reader, clock,
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds())));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
@@ -186,6 +187,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.components", (Gauge<Integer>) evaluator.stats()::components);
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
+        env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
         env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
         env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);
 

@@ -93,9 +93,14 @@ public final class Pipeline {
     public long loadFromStore(java.time.Instant eventHorizon) {
         long[] n = {0};
         store.forEach(r -> {
-            if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
-            graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
-            n[0]++;
+            try {
+                if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
+                graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
+                n[0]++;
+            } catch (RuntimeException e) {
+                // One record an older version accepted (or a damaged row) must not stop every start.
+                store.quarantine(r, e);
+            }
         });
         return n[0];
     }

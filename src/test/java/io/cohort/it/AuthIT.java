@@ -47,6 +47,8 @@ class AuthIT {
         TABLE.put("GET /v1/segments/{id}", READERS);
         TABLE.put("GET /v1/segments/{id}/members", READERS);
         TABLE.put("GET /v1/segments/{id}/changes", READERS);
+        TABLE.put("GET /v1/sources/quarantine", Set.of(Role.OPERATOR));
+        TABLE.put("DELETE /v1/sources/quarantine/{id}", Set.of(Role.OPERATOR));
     }
 
     /** Token of test-config.yml → its roles. */
