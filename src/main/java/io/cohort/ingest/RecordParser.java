@@ -92,7 +92,7 @@ public final class RecordParser {
                 List<String> parts = new ArrayList<>();
                 for (String f : type.get().keyFields()) parts.add(string(f, true));
                 if (hasNewErrors()) return null;
-                return new RecordChange.Delete(type.get(), String.join("|", parts));
+                return new RecordChange.Delete(type.get(), type.get().key(parts));
             }
             SourceRecord record = switch (type.get()) {
                 case PERSON -> new PersonRecord(string("id", true), email(), string("firstName"),
@@ -160,9 +160,9 @@ public final class RecordParser {
                 }
             }
             String id = string("id");
-            if (id == null && !refs.isEmpty()) {
+            if (id == null && !refs.isEmpty() && !hasNewErrors()) {
                 // No MDM key given: the sorted member list is the key, so re-sending is idempotent.
-                id = String.join("+", refs.stream().sorted().map(SourceRef::toString).toList());
+                id = RecordKey.linkId(refs);
                 ((ObjectNode) node).put("id", id);
             }
             return new AccountLinkRecord(id, string("name"), List.copyOf(refs));

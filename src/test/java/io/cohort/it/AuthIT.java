@@ -49,6 +49,8 @@ class AuthIT {
         TABLE.put("GET /v1/segments/{id}/changes", READERS);
         TABLE.put("GET /v1/sources/quarantine", Set.of(Role.OPERATOR));
         TABLE.put("DELETE /v1/sources/quarantine/{id}", Set.of(Role.OPERATOR));
+        TABLE.put("GET /v1/sources/{sourceId}/records/{type}", Set.of(Role.READER, Role.OPERATOR));
+        TABLE.put("GET /v1/sources/{sourceId}/records/{type}/{key}", Set.of(Role.READER, Role.OPERATOR));
     }
 
     /** Token of test-config.yml → its roles. */
