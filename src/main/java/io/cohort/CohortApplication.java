@@ -145,6 +145,12 @@ public class CohortApplication extends Application<CohortConfiguration> {
         config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
         env.servlets().addFilter("request-id", new RequestIds())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        // Tokens only in the Authorization header, never in a log; admin tasks refuse browser-origin requests.
+        io.cohort.api.QueryTokenRedaction.install(env);
+        env.servlets().addFilter("request-checks", new io.cohort.api.RequestChecks())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        env.admin().addFilter("admin-guard", new io.cohort.ops.AdminRequestGuard(io.cohort.ops.AdminRequestGuard.bindHosts(config.getServerFactory())))
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         FrameworkErrors.all().forEach(env.jersey()::register);
         env.lifecycle().addEventListener(new LifeCycle.Listener() {
             // Jetty answers oversized headers and malformed HTTP itself: make those JSON too.
