@@ -34,6 +34,8 @@ public final class RecordParser {
     public static final int MAX_YEAR = 2200;
     private static final Instant EARLIEST = LocalDate.of(MIN_YEAR, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
     private static final Instant AFTER_LATEST = LocalDate.of(MAX_YEAR + 1, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    /** 64 characters of local part, "@" and 255 of domain: the width of the membership table's email column. */
+    static final int MAX_EMAIL_LENGTH = 320;
 
     private final IngestLimits limits;
 
@@ -90,33 +92,33 @@ public final class RecordParser {
             checkUnknownFields(type.get());
             if (deleted) {
                 List<String> parts = new ArrayList<>();
-                for (String f : type.get().keyFields()) parts.add(string(f, true));
+                for (String f : type.get().keyFields()) parts.add(id(f, true));
                 if (hasNewErrors()) return null;
                 return new RecordChange.Delete(type.get(), type.get().key(parts));
             }
             SourceRecord record = switch (type.get()) {
-                case PERSON -> new PersonRecord(string("id", true), email(), string("firstName"),
+                case PERSON -> new PersonRecord(id("id", true), email(), string("firstName"),
                         string("lastName"), string("title"), string("country"), bool("emailOptOut"),
                         attributes());
-                case ACCOUNT -> new AccountRecord(string("id", true), string("name"), string("domain"),
+                case ACCOUNT -> new AccountRecord(id("id", true), string("name"), string("domain"),
                         string("industry"), wholeNumber("employees"), number("annualRevenue"),
                         string("country"), ref("sameAs"), attributes());
-                case ACCOUNT_PERSON -> new AccountPersonRecord(string("accountId", true),
-                        string("personId", true), string("role"));
-                case OPPORTUNITY -> new OpportunityRecord(string("id", true), string("accountId"),
+                case ACCOUNT_PERSON -> new AccountPersonRecord(id("accountId", true),
+                        id("personId", true), string("role"));
+                case OPPORTUNITY -> new OpportunityRecord(id("id", true), id("accountId", false),
                         string("name"), number("amount"), currency(), string("stage"), bool("isWon"),
                         bool("isClosed"), date("closeDate"), ref("sameAs"));
-                case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(string("opportunityId", true),
-                        string("personId", true), string("role"));
-                case EVENT -> new EventRecord(string("id", true), string("personId", true),
+                case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(id("opportunityId", true),
+                        id("personId", true), string("role"));
+                case EVENT -> new EventRecord(id("id", true), id("personId", true),
                         string("eventType", true), instant("timestamp"), string("url"), attributes());
-                case CAMPAIGN -> new CampaignRecord(string("id", true), string("name"),
+                case CAMPAIGN -> new CampaignRecord(id("id", true), string("name"),
                         string("campaignType"), string("status"));
-                case CAMPAIGN_MEMBER -> new CampaignMemberRecord(string("campaignId", true),
-                        string("personId", true), string("status"));
-                case MARKETING_LIST -> new MarketingListRecord(string("id", true), string("name"));
-                case MARKETING_LIST_MEMBER -> new MarketingListMemberRecord(string("listId", true),
-                        string("personId", true));
+                case CAMPAIGN_MEMBER -> new CampaignMemberRecord(id("campaignId", true),
+                        id("personId", true), string("status"));
+                case MARKETING_LIST -> new MarketingListRecord(id("id", true), string("name"));
+                case MARKETING_LIST_MEMBER -> new MarketingListMemberRecord(id("listId", true),
+                        id("personId", true));
                 case ACCOUNT_LINK -> accountLink();
             };
             return hasNewErrors() ? null : new RecordChange.Upsert(record);
@@ -159,7 +161,7 @@ public final class RecordParser {
                     if (r != null) refs.add(r);
                 }
             }
-            String id = string("id");
+            String id = id("id", false);
             if (id == null && !refs.isEmpty() && !hasNewErrors()) {
                 // No MDM key given: the sorted member list is the key, so re-sending is idempotent.
                 id = RecordKey.linkId(refs);
@@ -184,8 +186,13 @@ public final class RecordParser {
                 error(field, NUL);
                 return null;
             }
-            if (v.path("source").asText().length() > limits.maxStringLength() || v.path("id").asText().length() > limits.maxStringLength()) {
-                error(field, "source and id may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
+            if (v.path("source").asText().length() > limits.maxStringLength()) {
+                error(field, "source may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
+                return null;
+            }
+            if (v.path("id").asText().length() > RecordKey.MAX_ID_LENGTH) {
+                error(field, "id is " + v.path("id").asText().length() + " characters; ids may be at most "
+                        + RecordKey.MAX_ID_LENGTH + " characters");
                 return null;
             }
             return new SourceRef(v.path("source").asText(), v.path("id").asText());
@@ -194,6 +201,10 @@ public final class RecordParser {
         private String email() {
             String e = string("email");
             if (e == null) return null;
+            if (e.trim().length() > MAX_EMAIL_LENGTH) {
+                error("email", "is " + e.trim().length() + " characters; an email address has at most " + MAX_EMAIL_LENGTH);
+                return null;
+            }
             String n = e.trim().toLowerCase(java.util.Locale.ROOT);
             int at = n.indexOf('@');
             if (at <= 0 || at != n.lastIndexOf('@') || at == n.length() - 1 || n.contains(" ")) {
@@ -214,6 +225,16 @@ public final class RecordParser {
         }
 
         private String string(String field) { return string(field, false); }
+
+        /** A key field or a reference to one: at most {@link RecordKey#MAX_ID_LENGTH}, so that every key fits the store. */
+        private String id(String field, boolean required) {
+            String s = string(field, required);
+            if (s != null && s.length() > RecordKey.MAX_ID_LENGTH) {
+                error(field, "is " + s.length() + " characters; ids may be at most " + RecordKey.MAX_ID_LENGTH + " characters");
+                return null;
+            }
+            return s;
+        }
 
         private String string(String field, boolean required) {
             JsonNode v = node.get(field);
