@@ -18,6 +18,8 @@ import org.drools.drl.parser.DroolsParserException;
 public final class DraftRules {
     public static final int MAX_FILE_NAME = 200;
     public static final int MAX_NAME = 1_000;
+    /** Deeper text is not parsed here: the rule guard refuses brackets nested deeper than 64. */
+    private static final int MAX_PARSED_DEPTH = 64;
     /** One path segment: starts with a letter, digit or '_' (so never '.', '..' or a hidden file). */
     private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
 
@@ -44,11 +46,14 @@ public final class DraftRules {
      * compiler, which reports it with file, line and column.
      */
     public static void checkNames(String file, String drl) {
-        DrlParser parser = new DrlParser();
+        // A name never spans lines: without a long line there is nothing to find, and no need to parse.
+        if (drl.lines().noneMatch(l -> l.length() > MAX_NAME)) return;
+        // Drools' parser recurses per bracket; deep nesting is the rule guard's to refuse, before any parser.
+        if (bracketDepth(drl) > MAX_PARSED_DEPTH) return;
         PackageDescr pkg;
         try {
-            pkg = parser.parse(false, drl);
-        } catch (DroolsParserException | RuntimeException e) {
+            pkg = new DrlParser().parse(false, drl);
+        } catch (DroolsParserException | RuntimeException | StackOverflowError e) {
             return;
         }
         if (pkg == null) return;
@@ -61,6 +66,18 @@ public final class DraftRules {
         });
         pkg.getFunctions().forEach(f -> check(problems, file, "function name", f.getName(), f));
         if (!problems.isEmpty()) throw ApiException.badRequest(String.join("; ", problems));
+    }
+
+    /** The deepest nesting of (, [ and {, counting every bracket (strings and comments too): an upper bound. */
+    static int bracketDepth(String drl) {
+        int depth = 0;
+        int max = 0;
+        for (int i = 0; i < drl.length(); i++) {
+            char c = drl.charAt(i);
+            if (c == '(' || c == '[' || c == '{') max = Math.max(max, ++depth);
+            else if ((c == ')' || c == ']' || c == '}') && depth > 0) depth--;
+        }
+        return max;
     }
 
     private static void check(List<String> problems, String file, String what, String name, BaseDescr where) {
