@@ -148,6 +148,12 @@ public class CohortApplication extends Application<CohortConfiguration> {
         config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
         env.servlets().addFilter("request-id", new RequestIds())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        // Tokens only in the Authorization header, never in a log; admin tasks refuse browser-origin requests.
+        io.cohort.api.QueryTokenRedaction.install(env);
+        env.servlets().addFilter("request-checks", new io.cohort.api.RequestChecks())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        env.admin().addFilter("admin-guard", new io.cohort.ops.AdminRequestGuard(io.cohort.ops.AdminRequestGuard.bindHosts(config.getServerFactory())))
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         FrameworkErrors.all().forEach(env.jersey()::register);
         env.lifecycle().addEventListener(new LifeCycle.Listener() {
             // Jetty answers oversized headers and malformed HTTP itself: make those JSON too.
@@ -167,6 +173,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));
         env.jersey().register(new StartupGate(startup::ready, startup::status));
+        env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
         env.jersey().register(new ProfileResource(graph, reader, clock, retention));
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
@@ -192,6 +199,9 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.evaluations", (Gauge<Long>) evaluator.stats()::evaluations);
         env.metrics().register("cohort.engine.consistency.checked", (Gauge<Long>) evaluator.stats()::consistencyChecked);
         env.metrics().register("cohort.engine.consistency.differences", (Gauge<Long>) evaluator.stats()::consistencyDifferences);
+        env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
+        env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
+        env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);
 
         services = new Services(pipeline, evaluator, graph, rules, destinations, store, startup);
     }

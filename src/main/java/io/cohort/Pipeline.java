@@ -110,8 +110,13 @@ public final class Pipeline {
         store.forEach(r -> {
             if (r.batchSeq() > upTo) return;
             if (++n[0] % 100_000 == 0) progress.accept(n[0]);
-            if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
-            graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
+            try {
+                if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
+                graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
+            } catch (RuntimeException e) {
+                // One record an older version accepted (or a damaged row) must not stop every start.
+                store.quarantine(r, e);
+            }
         });
         return n[0];
     }

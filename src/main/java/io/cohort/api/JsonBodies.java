@@ -54,8 +54,27 @@ public final class JsonBodies {
             }
             return out.toByteArray();
         } catch (IOException e) {
+            if (isZip(e)) throw badGzip(e);
             throw ApiException.badRequest("could not read request body: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Jetty inflates Content-Encoding: gzip while we read; it wraps a ZipException in a RuntimeException.
+            if (isZip(e)) throw badGzip(e);
+            throw e;
         }
+    }
+
+    private static boolean isZip(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.util.zip.ZipException) return true;
+        }
+        return false;
+    }
+
+    private static ApiException badGzip(Throwable e) {
+        Throwable t = e;
+        while (!(t instanceof java.util.zip.ZipException) && t.getCause() != null) t = t.getCause();
+        return ApiException.badRequest("request body is not valid gzip (Content-Encoding: gzip): " + t.getMessage()
+                + "; send the body compressed with gzip, or without Content-Encoding");
     }
 
     /** One JSON document. */

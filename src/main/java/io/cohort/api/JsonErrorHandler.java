@@ -44,6 +44,10 @@ public final class JsonErrorHandler extends ErrorHandler {
                 ? "" : ": " + message);
         if (code == 431) text += " (request headers exceed the server's limit; send fewer or shorter headers)";
         if (code == 414) text += " (URI exceeds the server's limit; put large inputs in the body)";
+        if (code == 400 && text.contains("Suspicious Path Character")) {
+            text += " (an encoded '\\' in the path: give a stored record's key fields as query parameters instead, e.g. "
+                    + "/v1/sources/{id}/records/accountPerson?accountId=…&personId=…)";
+        }
         try {
             return JSON.writeValueAsString(new ApiError(code, text)).getBytes(StandardCharsets.UTF_8);
         } catch (JsonProcessingException e) {

@@ -45,6 +45,7 @@ public final class RuleService {
     private final LastGood lastGood;
     private volatile Status status;
     private volatile Map<String, String> lastSeen = Map.of();
+    private final java.util.concurrent.atomic.AtomicLong failedLoads = new java.util.concurrent.atomic.AtomicLong();
     private Evaluator evaluator;
 
     /** A rule service that keeps no last applied rule set (tools, tests). */
@@ -79,6 +80,7 @@ public final class RuleService {
             throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  " + errors);
         }
         RuleBook book = fallback.get().ruleBook().orElseThrow();
+        failedLoads.incrementAndGet();
         LOG.error("rules in {} do not compile; serving the last applied rule set {} instead:\n  {}",
                 directory.toAbsolutePath(), book.version(), errors);
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), true, clock.instant());
@@ -94,6 +96,7 @@ public final class RuleService {
         CompileResult r = compiler.compile(files);
         Status prev = status;
         if (!r.ok()) {
+            failedLoads.incrementAndGet();
             LOG.warn("rules not applied, the running rules {} keep serving:\n  {}", prev.activeVersion(),
                     String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList()));
             status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.keySet()), r.messages(),
@@ -148,6 +151,9 @@ public final class RuleService {
     }
 
     public Status status() { return status; }
+
+    /** Loads (at start or on reload) whose files did not compile, since this service started: a metric. */
+    public long failedLoads() { return failedLoads.get(); }
 
     public Path directory() { return directory; }
 

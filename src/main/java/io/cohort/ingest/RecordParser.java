@@ -25,6 +25,18 @@ public final class RecordParser {
      */
     private static final String NUL = "must not contain the NUL character (U+0000)";
 
+    /**
+     * Instants and dates outside these years are refused: they are mistakes, and an instant of year
+     * +300000000 overflowed epoch milliseconds after its batch was committed (a 500, then every
+     * start failed on the stored row).
+     */
+    public static final int MIN_YEAR = 1900;
+    public static final int MAX_YEAR = 2200;
+    private static final Instant EARLIEST = LocalDate.of(MIN_YEAR, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    private static final Instant AFTER_LATEST = LocalDate.of(MAX_YEAR + 1, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    /** 64 characters of local part, "@" and 255 of domain: the width of the membership table's email column. */
+    static final int MAX_EMAIL_LENGTH = 320;
+
     private final IngestLimits limits;
 
     public RecordParser(IngestLimits limits) {
@@ -80,33 +92,33 @@ public final class RecordParser {
             checkUnknownFields(type.get());
             if (deleted) {
                 List<String> parts = new ArrayList<>();
-                for (String f : type.get().keyFields()) parts.add(string(f, true));
+                for (String f : type.get().keyFields()) parts.add(id(f, true));
                 if (hasNewErrors()) return null;
-                return new RecordChange.Delete(type.get(), String.join("|", parts));
+                return new RecordChange.Delete(type.get(), type.get().key(parts));
             }
             SourceRecord record = switch (type.get()) {
-                case PERSON -> new PersonRecord(string("id", true), email(), string("firstName"),
+                case PERSON -> new PersonRecord(id("id", true), email(), string("firstName"),
                         string("lastName"), string("title"), string("country"), bool("emailOptOut"),
                         attributes());
-                case ACCOUNT -> new AccountRecord(string("id", true), string("name"), string("domain"),
+                case ACCOUNT -> new AccountRecord(id("id", true), string("name"), string("domain"),
                         string("industry"), wholeNumber("employees"), number("annualRevenue"),
                         string("country"), ref("sameAs"), attributes());
-                case ACCOUNT_PERSON -> new AccountPersonRecord(string("accountId", true),
-                        string("personId", true), string("role"));
-                case OPPORTUNITY -> new OpportunityRecord(string("id", true), string("accountId"),
+                case ACCOUNT_PERSON -> new AccountPersonRecord(id("accountId", true),
+                        id("personId", true), string("role"));
+                case OPPORTUNITY -> new OpportunityRecord(id("id", true), id("accountId", false),
                         string("name"), number("amount"), currency(), string("stage"), bool("isWon"),
                         bool("isClosed"), date("closeDate"), ref("sameAs"));
-                case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(string("opportunityId", true),
-                        string("personId", true), string("role"));
-                case EVENT -> new EventRecord(string("id", true), string("personId", true),
+                case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(id("opportunityId", true),
+                        id("personId", true), string("role"));
+                case EVENT -> new EventRecord(id("id", true), id("personId", true),
                         string("eventType", true), instant("timestamp"), string("url"), attributes());
-                case CAMPAIGN -> new CampaignRecord(string("id", true), string("name"),
+                case CAMPAIGN -> new CampaignRecord(id("id", true), string("name"),
                         string("campaignType"), string("status"));
-                case CAMPAIGN_MEMBER -> new CampaignMemberRecord(string("campaignId", true),
-                        string("personId", true), string("status"));
-                case MARKETING_LIST -> new MarketingListRecord(string("id", true), string("name"));
-                case MARKETING_LIST_MEMBER -> new MarketingListMemberRecord(string("listId", true),
-                        string("personId", true));
+                case CAMPAIGN_MEMBER -> new CampaignMemberRecord(id("campaignId", true),
+                        id("personId", true), string("status"));
+                case MARKETING_LIST -> new MarketingListRecord(id("id", true), string("name"));
+                case MARKETING_LIST_MEMBER -> new MarketingListMemberRecord(id("listId", true),
+                        id("personId", true));
                 case ACCOUNT_LINK -> accountLink();
             };
             return hasNewErrors() ? null : new RecordChange.Upsert(record);
@@ -149,10 +161,10 @@ public final class RecordParser {
                     if (r != null) refs.add(r);
                 }
             }
-            String id = string("id");
-            if (id == null && !refs.isEmpty()) {
+            String id = id("id", false);
+            if (id == null && !refs.isEmpty() && !hasNewErrors()) {
                 // No MDM key given: the sorted member list is the key, so re-sending is idempotent.
-                id = String.join("+", refs.stream().sorted().map(SourceRef::toString).toList());
+                id = RecordKey.linkId(refs);
                 ((ObjectNode) node).put("id", id);
             }
             return new AccountLinkRecord(id, string("name"), List.copyOf(refs));
@@ -174,8 +186,13 @@ public final class RecordParser {
                 error(field, NUL);
                 return null;
             }
-            if (v.path("source").asText().length() > limits.maxStringLength() || v.path("id").asText().length() > limits.maxStringLength()) {
-                error(field, "source and id may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
+            if (v.path("source").asText().length() > limits.maxStringLength()) {
+                error(field, "source may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
+                return null;
+            }
+            if (v.path("id").asText().length() > RecordKey.MAX_ID_LENGTH) {
+                error(field, "id is " + v.path("id").asText().length() + " characters; ids may be at most "
+                        + RecordKey.MAX_ID_LENGTH + " characters");
                 return null;
             }
             return new SourceRef(v.path("source").asText(), v.path("id").asText());
@@ -184,6 +201,10 @@ public final class RecordParser {
         private String email() {
             String e = string("email");
             if (e == null) return null;
+            if (e.trim().length() > MAX_EMAIL_LENGTH) {
+                error("email", "is " + e.trim().length() + " characters; an email address has at most " + MAX_EMAIL_LENGTH);
+                return null;
+            }
             String n = e.trim().toLowerCase(java.util.Locale.ROOT);
             int at = n.indexOf('@');
             if (at <= 0 || at != n.lastIndexOf('@') || at == n.length() - 1 || n.contains(" ")) {
@@ -204,6 +225,16 @@ public final class RecordParser {
         }
 
         private String string(String field) { return string(field, false); }
+
+        /** A key field or a reference to one: at most {@link RecordKey#MAX_ID_LENGTH}, so that every key fits the store. */
+        private String id(String field, boolean required) {
+            String s = string(field, required);
+            if (s != null && s.length() > RecordKey.MAX_ID_LENGTH) {
+                error(field, "is " + s.length() + " characters; ids may be at most " + RecordKey.MAX_ID_LENGTH + " characters");
+                return null;
+            }
+            return s;
+        }
 
         private String string(String field, boolean required) {
             JsonNode v = node.get(field);
@@ -284,23 +315,35 @@ public final class RecordParser {
         private LocalDate date(String field) {
             String s = string(field);
             if (s == null) return null;
+            LocalDate d;
             try {
-                return s.length() > 10 ? Instant.parse(s).atZone(java.time.ZoneOffset.UTC).toLocalDate() : LocalDate.parse(s);
+                d = s.length() > 10 ? Instant.parse(s).atZone(java.time.ZoneOffset.UTC).toLocalDate() : LocalDate.parse(s);
             } catch (DateTimeParseException e) {
-                error(field, "must be a date YYYY-MM-DD, got '" + abbreviate(s) + "'");
+                error(field, "must be a date YYYY-MM-DD in the years " + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'");
                 return null;
             }
+            if (d.getYear() < MIN_YEAR || d.getYear() > MAX_YEAR) {
+                error(field, "must be a date in the years " + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'");
+                return null;
+            }
+            return d;
         }
 
         private Instant instant(String field) {
             String s = string(field, true);
             if (s == null) return null;
+            Instant t;
             try {
-                return java.time.OffsetDateTime.parse(s).toInstant();
+                t = java.time.OffsetDateTime.parse(s).toInstant();
             } catch (DateTimeParseException e) {
                 error(field, "must be an ISO-8601 instant such as 2026-11-02T10:15:00Z, got '" + abbreviate(s) + "'");
                 return null;
             }
+            if (t.isBefore(EARLIEST) || !t.isBefore(AFTER_LATEST)) {
+                error(field, "must be an instant in the years " + MIN_YEAR + " to " + MAX_YEAR + " (UTC), got '" + abbreviate(s) + "'");
+                return null;
+            }
+            return t;
         }
 
         private Map<String, String> attributes() {

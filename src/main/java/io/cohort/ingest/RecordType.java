@@ -31,6 +31,12 @@ public enum RecordType {
     /** The fields that together identify a record of this type within its source. */
     public List<String> keyFields() { return keyFields; }
 
+    /** The key of a record of this type with these key field values (see {@link RecordKey}). */
+    public String key(List<String> keyValues) { return RecordKey.of(keyValues.toArray(String[]::new)); }
+
+    /** The key field values of {@code key}; empty when it is not a key of this type. */
+    public Optional<List<String>> keyValues(String key) { return RecordKey.parse(key, keyFields.size()); }
+
     public static Optional<RecordType> fromWire(String name) {
         return Arrays.stream(values()).filter(t -> t.wireName.equals(name)).findFirst();
     }

@@ -30,7 +30,7 @@ public sealed interface SourceRecord {
 
     RecordType type();
 
-    /** The record's key within (source, type): the key fields joined by '|'. */
+    /** The record's key within (source, type): its key field, or its key fields joined as {@link RecordKey} says. */
     String key();
 
     record PersonRecord(String id, String email, String firstName, String lastName, String title,
@@ -50,7 +50,7 @@ public sealed interface SourceRecord {
 
     record AccountPersonRecord(String accountId, String personId, String role) implements SourceRecord {
         public RecordType type() { return RecordType.ACCOUNT_PERSON; }
-        public String key() { return accountId + "|" + personId; }
+        public String key() { return RecordKey.of(accountId, personId); }
     }
 
     /** @param sameAs the record this one is a synced copy of (Marketo opportunity ← CRM). */
@@ -64,7 +64,7 @@ public sealed interface SourceRecord {
     record OpportunityPersonRecord(String opportunityId, String personId, String role)
             implements SourceRecord {
         public RecordType type() { return RecordType.OPPORTUNITY_PERSON; }
-        public String key() { return opportunityId + "|" + personId; }
+        public String key() { return RecordKey.of(opportunityId, personId); }
     }
 
     record EventRecord(String id, String personId, String eventType, Instant timestamp, String url,
@@ -89,7 +89,7 @@ public sealed interface SourceRecord {
     record CampaignMemberRecord(String campaignId, String personId, String status)
             implements SourceRecord {
         public RecordType type() { return RecordType.CAMPAIGN_MEMBER; }
-        public String key() { return campaignId + "|" + personId; }
+        public String key() { return RecordKey.of(campaignId, personId); }
     }
 
     record MarketingListRecord(String id, String name) implements SourceRecord {
@@ -99,7 +99,7 @@ public sealed interface SourceRecord {
 
     record MarketingListMemberRecord(String listId, String personId) implements SourceRecord {
         public RecordType type() { return RecordType.MARKETING_LIST_MEMBER; }
-        public String key() { return listId + "|" + personId; }
+        public String key() { return RecordKey.of(listId, personId); }
     }
 
     /** An MDM statement: all listed accounts (of any sources) are one company. */

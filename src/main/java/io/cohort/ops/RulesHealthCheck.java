@@ -1,9 +1,17 @@
 package io.cohort.ops;
 
 import com.codahale.metrics.health.HealthCheck;
+import io.cohort.engine.RuleMessage;
 import io.cohort.engine.RuleService;
 
-/** Unhealthy while the rule files on disk do not compile (the previous rules keep serving). */
+/**
+ * Readiness of the rules: unhealthy only while no rule set is loaded at all. Rule files that do
+ * not compile after an edit are an analyst's typo, not an outage: the last good rules keep serving
+ * correct audiences, so the check stays healthy and says so with a WARNING (details
+ * {@code lastReloadFailed}, {@code errors}). Failing it took every replica out of the load balancer
+ * at once while all of them still served correctly. The failure also shows in {@code GET /v1/rules},
+ * the metrics {@code cohort.rules.lastReloadFailed} and {@code cohort.rules.failedLoads}, and the log.
+ */
 public final class RulesHealthCheck extends HealthCheck {
     private final RuleService rules;
 
@@ -13,11 +21,22 @@ public final class RulesHealthCheck extends HealthCheck {
 
     @Override protected Result check() {
         var s = rules.status();
+        if (s == null || s.activeVersion() == null) return Result.unhealthy("no rule set is loaded");
         if (s.lastReloadFailed()) {
-            return Result.unhealthy("rule files do not compile; still serving " + s.activeVersion() + ": "
-                    + s.messages().stream().filter(m -> m.level().name().equals("ERROR")).findFirst()
-                    .map(Object::toString).orElse("?"));
+            var errors = s.messages().stream().filter(m -> m.level() == RuleMessage.Level.ERROR).toList();
+            return Result.builder().healthy()
+                    .withMessage("WARNING: the rule files do not compile (%d errors, first: %s); the last good rules %s keep serving. See GET /v1/rules",
+                            errors.size(), errors.isEmpty() ? "?" : abbreviate(errors.get(0).toString()), s.activeVersion())
+                    .withDetail("lastReloadFailed", true)
+                    .withDetail("errors", errors.size())
+                    .withDetail("activeVersion", s.activeVersion())
+                    .build();
         }
-        return Result.healthy("rules " + s.activeVersion() + " (" + s.files().size() + " files)");
+        return Result.builder().healthy().withMessage("rules %s (%d files)", s.activeVersion(), s.files().size())
+                .withDetail("lastReloadFailed", false).build();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 297) + "...";
     }
 }

@@ -28,10 +28,12 @@ public final class RecordStore {
     private final Jdbi jdbi;
     private final ObjectMapper mapper;
     private final AtomicLong batchSeq;
+    private final Quarantine quarantine;
 
     public RecordStore(Jdbi jdbi, ObjectMapper mapper) {
         this.jdbi = jdbi;
         this.mapper = mapper;
+        this.quarantine = new Quarantine(jdbi);
         this.batchSeq = new AtomicLong(jdbi.withHandle(h ->
                 h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM ingest_batch").mapTo(Long.class).one()));
     }
@@ -78,6 +80,8 @@ public final class RecordStore {
      * Streams every stored record in arrival order (used to rebuild the profiles at start), to the
      * consumer on the calling thread. Decoding the JSON was most of a cold start on one thread: it
      * runs on a small pool, chunk by chunk, while this thread reads rows and hands out results in order.
+     * A row that cannot be decoded (an unreadable payload, a type this version does not know) is
+     * moved to the {@link #quarantine()} and left out, so that one bad row never stops a start.
      */
     public void forEach(Consumer<StoredRecord> consumer) {
         int decoders = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
@@ -86,12 +90,12 @@ public final class RecordStore {
             t.setDaemon(true);
             return t;
         });
-        ArrayDeque<Future<List<StoredRecord>>> inFlight = new ArrayDeque<>();
+        ArrayDeque<Future<List<Decoded>>> inFlight = new ArrayDeque<>();
         try {
             List<String[]> chunk = new ArrayList<>(DECODE_CHUNK);
-            jdbi.useHandle(h -> h.createQuery("SELECT source, payload, batch_seq FROM source_record ORDER BY batch_seq")
+            jdbi.useHandle(h -> h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record ORDER BY batch_seq")
                     .setFetchSize(2_000)
-                    .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                    .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)})
                     .useStream(s -> s.forEach(row -> {
                         chunk.add(row);
                         if (chunk.size() < DECODE_CHUNK) return;
@@ -112,16 +116,33 @@ public final class RecordStore {
         }
     }
 
-    private List<StoredRecord> decode(List<String[]> rows) {
-        List<StoredRecord> out = new ArrayList<>(rows.size());
+    /** A decoded row, or the row and why it could not be decoded. */
+    private record Decoded(StoredRecord record, String[] row, String failure) {}
+
+    private List<Decoded> decode(List<String[]> rows) {
+        List<Decoded> out = new ArrayList<>(rows.size());
         // Interned: a handful of source ids, otherwise one String per stored record stays in memory.
-        for (String[] r : rows) out.add(new StoredRecord(r[0].intern(), parse(r[1]), Long.parseLong(r[2])));
+        for (String[] r : rows) {
+            try {
+                SourceRecord record = r[1] == null ? null : parse(r[1]);
+                if (record == null) throw new IllegalStateException("stored record is unreadable: its payload is null");
+                out.add(new Decoded(new StoredRecord(r[0].intern(), record, Long.parseLong(r[2])), null, null));
+            } catch (RuntimeException e) {
+                out.add(new Decoded(null, r, e.getMessage() == null ? e.toString() : e.getMessage()));
+            }
+        }
         return out;
     }
 
-    private static void deliver(Future<List<StoredRecord>> f, Consumer<StoredRecord> consumer) {
+    private void deliver(Future<List<Decoded>> f, Consumer<StoredRecord> consumer) {
         try {
-            f.get().forEach(consumer);
+            for (Decoded d : f.get()) {
+                if (d.record() != null) {
+                    consumer.accept(d.record());
+                } else {
+                    quarantine.move(d.row()[0], d.row()[3], d.row()[4], d.failure());
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while loading the store", e);
@@ -129,6 +150,18 @@ public final class RecordStore {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
         }
     }
+
+    /**
+     * Moves a stored record that could not be applied at start to the {@link #quarantine()}, with
+     * the failure as its reason (for the loader: one bad record must not stop a start).
+     */
+    public void quarantine(StoredRecord r, Throwable failure) {
+        String reason = failure.getClass().getSimpleName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        quarantine.move(r.source(), r.record().type().wireName(), r.record().key(), "could not be applied: " + reason);
+    }
+
+    /** Records that could not be loaded, moved out of the store. */
+    public Quarantine quarantine() { return quarantine; }
 
     /** The stored record of (source, type, key), if any: the read side of an acknowledged write. */
     public Optional<StoredRecord> find(String source, String type, String key) {

@@ -97,7 +97,8 @@ final class BenchApp {
 
     String task(String nameAndQuery) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + support.getAdminPort()
-                + "/tasks/" + nameAndQuery)).timeout(Duration.ofMinutes(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                + "/tasks/" + nameAndQuery)).timeout(Duration.ofMinutes(30)).header("X-Cohort-Admin", "1")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) throw new IllegalStateException("task " + nameAndQuery + ": " + r.statusCode() + " " + r.body());
         return r.body();

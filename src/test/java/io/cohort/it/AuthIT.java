@@ -47,6 +47,10 @@ class AuthIT {
         TABLE.put("GET /v1/segments/{id}", READERS);
         TABLE.put("GET /v1/segments/{id}/members", READERS);
         TABLE.put("GET /v1/segments/{id}/changes", READERS);
+        TABLE.put("GET /v1/sources/quarantine", Set.of(Role.OPERATOR));
+        TABLE.put("DELETE /v1/sources/quarantine/{id}", Set.of(Role.OPERATOR));
+        TABLE.put("GET /v1/sources/{sourceId}/records/{type}", Set.of(Role.READER, Role.OPERATOR));
+        TABLE.put("GET /v1/sources/{sourceId}/records/{type}/{key}", Set.of(Role.READER, Role.OPERATOR));
     }
 
     /** Token of test-config.yml → its roles. */
@@ -113,7 +117,10 @@ class AuthIT {
      * Every resource method the running app registered, with the roles its annotations allow, so
      * an endpoint added later is checked too without being listed. None may be @PermitAll.
      */
-    static Map<String, Set<String>> discover() {
+    static Map<String, Set<String>> discover() { return discover(app); }
+
+    /** Every resource method of {@code app}, as for {@link #discover()}. */
+    static Map<String, Set<String>> discover(CohortApp app) {
         Map<String, Set<String>> out = new TreeMap<>();
         var config = app.environment().jersey().getResourceConfig();
         List<Class<?>> classes = new ArrayList<>(config.getClasses());

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  */
 public final class CohortApp implements AutoCloseable {
     public static final String TOKEN = "test-token-all-roles";
+    /** Admin tasks refuse requests without it (ops.AdminRequestGuard): browsers cannot send it cross-origin. */
+    public static final String ADMIN_HEADER = "X-Cohort-Admin";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public final Path dir;
@@ -53,6 +55,20 @@ public final class CohortApp implements AutoCloseable {
         Files.writeString(cfg, Files.readString(Path.of(configPath)) + "\n" + yaml);
         configPath = cfg.toString();
         return this;
+    }
+
+    /** Uses {@code yaml} as the whole configuration file (the database URL and rules directory are still overridden). */
+    public CohortApp withConfig(String yaml) throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.createDirectories(dir);
+        Files.writeString(cfg, yaml);
+        configPath = cfg.toString();
+        return this;
+    }
+
+    /** The text of test-config.yml, to derive a configuration from. */
+    public static String testConfig() throws IOException {
+        return Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")));
     }
 
     public static void copyRules(Path from, Path to) throws IOException {
@@ -122,7 +138,7 @@ public final class CohortApp implements AutoCloseable {
     public Response task(String nameAndQuery) {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort() + "/tasks/" + nameAndQuery))
-                    .timeout(Duration.ofSeconds(120)).POST(HttpRequest.BodyPublishers.noBody()).build();
+                    .timeout(Duration.ofSeconds(120)).header(ADMIN_HEADER, "1").POST(HttpRequest.BodyPublishers.noBody()).build();
             HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body());
         } catch (IOException | InterruptedException e) {

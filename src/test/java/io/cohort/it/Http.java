@@ -33,6 +33,25 @@ final class Http {
 
     private Http() {}
 
+    /** An API call with the all-roles token; {@code headers} are name, value pairs. */
+    static Reply api(int port, String method, String path, String contentType, String body, String... headers) {
+        Map<String, String> h = new java.util.HashMap<>();
+        h.put("Authorization", "Bearer " + CohortApp.TOKEN);
+        if (contentType != null) h.put("Content-Type", contentType);
+        for (int i = 0; i < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
+        return send(port, method, path, body, h);
+    }
+
+    /** A JSON refusal with this status, whose message holds every part, carrying a request id. */
+    static JsonNode assertJsonError(Reply r, int status, String... messageParts) {
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.toString()).isEqualTo(status);
+        org.assertj.core.api.Assertions.assertThat(r.isJson()).as("JSON: " + r.headers().map()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(r.json().get("code").asInt()).isEqualTo(status);
+        for (String p : messageParts) org.assertj.core.api.Assertions.assertThat(r.json().get("message").asText()).as(r.toString()).contains(p);
+        org.assertj.core.api.Assertions.assertThat(r.header("X-Request-Id")).as("request id on " + r).isNotBlank();
+        return r.json();
+    }
+
     static Reply send(int port, String method, String path, String body, Map<String, String> headers) {
         try {
             return attempt(port, method, path, body, headers);

@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,19 +41,11 @@ class RequestSafetyIT {
     @AfterAll static void stop() { if (app != null) app.stop(); }
 
     static Http.Reply send(String method, String path, String contentType, String body, String... headers) {
-        Map<String, String> h = new HashMap<>();
-        h.put("Authorization", "Bearer " + CohortApp.TOKEN);
-        if (contentType != null) h.put("Content-Type", contentType);
-        for (int i = 0; i < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
-        return Http.send(app.port(), method, path, body, h);
+        return Http.api(app.port(), method, path, contentType, body, headers);
     }
 
     static void assertJsonError(Http.Reply r, int status, String... messageParts) {
-        assertThat(r.status()).as(r.toString()).isEqualTo(status);
-        assertThat(r.isJson()).as("JSON: " + r.headers().map()).isTrue();
-        assertThat(r.json().get("code").asInt()).isEqualTo(status);
-        for (String p : messageParts) assertThat(r.json().get("message").asText()).as(r.toString()).contains(p);
-        assertThat(r.header("X-Request-Id")).as("request id on " + r).isNotBlank();
+        Http.assertJsonError(r, status, messageParts);
     }
 
     static String person(String id, String extra) {

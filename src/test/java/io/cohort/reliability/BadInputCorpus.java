@@ -60,7 +60,10 @@ public final class BadInputCorpus {
                 F.numberNode(12345), F.numberNode(new java.math.BigDecimal("1e400")), F.numberNode(Double.MAX_VALUE),
                 F.textNode(""), F.textNode("   "), F.textNode("x".repeat(hugeStringLength)), F.textNode("a\u0000b"),
                 F.textNode("'; DROP TABLE source_record; --"), F.textNode("<script>alert(1)</script>"),
-                F.textNode("2026-13-45"), F.textNode("\uD800"), F.textNode("a:b|c/d"), F.nullNode()));
+                F.textNode("2026-13-45"), F.textNode("\uD800"), F.textNode("a:b|c/d"), F.nullNode(),
+                // Issue 11: one past the id limit (and the old 1,024 key column), instants out of range, key separators.
+                F.textNode("i".repeat(1_025)), F.textNode("+300000000-01-01T00:00:00Z"), F.textNode("1899-12-31"),
+                F.textNode("KC-A|KC-B\\|")));
         ObjectNode nested = F.objectNode();
         ObjectNode at = nested;
         for (int i = 0; i < 10; i++) at = at.putObject("n");
@@ -180,7 +183,8 @@ public final class BadInputCorpus {
         for (String drl : drls) {
             out.add(new Payload("validate " + abbreviate(F.textNode(drl)), "/v1/rules/validate?file=draft.drl", "text/plain", bytes(drl), false, null));
         }
-        for (String file : List.of("../x.drl", "x.txt", "/abs.drl", "a%00.drl", "y".repeat(300) + ".drl", "%2E%2E%2Fx.drl", "")) {
+        for (String file : List.of("../x.drl", "x.txt", "/abs.drl", "a%00.drl", "y".repeat(300) + ".drl", "%2E%2E%2Fx.drl", "",
+                "a//b.drl", "./x.drl", ".drl", "x.drl/", "-x.drl")) {
             out.add(new Payload("validate file=" + abbreviate(F.textNode(file)), "/v1/rules/validate?file=" + file, "text/plain",
                     bytes(header), false, null));
         }

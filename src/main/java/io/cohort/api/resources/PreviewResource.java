@@ -3,6 +3,7 @@ package io.cohort.api.resources;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.analyst.Workbench;
 import io.cohort.api.ApiException;
+import io.cohort.api.DraftRules;
 import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -44,9 +45,7 @@ public class PreviewResource {
             if (!FIELDS.contains(f)) throw ApiException.badRequest("unknown field '" + f + "'; allowed: drl, file, sample");
         });
         String file = req.path("file").asText("draft.drl");
-        if (!file.matches("[A-Za-z0-9._/-]{1,200}") || !file.endsWith(".drl") || file.contains("..")) {
-            throw ApiException.badRequest("file must be a relative name ending in .drl, e.g. my-segment.drl");
-        }
+        DraftRules.fileName("file", file);
         if (!req.path("drl").isTextual() || req.path("drl").asText().isBlank()) {
             throw ApiException.badRequest("'drl' must hold the DRL text of the draft");
         }
@@ -54,6 +53,7 @@ public class PreviewResource {
         if (!s.isMissingNode() && (!s.canConvertToInt() || !s.isIntegralNumber() || s.asInt() < 0 || s.asInt() > MAX_SAMPLE)) {
             throw ApiException.badRequest("'sample' must be a whole number from 0 to " + MAX_SAMPLE);
         }
+        DraftRules.checkNames(file, req.path("drl").asText());
         Workbench.Preview p;
         try {
             p = workbench.preview(file, req.path("drl").asText(), s.isMissingNode() ? 10 : s.asInt());

@@ -1,6 +1,7 @@
 package io.cohort.api.resources;
 
 import io.cohort.api.ApiException;
+import io.cohort.api.DraftRules;
 import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
 import io.cohort.engine.CompileResult;
@@ -54,11 +55,10 @@ public class RuleResource {
     @Consumes({MediaType.TEXT_PLAIN, "text/x-drl", MediaType.APPLICATION_OCTET_STREAM, MediaType.WILDCARD})
     @RolesAllowed(Role.ANALYST)
     public Response validate(@QueryParam("file") @DefaultValue("draft.drl") String file, InputStream body) {
-        if (!file.matches("[A-Za-z0-9._/-]{1,200}") || !file.endsWith(".drl") || file.contains("..")) {
-            throw ApiException.badRequest("file must be a relative name ending in .drl, e.g. my-segment.drl");
-        }
+        DraftRules.fileName("file", file);
         String drl = new String(bodies.read(body), StandardCharsets.UTF_8);
         if (drl.isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
+        DraftRules.checkNames(file, drl);
         CompileResult r = rules.validate(file, drl);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("valid", r.ok());

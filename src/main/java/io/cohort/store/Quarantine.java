@@ -1,0 +1,95 @@
+package io.cohort.store;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stored records that could not be loaded (table {@code source_record_quarantine}). A row that
+ * fails to decode or to apply at start is moved here, out of {@code source_record}, so that it
+ * never stops a start again and nothing of it is lost: the operator lists it
+ * ({@code GET /v1/sources/quarantine}), fixes it at its source and sends it again, then discards
+ * the entry.
+ */
+public final class Quarantine {
+    private static final Logger LOG = LoggerFactory.getLogger(Quarantine.class);
+    /** Each quarantined record is logged once; past this many in one run, only counted. */
+    private static final int LOGGED_PER_RUN = 100;
+    private static final int MAX_REASON = 2_000;
+
+    /** One quarantined record; {@code payload} is the stored text as it was (it may not be JSON). */
+    public record Entry(long id, String source, String type, String key, long batch, String reason,
+                        Instant quarantinedAt, String payload) {}
+
+    private final Jdbi jdbi;
+    private final AtomicInteger movedThisRun = new AtomicInteger();
+
+    public Quarantine(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /**
+     * Moves the stored record (source, type, key) here with the reason, in one transaction.
+     *
+     * @return false when no such record is stored (nothing moved)
+     */
+    public boolean move(String source, String type, String key, String reason) {
+        String why = reason == null || reason.isBlank() ? "(no reason given)"
+                : reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
+        long now = System.currentTimeMillis();
+        boolean moved = jdbi.inTransaction(h -> {
+            Optional<Object[]> row = h.createQuery(
+                            "SELECT payload, batch_seq FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?")
+                    .bind(0, source).bind(1, type).bind(2, key)
+                    .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getLong(2)}).findFirst();
+            if (row.isEmpty()) return false;
+            h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", source, type, key, row.get()[0], row.get()[1], why, now);
+            h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?", source, type, key);
+            return true;
+        });
+        if (!moved) {
+            LOG.error("could not quarantine {} {} '{}' ({}): no such stored record", source, type, abbreviate(key), why);
+            return false;
+        }
+        int n = movedThisRun.incrementAndGet();
+        if (n <= LOGGED_PER_RUN) {
+            LOG.error("quarantined stored record {} {} '{}': {}. It is no longer loaded; see GET /v1/sources/quarantine",
+                    source, type, abbreviate(key), why);
+        } else if (n == LOGGED_PER_RUN + 1) {
+            LOG.error("more than {} stored records quarantined; the others are counted (metric cohort.store.quarantined), not logged",
+                    LOGGED_PER_RUN);
+        }
+        return true;
+    }
+
+    /** Records moved here by this process (since it started). */
+    public int movedThisRun() { return movedThisRun.get(); }
+
+    /** Entries after {@code afterId}, oldest first. */
+    public List<Entry> list(long afterId, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, source, rtype, rkey, batch_seq, reason, quarantined_at, payload "
+                        + "FROM source_record_quarantine WHERE id > ? ORDER BY id LIMIT ?")
+                .bind(0, afterId).bind(1, limit)
+                .map((rs, ctx) -> new Entry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5),
+                        rs.getString(6), Instant.ofEpochMilli(rs.getLong(7)), rs.getString(8)))
+                .list());
+    }
+
+    public long count() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM source_record_quarantine").mapTo(Long.class).one());
+    }
+
+    /** Drops an entry the operator has dealt with; false when there is none with that id. */
+    public boolean discard(long id) {
+        return jdbi.withHandle(h -> h.execute("DELETE FROM source_record_quarantine WHERE id = ?", id)) > 0;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 197) + "...";
+    }
+}

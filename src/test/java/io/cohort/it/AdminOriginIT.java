@@ -1,0 +1,114 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 11, item 13: the admin port (no authentication, loopback) refuses what a web page on the
+ * host could send: a cross-origin text/plain POST, a request without the custom header, a Host
+ * header that is not this host's (DNS rebinding). The observable task is Dropwizard's built-in
+ * {@code log-level}: a refused request leaves the level as it was.
+ */
+class AdminOriginIT {
+    static final String PROBE = "io.cohort.admin-origin-probe";
+    @TempDir static java.nio.file.Path tmp;
+    static CohortApp app;
+
+    @BeforeAll static void start() throws Exception { app = new CohortApp(tmp).start(); }
+
+    @AfterAll static void stop() { if (app != null) app.stop(); }
+
+    static Level probeLevel() { return ((Logger) LoggerFactory.getLogger(PROBE)).getLevel(); }
+
+    static Http.Reply admin(String method, String path, String body, String... headers) {
+        Map<String, String> h = new HashMap<>();
+        for (int i = 0; i < headers.length; i += 2) h.put(headers[i], headers[i + 1]);
+        return Http.send(app.adminPort(), method, path, body, h);
+    }
+
+    static void refused(Http.Reply r, int status, String... parts) {
+        assertThat(r.status()).as(r.toString()).isEqualTo(status);
+        assertThat(r.isJson()).as(r.toString()).isTrue();
+        for (String p : parts) assertThat(r.json().get("message").asText()).contains(p);
+        assertThat(probeLevel()).as("the task did not run").isNull();
+    }
+
+    static final String SET_DEBUG = "/tasks/log-level?logger=" + PROBE + "&level=DEBUG";
+
+    @Test
+    void crossOriginTextPlainPostToATaskIsRefused() {
+        refused(admin("POST", SET_DEBUG, "x", "Content-Type", "text/plain", "Origin", "http://evil.example"), 403, "Origin");
+        refused(admin("POST", SET_DEBUG, "x", "Content-Type", "text/plain", "Origin", "http://evil.example", "X-Cohort-Admin", "1"),
+                403, "Origin");
+        refused(admin("POST", SET_DEBUG, "x", "Content-Type", "text/plain", "Origin", "null", "X-Cohort-Admin", "1"), 403, "Origin");
+        for (String site : new String[] {"cross-site", "same-site"}) {
+            refused(admin("POST", SET_DEBUG, null, "Sec-Fetch-Site", site, "X-Cohort-Admin", "1"), 403, "Sec-Fetch-Site");
+        }
+        for (String task : new String[] {"/tasks/replay-activation?activation=high-value-files", "/tasks/re-evaluate", "/tasks/gc",
+                "/tasks/reload-rules", "/tasks/clock?advance=P1D"}) {
+            refused(admin("POST", task, "x", "Content-Type", "text/plain", "Origin", "http://evil.example"), 403);
+        }
+    }
+
+    @Test
+    void aTaskWithoutTheAdminHeaderIsRefused() {
+        refused(admin("POST", SET_DEBUG, "x", "Content-Type", "text/plain"), 403, "X-Cohort-Admin: 1");
+        refused(admin("POST", SET_DEBUG, null, "X-Cohort-Admin", "yes"), 403, "X-Cohort-Admin: 1");
+        refused(admin("GET", SET_DEBUG, null, "X-Cohort-Admin", "1"), 405, "POST");
+        refused(admin("OPTIONS", SET_DEBUG, null, "Origin", "http://evil.example", "Access-Control-Request-Method", "POST",
+                "Access-Control-Request-Headers", "x-cohort-admin"), 405);
+    }
+
+    @Test
+    void aForeignHostHeaderIsRefused() throws Exception {
+        for (String host : new String[] {"evil.example", "evil.example:" + app.adminPort(), "127.0.0.1.evil.example", "localhost.evil.example"}) {
+            String reply = raw("POST " + SET_DEBUG + " HTTP/1.1\r\nHost: " + host + "\r\nX-Cohort-Admin: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            assertThat(reply).as(host).startsWith("HTTP/1.1 403").contains("Host");
+            assertThat(probeLevel()).isNull();
+        }
+    }
+
+    @Test
+    void readsStayOpenAndAPostFromTheHostWithTheHeaderRuns() throws Exception {
+        assertThat(admin("GET", "/healthcheck", null, "Origin", "http://evil.example").status()).isEqualTo(200);
+        assertThat(admin("GET", "/ping", null).status()).isEqualTo(200);
+        assertThat(admin("GET", "/metrics", null, "Sec-Fetch-Site", "cross-site").status()).isEqualTo(200);
+        for (String host : new String[] {"localhost:" + app.adminPort(), "127.0.0.1:" + app.adminPort(), "[::1]:" + app.adminPort(), "LOCALHOST"}) {
+            String reply = raw("POST /tasks/log-level?logger=" + PROBE + ".h&level=INFO HTTP/1.1\r\nHost: " + host
+                    + "\r\nX-Cohort-Admin: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            assertThat(reply).as(host).startsWith("HTTP/1.1 200");
+        }
+        try {
+            Http.Reply r = admin("POST", SET_DEBUG, null, "X-Cohort-Admin", "1");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(probeLevel()).isEqualTo(Level.DEBUG);
+            assertThat(app.task("re-evaluate").status()).isEqualTo(200);
+        } finally {
+            ((Logger) LoggerFactory.getLogger(PROBE)).setLevel(null);
+        }
+    }
+
+    /** A request written by hand: the JDK client does not let a test set the Host header. */
+    static String raw(String request) throws Exception {
+        try (Socket s = new Socket("localhost", app.adminPort())) {
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11, item 10: instants and dates outside the years 1900–2200 are 400s naming the field, for
+ * canonical records (JSON and NDJSON) and every native endpoint that carries one. An event of year
+ * +300000000 was answered 500 after its batch was committed, and every later start failed.
+ */
+class BadTimestampIT {
+    static final String FAR = "+300000000-01-01T00:00:00Z";
+    @TempDir static java.nio.file.Path tmp;
+    static CohortApp app;
+
+    @BeforeAll static void start() throws Exception { app = new CohortApp(tmp).start(); }
+
+    @AfterAll static void stop() { if (app != null) app.stop(); }
+
+    static long rows() { return app.app().services().store().count(); }
+
+    static String event(String id, String timestamp) {
+        return "{\"type\":\"event\",\"id\":\"" + id + "\",\"personId\":\"p\",\"eventType\":\"web.webpagedetails.pageViews\","
+                + "\"timestamp\":\"" + timestamp + "\"}";
+    }
+
+    /** The batch is refused with a field error on record {@code index} naming {@code field}, and nothing is stored. */
+    static void refused(CohortApp.Response r, int index, String field, long rowsBefore) {
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        JsonNode errors = r.json().get("errors");
+        assertThat(errors).as(r.toString()).anySatisfy(e -> {
+            assertThat(e.get("index").asInt()).isEqualTo(index);
+            assertThat(e.get("field").asText()).isEqualTo(field);
+            assertThat(e.get("message").asText()).contains("1900").contains("2200");
+        });
+        assertThat(rows()).as("nothing of the refused batch is stored").isEqualTo(rowsBefore);
+    }
+
+    @Test
+    void eventTimestampInYear300000000IsA400AndNothingStored() throws Exception {
+        long before = rows();
+        long batch = app.app().services().store().lastBatchSeq();
+        refused(app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\",\"id\":\"ok\"},"
+                + event("far", FAR) + "]}"), 1, "timestamp", before);
+        refused(app.post("/v1/sources/generic/records", "application/x-ndjson", "{\"type\":\"person\",\"id\":\"ok\"}\n"
+                + event("far", FAR) + "\n"), 1, "timestamp", before);
+        assertThat(app.app().services().store().lastBatchSeq()).isEqualTo(batch);
+        assertThat(app.get("/v1/sources/generic/records/event/far").status()).isEqualTo(404);
+        // The service stays healthy and starts again (the bad event used to stop every start).
+        assertThat(app.admin("/healthcheck").status()).isEqualTo(200);
+        app.stop();
+        app.start();
+        assertThat(app.get("/v1/sources").status()).isEqualTo(200);
+    }
+
+    @Test
+    void marketoActivityDateInYear300000000IsA400NamingTheField() {
+        long before = rows();
+        CohortApp.Response r = app.post("/v1/sources/marketo-1/native/activities", "application/json", """
+                {"requestId":"x","success":true,"result":[
+                  {"id":1,"marketoGUID":"g-1","leadId":1002,"activityDate":"2026-11-20T10:15:00Z","activityTypeId":1},
+                  {"id":2,"marketoGUID":"g-2","leadId":1002,"activityDate":"%s","activityTypeId":1}]}""".formatted(FAR));
+        refused(r, 1, "timestamp", before);
+        r = app.post("/v1/sources/marketo-1/native/activities", "application/json", """
+                {"requestId":"x","success":true,"result":[
+                  {"id":3,"marketoGUID":"g-3","leadId":1002,"activityDate":"1899-12-31T23:59:59+0000","activityTypeId":1}]}""");
+        refused(r, 0, "timestamp", before);
+    }
+
+    @Test
+    void datesOutsideTheYears1900To2200AreRefusedOnEveryEndpoint() {
+        long before = rows();
+        for (String t : new String[] {"1899-12-31T23:59:59Z", "2201-01-01T00:00:00Z", "-000001-01-01T00:00:00Z",
+                "+10000-01-01T00:00:00Z", "2200-12-31T23:30:00-01:00"}) {
+            refused(app.post("/v1/sources/generic/records", "application/json", "{\"records\":[" + event("e", t) + "]}"), 0,
+                    "timestamp", before);
+        }
+        for (String d : new String[] {"1899-12-31", "2201-01-01", "+300000000-01-01", FAR}) {
+            refused(app.post("/v1/sources/generic/records", "application/json",
+                    "{\"records\":[{\"type\":\"opportunity\",\"id\":\"o\",\"closeDate\":\"" + d + "\"}]}"), 0, "closeDate", before);
+        }
+        refused(app.post("/v1/sources/marketo-1/native/opportunities", "application/json", """
+                {"requestId":"x","success":true,"result":[{"seq":0,"marketoGUID":"m-o","name":"N","closeDate":"2201-01-01"}]}"""),
+                0, "closeDate", before);
+        refused(app.post("/v1/sources/crm-1/native/query", "application/json", """
+                {"totalSize":1,"done":true,"records":[{"attributes":{"type":"Opportunity"},"Id":"006X","AccountId":"001X",
+                 "Name":"N","CloseDate":"+300000000-06-30"}]}"""), 0, "closeDate", before);
+    }
+
+    @Test
+    void theYears1900To2200AreAcceptedToTheirEdges() {
+        CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
+                + event("first", "1900-01-01T00:00:00Z") + "," + event("last", "2200-12-31T23:59:59.999Z") + ","
+                + "{\"type\":\"opportunity\",\"id\":\"o1\",\"closeDate\":\"1900-01-01\"},"
+                + "{\"type\":\"opportunity\",\"id\":\"o2\",\"closeDate\":\"2200-12-31\"}]}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(app.get("/v1/sources/generic/records/event/last").json().get("record").get("timestamp").asText())
+                .isEqualTo("2200-12-31T23:59:59.999Z");
+    }
+}

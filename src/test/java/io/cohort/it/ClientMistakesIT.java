@@ -1,0 +1,162 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11, item 11: client mistakes that were answered 500. Each is now a JSON 4xx naming what
+ * and where, and nothing of the refused request is stored.
+ */
+class ClientMistakesIT {
+    static final String RECORDS = "/v1/sources/crm-1/records";
+    static final String HEADER = "package cohort.segments;\nimport io.cohort.model.*;\n";
+    @TempDir static java.nio.file.Path tmp;
+    static CohortApp app;
+
+    @BeforeAll static void start() throws Exception { app = new CohortApp(tmp).start(); }
+
+    @AfterAll static void stop() { if (app != null) app.stop(); }
+
+    static Http.Reply send(String method, String path, String contentType, String body, String... headers) {
+        return Http.api(app.port(), method, path, contentType, body, headers);
+    }
+
+    static JsonNode assertJsonError(Http.Reply r, int status, String... messageParts) {
+        return Http.assertJsonError(r, status, messageParts);
+    }
+
+    static JsonNode fieldError(Http.Reply r, int index) {
+        for (JsonNode e : assertJsonError(r, 400).path("errors")) if (e.get("index").asInt() == index) return e;
+        throw new AssertionError("no field error for record " + index + ": " + r);
+    }
+
+    long rows() { return app.app().services().store().count(); }
+
+    @Test
+    void personIdOf1025CharactersIsA400NamingTheField() {
+        long before = rows();
+        String id = "p".repeat(1_025);
+        Http.Reply r = send("POST", RECORDS, "application/json",
+                "{\"records\":[{\"type\":\"person\",\"id\":\"ok-1\"},{\"type\":\"person\",\"id\":\"" + id + "\"}]}");
+        JsonNode e = fieldError(r, 1);
+        assertThat(e.get("field").asText()).isEqualTo("id");
+        assertThat(e.get("message").asText()).contains("255");
+        assertThat(rows()).isEqualTo(before);
+    }
+
+    @Test
+    void everyKeyAndReferenceIdHasTheDocumentedLimit() {
+        String id = "k".repeat(256);
+        String[][] cases = {
+                {"{\"type\":\"accountPerson\",\"accountId\":\"" + id + "\",\"personId\":\"p\"}", "accountId"},
+                {"{\"type\":\"accountPerson\",\"accountId\":\"a\",\"personId\":\"" + id + "\"}", "personId"},
+                {"{\"type\":\"opportunityPerson\",\"opportunityId\":\"" + id + "\",\"personId\":\"p\"}", "opportunityId"},
+                {"{\"type\":\"campaignMember\",\"campaignId\":\"" + id + "\",\"personId\":\"p\"}", "campaignId"},
+                {"{\"type\":\"marketingListMember\",\"listId\":\"l\",\"personId\":\"" + id + "\"}", "personId"},
+                {"{\"type\":\"event\",\"id\":\"" + id + "\",\"personId\":\"p\",\"eventType\":\"t\",\"timestamp\":\"2026-11-02T10:15:00Z\"}", "id"},
+                {"{\"type\":\"opportunity\",\"id\":\"o\",\"accountId\":\"" + id + "\"}", "accountId"},
+                {"{\"type\":\"account\",\"id\":\"a\",\"sameAs\":{\"source\":\"crm-2\",\"id\":\"" + id + "\"}}", "sameAs"},
+                {"{\"type\":\"person\",\"id\":\"" + id + "\",\"deleted\":true}", "id"},
+                {"{\"type\":\"accountPerson\",\"accountId\":\"" + id + "\",\"personId\":\"p\",\"deleted\":true}", "accountId"},
+        };
+        long before = rows();
+        for (String[] c : cases) {
+            Http.Reply r = send("POST", RECORDS, "application/json", "{\"records\":[{\"type\":\"person\",\"id\":\"ok-2\"}," + c[0] + "]}");
+            assertThat(fieldError(r, 1).get("field").asText()).as(c[0].substring(0, 40)).isEqualTo(c[1]);
+        }
+        assertThat(rows()).isEqualTo(before);
+        // 255 is allowed, also as both halves of a composite key full of characters that are escaped in keys.
+        String max = "|\\".repeat(127) + "x";
+        Http.Reply ok = send("POST", RECORDS, "application/json", "{\"records\":[{\"type\":\"accountPerson\",\"accountId\":\""
+                + max.replace("\\", "\\\\") + "\",\"personId\":\"" + max.replace("\\", "\\\\") + "\"}]}");
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+    }
+
+    @Test
+    void emailLongerThan320CharactersIsA400() {
+        String email = "e".repeat(320) + "@x.com";
+        Http.Reply r = send("POST", RECORDS, "application/json",
+                "{\"records\":[{\"type\":\"person\",\"id\":\"ok-3\"},{\"type\":\"person\",\"id\":\"long-email\",\"email\":\"" + email + "\"}]}");
+        JsonNode e = fieldError(r, 1);
+        assertThat(e.get("field").asText()).isEqualTo("email");
+        assertThat(e.get("message").asText()).contains("320");
+    }
+
+    @Test
+    void gzipWithAGarbageBodyIsA400() throws Exception {
+        long before = rows();
+        for (String path : new String[] {RECORDS, "/v1/sources/marketo-1/native/leads", "/v1/rules/validate?file=x.drl"}) {
+            Http.Reply r = send("POST", path, path.contains("rules") ? "text/plain" : "application/json",
+                    "this is not gzip at all", "Content-Encoding", "gzip");
+            assertJsonError(r, 400, "gzip");
+        }
+        // A stream cut short: Jetty inflates what there is without checking the trailer; the JSON is cut, so 400 too.
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write("{\"records\":[{\"type\":\"person\",\"id\":\"gz\"}]}".getBytes());
+        }
+        byte[] cut = java.util.Arrays.copyOf(gz.toByteArray(), gz.size() - 12);
+        assertJsonError(sendBytes(RECORDS, cut, "gzip"), 400);
+        assertThat(rows()).isEqualTo(before);
+        // A real gzip body is read.
+        assertThat(sendBytes(RECORDS, gz.toByteArray(), "gzip").status()).isEqualTo(200);
+        assertJsonError(sendBytes(RECORDS, "{}".getBytes(), "br"), 415, "Content-Encoding");
+    }
+
+    private static Http.Reply sendBytes(String path, byte[] body, String encoding) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + app.port() + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN)
+                .header("Content-Type", "application/json").header("Content-Encoding", encoding)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return new Http.Reply(r.statusCode(), r.body(), r.headers());
+    }
+
+    @Test
+    void validateWithAMillionCharacterFileNameIsA4xx() {
+        Http.Reply r = send("POST", "/v1/rules/validate?file=" + "f".repeat(1_000_000) + ".drl", "text/plain",
+                HEADER + "rule \"x\" when then end\n");
+        assertThat(r.status()).as(r.toString()).isBetween(400, 499);
+        assertThat(r.isJson()).as(r.toString()).isTrue();
+        assertThat(r.json().get("message").asText()).isNotBlank();
+    }
+
+    @Test
+    void validateRefusesFileNamesThatAreNotPlainRelativeDrlNames() {
+        for (String file : new String[] {"/abs.drl", "a//b.drl", "./a.drl", "a/./b.drl", "a/../b.drl", ".drl", "a/.drl",
+                "sub/", "a.drl/", "-.drl", ".hidden.drl", "a%5Cb.drl", "a%00.drl", "a%20b.drl", "x.DRL", "y".repeat(300) + ".drl"}) {
+            Http.Reply r = send("POST", "/v1/rules/validate?file=" + file, "text/plain", HEADER + "rule \"x\" when then end\n");
+            assertJsonError(r, 400, "file");
+        }
+        for (String file : new String[] {"a.drl", "sub/a-b_c.1.drl", "x/y/z.drl"}) {
+            Http.Reply r = send("POST", "/v1/rules/validate?file=" + file, "text/plain", HEADER + "rule \"x\" when then end\n");
+            assertThat(r.status()).as(file + ": " + r).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void ruleFileWhoseRuleNameIsAMillionCharactersIsA400() {
+        String name = "n".repeat(1_000_000);
+        String drl = HEADER + "rule \"" + name + "\" @segment(\"long-name\") when $p : Person() "
+                + "then insertLogical(new Qualified(\"long-name\", $p.id())); end\n";
+        JsonNode body = assertJsonError(send("POST", "/v1/rules/validate?file=long.drl", "text/plain", drl), 400, "rule name");
+        assertThat(body.toString()).hasSizeLessThan(10_000);
+        // Preview takes JSON, whose strings may hold up to 1,000,000 characters: a 900,000-character name.
+        String previewDrl = drl.replace(name, "n".repeat(900_000));
+        assertJsonError(send("POST", "/v1/rules/preview", "application/json",
+                "{\"file\":\"long.drl\",\"drl\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(previewDrl) + "}"), 400, "rule name");
+        assertThat(app.get("/v1/rules").status()).isEqualTo(200);
+        assertThat(app.admin("/healthcheck").status()).isEqualTo(200);
+    }
+}
