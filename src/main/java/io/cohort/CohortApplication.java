@@ -21,7 +21,8 @@ import io.cohort.audience.AudienceLedger;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.Destinations;
 import io.cohort.ops.ReplayActivationTask;
-import java.net.http.HttpClient;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.VendorHttp;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
@@ -116,9 +117,12 @@ public class CohortApplication extends Application<CohortConfiguration> {
         RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()),
                 new RuleCompiler(new SafeRuleGuard(), clock), clock, lastGoodRules(new RuleSetStore(jdbi, env.getObjectMapper())));
         MembershipReader reader = new MembershipReader(jdbi);
+        // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
+        VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
+        CallLimits callLimits = new CallLimits(env.metrics());
         Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
-                new DestinationContext(env.getObjectMapper(), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
-                        env.metrics(), Clock.systemUTC()));
+                new DestinationContext(env.getObjectMapper(), vendorHttp, env.metrics(), Clock.systemUTC(), callLimits,
+                        (name, threads) -> env.lifecycle().executorService(name + "-%d").minThreads(threads).maxThreads(threads).build()));
         List<ActivationBinding> bindings = config.activations().stream()
                 .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
         AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), bindings, destinations::wakeUp);
