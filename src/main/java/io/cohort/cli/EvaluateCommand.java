@@ -3,6 +3,7 @@ package io.cohort.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
 import io.cohort.api.JsonBodies;
+import io.cohort.destination.file.SafeCsv;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.MembershipDelta;
@@ -132,12 +133,12 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         for (String segment : new TreeSet<>(book.segments().keySet())) {
             List<String> members = new ArrayList<>(sink.members.getOrDefault(segment, Set.of()));
             members.sort(Comparator.comparing((String id) -> String.valueOf(sink.emails.get(id))).thenComparing(id -> id));
-            try (BufferedWriter csv = Files.newBufferedWriter(dir.resolve(segment + ".csv"), StandardCharsets.UTF_8);
+            try (SafeCsv csv = new SafeCsv(Files.newBufferedWriter(dir.resolve(segment + ".csv"), StandardCharsets.UTF_8),
+                         List.of("profileId", "email"));
                  BufferedWriter jsonl = Files.newBufferedWriter(dir.resolve(segment + ".jsonl"), StandardCharsets.UTF_8)) {
-                csv.write("profileId,email\n");
                 for (String id : members) {
                     String email = sink.emails.get(id);
-                    csv.write(csv(id) + "," + csv(email) + "\n");
+                    csv.row(id, email);
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("segmentId", segment);
                     line.put("profileId", id);
@@ -147,13 +148,6 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
             }
             out.printf("%-40s %,8d members → %s%n", segment, members.size(), dir.resolve(segment + ".csv"));
         }
-    }
-
-    /** RFC 4180 quoting, and a leading ' against formula injection when the file is opened in a spreadsheet. */
-    static String csv(String v) {
-        if (v == null) return "";
-        String s = !v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0 ? "'" + v : v;
-        return s.matches(".*[\",\\r\\n].*") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     @Override
