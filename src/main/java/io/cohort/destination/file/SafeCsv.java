@@ -18,7 +18,8 @@ import java.util.List;
  * never start with those characters; a hostile source record's name or email might.
  */
 public final class SafeCsv implements AutoCloseable {
-    private static final CsvMapper MAPPER = new CsvMapper();
+    private static final CsvMapper MAPPER = CsvMapper.builder()
+            .enable(com.fasterxml.jackson.dataformat.csv.CsvGenerator.Feature.STRICT_CHECK_FOR_QUOTING).build();
 
     private final SequenceWriter rows;
     private final int columns;
