@@ -178,6 +178,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
         env.jersey().register(new PreviewResource(workbench, bodies));
         env.jersey().register(new ExplainResource(workbench));
+        env.jersey().register(new io.cohort.api.OpenApiDocument(Version.of(CohortApplication.class)));
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("rules", new RulesHealthCheck(rules));

@@ -1,5 +1,6 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.Views;
 import io.cohort.Pipeline;
 import io.cohort.api.ApiException;
 import io.cohort.auth.Role;
@@ -11,8 +12,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One stored source record, as its source last stated it. Read-only: lets a source (or an
@@ -32,7 +31,7 @@ public class RecordResource {
     }
 
     @GET
-    public Map<String, Object> get(@PathParam("sourceId") String sourceId, @PathParam("type") String type,
+    public Views.StoredRecordView get(@PathParam("sourceId") String sourceId, @PathParam("type") String type,
                                    @PathParam("key") String key) {
         if (pipeline.source(sourceId).isEmpty()) throw ApiException.notFound("unknown source '" + sourceId + "'");
         if (RecordType.fromWire(type).isEmpty()) {
@@ -40,12 +39,6 @@ public class RecordResource {
         }
         var r = store.find(sourceId, type, key).orElseThrow(() -> ApiException.notFound(
                 "no " + type + " '" + key + "' stored for source '" + sourceId + "'"));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("source", r.source());
-        out.put("type", type);
-        out.put("key", key);
-        out.put("batch", r.batchSeq());
-        out.put("record", r.record());
-        return out;
+        return new Views.StoredRecordView(r.source(), type, key, r.batchSeq(), r.record());
     }
 }
