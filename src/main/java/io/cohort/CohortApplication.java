@@ -39,6 +39,9 @@ import io.cohort.engine.SafeRuleGuard;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.RecordParser;
 import io.cohort.ops.ClockTask;
+import io.cohort.ops.PrometheusExposition;
+import java.util.Map;
+import java.util.TreeMap;
 import io.cohort.ops.EvaluationLagHealthCheck;
 import io.cohort.ops.ReevaluateTask;
 import io.cohort.ops.ReloadRulesTask;
@@ -191,6 +194,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.engine.components", (Gauge<Integer>) evaluator.stats()::components);
         env.metrics().register("cohort.engine.memberships", (Gauge<Integer>) evaluator.stats()::realized);
         env.metrics().register("cohort.engine.facts", (Gauge<Long>) evaluator::factCount);
+        PrometheusExposition.install(env, PrometheusExposition.registry(env.metrics(), () -> {
+            Map<String, Integer> sizes = new TreeMap<>();
+            evaluator.ruleBook().segments().keySet().forEach(id -> sizes.put(id, ledger.size(id)));
+            return sizes;
+        }, () -> destinations.status().stream().flatMap(d -> d.activations().stream()).toList()));
 
         services = new Services(pipeline, evaluator, graph, rules, destinations, store);
     }
