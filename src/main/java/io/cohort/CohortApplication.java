@@ -87,6 +87,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
 
     @Override
     public void initialize(Bootstrap<CohortConfiguration> bootstrap) {
+        // Liquibase prints an "UPDATE SUMMARY" table on stdout at every migration; to the log instead
+        // (logger liquibase, WARN in config.yml), unless the operator asks otherwise.
+        if (System.getProperty("liquibase.command.showSummaryOutput") == null) {
+            System.setProperty("liquibase.command.showSummaryOutput", "LOG");
+        }
         // ISO-8601 strings for instants and dates in every JSON answer and stored payload.
         bootstrap.getObjectMapper().disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(

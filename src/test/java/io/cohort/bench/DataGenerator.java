@@ -400,7 +400,7 @@ public final class DataGenerator {
         }
         var m = json.readTree(done.toFile());
         Map<String, Long> counts = new LinkedHashMap<>();
-        m.get("records").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
+        m.get("records").properties().forEach(e -> counts.put(e.getKey(), e.getValue().asLong()));
         Map<String, List<Path>> bySource = new LinkedHashMap<>();
         for (String s : SOURCES) {
             try (Stream<Path> files = Files.list(dir.resolve(s))) {
