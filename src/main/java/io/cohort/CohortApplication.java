@@ -21,7 +21,8 @@ import io.cohort.audience.AudienceLedger;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.Destinations;
 import io.cohort.ops.ReplayActivationTask;
-import java.net.http.HttpClient;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.VendorHttp;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Caller;
 import io.cohort.auth.JsonUnauthorizedHandler;
@@ -39,6 +40,9 @@ import io.cohort.engine.RuleWatcher;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.RecordParser;
 import io.cohort.ops.ClockTask;
+import io.cohort.ops.PrometheusExposition;
+import java.util.Map;
+import java.util.TreeMap;
 import io.cohort.ops.EvaluationLagHealthCheck;
 import io.cohort.ops.ReevaluateTask;
 import io.cohort.ops.ReloadRulesTask;
@@ -86,6 +90,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
 
     @Override
     public void initialize(Bootstrap<CohortConfiguration> bootstrap) {
+        // Liquibase prints an "UPDATE SUMMARY" table on stdout at every migration; to the log instead
+        // (logger liquibase, WARN in config.yml), unless the operator asks otherwise.
+        if (System.getProperty("liquibase.command.showSummaryOutput") == null) {
+            System.setProperty("liquibase.command.showSummaryOutput", "LOG");
+        }
         // ISO-8601 strings for instants and dates in every JSON answer and stored payload.
         bootstrap.getObjectMapper().disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
@@ -119,9 +128,12 @@ public class CohortApplication extends Application<CohortConfiguration> {
         RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()),
                 new RuleCompiler(clock), clock, lastGoodRules(new RuleSetStore(jdbi, env.getObjectMapper())));
         MembershipReader reader = new MembershipReader(jdbi);
+        // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
+        VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
+        CallLimits callLimits = new CallLimits(env.metrics());
         Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
-                new DestinationContext(env.getObjectMapper(), HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
-                        env.metrics(), Clock.systemUTC()));
+                new DestinationContext(env.getObjectMapper(), vendorHttp, env.metrics(), Clock.systemUTC(), callLimits,
+                        (name, threads) -> env.lifecycle().executorService(name + "-%d").minThreads(threads).maxThreads(threads).build()));
         List<ActivationBinding> bindings = config.activations().stream()
                 .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
         AudienceLedger ledger = new AudienceLedger(jdbi, env.getObjectMapper(), bindings, destinations::wakeUp,
@@ -185,6 +197,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.lifecycle().manage(workbench);
         env.jersey().register(new PreviewResource(workbench, bodies));
         env.jersey().register(new ExplainResource(workbench));
+        env.jersey().register(new io.cohort.api.OpenApiDocument(Version.of(CohortApplication.class)));
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("startup", startup.healthCheck());
@@ -202,6 +215,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
         env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
         env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);
+        PrometheusExposition.install(env, PrometheusExposition.registry(env.metrics(), () -> {
+            Map<String, Integer> sizes = new TreeMap<>();
+            evaluator.ruleBook().segments().keySet().forEach(id -> sizes.put(id, ledger.size(id)));
+            return sizes;
+        }, () -> destinations.status().stream().flatMap(d -> d.activations().stream()).toList()));
 
         services = new Services(pipeline, evaluator, graph, rules, destinations, store, startup);
     }

@@ -8,6 +8,7 @@ import io.cohort.destination.DispatcherConfig;
 import io.cohort.engine.EngineConfig;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.SourceFactory;
+import io.cohort.vendor.HttpClientSettings;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.db.DataSourceFactory;
 import jakarta.validation.Valid;
@@ -34,6 +35,8 @@ public class CohortConfiguration extends Configuration {
     /** Segments bound to destinations. */
     @Valid @NotNull @JsonProperty private List<ActivationConfig> activations = new ArrayList<>();
     @Valid @NotNull @JsonProperty private DispatcherConfig dispatcher = new DispatcherConfig();
+    /** The outbound HTTP client of destinations and source connectors (timeouts, pool). */
+    @Valid @NotNull @JsonProperty private HttpClientSettings httpClient = new HttpClientSettings();
 
     public DataSourceFactory database() { return database; }
     public boolean migrateOnStart() { return migrateOnStart; }
@@ -44,6 +47,7 @@ public class CohortConfiguration extends Configuration {
     public Map<String, DestinationFactory> destinations() { return destinations; }
     public List<ActivationConfig> activations() { return activations; }
     public DispatcherConfig dispatcher() { return dispatcher; }
+    public HttpClientSettings httpClient() { return httpClient; }
 
     @AssertTrue(message = "sources: ids must be letters, digits, '.', '_' or '-' (no ':')")
     public boolean isSourceIdsValid() {

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -16,7 +14,9 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Jetty's error pages in our JSON shape. Jetty answers some requests itself before any servlet or
- * Jersey sees them (headers too large, URI too long, malformed HTTP); by default with HTML.
+ * Jersey sees them (headers too large, URI too long, malformed HTTP); by default with HTML. Jetty
+ * 12.1 sends those through {@link #generateResponse} too (its old {@code badMessageError} hook is
+ * no longer called).
  */
 public final class JsonErrorHandler extends ErrorHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,13 +27,6 @@ public final class JsonErrorHandler extends ErrorHandler {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         if (!response.getHeaders().contains(RequestIds.HEADER)) response.getHeaders().put(RequestIds.HEADER, newId());
         response.write(true, ByteBuffer.wrap(body(code, message)), callback);
-    }
-
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        fields.put(new HttpField(HttpHeader.CONTENT_TYPE, "application/json"));
-        fields.put(RequestIds.HEADER, newId());
-        return ByteBuffer.wrap(body(status, reason));
     }
 
     /** These requests never reached the request-id filter; they still get an id, like every answer. */

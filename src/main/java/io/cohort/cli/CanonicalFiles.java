@@ -7,26 +7,35 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.google.common.io.CountingInputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
 /**
  * Canonical record files as the API takes them: {@code {"records":[…]}} in *.json, one record per
  * line in *.ndjson / *.jsonl. Read as a stream in batches, so a file may be larger than memory.
+ * A line that is not JSON is reported on its own and left out; the rest of its batch goes on.
  */
 final class CanonicalFiles {
-    /** Records {@code firstIndex…} of a file (0-based, as in API error indexes); lines for NDJSON. */
-    record Batch(Path file, int firstIndex, List<JsonNode> records, List<Integer> lines) {}
+    /** Records of a file, each with its index in the file (0-based, as in API error indexes) and the line it starts on. */
+    record Batch(Path file, List<Integer> indexes, List<JsonNode> records, List<Integer> lines) {
+        int index(int i) { return indexes.get(i); }
 
-    /** A batch that could not even be read as JSON. */
-    record Unreadable(Path file, int line, String message) {}
+        int line(int i) { return lines.get(i); }
+    }
+
+    /** A record (or the rest of a file) that could not even be read as JSON; {@code raw} is the line when known. */
+    record Unreadable(Path file, int line, int index, String message, String raw) {}
 
     interface Sink {
         void batch(Batch b) throws Exception;
@@ -63,80 +72,112 @@ final class CanonicalFiles {
         return n.endsWith(".ndjson") || n.endsWith(".jsonl");
     }
 
-    /** The source a file speaks for when none is given: its name without extension (crm-1.json → crm-1). */
-    static String sourceOf(Path p) {
+    /** A file's name without extension (crm-1.json → crm-1, leads.json → leads). */
+    static String baseName(Path p) {
         String n = p.getFileName().toString();
         int dot = n.indexOf('.');
         return dot > 0 ? n.substring(0, dot) : n;
     }
 
-    static void read(Path file, ObjectMapper mapper, int batchSize, Sink sink) throws Exception {
-        if (isNdjson(file)) readNdjson(file, mapper, batchSize, sink);
-        else readJson(file, mapper, batchSize, sink);
+    /**
+     * A *.json file that starts {@code {"records": …}}: canonical. Anything else in a *.json
+     * file is taken as a vendor's native payload.
+     */
+    static boolean isCanonicalJson(Path file, ObjectMapper mapper) throws IOException {
+        try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
+            return p.nextToken() == JsonToken.START_OBJECT && p.nextToken() == JsonToken.FIELD_NAME
+                    && "records".equals(p.currentName());
+        } catch (JsonProcessingException e) {
+            return true; // malformed: read as canonical, which reports where
+        }
     }
 
-    private static void readNdjson(Path file, ObjectMapper mapper, int batchSize, Sink sink) throws Exception {
+    /** Reads the file in batches; {@code bytes} hears how far into the file reading got. */
+    static void read(Path file, ObjectMapper mapper, int batchSize, Sink sink, LongConsumer bytes) throws Exception {
+        try (CountingInputStream in = new CountingInputStream(Files.newInputStream(file))) {
+            if (isNdjson(file)) readNdjson(file, in, mapper, batchSize, sink, bytes);
+            else readJson(file, in, mapper, batchSize, sink, bytes);
+        }
+    }
+
+    private static void readNdjson(Path file, CountingInputStream in, ObjectMapper mapper, int batchSize, Sink sink,
+                                   LongConsumer bytes) throws Exception {
         List<JsonNode> records = new ArrayList<>();
         List<Integer> lines = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
         int index = 0;
-        int first = 0;
-        boolean broken = false;
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            int lineNo = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                try {
-                    records.add(mapper.readTree(line));
-                } catch (JsonProcessingException e) {
-                    // The batch this line belongs to is rejected whole, as the API would.
-                    sink.unreadable(new Unreadable(file, lineNo, "record " + index + ": " + e.getOriginalMessage()));
-                    broken = true;
-                }
+        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        int lineNo = 0;
+        for (String line; (line = r.readLine()) != null; ) {
+            lineNo++;
+            if (line.isBlank()) continue;
+            try {
+                records.add(mapper.readTree(line));
                 lines.add(lineNo);
-                index++;
-                if (lines.size() == batchSize) {
-                    if (!broken) sink.batch(new Batch(file, first, List.copyOf(records), List.copyOf(lines)));
-                    records.clear();
-                    lines.clear();
-                    first = index;
-                    broken = false;
-                }
+                indexes.add(index);
+            } catch (JsonProcessingException e) {
+                sink.unreadable(new Unreadable(file, lineNo, index, "not JSON: " + e.getOriginalMessage(), line));
+            }
+            index++;
+            if (records.size() == batchSize) {
+                bytes.accept(in.getCount());
+                sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
+                records.clear();
+                lines.clear();
+                indexes.clear();
             }
         }
-        if (!lines.isEmpty() && !broken) sink.batch(new Batch(file, first, List.copyOf(records), List.copyOf(lines)));
+        if (!records.isEmpty()) sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
+        bytes.accept(in.getCount());
     }
 
-    private static void readJson(Path file, ObjectMapper mapper, int batchSize, Sink sink) throws Exception {
-        try (JsonParser p = mapper.getFactory().createParser(file.toFile())) {
+    private static void readJson(Path file, CountingInputStream in, ObjectMapper mapper, int batchSize, Sink sink,
+                                 LongConsumer bytes) throws Exception {
+        List<JsonNode> records = new ArrayList<>();
+        List<Integer> lines = new ArrayList<>();
+        List<Integer> indexes = new ArrayList<>();
+        String broken = null;
+        int brokenLine = 0;
+        try (JsonParser p = mapper.getFactory().createParser((InputStream) in)) {
             if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME
                     || !"records".equals(p.currentName()) || p.nextToken() != JsonToken.START_ARRAY) {
-                sink.unreadable(new Unreadable(file, p.currentLocation().getLineNr(),
-                        "a .json file must be {\"records\": [ … ]}; use .ndjson for one record per line"));
+                sink.unreadable(new Unreadable(file, p.currentLocation().getLineNr(), -1,
+                        "a .json file must be {\"records\": [ … ]}; use .ndjson for one record per line", null));
                 return;
             }
             // Reading one element of a stream: what follows it is the next element, not trailing garbage.
             ObjectReader element = mapper.readerFor(JsonNode.class).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-            List<JsonNode> records = new ArrayList<>();
-            int first = 0;
             int index = 0;
-            while (p.nextToken() != JsonToken.END_ARRAY) {
-                records.add(element.readValue(p));
-                index++;
-                if (records.size() == batchSize) {
-                    sink.batch(new Batch(file, first, List.copyOf(records), List.of()));
-                    records.clear();
-                    first = index;
+            try {
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    int line = p.currentLocation().getLineNr();
+                    JsonNode node = element.readValue(p);
+                    lines.add(line);
+                    records.add(node);
+                    indexes.add(index++);
+                    if (records.size() == batchSize) {
+                        bytes.accept(in.getCount());
+                        sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
+                        records.clear();
+                        lines.clear();
+                        indexes.clear();
+                    }
                 }
+                if (p.nextToken() != JsonToken.END_OBJECT) {
+                    broken = "only \"records\" is allowed at the top level";
+                    brokenLine = p.currentLocation().getLineNr();
+                }
+            } catch (JsonProcessingException e) {
+                broken = "malformed JSON: " + e.getOriginalMessage()
+                        + " (the records before it were read; the rest of the file was not)";
+                brokenLine = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             }
-            if (!records.isEmpty()) sink.batch(new Batch(file, first, List.copyOf(records), List.of()));
-            if (p.nextToken() != JsonToken.END_OBJECT) {
-                sink.unreadable(new Unreadable(file, p.currentLocation().getLineNr(), "only \"records\" is allowed at the top level"));
-            }
-        } catch (JsonProcessingException e) {
-            sink.unreadable(new Unreadable(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-                    "malformed JSON: " + e.getOriginalMessage()
-                            + " (earlier full batches of this file were loaded; the rest of it was not)"));
+        } catch (JsonProcessingException e) { // before the first record
+            broken = "malformed JSON: " + e.getOriginalMessage();
+            brokenLine = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
         }
+        if (!records.isEmpty()) sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
+        if (broken != null) sink.unreadable(new Unreadable(file, brokenLine, -1, broken, null));
+        bytes.accept(in.getCount());
     }
 }

@@ -3,14 +3,15 @@ package io.cohort.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
 import io.cohort.api.JsonBodies;
+import io.cohort.destination.file.SafeCsv;
 import io.cohort.engine.FullEvaluation;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.identity.ProfileGraph;
-import io.cohort.ingest.FieldError;
-import io.cohort.ingest.InvalidBatchException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.RecordParser;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
@@ -35,7 +36,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code evaluate config.yml <dir|file>... --out <dir> [--now instant] [--source id] [--rules dir]}:
- * one-shot, no server and no database. Loads canonical record files into a fresh profile graph,
+ * one-shot, no server and no database. Loads record files — canonical, or vendor exports sorted
+ * out as {@code import} does ({@link RecordInputs}) — into a fresh profile graph,
  * compiles the rules directory (with the same guard as the service), runs the real evaluator and
  * writes each segment's members to {@code <segment>.csv} (profileId,email) and
  * {@code <segment>.jsonl}. {@code --now} fixes rule time, so windows ("last 30 days") are reproducible.
@@ -49,7 +51,8 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
     @Override
     public void configure(Subparser subparser) {
         super.configure(subparser);
-        subparser.addArgument("paths").nargs("+").help("canonical record files (.json, .ndjson, .jsonl), or directories");
+        subparser.addArgument("paths").nargs("+").help("record files or directories of them: canonical (.json, .ndjson, "
+                + ".jsonl) or vendor exports, told apart as by import (e.g. samples/bodea)");
         subparser.addArgument("--out").required(true).help("directory for <segment>.csv and <segment>.jsonl");
         subparser.addArgument("--now").help("rule time, an ISO-8601 instant such as 2026-11-25T00:00:00Z (default: now)");
         subparser.addArgument("--source").help("source id for every file (default: each file's name, crm-1.json → crm-1)");
@@ -71,26 +74,32 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         long[] seq = {0};
         long[] records = {0};
         List<Path> files = CanonicalFiles.list(ns.<String>getList("paths").stream().map(Path::of).toList());
-        for (Path file : files) {
-            String source = ns.getString("source") != null ? ns.getString("source") : CanonicalFiles.sourceOf(file);
-            CanonicalFiles.read(file, mapper, config.ingestLimits().maxRecordsPerBatch(), new CanonicalFiles.Sink() {
-                @Override public void batch(CanonicalFiles.Batch b) {
-                    try {
-                        var changes = parser.parse(b.records());
-                        graph.apply(source, changes, ++seq[0]);
-                        records[0] += changes.size();
-                    } catch (InvalidBatchException e) {
-                        for (FieldError f : e.errors()) {
-                            problems.add(file + ": record " + (f.index() < 0 ? "-" : b.firstIndex() + f.index())
-                                    + ", field '" + f.field() + "': " + f.message());
-                        }
-                    }
+        RecordInputs.Sorted sorted = RecordInputs.sort(files, config.sources(), ns.getString("source"), null, mapper);
+        sorted.problems().forEach(p -> problems.add(p.toString()));
+        for (RecordInputs.Input in : sorted.inputs()) {
+            String source = in.source();
+            if (in.nativeObject() != null) {
+                List<JsonNode> mapped;
+                try {
+                    mapped = new ArrayList<>(config.sources().get(source).nativeMapper(source).map(in.nativeObject(), mapper.readTree(in.file().toFile())));
+                } catch (NativeFormatException | com.fasterxml.jackson.core.JsonProcessingException e) {
+                    problems.add(in.file() + ": not a native '" + in.nativeObject() + "' payload: " + e.getMessage());
+                    continue;
+                }
+                records[0] += load(graph, parser, source, mapped, ++seq[0],
+                        (i, why) -> problems.add(in.file() + ": mapped record " + i + ": " + why));
+                continue;
+            }
+            CanonicalFiles.read(in.file(), mapper, config.ingestLimits().maxRecordsPerBatch(), new CanonicalFiles.Sink() {
+                @Override public void batch(CanonicalFiles.Batch b) throws Exception {
+                    records[0] += load(graph, parser, source, b.records(), ++seq[0], (i, why) -> problems.add(in.file()
+                            + ":" + b.line(i) + ": record " + b.index(i) + ", " + why));
                 }
 
                 @Override public void unreadable(CanonicalFiles.Unreadable u) {
                     problems.add(u.file() + ":" + u.line() + ": " + u.message());
                 }
-            });
+            }, bytes -> { });
         }
 
         long started = System.nanoTime();
@@ -102,8 +111,17 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         write(Path.of(ns.getString("out")), book, sink, out);
         problems.forEach(p -> System.err.println("REJECTED " + p));
         if (!problems.isEmpty()) {
-            throw new CommandFailed(problems.size() + " record problems (listed above): those batches were left out");
+            throw new CommandFailed(problems.size() + " record problems (listed above): those records were left out");
         }
+    }
+
+    /** Validates and applies what it can of a batch; the records validation names are left out, each reported. */
+    private static int load(ProfileGraph graph, RecordParser parser, String source, List<JsonNode> batch, long seq,
+                            BadRecords.Reject reject) throws Exception {
+        var changes = BadRecords.acceptGood(batch, parser::parse, reject);
+        if (changes == null) return 0;
+        graph.apply(source, changes, seq);
+        return changes.size();
     }
 
     private static Instant instant(String s) {
@@ -121,12 +139,12 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         for (String segment : new TreeSet<>(book.segments().keySet())) {
             List<String> members = new ArrayList<>(sink.members.getOrDefault(segment, Set.of()));
             members.sort(Comparator.comparing((String id) -> String.valueOf(sink.emails.get(id))).thenComparing(id -> id));
-            try (BufferedWriter csv = Files.newBufferedWriter(dir.resolve(segment + ".csv"), StandardCharsets.UTF_8);
+            try (SafeCsv csv = new SafeCsv(Files.newBufferedWriter(dir.resolve(segment + ".csv"), StandardCharsets.UTF_8),
+                         List.of("profileId", "email"));
                  BufferedWriter jsonl = Files.newBufferedWriter(dir.resolve(segment + ".jsonl"), StandardCharsets.UTF_8)) {
-                csv.write("profileId,email\n");
                 for (String id : members) {
                     String email = sink.emails.get(id);
-                    csv.write(csv(id) + "," + csv(email) + "\n");
+                    csv.row(id, email);
                     Map<String, Object> line = new LinkedHashMap<>();
                     line.put("segmentId", segment);
                     line.put("profileId", id);
@@ -136,13 +154,6 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
             }
             out.printf("%-40s %,8d members → %s%n", segment, members.size(), dir.resolve(segment + ".csv"));
         }
-    }
-
-    /** RFC 4180 quoting, and a leading ' against formula injection when the file is opened in a spreadsheet. */
-    static String csv(String v) {
-        if (v == null) return "";
-        String s = !v.isEmpty() && "=+-@".indexOf(v.charAt(0)) >= 0 ? "'" + v : v;
-        return s.matches(".*[\",\\r\\n].*") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     @Override

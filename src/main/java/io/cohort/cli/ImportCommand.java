@@ -1,12 +1,12 @@
 package io.cohort.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
 import io.cohort.Pipeline;
 import io.cohort.api.JsonBodies;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.FieldError;
-import io.cohort.ingest.InvalidBatchException;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.RecordParser;
 import io.cohort.store.Migrations;
@@ -16,108 +16,131 @@ import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.db.ManagedDataSource;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.stream.Collectors;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * {@code import config.yml <dir|file>... [--source id] [--native object]}: bulk-loads record
- * files into the store through the same validation as POST /v1/sources/{id}/records (a batch is
- * stored whole or not at all). A batch that fails is reported with file, record index and field,
- * and skipped; the rest is loaded; the exit status is non-zero when anything was skipped.
+ * {@code import config.yml <dir|file>... [--source id] [--native object] [--rejects file]}:
+ * bulk-loads record files into the store through the same validation as
+ * {@code POST /v1/sources/{id}/records} (canonical records) and {@code …/native/{object}}
+ * (vendor payloads, see {@link RecordInputs}). A record that fails validation, or a line that is
+ * not JSON, is rejected on its own — written to the reject file with its file, line and reason —
+ * and everything else is stored; the exit status is non-zero when anything was rejected.
+ * Progress (percent, rate, ETA) goes to stderr.
  * Run it while the service is stopped: the service numbers batches in memory, and evaluates
  * everything in the store when it starts.
  */
 public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> {
-    private static final int MAX_REPORTED = 50;
+    private static final int MAX_REPORTED = 20;
 
     public ImportCommand() {
-        super("import", "Bulk-load canonical record files (.json, .ndjson, .jsonl) into the store");
+        super("import", "Bulk-load record files (canonical .json/.ndjson/.jsonl or vendor exports) into the store");
     }
 
     @Override
     public void configure(Subparser subparser) {
         super.configure(subparser);
         subparser.addArgument("paths").nargs("+").help("record files, or directories of them");
-        subparser.addArgument("--source").help("source id for every file (default: each file's name, crm-1.json → crm-1)");
+        subparser.addArgument("--source").help("source id for every file (default: the file's name, crm-1.json → crm-1, "
+                + "else its directory's name)");
         subparser.addArgument("--native").metavar("OBJECT")
-                .help("each file is one native payload of this object (as POST …/native/{object}), e.g. leads");
+                .help("each file is one native payload of this object (as POST …/native/{object}), e.g. leads "
+                        + "(default: *.json files that are not {\"records\": …} are native, object from the file name)");
         subparser.addArgument("--batch-size").type(Integer.class)
                 .help("records per batch (default and maximum: ingest.maxRecordsPerBatch)");
+        subparser.addArgument("--rejects").metavar("FILE").setDefault("import-rejects.ndjson")
+                .help("where rejected records go, one JSON object a line with file, line and reason "
+                        + "(default: import-rejects.ndjson; written only when something is rejected)");
     }
 
     @Override
     protected void run(Bootstrap<CohortConfiguration> bootstrap, Namespace ns, CohortConfiguration config) throws Exception {
         PrintStream out = System.out;
         PrintStream err = System.err;
+        ObjectMapper json = new JsonBodies(config.ingestLimits()).mapper();
         List<Path> files = CanonicalFiles.list(ns.<String>getList("paths").stream().map(Path::of).toList());
+        RecordInputs.Sorted sorted = RecordInputs.sort(files, config.sources(), ns.getString("source"), ns.getString("native"), json);
         int max = config.ingestLimits().maxRecordsPerBatch();
         Integer requested = ns.getInt("batch_size");
         int batchSize = requested == null ? max : Math.max(1, Math.min(requested, max));
-        String nativeObject = ns.getString("native");
+        long totalBytes = 0;
+        for (RecordInputs.Input in : sorted.inputs()) totalBytes += Files.size(in.file());
 
         ManagedDataSource ds = config.database().build(bootstrap.getMetricRegistry(), "import");
-        try {
+        try (Rejects rejects = new Rejects(Path.of(ns.getString("rejects")), json)) {
             if (config.migrateOnStart()) Migrations.migrate(ds);
             RecordStore store = new RecordStore(Jdbi.create(ds), bootstrap.getObjectMapper());
             Pipeline pipeline = Pipeline.withoutEvaluation(config.sources(), new RecordParser(config.ingestLimits()), store,
                     new ProfileGraph(), Clock.systemUTC(), bootstrap.getMetricRegistry());
-            JsonBodies json = new JsonBodies(config.ingestLimits());
-            Report report = new Report(err);
-            Progress progress = new Progress(err, files.size());
-            long[] loaded = {0};
-            for (Path file : files) {
-                String source = ns.getString("source") != null ? ns.getString("source") : CanonicalFiles.sourceOf(file);
-                if (pipeline.source(source).isEmpty()) {
-                    report.add(file + ": unknown source '" + source + "'; configured: "
-                            + String.join(", ", new TreeSet<>(config.sources().keySet())) + " (or give --source)");
-                } else if (nativeObject != null) {
-                    try {
-                        JsonNode payload = json.mapper().readTree(file.toFile());
-                        Pipeline.Accepted a = pipeline.ingestNative(source, nativeObject, payload);
-                        loaded[0] += a.accepted();
-                        progress.records(a.accepted());
-                    } catch (NativeFormatException e) {
-                        report.errors(file, 0, null, e.errors());
-                    } catch (InvalidBatchException e) {
-                        report.errors(file, 0, null, e.errors());
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        report.add(file + ": malformed JSON: " + e.getOriginalMessage());
-                    }
-                } else {
-                    CanonicalFiles.read(file, json.mapper(), batchSize, new CanonicalFiles.Sink() {
-                        @Override public void batch(CanonicalFiles.Batch b) {
-                            try {
-                                Pipeline.Accepted a = pipeline.ingest(source, b.records());
-                                loaded[0] += a.accepted();
-                                progress.records(a.accepted());
-                            } catch (InvalidBatchException e) {
-                                report.errors(b.file(), b.firstIndex(), b.lines(), e.errors());
-                                progress.rejected(b.records().size());
-                            }
-                        }
-
-                        @Override public void unreadable(CanonicalFiles.Unreadable u) {
-                            report.add(u.file() + ":" + u.line() + ": " + u.message());
-                        }
-                    });
-                }
-                progress.fileDone();
+            Progress progress = new Progress(err, totalBytes);
+            Report report = new Report(err, rejects, progress);
+            for (RecordInputs.Problem problem : sorted.problems()) {
+                report.reject(problem.file(), 0, -1, null, problem.reason(), null, null);
+            }
+            for (RecordInputs.Input in : sorted.inputs()) {
+                if (in.nativeObject() != null) loadNative(in, pipeline, json, progress, report);
+                else loadCanonical(in, pipeline, json, batchSize, progress, report);
+                progress.fileDone(Files.size(in.file()));
             }
             progress.finish();
-            out.printf("imported %,d records from %d files in %,d ms (%,d records/s); %d batches or files rejected%n",
-                    loaded[0], files.size(), progress.elapsedMillis(), progress.perSecond(), report.rejected);
-            if (report.rejected > 0) {
-                throw new CommandFailed("import incomplete: " + report.rejected + " batches or files rejected (listed above); "
-                        + "the rest was stored. Fix them and import those files again: records are keyed, so re-importing is safe");
+            out.printf("imported %,d records from %d files in %,d ms (%,d records/s); %,d rejected%s%n",
+                    progress.records(), files.size(), progress.elapsedMillis(), progress.perSecond(), rejects.count(),
+                    rejects.count() == 0 ? "" : " (" + rejects.path() + ")");
+            if (rejects.count() > 0) {
+                throw new CommandFailed("import incomplete: " + rejects.count() + " records or files rejected, each with its "
+                        + "file, line and reason in " + rejects.path() + "; everything else was stored. Fix them and import "
+                        + "again: records are keyed, so re-importing is safe");
             }
         } finally {
             ds.stop();
         }
+    }
+
+    private static void loadCanonical(RecordInputs.Input in, Pipeline pipeline, ObjectMapper json, int batchSize,
+                                      Progress progress, Report report) throws Exception {
+        CanonicalFiles.read(in.file(), json, batchSize, new CanonicalFiles.Sink() {
+            @Override public void batch(CanonicalFiles.Batch b) throws Exception {
+                Pipeline.Accepted a = BadRecords.acceptGood(b.records(), good -> pipeline.ingest(in.source(), good),
+                        (i, why) -> report.reject(b.file(), b.line(i), b.index(i), in.source(), why, b.records().get(i), null));
+                if (a != null) progress.records(a.accepted());
+            }
+
+            @Override public void unreadable(CanonicalFiles.Unreadable u) throws Exception {
+                report.reject(u.file(), u.line(), u.index(), in.source(), u.message(), null, u.raw());
+            }
+        }, progress::position);
+    }
+
+    /** One vendor payload: a shape error rejects the file; invalid mapped records only themselves. */
+    private static void loadNative(RecordInputs.Input in, Pipeline pipeline, ObjectMapper json, Progress progress,
+                                   Report report) throws Exception {
+        JsonNode payload;
+        try {
+            payload = json.readTree(in.file().toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            report.reject(in.file(), e.getLocation() == null ? 0 : e.getLocation().getLineNr(), -1, in.source(),
+                    "malformed JSON: " + e.getOriginalMessage(), null, null);
+            return;
+        }
+        List<JsonNode> mapped;
+        try {
+            mapped = new ArrayList<>(pipeline.source(in.source()).orElseThrow().nativeMapper(in.source()).map(in.nativeObject(), payload));
+        } catch (NativeFormatException e) {
+            report.reject(in.file(), 0, -1, in.source(), "not a native '" + in.nativeObject() + "' payload: "
+                    + e.errors().stream().map(FieldError::message).collect(Collectors.joining("; ")), null, null);
+            return;
+        }
+        Pipeline.Accepted a = BadRecords.acceptGood(mapped, good -> pipeline.ingest(in.source(), good),
+                (i, why) -> report.reject(in.file(), 0, i, in.source(), "mapped record " + i + " of '" + in.nativeObject()
+                        + "': " + why, mapped.get(i), null));
+        if (a != null) progress.records(a.accepted());
     }
 
     @Override
@@ -126,34 +149,27 @@ public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> 
         else super.onError(cli, namespace, e);
     }
 
-    /** What was rejected, where: file, line (NDJSON), record index in the file, field. */
+    /** Every reject to the file; the first few also to stderr, so a person sees what kind of problem it is. */
     private static final class Report {
         private final PrintStream err;
-        int rejected;
-        private int lines;
+        private final Rejects rejects;
+        private final Progress progress;
 
-        Report(PrintStream err) {
+        Report(PrintStream err, Rejects rejects, Progress progress) {
             this.err = err;
+            this.rejects = rejects;
+            this.progress = progress;
         }
 
-        void add(String problem) {
-            rejected++;
-            print("REJECTED " + problem);
-        }
-
-        void errors(Path file, int firstIndex, List<Integer> fileLines, List<FieldError> errors) {
-            rejected++;
-            print("REJECTED batch of " + file + " from record " + firstIndex + ": nothing of it was stored");
-            for (FieldError e : errors) {
-                int index = e.index() < 0 ? -1 : firstIndex + e.index();
-                String line = fileLines != null && e.index() >= 0 && e.index() < fileLines.size() ? ":" + fileLines.get(e.index()) : "";
-                print("  " + file + line + ": record " + (index < 0 ? "-" : index) + ", field '" + e.field() + "': " + e.message());
+        void reject(Path file, int line, int index, String source, String reason, JsonNode record, String raw) throws Exception {
+            rejects.add(file, line, index, source, reason, record, raw);
+            progress.rejected(1);
+            if (rejects.count() <= MAX_REPORTED) {
+                err.println("REJECTED " + file + (line > 0 ? ":" + line : "") + (index >= 0 ? " (record " + index + ")" : "")
+                        + ": " + reason);
+            } else if (rejects.count() == MAX_REPORTED + 1) {
+                err.println("  … more rejects in " + rejects.path());
             }
-        }
-
-        private void print(String s) {
-            if (++lines <= MAX_REPORTED) err.println(s);
-            else if (lines == MAX_REPORTED + 1) err.println("  … more problems not shown");
         }
     }
 }

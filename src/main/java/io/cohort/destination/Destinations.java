@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +26,8 @@ public final class Destinations implements Managed {
     private final Map<String, OutboxDispatcher> dispatchers = new LinkedHashMap<>();
     private final Map<String, Health> health = new LinkedHashMap<>();
     private final DestinationContext context;
-    private ExecutorService checks;
+    private final ExecutorService checks;
+    private final ExecutorService dispatch;
 
     private record Health(ConnectionCheck check, Instant at) {}
 
@@ -49,6 +48,10 @@ public final class Destinations implements Managed {
             destinations.values().forEach(Destination::close);
             throw e;
         }
+        // Pools from the context (Dropwizard's lifecycle in the service): made now, so the
+        // lifecycle stops them after this stage, which is registered later.
+        checks = context.pools().fixed("destination-checks", 1);
+        dispatch = context.pools().fixed("outbox", Math.max(1, activations.size()));
         OutboxStore store = new OutboxStore(jdbi);
         for (ActivationConfig a : activations) {
             Activation activation = a.toActivation();
@@ -78,23 +81,14 @@ public final class Destinations implements Managed {
 
     @Override
     public synchronized void start() {
-        checks = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "destination-checks");
-            t.setDaemon(true);
-            return t;
-        });
         // Off the start-up path: an unreachable vendor must not delay or fail the service.
         destinations.keySet().forEach(id -> checks.submit(() -> check(id)));
-        dispatchers.values().forEach(OutboxDispatcher::start);
+        dispatchers.values().forEach(d -> d.start(dispatch));
     }
 
     @Override
     public synchronized void stop() throws InterruptedException {
         for (OutboxDispatcher d : dispatchers.values()) d.stop();
-        if (checks != null) {
-            checks.shutdownNow();
-            checks.awaitTermination(5, TimeUnit.SECONDS);
-        }
         for (Destination d : destinations.values()) {
             try {
                 d.close();

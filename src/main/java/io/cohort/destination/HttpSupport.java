@@ -1,33 +1,36 @@
 package io.cohort.destination;
 
+import io.cohort.vendor.HttpReply;
+import io.cohort.vendor.VendorHttp;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InterruptedIOException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 
 /** What every HTTP adapter needs: network faults as Retriable, and Retry-After parsing. */
 public final class HttpSupport {
     private HttpSupport() {}
 
     /** Sends; a network fault or an interrupt (shutdown) becomes Retriable, the batch stays pending. */
-    public static HttpResponse<String> send(HttpClient http, HttpRequest request) throws DeliveryException.Retriable {
+    public static HttpReply send(VendorHttp http, String method, URI uri, Map<String, String> headers, byte[] body,
+                                 String contentType, Duration timeout) throws DeliveryException.Retriable {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
+            return http.send(method, uri, headers, body, contentType, timeout);
+        } catch (InterruptedIOException e) {
+            if (Thread.currentThread().isInterrupted()) throw new DeliveryException.Retriable("interrupted (shutting down)", null, e);
+            throw new DeliveryException.Retriable(method + " " + uri.getPath() + ": " + e, null, e);
         } catch (IOException e) {
-            throw new DeliveryException.Retriable(request.method() + " " + request.uri().getPath() + ": " + e, null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeliveryException.Retriable("interrupted (shutting down)", null, e);
+            throw new DeliveryException.Retriable(method + " " + uri.getPath() + ": " + e, null, e);
         }
     }
 
     /** Retry-After as delta-seconds or HTTP-date (RFC 9110); null when absent or unreadable. */
-    public static Duration retryAfter(HttpResponse<?> response, Clock clock) {
-        String v = response.headers().firstValue("Retry-After").orElse(null);
+    public static Duration retryAfter(HttpReply response, Clock clock) {
+        String v = response.header("Retry-After").orElse(null);
         if (v == null || v.isBlank()) return null;
         try {
             return Duration.ofSeconds(Math.max(0, Long.parseLong(v.trim())));

@@ -7,21 +7,24 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one activation's outbox to its destination on a thread of its own.
+ * Delivers one activation's outbox to its destination on a thread of the stage's pool
+ * ({@link #start(ExecutorService)}), one thread per activation.
  * <ol>
  *   <li>Read the first pending rows in seq order (at most {@code maxBatchSize}), stopping at
  *       the first row still in backoff: a failing batch is never overtaken.</li>
@@ -34,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link #wakeUp()} ends the wait early when the audience stage wrote rows; otherwise the loop
  * polls every {@code pollInterval}. All state that must survive a restart is in the table.
  */
-public final class OutboxDispatcher implements Managed {
+public final class OutboxDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxDispatcher.class);
 
     private final Activation activation;
@@ -52,7 +55,7 @@ public final class OutboxDispatcher implements Managed {
     private final Object signal = new Object();
     private boolean signalled; // guarded by signal
     private volatile boolean running;
-    private Thread thread;
+    private Future<?> loop;
 
     /** In-memory gate (rows carry it too, for restarts) so no row is sent before a retry-after. */
     private volatile long notBefore;
@@ -83,29 +86,39 @@ public final class OutboxDispatcher implements Managed {
 
     public Activation activation() { return activation; }
 
-    @Override
-    public synchronized void start() {
+    /** Runs the delivery loop on one thread of {@code pool} until {@link #stop()}. */
+    public synchronized void start(ExecutorService pool) {
         if (running) return;
         running = true;
-        thread = new Thread(this::loop, "outbox-" + activation.id());
-        thread.setDaemon(true);
-        thread.start();
+        loop = pool.submit(() -> {
+            String name = Thread.currentThread().getName();
+            Thread.currentThread().setName("outbox-" + activation.id());
+            try {
+                loop();
+            } finally {
+                Thread.currentThread().setName(name);
+            }
+        });
     }
 
-    @Override
+    /** Ends the loop after the batch in flight; after {@code stopTimeout} the call is interrupted (the batch stays pending). */
     public void stop() throws InterruptedException {
-        Thread t;
+        Future<?> f;
         synchronized (this) {
             running = false;
-            t = thread;
-            thread = null;
+            f = loop;
+            loop = null;
         }
         wakeUp();
-        if (t == null) return;
-        t.join(config.getStopTimeout().toMilliseconds());
-        if (t.isAlive()) { // a slow in-flight call: interrupt it, the batch stays pending
-            t.interrupt();
-            t.join(1000);
+        if (f == null) return;
+        try {
+            f.get(config.getStopTimeout().toMilliseconds(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException slow) {
+            f.cancel(true);
+        } catch (ExecutionException e) {
+            LOG.warn("activation {}: dispatcher loop ended with an error", activation.id(), e.getCause());
+        } catch (java.util.concurrent.CancellationException e) {
+            // already cancelled
         }
     }
 
@@ -282,8 +295,7 @@ public final class OutboxDispatcher implements Managed {
         JsonNode email = payload.get("email");
         Map<String, List<String>> identities = new LinkedHashMap<>();
         JsonNode ids = payload.path("identities");
-        for (Iterator<Map.Entry<String, JsonNode>> it = ids.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : ids.properties()) {
             List<String> values = new ArrayList<>();
             if (e.getValue().isArray()) e.getValue().forEach(v -> values.add(v.asText()));
             else if (e.getValue().isValueNode()) values.add(e.getValue().asText());

@@ -47,7 +47,7 @@ import java.util.stream.Stream;
  *       system-of-record value wins), so no SQL could reproduce it. Now all sources agree, except
  *       stale copies, which never survive.
  *   <li>Stages of open deals: Prospecting, Qualification, Needs Analysis, Value Proposition (90%),
- *       Proposal (6%), Negotiation (4%); 5% of lost deals still say "Negotiation" (closed: must not
+ *       Proposal/Price Quote (6%), Negotiation/Review (4%); 5% of lost deals still say "Negotiation/Review" (closed: must not
  *       count). Marketo copies carry the stage too (stale copies a closed one).
  *   <li>Contact roles on 25% of deals for a company person with no relation to that CRM's account
  *       (a CRM contact without account link): the only path to some deals' people.
@@ -223,7 +223,7 @@ public final class DataGenerator {
             double amount = Math.round(Math.exp(Math.log(10_000) + r.nextDouble() * Math.log(150)) / 1000) * 1000.0;
             String close = now.minus(Duration.ofDays(r.nextInt(400) - 60)).atZone(ZoneOffset.UTC).toLocalDate().toString();
             if (!closed) r.nextBoolean(); // version 1 drew the open stage here
-            String stage = won ? "Closed Won" : closed ? (x.nextDouble() < 0.05 ? "Negotiation" : "Closed Lost") : openStage(x);
+            String stage = won ? "Closed Won" : closed ? (x.nextDouble() < 0.05 ? "Negotiation/Review" : "Closed Lost") : openStage(x);
             out.get(crm).add(rec("opportunity").put("id", oid).put("accountId", "001C" + c).put("name", "Deal " + c + "-" + i)
                     .put("amount", amount).put("stage", stage).put("isWon", won).put("isClosed", closed).put("closeDate", close));
             String mc = marketoCompany.get(line);
@@ -281,7 +281,7 @@ public final class DataGenerator {
 
     private static String openStage(SplittableRandom x) {
         double d = x.nextDouble();
-        return d < 0.06 ? "Proposal" : d < 0.10 ? "Negotiation" : OPEN_STAGES[x.nextInt(OPEN_STAGES.length)];
+        return d < 0.06 ? "Proposal/Price Quote" : d < 0.10 ? "Negotiation/Review" : OPEN_STAGES[x.nextInt(OPEN_STAGES.length)];
     }
 
     /** A lead's campaign memberships (distinct campaigns) and list memberships in its Marketo instance. */
@@ -400,7 +400,7 @@ public final class DataGenerator {
         }
         var m = json.readTree(done.toFile());
         Map<String, Long> counts = new LinkedHashMap<>();
-        m.get("records").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asLong()));
+        m.get("records").properties().forEach(e -> counts.put(e.getKey(), e.getValue().asLong()));
         Map<String, List<Path>> bySource = new LinkedHashMap<>();
         for (String s : SOURCES) {
             try (Stream<Path> files = Files.list(dir.resolve(s))) {

@@ -155,9 +155,9 @@ class DataGeneratorTest {
         // The documented ratios of version 1 hold: 40% won, 25% lost, 35% open.
         assertThat(won / (double) opps).isBetween(0.35, 0.45);
         assertThat(lost / (double) opps).isBetween(0.20, 0.30);
-        assertThat(stages.getOrDefault("open Proposal", 0) + stages.getOrDefault("open Negotiation", 0))
+        assertThat(stages.getOrDefault("open Proposal/Price Quote", 0) + stages.getOrDefault("open Negotiation/Review", 0))
                 .isBetween(opps / 60, opps / 15);
-        assertThat(stages).containsKeys("open Prospecting", "open Qualification", "closed Negotiation", "closed Closed Won");
+        assertThat(stages).containsKeys("open Prospecting", "open Qualification", "closed Negotiation/Review", "closed Closed Won");
         assertThat(industries).containsKeys("Automotive", "Automotive Components", "Automotive OEM", "Energy", "(none)");
         assertThat(bigAutomotive).isBetween(companies / 40, companies / 5);
         assertThat(contactOnly).isGreaterThan(companies / 10);

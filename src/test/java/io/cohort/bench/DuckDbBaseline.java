@@ -168,11 +168,11 @@ public final class DuckDbBaseline implements AutoCloseable {
 
     /**
      * rules/late-stage-deals.drl: people related to an account with an open opportunity in stage
-     * Proposal or Negotiation (rule 1), or in a contact role on such an opportunity (rule 2).
+     * Proposal/Price Quote or Negotiation/Review (rule 1), or in a contact role on such an opportunity (rule 2).
      */
     static final SegmentSql LATE_STAGE_DEALS = new SegmentSql("late-stage-deals", "late-stage-deals.drl",
             with(ACCOUNTS, ACCOUNT_PEOPLE, OPPORTUNITIES, """
-            late AS (SELECT opp, account FROM uopp WHERE NOT closed AND stage IN ('Proposal', 'Negotiation'))""") + """
+            late AS (SELECT opp, account FROM uopp WHERE NOT closed AND stage IN ('Proposal/Price Quote', 'Negotiation/Review'))""") + """
             SELECT ap.person FROM ap JOIN late l ON l.account = ap.account
             UNION
             SELECT p.email FROM opportunity_person r

@@ -3,9 +3,10 @@ package io.cohort.destination;
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.jackson.Jackson;
-import java.net.http.HttpClient;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.HttpClientSettings;
+import io.cohort.vendor.VendorHttp;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,9 +17,14 @@ public final class Changes {
 
     public static final ObjectMapper MAPPER = Jackson.newObjectMapper();
 
+    /** A context as the service builds it: Dropwizard's HTTP client with the shipped defaults, fresh budgets. */
     public static DestinationContext context() {
-        return new DestinationContext(MAPPER, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
-                new MetricRegistry(), Clock.systemUTC());
+        return context(new MetricRegistry());
+    }
+
+    public static DestinationContext context(MetricRegistry metrics) {
+        return new DestinationContext(MAPPER, VendorHttp.build(new HttpClientSettings(), metrics), metrics, Clock.systemUTC(),
+                new CallLimits(metrics), ThreadPools.unmanaged());
     }
 
     public static AudienceChange add(long seq, String person, String email, Map<String, List<String>> ids) {

@@ -19,7 +19,6 @@ import io.dropwizard.jersey.validation.Validators;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import java.io.ByteArrayInputStream;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ class DestinationsTest {
     @TempDir Path dir;
 
     DestinationContext context() {
-        return new DestinationContext(Jackson.newObjectMapper(), HttpClient.newHttpClient(), metrics, Clock.systemUTC());
+        return Changes.context(metrics);
     }
 
     static Config parse(String yaml) throws Exception {

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 /** The dispatcher on its own thread: wake-up, poll fallback, restart. */
 class OutboxDispatcherThreadTest {
     static final java.time.Duration DEADLINE = java.time.Duration.ofSeconds(10);
+    static final java.util.concurrent.ExecutorService POOL = ThreadPools.unmanaged().fixed("outbox-test", 2);
     final OutboxFixture db = new OutboxFixture();
     final DispatcherConfig config = new DispatcherConfig();
     final Activation activation = new Activation("a1", "seg", "dest", Map.of());
@@ -26,7 +27,7 @@ class OutboxDispatcherThreadTest {
         config.setPollInterval(Duration.hours(1));
         ScriptedDestination dest = new ScriptedDestination(10);
         OutboxDispatcher d = dispatcher(dest);
-        d.start();
+        d.start(POOL);
         try {
             Thread.sleep(100); // let it find the empty outbox and settle into its hour-long wait
             db.add("a1", "p1", null, Map.of());
@@ -43,7 +44,7 @@ class OutboxDispatcherThreadTest {
         config.setPollInterval(Duration.milliseconds(50));
         ScriptedDestination first = new ScriptedDestination(10);
         OutboxDispatcher d1 = dispatcher(first);
-        d1.start();
+        d1.start(POOL);
         db.add("a1", "p1", null, Map.of());
         OutboxFixture.await("p1 delivered by polling", DEADLINE, () -> db.pending("a1") == 0);
         d1.stop();
@@ -54,7 +55,7 @@ class OutboxDispatcherThreadTest {
 
         ScriptedDestination second = new ScriptedDestination(10);
         OutboxDispatcher d2 = dispatcher(second);
-        d2.start();
+        d2.start(POOL);
         try {
             OutboxFixture.await("pending rows resumed", DEADLINE, () -> db.pending("a1") == 0);
             assertThat(second.batches).hasSize(1);

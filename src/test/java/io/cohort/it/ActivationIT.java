@@ -45,7 +45,7 @@ class ActivationIT {
         return new CohortApp(tmp).withExtraConfig("""
                 destinations:
                   mkto: {type: marketo, baseUrl: "%s", clientId: %s, clientSecret: %s, source: marketo-1}
-                  li: {type: linkedin, baseUrl: "%s", accessToken: %s, linkedinVersion: "202411", segmentReadyDelay: 0s}
+                  li: {type: linkedin, baseUrl: "%s", accessToken: %s, linkedinVersion: "202411", sourcePlatform: COHORT, segmentReadyDelay: 0s}
                   files: {type: file, directory: "%s"}
                 activations:
                   - {id: hv-marketo, segment: high-value-new-product, destination: mkto, params: {listId: "%d"}}

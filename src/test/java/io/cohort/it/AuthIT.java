@@ -62,7 +62,7 @@ class AuthIT {
             "test-token-all-roles", Role.ALL);
 
     @TempDir static java.nio.file.Path tmp;
-    static CohortApp app;
+    static CohortApp app; // also set by OpenApiIT, which reuses discover()
 
     @BeforeAll static void start() throws Exception { app = new CohortApp(tmp).start(); }
 

@@ -146,16 +146,23 @@ class ClientMistakesIT {
     }
 
     @Test
-    void ruleFileWhoseRuleNameIsAMillionCharactersIsA400() {
+    void ruleFileWhoseRuleNameIsAMillionCharactersIsA422AtItsLine() {
         String name = "n".repeat(1_000_000);
         String drl = HEADER + "rule \"" + name + "\" @segment(\"long-name\") when $p : Person() "
                 + "then insertLogical(new Qualified(\"long-name\", $p.id())); end\n";
-        JsonNode body = assertJsonError(send("POST", "/v1/rules/validate?file=long.drl", "text/plain", drl), 400, "rule name");
-        assertThat(body.toString()).hasSizeLessThan(10_000);
+        Http.Reply r = send("POST", "/v1/rules/validate?file=long.drl", "text/plain", drl);
+        assertThat(r.status()).as(r.toString()).isEqualTo(422);
+        // Over the file limit (1,000,000 characters) as a whole, so refused before any parsing.
+        assertThat(r.json().get("messages").get(0).get("message").asText()).contains("limited to 1000000");
+        assertThat(r.json().get("messages").get(0).get("file").asText()).isEqualTo("long.drl");
+        assertThat(r.body()).hasSizeLessThan(10_000);
         // Preview takes JSON, whose strings may hold up to 1,000,000 characters: a 900,000-character name.
         String previewDrl = drl.replace(name, "n".repeat(900_000));
-        assertJsonError(send("POST", "/v1/rules/preview", "application/json",
-                "{\"file\":\"long.drl\",\"drl\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(previewDrl) + "}"), 400, "rule name");
+        Http.Reply p = send("POST", "/v1/rules/preview", "application/json",
+                "{\"file\":\"long.drl\",\"drl\":" + com.fasterxml.jackson.databind.node.TextNode.valueOf(previewDrl) + "}");
+        assertThat(p.status()).as(p.toString()).isEqualTo(422);
+        assertThat(p.json().get("messages").get(0).get("message").asText()).contains("rule name");
+        assertThat(p.json().get("messages").get(0).get("line").asInt()).isEqualTo(3);
         assertThat(app.get("/v1/rules").status()).isEqualTo(200);
         assertThat(app.admin("/healthcheck").status()).isEqualTo(200);
     }

@@ -66,6 +66,14 @@ public final class CohortApp implements AutoCloseable {
         return this;
     }
 
+    /** Uses test-config.yml as {@code edit} changes it (e.g. another logging block). */
+    public CohortApp withConfig(java.util.function.UnaryOperator<String> edit) throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, edit.apply(Files.readString(Path.of(configPath))));
+        configPath = cfg.toString();
+        return this;
+    }
+
     /** The text of test-config.yml, to derive a configuration from. */
     public static String testConfig() throws IOException {
         return Files.readString(Path.of(ResourceHelpers.resourceFilePath("test-config.yml")));

@@ -1,5 +1,6 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.Views;
 import io.cohort.auth.Role;
 import io.cohort.destination.Destinations;
 import jakarta.annotation.security.RolesAllowed;
@@ -7,7 +8,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.util.Map;
 
 /** Destinations and their activations: health, pending deliveries, last success and error. */
 @Path("/v1/destinations")
@@ -21,7 +21,7 @@ public class DestinationResource {
     }
 
     @GET
-    public Map<String, Object> list() {
-        return Map.of("destinations", destinations.status());
+    public Views.DestinationList list() {
+        return new Views.DestinationList(destinations.status());
     }
 }

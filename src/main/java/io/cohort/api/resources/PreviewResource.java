@@ -1,5 +1,8 @@
 package io.cohort.api.resources;
 
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.analyst.Workbench;
 import io.cohort.api.ApiException;
@@ -38,6 +41,12 @@ public class PreviewResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Role.ANALYST)
+    @ApiResponse(responseCode = "200", description = "counts and sample members per segment of the draft",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
+    @ApiResponse(responseCode = "422", description = "the rules with the draft do not compile: messages with file, line, column",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
+    @ApiResponse(responseCode = "429", description = "another preview is running",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.ApiError.class)))
     public Response preview(InputStream body) {
         JsonNode req = bodies.parse(bodies.read(body));
         if (!req.isObject()) throw ApiException.badRequest("body must be {\"file\": \"draft.drl\", \"drl\": \"…\", \"sample\": 10}");
@@ -53,7 +62,6 @@ public class PreviewResource {
         if (!s.isMissingNode() && (!s.canConvertToInt() || !s.isIntegralNumber() || s.asInt() < 0 || s.asInt() > MAX_SAMPLE)) {
             throw ApiException.badRequest("'sample' must be a whole number from 0 to " + MAX_SAMPLE);
         }
-        DraftRules.checkNames(file, req.path("drl").asText());
         Workbench.Preview p;
         try {
             p = workbench.preview(file, req.path("drl").asText(), s.isMissingNode() ? 10 : s.asInt());

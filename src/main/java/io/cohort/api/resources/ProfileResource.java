@@ -1,5 +1,6 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.Views;
 import io.cohort.api.ApiException;
 import io.cohort.api.ProfileViews;
 import io.cohort.audience.MembershipReader;
@@ -14,7 +15,6 @@ import jakarta.ws.rs.*;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 
 /** Unified people and accounts. */
 @Path("/v1")
@@ -35,14 +35,14 @@ public class ProfileResource {
 
     @GET
     @Path("profiles")
-    public Map<String, Object> byEmail(@QueryParam("email") String email) {
+    public Views.PersonProfile byEmail(@QueryParam("email") String email) {
         if (email == null || email.isBlank()) throw ApiException.badRequest("query parameter 'email' is required");
         return byId(UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(email)));
     }
 
     @GET
     @Path("profiles/{id}")
-    public Map<String, Object> byId(@PathParam("id") String id) {
+    public Views.PersonProfile byId(@PathParam("id") String id) {
         // The person, their accounts and those accounts' deals: what one profile shows, however
         // many companies the person's relations chain together.
         Neighbourhood cf = graph.neighbourhood(java.util.List.of(id), 1, clock.instant().minus(eventRetention));
@@ -53,7 +53,7 @@ public class ProfileResource {
 
     @GET
     @Path("accounts/{id}")
-    public Map<String, Object> account(@PathParam("id") String id) {
+    public Views.AccountProfile account(@PathParam("id") String id) {
         Neighbourhood cf = graph.accountView(id, clock.instant().minus(eventRetention))
                 .orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
         Account a = cf.accounts().stream().filter(x -> x.id().equals(id)).findFirst()

@@ -1,5 +1,9 @@
 package io.cohort.api.resources;
 
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.cohort.api.Views;
 import io.cohort.api.ApiException;
 import io.cohort.api.DraftRules;
 import io.cohort.api.JsonBodies;
@@ -13,8 +17,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The rule set: what runs, its messages, and validation of a draft without applying it. */
 @Path("/v1/rules")
@@ -32,18 +34,10 @@ public class RuleResource {
 
     @GET
     @RolesAllowed({Role.ANALYST, Role.READER, Role.OPERATOR})
-    public Map<String, Object> status() {
+    public Views.RuleStatus status() {
         RuleService.Status s = rules.status();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("activeVersion", s.activeVersion());
-        out.put("activeSince", s.activeSince());
-        out.put("files", s.files());
-        out.put("lastReloadFailed", s.lastReloadFailed());
-        out.put("lastAttempt", s.lastAttempt());
-        out.put("messages", s.messages());
-        out.put("segments", evaluator.ruleBook().segments().keySet().stream().sorted().toList());
-        out.put("runtimeIssues", evaluator.stats().issues());
-        return out;
+        return new Views.RuleStatus(s.activeVersion(), s.activeSince(), s.files(), s.lastReloadFailed(), s.lastAttempt(),
+                s.messages(), evaluator.ruleBook().segments().keySet().stream().sorted().toList(), evaluator.stats().issues());
     }
 
     /**
@@ -54,18 +48,17 @@ public class RuleResource {
     @Path("validate")
     @Consumes({MediaType.TEXT_PLAIN, "text/x-drl", MediaType.APPLICATION_OCTET_STREAM, MediaType.WILDCARD})
     @RolesAllowed(Role.ANALYST)
+    @ApiResponse(responseCode = "200", description = "the draft compiles with the current rules; its segments",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Views.RuleValidation.class)))
+    @ApiResponse(responseCode = "422", description = "it does not: messages with file, line, column",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Views.RuleValidation.class)))
     public Response validate(@QueryParam("file") @DefaultValue("draft.drl") String file, InputStream body) {
         DraftRules.fileName("file", file);
         String drl = new String(bodies.read(body), StandardCharsets.UTF_8);
         if (drl.isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
-        DraftRules.checkNames(file, drl);
         CompileResult r = rules.validate(file, drl);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("valid", r.ok());
-        out.put("file", file);
-        out.put("messages", r.messages());
-        r.ruleBook().ifPresent(b -> out.put("segments", b.segments().values().stream()
-                .filter(s -> s.files().contains(file)).map(SegmentResource::view).toList()));
+        Views.RuleValidation out = new Views.RuleValidation(r.ok(), file, r.messages(), r.ruleBook().map(b -> b.segments()
+                .values().stream().filter(s -> s.files().contains(file)).map(Views.SegmentSummary::of).toList()).orElse(null));
         return Response.status(r.ok() ? 200 : 422).entity(out).build();
     }
 }

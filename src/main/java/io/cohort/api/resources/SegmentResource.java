@@ -1,5 +1,6 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.Views;
 import io.cohort.api.ApiException;
 import io.cohort.audience.AudienceLedger;
 import io.cohort.audience.MembershipReader;
@@ -28,31 +29,24 @@ public class SegmentResource {
     }
 
     @GET
-    public Map<String, Object> list() {
+    public Views.SegmentList list() {
         var last = reader.lastChanges();
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Views.SegmentView> out = new ArrayList<>();
         for (SegmentDefinition s : new TreeMap<>(evaluator.ruleBook().segments()).values()) {
-            Map<String, Object> v = view(s);
-            v.put("size", ledger.size(s.id()));
-            v.put("lastChange", last.get(s.id()));
-            out.add(v);
+            out.add(Views.SegmentView.of(s, ledger.size(s.id()), last.get(s.id())));
         }
-        return Map.of("segments", out);
+        return new Views.SegmentList(out);
     }
 
     @GET
     @Path("{id}")
-    public Map<String, Object> one(@PathParam("id") String id) {
-        SegmentDefinition s = segment(id);
-        Map<String, Object> v = view(s);
-        v.put("size", ledger.size(id));
-        v.put("lastChange", reader.lastChanges().get(id));
-        return v;
+    public Views.SegmentView one(@PathParam("id") String id) {
+        return Views.SegmentView.of(segment(id), ledger.size(id), reader.lastChanges().get(id));
     }
 
     @GET
     @Path("{id}/members")
-    public Map<String, Object> members(@PathParam("id") String id, @QueryParam("status") @DefaultValue("realized") String status,
+    public Views.MemberPage members(@PathParam("id") String id, @QueryParam("status") @DefaultValue("realized") String status,
                                        @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit) {
         segment(id);
         if (!Set.of("realized", "exited", "all").contains(status)) {
@@ -60,15 +54,13 @@ public class SegmentResource {
         }
         int n = checkLimit(limit);
         var members = reader.members(id, status, after, n + 1);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("members", members.subList(0, Math.min(n, members.size())));
-        out.put("next", members.size() > n ? members.get(n - 1).profileId() : null);
-        return out;
+        return new Views.MemberPage(List.copyOf(members.subList(0, Math.min(n, members.size()))),
+                members.size() > n ? members.get(n - 1).profileId() : null);
     }
 
     @GET
     @Path("{id}/changes")
-    public Map<String, Object> changes(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") String after,
+    public Views.ChangePage changes(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") String after,
                                        @QueryParam("limit") @DefaultValue("100") int limit) {
         segment(id);
         long cursor;
@@ -79,10 +71,7 @@ public class SegmentResource {
         }
         int n = checkLimit(limit);
         var changes = reader.changes(id, cursor, n);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("changes", changes);
-        out.put("next", changes.isEmpty() ? cursor : changes.get(changes.size() - 1).seq());
-        return out;
+        return new Views.ChangePage(changes, changes.isEmpty() ? cursor : changes.get(changes.size() - 1).seq());
     }
 
     private static int checkLimit(int limit) {
@@ -93,15 +82,5 @@ public class SegmentResource {
     private SegmentDefinition segment(String id) {
         return evaluator.ruleBook().segment(id).orElseThrow(() -> ApiException.notFound("no segment '" + id
                 + "'; segments are declared by @segment(\"…\") in the rule files, see GET /v1/segments"));
-    }
-
-    static Map<String, Object> view(SegmentDefinition s) {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("id", s.id());
-        v.put("name", s.name());
-        v.put("description", s.description());
-        v.put("ruleFiles", s.files());
-        v.put("rules", s.rules());
-        return v;
     }
 }

@@ -1,5 +1,6 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.Views;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.Pipeline;
 import io.cohort.api.ApiException;
@@ -29,11 +30,10 @@ public class SourceResource {
 
     @GET
     @RolesAllowed({Role.INGEST, Role.READER, Role.OPERATOR})
-    public Map<String, Object> list() {
-        Map<String, Object> out = new TreeMap<>();
-        pipeline.sources().forEach((id, f) -> out.put(id, Map.of("type", typeOf(f),
-                "nativeObjects", f.nativeMapper(id).objects())));
-        return Map.of("sources", out);
+    public Views.SourceList list() {
+        Map<String, Views.SourceView> out = new TreeMap<>();
+        pipeline.sources().forEach((id, f) -> out.put(id, new Views.SourceView(typeOf(f), f.nativeMapper(id).objects())));
+        return new Views.SourceList(out);
     }
 
     /** {"records":[…]} as application/json, or one record per line as application/x-ndjson. */

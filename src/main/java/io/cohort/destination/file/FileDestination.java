@@ -17,6 +17,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,12 +39,14 @@ final class FileDestination implements Destination {
     private final FileDestinationFactory config;
     private final ObjectMapper mapper;
     private final Path dir;
+    private final Set<PosixFilePermission> mode;
     private final Map<String, TreeMap<String, Member>> states = new ConcurrentHashMap<>();
 
     FileDestination(FileDestinationFactory config, DestinationContext ctx) {
         this.config = config;
         this.mapper = ctx.mapper();
         this.dir = Path.of(config.getDirectory());
+        this.mode = FileDestinationFactory.permissions(config.getFileMode());
     }
 
     @Override public int maxBatchSize() { return config.getBatchSize(); }
@@ -106,36 +111,34 @@ final class FileDestination implements Destination {
     }
 
     private String snapshot(FileDestinationFactory.Format format, TreeMap<String, Member> members) throws IOException {
+        if (format == FileDestinationFactory.Format.CSV) {
+            List<Object[]> rows = new java.util.ArrayList<>();
+            members.forEach((id, m) -> rows.add(new Object[] {id, m.email(), m.seq(), m.since()}));
+            return SafeCsv.write(List.of("person_id", "email", "seq", "since"), rows);
+        }
         StringBuilder out = new StringBuilder();
-        if (format == FileDestinationFactory.Format.CSV) out.append("person_id,email,seq,since\n");
         for (Map.Entry<String, Member> e : members.entrySet()) {
             Member m = e.getValue();
-            if (format == FileDestinationFactory.Format.CSV) {
-                out.append(csv(e.getKey())).append(',').append(csv(m.email())).append(',').append(m.seq()).append(',')
-                        .append(csv(m.since())).append('\n');
-            } else {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("personId", e.getKey());
-                line.put("email", m.email());
-                line.put("seq", m.seq());
-                line.put("since", m.since());
-                out.append(mapper.writeValueAsString(line)).append('\n');
-            }
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("personId", e.getKey());
+            line.put("email", m.email());
+            line.put("seq", m.seq());
+            line.put("since", m.since());
+            out.append(mapper.writeValueAsString(line)).append('\n');
         }
         return out.toString();
     }
 
-    static String csv(String v) {
-        if (v == null) return "";
-        boolean quote = v.chars().anyMatch(ch -> ch == ',' || ch == '"' || ch == '\n' || ch == '\r');
-        return quote ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
-    }
-
-    /** Temp file in the same directory, forced to disk, then renamed over the target. */
-    private static void writeAtomically(Path target, String content) throws IOException {
+    /** Temp file in the same directory, given the configured mode, forced to disk, then renamed over the target. */
+    private void writeAtomically(Path target, String content) throws IOException {
         Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
         try {
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            // createTempFile makes files only the owner can read; readers of audience files are
+            // usually other users (an upload job, a web server): use the configured mode (0644).
+            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(tmp, mode);
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }

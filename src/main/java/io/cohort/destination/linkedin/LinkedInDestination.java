@@ -11,11 +11,10 @@ import io.cohort.destination.Destination;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.HttpSupport;
 import io.cohort.destination.Rejection;
+import io.cohort.vendor.HttpReply;
+import io.cohort.vendor.VendorHttp;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,17 +32,23 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Streams audience changes into a LinkedIn DMP segment (docs "DMP Segments", "DMP Segment
- * Users"): the segment is found by name in the ad account ({@code GET /dmpSegments?q=account})
- * or created ({@code POST /dmpSegments}, id from the {@code x-restli-id} header), then changes go
+ * Users"): the segment is found by name in the ad account ({@code GET /dmpSegments?q=account},
+ * paged with {@code start}/{@code count} until found or the pages end) or created
+ * ({@code POST /dmpSegments} with the configured {@code sourcePlatform}, id from the
+ * {@code x-restli-id} header), then changes go
  * to {@code POST /dmpSegments/{id}/users} with {@code X-RestLi-Method: BATCH_CREATE}, one element
  * per person with its SHA256_EMAIL. Per-element statuses in the answer become rejections.
  */
 final class LinkedInDestination implements Destination {
     private static final String ACCOUNT_URN = "urn:li:sponsoredAccount:";
+    /** Segments asked per page of the account finder. */
+    static final int PAGE_SIZE = 100;
+    /** A safety stop: 100,000 segments in one ad account is not a real account. */
+    private static final int MAX_PAGES = 1000;
 
     private final LinkedInDestinationFactory config;
     private final String baseUrl;
-    private final HttpClient http;
+    private final VendorHttp http;
     private final ObjectMapper mapper;
     private final Clock clock;
     /** account|name → segment; created segments remember when they become usable. */
@@ -53,6 +58,10 @@ final class LinkedInDestination implements Destination {
     private record Segment(String id, Instant readyAt) {}
 
     LinkedInDestination(LinkedInDestinationFactory config, DestinationContext ctx) {
+        if (config.getSourcePlatform() == null || config.getSourcePlatform().isBlank()) {
+            throw new IllegalArgumentException("linkedin: sourcePlatform is required (the DMP source platform value "
+                    + "LinkedIn assigned to your integration); LinkedIn refuses to create a segment without it");
+        }
         this.config = config;
         this.baseUrl = config.getBaseUrl().replaceAll("/+$", "");
         this.http = ctx.http();
@@ -82,7 +91,7 @@ final class LinkedInDestination implements Destination {
         String account = accounts.stream().sorted().findFirst().orElse(null);
         if (account == null) return ConnectionCheck.healthy("no activations yet");
         try {
-            findSegments(account);
+            findSegments(account, 0, 1);
             return ConnectionCheck.healthy("DMP segments of " + account + " readable");
         } catch (DeliveryException e) {
             return ConnectionCheck.failed(e.getMessage());
@@ -112,10 +121,9 @@ final class LinkedInDestination implements Destination {
         if (!notReady.isNegative() && !notReady.isZero()) {
             throw new DeliveryException.Retriable("DMP segment " + segment.id() + " was just created", notReady, null);
         }
-        HttpResponse<String> r = HttpSupport.send(http, request("/dmpSegments/" + segment.id() + "/users")
-                .header("X-RestLi-Method", "BATCH_CREATE").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(write(Map.of("elements", elements)))).build());
-        if (r.statusCode() == 404) {
+        HttpReply r = send("POST", "/dmpSegments/" + segment.id() + "/users", Map.of("X-RestLi-Method", "BATCH_CREATE"),
+                write(Map.of("elements", elements)));
+        if (r.status() == 404) {
             boolean fresh = segment.readyAt().plus(Duration.ofMinutes(1)).isAfter(clock.instant());
             if (!fresh) segments.remove(account + "|" + name); // deleted meanwhile: find or create it again
             throw new DeliveryException.Retriable("DMP segment " + segment.id() + " not found (HTTP 404)"
@@ -139,12 +147,10 @@ final class LinkedInDestination implements Destination {
         String key = account + "|" + name;
         Segment known = segments.get(key);
         if (known != null) return known;
-        for (JsonNode s : findSegments(account)) {
-            if (name.equals(s.path("name").asText()) && s.hasNonNull("id")) {
-                Segment found = new Segment(s.get("id").asText(), Instant.MIN);
-                segments.put(key, found);
-                return found;
-            }
+        Segment found = find(account, name);
+        if (found != null) {
+            segments.put(key, found);
+            return found;
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
@@ -152,39 +158,60 @@ final class LinkedInDestination implements Destination {
         body.put("type", "USER");
         body.put("accessPolicy", "PRIVATE");
         body.put("destinations", List.of(Map.of("destination", "LINKEDIN")));
-        if (config.getSourcePlatform() != null && !config.getSourcePlatform().isBlank()) {
-            body.put("sourcePlatform", config.getSourcePlatform());
-        }
-        HttpResponse<String> r = HttpSupport.send(http, request("/dmpSegments")
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(write(body))).build());
+        body.put("sourcePlatform", config.getSourcePlatform().trim()); // required by LinkedIn (400 without it)
+        HttpReply r = send("POST", "/dmpSegments", Map.of(), write(body));
         failOnError(r, "POST /dmpSegments");
-        String id = r.headers().firstValue("x-restli-id").or(() -> r.headers().firstValue("x-linkedin-id"))
-                .or(() -> r.headers().firstValue("Location").map(l -> l.substring(l.lastIndexOf('/') + 1)))
+        String id = r.header("x-restli-id").or(() -> r.header("x-linkedin-id"))
+                .or(() -> r.header("Location").map(l -> l.substring(l.lastIndexOf('/') + 1)))
                 .orElseThrow(() -> new DeliveryException.Fatal("LinkedIn created a DMP segment but sent no x-restli-id"));
         Segment created = new Segment(id, clock.instant().plus(readyDelay()));
         segments.put(key, created);
         return created;
     }
 
-    private JsonNode findSegments(String account) throws DeliveryException {
-        HttpResponse<String> r = HttpSupport.send(http, request("/dmpSegments?q=account&account="
-                + URLEncoder.encode(account, StandardCharsets.UTF_8)).GET().build());
-        failOnError(r, "GET /dmpSegments");
-        return parse(r).path("elements");
+    /**
+     * Pages through the ad account's segments ({@code start}, {@code count}) until one has the
+     * name; null when none has. Stops at an empty or short page, or past {@code paging.total}.
+     */
+    private Segment find(String account, String name) throws DeliveryException {
+        int start = 0;
+        for (int page = 0; page < MAX_PAGES; page++) {
+            JsonNode answer = findSegments(account, start, PAGE_SIZE);
+            JsonNode elements = answer.path("elements");
+            for (JsonNode s : elements) {
+                if (name.equals(s.path("name").asText()) && s.hasNonNull("id")) return new Segment(s.get("id").asText(), Instant.MIN);
+            }
+            start += elements.size();
+            JsonNode total = answer.path("paging").path("total");
+            if (elements.isEmpty() || (total.isNumber() ? start >= total.asInt() : elements.size() < PAGE_SIZE)) return null;
+        }
+        throw new DeliveryException.Fatal("ad account " + account + " lists more than " + MAX_PAGES * PAGE_SIZE
+                + " DMP segments; not searching further for '" + name + "'");
     }
 
-    private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery))
-                .timeout(Duration.ofMillis(config.getRequestTimeout().toMilliseconds()))
-                .header("Authorization", "Bearer " + config.getAccessToken())
-                .header("LinkedIn-Version", config.getLinkedinVersion())
-                .header("X-Restli-Protocol-Version", "2.0.0")
-                .header("Accept", "application/json");
+    /** One page of {@code GET /dmpSegments?q=account&account=…&start=…&count=…}. */
+    private JsonNode findSegments(String account, int start, int count) throws DeliveryException {
+        HttpReply r = send("GET", "/dmpSegments?q=account&account=" + URLEncoder.encode(account, StandardCharsets.UTF_8)
+                + "&start=" + start + "&count=" + count, Map.of(), null);
+        failOnError(r, "GET /dmpSegments");
+        return parse(r);
+    }
+
+    private HttpReply send(String method, String pathAndQuery, Map<String, String> extra, byte[] body)
+            throws DeliveryException.Retriable {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Authorization", "Bearer " + config.getAccessToken());
+        headers.put("LinkedIn-Version", config.getLinkedinVersion());
+        headers.put("X-Restli-Protocol-Version", "2.0.0");
+        headers.put("Accept", "application/json");
+        headers.putAll(extra);
+        return HttpSupport.send(http, method, URI.create(baseUrl + pathAndQuery), headers, body, "application/json",
+                Duration.ofMillis(config.getRequestTimeout().toMilliseconds()));
     }
 
     /** 429 and 5xx: try later (honouring Retry-After); 401/403 and other 4xx: operator must act. */
-    private void failOnError(HttpResponse<String> r, String what) throws DeliveryException {
-        int s = r.statusCode();
+    private void failOnError(HttpReply r, String what) throws DeliveryException {
+        int s = r.status();
         if (s < 300) return;
         String msg = "LinkedIn HTTP " + s + " on " + what + ": " + HttpSupport.excerpt(r.body());
         if (s == 429 || s >= 500 || s == 408) throw new DeliveryException.Retriable(msg, HttpSupport.retryAfter(r, clock), null);
@@ -192,7 +219,7 @@ final class LinkedInDestination implements Destination {
         throw new DeliveryException.Fatal(msg);
     }
 
-    private JsonNode parse(HttpResponse<String> r) throws DeliveryException.Retriable {
+    private JsonNode parse(HttpReply r) throws DeliveryException.Retriable {
         if (r.body() == null || r.body().isBlank()) return mapper.createObjectNode();
         try {
             return mapper.readTree(r.body());
@@ -201,9 +228,9 @@ final class LinkedInDestination implements Destination {
         }
     }
 
-    private String write(Object body) throws DeliveryException.Fatal {
+    private byte[] write(Object body) throws DeliveryException.Fatal {
         try {
-            return mapper.writeValueAsString(body);
+            return mapper.writeValueAsBytes(body);
         } catch (Exception e) {
             throw new DeliveryException.Fatal("cannot encode request: " + e.getMessage(), e);
         }

@@ -20,8 +20,12 @@ import jakarta.validation.constraints.Pattern;
  *   <li>{@code accessToken}: an OAuth token with {@code rw_dmp_segments}; pass it as
  *       {@code ${LINKEDIN_ACCESS_TOKEN}};</li>
  *   <li>{@code linkedinVersion}: the {@code LinkedIn-Version} header, YYYYMM (e.g. 202411);</li>
- *   <li>{@code sourcePlatform} (optional): the enum LinkedIn assigns to the integration, sent
- *       when a segment is created;</li>
+ *   <li>{@code sourcePlatform} (required): the {@code sourcePlatform} enum value LinkedIn
+ *       assigns to an integration when it grants access to the Audiences (DMP segment) APIs,
+ *       upper-case letters, digits and underscores (Segment's integration, for example, sends
+ *       {@code SEGMENT}). Sent when a segment is created: LinkedIn answers 400 "Required
+ *       field(s) missing: /sourcePlatform" without it, so the service refuses to start
+ *       without it;</li>
  *   <li>{@code segmentReadyDelay} (5s): LinkedIn asks to wait this long after creating a
  *       segment before adding users;</li>
  *   <li>{@code batchSize} (5000, the API's maximum), {@code requestTimeout} (30s).</li>
@@ -34,6 +38,10 @@ public class LinkedInDestinationFactory implements DestinationFactory {
     @NotEmpty private String baseUrl = "https://api.linkedin.com/rest";
     @NotEmpty private String accessToken;
     @NotEmpty @Pattern(regexp = "\\d{6}(\\.\\d{2})?") private String linkedinVersion;
+    @NotEmpty(message = "is required: the DMP source platform value LinkedIn assigned to your integration "
+            + "(see docs/destinations.md, linkedin)")
+    @Pattern(regexp = "\\s*[A-Z][A-Z0-9_]{0,63}\\s*",
+            message = "must be LinkedIn's enum value for your integration: upper-case letters, digits and '_' (e.g. COHORT)")
     private String sourcePlatform;
     @NotNull private Duration segmentReadyDelay = Duration.seconds(5);
     @Min(1) @Max(5000) private int batchSize = 5000;

@@ -4,21 +4,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.destination.DeliveryException;
 import io.cohort.destination.HttpSupport;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.HttpReply;
+import io.cohort.vendor.VendorHttp;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Marketo REST calls: OAuth client-credentials token (cached, re-fetched on expiry and on
- * 601/602), client-side rate limiting, and Marketo's error model — most errors come as HTTP 200
- * with {@code success:false} and {@code errors[{code,message}]} (developer docs "Error Codes").
+ * 601/602), the instance's shared call budget ({@link io.cohort.vendor.MarketoLimits}), and
+ * Marketo's error model — most errors come as HTTP 200 with {@code success:false} and
+ * {@code errors[{code,message}]} (developer docs "Error Codes").
  */
 final class MarketoClient {
     /** Response-level codes worth retrying: timeouts, temporary unavailability, limits. */
@@ -27,35 +31,47 @@ final class MarketoClient {
 
     private final String baseUrl;
     private final MarketoDestinationFactory config;
-    private final HttpClient http;
+    private final VendorHttp http;
     private final ObjectMapper mapper;
     private final Clock clock;
-    private final CallLimiter limiter;
+    private final CallLimits.Budget budget;
+    /** A token Marketo calls expired or invalid (601/602) earlier than we thought: fetch one more, once. */
+    private final Retry reauthenticate;
     private String token; // guarded by this
     private Instant tokenExpiresAt = Instant.MIN;
 
-    MarketoClient(MarketoDestinationFactory config, HttpClient http, ObjectMapper mapper, Clock clock) {
+    /** Marketo answered 601/602 to a call: the token is no longer good. */
+    private static final class TokenRejected extends Exception {
+        final DeliveryException.Retriable cause;
+
+        TokenRejected(DeliveryException.Retriable cause) {
+            super(cause.getMessage(), null, false, false);
+            this.cause = cause;
+        }
+    }
+
+    MarketoClient(MarketoDestinationFactory config, VendorHttp http, ObjectMapper mapper, Clock clock, CallLimits.Budget budget) {
         this.baseUrl = config.getBaseUrl().replaceAll("/+$", "");
         this.config = config;
         this.http = http;
         this.mapper = mapper;
         this.clock = clock;
-        this.limiter = new CallLimiter(config.getMaxCallsPerWindow(),
-                Duration.ofMillis(config.getRateWindow().toMilliseconds()), config.getMaxConcurrentCalls());
+        this.budget = budget;
+        this.reauthenticate = Retry.of("marketo-token", RetryConfig.custom().maxAttempts(2).waitDuration(Duration.ZERO)
+                .retryExceptions(TokenRejected.class).build());
     }
 
     /** GET {baseUrl}/identity/oauth/token; bad credentials are Fatal. */
     synchronized String fetchToken() throws DeliveryException {
-        String uri = baseUrl + "/identity/oauth/token?grant_type=client_credentials&client_id="
-                + enc(config.getClientId()) + "&client_secret=" + enc(config.getClientSecret());
-        HttpResponse<String> r = HttpSupport.send(http, HttpRequest.newBuilder(URI.create(uri))
-                .timeout(timeout()).header("Accept", "application/json").GET().build());
-        if (r.statusCode() >= 500 || r.statusCode() == 429) {
-            throw new DeliveryException.Retriable("Marketo identity HTTP " + r.statusCode(), HttpSupport.retryAfter(r, clock), null);
+        URI uri = URI.create(baseUrl + "/identity/oauth/token?grant_type=client_credentials&client_id="
+                + enc(config.getClientId()) + "&client_secret=" + enc(config.getClientSecret()));
+        HttpReply r = HttpSupport.send(http, "GET", uri, Map.of("Accept", "application/json"), null, null, timeout());
+        if (r.status() >= 500 || r.status() == 429) {
+            throw new DeliveryException.Retriable("Marketo identity HTTP " + r.status(), HttpSupport.retryAfter(r, clock), null);
         }
         JsonNode body = parse(r);
-        if (r.statusCode() != 200 || !body.hasNonNull("access_token")) {
-            throw new DeliveryException.Fatal("Marketo refused the client credentials (HTTP " + r.statusCode() + "): "
+        if (r.status() != 200 || !body.hasNonNull("access_token")) {
+            throw new DeliveryException.Fatal("Marketo refused the client credentials (HTTP " + r.status() + "): "
                     + HttpSupport.excerpt(r.body()));
         }
         token = body.get("access_token").asText();
@@ -74,69 +90,70 @@ final class MarketoClient {
 
     /**
      * Calls {@code /rest/...}; returns the body when {@code success} is true. Re-authenticates
-     * once on 601/602. {@code body} null sends no body.
+     * once on 601/602 (resilience4j Retry). {@code body} null sends no body.
      */
     JsonNode call(String method, String pathAndQuery, Object body) throws DeliveryException {
-        for (int attempt = 1; ; attempt++) {
-            String t = token();
-            JsonNode json = callOnce(method, pathAndQuery, body, t);
-            if (json.path("success").asBoolean(false)) return json;
-            JsonNode err = json.path("errors").path(0);
-            int code = err.path("code").asInt(-1);
-            String message = "Marketo error " + err.path("code").asText("?") + " on " + method + " "
-                    + pathAndQuery.replaceAll("\\?.*", "") + ": " + err.path("message").asText("");
-            if ((code == 601 || code == 602) && attempt == 1) {
-                forgetToken(t); // expired or revoked early: a fresh token and one more try
-                continue;
-            }
-            if (code == 601 || code == 602) throw new DeliveryException.Retriable(message);
-            if (code == 606) { // rate limit: the window must pass
-                throw new DeliveryException.Retriable(message, Duration.ofMillis(config.getRateWindow().toMilliseconds()), null);
-            }
-            if (code == 615) throw new DeliveryException.Retriable(message); // concurrency: back off
-            if (code == 607) throw new DeliveryException.Retriable(message, Duration.ofHours(1), null); // daily quota
-            if (RETRIABLE.contains(code)) throw new DeliveryException.Retriable(message);
-            throw new DeliveryException.Fatal(message);
+        try {
+            return reauthenticate.executeCheckedSupplier(() -> callWithToken(method, pathAndQuery, body));
+        } catch (TokenRejected e) {
+            throw e.cause;
+        } catch (DeliveryException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 
+    private JsonNode callWithToken(String method, String pathAndQuery, Object body) throws DeliveryException, TokenRejected {
+        String t = token();
+        JsonNode json = callOnce(method, pathAndQuery, body, t);
+        if (json.path("success").asBoolean(false)) return json;
+        JsonNode err = json.path("errors").path(0);
+        int code = err.path("code").asInt(-1);
+        String message = "Marketo error " + err.path("code").asText("?") + " on " + method + " "
+                + pathAndQuery.replaceAll("\\?.*", "") + ": " + err.path("message").asText("");
+        if (code == 601 || code == 602) { // expired or revoked early: a fresh token and one more try
+            forgetToken(t);
+            throw new TokenRejected(new DeliveryException.Retriable(message));
+        }
+        if (code == 606) { // rate limit: the window must pass
+            throw new DeliveryException.Retriable(message, Duration.ofMillis(config.getRateWindow().toMilliseconds()), null);
+        }
+        if (code == 615) throw new DeliveryException.Retriable(message); // concurrency: back off
+        if (code == 607) throw new DeliveryException.Retriable(message, Duration.ofHours(1), null); // daily quota
+        if (RETRIABLE.contains(code)) throw new DeliveryException.Retriable(message);
+        throw new DeliveryException.Fatal(message);
+    }
+
     private JsonNode callOnce(String method, String pathAndQuery, Object body, String t) throws DeliveryException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery)).timeout(timeout())
-                .header("Authorization", "Bearer " + t).header("Accept", "application/json");
-        if (body == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
+        byte[] bytes = null;
+        if (body != null) {
             try {
-                b.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofString(mapper.writeValueAsString(body)));
+                bytes = mapper.writeValueAsBytes(body);
             } catch (Exception e) {
                 throw new DeliveryException.Fatal("cannot encode request: " + e.getMessage(), e);
             }
         }
-        HttpResponse<String> r;
+        URI uri = URI.create(baseUrl + pathAndQuery);
+        Map<String, String> headers = Map.of("Authorization", "Bearer " + t, "Accept", "application/json");
+        byte[] sent = bytes;
+        HttpReply r;
         try {
-            limiter.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeliveryException.Retriable("interrupted (shutting down)", null, e);
+            r = budget.call(() -> HttpSupport.send(http, method, uri, headers, sent, "application/json", timeout()));
+        } catch (CallLimits.OverBudgetException e) { // as if Marketo had said 606/615: try again later
+            throw new DeliveryException.Retriable("Marketo call budget: " + e.getMessage(), null, e);
         }
-        try {
-            r = HttpSupport.send(http, b.build());
-        } finally {
-            limiter.release();
+        String where = method + " " + pathAndQuery.replaceAll("\\?.*", "");
+        if (r.status() >= 500 || r.status() == 429) {
+            throw new DeliveryException.Retriable("Marketo HTTP " + r.status() + " on " + where, HttpSupport.retryAfter(r, clock), null);
         }
-        if (r.statusCode() >= 500 || r.statusCode() == 429) {
-            throw new DeliveryException.Retriable("Marketo HTTP " + r.statusCode() + " on " + method + " "
-                    + pathAndQuery.replaceAll("\\?.*", ""), HttpSupport.retryAfter(r, clock), null);
-        }
-        if (r.statusCode() != 200) { // docs: only 413/414 in normal operation, i.e. our request is wrong
-            throw new DeliveryException.Fatal("Marketo HTTP " + r.statusCode() + " on " + method + " "
-                    + pathAndQuery.replaceAll("\\?.*", "") + ": " + HttpSupport.excerpt(r.body()));
+        if (r.status() != 200) { // docs: only 413/414 in normal operation, i.e. our request is wrong
+            throw new DeliveryException.Fatal("Marketo HTTP " + r.status() + " on " + where + ": " + HttpSupport.excerpt(r.body()));
         }
         return parse(r);
     }
 
-    private JsonNode parse(HttpResponse<String> r) throws DeliveryException.Retriable {
+    private JsonNode parse(HttpReply r) throws DeliveryException.Retriable {
         try {
             JsonNode n = mapper.readTree(r.body());
             return n == null ? mapper.createObjectNode() : n;

@@ -9,6 +9,9 @@ import io.cohort.destination.DeliveryResult;
 import io.cohort.destination.Destination;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.Rejection;
+import io.cohort.vendor.MarketoLimits;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -41,19 +44,16 @@ final class MarketoDestination implements Destination {
     private final MarketoDestinationFactory config;
     private final MarketoClient client;
     /**
-     * Normalized email → lead ids, least recently used first. Saves the lookup (and create) call
-     * per change of a person known to Marketo only by email; Marketo allows 100 calls per 20 s.
+     * Normalized email → lead ids, least recently used evicted first (Caffeine). Saves the lookup
+     * (and create) call per change of a person known to Marketo only by email; Marketo allows
+     * 100 calls per 20 s.
      */
-    private final Map<String, Set<Long>> leadsByEmail = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-                @Override protected boolean removeEldestEntry(Map.Entry<String, Set<Long>> e) {
-                    return size() > CACHED_EMAILS;
-                }
-            });
+    private final Cache<String, Set<Long>> leadsByEmail = Caffeine.newBuilder().maximumSize(CACHED_EMAILS).build();
 
     MarketoDestination(String id, MarketoDestinationFactory config, DestinationContext ctx) {
         this.config = config;
-        this.client = new MarketoClient(config, ctx.http(), ctx.mapper(), ctx.clock());
+        this.client = new MarketoClient(config, ctx.http(), ctx.mapper(), ctx.clock(),
+                MarketoLimits.budget(ctx.limits(), config.getBaseUrl(), config.limits()));
     }
 
     @Override public int maxBatchSize() { return config.getBatchSize(); }
@@ -149,7 +149,7 @@ final class MarketoDestination implements Destination {
         Map<String, Set<Long>> found = new java.util.HashMap<>();
         List<String> unknown = new ArrayList<>();
         for (String email : byEmail.stream().map(c -> norm(c.email())).distinct().toList()) {
-            Set<Long> cached = leadsByEmail.get(email);
+            Set<Long> cached = leadsByEmail.getIfPresent(email);
             if (cached != null) found.put(email, cached);
             else unknown.add(email);
         }
@@ -225,9 +225,7 @@ final class MarketoDestination implements Destination {
     /** Leads Marketo no longer has leave the cache, so the next change of their people looks again. */
     private void forgetMissing(Set<Long> missing) {
         if (missing.isEmpty()) return;
-        synchronized (leadsByEmail) {
-            leadsByEmail.values().removeIf(ids -> ids.stream().anyMatch(missing::contains));
-        }
+        leadsByEmail.asMap().values().removeIf(ids -> ids.stream().anyMatch(missing::contains));
     }
 
     /**

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeName;
 import io.cohort.destination.Destination;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.DestinationFactory;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.MarketoLimits;
 import io.dropwizard.util.Duration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -24,8 +26,9 @@ import jakarta.validation.constraints.NotNull;
  *   <li>{@code createMissingLeads} (false): a person with no lead id and no lead found by email
  *       is created (createOrUpdate on email) instead of being rejected;</li>
  *   <li>{@code maxCallsPerWindow} (100) per {@code rateWindow} (20s) and
- *       {@code maxConcurrentCalls} (10): Marketo's documented limits, enforced client-side;
- *       lower them when other integrations share the instance;</li>
+ *       {@code maxConcurrentCalls} (10): Marketo's documented limits, enforced client-side in
+ *       one budget per instance ({@link MarketoLimits}) that a Marketo source of the same
+ *       instance shares; lower them when integrations outside Cohort use the instance;</li>
  *   <li>{@code batchSize} (300, the API's maximum), {@code requestTimeout} (30s).</li>
  * </ul>
  * Activation params: {@code listId} (the static list id).
@@ -42,6 +45,12 @@ public class MarketoDestinationFactory implements DestinationFactory {
     @Min(1) private int maxConcurrentCalls = 10;
     @Min(1) @Max(300) private int batchSize = 300;
     @NotNull private Duration requestTimeout = Duration.seconds(30);
+
+    /** The per-instance call budget these keys ask for; a call waits up to one window for a permit. */
+    public CallLimits.Limits limits() {
+        java.time.Duration window = java.time.Duration.ofMillis(rateWindow.toMilliseconds());
+        return new CallLimits.Limits(maxCallsPerWindow, window, maxConcurrentCalls, window);
+    }
 
     @Override
     public Destination build(String destinationId, DestinationContext context) {

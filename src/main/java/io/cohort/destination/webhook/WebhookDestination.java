@@ -8,9 +8,8 @@ import io.cohort.destination.DeliveryResult;
 import io.cohort.destination.Destination;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.HttpSupport;
+import io.cohort.vendor.HttpReply;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,9 +51,8 @@ final class WebhookDestination implements Destination {
     @Override
     public ConnectionCheck check() {
         try {
-            HttpResponse<String> r = HttpSupport.send(ctx.http(), HttpRequest.newBuilder(URI.create(config.getUrl()))
-                    .timeout(timeout()).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
-            return ConnectionCheck.healthy("reachable (HTTP " + r.statusCode() + " to HEAD)");
+            HttpReply r = HttpSupport.send(ctx.http(), "HEAD", URI.create(config.getUrl()), config.getHeaders(), null, null, timeout());
+            return ConnectionCheck.healthy("reachable (HTTP " + r.status() + " to HEAD)");
         } catch (DeliveryException e) {
             return ConnectionCheck.failed(e.getMessage());
         }
@@ -85,19 +83,17 @@ final class WebhookDestination implements Destination {
             throw new DeliveryException.Fatal("cannot encode webhook body: " + e.getMessage(), e);
         }
         String url = activation.params().getOrDefault("url", config.getUrl());
-        HttpRequest request;
+        URI uri;
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout());
-            config.getHeaders().forEach(b::header);
-            request = b.header("Content-Type", "application/json")
-                    .header("X-Cohort-Signature", "sha256=" + sign(bytes))
-                    .header("X-Cohort-Delivery", deliveryId)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build();
-        } catch (IllegalArgumentException e) { // e.g. a restricted header in config
-            throw new DeliveryException.Fatal("invalid webhook request: " + e.getMessage(), e);
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new DeliveryException.Fatal("invalid webhook URL: " + e.getMessage(), e);
         }
-        HttpResponse<String> r = HttpSupport.send(ctx.http(), request);
-        int s = r.statusCode();
+        Map<String, String> headers = new LinkedHashMap<>(config.getHeaders());
+        headers.put("X-Cohort-Signature", "sha256=" + sign(bytes));
+        headers.put("X-Cohort-Delivery", deliveryId);
+        HttpReply r = HttpSupport.send(ctx.http(), "POST", uri, headers, bytes, "application/json", timeout());
+        int s = r.status();
         if (s >= 200 && s < 300) return DeliveryResult.ok();
         String msg = "webhook HTTP " + s + " for " + deliveryId + ": " + HttpSupport.excerpt(r.body());
         if (s >= 400 && s < 500 && s != 408 && s != 429) throw new DeliveryException.Fatal(msg);

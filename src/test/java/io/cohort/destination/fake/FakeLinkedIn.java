@@ -17,9 +17,12 @@ import java.util.regex.Pattern;
 /**
  * LinkedIn's DMP segment API as its docs describe it, under {@code /rest}: bearer token,
  * {@code LinkedIn-Version} and {@code X-Restli-Protocol-Version: 2.0.0} required; segments found
- * with {@code ?q=account&account=urn}, created with 201 + {@code x-restli-id} and usable only
- * after a delay (404 before); users added/removed with {@code X-RestLi-Method: BATCH_CREATE}
- * and one status per element. Failures can be injected; state survives a restart.
+ * with {@code ?q=account&account=urn}, one page at a time ({@code start}, {@code count}; 10 a
+ * page when not asked, {@code paging.total} in the answer), created with 201 + {@code x-restli-id}
+ * (name, account, type, destinations and sourcePlatform required: 400 "Required field(s) missing:
+ * /sourcePlatform" otherwise) and usable only after a delay (404 before); users added/removed
+ * with {@code X-RestLi-Method: BATCH_CREATE} and one status per element. Failures can be
+ * injected; state survives a restart.
  */
 public final class FakeLinkedIn extends FakeServer {
     public static final String TOKEN = "li-token";
@@ -93,24 +96,44 @@ public final class FakeLinkedIn extends FakeServer {
         return notFound();
     }
 
+    /** Default and largest page of the account finder. */
+    public static final int DEFAULT_COUNT = 10;
+    public static final int MAX_COUNT = 100;
+
     private Reply find(RecordedRequest req) {
         if (!List.of("account").equals(req.query("q")) || req.query("account").size() != 1) {
             return Reply.json(400, json(Map.of("status", 400, "message", "q=account&account= required")));
         }
-        String account = req.query("account").get(0);
-        List<Map<String, Object>> elements = new ArrayList<>();
-        for (Segment s : segments.values()) {
-            if (!s.account().equals(account)) continue;
-            elements.add(Map.of("id", Long.parseLong(s.id()), "name", s.name(), "account", s.account(), "type", "USER",
-                    "status", "READY", "destinations", List.of(Map.of("destination", "LINKEDIN", "status", "READY"))));
+        int start;
+        int count;
+        try {
+            start = req.query("start").isEmpty() ? 0 : Integer.parseInt(req.query("start").get(0));
+            count = req.query("count").isEmpty() ? DEFAULT_COUNT : Integer.parseInt(req.query("count").get(0));
+        } catch (NumberFormatException e) {
+            return Reply.json(400, json(Map.of("status", 400, "message", "start and count must be integers")));
         }
-        return Reply.json(200, json(Map.of("elements", elements,
-                "paging", Map.of("start", 0, "count", elements.size(), "links", List.of()))));
+        if (start < 0 || count < 0 || count > MAX_COUNT) {
+            return Reply.json(400, json(Map.of("status", 400, "message", "Invalid pagination: start=" + start + ", count=" + count)));
+        }
+        String account = req.query("account").get(0);
+        List<Map<String, Object>> all = new ArrayList<>();
+        segments.values().stream().filter(s -> s.account().equals(account))
+                .sorted(java.util.Comparator.comparingLong(s -> Long.parseLong(s.id())))
+                .forEach(s -> all.add(Map.of("id", Long.parseLong(s.id()), "name", s.name(), "account", s.account(), "type", "USER",
+                        "status", "READY", "destinations", List.of(Map.of("destination", "LINKEDIN", "status", "READY")))));
+        List<Map<String, Object>> page = all.subList(Math.min(start, all.size()), Math.min(start + count, all.size()));
+        return Reply.json(200, json(Map.of("elements", page,
+                "paging", Map.of("start", start, "count", count, "total", all.size(), "links", List.of()))));
     }
 
     private Reply create(JsonNode body) {
-        for (String field : List.of("name", "account", "type", "destinations")) {
-            if (!body.hasNonNull(field)) return Reply.json(400, json(Map.of("status", 400, "message", "missing field " + field)));
+        List<String> missing = new ArrayList<>();
+        for (String field : List.of("name", "account", "type", "destinations", "sourcePlatform")) {
+            if (!body.hasNonNull(field) || body.get(field).asText().isEmpty() && body.get(field).isTextual()) missing.add("/" + field);
+        }
+        if (!missing.isEmpty()) {
+            return Reply.json(400, json(Map.of("status", 400, "code", "FIELD_MISSING",
+                    "message", "Required field(s) missing: " + String.join(", ", missing))));
         }
         String id = String.valueOf(nextId.incrementAndGet());
         segments.put(id, new Segment(id, body.get("name").asText(), body.get("account").asText(), body,

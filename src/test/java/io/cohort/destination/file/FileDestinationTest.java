@@ -65,6 +65,31 @@ class FileDestinationTest {
     }
 
     @Test
+    void snapshotsAreSafeToOpenInASpreadsheet() throws Exception {
+        destination().deliver(act, List.of(add(1, "p1", "=cmd|' /C calc'!A0", Map.of()), add(2, "p2", "@x.com", Map.of())));
+        assertThat(Files.readAllLines(dir.resolve("file-hv.csv"))).containsExactly("person_id,email,seq,since",
+                "p1,'=cmd|' /C calc'!A0,1,2023-11-14T22:13:20.001Z", "p2,'@x.com,2,2023-11-14T22:13:20.002Z");
+    }
+
+    @Test
+    void filesAreWorldReadableByDefaultAndTheModeIsConfigurable() throws Exception {
+        destination().deliver(act, List.of(add(1, "p1", "p1@acme.com", Map.of())));
+        for (String f : List.of("file-hv.csv", "file-hv.jsonl", "file-hv-1-1.jsonl", "file-hv.state.json")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(f))))
+                    .as(f).isEqualTo("rw-r--r--");
+        }
+        FileDestinationFactory f = new FileDestinationFactory();
+        f.setDirectory(dir.toString());
+        f.setFileMode("0600");
+        f.build("files", Changes.context()).deliver(act, List.of(add(2, "p2", "p2@acme.com", Map.of())));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("file-hv.csv"))))
+                .isEqualTo("rw-------");
+        f.setFileMode("644x");
+        assertThat(io.dropwizard.jersey.validation.Validators.newValidator().validate(f))
+                .extracting(v -> v.getPropertyPath() + " " + v.getMessage()).containsExactly("fileMode must be an octal mode such as \"0644\"");
+    }
+
+    @Test
     void checkFailsWhenTheDirectoryCannotBeUsed() throws Exception {
         assertThat(destination().check().ok()).isTrue();
         Path notADir = Files.writeString(dir.resolve("plain-file"), "x");

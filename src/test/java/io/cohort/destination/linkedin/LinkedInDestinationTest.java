@@ -43,6 +43,7 @@ class LinkedInDestinationTest {
         f.setAccessToken(FakeLinkedIn.TOKEN);
         f.setLinkedinVersion("202411");
         f.setSegmentReadyDelay(Duration.milliseconds(0));
+        f.setSourcePlatform("COHORT");
         return f;
     }
 
@@ -81,8 +82,11 @@ class LinkedInDestinationTest {
         }
         assertThat(reqs.get(0).query("q")).containsExactly("account");
         assertThat(reqs.get(0).query("account")).containsExactly(URN);
+        assertThat(reqs.get(0).query("start")).containsExactly("0");
+        assertThat(reqs.get(0).query("count")).containsExactly(String.valueOf(LinkedInDestination.PAGE_SIZE));
         assertThat(json(reqs.get(1).body())).isEqualTo(json("{\"name\":\"High value\",\"account\":\"" + URN
-                + "\",\"type\":\"USER\",\"accessPolicy\":\"PRIVATE\",\"destinations\":[{\"destination\":\"LINKEDIN\"}]}"));
+                + "\",\"type\":\"USER\",\"accessPolicy\":\"PRIVATE\",\"destinations\":[{\"destination\":\"LINKEDIN\"}],"
+                + "\"sourcePlatform\":\"COHORT\"}"));
         RecordedRequest users = reqs.get(2);
         assertThat(users.header("X-RestLi-Method")).isEqualTo("BATCH_CREATE");
         assertThat(json(users.body())).isEqualTo(json("{\"elements\":[{\"action\":\"ADD\",\"userIds\":"
@@ -91,7 +95,7 @@ class LinkedInDestinationTest {
     }
 
     @Test
-    void usesAnExistingSegmentFoundByNameAndSendsSourcePlatformOnlyWhenCreating() throws Exception {
+    void usesAnExistingSegmentFoundByNameAndSendsTheConfiguredSourcePlatformWhenCreating() throws Exception {
         FakeLinkedIn.Segment existing = fake.existingSegment(URN, "High value");
         LinkedInDestinationFactory f = config();
         f.setSourcePlatform("COHORT_PARTNER");
@@ -108,6 +112,62 @@ class LinkedInDestinationTest {
         d.deliver(activation("li-new", "linkedin", Map.of("adAccount", "123", "segmentName", "Other")),
                 List.of(add(3, "p2", "p2@townsend.com", Map.of())));
         assertThat(fake.segment(URN, "Other").created().path("sourcePlatform").asText()).isEqualTo("COHORT_PARTNER");
+    }
+
+    @Test
+    void findsItsSegmentOnALaterPageInsteadOfCreatingADuplicate() throws Exception {
+        for (int i = 0; i < 2 * LinkedInDestination.PAGE_SIZE + 5; i++) fake.existingSegment(URN, "Other segment " + i);
+        FakeLinkedIn.Segment mine = fake.existingSegment(URN, "High value");
+        Destination d = destination(config());
+        d.deliver(act, List.of(add(1, "p2", "p2@townsend.com", Map.of())));
+
+        assertThat(mine.users()).containsExactly(sha256("p2@townsend.com"));
+        assertThat(fake.segments()).hasSize(2 * LinkedInDestination.PAGE_SIZE + 6);
+        assertThat(fake.requests("POST", "/rest/dmpSegments")).extracting(RecordedRequest::path)
+                .containsOnly("/rest/dmpSegments/" + mine.id() + "/users");
+        assertThat(fake.requests("GET", "/rest/dmpSegments")).extracting(r -> r.query("start").get(0))
+                .containsExactly("0", "100", "200");
+    }
+
+    @Test
+    void pagesToTheEndBeforeCreatingAndThenFindsTheCreatedSegmentAfterARestart() throws Exception {
+        for (int i = 0; i < 12; i++) fake.existingSegment(URN, "Other segment " + i);
+        destination(config()).deliver(act, List.of(add(1, "p2", "p2@townsend.com", Map.of())));
+        assertThat(fake.segments()).hasSize(13);
+
+        // A new process (nothing cached) must find the segment it created, not make a second one.
+        fake.clearRequests();
+        destination(config()).deliver(act, List.of(add(2, "p3", "p3@townsend.com", Map.of())));
+        assertThat(fake.segments()).hasSize(13);
+        assertThat(fake.segment(URN, "High value").users()).hasSize(2);
+        assertThat(fake.requests("POST", "/rest/dmpSegments")).extracting(RecordedRequest::path)
+                .allMatch(path -> path.endsWith("/users"));
+    }
+
+    @Test
+    void sourcePlatformIsRequiredAtStartAndTheFakeRefusesASegmentWithoutIt() throws Exception {
+        LinkedInDestinationFactory f = config();
+        f.setSourcePlatform(null);
+        assertThatThrownBy(() -> f.build("linkedin", Changes.context()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sourcePlatform is required");
+        var violations = io.dropwizard.jersey.validation.Validators.newValidator().validate(f);
+        assertThat(violations).extracting(v -> v.getPropertyPath() + " " + v.getMessage())
+                .anyMatch(m -> m.startsWith("sourcePlatform is required"));
+        f.setSourcePlatform("cohort partner");
+        assertThat(io.dropwizard.jersey.validation.Validators.newValidator().validate(f))
+                .extracting(v -> v.getPropertyPath() + " " + v.getMessage())
+                .anyMatch(m -> m.startsWith("sourcePlatform must be LinkedIn's enum value"));
+
+        // What LinkedIn answers a create without it (the reason it is required).
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(fake.baseUrl() + "/dmpSegments"))
+                .header("Authorization", "Bearer " + FakeLinkedIn.TOKEN).header("LinkedIn-Version", "202411")
+                .header("X-Restli-Protocol-Version", "2.0.0").header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"x\",\"account\":\"" + URN
+                        + "\",\"type\":\"USER\",\"accessPolicy\":\"PRIVATE\",\"destinations\":[{\"destination\":\"LINKEDIN\"}]}"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("Required field(s) missing: /sourcePlatform");
     }
 
     @Test

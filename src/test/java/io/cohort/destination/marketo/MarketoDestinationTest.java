@@ -119,6 +119,25 @@ class MarketoDestinationTest {
     }
 
     @Test
+    void twoIntegrationsOfOneInstanceShareItsBudget() throws Exception {
+        // Marketo counts per instance: a second destination (or a source connector) of the same
+        // instance must take its calls from the same budget, or together they exceed it.
+        fake.rateLimit(3, java.time.Duration.ofMillis(500));
+        MarketoDestinationFactory f = config(fake);
+        f.setMaxCallsPerWindow(3);
+        f.setRateWindow(Duration.milliseconds(500));
+        io.cohort.destination.DestinationContext shared = Changes.context();
+        Destination one = f.build("marketo-1", shared);
+        Destination two = f.build("marketo-1-copy", shared);
+        for (int i = 0; i < 8; i++) {
+            fake.lead(3000 + i, "s" + i + "@x.com");
+            (i % 2 == 0 ? one : two).deliver(act, List.of(add(i, "s" + i, null, ids("marketo-1", String.valueOf(3000 + i)))));
+        }
+        assertThat(fake.errorsSent(606)).isZero();
+        assertThat(fake.members(42)).hasSize(8);
+    }
+
+    @Test
     void skippedLeadsAreRejectionsButANonMemberRemoveIsFine() throws Exception {
         Destination d = destination(config(fake));
         DeliveryResult r = d.deliver(act, List.of(

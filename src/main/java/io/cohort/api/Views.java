@@ -1,0 +1,107 @@
+package io.cohort.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.cohort.audience.MembershipReader;
+import io.cohort.destination.DestinationStatus;
+import io.cohort.engine.RuleMessage;
+import io.cohort.engine.RuntimeIssue;
+import io.cohort.engine.SegmentDefinition;
+import io.cohort.ingest.SourceRecord;
+import io.cohort.model.Event;
+import io.cohort.model.Opportunity;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON answers of the {@code /v1} API as typed records: what the resources return and what
+ * the OpenAPI document ({@code GET /v1/openapi.json}) describes, field for field. Nulls are
+ * written (a field is always there), except where a record says otherwise.
+ */
+public final class Views {
+    private Views() {}
+
+    // ---- sources ----
+
+    /** {@code GET /v1/sources}: source id → what it is and the native objects it maps. */
+    public record SourceList(Map<String, SourceView> sources) {}
+
+    public record SourceView(@Schema(description = "the source's type in config.yml", example = "salesforce") String type,
+                             @Schema(description = "objects accepted by POST /v1/sources/{id}/native/{object}")
+                             List<String> nativeObjects) {}
+
+    /** {@code GET /v1/sources/{id}/records/{type}/{key}}: one stored record as its source last stated it. */
+    public record StoredRecordView(String source, String type, String key,
+                                   @Schema(description = "the ingest batch that stored it") long batch,
+                                   @Schema(description = "the canonical record, as in POST /v1/sources/{id}/records")
+                                   SourceRecord record) {}
+
+    // ---- profiles ----
+
+    /** {@code GET /v1/profiles/{id}}: the unified person. */
+    public record PersonProfile(String id, String email, String firstName, String lastName, String title, String country,
+                                boolean emailOptOut,
+                                @Schema(description = "source:id of every identity unified into the person") List<String> sources,
+                                Map<String, String> attributes, List<PersonAccount> accounts,
+                                List<Opportunity> opportunities, OpportunityTotals opportunityTotals,
+                                @Schema(description = "the newest events held in memory, newest first") List<Event> events,
+                                List<MembershipReader.PersonMembership> segments) {}
+
+    /** An account a person is related to, with the role of the relation. */
+    public record PersonAccount(String id, String name, String domain, String role, List<String> sources) {}
+
+    /** {@code GET /v1/accounts/{id}}: the unified account. */
+    public record AccountProfile(String id, String name, String domain, String industry, long employees,
+                                 double annualRevenue, String country, List<String> sources, Map<String, String> attributes,
+                                 List<AccountMember> people, List<Opportunity> opportunities,
+                                 OpportunityTotals opportunityTotals) {}
+
+    /** A person related to an account. */
+    public record AccountMember(String id, String email, String role) {}
+
+    /** Counted once per unified opportunity. */
+    public record OpportunityTotals(int count, double wonAmount, double openAmount) {}
+
+    // ---- segments ----
+
+    /** A segment as the rule files declare it. */
+    public record SegmentSummary(String id, String name, String description, List<String> ruleFiles, List<String> rules) {
+        public static SegmentSummary of(SegmentDefinition s) {
+            return new SegmentSummary(s.id(), s.name(), s.description(), s.files(), s.rules());
+        }
+    }
+
+    /** A segment with its current size and the time of its latest change (null before any). */
+    public record SegmentView(String id, String name, String description, List<String> ruleFiles, List<String> rules,
+                              int size, Instant lastChange) {
+        public static SegmentView of(SegmentDefinition s, int size, Instant lastChange) {
+            return new SegmentView(s.id(), s.name(), s.description(), s.files(), s.rules(), size, lastChange);
+        }
+    }
+
+    /** {@code GET /v1/segments}. */
+    public record SegmentList(List<SegmentView> segments) {}
+
+    /** {@code GET /v1/segments/{id}/members}: one page; {@code next} is the {@code after} of the next page, null on the last. */
+    public record MemberPage(List<MembershipReader.Member> members, String next) {}
+
+    /** {@code GET /v1/segments/{id}/changes}: entries and exits after the cursor; pass {@code next} as {@code after}. */
+    public record ChangePage(List<MembershipReader.Change> changes, long next) {}
+
+    // ---- rules ----
+
+    /** {@code GET /v1/rules}: what runs, and the outcome of the last reload. */
+    public record RuleStatus(String activeVersion, Instant activeSince, List<String> files, boolean lastReloadFailed,
+                             Instant lastAttempt, List<RuleMessage> messages, List<String> segments,
+                             List<RuntimeIssue> runtimeIssues) {}
+
+    /** {@code POST /v1/rules/validate}: 200 when valid, 422 with the messages when not ({@code segments} only when it compiles). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RuleValidation(boolean valid, String file, List<RuleMessage> messages, List<SegmentSummary> segments) {}
+
+    // ---- destinations ----
+
+    /** {@code GET /v1/destinations}. */
+    public record DestinationList(List<DestinationStatus> destinations) {}
+}

@@ -1,0 +1,93 @@
+package io.cohort.vendor;
+
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.httpclient5.HttpClientMetricNameStrategies;
+import io.dropwizard.client.HttpClientBuilder;
+import io.dropwizard.client.HttpClientConfiguration;
+import io.dropwizard.core.setup.Environment;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The one outbound HTTP client of the service: Dropwizard's Apache HttpClient 5, configured by
+ * config key {@code httpClient} (timeouts, connection pool, proxy, TLS, user agent) and
+ * instrumented (timers per host and method, pool gauges under
+ * {@code org.apache.hc.client5.http.classic.HttpClient.vendor-http.*}). Built once in
+ * {@code run()}, closed by the lifecycle after the destinations stopped.
+ *
+ * <p>Callers give a response timeout per request (each adapter's {@code requestTimeout});
+ * connection and pool waits come from the configuration. Network faults are {@link IOException}s:
+ * whether they are worth retrying is the caller's decision.
+ */
+public final class VendorHttp {
+    /** The client's name in metrics and thread names. */
+    public static final String NAME = "vendor-http";
+
+    private final CloseableHttpClient client;
+    private final Timeout poolWait;
+
+    public VendorHttp(CloseableHttpClient client, Duration connectionRequestTimeout) {
+        this.client = client;
+        this.poolWait = Timeout.ofMilliseconds(connectionRequestTimeout.toMillis());
+    }
+
+    /** The service's client: closed by the environment's lifecycle. */
+    public static VendorHttp build(HttpClientConfiguration config, Environment env) {
+        return new VendorHttp(new HttpClientBuilder(env).using(config)
+                .using(HttpClientMetricNameStrategies.HOST_AND_METHOD).build(NAME), poolWait(config));
+    }
+
+    /** A client outside the server (commands, tests); the caller closes it with {@link #close()}. */
+    public static VendorHttp build(HttpClientConfiguration config, MetricRegistry metrics) {
+        return new VendorHttp(new HttpClientBuilder(metrics).using(config)
+                .using(HttpClientMetricNameStrategies.HOST_AND_METHOD).build(NAME), poolWait(config));
+    }
+
+    private static Duration poolWait(HttpClientConfiguration config) {
+        return Duration.ofMillis(config.getConnectionRequestTimeout().toMilliseconds());
+    }
+
+    /**
+     * Sends one request and reads the whole answer.
+     *
+     * @param headers     request headers (no Content-Type: give {@code contentType})
+     * @param body        the request body, or null for none
+     * @param contentType the body's media type, e.g. {@code application/json}; ignored without a body
+     * @param timeout     how long to wait for the answer once connected
+     * @throws IOException a network fault: refused, reset, timed out
+     */
+    public HttpReply send(String method, URI uri, Map<String, String> headers, byte[] body, String contentType,
+                          Duration timeout) throws IOException {
+        HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
+        headers.forEach(request::addHeader);
+        if (body != null) request.setEntity(new ByteArrayEntity(body, ContentType.parse(contentType)));
+        request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofMilliseconds(timeout.toMillis()))
+                .setConnectionRequestTimeout(poolWait).build());
+        return client.execute(request, response -> {
+            Map<String, List<String>> h = new LinkedHashMap<>();
+            for (Header header : response.getHeaders()) {
+                h.computeIfAbsent(header.getName().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(header.getValue());
+            }
+            String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
+            return new HttpReply(response.getCode(), h, text);
+        });
+    }
+
+    /** Closes the client (only for clients built without an environment). */
+    public void close() throws IOException { client.close(); }
+}
