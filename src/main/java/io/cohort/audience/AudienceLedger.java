@@ -28,12 +28,14 @@ public final class AudienceLedger implements MembershipSink {
     /** Latest snapshot of people who are realized somewhere (for outbox payloads). */
     private final Map<String, PersonSnapshot> people = new HashMap<>();
     private final Set<String> optedOut = new HashSet<>();
+    private final SegmentHistory history;
 
     public AudienceLedger(Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations, Runnable onCommitted) {
         this.jdbi = jdbi;
         this.mapper = mapper;
         this.activations = List.copyOf(activations);
         this.onCommitted = onCommitted;
+        this.history = new SegmentHistory(jdbi);
         this.seq = new AtomicLong(jdbi.withHandle(h -> h.createQuery(
                 "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
                         + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one()));
@@ -56,7 +58,9 @@ public final class AudienceLedger implements MembershipSink {
         List<Runnable> afterCommit = new ArrayList<>();
         jdbi.useTransaction(h -> {
             OutboxWriter outbox = new OutboxWriter(h, mapper, round.at().toEpochMilli());
+            Map<String, long[]> tally = new TreeMap<>(); // segment → {entered, exited} of this round
             for (MembershipDelta d : round.deltas()) {
+                tally.computeIfAbsent(d.segmentId(), k -> new long[2])[d.entered() ? 0 : 1]++;
                 long s = seq.incrementAndGet();
                 PersonSnapshot p = round.people().getOrDefault(d.personId(), people.get(d.personId()));
                 record(h, d, s, round, p == null ? null : p.email());
@@ -72,6 +76,8 @@ public final class AudienceLedger implements MembershipSink {
             }
             consentChanges(round, outbox);
             outbox.flush();
+            long day = SegmentHistory.epochDay(round.at().toEpochMilli());
+            tally.forEach((segment, n) -> history.add(h, segment, day, n[0], n[1], size(segment) + n[0] - n[1]));
         });
         afterCommit.forEach(Runnable::run);
         round.people().forEach((id, p) -> {
