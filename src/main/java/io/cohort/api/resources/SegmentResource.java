@@ -53,13 +53,16 @@ public class SegmentResource {
     @GET
     @Path("{id}/members")
     public Map<String, Object> members(@PathParam("id") String id, @QueryParam("status") @DefaultValue("realized") String status,
-                                       @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit) {
+                                       @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit,
+                                       @QueryParam("q") String q) {
         segment(id);
         if (!Set.of("realized", "exited", "all").contains(status)) {
             throw ApiException.badRequest("status must be realized, exited or all; got '" + status + "'");
         }
         int n = checkLimit(limit);
-        var members = reader.members(id, status, after, n + 1);
+        String search = q == null || q.isBlank() ? null : q.trim();
+        if (search != null && search.length() > 320) throw ApiException.badRequest("q must be at most 320 characters");
+        var members = reader.members(id, status, after, n + 1, search);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("members", members.subList(0, Math.min(n, members.size())));
         out.put("next", members.size() > n ? members.get(n - 1).profileId() : null);
@@ -69,8 +72,12 @@ public class SegmentResource {
     @GET
     @Path("{id}/changes")
     public Map<String, Object> changes(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") String after,
-                                       @QueryParam("limit") @DefaultValue("100") int limit) {
+                                       @QueryParam("limit") @DefaultValue("100") int limit,
+                                       @QueryParam("order") @DefaultValue("asc") String order, @QueryParam("before") String before) {
         segment(id);
+        if (order.equals("desc")) return newestChanges(id, before, checkLimit(limit));
+        if (!order.equals("asc")) throw ApiException.badRequest("order must be asc or desc; got '" + order + "'");
+        if (before != null) throw ApiException.badRequest("before pages the newest-first feed: use it with order=desc");
         long cursor;
         try {
             cursor = Long.parseLong(after);
@@ -82,6 +89,23 @@ public class SegmentResource {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("changes", changes);
         out.put("next", changes.isEmpty() ? cursor : changes.get(changes.size() - 1).seq());
+        return out;
+    }
+
+    /** The feed newest first (what a person looking at it wants); page on with before = next. */
+    private Map<String, Object> newestChanges(String id, String before, int n) {
+        Long cursor = null;
+        if (before != null) {
+            try {
+                cursor = Long.parseLong(before);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("before must be a cursor returned as 'next' (a number); got '" + before + "'");
+            }
+        }
+        var changes = reader.changesBefore(id, cursor, n);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("changes", changes);
+        out.put("next", changes.size() < n ? null : changes.get(changes.size() - 1).seq());
         return out;
     }
 
