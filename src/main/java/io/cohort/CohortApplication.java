@@ -174,6 +174,15 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
         env.jersey().register(new PreviewResource(workbench, bodies));
         env.jersey().register(new ExplainResource(workbench));
+        // What the web console needs beyond the above (docs/api.md, "Console").
+        env.jersey().register(new io.cohort.api.resources.MeResource());
+        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock));
+        env.jersey().register(new io.cohort.api.resources.SearchResource(graph));
+        env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, evaluator));
+        env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(evaluator, ledger,
+                new io.cohort.audience.SegmentHistory(jdbi), clock));
+        env.jersey().register(new io.cohort.api.resources.ActivationResource(destinations,
+                new io.cohort.destination.OutboxStore(jdbi)));
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("rules", new RulesHealthCheck(rules));
