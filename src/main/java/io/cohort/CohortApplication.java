@@ -183,6 +183,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
                 new io.cohort.audience.SegmentHistory(jdbi), clock));
         env.jersey().register(new io.cohort.api.resources.ActivationResource(destinations,
                 new io.cohort.destination.OutboxStore(jdbi)));
+        // The web console: /console on this port, calling the /v1 API above with the user's token.
+        io.cohort.api.console.Console.install(env);
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("rules", new RulesHealthCheck(rules));
