@@ -187,7 +187,7 @@ function result(kind, r, source) {
       warnings);
   }
   return h('div', { class: 'result good' },
-    note('Preview over all current profiles at ' + (r.evaluatedAt || '') + ':', 'ok'),
+    h('p', { class: 'note ok' }, 'Preview over all current profiles at ', when(r.evaluatedAt), '; nothing was applied.'),
     warnings,
     r.segments.length ? r.segments.map((s) => h('div', { class: 'preview-segment', 'data-segment': s.id },
       h('h3', null, s.name || s.id, ' ', badge(num(s.count) + ' member' + (s.count === 1 ? '' : 's'), 'info')),
