@@ -33,7 +33,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 final class Browser implements AutoCloseable {
     static final Path CHROMIUM = Path.of(System.getProperty("console.chromium", "/usr/bin/chromium"));
     static final Path DRIVER = Path.of(System.getProperty("console.chromedriver", "/usr/bin/chromedriver"));
-    static final Duration WAIT = Duration.ofSeconds(20);
+    static final Duration WAIT = Duration.ofSeconds(30); // the machines are shared: slow, not broken
 
     final ChromeDriver driver;
     private final Path profile;
@@ -72,7 +72,7 @@ final class Browser implements AutoCloseable {
 
     <T> T until(String what, Function<WebDriver, T> condition) {
         // Views re-render as their data arrives: an element found a moment ago may be replaced.
-        return new WebDriverWait(driver, WAIT).withMessage(what)
+        return new WebDriverWait(driver, WAIT).pollingEvery(Duration.ofMillis(100)).withMessage(what)
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition);
     }
 

@@ -50,7 +50,7 @@ public final class ConsoleServlet extends HttpServlet {
         resp.setHeader("Cache-Control", cacheControl);
         resp.setHeader("ETag", a.etag());
         String match = req.getHeader("If-None-Match");
-        if (match != null && (match.equals(a.etag()) || match.contains(a.etag()) || match.trim().equals("*"))) {
+        if (match != null && (match.contains(a.etag()) || match.trim().equals("*"))) { // one tag or a list
             resp.setStatus(304);
             return;
         }
