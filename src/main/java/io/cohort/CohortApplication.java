@@ -198,6 +198,17 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new PreviewResource(workbench, bodies));
         env.jersey().register(new ExplainResource(workbench));
         env.jersey().register(new io.cohort.api.OpenApiDocument(Version.of(CohortApplication.class)));
+        // What the web console needs beyond the above (docs/api.md, "Console").
+        env.jersey().register(new io.cohort.api.resources.MeResource());
+        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock));
+        env.jersey().register(new io.cohort.api.resources.SearchResource(graph));
+        env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, evaluator));
+        env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(evaluator, ledger,
+                new io.cohort.audience.SegmentHistory(jdbi), clock));
+        env.jersey().register(new io.cohort.api.resources.ActivationResource(destinations,
+                new io.cohort.destination.OutboxStore(jdbi)));
+        // The web console: /console on this port, calling the /v1 API above with the user's token.
+        io.cohort.api.console.Console.install(env);
 
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("startup", startup.healthCheck());

@@ -86,8 +86,11 @@ public final class Views {
     /** {@code GET /v1/segments/{id}/members}: one page; {@code next} is the {@code after} of the next page, null on the last. */
     public record MemberPage(List<MembershipReader.Member> members, String next) {}
 
-    /** {@code GET /v1/segments/{id}/changes}: entries and exits after the cursor; pass {@code next} as {@code after}. */
-    public record ChangePage(List<MembershipReader.Change> changes, long next) {}
+    /**
+     * {@code GET /v1/segments/{id}/changes}: entries and exits after the cursor; pass {@code next} as
+     * {@code after} (oldest first), or as {@code before} with {@code order=desc} (null: no more).
+     */
+    public record ChangePage(List<MembershipReader.Change> changes, Long next) {}
 
     // ---- rules ----
 

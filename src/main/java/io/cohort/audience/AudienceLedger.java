@@ -30,6 +30,7 @@ public final class AudienceLedger implements MembershipSink {
     private final Map<String, PersonSnapshot> people = new HashMap<>();
     private final Set<String> optedOut = new HashSet<>();
     private final java.util.function.Function<String, Optional<PersonSnapshot>> lookup;
+    private final SegmentHistory history;
 
     public AudienceLedger(Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations, Runnable onCommitted) {
         this(jdbi, mapper, activations, onCommitted, id -> Optional.empty());
@@ -46,6 +47,7 @@ public final class AudienceLedger implements MembershipSink {
         this.mapper = mapper;
         this.activations = List.copyOf(activations);
         this.onCommitted = onCommitted;
+        this.history = new SegmentHistory(jdbi);
         this.seq = new AtomicLong(jdbi.withHandle(h -> h.createQuery(
                 "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
                         + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one()));
@@ -68,7 +70,9 @@ public final class AudienceLedger implements MembershipSink {
         List<Runnable> afterCommit = new ArrayList<>();
         jdbi.useTransaction(h -> {
             OutboxWriter outbox = new OutboxWriter(h, mapper, round.at().toEpochMilli());
+            Map<String, long[]> tally = new TreeMap<>(); // segment → {entered, exited} of this round
             for (MembershipDelta d : round.deltas()) {
+                tally.computeIfAbsent(d.segmentId(), k -> new long[2])[d.entered() ? 0 : 1]++;
                 long s = seq.incrementAndGet();
                 PersonSnapshot p = round.people().getOrDefault(d.personId(), people.get(d.personId()));
                 if (p == null) p = lookup.apply(d.personId()).orElse(null);
@@ -86,6 +90,8 @@ public final class AudienceLedger implements MembershipSink {
             consentChanges(round, outbox);
             outbox.flush();
             saveState(h, round.state(), round.at().toEpochMilli());
+            long day = SegmentHistory.epochDay(round.at().toEpochMilli());
+            tally.forEach((segment, n) -> history.add(h, segment, day, n[0], n[1], size(segment) + n[0] - n[1]));
         });
         afterCommit.forEach(Runnable::run);
         round.people().forEach((id, p) -> {

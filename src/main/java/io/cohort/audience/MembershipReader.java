@@ -21,13 +21,28 @@ public final class MembershipReader {
 
     /** Members ordered by profile id, after the cursor (a profile id), at most {@code limit}. */
     public List<Member> members(String segmentId, String status, String after, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT person_id, email, status, qualified_at, exited_at FROM membership "
-                        + "WHERE segment_id = :s AND (:status = 'all' OR status = :status) AND person_id > :after "
-                        + "ORDER BY person_id LIMIT :limit")
-                .bind("s", segmentId).bind("status", status).bind("after", after == null ? "" : after).bind("limit", limit)
-                .map((rs, ctx) -> new Member(rs.getString(1), rs.getString(2), rs.getString(3),
-                        instant(rs.getObject(4)), instant(rs.getObject(5))))
-                .list());
+        return members(segmentId, status, after, limit, null);
+    }
+
+    /**
+     * As above, only members whose email contains {@code emailContains} (case-insensitive; null:
+     * all), e.g. "townsend.com" or "p2@". Emails are stored lower-case.
+     */
+    public List<Member> members(String segmentId, String status, String after, int limit, String emailContains) {
+        String like = emailContains == null ? null
+                : "%" + emailContains.toLowerCase(java.util.Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
+                        .replace("_", "\\_") + "%";
+        return jdbi.withHandle(h -> {
+            var query = h.createQuery("SELECT person_id, email, status, qualified_at, exited_at FROM membership "
+                            + "WHERE segment_id = :s AND (:status = 'all' OR status = :status) AND person_id > :after "
+                            + (like == null ? "" : "AND LOWER(email) LIKE :like ESCAPE '\\' ")
+                            + "ORDER BY person_id LIMIT :limit")
+                    .bind("s", segmentId).bind("status", status).bind("after", after == null ? "" : after).bind("limit", limit);
+            if (like != null) query.bind("like", like);
+            return query.map((rs, ctx) -> new Member(rs.getString(1), rs.getString(2), rs.getString(3),
+                            instant(rs.getObject(4)), instant(rs.getObject(5))))
+                    .list();
+        });
     }
 
     /** Transitions of a segment after the cursor (a change seq), oldest first. */
@@ -35,6 +50,16 @@ public final class MembershipReader {
         return jdbi.withHandle(h -> h.createQuery("SELECT seq, segment_id, person_id, change, at, cause FROM membership_change "
                         + "WHERE segment_id = :s AND seq > :after ORDER BY seq LIMIT :limit")
                 .bind("s", segmentId).bind("after", after).bind("limit", limit)
+                .map((rs, ctx) -> new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6)))
+                .list());
+    }
+
+    /** Transitions of a segment before the cursor (a change seq; null: the newest), newest first. */
+    public List<Change> changesBefore(String segmentId, Long before, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT seq, segment_id, person_id, change, at, cause FROM membership_change "
+                        + "WHERE segment_id = :s AND seq < :before ORDER BY seq DESC LIMIT :limit")
+                .bind("s", segmentId).bind("before", before == null ? Long.MAX_VALUE : before).bind("limit", limit)
                 .map((rs, ctx) -> new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6)))
                 .list());

@@ -120,6 +120,41 @@ public final class OutboxStore {
                 .bind("a", activationId).mapTo(Long.class).one());
     }
 
+    /**
+     * Where an activation's rows stand, for operators. A row counts once, by its latest state.
+     *
+     * @param pending    waiting for delivery (seq &gt; delivered_seq)
+     * @param delivered  latest state delivered (or a remove that needed no call), not refused
+     * @param rejected   latest state delivered but refused by the destination (reason in last_error)
+     * @param inAudience delivered adds: the people the destination holds
+     */
+    public record Counts(long pending, long delivered, long rejected, long inAudience) {}
+
+    /** One row the destination refused: whom, what was asked, why, when (epoch ms). */
+    public record Refused(String personId, String action, String reason, long at) {}
+
+    public Counts counts(String activationId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT COALESCE(SUM(CASE WHEN seq > delivered_seq THEN 1 ELSE 0 END), 0),
+                               COALESCE(SUM(CASE WHEN seq = delivered_seq AND last_error IS NULL THEN 1 ELSE 0 END), 0),
+                               COALESCE(SUM(CASE WHEN seq = delivered_seq AND last_error IS NOT NULL THEN 1 ELSE 0 END), 0),
+                               COALESCE(SUM(CASE WHEN seq = delivered_seq AND last_error IS NULL
+                                                  AND delivered_action = 'add' THEN 1 ELSE 0 END), 0)
+                        FROM outbox WHERE activation_id = :a""")
+                .bind("a", activationId)
+                .map((rs, ctx) -> new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4))).one());
+    }
+
+    /** The latest rows the destination refused, newest first. */
+    public List<Refused> refused(String activationId, int limit) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT person_id, action, last_error, delivered_at FROM outbox
+                        WHERE activation_id = :a AND seq = delivered_seq AND last_error IS NOT NULL
+                        ORDER BY delivered_at DESC, person_id LIMIT :n""")
+                .bind("a", activationId).bind("n", limit)
+                .map((rs, ctx) -> new Refused(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4))).list());
+    }
+
     /** Epoch ms of the activation's latest delivery, or null. */
     public Long lastDeliveredAt(String activationId) {
         return jdbi.withHandle(h -> h.createQuery("SELECT MAX(delivered_at) FROM outbox WHERE activation_id = :a")

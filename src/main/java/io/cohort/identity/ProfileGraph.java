@@ -137,6 +137,40 @@ public final class ProfileGraph {
         });
     }
 
+    /** Unified accounts found by a search, and how many matched in all. */
+    public record AccountMatches(List<io.cohort.model.Account> accounts, int total) {}
+
+    /**
+     * Unified accounts whose domain is {@code domain} (an index lookup) or, when {@code nameFragment}
+     * is given, whose name contains it (a scan of the account records), at most {@code limit}.
+     */
+    public AccountMatches findAccounts(String domain, String nameFragment, int limit) {
+        return read(() -> {
+            Set<SourceRef> refs = new LinkedHashSet<>(index.accountsByDomain.getOrDefault(UnifiedIds.normalizeDomain(domain), Set.of()));
+            if (nameFragment != null && !nameFragment.isBlank()) {
+                String f = nameFragment.toLowerCase(Locale.ROOT);
+                index.accounts.forEach((ref, s) -> {
+                    String n = s.record().name();
+                    if (n != null && n.toLowerCase(Locale.ROOT).contains(f)) refs.add(ref);
+                });
+            }
+            Map<String, List<SourceRef>> groups = new TreeMap<>();
+            for (SourceRef r : refs) {
+                List<SourceRef> g = Unifier.group(r, index.accountEdges);
+                groups.putIfAbsent(UnifiedIds.account(Collections.min(g)), g);
+            }
+            List<io.cohort.model.Account> out = new ArrayList<>();
+            for (var e : groups.entrySet()) {
+                if (out.size() >= limit) break;
+                List<Stamped<io.cohort.ingest.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
+                if (recs.isEmpty()) continue;
+                unifier.accountIndex.put(e.getKey(), new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
+                out.add(Merge.account(e.getKey(), recs));
+            }
+            return new AccountMatches(out, groups.size());
+        });
+    }
+
     /**
      * Every person with a record, ordered so that people of one account are near each other
      * (evaluating them together shares the account's facts).

@@ -55,6 +55,8 @@ final class SourceIndex {
         PersonEvents(Node node) { this.node = node; }
     }
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount = new HashMap<>();
+    /** Normalized account domain → the source accounts that state it (for finding accounts by domain). */
+    final Map<String, Set<SourceRef>> accountsByDomain = new HashMap<>();
     /** Campaign or list → keys of its membership records. */
     final Map<SourceRef, Set<SourceRef>> membersByGlobal = new HashMap<>();
 
@@ -88,7 +90,9 @@ final class SourceIndex {
         } else if (record instanceof AccountRecord a) {
             var old = accounts.get(ref);
             if (old == null || !java.util.Objects.equals(old.record().sameAs(), a.sameAs())) return false;
+            unindexDomain(ref, old.record());
             accounts.put(ref, new Stamped<>(source, a, seq));
+            indexDomain(ref, a);
             t.accounts.add(ref);
             return true;
         } else if (record instanceof OpportunityRecord o) {
@@ -172,6 +176,7 @@ final class SourceIndex {
             case ACCOUNT -> {
                 var old = accounts.remove(ref);
                 if (old != null) {
+                    unindexDomain(ref, old.record());
                     t.accounts.add(ref);
                     if (old.record().sameAs() != null) {
                         accountEdges.remove(ref, old.record().sameAs());
@@ -231,6 +236,7 @@ final class SourceIndex {
             t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
         } else if (record instanceof AccountRecord a) {
             accounts.put(ref, new Stamped<>(source, a, seq));
+            indexDomain(ref, a);
             t.accounts.add(ref);
             if (a.sameAs() != null) {
                 accountEdges.add(ref, a.sameAs());
@@ -267,6 +273,16 @@ final class SourceIndex {
             if (global != null) membersByGlobal.computeIfAbsent(global, k -> new HashSet<>()).add(ref);
             touch(source, record, t);
         }
+    }
+
+    private void indexDomain(SourceRef ref, AccountRecord a) {
+        String d = UnifiedIds.normalizeDomain(a.domain());
+        if (!d.isEmpty()) accountsByDomain.computeIfAbsent(d, k -> new HashSet<>()).add(ref);
+    }
+
+    private void unindexDomain(SourceRef ref, AccountRecord a) {
+        String d = UnifiedIds.normalizeDomain(a.domain());
+        if (!d.isEmpty()) removeFrom(accountsByDomain, d, ref);
     }
 
     /** A relation or membership record: whose facts it changes. */

@@ -19,6 +19,18 @@ public final class UnifiedIds {
         return email == null ? null : email.trim().toLowerCase(Locale.ROOT);
     }
 
+    /** "https://www.Townsend.com/about", "@townsend.com", "Townsend.com" → "townsend.com"; "" for null. */
+    public static String normalizeDomain(String s) {
+        if (s == null) return "";
+        String d = s.trim().toLowerCase(Locale.ROOT);
+        d = d.replaceFirst("^[a-z][a-z0-9+.-]*://", "");
+        if (d.startsWith("@")) d = d.substring(1);
+        int slash = d.indexOf('/');
+        if (slash >= 0) d = d.substring(0, slash);
+        if (d.startsWith("www.")) d = d.substring(4);
+        return d;
+    }
+
     public static String personByEmail(String normalizedEmail) { return "p-" + hash("email:" + normalizedEmail); }
 
     public static String personByRef(SourceRef ref) { return "p-" + hash("ref:" + ref); }

@@ -47,13 +47,16 @@ public class SegmentResource {
     @GET
     @Path("{id}/members")
     public Views.MemberPage members(@PathParam("id") String id, @QueryParam("status") @DefaultValue("realized") String status,
-                                       @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit) {
+                                       @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit,
+                                       @QueryParam("q") String q) {
         segment(id);
         if (!Set.of("realized", "exited", "all").contains(status)) {
             throw ApiException.badRequest("status must be realized, exited or all; got '" + status + "'");
         }
         int n = checkLimit(limit);
-        var members = reader.members(id, status, after, n + 1);
+        String search = q == null || q.isBlank() ? null : q.trim();
+        if (search != null && search.length() > 320) throw ApiException.badRequest("q must be at most 320 characters");
+        var members = reader.members(id, status, after, n + 1, search);
         return new Views.MemberPage(List.copyOf(members.subList(0, Math.min(n, members.size()))),
                 members.size() > n ? members.get(n - 1).profileId() : null);
     }
@@ -61,8 +64,12 @@ public class SegmentResource {
     @GET
     @Path("{id}/changes")
     public Views.ChangePage changes(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") String after,
-                                       @QueryParam("limit") @DefaultValue("100") int limit) {
+                                       @QueryParam("limit") @DefaultValue("100") int limit,
+                                       @QueryParam("order") @DefaultValue("asc") String order, @QueryParam("before") String before) {
         segment(id);
+        if (order.equals("desc")) return newestChanges(id, before, checkLimit(limit));
+        if (!order.equals("asc")) throw ApiException.badRequest("order must be asc or desc; got '" + order + "'");
+        if (before != null) throw ApiException.badRequest("before pages the newest-first feed: use it with order=desc");
         long cursor;
         try {
             cursor = Long.parseLong(after);
@@ -72,6 +79,20 @@ public class SegmentResource {
         int n = checkLimit(limit);
         var changes = reader.changes(id, cursor, n);
         return new Views.ChangePage(changes, changes.isEmpty() ? cursor : changes.get(changes.size() - 1).seq());
+    }
+
+    /** The feed newest first (what a person looking at it wants); page on with before = next. */
+    private Views.ChangePage newestChanges(String id, String before, int n) {
+        Long cursor = null;
+        if (before != null) {
+            try {
+                cursor = Long.parseLong(before);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("before must be a cursor returned as 'next' (a number); got '" + before + "'");
+            }
+        }
+        var changes = reader.changesBefore(id, cursor, n);
+        return new Views.ChangePage(changes, changes.size() < n ? null : changes.get(changes.size() - 1).seq());
     }
 
     private static int checkLimit(int limit) {

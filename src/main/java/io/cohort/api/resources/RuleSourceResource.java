@@ -1,0 +1,57 @@
+package io.cohort.api.resources;
+
+import io.cohort.api.ApiException;
+import io.cohort.auth.Role;
+import io.cohort.engine.Evaluator;
+import io.cohort.engine.RuleMessage;
+import io.cohort.engine.RuleService;
+import io.cohort.engine.RuntimeIssue;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GET /v1/rules/files/{file}: one rule file as it is in the rules directory now, with the last
+ * reload's compile messages and the run-time issues that point into it, so a reader sees each
+ * error at its line. Only names of *.drl files found in the directory are served (looked up in
+ * the directory listing, never resolved as a path).
+ */
+@Path("/v1/rules/files/{file: .+}")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed({Role.ANALYST, Role.READER, Role.OPERATOR})
+public class RuleSourceResource {
+    private final RuleService rules;
+    private final Evaluator evaluator;
+
+    /**
+     * @param messages         the last reload's messages about this file (errors and warnings)
+     * @param lastReloadFailed true when the last reload of the directory failed: the running rules
+     *                         are the previous version and may differ from this text
+     */
+    public record RuleFile(String file, String source, List<RuleMessage> messages, boolean lastReloadFailed,
+                           Instant lastAttempt, String activeVersion, List<RuntimeIssue> runtimeIssues) {}
+
+    public RuleSourceResource(RuleService rules, Evaluator evaluator) {
+        this.rules = rules;
+        this.evaluator = evaluator;
+    }
+
+    @GET
+    public RuleFile file(@PathParam("file") String file) {
+        Map<String, String> files = rules.readDirectory();
+        String source = files.get(file);
+        if (source == null) {
+            throw ApiException.notFound("no rule file '" + file + "' in the rules directory; files: " + files.keySet());
+        }
+        RuleService.Status s = rules.status();
+        return new RuleFile(file, source, s.messages().stream().filter(m -> file.equals(m.file())).toList(),
+                s.lastReloadFailed(), s.lastAttempt(), s.activeVersion(),
+                evaluator.stats().issues().stream().filter(i -> file.equals(i.file())).toList());
+    }
+}
