@@ -55,6 +55,14 @@ public final class CohortApp implements AutoCloseable {
         return this;
     }
 
+    /** Uses test-config.yml as {@code edit} rewrites it (e.g. to give a source a pull: block). */
+    public CohortApp withConfig(java.util.function.UnaryOperator<String> edit) throws IOException {
+        Path cfg = dir.resolve("config.yml");
+        Files.writeString(cfg, edit.apply(Files.readString(Path.of(configPath))));
+        configPath = cfg.toString();
+        return this;
+    }
+
     public static void copyRules(Path from, Path to) throws IOException {
         Files.createDirectories(to);
         try (Stream<Path> s = Files.list(from)) {

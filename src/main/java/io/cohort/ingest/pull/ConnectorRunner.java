@@ -78,9 +78,9 @@ public final class ConnectorRunner implements Managed {
     public SyncStatusView status() {
         List<StreamView> streams = connector.streams().stream().map(s -> s.status().view()).toList();
         List<StreamStatus> inc = incremental.streams.stream().map(SyncStream::status).toList();
-        Instant lastSync = inc.stream().map(StreamStatus::lastSuccess)
-                .reduce(null, (a, b) -> a == null || b == null ? null : a.isBefore(b) ? a : b);
-        if (inc.isEmpty()) lastSync = null;
+        // When every incremental stream had caught up at least once since then: the oldest of them.
+        Instant lastSync = inc.isEmpty() || inc.stream().anyMatch(x -> x.lastSuccess() == null) ? null
+                : inc.stream().map(StreamStatus::lastSuccess).min(Comparator.naturalOrder()).orElse(null);
         Instant oldest = inc.stream().map(StreamStatus::currentToTime).filter(Objects::nonNull)
                 .min(Comparator.naturalOrder()).orElse(null);
         Long lag = oldest == null ? null : Math.max(0, Duration.between(oldest, clock.instant()).toSeconds());

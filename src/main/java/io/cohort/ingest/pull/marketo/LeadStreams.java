@@ -98,7 +98,7 @@ final class LeadStreams {
             if (!cursor.has("windowStart")) {
                 ObjectNode start = newCursor();
                 Instant from = cursor.hasNonNull("from") ? Instant.parse(cursor.get("from").asText())
-                        : c.config.backfillStart(c.ctx.clock().instant());
+                        : c.config.leadBackfillStart();
                 start.put("from", from.toString());
                 start.put("until", cursor.hasNonNull("until") ? cursor.get("until").asText() : c.origin().toString());
                 start.put("windowStart", from.toString());
@@ -238,7 +238,7 @@ final class LeadStreams {
         @Override
         public void restart(Instant from) {
             ObjectNode fresh = newCursor();
-            fresh.put("from", (from != null ? from : c.config.backfillStart(c.ctx.clock().instant())).toString());
+            fresh.put("from", (from != null ? from : c.config.leadBackfillStart()).toString());
             fresh.put("until", c.ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString());
             save(fresh);
             status().backfill(null);

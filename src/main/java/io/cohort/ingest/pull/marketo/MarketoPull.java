@@ -50,6 +50,12 @@ public class MarketoPull extends PullSettings {
             "website", "industry", "numberOfEmployees", "annualRevenue", "billingCountry", "billingCity");
     @NotEmpty @JsonProperty private List<@NotEmpty String> opportunityFields = List.of("marketoGUID",
             "externalOpportunityId", "externalCompanyId", "name", "amount", "stage", "type", "isClosed", "isWon", "closeDate");
+    /**
+     * Leads created since this date are read by the lead backfill (a lead's current state, however
+     * old). Default 2006-01-01, before any Marketo subscription; set it to the subscription's start
+     * to save empty export jobs. (startDate bounds the activity history instead.)
+     */
+    @JsonProperty private java.time.LocalDate leadsCreatedSince;
     /** Static lists to mirror (ids); empty: every static list. */
     @NotNull @JsonProperty private List<Long> listIds = List.of();
     /** How often lists, and the companies/opportunities/roles already known, are read again whole. */
@@ -81,6 +87,11 @@ public class MarketoPull extends PullSettings {
     @AssertTrue(message = "baseUrl must be an http(s) URL such as https://123-ABC-456.mktorest.com")
     public boolean isBaseUrlValid() { return baseUrl == null || baseUrl.matches("https?://[^\\s/?#]+(/[^\\s?#]*)?"); }
 
+    java.time.Instant leadBackfillStart() {
+        return (leadsCreatedSince == null ? java.time.LocalDate.of(2006, 1, 1) : leadsCreatedSince)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    }
+
     java.time.Duration rateWindow() { return java.time.Duration.ofMillis(rateWindow.toMilliseconds()); }
 
     public String getBaseUrl() { return baseUrl; }
@@ -99,6 +110,8 @@ public class MarketoPull extends PullSettings {
     public void setCompanyFields(List<String> v) { companyFields = v; }
     public List<String> getOpportunityFields() { return opportunityFields; }
     public void setOpportunityFields(List<String> v) { opportunityFields = v; }
+    public java.time.LocalDate getLeadsCreatedSince() { return leadsCreatedSince; }
+    public void setLeadsCreatedSince(java.time.LocalDate v) { leadsCreatedSince = v; }
     public List<Long> getListIds() { return listIds; }
     public void setListIds(List<Long> v) { listIds = v; }
     public Duration getRefreshInterval() { return refreshInterval; }
