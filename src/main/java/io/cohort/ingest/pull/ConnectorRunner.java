@@ -125,7 +125,14 @@ public final class ConnectorRunner implements Managed {
             running = false;
             if (thread == null) return;
             thread.interrupt();
+            long t0 = System.nanoTime();
             thread.join(30_000);
+            if (thread.isAlive() || System.nanoTime() - t0 > 2_000_000_000L) {
+                Exception where = new Exception("stack of " + thread.getName());
+                where.setStackTrace(thread.getStackTrace());
+                LOG.warn("source {}: the {} thread took {} ms to stop", connector.sourceId(), name,
+                        (System.nanoTime() - t0) / 1_000_000, where);
+            }
         }
 
         void wakeAll() {

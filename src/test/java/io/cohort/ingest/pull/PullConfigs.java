@@ -20,7 +20,7 @@ public final class PullConfigs {
         return """
                 {type: marketo%s, pull: {baseUrl: "%s", clientId: cohort-client, clientSecret: cohort-secret,
                    startDate: 2026-01-01, leadsCreatedSince: 2024-03-01, exportWindowDays: 31, pollInterval: 200ms,
-                   exportPollInterval: 20ms, refreshInterval: 1h, maxCallsPerWindow: 2000, maxBackoff: 1s, requestTimeout: 5s}}"""
+                   exportPollInterval: 20ms, refreshInterval: 1h, maxCallsPerWindow: 200, rateWindow: 1s, maxBackoff: 1s, requestTimeout: 5s}}"""
                 .formatted(crmSource == null ? "" : ", crmSource: " + crmSource, url);
     }
 
