@@ -24,6 +24,14 @@ public final class PullConfigs {
                 .formatted(crmSource == null ? "" : ", crmSource: " + crmSource, url);
     }
 
+    /** A Salesforce pull block against a fake, client credentials, fast for tests. */
+    public static String salesforce(String url) {
+        return """
+                {type: salesforce, pull: {loginUrl: "%s", clientId: 3MVG9-cohort-connected-app, clientSecret: sf-secret,
+                   pollInterval: 200ms, overlap: 2s, limitBackoff: 1s, maxBackoff: 1s, requestTimeout: 5s, batchSize: 200}}"""
+                .formatted(url);
+    }
+
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (!condition.getAsBoolean()) {
