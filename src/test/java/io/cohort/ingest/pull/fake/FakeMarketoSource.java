@@ -160,6 +160,21 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
         return this;
     }
 
+    /** Many activities at once (sorted once): for volume and crash tests. */
+    public FakeMarketoSource addActivities(List<ObjectNode> batch) {
+        synchronized (activities) {
+            List<Entry> all = new ArrayList<>(activities);
+            for (ObjectNode a : batch) {
+                long at = Instant.parse(a.get("activityDate").asText()).toEpochMilli();
+                all.add(new Entry(at, seq.incrementAndGet(), a));
+            }
+            all.sort(Comparator.comparingLong(Entry::dateMillis).thenComparingLong(Entry::seq));
+            activities.clear();
+            activities.addAll(all);
+        }
+        return this;
+    }
+
     public FakeMarketoSource staticList(long id, String name) {
         marketo.list(id);
         listNames.put(id, name);

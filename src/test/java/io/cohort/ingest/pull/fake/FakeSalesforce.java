@@ -58,6 +58,17 @@ public final class FakeSalesforce extends FakeServer {
     private volatile PublicKey jwtKey;
     private volatile String jwtUser;
     private volatile int failNextQueries;
+    private volatile Duration latency = Duration.ZERO;
+
+    /** Every API call takes this long. */
+    public FakeSalesforce latency(Duration d) { latency = d; return this; }
+
+    /** Rows created directly with a given SystemModstamp (for volume tests). */
+    public FakeSalesforce put(String type, String id, Map<String, Object> fields, Instant modified) {
+        upsert(type, id, fields);
+        table(type).get(id).put("SystemModstamp", stamp(modified));
+        return this;
+    }
 
     @Override public FakeSalesforce start() { super.start(); return this; }
 
@@ -140,6 +151,7 @@ public final class FakeSalesforce extends FakeServer {
         String auth = req.header("Authorization");
         Long exp = auth == null || !auth.startsWith("Bearer ") ? null : sessions.get(auth.substring(7));
         if (exp == null || exp < System.currentTimeMillis()) return error(401, "INVALID_SESSION_ID", "Session expired or invalid");
+        if (!latency.isZero()) Thread.sleep(latency.toMillis());
         if (apiCalls.incrementAndGet() > dailyLimit) {
             return error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
         }
