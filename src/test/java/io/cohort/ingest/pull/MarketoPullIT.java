@@ -106,6 +106,30 @@ class MarketoPullIT {
         assertThat(s.get("quota").get("left").asLong()).isLessThan(50_000);
         assertThat(s.get("lastSuccessfulSync").isNull()).isFalse();
         assertThat(s.get("lagSeconds").asLong()).isLessThan(60);
+
+        // Operators: a re-backfill runs beside the sync; an unpulled source has no sync status.
+        int exports = source.exportsCreated();
+        var task = app.task("source-sync?source=marketo-1&backfill=true&from=2026-01-01");
+        assertThat(task.status()).isEqualTo(200);
+        assertThat(task.body()).contains("backfill started over");
+        await("the new backfill's exports", WAIT, () -> source.exportsCreated() > exports);
+        await("backfills done again", WAIT, this::backfillsDone);
+        assertThat(app.task("source-sync?source=marketo-1").body()).contains("sync started");
+        assertThat(app.task("source-sync?source=crm-1").body()).contains("not a pulled source");
+        var none = app.get("/v1/sources/crm-1/sync");
+        assertThat(none.status()).isEqualTo(404);
+        assertThat(none.json().get("message").asText()).contains("no pull: block");
+    }
+
+    @Test
+    void staysUnderTheInstancesRateLimit() throws Exception {
+        marketo.rateLimit(40, Duration.ofSeconds(1)); // the instance answers 606 above 40 calls a second
+        app = new CohortApp(tmp).withConfig(c -> PullConfigs.withSources(c, "sources:\n  marketo-1: "
+                + PullConfigs.marketo(marketo.url(), null).replace("maxCallsPerWindow: 200", "maxCallsPerWindow: 40") + "\n"));
+        app.start();
+        await("backfills done", WAIT, this::backfillsDone);
+        assertThat(source.callsToday()).as("calls made").isGreaterThan(150);
+        assertThat(marketo.errorsSent(606)).as("606 answers").isZero();
     }
 
     @Test
