@@ -38,13 +38,6 @@ public final class CursorStore implements io.cohort.ingest.pull.CursorBook {
         return out;
     }
 
-    @Override
-    public java.util.OptionalLong lastWrite(String source) {
-        Long at = jdbi.withHandle(h -> h.createQuery("SELECT MAX(updated_at) FROM connector_cursor WHERE source = ?")
-                .bind(0, source).mapTo(Long.class).one());
-        return at == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(at);
-    }
-
     /** Writes cursors without records (a page that held nothing, a reset). */
     @Override
     public void save(String source, Map<String, String> cursors, long atMillis) {

@@ -2,7 +2,6 @@ package io.cohort.ingest.pull;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Where the streams of a source stand, as stored (store.CursorStore). Values are each stream's own
@@ -16,7 +15,4 @@ public interface CursorBook {
     void save(String source, Map<String, String> cursors, long atMillis);
 
     void delete(String source, String stream);
-
-    /** When any stream of the source last moved (epoch millis), e.g. the last sync before a restart. */
-    OptionalLong lastWrite(String source);
 }

@@ -157,17 +157,7 @@ final class MarketoApi {
         }
         HttpTransport.Request req = new HttpTransport.Request(method, URI.create(baseUrl + pathAndQuery), headers, payload,
                 config.timeout());
-        try {
-            HttpTransport.Response r = limits.call(() -> http.send(req));
-            calls.incrementAndGet();
-            return r;
-        } catch (IOException e) {
-            throw new PullException.Transient(method + " " + pathAndQuery.replaceAll("\\?.*", "") + ": " + e, null, e);
-        } catch (InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new PullException.Transient(e.toString(), null, e);
-        }
+        return io.cohort.ingest.pull.LimitedCall.send(limits, http, req, calls);
     }
 
     /** GET /identity/oauth/token (client credentials). Bad credentials (HTTP 401) are fatal. */

@@ -12,10 +12,8 @@ import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.SyncStatusView.QuotaView;
 import io.cohort.ingest.pull.SyncStream;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Pulls one Marketo instance. Streams (each with its own cursor, docs/sources.md):
@@ -33,13 +31,13 @@ import java.util.Map;
  * backfills cover what came before, beside them.
  */
 final class MarketoConnector implements Connector {
-    static final String ORIGIN = "origin";
 
     final String sourceId;
     final MarketoPull config;
     final MarketoApi api;
     final PullContext ctx;
     final PageWriter writer;
+    private final io.cohort.ingest.pull.Origin origin;
     final Related related;
     private final List<SyncStream> streams = new ArrayList<>();
     private volatile Instant usageCheckedAt = Instant.MIN;
@@ -51,6 +49,7 @@ final class MarketoConnector implements Connector {
         this.api = api;
         this.ctx = ctx;
         this.writer = ctx.pageWriter(sourceId);
+        this.origin = new io.cohort.ingest.pull.Origin(ctx, sourceId);
         this.related = new Related(this);
         var objects = config.getObjects();
         LeadStreams.Changes leads = null;
@@ -95,17 +94,8 @@ final class MarketoConnector implements Connector {
                 l.nextReset(), l.blockedUntil(), l.availableConcurrentCalls());
     }
 
-    /**
-     * When the incremental streams started following the instance: fixed at the first start and
-     * stored, so the backfills know where history ends.
-     */
-    synchronized Instant origin() {
-        return ctx.cursors().get(sourceId, ORIGIN).map(Instant::parse).orElseGet(() -> {
-            Instant now = ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-            ctx.cursors().save(sourceId, Map.of(ORIGIN, now.toString()), ctx.clock().millis());
-            return now;
-        });
-    }
+    /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
+    Instant origin() { return origin.get(); }
 
     /** A paging token for "everything after {@code since}" (Get Paging Token). */
     String pagingToken(Instant since) throws PullException, InterruptedException {

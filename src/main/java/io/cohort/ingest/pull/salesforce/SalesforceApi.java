@@ -128,17 +128,7 @@ final class SalesforceApi {
     }
 
     private HttpTransport.Response send(HttpTransport.Request req) throws PullException, InterruptedException {
-        try {
-            HttpTransport.Response r = limits.call(() -> http.send(req));
-            calls.incrementAndGet();
-            return r;
-        } catch (IOException e) {
-            throw new PullException.Transient(req.method() + " " + req.uri().getPath() + ": " + e, null, e);
-        } catch (InterruptedException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new PullException.Transient(e.toString(), null, e);
-        }
+        return io.cohort.ingest.pull.LimitedCall.send(limits, http, req, calls);
     }
 
     /** {access token, instance URL}, fetching a token when there is none. */

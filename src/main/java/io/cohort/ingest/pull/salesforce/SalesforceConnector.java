@@ -6,10 +6,8 @@ import io.cohort.ingest.pull.PullContext;
 import io.cohort.ingest.pull.SyncStatusView.QuotaView;
 import io.cohort.ingest.pull.SyncStream;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Pulls one Salesforce org: per configured sObject an incremental stream (queryAll by
@@ -17,13 +15,13 @@ import java.util.Map;
  * backfill (query of everything modified before the first start, beside it).
  */
 final class SalesforceConnector implements Connector {
-    static final String ORIGIN = "origin";
 
     final String sourceId;
     final SalesforcePull config;
     final SalesforceApi api;
     final PullContext ctx;
     final PageWriter writer;
+    private final io.cohort.ingest.pull.Origin origin;
     private final List<SyncStream> streams = new ArrayList<>();
 
     SalesforceConnector(String sourceId, SalesforcePull config, SalesforceApi api, PullContext ctx) {
@@ -32,6 +30,7 @@ final class SalesforceConnector implements Connector {
         this.api = api;
         this.ctx = ctx;
         this.writer = ctx.pageWriter(sourceId);
+        this.origin = new io.cohort.ingest.pull.Origin(ctx, sourceId);
         List<ObjectStream> incremental = new ArrayList<>();
         for (String object : SalesforcePull.DEFAULT_FIELDS.keySet()) {
             if (config.getObjects().contains(object)) incremental.add(new ObjectStream(this, object, null));
@@ -55,12 +54,6 @@ final class SalesforceConnector implements Connector {
                 api.pausedUntil(), null);
     }
 
-    /** When the incremental streams began following the org, fixed at the first start. */
-    synchronized Instant origin() {
-        return ctx.cursors().get(sourceId, ORIGIN).map(Instant::parse).orElseGet(() -> {
-            Instant now = ctx.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-            ctx.cursors().save(sourceId, Map.of(ORIGIN, now.toString()), ctx.clock().millis());
-            return now;
-        });
-    }
+    /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
+    Instant origin() { return origin.get(); }
 }
