@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectorRunner implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorRunner.class);
+    private static final int STEPS_PER_TURN = 20;
 
     private final Connector connector;
     private final PullSettings settings;
@@ -197,11 +198,14 @@ public final class ConnectorRunner implements Managed {
             StreamStatus st = s.status();
             st.state("running");
             try {
+                int steps = 0;
                 while (running) {
                     SyncStream.Step step = s.step();
                     failures.remove(s);
                     if (step == SyncStream.Step.MORE) {
                         if (!restartFrom.isEmpty()) break; // a re-backfill was asked for: apply it first
+                        // Turns: a long backlog (or a queued export) of one stream must not starve the others.
+                        if (++steps >= STEPS_PER_TURN && streams.size() > 1) break;
                         continue;
                     }
                     Instant now = clock.instant();
