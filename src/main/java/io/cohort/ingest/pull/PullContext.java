@@ -21,18 +21,19 @@ public record PullContext(BatchWriter writer, CursorBook cursors, StoredKeys sto
                           ObjectMapper json, MetricRegistry metrics, Clock clock) {
 
     /**
-     * The context of each source in a running service: one shared {@link ApiLimits} registry and
-     * HTTP transport, wall-clock time, the source's own native mapper.
+     * The context of each source in a running service: the service's {@link ApiLimits} registry,
+     * an HTTP client of its own, wall-clock time, the source's own native mapper.
      */
     public static java.util.function.Function<String, PullContext> factory(
             java.util.Map<String, io.cohort.ingest.SourceFactory> sources, BatchWriter writer, CursorBook cursors,
             StoredKeys keys, io.cohort.ingest.IngestLimits ingestLimits, ApiLimits limits,
             io.dropwizard.core.setup.Environment env) {
         Clock clock = Clock.systemUTC();
-        HttpTransport http = new io.cohort.http.JdkHttpTransport(java.time.Duration.ofSeconds(10));
         RecordParser parser = new RecordParser(ingestLimits);
+        // An HTTP client per connector: one vendor's slow or hung connections never hold another's.
         return id -> new PullContext(writer, cursors, keys, sources.get(id).nativeMapper(id), parser,
-                ingestLimits.maxRecordsPerBatch(), limits, http, env.getObjectMapper(), env.metrics(), clock);
+                ingestLimits.maxRecordsPerBatch(), limits, new io.cohort.http.JdkHttpTransport(java.time.Duration.ofSeconds(10)),
+                env.getObjectMapper(), env.metrics(), clock);
     }
 
     public PageWriter pageWriter(String sourceId) {
