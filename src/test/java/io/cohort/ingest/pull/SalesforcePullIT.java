@@ -75,6 +75,11 @@ class SalesforcePullIT {
         assertThat(record("account", "001Hs00001TWNa1IAB").path("attributes").has("SystemModstamp"))
                 .as("sync bookkeeping is not an attribute").isFalse();
         long stored = sync().get("recordsFetched").asLong();
+        // Pushing to a pulled source stays possible.
+        var pushed = app.post("/v1/sources/crm-1/records", "application/json",
+                "{\"records\":[{\"type\":\"campaign\",\"id\":\"701PUSHED\",\"name\":\"Pushed by a script\"}]}");
+        assertThat(pushed.status()).as(pushed.toString()).isEqualTo(200);
+        assertThat(status("campaign", "701PUSHED")).isEqualTo(200);
 
         sf.upsert("Contact", P2, Map.of("Title", "CTO"));
         sf.upsert("Account", "001Hs00009NEWaIAB", Map.of("Name", "Newco"));

@@ -85,6 +85,7 @@ final class LeadStreams {
         private final MarketoConnector c;
         private final Changes changes;
         private final CsvMapper csv = new CsvMapper();
+        private final Map<String, Integer> statusPolls = new java.util.concurrent.ConcurrentHashMap<>();
 
         Backfill(MarketoConnector c, Changes changes) {
             super(c.sourceId, "leads.backfill", Kind.BACKFILL, c.ctx.cursors());
@@ -130,7 +131,9 @@ final class LeadStreams {
                     return Step.MORE;
                 }
                 case "Queued", "Processing" -> {
-                    Thread.sleep(c.config.getExportPollInterval().toMilliseconds());
+                    // Small (often empty) windows finish in seconds: ask after 1, 2, 4 … s, at most exportPollInterval.
+                    int polls = statusPolls.merge(exportId, 1, Integer::sum);
+                    Thread.sleep(Math.min(c.config.getExportPollInterval().toMilliseconds(), 1_000L << Math.min(10, polls - 1)));
                     return Step.MORE;
                 }
                 default -> { // Failed, Cancelled, or a job Marketo no longer knows: a new job for the window
@@ -174,6 +177,7 @@ final class LeadStreams {
                 c.writer.commit(status(), records, Map.of(name(), text(next)));
                 progress(from, until, windowStart, (i + chunk.size()) + "/" + rows.size() + " rows of export " + exportId);
             }
+            statusPolls.remove(exportId);
             ObjectNode next = cursor.deepCopy();
             next.put("windowStart", windowEnd.toString());
             next.putNull("exportId");
