@@ -190,6 +190,18 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new SegmentResource(evaluator, ledger, reader));
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
         env.jersey().register(new DestinationResource(destinations));
+        // --- source connectors (issue 15, docs/sources.md): Cohort pulls sources with a pull: block ---
+        // One registry of vendor call limits per service, keyed by instance URL (to be shared with the destinations).
+        io.cohort.http.ApiLimits apiLimits = new io.cohort.http.ApiLimits(Clock.systemUTC());
+        io.cohort.ingest.pull.Connectors connectors = new io.cohort.ingest.pull.Connectors(config.sources(),
+                io.cohort.ingest.pull.PullContext.factory(config.sources(), (s, r, c) -> pipeline.ingestWithCursor(s, r, c).batch(),
+                        new io.cohort.store.CursorStore(jdbi), store::keys, config.ingestLimits(), apiLimits, env), Clock.systemUTC());
+        env.lifecycle().manage(connectors);
+        env.jersey().register(new io.cohort.api.resources.SyncResource(connectors));
+        env.admin().addTask(new io.cohort.ops.SourceSyncTask(connectors));
+        connectors.all().forEach((id, r) -> env.healthChecks().register("source-" + id,
+                new io.cohort.ops.SourceHealthCheck(r, Duration.ofMinutes(15), Duration.ofHours(2))));
+        // --- end source connectors ---
         env.admin().addTask(new ReplayActivationTask(destinations));
         // Analysts' preview and explain: throw-away evaluations over the live graph, applying nothing.
         Workbench workbench = new Workbench(graph, rules, evaluator::ruleBook, clock, retention,

@@ -80,9 +80,19 @@ public final class Pipeline {
         return ingest(sourceId, canonical);
     }
 
-    private synchronized Accepted accept(String sourceId, List<RecordChange> changes) {
+    /**
+     * For pull connectors: validates and accepts a fetched batch like {@link #ingest}, storing the
+     * connector's new cursors (stream → value) in the same transaction as the records.
+     */
+    public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors) {
+        return accept(sourceId, parser.parse(canonical), cursors);
+    }
+
+    private Accepted accept(String sourceId, List<RecordChange> changes) { return accept(sourceId, changes, Map.of()); }
+
+    private synchronized Accepted accept(String sourceId, List<RecordChange> changes, Map<String, String> cursors) {
         try (Timer.Context t = batches.time()) {
-            long seq = store.append(sourceId, changes, clock.millis());
+            long seq = store.appendWithCursor(sourceId, changes, clock.millis(), cursors);
             if (loading) {
                 buffered.add(new Buffered(sourceId, changes, seq));
             } else {

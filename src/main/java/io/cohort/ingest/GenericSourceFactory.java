@@ -8,6 +8,14 @@ import java.util.List;
 /** A source that only speaks the canonical record format ({@code type: generic}). */
 @JsonTypeName("generic")
 public class GenericSourceFactory implements SourceFactory {
+    /** Optional: a watched directory of files in canonical format (docs/sources.md, "File drops"). */
+    @com.fasterxml.jackson.annotation.JsonProperty("pull")
+    @jakarta.validation.Valid
+    private io.cohort.ingest.pull.filedrop.FileDropPull filePull;
+
+    @Override
+    public io.cohort.ingest.pull.PullSettings pull() { return filePull; }
+
     @Override
     public NativeMapper nativeMapper(String sourceId) {
         return new NativeMapper() {

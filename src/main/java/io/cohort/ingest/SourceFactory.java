@@ -13,4 +13,7 @@ public interface SourceFactory extends Discoverable {
 
     /** The mapper for the source's native export shape, for {@code POST …/native/{object}}. */
     NativeMapper nativeMapper(String sourceId);
+
+    /** The source's {@code pull:} block when Cohort fetches its data itself, else null (push only). */
+    default io.cohort.ingest.pull.PullSettings pull() { return null; }
 }

@@ -44,6 +44,18 @@ public final class RecordStore {
      * @return the batch's sequence number
      */
     public long append(String source, List<RecordChange> changes, long receivedAtMillis) {
+        return appendWithCursor(source, changes, receivedAtMillis, Map.of());
+    }
+
+    /**
+     * Stores one batch and a pull connector's new cursors (stream → value, null deletes it) in the
+     * same transaction: after a crash either both are there or neither, so the connector resumes
+     * right after the last page it stored, losing nothing and storing nothing twice.
+     *
+     * @return the batch's sequence number
+     */
+    public long appendWithCursor(String source, List<RecordChange> changes, long receivedAtMillis,
+                                 Map<String, String> cursors) {
         Map<String, RecordChange> last = new LinkedHashMap<>();
         for (RecordChange c : changes) last.put(c.type().wireName() + "\u0000" + c.key(), c);
         long seq = batchSeq.incrementAndGet();
@@ -70,6 +82,7 @@ public final class RecordStore {
             }
             h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes) VALUES (?, ?, ?, ?, ?)",
                     seq, source, receivedAtMillis, upserts, deleteCount);
+            if (!cursors.isEmpty()) CursorStore.write(h, source, cursors, receivedAtMillis);
         });
         return seq;
     }
@@ -170,6 +183,14 @@ public final class RecordStore {
                 .bind(0, source).bind(1, type).bind(2, key)
                 .map((rs, ctx) -> new StoredRecord(rs.getString(1), parse(rs.getString(2)), rs.getLong(3)))
                 .findOne());
+    }
+
+    /** Keys of a source's stored records of one type that start with {@code prefix}, in key order. */
+    public List<String> keys(String source, String type, String prefix) {
+        String like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+        return jdbi.withHandle(h -> h.createQuery(
+                        "SELECT rkey FROM source_record WHERE source = ? AND rtype = ? AND rkey LIKE ? ESCAPE '\\' ORDER BY rkey")
+                .bind(0, source).bind(1, type).bind(2, like).mapTo(String.class).list());
     }
 
     public long count() {

@@ -29,6 +29,11 @@ public final class CohortProcess implements AutoCloseable {
     private int starts;
 
     public CohortProcess(Path dir) throws IOException {
+        this(dir, "{crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}");
+    }
+
+    /** With these {@code sources:} (a YAML flow map), e.g. sources Cohort pulls from fakes in this JVM. */
+    public CohortProcess(Path dir, String sources) throws IOException {
         this.dir = dir;
         this.rules = dir.resolve("rules");
         this.dbUrl = "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL";
@@ -44,11 +49,11 @@ public final class CohortProcess implements AutoCloseable {
                   level: WARN
                   loggers: {io.cohort: INFO}
                 database: {driverClass: org.h2.Driver, url: "%s", user: sa, password: ""}
-                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
+                sources: %s
                 engine: {rulesDirectory: "%s", shards: 2, watchRules: false}
                 auth:
                   tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(port, freePort(), dbUrl, rules.toAbsolutePath(), CohortApp.TOKEN));
+                """.formatted(port, freePort(), dbUrl, sources, rules.toAbsolutePath(), CohortApp.TOKEN));
     }
 
     /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */

@@ -30,6 +30,11 @@ public class MarketoSourceFactory implements SourceFactory {
     @Pattern(regexp = "\\S+", message = "must be a source id without blanks")
     private String crmSource;
 
+    /** Optional: Cohort reads the instance through its REST API (docs/sources.md, "Pulling from Marketo"). */
+    @JsonProperty
+    @jakarta.validation.Valid
+    private io.cohort.ingest.pull.marketo.MarketoPull pull;
+
     public MarketoSourceFactory() {}
 
     public MarketoSourceFactory(String crmSource) {
@@ -37,6 +42,9 @@ public class MarketoSourceFactory implements SourceFactory {
     }
 
     public String getCrmSource() { return crmSource; }
+
+    @Override
+    public io.cohort.ingest.pull.PullSettings pull() { return pull; }
 
     @Override
     public NativeMapper nativeMapper(String sourceId) {

@@ -30,6 +30,11 @@ public class MdmSourceFactory implements SourceFactory {
     @NotNull
     private Map<String, String> systems = Map.of();
 
+    /** Optional: a watched directory the MDM exports into (docs/sources.md, "File drops"). */
+    @JsonProperty
+    @jakarta.validation.Valid
+    private io.cohort.ingest.pull.filedrop.FileDropPull pull;
+
     public MdmSourceFactory() {}
 
     public MdmSourceFactory(Map<String, String> systems) {
@@ -37,6 +42,9 @@ public class MdmSourceFactory implements SourceFactory {
     }
 
     public Map<String, String> getSystems() { return systems; }
+
+    @Override
+    public io.cohort.ingest.pull.PullSettings pull() { return pull; }
 
     @Override
     public NativeMapper nativeMapper(String sourceId) {

@@ -11,6 +11,14 @@ import io.cohort.ingest.SourceFactory;
  */
 @JsonTypeName("salesforce")
 public class SalesforceSourceFactory implements SourceFactory {
+    /** Optional: Cohort reads the org through its REST API (docs/sources.md, "Pulling from Salesforce"). */
+    @com.fasterxml.jackson.annotation.JsonProperty
+    @jakarta.validation.Valid
+    private io.cohort.ingest.pull.salesforce.SalesforcePull pull;
+
+    @Override
+    public io.cohort.ingest.pull.PullSettings pull() { return pull; }
+
     @Override
     public NativeMapper nativeMapper(String sourceId) {
         return new SalesforceMapper(sourceId);

@@ -43,6 +43,25 @@ public final class FakeMarketo extends FakeServer {
     private volatile int rateLimitCalls = Integer.MAX_VALUE;
     private volatile Duration rateLimitWindow = Duration.ofSeconds(20);
     private volatile ListListener listListener;
+    private volatile Extension extension;
+
+    /** A reply of an {@link Extension}. */
+    public record ExtensionReply(int status, String contentType, String body) {}
+
+    /**
+     * More endpoints on the same instance (the source side: leads, activities, bulk exports…), asked
+     * after authentication, rate limit and injected failures, before the destination endpoints.
+     */
+    @FunctionalInterface
+    public interface Extension {
+        /** @return null when the request is not the extension's */
+        ExtensionReply handle(String method, String path, RecordedRequest request) throws Exception;
+    }
+
+    public FakeMarketo extension(Extension e) { extension = e; return this; }
+
+    /** Ids of the static lists. */
+    public Set<Long> listIds() { return Set.copyOf(lists.keySet()); }
 
     /** Told of every change of a static list's membership, as the request making it is handled. */
     @FunctionalInterface
@@ -99,7 +118,7 @@ public final class FakeMarketo extends FakeServer {
             throws Exception {
         RecordedRequest req = new RecordedRequest(method, path, query, headers, body, 0);
         if (path.equals("/identity/oauth/token")) return token(req);
-        if (!path.startsWith("/rest/")) return Reply.json(404, "{}");
+        if (!path.startsWith("/rest/") && !path.startsWith("/bulk/")) return Reply.json(404, "{}");
 
         String auth = req.header("Authorization");
         if (auth == null || !auth.startsWith("Bearer ")) return error(600, "Access token not specified");
@@ -110,6 +129,11 @@ public final class FakeMarketo extends FakeServer {
         String[] injected = failures.poll();
         if (injected != null) return error(Integer.parseInt(injected[0]), injected[1]);
 
+        Extension ext = extension;
+        if (ext != null) {
+            ExtensionReply r = ext.handle(method, path, req);
+            if (r != null) return new Reply(r.status(), Map.of("Content-Type", r.contentType()), r.body());
+        }
         Matcher m = LIST_LEADS.matcher(path);
         if (m.matches()) return listMembership(method, Long.parseLong(m.group(1)), req);
         if (path.equals("/rest/v1/leads.json") && method.equals("GET")) return findLeads(req);

@@ -25,6 +25,9 @@ public abstract class FakeServer implements AutoCloseable {
     /** What a handler answers. */
     protected record Reply(int status, Map<String, String> headers, String body) {
         public static Reply json(int status, String body) { return new Reply(status, Map.of("Content-Type", "application/json"), body); }
+
+        /** For fakes in other packages (the record's constructor is protected there). */
+        public static Reply of(int status, Map<String, String> headers, String body) { return new Reply(status, headers, body); }
     }
 
     protected static final ObjectMapper JSON = new ObjectMapper();

@@ -1,0 +1,76 @@
+package io.cohort.ingest.pull;
+
+import io.cohort.ingest.pull.SyncStatusView.BackfillView;
+import io.cohort.ingest.pull.SyncStatusView.ErrorView;
+import io.cohort.ingest.pull.SyncStatusView.StreamView;
+import java.time.Instant;
+
+/** What one stream did, for operators. Written by the stream's runner thread, read by the API. */
+public final class StreamStatus {
+    private final String name;
+    private final SyncStream.Kind kind;
+    private volatile String state = "idle";
+    private volatile Instant lastSuccess;
+    private volatile Instant currentTo;
+    private volatile long records;
+    private volatile long rejected;
+    private volatile String lastRejection;
+    private volatile ErrorView lastError;
+    private volatile java.time.Instant failingSince;
+    private volatile Instant nextRunAt;
+    private volatile BackfillView backfill;
+
+    public StreamStatus(String name, SyncStream.Kind kind) {
+        this.name = name;
+        this.kind = kind;
+    }
+
+    public String name() { return name; }
+
+    public synchronized void fetched(int n) { records += n; }
+
+    public synchronized void rejected(int n, String example) {
+        rejected += n;
+        lastRejection = example;
+    }
+
+    /** The data is current up to this vendor time (the watermark the stream has reached). */
+    public void currentTo(Instant t) { if (t != null) currentTo = t; }
+
+    public void succeeded(Instant at) {
+        lastSuccess = at;
+        lastError = null;
+        failingSince = null;
+    }
+
+    public void failed(Instant at, String message) {
+        lastError = new ErrorView(at, message);
+        if (failingSince == null) failingSince = at;
+    }
+
+    /** Since when every attempt failed; null while it works. */
+    public Instant failingSince() { return failingSince; }
+
+    public void state(String s) { state = s; }
+
+    public void nextRunAt(Instant t) { nextRunAt = t; }
+
+    public void backfill(BackfillView b) { backfill = b; }
+
+    public long records() { return records; }
+
+    public long rejectedCount() { return rejected; }
+
+    public Instant lastSuccess() { return lastSuccess; }
+
+    public Instant currentToTime() { return currentTo; }
+
+    public ErrorView lastError() { return lastError; }
+
+    public Instant nextRun() { return nextRunAt; }
+
+    public StreamView view() {
+        return new StreamView(name, kind.name().toLowerCase(java.util.Locale.ROOT), state, lastSuccess, currentTo,
+                records, rejected, lastRejection, lastError, failingSince, nextRunAt, backfill);
+    }
+}

@@ -1,0 +1,37 @@
+package io.cohort.ingest.pull;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * {@code GET /v1/sources/{id}/sync}: where a pull connector stands.
+ *
+ * @param lastSuccessfulSync when every incremental stream last caught up (the oldest of them)
+ * @param lagSeconds         seconds between now and the oldest data watermark of the incremental streams
+ * @param recordsFetched     records committed since the service started
+ * @param apiCalls           API calls since the service started
+ */
+public record SyncStatusView(String source, String type, String state, Instant lastSuccessfulSync, Long lagSeconds,
+                             long recordsFetched, long recordsRejected, long apiCalls, QuotaView quota,
+                             ErrorView lastError, List<StreamView> streams) {
+
+    public record StreamView(String stream, String kind, String state, Instant lastSuccess, Instant currentTo,
+                             long recordsFetched, long recordsRejected, String lastRejection, ErrorView lastError,
+                             Instant failingSince, Instant nextRunAt, BackfillView backfill) {}
+
+    /** A backfill: the history it covers, how far it got, and whether it is done. */
+    public record BackfillView(Instant from, Instant to, Instant position, Double percent, boolean done, String detail) {}
+
+    /**
+     * The vendor's limits as this service sees them.
+     *
+     * @param dailyQuota  calls a day (Marketo) or per rolling 24 h (Salesforce); null if unknown
+     * @param usedToday   used, by everything using the API user when the vendor reports it
+     * @param left        calls left; null if unknown
+     * @param blockedUntil set while the quota is spent
+     */
+    public record QuotaView(Long dailyQuota, Long usedToday, Long left, Instant resetsAt, Instant blockedUntil,
+                            Integer concurrentCallsFree) {}
+
+    public record ErrorView(Instant at, String message) {}
+}

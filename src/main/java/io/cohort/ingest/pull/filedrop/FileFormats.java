@@ -1,0 +1,111 @@
+package io.cohort.ingest.pull.filedrop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import io.cohort.ingest.NativeFormatException;
+import io.cohort.ingest.NativeMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** Turns a dropped file into canonical record JSON, or says what is wrong and where. */
+final class FileFormats {
+    /** A file that cannot be read as its format: the reason names the line or field. */
+    static final class Unreadable extends Exception {
+        Unreadable(String message) { super(message); }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final CsvMapper CSV = new CsvMapper();
+    private static final Set<String> NUMBERS = Set.of("amount", "employees", "annualRevenue");
+    private static final Set<String> BOOLEANS = Set.of("isWon", "isClosed", "emailOptOut", "deleted");
+
+    private FileFormats() {}
+
+    static List<JsonNode> records(String fileName, String content, FileDropPull config, NativeMapper mapper) throws Unreadable {
+        String name = fileName.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".ndjson") || name.endsWith(".jsonl")) return ndjson(content);
+        if (name.endsWith(".csv")) return csv(content, config.getRecordType());
+        if (name.endsWith(".json")) return json(fileName, content, config, mapper);
+        throw new Unreadable("unknown file type: expected .ndjson, .jsonl, .json or .csv");
+    }
+
+    private static List<JsonNode> ndjson(String content) throws Unreadable {
+        List<JsonNode> out = new ArrayList<>();
+        String[] lines = content.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) continue;
+            try {
+                out.add(JSON.readTree(lines[i]));
+            } catch (IOException e) {
+                throw new Unreadable("line " + (i + 1) + ": not JSON: " + e.getMessage().split("\n")[0]);
+            }
+        }
+        return out;
+    }
+
+    private static List<JsonNode> json(String fileName, String content, FileDropPull config, NativeMapper mapper) throws Unreadable {
+        JsonNode root;
+        try {
+            root = JSON.readTree(content);
+        } catch (IOException e) {
+            throw new Unreadable("not JSON: " + e.getMessage().split("\n")[0]);
+        }
+        if (root != null && root.isObject() && root.path("records").isArray() && root.size() == 1) {
+            List<JsonNode> out = new ArrayList<>();
+            root.get("records").forEach(out::add);
+            return out;
+        }
+        String object = config.getObject() != null ? config.getObject()
+                : mapper.objects().size() == 1 ? mapper.objects().get(0) : fileName.split("[.\\-_]", 2)[0];
+        try {
+            return new ArrayList<>(mapper.map(object, root));
+        } catch (NativeFormatException e) {
+            throw new Unreadable("not {\"records\": […]} and not the source's native '" + object + "' export: " + e.getMessage());
+        }
+    }
+
+    private static List<JsonNode> csv(String content, String recordType) throws Unreadable {
+        List<JsonNode> out = new ArrayList<>();
+        try (MappingIterator<Map<String, String>> it = CSV.readerFor(Map.class)
+                .with(CsvSchema.emptySchema().withHeader()).readValues(content)) {
+            int line = 1;
+            while (it.hasNext()) {
+                line++;
+                Map<String, String> row = it.next();
+                ObjectNode r = JSON.createObjectNode();
+                if (recordType != null && !row.containsKey("type")) r.put("type", recordType);
+                for (var e : row.entrySet()) {
+                    String k = e.getKey();
+                    String v = e.getValue();
+                    if (v == null || v.isEmpty()) continue;
+                    if (k.startsWith("attributes.")) {
+                        ObjectNode attrs = r.has("attributes") ? (ObjectNode) r.get("attributes") : r.putObject("attributes");
+                        attrs.put(k.substring("attributes.".length()), v);
+                    } else if (NUMBERS.contains(k)) {
+                        try {
+                            r.put(k, new java.math.BigDecimal(v));
+                        } catch (NumberFormatException nfe) {
+                            throw new Unreadable("line " + line + ", column " + k + ": not a number: '" + v + "'");
+                        }
+                    } else if (BOOLEANS.contains(k) && (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false"))) {
+                        r.put(k, Boolean.parseBoolean(v));
+                    } else {
+                        r.put(k, v);
+                    }
+                }
+                out.add(r);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new Unreadable("not CSV with a header row: " + e.getMessage().split("\n")[0]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,144 @@
+package io.cohort.ingest.pull.marketo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.ingest.NativeFormatException;
+import io.cohort.ingest.pull.Connector;
+import io.cohort.ingest.pull.PageWriter;
+import io.cohort.ingest.pull.PullContext;
+import io.cohort.ingest.pull.PullException;
+import io.cohort.ingest.pull.SyncStatusView.QuotaView;
+import io.cohort.ingest.pull.SyncStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pulls one Marketo instance. Streams (each with its own cursor, docs/sources.md):
+ * <ul>
+ *   <li>{@code leads}: Get Lead Changes from a paging token, then the changed leads by id (with
+ *       their companies, opportunity roles and opportunities);</li>
+ *   <li>{@code leads.backfill}: bulk lead export jobs by createdAt, 31-day windows from startDate;</li>
+ *   <li>{@code activities} (one per 10 activity types), and their {@code .backfill}: Get Lead
+ *       Activities from a paging token;</li>
+ *   <li>{@code deletedLeads}: Get Deleted Leads from a paging token;</li>
+ *   <li>{@code refresh}: every refreshInterval, the static lists with their members, and the known
+ *       companies, opportunities and roles again, and the day's API usage.</li>
+ * </ul>
+ * The incremental streams start where the first start found the instance ("origin"); the
+ * backfills cover what came before, beside them.
+ */
+final class MarketoConnector implements Connector {
+
+    final String sourceId;
+    final MarketoPull config;
+    final MarketoApi api;
+    final PullContext ctx;
+    final PageWriter writer;
+    private final io.cohort.ingest.pull.Origin origin;
+    final Related related;
+    private final List<SyncStream> streams = new ArrayList<>();
+    private volatile Instant usageCheckedAt = Instant.MIN;
+    private volatile Long reportedUsage;
+
+    MarketoConnector(String sourceId, MarketoPull config, MarketoApi api, PullContext ctx) {
+        this.sourceId = sourceId;
+        this.config = config;
+        this.api = api;
+        this.ctx = ctx;
+        this.writer = ctx.pageWriter(sourceId);
+        this.origin = new io.cohort.ingest.pull.Origin(ctx, sourceId);
+        this.related = new Related(this);
+        var objects = config.getObjects();
+        LeadStreams.Changes leads = null;
+        if (objects.contains("leads")) {
+            leads = new LeadStreams.Changes(this);
+            streams.add(leads);
+        }
+        if (objects.contains("activities")) {
+            List<Integer> types = config.getActivityTypeIds();
+            int chunks = (types.size() + 9) / 10;
+            for (int i = 0; i < chunks; i++) {
+                List<Integer> part = types.subList(i * 10, Math.min(types.size(), i * 10 + 10));
+                String name = chunks == 1 ? "activities" : "activities." + (i + 1);
+                streams.add(new ActivityStream(this, name, part, false));
+            }
+            for (int i = 0; i < chunks; i++) {
+                List<Integer> part = types.subList(i * 10, Math.min(types.size(), i * 10 + 10));
+                String name = (chunks == 1 ? "activities" : "activities." + (i + 1)) + ".backfill";
+                streams.add(new ActivityStream(this, name, part, true));
+            }
+        }
+        if (objects.contains("deletedLeads")) streams.add(new DeletedLeadsStream(this));
+        if (objects.contains("lists") || objects.contains("companies") || objects.contains("opportunities")
+                || objects.contains("opportunityRoles")) {
+            streams.add(new RefreshStream(this));
+        }
+        if (leads != null) streams.add(new LeadStreams.Backfill(this, leads));
+    }
+
+    @Override public String sourceId() { return sourceId; }
+
+    @Override public String type() { return "marketo"; }
+
+    @Override public List<SyncStream> streams() { return List.copyOf(streams); }
+
+    @Override public long apiCalls() { return api.calls(); }
+
+    @Override public QuotaView quota() {
+        var l = api.limits();
+        long quota = l.spec().dailyQuota();
+        return new QuotaView(quota == 0 ? null : quota, l.usedToday(), l.quotaLeft() < 0 ? null : l.quotaLeft(),
+                l.nextReset(), l.blockedUntil(), l.availableConcurrentCalls());
+    }
+
+    /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
+    Instant origin() { return origin.get(); }
+
+    /** A paging token for "everything after {@code since}" (Get Paging Token). */
+    String pagingToken(Instant since) throws PullException, InterruptedException {
+        JsonNode r = api.get("/rest/v1/activities/pagingtoken.json?sinceDatetime=" + MarketoApi.enc(since.toString()));
+        String token = r.path("nextPageToken").asText(null);
+        if (token == null) throw new PullException.Fatal("Marketo returned no nextPageToken for sinceDatetime " + since);
+        return token;
+    }
+
+    /** The day's usage (Get Daily Usage) every 10 minutes: the quota shared with every integration. */
+    void checkUsage() throws PullException, InterruptedException {
+        Instant now = ctx.clock().instant();
+        if (usageCheckedAt.plusSeconds(600).isAfter(now)) return;
+        usageCheckedAt = now;
+        JsonNode r = api.get("/rest/v1/stats/usage.json");
+        JsonNode total = r.path("result").path(0).path("total");
+        if (total.canConvertToLong()) {
+            reportedUsage = total.asLong();
+            api.limits().reportUsage(total.asLong());
+        }
+    }
+
+    /** Maps a Marketo response through the source's native mapper (the push endpoint's mapping). */
+    List<ObjectNode> map(String object, JsonNode body) throws PullException {
+        try {
+            return ctx.mapper().map(object, body);
+        } catch (NativeFormatException e) {
+            throw new PullException.Fatal("Marketo " + object + " response not as documented: " + e.getMessage(), e);
+        }
+    }
+
+    /** An envelope with only the given result items, for the mapper. */
+    static ObjectNode envelope(List<JsonNode> items) {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("success", true);
+        ArrayNode a = n.putArray("result");
+        items.forEach(a::add);
+        return n;
+    }
+
+    static List<JsonNode> results(JsonNode body) {
+        List<JsonNode> out = new ArrayList<>();
+        body.path("result").forEach(out::add);
+        return out;
+    }
+}

@@ -1,0 +1,59 @@
+package io.cohort.ingest.pull.salesforce;
+
+import io.cohort.ingest.pull.Connector;
+import io.cohort.ingest.pull.PageWriter;
+import io.cohort.ingest.pull.PullContext;
+import io.cohort.ingest.pull.SyncStatusView.QuotaView;
+import io.cohort.ingest.pull.SyncStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pulls one Salesforce org: per configured sObject an incremental stream (queryAll by
+ * SystemModstamp from a watermark, with an overlap window; deleted rows become deletes) and a
+ * backfill (query of everything modified before the first start, beside it).
+ */
+final class SalesforceConnector implements Connector {
+
+    final String sourceId;
+    final SalesforcePull config;
+    final SalesforceApi api;
+    final PullContext ctx;
+    final PageWriter writer;
+    private final io.cohort.ingest.pull.Origin origin;
+    private final List<SyncStream> streams = new ArrayList<>();
+
+    SalesforceConnector(String sourceId, SalesforcePull config, SalesforceApi api, PullContext ctx) {
+        this.sourceId = sourceId;
+        this.config = config;
+        this.api = api;
+        this.ctx = ctx;
+        this.writer = ctx.pageWriter(sourceId);
+        this.origin = new io.cohort.ingest.pull.Origin(ctx, sourceId);
+        List<ObjectStream> incremental = new ArrayList<>();
+        for (String object : SalesforcePull.DEFAULT_FIELDS.keySet()) {
+            if (config.getObjects().contains(object)) incremental.add(new ObjectStream(this, object, null));
+        }
+        streams.addAll(incremental);
+        for (ObjectStream inc : incremental) streams.add(new ObjectStream(this, inc.object(), inc));
+    }
+
+    @Override public String sourceId() { return sourceId; }
+
+    @Override public String type() { return "salesforce"; }
+
+    @Override public List<SyncStream> streams() { return List.copyOf(streams); }
+
+    @Override public long apiCalls() { return api.calls(); }
+
+    @Override public QuotaView quota() {
+        long max = api.max();
+        long used = api.used();
+        return new QuotaView(max < 0 ? null : max, used < 0 ? null : used, max < 0 ? null : Math.max(0, max - used), null,
+                api.pausedUntil(), null);
+    }
+
+    /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
+    Instant origin() { return origin.get(); }
+}

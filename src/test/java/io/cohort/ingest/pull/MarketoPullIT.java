@@ -1,0 +1,165 @@
+package io.cohort.ingest.pull;
+
+import static io.cohort.ingest.pull.PullConfigs.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.destination.fake.FakeMarketo;
+import io.cohort.ingest.pull.fake.FakeMarketoSource;
+import io.cohort.it.CohortApp;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Marketo connector against a fake instance that pages, expires tokens and answers errors as
+ * Marketo documents: the backfill (bulk lead export, activity history), then changes, new
+ * activities and deleted leads, through the real app and store.
+ */
+class MarketoPullIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Duration WAIT = Duration.ofSeconds(60);
+    @TempDir Path tmp;
+    FakeMarketo marketo;
+    FakeMarketoSource source;
+    CohortApp app;
+
+    @BeforeEach void fake() throws Exception {
+        marketo = new FakeMarketo().start();
+        source = new FakeMarketoSource(marketo).load(Path.of("samples/bodea/marketo-1")).staticList(77, "Fleet webinar");
+    }
+
+    @AfterEach void stop() {
+        if (app != null) app.stop();
+        marketo.stop();
+    }
+
+    private CohortApp start() throws Exception {
+        app = new CohortApp(tmp).withConfig(c -> PullConfigs.withSources(c, """
+                sources:
+                  crm-1: {type: salesforce}
+                  marketo-1: %s
+                """.formatted(PullConfigs.marketo(marketo.url(), "crm-1"))));
+        return app.start();
+    }
+
+    private int status(String type, String key) {
+        return app.get("/v1/sources/marketo-1/records/" + type + "/" + key.replace("|", "%7C")).status();
+    }
+
+    private JsonNode record(String type, String key) {
+        return app.get("/v1/sources/marketo-1/records/" + type + "/" + key.replace("|", "%7C")).json().path("record");
+    }
+
+    private JsonNode sync() {
+        var r = app.get("/v1/sources/marketo-1/sync");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        return r.json();
+    }
+
+    private boolean backfillsDone() {
+        JsonNode s = sync();
+        for (JsonNode st : s.get("streams")) {
+            if (st.get("kind").asText().equals("backfill") && !st.get("state").asText().equals("done")) return false;
+        }
+        return true;
+    }
+
+    @Test
+    void backfillsThenFollowsChangesActivitiesAndDeletes() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        // Leads from the bulk export, with their company, roles and opportunities; activities from the history.
+        assertThat(record("person", "1002").path("email").asText()).isEqualTo("p2@townsend.com");
+        assertThat(record("person", "1004").path("emailOptOut").asBoolean()).isTrue();
+        assertThat(record("accountPerson", "ext:001Hs00001TWNa1IAB|1002").path("role").asText()).isEqualTo("Technical Buyer");
+        assertThat(record("account", "ext:001Hs00001TWNa1IAB").path("name").asText()).isEqualTo("Townsend");
+        assertThat(record("opportunity", "ext:006Hs00000OPP1aIAB").path("amount").asDouble()).isEqualTo(200_000.0);
+        assertThat(status("opportunityPerson", "ext:006Hs00000OPP1aIAB|1002")).isEqualTo(200);
+        assertThat(record("event", "500101").path("personId").asText()).isEqualTo("1002");
+        assertThat(source.exportsCreated()).as("one export per 31-day window since 2024-03-01").isBetween(30, 36);
+
+        // Changes after the start: a field change, a new lead, a visit, a deleted lead.
+        source.updateLead(1002, "title", "Chief Technology Officer");
+        ObjectNode lead = JSON.createObjectNode().put("id", 1006).put("email", "new@townsend.com")
+                .put("externalCompanyId", "001Hs00001TWNa1IAB").put("unsubscribed", false);
+        source.addLead(lead);
+        source.addActivity(JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
+                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", "A-NEW-1"));
+        source.deleteLead(1005);
+        await("the change", WAIT, () -> record("person", "1002").path("title").asText().equals("Chief Technology Officer"));
+        await("the new lead", WAIT, () -> status("person", "1006") == 200);
+        await("the visit", WAIT, () -> status("event", "A-NEW-1") == 200);
+        await("the delete", WAIT, () -> status("person", "1005") == 404);
+        assertThat(status("accountPerson", "ext:001Hs00001TWNa1IAB|1006")).as(app.get("/v1/sources/marketo-1/records/person/1006").body()).isEqualTo(200);
+
+        JsonNode s = sync();
+        assertThat(s.get("type").asText()).isEqualTo("marketo");
+        assertThat(s.get("recordsFetched").asLong()).isGreaterThan(30);
+        assertThat(s.get("apiCalls").asLong()).isGreaterThan(50);
+        assertThat(s.get("quota").get("dailyQuota").asLong()).isEqualTo(50_000);
+        assertThat(s.get("quota").get("left").asLong()).isLessThan(50_000);
+        assertThat(s.get("lastSuccessfulSync").isNull()).isFalse();
+        assertThat(s.get("lagSeconds").asLong()).isLessThan(60);
+
+        // Operators: a re-backfill runs beside the sync; an unpulled source has no sync status.
+        int exports = source.exportsCreated();
+        var task = app.task("source-sync?source=marketo-1&backfill=true&from=2026-01-01");
+        assertThat(task.status()).isEqualTo(200);
+        assertThat(task.body()).contains("backfill started over");
+        await("the new backfill's exports", WAIT, () -> source.exportsCreated() > exports);
+        await("backfills done again", WAIT, this::backfillsDone);
+        assertThat(app.task("source-sync?source=marketo-1").body()).contains("sync started");
+        assertThat(app.task("source-sync?source=crm-1").body()).contains("not a pulled source");
+        var none = app.get("/v1/sources/crm-1/sync");
+        assertThat(none.status()).isEqualTo(404);
+        assertThat(none.json().get("message").asText()).contains("no pull: block");
+    }
+
+    @Test
+    void staysUnderTheInstancesRateLimit() throws Exception {
+        marketo.rateLimit(40, Duration.ofSeconds(1)); // the instance answers 606 above 40 calls a second
+        app = new CohortApp(tmp).withConfig(c -> PullConfigs.withSources(c, "sources:\n  marketo-1: "
+                + PullConfigs.marketo(marketo.url(), null).replace("maxCallsPerWindow: 200", "maxCallsPerWindow: 40") + "\n"));
+        app.start();
+        await("backfills done", WAIT, this::backfillsDone);
+        assertThat(source.callsToday()).as("calls made").isGreaterThan(150);
+        assertThat(marketo.errorsSent(606)).as("606 answers").isZero();
+    }
+
+    @Test
+    void expiredTokensRateLimitsAndTemporaryErrorsAreRetried() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        int tokens = marketo.tokensIssued();
+        marketo.expireTokens();
+        marketo.failNext(606, "Max rate limit '100' exceeded with in '20' secs")
+                .failNext(615, "Concurrent access limit reached").failNext(604, "Request timed out");
+        source.updateLead(1001, "title", "Fleet Director");
+        await("the change after the errors", WAIT, () -> record("person", "1001").path("title").asText().equals("Fleet Director"));
+        assertThat(marketo.tokensIssued()).as("a new token after 602").isGreaterThan(tokens);
+        assertThat(marketo.errorsSent(602)).isGreaterThan(0);
+        assertThat(marketo.errorsSent(606)).isEqualTo(1);
+    }
+
+    @Test
+    void aSpentDailyQuotaStopsPullingUntilTheResetAndIsReported() throws Exception {
+        source.dailyQuota(5); // 607 from the sixth source call on
+        start();
+        await("quota reported", WAIT, () -> sync().get("streams").findValues("state").stream()
+                .anyMatch(v -> v.asText().equals("quota exhausted")));
+        JsonNode s = sync();
+        assertThat(s.get("quota").get("blockedUntil").isNull()).isFalse();
+        assertThat(s.get("lastError").get("message").asText()).containsAnyOf("607", "quota");
+        assertThat(s.get("streams").findValues("lastError").stream().filter(e -> !e.isNull())
+                .anyMatch(e -> e.get("message").asText().contains("607"))).as("Marketo's 607 reported").isTrue();
+        int calls = source.callsToday();
+        Thread.sleep(1500);
+        assertThat(source.callsToday()).as("no calls while the quota is spent").isEqualTo(calls);
+    }
+}
