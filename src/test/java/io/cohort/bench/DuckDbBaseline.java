@@ -141,15 +141,18 @@ public final class DuckDbBaseline implements AutoCloseable {
 
     /** rules/high-value-new-product.drl, everything but the final select (shared with {@link #wouldEnter}). */
     private static final String HIGH_VALUE_CTES = with(ACCOUNTS, ACCOUNT_PEOPLE, OPPORTUNITIES, PAGE_VIEWS, """
+            won AS (
+              SELECT o.account, sum(o.amount) AS total FROM uopp o WHERE o.won GROUP BY o.account),
             total AS (
-              SELECT ap.person, sum(o.amount) AS total FROM ap JOIN uopp o ON o.account = ap.account WHERE o.won GROUP BY ap.person),
+              SELECT ap.person, max(w.total) AS total FROM ap JOIN won w ON w.account = ap.account GROUP BY ap.person),
             visited AS (
               SELECT DISTINCT v.person FROM page_view v, params
               WHERE v.ts > params.now - INTERVAL 30 DAY AND starts_with(v.path, '/products/new'))""");
 
     /**
-     * rules/high-value-new-product.drl: people whose unified accounts won more than the threshold
-     * ($1M in the rule) in total and who viewed a page under /products/new in the 30 days before now.
+     * rules/high-value-new-product.drl: people related to a unified account that won more than the
+     * threshold ($1M in the rule) in total, who viewed a page under /products/new in the 30 days
+     * before now. The total is per account: a person's best account decides.
      */
     static final SegmentSql HIGH_VALUE_NEW_PRODUCT = new SegmentSql("high-value-new-product", "high-value-new-product.drl",
             HIGH_VALUE_CTES + """

@@ -19,7 +19,7 @@ class RuleCompilerTest {
         SegmentDefinition s = r.ruleBook().orElseThrow().segment("high-value-new-product").orElseThrow();
         assertThat(s.name()).isEqualTo("High-value accounts: new product interest");
         assertThat(s.files()).containsExactly("high-value-new-product.drl");
-        assertThat(s.description()).startsWith("People whose accounts, across all sources, won more than $1M");
+        assertThat(s.description()).startsWith("People of an account that won more than $1M in total across all sources");
         assertThat(r.ruleBook().orElseThrow().fileOf("High-value account, viewed the new product"))
                 .isEqualTo("high-value-new-product.drl");
     }
