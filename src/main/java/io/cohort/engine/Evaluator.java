@@ -172,6 +172,10 @@ public final class Evaluator implements Managed {
                 Set<String> people = new HashSet<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
                 people.addAll(due.pollUntil(now.toEpochMilli()));
                 RuleState s = state;
+                // A person's events leaving a window change what their colleagues see, when rules look that far.
+                if (s.book().shape().depth() >= 2 && !people.isEmpty()) {
+                    people.addAll(graph.affected(Touched.ofPeople(people), s.book().shape().depth()));
+                }
                 if (lastSweep == null || !now.isBefore(lastSweep.plusMillis(config.clockSweep().toMilliseconds()))) {
                     Set<String> clocked = clockDependent(s.book());
                     if (!clocked.isEmpty()) evaluateAll(s, clocked, "clock", evaluatedUpTo.get());
@@ -251,6 +255,16 @@ public final class Evaluator implements Managed {
         }
     }
 
+    /** People to evaluate in a coming round (called on the coordinator thread). */
+    private void later(Collection<String> people) {
+        synchronized (this) {
+            pendingPeople.addAll(people);
+            if (scheduled) return;
+            scheduled = true;
+        }
+        coordinator.execute(this::drain);
+    }
+
     /** Everyone (and every member the graph no longer has) for some segments, in rounds. */
     private void evaluateAll(RuleState s, Set<String> segments, String cause, long upTo) {
         long started = System.nanoTime();
@@ -311,7 +325,18 @@ public final class Evaluator implements Managed {
         stats.evaluated(subjects.size(), fired);
         if (windows.length > 0) {
             long nowMs = now.toEpochMilli();
-            for (String p : subjects) due.set(p, graph.nextWindowEdge(p, nowMs, windows));
+            List<String> overdue = new ArrayList<>();
+            for (String p : subjects) {
+                if (due.isDue(p, nowMs)) overdue.add(p);
+                due.set(p, graph.nextWindowEdge(p, nowMs, windows));
+            }
+            // Their events left a window while they were due: people who see them two steps away
+            // must be told too, as the clock tick would have (it no longer finds them due).
+            if (!overdue.isEmpty() && s.book().shape().depth() >= 2) {
+                Set<String> colleagues = graph.affected(Touched.ofPeople(overdue), s.book().shape().depth());
+                colleagues.removeAll(subjects);
+                if (!colleagues.isEmpty()) later(colleagues);
+            }
         }
         if (reportDifferences && !deltas.isEmpty()) {
             stats.inconsistent(deltas.size());

@@ -56,13 +56,14 @@ public final class ProfileGraph {
                 for (Touched.Relation r : t.relations) {
                     out.addAll(r.kind() == 'A' ? v.ofAccount(r.other()) : v.ofOpportunity(r.other()));
                 }
-                for (String uid : List.copyOf(out)) {
-                    for (SourceRef ref : index.personRefsByUid.getOrDefault(uid, Set.of())) {
-                        for (SourceRef key : index.relationsOf(Node.person(ref))) {
-                            var s = index.relations.get(key);
-                            if (s.record() instanceof AccountPersonRecord ap) out.addAll(v.ofAccount(new SourceRef(s.source(), ap.accountId())));
-                            else if (s.record() instanceof OpportunityPersonRecord op) out.addAll(v.ofOpportunity(new SourceRef(s.source(), op.opportunityId())));
-                        }
+                // Including records that are gone: their relations still say who saw them.
+                Set<SourceRef> refs = new HashSet<>(t.personRefs);
+                for (String uid : List.copyOf(out)) refs.addAll(index.personRefsByUid.getOrDefault(uid, Set.of()));
+                for (SourceRef ref : refs) {
+                    for (SourceRef key : index.relationsOf(Node.person(ref))) {
+                        var s = index.relations.get(key);
+                        if (s.record() instanceof AccountPersonRecord ap) out.addAll(v.ofAccount(new SourceRef(s.source(), ap.accountId())));
+                        else if (s.record() instanceof OpportunityPersonRecord op) out.addAll(v.ofOpportunity(new SourceRef(s.source(), op.opportunityId())));
                     }
                 }
             }

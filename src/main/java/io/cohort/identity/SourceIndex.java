@@ -86,6 +86,7 @@ final class SourceIndex {
             if (old == null || !uidOf(ref, old.record()).equals(uidOf(ref, p))) return false;
             persons.put(ref, new Stamped<>(source, p, seq));
             t.people.add(uidOf(ref, p));
+            t.personRefs.add(ref);
             return true;
         } else if (record instanceof AccountRecord a) {
             var old = accounts.get(ref);
@@ -114,6 +115,7 @@ final class SourceIndex {
             if (old.series.size() == 0) eventsByNode.remove(old.node);
             eventOwners.remove(id);
             t.people.add(uidOf(old.node.ref()));
+            t.personRefs.add(old.node.ref());
             t.events++;
         }
         if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
@@ -124,6 +126,7 @@ final class SourceIndex {
                     shared(e.attributes()));
             eventOwners.put(id, pe);
             t.people.add(uidOf(pe.node.ref()));
+            t.personRefs.add(pe.node.ref());
             t.events++;
         }
     }
@@ -170,6 +173,7 @@ final class SourceIndex {
                     String uid = uidOf(ref, old.record());
                     removeFrom(personRefsByUid, uid, ref);
                     t.people.add(uid);
+                    t.personRefs.add(ref);
                     t.people.add(UnifiedIds.personByRef(ref)); // its relations now name a person without record
                 }
             }
@@ -233,6 +237,7 @@ final class SourceIndex {
             String uid = uidOf(ref, p);
             personRefsByUid.computeIfAbsent(uid, k -> new HashSet<>()).add(ref);
             t.people.add(uid);
+            t.personRefs.add(ref);
             t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
         } else if (record instanceof AccountRecord a) {
             accounts.put(ref, new Stamped<>(source, a, seq));
@@ -290,15 +295,19 @@ final class SourceIndex {
         if (r instanceof AccountPersonRecord ap) {
             SourceRef person = new SourceRef(source, ap.personId());
             t.people.add(uidOf(person));
+            t.personRefs.add(person);
             t.relations.add(new Touched.Relation(person, new SourceRef(source, ap.accountId()), 'A'));
         } else if (r instanceof OpportunityPersonRecord op) {
             SourceRef person = new SourceRef(source, op.personId());
             t.people.add(uidOf(person));
+            t.personRefs.add(person);
             t.relations.add(new Touched.Relation(person, new SourceRef(source, op.opportunityId()), 'O'));
         } else if (r instanceof CampaignMemberRecord cm) {
             t.people.add(uidOf(new SourceRef(source, cm.personId())));
+            t.personRefs.add(new SourceRef(source, cm.personId()));
         } else if (r instanceof MarketingListMemberRecord lm) {
             t.people.add(uidOf(new SourceRef(source, lm.personId())));
+            t.personRefs.add(new SourceRef(source, lm.personId()));
         }
     }
 

@@ -12,6 +12,11 @@ import java.util.Set;
 public final class Touched {
     /** Unified ids of people whose own facts changed (record, events, memberships), before and after. */
     final Set<String> people = new HashSet<>();
+    /**
+     * The source person records behind {@link #people}: a deleted record's relations still name
+     * it, and the people who saw it through them must be told (rules that look two steps).
+     */
+    final Set<SourceRef> personRefs = new HashSet<>();
     /** Source accounts whose account-level facts changed: record, MDM link, sameAs, the deals on it. */
     final Set<SourceRef> accounts = new HashSet<>();
     /** Source opportunities whose record changed. */
@@ -25,6 +30,13 @@ public final class Touched {
 
     record Relation(SourceRef person, SourceRef other, char kind) {}
 
+    /** People whose own facts changed without a record changing: time moved their events out of a window. */
+    public static Touched ofPeople(java.util.Collection<String> uids) {
+        Touched t = new Touched();
+        t.people.addAll(uids);
+        return t;
+    }
+
     public boolean isEmpty() {
         return people.isEmpty() && accounts.isEmpty() && opportunities.isEmpty() && relations.isEmpty() && globals.isEmpty();
     }
@@ -32,6 +44,7 @@ public final class Touched {
     /** Merges another batch's touches into this one (evaluation coalesces batches). */
     public void addAll(Touched o) {
         people.addAll(o.people);
+        personRefs.addAll(o.personRefs);
         accounts.addAll(o.accounts);
         opportunities.addAll(o.opportunities);
         relations.addAll(o.relations);
