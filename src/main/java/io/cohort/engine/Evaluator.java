@@ -47,6 +47,7 @@ public final class Evaluator implements Managed {
     private final AtomicLong evaluatedUpTo = new AtomicLong(-1);
     private long checkpointed = -1;
     private Instant lastSweep;
+    private Instant lastTick;
     private long[] windows = new long[0];
 
     public Evaluator(ProfileGraph graph, MembershipSink sink, Clock clock, EngineConfig config) {
@@ -91,6 +92,7 @@ public final class Evaluator implements Managed {
             clocked.removeAll(stale);
             if (!clocked.isEmpty()) evaluateAll(next, clocked, "clock", lastBatch);
             lastSweep = clock.instant();
+            lastTick = lastSweep;
             if (stale.size() < book.segments().size()) dueForEveryone();
             evaluatedUpTo.set(lastBatch);
             checkpoint(true);
@@ -169,6 +171,13 @@ public final class Evaluator implements Managed {
         coordinator.execute(() -> {
             try {
                 Instant now = clock.instant();
+                if (lastTick != null && now.isBefore(lastTick)) {
+                    // Only a manual clock goes back (tests, demos): windows reopen for anyone.
+                    lastTick = now;
+                    timeWentBack(now);
+                    return;
+                }
+                lastTick = now;
                 Set<String> people = new HashSet<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
                 people.addAll(due.pollUntil(now.toEpochMilli()));
                 RuleState s = state;
@@ -187,6 +196,18 @@ public final class Evaluator implements Managed {
                 LOG.error("clock tick failed", e);
             }
         });
+    }
+
+    /** Every segment that depends on time is evaluated for everyone at the earlier time. */
+    private void timeWentBack(Instant now) {
+        RuleState s = state;
+        Set<String> timed = clockDependent(s.book());
+        s.book().shape().segments().forEach((id, sh) -> { if (sh.windowed()) timed.add(id); });
+        LOG.info("the clock went back to {}: {} time-dependent segment(s) evaluated again", now, timed.size());
+        if (!timed.isEmpty()) evaluateAll(s, timed, "clock", evaluatedUpTo.get());
+        lastSweep = now;
+        dueForEveryone();
+        checkpoint(false);
     }
 
     /** Waits until everything submitted before this call is evaluated. */

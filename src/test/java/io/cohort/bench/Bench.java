@@ -103,6 +103,12 @@ public final class Bench {
         // The adapter's client-side limit (maxCallsPerWindow per 20 s): Marketo's documented 100 by default.
         int marketoLimit = Integer.parseInt(o.getOrDefault("marketoLimit", "100"));
         double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
+        // cross=0.25: a quarter of people also related to another company's account (one giant component).
+        double cross = Double.parseDouble(o.getOrDefault("cross", "0"));
+        // segments=50: that many generated segments beside the shipped ones (each with its SQL).
+        List<GeneratedSegments.Generated> generated = GeneratedSegments.of(Integer.parseInt(o.getOrDefault("segments", "0")));
+        List<DuckDbBaseline.SegmentSql> allSql = new ArrayList<>(DuckDbBaseline.SEGMENTS);
+        generated.forEach(g -> allSql.add(g.sql()));
         Path root = Path.of(o.getOrDefault("data", "data/bench"));
         Path results = Path.of(o.getOrDefault("out", "bench/results"));
         Files.createDirectories(root);
@@ -114,10 +120,12 @@ public final class Bench {
         // --- data
         say("\n## Data");
         long t = System.nanoTime();
-        var m = DataGenerator.writeOrReuse(root.resolve("data"), seed, profiles, NOW, batch);
+        var m = DataGenerator.writeOrReuse(root.resolve("data"), seed, profiles, NOW, batch, cross);
         fig("profiles (unified people)", String.format("%,d", m.profiles()));
         fig("companies", String.format("%,d", m.companies()));
         fig("source records", String.format("%,d in %,d batches %s", m.records(), m.batches().size(), m.recordsBySource()));
+        fig("cross-company relations", cross == 0 ? "none" : String.format("%.0f%% of people also related to another company's account", cross * 100));
+        fig("segments", String.format("%d shipped + %d generated", DuckDbBaseline.SEGMENTS.size(), generated.size()));
         fig("generate or reuse", ms(System.nanoTime() - t));
 
         // --- DuckDB baseline
@@ -131,20 +139,20 @@ public final class Bench {
         Map<String, Set<String>> duckAudiences = new LinkedHashMap<>();
         Map<String, Long> firstQuery = new LinkedHashMap<>();
         Map<String, Long> bestQuery = new LinkedHashMap<>();
-        for (DuckDbBaseline.SegmentSql seg : DuckDbBaseline.SEGMENTS) {
+        for (DuckDbBaseline.SegmentSql seg : allSql) {
             t = System.nanoTime();
             duckAudiences.put(seg.id(), duck.audience(seg, NOW, 1e6));
             firstQuery.put(seg.id(), System.nanoTime() - t);
         }
         for (int i = 0; i < 3; i++) {
-            for (DuckDbBaseline.SegmentSql seg : DuckDbBaseline.SEGMENTS) {
+            for (DuckDbBaseline.SegmentSql seg : allSql) {
                 t = System.nanoTime();
                 duck.audience(seg, NOW, 1e6);
                 bestQuery.merge(seg.id(), System.nanoTime() - t, Math::min);
             }
         }
         say("  %-44s %s", "duckdb per segment (rules/…)", "audience (share of profiles), query first / best of 3");
-        for (DuckDbBaseline.SegmentSql seg : DuckDbBaseline.SEGMENTS) {
+        for (DuckDbBaseline.SegmentSql seg : allSql) {
             int n = duckAudiences.get(seg.id()).size();
             fig("    " + seg.id(), String.format("%,6d (%4.1f%%)  %s / %s   [%s]", n, 100.0 * n / m.profiles(),
                     ms(firstQuery.get(seg.id())), ms(bestQuery.get(seg.id())), seg.drl()));
@@ -154,7 +162,7 @@ public final class Bench {
         long duckQueryCold = firstQuery.get(SEGMENT);
         long duckQuery = bestQuery.get(SEGMENT);
         Set<String> duckAudience = duckAudiences.get(SEGMENT);
-        fig("duckdb all " + DuckDbBaseline.SEGMENTS.size() + " segment queries (first / best of 3)", ms(duckQueriesAll) + " / "
+        fig("duckdb all " + allSql.size() + " segment queries (first / best of 3)", ms(duckQueriesAll) + " / "
                 + ms(bestQuery.values().stream().mapToLong(Long::longValue).sum()));
         fig("duckdb batch = load + all segment queries", ms(duckLoad + duckQueriesAll));
         fig("duckdb batch = load + " + SEGMENT + " only", ms(duckLoad + duckQueryCold));
@@ -186,6 +194,7 @@ public final class Bench {
         Path log = root.resolve("cohort-bench-" + profiles + ".log");
         Files.deleteIfExists(log);
         BenchApp app = new BenchApp(work, log);
+        for (GeneratedSegments.Generated g : generated) Files.writeString(app.rules.resolve(g.file()), g.drl());
         long heapNoApp = HeapProbe.usedAfterGc();
         t = System.nanoTime();
         app.start();
@@ -231,6 +240,7 @@ public final class Bench {
         }
         // --- cold start
         long coldEval = -1;
+        long fullEval = -1;
         if (coldOn) {
         app.stop();
         fig("heap after GC, service stopped", mb(HeapProbe.usedAfterGc()) + " (live: " + HeapProbe.counts(
@@ -245,8 +255,9 @@ public final class Bench {
             checkServiceLog(log, "cold start");
         }
         coldEval = cold.getOrDefault("evalMillis", -1L);
-        fig("(2) cold start, fresh JVM on the loaded store", ms(cold.get("coldNanos")) + " (start on empty store: " + ms(startEmpty) + ")");
-        fig("    of which load + evaluate all segments", String.format("%,d ms (service log)", coldEval));
+        fig("(2) restart, fresh JVM on the loaded store: ports open", ms(cold.get("portsNanos")) + " (start on empty store: "
+                + ms(startEmpty) + "); stored audiences served from then on");
+        fig("    ready: profiles loaded, nothing left to evaluate", ms(cold.get("coldNanos")) + String.format(" (service log: %,d ms)", coldEval));
         fig("    CPU used by the start", ms(cold.get("coldCpuNanos")) + String.format(" (%.2f cores)",
                 cold.get("coldCpuNanos") / (double) cold.get("coldNanos")));
         fig("    peak heap used during start (sampled)", mb(cold.get("peakHeap")));
@@ -260,6 +271,29 @@ public final class Bench {
         say("\nlive objects after the cold start (class histogram, top 30):");
         hist.forEach(l -> say("    %s", l));
         check("after cold start", readMembers(coldMembers), duckAudiences);
+
+        // Rules changed while the service was down (every rule renamed: the same audiences, but every
+        // segment's signature differs): a full evaluation of everyone at start.
+        Map<String, String> original = new LinkedHashMap<>();
+        try (Stream<Path> files = Files.list(work.resolve("rules"))) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".drl")).toList()) {
+                String drl = Files.readString(f);
+                original.put(f.toString(), drl);
+                Files.writeString(f, drl.replaceAll("(?m)^rule \"([^\"]*)\"", "rule \"$1 (renamed)\""));
+            }
+        }
+        Map<String, Long> full = new LinkedHashMap<>();
+        try {
+            coldStart(work, log, coldMembers, full, new ArrayList<>());
+        } finally {
+            for (var e : original.entrySet()) Files.writeString(Path.of(e.getKey()), e.getValue());
+            checkServiceLog(log, "cold start with changed rules");
+        }
+        fullEval = full.get("coldNanos");
+        fig("(2b) restart with every segment's rules changed while down", ms(fullEval) + String.format(" until ready: load + "
+                + "evaluate %,d people for all segments (service log: %,d ms)", full.get("evaluations"), full.get("evalMillis")));
+        fig("    peak heap used during that start (sampled)", mb(full.get("peakHeap")));
+        check("after the restart with changed rules", readMembers(coldMembers), duckAudiences);
         }
 
         // --- restart with high-value-new-product activated to a fake Marketo static list
@@ -376,9 +410,9 @@ public final class Bench {
         duck.close();
 
         say("\n## Ratios (Cohort / DuckDB; < 1 means Cohort is faster)");
-        if (coldEval >= 0) {
-            fig("cold evaluation / duckdb batch, all segments", ratio(coldEval * 1_000_000L, duckLoad + duckQueriesAll));
-            fig("cold evaluation / duckdb all queries only", ratio(coldEval * 1_000_000L, duckQueriesAll));
+        if (fullEval >= 0) {
+            fig("full evaluation at start (load + evaluate all) / duckdb batch (load + all queries)",
+                    ratio(fullEval, duckLoad + duckQueriesAll));
         }
         if (ruleNanos >= 0) fig("rule change / duckdb re-query", ratio(ruleNanos, duckRule));
         say("  (refresh after one change: compare the streaming ack → membership figures with duckdb's %s)",

@@ -52,7 +52,20 @@ final class BenchApp {
         return this;
     }
 
+    /** Starts and waits until ready (profiles loaded, memberships current). */
     BenchApp start() throws Exception {
+        startNoWait();
+        awaitReady();
+        return this;
+    }
+
+    /** Waits for the start-up to finish (the ports open before). */
+    void awaitReady() throws Exception {
+        services().startup().awaitReady(Duration.ofHours(3));
+    }
+
+    /** Starts the service; returns when its ports are open (profiles may still be loading). */
+    BenchApp startNoWait() throws Exception {
         String config = ResourceHelpers.resourceFilePath("bench/bench-config.yml");
         if (extraYaml != null) {
             Path extended = dir.resolve("bench-config-extended.yml");

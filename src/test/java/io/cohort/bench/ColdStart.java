@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * references), which would count the old instance's heap in the new one.
  */
 public final class ColdStart {
-    private static final Pattern STARTUP = Pattern.compile("loaded (\\d+) source records and evaluated (\\d+) segments in (\\d+) ms");
+    private static final Pattern STARTUP = Pattern.compile("start-up: ready in (\\d+) ms");
 
     private ColdStart() {}
 
@@ -34,7 +34,9 @@ public final class ColdStart {
         long cpu = HeapProbe.cpuNanos();
         try (var sampler = new HeapProbe.PeakSampler()) {
             t = System.nanoTime();
-            app.start();
+            app.startNoWait();
+            result("portsNanos", System.nanoTime() - t);
+            app.awaitReady();
             cold = System.nanoTime() - t;
             peak = sampler.peak();
         }
@@ -47,7 +49,7 @@ public final class ColdStart {
             Matcher x = STARTUP.matcher(line);
             if (x.find()) m = x;
         }
-        result("evalMillis", m == null ? -1 : Long.parseLong(m.group(3)));
+        result("evalMillis", m == null ? -1 : Long.parseLong(m.group(1)));
         result("heapLoaded", HeapProbe.usedAfterGc());
         result("evaluations", app.services().evaluator().stats().evaluations());
         for (String l : HeapProbe.histogram(30)) System.out.println("HIST " + l);

@@ -94,10 +94,25 @@ public final class DataGenerator {
 
     private final long seed;
     private final Instant now;
+    private final double cross;
 
-    public DataGenerator(long seed, Instant now) {
+    public DataGenerator(long seed, Instant now) { this(seed, now, 0); }
+
+    /**
+     * @param cross the share of people also related to a CRM account of another company (partners,
+     *              agencies, people who changed jobs): at 0.25 one connected component holds almost
+     *              everyone. Drawn from a stream of its own, so every other record keeps its values.
+     */
+    public DataGenerator(long seed, Instant now, double cross) {
         this.seed = seed;
         this.now = now;
+        this.cross = cross;
+    }
+
+    /** The lines of business of company {@code c} (the first draw of its stream, as in {@link #company}). */
+    private List<Integer> linesOf(int c) {
+        double lr = new SplittableRandom(seed * 1_000_003L + c).nextDouble();
+        return lr < 0.35 ? List.of(1) : lr < 0.70 ? List.of(2) : List.of(1, 2);
     }
 
     /** One company's records, per source, in the canonical shape (each with "type"). */
@@ -261,6 +276,25 @@ public final class DataGenerator {
                 }
             }
         }
+        if (cross > 0 && c > 0) {
+            // Relations to an earlier company's CRM account (so a smaller set stays a prefix of a larger one).
+            SplittableRandom y = new SplittableRandom(mix(seed ^ 0x5DEECE66DL, c));
+            for (int j = 0; j < people; j++) {
+                if (y.nextDouble() >= cross) continue;
+                int other = c - 1 - y.nextInt(Math.min(c, 1_000));
+                List<Integer> otherLines = linesOf(other);
+                String crm = "crm-" + otherLines.get(y.nextInt(otherLines.size()));
+                Map<String, String> ids = idsOfPerson.get(j);
+                String pid = ids.get(crm);
+                if (pid == null) {
+                    pid = personId(crm, c, j);
+                    ids.put(crm, pid);
+                    out.get(crm).add(rec("person").put("id", pid).put("email", "p" + j + ".c" + c + "@" + domain)
+                            .put("firstName", "First" + j).put("lastName", "Last" + c));
+                }
+                out.get(crm).add(rec("accountPerson").put("accountId", "001C" + other).put("personId", pid).put("role", "Partner"));
+            }
+        }
         if (c == 0) catalog(out);
         return new Company(c, out, people);
     }
@@ -377,12 +411,18 @@ public final class DataGenerator {
      * {@code batchSize} records. Returns the batch files interleaved across sources.
      */
     public static Manifest writeOrReuse(Path root, long seed, int profiles, Instant now, int batchSize) throws IOException {
-        Path dir = root.resolve("bench-v" + VERSION + "-" + profiles + "-s" + seed + "-b" + batchSize);
+        return writeOrReuse(root, seed, profiles, now, batchSize, 0);
+    }
+
+    public static Manifest writeOrReuse(Path root, long seed, int profiles, Instant now, int batchSize, double cross)
+            throws IOException {
+        Path dir = root.resolve("bench-v" + VERSION + "-" + profiles + "-s" + seed + "-b" + batchSize
+                + (cross > 0 ? "-x" + Math.round(cross * 100) : ""));
         Path done = dir.resolve("MANIFEST");
         ObjectMapper json = new ObjectMapper();
         if (!Files.exists(done)) {
             if (Files.exists(dir)) deleteTree(dir);
-            DataGenerator g = new DataGenerator(seed, now);
+            DataGenerator g = new DataGenerator(seed, now, cross);
             Map<String, Writer> writers = new LinkedHashMap<>();
             for (String s : SOURCES) writers.put(s, new Writer(dir.resolve(s), batchSize, json));
             int companies = companiesFor(profiles);

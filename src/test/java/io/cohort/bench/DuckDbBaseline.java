@@ -44,11 +44,11 @@ public final class DuckDbBaseline implements AutoCloseable {
     // ---- shared fragments (common table expressions) ------------------------------------------
 
     /** Parameters of every query: 1 = the service clock's now, 2 = high-value-new-product's threshold. */
-    private static final String PARAMS = """
+    static final String PARAMS = """
             params AS (SELECT CAST(? AS TIMESTAMPTZ) AS now, CAST(? AS DOUBLE) AS threshold)""";
 
     /** Source account node → unified account: connected components over sameAs and MDM links. */
-    private static final String ACCOUNTS = """
+    static final String ACCOUNTS = """
             acc_edge AS (
               SELECT src || ':' || id AS a, same_as.source || ':' || same_as.id AS b FROM account WHERE same_as IS NOT NULL
               UNION
@@ -70,7 +70,7 @@ public final class DuckDbBaseline implements AutoCloseable {
      * Unified account fields (Merge.account): per field, the value of the highest-ranked record that
      * has one (not blank); records that are no copy outrank copies. Only accounts with a record exist.
      */
-    private static final String ACCOUNT_FIELDS = """
+    static final String ACCOUNT_FIELDS = """
             uacc AS (
               SELECT c.comp AS account,
                      arg_max(a.industry, (a.same_as IS NULL, a.src, a.id)) FILTER (WHERE trim(a.industry) <> '') AS industry,
@@ -81,7 +81,7 @@ public final class DuckDbBaseline implements AutoCloseable {
               GROUP BY c.comp)""";
 
     /** AccountPerson: (unified account, person) once however many sources state it. */
-    private static final String ACCOUNT_PEOPLE = """
+    static final String ACCOUNT_PEOPLE = """
             ap AS (
               SELECT DISTINCT c.comp AS account, p.email AS person
               FROM account_person r
@@ -93,7 +93,7 @@ public final class DuckDbBaseline implements AutoCloseable {
      * transitively) are one; each field from the highest-ranked record that has it, the system of
      * record first; the account is the master record's (even when it names none); closed = isClosed or won.
      */
-    private static final String OPPORTUNITIES = """
+    static final String OPPORTUNITIES = """
             opp_edge AS (SELECT src || ':' || id AS a, same_as.source || ':' || same_as.id AS b FROM opportunity WHERE same_as IS NOT NULL),
             opp_edge2 AS (SELECT a, b FROM opp_edge UNION SELECT b, a FROM opp_edge),
             opp_node AS (SELECT src || ':' || id AS n FROM opportunity UNION SELECT a FROM opp_edge2),
@@ -119,11 +119,11 @@ public final class DuckDbBaseline implements AutoCloseable {
               FROM opp_merged m LEFT JOIN acc_comp ac ON ac.n = m.master_acc)""";
 
     /** customer-accounts.drl: CustomerAccount = an account (with a record) with a won opportunity. */
-    private static final String CUSTOMERS = """
+    static final String CUSTOMERS = """
             customer AS (SELECT DISTINCT o.account FROM uopp o JOIN uacc a ON a.account = o.account WHERE o.won)""";
 
     /** Page views of unified people, the path parsed like Event.path(). */
-    private static final String PAGE_VIEWS = """
+    static final String PAGE_VIEWS = """
             page_view AS (
               SELECT p.email AS person, e.src, e.id, e.ts,
                      CASE WHEN strpos(e.url, '://') = 0 THEN regexp_extract(e.url, '^([^?#]*)', 1)
@@ -131,7 +131,7 @@ public final class DuckDbBaseline implements AutoCloseable {
               FROM event e JOIN person p ON p.src = e.src AND p.id = e.person_id
               WHERE e.event_type = 'web.webpagedetails.pageViews')""";
 
-    private static String with(String... ctes) {
+    static String with(String... ctes) {
         List<String> all = new ArrayList<>(List.of(PARAMS));
         all.addAll(List.of(ctes));
         return "WITH RECURSIVE\n" + String.join(",\n", all) + "\n";
