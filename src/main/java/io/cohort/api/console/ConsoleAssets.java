@@ -21,7 +21,8 @@ import java.util.Properties;
  */
 public final class ConsoleAssets {
     static final String ROOT = "/console/";
-    private static final String UPLOT = "META-INF/maven/org.webjars.npm/uplot/pom.properties";
+    /** Webjar versions written by the build (the fat jar leaves out the webjars' own META-INF/maven). */
+    private static final String VERSIONS = "console/webjars.properties";
 
     /** One file: its bytes, type and strong validator. */
     public record Asset(String name, byte[] bytes, String contentType, String etag) {}
@@ -46,7 +47,7 @@ public final class ConsoleAssets {
             if (name.isEmpty() || name.startsWith("#")) continue;
             files.put(name, read(cl, ROOT.substring(1) + name));
         }
-        String uplot = webjarVersion(cl, UPLOT);
+        String uplot = webjarVersion(cl, "uplot");
         String dist = "META-INF/resources/webjars/uplot/" + uplot + "/dist/";
         files.put("vendor/uPlot.esm.js", read(cl, dist + "uPlot.esm.js"));
         files.put("vendor/uPlot.min.css", read(cl, dist + "uPlot.min.css"));
@@ -91,15 +92,19 @@ public final class ConsoleAssets {
         };
     }
 
-    private static String webjarVersion(ClassLoader cl, String pomProperties) {
+    private static String webjarVersion(ClassLoader cl, String webjar) {
         Properties p = new Properties();
-        try (InputStream in = cl.getResourceAsStream(pomProperties)) {
-            if (in == null) throw new IllegalStateException("console: " + pomProperties + " is not on the class path");
+        try (InputStream in = cl.getResourceAsStream(VERSIONS)) {
+            if (in == null) throw new IllegalStateException("console: " + VERSIONS + " is not on the class path");
             p.load(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return p.getProperty("version");
+        String v = p.getProperty(webjar);
+        if (v == null || v.isBlank() || v.contains("${")) {
+            throw new IllegalStateException("console: " + VERSIONS + " names no built version of " + webjar);
+        }
+        return v;
     }
 
     private static byte[] read(ClassLoader cl, String resource) {
