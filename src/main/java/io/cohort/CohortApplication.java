@@ -146,7 +146,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
         evaluator.prepare(initial);
         Duration retention = Duration.ofMillis(config.engine().eventRetention().toMilliseconds());
         // The ports open at once; the graph loads and the engine catches up behind them (Startup).
-        Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, retention);
+        Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, retention,
+                config.engine().snapshotFile(), graph);
         env.lifecycle().manage(evaluator);
         env.lifecycle().manage(destinations);
         env.lifecycle().manage(startup);
@@ -182,6 +183,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         JettyErrors.install(env);
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
+        env.jersey().register(new ErrorMappers.ShuttingDown());
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));
         env.jersey().register(new StartupGate(startup::ready, startup::status));

@@ -38,6 +38,8 @@ public final class Pipeline {
      * stored (and acknowledged) but applied to the graph only once it is loaded, in order.
      */
     private boolean loading;
+    /** Guarded by {@code this}: set at shutdown; later batches are refused (not stored). */
+    private boolean closed;
     private final List<Buffered> buffered = new java.util.ArrayList<>();
 
     private record Buffered(String source, List<RecordChange> changes, long seq) {}
@@ -91,6 +93,7 @@ public final class Pipeline {
     private Accepted accept(String sourceId, List<RecordChange> changes) { return accept(sourceId, changes, Map.of()); }
 
     private synchronized Accepted accept(String sourceId, List<RecordChange> changes, Map<String, String> cursors) {
+        if (closed) throw new ClosedException();
         try (Timer.Context t = batches.time()) {
             long seq = store.appendWithCursor(sourceId, changes, clock.millis(), cursors);
             if (loading) {
@@ -103,6 +106,23 @@ public final class Pipeline {
             int deletes = (int) changes.stream().filter(c -> c instanceof RecordChange.Delete).count();
             return new Accepted(changes.size(), changes.size() - deletes, deletes, seq);
         }
+    }
+
+    /** Runs {@code read} with no batch being stored meanwhile (e.g. to read where the store stands). */
+    public synchronized <T> T between(java.util.function.Supplier<T> read) { return read.get(); }
+
+    /** Refused because the service is shutting down: nothing was stored, the client may retry elsewhere or later. */
+    public static final class ClosedException extends RuntimeException {
+        public ClosedException() { super("the service is shutting down; nothing of this batch was stored, send it again after the restart"); }
+    }
+
+    /**
+     * Refuses every later batch and runs {@code last} with the graph and the store at rest
+     * (a clean shutdown writes the graph snapshot here: it matches the store exactly).
+     */
+    public synchronized void close(Runnable last) {
+        closed = true;
+        last.run();
     }
 
     /** Rebuilds the profile graph from the whole store (tools and tests). */

@@ -22,6 +22,14 @@ public final class ErrorMappers {
         }
     }
 
+    /** A batch arriving during shutdown: 503 with Retry-After, so clients send it again after the restart. */
+    public static final class ShuttingDown implements ExceptionMapper<io.cohort.Pipeline.ClosedException> {
+        @Override public Response toResponse(io.cohort.Pipeline.ClosedException e) {
+            return Response.fromResponse(json(503, new ApiError(503, e.getMessage(), java.util.List.of())))
+                    .header("Retry-After", "30").build();
+        }
+    }
+
     static Response json(int status, ApiError body) {
         return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
     }

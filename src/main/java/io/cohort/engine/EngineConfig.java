@@ -46,6 +46,12 @@ public class EngineConfig {
     @NotNull @JsonProperty private Duration watchInterval = Duration.seconds(2);
     /** Time limit of a preview or an explanation (they never block later calls). */
     @NotNull @JsonProperty private Duration previewTimeout = Duration.seconds(30);
+    /**
+     * Where a binary image of the profile graph is written at a clean shutdown and read at the
+     * next start instead of reading every stored record (a cache: ignored unless it matches the
+     * store exactly). Empty: no snapshot, every start reads the store.
+     */
+    @JsonProperty private String snapshotFile = "";
     /** Testing only: time stands still until the clock admin task moves it. */
     @JsonProperty private boolean manualClock = false;
     /** Testing only: where the manual clock starts (ISO-8601 instant); default the real time. */
@@ -68,6 +74,9 @@ public class EngineConfig {
     public Duration watchInterval() { return watchInterval; }
     public Duration previewTimeout() { return previewTimeout; }
     public boolean manualClock() { return manualClock; }
+    public java.util.Optional<java.nio.file.Path> snapshotFile() {
+        return snapshotFile == null || snapshotFile.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(java.nio.file.Path.of(snapshotFile));
+    }
     public java.time.Instant manualClockStart() { return manualClockStart; }
 
     /** The budget of one evaluation. */

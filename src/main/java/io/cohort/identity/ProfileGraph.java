@@ -20,8 +20,9 @@ import java.util.function.Supplier;
  * companies together, and a change costs only what the rules can see of it.
  */
 public final class ProfileGraph {
-    private final SourceIndex index = new SourceIndex();
-    private final Unifier unifier = new Unifier(index);
+    // Replaced as a whole only when a snapshot is read at start (guarded by the lock).
+    private SourceIndex index = new SourceIndex();
+    private Unifier unifier = new Unifier(index);
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
     public Touched apply(String source, List<RecordChange> changes, long batchSeq) {
@@ -286,6 +287,25 @@ public final class ProfileGraph {
     /** Whether a unified person has a record. */
     public boolean hasPerson(String unifiedId) {
         return read(() -> index.personRefsByUid.getOrDefault(unifiedId, Set.of()).stream().anyMatch(index.persons::containsKey));
+    }
+
+    /** Lets the snapshot read the whole index, ingestion held off meanwhile. */
+    void readIndex(java.util.function.Consumer<SourceIndex> reader) {
+        read(() -> {
+            reader.accept(index);
+            return null;
+        });
+    }
+
+    /** Puts a fully read snapshot in place of the (empty) graph. */
+    void replaceIndex(SourceIndex fresh) {
+        lock.writeLock().lock();
+        try {
+            index = fresh;
+            unifier = new Unifier(fresh);
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     private <T> T read(Supplier<T> s) {

@@ -131,7 +131,7 @@ final class SourceIndex {
         }
     }
 
-    private Map<String, String> shared(Map<String, String> attributes) {
+    Map<String, String> shared(Map<String, String> attributes) {
         if (attributes.isEmpty()) return Map.of();
         WeakReference<Map<String, String>> ref = attributePool.get(attributes);
         Map<String, String> known = ref == null ? null : ref.get();
@@ -139,6 +139,13 @@ final class SourceIndex {
         Map<String, String> copy = Map.copyOf(attributes);
         attributePool.put(copy, new WeakReference<>(copy));
         return copy;
+    }
+
+    /** Puts back a person's events as a snapshot held them (a fresh index, at start). */
+    void restoreEvents(SourceRef personRef, EventSeries series) {
+        PersonEvents pe = eventsByNode.computeIfAbsent(personNode(personRef), PersonEvents::new);
+        pe.series = series;
+        for (int i = 0; i < series.size(); i++) eventOwners.put(series.idAt(i), pe);
     }
 
     /** Drops events at or before {@code cutoff}; returns the person nodes that lost some. */

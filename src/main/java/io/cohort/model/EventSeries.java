@@ -107,6 +107,29 @@ public final class EventSeries {
                 Arrays.copyOfRange(attrs, from, n));
     }
 
+    /** Receives the events of a series, oldest first (for the graph snapshot). */
+    public interface Visitor {
+        void event(long id, long epochMillis, String type, String url, Map<String, String> attributes);
+    }
+
+    public void forEach(Visitor v) {
+        for (int i = 0; i < at.length; i++) v.event(ids[i], at[i], types[i], urls[i], attrs[i]);
+    }
+
+    /**
+     * A series from its columns, oldest first, as {@link #forEach} gave them (the graph snapshot;
+     * the arrays are taken, not copied). Not reachable from rules: the sandbox allows no static call here.
+     */
+    public static EventSeries of(String source, long[] ids, long[] at, String[] types, String[] urls,
+                                 Map<String, String>[] attributes) {
+        int n = ids.length;
+        if (at.length != n || types.length != n || urls.length != n || attributes.length != n) {
+            throw new IllegalArgumentException("columns of different lengths");
+        }
+        for (int i = 1; i < n; i++) if (at[i] < at[i - 1]) throw new IllegalArgumentException("events out of order");
+        return n == 0 ? EMPTY : new EventSeries(source, ids, at, types, urls, attributes);
+    }
+
     /** The event at {@code i} as a value, for reading (the API, explanations, rules using events()). */
     Event event(int i, String personId) {
         return new Event(source, personId, types[i], java.time.Instant.ofEpochMilli(at[i]), urls[i], attrs[i]);

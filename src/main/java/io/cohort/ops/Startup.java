@@ -6,12 +6,17 @@ import io.cohort.audience.AudienceLedger;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleService;
+import io.cohort.identity.GraphSnapshot;
+import io.cohort.identity.ProfileGraph;
 import io.cohort.store.RecordStore;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +40,8 @@ public final class Startup implements Managed {
     private final AudienceLedger ledger;
     private final Clock clock;
     private final Duration eventRetention;
+    private final Optional<Path> snapshot;
+    private final ProfileGraph graph;
     private final List<Managed> afterReady = new ArrayList<>();
     private volatile Phase phase = Phase.LOADING;
     private volatile long loaded;
@@ -43,7 +50,7 @@ public final class Startup implements Managed {
     private Thread thread;
 
     public Startup(Pipeline pipeline, RecordStore store, Evaluator evaluator, RuleService rules, RuleBook initial,
-                   AudienceLedger ledger, Clock clock, Duration eventRetention) {
+                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph) {
         this.pipeline = pipeline;
         this.store = store;
         this.evaluator = evaluator;
@@ -52,6 +59,8 @@ public final class Startup implements Managed {
         this.ledger = ledger;
         this.clock = clock;
         this.eventRetention = eventRetention;
+        this.snapshot = snapshot;
+        this.graph = graph;
     }
 
     /** Started once the service is ready (e.g. the rule watcher: reloads need a running engine). */
@@ -73,15 +82,19 @@ public final class Startup implements Managed {
     private void run() {
         long started = System.nanoTime();
         try {
-            long upTo = store.lastBatchSeq();
+            // Between batches: batches accepted from here on are buffered and applied after the load.
+            RecordStore.Position at = pipeline.between(store::position);
+            long upTo = at.lastBatch();
             total = store.count();
-            LOG.info("start-up: loading {} stored records (up to batch {}) into the profile graph", total, upTo);
-            long n = pipeline.loadFromStore(clock.instant().minus(eventRetention), upTo, read -> {
-                loaded = read;
-                LOG.info("start-up: loaded {} of {} records ({}%)", read, total, total == 0 ? 100 : read * 100 / total);
-            });
-            loaded = n;
-            LOG.info("start-up: loaded {} records in {} ms; evaluating what changed", n, (System.nanoTime() - started) / 1_000_000);
+            if (!fromSnapshot(at)) {
+                LOG.info("start-up: loading {} stored records (up to batch {}) into the profile graph", total, upTo);
+                long n = pipeline.loadFromStore(clock.instant().minus(eventRetention), upTo, read -> {
+                    loaded = read;
+                    LOG.info("start-up: loaded {} of {} records ({}%)", read, total, total == 0 ? 100 : read * 100 / total);
+                });
+                loaded = n;
+                LOG.info("start-up: loaded {} records in {} ms; evaluating what changed", n, (System.nanoTime() - started) / 1_000_000);
+            }
             phase = Phase.EVALUATING;
             evaluator.start(initial, upTo);
             rules.attach(evaluator);
@@ -98,8 +111,65 @@ public final class Startup implements Managed {
         }
     }
 
+    /**
+     * Reads the graph snapshot when it is an exact copy of the store; false (and the graph left
+     * empty) when there is none, it is of another store state, or it does not read back.
+     */
+    private boolean fromSnapshot(RecordStore.Position at) {
+        if (snapshot.isEmpty()) return false;
+        Path file = snapshot.get();
+        Optional<GraphSnapshot.Stamp> stamp = GraphSnapshot.stamp(file);
+        if (stamp.isEmpty()) {
+            if (Files.exists(file)) LOG.info("start-up: graph snapshot {} is of another version; loading from the store", file);
+            return false;
+        }
+        GraphSnapshot.Stamp expected = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
+        if (!stamp.get().equals(expected)) {
+            // The usual reason: the last stop was not clean (a crash), or records were imported while down.
+            LOG.info("start-up: graph snapshot {} is of {}, the store is at {}; loading from the store", file, stamp.get(), expected);
+            return false;
+        }
+        try {
+            GraphSnapshot.Figures f = GraphSnapshot.read(file, expected, graph, clock.millis() - eventRetention.toMillis());
+            loaded = total;
+            LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
+                    file, f.records(), f.events(), f.bytes(), f.millis());
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("start-up: graph snapshot {} does not read back ({}); loading from the store", file, e.toString());
+            return false;
+        }
+    }
+
     @Override public void stop() throws Exception {
         for (Managed m : afterReady) m.stop();
+        // Connectors have stopped (managed after this): the last batches are in; refuse later ones and write the snapshot.
+        pipeline.close(this::writeSnapshot);
+    }
+
+    private void writeSnapshot() {
+        if (snapshot.isEmpty()) return;
+        Path file = snapshot.get();
+        try {
+            // A stale snapshot must not survive a stop that cannot replace it.
+            if (phase != Phase.READY) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            // From memory: the database may be closed already (H2 closes itself when the JVM exits).
+            var at = store.position();
+            var stamp = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
+            GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
+            LOG.info("shutdown: graph snapshot {} written ({} records, {} events, {} bytes) in {} ms",
+                    file, f.records(), f.events(), f.bytes(), f.millis());
+        } catch (Exception | Error e) {
+            LOG.warn("shutdown: graph snapshot {} not written ({}); the next start loads from the store", file, e.toString());
+            try {
+                Files.deleteIfExists(file);
+            } catch (java.io.IOException ignored) {
+                // The stamp check still keeps a stale file from being read.
+            }
+        }
     }
 
     public Phase phase() { return phase; }

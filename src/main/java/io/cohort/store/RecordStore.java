@@ -29,6 +29,9 @@ public final class RecordStore {
     private final ObjectMapper mapper;
     private final AtomicLong batchSeq;
     private final Quarantine quarantine;
+    /** When the last committed batch was received: with its number, what a graph snapshot is a copy of. */
+    private volatile long lastBatchAt;
+    private volatile String storeId;
 
     public RecordStore(Jdbi jdbi, ObjectMapper mapper) {
         this.jdbi = jdbi;
@@ -36,6 +39,8 @@ public final class RecordStore {
         this.quarantine = new Quarantine(jdbi);
         this.batchSeq = new AtomicLong(jdbi.withHandle(h ->
                 h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM ingest_batch").mapTo(Long.class).one()));
+        this.lastBatchAt = jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM ingest_batch WHERE seq = ?")
+                .bind(0, batchSeq.get()).mapTo(Long.class).findOne().orElse(0L));
     }
 
     /**
@@ -84,6 +89,7 @@ public final class RecordStore {
                     seq, source, receivedAtMillis, upserts, deleteCount);
             if (!cursors.isEmpty()) CursorStore.write(h, source, cursors, receivedAtMillis);
         });
+        lastBatchAt = receivedAtMillis;
         return seq;
     }
 
@@ -198,6 +204,28 @@ public final class RecordStore {
     }
 
     public long lastBatchSeq() { return batchSeq.get(); }
+
+    /**
+     * Where the store stands: which store, its last batch and when that was received. Answered
+     * from memory once the id is known (at shutdown the database may already be closed).
+     */
+    public record Position(String storeId, long lastBatch, long lastBatchAt) {}
+
+    public Position position() {
+        if (storeId == null) storeId = storeId();
+        return new Position(storeId, batchSeq.get(), lastBatchAt);
+    }
+
+    /** This store's random id, given on first use (a graph snapshot names the store it copies). */
+    private String storeId() {
+        return jdbi.inTransaction(h -> h.createQuery("SELECT store_id FROM store_identity WHERE id = 1")
+                .mapTo(String.class).findOne().orElseGet(() -> {
+                    String id = java.util.UUID.randomUUID().toString();
+                    h.createUpdate("INSERT INTO store_identity (id, store_id, created_at) VALUES (1, ?, ?)")
+                            .bind(0, id).bind(1, System.currentTimeMillis()).execute();
+                    return id;
+                }));
+    }
 
     private String json(SourceRecord r) {
         try {

@@ -89,7 +89,8 @@ public final class CohortApp implements AutoCloseable {
     public CohortApp start() throws Exception {
         List<ConfigOverride> o = new ArrayList<>(List.of(
                 ConfigOverride.config("database.url", dbUrl),
-                ConfigOverride.config("engine.rulesDirectory", rules.toString())));
+                ConfigOverride.config("engine.rulesDirectory", rules.toString()),
+                ConfigOverride.config("engine.snapshotFile", dir.resolve("graph.snapshot").toString())));
         o.addAll(extra);
         support = new DropwizardTestSupport<>(CohortApplication.class, configPath,
                 o.toArray(ConfigOverride[]::new));

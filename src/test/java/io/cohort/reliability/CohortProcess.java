@@ -50,10 +50,11 @@ public final class CohortProcess implements AutoCloseable {
                   loggers: {io.cohort: INFO}
                 database: {driverClass: org.h2.Driver, url: "%s", user: sa, password: ""}
                 sources: %s
-                engine: {rulesDirectory: "%s", shards: 2, watchRules: false}
+                engine: {rulesDirectory: "%s", shards: 2, watchRules: false, snapshotFile: "%s"}
                 auth:
                   tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(port, freePort(), dbUrl, sources, rules.toAbsolutePath(), CohortApp.TOKEN));
+                """.formatted(port, freePort(), dbUrl, sources, rules.toAbsolutePath(),
+                        dir.resolve("graph.snapshot").toAbsolutePath(), CohortApp.TOKEN));
     }
 
     /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
@@ -82,6 +83,33 @@ public final class CohortProcess implements AutoCloseable {
         }
         throw new IllegalStateException("service did not start in 120 s:\n" + tail(log));
     }
+
+    /** Waits until start-up is done (the graph loaded, memberships current): the graph's endpoints stop answering 503. */
+    public CohortProcess awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (get("/v1/profiles?email=nobody%40example.invalid").status() != 503) return this;
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("not ready in " + timeout + ":\n" + tail(log()));
+    }
+
+    /** Every current member (profile id) of {@code segment}, all pages. */
+    public java.util.Set<String> members(String segment) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        String after = "";
+        while (true) {
+            var r = get("/v1/segments/" + segment + "/members?limit=1000&after=" + after);
+            if (r.status() != 200) throw new IllegalStateException("members of " + segment + ": " + r);
+            var body = r.json();
+            body.get("members").forEach(m -> out.add(m.get("profileId").asText()));
+            if (body.get("next").isNull()) return out;
+            after = body.get("next").asText();
+        }
+    }
+
+    /** The log of the current (or last) run of the process. */
+    public Path log() { return dir.resolve("process-" + starts + ".log"); }
 
     /** SIGKILL: the process gets no chance to flush, commit or say goodbye. */
     public void kill() throws InterruptedException {

@@ -2,7 +2,6 @@ package io.cohort.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.it.CohortApp;
 import io.cohort.model.Qualified;
 import java.nio.file.Path;
@@ -159,16 +158,5 @@ class CrashRecoveryIT {
                 .formatted(a, p1, p2, k, k % 2 == 0 ? 1_200_000 : 300_000, at);
     }
 
-    static Set<String> members(CohortProcess service) {
-        Set<String> out = new TreeSet<>();
-        String after = "";
-        while (true) {
-            var r = service.get("/v1/segments/" + SEGMENT + "/members?limit=1000&after=" + after);
-            assertThat(r.status()).as(r.toString()).isEqualTo(200);
-            JsonNode body = r.json();
-            body.get("members").forEach(m -> out.add(m.get("profileId").asText()));
-            if (body.get("next").isNull()) return out;
-            after = body.get("next").asText();
-        }
-    }
+    static Set<String> members(CohortProcess service) { return service.members(SEGMENT); }
 }

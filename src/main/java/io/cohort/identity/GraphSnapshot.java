@@ -1,0 +1,255 @@
+package io.cohort.identity;
+
+import io.cohort.ingest.RecordChange;
+import io.cohort.ingest.SourceRecord;
+import io.cohort.ingest.SourceRef;
+import io.cohort.model.EventSeries;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A compact binary image of the profile graph, so that a restart decodes no JSON and reads no
+ * database rows: written at a clean shutdown, read at the next start. It is a cache of the store,
+ * never the truth: it is used only when it says it was written at exactly the store's last batch
+ * ({@link Stamp}), by this version's record declarations; otherwise (a crash, an
+ * import while down, a newer version) the start loads from the store as it always did.
+ *
+ * <p>Contents: every current non-event record with its source and batch, in batch order (applied
+ * through the same code as ingestion, so the indexes are rebuilt, not trusted), then each person's
+ * events as columns (64-bit id hash, time, shared type/URL/attribute values).
+ */
+public final class GraphSnapshot {
+    private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
+    private static final int FORMAT = 1;
+    private static final long END = 0x454e44454e44454eL;
+
+    private GraphSnapshot() {}
+
+    /** What the snapshot is a copy of: which store, its last batch and when that batch was received. */
+    public record Stamp(String store, long lastBatch, long lastBatchAt) {}
+
+    /** Figures of a write or a read, for the log. */
+    public record Figures(long records, long events, long bytes, long millis) {}
+
+    /** Writes the graph atomically (temporary file, fsync, rename). Callers hold ingestion still. */
+    public static Figures write(ProfileGraph graph, Path file, Stamp stamp) throws IOException {
+        long started = System.nanoTime();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        long[] counts = new long[2];
+        try {
+            try (var fos = Files.newOutputStream(tmp);
+                 DataOutputStream data = new DataOutputStream(new BufferedOutputStream(fos, 1 << 16))) {
+                SnapshotIo.Out out = new SnapshotIo.Out(data);
+                RecordCodec codec = new RecordCodec();
+                data.writeLong(MAGIC);
+                data.writeInt(FORMAT);
+                data.writeUTF(codec.schema());
+                data.writeUTF(stamp.store());
+                data.writeLong(stamp.lastBatch());
+                data.writeLong(stamp.lastBatchAt());
+                graph.readIndex(ix -> {
+                    try {
+                        data.writeLong(ix.eventHorizonMillis);
+                        counts[0] = writeRecords(out, codec, ix);
+                        counts[1] = writeEvents(out, ix);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                data.writeLong(counts[0]);
+                data.writeLong(counts[1]);
+                data.writeLong(END);
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return new Figures(counts[0], counts[1], Files.size(file), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix) throws IOException {
+        List<Stamped<? extends SourceRecord>> all = new ArrayList<>(ix.persons.size() + ix.accounts.size()
+                + ix.opportunities.size() + ix.relations.size() + ix.links.size() + ix.campaigns.size() + ix.lists.size());
+        all.addAll(ix.persons.values());
+        all.addAll(ix.accounts.values());
+        all.addAll(ix.opportunities.values());
+        all.addAll(ix.links.values());
+        all.addAll(ix.campaigns.values());
+        all.addAll(ix.lists.values());
+        all.addAll(ix.relations.values());
+        // The order of arrival, as a load from the store applies them.
+        all.sort(Comparator.comparingLong(Stamped::seq));
+        SnapshotIo.Slot sources = out.slot("source");
+        out.varLong(all.size());
+        for (Stamped<? extends SourceRecord> s : all) {
+            out.string(s.source(), sources);
+            out.varLong(s.seq());
+            codec.write(out, s.record());
+        }
+        return all.size();
+    }
+
+    private static long writeEvents(SnapshotIo.Out out, SourceIndex ix) throws IOException {
+        SnapshotIo.Slot sources = out.slot("source");
+        SnapshotIo.Slot keys = out.slot("event.person");
+        SnapshotIo.Slot types = out.slot("event.type");
+        SnapshotIo.Slot urls = out.slot("event.url");
+        SnapshotIo.Slot attrKeys = out.slot("event.attr.key");
+        SnapshotIo.Slot attrValues = out.slot("event.attr.value");
+        long[] n = {0};
+        out.varLong(ix.eventsByNode.size());
+        for (SourceIndex.PersonEvents pe : ix.eventsByNode.values()) {
+            SourceRef ref = pe.node.ref();
+            out.string(ref.source(), sources);
+            out.string(ref.id(), keys);
+            out.string(pe.series.source(), sources);
+            out.varLong(pe.series.size());
+            long[] last = {0};
+            try {
+                pe.series.forEach((id, at, type, url, attrs) -> {
+                    try {
+                        out.out.writeLong(id);
+                        out.zigZag(at - last[0]);
+                        last[0] = at;
+                        out.string(type, types);
+                        out.string(url, urls);
+                        out.varLong(attrs == null ? 0 : attrs.size());
+                        if (attrs != null) {
+                            for (var e : attrs.entrySet()) {
+                                out.string(e.getKey(), attrKeys);
+                                out.string(e.getValue(), attrValues);
+                            }
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            n[0] += pe.series.size();
+        }
+        return n[0];
+    }
+
+    /** The stamp of a snapshot file, read from its header; empty when absent or not of this version. */
+    public static Optional<Stamp> stamp(Path file) {
+        if (!Files.isRegularFile(file)) return Optional.empty();
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 12))) {
+            if (in.readLong() != MAGIC || in.readInt() != FORMAT || !in.readUTF().equals(new RecordCodec().schema())) {
+                return Optional.empty();
+            }
+            return Optional.of(new Stamp(in.readUTF(), in.readLong(), in.readLong()));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Reads a snapshot into {@code graph}, replacing its contents only once the whole file has
+     * been read and checked; events at or before {@code eventHorizonMillis} are left out.
+     *
+     * @throws IOException when the file is not a complete snapshot of {@code expected}: the graph is then unchanged
+     */
+    public static Figures read(Path file, Stamp expected, ProfileGraph graph, long eventHorizonMillis) throws IOException {
+        long started = System.nanoTime();
+        SourceIndex ix = new SourceIndex();
+        long records;
+        long events = 0;
+        try (DataInputStream data = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
+            SnapshotIo.In in = new SnapshotIo.In(data);
+            RecordCodec codec = new RecordCodec();
+            if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
+            if (data.readInt() != FORMAT) throw new IOException("a snapshot of another format");
+            if (!data.readUTF().equals(codec.schema())) throw new IOException("a snapshot of other record declarations");
+            Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
+            if (!stamp.equals(expected)) throw new IOException("a snapshot of " + stamp + ", the store is at " + expected);
+            ix.eventHorizonMillis = Math.max(data.readLong(), eventHorizonMillis);
+            Touched ignored = new Touched();
+            records = in.count(Integer.MAX_VALUE);
+            for (long i = 0; i < records; i++) {
+                String source = in.string();
+                long seq = in.varLong();
+                SourceRecord r = codec.read(in);
+                ix.apply(source, new RecordChange.Upsert(r), seq, ignored);
+                if ((i & 0xFFFF) == 0) ignored = new Touched(); // what it collects is not needed
+            }
+            int people = in.count(Integer.MAX_VALUE);
+            for (int p = 0; p < people; p++) events += readEvents(in, ix);
+            long writtenRecords = data.readLong();
+            long writtenEvents = data.readLong();
+            if (writtenRecords != records || data.readLong() != END) throw new IOException("the snapshot is incomplete");
+            if (writtenEvents < events) throw new IOException("the snapshot's event count does not match");
+        } catch (RuntimeException e) {
+            throw new IOException("the snapshot does not read back: " + e, e);
+        }
+        graph.replaceIndex(ix);
+        return new Figures(records, events, Files.size(file), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static int readEvents(SnapshotIo.In in, SourceIndex ix) throws IOException {
+        String nodeSource = in.string();
+        String nodeKey = in.string();
+        String source = in.string();
+        int n = in.count(10_000_000);
+        long[] ids = new long[n];
+        long[] at = new long[n];
+        String[] types = new String[n];
+        String[] urls = new String[n];
+        Map<String, String>[] attrs = (Map<String, String>[]) new Map[n];
+        long last = 0;
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            long id = in.in.readLong();
+            last += in.zigZag();
+            String type = in.string();
+            String url = in.string();
+            int a = in.count(100_000);
+            Map<String, String> m = Map.of();
+            if (a > 0) {
+                Map<String, String> read = new java.util.LinkedHashMap<>(a * 2);
+                for (int j = 0; j < a; j++) read.put(in.string(), in.string());
+                m = ix.shared(read);
+            }
+            if (last <= ix.eventHorizonMillis) continue; // past retention since it was written
+            ids[kept] = id;
+            at[kept] = last;
+            types[kept] = type;
+            urls[kept] = url;
+            attrs[kept] = m;
+            kept++;
+        }
+        if (kept == 0) return 0;
+        if (kept < n) {
+            ids = java.util.Arrays.copyOf(ids, kept);
+            at = java.util.Arrays.copyOf(at, kept);
+            types = java.util.Arrays.copyOf(types, kept);
+            urls = java.util.Arrays.copyOf(urls, kept);
+            attrs = java.util.Arrays.copyOf(attrs, kept);
+        }
+        ix.restoreEvents(new SourceRef(nodeSource, nodeKey), EventSeries.of(source, ids, at, types, urls, attrs));
+        return kept;
+    }
+}

@@ -1,0 +1,138 @@
+package io.cohort.identity;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The primitive encodings of a {@link GraphSnapshot}: variable-length integers and strings that
+ * refer back to an earlier equal string. Which strings are shared is the writer's choice, made per
+ * field: a field whose values rarely repeat (ids, emails) stops being looked up, one that repeats
+ * (sources, countries, stages) keeps sharing, and the reader gets one String instance per distinct
+ * value of it — a restart also leaves less heap behind than ingestion does.
+ */
+final class SnapshotIo {
+    private SnapshotIo() {}
+
+    private static final int NULL = 0;
+    private static final int NEW_SHARED = 1;
+    private static final int SHARED = 2;
+    private static final int LITERAL = 3;
+    /** Longer strings are never shared (text, URLs with query strings). */
+    private static final int MAX_SHARED_LENGTH = 64;
+
+    /** A writer's view of one field: whether its values are worth looking up. */
+    static final class Slot {
+        private long seen;
+        private long hits;
+
+        boolean sharing() { return seen < 4_096 || hits * 8 >= seen; }
+    }
+
+    static final class Out {
+        final DataOutputStream out;
+        private final Map<String, Integer> shared = new HashMap<>();
+        private final Map<String, Slot> slots = new HashMap<>();
+
+        Out(DataOutputStream out) { this.out = out; }
+
+        Slot slot(String name) { return slots.computeIfAbsent(name, k -> new Slot()); }
+
+        void string(String s, Slot slot) throws IOException {
+            if (s == null) {
+                out.writeByte(NULL);
+                return;
+            }
+            if (s.length() <= MAX_SHARED_LENGTH && slot.sharing()) {
+                slot.seen++;
+                Integer i = shared.get(s);
+                if (i != null) {
+                    slot.hits++;
+                    out.writeByte(SHARED);
+                    varLong(i);
+                    return;
+                }
+                shared.put(s, shared.size());
+                out.writeByte(NEW_SHARED);
+            } else {
+                out.writeByte(LITERAL);
+            }
+            utf(s);
+        }
+
+        private void utf(String s) throws IOException {
+            byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            varLong(b.length);
+            out.write(b);
+        }
+
+        void varLong(long v) throws IOException {
+            while ((v & ~0x7FL) != 0) {
+                out.writeByte((int) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            out.writeByte((int) v);
+        }
+
+        void zigZag(long v) throws IOException { varLong((v << 1) ^ (v >> 63)); }
+    }
+
+    static final class In {
+        final DataInputStream in;
+        private final List<String> shared = new ArrayList<>();
+
+        In(DataInputStream in) { this.in = in; }
+
+        String string() throws IOException {
+            int tag = in.readUnsignedByte();
+            return switch (tag) {
+                case NULL -> null;
+                case SHARED -> {
+                    long i = varLong();
+                    if (i < 0 || i >= shared.size()) throw new IOException("string reference " + i + " out of range");
+                    yield shared.get((int) i);
+                }
+                case NEW_SHARED -> {
+                    String s = utf();
+                    shared.add(s);
+                    yield s;
+                }
+                case LITERAL -> utf();
+                default -> throw new IOException("unknown string tag " + tag);
+            };
+        }
+
+        private String utf() throws IOException {
+            long n = varLong();
+            if (n < 0 || n > 16 * 1024 * 1024) throw new IOException("string length " + n + " out of range");
+            byte[] b = in.readNBytes((int) n);
+            if (b.length != n) throw new java.io.EOFException("snapshot ends inside a string");
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        long varLong() throws IOException {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                int b = in.readUnsignedByte();
+                v |= (long) (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) return v;
+            }
+            throw new IOException("malformed variable-length number");
+        }
+
+        long zigZag() throws IOException {
+            long v = varLong();
+            return (v >>> 1) ^ -(v & 1);
+        }
+
+        int count(int max) throws IOException {
+            long n = varLong();
+            if (n < 0 || n > max) throw new IOException("count " + n + " out of range");
+            return (int) n;
+        }
+    }
+}
