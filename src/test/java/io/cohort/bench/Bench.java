@@ -257,7 +257,8 @@ public final class Bench {
         coldEval = cold.getOrDefault("evalMillis", -1L);
         fig("(2) restart, fresh JVM on the loaded store: ports open", ms(cold.get("portsNanos")) + " (start on empty store: "
                 + ms(startEmpty) + "); stored audiences served from then on");
-        fig("    ready: profiles loaded, nothing left to evaluate", ms(cold.get("coldNanos")) + String.format(" (service log: %,d ms)", coldEval));
+        fig("    ready: profiles loaded, nothing left to evaluate", ms(cold.get("coldNanos")) + String.format(" (service log: %,d ms; graph %s)",
+                coldEval, cold.get("fromSnapshot") == 1 ? "read from the snapshot of the clean stop" : "loaded from the store"));
         fig("    CPU used by the start", ms(cold.get("coldCpuNanos")) + String.format(" (%.2f cores)",
                 cold.get("coldCpuNanos") / (double) cold.get("coldNanos")));
         fig("    peak heap used during start (sampled)", mb(cold.get("peakHeap")));
@@ -271,6 +272,18 @@ public final class Bench {
         say("\nlive objects after the cold start (class histogram, top 30):");
         hist.forEach(l -> say("    %s", l));
         check("after cold start", readMembers(coldMembers), duckAudiences);
+
+        // After a crash there is no matching snapshot: the graph loads from the store's rows.
+        Files.deleteIfExists(work.resolve("graph.snapshot"));
+        Map<String, Long> crash = new LinkedHashMap<>();
+        try {
+            coldStart(work, log, coldMembers, crash, new ArrayList<>());
+        } finally {
+            checkServiceLog(log, "restart without snapshot");
+        }
+        fig("(2a) restart after a crash (no snapshot: every stored record read and decoded)", ms(crash.get("coldNanos"))
+                + String.format(" until ready (service log: %,d ms; CPU %s)", crash.get("evalMillis"), ms(crash.get("coldCpuNanos"))));
+        check("after the restart without snapshot", readMembers(coldMembers), duckAudiences);
 
         // Rules changed while the service was down (every rule renamed: the same audiences, but every
         // segment's signature differs): a full evaluation of everyone at start.

@@ -45,6 +45,9 @@ final class BenchApp {
      * From the next {@link #start()} on: these top-level YAML keys (e.g. destinations, activations)
      * appended to the bench configuration, and these overrides.
      */
+    /** The graph snapshot a clean stop writes and the next start reads (docs/operations.md). */
+    Path snapshot() { return dir.resolve("graph.snapshot").toAbsolutePath(); }
+
     BenchApp withExtraConfig(String yaml, ConfigOverride... overrides) {
         this.extraYaml = yaml;
         this.extraOverrides.clear();
@@ -75,6 +78,7 @@ final class BenchApp {
         List<ConfigOverride> o = new ArrayList<>(List.of(
                 ConfigOverride.config("database.url", dbUrl),
                 ConfigOverride.config("engine.rulesDirectory", rules.toString()),
+                ConfigOverride.config("engine.snapshotFile", snapshot().toString()),
                 ConfigOverride.config("logging.appenders[0].currentLogFilename", log.toAbsolutePath().toString())));
         o.addAll(extraOverrides);
         support = new DropwizardTestSupport<>(CohortApplication.class, config, o.toArray(ConfigOverride[]::new));

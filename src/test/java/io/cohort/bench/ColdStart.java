@@ -45,10 +45,15 @@ public final class ColdStart {
         result("peakHeap", peak);
         result("heapBefore", h0);
         Matcher m = null;
+        boolean fromSnapshot = false;
         for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
             Matcher x = STARTUP.matcher(line);
             if (x.find()) m = x;
+            // The last start's way of loading the graph (the log holds every run's lines).
+            if (line.contains("profile graph read from snapshot")) fromSnapshot = true;
+            else if (line.contains("start-up: loading ")) fromSnapshot = false;
         }
+        result("fromSnapshot", fromSnapshot ? 1 : 0);
         result("evalMillis", m == null ? -1 : Long.parseLong(m.group(1)));
         result("heapLoaded", HeapProbe.usedAfterGc());
         result("evaluations", app.services().evaluator().stats().evaluations());

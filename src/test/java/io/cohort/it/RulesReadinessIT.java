@@ -34,8 +34,14 @@ class RulesReadinessIT {
             long failedBefore = gauge(app, "cohort.rules.failedLoads");
             String version = app.get("/v1/rules").json().get("activeVersion").asText();
 
+            // A new segment in the same edit as a typo: nothing of the edit may go live (issue 11 #6).
+            Files.writeString(app.rules.resolve("newcomer.drl"), HEADER + "rule \"newcomer\" @segment(\"newcomer\") when $p : Person()"
+                    + " then insertLogical(new Qualified(\"newcomer\", $p.id())); end\n");
             Files.writeString(app.rules.resolve("typo.drl"), HEADER + "rule \"typo\" when $p : Persn() then end\n");
             app.task("reload-rules");
+            assertThat(app.get("/v1/segments").json().toString()).doesNotContain("newcomer");
+            assertThat(app.get("/v1/segments/newcomer").status()).isEqualTo(404);
+            Files.delete(app.rules.resolve("newcomer.drl"));
 
             JsonNode rules = app.get("/v1/rules").json();
             assertThat(rules.get("lastReloadFailed").asBoolean()).isTrue();

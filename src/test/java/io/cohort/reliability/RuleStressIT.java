@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -163,6 +165,60 @@ class RuleStressIT {
         assertThat(emails("high-value-new-product")).containsExactly("p2@townsend.com");
         assertThat(emails("probe-won")).hasSize(303);
         assertThat(emails("boom")).isEmpty();
+    }
+
+    /**
+     * Issue 11 #8: a condition that throws for some people (a null title) once made those people
+     * exit other, unrelated segments and pushed removes. Now only its own segment is affected.
+     */
+    @Test
+    void aConditionThrowingForNullTitlesLeavesEveryOtherSegmentsChangeFeedUntouched() throws Exception {
+        start();
+        loadBodea(40); // x0..x39 at Townsend (Automotive, 5,200 employees) with no title
+        assertThat(emails("enterprise-automotive")).contains("x0@townsend.com", "x39@townsend.com");
+        Map<String, String> feeds = changeFeeds();
+
+        String vp = HEADER + """
+                rule "vp titles" @segment("vp-titles")
+                when $p : Person(title.toLowerCase().contains("vp"))
+                then
+                    insertLogical(new Qualified("vp-titles", $p.id()));
+                end
+                """;
+        JsonNode rules = reload("vp.drl", vp);
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        // The same people again, changed (a first name), so that they are evaluated incrementally too.
+        StringBuilder b = new StringBuilder("{\"records\":[");
+        for (int i = 0; i < 40; i++) {
+            b.append(i == 0 ? "" : ",").append("{\"type\":\"person\",\"id\":\"x").append(i)
+                    .append("\",\"email\":\"x").append(i).append("@townsend.com\",\"firstName\":\"Again\"}");
+        }
+        assertThat(app.post("/v1/sources/crm-1/records", "application/json", b + "]}").status()).isEqualTo(200);
+        app.settle();
+
+        assertThat(emails("vp-titles")).containsExactly("p2@townsend.com");
+        JsonNode issues = app.get("/v1/rules").json().get("runtimeIssues");
+        assertThat(issues.toString()).contains("vp titles").contains("vp.drl");
+        Map<String, String> after = changeFeeds();
+        after.remove("vp-titles");
+        assertThat(after).as("no entry in any other segment's change feed").isEqualTo(feeds);
+        assertThat(emails("enterprise-automotive")).contains("x0@townsend.com", "x39@townsend.com");
+
+        // Its preview answers, with the same isolation, instead of a 500.
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("file", "vp.drl").put("drl", vp);
+        var preview = app.post("/v1/rules/preview", "application/json", body.toString());
+        assertThat(preview.status()).as(preview.toString()).isEqualTo(200);
+        assertThat(preview.json().toString()).contains("vp-titles");
+    }
+
+    /** Every segment's whole change feed, as served. */
+    Map<String, String> changeFeeds() {
+        Map<String, String> out = new TreeMap<>();
+        for (JsonNode s : app.get("/v1/segments").json().get("segments")) {
+            String id = s.get("id").asText();
+            out.put(id, app.get("/v1/segments/" + id + "/changes?limit=1000").json().get("changes").toString());
+        }
+        return out;
     }
 
     @Test
