@@ -242,7 +242,7 @@ final class SourceIndex {
         if (record instanceof PersonRecord p) {
             persons.put(ref, new Stamped<>(source, p, seq));
             String uid = uidOf(ref, p);
-            personRefsByUid.computeIfAbsent(uid, k -> new HashSet<>()).add(ref);
+            personRefsByUid.computeIfAbsent(uid, SmallSet::create).add(ref);
             t.people.add(uid);
             t.personRefs.add(ref);
             t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
@@ -263,7 +263,7 @@ final class SourceIndex {
             }
             if (o.accountId() != null) {
                 SourceRef acc = new SourceRef(source, o.accountId());
-                opportunitiesByAccount.computeIfAbsent(acc, k -> new HashSet<>()).add(ref);
+                opportunitiesByAccount.computeIfAbsent(acc, SmallSet::create).add(ref);
                 t.accounts.add(acc);
             }
         } else if (record instanceof AccountLinkRecord l) {
@@ -280,16 +280,16 @@ final class SourceIndex {
         } else {
             relations.put(ref, new Stamped<>(source, record, seq));
             List<Node> nodes = relationNodes(source, record);
-            for (Node n : nodes) indexFor(record, nodes).computeIfAbsent(n, k -> new HashSet<>()).add(ref);
+            for (Node n : nodes) indexFor(record, nodes).computeIfAbsent(n, SmallSet::create).add(ref);
             SourceRef global = globalOf(source, record);
-            if (global != null) membersByGlobal.computeIfAbsent(global, k -> new HashSet<>()).add(ref);
+            if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::create).add(ref);
             touch(source, record, t);
         }
     }
 
     private void indexDomain(SourceRef ref, AccountRecord a) {
         String d = UnifiedIds.normalizeDomain(a.domain());
-        if (!d.isEmpty()) accountsByDomain.computeIfAbsent(d, k -> new HashSet<>()).add(ref);
+        if (!d.isEmpty()) accountsByDomain.computeIfAbsent(d, SmallSet::create).add(ref);
     }
 
     private void unindexDomain(SourceRef ref, AccountRecord a) {

@@ -36,6 +36,14 @@ public sealed interface SourceRecord {
     record PersonRecord(String id, String email, String firstName, String lastName, String title,
                         String country, Boolean emailOptOut, Map<String, String> attributes)
             implements SourceRecord {
+        public PersonRecord {
+            id = Values.shared(id);
+            firstName = Values.shared(firstName);
+            lastName = Values.shared(lastName);
+            title = Values.shared(title);
+            country = Values.shared(country);
+        }
+
         public RecordType type() { return RecordType.PERSON; }
         public String key() { return id; }
     }
@@ -44,11 +52,23 @@ public sealed interface SourceRecord {
     record AccountRecord(String id, String name, String domain, String industry, Long employees,
                          Double annualRevenue, String country, SourceRef sameAs,
                          Map<String, String> attributes) implements SourceRecord {
+        public AccountRecord {
+            id = Values.shared(id);
+            industry = Values.shared(industry);
+            country = Values.shared(country);
+        }
+
         public RecordType type() { return RecordType.ACCOUNT; }
         public String key() { return id; }
     }
 
     record AccountPersonRecord(String accountId, String personId, String role) implements SourceRecord {
+        public AccountPersonRecord {
+            accountId = Values.shared(accountId);
+            personId = Values.shared(personId);
+            role = Values.shared(role);
+        }
+
         public RecordType type() { return RecordType.ACCOUNT_PERSON; }
         public String key() { return RecordKey.of(accountId, personId); }
     }
@@ -57,12 +77,25 @@ public sealed interface SourceRecord {
     record OpportunityRecord(String id, String accountId, String name, Double amount, String currency,
                              String stage, Boolean isWon, Boolean isClosed, LocalDate closeDate,
                              SourceRef sameAs) implements SourceRecord {
+        public OpportunityRecord {
+            id = Values.shared(id);
+            accountId = Values.shared(accountId);
+            currency = Values.shared(currency);
+            stage = Values.shared(stage);
+        }
+
         public RecordType type() { return RecordType.OPPORTUNITY; }
         public String key() { return id; }
     }
 
     record OpportunityPersonRecord(String opportunityId, String personId, String role)
             implements SourceRecord {
+        public OpportunityPersonRecord {
+            opportunityId = Values.shared(opportunityId);
+            personId = Values.shared(personId);
+            role = Values.shared(role);
+        }
+
         public RecordType type() { return RecordType.OPPORTUNITY_PERSON; }
         public String key() { return RecordKey.of(opportunityId, personId); }
     }
@@ -71,8 +104,8 @@ public sealed interface SourceRecord {
                        Map<String, String> attributes) implements SourceRecord {
         /** Events are most of the records in memory: share their few distinct types and URLs. */
         public EventRecord {
-            eventType = eventType == null ? null : eventType.intern();
-            url = url == null ? null : url.intern();
+            eventType = Values.shared(eventType);
+            url = Values.shared(url);
             attributes = attributes == null || attributes.isEmpty() ? Map.of() : attributes;
         }
 
@@ -82,12 +115,23 @@ public sealed interface SourceRecord {
 
     record CampaignRecord(String id, String name, String campaignType, String status)
             implements SourceRecord {
+        public CampaignRecord {
+            campaignType = Values.shared(campaignType);
+            status = Values.shared(status);
+        }
+
         public RecordType type() { return RecordType.CAMPAIGN; }
         public String key() { return id; }
     }
 
     record CampaignMemberRecord(String campaignId, String personId, String status)
             implements SourceRecord {
+        public CampaignMemberRecord {
+            campaignId = Values.shared(campaignId);
+            personId = Values.shared(personId);
+            status = Values.shared(status);
+        }
+
         public RecordType type() { return RecordType.CAMPAIGN_MEMBER; }
         public String key() { return RecordKey.of(campaignId, personId); }
     }
