@@ -35,9 +35,7 @@ public final class Evaluator implements Managed {
     private final EngineStats stats = new EngineStats();
 
     // Guarded by `this`: what ingest handed over and is not yet evaluated.
-    private Touched pendingTouched = new Touched();
-    private Set<String> pendingPeople = new HashSet<>();
-    private long pendingUpTo = -1;
+    private final Backlog backlog = new Backlog();
     private boolean scheduled;
 
     // Confined to the coordinator thread.
@@ -125,8 +123,7 @@ public final class Evaluator implements Managed {
     /** Hands over what an accepted batch touched; evaluation follows asynchronously, coalesced. */
     public void submit(Touched touched, long batchSeq) {
         synchronized (this) {
-            pendingTouched.addAll(touched);
-            pendingUpTo = Math.max(pendingUpTo, batchSeq);
+            backlog.batch(touched, batchSeq);
             stats.markPending(System.nanoTime());
             if (scheduled) return;
             scheduled = true;
@@ -241,30 +238,23 @@ public final class Evaluator implements Managed {
     }
 
     private void drain() {
-        Touched touched;
-        Set<String> people;
-        long upTo;
+        Backlog.Work work;
         synchronized (this) {
-            touched = pendingTouched;
-            people = pendingPeople;
-            upTo = pendingUpTo;
-            pendingTouched = new Touched();
-            pendingPeople = new HashSet<>();
+            work = backlog.take();
             scheduled = false;
         }
         long started = System.nanoTime();
         RuleState s = state;
         try {
-            Set<String> subjects = new HashSet<>(people);
-            subjects.addAll(graph.affected(touched, s.book().shape().depth()));
-            evaluate(s, subjects, s.book().segments().keySet(), "ingest", upTo, false);
-            evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), upTo));
+            Set<String> subjects = new HashSet<>(work.people());
+            subjects.addAll(graph.affected(work.touched(), s.book().shape().depth()));
+            evaluate(s, subjects, s.book().segments().keySet(), "ingest", work.upTo(), false);
+            evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), work.upTo()));
             checkpoint(false);
         } catch (RuntimeException e) {
             LOG.error("evaluation round failed; it is retried in a second", e);
             synchronized (this) {
-                pendingTouched.addAll(touched);
-                pendingPeople.addAll(people);
+                backlog.putBack(work);
                 // Retry on our own: waiting for the next batch could strand this work indefinitely.
                 if (!scheduled) {
                     scheduled = true;
@@ -279,7 +269,7 @@ public final class Evaluator implements Managed {
     /** People to evaluate in a coming round (called on the coordinator thread). */
     private void later(Collection<String> people) {
         synchronized (this) {
-            pendingPeople.addAll(people);
+            backlog.people(people);
             if (scheduled) return;
             scheduled = true;
         }
@@ -438,8 +428,8 @@ public final class Evaluator implements Managed {
         List<String> all = graph.personIds();
         Set<String> pending;
         synchronized (this) {
-            pending = new HashSet<>(pendingPeople);
-            if (!pendingTouched.isEmpty()) return 0; // a batch is on its way: check another time
+            pending = backlog.peopleCopy();
+            if (backlog.hasBatches()) return 0; // a batch is on its way: check another time
         }
         Random random = new Random();
         Set<String> subjects = new HashSet<>();
