@@ -177,8 +177,9 @@ public final class GraphSnapshot {
         SourceIndex ix = new SourceIndex();
         long records;
         long events = 0;
-        try (DataInputStream data = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16))) {
-            SnapshotIo.In in = new SnapshotIo.In(data);
+        try (SnapshotIo.FastInput raw = new SnapshotIo.FastInput(Files.newInputStream(file))) {
+            SnapshotIo.In in = new SnapshotIo.In(raw);
+            DataInputStream data = in.in;
             RecordCodec codec = new RecordCodec();
             if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
             if (data.readInt() != FORMAT) throw new IOException("a snapshot of another format");

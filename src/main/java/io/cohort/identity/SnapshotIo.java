@@ -81,14 +81,63 @@ final class SnapshotIo {
         void zigZag(long v) throws IOException { varLong((v << 1) ^ (v >> 63)); }
     }
 
+    /**
+     * A buffered stream without the lock BufferedInputStream takes on every byte (most of a
+     * snapshot's read time went there: it is read one variable-length number at a time).
+     */
+    static final class FastInput extends java.io.InputStream {
+        private final java.io.InputStream raw;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos;
+        private int limit;
+
+        FastInput(java.io.InputStream raw) { this.raw = raw; }
+
+        @Override public int read() throws IOException {
+            if (pos == limit && !fill()) return -1;
+            return buf[pos++] & 0xFF;
+        }
+
+        int readByte() throws IOException {
+            if (pos == limit && !fill()) throw new java.io.EOFException("the snapshot ends early");
+            return buf[pos++] & 0xFF;
+        }
+
+        @Override public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (pos == limit) {
+                if (len >= buf.length) return raw.read(b, off, len);
+                if (!fill()) return -1;
+            }
+            int n = Math.min(len, limit - pos);
+            System.arraycopy(buf, pos, b, off, n);
+            pos += n;
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            int n = raw.read(buf, 0, buf.length);
+            if (n <= 0) return false;
+            pos = 0;
+            limit = n;
+            return true;
+        }
+
+        @Override public void close() throws IOException { raw.close(); }
+    }
+
     static final class In {
         final DataInputStream in;
+        private final FastInput raw;
         private final List<String> shared = new ArrayList<>();
 
-        In(DataInputStream in) { this.in = in; }
+        In(FastInput raw) {
+            this.raw = raw;
+            this.in = new DataInputStream(raw);
+        }
 
         String string() throws IOException {
-            int tag = in.readUnsignedByte();
+            int tag = raw.readByte();
             return switch (tag) {
                 case NULL -> null;
                 case SHARED -> {
@@ -117,7 +166,7 @@ final class SnapshotIo {
         long varLong() throws IOException {
             long v = 0;
             for (int shift = 0; shift < 64; shift += 7) {
-                int b = in.readUnsignedByte();
+                int b = raw.readByte();
                 v |= (long) (b & 0x7F) << shift;
                 if ((b & 0x80) == 0) return v;
             }
