@@ -120,7 +120,10 @@ final class MarketoClient {
             throw new DeliveryException.Retriable(message, Duration.ofMillis(config.getRateWindow().toMilliseconds()), null);
         }
         if (code == 615) throw new DeliveryException.Retriable(message); // concurrency: back off
-        if (code == 607) throw new DeliveryException.Retriable(message, Duration.ofHours(1), null); // daily quota
+        if (code == 607) { // daily quota spent: nobody using this instance's budget calls before the reset
+            budget.exhausted();
+            throw new DeliveryException.Retriable(message, Duration.between(clock.instant(), budget.nextReset()), null);
+        }
         if (RETRIABLE.contains(code)) throw new DeliveryException.Retriable(message);
         throw new DeliveryException.Fatal(message);
     }
@@ -133,6 +136,11 @@ final class MarketoClient {
             } catch (Exception e) {
                 throw new DeliveryException.Fatal("cannot encode request: " + e.getMessage(), e);
             }
+        }
+        java.time.Instant blocked = budget.blockedUntil();
+        if (blocked != null) {
+            throw new DeliveryException.Retriable("Marketo daily API quota spent (" + budget.usedToday() + " calls today); "
+                    + "waiting for the reset at " + blocked, Duration.between(clock.instant(), blocked), null);
         }
         URI uri = URI.create(baseUrl + pathAndQuery);
         Map<String, String> headers = Map.of("Authorization", "Bearer " + t, "Accept", "application/json");

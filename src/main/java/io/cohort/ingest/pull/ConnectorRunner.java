@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one connector's streams: the incremental streams on one thread, the backfills on another,
  * so a long backfill of a new source never holds up its changes (the two share the vendor's call
- * limits, see io.cohort.http.ApiLimits). Each stream has its own schedule and back-off: a stream
+ * budget, see io.cohort.vendor.CallLimits). Each stream has its own schedule and back-off: a stream
  * that fails does not stop the others.
  *
  * <p>Lifecycle: 1. built with its connector; 2. {@link #start()} starts both threads, which run

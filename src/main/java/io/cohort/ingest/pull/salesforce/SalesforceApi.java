@@ -2,10 +2,12 @@ package io.cohort.ingest.pull.salesforce;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.http.ApiLimits;
-import io.cohort.http.HttpTransport;
+import io.cohort.ingest.pull.LimitedCall;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.VendorRetry;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.HttpReply;
+import io.cohort.vendor.VendorHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -37,10 +39,10 @@ final class SalesforceApi {
 
     private final String sourceId;
     private final SalesforcePull config;
-    private final HttpTransport http;
+    private final VendorHttp http;
     private final ObjectMapper json;
     private final Clock clock;
-    private final ApiLimits.Instance limits;
+    private final CallLimits.Budget limits;
     private final VendorRetry retry;
     private final AtomicLong calls = new AtomicLong();
     private volatile long used = -1;
@@ -49,8 +51,8 @@ final class SalesforceApi {
     private String token;      // guarded by this
     private String instanceUrl; // guarded by this
 
-    SalesforceApi(String sourceId, SalesforcePull config, HttpTransport http, ObjectMapper json, Clock clock,
-                  ApiLimits.Instance limits) {
+    SalesforceApi(String sourceId, SalesforcePull config, VendorHttp http, ObjectMapper json, Clock clock,
+                  CallLimits.Budget limits) {
         this.sourceId = sourceId;
         this.config = config;
         this.http = http;
@@ -95,8 +97,8 @@ final class SalesforceApi {
             headers.put("Authorization", "Bearer " + session[0]);
             headers.put("Accept", "application/json");
             headers.put("Sforce-Query-Options", "batchSize=" + config.getBatchSize());
-            HttpTransport.Response r = send(new HttpTransport.Request("GET", URI.create(session[1] + path), headers, null,
-                    config.timeout()));
+            HttpReply r = LimitedCall.send(limits, http, "GET", URI.create(session[1] + path), headers, null, null,
+                    config.timeout(), calls);
             r.header("Sforce-Limit-Info").ifPresent(this::usage);
             if (r.status() == 200) return parse(r, path);
             String code = errorCode(r);
@@ -127,10 +129,6 @@ final class SalesforceApi {
         return new PullException.QuotaExhausted(why, pausedUntil);
     }
 
-    private HttpTransport.Response send(HttpTransport.Request req) throws PullException, InterruptedException {
-        return io.cohort.ingest.pull.LimitedCall.send(limits, http, req, calls);
-    }
-
     /** {access token, instance URL}, fetching a token when there is none. */
     private synchronized String[] session() throws PullException, InterruptedException {
         if (token == null) login();
@@ -149,8 +147,8 @@ final class SalesforceApi {
             form = "grant_type=" + enc("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + enc(jwt());
         }
         String url = config.getLoginUrl().replaceAll("/+$", "") + "/services/oauth2/token";
-        HttpTransport.Response r = send(new HttpTransport.Request("POST", URI.create(url),
-                Map.of("Content-Type", "application/x-www-form-urlencoded", "Accept", "application/json"), form, config.timeout()));
+        HttpReply r = LimitedCall.send(limits, http, "POST", URI.create(url), Map.of("Accept", "application/json"),
+                form.getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded", config.timeout(), calls);
         if (r.status() >= 500 || r.status() == 429) throw new PullException.Transient("Salesforce token endpoint HTTP " + r.status());
         JsonNode body = parse(r, "/services/oauth2/token");
         if (r.status() != 200 || !body.hasNonNull("access_token") || !body.hasNonNull("instance_url")) {
@@ -184,7 +182,7 @@ final class SalesforceApi {
         return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
     }
 
-    private JsonNode parse(HttpTransport.Response r, String what) throws PullException {
+    private JsonNode parse(HttpReply r, String what) throws PullException {
         try {
             JsonNode n = json.readTree(r.body());
             return n == null ? json.createObjectNode() : n;
@@ -194,7 +192,7 @@ final class SalesforceApi {
     }
 
     /** Salesforce's REST error body: [{"message", "errorCode"}]. */
-    private String errorCode(HttpTransport.Response r) {
+    private String errorCode(HttpReply r) {
         try {
             JsonNode n = json.readTree(r.body());
             return n == null ? "" : n.path(0).path("errorCode").asText("");
@@ -203,7 +201,7 @@ final class SalesforceApi {
         }
     }
 
-    private String message(HttpTransport.Response r) {
+    private String message(HttpReply r) {
         try {
             JsonNode n = json.readTree(r.body());
             return n == null ? "" : n.path(0).path("message").asText("");

@@ -1,7 +1,7 @@
 package io.cohort.ingest.pull.salesforce;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.cohort.http.ApiLimits;
+import io.cohort.vendor.CallLimits;
 import io.cohort.ingest.pull.Connector;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ingest.pull.PullSettings;
@@ -13,7 +13,6 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,8 +64,10 @@ public class SalesforcePull extends PullSettings {
 
     @Override
     public Connector build(String sourceId, PullContext context) {
-        ApiLimits.Instance limits = context.limits().forInstance(loginUrl,
-                new ApiLimits.Spec(1_000, java.time.Duration.ofSeconds(1), maxConcurrentCalls, 0, ZoneOffset.UTC));
+        // Salesforce limits concurrency (long requests) and requests per rolling 24 h, which
+        // Sforce-Limit-Info reports; no per-second rate.
+        CallLimits.Budget limits = context.limits().budget("salesforce:" + java.net.URI.create(loginUrl).getHost(),
+                new CallLimits.Limits(1_000, java.time.Duration.ofSeconds(1), maxConcurrentCalls, java.time.Duration.ofMinutes(2)));
         return new SalesforceConnector(sourceId, this, new SalesforceApi(sourceId, this, context.http(), context.json(),
                 context.clock(), limits), context);
     }
