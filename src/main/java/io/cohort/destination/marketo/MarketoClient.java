@@ -51,7 +51,7 @@ final class MarketoClient {
     }
 
     MarketoClient(MarketoDestinationFactory config, VendorHttp http, ObjectMapper mapper, Clock clock, CallLimits.Budget budget) {
-        this.baseUrl = config.getBaseUrl().replaceAll("/+$", "");
+        this.baseUrl = config.getBaseUrl().replaceAll("/+$", "").replaceAll("/rest$", ""); // either spelling of the instance
         this.config = config;
         this.http = http;
         this.mapper = mapper;

@@ -17,7 +17,7 @@ import jakarta.validation.constraints.NotNull;
  * {@code type: marketo} — static-list membership through the Marketo REST API.
  * <ul>
  *   <li>{@code baseUrl}: the REST endpoint host, e.g. {@code https://123-ABC-456.mktorest.com}
- *       (without {@code /rest}); {@code /identity/oauth/token} and {@code /rest/v1/...} are
+ *       (a trailing {@code /rest} is ignored); {@code /identity/oauth/token} and {@code /rest/v1/...} are
  *       appended;</li>
  *   <li>{@code clientId}, {@code clientSecret}: the LaunchPoint custom service; pass them as
  *       {@code ${MARKETO_CLIENT_ID}} etc.;</li>
