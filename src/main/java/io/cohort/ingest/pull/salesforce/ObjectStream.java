@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * One sObject, read by SOQL ordered by SystemModstamp and paged with nextRecordsUrl.
  *
  * <p>Incremental ({@code backfillOf == null}): {@code queryAll … WHERE SystemModstamp >=
- * watermark − overlap}, so deleted rows come too and become deletes. The cursor holds the
+ * watermark − overlap}, so deleted rows come too and become deletes ({@code query} instead with
+ * {@code deletes: getDeleted}, see {@link DeleteLogStream}). The cursor holds the
  * watermark (the newest SystemModstamp stored) and the rows stored within the overlap window
  * (id → SystemModstamp), so re-reading the window skips what is already stored: a row is
  * stored again only if it changed. Written with each page.
@@ -65,7 +66,7 @@ final class ObjectStream extends CursorStream {
         if (next == null) {
             Instant since = watermark.minus(c.config.overlapDuration()).truncatedTo(ChronoUnit.SECONDS);
             page = c.api.query(select() + " WHERE SystemModstamp >= " + SOQL.format(since.atOffset(java.time.ZoneOffset.UTC))
-                    + " ORDER BY SystemModstamp ASC", true);
+                    + " ORDER BY SystemModstamp ASC", c.config.queryAll(object));
         } else {
             page = nextPage();
             if (page == null) return Step.MORE;

@@ -82,6 +82,16 @@ final class SalesforceApi {
         return retry.run(() -> get(path));
     }
 
+    /**
+     * The delete log of {@code object} between two ISO-8601 date-times (sObject Get Deleted):
+     * {@code deletedRecords[{id, deletedDate}]}, {@code earliestDateAvailable}, {@code latestDateCovered}.
+     */
+    JsonNode deleted(String object, String start, String end) throws PullException, InterruptedException {
+        String path = "/services/data/v" + config.getApiVersion() + "/sobjects/" + URLEncoder.encode(object, StandardCharsets.UTF_8)
+                + "/deleted/?start=" + URLEncoder.encode(start, StandardCharsets.UTF_8) + "&end=" + URLEncoder.encode(end, StandardCharsets.UTF_8);
+        return retry.run(() -> get(path));
+    }
+
     /** The next page: the response's nextRecordsUrl, a path on the instance. */
     JsonNode next(String nextRecordsUrl) throws PullException, InterruptedException {
         if (!nextRecordsUrl.startsWith("/services/data/")) throw new PullException.Fatal("unexpected nextRecordsUrl " + nextRecordsUrl);

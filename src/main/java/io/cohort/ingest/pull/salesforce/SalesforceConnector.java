@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Pulls one Salesforce org: per configured sObject an incremental stream (queryAll by
- * SystemModstamp from a watermark, with an overlap window; deleted rows become deletes) and a
+ * SystemModstamp from a watermark, with an overlap window; deleted rows become deletes), the
+ * delete log of the objects keyed by id ({@link DeleteLogStream}, per {@code deletes}) and a
  * backfill (query of everything modified before the first start, beside it).
  */
 final class SalesforceConnector implements Connector {
@@ -36,6 +37,9 @@ final class SalesforceConnector implements Connector {
             if (config.getObjects().contains(object)) incremental.add(new ObjectStream(this, object, null));
         }
         streams.addAll(incremental);
+        for (ObjectStream inc : incremental) {
+            if (config.readsDeleteLog(inc.object())) streams.add(new DeleteLogStream(this, inc.object()));
+        }
         for (ObjectStream inc : incremental) streams.add(new ObjectStream(this, inc.object(), inc));
     }
 

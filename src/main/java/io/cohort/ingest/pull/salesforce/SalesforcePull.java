@@ -60,6 +60,20 @@ public class SalesforcePull extends PullSettings {
     /** How long to wait after REQUEST_LIMIT_EXCEEDED or reaching maxApiShare. */
     @NotNull @JsonProperty private Duration limitBackoff = Duration.hours(1);
     @Min(1) @JsonProperty private int maxConcurrentCalls = 5;
+    /**
+     * How deletes of Account, Contact, Lead, Opportunity and Campaign are found: {@code both}
+     * (queryAll's IsDeleted rows as they happen, and the delete log for what queryAll cannot show:
+     * hard deletes, an emptied recycle bin), {@code queryAll}, or {@code getDeleted} (the delete log
+     * only, for orgs where queryAll is not allowed). Junction objects always use queryAll.
+     */
+    @NotNull @JsonProperty private Deletes deletes = Deletes.both;
+    /** How often the delete log is read. */
+    @NotNull @JsonProperty private Duration deletedPollInterval = Duration.minutes(15);
+    /** The delete log's resolution: Salesforce ignores seconds (leave at 1m; lower only for a test org's fake). */
+    @NotNull @JsonProperty private Duration deleteLogResolution = Duration.minutes(1);
+
+    /** Where deletes come from (see {@code deletes}). */
+    public enum Deletes { both, queryAll, getDeleted }
     @Min(1) @Max(10) @JsonProperty private int retryAttempts = 4;
 
     @Override
@@ -96,6 +110,20 @@ public class SalesforcePull extends PullSettings {
     }
 
     java.time.Duration overlapDuration() { return java.time.Duration.ofMillis(overlap.toMilliseconds()); }
+
+    /** queryAll for the incremental stream of {@code object}: its IsDeleted rows become deletes. */
+    boolean queryAll(String object) {
+        return deletes != Deletes.getDeleted || !DeleteLogStream.TARGETS.containsKey(object);
+    }
+
+    /** Whether {@code object}'s delete log is read. */
+    boolean readsDeleteLog(String object) {
+        return deletes != Deletes.queryAll && DeleteLogStream.TARGETS.containsKey(object);
+    }
+
+    java.time.Duration deletedInterval() { return java.time.Duration.ofMillis(deletedPollInterval.toMilliseconds()); }
+
+    java.time.Duration deleteLogResolution() { return java.time.Duration.ofMillis(deleteLogResolution.toMilliseconds()); }
 
     java.time.Duration limitWait() { return java.time.Duration.ofMillis(limitBackoff.toMilliseconds()); }
 
@@ -137,6 +165,12 @@ public class SalesforcePull extends PullSettings {
     public void setExtraFields(Map<String, List<String>> v) { extraFields = v; }
     public Duration getOverlap() { return overlap; }
     public void setOverlap(Duration v) { overlap = v; }
+    public Deletes getDeletes() { return deletes; }
+    public void setDeletes(Deletes v) { deletes = v; }
+    public Duration getDeletedPollInterval() { return deletedPollInterval; }
+    public void setDeletedPollInterval(Duration v) { deletedPollInterval = v; }
+    public Duration getDeleteLogResolution() { return deleteLogResolution; }
+    public void setDeleteLogResolution(Duration v) { deleteLogResolution = v; }
     public int getBatchSize() { return batchSize; }
     public void setBatchSize(int v) { batchSize = v; }
     public double getMaxApiShare() { return maxApiShare; }
