@@ -3,7 +3,6 @@ package io.cohort.ingest.pull.salesforce;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.RecordType;
 import io.cohort.ingest.pull.CursorStream;
 import io.cohort.ingest.pull.PullException;
@@ -120,22 +119,15 @@ final class DeleteLogStream extends CursorStream {
 
     /** Deletes through the source's mapper, as queryAll's IsDeleted rows would be. */
     private List<ObjectNode> deletes(List<String> ids) throws PullException {
-        if (ids.isEmpty()) return List.of();
-        ObjectNode result = JsonNodeFactory.instance.objectNode();
-        result.put("totalSize", ids.size());
-        result.put("done", true);
-        var records = result.putArray("records");
+        List<JsonNode> rows = new ArrayList<>(ids.size());
         for (String id : ids) {
-            ObjectNode r = records.addObject();
+            ObjectNode r = JsonNodeFactory.instance.objectNode();
             r.putObject("attributes").put("type", object);
             r.put("Id", id);
             r.put("IsDeleted", true);
+            rows.add(r);
         }
-        try {
-            return c.ctx.mapper().map("query", result);
-        } catch (NativeFormatException e) {
-            throw new PullException.Fatal("Salesforce " + object + " deletes not mappable: " + e.getMessage(), e);
-        }
+        return c.map(object, rows);
     }
 
     @Override

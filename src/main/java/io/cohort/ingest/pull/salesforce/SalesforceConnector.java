@@ -58,6 +58,21 @@ final class SalesforceConnector implements Connector {
                 api.pausedUntil(), null);
     }
 
+    /** Rows of {@code object} as one query result through the source's mapper (the push endpoint's mapping). */
+    List<com.fasterxml.jackson.databind.node.ObjectNode> map(String object, List<com.fasterxml.jackson.databind.JsonNode> rows)
+            throws io.cohort.ingest.pull.PullException {
+        if (rows.isEmpty()) return List.of();
+        var result = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        result.put("totalSize", rows.size());
+        result.put("done", true);
+        result.putArray("records").addAll(rows);
+        try {
+            return ctx.mapper().map("query", result);
+        } catch (io.cohort.ingest.NativeFormatException e) {
+            throw new io.cohort.ingest.pull.PullException.Fatal("Salesforce " + object + " rows not as documented: " + e.getMessage(), e);
+        }
+    }
+
     /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
     Instant origin() { return origin.get(); }
 }
