@@ -50,7 +50,9 @@ public final class FakeMarketo extends FakeServer {
     private volatile Extension extension;
 
     /** A reply of an {@link Extension}. */
-    public record ExtensionReply(int status, String contentType, String body) {}
+    public record ExtensionReply(int status, String contentType, String body, Map<String, String> headers) {
+        public ExtensionReply(int status, String contentType, String body) { this(status, contentType, body, Map.of()); }
+    }
 
     /**
      * More endpoints on the same instance (the source side: leads, activities, bulk exports…), asked
@@ -159,7 +161,11 @@ public final class FakeMarketo extends FakeServer {
         Extension ext = extension;
         if (ext != null) {
             ExtensionReply r = ext.handle(method, path, req);
-            if (r != null) return new Reply(r.status(), Map.of("Content-Type", r.contentType()), r.body());
+            if (r != null) {
+                Map<String, String> h = new LinkedHashMap<>(r.headers());
+                h.put("Content-Type", r.contentType());
+                return new Reply(r.status(), h, r.body());
+            }
         }
         Matcher m = LIST_LEADS.matcher(path);
         if (m.matches()) return listMembership(method, Long.parseLong(m.group(1)), req);
