@@ -194,7 +194,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
         // The destinations' HTTP client and call budgets: a Marketo source and destination of one instance share one budget.
         io.cohort.ingest.pull.Connectors connectors = new io.cohort.ingest.pull.Connectors(config.sources(),
                 io.cohort.ingest.pull.PullContext.factory(config.sources(), (s, r, c) -> pipeline.ingestWithCursor(s, r, c).batch(),
-                        new io.cohort.store.CursorStore(jdbi), store::keys, config.ingestLimits(), callLimits, vendorHttp, env), Clock.systemUTC());
+                        new io.cohort.store.CursorStore(jdbi), store::keys, config.ingestLimits(), callLimits, vendorHttp, env), Clock.systemUTC(),
+                name -> env.lifecycle().executorService(name.replace("%", "%%")).minThreads(1).maxThreads(1).build());
         env.lifecycle().manage(connectors);
         env.jersey().register(new io.cohort.api.resources.SyncResource(connectors));
         env.admin().addTask(new io.cohort.ops.SourceSyncTask(connectors));
