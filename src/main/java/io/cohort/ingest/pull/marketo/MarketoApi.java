@@ -6,6 +6,7 @@ import io.cohort.ingest.pull.LimitedCall;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.VendorRetry;
 import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.FreshTokenRetry;
 import io.cohort.vendor.HttpReply;
 import io.cohort.vendor.VendorHttp;
 import java.io.IOException;
@@ -46,6 +47,7 @@ final class MarketoApi {
     private final Clock clock;
     private final CallLimits.Budget limits;
     private final VendorRetry retry;
+    private final FreshTokenRetry freshToken;
     private final AtomicLong calls = new AtomicLong();
     private String token; // guarded by this
     private Instant tokenExpiresAt = Instant.MIN;
@@ -58,6 +60,7 @@ final class MarketoApi {
         this.json = json;
         this.clock = clock;
         this.limits = limits;
+        this.freshToken = new FreshTokenRetry("marketo-token-" + sourceId);
         this.retry = new VendorRetry("marketo-" + sourceId, config.getRetryAttempts(), Duration.ofMillis(500),
                 Duration.ofSeconds(30));
     }
@@ -124,15 +127,21 @@ final class MarketoApi {
     }
 
     private JsonNode call(String method, String pathAndQuery, Object body) throws PullException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            String t = token();
-            HttpReply r = send(method, pathAndQuery, body, t);
-            try {
-                return check(r, method + " " + pathAndQuery.replaceAll("\\?.*", ""));
-            } catch (TokenRejected e) {
-                forgetToken(t);
-                if (attempt >= 2) throw new PullException.Transient(e.getMessage());
-            }
+        try {
+            return freshToken.run(() -> {
+                String t = token();
+                HttpReply r = send(method, pathAndQuery, body, t);
+                try {
+                    return check(r, method + " " + pathAndQuery.replaceAll("\\?.*", ""));
+                } catch (TokenRejected e) {
+                    forgetToken(t);
+                    throw new FreshTokenRetry.Rejected(new PullException.Transient(e.getMessage()));
+                }
+            });
+        } catch (PullException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new PullException.Transient(e.toString(), null, e);
         }
     }
 

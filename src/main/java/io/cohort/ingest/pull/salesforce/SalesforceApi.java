@@ -6,6 +6,7 @@ import io.cohort.ingest.pull.LimitedCall;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.VendorRetry;
 import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.FreshTokenRetry;
 import io.cohort.vendor.HttpReply;
 import io.cohort.vendor.VendorHttp;
 import java.io.IOException;
@@ -44,6 +45,7 @@ final class SalesforceApi {
     private final Clock clock;
     private final CallLimits.Budget limits;
     private final VendorRetry retry;
+    private final FreshTokenRetry freshToken;
     private final AtomicLong calls = new AtomicLong();
     private volatile long used = -1;
     private volatile long max = -1;
@@ -59,6 +61,7 @@ final class SalesforceApi {
         this.json = json;
         this.clock = clock;
         this.limits = limits;
+        this.freshToken = new FreshTokenRetry("salesforce-session-" + sourceId);
         this.retry = new VendorRetry("salesforce-" + sourceId, config.getRetryAttempts(), Duration.ofMillis(500),
                 Duration.ofSeconds(30));
     }
@@ -101,25 +104,31 @@ final class SalesforceApi {
     private JsonNode get(String path) throws PullException, InterruptedException {
         java.time.Instant paused = pausedUntil();
         if (paused != null) throw new PullException.QuotaExhausted("Salesforce API requests paused (" + used + "/" + max + " used)", paused);
-        for (int attempt = 1; ; attempt++) {
-            String[] session = session();
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Authorization", "Bearer " + session[0]);
-            headers.put("Accept", "application/json");
-            headers.put("Sforce-Query-Options", "batchSize=" + config.getBatchSize());
-            HttpReply r = LimitedCall.send(limits, http, "GET", URI.create(session[1] + path), headers, null, null,
-                    config.timeout(), calls);
-            r.header("Sforce-Limit-Info").ifPresent(this::usage);
-            if (r.status() == 200) return parse(r, path);
-            String code = errorCode(r);
-            String what = "Salesforce HTTP " + r.status() + " " + code + " on " + path.replaceAll("\\?.*", "") + ": " + message(r);
-            if (r.status() == 401 && attempt == 1) {
-                forget(session[0]); // INVALID_SESSION_ID: expired or revoked; a new session, once
-                continue;
-            }
-            if (code.equals("REQUEST_LIMIT_EXCEEDED")) throw pause(what);
-            if (r.status() >= 500 || r.status() == 429 || r.status() == 401) throw new PullException.Transient(what);
-            throw new PullException.Fatal(what);
+        try {
+            return freshToken.run(() -> {
+                String[] session = session();
+                Map<String, String> headers = new LinkedHashMap<>();
+                headers.put("Authorization", "Bearer " + session[0]);
+                headers.put("Accept", "application/json");
+                headers.put("Sforce-Query-Options", "batchSize=" + config.getBatchSize());
+                HttpReply r = LimitedCall.send(limits, http, "GET", URI.create(session[1] + path), headers, null, null,
+                        config.timeout(), calls);
+                r.header("Sforce-Limit-Info").ifPresent(this::usage);
+                if (r.status() == 200) return parse(r, path);
+                String code = errorCode(r);
+                String what = "Salesforce HTTP " + r.status() + " " + code + " on " + path.replaceAll("\\?.*", "") + ": " + message(r);
+                if (r.status() == 401) { // INVALID_SESSION_ID: expired or revoked; a new session, once
+                    forget(session[0]);
+                    throw new FreshTokenRetry.Rejected(new PullException.Transient(what));
+                }
+                if (code.equals("REQUEST_LIMIT_EXCEEDED")) throw pause(what);
+                if (r.status() >= 500 || r.status() == 429) throw new PullException.Transient(what);
+                throw new PullException.Fatal(what);
+            });
+        } catch (PullException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new PullException.Transient(e.toString(), null, e);
         }
     }
 
