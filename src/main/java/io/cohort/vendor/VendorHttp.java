@@ -103,7 +103,7 @@ public final class VendorHttp {
         ClassicHttpResponse response = client.executeOpen(HttpHost.create(uri), request, null);
         try {
             InputStream body = response.getEntity() == null ? InputStream.nullInputStream() : response.getEntity().getContent();
-            return new Streamed(response, response.getCode(), headers(response), body);
+            return new Streamed(request, response, response.getCode(), headers(response), body);
         } catch (IOException | RuntimeException e) {
             response.close();
             throw e;
@@ -112,21 +112,37 @@ public final class VendorHttp {
 
     /** An answer whose body is still to be read; {@link #close()} it. */
     public static final class Streamed implements AutoCloseable {
+        private final HttpUriRequestBase request;   // null: read already
         private final ClassicHttpResponse response; // null: read already
         private final int status;
         private final Map<String, List<String>> headers;
         private final InputStream body;
+        private volatile boolean atEnd;
 
-        private Streamed(ClassicHttpResponse response, int status, Map<String, List<String>> headers, InputStream body) {
+        private Streamed(HttpUriRequestBase request, ClassicHttpResponse response, int status, Map<String, List<String>> headers,
+                         InputStream body) {
+            this.request = request;
             this.response = response;
             this.status = status;
             this.headers = headers;
-            this.body = body;
+            this.body = new java.io.FilterInputStream(body) {
+                @Override public int read() throws IOException {
+                    int b = super.read();
+                    if (b < 0) atEnd = true;
+                    return b;
+                }
+
+                @Override public int read(byte[] buf, int off, int len) throws IOException {
+                    int n = super.read(buf, off, len);
+                    if (n < 0) atEnd = true;
+                    return n;
+                }
+            };
         }
 
         /** An answer already read whole, as a stream (a caller that looked at the body first). */
         public static Streamed of(HttpReply reply) {
-            return new Streamed(null, reply.status(), reply.headers(),
+            return new Streamed(null, null, reply.status(), reply.headers(),
                     new java.io.ByteArrayInputStream(reply.body().getBytes(StandardCharsets.UTF_8)));
         }
 
@@ -142,8 +158,21 @@ public final class VendorHttp {
             return new HttpReply(status(), headers, new String(body.readAllBytes(), StandardCharsets.UTF_8));
         }
 
+        /**
+         * Gives the connection back; a body not read to its end (the reader gave up on a bad row)
+         * is cut off instead of being drained, which for a large file would read all of it.
+         */
         @Override public void close() throws IOException {
-            if (response != null) response.close();
+            if (response == null) return;
+            if (atEnd) {
+                response.close();
+                return;
+            }
+            request.cancel();
+            try {
+                response.close();
+            } catch (IOException cutOff) { // expected: the connection was just aborted
+            }
         }
     }
 
