@@ -66,7 +66,8 @@ public class SalesforcePull extends PullSettings {
      * hard deletes, an emptied recycle bin), {@code queryAll}, or {@code getDeleted} (the delete log
      * only, for orgs where queryAll is not allowed). Junction objects always use queryAll.
      */
-    @NotNull @JsonProperty private Deletes deletes = Deletes.both;
+    @NotNull @jakarta.validation.constraints.Pattern(regexp = "both|queryAll|getDeleted",
+            message = "must be both, queryAll or getDeleted") @JsonProperty private String deletes = "both";
     /** How often the delete log is read. */
     @NotNull @JsonProperty private Duration deletedPollInterval = Duration.minutes(15);
     /** The delete log's resolution: Salesforce ignores seconds (leave at 1m; lower only for a test org's fake). */
@@ -113,12 +114,12 @@ public class SalesforcePull extends PullSettings {
 
     /** queryAll for the incremental stream of {@code object}: its IsDeleted rows become deletes. */
     boolean queryAll(String object) {
-        return deletes != Deletes.getDeleted || !DeleteLogStream.TARGETS.containsKey(object);
+        return getDeletes() != Deletes.getDeleted || !DeleteLogStream.TARGETS.containsKey(object);
     }
 
     /** Whether {@code object}'s delete log is read. */
     boolean readsDeleteLog(String object) {
-        return deletes != Deletes.queryAll && DeleteLogStream.TARGETS.containsKey(object);
+        return getDeletes() != Deletes.queryAll && DeleteLogStream.TARGETS.containsKey(object);
     }
 
     java.time.Duration deletedInterval() { return java.time.Duration.ofMillis(deletedPollInterval.toMilliseconds()); }
@@ -165,8 +166,8 @@ public class SalesforcePull extends PullSettings {
     public void setExtraFields(Map<String, List<String>> v) { extraFields = v; }
     public Duration getOverlap() { return overlap; }
     public void setOverlap(Duration v) { overlap = v; }
-    public Deletes getDeletes() { return deletes; }
-    public void setDeletes(Deletes v) { deletes = v; }
+    public Deletes getDeletes() { return Deletes.valueOf(deletes); }
+    public void setDeletes(String v) { deletes = v; }
     public Duration getDeletedPollInterval() { return deletedPollInterval; }
     public void setDeletedPollInterval(Duration v) { deletedPollInterval = v; }
     public Duration getDeleteLogResolution() { return deleteLogResolution; }
