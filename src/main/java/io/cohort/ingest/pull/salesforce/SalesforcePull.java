@@ -80,8 +80,9 @@ public class SalesforcePull extends PullSettings {
     @Override
     public Connector build(String sourceId, PullContext context) {
         // Salesforce limits concurrency (long requests) and requests per rolling 24 h, which
-        // Sforce-Limit-Info reports; no per-second rate.
-        CallLimits.Budget limits = context.limits().budget("salesforce:" + java.net.URI.create(loginUrl).getHost(),
+        // Sforce-Limit-Info reports; no per-second rate. Keyed by source: JWT sources of different
+        // orgs share the login host, and a source is one org.
+        CallLimits.Budget limits = context.limits().budget("salesforce:" + sourceId,
                 new CallLimits.Limits(1_000, java.time.Duration.ofSeconds(1), maxConcurrentCalls, java.time.Duration.ofMinutes(2)));
         return new SalesforceConnector(sourceId, this, new SalesforceApi(sourceId, this, context.http(), context.json(),
                 context.clock(), limits), context);
