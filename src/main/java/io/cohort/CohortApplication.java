@@ -130,7 +130,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         MembershipReader reader = new MembershipReader(jdbi);
         // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
-        CallLimits callLimits = new CallLimits(env.metrics());
+        CallLimits callLimits = new CallLimits(env.metrics(), Clock.systemUTC());
         Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
                 new DestinationContext(env.getObjectMapper(), vendorHttp, env.metrics(), Clock.systemUTC(), callLimits,
                         (name, threads) -> env.lifecycle().executorService(name + "-%d").minThreads(threads).maxThreads(threads).build()));
@@ -193,11 +193,11 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new RuleResource(rules, evaluator, bodies));
         env.jersey().register(new DestinationResource(destinations));
         // --- source connectors (issue 15, docs/sources.md): Cohort pulls sources with a pull: block ---
-        // One registry of vendor call limits per service, keyed by instance URL (to be shared with the destinations).
-        io.cohort.http.ApiLimits apiLimits = new io.cohort.http.ApiLimits(Clock.systemUTC());
+        // The destinations' HTTP client and call budgets: a Marketo source and destination of one instance share one budget.
         io.cohort.ingest.pull.Connectors connectors = new io.cohort.ingest.pull.Connectors(config.sources(),
                 io.cohort.ingest.pull.PullContext.factory(config.sources(), (s, r, c) -> pipeline.ingestWithCursor(s, r, c).batch(),
-                        new io.cohort.store.CursorStore(jdbi), store::keys, config.ingestLimits(), apiLimits, env), Clock.systemUTC());
+                        new io.cohort.store.CursorStore(jdbi), store::keys, config.ingestLimits(), callLimits, vendorHttp, env), Clock.systemUTC(),
+                name -> env.lifecycle().executorService(name.replace("%", "%%")).minThreads(1).maxThreads(1).build());
         env.lifecycle().manage(connectors);
         env.jersey().register(new io.cohort.api.resources.SyncResource(connectors));
         env.admin().addTask(new io.cohort.ops.SourceSyncTask(connectors));

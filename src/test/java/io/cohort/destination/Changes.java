@@ -24,7 +24,7 @@ public final class Changes {
 
     public static DestinationContext context(MetricRegistry metrics) {
         return new DestinationContext(MAPPER, VendorHttp.build(new HttpClientSettings(), metrics), metrics, Clock.systemUTC(),
-                new CallLimits(metrics), ThreadPools.unmanaged());
+                new CallLimits(metrics, Clock.systemUTC()), ThreadPools.unmanaged());
     }
 
     public static AudienceChange add(long seq, String person, String email, Map<String, List<String>> ids) {

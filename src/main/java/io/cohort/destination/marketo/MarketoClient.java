@@ -5,10 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.destination.DeliveryException;
 import io.cohort.destination.HttpSupport;
 import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.FreshTokenRetry;
 import io.cohort.vendor.HttpReply;
 import io.cohort.vendor.VendorHttp;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -36,29 +35,17 @@ final class MarketoClient {
     private final Clock clock;
     private final CallLimits.Budget budget;
     /** A token Marketo calls expired or invalid (601/602) earlier than we thought: fetch one more, once. */
-    private final Retry reauthenticate;
+    private final FreshTokenRetry reauthenticate = new FreshTokenRetry("marketo-token");
     private String token; // guarded by this
     private Instant tokenExpiresAt = Instant.MIN;
 
-    /** Marketo answered 601/602 to a call: the token is no longer good. */
-    private static final class TokenRejected extends Exception {
-        final DeliveryException.Retriable cause;
-
-        TokenRejected(DeliveryException.Retriable cause) {
-            super(cause.getMessage(), null, false, false);
-            this.cause = cause;
-        }
-    }
-
     MarketoClient(MarketoDestinationFactory config, VendorHttp http, ObjectMapper mapper, Clock clock, CallLimits.Budget budget) {
-        this.baseUrl = config.getBaseUrl().replaceAll("/+$", "");
+        this.baseUrl = config.getBaseUrl().replaceAll("/+$", "").replaceAll("/rest$", ""); // either spelling of the instance
         this.config = config;
         this.http = http;
         this.mapper = mapper;
         this.clock = clock;
         this.budget = budget;
-        this.reauthenticate = Retry.of("marketo-token", RetryConfig.custom().maxAttempts(2).waitDuration(Duration.ZERO)
-                .retryExceptions(TokenRejected.class).build());
     }
 
     /** GET {baseUrl}/identity/oauth/token; bad credentials are Fatal. */
@@ -94,17 +81,16 @@ final class MarketoClient {
      */
     JsonNode call(String method, String pathAndQuery, Object body) throws DeliveryException {
         try {
-            return reauthenticate.executeCheckedSupplier(() -> callWithToken(method, pathAndQuery, body));
-        } catch (TokenRejected e) {
-            throw e.cause;
-        } catch (DeliveryException | RuntimeException | Error e) {
+            return reauthenticate.run(() -> callWithToken(method, pathAndQuery, body));
+        } catch (DeliveryException | RuntimeException e) {
             throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    private JsonNode callWithToken(String method, String pathAndQuery, Object body) throws DeliveryException, TokenRejected {
+    private JsonNode callWithToken(String method, String pathAndQuery, Object body)
+            throws DeliveryException, FreshTokenRetry.Rejected {
         String t = token();
         JsonNode json = callOnce(method, pathAndQuery, body, t);
         if (json.path("success").asBoolean(false)) return json;
@@ -114,13 +100,16 @@ final class MarketoClient {
                 + pathAndQuery.replaceAll("\\?.*", "") + ": " + err.path("message").asText("");
         if (code == 601 || code == 602) { // expired or revoked early: a fresh token and one more try
             forgetToken(t);
-            throw new TokenRejected(new DeliveryException.Retriable(message));
+            throw new FreshTokenRetry.Rejected(new DeliveryException.Retriable(message));
         }
         if (code == 606) { // rate limit: the window must pass
             throw new DeliveryException.Retriable(message, Duration.ofMillis(config.getRateWindow().toMilliseconds()), null);
         }
         if (code == 615) throw new DeliveryException.Retriable(message); // concurrency: back off
-        if (code == 607) throw new DeliveryException.Retriable(message, Duration.ofHours(1), null); // daily quota
+        if (code == 607) { // daily quota spent: nobody using this instance's budget calls before the reset
+            budget.exhausted();
+            throw new DeliveryException.Retriable(message, Duration.between(clock.instant(), budget.nextReset()), null);
+        }
         if (RETRIABLE.contains(code)) throw new DeliveryException.Retriable(message);
         throw new DeliveryException.Fatal(message);
     }
@@ -133,6 +122,11 @@ final class MarketoClient {
             } catch (Exception e) {
                 throw new DeliveryException.Fatal("cannot encode request: " + e.getMessage(), e);
             }
+        }
+        java.time.Instant blocked = budget.blockedUntil();
+        if (blocked != null) {
+            throw new DeliveryException.Retriable("Marketo daily API quota spent (" + budget.usedToday() + " calls today); "
+                    + "waiting for the reset at " + blocked, Duration.between(clock.instant(), blocked), null);
         }
         URI uri = URI.create(baseUrl + pathAndQuery);
         Map<String, String> headers = Map.of("Authorization", "Bearer " + t, "Accept", "application/json");

@@ -17,7 +17,7 @@ import jakarta.validation.constraints.NotNull;
  * {@code type: marketo} — static-list membership through the Marketo REST API.
  * <ul>
  *   <li>{@code baseUrl}: the REST endpoint host, e.g. {@code https://123-ABC-456.mktorest.com}
- *       (without {@code /rest}); {@code /identity/oauth/token} and {@code /rest/v1/...} are
+ *       (a trailing {@code /rest} is ignored); {@code /identity/oauth/token} and {@code /rest/v1/...} are
  *       appended;</li>
  *   <li>{@code clientId}, {@code clientSecret}: the LaunchPoint custom service; pass them as
  *       {@code ${MARKETO_CLIENT_ID}} etc.;</li>
@@ -29,6 +29,8 @@ import jakarta.validation.constraints.NotNull;
  *       {@code maxConcurrentCalls} (10): Marketo's documented limits, enforced client-side in
  *       one budget per instance ({@link MarketoLimits}) that a Marketo source of the same
  *       instance shares; lower them when integrations outside Cohort use the instance;</li>
+ *   <li>{@code dailyQuota} (50000): the subscription's daily API calls (reset at midnight US
+ *       Central), counted with the source's calls; at a 607 both wait for the reset;</li>
  *   <li>{@code batchSize} (300, the API's maximum), {@code requestTimeout} (30s).</li>
  * </ul>
  * Activation params: {@code listId} (the static list id).
@@ -43,13 +45,14 @@ public class MarketoDestinationFactory implements DestinationFactory {
     @Min(1) private int maxCallsPerWindow = 100;
     @NotNull private Duration rateWindow = Duration.seconds(20);
     @Min(1) private int maxConcurrentCalls = 10;
+    @Min(0) private long dailyQuota = 50_000;
     @Min(1) @Max(300) private int batchSize = 300;
     @NotNull private Duration requestTimeout = Duration.seconds(30);
 
     /** The per-instance call budget these keys ask for; a call waits up to one window for a permit. */
     public CallLimits.Limits limits() {
-        java.time.Duration window = java.time.Duration.ofMillis(rateWindow.toMilliseconds());
-        return new CallLimits.Limits(maxCallsPerWindow, window, maxConcurrentCalls, window);
+        return MarketoLimits.of(maxCallsPerWindow, java.time.Duration.ofMillis(rateWindow.toMilliseconds()),
+                maxConcurrentCalls, dailyQuota);
     }
 
     @Override
@@ -73,6 +76,8 @@ public class MarketoDestinationFactory implements DestinationFactory {
     @JsonProperty public void setRateWindow(Duration v) { rateWindow = v; }
     @JsonProperty public int getMaxConcurrentCalls() { return maxConcurrentCalls; }
     @JsonProperty public void setMaxConcurrentCalls(int v) { maxConcurrentCalls = v; }
+    @JsonProperty public long getDailyQuota() { return dailyQuota; }
+    @JsonProperty public void setDailyQuota(long v) { dailyQuota = v; }
     @JsonProperty public int getBatchSize() { return batchSize; }
     @JsonProperty public void setBatchSize(int v) { batchSize = v; }
     @JsonProperty public Duration getRequestTimeout() { return requestTimeout; }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,15 +20,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one connector's streams: the incremental streams on one thread, the backfills on another,
  * so a long backfill of a new source never holds up its changes (the two share the vendor's call
- * limits, see io.cohort.http.ApiLimits). Each stream has its own schedule and back-off: a stream
+ * budget, see io.cohort.vendor.CallLimits). Each stream has its own schedule and back-off: a stream
  * that fails does not stop the others.
  *
  * <p>Lifecycle: 1. built with its connector; 2. {@link #start()} starts both threads, which run
  * every stream due now; 3. caught-up streams run again after {@code pollInterval},
  * failing ones after a back-off (doubling up to {@code maxBackoff}, or what the vendor asked
  * for), quota-blocked ones after the reset; 4. {@link #syncNow()} and {@link #rebackfill} wake
- * them early; 5. {@link #stop()} interrupts the threads between or inside steps — every step
- * commits atomically, so nothing half-done remains.
+ * them early; 5. {@link #stop()} lets each thread finish its step (up to 5 s), then interrupts
+ * it inside the step — every step commits atomically, so nothing half-done remains.
  */
 public final class ConnectorRunner implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectorRunner.class);
@@ -39,10 +40,21 @@ public final class ConnectorRunner implements Managed {
     private final Lane incremental;
     private final Lane backfill;
 
+    /** Stops wait this long for a lane to finish its step before interrupting it (a stop mid-commit would close H2's file). */
+    private static final long GRACE_MS = 5_000;
+
+    private final PullThreads threads;
+
     public ConnectorRunner(Connector connector, PullSettings settings, Clock clock) {
+        this(connector, settings, clock, PullThreads.plain());
+    }
+
+    /** @param threads where the two lanes' threads come from (the service's lifecycle) */
+    public ConnectorRunner(Connector connector, PullSettings settings, Clock clock, PullThreads threads) {
         this.connector = connector;
         this.settings = settings;
         this.clock = clock;
+        this.threads = threads;
         this.incremental = new Lane("sync", connector.streams().stream().filter(s -> s.kind() == SyncStream.Kind.INCREMENTAL).toList());
         this.backfill = new Lane("backfill", connector.streams().stream().filter(s -> s.kind() == SyncStream.Kind.BACKFILL).toList());
     }
@@ -105,11 +117,15 @@ public final class ConnectorRunner implements Managed {
         private final Object wake = new Object();
         private volatile boolean running;
         private boolean woken; // guarded by wake
-        private Thread thread;
+        private final ExecutorService pool;
+        private java.util.concurrent.Future<?> task;
+        private volatile Thread thread;
 
         Lane(String name, List<SyncStream> streams) {
             this.name = name;
             this.streams = List.copyOf(streams);
+            // Made now, while the service is wired: the lifecycle then stops the pool after the runner.
+            this.pool = streams.isEmpty() ? null : threads.single("cohort-" + name + "-" + connector.sourceId());
         }
 
         void start() {
@@ -117,22 +133,37 @@ public final class ConnectorRunner implements Managed {
             Instant now = clock.instant();
             streams.forEach(s -> due.put(s, now));
             running = true;
-            thread = new Thread(this::loop, "cohort-" + name + "-" + connector.sourceId());
-            thread.setDaemon(true);
-            thread.start();
+            task = pool.submit(() -> {
+                thread = Thread.currentThread();
+                loop();
+            });
         }
 
         void stop() throws InterruptedException {
             running = false;
-            if (thread == null) return;
-            thread.interrupt();
+            if (task == null) return;
+            wake();
             long t0 = System.nanoTime();
-            thread.join(30_000);
-            if (thread.isAlive() || System.nanoTime() - t0 > 2_000_000_000L) {
-                Exception where = new Exception("stack of " + thread.getName());
-                where.setStackTrace(thread.getStackTrace());
-                LOG.warn("source {}: the {} thread took {} ms to stop", connector.sourceId(), name,
-                        (System.nanoTime() - t0) / 1_000_000, where);
+            if (!finished(GRACE_MS)) {
+                Thread t = thread;
+                Exception where = new Exception("stack of " + (t == null ? name : t.getName()));
+                if (t != null) where.setStackTrace(t.getStackTrace());
+                LOG.warn("source {}: the {} thread is still in a step after {} ms; interrupting it", connector.sourceId(),
+                        name, GRACE_MS, where);
+                task.cancel(true);
+                finished(30_000);
+            }
+            LOG.debug("source {}: the {} thread stopped in {} ms", connector.sourceId(), name, (System.nanoTime() - t0) / 1_000_000);
+        }
+
+        private boolean finished(long ms) throws InterruptedException {
+            try {
+                task.get(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+                return true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                return false;
+            } catch (java.util.concurrent.CancellationException | java.util.concurrent.ExecutionException e) {
+                return true;
             }
         }
 

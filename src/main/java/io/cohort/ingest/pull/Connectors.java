@@ -21,11 +21,17 @@ public final class Connectors implements Managed {
      * @param contexts the build context of each source (its native mapper differs per source)
      */
     public Connectors(Map<String, SourceFactory> sources, Function<String, PullContext> contexts, Clock clock) {
+        this(sources, contexts, clock, PullThreads.plain());
+    }
+
+    /** @param threads the lanes' threads: the service's lifecycle executors, shut down after {@link #stop()} */
+    public Connectors(Map<String, SourceFactory> sources, Function<String, PullContext> contexts, Clock clock,
+                      PullThreads threads) {
         sources.forEach((id, factory) -> {
             PullSettings pull = factory.pull();
             if (pull == null) return;
             PullContext ctx = contexts.apply(id);
-            runners.put(id, new ConnectorRunner(pull.build(id, ctx), pull, clock));
+            runners.put(id, new ConnectorRunner(pull.build(id, ctx), pull, clock, threads));
             registerMetrics(id, ctx.metrics());
         });
     }

@@ -42,11 +42,17 @@ public final class FakeMarketo extends FakeServer {
     private volatile Duration tokenTtl = Duration.ofHours(1);
     private volatile int rateLimitCalls = Integer.MAX_VALUE;
     private volatile Duration rateLimitWindow = Duration.ofSeconds(20);
+    private volatile int concurrencyLimit = Integer.MAX_VALUE;
+    private volatile Duration latency = Duration.ZERO;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger callsServed = new AtomicInteger();
     private volatile ListListener listListener;
     private volatile Extension extension;
 
     /** A reply of an {@link Extension}. */
-    public record ExtensionReply(int status, String contentType, String body) {}
+    public record ExtensionReply(int status, String contentType, String body, Map<String, String> headers) {
+        public ExtensionReply(int status, String contentType, String body) { this(status, contentType, body, Map.of()); }
+    }
 
     /**
      * More endpoints on the same instance (the source side: leads, activities, bulk exports…), asked
@@ -111,6 +117,15 @@ public final class FakeMarketo extends FakeServer {
     /** Enforces "calls per window" like Marketo: above it, 606. */
     public FakeMarketo rateLimit(int calls, Duration window) { rateLimitCalls = calls; rateLimitWindow = window; return this; }
 
+    /** Enforces "concurrent calls" like Marketo (10 per instance): above it, 615. */
+    public FakeMarketo concurrencyLimit(int calls) { concurrencyLimit = calls; return this; }
+
+    /** Every REST call takes at least this long (to let concurrency build up). */
+    public FakeMarketo latency(Duration d) { latency = d; return this; }
+
+    /** REST calls answered within the limits (any outcome after the rate and concurrency checks). */
+    public int callsServed() { return callsServed.get(); }
+
     public int errorsSent(int code) { return errorsSent.getOrDefault(code, new AtomicInteger()).get(); }
 
     @Override
@@ -126,13 +141,31 @@ public final class FakeMarketo extends FakeServer {
         if (expiry == null) return error(601, "Access token invalid");
         if (expiry < System.currentTimeMillis()) return error(602, "Access token expired");
         if (!allowCall()) return error(606, "Max rate limit '" + rateLimitCalls + "' exceeded with in '" + rateLimitWindow.toSeconds() + "' secs");
+        if (inFlight.incrementAndGet() > concurrencyLimit) {
+            inFlight.decrementAndGet();
+            return error(615, "Concurrent access limit reached");
+        }
+        try {
+            callsServed.incrementAndGet();
+            if (!latency.isZero()) Thread.sleep(latency.toMillis());
+            return serve(method, path, body, req);
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    private Reply serve(String method, String path, String body, RecordedRequest req) throws Exception {
         String[] injected = failures.poll();
         if (injected != null) return error(Integer.parseInt(injected[0]), injected[1]);
 
         Extension ext = extension;
         if (ext != null) {
             ExtensionReply r = ext.handle(method, path, req);
-            if (r != null) return new Reply(r.status(), Map.of("Content-Type", r.contentType()), r.body());
+            if (r != null) {
+                Map<String, String> h = new LinkedHashMap<>(r.headers());
+                h.put("Content-Type", r.contentType());
+                return new Reply(r.status(), h, r.body());
+            }
         }
         Matcher m = LIST_LEADS.matcher(path);
         if (m.matches()) return listMembership(method, Long.parseLong(m.group(1)), req);

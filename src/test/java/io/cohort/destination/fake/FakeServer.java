@@ -30,7 +30,21 @@ public abstract class FakeServer implements AutoCloseable {
         public static Reply of(int status, Map<String, String> headers, String body) { return new Reply(status, headers, body); }
     }
 
+    /**
+     * A reply header the fakes use to break a download: the full Content-Length is announced, only
+     * this many bytes are sent, then the connection closes (the client sees a premature end).
+     */
+    public static final String TRUNCATE_AT = "X-Fake-Truncate-At";
+
+    /**
+     * A reply header the fakes use to hold a download midway: this many bytes are sent and flushed,
+     * then the rest only once {@link #pauseBodiesUntil}'s condition holds (or after two minutes).
+     */
+    public static final String PAUSE_AT = "X-Fake-Pause-At";
+
     protected static final ObjectMapper JSON = new ObjectMapper();
+    private volatile java.util.function.BooleanSupplier resumeWhen = () -> true;
+    private volatile boolean pauseTimedOut;
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private HttpServer server;
     private ExecutorService executor;
@@ -74,6 +88,12 @@ public abstract class FakeServer implements AutoCloseable {
 
     public void clearRequests() { requests.clear(); }
 
+    /** When a reply held at {@link #PAUSE_AT} goes on. */
+    public void pauseBodiesUntil(java.util.function.BooleanSupplier condition) { resumeWhen = condition; }
+
+    /** Whether a held reply went on because two minutes passed rather than because its condition held. */
+    public boolean pauseTimedOut() { return pauseTimedOut; }
+
     /** Answers one request; the body is already read. */
     protected abstract Reply handle(String method, String path, String query, Map<String, List<String>> headers, String body)
             throws Exception;
@@ -94,9 +114,32 @@ public abstract class FakeServer implements AutoCloseable {
             }
             requests.add(new RecordedRequest(method, path, query, headers, body, reply.status()));
             byte[] out = reply.body() == null ? new byte[0] : reply.body().getBytes(StandardCharsets.UTF_8);
-            reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+            reply.headers().forEach((k, v) -> {
+                if (!k.equals(TRUNCATE_AT) && !k.equals(PAUSE_AT)) ex.getResponseHeaders().add(k, v);
+            });
             ex.sendResponseHeaders(reply.status(), out.length == 0 ? -1 : out.length);
-            if (out.length > 0) ex.getResponseBody().write(out);
+            int send = reply.headers().containsKey(TRUNCATE_AT) ? Integer.parseInt(reply.headers().get(TRUNCATE_AT)) : out.length;
+            int pause = reply.headers().containsKey(PAUSE_AT) ? Math.min(out.length, Integer.parseInt(reply.headers().get(PAUSE_AT))) : -1;
+            if (pause >= 0) {
+                ex.getResponseBody().write(out, 0, pause);
+                ex.getResponseBody().flush();
+                long until = System.nanoTime() + 120_000_000_000L;
+                while (!resumeWhen.getAsBoolean()) {
+                    if (System.nanoTime() > until) {
+                        pauseTimedOut = true;
+                        break;
+                    }
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                ex.getResponseBody().write(out, pause, out.length - pause);
+            } else if (out.length > 0) {
+                ex.getResponseBody().write(out, 0, Math.min(send, out.length));
+            }
         }
     }
 

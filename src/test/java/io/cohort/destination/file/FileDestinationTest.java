@@ -66,9 +66,13 @@ class FileDestinationTest {
 
     @Test
     void snapshotsAreSafeToOpenInASpreadsheet() throws Exception {
-        destination().deliver(act, List.of(add(1, "p1", "=cmd|' /C calc'!A0", Map.of()), add(2, "p2", "@x.com", Map.of())));
-        assertThat(Files.readAllLines(dir.resolve("file-hv.csv"))).containsExactly("person_id,email,seq,since",
-                "p1,'=cmd|' /C calc'!A0,1,2023-11-14T22:13:20.001Z", "p2,'@x.com,2,2023-11-14T22:13:20.002Z");
+        destination().deliver(act, List.of(add(1, "p1", "=cmd|' /C calc'!A0", Map.of()), add(2, "p2", "@x.com", Map.of()),
+                add(3, "p3", "+1+1@x.com", Map.of()), add(4, "p4", "-2+3@x.com", Map.of()),
+                add(5, "p5", "\t=1+1@x.com", Map.of()), add(6, "p6", "\r=1+1@x.com", Map.of()), add(7, "=p7", "p7@x.com", Map.of())));
+        assertThat(io.cohort.destination.file.SafeCsvTest.parse(Files.readString(dir.resolve("file-hv.csv"))))
+                .extracting(row -> row.get(0) + " " + row.get(1)).containsExactly("person_id email",
+                        "'=p7 p7@x.com", "p1 '=cmd|' /C calc'!A0", "p2 '@x.com", "p3 '+1+1@x.com", "p4 '-2+3@x.com",
+                        "p5 '\t=1+1@x.com", "p6 '\r=1+1@x.com");
     }
 
     @Test

@@ -9,8 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Formula injection (OWASP "CSV Injection") and RFC 4180 quoting, read back by a CSV parser. */
-class SafeCsvTest {
-    static List<List<String>> parse(String csv) throws Exception {
+public class SafeCsvTest {
+    public static List<List<String>> parse(String csv) throws Exception {
         CsvMapper m = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY);
         try (MappingIterator<List<String>> it = m.readerForListOf(String.class).readValues(csv)) {
             return it.readAll();

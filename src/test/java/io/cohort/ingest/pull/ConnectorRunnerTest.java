@@ -119,4 +119,37 @@ class ConnectorRunnerTest {
             r.stop();
         }
     }
+
+    @Test
+    void aStopLetsTheStepInProgressFinishUninterruptedOnItsOwnNamedThread() throws Exception {
+        java.util.concurrent.CountDownLatch inStep = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger finishedUninterrupted = new AtomicInteger();
+        List<String> threadNames = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Scripted committing = new Scripted("committing", SyncStream.Kind.INCREMENTAL, n -> {
+            threadNames.add(Thread.currentThread().getName());
+            inStep.countDown();
+            long end = System.nanoTime() + 800_000_000L; // a commit in progress: not to be interrupted
+            while (System.nanoTime() < end) Thread.onSpinWait();
+            if (!Thread.currentThread().isInterrupted()) finishedUninterrupted.incrementAndGet();
+            return SyncStream.Step.MORE;
+        });
+        List<String> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PullThreads named = name -> {
+            made.add(name);
+            return PullThreads.plain().single(name);
+        };
+        Connector c = new Connector() {
+            @Override public String sourceId() { return "s"; }
+            @Override public String type() { return "test"; }
+            @Override public List<SyncStream> streams() { return List.of(committing); }
+        };
+        ConnectorRunner r = new ConnectorRunner(c, settings(Duration.ofMillis(10)), Clock.systemUTC(), named);
+        assertThat(made).as("pools made while wiring, one per lane with streams").containsExactly("cohort-sync-s");
+        r.start();
+        assertThat(inStep.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        r.stop();
+        assertThat(finishedUninterrupted.get()).as("the step ran to its end").isEqualTo(1);
+        assertThat(committing.calls.get()).as("no step after the stop").isEqualTo(1);
+        assertThat(threadNames).containsExactly("cohort-sync-s");
+    }
 }

@@ -149,6 +149,18 @@ class PullBodeaIT {
                 .containsExactly(sha256("p2@townsend.com"));
         var health = app.admin("/healthcheck");
         assertThat(health.body()).contains("source-crm-1", "source-marketo-1", "source-mdm");
+
+        // Source marketo-1 and destination mkto call one instance: one budget counts both sides' calls.
+        long sourceCalls = m1.requests().stream().filter(r -> r.path().startsWith("/rest/") || r.path().startsWith("/bulk/"))
+                .filter(r -> !r.path().startsWith("/rest/v1/lists/" + LIST + "/leads.json") || r.method().equals("GET")).count();
+        long destinationCalls = m1.requests().stream()
+                .filter(r -> r.path().equals("/rest/v1/lists/" + LIST + "/leads.json") && !r.method().equals("GET")).count();
+        JsonNode gauges = new com.fasterxml.jackson.databind.ObjectMapper().readTree(app.admin("/metrics").body()).path("gauges");
+        String budget = "cohort.limits.marketo_127_0_0_1_" + m1.port() + ".callsToday";
+        assertThat(sourceCalls).isPositive();
+        assertThat(destinationCalls).isPositive();
+        assertThat(gauges.path(budget).path("value").asLong()).as(budget).isGreaterThanOrEqualTo(sourceCalls + destinationCalls);
+        assertThat(gauges.has("cohort.limits.marketo_127_0_0_1_" + m2.port() + ".callsToday")).as("marketo-2 has its own").isTrue();
     }
 
     @Test

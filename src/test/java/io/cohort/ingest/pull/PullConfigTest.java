@@ -66,6 +66,11 @@ class PullConfigTest {
         assertThat(s.getApiVersion()).isEqualTo("62.0");
         assertThat(s.getObjects()).containsExactly("Account", "Contact", "Lead", "Opportunity", "OpportunityContactRole",
                 "AccountContactRelation", "Campaign", "CampaignMember");
+        assertThat(s.getDeletes()).isEqualTo(SalesforcePull.Deletes.both);
+        assertThat(s.getDeletedPollInterval().toMinutes()).isEqualTo(15);
+        // The Marketo source asks for the same per-instance limits as a Marketo destination's defaults.
+        assertThat(m.limits()).isEqualTo(io.cohort.vendor.MarketoLimits.DEFAULT);
+        assertThat(m.limits()).isEqualTo(new io.cohort.destination.marketo.MarketoDestinationFactory().limits());
         assertThat(c.sources().get("mdm").pull()).isInstanceOf(FileDropPull.class);
         assertThat(c.sources().get("files")).isInstanceOf(FileDropSourceFactory.class);
         assertThat(c.sources().get("pushed").pull()).isNull();
@@ -83,5 +88,14 @@ class PullConfigTest {
                 .hasMessageContaining("baseUrl must be an http(s) URL")
                 .hasMessageContaining("give clientSecret (client credentials flow) or username and privateKey")
                 .hasMessageContaining("sources[files].pull must not be null");
+    }
+
+    @Test
+    void anUnknownDeletesModeIsRefusedNamingTheChoices() {
+        assertThatThrownBy(() -> load("""
+                  crm-1: {type: salesforce, pull: {loginUrl: "https://x.my.salesforce.com", clientId: a, clientSecret: b, deletes: sometimes}}
+                """, Map.of()))
+                .hasMessageContaining("deletes")
+                .hasMessageContaining("both").hasMessageContaining("queryAll").hasMessageContaining("getDeleted");
     }
 }

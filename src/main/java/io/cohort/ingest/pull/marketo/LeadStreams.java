@@ -9,7 +9,6 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.cohort.ingest.pull.CursorStream;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.SyncStatusView.BackfillView;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -124,7 +123,8 @@ final class LeadStreams {
             String status = st.path("status").asText("");
             switch (status) {
                 case "Completed" -> {
-                    return storeFile(cursor, exportId, from, until, windowStart, windowEnd);
+                    return storeFile(cursor, exportId, from, until, windowStart, windowEnd,
+                            st.path("numberOfRecords").asText("?"));
                 }
                 case "Created" -> {
                     c.api.post("/bulk/v1/leads/export/" + MarketoApi.enc(exportId) + "/enqueue.json", null);
@@ -162,29 +162,52 @@ final class LeadStreams {
             return id;
         }
 
-        /** Stores the file's rows after rowsDone, a chunk per commit with the cursor moving along. */
+        /**
+         * Streams the file (Jackson CSV over the HTTP body, never the whole file in memory) and
+         * stores its rows after rowsDone, a chunk per commit with the cursor moving along: a broken
+         * connection or a restart resumes at the first row not stored.
+         */
         private Step storeFile(ObjectNode cursor, String exportId, Instant from, Instant until, Instant windowStart,
-                               Instant windowEnd) throws PullException, InterruptedException {
-            String file = c.api.getFile("/bulk/v1/leads/export/" + MarketoApi.enc(exportId) + "/file.json");
-            List<JsonNode> rows = parse(file);
+                               Instant windowEnd, String expected) throws PullException, InterruptedException {
             int done = cursor.path("rowsDone").asInt(0);
-            for (int i = done; i < rows.size(); i += ROWS_PER_COMMIT) {
-                List<JsonNode> chunk = rows.subList(i, Math.min(rows.size(), i + ROWS_PER_COMMIT));
-                List<ObjectNode> records = new ArrayList<>(c.map("leads", MarketoConnector.envelope(chunk)));
-                records.addAll(c.related.forLeads(chunk));
-                ObjectNode next = cursor.deepCopy();
-                next.put("rowsDone", i + chunk.size());
-                c.writer.commit(status(), records, Map.of(name(), text(next)));
-                progress(from, until, windowStart, (i + chunk.size()) + "/" + rows.size() + " rows of export " + exportId);
-            }
+            int rows = c.api.readFile("/bulk/v1/leads/export/" + MarketoApi.enc(exportId) + "/file.json", body -> {
+                int row = 0;
+                List<JsonNode> chunk = new ArrayList<>(ROWS_PER_COMMIT);
+                try (MappingIterator<Map<String, String>> it = csv.readerFor(Map.class)
+                        .with(CsvSchema.emptySchema().withHeader()).readValues(body)) {
+                    while (it.hasNextValue()) {
+                        Map<String, String> values = it.nextValue();
+                        if (++row <= done) continue; // stored before the connection broke or the service stopped
+                        chunk.add(lead(values));
+                        if (chunk.size() == ROWS_PER_COMMIT) {
+                            commit(cursor, chunk, row);
+                            progress(from, until, windowStart, row + "/" + expected + " rows of export " + exportId);
+                            chunk.clear();
+                        }
+                    }
+                } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+                    throw new PullException.Fatal("unreadable Marketo export file " + exportId + " at row " + (row + 1)
+                            + ": " + e.getMessage(), e);
+                }
+                if (!chunk.isEmpty()) commit(cursor, chunk, row);
+                return row;
+            });
             statusPolls.remove(exportId);
             ObjectNode next = cursor.deepCopy();
             next.put("windowStart", windowEnd.toString());
             next.putNull("exportId");
             next.put("rowsDone", 0);
             save(next);
-            LOG.info("source {} leads.backfill: {} leads created {} .. {} stored", sourceId, rows.size(), windowStart, windowEnd);
+            LOG.info("source {} leads.backfill: {} leads created {} .. {} stored", sourceId, rows, windowStart, windowEnd);
             return Step.MORE;
+        }
+
+        private void commit(ObjectNode cursor, List<JsonNode> chunk, int rowsDone) throws PullException, InterruptedException {
+            List<ObjectNode> records = new ArrayList<>(c.map("leads", MarketoConnector.envelope(chunk)));
+            records.addAll(c.related.forLeads(chunk));
+            ObjectNode next = cursor.deepCopy();
+            next.put("rowsDone", rowsDone);
+            c.writer.commit(status(), records, Map.of(name(), text(next)));
         }
 
         /** Done: the incremental lead stream reads everything since this backfill began again (see class comment). */
@@ -208,24 +231,16 @@ final class LeadStreams {
             return Step.DONE;
         }
 
-        private List<JsonNode> parse(String file) throws PullException {
-            List<JsonNode> rows = new ArrayList<>();
-            try (MappingIterator<Map<String, String>> it = csv.readerFor(Map.class)
-                    .with(CsvSchema.emptySchema().withHeader()).readValues(file)) {
-                while (it.hasNext()) {
-                    ObjectNode lead = JsonNodeFactory.instance.objectNode();
-                    for (var e : it.next().entrySet()) {
-                        String v = e.getValue();
-                        if (v == null || v.isEmpty() || v.equals("null")) continue; // Marketo writes empty fields as null
-                        if (v.equals("true") || v.equals("false")) lead.put(e.getKey(), Boolean.parseBoolean(v));
-                        else lead.put(e.getKey(), v);
-                    }
-                    rows.add(lead);
-                }
-            } catch (IOException | RuntimeException e) {
-                throw new PullException.Fatal("unreadable Marketo export file: " + e.getMessage(), e);
+        /** One CSV row as the lead JSON the mapper reads. */
+        private static ObjectNode lead(Map<String, String> values) {
+            ObjectNode lead = JsonNodeFactory.instance.objectNode();
+            for (var e : values.entrySet()) {
+                String v = e.getValue();
+                if (v == null || v.isEmpty() || v.equals("null")) continue; // Marketo writes empty fields as null
+                if (v.equals("true") || v.equals("false")) lead.put(e.getKey(), Boolean.parseBoolean(v));
+                else lead.put(e.getKey(), v);
             }
-            return rows;
+            return lead;
         }
 
         private void progress(Instant from, Instant until, Instant windowStart, String detail) {

@@ -2,11 +2,15 @@ package io.cohort.ingest.pull.marketo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.http.ApiLimits;
-import io.cohort.http.HttpTransport;
+import io.cohort.ingest.pull.LimitedCall;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.VendorRetry;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.FreshTokenRetry;
+import io.cohort.vendor.HttpReply;
+import io.cohort.vendor.VendorHttp;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Marketo REST reads for the source connector: the client-credentials token (cached, renewed
- * before expiry and on 601/602), the instance's shared call limits (io.cohort.http.ApiLimits:
- * 100 calls per 20 s and 10 concurrent by default, and the daily quota), and Marketo's error model
+ * before expiry and on 601/602), the instance's call budget shared with the Marketo destination
+ * (io.cohort.vendor.MarketoLimits: 100 calls per 20 s and 10 concurrent by default, and the daily
+ * quota), and Marketo's error model
  * — most errors are HTTP 200 with {@code success:false} and {@code errors[{code, message}]}.
  *
  * <p>Codes (Marketo "Error Codes"): 601/602 token invalid/expired → new token, once; 606 rate
@@ -37,16 +42,17 @@ final class MarketoApi {
     private final String sourceId;
     private final String baseUrl;
     private final MarketoPull config;
-    private final HttpTransport http;
+    private final VendorHttp http;
     private final ObjectMapper json;
     private final Clock clock;
-    private final ApiLimits.Instance limits;
+    private final CallLimits.Budget limits;
     private final VendorRetry retry;
+    private final FreshTokenRetry freshToken;
     private final AtomicLong calls = new AtomicLong();
     private String token; // guarded by this
     private Instant tokenExpiresAt = Instant.MIN;
 
-    MarketoApi(String sourceId, MarketoPull config, HttpTransport http, ObjectMapper json, Clock clock, ApiLimits.Instance limits) {
+    MarketoApi(String sourceId, MarketoPull config, VendorHttp http, ObjectMapper json, Clock clock, CallLimits.Budget limits) {
         this.sourceId = sourceId;
         this.baseUrl = config.getBaseUrl().replaceAll("/+$", "").replaceAll("/rest$", "");
         this.config = config;
@@ -54,13 +60,14 @@ final class MarketoApi {
         this.json = json;
         this.clock = clock;
         this.limits = limits;
+        this.freshToken = new FreshTokenRetry("marketo-token-" + sourceId);
         this.retry = new VendorRetry("marketo-" + sourceId, config.getRetryAttempts(), Duration.ofMillis(500),
                 Duration.ofSeconds(30));
     }
 
     long calls() { return calls.get(); }
 
-    ApiLimits.Instance limits() { return limits; }
+    CallLimits.Budget limits() { return limits; }
 
     /** GET a REST path ("/rest/v1/…" or "/bulk/v1/…", query included); the body when success is true. */
     JsonNode get(String pathAndQuery) throws PullException, InterruptedException {
@@ -72,37 +79,74 @@ final class MarketoApi {
         return call("POST", path, body);
     }
 
-    /** A bulk export file (CSV), which is not a JSON envelope. */
-    String getFile(String path) throws PullException, InterruptedException {
-        return retry.run(() -> {
+    /** Reads a streamed answer; may throw the connector's typed failures. */
+    @FunctionalInterface
+    interface BodyReader<T> {
+        T read(InputStream body) throws IOException, PullException, InterruptedException;
+    }
+
+    /**
+     * A bulk export file (CSV, not a JSON envelope), handed to {@code reader} as it arrives: a file of
+     * millions of leads is never held in memory. Retried in-process only until the reader starts.
+     */
+    <T> T readFile(String path, BodyReader<T> reader) throws PullException, InterruptedException {
+        VendorHttp.Streamed open = retry.run(() -> {
             String t = token();
-            HttpTransport.Response r = send("GET", path, null, t);
-            if (r.status() == 200 && !r.body().trim().startsWith("{")) return r.body();
+            VendorHttp.Streamed r = LimitedCall.open(limits, http, URI.create(baseUrl + path), headers(t, "text/csv, application/json"),
+                    config.timeout(), calls);
+            if (r.status() == 200 && !isJson(r)) return r;
+            HttpReply whole;
+            try (r) {
+                whole = r.readAll();
+            } catch (IOException e) {
+                throw new PullException.Transient("GET " + path + ": " + e, null, e);
+            }
+            if (whole.status() == 200 && !whole.body().trim().startsWith("{")) return reopenedAs(whole);
             try {
-                check(r, "GET " + path); // an envelope: a Marketo error (e.g. 1029, 602)
+                check(whole, "GET " + path); // an envelope: a Marketo error (e.g. 1029, 602)
             } catch (TokenRejected e) {
                 forgetToken(t);
                 throw new PullException.Transient(e.getMessage());
             }
             throw new PullException.Fatal("Marketo answered GET " + path + " with a JSON body instead of the file");
         });
+        try (open) {
+            return reader.read(open.body());
+        } catch (IOException e) { // the connection broke mid-file: the stream's cursor says where to resume
+            throw new PullException.Transient("reading GET " + path + ": " + e, null, e);
+        }
+    }
+
+    private static boolean isJson(VendorHttp.Streamed r) {
+        return r.headers().getOrDefault("content-type", java.util.List.of()).stream().anyMatch(v -> v.contains("json"));
+    }
+
+    /** A small answer already read whole (mislabelled as JSON), handed on as a stream. */
+    private static VendorHttp.Streamed reopenedAs(HttpReply r) {
+        return VendorHttp.Streamed.of(r);
     }
 
     private JsonNode call(String method, String pathAndQuery, Object body) throws PullException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            String t = token();
-            HttpTransport.Response r = send(method, pathAndQuery, body, t);
-            try {
-                return check(r, method + " " + pathAndQuery.replaceAll("\\?.*", ""));
-            } catch (TokenRejected e) {
-                forgetToken(t);
-                if (attempt >= 2) throw new PullException.Transient(e.getMessage());
-            }
+        try {
+            return freshToken.run(() -> {
+                String t = token();
+                HttpReply r = send(method, pathAndQuery, body, t);
+                try {
+                    return check(r, method + " " + pathAndQuery.replaceAll("\\?.*", ""));
+                } catch (TokenRejected e) {
+                    forgetToken(t);
+                    throw new FreshTokenRetry.Rejected(new PullException.Transient(e.getMessage()));
+                }
+            });
+        } catch (PullException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new PullException.Transient(e.toString(), null, e);
         }
     }
 
     /** The body of a successful response, or the typed failure. */
-    private JsonNode check(HttpTransport.Response r, String what) throws PullException, TokenRejected {
+    private JsonNode check(HttpReply r, String what) throws PullException, TokenRejected {
         if (r.status() >= 500 || r.status() == 429) {
             throw new PullException.Transient("Marketo HTTP " + r.status() + " on " + what, retryAfter(r), null);
         }
@@ -132,8 +176,22 @@ final class MarketoApi {
         throw new PullException.Fatal(message);
     }
 
-    private HttpTransport.Response send(String method, String pathAndQuery, Object body, String bearer)
+    private HttpReply send(String method, String pathAndQuery, Object body, String bearer)
             throws PullException, InterruptedException {
+        byte[] payload = null;
+        if (body != null) {
+            try {
+                payload = json.writeValueAsBytes(body);
+            } catch (IOException e) {
+                throw new PullException.Fatal("cannot encode request: " + e.getMessage(), e);
+            }
+        }
+        return LimitedCall.send(limits, http, method, URI.create(baseUrl + pathAndQuery), headers(bearer, "application/json"),
+                payload, "application/json", config.timeout(), calls);
+    }
+
+    /** Refuses to call when the day's quota is spent, or down to the part kept for the destinations. */
+    private Map<String, String> headers(String bearer, String accept) throws PullException {
         Instant blocked = limits.blockedUntil();
         if (blocked != null) {
             throw new PullException.QuotaExhausted("Marketo daily API quota spent (" + limits.usedToday() + " calls today)", blocked);
@@ -144,20 +202,9 @@ final class MarketoApi {
                     + config.getQuotaReserve() + " are kept for destinations (pull.quotaReserve)", limits.nextReset());
         }
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Accept", "application/json");
-        if (bearer != null) headers.put("Authorization", "Bearer " + bearer);
-        String payload = null;
-        if (body != null) {
-            headers.put("Content-Type", "application/json");
-            try {
-                payload = json.writeValueAsString(body);
-            } catch (IOException e) {
-                throw new PullException.Fatal("cannot encode request: " + e.getMessage(), e);
-            }
-        }
-        HttpTransport.Request req = new HttpTransport.Request(method, URI.create(baseUrl + pathAndQuery), headers, payload,
-                config.timeout());
-        return io.cohort.ingest.pull.LimitedCall.send(limits, http, req, calls);
+        headers.put("Accept", accept);
+        headers.put("Authorization", "Bearer " + bearer);
+        return headers;
     }
 
     /** GET /identity/oauth/token (client credentials). Bad credentials (HTTP 401) are fatal. */
@@ -165,14 +212,8 @@ final class MarketoApi {
         if (token != null && clock.instant().plus(TOKEN_MARGIN).isBefore(tokenExpiresAt)) return token;
         String path = "/identity/oauth/token?grant_type=client_credentials&client_id=" + enc(config.getClientId())
                 + "&client_secret=" + enc(config.getClientSecret());
-        HttpTransport.Response r;
-        try {
-            r = http.send(new HttpTransport.Request("GET", URI.create(baseUrl + path), Map.of("Accept", "application/json"),
-                    null, config.timeout()));
-            calls.incrementAndGet();
-        } catch (IOException e) {
-            throw new PullException.Transient("Marketo identity: " + e, null, e);
-        }
+        HttpReply r = LimitedCall.unlimited(http, "GET", URI.create(baseUrl + path), Map.of("Accept", "application/json"),
+                null, null, config.timeout(), calls);
         if (r.status() >= 500 || r.status() == 429) throw new PullException.Transient("Marketo identity HTTP " + r.status(), retryAfter(r), null);
         JsonNode body;
         try {
@@ -193,7 +234,7 @@ final class MarketoApi {
         if (stale.equals(token)) token = null;
     }
 
-    private static Duration retryAfter(HttpTransport.Response r) {
+    private static Duration retryAfter(HttpReply r) {
         return r.header("Retry-After").map(v -> {
             try {
                 return Duration.ofSeconds(Long.parseLong(v.trim()));

@@ -89,7 +89,7 @@ final class MarketoConnector implements Connector {
 
     @Override public QuotaView quota() {
         var l = api.limits();
-        long quota = l.spec().dailyQuota();
+        long quota = l.limits().dailyQuota();
         return new QuotaView(quota == 0 ? null : quota, l.usedToday(), l.quotaLeft() < 0 ? null : l.quotaLeft(),
                 l.nextReset(), l.blockedUntil(), l.availableConcurrentCalls());
     }

@@ -1,17 +1,17 @@
 package io.cohort.ingest.pull.marketo;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.cohort.http.ApiLimits;
 import io.cohort.ingest.pull.Connector;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ingest.pull.PullSettings;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.MarketoLimits;
 import io.dropwizard.util.Duration;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
-import java.time.ZoneId;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,8 +75,8 @@ public class MarketoPull extends PullSettings {
 
     @Override
     public Connector build(String sourceId, PullContext context) {
-        ApiLimits.Instance limits = context.limits().forInstance(baseUrl, new ApiLimits.Spec(maxCallsPerWindow,
-                rateWindow(), maxConcurrentCalls, dailyQuota, ZoneId.of("America/Chicago")));
+        // The instance's budget, shared with a Marketo destination of the same instance.
+        CallLimits.Budget limits = MarketoLimits.budget(context.limits(), baseUrl, limits());
         MarketoApi api = new MarketoApi(sourceId, this, context.http(), context.json(), context.clock(), limits);
         return new MarketoConnector(sourceId, this, api, context);
     }
@@ -90,6 +90,11 @@ public class MarketoPull extends PullSettings {
     java.time.Instant leadBackfillStart() {
         return (leadsCreatedSince == null ? java.time.LocalDate.of(2006, 1, 1) : leadsCreatedSince)
                 .atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    }
+
+    /** The per-instance limits these keys ask for (the same keys as the Marketo destination's). */
+    public CallLimits.Limits limits() {
+        return MarketoLimits.of(maxCallsPerWindow, rateWindow(), maxConcurrentCalls, dailyQuota);
     }
 
     java.time.Duration rateWindow() { return java.time.Duration.ofMillis(rateWindow.toMilliseconds()); }

@@ -1,9 +1,7 @@
 package io.cohort.ingest.pull.salesforce;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.pull.CursorStream;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.SyncStatusView.BackfillView;
@@ -13,7 +11,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * One sObject, read by SOQL ordered by SystemModstamp and paged with nextRecordsUrl.
  *
  * <p>Incremental ({@code backfillOf == null}): {@code queryAll … WHERE SystemModstamp >=
- * watermark − overlap}, so deleted rows come too and become deletes. The cursor holds the
+ * watermark − overlap}, so deleted rows come too and become deletes ({@code query} instead with
+ * {@code deletes: getDeleted}, see {@link DeleteLogStream}). The cursor holds the
  * watermark (the newest SystemModstamp stored) and the rows stored within the overlap window
  * (id → SystemModstamp), so re-reading the window skips what is already stored: a row is
  * stored again only if it changed. Written with each page.
@@ -65,7 +63,7 @@ final class ObjectStream extends CursorStream {
         if (next == null) {
             Instant since = watermark.minus(c.config.overlapDuration()).truncatedTo(ChronoUnit.SECONDS);
             page = c.api.query(select() + " WHERE SystemModstamp >= " + SOQL.format(since.atOffset(java.time.ZoneOffset.UTC))
-                    + " ORDER BY SystemModstamp ASC", true);
+                    + " ORDER BY SystemModstamp ASC", c.config.queryAll(object));
         } else {
             page = nextPage();
             if (page == null) return Step.MORE;
@@ -194,24 +192,14 @@ final class ObjectStream extends CursorStream {
     }
 
     /** Through the source's mapper; SystemModstamp is sync bookkeeping, not an attribute of the record. */
-    private List<com.fasterxml.jackson.databind.node.ObjectNode> map(List<JsonNode> rows) throws PullException {
-        if (rows.isEmpty()) return List.of();
-        ObjectNode result = JsonNodeFactory.instance.objectNode();
-        result.put("totalSize", rows.size());
-        result.put("done", true);
-        var records = result.putArray("records");
+    private List<ObjectNode> map(List<JsonNode> rows) throws PullException {
+        List<JsonNode> copies = new ArrayList<>(rows.size());
         for (JsonNode r : rows) {
             ObjectNode copy = r.deepCopy();
-            for (Iterator<String> it = copy.fieldNames(); it.hasNext(); ) {
-                if (it.next().equals("SystemModstamp")) it.remove();
-            }
-            records.add(copy);
+            copy.remove("SystemModstamp");
+            copies.add(copy);
         }
-        try {
-            return c.ctx.mapper().map("query", result);
-        } catch (NativeFormatException e) {
-            throw new PullException.Fatal("Salesforce " + object + " rows not as documented: " + e.getMessage(), e);
-        }
+        return c.map(object, copies);
     }
 
     private static String soql(Instant t) {

@@ -2,10 +2,13 @@ package io.cohort.ingest.pull.salesforce;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.http.ApiLimits;
-import io.cohort.http.HttpTransport;
+import io.cohort.ingest.pull.LimitedCall;
 import io.cohort.ingest.pull.PullException;
 import io.cohort.ingest.pull.VendorRetry;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.FreshTokenRetry;
+import io.cohort.vendor.HttpReply;
+import io.cohort.vendor.VendorHttp;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -37,11 +40,12 @@ final class SalesforceApi {
 
     private final String sourceId;
     private final SalesforcePull config;
-    private final HttpTransport http;
+    private final VendorHttp http;
     private final ObjectMapper json;
     private final Clock clock;
-    private final ApiLimits.Instance limits;
+    private final CallLimits.Budget limits;
     private final VendorRetry retry;
+    private final FreshTokenRetry freshToken;
     private final AtomicLong calls = new AtomicLong();
     private volatile long used = -1;
     private volatile long max = -1;
@@ -49,14 +53,15 @@ final class SalesforceApi {
     private String token;      // guarded by this
     private String instanceUrl; // guarded by this
 
-    SalesforceApi(String sourceId, SalesforcePull config, HttpTransport http, ObjectMapper json, Clock clock,
-                  ApiLimits.Instance limits) {
+    SalesforceApi(String sourceId, SalesforcePull config, VendorHttp http, ObjectMapper json, Clock clock,
+                  CallLimits.Budget limits) {
         this.sourceId = sourceId;
         this.config = config;
         this.http = http;
         this.json = json;
         this.clock = clock;
         this.limits = limits;
+        this.freshToken = new FreshTokenRetry("salesforce-session-" + sourceId);
         this.retry = new VendorRetry("salesforce-" + sourceId, config.getRetryAttempts(), Duration.ofMillis(500),
                 Duration.ofSeconds(30));
     }
@@ -80,6 +85,16 @@ final class SalesforceApi {
         return retry.run(() -> get(path));
     }
 
+    /**
+     * The delete log of {@code object} between two ISO-8601 date-times (sObject Get Deleted):
+     * {@code deletedRecords[{id, deletedDate}]}, {@code earliestDateAvailable}, {@code latestDateCovered}.
+     */
+    JsonNode deleted(String object, String start, String end) throws PullException, InterruptedException {
+        String path = "/services/data/v" + config.getApiVersion() + "/sobjects/" + URLEncoder.encode(object, StandardCharsets.UTF_8)
+                + "/deleted/?start=" + URLEncoder.encode(start, StandardCharsets.UTF_8) + "&end=" + URLEncoder.encode(end, StandardCharsets.UTF_8);
+        return retry.run(() -> get(path));
+    }
+
     /** The next page: the response's nextRecordsUrl, a path on the instance. */
     JsonNode next(String nextRecordsUrl) throws PullException, InterruptedException {
         if (!nextRecordsUrl.startsWith("/services/data/")) throw new PullException.Fatal("unexpected nextRecordsUrl " + nextRecordsUrl);
@@ -89,25 +104,31 @@ final class SalesforceApi {
     private JsonNode get(String path) throws PullException, InterruptedException {
         java.time.Instant paused = pausedUntil();
         if (paused != null) throw new PullException.QuotaExhausted("Salesforce API requests paused (" + used + "/" + max + " used)", paused);
-        for (int attempt = 1; ; attempt++) {
-            String[] session = session();
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Authorization", "Bearer " + session[0]);
-            headers.put("Accept", "application/json");
-            headers.put("Sforce-Query-Options", "batchSize=" + config.getBatchSize());
-            HttpTransport.Response r = send(new HttpTransport.Request("GET", URI.create(session[1] + path), headers, null,
-                    config.timeout()));
-            r.header("Sforce-Limit-Info").ifPresent(this::usage);
-            if (r.status() == 200) return parse(r, path);
-            String code = errorCode(r);
-            String what = "Salesforce HTTP " + r.status() + " " + code + " on " + path.replaceAll("\\?.*", "") + ": " + message(r);
-            if (r.status() == 401 && attempt == 1) {
-                forget(session[0]); // INVALID_SESSION_ID: expired or revoked; a new session, once
-                continue;
-            }
-            if (code.equals("REQUEST_LIMIT_EXCEEDED")) throw pause(what);
-            if (r.status() >= 500 || r.status() == 429 || r.status() == 401) throw new PullException.Transient(what);
-            throw new PullException.Fatal(what);
+        try {
+            return freshToken.run(() -> {
+                String[] session = session();
+                Map<String, String> headers = new LinkedHashMap<>();
+                headers.put("Authorization", "Bearer " + session[0]);
+                headers.put("Accept", "application/json");
+                headers.put("Sforce-Query-Options", "batchSize=" + config.getBatchSize());
+                HttpReply r = LimitedCall.send(limits, http, "GET", URI.create(session[1] + path), headers, null, null,
+                        config.timeout(), calls);
+                r.header("Sforce-Limit-Info").ifPresent(this::usage);
+                if (r.status() == 200) return parse(r, path);
+                String code = errorCode(r);
+                String what = "Salesforce HTTP " + r.status() + " " + code + " on " + path.replaceAll("\\?.*", "") + ": " + message(r);
+                if (r.status() == 401) { // INVALID_SESSION_ID: expired or revoked; a new session, once
+                    forget(session[0]);
+                    throw new FreshTokenRetry.Rejected(new PullException.Transient(what));
+                }
+                if (code.equals("REQUEST_LIMIT_EXCEEDED")) throw pause(what);
+                if (r.status() >= 500 || r.status() == 429) throw new PullException.Transient(what);
+                throw new PullException.Fatal(what);
+            });
+        } catch (PullException | InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new PullException.Transient(e.toString(), null, e);
         }
     }
 
@@ -125,10 +146,6 @@ final class SalesforceApi {
     private PullException.QuotaExhausted pause(String why) {
         pausedUntil = clock.instant().plus(config.limitWait());
         return new PullException.QuotaExhausted(why, pausedUntil);
-    }
-
-    private HttpTransport.Response send(HttpTransport.Request req) throws PullException, InterruptedException {
-        return io.cohort.ingest.pull.LimitedCall.send(limits, http, req, calls);
     }
 
     /** {access token, instance URL}, fetching a token when there is none. */
@@ -149,8 +166,8 @@ final class SalesforceApi {
             form = "grant_type=" + enc("urn:ietf:params:oauth:grant-type:jwt-bearer") + "&assertion=" + enc(jwt());
         }
         String url = config.getLoginUrl().replaceAll("/+$", "") + "/services/oauth2/token";
-        HttpTransport.Response r = send(new HttpTransport.Request("POST", URI.create(url),
-                Map.of("Content-Type", "application/x-www-form-urlencoded", "Accept", "application/json"), form, config.timeout()));
+        HttpReply r = LimitedCall.send(limits, http, "POST", URI.create(url), Map.of("Accept", "application/json"),
+                form.getBytes(StandardCharsets.UTF_8), "application/x-www-form-urlencoded", config.timeout(), calls);
         if (r.status() >= 500 || r.status() == 429) throw new PullException.Transient("Salesforce token endpoint HTTP " + r.status());
         JsonNode body = parse(r, "/services/oauth2/token");
         if (r.status() != 200 || !body.hasNonNull("access_token") || !body.hasNonNull("instance_url")) {
@@ -184,7 +201,7 @@ final class SalesforceApi {
         return KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64)));
     }
 
-    private JsonNode parse(HttpTransport.Response r, String what) throws PullException {
+    private JsonNode parse(HttpReply r, String what) throws PullException {
         try {
             JsonNode n = json.readTree(r.body());
             return n == null ? json.createObjectNode() : n;
@@ -194,7 +211,7 @@ final class SalesforceApi {
     }
 
     /** Salesforce's REST error body: [{"message", "errorCode"}]. */
-    private String errorCode(HttpTransport.Response r) {
+    private String errorCode(HttpReply r) {
         try {
             JsonNode n = json.readTree(r.body());
             return n == null ? "" : n.path(0).path("errorCode").asText("");
@@ -203,7 +220,7 @@ final class SalesforceApi {
         }
     }
 
-    private String message(HttpTransport.Response r) {
+    private String message(HttpReply r) {
         try {
             JsonNode n = json.readTree(r.body());
             return n == null ? "" : n.path(0).path("message").asText("");

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Pulls one Salesforce org: per configured sObject an incremental stream (queryAll by
- * SystemModstamp from a watermark, with an overlap window; deleted rows become deletes) and a
+ * SystemModstamp from a watermark, with an overlap window; deleted rows become deletes), the
+ * delete log of the objects keyed by id ({@link DeleteLogStream}, per {@code deletes}) and a
  * backfill (query of everything modified before the first start, beside it).
  */
 final class SalesforceConnector implements Connector {
@@ -36,6 +37,9 @@ final class SalesforceConnector implements Connector {
             if (config.getObjects().contains(object)) incremental.add(new ObjectStream(this, object, null));
         }
         streams.addAll(incremental);
+        for (ObjectStream inc : incremental) {
+            if (config.readsDeleteLog(inc.object())) streams.add(new DeleteLogStream(this, inc.object()));
+        }
         for (ObjectStream inc : incremental) streams.add(new ObjectStream(this, inc.object(), inc));
     }
 
@@ -52,6 +56,21 @@ final class SalesforceConnector implements Connector {
         long used = api.used();
         return new QuotaView(max < 0 ? null : max, used < 0 ? null : used, max < 0 ? null : Math.max(0, max - used), null,
                 api.pausedUntil(), null);
+    }
+
+    /** Rows of {@code object} as one query result through the source's mapper (the push endpoint's mapping). */
+    List<com.fasterxml.jackson.databind.node.ObjectNode> map(String object, List<com.fasterxml.jackson.databind.JsonNode> rows)
+            throws io.cohort.ingest.pull.PullException {
+        if (rows.isEmpty()) return List.of();
+        var result = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        result.put("totalSize", rows.size());
+        result.put("done", true);
+        result.putArray("records").addAll(rows);
+        try {
+            return ctx.mapper().map("query", result);
+        } catch (io.cohort.ingest.NativeFormatException e) {
+            throw new io.cohort.ingest.pull.PullException.Fatal("Salesforce " + object + " rows not as documented: " + e.getMessage(), e);
+        }
     }
 
     /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */

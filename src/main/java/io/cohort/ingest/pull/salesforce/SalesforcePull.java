@@ -1,7 +1,7 @@
 package io.cohort.ingest.pull.salesforce;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.cohort.http.ApiLimits;
+import io.cohort.vendor.CallLimits;
 import io.cohort.ingest.pull.Connector;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ingest.pull.PullSettings;
@@ -13,7 +13,6 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
-import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,12 +60,30 @@ public class SalesforcePull extends PullSettings {
     /** How long to wait after REQUEST_LIMIT_EXCEEDED or reaching maxApiShare. */
     @NotNull @JsonProperty private Duration limitBackoff = Duration.hours(1);
     @Min(1) @JsonProperty private int maxConcurrentCalls = 5;
+    /**
+     * How deletes of Account, Contact, Lead, Opportunity and Campaign are found: {@code both}
+     * (queryAll's IsDeleted rows as they happen, and the delete log for what queryAll cannot show:
+     * hard deletes, an emptied recycle bin), {@code queryAll}, or {@code getDeleted} (the delete log
+     * only, for orgs where queryAll is not allowed). Junction objects always use queryAll.
+     */
+    @NotNull @jakarta.validation.constraints.Pattern(regexp = "both|queryAll|getDeleted",
+            message = "must be both, queryAll or getDeleted") @JsonProperty private String deletes = "both";
+    /** How often the delete log is read. */
+    @NotNull @JsonProperty private Duration deletedPollInterval = Duration.minutes(15);
+    /** The delete log's resolution: Salesforce ignores seconds (leave at 1m; lower only for a test org's fake). */
+    @NotNull @JsonProperty private Duration deleteLogResolution = Duration.minutes(1);
+
+    /** Where deletes come from (see {@code deletes}). */
+    public enum Deletes { both, queryAll, getDeleted }
     @Min(1) @Max(10) @JsonProperty private int retryAttempts = 4;
 
     @Override
     public Connector build(String sourceId, PullContext context) {
-        ApiLimits.Instance limits = context.limits().forInstance(loginUrl,
-                new ApiLimits.Spec(1_000, java.time.Duration.ofSeconds(1), maxConcurrentCalls, 0, ZoneOffset.UTC));
+        // Salesforce limits concurrency (long requests) and requests per rolling 24 h, which
+        // Sforce-Limit-Info reports; no per-second rate. Keyed by source: JWT sources of different
+        // orgs share the login host, and a source is one org.
+        CallLimits.Budget limits = context.limits().budget("salesforce:" + sourceId,
+                new CallLimits.Limits(1_000, java.time.Duration.ofSeconds(1), maxConcurrentCalls, java.time.Duration.ofMinutes(2)));
         return new SalesforceConnector(sourceId, this, new SalesforceApi(sourceId, this, context.http(), context.json(),
                 context.clock(), limits), context);
     }
@@ -95,6 +112,20 @@ public class SalesforcePull extends PullSettings {
     }
 
     java.time.Duration overlapDuration() { return java.time.Duration.ofMillis(overlap.toMilliseconds()); }
+
+    /** queryAll for the incremental stream of {@code object}: its IsDeleted rows become deletes. */
+    boolean queryAll(String object) {
+        return getDeletes() != Deletes.getDeleted || !DeleteLogStream.TARGETS.containsKey(object);
+    }
+
+    /** Whether {@code object}'s delete log is read. */
+    boolean readsDeleteLog(String object) {
+        return getDeletes() != Deletes.queryAll && DeleteLogStream.TARGETS.containsKey(object);
+    }
+
+    java.time.Duration deletedInterval() { return java.time.Duration.ofMillis(deletedPollInterval.toMilliseconds()); }
+
+    java.time.Duration deleteLogResolution() { return java.time.Duration.ofMillis(deleteLogResolution.toMilliseconds()); }
 
     java.time.Duration limitWait() { return java.time.Duration.ofMillis(limitBackoff.toMilliseconds()); }
 
@@ -136,6 +167,12 @@ public class SalesforcePull extends PullSettings {
     public void setExtraFields(Map<String, List<String>> v) { extraFields = v; }
     public Duration getOverlap() { return overlap; }
     public void setOverlap(Duration v) { overlap = v; }
+    public Deletes getDeletes() { return Deletes.valueOf(deletes); }
+    public void setDeletes(String v) { deletes = v; }
+    public Duration getDeletedPollInterval() { return deletedPollInterval; }
+    public void setDeletedPollInterval(Duration v) { deletedPollInterval = v; }
+    public Duration getDeleteLogResolution() { return deleteLogResolution; }
+    public void setDeleteLogResolution(Duration v) { deleteLogResolution = v; }
     public int getBatchSize() { return batchSize; }
     public void setBatchSize(int v) { batchSize = v; }
     public double getMaxApiShare() { return maxApiShare; }

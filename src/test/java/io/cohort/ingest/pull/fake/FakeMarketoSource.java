@@ -74,6 +74,9 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     private volatile int maxConcurrent = 10;
     private volatile int statusPollsPerStage = 1;
     private volatile Duration latency = Duration.ZERO;
+    private volatile double breakNextFile;
+    private volatile double holdNextFile;
+    private final AtomicInteger fileDownloads = new AtomicInteger();
 
     public FakeMarketoSource(FakeMarketo marketo) {
         this.marketo = marketo;
@@ -99,6 +102,12 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     }
 
     private static ObjectNode strip(ObjectNode n) { n.remove("seq"); return n; }
+
+    /** A lead as it already is (createdAt and updatedAt as given), with no change to follow. */
+    public FakeMarketoSource existingLead(ObjectNode lead) {
+        putLead(lead, false);
+        return this;
+    }
 
     /** A new lead (createdAt now): a New Lead change. */
     public FakeMarketoSource addLead(ObjectNode lead) {
@@ -205,6 +214,15 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
 
     /** Every source call takes this long (to let concurrency build up). */
     public FakeMarketoSource latency(Duration d) { latency = d; return this; }
+
+    /** The next export file download breaks after this share of its bytes (the connection closes). */
+    public FakeMarketoSource breakNextFile(double share) { breakNextFile = share; return this; }
+
+    /** The next export file download is held after this share of its bytes (see FakeServer#pauseBodiesUntil). */
+    public FakeMarketoSource holdNextFile(double share) { holdNextFile = share; return this; }
+
+    /** Export file downloads, completed or broken. */
+    public int fileDownloads() { return fileDownloads.get(); }
 
     public int callsToday() { return callsToday.get(); }
 
@@ -428,7 +446,21 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
             }
             case "file" -> {
                 if (!job.path("status").asText().equals("Completed")) return error(1003, "Export not completed");
-                return new ExtensionReply(200, "text/csv", job.get("file").asText());
+                fileDownloads.incrementAndGet();
+                String file = job.get("file").asText();
+                double cut = breakNextFile;
+                breakNextFile = 0;
+                double hold = holdNextFile;
+                holdNextFile = 0;
+                if (hold > 0) {
+                    int at = (int) (file.getBytes(java.nio.charset.StandardCharsets.UTF_8).length * hold);
+                    return new ExtensionReply(200, "text/csv", file, Map.of(io.cohort.destination.fake.FakeServer.PAUSE_AT, String.valueOf(at)));
+                }
+                if (cut > 0) {
+                    int at = (int) (file.getBytes(java.nio.charset.StandardCharsets.UTF_8).length * cut);
+                    return new ExtensionReply(200, "text/csv", file, Map.of(io.cohort.destination.fake.FakeServer.TRUNCATE_AT, String.valueOf(at)));
+                }
+                return new ExtensionReply(200, "text/csv", file);
             }
             default -> { }
         }

@@ -36,7 +36,11 @@ import java.util.regex.Pattern;
  * {@code queryAll} (deleted rows only in queryAll, IsDeleted true) over the fields asked, filtered
  * and ordered by SystemModstamp, paged by nextRecordsUrl with query locators that expire;
  * unknown fields answer 400 INVALID_FIELD; every answer carries Sforce-Limit-Info, and past the
- * daily limit 403 REQUEST_LIMIT_EXCEEDED. State survives {@link #stop()}/{@link #start()}.
+ * daily limit 403 REQUEST_LIMIT_EXCEEDED. The delete log behind {@code sobjects/{type}/deleted}
+ * ("sObject Get Deleted"): ids and deletion times of soft and hard deletes for 15 days (less after
+ * {@link #purgeDeleteLog()}), seconds ignored, spans of a minute or less and starts before
+ * {@code earliestDateAvailable} refused with 400 INVALID_REPLICATION_DATE, {@code latestDateCovered}
+ * the end's minute. State survives {@link #stop()}/{@link #start()}.
  */
 public final class FakeSalesforce extends FakeServer {
     public static final String CLIENT_ID = "3MVG9-cohort-connected-app";
@@ -59,6 +63,11 @@ public final class FakeSalesforce extends FakeServer {
     private volatile String jwtUser;
     private volatile int failNextQueries;
     private volatile Duration latency = Duration.ZERO;
+    /** type → id → deletion time, the org's delete log. */
+    private final Map<String, Map<String, Instant>> deleteLog = new ConcurrentHashMap<>();
+    private volatile Instant purgedAt = Instant.MIN;
+    private volatile Duration deleteLogResolution = Duration.ofMinutes(1);
+    private final AtomicInteger getDeletedCalls = new AtomicInteger();
 
     /** Every API call takes this long. */
     public FakeSalesforce latency(Duration d) { latency = d; return this; }
@@ -104,13 +113,39 @@ public final class FakeSalesforce extends FakeServer {
         return this;
     }
 
-    /** Deletes a row now: to the recycle bin (queryAll still returns it, IsDeleted true). */
+    /** Deletes a row now: to the recycle bin (queryAll still returns it, IsDeleted true) and the delete log. */
     public FakeSalesforce delete(String type, String id) {
         ObjectNode row = table(type).get(id);
         row.put("IsDeleted", true);
         row.put("SystemModstamp", stamp(Instant.now()));
+        deleteLog.computeIfAbsent(type, k -> new ConcurrentHashMap<>()).put(id, Instant.now());
         return this;
     }
+
+    /**
+     * Deletes a row for good now (Bulk API hardDelete, or a recycle bin emptied since): queryAll no
+     * longer returns it; only the delete log knows.
+     */
+    public FakeSalesforce hardDelete(String type, String id) {
+        table(type).remove(id);
+        deleteLog.computeIfAbsent(type, k -> new ConcurrentHashMap<>()).put(id, Instant.now());
+        return this;
+    }
+
+    /**
+     * The delete log forgets everything until now (as 15 days passing, or an administrator purging
+     * the recycle bin, would): a getDeleted starting earlier answers INVALID_REPLICATION_DATE.
+     */
+    public FakeSalesforce purgeDeleteLog() {
+        purgedAt = Instant.now();
+        deleteLog.values().forEach(Map::clear);
+        return this;
+    }
+
+    /** What getDeleted's start and end are cut to (Salesforce: the minute); spans must exceed it. */
+    public FakeSalesforce deleteLogResolution(Duration d) { deleteLogResolution = d; return this; }
+
+    public int getDeletedCalls() { return getDeletedCalls.get(); }
 
     public int rows(String type) { return table(type).size(); }
 
@@ -155,6 +190,8 @@ public final class FakeSalesforce extends FakeServer {
         if (apiCalls.incrementAndGet() > dailyLimit) {
             return error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");
         }
+        Matcher deleted = Pattern.compile("/services/data/v[\\d.]+/sobjects/(\\w+)/deleted/?").matcher(path);
+        if (deleted.matches() && method.equals("GET")) return getDeleted(deleted.group(1), req);
         Matcher more = Pattern.compile("/services/data/v[\\d.]+/query/([\\w-]+)").matcher(path);
         if (more.matches()) {
             List<ObjectNode> rest = locators.remove(more.group(1));
@@ -171,6 +208,44 @@ public final class FakeSalesforce extends FakeServer {
         }
         return error(404, "NOT_FOUND", "The requested resource does not exist");
     }
+
+    private Reply getDeleted(String type, RecordedRequest req) {
+        getDeletedCalls.incrementAndGet();
+        if (req.query("start").isEmpty() || req.query("end").isEmpty()) {
+            return error(400, "MALFORMED_QUERY", "start and end are required");
+        }
+        Instant start;
+        Instant end;
+        try {
+            start = cut(OffsetDateTime.parse(req.query("start").get(0)).toInstant());
+            end = cut(OffsetDateTime.parse(req.query("end").get(0)).toInstant());
+        } catch (RuntimeException e) {
+            return error(400, "INVALID_DATE_FORMAT", "start and end must be ISO-8601 date-times: " + e.getMessage());
+        }
+        Instant earliest = cut(max(purgedAt, Instant.now().minus(Duration.ofDays(15))));
+        if (!start.plus(deleteLogResolution).isBefore(end)) {
+            return error(400, "INVALID_REPLICATION_DATE", "startDate must chronologically precede endDate by more than one minute");
+        }
+        if (start.isBefore(earliest)) {
+            return error(400, "INVALID_REPLICATION_DATE", "startDate before the earliest date available in the delete log ("
+                    + stamp(earliest) + "); replicate the object again");
+        }
+        List<Map<String, Object>> records = new ArrayList<>();
+        deleteLog.getOrDefault(type, Map.of()).forEach((id, at) -> {
+            if (!at.isBefore(start) && at.isBefore(end)) records.add(Map.of("id", id, "deletedDate", stamp(at)));
+        });
+        records.sort(Comparator.comparing(r -> r.get("deletedDate").toString()));
+        return Reply.of(200, Map.of("Content-Type", "application/json;charset=UTF-8",
+                "Sforce-Limit-Info", "api-usage=" + apiCalls.get() + "/" + dailyLimit), json(Map.of("deletedRecords", records,
+                "earliestDateAvailable", stamp(earliest), "latestDateCovered", stamp(end))));
+    }
+
+    private Instant cut(Instant t) {
+        long unit = deleteLogResolution.toMillis();
+        return Instant.ofEpochMilli(Math.floorDiv(t.toEpochMilli(), unit) * unit);
+    }
+
+    private static Instant max(Instant a, Instant b) { return a.isAfter(b) ? a : b; }
 
     private int batchSize(RecordedRequest req) {
         String opt = req.header("Sforce-Query-Options");
