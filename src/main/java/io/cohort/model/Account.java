@@ -11,13 +11,8 @@ import java.util.Map;
  */
 public record Account(@Ref(Entity.ACCOUNT) String id, String name, String domain, String industry, long employees,
                       double annualRevenue, String country, List<String> sources,
-                      Map<String, String> attributes) implements Fact {
+                      Map<String, String> attributes) implements Fact, Attributed {
 
     public String key() { return "A:" + id; }
 
-    @Helper("the source attribute of that name, or null")
-    public String attr(String name) { return attributes.get(name); }
-
-    @Helper("the source attribute as a number, 0 when absent or not numeric")
-    public double attrNumber(String name) { return Facts.number(attributes.get(name)); }
 }

@@ -14,17 +14,9 @@ import java.util.Map;
  */
 public record Person(@Ref(Entity.PERSON) String id, String email, String firstName, String lastName, String title,
                      String country, boolean emailOptOut, List<String> sources,
-                     Map<String, String> attributes) implements Fact {
+                     Map<String, String> attributes) implements Fact, Attributed {
 
     public String key() { return "P:" + id; }
-
-    /** Attribute value or null; attributes are strings, see {@link #attrNumber(String)}. */
-    @Helper("the source attribute of that name, or null: attr(\"leadScore\")")
-    public String attr(String name) { return attributes.get(name); }
-
-    /** Attribute parsed as a number, 0 when absent or not numeric. */
-    @Helper("the source attribute as a number, 0 when absent or not numeric")
-    public double attrNumber(String name) { return Facts.number(attributes.get(name)); }
 
     /** The email's domain ("townsend.com"), or null. */
     @Helper("the email's domain (\"townsend.com\"), or null")
