@@ -214,6 +214,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new io.cohort.api.resources.MeResource());
         env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock));
         env.jersey().register(new io.cohort.api.resources.SearchResource(graph));
+        env.jersey().register(new io.cohort.api.resources.FieldResource(
+                new io.cohort.analyst.FieldValues(store, env.getObjectMapper())));
         env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, evaluator));
         env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(evaluator, ledger,
                 new io.cohort.audience.SegmentHistory(jdbi), clock));
