@@ -109,6 +109,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         // --- operations commands (docs/operations.md) ---
         bootstrap.addCommand(new io.cohort.cli.ImportCommand());
         bootstrap.addCommand(new io.cohort.cli.EvaluateCommand());
+        bootstrap.addCommand(new io.cohort.cli.FieldsCommand());
         // --- end operations commands ---
     }
 
