@@ -47,7 +47,7 @@ class AnalystCommandsTest {
     @Test
     void checkRulesListsTheShippedSegments() {
         assertThat(cli("check-rules", "rules")).isEmpty();
-        assertThat(out()).contains("OK: 8 file(s), 7 segment(s)",
+        assertThat(out()).contains("OK: 9 file(s), 10 segment(s)",
                 "high-value-new-product  \"High-value accounts: new product interest\"  high-value-new-product.drl",
                 "upsell-customers", "engaged-prospects", "late-stage-deals", "webinar-attendees", "enterprise-automotive");
     }

@@ -85,9 +85,10 @@ public final class DrlSandbox {
     }
 
     private PackageDescr parse(String file, String text, List<RuleMessage> messages) {
-        if (file.length() > MAX_NAME || !file.matches("[A-Za-z0-9._/ -]+\\.drl") || file.contains("..")) {
+        // .csv and .xlsx: decision tables, here as the DRL they were turned into (engine.DecisionTables).
+        if (file.length() > MAX_NAME || !file.matches("[A-Za-z0-9._/ -]+\\.(drl|csv|xlsx)") || file.contains("..")) {
             messages.add(RuleMessage.error(shorten(file), 0, 0, "a rule file name is a relative path of letters, digits, "
-                    + "'.', '_', '-', '/' ending in .drl, at most " + MAX_NAME + " characters"));
+                    + "'.', '_', '-', '/' ending in .drl (or .csv, .xlsx for a decision table), at most " + MAX_NAME + " characters"));
             return null;
         }
         if (text.length() > MAX_FILE_CHARS) {
