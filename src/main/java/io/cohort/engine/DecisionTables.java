@@ -104,13 +104,65 @@ final class DecisionTables {
             return failed(file, 0, 0, "no 'RuleTable' cell: a decision table starts with RuleSet, Import and a 'RuleTable <name>' "
                     + "row (rules/README.md §12)");
         }
+        Table headerError = checkHeaders(file, sheets);
+        if (headerError != null) return headerError;
         String drl;
         try (InputStream in = new ByteArrayInputStream(bytes)) {
             drl = new SpreadsheetCompiler().compile(in, xlsx ? InputType.XLS : InputType.CSV);
         } catch (Exception | StackOverflowError e) {
             return parseError(file, e, sheets);
         }
+        if (!hasRuleRows(sheets)) {
+            return failed(file, 0, 0, "the table holds no rule: below the column labels, each row with a value is a rule "
+                    + "(rules/README.md §12)");
+        }
         return new Table(file, drl, List.of(), rows(drl), sheets);
+    }
+
+    /** Whether a row below some table's column labels (four rows under its RuleTable cell) holds a value. */
+    private static boolean hasRuleRows(List<SheetCells> sheets) {
+        for (SheetCells s : sheets) {
+            for (int r = 0; r < s.rows().size(); r++) {
+                if (s.rows().get(r).stream().noneMatch(c -> c.strip().startsWith("RuleTable"))) continue;
+                int first = r + 5;
+                if (first < s.rows().size() && s.rows().get(first).stream().anyMatch(c -> !c.isBlank())) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Column types Drools knows (its ActionType codes and their short forms); an unknown one it skips silently. */
+    private static final List<String> COLUMN_TYPES = List.of("CONDITION", "ACTION", "NAME", "DESCRIPTION", "METADATA",
+            "PRIORITY", "SALIENCE", "ENABLED", "DURATION", "TIMER", "CALENDARS", "NO-LOOP", "LOCK-ON-ACTIVE", "AUTO-FOCUS",
+            "ACTIVATION-GROUP", "AGENDA-GROUP", "RULEFLOW-GROUP", "DATE-EFFECTIVE", "DATE-EXPIRES");
+    private static final List<String> SHORT_TYPES = List.of("C", "A", "N", "I", "@", "P", "E", "D", "T", "R", "U", "L", "F",
+            "X", "G", "B", "V", "Z");
+
+    /**
+     * The row under each RuleTable cell names the columns' types. Drools skips a column whose type
+     * it does not know, so a typo ("CONDITON") would silently drop a condition from every rule.
+     */
+    private static Table checkHeaders(String file, List<SheetCells> sheets) {
+        for (SheetCells s : sheets) {
+            for (int r = 0; r + 1 < s.rows().size(); r++) {
+                List<String> row = s.rows().get(r);
+                for (int c = 0; c < row.size(); c++) {
+                    if (!row.get(c).strip().startsWith("RuleTable")) continue;
+                    List<String> types = s.rows().get(r + 1);
+                    for (int k = c; k < types.size(); k++) {
+                        String t = types.get(k).strip();
+                        String u = t.toUpperCase(Locale.ROOT);
+                        if (t.isEmpty() || COLUMN_TYPES.contains(u) || SHORT_TYPES.contains(u)) continue;
+                        String sheet = s.name() == null ? "" : "sheet '" + s.name() + "', ";
+                        return failed(file, r + 2, k + 1, sheet + "row " + (r + 2) + ", column " + columnName(k + 1) + ": '"
+                                + (t.length() > 40 ? t.substring(0, 37) + "..." : t) + "' is not a column type"
+                                + io.cohort.engine.sandbox.FactCatalog.suggest(u, COLUMN_TYPES)
+                                + "; a decision table's columns are " + String.join(", ", COLUMN_TYPES.subList(0, 6)));
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     private static Table failed(String file, int row, int col, String message) {
