@@ -97,9 +97,9 @@ public final class RuleCompiler {
         return b.kieBase;
     }
 
-    private record Built(KieBase kieBase, List<RuleMessage> messages) {}
+    record Built(KieBase kieBase, List<RuleMessage> messages) {}
 
-    private static Built build(Map<String, PackageDescr> files, Set<String> only, boolean jit) {
+    static Built build(Map<String, PackageDescr> files, Set<String> only, boolean jit) {
         KnowledgeBuilderConfiguration kconf = KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration();
         // Facts are immutable and never modified by rules: property reactivity has nothing to
         // watch, and with it on Drools warns "causes class reactivity" for every window helper.
