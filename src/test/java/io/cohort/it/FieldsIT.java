@@ -116,6 +116,21 @@ class FieldsIT {
         assertThat(app.send("GET", "/v1/fields/Opportunity.stage/values", null, null, "test-token-ingest").status()).isEqualTo(403);
     }
 
+    @Test
+    void badCreatedDatesAndAttributesAre400sNamingTheFieldAndStoreNothing() {
+        var before = values("Opportunity.stage").get("records").asLong();
+        var r = app.post("/v1/sources/generic/records", "application/json", """
+                {"records":[
+                 {"type":"opportunity","id":"006-B1","createdDate":"last tuesday"},
+                 {"type":"campaignMember","campaignId":"701-N","personId":"003-N1","attributes":{"Nested":{"a":1}}},
+                 {"type":"accountLink","accounts":[{"source":"crm-1","id":"A"},{"source":"crm-2","id":"B"}],"attributes":["x"]}
+                ]}""");
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        assertThat(r.body()).contains("createdDate", "ISO-8601 instant", "attributes.Nested", "must be a string, number or boolean",
+                "attributes", "must be an object of scalar values");
+        assertThat(values("Opportunity.stage").get("records").asLong()).isEqualTo(before);
+    }
+
     private static JsonNode field(JsonNode type, String name) {
         for (JsonNode f : type.get("fields")) if (f.get("name").asText().equals(name)) return f;
         throw new AssertionError(type.get("name") + " has no field " + name + ": " + type);
