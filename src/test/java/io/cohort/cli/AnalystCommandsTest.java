@@ -83,7 +83,7 @@ class AnalystCommandsTest {
         assertThat(cli("check-rules", dir.resolve("nope").toString())).isPresent();
         assertThat(err()).contains("no rules directory");
         assertThat(cli("check-rules", dir.toString())).isPresent();
-        assertThat(err()).contains("no *.drl files in");
+        assertThat(err()).contains("no rule files (*.drl, *.csv, *.xlsx) in");
     }
 
     @Test
