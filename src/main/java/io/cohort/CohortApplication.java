@@ -109,6 +109,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
         // --- operations commands (docs/operations.md) ---
         bootstrap.addCommand(new io.cohort.cli.ImportCommand());
         bootstrap.addCommand(new io.cohort.cli.EvaluateCommand());
+        bootstrap.addCommand(new io.cohort.cli.FieldsCommand());
         // --- end operations commands ---
     }
 
@@ -216,6 +217,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
         env.jersey().register(new io.cohort.api.resources.MeResource());
         env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock));
         env.jersey().register(new io.cohort.api.resources.SearchResource(graph));
+        env.jersey().register(new io.cohort.api.resources.FieldResource(
+                new io.cohort.analyst.FieldValues(store, env.getObjectMapper())));
         env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, evaluator));
         env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(evaluator, ledger,
                 new io.cohort.audience.SegmentHistory(jdbi), clock));

@@ -11,6 +11,7 @@ import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuntimeIssue;
 import io.cohort.engine.SegmentDefinition;
+import io.cohort.engine.WhyNot;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.FieldError;
 import io.cohort.ingest.IngestLimits;
@@ -121,6 +122,12 @@ public final class RuleTests {
                     SegmentDefinition def = book.segment(seg).orElse(null);
                     problems.add("  missing " + email + ": no rule of the segment matched"
                             + (def == null ? "" : " (its rules: " + String.join("; ", def.rules()) + ")"));
+                    String pid = idOf(graph, email);
+                    if (pid == null) continue;
+                    for (WhyNot.Step s : Explainer.whyNot(graph, book, seg, pid, c.now(), eventRetention, Budget.DEFAULT)) {
+                        problems.add("    rule \"" + s.rule() + "\": " + s.condition() + " - " + s.reason()
+                                + (s.facts().isEmpty() ? "" : " [" + String.join(", ", s.facts()) + "]"));
+                    }
                 }
             }
             for (var a : actual.entrySet()) {
@@ -132,6 +139,13 @@ public final class RuleTests {
             }
         }
         return new RuleTestReport.CaseResult(c.file(), c.name(), problems.isEmpty(), problems);
+    }
+
+    /** The unified id of the person of that email (or id) in the case's graph, or null. */
+    private static String idOf(ProfileGraph graph, String emailOrId) {
+        String id = emailOrId.contains("@")
+                ? io.cohort.identity.UnifiedIds.personByEmail(io.cohort.identity.UnifiedIds.normalizeEmail(emailOrId)) : emailOrId;
+        return graph.hasPerson(id) ? id : null;
     }
 
     /** "rule "R" (file.drl) with $total=950000.0 on P:…, E:…". */

@@ -82,7 +82,8 @@ public final class Workbench implements Managed {
      */
     public record Explanation(String segmentId, String segmentName, PersonRef person, boolean qualified,
                               List<OneShot.Justification> justifications, List<String> rules, List<String> otherSegments,
-                              String hint, Instant evaluatedAt, String rulesVersion, List<RuntimeIssue> runtimeIssues) {}
+                              String hint, List<io.cohort.engine.WhyNot.Step> whyNot, Instant evaluatedAt, String rulesVersion,
+                              List<RuntimeIssue> runtimeIssues) {}
 
     public Workbench(ProfileGraph graph, RuleService rules, Supplier<RuleBook> running, Clock clock, Duration eventRetention,
                      Duration timeout) {
@@ -174,8 +175,10 @@ public final class Workbench implements Managed {
                 + segment.id() + "': no rule of the segment matches this person's facts now. Its rules: "
                 + String.join("; ", segment.rules()) + ". Check each condition against GET /v1/profiles/" + personId
                 + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml";
+        List<io.cohort.engine.WhyNot.Step> whyNot = qualified || !x.result().ok() ? List.of()
+                : Explainer.whyNot(graph, book, segment.id(), personId, now, eventRetention, budget);
         return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
-                List.copyOf(x.others()), hint, now, book.version(), issues));
+                List.copyOf(x.others()), hint, whyNot, now, book.version(), issues));
     }
 
     private static PersonRef ref(String id, PersonSnapshot p) { return new PersonRef(id, p == null ? null : p.email()); }

@@ -71,8 +71,9 @@ public final class FrameworkErrors {
                 message = "method " + request.getMethod() + " is not allowed on /" + uri.getPath() + "; allowed: "
                         + String.join(", ", new TreeSet<>(r.getAllowedMethods()));
             } else if (e instanceof NotSupportedException) {
-                message = "Content-Type " + headers.getHeaderString(HttpHeaders.CONTENT_TYPE)
-                        + " is not supported here; see docs/api.md for what this endpoint accepts";
+                String endpoint = request.getMethod() + " /" + uri.getPath();
+                message = "Content-Type " + headers.getHeaderString(HttpHeaders.CONTENT_TYPE) + " is not supported by " + endpoint
+                        + "; docs/api.md, section \"" + endpoint + "\", describes what it accepts";
             } else if (e instanceof NotAcceptableException) {
                 message = "this endpoint answers application/json; the Accept header asks for "
                         + headers.getHeaderString(HttpHeaders.ACCEPT);

@@ -21,14 +21,14 @@ public final class CheckRulesCommand extends AnalystCommand {
     public CheckRulesCommand() { this(System.out); }
 
     public CheckRulesCommand(PrintStream out) {
-        super("check-rules", "Compile the rule files (*.drl) and list their segments; non-zero exit on errors", out);
+        super("check-rules", "Compile the rule files (*.drl, decision tables *.csv and *.xlsx) and list their segments; non-zero exit on errors", out);
     }
 
     @Override protected void run(Path dir, Namespace namespace) throws CommandFailedException {
         Clock clock = Clock.systemUTC();
         RuleCompiler compiler = new RuleCompiler(clock);
         Map<String, String> files = RuleService.readDirectory(dir);
-        if (files.isEmpty()) throw new CommandFailedException("no *.drl files in " + dir);
+        if (files.isEmpty()) throw new CommandFailedException("no rule files (*.drl, *.csv, *.xlsx) in " + dir);
         CompileResult r = compiler.compile(files);
         r.messages().forEach(out::println);
         if (!r.ok()) {

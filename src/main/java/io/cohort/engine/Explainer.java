@@ -39,4 +39,14 @@ public final class Explainer {
         for (Qualified q : all.qualified()) if (q.personId().equals(personId) && !q.segmentId().equals(segment)) others.add(q.segmentId());
         return new Explanation(person, own, others);
     }
+
+    /**
+     * For a person who does not qualify: per rule of the segment, the first condition without a
+     * match for them, with what was found instead ({@link WhyNot}).
+     */
+    public static List<WhyNot.Step> whyNot(ProfileGraph graph, RuleBook book, String segment, String personId, Instant now,
+                                           Duration eventRetention, Budget budget) {
+        Neighbourhood n = graph.neighbourhood(List.of(personId), book.shape().depth(), now.minus(eventRetention));
+        return WhyNot.explain(book, segment, n.facts(), now, personId, budget);
+    }
 }

@@ -41,12 +41,29 @@ public final class RuleCompiler {
     /** @param files file name (relative to the rules directory) → DRL text */
     public CompileResult compile(Map<String, String> files) {
         Map<String, String> sources = new TreeMap<>(files);
-        DrlSandbox.Result checked = sandbox.check(sources);
-        List<RuleMessage> messages = new ArrayList<>(checked.messages());
-        if (!checked.ok()) return new CompileResult(Optional.empty(), sorted(messages));
+        // Decision tables become DRL first; from there they are rule files like any other.
+        Map<String, String> drl = new TreeMap<>();
+        Map<String, DecisionTables.Table> tables = new HashMap<>();
+        List<RuleMessage> tableErrors = new ArrayList<>();
+        sources.forEach((file, text) -> {
+            if (!DecisionTables.isTable(file)) {
+                drl.put(file, text);
+                return;
+            }
+            DecisionTables.Table t = DecisionTables.convert(file, text);
+            tableErrors.addAll(t.errors());
+            if (t.drl() != null) {
+                drl.put(file, t.drl());
+                tables.put(file, t);
+            }
+        });
+        DrlSandbox.Result checked = sandbox.check(drl);
+        List<RuleMessage> messages = new ArrayList<>(tableErrors);
+        messages.addAll(checked.messages());
+        if (!checked.ok() || !tableErrors.isEmpty()) return new CompileResult(Optional.empty(), sorted(messages, tables));
         Built built = build(checked.files(), null, true);
         messages.addAll(built.messages);
-        if (built.kieBase == null) return new CompileResult(Optional.empty(), sorted(messages));
+        if (built.kieBase == null) return new CompileResult(Optional.empty(), sorted(messages, tables));
         KieBase kieBase = built.kieBase;
         // Drools compiles a constraint to bytecode after 20 runs ("jitting"); in 10.2.0 the
         // bytecode of a constraint with an operator such as str[startsWith] calls a method that
@@ -57,14 +74,16 @@ public final class RuleCompiler {
         boolean jit = unjittable.isEmpty();
         if (!jit) {
             messages.addAll(unjittable);
-            kieBase = build(sandbox.check(sources).files(), null, false).kieBase;
+            kieBase = build(sandbox.check(drl).files(), null, false).kieBase;
         }
         Map<String, SegmentDefinition> segments = segments(kieBase, checked);
         Map<String, String> ruleFiles = new TreeMap<>(checked.ruleFile());
-        List<RuleMessage> warnings = messages.stream().filter(m -> m.level() == RuleMessage.Level.WARNING).toList();
-        RuleBook book = new RuleBook(kieBase, segments, warnings, Map.copyOf(sources), Map.copyOf(ruleFiles), hash(sources),
+        List<RuleMessage> located = sorted(messages, tables);
+        List<RuleMessage> warnings = located.stream().filter(m -> m.level() == RuleMessage.Level.WARNING).toList();
+        // The book keeps the DRL (tables converted): partial KieBases are rebuilt from it.
+        RuleBook book = new RuleBook(kieBase, segments, warnings, Map.copyOf(drl), Map.copyOf(ruleFiles), hash(sources),
                 clock.instant(), checked.shape(), jit, this, signatures(checked));
-        return new CompileResult(Optional.of(book), sorted(messages));
+        return new CompileResult(Optional.of(book), located);
     }
 
     /**
@@ -78,9 +97,9 @@ public final class RuleCompiler {
         return b.kieBase;
     }
 
-    private record Built(KieBase kieBase, List<RuleMessage> messages) {}
+    record Built(KieBase kieBase, List<RuleMessage> messages) {}
 
-    private static Built build(Map<String, PackageDescr> files, Set<String> only, boolean jit) {
+    static Built build(Map<String, PackageDescr> files, Set<String> only, boolean jit) {
         KnowledgeBuilderConfiguration kconf = KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration();
         // Facts are immutable and never modified by rules: property reactivity has nothing to
         // watch, and with it on Drools warns "causes class reactivity" for every window helper.
@@ -190,9 +209,10 @@ public final class RuleCompiler {
         return Map.copyOf(out);
     }
 
-    /** Errors first, then by file and line, as an editor lists them. */
-    private static List<RuleMessage> sorted(List<RuleMessage> messages) {
-        List<RuleMessage> out = new ArrayList<>(messages);
+    /** Errors first, then by file and line, as an editor lists them; a table's at its sheet, row and column. */
+    private static List<RuleMessage> sorted(List<RuleMessage> messages, Map<String, DecisionTables.Table> tables) {
+        List<RuleMessage> out = new ArrayList<>();
+        for (RuleMessage m : messages) out.add(tables.containsKey(m.file()) ? tables.get(m.file()).locate(m) : m);
         out.sort(Comparator.comparing((RuleMessage m) -> m.level()).thenComparing(RuleMessage::file)
                 .thenComparingInt(RuleMessage::line).thenComparingInt(RuleMessage::column));
         return List.copyOf(out);

@@ -157,22 +157,33 @@ public final class RuleService {
 
     public Path directory() { return directory; }
 
-    /** Every *.drl file below the rules directory, by relative path. */
+    /** Every rule file (*.drl, and decision tables *.csv, *.xlsx) below the rules directory, by relative path. */
     public Map<String, String> readDirectory() { return readDirectory(directory); }
 
-    /** Every *.drl file below {@code directory}, by relative path ("x.drl", "sub/y.drl"). */
+    /**
+     * Every rule file below {@code directory}, by relative path ("x.drl", "sub/y.drl", "t.csv"): DRL
+     * and CSV as text, an .xlsx workbook as Base64 (the rule set is text throughout). Files an
+     * editor keeps while a workbook is open ("~$t.xlsx") and hidden files are not rules.
+     */
     public static Map<String, String> readDirectory(Path directory) {
         Map<String, String> files = new TreeMap<>();
         if (!Files.isDirectory(directory)) return files;
         try (Stream<Path> s = Files.walk(directory)) {
             // Symbolic links are not followed: a link named x.drl must not expose another file.
-            for (Path p : s.filter(f -> f.toString().endsWith(".drl")
+            for (Path p : s.filter(f -> isRuleFile(f.getFileName().toString())
                     && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
-                files.put(directory.relativize(p).toString().replace('\\', '/'), Files.readString(p, StandardCharsets.UTF_8));
+                String name = directory.relativize(p).toString().replace('\\', '/');
+                files.put(name, name.endsWith(".xlsx") ? java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(p))
+                        : Files.readString(p, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rules directory " + directory, e);
         }
         return files;
+    }
+
+    private static boolean isRuleFile(String name) {
+        return !name.startsWith("~$") && !name.startsWith(".")
+                && (name.endsWith(".drl") || name.endsWith(".csv") || name.endsWith(".xlsx"));
     }
 }

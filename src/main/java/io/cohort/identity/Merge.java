@@ -38,14 +38,12 @@ final class Merge {
 
     static Account account(String id, List<Stamped<AccountRecord>> recs) {
         List<Stamped<AccountRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
-        Map<String, String> attrs = new LinkedHashMap<>();
-        ranked.forEach(s -> attrs.putAll(s.record().attributes() == null ? Map.of() : s.record().attributes()));
         Long employees = latest(ranked, AccountRecord::employees);
         Double revenue = latest(ranked, AccountRecord::annualRevenue);
         return new Account(id, latest(ranked, AccountRecord::name), latest(ranked, AccountRecord::domain),
                 latest(ranked, AccountRecord::industry), employees == null ? 0 : employees,
                 revenue == null ? 0 : revenue, latest(ranked, AccountRecord::country),
-                ranked.stream().map(s -> s.source() + ":" + s.record().id()).sorted().toList(), Map.copyOf(attrs));
+                ranked.stream().map(s -> s.source() + ":" + s.record().id()).sorted().toList(), attributes(ranked));
     }
 
     static Stamped<OpportunityRecord> master(List<Stamped<OpportunityRecord>> recs) {
@@ -62,7 +60,15 @@ final class Merge {
         return new Opportunity(id, accountId, latest(ranked, OpportunityRecord::name), amount == null ? 0 : amount,
                 currency == null ? "USD" : currency, latest(ranked, OpportunityRecord::stage),
                 Boolean.TRUE.equals(won), Boolean.TRUE.equals(closed) || Boolean.TRUE.equals(won),
-                latest(ranked, OpportunityRecord::closeDate));
+                latest(ranked, OpportunityRecord::closeDate), latest(ranked, OpportunityRecord::createdDate),
+                attributes(ranked));
+    }
+
+    /** Per name, the value of the highest-precedence record that has one. */
+    private static <T extends io.cohort.ingest.SourceRecord> Map<String, String> attributes(List<Stamped<T>> ranked) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        ranked.forEach(s -> attrs.putAll(s.record().attributes()));
+        return Map.copyOf(attrs);
     }
 
     /** Lowest precedence first: copies before systems of record, older before newer. */

@@ -91,16 +91,16 @@ final class NeighbourhoodBuilder {
                 var s = ix.relations.get(key);
                 if (s.record() instanceof CampaignMemberRecord cm) {
                     SourceRef c = new SourceRef(s.source(), cm.campaignId());
-                    put(new CampaignMember(c.toString(), uid, cm.status()));
+                    put(new CampaignMember(c.toString(), uid, cm.status(), cm.attributes()));
                     var camp = ix.campaigns.get(c);
                     if (camp != null) {
-                        put(new Campaign(c.toString(), camp.record().name(), camp.record().campaignType(), camp.record().status()));
+                        put(new Campaign(c.toString(), camp.record().name(), camp.record().campaignType(), camp.record().status(), camp.record().attributes()));
                     }
                 } else if (s.record() instanceof MarketingListMemberRecord lm) {
                     SourceRef l = new SourceRef(s.source(), lm.listId());
-                    put(new MarketingListMember(l.toString(), uid));
+                    put(new MarketingListMember(l.toString(), uid, lm.attributes()));
                     var list = ix.lists.get(l);
-                    if (list != null) put(new MarketingList(l.toString(), list.record().name()));
+                    if (list != null) put(new MarketingList(l.toString(), list.record().name(), list.record().attributes()));
                 }
             }
         }
@@ -118,12 +118,12 @@ final class NeighbourhoodBuilder {
         if (s.record() instanceof AccountPersonRecord ap) {
             List<SourceRef> group = accountGroup(new SourceRef(s.source(), ap.accountId()));
             String aid = UnifiedIds.account(Collections.min(group));
-            put(new AccountPerson(aid, uid, ap.role()));
+            put(new AccountPerson(aid, uid, ap.role(), ap.attributes()));
             accountsDone.putIfAbsent(aid, group);
         } else if (s.record() instanceof OpportunityPersonRecord op) {
             List<SourceRef> group = oppGroup(new SourceRef(s.source(), op.opportunityId()));
             String oid = UnifiedIds.opportunity(Collections.min(group));
-            put(new OpportunityPerson(oid, uid, op.role()));
+            put(new OpportunityPerson(oid, uid, op.role(), op.attributes()));
             oppsSeen.putIfAbsent(oid, group);
         }
     }

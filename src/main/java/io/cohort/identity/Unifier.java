@@ -119,11 +119,11 @@ final class Unifier {
                 Fact f = null;
                 if (s.record() instanceof AccountPersonRecord ap) {
                     String pid = person(s.source(), ap.personId(), knownPeople);
-                    if (pid != null) f = new AccountPerson(accountIds.get(s.source() + ":" + ap.accountId()), pid, ap.role());
+                    if (pid != null) f = new AccountPerson(accountIds.get(s.source() + ":" + ap.accountId()), pid, ap.role(), ap.attributes());
                 } else if (s.record() instanceof OpportunityPersonRecord op) {
                     String pid = person(s.source(), op.personId(), knownPeople);
                     String oid = oppIds.get(s.source() + ":" + op.opportunityId());
-                    if (pid != null && oid != null) f = new OpportunityPerson(oid, pid, op.role());
+                    if (pid != null && oid != null) f = new OpportunityPerson(oid, pid, op.role(), op.attributes());
                 }
                 if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
             }
@@ -143,9 +143,9 @@ final class Unifier {
 
     private static Fact leaf(String source, SourceRecord r, String pid) {
         if (r instanceof CampaignMemberRecord cm) {
-            return new CampaignMember(source + ":" + cm.campaignId(), pid, cm.status());
+            return new CampaignMember(source + ":" + cm.campaignId(), pid, cm.status(), cm.attributes());
         } else if (r instanceof MarketingListMemberRecord lm) {
-            return new MarketingListMember(source + ":" + lm.listId(), pid);
+            return new MarketingListMember(source + ":" + lm.listId(), pid, lm.attributes());
         }
         return null;
     }
@@ -160,8 +160,8 @@ final class Unifier {
     List<Fact> globalFacts() {
         List<Fact> out = new ArrayList<>();
         ix.campaigns.forEach((ref, s) -> out.add(new Campaign(ref.toString(), s.record().name(),
-                s.record().campaignType(), s.record().status())));
-        ix.lists.forEach((ref, s) -> out.add(new MarketingList(ref.toString(), s.record().name())));
+                s.record().campaignType(), s.record().status(), s.record().attributes())));
+        ix.lists.forEach((ref, s) -> out.add(new MarketingList(ref.toString(), s.record().name(), s.record().attributes())));
         return out;
     }
 

@@ -104,38 +104,40 @@ public final class RecordParser {
                         string("industry"), wholeNumber("employees"), number("annualRevenue"),
                         string("country"), ref("sameAs"), attributes());
                 case ACCOUNT_PERSON -> new AccountPersonRecord(id("accountId", true),
-                        id("personId", true), string("role"));
+                        id("personId", true), string("role"), attributes());
                 case OPPORTUNITY -> new OpportunityRecord(id("id", true), id("accountId", false),
                         string("name"), number("amount"), currency(), string("stage"), bool("isWon"),
-                        bool("isClosed"), date("closeDate"), ref("sameAs"));
+                        bool("isClosed"), date("closeDate"), ref("sameAs"), optionalInstant("createdDate"),
+                        attributes());
                 case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(id("opportunityId", true),
-                        id("personId", true), string("role"));
+                        id("personId", true), string("role"), attributes());
                 case EVENT -> new EventRecord(id("id", true), id("personId", true),
                         string("eventType", true), instant("timestamp"), string("url"), attributes());
                 case CAMPAIGN -> new CampaignRecord(id("id", true), string("name"),
-                        string("campaignType"), string("status"));
+                        string("campaignType"), string("status"), attributes());
                 case CAMPAIGN_MEMBER -> new CampaignMemberRecord(id("campaignId", true),
-                        id("personId", true), string("status"));
-                case MARKETING_LIST -> new MarketingListRecord(id("id", true), string("name"));
+                        id("personId", true), string("status"), attributes());
+                case MARKETING_LIST -> new MarketingListRecord(id("id", true), string("name"), attributes());
                 case MARKETING_LIST_MEMBER -> new MarketingListMemberRecord(id("listId", true),
-                        id("personId", true));
+                        id("personId", true), attributes());
                 case ACCOUNT_LINK -> accountLink();
             };
             return hasNewErrors() ? null : new RecordChange.Upsert(record);
         }
 
+        /** Every type also takes "attributes" (free-form source fields). */
         private static final Map<RecordType, Set<String>> FIELDS = Map.ofEntries(
                 Map.entry(RecordType.PERSON, Set.of("id", "email", "firstName", "lastName", "title", "country", "emailOptOut", "attributes")),
                 Map.entry(RecordType.ACCOUNT, Set.of("id", "name", "domain", "industry", "employees", "annualRevenue", "country", "sameAs", "attributes")),
-                Map.entry(RecordType.ACCOUNT_PERSON, Set.of("accountId", "personId", "role")),
-                Map.entry(RecordType.OPPORTUNITY, Set.of("id", "accountId", "name", "amount", "currency", "stage", "isWon", "isClosed", "closeDate", "sameAs")),
-                Map.entry(RecordType.OPPORTUNITY_PERSON, Set.of("opportunityId", "personId", "role")),
+                Map.entry(RecordType.ACCOUNT_PERSON, Set.of("accountId", "personId", "role", "attributes")),
+                Map.entry(RecordType.OPPORTUNITY, Set.of("id", "accountId", "name", "amount", "currency", "stage", "isWon", "isClosed", "closeDate", "sameAs", "createdDate", "attributes")),
+                Map.entry(RecordType.OPPORTUNITY_PERSON, Set.of("opportunityId", "personId", "role", "attributes")),
                 Map.entry(RecordType.EVENT, Set.of("id", "personId", "eventType", "timestamp", "url", "attributes")),
-                Map.entry(RecordType.CAMPAIGN, Set.of("id", "name", "campaignType", "status")),
-                Map.entry(RecordType.CAMPAIGN_MEMBER, Set.of("campaignId", "personId", "status")),
-                Map.entry(RecordType.MARKETING_LIST, Set.of("id", "name")),
-                Map.entry(RecordType.MARKETING_LIST_MEMBER, Set.of("listId", "personId")),
-                Map.entry(RecordType.ACCOUNT_LINK, Set.of("id", "name", "accounts")));
+                Map.entry(RecordType.CAMPAIGN, Set.of("id", "name", "campaignType", "status", "attributes")),
+                Map.entry(RecordType.CAMPAIGN_MEMBER, Set.of("campaignId", "personId", "status", "attributes")),
+                Map.entry(RecordType.MARKETING_LIST, Set.of("id", "name", "attributes")),
+                Map.entry(RecordType.MARKETING_LIST_MEMBER, Set.of("listId", "personId", "attributes")),
+                Map.entry(RecordType.ACCOUNT_LINK, Set.of("id", "name", "accounts", "attributes")));
 
         /** Unknown fields are errors: a typo ("ammount") must not silently drop data. */
         private void checkUnknownFields(RecordType type) {
@@ -167,7 +169,7 @@ public final class RecordParser {
                 id = RecordKey.linkId(refs);
                 ((ObjectNode) node).put("id", id);
             }
-            return new AccountLinkRecord(id, string("name"), List.copyOf(refs));
+            return new AccountLinkRecord(id, string("name"), List.copyOf(refs), attributes());
         }
 
         private SourceRef ref(String field) {
@@ -329,8 +331,12 @@ public final class RecordParser {
             return d;
         }
 
-        private Instant instant(String field) {
-            String s = string(field, true);
+        private Instant optionalInstant(String field) { return instant(field, false); }
+
+        private Instant instant(String field) { return instant(field, true); }
+
+        private Instant instant(String field, boolean required) {
+            String s = string(field, required);
             if (s == null) return null;
             Instant t;
             try {

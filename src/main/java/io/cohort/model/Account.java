@@ -9,15 +9,17 @@ import java.util.Map;
  * @param id      stable unified id ("a-…")
  * @param sources the source accounts merged into it, e.g. "crm-1:001A", "marketo-1:17"
  */
-public record Account(@Ref(Entity.ACCOUNT) String id, String name, String domain, String industry, long employees,
-                      double annualRevenue, String country, List<String> sources,
-                      Map<String, String> attributes) implements Fact {
+@Describe("A company: the CRM and Marketo accounts the MDM links and sync make one")
+public record Account(@Describe("unified account id, a-…") @Ref(Entity.ACCOUNT) String id,
+                      @Describe("company name") String name,
+                      @Describe("web domain, townsend.com") String domain,
+                      @Describe("industry as the source states it: industry.startsWith(\"Automotive\")") String industry,
+                      @Describe("number of employees, 0 when unknown") long employees,
+                      @Describe("annual revenue, 0 when unknown") double annualRevenue,
+                      @Describe("billing country") String country,
+                      @Describe("the merged source records, source:id") List<String> sources,
+                      @Describe("free-form source fields: attr(name), attrNumber(name)") Map<String, String> attributes) implements Fact, Attributed {
 
     public String key() { return "A:" + id; }
 
-    @Helper("the source attribute of that name, or null")
-    public String attr(String name) { return attributes.get(name); }
-
-    @Helper("the source attribute as a number, 0 when absent or not numeric")
-    public double attrNumber(String name) { return Facts.number(attributes.get(name)); }
 }

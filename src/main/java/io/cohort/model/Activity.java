@@ -20,6 +20,7 @@ import java.util.List;
  * heap. Every window is "strictly after {@code since}", like {@code timestamp > $now.daysAgo(30)}.
  * Timestamps are kept to the millisecond.
  */
+@Describe("All of a person's events of the retention window, as one fact: ask it with the helpers")
 public final class Activity implements Fact {
     public static final String PAGE_VIEW = "web.webpagedetails.pageViews";
 
@@ -35,6 +36,7 @@ public final class Activity implements Fact {
     public String key() { return "ACT:" + personId; }
 
     @Ref(Entity.PERSON)
+    @Describe("the unified person")
     public String getPersonId() { return personId; }
 
     /** Number of events of any type after {@code since}. */
@@ -92,6 +94,7 @@ public final class Activity implements Fact {
      * The events, newest first, as values (made on every call: for reading, or for a rule that needs
      * a condition the methods above cannot say, with {@code from $activity.events}).
      */
+    @Describe("the events, newest first, for from $activity.events; prefer the helpers")
     public List<Event> getEvents() {
         List<Event> out = new ArrayList<>(size());
         for (EventSeries s : series) for (int i = 0; i < s.size(); i++) out.add(s.event(i, personId));

@@ -11,8 +11,13 @@ import java.util.Map;
  * @param eventType XDM name, e.g. "web.webpagedetails.pageViews"
  * @param url       page URL, may be null
  */
-public record Event(String source, String personId, String eventType, Instant timestamp, String url,
-                    Map<String, String> attributes) {
+@Describe("One event of a person, read from their Activity (from $activity.events)")
+public record Event(@Describe("the source that sent it, marketo-1") String source,
+                    @Describe("the unified person") String personId,
+                    @Describe("XDM event type: web.webpagedetails.pageViews") String eventType,
+                    @Describe("when it happened, to the millisecond") Instant timestamp,
+                    @Describe("page URL, may be null") String url,
+                    @Describe("free-form event fields: attr(\"form\")") Map<String, String> attributes) {
 
     /** True when the URL's path starts with the given prefix, e.g. pathStartsWith("/products/new"). */
     @Helper("whether the URL's path starts with the prefix")

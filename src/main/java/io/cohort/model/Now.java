@@ -8,7 +8,8 @@ import java.time.temporal.ChronoUnit;
  * clock tick, so rules that compare against it re-evaluate as time passes (members of a
  * "last 30 days" segment exit on time).
  */
-public record Now(Instant instant) implements Fact {
+@Describe("The current time; exactly one in every evaluation")
+public record Now(@Describe("the current time") Instant instant) implements Fact {
 
     public String key() { return "NOW"; }
 

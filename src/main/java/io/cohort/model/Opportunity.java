@@ -1,17 +1,31 @@
 package io.cohort.model;
 
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Map;
 
 /**
  * A unified opportunity. A CRM opportunity and its Marketo copy are one opportunity.
  *
  * @param accountId unified account id, or null when the opportunity has no account
  * @param amount    amount in {@code currency} (0 when unknown)
- * @param closeDate may be null
+ * @param closeDate   may be null
+ * @param createdDate when the system of record created it (Salesforce CreatedDate, Marketo createdAt), may be null
+ * @param attributes  free-form source fields ({@code attr("Type")}, {@code attr("LeadSource")})
  */
-public record Opportunity(@Ref(Entity.OPPORTUNITY) String id, @Ref(Entity.ACCOUNT) String accountId, String name, double amount, String currency,
-                          String stage, boolean won, boolean closed, LocalDate closeDate)
-        implements Fact {
+@Describe("A deal; a CRM opportunity and its Marketo copy are one")
+public record Opportunity(@Describe("unified opportunity id, o-…") @Ref(Entity.OPPORTUNITY) String id,
+                          @Describe("the unified account, may be null") @Ref(Entity.ACCOUNT) String accountId,
+                          @Describe("deal name") String name,
+                          @Describe("amount in currency, 0 when unknown") double amount,
+                          @Describe("ISO-4217 code, USD by default") String currency,
+                          @Describe("the CRM stage, exact and case-sensitive: \"Negotiation/Review\"") String stage,
+                          @Describe("won (a won deal is also closed)") boolean won,
+                          @Describe("closed, won or lost; isOpen() is the opposite") boolean closed,
+                          @Describe("expected or actual close date, may be null: closeDate > $now.date().minusDays(90)") LocalDate closeDate,
+                          @Describe("when the system of record created it, may be null: createdDate > $now.daysAgo(30)") Instant createdDate,
+                          @Describe("free-form source fields: attr(\"Type\"), attr(\"LeadSource\")") Map<String, String> attributes)
+        implements Fact, Attributed {
 
     public String key() { return "O:" + id; }
 

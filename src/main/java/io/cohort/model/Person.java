@@ -12,19 +12,18 @@ import java.util.Map;
  * @param sources     the source identities merged into this person, e.g. "marketo-1:1001"
  * @param attributes  free-form source attributes (the latest value per key wins)
  */
-public record Person(@Ref(Entity.PERSON) String id, String email, String firstName, String lastName, String title,
-                     String country, boolean emailOptOut, List<String> sources,
-                     Map<String, String> attributes) implements Fact {
+@Describe("A person, unified by email across every source")
+public record Person(@Describe("unified id, p-… (from the normalized email)") @Ref(Entity.PERSON) String id,
+                     @Describe("trimmed, lower-case email; null for email-less records") String email,
+                     @Describe("latest non-empty value of any source") String firstName,
+                     @Describe("latest non-empty value of any source") String lastName,
+                     @Describe("job title, latest non-empty value of any source") String title,
+                     @Describe("latest non-empty value of any source") String country,
+                     @Describe("any source said the person opted out of email (Cohort never exports them)") boolean emailOptOut,
+                     @Describe("the merged source records, source:id") List<String> sources,
+                     @Describe("free-form source fields: attr(name), attrNumber(name)") Map<String, String> attributes) implements Fact, Attributed {
 
     public String key() { return "P:" + id; }
-
-    /** Attribute value or null; attributes are strings, see {@link #attrNumber(String)}. */
-    @Helper("the source attribute of that name, or null: attr(\"leadScore\")")
-    public String attr(String name) { return attributes.get(name); }
-
-    /** Attribute parsed as a number, 0 when absent or not numeric. */
-    @Helper("the source attribute as a number, 0 when absent or not numeric")
-    public double attrNumber(String name) { return Facts.number(attributes.get(name)); }
 
     /** The email's domain ("townsend.com"), or null. */
     @Helper("the email's domain (\"townsend.com\"), or null")

@@ -5,6 +5,8 @@ package io.cohort.model;
  * {@code insertLogical(new Qualified("segment-id", $p.id()));} so that the person leaves the
  * segment as soon as no rule justifies it any more. Equal facts from several rules count once.
  */
-public record Qualified(String segmentId, @Ref(Entity.PERSON) String personId) implements Fact {
+@Describe("What segment rules insert logically: a person in a segment")
+public record Qualified(@Describe("the segment id") String segmentId,
+                        @Describe("the qualified person") @Ref(Entity.PERSON) String personId) implements Fact {
     public String key() { return "Q:" + segmentId + ":" + personId; }
 }

@@ -199,6 +199,15 @@ public final class RecordStore {
                 .bind(0, source).bind(1, type).bind(2, like).mapTo(String.class).list());
     }
 
+    /**
+     * The stored JSON of every record of one type, streamed (field discovery counts values over
+     * them). Read outside any transaction: a batch committed meanwhile may or may not be seen.
+     */
+    public void payloads(String type, Consumer<String> each) {
+        jdbi.useHandle(h -> h.createQuery("SELECT payload FROM source_record WHERE rtype = ?").bind(0, type)
+                .setFetchSize(2_000).mapTo(String.class).useStream(s -> s.forEach(each)));
+    }
+
     public long count() {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM source_record").mapTo(Long.class).one());
     }

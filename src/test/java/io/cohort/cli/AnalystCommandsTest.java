@@ -47,7 +47,7 @@ class AnalystCommandsTest {
     @Test
     void checkRulesListsTheShippedSegments() {
         assertThat(cli("check-rules", "rules")).isEmpty();
-        assertThat(out()).contains("OK: 7 file(s), 6 segment(s)",
+        assertThat(out()).contains("OK: 9 file(s), 10 segment(s)",
                 "high-value-new-product  \"High-value accounts: new product interest\"  high-value-new-product.drl",
                 "upsell-customers", "engaged-prospects", "late-stage-deals", "webinar-attendees", "enterprise-automotive");
     }
@@ -83,7 +83,7 @@ class AnalystCommandsTest {
         assertThat(cli("check-rules", dir.resolve("nope").toString())).isPresent();
         assertThat(err()).contains("no rules directory");
         assertThat(cli("check-rules", dir.toString())).isPresent();
-        assertThat(err()).contains("no *.drl files in");
+        assertThat(err()).contains("no rule files (*.drl, *.csv, *.xlsx) in");
     }
 
     @Test

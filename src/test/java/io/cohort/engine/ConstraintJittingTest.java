@@ -57,7 +57,7 @@ class ConstraintJittingTest {
             OneShot.Result o = OneShot.run(book.kieBase(), book, List.of(
                     new Person(p, p + "@x.com", null, null, null, null, false, List.of(), Map.of()),
                     new Account(a, "Co " + i, null, industry, 5_000, 0, null, List.of(), Map.of()),
-                    new AccountPerson(a, p, null)), now, false, Budget.DEFAULT);
+                    new AccountPerson(a, p, null, Map.of())), now, false, Budget.DEFAULT);
             assertThat(o.failure()).as("account %d", i).isNull();
             assertThat(o.qualified().contains(new Qualified("enterprise-automotive", p))).as("account %d", i).isEqualTo(i % 3 == 0);
         }

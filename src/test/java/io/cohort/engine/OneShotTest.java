@@ -65,8 +65,8 @@ class OneShotTest {
 
     @Test
     void explainsByTheMatchesThatStillHoldIncludingDerivedFacts() {
-        var facts = List.<Fact>of(person("p1"), new AccountPerson("a1", "p1", null),
-                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null));
+        var facts = List.<Fact>of(person("p1"), new AccountPerson("a1", "p1", null, java.util.Map.of()),
+                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null, null, java.util.Map.of()));
         OneShot.Result r = OneShot.run(book.kieBase(), book, facts, NOW, true, Budget.DEFAULT);
 
         // "Prospect" fired first (salience 10) and was undone once CustomerAccount appeared.
@@ -113,8 +113,8 @@ class OneShotTest {
                 end
                 """;
         RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("pairs.drl", pairs)).ruleBook().orElseThrow();
-        List<Fact> facts = new java.util.ArrayList<>(List.of(person("p1"), new AccountPerson("a1", "p1", null)));
-        for (int i = 0; i < 600; i++) facts.add(new Opportunity("o" + i, "a1", "Deal", 1, "USD", "Open", false, false, null));
+        List<Fact> facts = new java.util.ArrayList<>(List.of(person("p1"), new AccountPerson("a1", "p1", null, java.util.Map.of())));
+        for (int i = 0; i < 600; i++) facts.add(new Opportunity("o" + i, "a1", "Deal", 1, "USD", "Open", false, false, null, null, java.util.Map.of()));
         OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false, new Budget(500, 1_000_000, 60_000_000_000L));
         assertThat(r.fired()).isBetween(500, 501); // Drools may fire one past the limit
         assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.FIRINGS);

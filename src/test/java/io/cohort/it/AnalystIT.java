@@ -135,6 +135,29 @@ class AnalystIT {
         assertThat(e.get("justifications")).isEmpty();
         assertThat(e.get("rules").get(0).asText()).isEqualTo("high-value-new-product.drl:High-value account, viewed the new product");
         assertThat(e.get("hint").asText()).contains("p3@townsend.com does not qualify", "High-value account, viewed the new product");
+        // Why not: p3's only account won $900,000, the rule asks for more than $1M; the deal it counted is named.
+        JsonNode why = e.get("whyNot");
+        assertThat(why).hasSize(1);
+        assertThat(why.get(0).get("rule").asText()).isEqualTo("High-value account, viewed the new product");
+        assertThat(why.get(0).get("file").asText()).isEqualTo("high-value-new-product.drl");
+        assertThat(why.get(0).get("condition").asText()).startsWith("accumulate(").contains("$total > 1000000");
+        assertThat(why.get(0).get("reason").asText()).isEqualTo("does not hold: $total = 900,000 over 1 counted fact(s)");
+        assertThat(why.get(0).get("facts")).singleElement().satisfies(f -> assertThat(f.asText()).startsWith("O:"));
+        // A member has no why-not.
+        assertThat(app.get("/v1/segments/" + SEED + "/explain?person=p2@townsend.com").json().get("whyNot")).isEmpty();
+    }
+
+    @Test
+    void previewTakesTheRuleAsPlainTextAndAnUnknownTypeIsPointedAtTheDocs() {
+        var r = app.send("POST", "/v1/rules/preview?file=draft.drl&sample=5", "text/plain", LOWER, CohortApp.TOKEN);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().get("segments").get(0).get("count").asInt()).isEqualTo(2);
+        var bad = app.send("POST", "/v1/rules/preview?sample=x", "text/plain", LOWER, CohortApp.TOKEN);
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("message").asText()).contains("'sample'");
+        var csv = app.send("POST", "/v1/rules/preview", "text/csv", LOWER, CohortApp.TOKEN);
+        assertThat(csv.status()).isEqualTo(415);
+        assertThat(csv.json().get("message").asText()).contains("text/csv", "POST /v1/rules/preview", "docs/api.md");
     }
 
     @Test

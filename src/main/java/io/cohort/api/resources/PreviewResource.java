@@ -11,9 +11,11 @@ import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
@@ -62,9 +64,43 @@ public class PreviewResource {
         if (!s.isMissingNode() && (!s.canConvertToInt() || !s.isIntegralNumber() || s.asInt() < 0 || s.asInt() > MAX_SAMPLE)) {
             throw ApiException.badRequest("'sample' must be a whole number from 0 to " + MAX_SAMPLE);
         }
+        return run(file, req.path("drl").asText(), s.isMissingNode() ? 10 : s.asInt());
+    }
+
+    /**
+     * The same with the rule as plain text, as validate takes it (curl --data-binary @draft.drl):
+     * {@code POST /v1/rules/preview?file=draft.drl&sample=10}.
+     */
+    @POST
+    @Consumes({MediaType.TEXT_PLAIN, "text/x-drl"})
+    @RolesAllowed(Role.ANALYST)
+    @ApiResponse(responseCode = "200", description = "counts and sample members per segment of the draft",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
+    @ApiResponse(responseCode = "422", description = "the rules with the draft do not compile: messages with file, line, column",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
+    @ApiResponse(responseCode = "429", description = "another preview is running",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.ApiError.class)))
+    public Response previewText(@QueryParam("file") @DefaultValue("draft.drl") String file, @QueryParam("sample") String sample,
+                                InputStream body) {
+        DraftRules.fileName("file", file);
+        int n = 10;
+        if (sample != null) {
+            try {
+                n = Integer.parseInt(sample.trim());
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > MAX_SAMPLE) throw ApiException.badRequest("query parameter 'sample' must be a whole number from 0 to " + MAX_SAMPLE);
+        }
+        String drl = new String(bodies.read(body), java.nio.charset.StandardCharsets.UTF_8);
+        if (drl.isBlank()) throw ApiException.badRequest("request body must hold the DRL text of the draft");
+        return run(file, drl, n);
+    }
+
+    private Response run(String file, String drl, int sample) {
         Workbench.Preview p;
         try {
-            p = workbench.preview(file, req.path("drl").asText(), s.isMissingNode() ? 10 : s.asInt());
+            p = workbench.preview(file, drl, sample);
         } catch (Workbench.BusyException e) {
             throw new ApiException(429, e.getMessage());
         }

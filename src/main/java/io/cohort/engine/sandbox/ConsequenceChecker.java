@@ -153,7 +153,7 @@ final class ConsequenceChecker {
             return new Value(e.toString(), TypeRef.NUMBER, null, -1, null, false);
         }
         if (e instanceof NameExpr n) {
-            Var v = scope.find(n.getNameAsString()).orElseThrow(() -> Refusal.at("'" + n + "' is not bound in the condition", n));
+            Var v = scope.find(n.getNameAsString()).orElseThrow(() -> unbound(n, scope));
             if (v.isFact() && !v.type().isNumber() && !v.type().isString()) {
                 throw Refusal.at("'" + n + "' is a whole fact; pass one of its fields, e.g. " + n + ".id()", n);
             }
@@ -167,7 +167,7 @@ final class ConsequenceChecker {
         }
         if (e instanceof MethodCallExpr m && m.getScope().isPresent() && m.getScope().get() instanceof NameExpr n
                 && m.getArguments().isEmpty()) {
-            Var v = scope.find(n.getNameAsString()).orElseThrow(() -> Refusal.at("'" + n + "' is not bound in the condition", n));
+            Var v = scope.find(n.getNameAsString()).orElseThrow(() -> unbound(n, scope));
             Optional<FactModel.Property> p = model.properties(v.type()).stream()
                     .filter(pr -> pr.accessor().equals(m.getNameAsString() + "()")).findFirst();
             if (p.isEmpty()) {
@@ -198,4 +198,11 @@ final class ConsequenceChecker {
     }
 
     static Map<String, Object> none() { return Map.of(); }
+
+    /** A consequence may use what the condition bound: say which those are. */
+    private static Refusal unbound(NameExpr n, Scope scope) {
+        List<String> names = scope.names();
+        return Refusal.at("'" + n + "' is not bound in the condition" + ExpressionChecker.suggest(n.getNameAsString(), names)
+                + (names.isEmpty() ? "" : "; bound: " + String.join(", ", names)), n);
+    }
 }

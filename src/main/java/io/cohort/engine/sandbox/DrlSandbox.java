@@ -85,9 +85,10 @@ public final class DrlSandbox {
     }
 
     private PackageDescr parse(String file, String text, List<RuleMessage> messages) {
-        if (file.length() > MAX_NAME || !file.matches("[A-Za-z0-9._/ -]+\\.drl") || file.contains("..")) {
+        // .csv and .xlsx: decision tables, here as the DRL they were turned into (engine.DecisionTables).
+        if (file.length() > MAX_NAME || !file.matches("[A-Za-z0-9._/ -]+\\.(drl|csv|xlsx)") || file.contains("..")) {
             messages.add(RuleMessage.error(shorten(file), 0, 0, "a rule file name is a relative path of letters, digits, "
-                    + "'.', '_', '-', '/' ending in .drl, at most " + MAX_NAME + " characters"));
+                    + "'.', '_', '-', '/' ending in .drl (or .csv, .xlsx for a decision table), at most " + MAX_NAME + " characters"));
             return null;
         }
         if (text.length() > MAX_FILE_CHARS) {
@@ -130,7 +131,7 @@ public final class DrlSandbox {
                 int line = err instanceof ParserError pe ? pe.getRow() : err.getLines().length > 0 ? err.getLines()[0] : 0;
                 int col = err instanceof ParserError pe ? pe.getCol() + 1 : 0;
                 messages.add(RuleMessage.error(file, Math.max(0, line), Math.max(0, col), parserMessage(err.getMessage())
-                        + assignmentHint(text, line)));
+                        + assignmentHint(text, line) + unclosedHint(err.getMessage(), text, line)));
             }
             if (messages.size() == before) messages.add(RuleMessage.error(file, 0, 0, "cannot parse the file"));
             return null;
@@ -145,6 +146,37 @@ public final class DrlSandbox {
         if (line < 1 || line > lines.length) return "";
         String l = lines[line - 1].replaceAll("\"[^\"]*\"", "\"\"");
         return l.matches(".*[^=!<>:]=[^=].*") ? ": '=' assigns a value; compare with '=='" : "";
+    }
+
+    /**
+     * A pattern left open ("Person(title == \"CTO\"") makes the parser stumble only at 'then' or
+     * 'end', lines later: point at the bracket that is not closed.
+     */
+    static String unclosedHint(String message, String text, int line) {
+        if (message == null || !message.matches("(?s).*mismatched input '(then|end|rule|when)'.*")) return "";
+        String[] lines = text.split("\n", -1);
+        int from = line - 1;
+        while (from > 0 && !lines[from - 1].stripLeading().startsWith("rule")) from--;
+        if (from <= 0) return "";
+        Deque<int[]> open = new ArrayDeque<>();
+        for (int l = from - 1; l < Math.min(line - 1, lines.length); l++) {
+            String t = lines[l];
+            for (int i = 0; i < t.length(); i++) {
+                char c = t.charAt(i);
+                if (c == '/' && i + 1 < t.length() && t.charAt(i + 1) == '/') break;
+                if (c == '"') {
+                    i++;
+                    while (i < t.length() && t.charAt(i) != '"') i += t.charAt(i) == '\\' ? 2 : 1;
+                } else if (c == '(') {
+                    open.push(new int[] {l + 1, i + 1});
+                } else if (c == ')' && !open.isEmpty()) {
+                    open.pop();
+                }
+            }
+        }
+        if (open.isEmpty()) return "";
+        int[] at = open.peek();
+        return ": the '(' at line " + at[0] + ", column " + at[1] + " is not closed";
     }
 
     /** Drools' parser messages start with "[ERR 102] Line 21:74 …"; the position is shown separately. */

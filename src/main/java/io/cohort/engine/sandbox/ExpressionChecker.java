@@ -132,6 +132,10 @@ final class ExpressionChecker {
         if (scope instanceof NameExpr sn && ctx.scope().find(sn.getNameAsString()).isEmpty()
                 && !sn.getNameAsString().startsWith("$") && (ctx.patternType() == null
                 || ctx.model().property(ctx.patternType(), sn.getNameAsString()).isEmpty())) {
+            String bound = "$" + sn.getNameAsString();
+            if (ctx.scope().find(bound).isPresent()) {
+                throw Refusal.at("'" + sn + "' is not bound; variables start with '$': did you mean '" + bound + "." + f.getNameAsString() + "'?", f);
+            }
             throw Refusal.at("'" + f + "' is not allowed: rule files may name only the fact model (rules/README.md §2)", f);
         }
         Value owner = check(scope, ctx);

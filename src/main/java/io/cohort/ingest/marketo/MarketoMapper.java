@@ -143,7 +143,11 @@ final class MarketoMapper implements NativeMapper {
         copy(item, "isClosed", o, "isClosed");
         String close = NativeJson.date(text(item, "closeDate"));
         if (close != null) o.put("closeDate", close);
+        String created = NativeJson.timestamp(text(item, "createdAt"));
+        if (created != null) o.put("createdDate", created);
         if (crmSource != null && external != null) o.set("sameAs", NativeJson.ref(crmSource, external));
+        putAttributes(o, attributes(item, Set.of("seq", "externalOpportunityId", "externalCompanyId", "name",
+                "amount", "currencyIsoCode", "stage", "isWon", "isClosed", "closeDate", "createdAt")));
         return o;
     }
 
@@ -157,6 +161,7 @@ final class MarketoMapper implements NativeMapper {
         if (opportunity != null) op.put("opportunityId", extKey(opportunity));
         copy(item, "leadId", op, "personId");
         copy(item, "role", op, "role");
+        putAttributes(op, attributes(item, Set.of("seq", "externalOpportunityId", "leadId", "role")));
         return op;
     }
 
@@ -164,6 +169,7 @@ final class MarketoMapper implements NativeMapper {
         ObjectNode l = record(RecordType.MARKETING_LIST);
         copy(item, "id", l, "id");
         copy(item, "name", l, "name");
+        putAttributes(l, attributes(item, Set.of("seq", "id", "name")));
         return l;
     }
 

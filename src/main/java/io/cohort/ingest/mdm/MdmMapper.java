@@ -71,6 +71,7 @@ final class MdmMapper implements NativeMapper {
                 accounts.add(NativeJson.ref(system == null ? null : systems.getOrDefault(system, system), text(m, "recordId")));
             }
             link.set("accounts", accounts);
+            NativeJson.putAttributes(link, NativeJson.attributes(e, java.util.Set.of("mdmId", "name", "members")));
             out.add(link);
         }
         if (!errors.isEmpty()) throw new NativeFormatException(errors);

@@ -163,6 +163,10 @@ final class SalesforceMapper implements NativeMapper {
         copy(r, "IsWon", o, "isWon");
         copy(r, "IsClosed", o, "isClosed");
         copy(r, "CloseDate", o, "closeDate");
+        String created = NativeJson.timestamp(text(r, "CreatedDate"));
+        if (created != null) o.put("createdDate", created);
+        putAttributes(o, attributes(r, Set.of("Id", "AccountId", "Name", "Amount", "CurrencyIsoCode", "StageName",
+                "IsWon", "IsClosed", "CloseDate", "CreatedDate", "IsDeleted")));
         out.add(o);
     }
 
@@ -171,6 +175,7 @@ final class SalesforceMapper implements NativeMapper {
         copy(r, "OpportunityId", op, "opportunityId");
         copy(r, "ContactId", op, "personId");
         copy(r, "Role", op, "role");
+        putAttributes(op, attributes(r, Set.of("Id", "OpportunityId", "ContactId", "Role", "IsDeleted")));
         out.add(op);
     }
 
@@ -180,6 +185,7 @@ final class SalesforceMapper implements NativeMapper {
         copy(r, "AccountId", ap, "accountId");
         copy(r, "ContactId", ap, "personId");
         copy(r, "Roles", ap, "role");
+        putAttributes(ap, attributes(r, Set.of("Id", "AccountId", "ContactId", "Roles", "IsActive", "IsDeleted")));
         boolean inactive = r.has("IsActive") && !r.path("IsActive").asBoolean(true);
         out.add(inactive ? asDelete(ap) : ap);
     }
@@ -190,6 +196,7 @@ final class SalesforceMapper implements NativeMapper {
         copy(r, "Name", c, "name");
         copy(r, "Type", c, "campaignType");
         copy(r, "Status", c, "status");
+        putAttributes(c, attributes(r, Set.of("Id", "Name", "Type", "Status", "IsDeleted")));
         out.add(c);
     }
 
@@ -199,6 +206,7 @@ final class SalesforceMapper implements NativeMapper {
         copy(r, "CampaignId", m, "campaignId");
         copy(r, text(r, "ContactId") != null ? "ContactId" : "LeadId", m, "personId");
         copy(r, "Status", m, "status");
+        putAttributes(m, attributes(r, Set.of("Id", "CampaignId", "ContactId", "LeadId", "Status", "IsDeleted")));
         out.add(m);
     }
 }

@@ -111,12 +111,18 @@ class MarketoMapperTest {
         assertThat(o1.isClosed()).isTrue();
         assertThat(o1.closeDate()).isEqualTo(LocalDate.of(2026, 6, 30));
         assertThat(o1.sameAs()).isEqualTo(new SourceRef("crm-1", "006Hs00000OPP1aIAB"));
+        // createdAt is the opportunity's createdDate, other scalars are attributes.
+        assertThat(o1.createdDate()).isEqualTo(java.time.Instant.parse("2026-01-15T09:30:00Z"));
+        assertThat(o1.attributes()).containsEntry("type", "New Business").containsEntry("fiscalYear", "2026")
+                .containsEntry("description", "Fleet telematics rollout, 3 plants").doesNotContainKeys("seq", "createdAt", "stage");
 
         OpportunityRecord unsynced = opps.get(1);
         assertThat(unsynced.id()).isEqualTo("cff23271-f996-47d7-984f-f2676861b5fb");
         assertThat(unsynced.accountId()).isNull();
         assertThat(unsynced.closeDate()).isEqualTo(LocalDate.of(2027, 2, 1));
         assertThat(unsynced.sameAs()).isNull();
+        assertThat(unsynced.createdDate()).isNull();
+        assertThat(unsynced.createdDate()).isNull();
     }
 
     @Test
@@ -126,6 +132,7 @@ class MarketoMapperTest {
         assertThat(role.opportunityId()).isEqualTo("ext:006Hs00000OPP1aIAB");
         assertThat(role.personId()).isEqualTo("1002");
         assertThat(role.role()).isEqualTo("Technical Buyer");
+        assertThat(role.attributes()).containsEntry("isPrimary", "false").containsEntry("externalCreatedDate", "2026-02-10T10:00:00Z");
     }
 
     @Test

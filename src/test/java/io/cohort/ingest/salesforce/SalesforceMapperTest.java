@@ -25,6 +25,7 @@ import io.cohort.ingest.SourceRecord.OpportunityRecord;
 import io.cohort.ingest.SourceRecord.PersonRecord;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SalesforceMapperTest {
@@ -95,12 +96,17 @@ class SalesforceMapperTest {
         assertThat(o.isWon()).isTrue();
         assertThat(o.isClosed()).isTrue();
         assertThat(o.closeDate()).isEqualTo(LocalDate.of(2026, 6, 30));
+        // CreatedDate in Salesforce's "+0000" offset form; unmapped scalar fields become attributes.
+        assertThat(o.createdDate()).isEqualTo(java.time.Instant.parse("2026-01-15T09:30:00Z"));
+        assertThat(o.attributes()).containsOnly(Map.entry("Type", "New Business"), Map.entry("LeadSource", "Partner Referral"));
 
         OpportunityPersonRecord role = only(upserts, OpportunityPersonRecord.class);
-        assertThat(role).isEqualTo(new OpportunityPersonRecord("006Hs00000OPP1aIAB", "003Hs00000P2cTcIAJ", "Technical Buyer"));
+        assertThat(role).isEqualTo(new OpportunityPersonRecord("006Hs00000OPP1aIAB", "003Hs00000P2cTcIAJ", "Technical Buyer",
+                Map.of("IsPrimary", "false")));
 
         assertThat(only(upserts, AccountPersonRecord.class))
-                .isEqualTo(new AccountPersonRecord("001Hs00001ACMe1IAB", "003Hs00000P2cTcIAJ", "Evaluator;Influencer"));
+                .isEqualTo(new AccountPersonRecord("001Hs00001ACMe1IAB", "003Hs00000P2cTcIAJ", "Evaluator;Influencer",
+                        Map.of("IsDirect", "false")));
         // The inactive relation says the contact is no longer related to that account.
         assertThat(c).contains(new RecordChange.Delete(RecordType.ACCOUNT_PERSON, "001Hs00001OLDc9IAB|003Hs00000P2cTcIAJ"));
     }
@@ -109,7 +115,8 @@ class SalesforceMapperTest {
     void campaignsAndMembersPreferTheContact() throws Exception {
         List<SourceRecord> r = map("campaigns.json");
         assertThat(only(r, CampaignRecord.class))
-                .isEqualTo(new CampaignRecord("701Hs00000CmP1aIAB", "2026 Detroit Auto Tech Summit", "Conference", "Completed"));
+                .isEqualTo(new CampaignRecord("701Hs00000CmP1aIAB", "2026 Detroit Auto Tech Summit", "Conference", "Completed",
+                        Map.of("IsActive", "false")));
         assertThat(ofType(r, CampaignMemberRecord.class))
                 .extracting(CampaignMemberRecord::campaignId, CampaignMemberRecord::personId, CampaignMemberRecord::status)
                 .containsExactly(tuple("701Hs00000CmP1aIAB", "003Hs00000P2cTcIAJ", "Attended"),
