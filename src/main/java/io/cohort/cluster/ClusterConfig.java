@@ -61,6 +61,8 @@ public class ClusterConfig {
     public ClusterConfig partitions(int p) { this.partitions = p; return this; }
     public ClusterConfig groupId(String g) { this.groupId = g; return this; }
     public ClusterConfig nodeId(String n) { this.nodeId = n; return this; }
+    public ClusterConfig sessionTimeout(Duration d) { this.sessionTimeout = d; return this; }
+    public ClusterConfig leaseDuration(Duration d) { this.leaseDuration = d; return this; }
 
     @AssertTrue(message = "cluster.mode must be single or kafka")
     public boolean isModeValid() { return mode != null && (mode.equalsIgnoreCase("single") || mode.equalsIgnoreCase("kafka")); }

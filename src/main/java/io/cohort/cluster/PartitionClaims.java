@@ -11,8 +11,11 @@ import org.jdbi.v3.core.Jdbi;
  * pause, a network split) cannot write after the new owner has claimed it.
  */
 public final class PartitionClaims {
-    /** An owner's claim: write under {@code epoch}; resume at {@code nextOffset} (-1: from the start). */
-    public record Claim(int partition, long epoch, long nextOffset) {}
+    /**
+     * An owner's claim: write under {@code epoch}; resume at {@code nextOffset} (-1: from the start);
+     * evaluate nothing before the local graph holds batch {@code seenBatch}.
+     */
+    public record Claim(int partition, long epoch, long nextOffset, long seenBatch) {}
 
     private final Jdbi jdbi;
     private final String topic;
@@ -31,12 +34,12 @@ public final class PartitionClaims {
                     if (row.isEmpty()) {
                         h.execute("INSERT INTO cluster_partition (topic, part, epoch, next_offset, owner, updated_at) "
                                 + "VALUES (?, ?, 1, -1, ?, ?)", topic, partition, owner, nowMillis);
-                        return new Claim(partition, 1, -1);
+                        return new Claim(partition, 1, -1, 0);
                     }
                     long epoch = row.get()[0] + 1;
                     h.execute("UPDATE cluster_partition SET epoch = ?, owner = ?, updated_at = ? WHERE topic = ? AND part = ?",
                             epoch, owner, nowMillis, topic, partition);
-                    return new Claim(partition, epoch, row.get()[1]);
+                    return new Claim(partition, epoch, row.get()[1], row.get()[2]);
                 });
             } catch (RuntimeException e) {
                 // Two processes inserting the first row at once: one wins the key, the other claims again.
@@ -50,10 +53,13 @@ public final class PartitionClaims {
         return lock(h, partition).map(r -> r[0] == epoch).orElse(false);
     }
 
-    /** Within a commit's transaction, after {@link #holds}: the work up to {@code nextOffset} is done. */
-    void advance(Handle h, int partition, long nextOffset, long nowMillis) {
-        h.execute("UPDATE cluster_partition SET next_offset = ?, updated_at = ? WHERE topic = ? AND part = ?",
-                nextOffset, nowMillis, topic, partition);
+    /**
+     * Within a commit's transaction, after {@link #holds}: the work up to {@code nextOffset} is
+     * done, with a graph holding at most batch {@code seenBatch}.
+     */
+    void advance(Handle h, int partition, long nextOffset, long seenBatch, long nowMillis) {
+        h.execute("UPDATE cluster_partition SET next_offset = ?, seen_batch = GREATEST(seen_batch, ?), updated_at = ? "
+                + "WHERE topic = ? AND part = ?", nextOffset, seenBatch, nowMillis, topic, partition);
     }
 
     /** Where each partition resumes (for tests and the status of a cluster). */
@@ -65,8 +71,8 @@ public final class PartitionClaims {
     }
 
     private Optional<long[]> lock(Handle h, int partition) {
-        return h.createQuery("SELECT epoch, next_offset FROM cluster_partition WHERE topic = ? AND part = ? FOR UPDATE")
+        return h.createQuery("SELECT epoch, next_offset, seen_batch FROM cluster_partition WHERE topic = ? AND part = ? FOR UPDATE")
                 .bind(0, topic).bind(1, partition)
-                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).findOne();
+                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).findOne();
     }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongPredicate;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.*;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -44,7 +44,7 @@ public final class PartitionWorker implements Managed {
     private final String node;
     private final Jdbi jdbi;
     private final ProfileGraph graph;
-    private final LongPredicate applied;
+    private final LongSupplier applied;
     private final Clock clock;
     private final Duration eventRetention;
     private final Budget budget;
@@ -52,6 +52,8 @@ public final class PartitionWorker implements Managed {
     private final RuleFence fence;
     private final PartitionLedger ledger;
     private final Map<Integer, Long> epochs = new ConcurrentHashMap<>();
+    /** Per owned partition: the newest batch a commit of it may have seen (see {@link PartitionClaims.Claim}). */
+    private final Map<Integer, Long> seen = new ConcurrentHashMap<>();
     private final AtomicLong committedMessages = new AtomicLong();
     private final AtomicLong committedChanges = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
@@ -62,11 +64,11 @@ public final class PartitionWorker implements Managed {
     private Thread thread;
 
     /**
-     * @param applied whether the local profile graph holds ingest batch n: work of a later batch
+     * @param applied the newest ingest batch the local profile graph holds: work of a later batch
      *                waits until it does
      */
     public PartitionWorker(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations,
-                           ProfileGraph graph, LongPredicate applied, RuleBook rules, Clock clock, Duration eventRetention,
+                           ProfileGraph graph, LongSupplier applied, RuleBook rules, Clock clock, Duration eventRetention,
                            Budget budget) {
         this.config = config;
         this.node = config.nodeId();
@@ -150,23 +152,28 @@ public final class PartitionWorker implements Managed {
      */
     Outcome handle(int partition, long epoch, List<ConsumerRecord<String, Long>> records) {
         if (epoch < 0 || records.isEmpty()) return Outcome.NOT_OWNED;
-        long needed = records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1);
-        if (!applied.test(needed)) return Outcome.DATA_BEHIND;
+        long needed = Math.max(seen.getOrDefault(partition, 0L), records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1));
+        if (applied.getAsLong() < needed) return Outcome.DATA_BEHIND;
         RuleState state = rules;
         Set<String> people = new LinkedHashSet<>();
         records.forEach(r -> people.add(r.key()));
         long at = clock.millis();
         PeopleEvaluation.Outcome outcome = PeopleEvaluation.run(graph, state, people, clock.instant(), eventRetention, budget);
+        // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
+        long seenBatch = applied.getAsLong();
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
             if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
             committedChanges.addAndGet(ledger.write(h, people, outcome, "ingest", at).size());
-            claims.advance(h, partition, next, at);
+            claims.advance(h, partition, next, seenBatch, at);
             return Outcome.COMMITTED;
         });
         switch (result) {
-            case COMMITTED -> committedMessages.addAndGet(records.size());
+            case COMMITTED -> {
+                committedMessages.addAndGet(records.size());
+                seen.merge(partition, seenBatch, Math::max);
+            }
             case FENCED -> {
                 refusals.incrementAndGet();
                 // Another process owns it now: stop working on it until Kafka assigns it again.
@@ -193,6 +200,7 @@ public final class PartitionWorker implements Managed {
             for (TopicPartition tp : partitions) {
                 PartitionClaims.Claim claim = claims.claim(tp.partition(), node, clock.millis());
                 epochs.put(tp.partition(), claim.epoch());
+                seen.put(tp.partition(), claim.seenBatch());
                 if (claim.nextOffset() < 0) fromStart.add(tp);
                 else c.seek(tp, claim.nextOffset());
             }

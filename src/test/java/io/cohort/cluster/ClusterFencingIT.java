@@ -57,7 +57,7 @@ class ClusterFencingIT {
 
     @Test
     void aWorkerThatLostItsPartitionCannotCommit() {
-        PartitionWorker zombie = f.worker("zombie", graph, n -> true);
+        PartitionWorker zombie = f.worker("zombie", graph, () -> Long.MAX_VALUE);
         PartitionClaims claims = new PartitionClaims(f.jdbi, f.topic);
         long old = claims.claim(0, "zombie", 1).epoch();
         long current = claims.claim(0, "successor", 2).epoch();
@@ -68,7 +68,7 @@ class ClusterFencingIT {
         assertThat(f.changeCount()).isZero();
         assertThat(claims.nextOffsets()).containsEntry(0, -1L);
 
-        PartitionWorker successor = f.worker("successor", graph, n -> true);
+        PartitionWorker successor = f.worker("successor", graph, () -> Long.MAX_VALUE);
         assertThat(successor.handle(0, current, work(5))).isEqualTo(PartitionWorker.Outcome.COMMITTED);
         assertThat(f.realized()).contains(new Qualified("probe-events", PERSON));
         assertThat(claims.nextOffsets()).containsEntry(0, 6L);
@@ -86,7 +86,7 @@ class ClusterFencingIT {
         assertThat(other.version()).isNotEqualTo(f.book.version());
         PartitionClaims claims = new PartitionClaims(f.jdbi, f.topic);
         long epoch = claims.claim(1, "w", 1).epoch();
-        PartitionWorker w = f.worker("w", graph, n -> true);
+        PartitionWorker w = f.worker("w", graph, () -> Long.MAX_VALUE);
 
         new RuleFence(f.jdbi).apply(other.version(), 2); // the cluster moved on; this worker has not
         assertThat(w.handle(1, epoch, work(0))).isEqualTo(PartitionWorker.Outcome.RULES_DIFFER);
@@ -102,7 +102,7 @@ class ClusterFencingIT {
     void workOfABatchTheGraphDoesNotHoldWaits() {
         PartitionClaims claims = new PartitionClaims(f.jdbi, f.topic);
         long epoch = claims.claim(0, "w", 1).epoch();
-        PartitionWorker w = f.worker("w", graph, n -> n <= 0);
+        PartitionWorker w = f.worker("w", graph, () -> 0L);
         assertThat(w.handle(0, epoch, work(0))).isEqualTo(PartitionWorker.Outcome.DATA_BEHIND);
         assertThat(f.changeCount()).isZero();
     }

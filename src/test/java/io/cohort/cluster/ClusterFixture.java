@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.*;
-import java.util.function.LongPredicate;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.LongDeserializer;
@@ -63,7 +63,7 @@ final class ClusterFixture implements AutoCloseable {
                 .partitions(partitions).groupId("cohort-test").nodeId(node);
     }
 
-    PartitionWorker worker(String node, ProfileGraph graph, LongPredicate applied) {
+    PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied) {
         return new PartitionWorker(config(node), jdbi, Jackson.newObjectMapper(), ACTIVATIONS, graph, applied, book, clock,
                 RETENTION, Budget.DEFAULT);
     }

@@ -52,7 +52,7 @@ class ClusterRebalanceIT {
         RandomRecords gen = new RandomRecords(Long.getLong("cluster.seed", 20261202L), ClusterFixture.NOW, 60, 40, 14);
         int depth = f.book.shape().depth();
         List<PartitionWorker> all = new ArrayList<>();
-        PartitionWorker first = f.worker("w1", graph, n -> n <= applied.get());
+        PartitionWorker first = f.worker("w1", graph, applied::get);
         all.add(first);
         first.start();
         PartitionWorker second = null, third = null;
@@ -67,13 +67,13 @@ class ClusterRebalanceIT {
                 publisher.publish(people, step);
                 published += people.size();
                 if (step == BATCHES / 4) {
-                    second = f.worker("w2", graph, n -> n <= applied.get());
+                    second = f.worker("w2", graph, applied::get);
                     all.add(second);
                     second.start();
                 }
                 if (step == BATCHES / 2) first.stop();
                 if (step == 3 * BATCHES / 4) {
-                    third = f.worker("w3", graph, n -> n <= applied.get());
+                    third = f.worker("w3", graph, applied::get);
                     all.add(third);
                     third.start();
                 }
@@ -94,7 +94,7 @@ class ClusterRebalanceIT {
             // Partitions move again (w2 leaves, w4 joins) while everyone is evaluated once more: nothing changes.
             long changes = f.changeCount();
             long before = third.committedMessages();
-            PartitionWorker fourth = f.worker("w4", graph, n -> n <= applied.get());
+            PartitionWorker fourth = f.worker("w4", graph, applied::get);
             all.add(fourth);
             fourth.start();
             second.stop();

@@ -26,6 +26,8 @@ final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 // Rebalances in tests should not wait for the production default of 3 s.
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                // Workers killed in tests are noticed after their (short) session timeout.
+                .setConfigProp("group.min.session.timeout.ms", "1000")
                 .setConfigProp("num.network.threads", "1")
                 .setConfigProp("num.io.threads", "2")
                 .setConfigProp("log.flush.interval.messages", "1")

@@ -1,0 +1,108 @@
+package io.cohort.cluster;
+
+import io.cohort.identity.ProfileGraph;
+import io.cohort.identity.Touched;
+import io.cohort.ingest.RecordParser;
+import io.dropwizard.lifecycle.Managed;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps this process's profile graph in step with the ingest log: applies every batch, in
+ * order, and remembers for recent batches whom they affect (the people whose neighbourhood they
+ * touched, at the rules' depth), for the {@link WorkRelay}. Every process holds the whole graph:
+ * the graph is what neighbourhoods are built from, and they cross partitions.
+ */
+public final class GraphFeed implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(GraphFeed.class);
+    private static final int PAGE = 500;
+
+    private final IngestLog log;
+    private final ProfileGraph graph;
+    private final RecordParser parser;
+    private final IntSupplier depth;
+    private final int remember;
+    private final long pollMillis;
+    private final AtomicLong applied = new AtomicLong();
+    private final Map<Long, Set<String>> affected;
+    private volatile boolean running;
+    private Thread thread;
+
+    /**
+     * @param depth    the running rules' depth (how far a change is seen)
+     * @param remember how many recent batches' affected people are kept for the relay
+     */
+    public GraphFeed(IngestLog log, ProfileGraph graph, RecordParser parser, IntSupplier depth, int remember, long pollMillis) {
+        this.log = log;
+        this.graph = graph;
+        this.parser = parser;
+        this.depth = depth;
+        this.remember = remember;
+        this.pollMillis = pollMillis;
+        this.affected = new LinkedHashMap<>() {
+            @Override protected boolean removeEldestEntry(Map.Entry<Long, Set<String>> e) { return size() > GraphFeed.this.remember; }
+        };
+    }
+
+    /** Applies what the log holds now, on the calling thread (at start, before serving). */
+    public long catchUp() {
+        for (;;) {
+            var page = log.after(applied.get(), PAGE);
+            if (page.isEmpty()) return applied.get();
+            for (IngestLog.Entry e : page) {
+                Touched t = graph.apply(e.source(), parser.parse(e.records()), e.seq());
+                Set<String> people = graph.affected(t, depth.getAsInt());
+                synchronized (affected) {
+                    affected.put(e.seq(), people);
+                }
+                applied.set(e.seq());
+            }
+        }
+    }
+
+    /** The newest batch the graph holds. */
+    public long applied() { return applied.get(); }
+
+    /** Whom batch {@code seq} affected, or null when it is not remembered (too old, or not yet applied). */
+    public Set<String> affected(long seq) {
+        synchronized (affected) {
+            return affected.get(seq);
+        }
+    }
+
+    @Override public void start() {
+        running = true;
+        thread = new Thread(() -> {
+            while (running) {
+                try {
+                    catchUp();
+                    Thread.sleep(pollMillis);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.warn("reading the ingest log failed, retried: {}", e.toString());
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                }
+            }
+        }, "cohort-graph-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override public void stop() throws InterruptedException {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(10_000);
+        }
+    }
+}
