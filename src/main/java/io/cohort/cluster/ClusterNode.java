@@ -24,9 +24,13 @@ public final class ClusterNode implements Managed {
     private final WorkPublisher publisher;
     private final WorkRelay relay;
     private final PartitionWorker worker;
+    private final RuleFence fence;
+    private final RuleBook rules;
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
+        this.fence = new RuleFence(jdbi);
+        this.rules = rules;
         this.feed = new GraphFeed(new IngestLog(jdbi, mapper), graph, parser, () -> rules.shape().depth(), 100_000, 50);
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
@@ -35,6 +39,8 @@ public final class ClusterNode implements Managed {
     }
 
     @Override public void start() throws Exception {
+        // The first process of a new cluster applies its rule set; later ones wait to have the cluster's.
+        if (fence.applied().isEmpty()) fence.apply(rules.version(), System.currentTimeMillis());
         feed.catchUp();
         feed.start();
         relay.start();

@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this process's profile graph in step with the ingest log: applies every batch, in
@@ -19,7 +17,6 @@ import org.slf4j.LoggerFactory;
  * the graph is what neighbourhoods are built from, and they cross partitions.
  */
 public final class GraphFeed implements Managed {
-    private static final Logger LOG = LoggerFactory.getLogger(GraphFeed.class);
     private static final int PAGE = 500;
 
     private final IngestLog log;
@@ -27,11 +24,9 @@ public final class GraphFeed implements Managed {
     private final RecordParser parser;
     private final IntSupplier depth;
     private final int remember;
-    private final long pollMillis;
     private final AtomicLong applied = new AtomicLong();
     private final Map<Long, Set<String>> affected;
-    private volatile boolean running;
-    private Thread thread;
+    private final PollingLoop loop;
 
     /**
      * @param depth    the running rules' depth (how far a change is seen)
@@ -43,7 +38,7 @@ public final class GraphFeed implements Managed {
         this.parser = parser;
         this.depth = depth;
         this.remember = remember;
-        this.pollMillis = pollMillis;
+        this.loop = new PollingLoop("cohort-graph-feed", pollMillis, this::catchUp);
         this.affected = new LinkedHashMap<>() {
             @Override protected boolean removeEldestEntry(Map.Entry<Long, Set<String>> e) { return size() > GraphFeed.this.remember; }
         };
@@ -75,34 +70,7 @@ public final class GraphFeed implements Managed {
         }
     }
 
-    @Override public void start() {
-        running = true;
-        thread = new Thread(() -> {
-            while (running) {
-                try {
-                    catchUp();
-                    Thread.sleep(pollMillis);
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    LOG.warn("reading the ingest log failed, retried: {}", e.toString());
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException ie) {
-                        return;
-                    }
-                }
-            }
-        }, "cohort-graph-feed");
-        thread.setDaemon(true);
-        thread.start();
-    }
+    @Override public void start() { loop.start(); }
 
-    @Override public void stop() throws InterruptedException {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            thread.join(10_000);
-        }
-    }
+    @Override public void stop() throws InterruptedException { loop.stop(); }
 }

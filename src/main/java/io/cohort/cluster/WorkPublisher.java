@@ -35,16 +35,21 @@ public final class WorkPublisher implements AutoCloseable {
 
     /** Publishes work for {@code people} as of {@code batch}, and waits for the broker's acknowledgment. */
     public void publish(Collection<String> people, long batch) {
-        List<Future<RecordMetadata>> sent = new ArrayList<>(people.size());
-        for (String person : people) sent.add(producer.send(new ProducerRecord<>(topic, person, batch)));
+        publish(people.stream().map(p -> new WorkMessage(p, batch)).toList());
+    }
+
+    /** Publishes {@code work} in order, and waits for the broker's acknowledgment of all of it. */
+    public void publish(List<WorkMessage> work) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(work.size());
+        for (WorkMessage w : work) sent.add(producer.send(new ProducerRecord<>(topic, w.person(), w.batch())));
         producer.flush();
         try {
             for (Future<RecordMetadata> f : sent) f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing work of batch " + batch, e);
+            throw new IllegalStateException("interrupted while publishing work", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("work of batch " + batch + " not published: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("work not published: " + e.getCause().getMessage(), e.getCause());
         }
     }
 

@@ -27,21 +27,25 @@ import org.junit.jupiter.api.io.TempDir;
  * new one started. At the end the memberships equal a single-process evaluation of the final
  * data, each (segment, person) change feed folds to the membership, the outbox wants exactly the
  * consenting members, and people only moved between partitions produce no change.
- * Knobs: -Dcluster.killBatches (default 300), -Dcluster.killEvery (ms, default 6000).
+ * Knobs: -Dcluster.killBatches (default 200), -Dcluster.killEvery (ms, default 6000).
  */
 class ClusterKillIT {
     static final int PARTITIONS = 6;
-    static final int BATCHES = Integer.getInteger("cluster.killBatches", 300);
+    static final int BATCHES = Integer.getInteger("cluster.killBatches", 200);
     static final long KILL_EVERY = Long.getLong("cluster.killEvery", 6000);
 
     @TempDir static Path rules;
-    @TempDir static Path logs;
+    /** The processes' logs, kept for a look after a failure. */
+    static final Path logs = Path.of("target", "cluster-kill", String.valueOf(System.currentTimeMillis()));
     static ClusterFixture f;
     final List<Process> live = new ArrayList<>();
     final Map<Process, String> names = new HashMap<>();
     int started;
 
-    @BeforeAll static void start() throws Exception { f = new ClusterFixture(rules, "cohort.kill", PARTITIONS); }
+    @BeforeAll static void start() throws Exception {
+        Files.createDirectories(logs);
+        f = new ClusterFixture(rules, "cohort.kill", PARTITIONS);
+    }
 
     @AfterAll static void stop() throws Exception { if (f != null) f.close(); }
 
@@ -79,6 +83,7 @@ class ClusterKillIT {
             long ingestMillis = (System.nanoTime() - ingestStart) / 1_000_000;
             long last = log.last();
             awaitPublished(last, Duration.ofSeconds(90));
+            long publishedMillis = (System.nanoTime() - ingestStart) / 1_000_000;
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
             long settledMillis = (System.nanoTime() - ingestStart) / 1_000_000;
 
@@ -110,9 +115,9 @@ class ClusterKillIT {
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).isTrue();
             assertThat(f.changeCount()).as("people only moved between partitions: no change").isEqualTo(changes);
             assertThat(f.realized()).isEqualTo(fresh);
-            System.out.printf("cluster kill: %d batches in %d ms while %d SIGKILLs (%d processes started); settled %d ms after "
-                            + "the first batch; %d changes, %d members; %d partitions moved; total %d ms%n", BATCHES, ingestMillis,
-                    kills, started, settledMillis, changes, fresh.size(), moved, (System.nanoTime() - t0) / 1_000_000);
+            System.out.printf("cluster kill: %d batches in %d ms while %d SIGKILLs (%d processes started); work published at %d ms, "
+                            + "settled at %d ms after the first batch; %d changes, %d members; %d partitions moved; total %d ms%n", BATCHES, ingestMillis,
+                    kills, started, publishedMillis, settledMillis, changes, fresh.size(), moved, (System.nanoTime() - t0) / 1_000_000);
         } finally {
             for (Process p : live) p.destroyForcibly();
         }
