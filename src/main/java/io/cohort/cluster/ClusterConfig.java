@@ -22,7 +22,7 @@ public class ClusterConfig {
     @JsonProperty private String bootstrapServers;
     /** The work topic: one message per person to evaluate, keyed by the person's unified id. */
     @NotNull @JsonProperty private String topic = "cohort.work";
-    /** Partitions of the work topic: the most worker processes that share the work (created if missing). */
+    /** Partitions of the work topic: the most processes that share the work (used when Cohort creates the topic; an existing topic is left as it is). */
     @Min(1) @Max(10_000) @JsonProperty private int partitions = 12;
     /** The consumer group every Cohort process of one database joins. */
     @NotNull @JsonProperty private String groupId = "cohort";

@@ -55,6 +55,7 @@ public final class PartitionWorker implements Managed {
     /** Per owned partition: the newest batch a commit of it may have seen (see {@link PartitionClaims.Claim}). */
     private final Map<Integer, Long> seen = new ConcurrentHashMap<>();
     private final AtomicLong committedMessages = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedChanges = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -107,6 +108,9 @@ public final class PartitionWorker implements Managed {
     public long committedMessages() { return committedMessages.get(); }
 
     public long committedChanges() { return committedChanges.get(); }
+
+    /** PostgreSQL transactions that committed work (one per partition per poll). */
+    public long commits() { return commits.get(); }
 
     /** Commits refused: fenced by a newer owner, or rules not the cluster's. */
     public long refusals() { return refusals.get(); }
@@ -171,6 +175,7 @@ public final class PartitionWorker implements Managed {
         });
         switch (result) {
             case COMMITTED -> {
+                commits.incrementAndGet();
                 committedMessages.addAndGet(records.size());
                 seen.merge(partition, seenBatch, Math::max);
             }

@@ -69,9 +69,11 @@ final class ClusterFixture implements AutoCloseable {
     }
 
     /** Waits until every partition's stored offset reached the end of the topic; false on timeout. */
-    boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    boolean awaitCaughtUp(Duration timeout) throws InterruptedException { return awaitCaughtUp(topic, partitions, timeout); }
+
+    boolean awaitCaughtUp(String topic, int partitions, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();
-        Map<Integer, Long> ends = endOffsets();
+        Map<Integer, Long> ends = endOffsets(topic, partitions);
         PartitionClaims claims = new PartitionClaims(jdbi, topic);
         while (System.nanoTime() < until) {
             Map<Integer, Long> stored = claims.nextOffsets();
@@ -85,7 +87,9 @@ final class ClusterFixture implements AutoCloseable {
         return false;
     }
 
-    Map<Integer, Long> endOffsets() {
+    Map<Integer, Long> endOffsets() { return endOffsets(topic, partitions); }
+
+    Map<Integer, Long> endOffsets(String topic, int partitions) {
         try (KafkaConsumer<String, Long> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
                 new StringDeserializer(), new LongDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
