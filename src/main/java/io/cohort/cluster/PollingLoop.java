@@ -31,6 +31,10 @@ final class PollingLoop implements Managed {
                     } catch (RuntimeException e) {
                         LOG.warn("{} failed, retried in a second: {}", name, e.toString());
                         Thread.sleep(1000);
+                    } catch (Error e) {
+                        // Never a silent death: a stopped feed or relay would stall the whole cluster's work.
+                        LOG.error("{} failed, retried in a second", name, e);
+                        Thread.sleep(1000);
                     }
                 } catch (InterruptedException e) {
                     return;

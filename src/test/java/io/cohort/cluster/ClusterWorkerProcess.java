@@ -29,6 +29,11 @@ public final class ClusterWorkerProcess {
         node.start();
         System.out.println("READY " + args[4] + " at batch " + node.feed().applied());
         System.out.flush();
-        Thread.currentThread().join();
+        for (;;) {
+            Thread.sleep(2000);
+            System.out.printf("%tT status: graph at batch %d, partitions %s, committed %d messages (%d commits), refused %d%n",
+                    System.currentTimeMillis(), node.feed().applied(), new java.util.TreeSet<>(node.worker().owned()),
+                    node.worker().committedMessages(), node.worker().commits(), node.worker().refusals());
+        }
     }
 }
