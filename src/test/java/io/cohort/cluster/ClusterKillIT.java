@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Three Cohort worker processes (separate JVMs: {@link ClusterWorkerProcess}) share one
  * PostgreSQL and one consumer group. Random batches (merges, splits, deletes, events) are
  * appended to the ingest log while, every few seconds, one process is killed with SIGKILL and a
- * new one started. At the end the memberships equal a single-process evaluation of the final
+ * new one started; once, a working process is frozen (SIGSTOP) past its session timeout and then
+ * resumed, a zombie. At the end the memberships equal a single-process evaluation of the final
  * data, each (segment, person) change feed folds to the membership, the outbox wants exactly the
  * consenting members, and people only moved between partitions produce no change.
  * Knobs: -Dcluster.killBatches (default 200), -Dcluster.killEvery (ms, default 6000).
@@ -40,6 +41,7 @@ class ClusterKillIT {
     static ClusterFixture f;
     final List<Process> live = new ArrayList<>();
     final Map<Process, String> names = new HashMap<>();
+    volatile Process zombie;
     int started;
 
     @BeforeAll static void start() throws Exception {
@@ -68,7 +70,9 @@ class ClusterKillIT {
                 parser.parse(records); // validated, as ingest does before storing
                 log.append(b.source(), records, System.currentTimeMillis());
                 Thread.sleep(100);
+                if (step == BATCHES / 2) zombie = freeze(ready());
                 List<Process> ready = ready();
+                ready.remove(zombie);
                 if (System.nanoTime() - lastKill > KILL_EVERY * 1_000_000 && !ready.isEmpty()) {
                     // A process that is working (ready), not one still starting on a busy machine.
                     Process victim = ready.get(rnd.nextInt(ready.size()));
@@ -132,6 +136,33 @@ class ClusterKillIT {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve(node + ".log").toFile()).start();
         live.add(p);
         names.put(p, node);
+    }
+
+    /**
+     * Freezes a working process (SIGSTOP) for longer than its session timeout, so Kafka gives its
+     * partitions away, then lets it go on (SIGCONT): a zombie that may still hold work in hand,
+     * which its epoch must keep from being committed.
+     */
+    private Process freeze(List<Process> ready) {
+        if (ready.isEmpty()) return null;
+        Process p = ready.get(0);
+        Thread t = new Thread(() -> {
+            try {
+                signal("STOP", p);
+                Thread.sleep(6_000);
+                signal("CONT", p);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "freezer");
+        t.setDaemon(true);
+        t.start();
+        System.out.printf("froze %s for 6 s%n", names.get(p));
+        return p;
+    }
+
+    private static void signal(String signal, Process p) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).inheritIO().start().waitFor();
     }
 
     private List<Process> ready() throws IOException {
