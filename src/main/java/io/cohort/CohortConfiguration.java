@@ -37,6 +37,8 @@ public class CohortConfiguration extends Configuration {
     @Valid @NotNull @JsonProperty private DispatcherConfig dispatcher = new DispatcherConfig();
     /** The outbound HTTP client of destinations and source connectors (timeouts, pool). */
     @Valid @NotNull @JsonProperty private HttpClientSettings httpClient = new HttpClientSettings();
+    /** single (default) or kafka: evaluation spread over a Kafka consumer group (docs/scale-out.md). */
+    @Valid @NotNull @JsonProperty private io.cohort.cluster.ClusterConfig cluster = new io.cohort.cluster.ClusterConfig();
 
     public DataSourceFactory database() { return database; }
     public boolean migrateOnStart() { return migrateOnStart; }
@@ -48,6 +50,7 @@ public class CohortConfiguration extends Configuration {
     public List<ActivationConfig> activations() { return activations; }
     public DispatcherConfig dispatcher() { return dispatcher; }
     public HttpClientSettings httpClient() { return httpClient; }
+    public io.cohort.cluster.ClusterConfig cluster() { return cluster; }
 
     @AssertTrue(message = "sources: ids must be letters, digits, '.', '_' or '-' (no ':')")
     public boolean isSourceIdsValid() {

@@ -154,19 +154,7 @@ public final class AudienceLedger implements MembershipSink {
     }
 
     private void record(Handle h, MembershipDelta d, long s, Round round, String email) {
-        long at = round.at().toEpochMilli();
-        int updated = d.entered()
-                ? h.execute("UPDATE membership SET status = 'realized', qualified_at = ?, exited_at = NULL, change_seq = ?, "
-                        + "email = COALESCE(?, email) WHERE segment_id = ? AND person_id = ?", at, s, email, d.segmentId(), d.personId())
-                : h.execute("UPDATE membership SET status = 'exited', exited_at = ?, change_seq = ? "
-                        + "WHERE segment_id = ? AND person_id = ?", at, s, d.segmentId(), d.personId());
-        if (updated == 0) {
-            h.execute("INSERT INTO membership (segment_id, person_id, status, email, qualified_at, exited_at, change_seq) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", d.segmentId(), d.personId(), d.entered() ? "realized" : "exited",
-                    email, d.entered() ? at : null, d.entered() ? null : at, s);
-        }
-        h.execute("INSERT INTO membership_change (seq, segment_id, person_id, change, at, cause) VALUES (?, ?, ?, ?, ?, ?)",
-                s, d.segmentId(), d.personId(), d.entered() ? "entered" : "exited", at, round.cause());
+        MembershipRows.record(h, d, s, round.at().toEpochMilli(), round.cause(), email);
     }
 
     /**

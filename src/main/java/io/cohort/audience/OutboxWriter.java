@@ -12,7 +12,7 @@ import org.jdbi.v3.core.Handle;
  * Writes the wanted state of (activation, person) rows within the caller's transaction. Latest
  * state wins: a row is updated in place, and becomes pending again (seq > delivered_seq).
  */
-final class OutboxWriter {
+public final class OutboxWriter {
     private final Handle h;
     private final ObjectMapper mapper;
     private final long at;
@@ -21,18 +21,18 @@ final class OutboxWriter {
     /** The wanted state of one (activation, person) row. */
     private record Want(String activation, String person, String action, long seq, PersonSnapshot snapshot) {}
 
-    OutboxWriter(Handle h, ObjectMapper mapper, long at) {
+    public OutboxWriter(Handle h, ObjectMapper mapper, long at) {
         this.h = h;
         this.mapper = mapper;
         this.at = at;
     }
 
     /** @param member true: the person should be in the destination's audience; false: not */
-    void want(String activationId, String personId, boolean member, long seq, PersonSnapshot p) {
+    public void want(String activationId, String personId, boolean member, long seq, PersonSnapshot p) {
         rows.put(activationId + "\u0000" + personId, new Want(activationId, personId, member ? "add" : "remove", seq, p));
     }
 
-    void flush() {
+    public void flush() {
         Map<String, String> current = currentActions();
         for (Want w : rows.values()) {
             String now = current.get(w.activation() + "\u0000" + w.person());

@@ -1,0 +1,140 @@
+package io.cohort.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.audience.ActivationBinding;
+import io.cohort.engine.Budget;
+import io.cohort.engine.RuleBook;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.RecordParser;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.time.Duration;
+import io.cohort.engine.CompileResult;
+import io.cohort.engine.RuleCompiler;
+import io.cohort.store.RuleSetStore;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * One Cohort process of a cluster, without its HTTP side: the graph fed from the ingest log, a
+ * share of the evaluation work (a member of the consumer group) and, when it holds the lease, the
+ * relay that publishes the log's work. Start order: the graph catches up first, so the process
+ * claims partitions only when it can evaluate their work.
+ */
+public final class ClusterNode implements Managed {
+    private final ProfileGraph graph = new ProfileGraph();
+    private final GraphFeed feed;
+    private final WorkPublisher publisher;
+    private final WorkRelay relay;
+    private final PartitionWorker worker;
+    private final RuleFence fence;
+    private final RuleSetStore ruleSets;
+    private final RuleCompiler compiler;
+    private final PollingLoop ruleFollower;
+    private final Jdbi jdbi;
+    private volatile RuleBook rules;
+    private final ClusterConfig config;
+
+    public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
+                       RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
+        this.config = config;
+        this.fence = new RuleFence(jdbi);
+        this.ruleSets = new RuleSetStore(jdbi, mapper);
+        this.compiler = new RuleCompiler(clock);
+        this.ruleFollower = new PollingLoop("cohort-rule-follower", 500, this::followRules);
+        this.jdbi = jdbi;
+        this.rules = rules;
+        this.feed = new GraphFeed(new IngestLog(jdbi, mapper), graph, parser, () -> this.rules.shape().depth(), 100_000, 50);
+        this.publisher = new WorkPublisher(config);
+        this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
+                Clock.systemUTC(), 50);
+        this.worker = new PartitionWorker(config, jdbi, mapper, activations, graph, feed::applied, rules, clock, eventRetention, budget);
+    }
+
+    @Override public void start() throws Exception {
+        // The first process of a new cluster applies its rule set; later ones wait to have the cluster's.
+        if (fence.applied().isEmpty()) {
+            ruleSets.save(rules.version(), rules.sources(), System.currentTimeMillis());
+            fence.apply(rules.version(), System.currentTimeMillis());
+        }
+        createTopic();
+        feed.catchUp();
+        feed.start();
+        relay.start();
+        worker.start();
+        ruleFollower.start();
+    }
+
+    @Override public void stop() throws Exception {
+        ruleFollower.stop();
+        worker.stop();
+        relay.stop();
+        feed.stop();
+        publisher.close();
+    }
+
+    /** The work topic with cluster.partitions partitions, unless it exists (then it is left as it is). */
+    private void createTopic() throws Exception {
+        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(config.topic(), java.util.Optional.of(config.partitions()), java.util.Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+        }
+    }
+
+    /**
+     * Applies a rule set to the whole cluster: compiled here (a file with an error refuses it and
+     * changes nothing), stored (rule_set), made the cluster's version (every commit from now on
+     * must be computed with it), and everyone evaluated again with it. Other processes load it
+     * from the store within a second ({@link #followRules}); until then their commits are refused
+     * and their work waits.
+     *
+     * @throws IllegalArgumentException naming the errors, when the files do not compile
+     */
+    public RuleBook applyRules(Map<String, String> files) {
+        CompileResult result = compiler.compile(files);
+        RuleBook book = result.ruleBook().orElseThrow(() -> new IllegalArgumentException("rules not applied: " + result.errors()));
+        long now = System.currentTimeMillis();
+        ruleSets.save(book.version(), files, now);
+        fence.apply(book.version(), now);
+        use(book);
+        Set<String> everyone = new TreeSet<>(graph.personIds());
+        everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
+                .mapTo(String.class).list()));
+        publisher.publish(everyone, feed.applied());
+        return book;
+    }
+
+    /** Loads the rule set the cluster applied, when it is not the one this process runs. */
+    private void followRules() {
+        Optional<String> applied = fence.applied();
+        if (applied.isEmpty() || applied.get().equals(rules.version())) return;
+        Optional<Map<String, String>> files = ruleSets.lastApplied();
+        if (files.isEmpty()) return;
+        CompileResult result = compiler.compile(files.get());
+        // A newer apply may have replaced the files meanwhile: the next round compiles those.
+        result.ruleBook().filter(b -> b.version().equals(applied.get())).ifPresent(this::use);
+    }
+
+    private void use(RuleBook book) {
+        rules = book;
+        worker.useRules(book);
+    }
+
+    /** The rule set this process evaluates with. */
+    public RuleBook rules() { return rules; }
+
+    public PartitionWorker worker() { return worker; }
+
+    public GraphFeed feed() { return feed; }
+}

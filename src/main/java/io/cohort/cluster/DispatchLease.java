@@ -1,0 +1,68 @@
+package io.cohort.cluster;
+
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A lease in PostgreSQL (cluster_lease): at most one holder per name at a time, e.g. the one
+ * process that dispatches an activation's outbox. A holder renews before expiry; when it dies the
+ * lease expires and another process takes it over with a higher token. The token fences: a write
+ * guarded by {@link #stillHeld} under an older token is refused.
+ */
+public final class DispatchLease {
+    private final Jdbi jdbi;
+    private final String holder;
+    private final long durationMillis;
+
+    public DispatchLease(Jdbi jdbi, String holder, long durationMillis) {
+        this.jdbi = jdbi;
+        this.holder = holder;
+        this.durationMillis = durationMillis;
+    }
+
+    /**
+     * Takes or renews the lease {@code name}. Succeeds when nobody holds it, this process holds
+     * it, or the holder let it expire.
+     *
+     * @return the fencing token while held by this process
+     */
+    public Optional<Long> acquire(String name, long nowMillis) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return jdbi.inTransaction(h -> {
+                    var row = h.createQuery("SELECT holder, token, expires_at FROM cluster_lease WHERE name = ? FOR UPDATE")
+                            .bind(0, name).map((rs, ctx) -> new Object[] {rs.getString(1), rs.getLong(2), rs.getLong(3)}).findOne();
+                    if (row.isEmpty()) {
+                        h.execute("INSERT INTO cluster_lease (name, holder, token, expires_at) VALUES (?, ?, 1, ?)",
+                                name, holder, nowMillis + durationMillis);
+                        return Optional.of(1L);
+                    }
+                    String current = (String) row.get()[0];
+                    long token = (Long) row.get()[1];
+                    long expires = (Long) row.get()[2];
+                    if (current.equals(holder) && expires > nowMillis) {
+                        h.execute("UPDATE cluster_lease SET expires_at = ? WHERE name = ?", nowMillis + durationMillis, name);
+                        return Optional.of(token);
+                    }
+                    if (expires > nowMillis) return Optional.<Long>empty();
+                    h.execute("UPDATE cluster_lease SET holder = ?, token = ?, expires_at = ? WHERE name = ?",
+                            holder, token + 1, nowMillis + durationMillis, name);
+                    return Optional.of(token + 1);
+                });
+            } catch (RuntimeException e) {
+                if (attempt >= 3) throw e; // two first inserts at once: the loser reads the winner's row
+            }
+        }
+    }
+
+    /** Whether this process still holds {@code name} under {@code token} at {@code nowMillis}. */
+    public boolean stillHeld(String name, long token, long nowMillis) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM cluster_lease WHERE name = ? AND holder = ? AND token = ? "
+                + "AND expires_at > ?").bind(0, name).bind(1, holder).bind(2, token).bind(3, nowMillis).mapTo(Integer.class).one() == 1);
+    }
+
+    /** Gives the lease up at once (a clean stop), so another process need not wait for expiry. */
+    public void release(String name) {
+        jdbi.useHandle(h -> h.execute("UPDATE cluster_lease SET expires_at = 0 WHERE name = ? AND holder = ?", name, holder));
+    }
+}

@@ -1,0 +1,70 @@
+package io.cohort.cluster;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.util.ArrayList;
+import java.util.List;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * All SQL of cluster_ingest_log: the accepted batches of every process, numbered. An append
+ * holds the table's lock until it commits, so batches become visible in number order and a reader
+ * that has read up to n never misses a smaller number committed later. PostgreSQL only.
+ */
+public final class IngestLog {
+    /** One accepted batch: its number, source and canonical records as received (validated). */
+    public record Entry(long seq, String source, List<JsonNode> records) {}
+
+    private final Jdbi jdbi;
+    private final ObjectMapper mapper;
+
+    public IngestLog(Jdbi jdbi, ObjectMapper mapper) {
+        this.jdbi = jdbi;
+        this.mapper = mapper;
+    }
+
+    /** Appends a validated batch durably; returns its number. */
+    public long append(String source, List<JsonNode> records, long nowMillis) {
+        ArrayNode array = mapper.createArrayNode();
+        records.forEach(array::add);
+        String json;
+        try {
+            json = mapper.writeValueAsString(array);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return jdbi.inTransaction(h -> {
+            // EXCLUSIVE blocks other appends, not readers: numbers commit in order.
+            h.execute("LOCK TABLE cluster_ingest_log IN EXCLUSIVE MODE");
+            long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM cluster_ingest_log").mapTo(Long.class).one();
+            h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
+                    seq, source, json, nowMillis);
+            return seq;
+        });
+    }
+
+    /** Up to {@code limit} batches after {@code seq}, in order. */
+    public List<Entry> after(long seq, int limit) {
+        List<String[]> rows = jdbi.withHandle(h -> h.createQuery(
+                        "SELECT seq, source, records FROM cluster_ingest_log WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(0, seq).bind(1, limit)
+                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).list());
+        List<Entry> out = new ArrayList<>(rows.size());
+        for (String[] r : rows) {
+            List<JsonNode> records = new ArrayList<>();
+            try {
+                mapper.readTree(r[2]).forEach(records::add);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("ingest log entry " + r[0] + " is unreadable", e);
+            }
+            out.add(new Entry(Long.parseLong(r[0]), r[1], records));
+        }
+        return out;
+    }
+
+    public long last() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM cluster_ingest_log").mapTo(Long.class).one());
+    }
+}

@@ -1,0 +1,100 @@
+package io.cohort.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.audience.ActivationBinding;
+import io.cohort.audience.MembershipRows;
+import io.cohort.audience.OutboxWriter;
+import io.cohort.engine.MembershipDelta;
+import io.cohort.engine.PeopleEvaluation;
+import io.cohort.engine.PersonSnapshot;
+import java.util.*;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Writes what a worker evaluated into the audience tables, inside the worker's commit transaction:
+ * memberships, the change feed and the outbox, shaped as the single-process {@code AudienceLedger}
+ * writes them. Nothing is kept in memory: the memberships before are read from the database, so a
+ * partition that moved to another process continues from exactly what was committed, and
+ * evaluating a person whose data did not change writes nothing. Sequence numbers come from the
+ * database sequence cluster_change_seq, as several processes write.
+ */
+final class PartitionLedger {
+    private static final int CHUNK = 500;
+
+    private final ObjectMapper mapper;
+    private final Map<String, List<ActivationBinding>> bySegment = new HashMap<>();
+
+    PartitionLedger(ObjectMapper mapper, List<ActivationBinding> activations) {
+        this.mapper = mapper;
+        for (ActivationBinding a : activations) bySegment.computeIfAbsent(a.segmentId(), k -> new ArrayList<>()).add(a);
+    }
+
+    /** @return the membership changes written */
+    List<MembershipDelta> write(Handle h, Collection<String> subjects, PeopleEvaluation.Outcome outcome, String cause, long at) {
+        Map<String, Set<String>> before = realized(h, subjects);
+        List<MembershipDelta> deltas = new ArrayList<>();
+        for (String p : subjects) {
+            Set<String> was = before.getOrDefault(p, Set.of());
+            Set<String> now = outcome.qualified().getOrDefault(p, Set.of());
+            for (String seg : new TreeSet<>(outcome.evaluated())) {
+                if (now.contains(seg) != was.contains(seg)) deltas.add(new MembershipDelta(seg, p, now.contains(seg)));
+            }
+        }
+        OutboxWriter outbox = new OutboxWriter(h, mapper, at);
+        Iterator<Long> seqs = sequence(h, deltas.size()).iterator();
+        for (MembershipDelta d : deltas) {
+            long s = seqs.next();
+            PersonSnapshot p = outcome.people().get(d.personId());
+            MembershipRows.record(h, d, s, at, cause, p == null ? null : p.email());
+            for (ActivationBinding a : bySegment.getOrDefault(d.segmentId(), List.of())) {
+                outbox.want(a.id(), d.personId(), d.entered() && p != null && !p.emailOptOut(), s, p);
+            }
+        }
+        consent(h, outbox, before, deltas, outcome);
+        outbox.flush();
+        return deltas;
+    }
+
+    /**
+     * A member whose consent flipped leaves (or rejoins) every activation of their segments. The
+     * outbox writer skips rows already in the wanted state, so unchanged members write nothing.
+     */
+    private void consent(Handle h, OutboxWriter outbox, Map<String, Set<String>> before, List<MembershipDelta> deltas,
+                         PeopleEvaluation.Outcome outcome) {
+        Set<String> changed = new HashSet<>();
+        deltas.forEach(d -> changed.add(d.segmentId() + "\u0000" + d.personId()));
+        List<String[]> wants = new ArrayList<>();
+        before.forEach((person, segments) -> {
+            PersonSnapshot p = outcome.people().get(person);
+            if (p == null) return;
+            for (String seg : segments) {
+                if (changed.contains(seg + "\u0000" + person) || !outcome.evaluated().contains(seg)) continue;
+                for (ActivationBinding a : bySegment.getOrDefault(seg, List.of())) wants.add(new String[] {a.id(), person});
+            }
+        });
+        if (wants.isEmpty()) return;
+        Iterator<Long> seqs = sequence(h, wants.size()).iterator();
+        for (String[] w : wants) {
+            PersonSnapshot p = outcome.people().get(w[1]);
+            outbox.want(w[0], w[1], !p.emailOptOut(), seqs.next(), p);
+        }
+    }
+
+    private Map<String, Set<String>> realized(Handle h, Collection<String> subjects) {
+        Map<String, Set<String>> out = new HashMap<>();
+        List<String> all = List.copyOf(subjects);
+        for (int i = 0; i < all.size(); i += CHUNK) {
+            h.createQuery("SELECT person_id, segment_id FROM membership WHERE status = 'realized' AND person_id IN (<people>)")
+                    .bindList("people", all.subList(i, Math.min(all.size(), i + CHUNK)))
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                    .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue()));
+        }
+        return out;
+    }
+
+    private static List<Long> sequence(Handle h, int n) {
+        if (n == 0) return List.of();
+        return h.createQuery("SELECT nextval('cluster_change_seq') FROM generate_series(1, :n)").bind("n", n)
+                .mapTo(Long.class).list().stream().sorted().toList();
+    }
+}

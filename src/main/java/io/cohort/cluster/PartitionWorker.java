@@ -1,0 +1,248 @@
+package io.cohort.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.audience.ActivationBinding;
+import io.cohort.engine.Budget;
+import io.cohort.engine.PeopleEvaluation;
+import io.cohort.engine.RuleBook;
+import io.cohort.engine.RuleState;
+import io.cohort.identity.ProfileGraph;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.*;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process's share of the evaluation work: a member of the Kafka consumer group of the work
+ * topic. Kafka assigns partitions (join, leave, crash: its rebalance protocol, nothing of ours);
+ * on assignment the worker claims each partition in PostgreSQL (a new epoch) and seeks to the
+ * offset stored there. For each poll it evaluates each partition's people with the engine and
+ * commits, in one PostgreSQL transaction, the membership changes, the change feed, the outbox and
+ * the partition's next offset, after checking under lock that its epoch still owns the partition
+ * and that its rules are the cluster's. Kafka's own offset commits are not used.
+ */
+public final class PartitionWorker implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionWorker.class);
+
+    /** What became of one partition's records of one poll. */
+    enum Outcome { COMMITTED, FENCED, RULES_DIFFER, DATA_BEHIND, NOT_OWNED }
+
+    private final ClusterConfig config;
+    private final String node;
+    private final Jdbi jdbi;
+    private final ProfileGraph graph;
+    private final LongSupplier applied;
+    private final Clock clock;
+    private final Duration eventRetention;
+    private final Budget budget;
+    private final PartitionClaims claims;
+    private final RuleFence fence;
+    private final PartitionLedger ledger;
+    private final Map<Integer, Long> epochs = new ConcurrentHashMap<>();
+    /** Per owned partition: the newest batch a commit of it may have seen (see {@link PartitionClaims.Claim}). */
+    private final Map<Integer, Long> seen = new ConcurrentHashMap<>();
+    private final AtomicLong committedMessages = new AtomicLong();
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong committedChanges = new AtomicLong();
+    private final AtomicLong refusals = new AtomicLong();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile RuleState rules;
+    private volatile boolean running;
+    private volatile KafkaConsumer<String, Long> consumer;
+    private Thread thread;
+
+    /**
+     * @param applied the newest ingest batch the local profile graph holds: work of a later batch
+     *                waits until it does
+     */
+    public PartitionWorker(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations,
+                           ProfileGraph graph, LongSupplier applied, RuleBook rules, Clock clock, Duration eventRetention,
+                           Budget budget) {
+        this.config = config;
+        this.node = config.nodeId();
+        this.jdbi = jdbi;
+        this.graph = graph;
+        this.applied = applied;
+        this.clock = clock;
+        this.eventRetention = eventRetention;
+        this.budget = budget;
+        this.claims = new PartitionClaims(jdbi, config.topic());
+        this.fence = new RuleFence(jdbi);
+        this.ledger = new PartitionLedger(mapper, activations);
+        this.rules = new RuleState(rules);
+    }
+
+    /** A rule set this process compiled; commits resume once it is the one the cluster applied. */
+    public void useRules(RuleBook book) { this.rules = new RuleState(book); }
+
+    @Override public void start() {
+        running = true;
+        thread = new Thread(this::run, "cohort-cluster-worker-" + node);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override public void stop() throws InterruptedException {
+        running = false;
+        KafkaConsumer<String, Long> c = consumer;
+        if (c != null) c.wakeup();
+        stopped.await(30, TimeUnit.SECONDS);
+    }
+
+    /** Partitions this process owns now. */
+    public Set<Integer> owned() { return Set.copyOf(epochs.keySet()); }
+
+    public long committedMessages() { return committedMessages.get(); }
+
+    public long committedChanges() { return committedChanges.get(); }
+
+    /** PostgreSQL transactions that committed work (one per partition per poll). */
+    public long commits() { return commits.get(); }
+
+    /** Commits refused: fenced by a newer owner, or rules not the cluster's. */
+    public long refusals() { return refusals.get(); }
+
+    private void run() {
+        try (KafkaConsumer<String, Long> c = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new LongDeserializer())) {
+            consumer = c;
+            c.subscribe(List.of(config.topic()), new Listener(c));
+            Duration poll = Duration.ofMillis(config.pollTimeout().toMilliseconds());
+            while (running) {
+                ConsumerRecords<String, Long> records = c.poll(poll);
+                for (TopicPartition tp : records.partitions()) {
+                    List<ConsumerRecord<String, Long>> list = records.records(tp);
+                    Outcome o;
+                    try {
+                        o = handle(tp.partition(), epochs.getOrDefault(tp.partition(), -1L), list);
+                    } catch (RuntimeException e) {
+                        LOG.warn("work of partition {} failed, retried: {}", tp.partition(), e.toString());
+                        o = Outcome.DATA_BEHIND;
+                    }
+                    if (o == Outcome.RULES_DIFFER || o == Outcome.DATA_BEHIND) {
+                        // Not done: read it again after a pause (nothing was committed).
+                        c.seek(tp, list.get(0).offset());
+                    }
+                    if (o != Outcome.COMMITTED && o != Outcome.NOT_OWNED) sleep(poll);
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) LOG.error("cluster worker woken up while running", e);
+        } catch (RuntimeException e) {
+            LOG.error("cluster worker {} stopped", node, e);
+        } finally {
+            consumer = null;
+            epochs.clear();
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Evaluates the people of one partition's records and commits the result with the
+     * partition's next offset, if {@code epoch} still owns the partition and the rules are the
+     * cluster's. Package-private: the fencing test calls it as a process that lost its partition.
+     */
+    Outcome handle(int partition, long epoch, List<ConsumerRecord<String, Long>> records) {
+        if (epoch < 0 || records.isEmpty()) return Outcome.NOT_OWNED;
+        long needed = Math.max(seen.getOrDefault(partition, 0L), records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1));
+        if (applied.getAsLong() < needed) return Outcome.DATA_BEHIND;
+        RuleState state = rules;
+        Set<String> people = new LinkedHashSet<>();
+        records.forEach(r -> people.add(r.key()));
+        long at = clock.millis();
+        PeopleEvaluation.Outcome outcome = PeopleEvaluation.run(graph, state, people, clock.instant(), eventRetention, budget);
+        // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
+        long seenBatch = applied.getAsLong();
+        long next = records.get(records.size() - 1).offset() + 1;
+        Outcome result = jdbi.inTransaction(h -> {
+            if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
+            if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
+            committedChanges.addAndGet(ledger.write(h, people, outcome, "ingest", at).size());
+            claims.advance(h, partition, next, seenBatch, at);
+            return Outcome.COMMITTED;
+        });
+        switch (result) {
+            case COMMITTED -> {
+                commits.incrementAndGet();
+                committedMessages.addAndGet(records.size());
+                seen.merge(partition, seenBatch, Math::max);
+            }
+            case FENCED -> {
+                refusals.incrementAndGet();
+                // Another process owns it now: stop working on it until Kafka assigns it again.
+                epochs.remove(partition, epoch);
+                LOG.warn("partition {}: epoch {} was fenced by a newer owner; its work is left to that owner", partition, epoch);
+            }
+            case RULES_DIFFER -> {
+                refusals.incrementAndGet();
+                LOG.info("partition {}: rules {} are not the cluster's; waiting", partition, state.book().version());
+            }
+            default -> { }
+        }
+        return result;
+    }
+
+    /** Claims assigned partitions before any of their records is read. */
+    private final class Listener implements ConsumerRebalanceListener {
+        private final KafkaConsumer<String, Long> c;
+
+        Listener(KafkaConsumer<String, Long> c) { this.c = c; }
+
+        @Override public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            List<TopicPartition> fromStart = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                PartitionClaims.Claim claim = claims.claim(tp.partition(), node, clock.millis());
+                epochs.put(tp.partition(), claim.epoch());
+                seen.put(tp.partition(), claim.seenBatch());
+                if (claim.nextOffset() < 0) fromStart.add(tp);
+                else c.seek(tp, claim.nextOffset());
+            }
+            if (!fromStart.isEmpty()) c.seekToBeginning(fromStart);
+            if (!partitions.isEmpty()) LOG.info("{} claimed partitions {}", node, partitions.stream().map(TopicPartition::partition).sorted().toList());
+        }
+
+        @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> epochs.remove(tp.partition()));
+        }
+
+        @Override public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            partitions.forEach(tp -> epochs.remove(tp.partition()));
+        }
+    }
+
+    private Properties consumerProperties() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "cohort-worker-" + node);
+        // Offsets live in PostgreSQL with the results; Kafka's would be a second, unfenced truth.
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) config.sessionTimeout().toMilliseconds());
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, config.sessionTimeout().toMilliseconds() / 3));
+        // Only the partitions that move are revoked; the others keep working through a rebalance.
+        p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        return p;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.cohort.cluster;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.LongSerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Publishes the work an accepted batch causes: one message per person whose neighbourhood it
+ * touched. Returns once the broker has the messages (acks=all, idempotent producer), so work
+ * published before a crash is not lost.
+ */
+public final class WorkPublisher implements AutoCloseable {
+    private final KafkaProducer<String, Long> producer;
+    private final String topic;
+
+    public WorkPublisher(ClusterConfig config) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "cohort-work-" + config.nodeId());
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new LongSerializer());
+        this.topic = config.topic();
+    }
+
+    /** Publishes work for {@code people} as of {@code batch}, and waits for the broker's acknowledgment. */
+    public void publish(Collection<String> people, long batch) {
+        publish(people.stream().map(p -> new WorkMessage(p, batch)).toList());
+    }
+
+    /** Publishes {@code work} in order, and waits for the broker's acknowledgment of all of it. */
+    public void publish(List<WorkMessage> work) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(work.size());
+        for (WorkMessage w : work) sent.add(producer.send(new ProducerRecord<>(topic, w.person(), w.batch())));
+        producer.flush();
+        try {
+            for (Future<RecordMetadata> f : sent) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing work", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("work not published: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override public void close() { producer.close(); }
+}

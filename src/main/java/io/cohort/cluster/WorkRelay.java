@@ -1,0 +1,115 @@
+package io.cohort.cluster;
+
+import io.cohort.identity.ProfileGraph;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the ingest log into work messages: one process at a time (the holder of the lease
+ * "work-relay") publishes, for each batch after cluster_relay.published_up_to, a message per
+ * affected person, then moves the mark on, guarded by its lease token. A relay that dies between
+ * publishing and moving the mark is followed by one that publishes those batches again: work is
+ * at least once, and evaluating a person twice changes nothing.
+ */
+public final class WorkRelay implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkRelay.class);
+    static final String LEASE = "work-relay";
+    /** Messages published and acknowledged between two marks. */
+    private static final int STEP = 2_000;
+
+    private final Jdbi jdbi;
+    private final GraphFeed feed;
+    private final ProfileGraph graph;
+    private final WorkPublisher publisher;
+    private final DispatchLease lease;
+    private final long leaseMillis;
+    private final String node;
+    private final Clock clock;
+    private final PollingLoop loop;
+    private long lastToken = -1;
+
+    /** @param clock wall time for the lease (never a manual evaluation clock: leases must expire) */
+    public WorkRelay(Jdbi jdbi, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis,
+                     Clock clock, long pollMillis) {
+        this.jdbi = jdbi;
+        this.feed = feed;
+        this.graph = graph;
+        this.publisher = publisher;
+        this.node = node;
+        this.lease = new DispatchLease(jdbi, node, leaseMillis);
+        this.leaseMillis = leaseMillis;
+        this.clock = clock;
+        this.loop = new PollingLoop("cohort-work-relay", pollMillis, this::relay);
+    }
+
+    /** One round: publishes what is due if this process holds the lease; returns batches published. */
+    int relay() {
+        Optional<Long> token = lease.acquire(LEASE, clock.millis());
+        if (token.isEmpty()) return 0;
+        if (token.get() != lastToken) {
+            LOG.info("{} relays the ingest log's work (lease token {})", node, token.get());
+            lastToken = token.get();
+        }
+        long from = publishedUpTo();
+        long to = feed.applied();
+        int n = 0;
+        List<WorkMessage> work = new ArrayList<>();
+        for (long seq = from + 1; seq <= to; seq++) {
+            Set<String> people = feed.affected(seq);
+            if (people == null) {
+                // Not remembered (older than the feed keeps): everyone, which is always enough.
+                people = new TreeSet<>(graph.personIds());
+                LOG.warn("batch {} is older than the feed remembers: work published for all {} people", seq, people.size());
+            }
+            for (String p : people) work.add(new WorkMessage(p, seq));
+            n++;
+            // In steps, each acknowledged by the broker and marked (which renews the lease): a long
+            // backlog neither outlives the lease nor is published again from the start after a crash.
+            if (work.size() >= STEP || seq == to) {
+                long started = System.nanoTime();
+                publisher.publish(work);
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                if (ms > 1_000) LOG.info("{}: publishing {} work messages up to batch {} took {} ms", node, work.size(), seq, ms);
+                work.clear();
+                if (!mark(seq, token.get())) return n;
+            }
+        }
+        return n;
+    }
+
+    private long publishedUpTo() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT published_up_to FROM cluster_relay WHERE id = 1").mapTo(Long.class)
+                .findOne().orElse(0L));
+    }
+
+    /** Moves the mark on while the lease is still ours under {@code token}; false when it is not. */
+    private boolean mark(long upTo, long token) {
+        long now = clock.millis();
+        return jdbi.inTransaction(h -> {
+            // Locks the lease row: a takeover waits for this mark, and a mark after a takeover finds no row.
+            boolean held = h.createQuery("SELECT token FROM cluster_lease WHERE name = ? AND holder = ? AND token = ? AND expires_at > ? "
+                    + "FOR UPDATE").bind(0, LEASE).bind(1, node).bind(2, token).bind(3, now).mapTo(Long.class).findOne().isPresent();
+            if (!held) return false;
+            h.execute("UPDATE cluster_lease SET expires_at = ? WHERE name = ?", now + leaseMillis, LEASE);
+            if (h.execute("UPDATE cluster_relay SET published_up_to = GREATEST(published_up_to, ?) WHERE id = 1", upTo) == 0) {
+                h.execute("INSERT INTO cluster_relay (id, published_up_to) VALUES (1, ?)", upTo);
+            }
+            return true;
+        });
+    }
+
+    @Override public void start() { loop.start(); }
+
+    @Override public void stop() throws InterruptedException {
+        loop.stop();
+        lease.release(LEASE);
+    }
+}

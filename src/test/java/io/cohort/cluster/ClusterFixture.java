@@ -1,0 +1,154 @@
+package io.cohort.cluster;
+
+import io.cohort.audience.ActivationBinding;
+import io.cohort.engine.Budget;
+import io.cohort.engine.ManualClock;
+import io.cohort.engine.RuleBook;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.it.CohortApp;
+import io.cohort.model.Qualified;
+import io.cohort.reliability.FreshEvaluation;
+import io.cohort.store.Migrations;
+import io.dropwizard.jackson.Jackson;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.*;
+import java.util.function.LongSupplier;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * What the cluster tests share: an embedded KRaft broker (Kafka's test kit), an embedded
+ * PostgreSQL with Cohort's schema, the shipped rules plus the reliability probes, and readers of
+ * what the workers committed.
+ */
+final class ClusterFixture implements AutoCloseable {
+    static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+    static final Duration RETENTION = Duration.ofDays(90);
+    /** Every probe segment goes to a destination, so the outbox is written too. */
+    static final List<ActivationBinding> ACTIVATIONS = List.of(
+            new ActivationBinding("events-to-marketo", "probe-events", "marketo"),
+            new ActivationBinding("deal-to-marketo", "probe-deal", "marketo"));
+
+    final EmbeddedPostgres pg;
+    final EmbeddedKafka kafka;
+    final Jdbi jdbi;
+    final ManualClock clock = new ManualClock(NOW);
+    final RuleBook book;
+    final String topic;
+    final int partitions;
+
+    ClusterFixture(Path rulesDir, String topic, int partitions) throws Exception {
+        this.topic = topic;
+        this.partitions = partitions;
+        pg = EmbeddedPostgres.builder().start();
+        Migrations.migrate(pg.getPostgresDatabase());
+        jdbi = Jdbi.create(pg.getPostgresDatabase());
+        kafka = EmbeddedKafka.start();
+        kafka.createTopic(topic, partitions);
+        CohortApp.copyRules(Path.of("rules"), rulesDir);
+        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rulesDir.resolve("probes.drl"));
+        book = FreshEvaluation.compile(rulesDir, clock);
+        new RuleFence(jdbi).apply(book.version(), clock.millis());
+    }
+
+    ClusterConfig config(String node) {
+        return new ClusterConfig().mode("kafka").bootstrapServers(kafka.bootstrapServers()).topic(topic)
+                .partitions(partitions).groupId("cohort-test").nodeId(node);
+    }
+
+    PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied) {
+        return new PartitionWorker(config(node), jdbi, Jackson.newObjectMapper(), ACTIVATIONS, graph, applied, book, clock,
+                RETENTION, Budget.DEFAULT);
+    }
+
+    /** Waits until every partition's stored offset reached the end of the topic; false on timeout. */
+    boolean awaitCaughtUp(Duration timeout) throws InterruptedException { return awaitCaughtUp(topic, partitions, timeout); }
+
+    boolean awaitCaughtUp(String topic, int partitions, Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        Map<Integer, Long> ends = endOffsets(topic, partitions);
+        PartitionClaims claims = new PartitionClaims(jdbi, topic);
+        while (System.nanoTime() < until) {
+            Map<Integer, Long> stored = claims.nextOffsets();
+            boolean done = true;
+            for (var e : ends.entrySet()) {
+                if (e.getValue() > 0 && stored.getOrDefault(e.getKey(), -1L) < e.getValue()) done = false;
+            }
+            if (done) return true;
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    Map<Integer, Long> endOffsets() { return endOffsets(topic, partitions); }
+
+    Map<Integer, Long> endOffsets(String topic, int partitions) {
+        try (KafkaConsumer<String, Long> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringDeserializer(), new LongDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) tps.add(new TopicPartition(topic, p));
+            Map<Integer, Long> out = new TreeMap<>();
+            c.endOffsets(tps).forEach((tp, o) -> out.put(tp.partition(), o));
+            return out;
+        }
+    }
+
+    Set<Qualified> realized() {
+        return new HashSet<>(jdbi.withHandle(h -> h.createQuery("SELECT segment_id, person_id FROM membership WHERE status = 'realized'")
+                .map((rs, ctx) -> new Qualified(rs.getString(1), rs.getString(2))).list()));
+    }
+
+    long changeCount() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM membership_change").mapTo(Long.class).one());
+    }
+
+    /**
+     * The change feed folded per (segment, person): each history must alternate entered/exited,
+     * starting with entered (a duplicate shows as two of a kind in a row), and end in the stored
+     * membership. Returns what breaks that, empty when nothing does.
+     */
+    List<String> feedViolations() {
+        Map<String, List<String>> feeds = new LinkedHashMap<>();
+        jdbi.useHandle(h -> h.createQuery("SELECT segment_id, person_id, change FROM membership_change ORDER BY seq")
+                .map((rs, ctx) -> new String[] {rs.getString(1) + "/" + rs.getString(2), rs.getString(3)})
+                .forEach(r -> feeds.computeIfAbsent(r[0], k -> new ArrayList<>()).add(r[1])));
+        Set<String> realized = new HashSet<>();
+        realized().forEach(q -> realized.add(q.segmentId() + "/" + q.personId()));
+        List<String> out = new ArrayList<>();
+        feeds.forEach((key, changes) -> {
+            for (int i = 0; i < changes.size(); i++) {
+                String expected = i % 2 == 0 ? "entered" : "exited";
+                if (!changes.get(i).equals(expected)) {
+                    out.add(key + ": " + changes);
+                    return;
+                }
+            }
+            boolean member = changes.get(changes.size() - 1).equals("entered");
+            if (member != realized.contains(key)) out.add(key + ": feed ends " + changes.get(changes.size() - 1) + ", membership says otherwise");
+        });
+        realized.forEach(k -> { if (!feeds.containsKey(k)) out.add(k + ": member without a change"); });
+        return out;
+    }
+
+    /** Outbox rows wanted "add" per activation, as (activation, person). */
+    Set<String> outboxAdds() {
+        List<String> rows = jdbi.withHandle(h -> h.createQuery("SELECT activation_id, person_id FROM outbox WHERE action = 'add'")
+                .map((rs, ctx) -> rs.getString(1) + "/" + rs.getString(2)).list());
+        return new TreeSet<>(rows);
+    }
+
+    @Override public void close() throws Exception {
+        try {
+            kafka.close();
+        } finally {
+            pg.close();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.cohort.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.engine.Budget;
+import io.cohort.engine.RuleBook;
+import io.cohort.engine.RuleService;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordParser;
+import io.cohort.model.Qualified;
+import io.cohort.reliability.FreshEvaluation;
+import io.cohort.reliability.RandomRecords;
+import io.dropwizard.jackson.Jackson;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.*;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rule edit reaches every process of a cluster: two ClusterNodes (this JVM, each with its own
+ * graph from the ingest log) share the work; one applies an edited rule set; the other loads it
+ * from the store, and the memberships end equal to a fresh evaluation with the new rules. A rule
+ * set with an error is refused and changes nothing.
+ */
+class ClusterRulesIT {
+    @TempDir static Path rules;
+    static ClusterFixture f;
+
+    @BeforeAll static void start() throws Exception { f = new ClusterFixture(rules, "cohort.rules", 4); }
+
+    @AfterAll static void stop() throws Exception { if (f != null) f.close(); }
+
+    @Test
+    void aRuleEditReachesEveryProcess() throws Exception {
+        IngestLog log = new IngestLog(f.jdbi, Jackson.newObjectMapper());
+        RecordParser parser = new RecordParser(new IngestLimits());
+        RandomRecords gen = new RandomRecords(4242, ClusterFixture.NOW, 50, 35, 12);
+        List<ClusterNode> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                ClusterNode n = new ClusterNode(f.config("r" + i), f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS,
+                        f.book, f.clock, ClusterFixture.RETENTION, Budget.DEFAULT);
+                n.start();
+                nodes.add(n);
+            }
+            for (int i = 0; i < 120; i++) {
+                RandomRecords.Batch b = gen.next();
+                List<JsonNode> records = new ArrayList<>(b.records());
+                parser.parse(records);
+                log.append(b.source(), records, System.currentTimeMillis());
+            }
+            awaitSettled(log.last());
+            ProfileGraph graph = new ProfileGraph();
+            new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
+            Set<Qualified> before = FreshEvaluation.of(graph, f.book, f.clock, 2);
+            assertThat(f.realized()).isEqualTo(before);
+
+            // An analyst's typo: refused, nothing changes.
+            Map<String, String> broken = new TreeMap<>(RuleService.readDirectory(rules));
+            broken.put("probes.drl", broken.get("probes.drl").replace("count($now.daysAgo(30)) >= 2", "count($now.daysAgo(30) >= 2"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> nodes.get(0).applyRules(broken))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("probes.drl");
+            assertThat(new RuleFence(f.jdbi).applied()).contains(f.book.version());
+
+            // The edit: one recent event is enough for probe-events.
+            Map<String, String> edited = new TreeMap<>(RuleService.readDirectory(rules));
+            edited.put("probes.drl", edited.get("probes.drl").replace("count($now.daysAgo(30)) >= 2", "count($now.daysAgo(30)) >= 1"));
+            RuleBook next = nodes.get(0).applyRules(edited);
+            assertThat(next.version()).isNotEqualTo(f.book.version());
+            long until = System.nanoTime() + 30_000_000_000L;
+            while (!nodes.get(1).rules().version().equals(next.version()) && System.nanoTime() < until) Thread.sleep(50);
+            assertThat(nodes.get(1).rules().version()).as("the other process loaded the cluster's rules").isEqualTo(next.version());
+            awaitSettled(log.last());
+
+            Set<Qualified> after = FreshEvaluation.of(graph, next, f.clock, 2);
+            assertThat(after).as("the edit changes probe-events").isNotEqualTo(before);
+            assertThat(f.realized()).as("memberships = a fresh evaluation with the new rules").isEqualTo(after);
+            assertThat(f.feedViolations()).isEmpty();
+            assertThat(nodes.get(1).worker().committedMessages()).as("the other process worked too").isPositive();
+        } finally {
+            for (ClusterNode n : nodes) n.stop();
+        }
+    }
+
+    private void awaitSettled(long last) throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
+                .mapTo(Long.class).one()) < last) {
+            if (System.nanoTime() > until) throw new AssertionError("work not published up to " + last);
+            Thread.sleep(50);
+        }
+        assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+    }
+}
