@@ -23,6 +23,8 @@ public final class ProfileViews {
                         a == null ? null : a.domain(), ap.role(), a == null ? List.of() : a.sources()));
             }
         }
+        // One order whatever order the graph's indexes hold relations in (it differs after a restart).
+        accountViews.sort(Comparator.comparing(Views.PersonAccount::id));
         Set<String> myOpps = new HashSet<>();
         for (Fact f : cf.facts()) {
             if (f instanceof OpportunityPerson op && op.personId().equals(p.id())) myOpps.add(op.opportunityId());
@@ -33,7 +35,10 @@ public final class ProfileViews {
                 .sorted(Comparator.comparing(Opportunity::id)).toList();
         List<Event> events = cf.facts().stream().filter(Activity.class::isInstance).map(Activity.class::cast)
                 .filter(a -> a.getPersonId().equals(p.id())).findFirst()
-                .map(a -> a.getEvents().stream().limit(RECENT_EVENTS).toList()).orElse(List.of());
+                .map(a -> a.getEvents().stream()
+                        .sorted(Comparator.comparing(Event::timestamp).reversed().thenComparing(Event::source)
+                                .thenComparing(e -> String.valueOf(e.eventType())).thenComparing(e -> String.valueOf(e.url())))
+                        .limit(RECENT_EVENTS).toList()).orElse(List.of());
         return new Views.PersonProfile(p.id(), p.email(), p.firstName(), p.lastName(), p.title(), p.country(),
                 p.emailOptOut(), p.sources(), p.attributes(), accountViews, opps, totals(opps), events, segments);
     }

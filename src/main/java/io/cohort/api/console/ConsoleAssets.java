@@ -22,7 +22,7 @@ import java.util.Properties;
 public final class ConsoleAssets {
     static final String ROOT = "/console/";
     /** Webjar versions written by the build (the fat jar leaves out the webjars' own META-INF/maven). */
-    private static final String VERSIONS = "console/webjars.properties";
+    private static final String VERSIONS = "io/cohort/api/console/webjars.properties";
 
     /** One file: its bytes, type and strong validator. */
     public record Asset(String name, byte[] bytes, String contentType, String etag) {}

@@ -49,7 +49,8 @@ public class MarketoPull extends PullSettings {
     @NotEmpty @JsonProperty private List<@NotEmpty String> companyFields = List.of("id", "externalCompanyId", "company",
             "website", "industry", "numberOfEmployees", "annualRevenue", "billingCountry", "billingCity");
     @NotEmpty @JsonProperty private List<@NotEmpty String> opportunityFields = List.of("marketoGUID",
-            "externalOpportunityId", "externalCompanyId", "name", "amount", "stage", "type", "isClosed", "isWon", "closeDate");
+            "externalOpportunityId", "externalCompanyId", "name", "amount", "stage", "type", "isClosed", "isWon", "closeDate",
+            "createdAt");
     /**
      * Leads created since this date are read by the lead backfill (a lead's current state, however
      * old). Default 2006-01-01, before any Marketo subscription; set it to the subscription's start
