@@ -76,7 +76,8 @@ public final class DuckDbBaseline implements AutoCloseable {
                      arg_max(a.industry, (a.same_as IS NULL, a.src, a.id)) FILTER (WHERE trim(a.industry) <> '') AS industry,
                      coalesce(arg_max(a.employees, (a.same_as IS NULL, a.src, a.id)) FILTER (WHERE a.employees IS NOT NULL), 0) AS employees,
                      coalesce(arg_max(a.annual_revenue, (a.same_as IS NULL, a.src, a.id)) FILTER (WHERE a.annual_revenue IS NOT NULL), 0)
-                       AS annual_revenue
+                       AS annual_revenue,
+                     arg_max(a.country, (a.same_as IS NULL, a.src, a.id)) FILTER (WHERE trim(a.country) <> '') AS country
               FROM account a JOIN acc_comp c ON c.n = a.src || ':' || a.id
               GROUP BY c.comp)""";
 
@@ -111,11 +112,13 @@ public final class DuckDbBaseline implements AutoCloseable {
                      arg_max(amount, rk) FILTER (WHERE amount IS NOT NULL) AS amount,
                      arg_max(won, rk) FILTER (WHERE won IS NOT NULL) AS won,
                      arg_max(closed, rk) FILTER (WHERE closed IS NOT NULL) AS closed,
-                     arg_max(stage, rk) FILTER (WHERE trim(stage) <> '') AS stage
+                     arg_max(stage, rk) FILTER (WHERE trim(stage) <> '') AS stage,
+                     arg_max(created, rk) FILTER (WHERE created IS NOT NULL) AS created,
+                     arg_max(deal_type, rk) FILTER (WHERE deal_type IS NOT NULL) AS deal_type
               FROM opp_ranked GROUP BY comp),
             uopp AS (
               SELECT m.comp AS opp, ac.comp AS account, coalesce(m.amount, 0) AS amount, coalesce(m.won, false) AS won,
-                     coalesce(m.closed, false) OR coalesce(m.won, false) AS closed, m.stage
+                     coalesce(m.closed, false) OR coalesce(m.won, false) AS closed, m.stage, m.created, m.deal_type
               FROM opp_merged m LEFT JOIN acc_comp ac ON ac.n = m.master_acc)""";
 
     /** customer-accounts.drl: CustomerAccount = an account (with a record) with a won opportunity. */
@@ -224,9 +227,40 @@ public final class DuckDbBaseline implements AutoCloseable {
             WHERE l.name = 'Webinar recording requests'
             """);
 
+    /**
+     * rules/new-business-pipeline.drl: people in a contact role on an open opportunity of attribute
+     * Type "New Business" created in the 30 days before now (createdDate and Type from the system of record).
+     */
+    static final SegmentSql NEW_BUSINESS_PIPELINE = new SegmentSql("new-business-pipeline", "new-business-pipeline.drl",
+            with(ACCOUNTS, OPPORTUNITIES) + """
+            SELECT DISTINCT p.email FROM opportunity_person r
+            JOIN person p ON p.src = r.src AND p.id = r.person_id
+            JOIN opp_comp c ON c.n = r.src || ':' || r.opportunity_id
+            JOIN uopp o ON o.opp = c.comp, params
+            WHERE NOT o.closed AND o.created > params.now - INTERVAL 30 DAY AND o.deal_type = 'New Business'
+            """);
+
+    /**
+     * rules/industry-region-value.csv, one row: people related to a unified account whose industry
+     * starts with {@code industry}, in one of {@code countries} (any when empty), that won more than
+     * {@code minimum} in total.
+     */
+    static SegmentSql industryRegionValue(String id, String industry, List<String> countries, long minimum) {
+        String country = countries.isEmpty() ? "" : " AND a.country IN ("
+                + String.join(", ", countries.stream().map(c -> "'" + c + "'").toList()) + ")";
+        return new SegmentSql(id, "industry-region-value.csv", with(ACCOUNTS, ACCOUNT_FIELDS, ACCOUNT_PEOPLE, OPPORTUNITIES, """
+                won AS (SELECT o.account, sum(o.amount) AS total FROM uopp o WHERE o.won GROUP BY o.account)""") + """
+                SELECT DISTINCT ap.person FROM ap JOIN uacc a ON a.account = ap.account JOIN won w ON w.account = ap.account
+                WHERE starts_with(a.industry, '%s')%s AND w.total > %d
+                """.formatted(industry, country, minimum));
+    }
+
     /** Every shipped segment (customer-accounts.drl is a classification inside two of them). */
     public static final List<SegmentSql> SEGMENTS = List.of(HIGH_VALUE_NEW_PRODUCT, ENTERPRISE_AUTOMOTIVE, LATE_STAGE_DEALS,
-            UPSELL_CUSTOMERS, ENGAGED_PROSPECTS, WEBINAR_ATTENDEES);
+            UPSELL_CUSTOMERS, ENGAGED_PROSPECTS, WEBINAR_ATTENDEES, NEW_BUSINESS_PIPELINE,
+            industryRegionValue("automotive-emea-1m", "Automotive", List.of("DE", "FR", "GB", "IT"), 1_000_000),
+            industryRegionValue("automotive-na-500k", "Automotive", List.of("US", "CA"), 500_000),
+            industryRegionValue("banking-250k", "Banking", List.of(), 250_000));
 
     private final Connection db;
 
@@ -258,15 +292,17 @@ public final class DuckDbBaseline implements AutoCloseable {
                     + "opportunityId: 'VARCHAR', role: 'VARCHAR', amount: 'DOUBLE', isWon: 'BOOLEAN', isClosed: 'BOOLEAN',"
                     + "stage: 'VARCHAR', closeDate: 'VARCHAR', eventType: 'VARCHAR', timestamp: 'VARCHAR', url: 'VARCHAR',"
                     + "campaignId: 'VARCHAR', campaignType: 'VARCHAR', status: 'VARCHAR', listId: 'VARCHAR',"
+                    + "createdDate: 'VARCHAR', attributes: 'JSON',"
                     + "sameAs: 'STRUCT(source VARCHAR, id VARCHAR)', accounts: 'STRUCT(source VARCHAR, id VARCHAR)[]'})");
             s.execute("CREATE OR REPLACE TABLE person AS SELECT src, id, lower(trim(email)) AS email, "
                     + "coalesce(emailOptOut, false) AS opt_out FROM raw WHERE type = 'person'");
             s.execute("CREATE OR REPLACE TABLE account AS SELECT src, id, industry, employees, annualRevenue AS annual_revenue, "
-                    + "sameAs AS same_as FROM raw WHERE type = 'account'");
+                    + "country, sameAs AS same_as FROM raw WHERE type = 'account'");
             s.execute("CREATE OR REPLACE TABLE account_person AS SELECT src, accountId AS account_id, personId AS person_id "
                     + "FROM raw WHERE type = 'accountPerson'");
             s.execute("CREATE OR REPLACE TABLE opportunity AS SELECT src, id, accountId AS account_id, amount, isWon AS won, "
-                    + "isClosed AS closed, stage, sameAs AS same_as FROM raw WHERE type = 'opportunity'");
+                    + "isClosed AS closed, stage, CAST(createdDate AS TIMESTAMPTZ) AS created, "
+                    + "json_extract_string(attributes, '$.Type') AS deal_type, sameAs AS same_as FROM raw WHERE type = 'opportunity'");
             s.execute("CREATE OR REPLACE TABLE opportunity_person AS SELECT src, opportunityId AS opportunity_id, "
                     + "personId AS person_id FROM raw WHERE type = 'opportunityPerson'");
             s.execute("CREATE OR REPLACE TABLE event AS SELECT src, id, personId AS person_id, eventType AS event_type, "
