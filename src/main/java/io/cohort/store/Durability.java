@@ -9,14 +9,26 @@ import java.util.Locale;
  * CrashRecoveryIT). WRITE_DELAY=0 writes every commit to the file before the commit returns.
  * That survives a killed process; surviving a power loss needs PostgreSQL, which commits to its
  * log durably by default.
+ *
+ * <p>Also DB_CLOSE_ON_EXIT=FALSE: H2 otherwise closes the database from its own JVM shutdown hook,
+ * at the same time as Dropwizard's orderly stop, and the evaluator's last checkpoint and the
+ * dispatchers' last steps failed with "Database is already closed". The connection pool closes it
+ * at the end of the stop instead.
  */
 public final class Durability {
     private Durability() {}
 
-    /** The JDBC URL with WRITE_DELAY=0 added for an H2 file database that does not set it. */
+    /**
+     * The JDBC URL with WRITE_DELAY=0 and DB_CLOSE_ON_EXIT=FALSE added for an H2 file database that
+     * does not set them.
+     */
     public static String durableUrl(String url) {
-        if (!isH2File(url) || url.toUpperCase(Locale.ROOT).contains(";WRITE_DELAY=")) return url;
-        return url + ";WRITE_DELAY=0";
+        if (!isH2File(url)) return url;
+        String u = url.toUpperCase(Locale.ROOT);
+        String out = url;
+        if (!u.contains(";WRITE_DELAY=")) out += ";WRITE_DELAY=0";
+        if (!u.contains(";DB_CLOSE_ON_EXIT=")) out += ";DB_CLOSE_ON_EXIT=FALSE";
+        return out;
     }
 
     /** True when the URL keeps H2's write delay: acknowledged batches may be lost on a crash. */
