@@ -85,8 +85,9 @@ public final class Startup implements Managed {
             // Between batches: batches accepted from here on are buffered and applied after the load.
             RecordStore.Position at = pipeline.between(store::position);
             long upTo = at.lastBatch();
-            total = store.count();
             if (!fromSnapshot(at)) {
+                // Only a load from the store needs it (progress); a COUNT(*) of every row is not free on PostgreSQL.
+                total = store.count();
                 LOG.info("start-up: loading {} stored records (up to batch {}) into the profile graph", total, upTo);
                 long n = pipeline.loadFromStore(clock.instant().minus(eventRetention), upTo, read -> {
                     loaded = read;
@@ -131,7 +132,7 @@ public final class Startup implements Managed {
         }
         try {
             GraphSnapshot.Figures f = GraphSnapshot.read(file, expected, graph, clock.millis() - eventRetention.toMillis());
-            loaded = total;
+            loaded = total = f.records();
             LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
                     file, f.records(), f.events(), f.bytes(), f.millis());
             return true;
