@@ -103,8 +103,9 @@ public final class AudienceLedger implements MembershipSink {
 
     @Override
     public EngineState state() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT rules_version, signatures, evaluated_up_to FROM engine_state WHERE id = 1")
-                .map((rs, ctx) -> new EngineState(rs.getString(1), signatures(rs.getString(2)), rs.getLong(3)))
+        return jdbi.withHandle(h -> h.createQuery("SELECT rules_version, signatures, evaluated_up_to, clock_at, swept_at FROM engine_state WHERE id = 1")
+                .map((rs, ctx) -> new EngineState(rs.getString(1), signatures(rs.getString(2)), rs.getLong(3),
+                        orUnknown(rs.getObject(4, Long.class)), orUnknown(rs.getObject(5, Long.class))))
                 .findOne().orElse(EngineState.NONE));
     }
 
@@ -121,13 +122,17 @@ public final class AudienceLedger implements MembershipSink {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        int n = h.execute("UPDATE engine_state SET rules_version = ?, signatures = ?, evaluated_up_to = ?, updated_at = ? WHERE id = 1",
-                state.rulesVersion(), sigs, state.evaluatedUpTo(), at);
+        Long clockAt = state.clockAt() < 0 ? null : state.clockAt();
+        Long sweptAt = state.sweptAt() < 0 ? null : state.sweptAt();
+        int n = h.execute("UPDATE engine_state SET rules_version = ?, signatures = ?, evaluated_up_to = ?, updated_at = ?, "
+                + "clock_at = ?, swept_at = ? WHERE id = 1", state.rulesVersion(), sigs, state.evaluatedUpTo(), at, clockAt, sweptAt);
         if (n == 0) {
-            h.execute("INSERT INTO engine_state (id, rules_version, signatures, evaluated_up_to, updated_at) VALUES (1, ?, ?, ?, ?)",
-                    state.rulesVersion(), sigs, state.evaluatedUpTo(), at);
+            h.execute("INSERT INTO engine_state (id, rules_version, signatures, evaluated_up_to, updated_at, clock_at, swept_at) "
+                    + "VALUES (1, ?, ?, ?, ?, ?, ?)", state.rulesVersion(), sigs, state.evaluatedUpTo(), at, clockAt, sweptAt);
         }
     }
+
+    private static long orUnknown(Long v) { return v == null ? -1 : v; }
 
     private Map<String, String> signatures(String json) {
         try {

@@ -73,8 +73,9 @@ public final class Evaluator implements Managed {
      */
     public void start(RuleBook book, long lastBatch) throws Exception {
         coordinator.submit(() -> {
+            Instant now = clock.instant();
             // From now on events past retention are neither held nor evaluated.
-            graph.pruneEvents(clock.instant().minusMillis(config.eventRetention().toMilliseconds()));
+            Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
             members = new Memberships(sink.realized());
             EngineState stored = sink.state();
             RuleState next = new RuleState(book);
@@ -83,15 +84,29 @@ public final class Evaluator implements Managed {
                     stale.size(), book.segments().size(), stale.isEmpty() ? "rules and data unchanged"
                             : stored.evaluatedUpTo() < lastBatch ? "batches not yet evaluated" : "rules changed",
                     stored.evaluatedUpTo(), lastBatch);
+            // Rounds before the catch-up below keep the stored clock: a crash during the start
+            // leaves the windows to be caught up again.
+            boolean clockKnown = stored.clockAt() >= 0 && stored.clockAt() <= now.toEpochMilli();
+            lastTick = clockKnown ? Instant.ofEpochMilli(stored.clockAt()) : now;
+            lastSweep = stored.sweptAt() >= 0 && stored.sweptAt() <= now.toEpochMilli() ? Instant.ofEpochMilli(stored.sweptAt()) : null;
             install(next);
             exitRemoved(book, "start", lastBatch);
             if (!stale.isEmpty()) evaluateAll(next, stale, "start", lastBatch);
-            Set<String> clocked = clockDependent(book);
-            clocked.removeAll(stale);
-            if (!clocked.isEmpty()) evaluateAll(next, clocked, "clock", lastBatch);
-            lastSweep = clock.instant();
-            lastTick = lastSweep;
-            if (stale.size() < book.segments().size()) dueForEveryone();
+            Set<String> timed = new TreeSet<>();
+            if (lastSweep == null || !now.isBefore(lastSweep.plusMillis(config.clockSweep().toMilliseconds()))) {
+                timed.addAll(clockDependent(book));
+                lastSweep = now;
+            }
+            // Stores from before the engine kept its clock: windows are caught up the long way, once.
+            if (!clockKnown) book.shape().segments().forEach((id, sh) -> { if (sh.windowed()) timed.add(id); });
+            timed.removeAll(stale);
+            if (!timed.isEmpty()) evaluateAll(next, timed, "clock", lastBatch);
+            if (stale.size() < book.segments().size()) {
+                // Windows that passed while the service was down: due from the stored clock.
+                dueForEveryone(lastTick.toEpochMilli());
+                if (clockKnown) catchUp(next, lastTick, now, pruned, lastBatch);
+            }
+            lastTick = now;
             evaluatedUpTo.set(lastBatch);
             checkpoint(true);
         }).get();
@@ -174,25 +189,40 @@ public final class Evaluator implements Managed {
                     timeWentBack(now);
                     return;
                 }
-                lastTick = now;
-                Set<String> people = new HashSet<>(graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds())));
-                people.addAll(due.pollUntil(now.toEpochMilli()));
+                Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
                 RuleState s = state;
-                // A person's events leaving a window change what their colleagues see, when rules look that far.
-                if (s.book().shape().depth() >= 2 && !people.isEmpty()) {
-                    people.addAll(graph.affected(Touched.ofPeople(people), s.book().shape().depth()));
-                }
                 if (lastSweep == null || !now.isBefore(lastSweep.plusMillis(config.clockSweep().toMilliseconds()))) {
                     Set<String> clocked = clockDependent(s.book());
                     if (!clocked.isEmpty()) evaluateAll(s, clocked, "clock", evaluatedUpTo.get());
                     lastSweep = now;
                 }
-                if (!people.isEmpty()) evaluate(s, people, s.book().segments().keySet(), "clock", evaluatedUpTo.get(), false);
-                checkpoint(false);
+                catchUp(s, lastTick == null ? now : lastTick, now, pruned, evaluatedUpTo.get());
+                // Stored only now: a crash before this point catches these windows up again.
+                lastTick = now;
+                checkpoint(true);
             } catch (RuntimeException e) {
                 LOG.error("clock tick failed", e);
             }
         });
+    }
+
+    /**
+     * Evaluates the people whose answers time may have changed between {@code from} and {@code to}:
+     * those whose events left a window, whose events went past retention, and who see a deal whose
+     * watched date crossed a rule's offset (with, when rules look that far, the people who see them).
+     */
+    private void catchUp(RuleState s, Instant from, Instant to, Set<String> pruned, long upTo) {
+        Set<String> people = new HashSet<>(pruned);
+        people.addAll(due.pollUntil(to.toEpochMilli()));
+        int depth = s.book().shape().depth();
+        // A person's events leaving a window change what their colleagues see, when rules look that far.
+        if (depth >= 2 && !people.isEmpty()) people.addAll(graph.affected(Touched.ofPeople(people), depth));
+        Map<String, long[]> fields = s.book().shape().fieldWindows();
+        if (!fields.isEmpty()) {
+            Touched crossed = graph.timeCrossings(fields, from.toEpochMilli(), to.toEpochMilli());
+            if (!crossed.isEmpty()) people.addAll(graph.affected(crossed, depth));
+        }
+        if (!people.isEmpty()) evaluate(s, people, s.book().segments().keySet(), "clock", upTo, false);
     }
 
     /** Every segment that depends on time is evaluated for everyone at the earlier time. */
@@ -203,8 +233,8 @@ public final class Evaluator implements Managed {
         LOG.info("the clock went back to {}: {} time-dependent segment(s) evaluated again", now, timed.size());
         if (!timed.isEmpty()) evaluateAll(s, timed, "clock", evaluatedUpTo.get());
         lastSweep = now;
-        dueForEveryone();
-        checkpoint(false);
+        dueForEveryone(now.toEpochMilli());
+        checkpoint(true);
     }
 
     /** Waits until everything submitted before this call is evaluated. */
@@ -409,11 +439,13 @@ public final class Evaluator implements Managed {
         return out;
     }
 
-    private void dueForEveryone() {
+    private void dueForEveryone() { dueForEveryone(clock.millis()); }
+
+    /** Each person's next window edge after {@code from} (edges up to now are then due at once). */
+    private void dueForEveryone(long from) {
         due.clear();
         if (windows.length == 0) return;
-        long now = clock.millis();
-        for (String p : graph.personIds()) due.set(p, graph.nextWindowEdge(p, now, windows));
+        for (String p : graph.personIds()) due.set(p, graph.nextWindowEdge(p, from, windows));
     }
 
     /**
@@ -452,8 +484,9 @@ public final class Evaluator implements Managed {
         checkpointed = upTo;
     }
 
-    private static EngineState engineState(RuleState s, long upTo) {
-        return new EngineState(s.book().version(), s.book().signatures(), upTo);
+    private EngineState engineState(RuleState s, long upTo) {
+        return new EngineState(s.book().version(), s.book().signatures(), upTo,
+                lastTick == null ? -1 : lastTick.toEpochMilli(), lastSweep == null ? -1 : lastSweep.toEpochMilli());
     }
 
     private static <T> T get(Future<T> f) {

@@ -238,6 +238,41 @@ public final class ProfileGraph {
     }
 
     /**
+     * The deals whose stored time crossed a rule's offset while the clock moved from
+     * {@code fromMillis} (exclusive) to {@code toMillis} (inclusive): for
+     * {@code createdDate > $now.daysAgo(30)}, the deals created 30 days before a moment in that
+     * span. Only these can answer differently now, so only the people who see them need evaluating.
+     * A date turns at a UTC midnight; a day either side is taken, as the comparison's direction and
+     * strictness are not known here (evaluating a few more people changes no answer).
+     *
+     * @param fieldWindows "Opportunity.createdDate" / "Opportunity.closeDate" → offsets in millis
+     */
+    public Touched timeCrossings(Map<String, long[]> fieldWindows, long fromMillis, long toMillis) {
+        long[] created = fieldWindows.getOrDefault("Opportunity.createdDate", new long[0]);
+        long[] close = fieldWindows.getOrDefault("Opportunity.closeDate", new long[0]);
+        Touched t = new Touched();
+        if (created.length == 0 && close.length == 0 || toMillis <= fromMillis) return t;
+        return read(() -> {
+            for (var e : index.opportunities.entrySet()) {
+                OpportunityRecord o = e.getValue().record();
+                if (o.createdDate() != null && crossed(o.createdDate().toEpochMilli(), created, 1L, fromMillis, toMillis)
+                        || o.closeDate() != null && crossed(o.closeDate().toEpochDay() * 86_400_000L, close, 86_400_000L, fromMillis, toMillis)) {
+                    t.opportunities.add(e.getKey());
+                }
+            }
+            return t;
+        });
+    }
+
+    private static boolean crossed(long value, long[] offsets, long slack, long from, long to) {
+        for (long w : offsets) {
+            long turn = value + w;
+            if (turn + slack > from && turn - slack <= to) return true;
+        }
+        return false;
+    }
+
+    /**
      * Forgets events before {@code cutoff} (engine.eventRetention): they stay in the store. Events
      * arriving later that are older than the cutoff are not held either.
      *

@@ -58,6 +58,7 @@ final class ConditionChecker {
         shape.clockDependent = use.clockDependent;
         shape.windowed = use.windowed;
         shape.windows.addAll(use.windows);
+        use.fieldWindows.forEach((f, w) -> shape.fieldWindows.computeIfAbsent(f, k -> new java.util.TreeSet<>()).addAll(w));
         return scope;
     }
 
@@ -241,8 +242,16 @@ final class ConditionChecker {
                             "starts", "finishedby", "metby", "overlappedby", "startedby").contains(op)
                             ? " (compare instants with < and >, e.g. timestamp > $now.daysAgo(30))" : ""));
         }
+        boolean clockBefore = use.clockDependent;
         Side left = side(r.getLeft(), type, scope, joins, text);
         Side right = side(r.getRight(), type, scope, joins, text);
+        if (Set.of("==", "!=", "<", "<=", ">", ">=").contains(op) && !r.isNegated()) {
+            var ctx = new ExpressionChecker.Ctx(type, scope, model, use);
+            // createdDate > $now.daysAgo(30): the clock read as a window on a stored time.
+            if (ExpressionChecker.timeEdge(left.expr, right.expr, ctx) || ExpressionChecker.timeEdge(right.expr, left.expr, ctx)) {
+                use.clockDependent = clockBefore;
+            }
+        }
         String shownOp = op;
         switch (op) {
             case "matches" -> {

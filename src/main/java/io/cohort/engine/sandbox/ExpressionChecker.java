@@ -39,6 +39,12 @@ final class ExpressionChecker {
         boolean windowed;
         /** The lengths (millis) of those windows. */
         final java.util.Set<Long> windows = new java.util.TreeSet<>();
+        /**
+         * Stored times compared with the clock ({@code createdDate > $now.daysAgo(30)}): field →
+         * offsets (millis) at which the comparison turns. The engine finds the facts whose value
+         * crossed one as time moved, and evaluates only the people who can see them.
+         */
+        final Map<String, java.util.Set<Long>> fieldWindows = new java.util.TreeMap<>();
     }
 
     /**
@@ -181,9 +187,101 @@ final class ExpressionChecker {
             throw Refusal.at("'" + abbreviate(m.toString()) + "' is not allowed: rule files may name only the fact model", m);
         }
         Var nowVar = scope instanceof NameExpr sn ? ctx.scope().find(sn.getNameAsString()).filter(Var::isNow).orElse(null) : null;
+        boolean clockBefore = ctx.use().clockDependent;
         Value owner = nowVar != null ? new Value(nowVar.type(), null, -1, null) : check(scope, ctx);
         if (nowVar != null) ctx.use().clockDependent = true; // unless the caller takes it as a window (see windowArg)
-        return invoke(m, owner.type(), scope, ctx);
+        Value result = invoke(m, owner.type(), scope, ctx);
+        if (COMPARISONS.contains(name) && m.getArguments().size() == 1 && timeEdge(scope, m.getArgument(0), ctx)) {
+            ctx.use().clockDependent = clockBefore;
+        }
+        return result;
+    }
+
+    private static final java.util.Set<String> COMPARISONS = java.util.Set.of("isAfter", "isBefore", "isEqual", "equals", "compareTo");
+
+    /**
+     * Stored times the engine can watch as time moves: {@code Opportunity.createdDate} and
+     * {@code closeDate}; an event's {@code timestamp} (from an Activity) is a window on the
+     * person's events like the Activity helpers'.
+     */
+    private static final java.util.Set<String> WATCHED = java.util.Set.of("Opportunity.createdDate", "Opportunity.closeDate");
+
+    /**
+     * Whether {@code field} is a stored time the engine can watch and {@code clock} is the clock
+     * read with a fixed offset ({@code $now.daysAgo(30)}, {@code $now.instant},
+     * {@code $now.date().minusDays(90)}); if so, records the offset at which the comparison turns.
+     */
+    static boolean timeEdge(Expression field, Expression clock, Ctx ctx) {
+        Long offset = clockOffset(clock, ctx);
+        if (offset == null) return false;
+        String owner;
+        String name;
+        if (field instanceof NameExpr n && ctx.patternType() != null && ctx.scope().find(n.getNameAsString()).isEmpty()) {
+            owner = ctx.patternType().raw().getSimpleName();
+            name = n.getNameAsString();
+        } else if (field instanceof FieldAccessExpr f && f.getScope() instanceof NameExpr sn) {
+            Optional<Var> v = ctx.scope().find(sn.getNameAsString());
+            if (v.isEmpty() || v.get().isNow()) return false;
+            owner = v.get().type().raw().getSimpleName();
+            name = f.getNameAsString();
+        } else {
+            return false;
+        }
+        if (owner.equals("Event") && name.equals("timestamp")) {
+            ctx.use().windowed = true;
+            ctx.use().windows.add(offset);
+            return true;
+        }
+        String key = owner + "." + name;
+        if (!WATCHED.contains(key)) return false;
+        ctx.use().windowed = true;
+        ctx.use().fieldWindows.computeIfAbsent(key, k -> new java.util.TreeSet<>()).add(offset);
+        return true;
+    }
+
+    /**
+     * How far before now {@code e} reads the clock, in millis, when it is {@code $now.instant},
+     * {@code $now.daysAgo(n)}, {@code $now.hoursAgo(n)}, {@code $now.date()} or
+     * {@code $now.date().minusDays(n)} / {@code plusDays(n)} with literal n; null otherwise.
+     */
+    private static Long clockOffset(Expression e, Ctx ctx) {
+        if (e instanceof EnclosedExpr en) return clockOffset(en.getInner(), ctx);
+        if (e instanceof FieldAccessExpr f && f.getNameAsString().equals("instant") && isNowVar(f.getScope(), ctx)) return 0L;
+        if (!(e instanceof MethodCallExpr m) || m.getScope().isEmpty()) return null;
+        Expression scope = m.getScope().get();
+        String name = m.getNameAsString();
+        if (isNowVar(scope, ctx)) {
+            if (name.equals("date") && m.getArguments().isEmpty()) return 0L;
+            Long n = literal(m);
+            if (n == null) return null;
+            return switch (name) {
+                case "daysAgo" -> n * 86_400_000L;
+                case "hoursAgo" -> n * 3_600_000L;
+                default -> null;
+            };
+        }
+        if (scope instanceof MethodCallExpr inner && inner.getNameAsString().equals("date") && inner.getArguments().isEmpty()
+                && inner.getScope().isPresent() && isNowVar(inner.getScope().get(), ctx)) {
+            Long n = literal(m);
+            if (n == null) return null;
+            return switch (name) {
+                case "minusDays" -> n * 86_400_000L;
+                case "plusDays" -> -n * 86_400_000L;
+                case "minusWeeks" -> n * 7 * 86_400_000L;
+                case "plusWeeks" -> -n * 7 * 86_400_000L;
+                default -> null;
+            };
+        }
+        return null;
+    }
+
+    private static boolean isNowVar(Expression e, Ctx ctx) {
+        return e instanceof NameExpr n && ctx.scope().find(n.getNameAsString()).map(Var::isNow).orElse(false);
+    }
+
+    private static Long literal(MethodCallExpr m) {
+        if (m.getArguments().size() != 1 || !(m.getArgument(0) instanceof IntegerLiteralExpr i)) return null;
+        return i.asNumber().longValue();
     }
 
     private static boolean looksQualified(FieldAccessExpr fa) {
@@ -280,8 +378,16 @@ final class ExpressionChecker {
     }
 
     private static Value binary(BinaryExpr b, Ctx ctx) {
+        boolean clockBefore = ctx.use().clockDependent;
         Value l = check(b.getLeft(), ctx);
         Value r = check(b.getRight(), ctx);
+        if (b.getOperator() != BinaryExpr.Operator.AND && b.getOperator() != BinaryExpr.Operator.OR
+                && b.getOperator() != BinaryExpr.Operator.PLUS && b.getOperator() != BinaryExpr.Operator.MINUS
+                && b.getOperator() != BinaryExpr.Operator.MULTIPLY && b.getOperator() != BinaryExpr.Operator.DIVIDE
+                && b.getOperator() != BinaryExpr.Operator.REMAINDER
+                && (timeEdge(b.getLeft(), b.getRight(), ctx) || timeEdge(b.getRight(), b.getLeft(), ctx))) {
+            ctx.use().clockDependent = clockBefore; // the clock is read only as a window on a stored time
+        }
         switch (b.getOperator()) {
             case AND, OR -> {
                 expect(l, TypeRef.BOOLEAN, b.getLeft(), "'" + b.getOperator().asString() + "'");

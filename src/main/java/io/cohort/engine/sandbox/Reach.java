@@ -57,7 +57,12 @@ final class Reach {
         }
         java.util.TreeSet<Long> windows = new java.util.TreeSet<>();
         rules.values().forEach(r -> windows.addAll(r.windows));
-        return new RuleSetShape(Math.min(depth, MAX_DEPTH), segments, windows.stream().mapToLong(Long::longValue).toArray());
+        Map<String, java.util.TreeSet<Long>> fields = new TreeMap<>();
+        rules.values().forEach(r -> r.fieldWindows.forEach((f, w) -> fields.computeIfAbsent(f, k -> new java.util.TreeSet<>()).addAll(w)));
+        Map<String, long[]> fieldWindows = new TreeMap<>();
+        fields.forEach((f, w) -> fieldWindows.put(f, w.stream().mapToLong(Long::longValue).toArray()));
+        return new RuleSetShape(Math.min(depth, MAX_DEPTH), segments, windows.stream().mapToLong(Long::longValue).toArray(),
+                Map.copyOf(fieldWindows));
     }
 
     List<RuleMessage> messages() { return messages; }

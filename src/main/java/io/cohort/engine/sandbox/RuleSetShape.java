@@ -12,21 +12,26 @@ import java.util.Set;
  * @param segments per segment, the rules it depends on and how it depends on time
  * @param windows  the lengths (millis) of the windows rules count events in ($now.daysAgo(30)):
  *                 a person is evaluated again when one of their events leaves one
+ * @param fieldWindows stored times rules compare with the clock ("Opportunity.createdDate" →
+ *                 offsets in millis, createdDate > $now.daysAgo(30) gives 30 days): as time moves,
+ *                 the people who can see a fact whose time crossed an offset are evaluated again
  */
-public record RuleSetShape(int depth, Map<String, SegmentShape> segments, long[] windows) {
+public record RuleSetShape(int depth, Map<String, SegmentShape> segments, long[] windows, Map<String, long[]> fieldWindows) {
 
     /**
      * @param rules          every rule the segment's result depends on: its own, and those deriving
      *                       the facts and segments it reads
      * @param level          how far the segment's own rules look
-     * @param clockDependent a rule reads the time other than through an Activity window, so its
-     *                       members can change as time passes in ways only a periodic sweep finds
+     * @param clockDependent a rule reads the time other than through a window (Activity helpers,
+     *                       an event's timestamp, a watched stored time), so its members can change
+     *                       as time passes in ways only a periodic sweep finds
      * @param windowed       a rule counts events in a window ending now (Activity helpers with
-     *                       $now.daysAgo/hoursAgo): members exit when the window passes their events
+     *                       $now.daysAgo/hoursAgo) or compares a stored time with the clock:
+     *                       members exit when the window passes their events or that time
      */
     public record SegmentShape(String id, Set<String> rules, int level, boolean clockDependent, boolean windowed) {}
 
     public Optional<SegmentShape> segment(String id) { return Optional.ofNullable(segments.get(id)); }
 
-    public static final RuleSetShape EMPTY = new RuleSetShape(1, Map.of(), new long[0]);
+    public static final RuleSetShape EMPTY = new RuleSetShape(1, Map.of(), new long[0], Map.of());
 }

@@ -29,6 +29,7 @@ final class RuleShape {
     boolean clockDependent;
     boolean windowed;
     final java.util.Set<Long> windows = new java.util.TreeSet<>();
+    final java.util.Map<String, java.util.Set<Long>> fieldWindows = new java.util.TreeMap<>();
 
     RuleShape(String name, String file, int line) {
         this.name = name;
