@@ -32,9 +32,17 @@ final class Evaluation {
     private final Instant eventsSince;
     private final Budget budget;
     private final Consumer<RuntimeIssue> issues;
+    private final boolean pooled;
 
     Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
                Consumer<RuntimeIssue> issues) {
+        this(graph, state, now, eventsSince, budget, issues, false);
+    }
+
+    /** @param pooled evaluate the whole rule set in reset sessions of a pool (engine.sessionPool) */
+    Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
+               Consumer<RuntimeIssue> issues, boolean pooled) {
+        this.pooled = pooled;
         this.graph = graph;
         this.state = state;
         this.depth = state.book().shape().depth();
@@ -54,7 +62,9 @@ final class Evaluation {
         for (int attempt = 0; attempt < 100; attempt++) {
             plan = state.plan(requested);
             if (plan.clean().isEmpty()) break;
-            OneShot.Result r = OneShot.run(plan.kieBase(), state.book(), n.facts(), new Now(now), false, budget(n.facts()));
+            OneShot.Result r = pooled && plan.kieBase() == state.book().kieBase()
+                    ? OneShot.run(state.book().sessionsPool(), state.book(), n.facts(), new Now(now), budget(n.facts()))
+                    : OneShot.run(plan.kieBase(), state.book(), n.facts(), new Now(now), false, budget(n.facts()));
             fired += r.fired();
             if (r.ok()) {
                 collect(r, plan.clean(), qualified);

@@ -334,7 +334,7 @@ public final class Evaluator implements Managed {
         if (subjects.isEmpty()) return 0;
         Instant now = clock.instant();
         Instant since = now.minusMillis(config.eventRetention().toMilliseconds());
-        Evaluation evaluation = new Evaluation(graph, s, now, since, config.budget(), stats::issue);
+        Evaluation evaluation = new Evaluation(graph, s, now, since, config.budget(), stats::issue, config.sessionPool());
         List<String> ordered = new ArrayList<>(subjects);
         List<Future<Evaluation.Result>> futures = new ArrayList<>();
         for (int from = 0; from < ordered.size(); from += config.chunkSize()) {

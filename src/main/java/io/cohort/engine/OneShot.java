@@ -76,7 +76,20 @@ public final class OneShot {
      */
     public static Result run(KieBase kieBase, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
                              Budget budget) {
-        KieSession session = kieBase.newKieSession();
+        return run(kieBase.newKieSession(), book, facts, now, explain, budget);
+    }
+
+    /**
+     * As {@link #run(KieBase, RuleBook, Collection, Now, boolean, Budget)} in a session of a pool:
+     * disposing it resets it and returns it to the pool.
+     */
+    static Result run(org.kie.api.runtime.KieSessionsPool pool, RuleBook book, Collection<? extends Fact> facts, Now now,
+                      Budget budget) {
+        return run(pool.newKieSession(), book, facts, now, false, budget);
+    }
+
+    private static Result run(KieSession session, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
+                              Budget budget) {
         Watch watch = new Watch(session, budget, explain);
         try {
             session.addEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
@@ -106,6 +119,9 @@ public final class OneShot {
             // a rule must never take the evaluator thread with it.
             return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, ruleOf(e), describe(root(e))));
         } finally {
+            // A pooled session keeps its listeners across resets: remove ours first.
+            session.removeEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
+            session.removeEventListener((RuleRuntimeEventListener) watch);
             session.dispose();
         }
     }

@@ -51,6 +51,21 @@ public final class RuleBook {
 
     public KieBase kieBase() { return kieBase; }
 
+    // Sessions of the whole rule set, reset and reused (engine.sessionPool); made on first use.
+    private volatile org.kie.api.runtime.KieSessionsPool pool;
+
+    /** A pool of reset sessions of {@link #kieBase()}: a session's dispose() returns it. */
+    org.kie.api.runtime.KieSessionsPool sessionsPool() {
+        org.kie.api.runtime.KieSessionsPool p = pool;
+        if (p == null) {
+            synchronized (this) {
+                if (pool == null) pool = kieBase.newKieSessionsPool(2);
+                p = pool;
+            }
+        }
+        return p;
+    }
+
     public Map<String, SegmentDefinition> segments() { return segments; }
 
     public List<RuleMessage> warnings() { return warnings; }

@@ -27,8 +27,13 @@ public final class FreshEvaluation {
 
     /** Engine settings for tests: a manual clock (no ticker thread), the given workers, small batches. */
     public static EngineConfig engine(int workers) {
+        return engine(workers, false);
+    }
+
+    /** @param pooled evaluate in reset sessions of a pool (engine.sessionPool) */
+    public static EngineConfig engine(int workers, boolean pooled) {
         return Jackson.newObjectMapper().convertValue(Map.of("workers", workers, "manualClock", true, "chunkSize", 7,
-                "consistencyCheck", "0s"), EngineConfig.class);
+                "consistencyCheck", "0s", "sessionPool", pooled), EngineConfig.class);
     }
 
     public static RuleBook compile(Path rulesDir, Clock clock) {

@@ -144,7 +144,9 @@ class IncrementalEvaluationTest {
         RecordParser parser = new RecordParser(new IngestLimits());
         ProfileGraph graph = new ProfileGraph();
         MemorySink sink = new MemorySink();
-        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(shards));
+        // Every other seed evaluates incrementally in pooled sessions, against fresh sessions below.
+        boolean pooled = seed % 2 == 1;
+        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(shards, pooled));
         try {
             ev.start(book, 0);
             for (int step = 1; step <= STEPS; step++) {
@@ -166,7 +168,7 @@ class IncrementalEvaluationTest {
                         graph.allFacts(NOW.minus(Duration.ofDays(90))), new io.cohort.model.Now(NOW), false,
                         io.cohort.engine.Budget.DEFAULT).qualified();
                 if (!inc.equals(full) || !full.equals(whole) || !sink.contractViolations().isEmpty()) {
-                    return "seed " + seed + " (" + shards + " workers): incremental " + inc.size() + " members, fresh "
+                    return "seed " + seed + " (" + shards + " workers" + (pooled ? ", pooled sessions" : "") + "): incremental " + inc.size() + " members, fresh "
                             + full.size() + ", one session " + whole.size() + "; only incremental " + minus(inc, full)
                             + "; only fresh " + minus(full, inc) + "; only one session " + minus(whole, full)
                             + "; not in one session " + minus(full, whole) + "; sink contract " + sink.contractViolations();
