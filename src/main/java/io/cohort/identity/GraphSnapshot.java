@@ -1,6 +1,5 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.RecordChange;
 import io.cohort.ingest.SourceRecord;
 import io.cohort.ingest.SourceRef;
 import io.cohort.model.EventSeries;
@@ -187,17 +186,23 @@ public final class GraphSnapshot {
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
             if (!stamp.equals(expected)) throw new IOException("a snapshot of " + stamp + ", the store is at " + expected);
             ix.eventHorizonMillis = Math.max(data.readLong(), eventHorizonMillis);
-            Touched ignored = new Touched();
             records = in.count(Integer.MAX_VALUE);
             for (long i = 0; i < records; i++) {
                 String source = in.string();
                 long seq = in.varLong();
-                SourceRecord r = codec.read(in);
-                ix.apply(source, new RecordChange.Upsert(r), seq, ignored);
-                if ((i & 0xFFFF) == 0) ignored = new Touched(); // what it collects is not needed
+                ix.restore(source, codec.read(in), seq);
             }
             int people = in.count(Integer.MAX_VALUE);
-            for (int p = 0; p < people; p++) events += readEvents(in, ix);
+            List<Map.Entry<SourceRef, EventSeries>> series = new ArrayList<>(people);
+            for (int p = 0; p < people; p++) {
+                Map.Entry<SourceRef, EventSeries> e = readEvents(in, ix);
+                if (e == null) continue;
+                series.add(e);
+                events += e.getValue().size();
+            }
+            // One allocation of the event index instead of a doubling every time it fills.
+            ix.eventOwners.reserve((int) Math.min(Integer.MAX_VALUE / 2, events));
+            for (Map.Entry<SourceRef, EventSeries> e : series) ix.restoreEvents(e.getKey(), e.getValue());
             long writtenRecords = data.readLong();
             long writtenEvents = data.readLong();
             if (writtenRecords != records || data.readLong() != END) throw new IOException("the snapshot is incomplete");
@@ -210,7 +215,7 @@ public final class GraphSnapshot {
     }
 
     @SuppressWarnings("unchecked")
-    private static int readEvents(SnapshotIo.In in, SourceIndex ix) throws IOException {
+    private static Map.Entry<SourceRef, EventSeries> readEvents(SnapshotIo.In in, SourceIndex ix) throws IOException {
         String nodeSource = in.string();
         String nodeKey = in.string();
         String source = in.string();
@@ -242,7 +247,7 @@ public final class GraphSnapshot {
             attrs[kept] = m;
             kept++;
         }
-        if (kept == 0) return 0;
+        if (kept == 0) return null;
         if (kept < n) {
             ids = java.util.Arrays.copyOf(ids, kept);
             at = java.util.Arrays.copyOf(at, kept);
@@ -250,7 +255,6 @@ public final class GraphSnapshot {
             urls = java.util.Arrays.copyOf(urls, kept);
             attrs = java.util.Arrays.copyOf(attrs, kept);
         }
-        ix.restoreEvents(new SourceRef(nodeSource, nodeKey), EventSeries.of(source, ids, at, types, urls, attrs));
-        return kept;
+        return Map.entry(new SourceRef(nodeSource, nodeKey), EventSeries.of(source, ids, at, types, urls, attrs));
     }
 }

@@ -75,11 +75,21 @@ final class LongMap<V> {
         size--;
     }
 
-    private void grow() {
+    /** Makes room for {@code more} entries at once (a snapshot read knows its count). */
+    void reserve(int more) {
+        long needed = (size + (long) more) * 4 / 3 + 1;
+        int length = keys.length;
+        while (length < needed) length *= 2;
+        if (length > keys.length) rehash(length);
+    }
+
+    private void grow() { rehash(keys.length * 2); }
+
+    private void rehash(int length) {
         long[] oldKeys = keys;
         Object[] oldValues = values;
-        keys = new long[oldKeys.length * 2];
-        values = new Object[oldKeys.length * 2];
+        keys = new long[length];
+        values = new Object[length];
         size = 0;
         for (int i = 0; i < oldKeys.length; i++) {
             if (oldKeys[i] != FREE) {

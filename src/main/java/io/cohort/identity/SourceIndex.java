@@ -142,6 +142,14 @@ final class SourceIndex {
     }
 
     /** Puts back a person's events as a snapshot held them (a fresh index, at start). */
+    /**
+     * Adds a record read from a snapshot: each ref comes once and nobody is told (the engine
+     * starts from stored memberships), so none of an update's bookkeeping is done.
+     */
+    void restore(String source, SourceRecord record, long seq) {
+        add(source, record, new SourceRef(source, record.key()), seq, null);
+    }
+
     void restoreEvents(SourceRef personRef, EventSeries series) {
         PersonEvents pe = eventsByNode.computeIfAbsent(personNode(personRef), PersonEvents::new);
         pe.series = series;
@@ -243,47 +251,49 @@ final class SourceIndex {
             persons.put(ref, new Stamped<>(source, p, seq));
             String uid = uidOf(ref, p);
             personRefsByUid.computeIfAbsent(uid, SmallSet::create).add(ref);
-            t.people.add(uid);
-            t.personRefs.add(ref);
-            t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
+            if (t != null) {
+                t.people.add(uid);
+                t.personRefs.add(ref);
+                t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
+            }
         } else if (record instanceof AccountRecord a) {
             accounts.put(ref, new Stamped<>(source, a, seq));
             indexDomain(ref, a);
-            t.accounts.add(ref);
+            if (t != null) t.accounts.add(ref);
             if (a.sameAs() != null) {
                 accountEdges.add(ref, a.sameAs());
-                t.accounts.add(a.sameAs());
+                if (t != null) t.accounts.add(a.sameAs());
             }
         } else if (record instanceof OpportunityRecord o) {
             opportunities.put(ref, new Stamped<>(source, o, seq));
-            t.opportunities.add(ref);
+            if (t != null) t.opportunities.add(ref);
             if (o.sameAs() != null) {
                 opportunityEdges.add(ref, o.sameAs());
-                t.opportunities.add(o.sameAs());
+                if (t != null) t.opportunities.add(o.sameAs());
             }
             if (o.accountId() != null) {
                 SourceRef acc = new SourceRef(source, o.accountId());
                 opportunitiesByAccount.computeIfAbsent(acc, SmallSet::create).add(ref);
-                t.accounts.add(acc);
+                if (t != null) t.accounts.add(acc);
             }
         } else if (record instanceof AccountLinkRecord l) {
             links.put(ref, new Stamped<>(source, l, seq));
             List<SourceRef> members = l.accounts();
             for (int i = 1; i < members.size(); i++) accountEdges.add(members.get(0), members.get(i));
-            t.accounts.addAll(members);
+            if (t != null) t.accounts.addAll(members);
         } else if (record instanceof CampaignRecord c) {
             campaigns.put(ref, new Stamped<>(source, c, seq));
-            t.globals.add(ref);
+            if (t != null) t.globals.add(ref);
         } else if (record instanceof MarketingListRecord m) {
             lists.put(ref, new Stamped<>(source, m, seq));
-            t.globals.add(ref);
+            if (t != null) t.globals.add(ref);
         } else {
             relations.put(ref, new Stamped<>(source, record, seq));
             List<Node> nodes = relationNodes(source, record);
             for (Node n : nodes) indexFor(record, nodes).computeIfAbsent(n, SmallSet::create).add(ref);
             SourceRef global = globalOf(source, record);
             if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::create).add(ref);
-            touch(source, record, t);
+            if (t != null) touch(source, record, t);
         }
     }
 

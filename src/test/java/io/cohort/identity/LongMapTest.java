@@ -33,4 +33,25 @@ class LongMapTest {
             }
         }
     }
+
+    /** Room made up front (a snapshot read) keeps every entry findable, before and after it fills. */
+    @Test
+    void reservingKeepsEntriesAndTakesMore() {
+        SplittableRandom r = new SplittableRandom(11);
+        LongMap<Long> map = new LongMap<>();
+        Map<Long, Long> expected = new HashMap<>();
+        for (int i = 0; i < 1_000; i++) {
+            long k = r.nextLong();
+            map.put(k, (long) i);
+            expected.put(k, (long) i);
+        }
+        map.reserve(50_000);
+        for (int i = 0; i < 60_000; i++) {
+            long k = r.nextLong();
+            map.put(k, (long) i);
+            expected.put(k, (long) i);
+        }
+        assertThat(map.size()).isEqualTo(expected.size());
+        expected.forEach((k, v) -> assertThat(map.get(k)).isEqualTo(v));
+    }
 }
