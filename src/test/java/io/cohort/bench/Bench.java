@@ -1,5 +1,6 @@
 package io.cohort.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.destination.fake.FakeMarketo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -418,6 +419,7 @@ public final class Bench {
                 checkMarketo("Marketo list after streaming (Cohort's audience then)", marketo, now);
             }
         }
+        readApis(app, seed);
         app.stop();
         if (marketo != null) marketo.stop();
         duck.close();
@@ -442,6 +444,49 @@ public final class Bench {
         Files.write(report, out, StandardCharsets.UTF_8);
         System.out.println("report written to " + report);
         return failures.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * (7) The read APIs a console or a support agent calls, one client after another, for people
+     * at random among the members of the largest audience (people with accounts and deals): the
+     * profile by email, one of their accounts, and the explanation of a segment for them. Their
+     * cost must not grow with the component the person's relations chain into.
+     */
+    private void readApis(BenchApp app, long seed) throws Exception {
+        List<String> emails = new ArrayList<>(app.members("upsell-customers"));
+        if (emails.isEmpty()) return;
+        java.util.Collections.shuffle(emails, new java.util.Random(seed));
+        int n = Math.min(1_100, emails.size());
+        say("\n(7) read APIs, one client, %,d people at random among upsell-customers' members (first 100 warm up); load average %s",
+                n, HeapProbe.load());
+        Latencies profile = new Latencies(), account = new Latencies(), explain = new Latencies();
+        for (int i = 0; i < n; i++) {
+            String email = emails.get(i);
+            long t = System.nanoTime();
+            JsonNode p = app.get("/v1/profiles?email=" + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8));
+            double profileMs = (System.nanoTime() - t) / 1e6;
+            String id = p.get("id").asText();
+            JsonNode accounts = p.get("accounts");
+            double accountMs = Double.NaN;
+            if (accounts != null && accounts.size() > 0) {
+                String acc = accounts.get(0).get("id").asText();
+                t = System.nanoTime();
+                app.get("/v1/accounts/" + java.net.URLEncoder.encode(acc, java.nio.charset.StandardCharsets.UTF_8));
+                accountMs = (System.nanoTime() - t) / 1e6;
+            }
+            t = System.nanoTime();
+            app.get("/v1/segments/upsell-customers/explain?person=" + id);
+            double explainMs = (System.nanoTime() - t) / 1e6;
+            if (i < 100) continue;
+            profile.add(profileMs);
+            if (!Double.isNaN(accountMs)) account.add(accountMs);
+            explain.add(explainMs);
+        }
+        fig("    GET /v1/profiles?email=", profile.toString());
+        fig("    GET /v1/accounts/{id}", account.toString());
+        fig("    GET /v1/segments/{id}/explain?person=", explain.toString());
+        double worst = Math.max(profile.pct(99), Math.max(account.pct(99), explain.pct(99)));
+        fig("    every read API p99 ≤ 50 ms", worst <= 50 ? "met" : String.format("NOT met (worst p99 %.1f ms)", worst));
     }
 
     private long ingest(BenchApp app, DataGenerator.Manifest m, int clients, Latencies acks) throws Exception {
