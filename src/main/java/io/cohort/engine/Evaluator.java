@@ -445,7 +445,7 @@ public final class Evaluator implements Managed {
     private void dueForEveryone(long from) {
         due.clear();
         if (windows.length == 0) return;
-        for (String p : graph.personIds()) due.set(p, graph.nextWindowEdge(p, from, windows));
+        for (String p : graph.personIdsUnordered()) due.set(p, graph.nextWindowEdge(p, from, windows));
     }
 
     /**
@@ -457,7 +457,7 @@ public final class Evaluator implements Managed {
     private int consistencyCheck(int sample) {
         RuleState s = state;
         if (s == null) return 0;
-        List<String> all = graph.personIds();
+        List<String> all = graph.personIdsUnordered();
         Set<String> pending;
         synchronized (this) {
             pending = backlog.peopleCopy();

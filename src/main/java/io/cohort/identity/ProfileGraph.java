@@ -201,6 +201,25 @@ public final class ProfileGraph {
         });
     }
 
+    /**
+     * Every person with a record, in no particular order: for walks that visit everyone one at a
+     * time (due times, samples), which need not pay for {@link #personIds()}'s ordering.
+     */
+    public List<String> personIdsUnordered() {
+        return read(() -> {
+            List<String> out = new ArrayList<>(index.personRefsByUid.size());
+            index.personRefsByUid.forEach((uid, refs) -> {
+                for (SourceRef r : refs) {
+                    if (index.persons.containsKey(r)) {
+                        out.add(uid);
+                        return;
+                    }
+                }
+            });
+            return out;
+        });
+    }
+
     /** Number of people with a record. */
     public int personCount() {
         return read(() -> {
