@@ -25,6 +25,7 @@ import io.cohort.ingest.RecordParser;
 import io.cohort.ingest.pull.Connectors;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ops.Startup;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.store.CursorStore;
 import io.cohort.store.Durability;
 import io.cohort.store.Migrations;

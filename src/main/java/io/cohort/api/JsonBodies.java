@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.api.error.ApiException;
 import io.cohort.ingest.FieldError;
 import io.cohort.ingest.IngestLimits;
 import java.io.ByteArrayOutputStream;

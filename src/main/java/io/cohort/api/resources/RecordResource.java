@@ -1,11 +1,11 @@
 package io.cohort.api.resources;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.cohort.Pipeline;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
 import io.cohort.ingest.RecordType;
 import io.cohort.ingest.SourceRecord;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.store.RecordStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;

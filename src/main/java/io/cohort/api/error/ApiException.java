@@ -1,4 +1,4 @@
-package io.cohort.api;
+package io.cohort.api.error;
 
 import io.cohort.ingest.FieldError;
 import jakarta.ws.rs.core.MediaType;

@@ -1,4 +1,4 @@
-package io.cohort;
+package io.cohort.pipeline;
 
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;

@@ -1,4 +1,4 @@
-package io.cohort.api;
+package io.cohort.api.error;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.cohort.ingest.FieldError;
