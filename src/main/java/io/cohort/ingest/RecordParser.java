@@ -2,7 +2,13 @@ package io.cohort.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.ingest.SourceRecord.*;
+import io.cohort.record.FieldError;
+import io.cohort.record.RecordChange;
+import io.cohort.record.RecordKey;
+import io.cohort.record.RecordType;
+import io.cohort.record.SourceRecord.*;
+import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;

@@ -1,4 +1,4 @@
-package io.cohort.ingest;
+package io.cohort.record;
 
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.DatabindContext;
