@@ -3,7 +3,7 @@ package io.cohort.analyst;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.engine.sandbox.FactCatalog;
-import io.cohort.ingest.RecordType;
+import io.cohort.record.RecordType;
 import io.cohort.store.RecordStore;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.cohort.api;
 
+import io.cohort.api.error.ApiException;
 import java.util.regex.Pattern;
 
 /**

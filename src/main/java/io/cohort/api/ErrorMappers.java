@@ -1,5 +1,6 @@
 package io.cohort.api;
 
+import io.cohort.api.error.ApiError;
 import io.cohort.ingest.InvalidBatchException;
 import io.cohort.ingest.NativeFormatException;
 import jakarta.ws.rs.core.MediaType;
@@ -23,8 +24,8 @@ public final class ErrorMappers {
     }
 
     /** A batch arriving during shutdown: 503 with Retry-After, so clients send it again after the restart. */
-    public static final class ShuttingDown implements ExceptionMapper<io.cohort.Pipeline.ClosedException> {
-        @Override public Response toResponse(io.cohort.Pipeline.ClosedException e) {
+    public static final class ShuttingDown implements ExceptionMapper<io.cohort.pipeline.Pipeline.ClosedException> {
+        @Override public Response toResponse(io.cohort.pipeline.Pipeline.ClosedException e) {
             return Response.fromResponse(json(503, new ApiError(503, e.getMessage(), java.util.List.of())))
                     .header("Retry-After", "30").build();
         }

@@ -1,5 +1,6 @@
 package io.cohort.api;
 
+import io.cohort.api.error.ApiError;
 import io.cohort.auth.Role;
 import io.swagger.v3.core.converter.ModelConverters;
 import io.swagger.v3.core.util.Json;

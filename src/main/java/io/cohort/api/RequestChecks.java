@@ -1,6 +1,7 @@
 package io.cohort.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.api.error.ApiError;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

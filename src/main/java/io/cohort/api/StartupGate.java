@@ -1,5 +1,6 @@
 package io.cohort.api;
 
+import io.cohort.api.error.ApiError;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;

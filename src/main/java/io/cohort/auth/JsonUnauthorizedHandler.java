@@ -1,6 +1,6 @@
 package io.cohort.auth;
 
-import io.cohort.api.ApiError;
+import io.cohort.api.error.ApiError;
 import io.dropwizard.auth.UnauthorizedHandler;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;

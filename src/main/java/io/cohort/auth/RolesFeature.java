@@ -1,6 +1,6 @@
 package io.cohort.auth;
 
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import jakarta.annotation.Priority;
 import jakarta.annotation.security.DenyAll;
 import jakarta.annotation.security.PermitAll;

@@ -1,8 +1,8 @@
 package io.cohort.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cohort.ingest.FieldError;
 import io.cohort.ingest.InvalidBatchException;
+import io.cohort.record.FieldError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,12 +2,11 @@ package io.cohort.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
-import io.cohort.api.JsonBodies;
+import io.cohort.Wiring;
 import io.cohort.destination.file.SafeCsv;
 import io.cohort.engine.FullEvaluation;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleBook;
-import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.identity.ProfileGraph;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -63,13 +62,14 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
     protected void run(Bootstrap<CohortConfiguration> bootstrap, Namespace ns, CohortConfiguration config) throws Exception {
         PrintStream out = System.out;
         Instant now = instant(ns.getString("now"));
-        ManualClock clock = new ManualClock(now);
+        // No database: the rules' last good set is not kept, and a broken rule file fails the run.
+        Wiring wiring = new Wiring(config, bootstrap.getObjectMapper(), bootstrap.getMetricRegistry(), new ManualClock(now));
         Path rulesDir = Path.of(ns.getString("rules") != null ? ns.getString("rules") : config.engine().rulesDirectory());
-        RuleBook book = new RuleService(rulesDir, new RuleCompiler(clock), clock, RuleService.LastGood.NONE).initial();
+        RuleBook book = wiring.rules(rulesDir, RuleService.LastGood.NONE).initial();
 
         ProfileGraph graph = new ProfileGraph();
-        RecordParser parser = new RecordParser(config.ingestLimits());
-        ObjectMapper mapper = new JsonBodies(config.ingestLimits()).mapper();
+        RecordParser parser = wiring.parser();
+        ObjectMapper mapper = wiring.bodies().mapper();
         List<String> problems = new ArrayList<>();
         long[] seq = {0};
         long[] records = {0};
@@ -103,8 +103,7 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         }
 
         long started = System.nanoTime();
-        FullEvaluation.Outcome outcome = FullEvaluation.run(graph, book, now,
-                java.time.Duration.ofMillis(config.engine().eventRetention().toMilliseconds()));
+        FullEvaluation.Outcome outcome = FullEvaluation.run(graph, book, now, wiring.eventRetention());
         MemorySink sink = new MemorySink(outcome);
         out.printf("evaluated %,d records from %d files with rules %s at %s in %,d ms%n", records[0], files.size(),
                 book.version(), now, (System.nanoTime() - started) / 1_000_000);

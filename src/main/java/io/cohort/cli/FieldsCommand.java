@@ -1,18 +1,16 @@
 package io.cohort.cli;
 
 import io.cohort.CohortConfiguration;
+import io.cohort.Wiring;
 import io.cohort.analyst.FieldValues;
 import io.cohort.engine.sandbox.FactCatalog;
-import io.cohort.store.Migrations;
-import io.cohort.store.RecordStore;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
-import io.dropwizard.db.ManagedDataSource;
 import java.io.PrintStream;
+import java.time.Clock;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * {@code fields [config.yml] [--values Type.field] [--limit 20]}: what {@code GET /v1/fields}
@@ -53,10 +51,9 @@ public final class FieldsCommand extends ConfiguredCommand<CohortConfiguration> 
         int limit = ns.getInt("limit");
         if (limit < 1 || limit > FieldValues.MAX_LIMIT) throw new CommandFailed("--limit is 1 to " + FieldValues.MAX_LIMIT);
         if (ns.getString("file") == null) throw new CommandFailed("--values reads the database: give the config file, fields config.yml --values " + path);
-        ManagedDataSource ds = config.database().build(bootstrap.getMetricRegistry(), "fields");
-        try {
-            if (config.migrateOnStart()) Migrations.migrate(ds);
-            FieldValues values = new FieldValues(new RecordStore(Jdbi.create(ds), bootstrap.getObjectMapper()), bootstrap.getObjectMapper());
+        Wiring wiring = new Wiring(config, bootstrap.getObjectMapper(), bootstrap.getMetricRegistry(), Clock.systemUTC());
+        try (Wiring.Database db = wiring.database("fields")) {
+            FieldValues values = new FieldValues(wiring.store(db.jdbi()), bootstrap.getObjectMapper());
             FieldValues.Values v;
             try {
                 v = values.count(path, limit);
@@ -66,8 +63,6 @@ public final class FieldsCommand extends ConfiguredCommand<CohortConfiguration> 
             out.printf("%s: %,d %s records, %,d without a value, %,d distinct values%s%n", v.field(), v.records(), v.recordType(),
                     v.missing(), v.distinct(), v.capped() ? " (more not counted)" : "");
             for (FieldValues.ValueCount c : v.values()) out.printf("%10d  %s%n", c.count(), c.value());
-        } finally {
-            ds.stop();
         }
     }
 

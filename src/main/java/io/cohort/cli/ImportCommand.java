@@ -3,18 +3,13 @@ package io.cohort.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
-import io.cohort.Pipeline;
-import io.cohort.api.JsonBodies;
-import io.cohort.identity.ProfileGraph;
-import io.cohort.ingest.FieldError;
+import io.cohort.Wiring;
 import io.cohort.ingest.NativeFormatException;
-import io.cohort.ingest.RecordParser;
-import io.cohort.store.Migrations;
-import io.cohort.store.RecordStore;
+import io.cohort.pipeline.Pipeline;
+import io.cohort.record.FieldError;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
-import io.dropwizard.db.ManagedDataSource;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +19,6 @@ import java.util.List;
 import java.util.stream.Collectors;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
-import org.jdbi.v3.core.Jdbi;
 
 /**
  * {@code import config.yml <dir|file>... [--source id] [--native object] [--rejects file]}:
@@ -64,7 +58,8 @@ public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> 
     protected void run(Bootstrap<CohortConfiguration> bootstrap, Namespace ns, CohortConfiguration config) throws Exception {
         PrintStream out = System.out;
         PrintStream err = System.err;
-        ObjectMapper json = new JsonBodies(config.ingestLimits()).mapper();
+        Wiring wiring = new Wiring(config, bootstrap.getObjectMapper(), bootstrap.getMetricRegistry(), Clock.systemUTC());
+        ObjectMapper json = wiring.bodies().mapper();
         List<Path> files = CanonicalFiles.list(ns.<String>getList("paths").stream().map(Path::of).toList());
         RecordInputs.Sorted sorted = RecordInputs.sort(files, config.sources(), ns.getString("source"), ns.getString("native"), json);
         int max = config.ingestLimits().maxRecordsPerBatch();
@@ -73,12 +68,9 @@ public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> 
         long totalBytes = 0;
         for (RecordInputs.Input in : sorted.inputs()) totalBytes += Files.size(in.file());
 
-        ManagedDataSource ds = config.database().build(bootstrap.getMetricRegistry(), "import");
-        try (Rejects rejects = new Rejects(Path.of(ns.getString("rejects")), json)) {
-            if (config.migrateOnStart()) Migrations.migrate(ds);
-            RecordStore store = new RecordStore(Jdbi.create(ds), bootstrap.getObjectMapper());
-            Pipeline pipeline = Pipeline.withoutEvaluation(config.sources(), new RecordParser(config.ingestLimits()), store,
-                    new ProfileGraph(), Clock.systemUTC(), bootstrap.getMetricRegistry());
+        try (Wiring.Database db = wiring.database("import");
+             Rejects rejects = new Rejects(Path.of(ns.getString("rejects")), json)) {
+            Pipeline pipeline = wiring.pipelineWithoutEvaluation(wiring.store(db.jdbi()));
             Progress progress = new Progress(err, totalBytes);
             Report report = new Report(err, rejects, progress);
             for (RecordInputs.Problem problem : sorted.problems()) {
@@ -98,8 +90,6 @@ public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> 
                         + "file, line and reason in " + rejects.path() + "; everything else was stored. Fix them and import "
                         + "again: records are keyed, so re-importing is safe");
             }
-        } finally {
-            ds.stop();
         }
     }
 

@@ -1,8 +1,8 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRecord;
-import io.cohort.ingest.SourceRef;
 import io.cohort.model.EventSeries;
+import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

@@ -1,11 +1,11 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRecord.AccountRecord;
-import io.cohort.ingest.SourceRecord.OpportunityRecord;
-import io.cohort.ingest.SourceRecord.PersonRecord;
 import io.cohort.model.Account;
 import io.cohort.model.Opportunity;
 import io.cohort.model.Person;
+import io.cohort.record.SourceRecord.AccountRecord;
+import io.cohort.record.SourceRecord.OpportunityRecord;
+import io.cohort.record.SourceRecord.PersonRecord;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +65,7 @@ final class Merge {
     }
 
     /** Per name, the value of the highest-precedence record that has one. */
-    private static <T extends io.cohort.ingest.SourceRecord> Map<String, String> attributes(List<Stamped<T>> ranked) {
+    private static <T extends io.cohort.record.SourceRecord> Map<String, String> attributes(List<Stamped<T>> ranked) {
         Map<String, String> attrs = new LinkedHashMap<>();
         ranked.forEach(s -> attrs.putAll(s.record().attributes()));
         return Map.copyOf(attrs);

@@ -1,6 +1,7 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRef;
+import io.cohort.record.SourceRef;
+
 
 /**
  * A node of the profile graph: a source person, a source account or a source opportunity. People

@@ -1,12 +1,12 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.RecordChange;
-import io.cohort.ingest.SourceRecord.AccountPersonRecord;
-import io.cohort.ingest.SourceRecord.OpportunityPersonRecord;
-import io.cohort.ingest.SourceRecord.OpportunityRecord;
-import io.cohort.ingest.SourceRef;
 import io.cohort.model.EventSeries;
 import io.cohort.model.Fact;
+import io.cohort.record.RecordChange;
+import io.cohort.record.SourceRecord.AccountPersonRecord;
+import io.cohort.record.SourceRecord.OpportunityPersonRecord;
+import io.cohort.record.SourceRecord.OpportunityRecord;
+import io.cohort.record.SourceRef;
 import java.time.Instant;
 import java.util.*;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -164,7 +164,7 @@ public final class ProfileGraph {
             List<io.cohort.model.Account> out = new ArrayList<>();
             for (var e : groups.entrySet()) {
                 if (out.size() >= limit) break;
-                List<Stamped<io.cohort.ingest.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
+                List<Stamped<io.cohort.record.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
                 if (recs.isEmpty()) continue;
                 unifier.accountIndex.put(e.getKey(), new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
                 out.add(Merge.account(e.getKey(), recs));

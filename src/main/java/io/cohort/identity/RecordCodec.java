@@ -1,6 +1,6 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRecord;
+import io.cohort.record.SourceRecord;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;

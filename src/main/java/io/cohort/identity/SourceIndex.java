@@ -1,11 +1,11 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.RecordChange;
-import io.cohort.ingest.RecordType;
-import io.cohort.ingest.SourceRecord;
-import io.cohort.ingest.SourceRecord.*;
-import io.cohort.ingest.SourceRef;
 import io.cohort.model.EventSeries;
+import io.cohort.record.RecordChange;
+import io.cohort.record.RecordType;
+import io.cohort.record.SourceRecord.*;
+import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
 import java.util.HashSet;

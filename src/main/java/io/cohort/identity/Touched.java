@@ -1,6 +1,6 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRef;
+import io.cohort.record.SourceRef;
 import java.util.HashSet;
 import java.util.Set;
 

@@ -1,6 +1,6 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRef;
+import io.cohort.record.SourceRef;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,9 +1,9 @@
 package io.cohort.identity;
 
-import io.cohort.ingest.SourceRecord;
-import io.cohort.ingest.SourceRecord.*;
-import io.cohort.ingest.SourceRef;
 import io.cohort.model.*;
+import io.cohort.record.SourceRecord.*;
+import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
 import java.time.Instant;
 import java.util.*;
 

@@ -1,5 +1,6 @@
 package io.cohort.ingest;
 
+import io.cohort.record.FieldError;
 import java.util.List;
 
 /** A batch that failed validation; nothing of it was stored. Mapped to HTTP 400. */

@@ -1,5 +1,6 @@
 package io.cohort.ingest;
 
+import io.cohort.record.FieldError;
 import java.util.List;
 
 /** A native payload that does not have the vendor's documented shape. Mapped to HTTP 400. */

@@ -2,7 +2,13 @@ package io.cohort.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.ingest.SourceRecord.*;
+import io.cohort.record.FieldError;
+import io.cohort.record.RecordChange;
+import io.cohort.record.RecordKey;
+import io.cohort.record.RecordType;
+import io.cohort.record.SourceRecord.*;
+import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -11,7 +17,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns canonical JSON records into {@link RecordChange}s, collecting every field error of the
@@ -125,23 +130,9 @@ public final class RecordParser {
             return hasNewErrors() ? null : new RecordChange.Upsert(record);
         }
 
-        /** Every type also takes "attributes" (free-form source fields). */
-        private static final Map<RecordType, Set<String>> FIELDS = Map.ofEntries(
-                Map.entry(RecordType.PERSON, Set.of("id", "email", "firstName", "lastName", "title", "country", "emailOptOut", "attributes")),
-                Map.entry(RecordType.ACCOUNT, Set.of("id", "name", "domain", "industry", "employees", "annualRevenue", "country", "sameAs", "attributes")),
-                Map.entry(RecordType.ACCOUNT_PERSON, Set.of("accountId", "personId", "role", "attributes")),
-                Map.entry(RecordType.OPPORTUNITY, Set.of("id", "accountId", "name", "amount", "currency", "stage", "isWon", "isClosed", "closeDate", "sameAs", "createdDate", "attributes")),
-                Map.entry(RecordType.OPPORTUNITY_PERSON, Set.of("opportunityId", "personId", "role", "attributes")),
-                Map.entry(RecordType.EVENT, Set.of("id", "personId", "eventType", "timestamp", "url", "attributes")),
-                Map.entry(RecordType.CAMPAIGN, Set.of("id", "name", "campaignType", "status", "attributes")),
-                Map.entry(RecordType.CAMPAIGN_MEMBER, Set.of("campaignId", "personId", "status", "attributes")),
-                Map.entry(RecordType.MARKETING_LIST, Set.of("id", "name", "attributes")),
-                Map.entry(RecordType.MARKETING_LIST_MEMBER, Set.of("listId", "personId", "attributes")),
-                Map.entry(RecordType.ACCOUNT_LINK, Set.of("id", "name", "accounts", "attributes")));
-
         /** Unknown fields are errors: a typo ("ammount") must not silently drop data. */
         private void checkUnknownFields(RecordType type) {
-            Set<String> allowed = FIELDS.get(type);
+            List<String> allowed = type.fields();
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (!f.equals("type") && !f.equals("deleted") && !allowed.contains(f)) {

@@ -1,6 +1,8 @@
 /**
- * Ingestion: canonical source records (the contract of {@code POST /v1/sources/{id}/records}),
- * their validation with field-level errors, and mappers from vendors' native export shapes
- * (Marketo REST, Salesforce SOQL) to canonical records.
+ * Ingestion: validation of canonical source records (the contract of
+ * {@code POST /v1/sources/{id}/records}, declared in {@code io.cohort.record}) with field-level
+ * errors ({@link io.cohort.ingest.RecordParser}); the configured sources, and mappers from
+ * vendors' native export shapes (Marketo REST, Salesforce SOQL, MDM) to canonical records; and,
+ * in {@code pull}, the connectors that fetch them.
  */
 package io.cohort.ingest;

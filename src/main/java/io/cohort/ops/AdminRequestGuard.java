@@ -1,7 +1,7 @@
 package io.cohort.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.api.ApiError;
+import io.cohort.api.error.ApiError;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.core.server.ServerFactory;
 import io.dropwizard.core.server.SimpleServerFactory;

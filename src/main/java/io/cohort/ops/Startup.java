@@ -1,13 +1,13 @@
 package io.cohort.ops;
 
 import com.codahale.metrics.health.HealthCheck;
-import io.cohort.Pipeline;
 import io.cohort.audience.AudienceLedger;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleService;
 import io.cohort.identity.GraphSnapshot;
 import io.cohort.identity.ProfileGraph;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.store.RecordStore;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;

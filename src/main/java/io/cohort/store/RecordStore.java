@@ -2,8 +2,8 @@ package io.cohort.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.ingest.RecordChange;
-import io.cohort.ingest.SourceRecord;
+import io.cohort.record.RecordChange;
+import io.cohort.record.SourceRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -91,7 +91,7 @@ final class BenchApp {
         support = null;
     }
 
-    CohortApplication.Services services() { return support.<CohortApplication>getApplication().services(); }
+    io.cohort.Wiring.Stages services() { return support.<CohortApplication>getApplication().services(); }
 
     String base() { return "http://localhost:" + support.getLocalPort(); }
 

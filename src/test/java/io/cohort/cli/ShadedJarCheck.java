@@ -2,13 +2,18 @@ package io.cohort.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The shaded jar as an operator runs it (failsafe, after package: `mvn verify`). */
 class ShadedJarCheck {
@@ -30,6 +35,35 @@ class ShadedJarCheck {
         assertThat(version).isNotBlank();
         assertThat(run("--version").strip()).isEqualTo(version);
         assertThat(run("-v").strip()).isEqualTo(version);
+    }
+
+    /**
+     * The shipped config.yml on a fresh database, with a secret token: the start prints no
+     * warning at all (the logback-access version check printed two on every start).
+     */
+    @Test
+    void theServerStartsWithoutAWarning(@TempDir Path dir) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JAR.toAbsolutePath().toString(), "server", "config.yml").redirectErrorStream(true);
+        pb.environment().putAll(Map.of("COHORT_PORT", "0", "COHORT_ADMIN_PORT", "0", "COHORT_TOKEN", "a-secret-for-this-check",
+                "COHORT_DB_URL", "jdbc:h2:file:" + dir.resolve("cohort") + ";MODE=PostgreSQL",
+                "COHORT_GRAPH_SNAPSHOT", dir.resolve("graph.snapshot").toString(), "COHORT_OUT", dir.resolve("out").toString()));
+        Process p = pb.start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            // Both: the engine is ready, and Jetty has started everything (the request log last).
+            for (String line; System.nanoTime() < deadline && (line = out.readLine()) != null; ) {
+                lines.add(line);
+                if (line.contains("start-up failed")) break;
+                if (lines.stream().anyMatch(l -> l.contains("start-up: ready")) && lines.stream().anyMatch(l -> l.contains("Started oejs.Server"))) break;
+            }
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(lines).anyMatch(l -> l.contains("start-up: ready")).anyMatch(l -> l.contains("Started oejs.Server"));
+        assertThat(lines).noneMatch(l -> l.startsWith("WARN") || l.startsWith("ERROR") || l.contains("|-WARN") || l.contains("|-ERROR"));
     }
 
     @Test

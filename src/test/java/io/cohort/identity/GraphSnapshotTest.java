@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
-import io.cohort.ingest.RecordType;
 import io.cohort.model.Fact;
+import io.cohort.record.RecordType;
 import io.cohort.reliability.CompanyWorld;
 import io.cohort.reliability.RandomRecords;
 import java.io.IOException;
@@ -174,7 +174,7 @@ class GraphSnapshotTest {
         return seq;
     }
 
-    private List<io.cohort.ingest.RecordChange> parse(RandomRecords.Batch b) {
+    private List<io.cohort.record.RecordChange> parse(RandomRecords.Batch b) {
         return parser.parse(new ArrayList<JsonNode>(b.records()));
     }
 

@@ -1,6 +1,5 @@
 package io.cohort.reliability;
 
-import io.cohort.Pipeline;
 import io.cohort.engine.EngineConfig;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.RuleBook;
@@ -10,6 +9,7 @@ import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.model.Qualified;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package io.cohort.api.resources;
 
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
 import io.cohort.destination.ActivationStatus;
 import io.cohort.destination.Destinations;

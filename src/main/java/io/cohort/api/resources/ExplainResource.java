@@ -1,7 +1,7 @@
 package io.cohort.api.resources;
 
 import io.cohort.analyst.Workbench;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
 import io.cohort.identity.UnifiedIds;
 import jakarta.annotation.security.RolesAllowed;

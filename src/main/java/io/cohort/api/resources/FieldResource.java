@@ -1,7 +1,7 @@
 package io.cohort.api.resources;
 
 import io.cohort.analyst.FieldValues;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
 import io.cohort.engine.sandbox.FactCatalog;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -45,7 +45,7 @@ public class FieldResource {
     @ApiResponse(responseCode = "200", description = "the most frequent values with their counts",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FieldValues.Values.class)))
     @ApiResponse(responseCode = "429", description = "another count is running",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.ApiError.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public FieldValues.Values values(@PathParam("path") String path, @QueryParam("limit") String limit) {
         int n = 20;
         if (limit != null) {

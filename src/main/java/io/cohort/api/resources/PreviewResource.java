@@ -5,7 +5,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.analyst.Workbench;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.api.DraftRules;
 import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
@@ -48,7 +48,7 @@ public class PreviewResource {
     @ApiResponse(responseCode = "422", description = "the rules with the draft do not compile: messages with file, line, column",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
     @ApiResponse(responseCode = "429", description = "another preview is running",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.ApiError.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response preview(InputStream body) {
         JsonNode req = bodies.parse(bodies.read(body));
         if (!req.isObject()) throw ApiException.badRequest("body must be {\"file\": \"draft.drl\", \"drl\": \"…\", \"sample\": 10}");
@@ -79,7 +79,7 @@ public class PreviewResource {
     @ApiResponse(responseCode = "422", description = "the rules with the draft do not compile: messages with file, line, column",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
     @ApiResponse(responseCode = "429", description = "another preview is running",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.ApiError.class)))
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response previewText(@QueryParam("file") @DefaultValue("draft.drl") String file, @QueryParam("sample") String sample,
                                 InputStream body) {
         DraftRules.fileName("file", file);

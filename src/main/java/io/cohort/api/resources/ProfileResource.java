@@ -1,7 +1,7 @@
 package io.cohort.api.resources;
 
 import io.cohort.api.Views;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.api.ProfileViews;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Role;

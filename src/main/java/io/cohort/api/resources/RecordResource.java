@@ -1,11 +1,11 @@
 package io.cohort.api.resources;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.cohort.Pipeline;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
-import io.cohort.ingest.RecordType;
-import io.cohort.ingest.SourceRecord;
+import io.cohort.record.RecordType;
+import io.cohort.record.SourceRecord;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.store.RecordStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -26,7 +26,7 @@ import java.util.TreeSet;
  * operator) check that an acknowledged write is there, e.g. after a crash. Either by key
  * ({@code …/records/person/003-P1}; a relation's key is its key fields joined by '|' with '\' and
  * '|' escaped by '\', URL-encoded: {@code accountPerson/001-T1%7C003-P1}, see
- * {@link io.cohort.ingest.RecordKey}), or by its key fields as query parameters, no escaping
+ * {@link io.cohort.record.RecordKey}), or by its key fields as query parameters, no escaping
  * needed: {@code …/records/accountPerson?accountId=001-T1&personId=003-P1}.
  */
 @Path("/v1/sources/{sourceId}/records/{type}")

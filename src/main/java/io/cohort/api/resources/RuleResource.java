@@ -4,7 +4,7 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.cohort.api.Views;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.api.DraftRules;
 import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;

@@ -1,6 +1,6 @@
 package io.cohort.api.resources;
 
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.audience.AudienceLedger;
 import io.cohort.audience.SegmentHistory;
 import io.cohort.auth.Role;

@@ -2,11 +2,11 @@ package io.cohort.api.resources;
 
 import io.cohort.api.Views;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cohort.Pipeline;
-import io.cohort.api.ApiException;
+import io.cohort.api.error.ApiException;
 import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
 import io.cohort.ingest.NativeFormatException;
+import io.cohort.pipeline.Pipeline;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.*;
 import jakarta.ws.rs.core.HttpHeaders;

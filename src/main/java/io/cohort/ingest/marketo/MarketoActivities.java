@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.ingest.NativeJson;
-import io.cohort.ingest.RecordType;
+import io.cohort.record.RecordType;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;

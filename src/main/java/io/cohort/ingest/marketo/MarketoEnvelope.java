@@ -1,9 +1,9 @@
 package io.cohort.ingest.marketo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cohort.ingest.FieldError;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.NativeJson;
+import io.cohort.record.FieldError;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.NativeJson;
 import io.cohort.ingest.NativeMapper;
-import io.cohort.ingest.RecordType;
+import io.cohort.record.RecordType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -8,11 +8,11 @@ import static io.cohort.ingest.NativeJson.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.ingest.FieldError;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.NativeJson;
 import io.cohort.ingest.NativeMapper;
-import io.cohort.ingest.RecordType;
+import io.cohort.record.FieldError;
+import io.cohort.record.RecordType;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

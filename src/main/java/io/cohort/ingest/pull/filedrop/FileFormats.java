@@ -8,12 +8,17 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.NativeMapper;
+import io.cohort.record.RecordType;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Turns a dropped file into canonical record JSON, or says what is wrong and where. */
 final class FileFormats {
@@ -24,10 +29,19 @@ final class FileFormats {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final CsvMapper CSV = new CsvMapper();
-    private static final Set<String> NUMBERS = Set.of("amount", "employees", "annualRevenue");
-    private static final Set<String> BOOLEANS = Set.of("isWon", "isClosed", "emailOptOut", "deleted");
+    /** CSV columns read as numbers: the record classes' numeric fields (derived, so a new one is one too). */
+    private static final Set<String> NUMBERS = fieldsOfType(Number.class);
+    /** CSV columns read as booleans when they say true or false: the boolean fields, and "deleted". */
+    private static final Set<String> BOOLEANS = Stream.concat(fieldsOfType(Boolean.class).stream(), Stream.of("deleted"))
+            .collect(Collectors.toUnmodifiableSet());
 
     private FileFormats() {}
+
+    private static Set<String> fieldsOfType(Class<?> type) {
+        return Arrays.stream(RecordType.values()).flatMap(t -> Arrays.stream(t.recordClass().getRecordComponents()))
+                .filter(c -> type.isAssignableFrom(c.getType())).map(RecordComponent::getName)
+                .collect(Collectors.toUnmodifiableSet());
+    }
 
     static List<JsonNode> records(String fileName, String content, FileDropPull config, NativeMapper mapper) throws Unreadable {
         String name = fileName.toLowerCase(Locale.ROOT);

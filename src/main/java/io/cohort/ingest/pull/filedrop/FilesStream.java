@@ -2,11 +2,11 @@ package io.cohort.ingest.pull.filedrop;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cohort.ingest.FieldError;
 import io.cohort.ingest.InvalidBatchException;
 import io.cohort.ingest.pull.CursorStream;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ingest.pull.PullException;
+import io.cohort.record.FieldError;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

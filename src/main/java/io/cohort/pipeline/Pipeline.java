@@ -1,4 +1,4 @@
-package io.cohort;
+package io.cohort.pipeline;
 
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.engine.Evaluator;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.NativeFormatException;
-import io.cohort.ingest.RecordChange;
 import io.cohort.ingest.RecordParser;
 import io.cohort.ingest.SourceFactory;
+import io.cohort.record.RecordChange;
 import io.cohort.store.RecordStore;
 import java.time.Clock;
 import java.util.List;
@@ -141,7 +141,7 @@ public final class Pipeline {
             if (r.batchSeq() > upTo) return;
             if (++n[0] % 100_000 == 0) progress.accept(n[0]);
             try {
-                if (r.record() instanceof io.cohort.ingest.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
+                if (r.record() instanceof io.cohort.record.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
                 graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
             } catch (RuntimeException e) {
                 // One record an older version accepted (or a damaged row) must not stop every start.

@@ -1,4 +1,4 @@
-package io.cohort.ingest;
+package io.cohort.record;
 
 /** A record of one source: (source id, record id), written "source:id". */
 public record SourceRef(String source, String id) implements Comparable<SourceRef> {

@@ -1,4 +1,4 @@
-package io.cohort.ingest;
+package io.cohort.record;
 
 /**
  * One String instance per distinct value of the fields that repeat across records (titles,

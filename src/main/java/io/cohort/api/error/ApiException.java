@@ -1,6 +1,6 @@
-package io.cohort.api;
+package io.cohort.api.error;
 
-import io.cohort.ingest.FieldError;
+import io.cohort.record.FieldError;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.WebApplicationException;

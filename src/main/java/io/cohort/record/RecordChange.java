@@ -1,4 +1,4 @@
-package io.cohort.ingest;
+package io.cohort.record;
 
 /** One entry of an accepted batch: an upsert of a record, or a delete of what a key names. */
 public sealed interface RecordChange {

@@ -1,4 +1,4 @@
-package io.cohort.ingest;
+package io.cohort.record;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
-package io.cohort.ingest;
+package io.cohort.record;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.annotation.JsonTypeIdResolver;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
@@ -11,22 +11,11 @@ import java.util.Map;
 /**
  * A canonical record as one source states it. Ids are the source's own; unification into
  * people and accounts happens later, in identity. The JSON form (with "type") is the ingestion
- * contract and also the stored form.
+ * contract and also the stored form. Each record class is declared once more, in {@link RecordType},
+ * with its wire name and key; its fields and the JSON "type" are derived from there.
  */
-@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({
-    @JsonSubTypes.Type(value = SourceRecord.PersonRecord.class, name = "person"),
-    @JsonSubTypes.Type(value = SourceRecord.AccountRecord.class, name = "account"),
-    @JsonSubTypes.Type(value = SourceRecord.AccountPersonRecord.class, name = "accountPerson"),
-    @JsonSubTypes.Type(value = SourceRecord.OpportunityRecord.class, name = "opportunity"),
-    @JsonSubTypes.Type(value = SourceRecord.OpportunityPersonRecord.class, name = "opportunityPerson"),
-    @JsonSubTypes.Type(value = SourceRecord.EventRecord.class, name = "event"),
-    @JsonSubTypes.Type(value = SourceRecord.CampaignRecord.class, name = "campaign"),
-    @JsonSubTypes.Type(value = SourceRecord.CampaignMemberRecord.class, name = "campaignMember"),
-    @JsonSubTypes.Type(value = SourceRecord.MarketingListRecord.class, name = "marketingList"),
-    @JsonSubTypes.Type(value = SourceRecord.MarketingListMemberRecord.class, name = "marketingListMember"),
-    @JsonSubTypes.Type(value = SourceRecord.AccountLinkRecord.class, name = "accountLink"),
-})
+@JsonTypeInfo(use = JsonTypeInfo.Id.CUSTOM, property = "type")
+@JsonTypeIdResolver(RecordTypeIds.class)
 public sealed interface SourceRecord {
 
     RecordType type();

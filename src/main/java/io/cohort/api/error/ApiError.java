@@ -1,7 +1,7 @@
-package io.cohort.api;
+package io.cohort.api.error;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import io.cohort.ingest.FieldError;
+import io.cohort.record.FieldError;
 import java.util.List;
 
 /**

@@ -1,0 +1,138 @@
+package io.cohort.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.record.FieldError;
+import io.cohort.record.RecordChange;
+import io.cohort.record.RecordType;
+import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
+import io.dropwizard.jackson.Jackson;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The record contract is declared once, by the record classes and {@link RecordType}; this checks
+ * that everything else follows from it. A field added to a record class must be read by
+ * {@link RecordParser} and written and read back in the stored JSON under the same name; a record
+ * class added to {@link SourceRecord} must have its {@link RecordType}.
+ */
+class RecordSchemaTest {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Like the service's: ISO-8601 instants and dates. */
+    private static final ObjectMapper JSON = Jackson.newObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    @Test
+    void everyRecordClassHasItsRecordType() {
+        Set<Class<?>> declared = Set.of(SourceRecord.class.getPermittedSubclasses());
+        Set<Class<?>> typed = Arrays.stream(RecordType.values()).map(RecordType::recordClass).collect(Collectors.toSet());
+        assertThat(typed).isEqualTo(declared);
+    }
+
+    /**
+     * A record with a value in every field of its class goes through the parser and keeps every
+     * value: a field the parser does not read comes out null (or empty) and fails here by name.
+     */
+    @ParameterizedTest
+    @EnumSource(RecordType.class)
+    void theParserReadsEveryFieldOfTheRecordClass(RecordType type) throws Exception {
+        ObjectNode full = complete(type);
+        SourceRecord record = parse(full);
+
+        assertThat(record.type()).isEqualTo(type);
+        assertThat(record.getClass()).isEqualTo(type.recordClass());
+        for (RecordComponent c : type.recordClass().getRecordComponents()) {
+            Object value = c.getAccessor().invoke(record);
+            boolean empty = value == null || value instanceof Collection<?> l && l.isEmpty() || value instanceof Map<?, ?> m && m.isEmpty();
+            assertThat(empty).as("%s.%s: the parser does not read this field of %s (RecordParser.Reader.change)",
+                    type.wireName(), c.getName(), type.recordClass().getSimpleName()).isFalse();
+        }
+        // Every value as given, under the field's own name, "type" its wire name.
+        JsonNode written = JSON.valueToTree(record);
+        assertThat(written).isEqualTo(full);
+    }
+
+    @ParameterizedTest
+    @EnumSource(RecordType.class)
+    void theStoredJsonReadsBackAsTheSameRecord(RecordType type) throws Exception {
+        SourceRecord record = parse(complete(type));
+        String stored = JSON.writerFor(SourceRecord.class).writeValueAsString(record);
+        assertThat(JSON.readTree(stored).path("type").asText()).isEqualTo(type.wireName());
+        assertThat(JSON.readValue(stored, SourceRecord.class)).isEqualTo(record);
+    }
+
+    @Test
+    void aStoredRecordOfAnUnknownTypeIsRefusedNamingTheKnownOnes() {
+        assertThatThrownBy(() -> JSON.readValue("{\"type\":\"lead\",\"id\":\"1\"}", SourceRecord.class))
+                .hasMessageContaining("'lead'").hasMessageContaining(RecordType.wireNames());
+    }
+
+    /** The error body analysts and API clients read: the field, its index, and the allowed fields in order. */
+    @Test
+    void anUnknownFieldIsStillNamedWithTheAllowedOnes() {
+        ObjectNode typo = complete(RecordType.OPPORTUNITY).put("ammount", 10);
+        assertThatThrownBy(() -> parse(typo)).isInstanceOfSatisfying(InvalidBatchException.class, e ->
+                assertThat(e.errors()).containsExactly(new FieldError(0, "ammount", "unknown field for type 'opportunity'; allowed: "
+                        + "accountId, amount, attributes, closeDate, createdDate, currency, id, isClosed, isWon, name, sameAs, stage")));
+    }
+
+    private static SourceRecord parse(ObjectNode record) {
+        List<RecordChange> changes = new RecordParser(new IngestLimits()).parse(List.of(record.deepCopy()));
+        assertThat(changes).hasSize(1);
+        return ((RecordChange.Upsert) changes.get(0)).record();
+    }
+
+    /** A record of {@code type} with a valid value in every field its class declares. */
+    private static ObjectNode complete(RecordType type) {
+        ObjectNode node = NODES.objectNode().put("type", type.wireName());
+        for (RecordComponent c : type.recordClass().getRecordComponents()) {
+            node.set(c.getName(), sample(type, c.getName(), c.getGenericType()));
+        }
+        return node;
+    }
+
+    private static JsonNode sample(RecordType type, String field, Type t) {
+        if (t == String.class) {
+            return switch (field) {
+                case "email" -> NODES.textNode("ann@example.com");
+                case "currency" -> NODES.textNode("EUR");
+                default -> NODES.textNode(type.wireName() + "-" + field);
+            };
+        }
+        if (t == Boolean.class) return NODES.booleanNode(true);
+        if (t == Long.class) return NODES.numberNode(42L);
+        if (t == Double.class) return NODES.numberNode(2.5);
+        if (t == LocalDate.class) return NODES.textNode("2026-01-31");
+        if (t == Instant.class) return NODES.textNode("2026-11-02T10:15:00Z");
+        if (t == SourceRef.class) return ref("crm-1", field);
+        if (t instanceof ParameterizedType p && p.getRawType() == Map.class) return NODES.objectNode().put("segment", "SMB");
+        if (t instanceof ParameterizedType p && p.getRawType() == List.class && p.getActualTypeArguments()[0] == SourceRef.class) {
+            return NODES.arrayNode().add(ref("crm-1", "a")).add(ref("mkto-1", "b"));
+        }
+        return fail("%s.%s is a %s: give this test a valid sample of it, and check that RecordParser reads it",
+                type.wireName(), field, t.getTypeName());
+    }
+
+    private static ObjectNode ref(String source, String id) {
+        return NODES.objectNode().put("source", source).put("id", id);
+    }
+}
