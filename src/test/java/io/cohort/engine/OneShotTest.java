@@ -123,4 +123,42 @@ class OneShotTest {
         assertThat(d.failure().kind()).isEqualTo(OneShot.Failure.Kind.DERIVED);
         assertThat(d.failure().rule()).isEqualTo("Pairs");
     }
+
+    /**
+     * A pooled session is reset and handed out again (engine.sessionPool): one stopped by a budget
+     * or a throwing rule must not carry its halt, facts or listeners into the next evaluation.
+     */
+    @Test
+    void aPooledSessionStoppedByABudgetOrAnExceptionAnswersLikeANewOneNextTime() {
+        var facts = List.<Fact>of(person("p1"), person("p2"), new AccountPerson("a1", "p1", null, Map.of()),
+                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null, null, Map.of()));
+        OneShot.Result fresh = OneShot.run(book.kieBase(), book, facts, NOW, false, Budget.DEFAULT);
+        assertThat(fresh.qualified()).containsExactlyInAnyOrder(new Qualified("customers", "p1"), new Qualified("prospects", "p2"));
+
+        var pool = book.sessionsPool();
+        OneShot.Result stopped = OneShot.run(pool, book, facts, NOW, new Budget(2, 1_000, 30_000_000_000L, 1_000, 100));
+        assertThat(stopped.ok()).as("stopped after 2 firings").isFalse();
+        for (int i = 0; i < 3; i++) {
+            assertThat(OneShot.run(pool, book, facts, NOW, Budget.DEFAULT).qualified()).isEqualTo(fresh.qualified());
+        }
+        // A fact whose field throws in a condition (a null where the rule calls a method).
+        RuleBook throwing = new RuleCompiler(Clock.systemUTC()).compile(Map.of("t.drl", """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "Lower-cased title"
+                    @segment("vps")
+                when
+                    $p : Person(title.toLowerCase().contains("vp"))
+                then
+                    insertLogical(new Qualified("vps", $p.id()));
+                end
+                """)).ruleBook().orElseThrow();
+        var withTitle = new Person("p3", "p3@x.example", null, null, "VP Sales", null, false, List.of(), Map.of());
+        var throwingPool = throwing.sessionsPool();
+        assertThat(OneShot.run(throwingPool, throwing, List.of(person("p1")), NOW, Budget.DEFAULT).ok()).isFalse();
+        for (int i = 0; i < 3; i++) {
+            assertThat(OneShot.run(throwingPool, throwing, List.of(withTitle), NOW, Budget.DEFAULT).qualified())
+                    .containsExactly(new Qualified("vps", "p3"));
+        }
+    }
 }

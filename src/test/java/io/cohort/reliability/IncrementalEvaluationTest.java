@@ -144,7 +144,7 @@ class IncrementalEvaluationTest {
         RecordParser parser = new RecordParser(new IngestLimits());
         ProfileGraph graph = new ProfileGraph();
         MemorySink sink = new MemorySink();
-        // Every other seed evaluates incrementally in pooled sessions, against fresh sessions below.
+        // Every other seed evaluates incrementally in new sessions, the others in pooled ones (the default).
         boolean pooled = seed % 2 == 1;
         Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(shards, pooled));
         try {
