@@ -51,6 +51,7 @@ public final class OutboxDispatcher {
     private final Counter skipped;
     private final Meter failures;
     private final Timer latency;
+    private final DispatchGate gate;
 
     private final Object signal = new Object();
     private boolean signalled; // guarded by signal
@@ -66,6 +67,14 @@ public final class OutboxDispatcher {
 
     public OutboxDispatcher(Activation activation, Destination destination, OutboxStore store,
                             DispatcherConfig config, ObjectMapper mapper, MetricRegistry metrics, Clock clock) {
+        this(activation, destination, store, config, mapper, metrics, clock, DispatchGate.ALWAYS);
+    }
+
+    /** @param gate asked before every round whether this process may deliver now (cluster mode: a lease) */
+    public OutboxDispatcher(Activation activation, Destination destination, OutboxStore store,
+                            DispatcherConfig config, ObjectMapper mapper, MetricRegistry metrics, Clock clock,
+                            DispatchGate gate) {
+        this.gate = gate;
         this.activation = activation;
         this.destination = destination;
         this.store = store;
@@ -96,6 +105,7 @@ public final class OutboxDispatcher {
             try {
                 loop();
             } finally {
+                gate.close(activation.id());
                 Thread.currentThread().setName(name);
             }
         });
@@ -195,6 +205,7 @@ public final class OutboxDispatcher {
     long step() {
         long now = clock.millis();
         if (now < notBefore) return notBefore - now;
+        if (!gate.open(activation.id())) return config.getPollInterval().toMilliseconds();
         List<OutboxRow> head = store.head(activation.id(), destination.maxBatchSize());
         if (head.isEmpty()) return config.getPollInterval().toMilliseconds();
         List<OutboxRow> due = new ArrayList<>();
