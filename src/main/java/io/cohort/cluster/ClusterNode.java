@@ -44,10 +44,20 @@ public final class ClusterNode implements Managed {
     private final Jdbi jdbi;
     private volatile RuleBook rules;
     private final ClusterConfig config;
+    private final java.util.function.Consumer<RuleBook> onRules;
+    private volatile boolean started;
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
+        this(config, jdbi, mapper, parser, activations, rules, clock, eventRetention, budget, b -> {});
+    }
+
+    /** @param onRules told every rule set this process switches to (its own applies and those it follows) */
+    public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
+                       RuleBook rules, Clock clock, Duration eventRetention, Budget budget,
+                       java.util.function.Consumer<RuleBook> onRules) {
         this.config = config;
+        this.onRules = onRules;
         this.fence = new RuleFence(jdbi);
         this.ruleSets = new RuleSetStore(jdbi, mapper);
         this.compiler = new RuleCompiler(clock);
@@ -64,7 +74,7 @@ public final class ClusterNode implements Managed {
     @Override public void start() throws Exception {
         // The first process of a new cluster applies its rule set; later ones wait to have the cluster's.
         if (fence.applied().isEmpty()) {
-            ruleSets.save(rules.version(), rules.sources(), System.currentTimeMillis());
+            ruleSets.save(rules.version(), rules.files(), System.currentTimeMillis());
             fence.apply(rules.version(), System.currentTimeMillis());
         }
         createTopic();
@@ -73,9 +83,14 @@ public final class ClusterNode implements Managed {
         relay.start();
         worker.start();
         ruleFollower.start();
+        started = true;
     }
 
+    /** True once the graph caught up with the log and the worker runs (the read side may serve). */
+    public boolean started() { return started; }
+
     @Override public void stop() throws Exception {
+        started = false;
         ruleFollower.stop();
         worker.stop();
         relay.stop();
@@ -104,8 +119,13 @@ public final class ClusterNode implements Managed {
     public RuleBook applyRules(Map<String, String> files) {
         CompileResult result = compiler.compile(files);
         RuleBook book = result.ruleBook().orElseThrow(() -> new IllegalArgumentException("rules not applied: " + result.errors()));
+        return applyRules(book);
+    }
+
+    /** Like {@link #applyRules(Map)}, for a rule set already compiled from its files (the service's rule reload). */
+    public RuleBook applyRules(RuleBook book) {
         long now = System.currentTimeMillis();
-        ruleSets.save(book.version(), files, now);
+        ruleSets.save(book.version(), book.files(), now);
         fence.apply(book.version(), now);
         use(book);
         Set<String> everyone = new TreeSet<>(graph.personIds());
@@ -129,7 +149,11 @@ public final class ClusterNode implements Managed {
     private void use(RuleBook book) {
         rules = book;
         worker.useRules(book);
+        onRules.accept(book);
     }
+
+    /** This process's profile graph, fed from the ingest log (the read side answers from it). */
+    public ProfileGraph graph() { return graph; }
 
     /** The rule set this process evaluates with. */
     public RuleBook rules() { return rules; }
