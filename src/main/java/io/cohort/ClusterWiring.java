@@ -74,6 +74,12 @@ final class ClusterWiring {
             throw new IllegalStateException("cluster.mode: kafka needs PostgreSQL as the shared store (database.url "
                     + "jdbc:postgresql://...); database.url is " + (url == null ? "not set" : url.replaceAll("[?;].*", "")));
         }
+        List<String> pulled = config.sources().entrySet().stream().filter(e -> e.getValue().pull() != null).map(Map.Entry::getKey).sorted().toList();
+        if (!pulled.isEmpty()) {
+            // Every node would fetch the same pages: refuse rather than ingest everything once per node.
+            throw new IllegalStateException("sources " + pulled + " have a pull: block, which cluster.mode: kafka does not run yet "
+                    + "(docs/scale-out.md); push their records to POST /v1/sources/{id}/records, or run cluster.mode: single");
+        }
         Clock clock = config.engine().manualClock()
                 ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
                 : Clock.systemUTC();

@@ -44,6 +44,9 @@ public final class ClusterNode implements Managed {
     private final Jdbi jdbi;
     private volatile RuleBook rules;
     private final ClusterConfig config;
+    private final ObjectMapper mapper;
+    private final List<ActivationBinding> activations;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterNode.class);
     private final java.util.function.Consumer<RuleBook> onRules;
     private volatile boolean started;
 
@@ -58,6 +61,8 @@ public final class ClusterNode implements Managed {
                        java.util.function.Consumer<RuleBook> onRules) {
         this.config = config;
         this.onRules = onRules;
+        this.mapper = mapper;
+        this.activations = List.copyOf(activations);
         this.fence = new RuleFence(jdbi);
         this.ruleSets = new RuleSetStore(jdbi, mapper);
         this.compiler = new RuleCompiler(clock);
@@ -79,6 +84,8 @@ public final class ClusterNode implements Managed {
         }
         createTopic();
         feed.catchUp();
+        List<String> registered = ActivationSeeding.seed(jdbi, mapper, activations, graph, System.currentTimeMillis());
+        if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
         feed.start();
         relay.start();
         worker.start();

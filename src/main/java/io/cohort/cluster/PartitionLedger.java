@@ -29,14 +29,21 @@ final class PartitionLedger {
         for (ActivationBinding a : activations) bySegment.computeIfAbsent(a.segmentId(), k -> new ArrayList<>()).add(a);
     }
 
-    /** @return the membership changes written */
-    List<MembershipDelta> write(Handle h, Collection<String> subjects, PeopleEvaluation.Outcome outcome, String cause, long at) {
+    /**
+     * @param declared the segments of the rule set the outcome was computed with: a stored
+     *                 membership of any other segment (removed from the rules) exits
+     * @return the membership changes written
+     */
+    List<MembershipDelta> write(Handle h, Collection<String> subjects, PeopleEvaluation.Outcome outcome, Set<String> declared,
+                                String cause, long at) {
         Map<String, Set<String>> before = realized(h, subjects);
         List<MembershipDelta> deltas = new ArrayList<>();
         for (String p : subjects) {
             Set<String> was = before.getOrDefault(p, Set.of());
             Set<String> now = outcome.qualified().getOrDefault(p, Set.of());
-            for (String seg : new TreeSet<>(outcome.evaluated())) {
+            Set<String> segments = new TreeSet<>(outcome.evaluated());
+            for (String seg : was) if (!declared.contains(seg)) segments.add(seg);
+            for (String seg : segments) {
                 if (now.contains(seg) != was.contains(seg)) deltas.add(new MembershipDelta(seg, p, now.contains(seg)));
             }
         }
@@ -92,7 +99,7 @@ final class PartitionLedger {
         return out;
     }
 
-    private static List<Long> sequence(Handle h, int n) {
+    static List<Long> sequence(Handle h, int n) {
         if (n == 0) return List.of();
         return h.createQuery("SELECT nextval('cluster_change_seq') FROM generate_series(1, :n)").bind("n", n)
                 .mapTo(Long.class).list().stream().sorted().toList();

@@ -44,7 +44,7 @@ class ClusterServiceIT {
     static final String TOPIC = "cohort.service";
     static final int BATCHES = Integer.getInteger("cluster.serviceBatches", 100);
     static final int AFTER_EDIT = 20;
-    static final List<String> SEGMENTS = List.of("probe-events", "probe-deal", "probe-accounts", "probe-won");
+    static final List<String> SEGMENTS = List.of("probe-events", "probe-deal", "probe-won");
 
     @TempDir static Path fixtureRules;
     /** One directory per node: its config.yml, rules and process log. */
@@ -124,10 +124,19 @@ class ClusterServiceIT {
             live.add(joining);
             assertThat(batchNumbers).as("every accepted batch got its own number, whichever node took it").hasSize(BATCHES);
 
-            // A rule edit on one node (file + reload task) reaches every node: one recent event is enough for probe-events.
+            awaitPublished(new IngestLog(f.jdbi, Jackson.newObjectMapper()).last());
+            assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up before the edit").isTrue();
+            assertThat(f.realized().stream().filter(q -> q.segmentId().equals("probe-accounts")).count())
+                    .as("probe-accounts has members before it is removed").isPositive();
+
+            // A rule edit on one node (file + reload task) reaches every node: one recent event is enough for
+            // probe-events, and the segment probe-accounts is removed (its members must exit).
             CohortProcess editor = live.get(0);
             Path probes = editor.rules.resolve("probes.drl");
-            Files.writeString(probes, Files.readString(probes).replace("count($now.daysAgo(30)) >= 2", "count($now.daysAgo(30)) >= 1"));
+            String drl = Files.readString(probes).replace("count($now.daysAgo(30)) >= 2", "count($now.daysAgo(30)) >= 1");
+            String removed = drl.replaceAll("(?s)rule \"probe: two accounts\".*?\nend\n", "");
+            assertThat(removed).isNotEqualTo(drl);
+            Files.writeString(probes, removed);
             CohortApp.Response reload = editor.adminPost("/tasks/reload-rules");
             assertThat(reload.body()).as("reload on %s", editor.dir).startsWith("applied ");
             String version = reload.body().substring("applied ".length()).trim();
@@ -159,6 +168,7 @@ class ClusterServiceIT {
                 }
             }
             assertThat(f.feedViolations()).as("change feeds fold to the memberships").isEmpty();
+            assertThat(live.get(1).get("/v1/segments/probe-accounts").status()).as("a removed segment is not served").isEqualTo(404);
             // The read side of every node answers from its own graph, fed by the log: the same profile everywhere.
             for (String email : gen.emails().subList(0, 8)) {
                 Set<String> answers = new HashSet<>();
@@ -171,6 +181,10 @@ class ClusterServiceIT {
                     .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
             Set<String> delivered = awaitDelivered(wanted);
             assertThat(delivered).as("the webhook receiver's audiences = the segments' consenting members").isEqualTo(wanted);
+            // Each activation was dispatched under its lease (one holder at a time; ClusterFencingIT drives the lease itself).
+            List<String> leased = f.jdbi.withHandle(h -> h.createQuery("SELECT name FROM cluster_lease WHERE name LIKE 'dispatch:%' ORDER BY name")
+                    .mapTo(String.class).list());
+            assertThat(leased).containsExactly("dispatch:deal-hook", "dispatch:events-hook");
             long holders = f.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT holder) FROM cluster_lease WHERE name LIKE 'dispatch:%'")
                     .mapTo(Long.class).one());
             System.out.printf("cluster service: 3 nodes up at %d ms; %d batches over HTTP to 3 then 3 nodes (one SIGKILLed, one started); "
