@@ -61,8 +61,7 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>a rule reload (watcher, reload task) applies the rule set to the whole cluster; a set
  *       another process applied is followed here.</li>
  * </ol>
- * Not served in this mode (yet): clock ticks as work, segment history, pull connectors, the
- * re-evaluate and clock tasks.
+ * Not served in this mode (yet): segment history, pull connectors, the re-evaluate and clock tasks.
  */
 final class ClusterWiring {
     private ClusterWiring() {}
@@ -103,7 +102,8 @@ final class ClusterWiring {
         List<ActivationBinding> bindings = config.activations().stream()
                 .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
         ClusterNode node = new ClusterNode(cluster, jdbi, env.getObjectMapper(), parser, bindings, initial, clock, retention,
-                config.engine().budget(), rules::followed);
+                config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
+                Duration.ofMillis(config.engine().clockSweep().toMilliseconds()), rules::followed);
         rules.attach(book -> {
             try {
                 node.applyRules(book);

@@ -37,6 +37,7 @@ public final class ClusterNode implements Managed {
     private final WorkPublisher publisher;
     private final WorkRelay relay;
     private final PartitionWorker worker;
+    private final ClusterClock time;
     private final RuleFence fence;
     private final RuleSetStore ruleSets;
     private final RuleCompiler compiler;
@@ -52,12 +53,17 @@ public final class ClusterNode implements Managed {
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
-        this(config, jdbi, mapper, parser, activations, rules, clock, eventRetention, budget, b -> {});
+        this(config, jdbi, mapper, parser, activations, rules, clock, eventRetention, budget, Duration.ofMinutes(1), Duration.ofDays(1),
+                b -> {});
     }
 
-    /** @param onRules told every rule set this process switches to (its own applies and those it follows) */
+    /**
+     * @param tick    how often time moves on for rules (engine.tick): windows closing become work
+     * @param sweep   how often segments that read the time otherwise are evaluated for everyone (engine.clockSweep)
+     * @param onRules told every rule set this process switches to (its own applies and those it follows)
+     */
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
-                       RuleBook rules, Clock clock, Duration eventRetention, Budget budget,
+                       RuleBook rules, Clock clock, Duration eventRetention, Budget budget, Duration tick, Duration sweep,
                        java.util.function.Consumer<RuleBook> onRules) {
         this.config = config;
         this.onRules = onRules;
@@ -73,6 +79,8 @@ public final class ClusterNode implements Managed {
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), 50);
+        this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
+                Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis());
         this.worker = new PartitionWorker(config, jdbi, mapper, activations, graph, feed::applied, rules, clock, eventRetention, budget);
     }
 
@@ -90,6 +98,7 @@ public final class ClusterNode implements Managed {
         relay.start();
         worker.start();
         ruleFollower.start();
+        time.start();
         started = true;
     }
 
@@ -98,6 +107,7 @@ public final class ClusterNode implements Managed {
 
     @Override public void stop() throws Exception {
         started = false;
+        time.stop();
         ruleFollower.stop();
         worker.stop();
         relay.stop();
