@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Time in cluster mode: two {@link ClusterNode}s in this JVM share a manual clock. Moving it on 5
  * days, people whose events left a window (probe-events: two events in 30 days) are published as
  * work by the process holding the clock lease, and memberships equal a fresh evaluation at the new
- * time; then that process stops, the clock moves 10 more days (past engine.clockSweep), and the
- * other process takes the lease over, catching up the windows that closed meanwhile and sweeping
- * the segments that read the time otherwise.
+ * time; then that process stops, the clock moves 10 more days, and the other process takes the
+ * lease over, catching up the windows that closed meanwhile; 20 days more pass engine.clockSweep,
+ * and the segments that read the time otherwise are evaluated for everyone too.
  */
 class ClusterClockIT {
     @TempDir static Path rules;
@@ -47,7 +47,7 @@ class ClusterClockIT {
                 ClusterConfig config = f.config(name).leaseDuration(io.dropwizard.util.Duration.seconds(2))
                         .sessionTimeout(io.dropwizard.util.Duration.seconds(3));
                 ClusterNode n = new ClusterNode(config, f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book,
-                        f.clock, ClusterFixture.RETENTION, Budget.DEFAULT, Duration.ofMillis(200), Duration.ofDays(10), b -> {});
+                        f.clock, ClusterFixture.RETENTION, Budget.DEFAULT, Duration.ofMillis(200), Duration.ofDays(30), b -> {});
                 n.start();
                 nodes.put(name, n);
             }
@@ -57,38 +57,35 @@ class ClusterClockIT {
                 parser.parse(records);
                 log.append(b.source(), records, System.currentTimeMillis());
             }
-            // One person whose older event leaves the 30-day window in three days.
-            String records = ("[{\"type\":\"person\",\"id\":\"PX\",\"email\":\"clock@corp.com\"},"
-                    + "{\"type\":\"event\",\"id\":\"EX1\",\"personId\":\"PX\",\"eventType\":\"v\",\"timestamp\":\"%s\"},"
-                    + "{\"type\":\"event\",\"id\":\"EX2\",\"personId\":\"PX\",\"eventType\":\"v\",\"timestamp\":\"%s\"}]")
-                    .formatted(ClusterFixture.NOW.minus(Duration.ofDays(27)), ClusterFixture.NOW.minus(Duration.ofDays(1)));
-            List<JsonNode> px = new ArrayList<>();
-            Jackson.newObjectMapper().readTree(records).forEach(px::add);
-            parser.parse(px);
-            log.append("crm-1", px, System.currentTimeMillis());
-            Qualified clockPerson = new Qualified("probe-events", io.cohort.identity.UnifiedIds.personByEmail("clock@corp.com"));
+            // Two people whose older event leaves probe-events' 30-day window in 3 days (PX) and in 8 days (PY).
+            Qualified px = twoEvents(log, parser, "PX", 27);
+            Qualified py = twoEvents(log, parser, "PY", 22);
             awaitSettled(log.last());
             ProfileGraph graph = new ProfileGraph();
             new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
             Set<Qualified> atStart = FreshEvaluation.of(graph, f.book, f.clock, 2);
-            assertThat(f.realized()).isEqualTo(atStart).contains(clockPerson);
+            assertThat(f.realized()).isEqualTo(atStart).contains(px, py);
 
             // Five days on: less than the sweep, so only closing windows move anyone.
             f.clock.advance(Duration.ofDays(5));
             awaitTicked(f.clock.millis());
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             Set<Qualified> later = FreshEvaluation.of(graph, f.book, f.clock, 2);
-            assertThat(later).as("an event left probe-events' 30-day window").doesNotContain(clockPerson);
-            assertThat(f.realized()).doesNotContain(clockPerson);
+            assertThat(later).as("an event left probe-events' 30-day window").doesNotContain(px).contains(py);
+            assertThat(f.realized()).doesNotContain(px).contains(py);
             Set<String> clocked = f.book.shape().segments().values().stream().filter(s -> s.clockDependent()).map(s -> s.id())
                     .collect(Collectors.toSet());
             assertThat(withoutClocked(f.realized(), clocked)).as("memberships = a fresh evaluation 5 days later (windowed segments)")
                     .isEqualTo(withoutClocked(later, clocked));
             assertThat(f.feedViolations()).isEmpty();
 
-            // The holder stops; ten more days pass before the other process takes the clock over.
+            // The holder stops; ten more days pass before the other process takes the clock over: PY's
+            // window closed while nobody held the clock.
             String holder = f.jdbi.withHandle(h -> h.createQuery("SELECT holder FROM cluster_lease WHERE name = 'clock'")
                     .mapTo(String.class).one());
+            // As if the holder died: its lease stays until it expires (3 s), so nobody handles time meanwhile.
+            f.jdbi.useHandle(h -> h.execute("UPDATE cluster_lease SET holder = 'dead', expires_at = ? WHERE name = 'clock'",
+                    System.currentTimeMillis() + 3_000));
             nodes.remove(holder).stop();
             f.clock.advance(Duration.ofDays(10));
             awaitTicked(f.clock.millis());
@@ -96,14 +93,39 @@ class ClusterClockIT {
                     .mapTo(String.class).one());
             assertThat(taker).as("the other process holds the clock").isNotEqualTo(holder);
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            Set<Qualified> taken = FreshEvaluation.of(graph, f.book, f.clock, 2);
+            assertThat(taken).doesNotContain(py);
+            assertThat(withoutClocked(f.realized(), clocked)).as("memberships = a fresh evaluation 15 days later (windowed segments)")
+                    .isEqualTo(withoutClocked(taken, clocked));
+
+            // Past engine.clockSweep (30 days here) since the first sweep: segments reading the time otherwise too.
+            f.clock.advance(Duration.ofDays(20));
+            awaitTicked(f.clock.millis());
+            assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             Set<Qualified> last = FreshEvaluation.of(graph, f.book, f.clock, 2);
-            assertThat(f.realized()).as("memberships = a fresh evaluation 15 days later, every segment").isEqualTo(last);
+            assertThat(f.realized()).as("memberships = a fresh evaluation 35 days later, every segment").isEqualTo(last);
             assertThat(f.feedViolations()).isEmpty();
-            System.out.printf("cluster clock: %d members at start, %d after 5 days, %d after 15 days; %d changes; segments reading "
-                    + "the time otherwise (swept): %s%n", atStart.size(), later.size(), last.size(), f.changeCount(), clocked);
+            System.out.printf("cluster clock: %d members at start, %d after 5 days, %d after 15 days, %d after 35 days; %d changes; "
+                    + "segments reading the time otherwise (swept): %s%n", atStart.size(), later.size(), taken.size(), last.size(),
+                    f.changeCount(), clocked);
         } finally {
             for (ClusterNode n : nodes.values()) n.stop();
         }
+    }
+
+    /** A person with two events, {@code daysAgo} and one day before NOW: in probe-events until the older one is 30 days old. */
+    private static Qualified twoEvents(IngestLog log, RecordParser parser, String id, int daysAgo) throws Exception {
+        String email = id.toLowerCase(Locale.ROOT) + "@clock.example";
+        String records = ("[{\"type\":\"person\",\"id\":\"%s\",\"email\":\"%s\"},"
+                + "{\"type\":\"event\",\"id\":\"%s-1\",\"personId\":\"%s\",\"eventType\":\"v\",\"timestamp\":\"%s\"},"
+                + "{\"type\":\"event\",\"id\":\"%s-2\",\"personId\":\"%s\",\"eventType\":\"v\",\"timestamp\":\"%s\"}]")
+                .formatted(id, email, id, id, ClusterFixture.NOW.minus(Duration.ofDays(daysAgo)), id, id,
+                        ClusterFixture.NOW.minus(Duration.ofDays(1)));
+        List<JsonNode> batch = new ArrayList<>();
+        Jackson.newObjectMapper().readTree(records).forEach(batch::add);
+        parser.parse(batch);
+        log.append("crm-1", batch, System.currentTimeMillis());
+        return new Qualified("probe-events", io.cohort.identity.UnifiedIds.personByEmail(email));
     }
 
     private static Set<Qualified> withoutClocked(Set<Qualified> s, Set<String> clocked) {
