@@ -187,9 +187,11 @@ class ClusterServiceIT {
             assertThat(leased).containsExactly("dispatch:deal-hook", "dispatch:events-hook");
             long holders = f.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT holder) FROM cluster_lease WHERE name LIKE 'dispatch:%'")
                     .mapTo(Long.class).one());
-            System.out.printf("cluster service: 3 nodes up at %d ms; %d batches over HTTP to 3 then 3 nodes (one SIGKILLed, one started); "
-                            + "rules %s on every node at %d ms; settled at %d ms; %d members, %d changes, %d deliveries wanted; "
-                            + "dispatch leases held by %d node(s); total %d ms%n", startedMs, BATCHES + AFTER_EDIT, version, editMs,
+            List<Long> sorted = postMicros.stream().sorted().toList();
+            System.out.printf("cluster service: 3 nodes up at %d ms; %d batches over HTTP to 3 then 3 nodes (one SIGKILLed, one started), "
+                            + "POST p50 %.1f ms, p99 %.1f ms; rules %s on every node at %d ms; settled at %d ms; %d members, %d changes, "
+                            + "%d deliveries wanted; dispatch leases held by %d node(s); total %d ms%n", startedMs, BATCHES + AFTER_EDIT,
+                    sorted.get(sorted.size() / 2) / 1000.0, sorted.get(sorted.size() * 99 / 100) / 1000.0, version, editMs,
                     settledMs, fresh.size(), f.changeCount(), wanted.size(), holders, ms(t0));
         } finally {
             for (CohortProcess p : all) p.close();
@@ -239,8 +241,12 @@ class ClusterServiceIT {
         if (!failures.isEmpty()) throw failures.get(0);
     }
 
-    private static long post(CohortProcess to, RandomRecords.Batch b) {
+    private final List<Long> postMicros = Collections.synchronizedList(new ArrayList<>());
+
+    private long post(CohortProcess to, RandomRecords.Batch b) {
+        long started = System.nanoTime();
         CohortApp.Response r = to.post("/v1/sources/" + b.source() + "/records", b.body());
+        postMicros.add((System.nanoTime() - started) / 1_000);
         assertThat(r.status()).as("POST to %s: %s", to.dir.getFileName(), r.body()).isEqualTo(200);
         return r.json().get("batch").asLong();
     }

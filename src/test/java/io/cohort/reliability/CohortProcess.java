@@ -148,16 +148,8 @@ public final class CohortProcess implements AutoCloseable {
 
     /** POST to the admin port (tasks), e.g. "/tasks/reload-rules"; the body of the answer as text. */
     public CohortApp.Response adminPost(String path) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort + path))
-                    .timeout(Duration.ofSeconds(120)).header(CohortApp.ADMIN_HEADER, "1").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            return new CohortApp.Response(r.statusCode(), r.body());
-        } catch (IOException e) {
-            throw new IllegalStateException("no answer: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return exchange(HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort + path)).timeout(Duration.ofSeconds(120))
+                .header(CohortApp.ADMIN_HEADER, "1").POST(HttpRequest.BodyPublishers.noBody()));
     }
 
     public boolean alive() { return process != null && process.isAlive(); }
@@ -166,11 +158,15 @@ public final class CohortProcess implements AutoCloseable {
 
     /** @throws IllegalStateException when there is no answer (refused, reset, timed out) */
     public CohortApp.Response send(String method, String path, String contentType, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN);
+        if (contentType != null) b.header("Content-Type", contentType);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return exchange(b);
+    }
+
+    private CohortApp.Response exchange(HttpRequest.Builder b) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                    .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN);
-            if (contentType != null) b.header("Content-Type", contentType);
-            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new CohortApp.Response(r.statusCode(), r.body());
         } catch (IOException e) {
