@@ -141,6 +141,9 @@ public final class ClusterNode implements Managed {
 
     /** Like {@link #applyRules(Map)}, for a rule set already compiled from its files (the service's rule reload). */
     public RuleBook applyRules(RuleBook book) {
+        if (fence.applied().filter(book.version()::equals).isPresent() && rules.version().equals(book.version())) {
+            return rules; // the cluster runs these very rules already (a reload of an unchanged directory): nothing to redo
+        }
         long now = System.currentTimeMillis();
         ruleSets.save(book.version(), book.files(), now);
         fence.apply(book.version(), now);
