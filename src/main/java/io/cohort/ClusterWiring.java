@@ -61,7 +61,7 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>a rule reload (watcher, reload task) applies the rule set to the whole cluster; a set
  *       another process applied is followed here.</li>
  * </ol>
- * Not served in this mode (yet): segment history, pull connectors, the re-evaluate and clock tasks.
+ * Not served in this mode (yet): pull connectors, the re-evaluate and clock tasks.
  */
 final class ClusterWiring {
     private ClusterWiring() {}
@@ -152,6 +152,8 @@ final class ClusterWiring {
         // Run-time issues of the rules are collected by the single-process evaluator only (yet).
         env.jersey().register(new RuleResource(rules, node::rules, List::of, bodies));
         env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, List::of));
+        env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(node::rules, reader::size,
+                new io.cohort.audience.SegmentHistory(jdbi), clock));
         env.jersey().register(new DestinationResource(destinations));
         env.jersey().register(new io.cohort.api.resources.ActivationResource(destinations, new io.cohort.destination.OutboxStore(jdbi)));
         Workbench workbench = new Workbench(node.graph(), rules, node::rules, clock, retention,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.audience.ActivationBinding;
 import io.cohort.audience.MembershipRows;
 import io.cohort.audience.OutboxWriter;
+import io.cohort.audience.SegmentHistory;
 import io.cohort.engine.MembershipDelta;
 import io.cohort.engine.PeopleEvaluation;
 import io.cohort.engine.PersonSnapshot;
@@ -59,6 +60,10 @@ final class PartitionLedger {
         }
         consent(h, outbox, before, deltas, outcome);
         outbox.flush();
+        // The segments' daily history, in the same transaction as the feed it counts.
+        Map<String, long[]> counts = new TreeMap<>();
+        for (MembershipDelta d : deltas) counts.computeIfAbsent(d.segmentId(), k -> new long[2])[d.entered() ? 0 : 1]++;
+        counts.forEach((seg, c) -> SegmentHistory.addDifference(h, seg, at, c[0], c[1]));
         return deltas;
     }
 

@@ -165,6 +165,12 @@ class ClusterServiceIT {
                     Set<String> expected = new TreeSet<>();
                     fresh.stream().filter(q -> q.segmentId().equals(segment)).forEach(q -> expected.add(q.personId()));
                     assertThat(p.members(segment)).as("members of %s served by %s", segment, p.dir.getFileName()).isEqualTo(expected);
+                    // The daily history the workers wrote (one day: the nodes' clock stands still) adds up to the members.
+                    JsonNode history = p.get("/v1/segments/" + segment + "/history?days=1").json();
+                    JsonNode today = history.get("days").get(0);
+                    assertThat(history.get("size").asInt()).isEqualTo(expected.size());
+                    assertThat(today.get("members").asLong()).as("history of %s", segment).isEqualTo(expected.size());
+                    assertThat(today.get("entered").asLong() - today.get("exited").asLong()).isEqualTo(expected.size());
                 }
             }
             assertThat(f.feedViolations()).as("change feeds fold to the memberships").isEmpty();
