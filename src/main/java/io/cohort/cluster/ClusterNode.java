@@ -87,8 +87,14 @@ public final class ClusterNode implements Managed {
     @Override public void start() throws Exception {
         // The first process of a new cluster applies its rule set; later ones wait to have the cluster's.
         if (fence.applied().isEmpty()) {
-            ruleSets.save(rules.version(), rules.files(), System.currentTimeMillis());
-            fence.apply(rules.version(), System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            jdbi.useTransaction(h -> {
+                fence.lock(h);
+                // Two first processes at once: the second finds the first's version and follows it.
+                if (h.createQuery("SELECT COUNT(*) FROM cluster_rules").mapTo(Integer.class).one() > 0) return;
+                ruleSets.save(h, rules.version(), rules.files(), now);
+                fence.apply(h, rules.version(), now);
+            });
         }
         createTopic();
         feed.catchUp();
@@ -145,8 +151,11 @@ public final class ClusterNode implements Managed {
             return rules; // the cluster runs these very rules already (a reload of an unchanged directory): nothing to redo
         }
         long now = System.currentTimeMillis();
-        ruleSets.save(book.version(), book.files(), now);
-        fence.apply(book.version(), now);
+        jdbi.useTransaction(h -> {
+            fence.lock(h);
+            ruleSets.save(h, book.version(), book.files(), now);
+            fence.apply(h, book.version(), now);
+        });
         use(book);
         Set<String> everyone = new TreeSet<>(graph.personIds());
         everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
