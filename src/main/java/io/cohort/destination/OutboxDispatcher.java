@@ -204,7 +204,7 @@ public final class OutboxDispatcher {
      */
     long step() {
         long now = clock.millis();
-        if (now < notBefore) return notBefore - now;
+        if (now < notBefore && (gate == DispatchGate.ALWAYS || !retriedElsewhere(now))) return notBefore - now;
         if (!gate.open(activation.id())) return config.getPollInterval().toMilliseconds();
         List<OutboxRow> head = store.head(activation.id(), destination.maxBatchSize());
         if (head.isEmpty()) return config.getPollInterval().toMilliseconds();
@@ -222,6 +222,17 @@ public final class OutboxDispatcher {
         if (send.isEmpty()) return 0;
         deliver(send, now);
         return Math.max(0, notBefore - clock.millis());
+    }
+
+    /**
+     * Shared dispatch (a cluster): an operator's retry or replay on another process reset the
+     * rows in the table, which is all that process can reach; the backoff ends here too.
+     */
+    private boolean retriedElsewhere(long now) {
+        List<OutboxRow> head = store.head(activation.id(), 1);
+        if (head.isEmpty() || head.get(0).nextAttemptAt() > now) return false;
+        notBefore = 0;
+        return true;
     }
 
     private void deliver(List<OutboxRow> send, long now) {
