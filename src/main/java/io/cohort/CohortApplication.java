@@ -54,9 +54,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
     @Override
     public void run(CohortConfiguration config, Environment env) throws Exception {
         if (config.cluster().mode() == io.cohort.cluster.ClusterConfig.Mode.KAFKA) {
-            // The workers exist (io.cohort.cluster) but the service does not run them yet: refuse, never half-work.
-            throw new IllegalStateException("cluster.mode: kafka is not served by this version yet (docs/scale-out.md, "
-                    + "\"What is not done\"); use cluster.mode: single");
+            ClusterWiring.run(config, env); // one process of a cluster (docs/scale-out.md)
+            return;
         }
         Wiring wiring = new Wiring(config, env.getObjectMapper(), env.metrics(), Wiring.ruleClock(config));
         // records → store → profiles → rule sessions → memberships → outbox → destinations

@@ -76,6 +76,12 @@ public final class MembershipReader {
                 .list());
     }
 
+    /** Current members of a segment, counted in the database (cluster mode: no process holds them all in memory). */
+    public int size(String segmentId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM membership WHERE segment_id = ? AND status = 'realized'")
+                .bind(0, segmentId).mapTo(Integer.class).one());
+    }
+
     /** Segment id → time of its latest transition. */
     public Map<String, Instant> lastChanges() {
         Map<String, Instant> out = new HashMap<>();

@@ -37,6 +37,21 @@ public final class SegmentHistory {
     }
 
     /**
+     * Adds transitions of a segment as a difference, for writers that do not know the segment's
+     * size (cluster workers, several at once): the day's row starts from the members of the last
+     * day before it and moves by {@code entered - exited}; the row's lock orders concurrent
+     * writers, so the counts add up exactly. PostgreSQL.
+     */
+    public static void addDifference(Handle h, String segmentId, long epochMillis, long entered, long exited) {
+        long day = epochDay(epochMillis);
+        h.execute("INSERT INTO segment_day (segment_id, epoch_day, entered, exited, members) VALUES (?, ?, 0, 0, COALESCE((SELECT "
+                + "members FROM segment_day WHERE segment_id = ? AND epoch_day < ? ORDER BY epoch_day DESC LIMIT 1), 0)) "
+                + "ON CONFLICT (segment_id, epoch_day) DO NOTHING", segmentId, day, segmentId, day);
+        h.execute("UPDATE segment_day SET entered = entered + ?, exited = exited + ?, members = members + ? - ? "
+                + "WHERE segment_id = ? AND epoch_day = ?", entered, exited, entered, exited, segmentId, day);
+    }
+
+    /**
      * Every day from {@code from} to {@code to} (inclusive), oldest first; a day without changes
      * carries the members of the last day before it that had some (0 before the first).
      */

@@ -37,6 +37,7 @@ public final class ClusterNode implements Managed {
     private final WorkPublisher publisher;
     private final WorkRelay relay;
     private final PartitionWorker worker;
+    private final ClusterClock time;
     private final RuleFence fence;
     private final RuleSetStore ruleSets;
     private final RuleCompiler compiler;
@@ -44,10 +45,30 @@ public final class ClusterNode implements Managed {
     private final Jdbi jdbi;
     private volatile RuleBook rules;
     private final ClusterConfig config;
+    private final ObjectMapper mapper;
+    private final List<ActivationBinding> activations;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterNode.class);
+    private final java.util.function.Consumer<RuleBook> onRules;
+    private volatile boolean started;
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
+        this(config, jdbi, mapper, parser, activations, rules, clock, eventRetention, budget, Duration.ofMinutes(1), Duration.ofDays(1),
+                b -> {});
+    }
+
+    /**
+     * @param tick    how often time moves on for rules (engine.tick): windows closing become work
+     * @param sweep   how often segments that read the time otherwise are evaluated for everyone (engine.clockSweep)
+     * @param onRules told every rule set this process switches to (its own applies and those it follows)
+     */
+    public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
+                       RuleBook rules, Clock clock, Duration eventRetention, Budget budget, Duration tick, Duration sweep,
+                       java.util.function.Consumer<RuleBook> onRules) {
         this.config = config;
+        this.onRules = onRules;
+        this.mapper = mapper;
+        this.activations = List.copyOf(activations);
         this.fence = new RuleFence(jdbi);
         this.ruleSets = new RuleSetStore(jdbi, mapper);
         this.compiler = new RuleCompiler(clock);
@@ -58,24 +79,41 @@ public final class ClusterNode implements Managed {
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), 50);
+        this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
+                Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis());
         this.worker = new PartitionWorker(config, jdbi, mapper, activations, graph, feed::applied, rules, clock, eventRetention, budget);
     }
 
     @Override public void start() throws Exception {
         // The first process of a new cluster applies its rule set; later ones wait to have the cluster's.
         if (fence.applied().isEmpty()) {
-            ruleSets.save(rules.version(), rules.sources(), System.currentTimeMillis());
-            fence.apply(rules.version(), System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            jdbi.useTransaction(h -> {
+                fence.lock(h);
+                // Two first processes at once: the second finds the first's version and follows it.
+                if (h.createQuery("SELECT COUNT(*) FROM cluster_rules").mapTo(Integer.class).one() > 0) return;
+                ruleSets.save(h, rules.version(), rules.files(), now);
+                fence.apply(h, rules.version(), now);
+            });
         }
         createTopic();
         feed.catchUp();
+        List<String> registered = ActivationSeeding.seed(jdbi, mapper, activations, graph, System.currentTimeMillis());
+        if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
         feed.start();
         relay.start();
         worker.start();
         ruleFollower.start();
+        time.start();
+        started = true;
     }
 
+    /** True once the graph caught up with the log and the worker runs (the read side may serve). */
+    public boolean started() { return started; }
+
     @Override public void stop() throws Exception {
+        started = false;
+        time.stop();
         ruleFollower.stop();
         worker.stop();
         relay.stop();
@@ -104,9 +142,20 @@ public final class ClusterNode implements Managed {
     public RuleBook applyRules(Map<String, String> files) {
         CompileResult result = compiler.compile(files);
         RuleBook book = result.ruleBook().orElseThrow(() -> new IllegalArgumentException("rules not applied: " + result.errors()));
+        return applyRules(book);
+    }
+
+    /** Like {@link #applyRules(Map)}, for a rule set already compiled from its files (the service's rule reload). */
+    public RuleBook applyRules(RuleBook book) {
+        if (fence.applied().filter(book.version()::equals).isPresent() && rules.version().equals(book.version())) {
+            return rules; // the cluster runs these very rules already (a reload of an unchanged directory): nothing to redo
+        }
         long now = System.currentTimeMillis();
-        ruleSets.save(book.version(), files, now);
-        fence.apply(book.version(), now);
+        jdbi.useTransaction(h -> {
+            fence.lock(h);
+            ruleSets.save(h, book.version(), book.files(), now);
+            fence.apply(h, book.version(), now);
+        });
         use(book);
         Set<String> everyone = new TreeSet<>(graph.personIds());
         everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
@@ -129,7 +178,11 @@ public final class ClusterNode implements Managed {
     private void use(RuleBook book) {
         rules = book;
         worker.useRules(book);
+        onRules.accept(book);
     }
+
+    /** This process's profile graph, fed from the ingest log (the read side answers from it). */
+    public ProfileGraph graph() { return graph; }
 
     /** The rule set this process evaluates with. */
     public RuleBook rules() { return rules; }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.util.ArrayList;
 import java.util.List;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -27,6 +28,14 @@ public final class IngestLog {
 
     /** Appends a validated batch durably; returns its number. */
     public long append(String source, List<JsonNode> records, long nowMillis) {
+        return jdbi.inTransaction(h -> append(h, source, records, nowMillis));
+    }
+
+    /**
+     * Appends within the caller's transaction (the service stores the batch's source records in
+     * the same one): the table stays locked for appends until that transaction ends.
+     */
+    public long append(Handle h, String source, List<JsonNode> records, long nowMillis) {
         ArrayNode array = mapper.createArrayNode();
         records.forEach(array::add);
         String json;
@@ -35,14 +44,12 @@ public final class IngestLog {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return jdbi.inTransaction(h -> {
-            // EXCLUSIVE blocks other appends, not readers: numbers commit in order.
-            h.execute("LOCK TABLE cluster_ingest_log IN EXCLUSIVE MODE");
-            long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM cluster_ingest_log").mapTo(Long.class).one();
-            h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
-                    seq, source, json, nowMillis);
-            return seq;
-        });
+        // EXCLUSIVE blocks other appends, not readers: numbers commit in order.
+        h.execute("LOCK TABLE cluster_ingest_log IN EXCLUSIVE MODE");
+        long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM cluster_ingest_log").mapTo(Long.class).one();
+        h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
+                seq, source, json, nowMillis);
+        return seq;
     }
 
     /** Up to {@code limit} batches after {@code seq}, in order. */

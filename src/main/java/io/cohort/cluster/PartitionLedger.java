@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.audience.ActivationBinding;
 import io.cohort.audience.MembershipRows;
 import io.cohort.audience.OutboxWriter;
+import io.cohort.audience.SegmentHistory;
 import io.cohort.engine.MembershipDelta;
 import io.cohort.engine.PeopleEvaluation;
 import io.cohort.engine.PersonSnapshot;
@@ -29,14 +30,21 @@ final class PartitionLedger {
         for (ActivationBinding a : activations) bySegment.computeIfAbsent(a.segmentId(), k -> new ArrayList<>()).add(a);
     }
 
-    /** @return the membership changes written */
-    List<MembershipDelta> write(Handle h, Collection<String> subjects, PeopleEvaluation.Outcome outcome, String cause, long at) {
+    /**
+     * @param declared the segments of the rule set the outcome was computed with: a stored
+     *                 membership of any other segment (removed from the rules) exits
+     * @return the membership changes written
+     */
+    List<MembershipDelta> write(Handle h, Collection<String> subjects, PeopleEvaluation.Outcome outcome, Set<String> declared,
+                                String cause, long at) {
         Map<String, Set<String>> before = realized(h, subjects);
         List<MembershipDelta> deltas = new ArrayList<>();
         for (String p : subjects) {
             Set<String> was = before.getOrDefault(p, Set.of());
             Set<String> now = outcome.qualified().getOrDefault(p, Set.of());
-            for (String seg : new TreeSet<>(outcome.evaluated())) {
+            Set<String> segments = new TreeSet<>(outcome.evaluated());
+            for (String seg : was) if (!declared.contains(seg)) segments.add(seg);
+            for (String seg : segments) {
                 if (now.contains(seg) != was.contains(seg)) deltas.add(new MembershipDelta(seg, p, now.contains(seg)));
             }
         }
@@ -52,6 +60,10 @@ final class PartitionLedger {
         }
         consent(h, outbox, before, deltas, outcome);
         outbox.flush();
+        // The segments' daily history, in the same transaction as the feed it counts.
+        Map<String, long[]> counts = new TreeMap<>();
+        for (MembershipDelta d : deltas) counts.computeIfAbsent(d.segmentId(), k -> new long[2])[d.entered() ? 0 : 1]++;
+        counts.forEach((seg, c) -> SegmentHistory.addDifference(h, seg, at, c[0], c[1]));
         return deltas;
     }
 
@@ -92,7 +104,7 @@ final class PartitionLedger {
         return out;
     }
 
-    private static List<Long> sequence(Handle h, int n) {
+    static List<Long> sequence(Handle h, int n) {
         if (n == 0) return List.of();
         return h.createQuery("SELECT nextval('cluster_change_seq') FROM generate_series(1, :n)").bind("n", n)
                 .mapTo(Long.class).list().stream().sorted().toList();

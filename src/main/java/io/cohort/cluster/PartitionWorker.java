@@ -169,7 +169,7 @@ public final class PartitionWorker implements Managed {
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
             if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
-            committedChanges.addAndGet(ledger.write(h, people, outcome, "ingest", at).size());
+            committedChanges.addAndGet(ledger.write(h, people, outcome, state.book().segments().keySet(), "ingest", at).size());
             claims.advance(h, partition, next, seenBatch, at);
             return Outcome.COMMITTED;
         });

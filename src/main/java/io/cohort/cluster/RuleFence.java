@@ -16,12 +16,27 @@ public final class RuleFence {
 
     /** Makes {@code version} the cluster's rule set: from the next commit on, only results computed with it count. */
     public void apply(String version, long nowMillis) {
-        jdbi.useTransaction(h -> {
-            if (h.execute("UPDATE cluster_rules SET version = ?, applied_at = ? WHERE id = 1", version, nowMillis) == 0) {
-                h.execute("INSERT INTO cluster_rules (id, version, applied_at) VALUES (1, ?, ?)", version, nowMillis);
-            }
-        });
+        jdbi.useTransaction(h -> apply(h, version, nowMillis));
     }
+
+    /** Within the caller's transaction, after {@link #lock}. */
+    void apply(Handle h, String version, long nowMillis) {
+        if (h.execute("UPDATE cluster_rules SET version = ?, applied_at = ? WHERE id = 1", version, nowMillis) == 0) {
+            h.execute("INSERT INTO cluster_rules (id, version, applied_at) VALUES (1, ?, ?)", version, nowMillis);
+        }
+    }
+
+    /**
+     * Within an apply's transaction, first: two applies at once take turns, so the stored files
+     * and the applied version always belong together (the last apply wins both).
+     */
+    void lock(Handle h) {
+        // A transaction-scoped advisory lock: it also orders the very first applies, when no row exists to lock.
+        h.createQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(:key)) l").bind("key", APPLY_LOCK).mapTo(Integer.class).one();
+    }
+
+    /** The advisory lock key of rule applies ("cohort-rules" in ASCII). */
+    private static final long APPLY_LOCK = 0x636f686f72742d72L;
 
     public Optional<String> applied() {
         return jdbi.withHandle(h -> h.createQuery("SELECT version FROM cluster_rules WHERE id = 1").mapTo(String.class).findOne());

@@ -39,6 +39,12 @@ public final class Destinations implements Managed {
      */
     public Destinations(Map<String, DestinationFactory> factories, List<ActivationConfig> activations,
                         DispatcherConfig config, Jdbi jdbi, DestinationContext context) {
+        this(factories, activations, config, jdbi, context, DispatchGate.ALWAYS);
+    }
+
+    /** @param gate whether this process may dispatch an activation now (cluster mode: it holds the lease) */
+    public Destinations(Map<String, DestinationFactory> factories, List<ActivationConfig> activations,
+                        DispatcherConfig config, Jdbi jdbi, DestinationContext context, DispatchGate gate) {
         this.context = context;
         try {
             factories.forEach((id, factory) -> destinations.put(id, factory.build(id, context)));
@@ -56,7 +62,7 @@ public final class Destinations implements Managed {
         for (ActivationConfig a : activations) {
             Activation activation = a.toActivation();
             dispatchers.put(a.getId(), new OutboxDispatcher(activation, destinations.get(a.getDestination()), store,
-                    config, context.mapper(), context.metrics(), context.clock()));
+                    config, context.mapper(), context.metrics(), context.clock(), gate));
         }
     }
 

@@ -51,6 +51,7 @@ public final class OutboxDispatcher {
     private final Counter skipped;
     private final Meter failures;
     private final Timer latency;
+    private final DispatchGate gate;
 
     private final Object signal = new Object();
     private boolean signalled; // guarded by signal
@@ -66,6 +67,14 @@ public final class OutboxDispatcher {
 
     public OutboxDispatcher(Activation activation, Destination destination, OutboxStore store,
                             DispatcherConfig config, ObjectMapper mapper, MetricRegistry metrics, Clock clock) {
+        this(activation, destination, store, config, mapper, metrics, clock, DispatchGate.ALWAYS);
+    }
+
+    /** @param gate asked before every round whether this process may deliver now (cluster mode: a lease) */
+    public OutboxDispatcher(Activation activation, Destination destination, OutboxStore store,
+                            DispatcherConfig config, ObjectMapper mapper, MetricRegistry metrics, Clock clock,
+                            DispatchGate gate) {
+        this.gate = gate;
         this.activation = activation;
         this.destination = destination;
         this.store = store;
@@ -96,6 +105,7 @@ public final class OutboxDispatcher {
             try {
                 loop();
             } finally {
+                gate.close(activation.id());
                 Thread.currentThread().setName(name);
             }
         });
@@ -194,7 +204,8 @@ public final class OutboxDispatcher {
      */
     long step() {
         long now = clock.millis();
-        if (now < notBefore) return notBefore - now;
+        if (now < notBefore && (gate == DispatchGate.ALWAYS || !retriedElsewhere(now))) return notBefore - now;
+        if (!gate.open(activation.id())) return config.getPollInterval().toMilliseconds();
         List<OutboxRow> head = store.head(activation.id(), destination.maxBatchSize());
         if (head.isEmpty()) return config.getPollInterval().toMilliseconds();
         List<OutboxRow> due = new ArrayList<>();
@@ -211,6 +222,17 @@ public final class OutboxDispatcher {
         if (send.isEmpty()) return 0;
         deliver(send, now);
         return Math.max(0, notBefore - clock.millis());
+    }
+
+    /**
+     * Shared dispatch (a cluster): an operator's retry or replay on another process reset the
+     * rows in the table, which is all that process can reach; the backoff ends here too.
+     */
+    private boolean retriedElsewhere(long now) {
+        List<OutboxRow> head = store.head(activation.id(), 1);
+        if (head.isEmpty() || head.get(0).nextAttemptAt() > now) return false;
+        notBefore = 0;
+        return true;
     }
 
     private void deliver(List<OutboxRow> send, long now) {

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * memberships through a queue of due times (a person's next event leaving a rule's window) and,
  * for rules that read the time otherwise, a periodic sweep. One coordinator thread orders rounds.
  */
-public final class Evaluator implements Managed {
+public final class Evaluator implements Managed, RuleTarget {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
     /** People per round of a full evaluation: bounds what one round holds and writes. */
     private static final int ROUND_PEOPLE = 20_000;
@@ -151,7 +151,7 @@ public final class Evaluator implements Managed {
      * segments that are gone lose their members, and every other segment keeps its members without
      * a blink. Returns when the new memberships are stored.
      */
-    public Future<?> reload(RuleBook next) {
+    @Override public Future<?> reload(RuleBook next) {
         return coordinator.submit(() -> {
             RuleState old = state;
             Set<String> stale = changed(old.book().signatures(), next);

@@ -19,6 +19,7 @@ public final class RuleBook {
     private final Map<String, SegmentDefinition> segments;
     private final List<RuleMessage> warnings;
     private final Map<String, String> sources;
+    private final Map<String, String> files;
     private final Map<String, String> ruleFiles;
     private final String version;
     private final Instant compiledAt;
@@ -30,16 +31,18 @@ public final class RuleBook {
 
     /**
      * @param sources   file name → DRL text, as compiled
+     * @param files     file name → text as given (decision tables not converted): compiling them again gives this version
      * @param ruleFiles rule name → file name
      * @param version   content hash of the sources, to tell rule sets apart
      */
     RuleBook(KieBase kieBase, Map<String, SegmentDefinition> segments, List<RuleMessage> warnings, Map<String, String> sources,
-             Map<String, String> ruleFiles, String version, Instant compiledAt, RuleSetShape shape, boolean jitted,
+             Map<String, String> files, Map<String, String> ruleFiles, String version, Instant compiledAt, RuleSetShape shape, boolean jitted,
              RuleCompiler compiler, Map<String, String> signatures) {
         this.kieBase = kieBase;
         this.segments = segments;
         this.warnings = warnings;
         this.sources = sources;
+        this.files = files;
         this.ruleFiles = ruleFiles;
         this.version = version;
         this.compiledAt = compiledAt;
@@ -71,6 +74,9 @@ public final class RuleBook {
     public List<RuleMessage> warnings() { return warnings; }
 
     public Map<String, String> sources() { return sources; }
+
+    /** The files as given to the compiler (decision tables as tables): what to store so others compile this very version. */
+    public Map<String, String> files() { return files; }
 
     public Map<String, String> ruleFiles() { return ruleFiles; }
 

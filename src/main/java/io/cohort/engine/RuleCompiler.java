@@ -81,7 +81,7 @@ public final class RuleCompiler {
         List<RuleMessage> located = sorted(messages, tables);
         List<RuleMessage> warnings = located.stream().filter(m -> m.level() == RuleMessage.Level.WARNING).toList();
         // The book keeps the DRL (tables converted): partial KieBases are rebuilt from it.
-        RuleBook book = new RuleBook(kieBase, segments, warnings, Map.copyOf(drl), Map.copyOf(ruleFiles), hash(sources),
+        RuleBook book = new RuleBook(kieBase, segments, warnings, Map.copyOf(drl), Map.copyOf(sources), Map.copyOf(ruleFiles), hash(sources),
                 clock.instant(), checked.shape(), jit, this, signatures(checked));
         return new CompileResult(Optional.of(book), located);
     }

@@ -46,7 +46,7 @@ public final class RuleService {
     private volatile Status status;
     private volatile Map<String, String> lastSeen = Map.of();
     private final java.util.concurrent.atomic.AtomicLong failedLoads = new java.util.concurrent.atomic.AtomicLong();
-    private Evaluator evaluator;
+    private RuleTarget evaluator;
 
     /** A rule service that keeps no last applied rule set (tools, tests). */
     public RuleService(Path directory, RuleCompiler compiler, Clock clock) {
@@ -87,7 +87,19 @@ public final class RuleService {
         return book;
     }
 
-    public void attach(Evaluator evaluator) { this.evaluator = evaluator; }
+    public void attach(RuleTarget target) { this.evaluator = target; }
+
+    /**
+     * Cluster mode: another process applied {@code book} to the cluster and this one now runs it;
+     * the status shows it (the files are the cluster's, not necessarily this directory's).
+     */
+    public void followed(RuleBook book) {
+        Status prev = status;
+        if (prev != null && book.version().equals(prev.activeVersion())) return;
+        status = new Status(book.version(), book.compiledAt(), List.copyOf(book.files().keySet()), List.of(), false,
+                clock.instant());
+        LOG.info("rules {} applied by the cluster ({} segments)", book.version(), book.segments().size());
+    }
 
     /** Re-reads the directory; applies it when it compiles, else keeps the running rules. */
     public synchronized Status reload() {

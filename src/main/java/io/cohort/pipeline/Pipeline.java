@@ -30,6 +30,8 @@ public final class Pipeline {
     private final RecordStore store;
     private final ProfileGraph graph;
     private final Evaluator evaluator;
+    /** Cluster mode: set, and then the graph is fed from the journal, not from here. */
+    private final Journal journal;
     private final Clock clock;
     private final Meter records;
     private final Timer batches;
@@ -46,15 +48,38 @@ public final class Pipeline {
 
     public Pipeline(Map<String, SourceFactory> sources, RecordParser parser, RecordStore store, ProfileGraph graph,
                     Evaluator evaluator, Clock clock, MetricRegistry metrics) {
+        this(sources, parser, store, graph, evaluator, null, clock, metrics);
+    }
+
+    private Pipeline(Map<String, SourceFactory> sources, RecordParser parser, RecordStore store, ProfileGraph graph,
+                     Evaluator evaluator, Journal journal, Clock clock, MetricRegistry metrics) {
         this.sources = Map.copyOf(sources);
         this.parser = parser;
         this.store = store;
         this.graph = graph;
         this.evaluator = evaluator;
+        this.journal = journal;
         this.clock = clock;
         this.records = metrics.meter("cohort.ingest.records");
         this.batches = metrics.timer("cohort.ingest.batches");
         this.loading = evaluator != null;
+    }
+
+    /**
+     * Cluster mode: several processes accept batches for one database. A batch is numbered and
+     * written to the {@code journal} in the same transaction as its source records; every
+     * process's graph is fed from the journal, so this pipeline applies nothing itself.
+     */
+    @FunctionalInterface
+    public interface Journal {
+        /** Within the store's transaction: appends the validated batch as received; returns its number. */
+        long append(org.jdbi.v3.core.Handle h, String source, List<JsonNode> canonical, long receivedAtMillis);
+    }
+
+    /** For cluster mode: validates, stores and journals; the graph and evaluation follow the journal. */
+    public static Pipeline journaled(Map<String, SourceFactory> sources, RecordParser parser, RecordStore store, Journal journal,
+                                     Clock clock, MetricRegistry metrics) {
+        return new Pipeline(sources, parser, store, null, null, java.util.Objects.requireNonNull(journal), clock, metrics);
     }
 
     /**
@@ -73,7 +98,7 @@ public final class Pipeline {
     /** Validates and durably accepts a canonical batch (all or nothing). */
     public Accepted ingest(String sourceId, List<JsonNode> canonical) {
         List<RecordChange> changes = parser.parse(canonical);
-        return accept(sourceId, changes);
+        return accept(sourceId, canonical, changes, Map.of());
     }
 
     /** Maps a native payload, then accepts it like a canonical batch. */
@@ -87,16 +112,20 @@ public final class Pipeline {
      * connector's new cursors (stream → value) in the same transaction as the records.
      */
     public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors) {
-        return accept(sourceId, parser.parse(canonical), cursors);
+        return accept(sourceId, canonical, parser.parse(canonical), cursors);
     }
 
-    private Accepted accept(String sourceId, List<RecordChange> changes) { return accept(sourceId, changes, Map.of()); }
-
-    private synchronized Accepted accept(String sourceId, List<RecordChange> changes, Map<String, String> cursors) {
+    private synchronized Accepted accept(String sourceId, List<JsonNode> canonical, List<RecordChange> changes,
+                                         Map<String, String> cursors) {
         if (closed) throw new ClosedException();
         try (Timer.Context t = batches.time()) {
-            long seq = store.appendWithCursor(sourceId, changes, clock.millis(), cursors);
-            if (loading) {
+            long now = clock.millis();
+            long seq = journal != null
+                    ? store.appendNumbered(sourceId, changes, now, cursors, h -> journal.append(h, sourceId, canonical, now))
+                    : store.appendWithCursor(sourceId, changes, now, cursors);
+            if (journal != null) {
+                // The graph follows the journal (cluster mode): nothing to apply here.
+            } else if (loading) {
                 buffered.add(new Buffered(sourceId, changes, seq));
             } else {
                 var touched = graph.apply(sourceId, changes, seq);

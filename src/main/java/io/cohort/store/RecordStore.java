@@ -21,8 +21,9 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * Durable source records. Each batch is one transaction: committed before the caller
- * acknowledges it, so an acknowledged record survives a crash. Not safe for several service
- * instances writing one database at once (batch sequence numbers are handed out in memory).
+ * acknowledges it, so an acknowledged record survives a crash. {@link #append} numbers batches in
+ * memory (one process per database); several processes writing one database number them with
+ * {@link #appendNumbered} (cluster mode).
  */
 public final class RecordStore {
     private final Jdbi jdbi;
@@ -61,9 +62,33 @@ public final class RecordStore {
      */
     public long appendWithCursor(String source, List<RecordChange> changes, long receivedAtMillis,
                                  Map<String, String> cursors) {
+        return append(source, changes, receivedAtMillis, cursors, null);
+    }
+
+    /**
+     * Where batch numbers come from when several processes write one database (cluster mode):
+     * called first inside the batch's transaction, it hands out the number (and may write rows of
+     * its own, e.g. the cluster's ingest log), holding whatever lock keeps numbers in commit order.
+     */
+    @FunctionalInterface
+    public interface Numbering {
+        long next(org.jdbi.v3.core.Handle h);
+    }
+
+    /**
+     * Stores one batch like {@link #appendWithCursor}, numbered by {@code numbering} inside the same
+     * transaction: the batch and whatever the numbering writes commit together or not at all.
+     */
+    public long appendNumbered(String source, List<RecordChange> changes, long receivedAtMillis, Map<String, String> cursors,
+                               Numbering numbering) {
+        return append(source, changes, receivedAtMillis, cursors, java.util.Objects.requireNonNull(numbering));
+    }
+
+    private long append(String source, List<RecordChange> changes, long receivedAtMillis, Map<String, String> cursors,
+                        Numbering numbering) {
         Map<String, RecordChange> last = new LinkedHashMap<>();
         for (RecordChange c : changes) last.put(c.type().wireName() + "\u0000" + c.key(), c);
-        long seq = batchSeq.incrementAndGet();
+        long local = numbering == null ? batchSeq.incrementAndGet() : 0;
         List<String[]> inserts = new ArrayList<>();
         int deletes = 0;
         for (RecordChange c : last.values()) {
@@ -75,20 +100,23 @@ public final class RecordStore {
         }
         int upserts = inserts.size();
         int deleteCount = deletes;
-        jdbi.useTransaction(h -> {
+        long seq = jdbi.inTransaction(h -> {
+            long n = numbering == null ? local : numbering.next(h);
             PreparedBatch del = h.prepareBatch("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?");
             for (RecordChange c : last.values()) del.add(source, c.type().wireName(), c.key());
             del.execute();
             if (!inserts.isEmpty()) {
                 PreparedBatch ins = h.prepareBatch(
                         "INSERT INTO source_record (source, rtype, rkey, payload, batch_seq) VALUES (?, ?, ?, ?, ?)");
-                for (String[] r : inserts) ins.add(source, r[0], r[1], r[2], seq);
+                for (String[] r : inserts) ins.add(source, r[0], r[1], r[2], n);
                 ins.execute();
             }
             h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes) VALUES (?, ?, ?, ?, ?)",
-                    seq, source, receivedAtMillis, upserts, deleteCount);
+                    n, source, receivedAtMillis, upserts, deleteCount);
             if (!cursors.isEmpty()) CursorStore.write(h, source, cursors, receivedAtMillis);
+            return n;
         });
+        if (numbering != null) batchSeq.accumulateAndGet(seq, Math::max);
         lastBatchAt = receivedAtMillis;
         return seq;
     }

@@ -18,16 +18,19 @@ public final class RuleSetStore {
     }
 
     public void save(String version, Map<String, String> files, long appliedAt) {
+        jdbi.useTransaction(h -> save(h, version, files, appliedAt));
+    }
+
+    /** Within the caller's transaction (cluster mode stores the files with the version it applies, atomically). */
+    public void save(org.jdbi.v3.core.Handle h, String version, Map<String, String> files, long appliedAt) {
         String json;
         try {
             json = mapper.writeValueAsString(files);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        jdbi.useTransaction(h -> {
-            h.execute("DELETE FROM rule_set WHERE id = 1");
-            h.execute("INSERT INTO rule_set (id, version, files, applied_at) VALUES (1, ?, ?, ?)", version, json, appliedAt);
-        });
+        h.execute("DELETE FROM rule_set WHERE id = 1");
+        h.execute("INSERT INTO rule_set (id, version, files, applied_at) VALUES (1, ?, ?, ?)", version, json, appliedAt);
     }
 
     public Optional<Map<String, String>> lastApplied() {

@@ -47,6 +47,33 @@ class ClusterConfigTest {
         assertThat(c.nodeId()).isEqualTo("node-7");
     }
 
+    /** deploy/cluster-config.yml (the compose file's nodes) is a valid kafka-mode configuration with the compose file's environment. */
+    @Test void theDeployedClusterConfigurationLoads() throws Exception {
+        var env = java.util.Map.of("COHORT_DB_URL", "jdbc:postgresql://postgres:5432/cohort", "COHORT_DB_USER", "cohort",
+                "COHORT_DB_PASSWORD", "cohort", "COHORT_TOKEN", "t0ken-for-the-test", "KAFKA_BOOTSTRAP", "kafka:9092",
+                "COHORT_NODE_ID", "cohort-1");
+        var sub = new org.apache.commons.text.StringSubstitutor(env);
+        sub.setEnableUndefinedVariableException(true);
+        CohortConfiguration c = new YamlConfigurationFactory<>(CohortConfiguration.class, Validators.newValidator(), Jackson.newObjectMapper(), "dw")
+                .build(new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), sub), "deploy/cluster-config.yml");
+        assertThat(c.cluster().mode()).isEqualTo(ClusterConfig.Mode.KAFKA);
+        assertThat(c.cluster().bootstrapServers()).isEqualTo("kafka:9092");
+        assertThat(c.cluster().nodeId()).isEqualTo("cohort-1");
+        assertThat(c.database().getUrl()).startsWith("jdbc:postgresql:");
+        assertThat(c.sources().values()).allMatch(f -> f.pull() == null);
+
+        // The compose file hands every node that environment, and Kafka advertises what they dial.
+        var compose = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(Path.of("deploy/docker-compose.yml").toFile()).get("services");
+        assertThat(compose.get("kafka").get("environment").get("KAFKA_ADVERTISED_LISTENERS").asText()).isEqualTo("PLAINTEXT://kafka:9092");
+        for (String node : java.util.List.of("cohort-1", "cohort-2")) {
+            var e = compose.get(node).get("environment");
+            assertThat(e.get("COHORT_NODE_ID").asText()).isEqualTo(node);
+            for (String key : env.keySet()) assertThat(e.has(key)).as("%s sets %s", node, key).isTrue();
+            assertThat(e.get("KAFKA_BOOTSTRAP").asText()).isEqualTo("kafka:9092");
+        }
+    }
+
     @Test void refusalsNameTheKey() {
         assertThatThrownBy(() -> load("cluster: {mode: kafka}\n")).isInstanceOf(ConfigurationValidationException.class)
                 .hasMessageContaining("cluster.bootstrapServers is required");

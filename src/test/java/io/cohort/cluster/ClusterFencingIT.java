@@ -108,6 +108,25 @@ class ClusterFencingIT {
     }
 
     @Test
+    void aNewActivationReceivesTheSegmentsCurrentMembersOnce() {
+        PartitionClaims claims = new PartitionClaims(f.jdbi, f.topic);
+        long epoch = claims.claim(0, "w", 1).epoch();
+        PartitionWorker w = f.worker("w", graph, () -> Long.MAX_VALUE);
+        assertThat(w.handle(0, epoch, work(0))).isEqualTo(PartitionWorker.Outcome.COMMITTED);
+        assertThat(f.realized()).contains(new Qualified("probe-events", PERSON));
+        f.jdbi.useHandle(h -> h.execute("DELETE FROM activation WHERE id = 'events-to-webhook'"));
+
+        var added = new io.cohort.audience.ActivationBinding("events-to-webhook", "probe-events", "webhook");
+        var mapper = io.dropwizard.jackson.Jackson.newObjectMapper();
+        assertThat(ActivationSeeding.seed(f.jdbi, mapper, List.of(added), graph, 10)).containsExactly("events-to-webhook");
+        assertThat(f.outboxAdds()).contains("events-to-webhook/" + PERSON);
+        // A second process starting with the same configuration registers nothing again.
+        f.jdbi.useHandle(h -> h.execute("DELETE FROM outbox WHERE activation_id = 'events-to-webhook'"));
+        assertThat(ActivationSeeding.seed(f.jdbi, mapper, List.of(added), graph, 20)).isEmpty();
+        assertThat(f.outboxAdds()).doesNotContain("events-to-webhook/" + PERSON);
+    }
+
+    @Test
     void oneDispatcherPerActivation() {
         f.jdbi.useHandle(h -> h.execute("DELETE FROM cluster_lease"));
         DispatchLease a = new DispatchLease(f.jdbi, "node-a", 10_000);

@@ -11,6 +11,7 @@ import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.model.Qualified;
 import io.cohort.reliability.FreshEvaluation;
+import io.cohort.store.RuleSetStore;
 import io.cohort.reliability.RandomRecords;
 import io.dropwizard.jackson.Jackson;
 import java.nio.file.Path;
@@ -82,9 +83,35 @@ class ClusterRulesIT {
             assertThat(f.realized()).as("memberships = a fresh evaluation with the new rules").isEqualTo(after);
             assertThat(f.feedViolations()).isEmpty();
             assertThat(nodes.get(1).worker().committedMessages()).as("the other process worked too").isPositive();
+
+            // Two edits applied at once on two nodes: the stored files and the applied version stay
+            // together (the last apply wins both), so both nodes end on the one applied version.
+            Map<String, String> a1 = new TreeMap<>(edited);
+            a1.put("probes.drl", edited.get("probes.drl").replace("count($now.daysAgo(30)) >= 1", "count($now.daysAgo(30)) >= 3"));
+            Map<String, String> b1 = new TreeMap<>(edited);
+            b1.put("probes.drl", edited.get("probes.drl").replace("count($now.daysAgo(30)) >= 1", "count($now.daysAgo(30)) >= 4"));
+            Thread ta = new Thread(() -> nodes.get(0).applyRules(a1));
+            Thread tb = new Thread(() -> nodes.get(1).applyRules(b1));
+            ta.start();
+            tb.start();
+            ta.join();
+            tb.join();
+            String applied = new RuleFence(f.jdbi).applied().orElseThrow();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (nodes.stream().anyMatch(n -> !n.rules().version().equals(applied)) && System.nanoTime() < deadline) Thread.sleep(50);
+            assertThat(nodes).as("both nodes run the applied version").allMatch(n -> n.rules().version().equals(applied));
+            assertThat(FreshEvaluation.compile(writeFiles(new RuleSetStore(f.jdbi, Jackson.newObjectMapper()).lastApplied().orElseThrow()),
+                    f.clock).version()).as("the stored files are the applied version's").isEqualTo(applied);
         } finally {
             for (ClusterNode n : nodes) n.stop();
         }
+    }
+
+    @TempDir Path stored;
+
+    private Path writeFiles(Map<String, String> files) throws java.io.IOException {
+        for (var e : files.entrySet()) java.nio.file.Files.writeString(stored.resolve(e.getKey()), e.getValue());
+        return stored;
     }
 
     private void awaitSettled(long last) throws InterruptedException {

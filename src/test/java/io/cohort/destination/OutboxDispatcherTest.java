@@ -191,6 +191,27 @@ class OutboxDispatcherTest {
     }
 
     @Test
+    void aRetryOnAnotherProcessEndsTheBackoffOfTheOneDispatchingUnderALease() {
+        ScriptedDestination dest = new ScriptedDestination(10);
+        dest.then(b -> { throw new DeliveryException.Retriable("429", java.time.Duration.ofSeconds(42), null); });
+        DispatchGate held = id -> true; // this process holds the activation's lease (cluster mode)
+        OutboxDispatcher holder = new OutboxDispatcher(new Activation(A, "seg", "dest", Map.of()), dest, new OutboxStore(db.jdbi), config,
+                new ObjectMapper(), metrics, clock, held);
+        OutboxDispatcher elsewhere = new OutboxDispatcher(new Activation(A, "seg", "dest", Map.of()), new ScriptedDestination(10),
+                new OutboxStore(db.jdbi), config, new ObjectMapper(), new MetricRegistry(), clock, id -> false);
+        db.add(A, "p1", null, Map.of());
+        holder.step();
+        assertThat(dest.batches).hasSize(1);
+        clock.advance(java.time.Duration.ofSeconds(1));
+        assertThat(holder.step()).as("in backoff").isPositive();
+        assertThat(dest.batches).hasSize(1);
+
+        elsewhere.retryNow(); // the operator's call reached a process without the lease
+        holder.step();
+        assertThat(dest.batches).as("delivered at once, not after the 42 s").hasSize(2);
+    }
+
+    @Test
     void fatalFailureMarksTheActivationFailedKeepsRowsAndRetriesOnTheLongInterval() {
         config.setFatalRetryInterval(Duration.minutes(10));
         ScriptedDestination dest = new ScriptedDestination(10);

@@ -24,6 +24,7 @@ public final class CohortProcess implements AutoCloseable {
     public final String dbUrl;
     private final Path config;
     private final int port;
+    private final int adminPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int starts;
@@ -34,13 +35,26 @@ public final class CohortProcess implements AutoCloseable {
 
     /** With these {@code sources:} (a YAML flow map), e.g. sources Cohort pulls from fakes in this JVM. */
     public CohortProcess(Path dir, String sources) throws IOException {
+        this(dir, "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL", null, sources);
+    }
+
+    /**
+     * With a configuration of the caller's: {@code body} is config.yml after the server and
+     * logging blocks (database, sources, engine, cluster…); the rules are copied to {@link #rules}.
+     */
+    public static CohortProcess configured(Path dir, String dbUrl, String body) throws IOException {
+        return new CohortProcess(dir, dbUrl, body, null);
+    }
+
+    private CohortProcess(Path dir, String dbUrl, String body, String sources) throws IOException {
         this.dir = dir;
         this.rules = dir.resolve("rules");
-        this.dbUrl = "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL";
+        this.dbUrl = dbUrl;
         if (!Files.exists(rules)) CohortApp.copyRules(Path.of("rules"), rules);
         this.port = freePort();
+        this.adminPort = freePort();
         this.config = dir.resolve("config.yml");
-        Files.writeString(config, """
+        String head = """
                 server:
                   applicationConnectors: [{type: http, port: %d}]
                   adminConnectors: [{type: http, port: %d}]
@@ -48,13 +62,14 @@ public final class CohortProcess implements AutoCloseable {
                 logging:
                   level: WARN
                   loggers: {io.cohort: INFO}
+                """.formatted(port, adminPort);
+        Files.writeString(config, head + (body != null ? body : """
                 database: {driverClass: org.h2.Driver, url: "%s", user: sa, password: ""}
                 sources: %s
                 engine: {rulesDirectory: "%s", shards: 2, watchRules: false, snapshotFile: "%s"}
                 auth:
                   tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(port, freePort(), dbUrl, sources, rules.toAbsolutePath(),
-                        dir.resolve("graph.snapshot").toAbsolutePath(), CohortApp.TOKEN));
+                """.formatted(dbUrl, sources, rules.toAbsolutePath(), dir.resolve("graph.snapshot").toAbsolutePath(), CohortApp.TOKEN)));
     }
 
     /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
@@ -131,15 +146,27 @@ public final class CohortProcess implements AutoCloseable {
 
     public CohortApp.Response get(String path) { return send("GET", path, null, null); }
 
+    /** POST to the admin port (tasks), e.g. "/tasks/reload-rules"; the body of the answer as text. */
+    public CohortApp.Response adminPost(String path) {
+        return exchange(HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort + path)).timeout(Duration.ofSeconds(120))
+                .header(CohortApp.ADMIN_HEADER, "1").POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public boolean alive() { return process != null && process.isAlive(); }
+
     public CohortApp.Response post(String path, String body) { return send("POST", path, "application/json", body); }
 
     /** @throws IllegalStateException when there is no answer (refused, reset, timed out) */
     public CohortApp.Response send(String method, String path, String contentType, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN);
+        if (contentType != null) b.header("Content-Type", contentType);
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return exchange(b);
+    }
+
+    private CohortApp.Response exchange(HttpRequest.Builder b) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                    .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN);
-            if (contentType != null) b.header("Content-Type", contentType);
-            b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             return new CohortApp.Response(r.statusCode(), r.body());
         } catch (IOException e) {

@@ -10,6 +10,9 @@ import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
 import io.cohort.engine.CompileResult;
 import io.cohort.engine.Evaluator;
+import io.cohort.engine.RuleBook;
+import io.cohort.engine.RuntimeIssue;
+import java.util.List;
 import io.cohort.engine.RuleService;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.*;
@@ -23,12 +26,20 @@ import java.nio.charset.StandardCharsets;
 @Produces(MediaType.APPLICATION_JSON)
 public class RuleResource {
     private final RuleService rules;
-    private final Evaluator evaluator;
+    private final java.util.function.Supplier<RuleBook> running;
+    private final java.util.function.Supplier<List<RuntimeIssue>> issues;
     private final JsonBodies bodies;
 
     public RuleResource(RuleService rules, Evaluator evaluator, JsonBodies bodies) {
+        this(rules, evaluator::ruleBook, () -> evaluator.stats().issues(), bodies);
+    }
+
+    /** @param running the rule set evaluating now; @param issues run-time issues of its rules */
+    public RuleResource(RuleService rules, java.util.function.Supplier<RuleBook> running,
+                        java.util.function.Supplier<List<RuntimeIssue>> issues, JsonBodies bodies) {
         this.rules = rules;
-        this.evaluator = evaluator;
+        this.running = running;
+        this.issues = issues;
         this.bodies = bodies;
     }
 
@@ -37,7 +48,7 @@ public class RuleResource {
     public Views.RuleStatus status() {
         RuleService.Status s = rules.status();
         return new Views.RuleStatus(s.activeVersion(), s.activeSince(), s.files(), s.lastReloadFailed(), s.lastAttempt(),
-                s.messages(), evaluator.ruleBook().segments().keySet().stream().sorted().toList(), evaluator.stats().issues());
+                s.messages(), running.get().segments().keySet().stream().sorted().toList(), issues.get());
     }
 
     /**

@@ -27,7 +27,7 @@ import java.util.Map;
 @RolesAllowed({Role.ANALYST, Role.READER, Role.OPERATOR})
 public class RuleSourceResource {
     private final RuleService rules;
-    private final Evaluator evaluator;
+    private final java.util.function.Supplier<List<RuntimeIssue>> issues;
 
     /**
      * @param messages         the last reload's messages about this file (errors and warnings)
@@ -38,8 +38,13 @@ public class RuleSourceResource {
                            Instant lastAttempt, String activeVersion, List<RuntimeIssue> runtimeIssues) {}
 
     public RuleSourceResource(RuleService rules, Evaluator evaluator) {
+        this(rules, () -> evaluator.stats().issues());
+    }
+
+    /** @param issues run-time issues of the running rules */
+    public RuleSourceResource(RuleService rules, java.util.function.Supplier<List<RuntimeIssue>> issues) {
         this.rules = rules;
-        this.evaluator = evaluator;
+        this.issues = issues;
     }
 
     @GET
@@ -52,6 +57,6 @@ public class RuleSourceResource {
         RuleService.Status s = rules.status();
         return new RuleFile(file, source, s.messages().stream().filter(m -> file.equals(m.file())).toList(),
                 s.lastReloadFailed(), s.lastAttempt(), s.activeVersion(),
-                evaluator.stats().issues().stream().filter(i -> file.equals(i.file())).toList());
+                issues.get().stream().filter(i -> file.equals(i.file())).toList());
     }
 }

@@ -28,8 +28,8 @@ import java.util.List;
 @RolesAllowed({Role.READER, Role.ANALYST, Role.OPERATOR})
 public class SegmentHistoryResource {
     static final int MAX_DAYS = 366;
-    private final Evaluator evaluator;
-    private final AudienceLedger ledger;
+    private final java.util.function.Supplier<io.cohort.engine.RuleBook> rules;
+    private final java.util.function.ToIntFunction<String> sizes;
     private final SegmentHistory history;
     private final Clock clock;
 
@@ -40,20 +40,29 @@ public class SegmentHistoryResource {
     public record History(String segmentId, LocalDate from, LocalDate to, long size, List<SegmentHistory.Day> days) {}
 
     public SegmentHistoryResource(Evaluator evaluator, AudienceLedger ledger, SegmentHistory history, Clock clock) {
-        this.evaluator = evaluator;
-        this.ledger = ledger;
+        this(evaluator::ruleBook, ledger::size, history, clock);
+    }
+
+    /**
+     * @param rules the running rule set (it declares the segments)
+     * @param sizes segment id → its current member count
+     */
+    public SegmentHistoryResource(java.util.function.Supplier<io.cohort.engine.RuleBook> rules,
+                                  java.util.function.ToIntFunction<String> sizes, SegmentHistory history, Clock clock) {
+        this.rules = rules;
+        this.sizes = sizes;
         this.history = history;
         this.clock = clock;
     }
 
     @GET
     public History history(@PathParam("id") String id, @QueryParam("days") @DefaultValue("30") int days) {
-        if (evaluator.ruleBook().segment(id).isEmpty()) {
+        if (rules.get().segment(id).isEmpty()) {
             throw ApiException.notFound("no segment '" + id + "'; segments are declared by @segment(\"…\") in the rule files, see GET /v1/segments");
         }
         if (days < 1 || days > MAX_DAYS) throw ApiException.badRequest("days must be between 1 and " + MAX_DAYS);
         LocalDate to = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         LocalDate from = to.minusDays(days - 1L);
-        return new History(id, from, to, ledger.size(id), history.days(id, from, to));
+        return new History(id, from, to, sizes.applyAsInt(id), history.days(id, from, to));
     }
 }

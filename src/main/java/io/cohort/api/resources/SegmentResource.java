@@ -6,6 +6,7 @@ import io.cohort.audience.AudienceLedger;
 import io.cohort.audience.MembershipReader;
 import io.cohort.auth.Role;
 import io.cohort.engine.Evaluator;
+import io.cohort.engine.RuleBook;
 import io.cohort.engine.SegmentDefinition;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.*;
@@ -18,13 +19,22 @@ import java.util.*;
 @RolesAllowed({Role.READER, Role.ANALYST, Role.OPERATOR})
 public class SegmentResource {
     private static final int MAX_LIMIT = 1_000;
-    private final Evaluator evaluator;
-    private final AudienceLedger ledger;
+    private final java.util.function.Supplier<RuleBook> rules;
+    private final java.util.function.ToIntFunction<String> sizes;
     private final MembershipReader reader;
 
     public SegmentResource(Evaluator evaluator, AudienceLedger ledger, MembershipReader reader) {
-        this.evaluator = evaluator;
-        this.ledger = ledger;
+        this(evaluator::ruleBook, ledger::size, reader);
+    }
+
+    /**
+     * @param rules the running rule set (it declares the segments)
+     * @param sizes segment id → its current member count
+     */
+    public SegmentResource(java.util.function.Supplier<RuleBook> rules, java.util.function.ToIntFunction<String> sizes,
+                           MembershipReader reader) {
+        this.rules = rules;
+        this.sizes = sizes;
         this.reader = reader;
     }
 
@@ -32,8 +42,8 @@ public class SegmentResource {
     public Views.SegmentList list() {
         var last = reader.lastChanges();
         List<Views.SegmentView> out = new ArrayList<>();
-        for (SegmentDefinition s : new TreeMap<>(evaluator.ruleBook().segments()).values()) {
-            out.add(Views.SegmentView.of(s, ledger.size(s.id()), last.get(s.id())));
+        for (SegmentDefinition s : new TreeMap<>(rules.get().segments()).values()) {
+            out.add(Views.SegmentView.of(s, sizes.applyAsInt(s.id()), last.get(s.id())));
         }
         return new Views.SegmentList(out);
     }
@@ -41,7 +51,7 @@ public class SegmentResource {
     @GET
     @Path("{id}")
     public Views.SegmentView one(@PathParam("id") String id) {
-        return Views.SegmentView.of(segment(id), ledger.size(id), reader.lastChanges().get(id));
+        return Views.SegmentView.of(segment(id), sizes.applyAsInt(id), reader.lastChanges().get(id));
     }
 
     @GET
@@ -101,7 +111,7 @@ public class SegmentResource {
     }
 
     private SegmentDefinition segment(String id) {
-        return evaluator.ruleBook().segment(id).orElseThrow(() -> ApiException.notFound("no segment '" + id
+        return rules.get().segment(id).orElseThrow(() -> ApiException.notFound("no segment '" + id
                 + "'; segments are declared by @segment(\"…\") in the rule files, see GET /v1/segments"));
     }
 }

@@ -41,6 +41,11 @@ final class FileDestination implements Destination {
     private final Path dir;
     private final Set<PosixFilePermission> mode;
     private final Map<String, TreeMap<String, Member>> states = new ConcurrentHashMap<>();
+    /**
+     * When this process last wrote each state file: a file changed since (another Cohort process
+     * of a cluster dispatched the activation meanwhile, into a shared directory) is read again.
+     */
+    private final Map<String, java.nio.file.attribute.FileTime> written = new ConcurrentHashMap<>();
 
     FileDestination(FileDestinationFactory config, DestinationContext ctx) {
         this.config = config;
@@ -87,7 +92,9 @@ final class FileDestination implements Destination {
             long first = changes.get(0).seq();
             long last = changes.get(changes.size() - 1).seq();
             writeAtomically(dir.resolve(id + "-" + first + "-" + last + ".jsonl"), delta.toString());
-            writeAtomically(dir.resolve(id + ".state.json"), mapper.writeValueAsString(members));
+            Path stateFile = dir.resolve(id + ".state.json");
+            writeAtomically(stateFile, mapper.writeValueAsString(members));
+            written.put(id, Files.getLastModifiedTime(stateFile));
             for (FileDestinationFactory.Format f : config.getFormats()) {
                 writeAtomically(dir.resolve(id + "." + f.name().toLowerCase(Locale.ROOT)), snapshot(f, members));
             }
@@ -102,9 +109,9 @@ final class FileDestination implements Destination {
     }
 
     private TreeMap<String, Member> state(String id) throws IOException {
-        TreeMap<String, Member> m = states.get(id);
-        if (m != null) return m;
         Path file = dir.resolve(id + ".state.json");
+        TreeMap<String, Member> m = states.get(id);
+        if (m != null && Files.exists(file) && Files.getLastModifiedTime(file).equals(written.get(id))) return m;
         m = Files.exists(file) ? mapper.readValue(file.toFile(), new TypeReference<TreeMap<String, Member>>() {}) : new TreeMap<>();
         states.put(id, m);
         return m;

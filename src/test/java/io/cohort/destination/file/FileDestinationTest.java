@@ -65,6 +65,18 @@ class FileDestinationTest {
     }
 
     @Test
+    void anActivationDispatchedByTwoProcessesInTurnKeepsEveryMember() throws Exception {
+        // Cluster mode: the dispatch lease moves between processes writing one shared directory.
+        Destination a = destination();
+        Destination b = destination();
+        a.deliver(act, List.of(add(1, "p1", "p1@acme.com", Map.of())));
+        b.deliver(act, List.of(add(2, "p2", "p2@acme.com", Map.of())));
+        a.deliver(act, List.of(add(3, "p3", "p3@acme.com", Map.of())));
+        assertThat(Files.readAllLines(dir.resolve("file-hv.csv"))).extracting(l -> l.split(",")[0])
+                .containsExactly("person_id", "p1", "p2", "p3");
+    }
+
+    @Test
     void snapshotsAreSafeToOpenInASpreadsheet() throws Exception {
         destination().deliver(act, List.of(add(1, "p1", "=cmd|' /C calc'!A0", Map.of()), add(2, "p2", "@x.com", Map.of()),
                 add(3, "p3", "+1+1@x.com", Map.of()), add(4, "p4", "-2+3@x.com", Map.of()),

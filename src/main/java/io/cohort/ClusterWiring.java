@@ -1,0 +1,208 @@
+package io.cohort;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.health.HealthCheck;
+import io.cohort.analyst.Workbench;
+import io.cohort.api.JsonBodies;
+import io.cohort.api.StartupGate;
+import io.cohort.api.resources.DestinationResource;
+import io.cohort.api.resources.ExplainResource;
+import io.cohort.api.resources.PreviewResource;
+import io.cohort.api.resources.ProfileResource;
+import io.cohort.api.resources.RecordResource;
+import io.cohort.api.resources.RuleResource;
+import io.cohort.api.resources.SegmentResource;
+import io.cohort.api.resources.SourceResource;
+import io.cohort.audience.ActivationBinding;
+import io.cohort.audience.MembershipReader;
+import io.cohort.cluster.ClusterConfig;
+import io.cohort.cluster.ClusterNode;
+import io.cohort.cluster.DispatchLease;
+import io.cohort.cluster.IngestLog;
+import io.cohort.destination.DestinationContext;
+import io.cohort.destination.Destinations;
+import io.cohort.destination.DispatchGate;
+import io.cohort.engine.ManualClock;
+import io.cohort.engine.RuleBook;
+import io.cohort.engine.RuleCompiler;
+import io.cohort.engine.RuleService;
+import io.cohort.engine.RuleWatcher;
+import io.cohort.ingest.RecordParser;
+import io.cohort.ops.PrometheusExposition;
+import io.cohort.ops.ReloadRulesTask;
+import io.cohort.ops.ReplayActivationTask;
+import io.cohort.ops.RulesHealthCheck;
+import io.cohort.store.Migrations;
+import io.cohort.store.RecordStore;
+import io.cohort.vendor.CallLimits;
+import io.cohort.vendor.VendorHttp;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jdbi3.JdbiFactory;
+import io.dropwizard.lifecycle.Managed;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The service in {@code cluster.mode: kafka} (docs/scale-out.md): one process of a cluster sharing
+ * one PostgreSQL. Builds the objects and registers them, nothing else:
+ * <ol>
+ *   <li>ingest stores each batch and appends it to the cluster's ingest log in one transaction;</li>
+ *   <li>the {@link ClusterNode} feeds this process's profile graph from that log (the read API
+ *       answers from it), evaluates its share of the work in the Kafka consumer group and, while
+ *       it holds the lease, relays the log's work to Kafka;</li>
+ *   <li>an activation's outbox is dispatched only while this process holds its lease
+ *       ({@code dispatch:<activation>});</li>
+ *   <li>a rule reload (watcher, reload task) applies the rule set to the whole cluster; a set
+ *       another process applied is followed here.</li>
+ * </ol>
+ * Not served in this mode (yet): pull connectors, the re-evaluate and clock tasks.
+ */
+final class ClusterWiring {
+    private ClusterWiring() {}
+
+    static void run(CohortConfiguration config, Environment env) throws Exception {
+        ClusterConfig cluster = config.cluster();
+        String url = config.database().getUrl();
+        if (url == null || !url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalStateException("cluster.mode: kafka needs PostgreSQL as the shared store (database.url "
+                    + "jdbc:postgresql://...); database.url is " + (url == null ? "not set" : url.replaceAll("[?;].*", "")));
+        }
+        List<String> pulled = config.sources().entrySet().stream().filter(e -> e.getValue().pull() != null).map(Map.Entry::getKey).sorted().toList();
+        if (!pulled.isEmpty()) {
+            // Every node would fetch the same pages: refuse rather than ingest everything once per node.
+            throw new IllegalStateException("sources " + pulled + " have a pull: block, which cluster.mode: kafka does not run yet "
+                    + "(docs/scale-out.md); push their records to POST /v1/sources/{id}/records, or run cluster.mode: single");
+        }
+        Clock clock = config.engine().manualClock()
+                ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
+                : Clock.systemUTC();
+        Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
+        if (config.migrateOnStart()) {
+            var ds = config.database().build(env.metrics(), "migrations");
+            try {
+                Migrations.migrate(ds);
+            } finally {
+                ds.stop();
+            }
+        }
+        refuseSingleModeData(jdbi);
+
+        RecordParser parser = new RecordParser(config.ingestLimits());
+        RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
+        // The cluster keeps its rule sets itself (rule_set with cluster_rules): no local last-good copy.
+        RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()), new RuleCompiler(clock), clock);
+        RuleBook initial = rules.initial();
+        Duration retention = Duration.ofMillis(config.engine().eventRetention().toMilliseconds());
+        List<ActivationBinding> bindings = config.activations().stream()
+                .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
+        ClusterNode node = new ClusterNode(cluster, jdbi, env.getObjectMapper(), parser, bindings, initial, clock, retention,
+                config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
+                Duration.ofMillis(config.engine().clockSweep().toMilliseconds()), rules::followed);
+        rules.attach(book -> {
+            try {
+                node.applyRules(book);
+                return CompletableFuture.completedFuture(null);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
+        IngestLog log = new IngestLog(jdbi, env.getObjectMapper());
+        Pipeline pipeline = Pipeline.journaled(config.sources(), parser, store, log::append, clock, env.metrics());
+        MembershipReader reader = new MembershipReader(jdbi);
+
+        VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
+        CallLimits callLimits = new CallLimits(env.metrics(), Clock.systemUTC());
+        DispatchLease leases = new DispatchLease(jdbi, cluster.nodeId(), cluster.leaseDuration().toMilliseconds());
+        Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
+                new DestinationContext(env.getObjectMapper(), vendorHttp, env.metrics(), Clock.systemUTC(), callLimits,
+                        (name, threads) -> env.lifecycle().executorService(name + "-%d").minThreads(threads).maxThreads(threads).build()),
+                new DispatchGate() {
+                    // Wall time: a lease must expire when its holder dies, whatever the evaluation clock says.
+                    @Override public boolean open(String activation) {
+                        return leases.acquire("dispatch:" + activation, System.currentTimeMillis()).isPresent();
+                    }
+
+                    @Override public void close(String activation) { leases.release("dispatch:" + activation); }
+                });
+
+        // Start order: the graph catches up and the worker joins the group before the ports open;
+        // stop order (reverse): ingest refused first, then dispatchers, then the node.
+        env.lifecycle().manage(node);
+        env.lifecycle().manage(destinations);
+        if (config.engine().watchRules()) env.lifecycle().manage(new RuleWatcher(rules, config.engine().watchInterval().toMilliseconds()));
+        env.lifecycle().manage(new Managed() {
+            @Override public void stop() { pipeline.close(() -> {}); }
+        });
+        destinations.healthChecks().forEach(env.healthChecks()::register);
+
+        HttpPlumbing.install(config, env);
+        JsonBodies bodies = new JsonBodies(config.ingestLimits());
+        env.jersey().register(new SourceResource(pipeline, bodies));
+        env.jersey().register(new RecordResource(pipeline, store));
+        env.jersey().register(new StartupGate(node::started, () -> "catching up with the cluster's ingest log"));
+        env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
+        env.jersey().register(new ProfileResource(node.graph(), reader, clock, retention));
+        env.jersey().register(new SegmentResource(node::rules, reader::size, reader));
+        // Run-time issues of the rules are collected by the single-process evaluator only (yet).
+        env.jersey().register(new RuleResource(rules, node::rules, List::of, bodies));
+        env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, List::of));
+        env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(node::rules, reader::size,
+                new io.cohort.audience.SegmentHistory(jdbi), clock));
+        env.jersey().register(new DestinationResource(destinations));
+        env.jersey().register(new io.cohort.api.resources.ActivationResource(destinations, new io.cohort.destination.OutboxStore(jdbi)));
+        Workbench workbench = new Workbench(node.graph(), rules, node::rules, clock, retention,
+                Duration.ofMillis(config.engine().previewTimeout().toMilliseconds()));
+        env.lifecycle().manage(workbench);
+        env.jersey().register(new PreviewResource(workbench, bodies));
+        env.jersey().register(new ExplainResource(workbench));
+        env.jersey().register(new io.cohort.api.OpenApiDocument(Version.of(CohortApplication.class)));
+        env.jersey().register(new io.cohort.api.resources.MeResource());
+        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock));
+        env.jersey().register(new io.cohort.api.resources.SearchResource(node.graph()));
+        env.jersey().register(new io.cohort.api.resources.FieldResource(new io.cohort.analyst.FieldValues(store, env.getObjectMapper())));
+        io.cohort.api.console.Console.install(env);
+
+        env.healthChecks().register("rules", new RulesHealthCheck(rules));
+        env.healthChecks().register("cluster", new HealthCheck() {
+            @Override protected Result check() {
+                if (!node.started()) return Result.unhealthy("catching up with the ingest log");
+                return Result.healthy("graph at batch " + node.feed().applied() + ", partitions " + node.worker().owned()
+                        + ", rules " + node.rules().version());
+            }
+        });
+        env.admin().addTask(new ReloadRulesTask(rules));
+        env.admin().addTask(new ReplayActivationTask(destinations));
+        env.metrics().register("cohort.cluster.graphBatch", (Gauge<Long>) () -> node.feed().applied());
+        env.metrics().register("cohort.cluster.partitions", (Gauge<Integer>) () -> node.worker().owned().size());
+        env.metrics().register("cohort.cluster.committedMessages", (Gauge<Long>) () -> node.worker().committedMessages());
+        env.metrics().register("cohort.cluster.commits", (Gauge<Long>) () -> node.worker().commits());
+        env.metrics().register("cohort.cluster.refusals", (Gauge<Long>) () -> node.worker().refusals());
+        env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
+        env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
+        env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);
+        PrometheusExposition.install(env, PrometheusExposition.registry(env.metrics(), () -> {
+            Map<String, Integer> sizes = new TreeMap<>();
+            node.rules().segments().keySet().forEach(id -> sizes.put(id, reader.size(id)));
+            return sizes;
+        }, () -> destinations.status().stream().flatMap(d -> d.activations().stream()).toList()));
+    }
+
+    /**
+     * Source records stored in single mode never went through the ingest log, so no cluster
+     * process would see them: refuse rather than serve profiles without them.
+     */
+    private static void refuseSingleModeData(Jdbi jdbi) {
+        boolean records = jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM source_record)").mapTo(Boolean.class).one());
+        boolean logged = jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM cluster_ingest_log)").mapTo(Boolean.class).one());
+        if (records && !logged) {
+            throw new IllegalStateException("this database holds source records stored in cluster.mode: single, which "
+                    + "the cluster's ingest log does not have; cluster mode starts on an empty database (docs/scale-out.md)");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package io.cohort.cluster;
+
+import io.cohort.engine.RuleBook;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.identity.Touched;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.*;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Time as work in cluster mode, as the single-process evaluator's tick does it: one process at a
+ * time (the holder of the lease "clock") publishes work for the people the passing time may move:
+ * those one of whose events left a rule's window (with who sees them, at the rules' depth), and
+ * everyone when a segment reads the time otherwise (every engine.clockSweep). How far time was
+ * handled is stored (cluster_clock), so a new holder catches up the windows that closed while no
+ * process held the lease. Every process forgets events past engine.eventRetention from its graph.
+ */
+final class ClusterClock implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterClock.class);
+    static final String LEASE = "clock";
+
+    private final Jdbi jdbi;
+    private final GraphFeed feed;
+    private final ProfileGraph graph;
+    private final WorkPublisher publisher;
+    private final DispatchLease lease;
+    private final String node;
+    private final Clock clock;
+    private final Clock wall;
+    private final Supplier<RuleBook> rules;
+    private final Duration retention;
+    private final long sweepMillis;
+    private final long tickMillis;
+    private final PollingLoop loop;
+
+    // The holder's state, confined to the loop's thread: each person's next window edge.
+    private final Map<String, Long> edgeOf = new HashMap<>();
+    private final TreeMap<Long, Set<String>> byEdge = new TreeMap<>();
+    private long token = -1;
+    private long[] windows = new long[0];
+    private long seenBatch;
+    private long lastNow;
+    private long nextRoundAt;
+
+    /**
+     * @param clock the evaluation clock (engine.manualClock in tests); leases run on {@code wall}
+     * @param tickMillis engine.tick
+     * @param sweepMillis engine.clockSweep
+     */
+    ClusterClock(Jdbi jdbi, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis, Clock clock,
+                 Clock wall, Supplier<RuleBook> rules, Duration retention, long tickMillis, long sweepMillis) {
+        this.jdbi = jdbi;
+        this.feed = feed;
+        this.graph = graph;
+        this.publisher = publisher;
+        this.node = node;
+        this.lease = new DispatchLease(jdbi, node, leaseMillis);
+        this.clock = clock;
+        this.wall = wall;
+        this.rules = rules;
+        this.retention = retention;
+        this.sweepMillis = sweepMillis;
+        this.tickMillis = tickMillis;
+        // The lease is renewed more often than it lasts, whatever the tick: the holder stays the holder.
+        this.loop = new PollingLoop("cohort-cluster-clock", Math.max(10, Math.min(tickMillis, leaseMillis / 3)), this::round);
+    }
+
+    /** Every tick: events past retention leave this process's graph; the holder's work (or a takeover's) runs. */
+    private void round() {
+        long wallNow = wall.millis();
+        boolean due = wallNow >= nextRoundAt;
+        if (due) {
+            nextRoundAt = wallNow + tickMillis;
+            graph.pruneEvents(clock.instant().minus(retention));
+        }
+        Optional<Long> t = lease.acquire(LEASE, wallNow);
+        if (t.isEmpty()) {
+            token = -1;
+        } else if (due || t.get() != token) {
+            tick();
+        }
+    }
+
+    /** One round; returns the number of people whose work was published (0 when another process holds the clock). */
+    int tick() {
+        Optional<Long> t = lease.acquire(LEASE, wall.millis());
+        if (t.isEmpty()) {
+            token = -1;
+            return 0;
+        }
+        long now = clock.millis();
+        RuleBook book = rules.get();
+        long[] w = book.shape().windows();
+        long[] stored = stored();
+        if (t.get() != token || !Arrays.equals(w, windows) || now < lastNow) {
+            // Taking over (or other windows, or a manual clock set back): every person's edge after
+            // the time last handled, so windows that closed meanwhile are due now.
+            long from = stored == null ? now : Math.min(stored[0], now);
+            if (t.get() != token) LOG.info("{} keeps the cluster's time (lease token {}), from {}", node, t.get(), java.time.Instant.ofEpochMilli(from));
+            token = t.get();
+            windows = w;
+            seenBatch = feed.applied();
+            edgeOf.clear();
+            byEdge.clear();
+            for (String p : graph.personIds()) setEdge(p, from);
+            lastNow = from;
+        } else {
+            // People whose events changed since the last round: their edges after that round.
+            long upTo = feed.applied();
+            for (long seq = seenBatch + 1; seq <= upTo; seq++) {
+                Set<String> people = feed.affected(seq);
+                if (people == null) {
+                    graph.personIds().forEach(p -> setEdge(p, lastNow));
+                    break;
+                }
+                people.forEach(p -> setEdge(p, lastNow));
+            }
+            seenBatch = upTo;
+        }
+        Set<String> work = new TreeSet<>();
+        while (!byEdge.isEmpty() && byEdge.firstKey() <= now) {
+            for (String p : byEdge.pollFirstEntry().getValue()) {
+                edgeOf.remove(p);
+                work.add(p);
+            }
+        }
+        work.forEach(p -> setEdge(p, now));
+        if (!work.isEmpty() && book.shape().depth() >= 2) work.addAll(graph.affected(Touched.ofPeople(work), book.shape().depth()));
+        boolean clocked = book.shape().segments().values().stream().anyMatch(s -> s.clockDependent());
+        long swept = stored == null ? -1 : stored[1];
+        boolean sweep = clocked && (swept < 0 || now >= swept + sweepMillis);
+        if (sweep) {
+            work.addAll(graph.personIds());
+            work.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
+                    .mapTo(String.class).list()));
+        }
+        if (!work.isEmpty()) publisher.publish(work, feed.applied());
+        if (!mark(now, sweep ? now : swept, t.get())) token = -1;
+        lastNow = now;
+        return work.size();
+    }
+
+    private void setEdge(String person, long after) {
+        Long old = edgeOf.remove(person);
+        if (old != null) {
+            Set<String> s = byEdge.get(old);
+            if (s != null && s.remove(person) && s.isEmpty()) byEdge.remove(old);
+        }
+        long edge = graph.nextWindowEdge(person, after, windows);
+        if (edge == Long.MAX_VALUE) return;
+        edgeOf.put(person, edge);
+        byEdge.computeIfAbsent(edge, k -> new HashSet<>()).add(person);
+    }
+
+    /** [ticked_up_to, swept_at], or null before the first tick of the cluster. */
+    private long[] stored() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT ticked_up_to, swept_at FROM cluster_clock WHERE id = 1")
+                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)}).findOne().orElse(null));
+    }
+
+    /** Stores how far time was handled, while the lease is still ours under {@code token}. */
+    private boolean mark(long tickedUpTo, long sweptAt, long token) {
+        long now = wall.millis();
+        return jdbi.inTransaction(h -> {
+            boolean held = h.createQuery("SELECT token FROM cluster_lease WHERE name = ? AND holder = ? AND token = ? AND expires_at > ? "
+                    + "FOR UPDATE").bind(0, LEASE).bind(1, node).bind(2, token).bind(3, now).mapTo(Long.class).findOne().isPresent();
+            if (!held) return false;
+            if (h.execute("UPDATE cluster_clock SET ticked_up_to = ?, swept_at = ? WHERE id = 1", tickedUpTo, sweptAt) == 0) {
+                h.execute("INSERT INTO cluster_clock (id, ticked_up_to, swept_at) VALUES (1, ?, ?)", tickedUpTo, sweptAt);
+            }
+            return true;
+        });
+    }
+
+    @Override public void start() { loop.start(); }
+
+    @Override public void stop() throws InterruptedException {
+        loop.stop();
+        lease.release(LEASE);
+    }
+}

@@ -1,0 +1,305 @@
+package io.cohort.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.cohort.Pipeline;
+import io.cohort.engine.RuleBook;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordParser;
+import io.cohort.it.CohortApp;
+import io.cohort.model.Qualified;
+import io.cohort.reliability.CohortProcess;
+import io.cohort.reliability.FreshEvaluation;
+import io.cohort.reliability.RandomRecords;
+import io.cohort.store.RecordStore;
+import io.dropwizard.jackson.Jackson;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service itself in cluster mode: real {@code server} processes (config.yml with
+ * {@code cluster.mode: kafka}) on one embedded PostgreSQL and an embedded KRaft broker, driven
+ * only over HTTP. Random batches (merges, splits, deletes, events) are POSTed to different
+ * nodes; one node is SIGKILLed and another started meanwhile; a rule edit reloaded on one node
+ * must reach all. Then: every node's members (HTTP) equal a single-process evaluation of what
+ * the store holds, each change feed folds, and what the webhook receiver was sent folds to the
+ * audiences. The nodes' directories (config, rules, logs) stay in {@code target/cluster-service/}.
+ */
+class ClusterServiceIT {
+    static final int PARTITIONS = 6;
+    static final String TOPIC = "cohort.service";
+    static final int BATCHES = Integer.getInteger("cluster.serviceBatches", 100);
+    static final int AFTER_EDIT = 20;
+    static final List<String> SEGMENTS = List.of("probe-events", "probe-deal", "probe-won");
+
+    @TempDir static Path fixtureRules;
+    /** One directory per node: its config.yml, rules and process log. */
+    static final Path logs = Path.of("target", "cluster-service", String.valueOf(System.currentTimeMillis()));
+    static ClusterFixture f;
+    static HttpServer hook;
+    /** What the webhook receiver was sent: "activation/person" → [seq, 1 add | 0 remove] of the newest change. */
+    static final Map<String, long[]> received = new ConcurrentHashMap<>();
+    static final ObjectMapper JSON = new ObjectMapper();
+    int started;
+
+    @BeforeAll static void start() throws Exception {
+        Files.createDirectories(logs);
+        f = new ClusterFixture(fixtureRules, TOPIC, PARTITIONS);
+        hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        hook.createContext("/hook", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            if ("POST".equals(ex.getRequestMethod())) {
+                JsonNode b = JSON.readTree(body);
+                for (JsonNode c : b.get("changes")) {
+                    long seq = c.get("seq").asLong();
+                    long add = "add".equals(c.get("action").asText()) ? 1 : 0;
+                    // The receiver keeps the newest change per member (deliveries are at least once, in any order after a takeover).
+                    received.merge(b.get("activation").asText() + "/" + c.get("personId").asText(), new long[] {seq, add},
+                            (old, now) -> now[0] >= old[0] ? now : old);
+                }
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        hook.start();
+    }
+
+    @AfterAll static void stop() throws Exception {
+        if (hook != null) hook.stop(0);
+        if (f != null) f.close();
+    }
+
+    @Test
+    void nodesServeIngestMembersRulesAndDeliveriesTogether() throws Exception {
+        long t0 = System.nanoTime();
+        List<CohortProcess> live = new ArrayList<>();
+        List<CohortProcess> all = new ArrayList<>();
+        RandomRecords gen = new RandomRecords(Long.getLong("cluster.seed", 20261204L), ClusterFixture.NOW, 50, 35, 12);
+        try {
+            List<CohortProcess> first = List.of(node(), node(), node());
+            all.addAll(first);
+            startAll(first);
+            live.addAll(first);
+            long startedMs = ms(t0);
+
+            Set<Long> batchNumbers = new HashSet<>();
+            CohortProcess killed = null;
+            CohortProcess joining = null;
+            Thread joiner = null;
+            for (int i = 0; i < BATCHES; i++) {
+                CohortProcess to = live.get(i % live.size());
+                batchNumbers.add(post(to, gen.next()));
+                if (i == BATCHES / 2) {
+                    killed = live.remove(1);
+                    killed.kill(); // SIGKILL, mid-ingestion
+                    joining = node();
+                    all.add(joining);
+                    CohortProcess j = joining;
+                    joiner = new Thread(() -> {
+                        try {
+                            j.start();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    joiner.start();
+                }
+            }
+            joiner.join(180_000);
+            assertThat(joining.alive()).as("the node started after the kill runs").isTrue();
+            live.add(joining);
+            assertThat(batchNumbers).as("every accepted batch got its own number, whichever node took it").hasSize(BATCHES);
+
+            awaitPublished(new IngestLog(f.jdbi, Jackson.newObjectMapper()).last());
+            assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up before the edit").isTrue();
+            assertThat(f.realized().stream().filter(q -> q.segmentId().equals("probe-accounts")).count())
+                    .as("probe-accounts has members before it is removed").isPositive();
+
+            // A rule edit on one node (file + reload task) reaches every node: one recent event is enough for
+            // probe-events, and the segment probe-accounts is removed (its members must exit).
+            CohortProcess editor = live.get(0);
+            Path probes = editor.rules.resolve("probes.drl");
+            String drl = Files.readString(probes).replace("count($now.daysAgo(30)) >= 2", "count($now.daysAgo(30)) >= 1");
+            String removed = drl.replaceAll("(?s)rule \"probe: two accounts\".*?\nend\n", "");
+            assertThat(removed).isNotEqualTo(drl);
+            Files.writeString(probes, removed);
+            CohortApp.Response reload = editor.adminPost("/tasks/reload-rules");
+            assertThat(reload.body()).as("reload on %s", editor.dir).startsWith("applied ");
+            String version = reload.body().substring("applied ".length()).trim();
+            assertThat(version).isNotEqualTo(f.book.version());
+            for (CohortProcess p : live) awaitRules(p, version);
+            long editMs = ms(t0);
+
+            // More batches after the edit, to the nodes that did not make it.
+            for (int i = 0; i < AFTER_EDIT; i++) post(live.get(1 + i % (live.size() - 1)), gen.next());
+            long last = new IngestLog(f.jdbi, Jackson.newObjectMapper()).last();
+            awaitPublished(last);
+            assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
+            long settledMs = ms(t0);
+
+            // A single process's evaluation of what the store holds (as single mode loads it at start), with the new rules.
+            RuleBook edited = FreshEvaluation.compile(editor.rules, f.clock);
+            assertThat(edited.version()).isEqualTo(version);
+            ProfileGraph stored = new ProfileGraph();
+            new Pipeline(Map.of(), new RecordParser(new IngestLimits()), new RecordStore(f.jdbi, Jackson.newObjectMapper()), stored,
+                    null, f.clock, new com.codahale.metrics.MetricRegistry()).loadFromStore();
+            Set<Qualified> fresh = FreshEvaluation.of(stored, edited, f.clock, 2);
+            assertThat(fresh).as("the random data qualifies people").isNotEmpty();
+            assertThat(f.realized()).as("memberships in PostgreSQL = a fresh single-process evaluation").isEqualTo(fresh);
+            for (CohortProcess p : live) {
+                for (String segment : SEGMENTS) {
+                    Set<String> expected = new TreeSet<>();
+                    fresh.stream().filter(q -> q.segmentId().equals(segment)).forEach(q -> expected.add(q.personId()));
+                    assertThat(p.members(segment)).as("members of %s served by %s", segment, p.dir.getFileName()).isEqualTo(expected);
+                    // The daily history the workers wrote (one day: the nodes' clock stands still) adds up to the members.
+                    JsonNode history = p.get("/v1/segments/" + segment + "/history?days=1").json();
+                    JsonNode today = history.get("days").get(0);
+                    assertThat(history.get("size").asInt()).isEqualTo(expected.size());
+                    assertThat(today.get("members").asLong()).as("history of %s", segment).isEqualTo(expected.size());
+                    assertThat(today.get("entered").asLong() - today.get("exited").asLong()).isEqualTo(expected.size());
+                }
+            }
+            assertThat(f.feedViolations()).as("change feeds fold to the memberships").isEmpty();
+            assertThat(live.get(1).get("/v1/segments/probe-accounts").status()).as("a removed segment is not served").isEqualTo(404);
+            // The read side of every node answers from its own graph, fed by the log: the same profile everywhere.
+            for (String email : gen.emails().subList(0, 8)) {
+                Set<String> answers = new HashSet<>();
+                for (CohortProcess p : live) answers.add(awaitProfile(p, email));
+                assertThat(answers).as("profile of %s on every node", email).hasSize(1);
+            }
+
+            Set<String> wanted = ClusterRebalanceIT.expectedAdds(stored, fresh).stream()
+                    .map(s -> s.replace("events-to-marketo/", "events-hook/").replace("deal-to-marketo/", "deal-hook/"))
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+            Set<String> delivered = awaitDelivered(wanted);
+            assertThat(delivered).as("the webhook receiver's audiences = the segments' consenting members").isEqualTo(wanted);
+            // Each activation was dispatched under its lease (one holder at a time; ClusterFencingIT drives the lease itself).
+            List<String> leased = f.jdbi.withHandle(h -> h.createQuery("SELECT name FROM cluster_lease WHERE name LIKE 'dispatch:%' ORDER BY name")
+                    .mapTo(String.class).list());
+            assertThat(leased).containsExactly("dispatch:deal-hook", "dispatch:events-hook");
+            long holders = f.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT holder) FROM cluster_lease WHERE name LIKE 'dispatch:%'")
+                    .mapTo(Long.class).one());
+            List<Long> sorted = postMicros.stream().sorted().toList();
+            System.out.printf("cluster service: 3 nodes up at %d ms; %d batches over HTTP to 3 then 3 nodes (one SIGKILLed, one started), "
+                            + "POST p50 %.1f ms, p99 %.1f ms; rules %s on every node at %d ms; settled at %d ms; %d members, %d changes, "
+                            + "%d deliveries wanted; dispatch leases held by %d node(s); total %d ms%n", startedMs, BATCHES + AFTER_EDIT,
+                    sorted.get(sorted.size() / 2) / 1000.0, sorted.get(sorted.size() * 99 / 100) / 1000.0, version, editMs,
+                    settledMs, fresh.size(), f.changeCount(), wanted.size(), holders, ms(t0));
+        } finally {
+            for (CohortProcess p : all) p.close();
+        }
+    }
+
+    private CohortProcess node() throws Exception {
+        String name = "node-" + (++started);
+        Path dir = Files.createDirectories(logs.resolve(name).toAbsolutePath());
+        Path rules = dir.resolve("rules");
+        CohortApp.copyRules(Path.of("rules"), rules);
+        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
+        String db = f.pg.getJdbcUrl("postgres", "postgres");
+        return CohortProcess.configured(dir, db, """
+                database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
+                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
+                engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
+                cluster: {mode: kafka, bootstrapServers: "%s", topic: %s, partitions: %d, groupId: cohort-service, nodeId: %s,
+                          sessionTimeout: 3s, leaseDuration: 3s}
+                destinations: {hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}}
+                activations:
+                  - {id: events-hook, segment: probe-events, destination: hook}
+                  - {id: deal-hook, segment: probe-deal, destination: hook}
+                dispatcher: {pollInterval: 200ms}
+                auth:
+                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
+                """.formatted(db, rules.toAbsolutePath(), ClusterFixture.NOW, f.kafka.bootstrapServers(), TOPIC, PARTITIONS, name,
+                hook.getAddress().getPort(), CohortApp.TOKEN));
+    }
+
+    /** Starts the processes side by side (each waits for its own port). */
+    private static void startAll(List<CohortProcess> nodes) throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
+        for (CohortProcess p : nodes) {
+            Thread t = new Thread(() -> {
+                try {
+                    p.start();
+                } catch (Exception e) {
+                    failures.add(e);
+                }
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) t.join(180_000);
+        if (!failures.isEmpty()) throw failures.get(0);
+    }
+
+    private final List<Long> postMicros = Collections.synchronizedList(new ArrayList<>());
+
+    private long post(CohortProcess to, RandomRecords.Batch b) {
+        long started = System.nanoTime();
+        CohortApp.Response r = to.post("/v1/sources/" + b.source() + "/records", b.body());
+        postMicros.add((System.nanoTime() - started) / 1_000);
+        assertThat(r.status()).as("POST to %s: %s", to.dir.getFileName(), r.body()).isEqualTo(200);
+        return r.json().get("batch").asLong();
+    }
+
+    private static void awaitRules(CohortProcess p, String version) throws InterruptedException {
+        long until = System.nanoTime() + 30_000_000_000L;
+        String seen = null;
+        while (System.nanoTime() < until) {
+            seen = p.get("/v1/rules").json().get("activeVersion").asText();
+            if (seen.equals(version)) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError(p.dir.getFileName() + " runs rules " + seen + ", not the cluster's " + version);
+    }
+
+    private static void awaitPublished(long last) throws InterruptedException {
+        long until = System.nanoTime() + 90_000_000_000L;
+        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
+                .mapTo(Long.class).one()) < last) {
+            if (System.nanoTime() > until) throw new AssertionError("work not published up to batch " + last);
+            Thread.sleep(100);
+        }
+    }
+
+    /** The profile id a node serves for an email (its graph may trail the log by a poll). */
+    private static String awaitProfile(CohortProcess p, String email) throws InterruptedException {
+        CohortApp.Response r = null;
+        for (int i = 0; i < 50; i++) {
+            r = p.get("/v1/profiles?email=" + java.net.URLEncoder.encode(email, StandardCharsets.UTF_8));
+            if (r.status() == 200) return r.body();
+            if (r.status() == 404) return "404";
+            Thread.sleep(100);
+        }
+        throw new AssertionError("profile of " + email + " on " + p.dir.getFileName() + ": " + r);
+    }
+
+    private static Set<String> awaitDelivered(Set<String> wanted) throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        Set<String> now;
+        do {
+            now = new TreeSet<>();
+            for (var e : received.entrySet()) if (e.getValue()[1] == 1) now.add(e.getKey());
+            if (now.equals(wanted)) return now;
+            Thread.sleep(200);
+        } while (System.nanoTime() < until);
+        return now;
+    }
+
+    private static long ms(long since) { return (System.nanoTime() - since) / 1_000_000; }
+}
