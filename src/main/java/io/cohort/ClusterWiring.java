@@ -28,6 +28,7 @@ import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuleWatcher;
 import io.cohort.ingest.RecordParser;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.ops.PrometheusExposition;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.ReplayActivationTask;
@@ -141,7 +142,7 @@ final class ClusterWiring {
         });
         destinations.healthChecks().forEach(env.healthChecks()::register);
 
-        HttpPlumbing.install(config, env);
+        Endpoints.plumbing(config, env);
         JsonBodies bodies = new JsonBodies(config.ingestLimits());
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));

@@ -72,6 +72,19 @@ final class Endpoints {
 
     /** The application port: request filters, authentication, JSON errors, the resources and the console. */
     static void api(CohortConfiguration config, Environment env, Wiring.Stages s, JsonBodies bodies) {
+        plumbing(config, env);
+        resources(env, s, bodies);
+    }
+
+    /**
+     * What every served API needs before its resources, in single and cluster mode alike: request
+     * ids, token checks (header only, never in a log), JSON errors for everything Jersey and Jetty
+     * answer themselves, and the admin port's guard.
+     */
+    static void plumbing(CohortConfiguration config, Environment env) {
+        // Admin tasks refuse browser-origin requests.
+        env.admin().addFilter("admin-guard", new AdminRequestGuard(AdminRequestGuard.bindHosts(config.getServerFactory())))
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
         // Filters in this order: the request id first, so that every later answer carries it.
         env.servlets().addFilter("request-id", new RequestIds())
@@ -97,7 +110,9 @@ final class Endpoints {
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new ErrorMappers.ShuttingDown());
+    }
 
+    private static void resources(Environment env, Wiring.Stages s, JsonBodies bodies) {
         // In the data's order: records in, profiles, segments and rules, audiences out.
         env.jersey().register(new SourceResource(s.pipeline(), bodies));
         env.jersey().register(new RecordResource(s.pipeline(), s.store()));
@@ -126,9 +141,6 @@ final class Endpoints {
 
     /** The admin port: readiness and liveness checks, operators' tasks, metrics (also as Prometheus text). */
     static void admin(CohortConfiguration config, Environment env, Wiring.Stages s) {
-        // Admin tasks refuse browser-origin requests.
-        env.admin().addFilter("admin-guard", new AdminRequestGuard(AdminRequestGuard.bindHosts(config.getServerFactory())))
-                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("startup", s.startup().healthCheck());
         env.healthChecks().register("rules", new RulesHealthCheck(s.rules()));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.cohort.Pipeline;
+import io.cohort.pipeline.Pipeline;
 import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
