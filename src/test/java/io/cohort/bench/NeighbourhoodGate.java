@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.*;
  * unit of work every change pays, over the benchmark's data set with one giant component
  * (cross=0.25). Go if p50 ≤ 150 µs and p99 ≤ 1 ms. Compared: a new session per evaluation
  * against reset sessions from a pool, and the shipped segments against 50 more generated ones.
- * Run with bench/jmh.sh after bench/run.sh has left a graph snapshot of the data set.
+ * Run with bench/jmh.sh after bench/run.sh has left a graph snapshot of the data set
+ * ({@code -p snapshot=data/bench/run-1000000/graph.snapshot} for the 1M set).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -43,7 +44,9 @@ public class NeighbourhoodGate {
             throw new IllegalStateException(file + " is missing: run bench/run.sh 100000 cross=0.25 first (it leaves the snapshot)");
         }
         ProfileGraph graph = new ProfileGraph();
-        GraphSnapshot.read(file, GraphSnapshot.stamp(file).orElseThrow(), graph, 0);
+        GraphSnapshot.read(file, GraphSnapshot.stamp(file).orElseThrow(() -> new IllegalStateException(file
+                + " was written by another build (other record declarations): start this build's service on its store once "
+                + "(bench/run.sh, or ColdStart) so that its stop writes the snapshot again")), graph, 0);
         people = graph.personIds();
         Path rules = Files.createTempDirectory("gate-rules");
         try (var s = Files.list(Path.of("rules"))) {
