@@ -381,13 +381,6 @@ final class ExpressionChecker {
         boolean clockBefore = ctx.use().clockDependent;
         Value l = check(b.getLeft(), ctx);
         Value r = check(b.getRight(), ctx);
-        if (b.getOperator() != BinaryExpr.Operator.AND && b.getOperator() != BinaryExpr.Operator.OR
-                && b.getOperator() != BinaryExpr.Operator.PLUS && b.getOperator() != BinaryExpr.Operator.MINUS
-                && b.getOperator() != BinaryExpr.Operator.MULTIPLY && b.getOperator() != BinaryExpr.Operator.DIVIDE
-                && b.getOperator() != BinaryExpr.Operator.REMAINDER
-                && (timeEdge(b.getLeft(), b.getRight(), ctx) || timeEdge(b.getRight(), b.getLeft(), ctx))) {
-            ctx.use().clockDependent = clockBefore; // the clock is read only as a window on a stored time
-        }
         switch (b.getOperator()) {
             case AND, OR -> {
                 expect(l, TypeRef.BOOLEAN, b.getLeft(), "'" + b.getOperator().asString() + "'");
@@ -397,6 +390,9 @@ final class ExpressionChecker {
             case EQUALS, NOT_EQUALS, LESS, LESS_EQUALS, GREATER, GREATER_EQUALS -> {
                 if (!l.type().comparableWith(r.type())) {
                     throw Refusal.at("cannot compare " + article(l.type()) + " with " + article(r.type()) + " in '" + abbreviate(b.toString()) + "'", b);
+                }
+                if (timeEdge(b.getLeft(), b.getRight(), ctx) || timeEdge(b.getRight(), b.getLeft(), ctx)) {
+                    ctx.use().clockDependent = clockBefore; // the clock is read only as a window on a stored time
                 }
                 return Value.of(TypeRef.BOOLEAN);
             }
