@@ -445,7 +445,7 @@ public final class Evaluator implements Managed, RuleTarget {
     private void dueForEveryone(long from) {
         due.clear();
         if (windows.length == 0) return;
-        for (String p : graph.personIdsUnordered()) due.set(p, graph.nextWindowEdge(p, from, windows));
+        due.reset(each -> graph.nextWindowEdges(from, windows, each));
     }
 
     /**

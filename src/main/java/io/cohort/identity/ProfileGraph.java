@@ -256,6 +256,28 @@ public final class ProfileGraph {
         });
     }
 
+    /** Every person's {@link #nextWindowEdge}, under one read lock: {@code out} gets (person, edge or Long.MAX_VALUE). */
+    public void nextWindowEdges(long nowMillis, long[] windows, java.util.function.ObjLongConsumer<String> out) {
+        read(() -> {
+            index.personRefsByUid.forEach((uid, refs) -> {
+                boolean person = false;
+                long best = Long.MAX_VALUE;
+                for (SourceRef r : refs) {
+                    if (!index.persons.containsKey(r)) continue;
+                    person = true;
+                    EventSeries s = index.eventsOf(Node.person(r));
+                    if (s.size() == 0) continue;
+                    for (long w : windows) {
+                        long first = s.firstAfter(nowMillis - w);
+                        if (first != Long.MAX_VALUE) best = Math.min(best, first + w);
+                    }
+                }
+                if (person) out.accept(uid, best);
+            });
+            return null;
+        });
+    }
+
     /**
      * The deals whose stored time crossed a rule's offset while the clock moved from
      * {@code fromMillis} (exclusive) to {@code toMillis} (inclusive): for
