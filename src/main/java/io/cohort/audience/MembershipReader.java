@@ -19,7 +19,12 @@ public final class MembershipReader {
         this.jdbi = jdbi;
     }
 
-    /** Members ordered by profile id, after the cursor (a profile id), at most {@code limit}. */
+    /**
+     * Members ordered by profile id, after the cursor (a profile id), at most {@code limit}.
+     * The queries below order by the index's leading column too (constant here): H2 reads a page
+     * in index order only when ORDER BY names the index's columns from the first; ordered by
+     * person_id alone, a page of a 300k-member segment sorted every later member (3.3 s at 1M).
+     */
     public List<Member> members(String segmentId, String status, String after, int limit) {
         return members(segmentId, status, after, limit, null);
     }
@@ -36,7 +41,7 @@ public final class MembershipReader {
             var query = h.createQuery("SELECT person_id, email, status, qualified_at, exited_at FROM membership "
                             + "WHERE segment_id = :s AND (:status = 'all' OR status = :status) AND person_id > :after "
                             + (like == null ? "" : "AND LOWER(email) LIKE :like ESCAPE '\\' ")
-                            + "ORDER BY person_id LIMIT :limit")
+                            + "ORDER BY segment_id, person_id LIMIT :limit")
                     .bind("s", segmentId).bind("status", status).bind("after", after == null ? "" : after).bind("limit", limit);
             if (like != null) query.bind("like", like);
             return query.map((rs, ctx) -> new Member(rs.getString(1), rs.getString(2), rs.getString(3),
@@ -48,7 +53,7 @@ public final class MembershipReader {
     /** Transitions of a segment after the cursor (a change seq), oldest first. */
     public List<Change> changes(String segmentId, long after, int limit) {
         return jdbi.withHandle(h -> h.createQuery("SELECT seq, segment_id, person_id, change, at, cause FROM membership_change "
-                        + "WHERE segment_id = :s AND seq > :after ORDER BY seq LIMIT :limit")
+                        + "WHERE segment_id = :s AND seq > :after ORDER BY segment_id, seq LIMIT :limit")
                 .bind("s", segmentId).bind("after", after).bind("limit", limit)
                 .map((rs, ctx) -> new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6)))
@@ -58,7 +63,7 @@ public final class MembershipReader {
     /** Transitions of a segment before the cursor (a change seq; null: the newest), newest first. */
     public List<Change> changesBefore(String segmentId, Long before, int limit) {
         return jdbi.withHandle(h -> h.createQuery("SELECT seq, segment_id, person_id, change, at, cause FROM membership_change "
-                        + "WHERE segment_id = :s AND seq < :before ORDER BY seq DESC LIMIT :limit")
+                        + "WHERE segment_id = :s AND seq < :before ORDER BY segment_id DESC, seq DESC LIMIT :limit")
                 .bind("s", segmentId).bind("before", before == null ? Long.MAX_VALUE : before).bind("limit", limit)
                 .map((rs, ctx) -> new Change(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6)))
