@@ -4,7 +4,6 @@ import io.cohort.identity.UnifiedIds;
 import io.cohort.it.CohortApp;
 import io.cohort.reliability.CohortProcess;
 import io.cohort.reliability.RandomRecords;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
@@ -71,8 +70,7 @@ class ClusterServiceBenchIT {
         for (Thread t : clients) t.join();
         double ingestSecs = (System.nanoTime() - t0) / 1e9;
         long last = new IngestLog(f.jdbi, io.dropwizard.jackson.Jackson.newObjectMapper()).last();
-        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                .mapTo(Long.class).one()) < last) Thread.sleep(50);
+        f.awaitPublished(last, Duration.ofMinutes(5));
         if (!f.awaitCaughtUp(Duration.ofMinutes(5))) throw new AssertionError("not caught up");
         double settledSecs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("[%d process(es)] %d batches POSTed by 2 client threads in %.1f s = %.0f batches/s; evaluated and committed "
@@ -108,18 +106,6 @@ class ClusterServiceBenchIT {
     }
 
     private CohortProcess node(int n) throws Exception {
-        Path dir = Files.createDirectories(dirs.resolve("node-" + n).toAbsolutePath());
-        Path rules = dir.resolve("rules");
-        CohortApp.copyRules(Path.of("rules"), rules);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
-        String db = f.pg.getJdbcUrl("postgres", "postgres");
-        return CohortProcess.configured(dir, db, """
-                database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
-                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
-                engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
-                cluster: {mode: kafka, bootstrapServers: "%s", topic: bench.service, partitions: 6, groupId: cohort-bench, nodeId: bench-%d}
-                auth:
-                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(db, rules.toAbsolutePath(), ClusterFixture.NOW, f.kafka.bootstrapServers(), n, CohortApp.TOKEN));
+        return f.node(dirs.resolve("node-" + n).toAbsolutePath(), "cohort-bench", "bench-" + n, "", "");
     }
 }

@@ -124,7 +124,7 @@ class ClusterServiceIT {
             live.add(joining);
             assertThat(batchNumbers).as("every accepted batch got its own number, whichever node took it").hasSize(BATCHES);
 
-            awaitPublished(new IngestLog(f.jdbi, Jackson.newObjectMapper()).last());
+            f.awaitPublished(new IngestLog(f.jdbi, Jackson.newObjectMapper()).last(), Duration.ofSeconds(90));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up before the edit").isTrue();
             assertThat(f.realized().stream().filter(q -> q.segmentId().equals("probe-accounts")).count())
                     .as("probe-accounts has members before it is removed").isPositive();
@@ -147,7 +147,7 @@ class ClusterServiceIT {
             // More batches after the edit, to the nodes that did not make it.
             for (int i = 0; i < AFTER_EDIT; i++) post(live.get(1 + i % (live.size() - 1)), gen.next());
             long last = new IngestLog(f.jdbi, Jackson.newObjectMapper()).last();
-            awaitPublished(last);
+            f.awaitPublished(last, Duration.ofSeconds(90));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
             long settledMs = ms(t0);
 
@@ -206,26 +206,14 @@ class ClusterServiceIT {
 
     private CohortProcess node() throws Exception {
         String name = "node-" + (++started);
-        Path dir = Files.createDirectories(logs.resolve(name).toAbsolutePath());
-        Path rules = dir.resolve("rules");
-        CohortApp.copyRules(Path.of("rules"), rules);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
-        String db = f.pg.getJdbcUrl("postgres", "postgres");
-        return CohortProcess.configured(dir, db, """
-                database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
-                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
-                engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
-                cluster: {mode: kafka, bootstrapServers: "%s", topic: %s, partitions: %d, groupId: cohort-service, nodeId: %s,
-                          sessionTimeout: 3s, leaseDuration: 3s}
-                destinations: {hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}}
+        return f.node(logs.resolve(name).toAbsolutePath(), "cohort-service", name, "sessionTimeout: 3s, leaseDuration: 3s", """
+                destinations:
+                  hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}
                 activations:
                   - {id: events-hook, segment: probe-events, destination: hook}
                   - {id: deal-hook, segment: probe-deal, destination: hook}
                 dispatcher: {pollInterval: 200ms}
-                auth:
-                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(db, rules.toAbsolutePath(), ClusterFixture.NOW, f.kafka.bootstrapServers(), TOPIC, PARTITIONS, name,
-                hook.getAddress().getPort(), CohortApp.TOKEN));
+                """.formatted(hook.getAddress().getPort()));
     }
 
     /** Starts the processes side by side (each waits for its own port). */
@@ -266,15 +254,6 @@ class ClusterServiceIT {
             Thread.sleep(100);
         }
         throw new AssertionError(p.dir.getFileName() + " runs rules " + seen + ", not the cluster's " + version);
-    }
-
-    private static void awaitPublished(long last) throws InterruptedException {
-        long until = System.nanoTime() + 90_000_000_000L;
-        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                .mapTo(Long.class).one()) < last) {
-            if (System.nanoTime() > until) throw new AssertionError("work not published up to batch " + last);
-            Thread.sleep(100);
-        }
     }
 
     /** The profile id a node serves for an email (its graph may trail the log by a poll). */
