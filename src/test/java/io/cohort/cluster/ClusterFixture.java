@@ -7,6 +7,7 @@ import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.it.CohortApp;
 import io.cohort.model.Qualified;
+import io.cohort.reliability.CohortProcess;
 import io.cohort.reliability.FreshEvaluation;
 import io.cohort.store.Migrations;
 import io.dropwizard.jackson.Jackson;
@@ -25,8 +26,13 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * What the cluster tests share: an embedded KRaft broker (Kafka's test kit), an embedded
- * PostgreSQL with Cohort's schema, the shipped rules plus the reliability probes, and readers of
- * what the workers committed.
+ * PostgreSQL with Cohort's schema, the shipped rules plus the reliability probes, the
+ * configuration of a {@code server} process in cluster mode, and readers of what the workers
+ * committed.
+ *
+ * <p>The broker and the PostgreSQL server start once per test JVM (each costs seconds on this
+ * machine) and stop when it exits; every fixture gets a database and a topic of its own, so
+ * test classes see none of each other's rows, partitions, leases or consumer groups.
  */
 final class ClusterFixture implements AutoCloseable {
     static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
@@ -36,8 +42,14 @@ final class ClusterFixture implements AutoCloseable {
             new ActivationBinding("events-to-marketo", "probe-events", "marketo"),
             new ActivationBinding("deal-to-marketo", "probe-deal", "marketo"));
 
+    private static EmbeddedPostgres sharedPg;
+    private static EmbeddedKafka sharedKafka;
+    private static int databases;
+
     final EmbeddedPostgres pg;
     final EmbeddedKafka kafka;
+    /** This fixture's own database on the shared server. */
+    final String database;
     final Jdbi jdbi;
     final ManualClock clock = new ManualClock(NOW);
     final RuleBook book;
@@ -47,20 +59,81 @@ final class ClusterFixture implements AutoCloseable {
     ClusterFixture(Path rulesDir, String topic, int partitions) throws Exception {
         this.topic = topic;
         this.partitions = partitions;
-        pg = EmbeddedPostgres.builder().start();
-        Migrations.migrate(pg.getPostgresDatabase());
-        jdbi = Jdbi.create(pg.getPostgresDatabase());
-        kafka = EmbeddedKafka.start();
+        synchronized (ClusterFixture.class) {
+            if (sharedPg == null) startShared();
+            pg = sharedPg;
+            kafka = sharedKafka;
+            database = "cluster_" + (++databases);
+        }
+        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + database));
+        Migrations.migrate(pg.getDatabase("postgres", database));
+        jdbi = Jdbi.create(pg.getDatabase("postgres", database));
         kafka.createTopic(topic, partitions);
-        CohortApp.copyRules(Path.of("rules"), rulesDir);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rulesDir.resolve("probes.drl"));
+        copyRules(rulesDir);
         book = FreshEvaluation.compile(rulesDir, clock);
         new RuleFence(jdbi).apply(book.version(), clock.millis());
     }
 
+    private static void startShared() throws Exception {
+        sharedPg = EmbeddedPostgres.builder().start();
+        sharedKafka = EmbeddedKafka.start();
+        EmbeddedPostgres pgToStop = sharedPg;
+        EmbeddedKafka kafkaToStop = sharedKafka;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (pgToStop; kafkaToStop) {
+                // closed by try-with-resources, the broker first
+            } catch (Exception ignored) {
+                // the JVM is exiting
+            }
+        }, "cluster-fixture-stop"));
+    }
+
+    /** The shipped rules plus the reliability probes, into {@code dir}. */
+    static void copyRules(Path dir) throws java.io.IOException {
+        CohortApp.copyRules(Path.of("rules"), dir);
+        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), dir.resolve("probes.drl"));
+    }
+
+    /** JDBC URL of this fixture's database, for processes. */
+    String jdbcUrl() { return pg.getJdbcUrl("postgres", database); }
+
+    /** The consumer group of in-JVM nodes and worker processes: one per topic, so classes never share one. */
+    static String groupId(String topic) { return "cohort-test-" + topic; }
+
     ClusterConfig config(String node) {
         return new ClusterConfig().mode("kafka").bootstrapServers(kafka.bootstrapServers()).topic(topic)
-                .partitions(partitions).groupId("cohort-test").nodeId(node);
+                .partitions(partitions).groupId(groupId(topic)).nodeId(node);
+    }
+
+    /**
+     * A Cohort {@code server} process in cluster mode on this fixture's database and topic, in
+     * {@code dir} (its config.yml, rules and log), with the generic sources the random records use
+     * and the manual clock at {@link #NOW}. {@code clusterKeys} are added to its {@code cluster:}
+     * block; {@code extra} holds more top-level keys (destinations, activations…).
+     */
+    CohortProcess node(Path dir, String groupId, String nodeId, String clusterKeys, String extra) throws Exception {
+        Files.createDirectories(dir);
+        Path rules = dir.resolve("rules");
+        copyRules(rules);
+        return CohortProcess.configured(dir, jdbcUrl(), """
+                database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
+                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
+                engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
+                cluster: {mode: kafka, bootstrapServers: "%s", topic: %s, partitions: %d, groupId: %s, nodeId: %s%s}
+                auth:
+                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
+                """.formatted(jdbcUrl(), rules.toAbsolutePath(), NOW, kafka.bootstrapServers(), topic, partitions, groupId, nodeId,
+                clusterKeys.isEmpty() ? "" : ", " + clusterKeys, CohortApp.TOKEN) + extra);
+    }
+
+    /** Waits until the relay published the work of every batch up to {@code last}. */
+    void awaitPublished(long last, Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
+                .mapTo(Long.class).one()) < last) {
+            if (System.nanoTime() > until) throw new AssertionError("the relay did not publish up to batch " + last);
+            Thread.sleep(50);
+        }
     }
 
     PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied) {
@@ -144,11 +217,8 @@ final class ClusterFixture implements AutoCloseable {
         return new TreeSet<>(rows);
     }
 
-    @Override public void close() throws Exception {
-        try {
-            kafka.close();
-        } finally {
-            pg.close();
-        }
+    /** The broker and the PostgreSQL server outlive the fixture (see the class comment); its database stays until they stop. */
+    @Override public void close() {
+        // nothing of its own to stop
     }
 }

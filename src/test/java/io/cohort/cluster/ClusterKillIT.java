@@ -86,7 +86,7 @@ class ClusterKillIT {
             }
             long ingestMillis = (System.nanoTime() - ingestStart) / 1_000_000;
             long last = log.last();
-            awaitPublished(last, Duration.ofSeconds(90));
+            f.awaitPublished(last, Duration.ofSeconds(90));
             long publishedMillis = (System.nanoTime() - ingestStart) / 1_000_000;
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
             long settledMillis = (System.nanoTime() - ingestStart) / 1_000_000;
@@ -131,7 +131,7 @@ class ClusterKillIT {
         String node = "node-" + (++started);
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                ClusterWorkerProcess.class.getName(), f.pg.getJdbcUrl("postgres", "postgres"), f.kafka.bootstrapServers(),
+                ClusterWorkerProcess.class.getName(), f.jdbcUrl(), f.kafka.bootstrapServers(),
                 f.topic, String.valueOf(PARTITIONS), node, rules.toString(), ClusterFixture.NOW.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve(node + ".log").toFile()).start();
         live.add(p);
@@ -184,17 +184,6 @@ class ClusterKillIT {
                 Thread.sleep(200);
             }
         }
-    }
-
-    private void awaitPublished(long last, Duration timeout) throws Exception {
-        long until = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < until) {
-            long up = f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                    .mapTo(Long.class).one());
-            if (up >= last) return;
-            Thread.sleep(100);
-        }
-        throw new AssertionError("the relay did not publish up to batch " + last);
     }
 
     private static String tail(Path file) throws IOException {

@@ -4,7 +4,6 @@ import io.cohort.identity.UnifiedIds;
 import io.cohort.it.CohortApp;
 import io.cohort.reliability.CohortProcess;
 import io.cohort.reliability.RandomRecords;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
@@ -18,7 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Figures of the service in cluster mode, through HTTP: ingest throughput (two client threads
  * POSTing batches) and ack → membership latency (a POST answered 200 until the membership row is
- * committed) with one, then two `server` processes. Prints figures; asserts only that every batch
+ * committed) with one, then two `server` processes, with PostgreSQL's commits per batch (its own
+ * count, pg_stat_database) and at rest; then the serial part of ingest without HTTP: batches
+ * stored and journaled by one, then four pipelines in this JVM (as four nodes would, each its own
+ * transaction, all behind the ingest log's lock). Prints figures; asserts only that every batch
  * is accepted and every probe arrives. Not in CI (tag soak):
  * {@code mvn test -Dtest=ClusterServiceBenchIT -DexcludedGroups=}.
  */
@@ -50,10 +52,70 @@ class ClusterServiceBenchIT {
         }
     }
 
+    /** Run alone: {@code -Dtest=ClusterServiceBenchIT#logLockCeiling -DexcludedGroups=}. */
+    @Test
+    void logLockCeiling() throws Exception {
+        RandomRecords gen = new RandomRecords(4712, ClusterFixture.NOW, 3000, 2000, 400);
+        logLock(1, gen); // warm-up (JIT), not a figure
+        for (int round = 0; round < 2; round++) {
+            logLock(1, gen);
+            logLock(4, gen);
+        }
+    }
+
+    /** PostgreSQL's count of committed transactions in this fixture's database (updated by backends within ~1 s). */
+    private long commits() {
+        return f.jdbi.withHandle(h -> h.createQuery("SELECT xact_commit FROM pg_stat_database WHERE datname = ?")
+                .bind(0, f.database).mapTo(Long.class).one());
+    }
+
+    /**
+     * Batches of the same random kind stored and journaled by {@code pipelines} pipelines at once, each
+     * with its own store and transactions on its own connection (as a node's pool gives), as that many
+     * nodes would: every append takes the log's lock first, so if the lock is the ceiling, four do no
+     * more than one.
+     */
+    private void logLock(int pipelines, RandomRecords gen) throws Exception {
+        int each = 2400 / pipelines;
+        List<List<RandomRecords.Batch>> work = new ArrayList<>();
+        for (int p = 0; p < pipelines; p++) {
+            List<RandomRecords.Batch> mine = new ArrayList<>();
+            for (int i = 0; i < each; i++) mine.add(gen.next());
+            work.add(mine);
+        }
+        IngestLog log = new IngestLog(f.jdbi, io.dropwizard.jackson.Jackson.newObjectMapper());
+        List<Thread> threads = new ArrayList<>();
+        long before = commits();
+        long t0 = System.nanoTime();
+        List<java.sql.Connection> connections = new ArrayList<>();
+        for (List<RandomRecords.Batch> mine : work) {
+            java.sql.Connection connection = f.pg.getDatabase("postgres", f.database).getConnection();
+            connections.add(connection);
+            org.jdbi.v3.core.Jdbi jdbi = org.jdbi.v3.core.Jdbi.create(connection);
+            io.cohort.pipeline.Pipeline pipeline = io.cohort.pipeline.Pipeline.journaled(Map.of(),
+                    new io.cohort.ingest.RecordParser(new io.cohort.ingest.IngestLimits()),
+                    new io.cohort.store.RecordStore(jdbi, io.dropwizard.jackson.Jackson.newObjectMapper()), log::append, f.clock,
+                    new com.codahale.metrics.MetricRegistry());
+            Thread t = new Thread(() -> {
+                for (RandomRecords.Batch b : mine) pipeline.ingest(b.source(), new ArrayList<>(b.records()));
+            });
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) t.join();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        for (java.sql.Connection c : connections) c.close();
+        Thread.sleep(2000);
+        System.out.printf("[log lock] %d pipeline(s) in this JVM, no HTTP: %d batches stored and journaled in %.2f s = %.0f batches/s "
+                        + "(%.2f ms each), %.2f PostgreSQL commits per batch%n", pipelines, each * pipelines, secs, each * pipelines / secs,
+                secs * 1000 / (each * pipelines), (commits() - before) / (double) (each * pipelines));
+    }
+
     private void run(int processes, RandomRecords gen) throws Exception {
         List<RandomRecords.Batch> batches = new ArrayList<>();
         for (int i = 0; i < BATCHES; i++) batches.add(gen.next());
         AtomicInteger next = new AtomicInteger();
+        long commitsBefore = commits();
         long t0 = System.nanoTime();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < 2; c++) {
@@ -71,12 +133,20 @@ class ClusterServiceBenchIT {
         for (Thread t : clients) t.join();
         double ingestSecs = (System.nanoTime() - t0) / 1e9;
         long last = new IngestLog(f.jdbi, io.dropwizard.jackson.Jackson.newObjectMapper()).last();
-        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                .mapTo(Long.class).one()) < last) Thread.sleep(50);
+        f.awaitPublished(last, Duration.ofMinutes(5));
         if (!f.awaitCaughtUp(Duration.ofMinutes(5))) throw new AssertionError("not caught up");
         double settledSecs = (System.nanoTime() - t0) / 1e9;
+        // At rest (leases, relay and clock rounds, polls) over 5 s, to tell apart what the batches cost.
+        Thread.sleep(1500);
+        long commitsSettled = commits();
+        Thread.sleep(5000);
+        double restPerSec = (commits() - commitsSettled) / 5.0;
+        long batchCommits = commitsSettled - commitsBefore;
         System.out.printf("[%d process(es)] %d batches POSTed by 2 client threads in %.1f s = %.0f batches/s; evaluated and committed "
-                + "%.1f s after the first POST%n", processes, BATCHES, ingestSecs, BATCHES / ingestSecs, settledSecs);
+                        + "%.1f s after the first POST; PostgreSQL: %d commits until settled = %.1f per batch, %.1f at rest per second "
+                        + "(so %.1f per batch beyond rest)%n", processes, BATCHES, ingestSecs, BATCHES / ingestSecs, settledSecs,
+                batchCommits, batchCommits / (double) BATCHES, restPerSec,
+                (batchCommits - restPerSec * (settledSecs + 1.5)) / BATCHES);
 
         long[] lat = new long[PROBES];
         for (int i = 0; i < PROBES; i++) {
@@ -108,18 +178,6 @@ class ClusterServiceBenchIT {
     }
 
     private CohortProcess node(int n) throws Exception {
-        Path dir = Files.createDirectories(dirs.resolve("node-" + n).toAbsolutePath());
-        Path rules = dir.resolve("rules");
-        CohortApp.copyRules(Path.of("rules"), rules);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
-        String db = f.pg.getJdbcUrl("postgres", "postgres");
-        return CohortProcess.configured(dir, db, """
-                database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
-                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
-                engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
-                cluster: {mode: kafka, bootstrapServers: "%s", topic: bench.service, partitions: 6, groupId: cohort-bench, nodeId: bench-%d}
-                auth:
-                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(db, rules.toAbsolutePath(), ClusterFixture.NOW, f.kafka.bootstrapServers(), n, CohortApp.TOKEN));
+        return f.node(dirs.resolve("node-" + n).toAbsolutePath(), "cohort-bench", "bench-" + n, "", "");
     }
 }

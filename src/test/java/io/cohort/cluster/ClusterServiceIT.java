@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import io.cohort.destination.fake.FakeMarketo;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
@@ -36,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * only over HTTP. Random batches (merges, splits, deletes, events) are POSTed to different
  * nodes; one node is SIGKILLed and another started meanwhile; a rule edit reloaded on one node
  * must reach all. Then: every node's members (HTTP) equal a single-process evaluation of what
- * the store holds, each change feed folds, and what the webhook receiver was sent folds to the
- * audiences. The nodes' directories (config, rules, logs) stay in {@code target/cluster-service/}.
+ * the store holds, each change feed folds, what the webhook receiver was sent folds to the
+ * audiences, and each (fake) Marketo static list holds exactly the leads of its segment's
+ * consenting members. The nodes' directories (config, rules, logs) stay in {@code target/cluster-service/}.
  */
 class ClusterServiceIT {
     static final int PARTITIONS = 6;
@@ -51,6 +53,9 @@ class ClusterServiceIT {
     static final Path logs = Path.of("target", "cluster-service", String.valueOf(System.currentTimeMillis()));
     static ClusterFixture f;
     static HttpServer hook;
+    static FakeMarketo marketo;
+    /** The static list of each segment's Marketo activation. */
+    static final Map<String, Long> LISTS = Map.of("probe-events", 1001L, "probe-deal", 1002L);
     /** What the webhook receiver was sent: "activation/person" → [seq, 1 add | 0 remove] of the newest change. */
     static final Map<String, long[]> received = new ConcurrentHashMap<>();
     static final ObjectMapper JSON = new ObjectMapper();
@@ -76,10 +81,13 @@ class ClusterServiceIT {
             ex.close();
         });
         hook.start();
+        marketo = new FakeMarketo().start();
+        LISTS.values().forEach(marketo::list);
     }
 
     @AfterAll static void stop() throws Exception {
         if (hook != null) hook.stop(0);
+        if (marketo != null) marketo.close();
         if (f != null) f.close();
     }
 
@@ -124,7 +132,7 @@ class ClusterServiceIT {
             live.add(joining);
             assertThat(batchNumbers).as("every accepted batch got its own number, whichever node took it").hasSize(BATCHES);
 
-            awaitPublished(new IngestLog(f.jdbi, Jackson.newObjectMapper()).last());
+            f.awaitPublished(new IngestLog(f.jdbi, Jackson.newObjectMapper()).last(), Duration.ofSeconds(90));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up before the edit").isTrue();
             assertThat(f.realized().stream().filter(q -> q.segmentId().equals("probe-accounts")).count())
                     .as("probe-accounts has members before it is removed").isPositive();
@@ -147,7 +155,7 @@ class ClusterServiceIT {
             // More batches after the edit, to the nodes that did not make it.
             for (int i = 0; i < AFTER_EDIT; i++) post(live.get(1 + i % (live.size() - 1)), gen.next());
             long last = new IngestLog(f.jdbi, Jackson.newObjectMapper()).last();
-            awaitPublished(last);
+            f.awaitPublished(last, Duration.ofSeconds(90));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
             long settledMs = ms(t0);
 
@@ -187,10 +195,16 @@ class ClusterServiceIT {
                     .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
             Set<String> delivered = awaitDelivered(wanted);
             assertThat(delivered).as("the webhook receiver's audiences = the segments' consenting members").isEqualTo(wanted);
+            for (var list : LISTS.entrySet()) {
+                Set<String> audience = emailsOfConsenting(stored, fresh, list.getKey());
+                assertThat(audience).as("%s has consenting members with an email", list.getKey()).isNotEmpty();
+                assertThat(awaitListEmails(list.getValue(), audience))
+                        .as("Marketo list %d = the consenting members of %s", list.getValue(), list.getKey()).isEqualTo(audience);
+            }
             // Each activation was dispatched under its lease (one holder at a time; ClusterFencingIT drives the lease itself).
             List<String> leased = f.jdbi.withHandle(h -> h.createQuery("SELECT name FROM cluster_lease WHERE name LIKE 'dispatch:%' ORDER BY name")
                     .mapTo(String.class).list());
-            assertThat(leased).containsExactly("dispatch:deal-hook", "dispatch:events-hook");
+            assertThat(leased).containsExactly("dispatch:deal-hook", "dispatch:deal-mkto", "dispatch:events-hook", "dispatch:events-mkto");
             long holders = f.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT holder) FROM cluster_lease WHERE name LIKE 'dispatch:%'")
                     .mapTo(Long.class).one());
             List<Long> sorted = postMicros.stream().sorted().toList();
@@ -206,26 +220,21 @@ class ClusterServiceIT {
 
     private CohortProcess node() throws Exception {
         String name = "node-" + (++started);
-        Path dir = Files.createDirectories(logs.resolve(name).toAbsolutePath());
-        Path rules = dir.resolve("rules");
-        CohortApp.copyRules(Path.of("rules"), rules);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
-        String db = f.pg.getJdbcUrl("postgres", "postgres");
-        return CohortProcess.configured(dir, db, """
-                database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
-                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
-                engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
-                cluster: {mode: kafka, bootstrapServers: "%s", topic: %s, partitions: %d, groupId: cohort-service, nodeId: %s,
-                          sessionTimeout: 3s, leaseDuration: 3s}
-                destinations: {hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}}
+        // RandomRecords' marketo-1 ids are not lead ids: the destination's lead-id source is one nobody writes to,
+        // so every person reaches Marketo by email (lookup, then createOrUpdate), as people known only to the CRM do.
+        return f.node(logs.resolve(name).toAbsolutePath(), "cohort-service", name, "sessionTimeout: 3s, leaseDuration: 3s", """
+                destinations:
+                  hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}
+                  mkto: {type: marketo, baseUrl: "%s", clientId: %s, clientSecret: %s, source: marketo-leads, createMissingLeads: true,
+                         maxCallsPerWindow: 500, rateWindow: 1s}
                 activations:
                   - {id: events-hook, segment: probe-events, destination: hook}
                   - {id: deal-hook, segment: probe-deal, destination: hook}
+                  - {id: events-mkto, segment: probe-events, destination: mkto, params: {listId: "%d"}}
+                  - {id: deal-mkto, segment: probe-deal, destination: mkto, params: {listId: "%d"}}
                 dispatcher: {pollInterval: 200ms}
-                auth:
-                  tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(db, rules.toAbsolutePath(), ClusterFixture.NOW, f.kafka.bootstrapServers(), TOPIC, PARTITIONS, name,
-                hook.getAddress().getPort(), CohortApp.TOKEN));
+                """.formatted(hook.getAddress().getPort(), marketo.url(), FakeMarketo.CLIENT_ID, FakeMarketo.CLIENT_SECRET,
+                LISTS.get("probe-events"), LISTS.get("probe-deal")));
     }
 
     /** Starts the processes side by side (each waits for its own port). */
@@ -268,15 +277,6 @@ class ClusterServiceIT {
         throw new AssertionError(p.dir.getFileName() + " runs rules " + seen + ", not the cluster's " + version);
     }
 
-    private static void awaitPublished(long last) throws InterruptedException {
-        long until = System.nanoTime() + 90_000_000_000L;
-        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                .mapTo(Long.class).one()) < last) {
-            if (System.nanoTime() > until) throw new AssertionError("work not published up to batch " + last);
-            Thread.sleep(100);
-        }
-    }
-
     /** The profile id a node serves for an email (its graph may trail the log by a poll). */
     private static String awaitProfile(CohortProcess p, String email) throws InterruptedException {
         CohortApp.Response r = null;
@@ -295,6 +295,30 @@ class ClusterServiceIT {
         do {
             now = new TreeSet<>();
             for (var e : received.entrySet()) if (e.getValue()[1] == 1) now.add(e.getKey());
+            if (now.equals(wanted)) return now;
+            Thread.sleep(200);
+        } while (System.nanoTime() < until);
+        return now;
+    }
+
+    /** The normalized emails of a segment's members who did not opt out (people without an email cannot be sent). */
+    private static Set<String> emailsOfConsenting(ProfileGraph graph, Set<Qualified> members, String segment) {
+        Set<String> out = new TreeSet<>();
+        for (Qualified q : members) {
+            if (!q.segmentId().equals(segment)) continue;
+            graph.person(q.personId()).map(u -> u.person()).filter(p -> !p.emailOptOut() && p.email() != null)
+                    .ifPresent(p -> out.add(p.email().trim().toLowerCase(Locale.ROOT)));
+        }
+        return out;
+    }
+
+    /** The emails of a Marketo list's leads, once they equal {@code wanted} or after 60 s. */
+    private static Set<String> awaitListEmails(long listId, Set<String> wanted) throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        Set<String> now;
+        do {
+            now = new TreeSet<>();
+            for (long lead : marketo.members(listId)) now.add(String.valueOf(marketo.leadEmail(lead)).toLowerCase(Locale.ROOT));
             if (now.equals(wanted)) return now;
             Thread.sleep(200);
         } while (System.nanoTime() < until);

@@ -20,7 +20,7 @@ public final class ClusterWorkerProcess {
     public static void main(String[] args) throws Exception {
         ManualClock clock = new ManualClock(Instant.parse(args[6]));
         ClusterConfig config = new ClusterConfig().mode("kafka").bootstrapServers(args[1]).topic(args[2])
-                .partitions(Integer.parseInt(args[3])).groupId("cohort-test").nodeId(args[4])
+                .partitions(Integer.parseInt(args[3])).groupId(ClusterFixture.groupId(args[2])).nodeId(args[4])
                 .sessionTimeout(io.dropwizard.util.Duration.seconds(3)).leaseDuration(io.dropwizard.util.Duration.seconds(3));
         Jdbi jdbi = Jdbi.create(args[0], "postgres", "postgres");
         ClusterNode node = new ClusterNode(config, jdbi, Jackson.newObjectMapper(), new RecordParser(new IngestLimits()),

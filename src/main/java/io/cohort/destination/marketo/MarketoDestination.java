@@ -98,6 +98,9 @@ final class MarketoDestination implements Destination {
                 owners.computeIfAbsent(lead, k -> new LinkedHashSet<>()).add(c.personId());
             }
         }
+        // One lead, two people: a merge exits the old person and enters the merged one with the same email. The
+        // lead stays in the list while anyone entering owns it (removing after adding would take it out).
+        removeOwners.keySet().removeAll(addOwners.keySet());
         String path = "/rest/v1/lists/" + listId + "/leads.json";
         for (List<Long> chunk : chunks(new ArrayList<>(addOwners.keySet()), MAX_IDS)) {
             Map<String, Object> body = Map.of("input", chunk.stream().map(id -> Map.of("id", id)).toList());

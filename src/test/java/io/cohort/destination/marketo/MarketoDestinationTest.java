@@ -165,6 +165,19 @@ class MarketoDestinationTest {
     }
 
     @Test
+    void aLeadThatOnePersonLeavesAndAnotherEntersInOneDeliveryStaysInTheList() throws Exception {
+        // A merge: p3-old (the email's person until now) exits, p3-new (the merged person, same email) enters.
+        Destination d = destination(config(fake));
+        d.deliver(act, List.of(add(1, "p3-old", "p3@acme.com", Map.of())));
+        assertThat(fake.members(42)).containsExactly(1003L);
+        DeliveryResult r = d.deliver(act, List.of(
+                remove(2, "p3-old", "p3@acme.com", Map.of()),
+                add(3, "p3-new", "p3@acme.com", Map.of())));
+        assertThat(r.rejections()).isEmpty();
+        assertThat(fake.members(42)).as("p3-new is a member, and so is her lead").containsExactly(1003L);
+    }
+
+    @Test
     void remembersLeadsFoundByEmailAndLooksAgainWhenMarketoLostOne() throws Exception {
         Destination d = destination(config(fake));
         d.deliver(act, List.of(add(1, "p3", "p3@acme.com", Map.of())));
