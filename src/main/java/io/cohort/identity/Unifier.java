@@ -62,6 +62,8 @@ final class Unifier {
 
     /** The source refs joined to {@code start} by same-kind edges (MDM links, sameAs), itself included. */
     static List<SourceRef> group(SourceRef start, SourceIndex.Multimap edges) {
+        // Most records are linked to nothing: no walk (every neighbourhood build asks for each account and deal).
+        if (edges.neighbours(start).isEmpty()) return List.of(start);
         List<SourceRef> group = new ArrayList<>();
         ArrayDeque<SourceRef> queue = new ArrayDeque<>(List.of(start));
         Set<SourceRef> seen = new HashSet<>(queue);
@@ -75,6 +77,10 @@ final class Unifier {
 
     /** The records of a group in source-ref order: the order {@link #facts} merges them in too. */
     static <T> List<Stamped<T>> records(List<SourceRef> group, Map<SourceRef, Stamped<T>> records) {
+        if (group.size() == 1) {
+            Stamped<T> only = records.get(group.get(0));
+            return only == null ? List.of() : List.of(only);
+        }
         List<Stamped<T>> out = new ArrayList<>();
         List<SourceRef> sorted = new ArrayList<>(group);
         sorted.sort(Comparator.comparing(SourceRef::toString)); // = Node order, as facts() iterates
