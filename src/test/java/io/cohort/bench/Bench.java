@@ -316,14 +316,16 @@ public final class Bench {
             check("after the restart without snapshot", readMembers(coldMembers), duckAudiences);
         }
 
-        // Rules changed while the service was down (every rule renamed: the same audiences, but every
-        // segment's signature differs): a full evaluation of everyone at start.
+        // Rules changed while the service was down (every rule renamed, decision-table rows too: the
+        // same audiences, but every segment's signature differs): a full evaluation of everyone at start.
         Map<String, String> original = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(work.resolve("rules"))) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".drl")).toList()) {
-                String drl = Files.readString(f);
-                original.put(f.toString(), drl);
-                Files.writeString(f, drl.replaceAll("(?m)^rule \"([^\"]*)\"", "rule \"$1 (renamed)\""));
+            for (Path f : files.filter(f -> f.toString().endsWith(".drl") || f.toString().endsWith(".csv")).toList()) {
+                String text = Files.readString(f);
+                original.put(f.toString(), text);
+                Files.writeString(f, f.toString().endsWith(".drl")
+                        ? text.replaceAll("(?m)^rule \"([^\"]*)\"", "rule \"$1 (renamed)\"")
+                        : text.replaceAll("(?m)^\"([^\"]*)\",", "\"$1 (renamed)\","));
             }
         }
         Map<String, Long> full = new LinkedHashMap<>();
