@@ -54,7 +54,7 @@ final class Evaluation {
 
     /** Evaluates {@code subjects} for the {@code requested} segments. */
     Result run(Collection<String> subjects, Set<String> requested) {
-        Neighbourhood n = graph.neighbourhood(subjects, depth, eventsSince);
+        Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince);
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
         int fired = 0;
@@ -83,6 +83,23 @@ final class Evaluation {
         evaluated.removeAll(plan.held());
         for (Set<String> segs : qualified.values()) segs.retainAll(evaluated);
         return new Result(qualified, Set.copyOf(evaluated), snapshots(n), fired);
+    }
+
+    /**
+     * How far from each person the requested segments look (their rules and what those derive from,
+     * as the sandbox worked out): a rule edit or a time window evaluates a few segments for many
+     * people, and a neighbourhood of the depth the whole rule set needs was most of that work.
+     */
+    int depthOf(Set<String> requested) {
+        if (requested.containsAll(state.book().segments().keySet())) return depth;
+        int d = 0;
+        for (String s : requested) {
+            var shape = state.book().shape().segment(s);
+            if (shape.isEmpty()) return depth;
+            d = Math.max(d, shape.get().level());
+            if (d >= depth) return depth;
+        }
+        return d;
     }
 
     /**
