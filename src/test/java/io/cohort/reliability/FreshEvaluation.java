@@ -36,6 +36,13 @@ public final class FreshEvaluation {
                 "consistencyCheck", "0s", "sessionPool", pooled), EngineConfig.class);
     }
 
+    /** The shipped rules and the reliability probes, copied into {@code dir} and compiled at {@code now}. */
+    public static RuleBook shippedWithProbes(Path dir, java.time.Instant now) throws java.io.IOException {
+        io.cohort.it.CohortApp.copyRules(Path.of("rules"), dir);
+        java.nio.file.Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), dir.resolve("probes.drl"));
+        return compile(dir, new io.cohort.engine.ManualClock(now));
+    }
+
     public static RuleBook compile(Path rulesDir, Clock clock) {
         return new RuleService(rulesDir, new RuleCompiler(clock), clock).initial();
     }

@@ -9,10 +9,8 @@ import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
-import io.cohort.it.CohortApp;
 import io.cohort.model.Qualified;
 import io.cohort.record.RecordChange;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,9 +38,7 @@ class IncrementalEvaluationTest {
     static RuleBook book;
 
     @BeforeAll static void compileRules() throws Exception {
-        CohortApp.copyRules(Path.of("rules"), rules);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
-        book = FreshEvaluation.compile(rules, new ManualClock(NOW));
+        book = FreshEvaluation.shippedWithProbes(rules, NOW);
     }
 
     @Test

@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.engine.FullEvaluation;
-import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
-import io.cohort.it.CohortApp;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,9 +28,7 @@ class SegmentDepthTest {
     static RuleBook book;
 
     @BeforeAll static void compileRules() throws Exception {
-        CohortApp.copyRules(Path.of("rules"), rules);
-        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), rules.resolve("probes.drl"));
-        book = FreshEvaluation.compile(rules, new ManualClock(NOW));
+        book = FreshEvaluation.shippedWithProbes(rules, NOW);
     }
 
     @Test
