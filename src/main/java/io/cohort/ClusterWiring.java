@@ -30,6 +30,7 @@ import io.cohort.engine.RuleWatcher;
 import io.cohort.ingest.RecordParser;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.ops.PrometheusExposition;
+import io.cohort.ops.ReevaluateTask;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.ReplayActivationTask;
 import io.cohort.ops.RulesHealthCheck;
@@ -178,6 +179,8 @@ final class ClusterWiring {
             }
         });
         env.admin().addTask(new ReloadRulesTask(rules));
+        env.admin().addTask(new ReevaluateTask(() -> "published " + node.reevaluate() + " people to the workers for evaluation "
+                + "with rules " + node.rules().version() + "; memberships change as they finish"));
         env.admin().addTask(new ReplayActivationTask(destinations));
         env.metrics().register("cohort.cluster.graphBatch", (Gauge<Long>) () -> node.feed().applied());
         env.metrics().register("cohort.cluster.partitions", (Gauge<Integer>) () -> node.worker().owned().size());

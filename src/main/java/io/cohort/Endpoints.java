@@ -151,7 +151,7 @@ final class Endpoints {
 
         env.admin().addTask(new SourceSyncTask(s.connectors()));
         env.admin().addTask(new ReloadRulesTask(s.rules()));
-        env.admin().addTask(new ReevaluateTask(s.evaluator()));
+        env.admin().addTask(ReevaluateTask.of(s.evaluator()));
         env.admin().addTask(new ReplayActivationTask(s.destinations()));
         if (s.clock() instanceof ManualClock manual) env.admin().addTask(new ClockTask(manual, s.evaluator()));
 

@@ -157,11 +157,26 @@ public final class ClusterNode implements Managed {
             fence.apply(h, book.version(), now);
         });
         use(book);
+        publisher.publish(everyone(), feed.applied());
+        return book;
+    }
+
+    /**
+     * The re-evaluate task of cluster mode: publishes work for everyone (people of the graph and
+     * stored members), which the workers evaluate with the applied rules, writing only what differs
+     * from the stored memberships. Returns how many people were published.
+     */
+    public int reevaluate() {
+        Set<String> everyone = everyone();
+        publisher.publish(everyone, feed.applied());
+        return everyone.size();
+    }
+
+    private Set<String> everyone() {
         Set<String> everyone = new TreeSet<>(graph.personIds());
         everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
                 .mapTo(String.class).list()));
-        publisher.publish(everyone, feed.applied());
-        return book;
+        return everyone;
     }
 
     /** Loads the rule set the cluster applied, when it is not the one this process runs. */

@@ -5,24 +5,34 @@ import io.dropwizard.servlets.tasks.Task;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * POST /tasks/re-evaluate: evaluates everyone afresh with the running rules (suspended rules get
  * another chance) and writes whatever membership changes that implies (normally none). For after
- * a restore, or to prove that incremental evaluation and a fresh one agree.
+ * a restore, or to prove that incremental evaluation and a fresh one agree. In cluster mode the
+ * work is published for the workers and the task answers at once.
  */
 public final class ReevaluateTask extends Task {
-    private final Evaluator evaluator;
+    private final Callable<String> run;
 
-    public ReevaluateTask(Evaluator evaluator) {
+    /** @param run does the work and says what was done */
+    public ReevaluateTask(Callable<String> run) {
         super("re-evaluate");
-        this.evaluator = evaluator;
+        this.run = run;
+    }
+
+    /** Single mode: waits for the evaluator's round. */
+    public static ReevaluateTask of(Evaluator evaluator) {
+        return new ReevaluateTask(() -> {
+            long started = System.nanoTime();
+            evaluator.reevaluate().get();
+            return "re-evaluated with rules " + evaluator.ruleBook().version() + " in "
+                    + (System.nanoTime() - started) / 1_000_000 + " ms; " + evaluator.stats().realized() + " memberships";
+        });
     }
 
     @Override public void execute(Map<String, List<String>> parameters, PrintWriter out) throws Exception {
-        long started = System.nanoTime();
-        evaluator.reevaluate().get();
-        out.println("re-evaluated with rules " + evaluator.ruleBook().version() + " in "
-                + (System.nanoTime() - started) / 1_000_000 + " ms; " + evaluator.stats().realized() + " memberships");
+        out.println(run.call());
     }
 }

@@ -201,6 +201,13 @@ class ClusterServiceIT {
                 assertThat(awaitListEmails(list.getValue(), audience))
                         .as("Marketo list %d = the consenting members of %s", list.getValue(), list.getKey()).isEqualTo(audience);
             }
+            // Re-evaluating everyone over HTTP changes nothing that is right: no change, the same members.
+            long changesBefore = f.changeCount();
+            CohortApp.Response re = live.get(2).adminPost("/tasks/re-evaluate");
+            assertThat(re.body()).as("re-evaluate task").startsWith("published ").contains("rules " + version);
+            assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the re-evaluation").isTrue();
+            assertThat(f.realized()).as("memberships after re-evaluating").isEqualTo(fresh);
+            assertThat(f.changeCount()).as("changes written by re-evaluating unchanged data").isEqualTo(changesBefore);
             // Each activation was dispatched under its lease (one holder at a time; ClusterFencingIT drives the lease itself).
             List<String> leased = f.jdbi.withHandle(h -> h.createQuery("SELECT name FROM cluster_lease WHERE name LIKE 'dispatch:%' ORDER BY name")
                     .mapTo(String.class).list());
