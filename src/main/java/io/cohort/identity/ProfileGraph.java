@@ -242,37 +242,32 @@ public final class ProfileGraph {
      */
     public long nextWindowEdge(String uid, long nowMillis, long[] windows) {
         if (windows.length == 0) return Long.MAX_VALUE;
-        return read(() -> {
-            long best = Long.MAX_VALUE;
-            for (SourceRef r : index.personRefsByUid.getOrDefault(uid, Set.of())) {
-                EventSeries s = index.eventsOf(Node.person(r));
-                if (s.size() == 0) continue;
-                for (long w : windows) {
-                    long first = s.firstAfter(nowMillis - w);
-                    if (first != Long.MAX_VALUE) best = Math.min(best, first + w);
-                }
+        return read(() -> windowEdge(index.personRefsByUid.getOrDefault(uid, Set.of()), nowMillis, windows));
+    }
+
+    private long windowEdge(Set<SourceRef> refs, long nowMillis, long[] windows) {
+        long best = Long.MAX_VALUE;
+        for (SourceRef r : refs) {
+            EventSeries s = index.eventsOf(Node.person(r));
+            if (s.size() == 0) continue;
+            for (long w : windows) {
+                long first = s.firstAfter(nowMillis - w);
+                if (first != Long.MAX_VALUE) best = Math.min(best, first + w);
             }
-            return best;
-        });
+        }
+        return best;
     }
 
     /** Every person's {@link #nextWindowEdge}, under one read lock: {@code out} gets (person, edge or Long.MAX_VALUE). */
     public void nextWindowEdges(long nowMillis, long[] windows, java.util.function.ObjLongConsumer<String> out) {
         read(() -> {
             index.personRefsByUid.forEach((uid, refs) -> {
-                boolean person = false;
-                long best = Long.MAX_VALUE;
                 for (SourceRef r : refs) {
-                    if (!index.persons.containsKey(r)) continue;
-                    person = true;
-                    EventSeries s = index.eventsOf(Node.person(r));
-                    if (s.size() == 0) continue;
-                    for (long w : windows) {
-                        long first = s.firstAfter(nowMillis - w);
-                        if (first != Long.MAX_VALUE) best = Math.min(best, first + w);
+                    if (index.persons.containsKey(r)) {
+                        out.accept(uid, windowEdge(refs, nowMillis, windows));
+                        return;
                     }
                 }
-                if (person) out.accept(uid, best);
             });
             return null;
         });
