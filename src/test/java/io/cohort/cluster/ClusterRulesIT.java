@@ -49,6 +49,10 @@ class ClusterRulesIT {
                 n.start();
                 nodes.add(n);
             }
+            // Both in the group before any work: otherwise the first to join may do it all.
+            long joined = System.nanoTime() + 60_000_000_000L;
+            while (nodes.stream().anyMatch(n -> n.worker().owned().isEmpty()) && System.nanoTime() < joined) Thread.sleep(50);
+            assertThat(nodes).as("each process owns partitions").noneMatch(n -> n.worker().owned().isEmpty());
             for (int i = 0; i < 120; i++) {
                 RandomRecords.Batch b = gen.next();
                 List<JsonNode> records = new ArrayList<>(b.records());
