@@ -21,7 +21,7 @@ final class Merge {
     private Merge() {}
 
     static Person person(String uid, List<Stamped<PersonRecord>> recs) {
-        List<Stamped<PersonRecord>> byAge = recs.stream().sorted(Comparator.comparingLong(Stamped::seq)).toList();
+        List<Stamped<PersonRecord>> byAge = recs.size() == 1 ? recs : recs.stream().sorted(Comparator.comparingLong(Stamped::seq)).toList();
         Map<String, String> attrs = new LinkedHashMap<>();
         boolean optOut = false;
         for (var s : byAge) {
@@ -73,6 +73,7 @@ final class Merge {
 
     /** Lowest precedence first: copies before systems of record, older before newer. */
     private static <T> List<Stamped<T>> rank(List<Stamped<T>> recs, java.util.function.Predicate<Stamped<T>> isCopy) {
+        if (recs.size() == 1) return recs; // most unified records have one source record
         return recs.stream().sorted(Comparator.<Stamped<T>, Boolean>comparing(s -> !isCopy.test(s))
                 .thenComparingLong(Stamped::seq)).toList();
     }

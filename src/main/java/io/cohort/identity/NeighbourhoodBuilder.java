@@ -24,6 +24,15 @@ final class NeighbourhoodBuilder {
     private final Set<String> peopleDone = new HashSet<>();
     private final Map<String, List<SourceRef>> accountsDone = new LinkedHashMap<>();
     private final Map<String, List<SourceRef>> oppsSeen = new LinkedHashMap<>();
+    /** A group's unified id, by the group list ({@link #group} hands out one list per group). */
+    private final Map<List<SourceRef>, String> groupIds = new IdentityHashMap<>();
+    /** A deal's account, worked out once per call (every deal is reached from each of its people). */
+    private final Map<String, OppLink> oppLinks = new HashMap<>();
+
+    /** What a unified deal's master record names as its account; {@code NONE} when it has no record. */
+    private record OppLink(String account, List<SourceRef> accountGroup) {
+        static final OppLink NONE = new OppLink(null, null);
+    }
 
     NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter) {
         this.ix = ix;
@@ -117,12 +126,12 @@ final class NeighbourhoodBuilder {
         var s = ix.relations.get(key);
         if (s.record() instanceof AccountPersonRecord ap) {
             List<SourceRef> group = accountGroup(new SourceRef(s.source(), ap.accountId()));
-            String aid = UnifiedIds.account(Collections.min(group));
+            String aid = accountId(group);
             put(new AccountPerson(aid, uid, ap.role(), ap.attributes()));
             accountsDone.putIfAbsent(aid, group);
         } else if (s.record() instanceof OpportunityPersonRecord op) {
             List<SourceRef> group = oppGroup(new SourceRef(s.source(), op.opportunityId()));
-            String oid = UnifiedIds.opportunity(Collections.min(group));
+            String oid = opportunityId(group);
             put(new OpportunityPerson(oid, uid, op.role(), op.attributes()));
             oppsSeen.putIfAbsent(oid, group);
         }
@@ -140,7 +149,7 @@ final class NeighbourhoodBuilder {
         for (SourceRef ref : group) {
             for (SourceRef o : ix.opportunitiesByAccount.getOrDefault(ref, Set.of())) {
                 List<SourceRef> og = oppGroup(o);
-                String oid = UnifiedIds.opportunity(Collections.min(og));
+                String oid = opportunityId(og);
                 oppsSeen.putIfAbsent(oid, og);
                 opportunity(oid, og, false);
             }
@@ -152,18 +161,29 @@ final class NeighbourhoodBuilder {
      * the step too, so that sums over an account are complete whichever way it was reached.
      */
     private void opportunity(String oid, List<SourceRef> group, boolean bringAccount) {
-        String key = "O:" + oid;
-        List<Stamped<OpportunityRecord>> recs = Unifier.records(group, ix.opportunities);
-        if (recs.isEmpty()) return;
-        Stamped<OpportunityRecord> master = Merge.master(recs);
-        String acc = null;
-        List<SourceRef> accGroup = null;
-        if (master.record().accountId() != null) {
-            accGroup = accountGroup(new SourceRef(master.source(), master.record().accountId()));
-            acc = UnifiedIds.account(Collections.min(accGroup));
+        OppLink link = oppLinks.get(oid);
+        if (link == null) {
+            List<Stamped<OpportunityRecord>> recs = Unifier.records(group, ix.opportunities);
+            if (recs.isEmpty()) {
+                link = OppLink.NONE;
+            } else {
+                Stamped<OpportunityRecord> master = Merge.master(recs);
+                List<SourceRef> accGroup = master.record().accountId() == null ? null
+                        : accountGroup(new SourceRef(master.source(), master.record().accountId()));
+                link = new OppLink(accGroup == null ? null : accountId(accGroup), accGroup);
+                put(Merge.opportunity(oid, link.account(), recs));
+            }
+            oppLinks.put(oid, link);
         }
-        if (!facts.containsKey(key)) put(Merge.opportunity(oid, acc, recs));
-        if (bringAccount && acc != null) accountsDone.putIfAbsent(acc, accGroup);
+        if (bringAccount && link.account() != null) accountsDone.putIfAbsent(link.account(), link.accountGroup());
+    }
+
+    private String accountId(List<SourceRef> group) {
+        return groupIds.computeIfAbsent(group, g -> UnifiedIds.account(Collections.min(g)));
+    }
+
+    private String opportunityId(List<SourceRef> group) {
+        return groupIds.computeIfAbsent(group, g -> UnifiedIds.opportunity(Collections.min(g)));
     }
 
     /** Step 2: the other people related to an account or deal of step 1, with their own facts. */

@@ -39,12 +39,17 @@ public final class UnifiedIds {
 
     public static String opportunity(SourceRef smallestMember) { return "o-" + hash(smallestMember.toString()); }
 
-    static String hash(String s) {
+    /** A digest per thread: looking one up from the providers cost more than hashing a short id. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    static String hash(String s) {
+        byte[] d = SHA256.get().digest(s.getBytes(StandardCharsets.UTF_8)); // digest() also resets it
+        return HexFormat.of().formatHex(d, 0, 8);
     }
 }

@@ -83,7 +83,7 @@ final class Unifier {
         }
         List<Stamped<T>> out = new ArrayList<>();
         List<SourceRef> sorted = new ArrayList<>(group);
-        sorted.sort(Comparator.comparing(SourceRef::toString)); // = Node order, as facts() iterates
+        sorted.sort(SourceRef.TEXT_ORDER); // = Node order, as facts() iterates
         for (SourceRef r : sorted) {
             Stamped<T> s = records.get(r);
             if (s != null) out.add(s);
