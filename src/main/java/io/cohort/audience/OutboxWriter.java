@@ -39,14 +39,15 @@ public final class OutboxWriter {
             if (now == null) {
                 // Never exported: nothing to remove.
                 if (w.action().equals("remove")) continue;
-                h.execute("INSERT INTO outbox (activation_id, person_id, action, seq, payload, changed_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?)", w.activation(), w.person(), w.action(), w.seq(), payload(w.snapshot()), at);
+                h.execute("INSERT INTO outbox (activation_id, person_id, action, seq, payload, email, changed_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?)", w.activation(), w.person(), w.action(), w.seq(), payload(w.snapshot()),
+                        email(w.snapshot()), at);
             } else if (now.equals(w.action())) {
                 continue; // already wanted (and delivered or pending): sending again changes nothing
             } else if (w.snapshot() != null) {
-                h.execute("UPDATE outbox SET action = ?, seq = ?, payload = ?, changed_at = ?, attempts = 0, "
+                h.execute("UPDATE outbox SET action = ?, seq = ?, payload = ?, email = ?, changed_at = ?, attempts = 0, "
                         + "next_attempt_at = 0 WHERE activation_id = ? AND person_id = ?",
-                        w.action(), w.seq(), payload(w.snapshot()), at, w.activation(), w.person());
+                        w.action(), w.seq(), payload(w.snapshot()), email(w.snapshot()), at, w.activation(), w.person());
             } else {
                 h.execute("UPDATE outbox SET action = ?, seq = ?, changed_at = ?, attempts = 0, next_attempt_at = 0 "
                         + "WHERE activation_id = ? AND person_id = ?", w.action(), w.seq(), at, w.activation(), w.person());
@@ -75,6 +76,11 @@ public final class OutboxWriter {
     }
 
     private static final int CHUNK = 500;
+
+    /** The searchable email (see OutboxStore#wantedEmails): trimmed, lower case, null when none. */
+    public static String email(PersonSnapshot p) {
+        return p == null || p.email() == null || p.email().isBlank() ? null : p.email().trim().toLowerCase(java.util.Locale.ROOT);
+    }
 
     private String payload(PersonSnapshot p) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -10,9 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -245,6 +247,7 @@ public final class OutboxDispatcher {
                 errors.put(r.personId(), "rejected: invalid outbox row: " + e.getMessage());
             }
         }
+        markEmailsStillWanted(changes);
         store.markAttemptedAdds(send.stream()
                 .filter(r -> OutboxRow.ADD.equals(r.action()) && r.deliveredAction() == null).toList());
         try {
@@ -300,6 +303,27 @@ public final class OutboxDispatcher {
         long half = exp / 2;
         return half + ThreadLocalRandom.current().nextLong(exp - half + 1);
     }
+
+    /**
+     * Removes whose email another wanted person has (the exit of a merge, delivered after the
+     * entry, or with it): destinations matching by email keep it. Read at sending time, so whichever
+     * of the two is delivered last, the email stays while someone wants it.
+     */
+    private void markEmailsStillWanted(List<AudienceChange> changes) {
+        Set<String> emails = new HashSet<>();
+        for (AudienceChange c : changes) {
+            if (c.action() == AudienceChange.Action.REMOVE && c.email() != null) emails.add(norm(c.email()));
+        }
+        if (emails.isEmpty()) return;
+        Map<String, Set<String>> wanted = store.wantedEmails(activation.id(), emails);
+        changes.replaceAll(c -> {
+            if (c.action() != AudienceChange.Action.REMOVE || c.email() == null) return c;
+            Set<String> people = wanted.getOrDefault(norm(c.email()), Set.of());
+            return people.size() > (people.contains(c.personId()) ? 1 : 0) ? c.withEmailStillWanted() : c;
+        });
+    }
+
+    private static String norm(String email) { return email.trim().toLowerCase(java.util.Locale.ROOT); }
 
     private AudienceChange toChange(OutboxRow r) {
         AudienceChange.Action action = switch (r.action()) {

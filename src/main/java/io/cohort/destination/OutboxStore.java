@@ -9,7 +9,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 /**
  * Reads and acknowledges the {@code outbox} table (schema: db/002-audience.xml). Only the
  * dispatcher of an activation writes delivery columns of that activation's rows; the audience
- * stage writes {@code action, seq, payload, changed_at}. Every acknowledgement is conditional on
+ * stage writes {@code action, seq, payload, email, changed_at}. Every acknowledgement is conditional on
  * {@code seq}, so a row the audience stage changed meanwhile stays pending.
  */
 public final class OutboxStore {
@@ -33,6 +33,25 @@ public final class OutboxStore {
                         rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getInt(9),
                         rs.getLong(10), rs.getString(11)))
                 .list());
+    }
+
+    /**
+     * Of these emails (trimmed, lower case), which people the activation wants in its audience
+     * now, delivered or not: email → person ids.
+     */
+    public Map<String, java.util.Set<String>> wantedEmails(String activationId, Collection<String> emails) {
+        Map<String, java.util.Set<String>> out = new java.util.HashMap<>();
+        if (emails.isEmpty()) return out;
+        List<String> all = List.copyOf(emails);
+        jdbi.useHandle(h -> {
+            for (int i = 0; i < all.size(); i += 500) {
+                h.createQuery("SELECT email, person_id FROM outbox WHERE activation_id = :a AND email IN (<emails>) AND action = 'add'")
+                        .bind("a", activationId).bindList("emails", all.subList(i, Math.min(all.size(), i + 500)))
+                        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                        .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new java.util.TreeSet<>()).add(e.getValue()));
+            }
+        });
+        return out;
     }
 
     /**

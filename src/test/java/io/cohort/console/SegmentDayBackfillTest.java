@@ -6,16 +6,9 @@ import io.cohort.audience.SegmentHistory;
 import io.cohort.store.Migrations;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.time.LocalDate;
 import java.util.List;
 import javax.sql.DataSource;
-import liquibase.Liquibase;
-import liquibase.database.Database;
-import liquibase.database.DatabaseFactory;
-import liquibase.database.jvm.JdbcConnection;
-import liquibase.resource.ClassLoaderResourceAccessor;
-import org.h2.jdbcx.JdbcDataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,10 +25,7 @@ class SegmentDayBackfillTest {
 
     @Test
     void backfillsTheHistoryOfAnExistingFeedOnH2() throws Exception {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:file:" + tmp.resolve("db").toAbsolutePath() + ";MODE=PostgreSQL");
-        ds.setUser("sa");
-        backfillsTheHistory(ds);
+        backfillsTheHistory(io.cohort.store.OlderSchema.h2(tmp));
     }
 
     @Test
@@ -46,7 +36,7 @@ class SegmentDayBackfillTest {
     }
 
     private void backfillsTheHistory(DataSource ds) throws Exception {
-        migrateUpTo(ds, "004-segment-day");
+        io.cohort.store.OlderSchema.migrateUpTo(ds, "004-segment-day");
         Jdbi jdbi = Jdbi.create(ds);
         long[][] feed = { // seq, day offset, entered?
             {1, 0, 1}, {2, 0, 1}, {3, 0, 1}, {4, 2, 0}, {5, 2, 1}, {6, 5, 0}, {7, 5, 0}};
@@ -66,18 +56,5 @@ class SegmentDayBackfillTest {
                 "2026-11-24 3 +0 -0", "2026-11-25 3 +0 -0", "2026-11-26 1 +0 -2", "2026-11-27 1 +0 -0");
         assertThat(new SegmentHistory(jdbi).days("other", LocalDate.parse("2026-11-22"), LocalDate.parse("2026-11-22")))
                 .extracting(SegmentHistory.Day::members).containsExactly(1L);
-    }
-
-    /** Applies the changesets that come before {@code changeSetId}, as an older release had. */
-    private static void migrateUpTo(DataSource ds, String changeSetId) throws Exception {
-        try (Connection c = ds.getConnection()) {
-            Database db = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
-            try (Liquibase lb = new Liquibase(Migrations.CHANGELOG, new ClassLoaderResourceAccessor(), db)) {
-                var sets = lb.getDatabaseChangeLog().getChangeSets();
-                int before = 0;
-                while (!sets.get(before).getId().equals(changeSetId)) before++;
-                lb.update(before, "");
-            }
-        }
     }
 }

@@ -52,19 +52,30 @@ public final class OutboxFixture {
     public long writeRaw(String activation, String person, String action, String payload) {
         long s = seq.incrementAndGet();
         long now = System.currentTimeMillis();
+        String email = emailOf(payload);
         jdbi.useTransaction(h -> {
-            int n = h.createUpdate("UPDATE outbox SET action = :action, seq = :seq, payload = :payload, changed_at = :now "
-                            + "WHERE activation_id = :a AND person_id = :p")
-                    .bind("action", action).bind("seq", s).bind("payload", payload).bind("now", now)
+            int n = h.createUpdate("UPDATE outbox SET action = :action, seq = :seq, payload = :payload, email = :email, "
+                            + "changed_at = :now WHERE activation_id = :a AND person_id = :p")
+                    .bind("action", action).bind("seq", s).bind("payload", payload).bind("email", email).bind("now", now)
                     .bind("a", activation).bind("p", person).execute();
             if (n == 0) {
-                h.createUpdate("INSERT INTO outbox (activation_id, person_id, action, seq, payload, changed_at) "
-                                + "VALUES (:a, :p, :action, :seq, :payload, :now)")
-                        .bind("action", action).bind("seq", s).bind("payload", payload).bind("now", now)
+                h.createUpdate("INSERT INTO outbox (activation_id, person_id, action, seq, payload, email, changed_at) "
+                                + "VALUES (:a, :p, :action, :seq, :payload, :email, :now)")
+                        .bind("action", action).bind("seq", s).bind("payload", payload).bind("email", email).bind("now", now)
                         .bind("a", activation).bind("p", person).execute();
             }
         });
         return s;
+    }
+
+    /** The email column as the audience stage writes it (OutboxWriter.email). */
+    private String emailOf(String payload) {
+        try {
+            var e = mapper.readTree(payload).path("email");
+            return e.isTextual() && !e.asText().isBlank() ? e.asText().trim().toLowerCase(java.util.Locale.ROOT) : null;
+        } catch (Exception notJson) {
+            return null;
+        }
     }
 
     public OutboxRow row(String activation, String person) {

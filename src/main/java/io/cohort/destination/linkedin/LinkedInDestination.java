@@ -104,6 +104,8 @@ final class LinkedInDestination implements Destination {
         List<AudienceChange> sent = new ArrayList<>();
         List<Map<String, Object>> elements = new ArrayList<>();
         for (AudienceChange c : changes) {
+            // LinkedIn matches by hashed email: removing a merged-away person's email would remove a member.
+            if (c.action() == AudienceChange.Action.REMOVE && c.emailStillWanted()) continue;
             if (c.email() == null || c.email().isBlank()) {
                 rejections.add(new Rejection(c.personId(), "no email: LinkedIn matches members by hashed email"));
                 continue;

@@ -78,7 +78,11 @@ final class MarketoDestination implements Destination {
 
     @Override
     public DeliveryResult deliver(Activation activation, List<AudienceChange> changes) throws DeliveryException {
-        return deliver(activation, changes, true);
+        // The exit of a merged-away person whose email a member still has: the lead stays in the list
+        // (a stale duplicate lead of that email is the lesser harm than a member's lead removed).
+        List<AudienceChange> send = changes.stream()
+                .filter(c -> !(c.action() == AudienceChange.Action.REMOVE && c.emailStillWanted())).toList();
+        return send.isEmpty() ? DeliveryResult.ok() : deliver(activation, send, true);
     }
 
     /** @param retryStale once more for adds whose cached lead Marketo no longer has (looked up afresh) */

@@ -59,6 +59,18 @@ class LinkedInDestinationTest {
 
     static JsonNode json(String s) throws Exception { return Changes.MAPPER.readTree(s); }
 
+    /** The "li-hv" activation dispatched from {@code db}'s outbox one change per call, started. */
+    Destinations dispatching(OutboxFixture db) {
+        LinkedInDestinationFactory f = config();
+        f.setBatchSize(1);
+        Destinations ds = new Destinations(Map.<String, DestinationFactory>of("linkedin", f),
+                List.of(new ActivationConfig("li-hv", "high-value-new-product", "linkedin",
+                        Map.of("adAccount", "123", "segmentName", "High value"))),
+                Changes.fastDispatcher(), db.jdbi, Changes.context());
+        ds.start();
+        return ds;
+    }
+
     @Test
     void createsTheSegmentThenStreamsHashedEmailsWithTheDocumentedRequests() throws Exception {
         Destination d = destination(config());
@@ -244,15 +256,46 @@ class LinkedInDestinationTest {
     }
 
     @Test
+    void aMergedAwayPersonsExitNeverRemovesTheEmailOfTheMergedMember() throws Exception {
+        OutboxFixture db = new OutboxFixture();
+        Destinations ds = dispatching(db);
+        java.time.Duration deadline = java.time.Duration.ofSeconds(10);
+        try {
+            db.add("li-hv", "p1-old", "p1@townsend.com", Map.of());
+            ds.wakeUp();
+            await("p1-old delivered", deadline, () -> db.pending("li-hv") == 0);
+            // A merge over two deliveries: the merged person enters, the old one exits afterwards.
+            db.add("li-hv", "p1-new", "p1@townsend.com", Map.of());
+            ds.wakeUp();
+            await("p1-new delivered", deadline, () -> db.pending("li-hv") == 0);
+            db.remove("li-hv", "p1-old", "p1@townsend.com", Map.of());
+            ds.wakeUp();
+            await("p1-old's exit done", deadline, () -> db.pending("li-hv") == 0);
+            assertThat(fake.segment(URN, "High value").users()).containsExactly(sha256("p1@townsend.com"));
+            // The exit written first, both pending: the removal is sent while p2-new is wanted.
+            db.add("li-hv", "p2-old", "p2@townsend.com", Map.of());
+            ds.wakeUp();
+            await("p2-old delivered", deadline, () -> db.pending("li-hv") == 0);
+            db.remove("li-hv", "p2-old", "p2@townsend.com", Map.of());
+            db.add("li-hv", "p2-new", "p2@townsend.com", Map.of());
+            ds.wakeUp();
+            await("the p2 merge done", deadline, () -> db.pending("li-hv") == 0);
+            assertThat(fake.segment(URN, "High value").users())
+                    .containsExactlyInAnyOrder(sha256("p1@townsend.com"), sha256("p2@townsend.com"));
+            // Nobody wants p1's email any more: it goes.
+            db.remove("li-hv", "p1-new", "p1@townsend.com", Map.of());
+            ds.wakeUp();
+            await("p1-new's exit done", deadline, () -> db.pending("li-hv") == 0);
+            assertThat(fake.segment(URN, "High value").users()).containsExactly(sha256("p2@townsend.com"));
+        } finally {
+            ds.stop();
+        }
+    }
+
+    @Test
     void deltasWrittenDuringDowntimeArriveInOrderThroughTheDispatcher() throws Exception {
         OutboxFixture db = new OutboxFixture();
-        LinkedInDestinationFactory f = config();
-        f.setBatchSize(1);
-        Destinations ds = new Destinations(Map.<String, DestinationFactory>of("linkedin", f),
-                List.of(new ActivationConfig("li-hv", "high-value-new-product", "linkedin",
-                        Map.of("adAccount", "123", "segmentName", "High value"))),
-                Changes.fastDispatcher(), db.jdbi, Changes.context());
-        ds.start();
+        Destinations ds = dispatching(db);
         try {
             db.add("li-hv", "p1", "p1@townsend.com", Map.of());
             ds.wakeUp();

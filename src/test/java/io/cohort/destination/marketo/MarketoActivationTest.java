@@ -94,6 +94,30 @@ class MarketoActivationTest {
     }
 
     @Test
+    void aMergedAwayPersonsExitDeliveredAfterTheMergedPersonsEntryKeepsTheLead() {
+        fake.lead(1003, "p3@townsend.com");
+        Destinations d = start(1, activation("mkto-hv", 42));
+        db.add("mkto-hv", "p3-old", "p3@townsend.com", ids("marketo-1", "1003"));
+        d.wakeUp("mkto-hv");
+        await("p3-old delivered", DEADLINE, () -> db.pending("mkto-hv") == 0);
+        // The merge, over two deliveries: the merged person enters, then the old one exits.
+        db.add("mkto-hv", "p3-new", "P3@Townsend.com ", ids("marketo-1", "1003"));
+        d.wakeUp("mkto-hv");
+        await("p3-new delivered", DEADLINE, () -> db.pending("mkto-hv") == 0);
+        db.remove("mkto-hv", "p3-old", "p3@townsend.com", ids("marketo-1", "1003"));
+        d.wakeUp("mkto-hv");
+        await("p3-old's exit delivered", DEADLINE, () -> db.pending("mkto-hv") == 0);
+        assertThat(fake.members(42)).as("p3-new is a member, and so is her lead").containsExactly(1003L);
+        assertThat(fake.requests("DELETE", "/rest/v1/lists/42/leads.json")).isEmpty();
+
+        // The merged person leaves too: now nobody wants the email, the lead goes.
+        db.remove("mkto-hv", "p3-new", "p3@townsend.com", ids("marketo-1", "1003"));
+        d.wakeUp("mkto-hv");
+        await("p3-new's exit delivered", DEADLINE, () -> db.pending("mkto-hv") == 0);
+        assertThat(fake.members(42)).isEmpty();
+    }
+
+    @Test
     void enterThenExitBeforeDeliveryNeverReachesTheList() {
         fake.lead(1001, "p2@townsend.com");
         db.add("mkto-hv", "p2", "p2@townsend.com", ids("marketo-1", "1001"));
