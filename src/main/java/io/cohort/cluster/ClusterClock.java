@@ -131,15 +131,20 @@ final class ClusterClock implements Managed {
         }
         work.forEach(p -> setEdge(p, now));
         if (!work.isEmpty() && book.shape().depth() >= 2) work.addAll(graph.affected(Touched.ofPeople(work), book.shape().depth()));
-        boolean clocked = book.shape().segments().values().stream().anyMatch(s -> s.clockDependent());
+        Set<String> clocked = new TreeSet<>();
+        book.shape().segments().forEach((id, s) -> { if (s.clockDependent()) clocked.add(id); });
         long swept = stored == null ? -1 : stored[1];
-        boolean sweep = clocked && (swept < 0 || now >= swept + sweepMillis);
-        if (sweep) {
-            work.addAll(graph.personIds());
-            work.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
-                    .mapTo(String.class).list()));
-        }
+        boolean sweep = !clocked.isEmpty() && (swept < 0 || now >= swept + sweepMillis);
         if (!work.isEmpty()) publisher.publish(work, feed.applied());
+        if (sweep) {
+            // Everyone else, for the segments that read the time in ways only a sweep finds.
+            Set<String> everyone = new TreeSet<>(graph.personIds());
+            everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
+                    .mapTo(String.class).list()));
+            everyone.removeAll(work);
+            publisher.publish(everyone, feed.applied(), clocked);
+            work.addAll(everyone);
+        }
         if (!mark(now, sweep ? now : swept, t.get())) token = -1;
         lastNow = now;
         return work.size();

@@ -151,14 +151,36 @@ public final class ClusterNode implements Managed {
             return rules; // the cluster runs these very rules already (a reload of an unchanged directory): nothing to redo
         }
         long now = System.currentTimeMillis();
-        jdbi.useTransaction(h -> {
+        RuleBook before = rules;
+        Optional<Set<String>> changed = jdbi.inTransaction(h -> {
             fence.lock(h);
+            // Only the segments that differ from the applied rules' are evaluated again, when this
+            // process runs those rules (it knows what they were); otherwise every segment.
+            boolean knowsApplied = fence.applied(h).filter(before.version()::equals).isPresent();
             ruleSets.save(h, book.version(), book.files(), now);
             fence.apply(h, book.version(), now);
+            return knowsApplied ? Optional.of(changedSegments(before, book)) : Optional.<Set<String>>empty();
         });
         use(book);
-        publisher.publish(everyone(), feed.applied());
+        if (changed.isPresent() && changed.get().isEmpty()) {
+            LOG.info("{}: rules {} applied; no segment's rules changed, nothing to evaluate", config.nodeId(), book.version());
+            return book;
+        }
+        LOG.info("{}: rules {} applied; {} evaluated again for everyone", config.nodeId(), book.version(),
+                changed.map(Object::toString).orElse("every segment"));
+        publisher.publish(everyone(), feed.applied(), changed.orElse(Set.of()));
         return book;
+    }
+
+    /**
+     * Segments whose rules differ between two rule sets, and those either one lacks (a segment
+     * removed exits its members when they are evaluated).
+     */
+    static Set<String> changedSegments(RuleBook before, RuleBook after) {
+        Set<String> out = new TreeSet<>();
+        after.signatures().forEach((seg, sig) -> { if (!sig.equals(before.signatures().get(seg))) out.add(seg); });
+        before.signatures().keySet().forEach(seg -> { if (!after.signatures().containsKey(seg)) out.add(seg); });
+        return out;
     }
 
     /**

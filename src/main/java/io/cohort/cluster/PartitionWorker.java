@@ -159,17 +159,22 @@ public final class PartitionWorker implements Managed {
         long needed = Math.max(seen.getOrDefault(partition, 0L), records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1));
         if (applied.getAsLong() < needed) return Outcome.DATA_BEHIND;
         RuleState state = rules;
+        Map<Set<String>, Set<String>> byScope = scopes(records, state.book().segments().keySet());
         Set<String> people = new LinkedHashSet<>();
-        records.forEach(r -> people.add(r.key()));
+        byScope.values().forEach(people::addAll);
         long at = clock.millis();
-        PeopleEvaluation.Outcome outcome = PeopleEvaluation.run(graph, state, people, clock.instant(), eventRetention, budget);
+        Map<Set<String>, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
+        byScope.forEach((segments, who) -> outcomes.put(segments,
+                PeopleEvaluation.run(graph, state, who, segments, clock.instant(), eventRetention, budget)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
             if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
-            committedChanges.addAndGet(ledger.write(h, people, outcome, state.book().segments().keySet(), "ingest", at).size());
+            for (var e : outcomes.entrySet()) {
+                committedChanges.addAndGet(ledger.write(h, byScope.get(e.getKey()), e.getValue(), state.book().segments().keySet(), "ingest", at).size());
+            }
             claims.advance(h, partition, next, seenBatch, at);
             return Outcome.COMMITTED;
         });
@@ -192,6 +197,27 @@ public final class PartitionWorker implements Managed {
             default -> { }
         }
         return result;
+    }
+
+    /**
+     * The people of some records, by the segments to evaluate for them: a person with work for
+     * every segment (ingest) is evaluated for all of them once, the others for the union of what
+     * their records name (a rule edit, the clock's sweep).
+     */
+    static Map<Set<String>, Set<String>> scopes(List<ConsumerRecord<String, Long>> records, Set<String> all) {
+        Map<String, Set<String>> scopeOf = new LinkedHashMap<>();
+        for (ConsumerRecord<String, Long> r : records) {
+            var h = r.headers().lastHeader(WorkMessage.SEGMENTS_HEADER);
+            Set<String> named = WorkMessage.segments(h == null ? null : h.value());
+            Set<String> scope = scopeOf.get(r.key());
+            if (scope == all) continue;
+            if (named.isEmpty()) scopeOf.put(r.key(), all);
+            else if (scope == null) scopeOf.put(r.key(), new TreeSet<>(named));
+            else scope.addAll(named);
+        }
+        Map<Set<String>, Set<String>> out = new LinkedHashMap<>();
+        scopeOf.forEach((person, scope) -> out.computeIfAbsent(scope == all ? all : Set.copyOf(scope), k -> new LinkedHashSet<>()).add(person));
+        return out;
     }
 
     /** Claims assigned partitions before any of their records is read. */

@@ -39,7 +39,12 @@ public final class RuleFence {
     private static final long APPLY_LOCK = 0x636f686f72742d72L;
 
     public Optional<String> applied() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT version FROM cluster_rules WHERE id = 1").mapTo(String.class).findOne());
+        return jdbi.withHandle(this::applied);
+    }
+
+    /** Within the caller's transaction (after {@link #lock}, the version no other apply changes meanwhile). */
+    Optional<String> applied(Handle h) {
+        return h.createQuery("SELECT version FROM cluster_rules WHERE id = 1").mapTo(String.class).findOne();
     }
 
     /**

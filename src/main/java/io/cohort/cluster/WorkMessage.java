@@ -1,6 +1,8 @@
 package io.cohort.cluster;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -9,8 +11,30 @@ import org.apache.kafka.common.utils.Utils;
  * work of one person lands in one partition, in order, and its memberships are written by one
  * process at a time. Evaluating a person is a pure function of the data, so a message handled
  * twice, or late, changes nothing that a fresh evaluation would not.
+ *
+ * @param segments the segments to evaluate (a rule edit, the clock's sweep); empty: all of them.
+ *                 Sent as the record header {@value #SEGMENTS_HEADER}, one id per line.
  */
-public record WorkMessage(String person, long batch) {
+public record WorkMessage(String person, long batch, Set<String> segments) {
+    public static final String SEGMENTS_HEADER = "cohort-segments";
+
+    public WorkMessage {
+        segments = Set.copyOf(segments);
+    }
+
+    /** Work for every segment. */
+    public WorkMessage(String person, long batch) { this(person, batch, Set.of()); }
+
+    /** The header's value; null for every segment. */
+    static byte[] header(Set<String> segments) {
+        return segments.isEmpty() ? null : String.join("\n", new TreeSet<>(segments)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The segments a header names; empty (every segment) without one. */
+    static Set<String> segments(byte[] header) {
+        if (header == null || header.length == 0) return Set.of();
+        return Set.of(new String(header, StandardCharsets.UTF_8).split("\n"));
+    }
 
     /** The partition Kafka's default partitioner gives this key: murmur2 of its UTF-8 bytes. */
     public static int partitionOf(String person, int partitions) {

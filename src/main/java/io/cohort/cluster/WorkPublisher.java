@@ -35,13 +35,23 @@ public final class WorkPublisher implements AutoCloseable {
 
     /** Publishes work for {@code people} as of {@code batch}, and waits for the broker's acknowledgment. */
     public void publish(Collection<String> people, long batch) {
-        publish(people.stream().map(p -> new WorkMessage(p, batch)).toList());
+        publish(people, batch, java.util.Set.of());
+    }
+
+    /** As {@link #publish(Collection, long)}, for {@code segments} only (empty: all). */
+    public void publish(Collection<String> people, long batch, java.util.Set<String> segments) {
+        publish(people.stream().map(p -> new WorkMessage(p, batch, segments)).toList());
     }
 
     /** Publishes {@code work} in order, and waits for the broker's acknowledgment of all of it. */
     public void publish(List<WorkMessage> work) {
         List<Future<RecordMetadata>> sent = new ArrayList<>(work.size());
-        for (WorkMessage w : work) sent.add(producer.send(new ProducerRecord<>(topic, w.person(), w.batch())));
+        for (WorkMessage w : work) {
+            ProducerRecord<String, Long> r = new ProducerRecord<>(topic, w.person(), w.batch());
+            byte[] scope = WorkMessage.header(w.segments());
+            if (scope != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, scope);
+            sent.add(producer.send(r));
+        }
         producer.flush();
         try {
             for (Future<RecordMetadata> f : sent) f.get();

@@ -28,9 +28,17 @@ public final class PeopleEvaluation {
 
     public static Outcome run(ProfileGraph graph, RuleState state, Collection<String> subjects, Instant now,
                               Duration eventRetention, Budget budget) {
-        if (subjects.isEmpty()) return new Outcome(Map.of(), state.book().segments().keySet(), Map.of());
+        return run(graph, state, subjects, state.book().segments().keySet(), now, eventRetention, budget);
+    }
+
+    /** As {@link #run(ProfileGraph, RuleState, Collection, Instant, Duration, Budget)}, for {@code segments} of the rule set only. */
+    public static Outcome run(ProfileGraph graph, RuleState state, Collection<String> subjects, Set<String> segments,
+                              Instant now, Duration eventRetention, Budget budget) {
+        Set<String> requested = new TreeSet<>(segments);
+        requested.retainAll(state.book().segments().keySet());
+        if (subjects.isEmpty() || requested.isEmpty()) return new Outcome(Map.of(), requested, Map.of());
         Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, issue -> {});
-        Evaluation.Result r = ev.run(subjects, state.book().segments().keySet());
+        Evaluation.Result r = ev.run(subjects, requested);
         Map<String, Set<String>> qualified = new HashMap<>();
         r.qualified().forEach((p, s) -> qualified.put(p, new TreeSet<>(s)));
         return new Outcome(qualified, r.evaluated(), r.people());
