@@ -151,9 +151,10 @@ final class ClusterWiring {
         env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
         env.jersey().register(new ProfileResource(node.graph(), reader, clock, retention));
         env.jersey().register(new SegmentResource(node::rules, reader::size, reader));
-        // Run-time issues of the rules are collected by the single-process evaluator only (yet).
-        env.jersey().register(new RuleResource(rules, node::rules, List::of, bodies));
-        env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, List::of));
+        // Run-time issues of the rules: what every worker found with the version this node runs.
+        io.cohort.cluster.RuleIssues issues = new io.cohort.cluster.RuleIssues(jdbi);
+        env.jersey().register(new RuleResource(rules, node::rules, () -> issues.of(node.rules().version()), bodies));
+        env.jersey().register(new io.cohort.api.resources.RuleSourceResource(rules, () -> issues.of(node.rules().version())));
         env.jersey().register(new io.cohort.api.resources.SegmentHistoryResource(node::rules, reader::size,
                 new io.cohort.audience.SegmentHistory(jdbi), clock));
         env.jersey().register(new DestinationResource(destinations));

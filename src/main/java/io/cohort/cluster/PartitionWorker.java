@@ -6,6 +6,7 @@ import io.cohort.engine.Budget;
 import io.cohort.engine.PeopleEvaluation;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleState;
+import io.cohort.engine.RuntimeIssue;
 import io.cohort.identity.ProfileGraph;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
@@ -51,6 +52,7 @@ public final class PartitionWorker implements Managed {
     private final PartitionClaims claims;
     private final RuleFence fence;
     private final PartitionLedger ledger;
+    private final RuleIssues issues;
     private final Map<Integer, Long> epochs = new ConcurrentHashMap<>();
     /** Per owned partition: the newest batch a commit of it may have seen (see {@link PartitionClaims.Claim}). */
     private final Map<Integer, Long> seen = new ConcurrentHashMap<>();
@@ -82,6 +84,7 @@ public final class PartitionWorker implements Managed {
         this.claims = new PartitionClaims(jdbi, config.topic());
         this.fence = new RuleFence(jdbi);
         this.ledger = new PartitionLedger(mapper, activations);
+        this.issues = new RuleIssues(jdbi);
         this.rules = new RuleState(rules);
     }
 
@@ -164,14 +167,16 @@ public final class PartitionWorker implements Managed {
         byScope.values().forEach(people::addAll);
         long at = clock.millis();
         Map<Set<String>, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
+        List<RuntimeIssue> found = new ArrayList<>();
         byScope.forEach((segments, who) -> outcomes.put(segments,
-                PeopleEvaluation.run(graph, state, who, segments, clock.instant(), eventRetention, budget)));
+                PeopleEvaluation.run(graph, state, who, segments, clock.instant(), eventRetention, budget, found::add)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
             if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
+            issues.record(h, state.book().version(), found);
             for (var e : outcomes.entrySet()) {
                 committedChanges.addAndGet(ledger.write(h, byScope.get(e.getKey()), e.getValue(), state.book().segments().keySet(), "ingest", at).size());
             }

@@ -28,16 +28,19 @@ public final class PeopleEvaluation {
 
     public static Outcome run(ProfileGraph graph, RuleState state, Collection<String> subjects, Instant now,
                               Duration eventRetention, Budget budget) {
-        return run(graph, state, subjects, state.book().segments().keySet(), now, eventRetention, budget);
+        return run(graph, state, subjects, state.book().segments().keySet(), now, eventRetention, budget, issue -> {});
     }
 
-    /** As {@link #run(ProfileGraph, RuleState, Collection, Instant, Duration, Budget)}, for {@code segments} of the rule set only. */
+    /**
+     * As {@link #run(ProfileGraph, RuleState, Collection, Instant, Duration, Budget)}, for {@code segments} of the rule
+     * set only, telling {@code issues} what the rules did wrong (on this thread).
+     */
     public static Outcome run(ProfileGraph graph, RuleState state, Collection<String> subjects, Set<String> segments,
-                              Instant now, Duration eventRetention, Budget budget) {
+                              Instant now, Duration eventRetention, Budget budget, java.util.function.Consumer<RuntimeIssue> issues) {
         Set<String> requested = new TreeSet<>(segments);
         requested.retainAll(state.book().segments().keySet());
         if (subjects.isEmpty() || requested.isEmpty()) return new Outcome(Map.of(), requested, Map.of());
-        Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, issue -> {});
+        Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, issues);
         Evaluation.Result r = ev.run(subjects, requested);
         Map<String, Set<String>> qualified = new HashMap<>();
         r.qualified().forEach((p, s) -> qualified.put(p, new TreeSet<>(s)));
