@@ -51,12 +51,7 @@ class ClusterClockIT {
                 n.start();
                 nodes.put(name, n);
             }
-            for (int i = 0; i < 160; i++) {
-                RandomRecords.Batch b = gen.next();
-                List<JsonNode> records = new ArrayList<>(b.records());
-                parser.parse(records);
-                log.append(b.source(), records, System.currentTimeMillis());
-            }
+            ClusterFixture.append(log, parser, gen, 160);
             // Two people whose older event leaves probe-events' 30-day window in 3 days (PX) and in 8 days (PY).
             Qualified px = twoEvents(log, parser, "PX", 27);
             Qualified py = twoEvents(log, parser, "PY", 22);

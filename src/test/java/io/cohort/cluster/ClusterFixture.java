@@ -126,6 +126,24 @@ final class ClusterFixture implements AutoCloseable {
                 clusterKeys.isEmpty() ? "" : ", " + clusterKeys, CohortApp.TOKEN) + extra);
     }
 
+    /** An in-JVM node named {@code name} with this fixture's rules, clock and defaults, started. */
+    ClusterNode startNode(String name, io.cohort.ingest.RecordParser parser) throws Exception {
+        ClusterNode n = new ClusterNode(config(name), jdbi, Jackson.newObjectMapper(), parser, ACTIVATIONS, book, clock, RETENTION,
+                Budget.DEFAULT);
+        n.start();
+        return n;
+    }
+
+    /** Appends {@code batches} batches of {@code gen} to the ingest log, parsed as the service parses them. */
+    static void append(IngestLog log, io.cohort.ingest.RecordParser parser, io.cohort.reliability.RandomRecords gen, int batches) {
+        for (int i = 0; i < batches; i++) {
+            io.cohort.reliability.RandomRecords.Batch b = gen.next();
+            List<com.fasterxml.jackson.databind.JsonNode> records = new ArrayList<>(b.records());
+            parser.parse(records);
+            log.append(b.source(), records, System.currentTimeMillis());
+        }
+    }
+
     /** Waits until the relay published the work of every batch up to {@code last}. */
     void awaitPublished(long last, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();

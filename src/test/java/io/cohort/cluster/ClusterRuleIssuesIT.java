@@ -2,8 +2,6 @@ package io.cohort.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.cohort.engine.Budget;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuntimeIssue;
@@ -40,18 +38,8 @@ class ClusterRuleIssuesIT {
         RandomRecords gen = new RandomRecords(77, ClusterFixture.NOW, 30, 25, 10);
         List<ClusterNode> nodes = new ArrayList<>();
         try {
-            for (int i = 0; i < 2; i++) {
-                ClusterNode n = new ClusterNode(f.config("i" + i), f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS,
-                        f.book, f.clock, ClusterFixture.RETENTION, Budget.DEFAULT);
-                n.start();
-                nodes.add(n);
-            }
-            for (int i = 0; i < 40; i++) {
-                RandomRecords.Batch b = gen.next();
-                List<JsonNode> records = new ArrayList<>(b.records());
-                parser.parse(records);
-                log.append(b.source(), records, System.currentTimeMillis());
-            }
+            for (int i = 0; i < 2; i++) nodes.add(f.startNode("i" + i, parser));
+            ClusterFixture.append(log, parser, gen, 40);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             Set<Qualified> before = f.realized();

@@ -2,8 +2,6 @@ package io.cohort.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.cohort.engine.Budget;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleService;
 import io.cohort.identity.ProfileGraph;
@@ -43,22 +41,12 @@ class ClusterRulesIT {
         RandomRecords gen = new RandomRecords(4242, ClusterFixture.NOW, 50, 35, 12);
         List<ClusterNode> nodes = new ArrayList<>();
         try {
-            for (int i = 0; i < 2; i++) {
-                ClusterNode n = new ClusterNode(f.config("r" + i), f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS,
-                        f.book, f.clock, ClusterFixture.RETENTION, Budget.DEFAULT);
-                n.start();
-                nodes.add(n);
-            }
+            for (int i = 0; i < 2; i++) nodes.add(f.startNode("r" + i, parser));
             // Both in the group before any work: otherwise the first to join may do it all.
             long joined = System.nanoTime() + 60_000_000_000L;
             while (nodes.stream().anyMatch(n -> n.worker().owned().isEmpty()) && System.nanoTime() < joined) Thread.sleep(50);
             assertThat(nodes).as("each process owns partitions").noneMatch(n -> n.worker().owned().isEmpty());
-            for (int i = 0; i < 120; i++) {
-                RandomRecords.Batch b = gen.next();
-                List<JsonNode> records = new ArrayList<>(b.records());
-                parser.parse(records);
-                log.append(b.source(), records, System.currentTimeMillis());
-            }
+            ClusterFixture.append(log, parser, gen, 120);
             awaitSettled(log.last());
             ProfileGraph graph = new ProfileGraph();
             new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
