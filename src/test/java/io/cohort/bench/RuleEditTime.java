@@ -1,0 +1,43 @@
+package io.cohort.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * By hand, on a store a bench run left (a 1M run's phase (4) needs the hour-long ingest): starts the
+ * service on it, edits high-value-new-product's threshold $1M → $2M and back as {@link Bench} phase
+ * (4) does, and prints each edit's time to the new audience and the peak heap against the steady
+ * heap. Args: the run directory (e.g. data/bench/run-1000000), a log file. Classpath as ColdStart's
+ * (docs/benchmarks.md).
+ */
+public class RuleEditTime {
+    public static void main(String[] a) throws Exception {
+        BenchApp app = new BenchApp(Path.of(a[0]), Path.of(a[1]));
+        long t = System.nanoTime();
+        app.startNoWait();
+        app.awaitReady();
+        System.out.printf("ready %d ms%n", (System.nanoTime() - t) / 1_000_000);
+        long steady = HeapProbe.usedAfterGc();
+        System.out.printf("steady heap after GC %d MB%n", steady >> 20);
+        Path file = app.rules.resolve(Bench.SEGMENT + ".drl");
+        String good = Files.readString(file);
+        try {
+            for (String[] step : new String[][] {{"$total > 1000000", "$total > 2000000"}, {"$total > 2000000", "$total > 1000000"}}) {
+                Files.writeString(file, Files.readString(file).replace(step[0], step[1]));
+                long peak;
+                try (var sampler = new HeapProbe.PeakSampler()) {
+                    t = System.nanoTime();
+                    String res = app.task("reload-rules");
+                    long ms = (System.nanoTime() - t) / 1_000_000;
+                    peak = sampler.peak();
+                    System.out.printf("rule edit %s → %s: %d ms (%s), peak heap %d MB (%.0f%% above steady)%n", step[0], step[1], ms,
+                            res.trim(), peak >> 20, 100.0 * (peak - steady) / steady);
+                }
+            }
+        } finally {
+            Files.writeString(file, good);
+            app.stop();
+        }
+        System.exit(0);
+    }
+}
