@@ -57,6 +57,48 @@ final class HeapProbe {
         }
     }
 
+    /**
+     * The largest heap in use right after any collection while it ran: close to the live set at
+     * its peak (an old generation not yet collected counts), where {@link PeakSampler} also counts
+     * the young garbage a collector chose to leave for later.
+     */
+    static final class AfterGcPeak implements AutoCloseable {
+        private final AtomicLong peak = new AtomicLong();
+        private final List<Runnable> removals = new ArrayList<>();
+
+        AfterGcPeak() {
+            java.util.Set<String> heapPools = new java.util.HashSet<>();
+            for (var pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.HEAP) heapPools.add(pool.getName());
+            }
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                var emitter = (javax.management.NotificationEmitter) gc;
+                javax.management.NotificationListener l = (n, handback) -> {
+                    if (!n.getType().equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) return;
+                    var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                            (javax.management.openmbean.CompositeData) n.getUserData());
+                    long used = 0;
+                    for (var e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                        if (heapPools.contains(e.getKey())) used += e.getValue().getUsed();
+                    }
+                    peak.accumulateAndGet(used, Math::max);
+                };
+                emitter.addNotificationListener(l, null, null);
+                removals.add(() -> {
+                    try {
+                        emitter.removeNotificationListener(l);
+                    } catch (javax.management.ListenerNotFoundException gone) {
+                        // already removed
+                    }
+                });
+            }
+        }
+
+        long peak() { return peak.get(); }
+
+        @Override public void close() { removals.forEach(Runnable::run); }
+    }
+
     /** Live instances of each named class (from a class histogram, so after a full GC). */
     static String counts(String... classes) {
         List<String> h = histogram(100_000);
