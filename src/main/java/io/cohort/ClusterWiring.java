@@ -105,7 +105,8 @@ final class ClusterWiring {
                 .map(a -> new ActivationBinding(a.getId(), a.getSegment(), a.getDestination())).toList();
         ClusterNode node = new ClusterNode(cluster, jdbi, env.getObjectMapper(), parser, bindings, initial, clock, retention,
                 config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
-                Duration.ofMillis(config.engine().clockSweep().toMilliseconds()), rules::followed);
+                Duration.ofMillis(config.engine().clockSweep().toMilliseconds()),
+                Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(), rules::followed);
         rules.attach(book -> {
             try {
                 node.applyRules(book);

@@ -46,6 +46,10 @@ final class ClusterClock implements Managed {
     private long seenBatch;
     private long lastNow;
     private long nextRoundAt;
+    private final ConsistencySample consistency;
+    private final long consistencyMillis;
+    private final int consistencySize;
+    private long nextCheckAt;
 
     /**
      * @param clock the evaluation clock (engine.manualClock in tests); leases run on {@code wall}
@@ -53,7 +57,11 @@ final class ClusterClock implements Managed {
      * @param sweepMillis engine.clockSweep
      */
     ClusterClock(Jdbi jdbi, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis, Clock clock,
-                 Clock wall, Supplier<RuleBook> rules, Duration retention, long tickMillis, long sweepMillis) {
+                 Clock wall, Supplier<RuleBook> rules, Duration retention, long tickMillis, long sweepMillis,
+                 ConsistencySample consistency, long consistencyMillis, int consistencySize) {
+        this.consistency = consistency;
+        this.consistencyMillis = consistencyMillis;
+        this.consistencySize = consistencySize;
         this.jdbi = jdbi;
         this.feed = feed;
         this.graph = graph;
@@ -81,8 +89,16 @@ final class ClusterClock implements Managed {
         Optional<Long> t = lease.acquire(LEASE, wallNow);
         if (t.isEmpty()) {
             token = -1;
-        } else if (due || t.get() != token) {
-            tick();
+        } else {
+            if (due || t.get() != token) tick();
+            // The safety net, by the holder only: a check every engine.consistencyCheck (none right after taking over).
+            if (consistencyMillis > 0 && wallNow >= nextCheckAt) {
+                if (nextCheckAt > 0) {
+                    int n = consistency.publish(consistencySize);
+                    LOG.info("{}: consistency check published for {} people", node, n);
+                }
+                nextCheckAt = wallNow + consistencyMillis;
+            }
         }
     }
 
@@ -135,14 +151,14 @@ final class ClusterClock implements Managed {
         book.shape().segments().forEach((id, s) -> { if (s.clockDependent()) clocked.add(id); });
         long swept = stored == null ? -1 : stored[1];
         boolean sweep = !clocked.isEmpty() && (swept < 0 || now >= swept + sweepMillis);
-        if (!work.isEmpty()) publisher.publish(work, feed.applied());
+        if (!work.isEmpty()) publisher.publish(work, feed.applied(), Set.of(), WorkCause.CLOCK);
         if (sweep) {
             // Everyone else, for the segments that read the time in ways only a sweep finds.
             Set<String> everyone = new TreeSet<>(graph.personIds());
             everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
                     .mapTo(String.class).list()));
             everyone.removeAll(work);
-            publisher.publish(everyone, feed.applied(), clocked);
+            publisher.publish(everyone, feed.applied(), clocked, WorkCause.CLOCK);
             work.addAll(everyone);
         }
         if (!mark(now, sweep ? now : swept, t.get())) token = -1;

@@ -38,6 +38,7 @@ public final class ClusterNode implements Managed {
     private final WorkRelay relay;
     private final PartitionWorker worker;
     private final ClusterClock time;
+    private final ConsistencySample consistency;
     private final RuleFence fence;
     private final RuleSetStore ruleSets;
     private final RuleCompiler compiler;
@@ -54,17 +55,19 @@ public final class ClusterNode implements Managed {
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
         this(config, jdbi, mapper, parser, activations, rules, clock, eventRetention, budget, Duration.ofMinutes(1), Duration.ofDays(1),
-                b -> {});
+                Duration.ZERO, 0, b -> {});
     }
 
     /**
      * @param tick    how often time moves on for rules (engine.tick): windows closing become work
      * @param sweep   how often segments that read the time otherwise are evaluated for everyone (engine.clockSweep)
+     * @param consistencyCheck how often the clock holder publishes a consistency check (engine.consistencyCheck; zero: never)
+     * @param consistencySample people per check (engine.consistencySample)
      * @param onRules told every rule set this process switches to (its own applies and those it follows)
      */
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget, Duration tick, Duration sweep,
-                       java.util.function.Consumer<RuleBook> onRules) {
+                       Duration consistencyCheck, int consistencySample, java.util.function.Consumer<RuleBook> onRules) {
         this.config = config;
         this.onRules = onRules;
         this.mapper = mapper;
@@ -79,8 +82,10 @@ public final class ClusterNode implements Managed {
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), 50);
+        this.consistency = new ConsistencySample(jdbi, graph, publisher);
         this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
-                Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis());
+                Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,
+                consistencySample > 0 ? consistencyCheck.toMillis() : 0, consistencySample);
         this.worker = new PartitionWorker(config, jdbi, mapper, activations, graph, feed::applied, rules, clock, eventRetention, budget);
     }
 
@@ -168,7 +173,7 @@ public final class ClusterNode implements Managed {
         }
         LOG.info("{}: rules {} applied; {} evaluated again for everyone", config.nodeId(), book.version(),
                 changed.map(Object::toString).orElse("every segment"));
-        publisher.publish(everyone(), feed.applied(), changed.orElse(Set.of()));
+        publisher.publish(everyone(), feed.applied(), changed.orElse(Set.of()), WorkCause.RULES);
         return book;
     }
 
@@ -190,9 +195,16 @@ public final class ClusterNode implements Managed {
      */
     public int reevaluate() {
         Set<String> everyone = everyone();
-        publisher.publish(everyone, feed.applied());
+        publisher.publish(everyone, feed.applied(), Set.of(), WorkCause.REEVALUATE);
         return everyone.size();
     }
+
+    /**
+     * A consistency check now (the clock holder runs one every engine.consistencyCheck): work for a
+     * random sample of {@code size} people, evaluated afresh by the workers, which correct and count
+     * what differs ({@link PartitionWorker#consistencyDifferences()}). Returns how many were published.
+     */
+    public int consistencyCheck(int size) { return consistency.publish(size); }
 
     private Set<String> everyone() {
         Set<String> everyone = new TreeSet<>(graph.personIds());

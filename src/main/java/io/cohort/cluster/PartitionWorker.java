@@ -60,6 +60,7 @@ public final class PartitionWorker implements Managed {
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong committedChanges = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
+    private final AtomicLong consistencyDifferences = new AtomicLong();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile RuleState rules;
     private volatile boolean running;
@@ -112,6 +113,9 @@ public final class PartitionWorker implements Managed {
 
     public long committedChanges() { return committedChanges.get(); }
 
+    /** Memberships consistency checks found different from a fresh evaluation (and corrected). */
+    public long consistencyDifferences() { return consistencyDifferences.get(); }
+
     /** PostgreSQL transactions that committed work (one per partition per poll). */
     public long commits() { return commits.get(); }
 
@@ -162,23 +166,36 @@ public final class PartitionWorker implements Managed {
         long needed = Math.max(seen.getOrDefault(partition, 0L), records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1));
         if (applied.getAsLong() < needed) return Outcome.DATA_BEHIND;
         RuleState state = rules;
-        Map<Set<String>, Set<String>> byScope = scopes(records, state.book().segments().keySet());
-        Set<String> people = new LinkedHashSet<>();
-        byScope.values().forEach(people::addAll);
+        Map<Scope, Set<String>> byScope = scopes(records, state.book().segments().keySet());
         long at = clock.millis();
-        Map<Set<String>, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
+        Map<Scope, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
         List<RuntimeIssue> found = new ArrayList<>();
-        byScope.forEach((segments, who) -> outcomes.put(segments,
-                PeopleEvaluation.run(graph, state, who, segments, clock.instant(), eventRetention, budget, found::add)));
+        byScope.forEach((scope, who) -> outcomes.put(scope,
+                PeopleEvaluation.run(graph, state, who, scope.segments(), clock.instant(), eventRetention, budget, found::add)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
+        // A consistency check's differences are the store's own only when the graph held nothing newer
+        // than the work published before the check (see ConsistencySample); else newer data explains them.
+        boolean checkAttributable = seenBatch <= records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1);
+        long[] inconsistent = {0};
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
             if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
             issues.record(h, state.book().version(), found);
+            inconsistent[0] = 0;
             for (var e : outcomes.entrySet()) {
-                committedChanges.addAndGet(ledger.write(h, byScope.get(e.getKey()), e.getValue(), state.book().segments().keySet(), "ingest", at).size());
+                WorkCause cause = e.getKey().cause();
+                boolean check = cause == WorkCause.CONSISTENCY && checkAttributable;
+                String named = cause == WorkCause.CONSISTENCY && !checkAttributable ? WorkCause.INGEST.text : cause.text;
+                List<io.cohort.engine.MembershipDelta> written = ledger.write(h, byScope.get(e.getKey()), e.getValue(),
+                        state.book().segments().keySet(), named, at);
+                committedChanges.addAndGet(written.size());
+                if (check && !written.isEmpty()) {
+                    inconsistent[0] += written.size();
+                    LOG.warn("consistency check: {} membership(s) differ from a fresh evaluation and are corrected, e.g. {}",
+                            written.size(), written.subList(0, Math.min(5, written.size())));
+                }
             }
             claims.advance(h, partition, next, seenBatch, at);
             return Outcome.COMMITTED;
@@ -187,6 +204,7 @@ public final class PartitionWorker implements Managed {
             case COMMITTED -> {
                 commits.incrementAndGet();
                 committedMessages.addAndGet(records.size());
+                consistencyDifferences.addAndGet(inconsistent[0]);
                 seen.merge(partition, seenBatch, Math::max);
             }
             case FENCED -> {
@@ -204,14 +222,22 @@ public final class PartitionWorker implements Managed {
         return result;
     }
 
+    /** What to evaluate for some people of one poll, and why. */
+    record Scope(Set<String> segments, WorkCause cause) {}
+
     /**
      * The people of some records, by the segments to evaluate for them: a person with work for
      * every segment (ingest) is evaluated for all of them once, the others for the union of what
-     * their records name (a rule edit, the clock's sweep).
+     * their records name (a rule edit, the clock's sweep); the cause is the first in
+     * {@link WorkCause}'s order among the person's records.
      */
-    static Map<Set<String>, Set<String>> scopes(List<ConsumerRecord<String, Long>> records, Set<String> all) {
+    static Map<Scope, Set<String>> scopes(List<ConsumerRecord<String, Long>> records, Set<String> all) {
         Map<String, Set<String>> scopeOf = new LinkedHashMap<>();
+        Map<String, WorkCause> causeOf = new HashMap<>();
         for (ConsumerRecord<String, Long> r : records) {
+            var c = r.headers().lastHeader(WorkCause.HEADER);
+            WorkCause cause = WorkCause.of(c == null ? null : c.value());
+            causeOf.merge(r.key(), cause, (a, b) -> a.ordinal() <= b.ordinal() ? a : b);
             var h = r.headers().lastHeader(WorkMessage.SEGMENTS_HEADER);
             Set<String> named = WorkMessage.segments(h == null ? null : h.value());
             Set<String> scope = scopeOf.get(r.key());
@@ -220,8 +246,9 @@ public final class PartitionWorker implements Managed {
             else if (scope == null) scopeOf.put(r.key(), new TreeSet<>(named));
             else scope.addAll(named);
         }
-        Map<Set<String>, Set<String>> out = new LinkedHashMap<>();
-        scopeOf.forEach((person, scope) -> out.computeIfAbsent(scope == all ? all : Set.copyOf(scope), k -> new LinkedHashSet<>()).add(person));
+        Map<Scope, Set<String>> out = new LinkedHashMap<>();
+        scopeOf.forEach((person, scope) -> out.computeIfAbsent(new Scope(scope == all ? all : Set.copyOf(scope), causeOf.get(person)),
+                k -> new LinkedHashSet<>()).add(person));
         return out;
     }
 

@@ -14,16 +14,17 @@ import org.apache.kafka.common.utils.Utils;
  *
  * @param segments the segments to evaluate (a rule edit, the clock's sweep); empty: all of them.
  *                 Sent as the record header {@value #SEGMENTS_HEADER}, one id per line.
+ * @param cause    why (header {@value WorkCause#HEADER})
  */
-public record WorkMessage(String person, long batch, Set<String> segments) {
+public record WorkMessage(String person, long batch, Set<String> segments, WorkCause cause) {
     public static final String SEGMENTS_HEADER = "cohort-segments";
 
     public WorkMessage {
         segments = Set.copyOf(segments);
     }
 
-    /** Work for every segment. */
-    public WorkMessage(String person, long batch) { this(person, batch, Set.of()); }
+    /** Work of an ingest batch, for every segment. */
+    public WorkMessage(String person, long batch) { this(person, batch, Set.of(), WorkCause.INGEST); }
 
     /** The header's value; null for every segment. */
     static byte[] header(Set<String> segments) {

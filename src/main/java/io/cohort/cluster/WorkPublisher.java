@@ -35,12 +35,12 @@ public final class WorkPublisher implements AutoCloseable {
 
     /** Publishes work for {@code people} as of {@code batch}, and waits for the broker's acknowledgment. */
     public void publish(Collection<String> people, long batch) {
-        publish(people, batch, java.util.Set.of());
+        publish(people, batch, java.util.Set.of(), WorkCause.INGEST);
     }
 
-    /** As {@link #publish(Collection, long)}, for {@code segments} only (empty: all). */
-    public void publish(Collection<String> people, long batch, java.util.Set<String> segments) {
-        publish(people.stream().map(p -> new WorkMessage(p, batch, segments)).toList());
+    /** As {@link #publish(Collection, long)}, for {@code segments} only (empty: all), for {@code cause}. */
+    void publish(Collection<String> people, long batch, java.util.Set<String> segments, WorkCause cause) {
+        publish(people.stream().map(p -> new WorkMessage(p, batch, segments, cause)).toList());
     }
 
     /** Publishes {@code work} in order, and waits for the broker's acknowledgment of all of it. */
@@ -50,6 +50,8 @@ public final class WorkPublisher implements AutoCloseable {
             ProducerRecord<String, Long> r = new ProducerRecord<>(topic, w.person(), w.batch());
             byte[] scope = WorkMessage.header(w.segments());
             if (scope != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, scope);
+            byte[] cause = w.cause().header();
+            if (cause != null) r.headers().add(WorkCause.HEADER, cause);
             sent.add(producer.send(r));
         }
         producer.flush();

@@ -85,7 +85,10 @@ public final class WorkRelay implements Managed {
         return n;
     }
 
-    private long publishedUpTo() {
+    private long publishedUpTo() { return publishedUpTo(jdbi); }
+
+    /** The newest ingest batch whose work is on the topic: every message of it precedes what is published now. */
+    static long publishedUpTo(Jdbi jdbi) {
         return jdbi.withHandle(h -> h.createQuery("SELECT published_up_to FROM cluster_relay WHERE id = 1").mapTo(Long.class)
                 .findOne().orElse(0L));
     }

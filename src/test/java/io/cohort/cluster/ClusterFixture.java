@@ -126,6 +126,14 @@ final class ClusterFixture implements AutoCloseable {
                 clusterKeys.isEmpty() ? "" : ", " + clusterKeys, CohortApp.TOKEN) + extra);
     }
 
+    /** A membership lost outside the engine (a restored backup, a hand edit): its row and its feed rows deleted. */
+    void lose(Qualified q) {
+        jdbi.useHandle(h -> {
+            h.execute("DELETE FROM membership WHERE segment_id = ? AND person_id = ?", q.segmentId(), q.personId());
+            h.execute("DELETE FROM membership_change WHERE segment_id = ? AND person_id = ?", q.segmentId(), q.personId());
+        });
+    }
+
     /** An in-JVM node named {@code name} with this fixture's rules, clock and defaults, started. */
     ClusterNode startNode(String name, io.cohort.ingest.RecordParser parser) throws Exception {
         ClusterNode n = new ClusterNode(config(name), jdbi, Jackson.newObjectMapper(), parser, ACTIVATIONS, book, clock, RETENTION,

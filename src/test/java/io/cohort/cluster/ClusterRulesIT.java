@@ -69,10 +69,7 @@ class ClusterRulesIT {
             // A membership of a segment the edit leaves alone, lost outside the engine (a restored
             // backup, a hand edit): the edit evaluates only the changed segments, so it stays lost.
             Qualified lost = before.stream().filter(q -> !changed.contains(q.segmentId())).findFirst().orElseThrow();
-            f.jdbi.useHandle(h -> {
-                h.execute("DELETE FROM membership WHERE segment_id = ? AND person_id = ?", lost.segmentId(), lost.personId());
-                h.execute("DELETE FROM membership_change WHERE segment_id = ? AND person_id = ?", lost.segmentId(), lost.personId());
-            });
+            f.lose(lost);
             RuleBook next = nodes.get(0).applyRules(edited);
             assertThat(next.version()).isNotEqualTo(f.book.version()).isEqualTo(nextBook.version());
             long until = System.nanoTime() + 30_000_000_000L;

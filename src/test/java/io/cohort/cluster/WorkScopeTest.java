@@ -2,6 +2,7 @@ package io.cohort.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.cluster.PartitionWorker.Scope;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -9,38 +10,47 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a worker evaluates for the records of one poll: a person with work for every segment
- * once for all of them, the others for the union of the segments their records name.
+ * What a worker evaluates for the records of one poll, and why: a person with work for every
+ * segment once for all of them, the others for the union of the segments their records name;
+ * the cause is the first of ingest, rules, clock, re-evaluate, consistency among their records.
  */
 class WorkScopeTest {
     static final Set<String> ALL = Set.of("a", "b", "c");
 
-    static ConsumerRecord<String, Long> record(String person, String... segments) {
+    static ConsumerRecord<String, Long> record(String person, WorkCause cause, String... segments) {
         ConsumerRecord<String, Long> r = new ConsumerRecord<>("work", 0, 0, person, 1L);
         byte[] h = WorkMessage.header(Set.of(segments));
         if (h != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, h);
+        if (cause.header() != null) r.headers().add(WorkCause.HEADER, cause.header());
         return r;
     }
 
     @Test
     void everySegmentWinsAndNamedSegmentsAddUp() {
-        Map<Set<String>, Set<String>> scopes = PartitionWorker.scopes(List.of(
-                record("p1", "a"), record("p1"),          // a rule edit, then ingest: everything
-                record("p2"), record("p2", "b"),          // ingest, then a rule edit: still everything
-                record("p3", "a"), record("p3", "b"),     // two rule edits: both segments
-                record("p4", "b", "a"),                   // one edit of two segments: the same scope as p3
-                record("p5", "c")), ALL);
+        Map<Scope, Set<String>> scopes = PartitionWorker.scopes(List.of(
+                record("p1", WorkCause.RULES, "a"), record("p1", WorkCause.INGEST),   // a rule edit, then ingest: everything
+                record("p2", WorkCause.INGEST), record("p2", WorkCause.RULES, "b"),   // ingest, then a rule edit: still everything
+                record("p3", WorkCause.RULES, "a"), record("p3", WorkCause.RULES, "b"), // two rule edits: both segments
+                record("p4", WorkCause.RULES, "b", "a"),                              // one edit of two segments: as p3
+                record("p5", WorkCause.CLOCK, "c"),                                   // the clock's sweep
+                record("p6", WorkCause.CONSISTENCY), record("p6", WorkCause.CLOCK),   // a check and a closing window: the clock's
+                record("p7", WorkCause.CONSISTENCY)), ALL);                           // a check alone
         assertThat(scopes).isEqualTo(Map.of(
-                ALL, Set.of("p1", "p2"),
-                Set.of("a", "b"), Set.of("p3", "p4"),
-                Set.of("c"), Set.of("p5")));
+                new Scope(ALL, WorkCause.INGEST), Set.of("p1", "p2"),
+                new Scope(Set.of("a", "b"), WorkCause.RULES), Set.of("p3", "p4"),
+                new Scope(Set.of("c"), WorkCause.CLOCK), Set.of("p5"),
+                new Scope(ALL, WorkCause.CLOCK), Set.of("p6"),
+                new Scope(ALL, WorkCause.CONSISTENCY), Set.of("p7")));
     }
 
     @Test
-    void theHeaderNamesEachSegmentOnce() {
+    void theHeadersNameSegmentsAndCause() {
         assertThat(WorkMessage.segments(WorkMessage.header(Set.of("late-stage-deals", "probe-events"))))
                 .isEqualTo(Set.of("late-stage-deals", "probe-events"));
         assertThat(WorkMessage.header(Set.of())).isNull();
         assertThat(WorkMessage.segments(null)).isEmpty();
+        for (WorkCause c : WorkCause.values()) assertThat(WorkCause.of(c.header())).isEqualTo(c);
+        assertThat(WorkCause.INGEST.header()).as("ingest, the bulk of the work, carries no header").isNull();
+        assertThat(WorkCause.of("from a newer version".getBytes())).isEqualTo(WorkCause.INGEST);
     }
 }

@@ -1,0 +1,26 @@
+package io.cohort.cluster;
+
+/**
+ * Why a person is evaluated, as the change feed names it (membership_change.cause, as single mode
+ * writes it). Sent as the record header {@value #HEADER}; none means ingest. When one poll holds
+ * several messages for a person, the first of this order names the changes.
+ */
+public enum WorkCause {
+    INGEST("ingest"), RULES("rules"), CLOCK("clock"), REEVALUATE("re-evaluate"), CONSISTENCY("consistency");
+
+    static final String HEADER = "cohort-cause";
+
+    final String text;
+
+    WorkCause(String text) { this.text = text; }
+
+    /** The cause a header names; ingest without one (or for one this version does not know). */
+    static WorkCause of(byte[] header) {
+        if (header == null) return INGEST;
+        String s = new String(header, java.nio.charset.StandardCharsets.UTF_8);
+        for (WorkCause c : values()) if (c.text.equals(s)) return c;
+        return INGEST;
+    }
+
+    byte[] header() { return this == INGEST ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8); }
+}
