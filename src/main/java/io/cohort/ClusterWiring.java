@@ -189,6 +189,7 @@ final class ClusterWiring {
         env.metrics().register("cohort.cluster.committedMessages", (Gauge<Long>) () -> node.worker().committedMessages());
         env.metrics().register("cohort.cluster.commits", (Gauge<Long>) () -> node.worker().commits());
         env.metrics().register("cohort.cluster.refusals", (Gauge<Long>) () -> node.worker().refusals());
+        env.metrics().register("cohort.cluster.consistencyDifferences", (Gauge<Long>) () -> node.worker().consistencyDifferences());
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
         env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
         env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);

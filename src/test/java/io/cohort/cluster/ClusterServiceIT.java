@@ -208,6 +208,10 @@ class ClusterServiceIT {
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the re-evaluation").isTrue();
             assertThat(f.realized()).as("memberships after re-evaluating").isEqualTo(fresh);
             assertThat(f.changeCount()).as("changes written by re-evaluating unchanged data").isEqualTo(changesBefore);
+            JsonNode gauges = JSON.readTree(live.get(2).adminGet("/metrics").body()).path("gauges");
+            assertThat(gauges.path("cohort.cluster.consistencyDifferences").path("value").asLong(-1))
+                    .as("the consistency gauge, nothing found on correct data").isZero();
+            assertThat(gauges.path("cohort.cluster.committedMessages").path("value").asLong()).isPositive();
             // Each activation was dispatched under its lease (one holder at a time; ClusterFencingIT drives the lease itself).
             List<String> leased = f.jdbi.withHandle(h -> h.createQuery("SELECT name FROM cluster_lease WHERE name LIKE 'dispatch:%' ORDER BY name")
                     .mapTo(String.class).list());

@@ -152,6 +152,12 @@ public final class CohortProcess implements AutoCloseable {
                 .header(CohortApp.ADMIN_HEADER, "1").POST(HttpRequest.BodyPublishers.noBody()));
     }
 
+    /** GET on the admin port, e.g. "/metrics". */
+    public CohortApp.Response adminGet(String path) {
+        return exchange(HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort + path)).timeout(Duration.ofSeconds(30))
+                .header(CohortApp.ADMIN_HEADER, "1").GET());
+    }
+
     public boolean alive() { return process != null && process.isAlive(); }
 
     public CohortApp.Response post(String path, String body) { return send("POST", path, "application/json", body); }
