@@ -43,6 +43,7 @@ public final class ProfileGraph {
     public Set<String> affected(Touched t, int depth) {
         return read(() -> {
             Set<String> out = new HashSet<>(t.people);
+            out.addAll(t.eventPeople);
             Viewers v = new Viewers();
             for (SourceRef a : t.accounts) out.addAll(v.ofAccount(a));
             for (SourceRef o : t.opportunities) out.addAll(v.ofOpportunity(o));
@@ -59,6 +60,7 @@ public final class ProfileGraph {
                 }
                 // Including records that are gone: their relations still say who saw them.
                 Set<SourceRef> refs = new HashSet<>(t.personRefs);
+                refs.addAll(t.eventRefs);
                 for (String uid : List.copyOf(out)) refs.addAll(index.personRefsByUid.getOrDefault(uid, Set.of()));
                 for (SourceRef ref : refs) {
                     for (SourceRef key : index.relationsOf(Node.person(ref))) {

@@ -114,8 +114,8 @@ final class SourceIndex {
             old.series = old.series.without(id);
             if (old.series.size() == 0) eventsByNode.remove(old.node);
             eventOwners.remove(id);
-            t.people.add(uidOf(old.node.ref()));
-            t.personRefs.add(old.node.ref());
+            t.eventPeople.add(uidOf(old.node.ref()));
+            t.eventRefs.add(old.node.ref());
             t.events++;
         }
         if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
@@ -125,8 +125,8 @@ final class SourceIndex {
             pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
                     shared(e.attributes()));
             eventOwners.put(id, pe);
-            t.people.add(uidOf(pe.node.ref()));
-            t.personRefs.add(pe.node.ref());
+            t.eventPeople.add(uidOf(pe.node.ref()));
+            t.eventRefs.add(pe.node.ref());
             t.events++;
         }
     }

@@ -25,6 +25,12 @@ public final class Touched {
     final Set<Relation> relations = new HashSet<>();
     /** Campaigns and lists (source refs) whose record changed. */
     final Set<SourceRef> globals = new HashSet<>();
+    /**
+     * People whose events changed (their Activity), and their source person records: kept apart,
+     * because an event changes only what rules that match an Activity can see.
+     */
+    final Set<String> eventPeople = new HashSet<>();
+    final Set<SourceRef> eventRefs = new HashSet<>();
     /** Person nodes whose events changed (their Activity), for metrics and tests. */
     int events;
 
@@ -38,7 +44,27 @@ public final class Touched {
     }
 
     public boolean isEmpty() {
-        return people.isEmpty() && accounts.isEmpty() && opportunities.isEmpty() && relations.isEmpty() && globals.isEmpty();
+        return people.isEmpty() && accounts.isEmpty() && opportunities.isEmpty() && relations.isEmpty() && globals.isEmpty()
+                && eventPeople.isEmpty();
+    }
+
+    /** Everything but the events. */
+    public Touched withoutEvents() {
+        Touched t = new Touched();
+        t.addAll(this);
+        t.eventPeople.clear();
+        t.eventRefs.clear();
+        t.events = 0;
+        return t;
+    }
+
+    /** Only the events: their people, as if their own facts had changed. */
+    public Touched eventsOnly() {
+        Touched t = new Touched();
+        t.people.addAll(eventPeople);
+        t.personRefs.addAll(eventRefs);
+        t.events = events;
+        return t;
     }
 
     /** Merges another batch's touches into this one (evaluation coalesces batches). */
@@ -49,11 +75,13 @@ public final class Touched {
         opportunities.addAll(o.opportunities);
         relations.addAll(o.relations);
         globals.addAll(o.globals);
+        eventPeople.addAll(o.eventPeople);
+        eventRefs.addAll(o.eventRefs);
         events += o.events;
     }
 
     @Override public String toString() {
         return "Touched[people=" + people.size() + ", accounts=" + accounts.size() + ", opportunities=" + opportunities.size()
-                + ", relations=" + relations.size() + ", globals=" + globals.size() + "]";
+                + ", relations=" + relations.size() + ", globals=" + globals.size() + ", eventPeople=" + eventPeople.size() + "]";
     }
 }

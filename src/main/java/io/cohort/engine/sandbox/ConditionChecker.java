@@ -375,6 +375,7 @@ final class ConditionChecker {
             shape.uses.add(new RuleShape.Use("Qualified:" + (joins.segmentLiteral == null ? "*" : joins.segmentLiteral), factLevel, line));
         }
         shape.reach(factLevel, line);
+        if (type.raw() == io.cohort.model.Activity.class) shape.readsEvents = true;
         bind(p, type, scope, levels, factLevel, joins, root && type.raw() == io.cohort.model.Person.class);
     }
 

@@ -51,9 +51,10 @@ final class Reach {
             collect("Qualified:" + seg, closure, new HashSet<>());
             boolean clock = closure.stream().map(rules::get).anyMatch(r -> r.clockDependent);
             boolean windowed = closure.stream().map(rules::get).anyMatch(r -> r.windowed);
+            boolean events = closure.stream().map(rules::get).anyMatch(r -> r.readsEvents);
             int level = closure.stream().filter(rules::containsKey).map(rules::get).filter(r -> seg.equals(r.segment))
                     .mapToInt(r -> ruleLevel.getOrDefault(r.name, 0)).max().orElse(0);
-            segments.put(seg, new RuleSetShape.SegmentShape(seg, Set.copyOf(closure), level, clock, windowed));
+            segments.put(seg, new RuleSetShape.SegmentShape(seg, Set.copyOf(closure), level, clock, windowed, events));
         }
         java.util.TreeSet<Long> windows = new java.util.TreeSet<>();
         rules.values().forEach(r -> windows.addAll(r.windows));

@@ -28,8 +28,11 @@ public record RuleSetShape(int depth, Map<String, SegmentShape> segments, long[]
      * @param windowed       a rule counts events in a window ending now (Activity helpers with
      *                       $now.daysAgo/hoursAgo) or compares a stored time with the clock:
      *                       members exit when the window passes their events or that time
+     * @param readsEvents    a rule matches an Activity: only such segments can change when all that
+     *                       changed is events
      */
-    public record SegmentShape(String id, Set<String> rules, int level, boolean clockDependent, boolean windowed) {}
+    public record SegmentShape(String id, Set<String> rules, int level, boolean clockDependent, boolean windowed,
+                               boolean readsEvents) {}
 
     public Optional<SegmentShape> segment(String id) { return Optional.ofNullable(segments.get(id)); }
 

@@ -28,6 +28,8 @@ final class RuleShape {
     boolean qualifies;
     boolean clockDependent;
     boolean windowed;
+    /** A pattern of the rule matches an Activity (a person's events). */
+    boolean readsEvents;
     final java.util.Set<Long> windows = new java.util.TreeSet<>();
     final java.util.Map<String, java.util.Set<Long>> fieldWindows = new java.util.TreeMap<>();
 
