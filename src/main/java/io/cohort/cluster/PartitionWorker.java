@@ -174,9 +174,7 @@ public final class PartitionWorker implements Managed {
                 PeopleEvaluation.run(graph, state, who, scope.segments(), clock.instant(), eventRetention, budget, found::add)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
-        // A consistency check's differences are the store's own only when the graph held nothing newer
-        // than the work published before the check (see ConsistencySample); else newer data explains them.
-        boolean checkAttributable = seenBatch <= records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1);
+        boolean checkAttributable = checkAttributable(records, seenBatch);
         long[] inconsistent = {0};
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
@@ -222,6 +220,22 @@ public final class PartitionWorker implements Managed {
         return result;
     }
 
+    /**
+     * Whether a consistency check's differences are the store's own: only when the graph they were
+     * evaluated with ({@code seenBatch}) held nothing newer than the work published before the
+     * check (the batch its messages carry, see ConsistencySample); else newer data explains them,
+     * whatever other work of the poll carries.
+     */
+    static boolean checkAttributable(List<ConsumerRecord<String, Long>> records, long seenBatch) {
+        return seenBatch <= records.stream().filter(r -> causeOf(r) == WorkCause.CONSISTENCY)
+                .mapToLong(ConsumerRecord::value).min().orElse(-1);
+    }
+
+    private static WorkCause causeOf(ConsumerRecord<String, Long> r) {
+        var c = r.headers().lastHeader(WorkCause.HEADER);
+        return WorkCause.of(c == null ? null : c.value());
+    }
+
     /** What to evaluate for some people of one poll, and why. */
     record Scope(Set<String> segments, WorkCause cause) {}
 
@@ -235,9 +249,7 @@ public final class PartitionWorker implements Managed {
         Map<String, Set<String>> scopeOf = new LinkedHashMap<>();
         Map<String, WorkCause> causeOf = new HashMap<>();
         for (ConsumerRecord<String, Long> r : records) {
-            var c = r.headers().lastHeader(WorkCause.HEADER);
-            WorkCause cause = WorkCause.of(c == null ? null : c.value());
-            causeOf.merge(r.key(), cause, (a, b) -> a.ordinal() <= b.ordinal() ? a : b);
+            causeOf.merge(r.key(), causeOf(r), (a, b) -> a.ordinal() <= b.ordinal() ? a : b);
             var h = r.headers().lastHeader(WorkMessage.SEGMENTS_HEADER);
             Set<String> named = WorkMessage.segments(h == null ? null : h.value());
             Set<String> scope = scopeOf.get(r.key());

@@ -18,7 +18,11 @@ class WorkScopeTest {
     static final Set<String> ALL = Set.of("a", "b", "c");
 
     static ConsumerRecord<String, Long> record(String person, WorkCause cause, String... segments) {
-        ConsumerRecord<String, Long> r = new ConsumerRecord<>("work", 0, 0, person, 1L);
+        return record(person, 1L, cause, segments);
+    }
+
+    static ConsumerRecord<String, Long> record(String person, long batch, WorkCause cause, String... segments) {
+        ConsumerRecord<String, Long> r = new ConsumerRecord<>("work", 0, 0, person, batch);
         byte[] h = WorkMessage.header(Set.of(segments));
         if (h != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, h);
         if (cause.header() != null) r.headers().add(WorkCause.HEADER, cause.header());
@@ -41,6 +45,16 @@ class WorkScopeTest {
                 new Scope(Set.of("c"), WorkCause.CLOCK), Set.of("p5"),
                 new Scope(ALL, WorkCause.CLOCK), Set.of("p6"),
                 new Scope(ALL, WorkCause.CONSISTENCY), Set.of("p7")));
+    }
+
+    @Test
+    void aCheckCountsOnlyWhenTheGraphHeldNothingNewerThanTheCheck() {
+        var check = record("p1", 100, WorkCause.CONSISTENCY);
+        assertThat(PartitionWorker.checkAttributable(List.of(check), 100)).isTrue();
+        assertThat(PartitionWorker.checkAttributable(List.of(check), 101)).as("newer data in the graph").isFalse();
+        assertThat(PartitionWorker.checkAttributable(List.of(check, record("p2", 105, WorkCause.INGEST)), 105))
+                .as("newer ingest work of someone else in the same poll does not make the check's batch newer").isFalse();
+        assertThat(PartitionWorker.checkAttributable(List.of(record("p2", 105, WorkCause.INGEST)), 105)).as("no check").isFalse();
     }
 
     @Test
