@@ -77,9 +77,10 @@ public final class OutboxWriter {
 
     private static final int CHUNK = 500;
 
-    /** The searchable email (see OutboxStore#wantedEmails): trimmed, lower case, null when none. */
-    public static String email(PersonSnapshot p) {
-        return p == null || p.email() == null || p.email().isBlank() ? null : p.email().trim().toLowerCase(java.util.Locale.ROOT);
+    /** The searchable email (see OutboxStore#wantedEmails): normalized as unified ids are, null when none. */
+    private static String email(PersonSnapshot p) {
+        String e = p == null ? null : io.cohort.identity.UnifiedIds.normalizeEmail(p.email());
+        return e == null || e.isEmpty() ? null : e;
     }
 
     private String payload(PersonSnapshot p) {

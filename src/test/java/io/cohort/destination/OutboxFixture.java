@@ -68,7 +68,7 @@ public final class OutboxFixture {
         return s;
     }
 
-    /** The email column as the audience stage writes it (OutboxWriter.email). */
+    /** The email column as the audience stage writes it (normalized, null when blank). */
     private String emailOf(String payload) {
         try {
             var e = mapper.readTree(payload).path("email");
