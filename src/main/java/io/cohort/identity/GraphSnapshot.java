@@ -9,6 +9,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +21,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * A compact binary image of the profile graph, so that a restart decodes no JSON and reads no
@@ -27,14 +31,20 @@ import java.util.Optional;
  * ({@link Stamp}), by this version's record declarations; otherwise (a crash, an
  * import while down, a newer version) the start loads from the store as it always did.
  *
- * <p>Contents: every current non-event record with its source and batch, in batch order (applied
- * through the same code as ingestion, so the indexes are rebuilt, not trusted), then each person's
- * events as columns (64-bit id hash, time, shared type/URL/attribute values).
+ * <p>Contents: a header (format, record declarations, stamp); the records section: every current
+ * non-event record with its source and batch, in batch order (applied through the same code as
+ * ingestion, so the indexes are rebuilt, not trusted); the events section: each person's events as
+ * columns (64-bit id hash, time, shared type/URL/attribute values); a fixed-size trailer with both
+ * sections' offsets, CRC-32C checksums and counts. The two sections share no strings, so a read
+ * decodes them on two threads at once (they fill disjoint indexes), and a damaged byte anywhere
+ * is caught by a checksum instead of being read as other data.
  */
 public final class GraphSnapshot {
     private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
     private static final long END = 0x454e44454e44454eL;
+    /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
+    private static final int TRAILER = 7 * Long.BYTES;
 
     private GraphSnapshot() {}
 
@@ -52,9 +62,10 @@ public final class GraphSnapshot {
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         long[] counts = new long[2];
         try {
-            try (var fos = Files.newOutputStream(tmp);
-                 DataOutputStream data = new DataOutputStream(new BufferedOutputStream(fos, 1 << 16))) {
-                SnapshotIo.Out out = new SnapshotIo.Out(data);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                SnapshotIo.SectionOutput section = new SnapshotIo.SectionOutput(
+                        new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
+                DataOutputStream data = new DataOutputStream(section);
                 RecordCodec codec = new RecordCodec();
                 data.writeLong(MAGIC);
                 data.writeInt(FORMAT);
@@ -62,23 +73,28 @@ public final class GraphSnapshot {
                 data.writeUTF(stamp.store());
                 data.writeLong(stamp.lastBatch());
                 data.writeLong(stamp.lastBatchAt());
+                long[] at = new long[2];
+                long[] crc = new long[2];
                 graph.readIndex(ix -> {
                     try {
                         data.writeLong(ix.eventHorizonMillis);
-                        counts[0] = writeRecords(out, codec, ix);
-                        counts[1] = writeEvents(out, ix);
+                        // The first checksum covers the header too (its event horizon decides what is kept).
+                        at[0] = section.position();
+                        counts[0] = writeRecords(new SnapshotIo.Out(data), codec, ix);
+                        crc[0] = section.crc();
+                        at[1] = section.section();
+                        // Strings are shared within a section only: the reader decodes the two apart.
+                        counts[1] = writeEvents(new SnapshotIo.Out(data), ix);
+                        crc[1] = section.crc();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 });
-                data.writeLong(counts[0]);
-                data.writeLong(counts[1]);
-                data.writeLong(END);
+                for (long v : new long[] {at[0], at[1], crc[0], crc[1], counts[0], counts[1], END}) data.writeLong(v);
+                data.flush();
+                ch.force(true);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
@@ -167,7 +183,8 @@ public final class GraphSnapshot {
 
     /**
      * Reads a snapshot into {@code graph}, replacing its contents only once the whole file has
-     * been read and checked; events at or before {@code eventHorizonMillis} are left out.
+     * been read and checked; events at or before {@code eventHorizonMillis} are left out. The
+     * events section is decoded on a second thread while this one applies the records.
      *
      * @throws IOException when the file is not a complete snapshot of {@code expected}: the graph is then unchanged
      */
@@ -175,38 +192,43 @@ public final class GraphSnapshot {
         long started = System.nanoTime();
         SourceIndex ix = new SourceIndex();
         long records;
-        long events = 0;
-        try (SnapshotIo.FastInput raw = new SnapshotIo.FastInput(Files.newInputStream(file))) {
-            SnapshotIo.In in = new SnapshotIo.In(raw);
-            DataInputStream data = in.in;
-            RecordCodec codec = new RecordCodec();
+        long events;
+        try (FileChannel main = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel second = FileChannel.open(file, StandardOpenOption.READ)) {
+            Trailer t = Trailer.read(main);
+            // The header and the records, checksummed together; the stream is not closed: that
+            // would close the channel under it.
+            SnapshotIo.FastInput head = new SnapshotIo.FastInput(Channels.newInputStream(main.position(0)), t.eventsAt);
+            DataInputStream data = new DataInputStream(head);
             if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
             if (data.readInt() != FORMAT) throw new IOException("a snapshot of another format");
-            if (!data.readUTF().equals(codec.schema())) throw new IOException("a snapshot of other record declarations");
+            if (!data.readUTF().equals(new RecordCodec().schema())) throw new IOException("a snapshot of other record declarations");
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
             if (!stamp.equals(expected)) throw new IOException("a snapshot of " + stamp + ", the store is at " + expected);
             ix.eventHorizonMillis = Math.max(data.readLong(), eventHorizonMillis);
-            records = in.count(Integer.MAX_VALUE);
-            for (long i = 0; i < records; i++) {
-                String source = in.string();
-                long seq = in.varLong();
-                ix.restore(source, codec.read(in), seq);
+            if (head.consumed() != t.recordsAt) throw new IOException("the snapshot's header is not as long as written");
+            FutureTask<Long> eventsRead = new FutureTask<>(() -> readEventsSection(second, t, ix));
+            Thread thread = new Thread(eventsRead, "cohort-snapshot-events");
+            thread.setDaemon(true);
+            thread.start();
+            try {
+                records = readRecordsSection(head, t, ix);
+                events = eventsRead.get();
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while reading the graph snapshot");
+            } finally {
+                if (!eventsRead.isDone()) {
+                    second.close(); // stops the other thread's reads at once
+                    try {
+                        thread.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
-            int people = in.count(Integer.MAX_VALUE);
-            List<Map.Entry<SourceRef, EventSeries>> series = new ArrayList<>(people);
-            for (int p = 0; p < people; p++) {
-                Map.Entry<SourceRef, EventSeries> e = readEvents(in, ix);
-                if (e == null) continue;
-                series.add(e);
-                events += e.getValue().size();
-            }
-            // One allocation of the event index instead of a doubling every time it fills.
-            ix.eventOwners.reserve((int) Math.min(Integer.MAX_VALUE / 2, events));
-            for (Map.Entry<SourceRef, EventSeries> e : series) ix.restoreEvents(e.getKey(), e.getValue());
-            long writtenRecords = data.readLong();
-            long writtenEvents = data.readLong();
-            if (writtenRecords != records || data.readLong() != END) throw new IOException("the snapshot is incomplete");
-            if (writtenEvents < events) throw new IOException("the snapshot's event count does not match");
         } catch (RuntimeException e) {
             throw new IOException("the snapshot does not read back: " + e, e);
         }
@@ -214,12 +236,74 @@ public final class GraphSnapshot {
         return new Figures(records, events, Files.size(file), (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** The fixed-size end of a snapshot: where its sections are, their checksums and counts. */
+    private record Trailer(long recordsAt, long eventsAt, long eventsEnd, long recordsCrc, long eventsCrc,
+                           long records, long events) {
+        static Trailer read(FileChannel ch) throws IOException {
+            long size = ch.size();
+            if (size < TRAILER + Long.BYTES) throw new IOException("the snapshot is incomplete");
+            ByteBuffer b = ByteBuffer.allocate(TRAILER);
+            ch.position(size - TRAILER);
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) throw new java.io.EOFException("the snapshot ends early");
+            }
+            b.flip();
+            Trailer t = new Trailer(b.getLong(), b.getLong(), size - TRAILER, b.getLong(), b.getLong(), b.getLong(), b.getLong());
+            if (b.getLong() != END) throw new IOException("the snapshot is incomplete");
+            if (t.recordsAt <= 0 || t.recordsAt > t.eventsAt || t.eventsAt > t.eventsEnd || t.records < 0 || t.events < 0) {
+                throw new IOException("the snapshot's trailer is damaged");
+            }
+            return t;
+        }
+    }
+
+    /** Applies the records that follow the header in {@code raw}. */
+    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix) throws IOException {
+        SnapshotIo.In in = new SnapshotIo.In(raw);
+        RecordCodec codec = new RecordCodec();
+        long records = in.count(Integer.MAX_VALUE);
+        if (records != t.records) throw new IOException("the snapshot's record count does not match");
+        for (long i = 0; i < records; i++) {
+            String source = in.string();
+            long seq = in.varLong();
+            ix.restore(source, codec.read(in), seq);
+        }
+        raw.finish("records", t.recordsCrc);
+        return records;
+    }
+
+    /** Fills only the index's event structures, which the records thread never touches. */
+    private static long readEventsSection(FileChannel ch, Trailer t, SourceIndex ix) throws IOException {
+        long length = t.eventsEnd - t.eventsAt;
+        // Not closed: that would close the channel, which read() owns.
+        SnapshotIo.FastInput raw = new SnapshotIo.FastInput(Channels.newInputStream(ch.position(t.eventsAt)), length);
+        SnapshotIo.In in = new SnapshotIo.In(raw);
+        // One allocation of the event index instead of a doubling every time it fills (an
+        // event takes at least 12 bytes, which bounds what a damaged count can ask for).
+        ix.eventOwners.reserve((int) Math.min(t.events, length / 12));
+        int people = in.count(Integer.MAX_VALUE);
+        long events = 0;
+        long kept = 0;
+        for (int p = 0; p < people; p++) {
+            int[] counts = new int[1];
+            Map.Entry<SourceRef, EventSeries> e = readEvents(in, ix, counts);
+            events += counts[0];
+            if (e == null) continue;
+            ix.restoreEvents(e.getKey(), e.getValue());
+            kept += e.getValue().size();
+        }
+        raw.finish("events", t.eventsCrc);
+        if (events != t.events) throw new IOException("the snapshot's event count does not match");
+        return kept;
+    }
+
     @SuppressWarnings("unchecked")
-    private static Map.Entry<SourceRef, EventSeries> readEvents(SnapshotIo.In in, SourceIndex ix) throws IOException {
+    private static Map.Entry<SourceRef, EventSeries> readEvents(SnapshotIo.In in, SourceIndex ix, int[] written) throws IOException {
         String nodeSource = in.string();
         String nodeKey = in.string();
         String source = in.string();
         int n = in.count(10_000_000);
+        written[0] = n;
         long[] ids = new long[n];
         long[] at = new long[n];
         String[] types = new String[n];
@@ -228,7 +312,7 @@ public final class GraphSnapshot {
         long last = 0;
         int kept = 0;
         for (int i = 0; i < n; i++) {
-            long id = in.in.readLong();
+            long id = in.readLong();
             last += in.zigZag();
             String type = in.string();
             String url = in.string();

@@ -82,16 +82,66 @@ final class SnapshotIo {
     }
 
     /**
-     * A buffered stream without the lock BufferedInputStream takes on every byte (most of a
-     * snapshot's read time went there: it is read one variable-length number at a time).
+     * The writer's byte stream: counts what was written and keeps a CRC-32C of the current section,
+     * so that sections can be found and checked by a reader that starts in the middle of the file.
+     */
+    static final class SectionOutput extends java.io.OutputStream {
+        private final java.io.OutputStream out;
+        private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        private long written;
+
+        SectionOutput(java.io.OutputStream out) { this.out = out; }
+
+        @Override public void write(int b) throws IOException {
+            out.write(b);
+            crc.update(b);
+            written++;
+        }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            crc.update(b, off, len);
+            written += len;
+        }
+
+        /** Bytes written so far: the offset in the file of what is written next. */
+        long position() { return written; }
+
+        /** Starts a section here: returns its offset in the file. */
+        long section() {
+            crc.reset();
+            return written;
+        }
+
+        long crc() { return crc.getValue(); }
+
+        @Override public void flush() throws IOException { out.flush(); }
+
+        @Override public void close() throws IOException { out.close(); }
+    }
+
+    /**
+     * A buffered stream over exactly one section of the file, without the lock BufferedInputStream
+     * takes on every byte (most of a snapshot's read time went there: it is read one
+     * variable-length number at a time). It reads no byte past the section and checksums what it
+     * reads, so {@link #finish} tells whether the section was read whole and undamaged.
      */
     static final class FastInput extends java.io.InputStream {
         private final java.io.InputStream raw;
         private final byte[] buf = new byte[1 << 16];
+        private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        private long remaining;
+        private long filled;
         private int pos;
         private int limit;
 
-        FastInput(java.io.InputStream raw) { this.raw = raw; }
+        /** @param length how many bytes the section has (Long.MAX_VALUE: up to the end of the stream) */
+        FastInput(java.io.InputStream raw, long length) {
+            this.raw = raw;
+            this.remaining = length;
+        }
+
+        FastInput(java.io.InputStream raw) { this(raw, Long.MAX_VALUE); }
 
         @Override public int read() throws IOException {
             if (pos == limit && !fill()) return -1;
@@ -103,12 +153,33 @@ final class SnapshotIo {
             return buf[pos++] & 0xFF;
         }
 
+        /** A big-endian long, as DataOutputStream writes it (event ids: most of the events' bytes). */
+        long readLong() throws IOException {
+            if (limit - pos < 8) {
+                long v = 0;
+                for (int i = 0; i < 8; i++) v = (v << 8) | readByte();
+                return v;
+            }
+            long v = 0;
+            for (int i = 0; i < 8; i++) v = (v << 8) | (buf[pos++] & 0xFF);
+            return v;
+        }
+
+        /** {@code n} bytes as UTF-8 text, decoded from the buffer when they are in it (no copy). */
+        String utf8(int n) throws IOException {
+            if (limit - pos >= n) {
+                String s = new String(buf, pos, n, java.nio.charset.StandardCharsets.UTF_8);
+                pos += n;
+                return s;
+            }
+            byte[] b = readNBytes(n);
+            if (b.length != n) throw new java.io.EOFException("snapshot ends inside a string");
+            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
         @Override public int read(byte[] b, int off, int len) throws IOException {
             if (len == 0) return 0;
-            if (pos == limit) {
-                if (len >= buf.length) return raw.read(b, off, len);
-                if (!fill()) return -1;
-            }
+            if (pos == limit && !fill()) return -1;
             int n = Math.min(len, limit - pos);
             System.arraycopy(buf, pos, b, off, n);
             pos += n;
@@ -116,11 +187,27 @@ final class SnapshotIo {
         }
 
         private boolean fill() throws IOException {
-            int n = raw.read(buf, 0, buf.length);
+            if (remaining <= 0) return false;
+            int n = raw.read(buf, 0, (int) Math.min(buf.length, remaining));
             if (n <= 0) return false;
+            crc.update(buf, 0, n);
+            remaining -= n;
+            filled += n;
             pos = 0;
             limit = n;
             return true;
+        }
+
+        /** Bytes read from this section so far. */
+        long consumed() { return filled - (limit - pos); }
+
+        /**
+         * Checks that the section was read to its last byte and nothing more, and that its bytes
+         * are those written.
+         */
+        void finish(String section, long expectedCrc) throws IOException {
+            if (pos != limit || remaining != 0) throw new IOException("the snapshot's " + section + " section has bytes left unread");
+            if (crc.getValue() != expectedCrc) throw new IOException("the snapshot's " + section + " section is damaged (checksum)");
         }
 
         @Override public void close() throws IOException { raw.close(); }
@@ -158,9 +245,7 @@ final class SnapshotIo {
         private String utf() throws IOException {
             long n = varLong();
             if (n < 0 || n > 16 * 1024 * 1024) throw new IOException("string length " + n + " out of range");
-            byte[] b = in.readNBytes((int) n);
-            if (b.length != n) throw new java.io.EOFException("snapshot ends inside a string");
-            return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+            return raw.utf8((int) n);
         }
 
         long varLong() throws IOException {
@@ -172,6 +257,8 @@ final class SnapshotIo {
             }
             throw new IOException("malformed variable-length number");
         }
+
+        long readLong() throws IOException { return raw.readLong(); }
 
         long zigZag() throws IOException {
             long v = varLong();

@@ -152,17 +152,21 @@ class GraphSnapshotTest {
                     .as("cut at %d of %d bytes", cut, whole.length).isInstanceOf(IOException.class);
             assertThat(target.personCount()).isZero();
         }
-        byte[] flipped = whole.clone();
-        flipped[whole.length / 3] ^= 0x5A;
-        Files.write(file, flipped);
-        ProfileGraph target = new ProfileGraph();
-        try {
-            GraphSnapshot.read(file, stamp, target, Long.MIN_VALUE);
-            // A flipped byte inside a string can still read: then it must at least be a whole graph.
-            assertThat(target.personCount()).isPositive();
-        } catch (IOException refused) {
+        // Every section is checksummed: one flipped byte anywhere (header, records, events,
+        // trailer) refuses the file instead of reading as other data.
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 40; i++) {
+            int at = i < 8 ? whole.length - 1 - i * 7 : random.nextInt(whole.length);
+            byte[] flipped = whole.clone();
+            flipped[at] ^= (byte) (1 + random.nextInt(255));
+            Files.write(file, flipped);
+            ProfileGraph target = new ProfileGraph();
+            assertThatThrownBy(() -> GraphSnapshot.read(file, stamp, target, Long.MIN_VALUE))
+                    .as("byte %d of %d flipped", at, whole.length).isInstanceOf(IOException.class);
             assertThat(target.personCount()).isZero();
         }
+        Files.write(file, whole);
+        assertThat(roundTripFromFile(file).personCount()).isEqualTo(graph.personCount());
         assertThat(GraphSnapshot.stamp(dir.resolve("absent"))).isEmpty();
         Files.writeString(file, "not a snapshot at all");
         assertThat(GraphSnapshot.stamp(file)).isEmpty();
@@ -176,6 +180,12 @@ class GraphSnapshotTest {
 
     private List<io.cohort.record.RecordChange> parse(RandomRecords.Batch b) {
         return parser.parse(new ArrayList<JsonNode>(b.records()));
+    }
+
+    private ProfileGraph roundTripFromFile(Path file) throws IOException {
+        ProfileGraph read = new ProfileGraph();
+        GraphSnapshot.read(file, stamp, read, Long.MIN_VALUE);
+        return read;
     }
 
     private ProfileGraph roundTrip(ProfileGraph graph) throws IOException {
