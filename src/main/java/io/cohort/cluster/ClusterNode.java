@@ -78,7 +78,8 @@ public final class ClusterNode implements Managed {
         this.ruleFollower = new PollingLoop("cohort-rule-follower", 500, this::followRules);
         this.jdbi = jdbi;
         this.rules = rules;
-        this.feed = new GraphFeed(new IngestLog(jdbi, mapper), graph, parser, () -> this.rules.shape().depth(), 100_000, 50);
+        this.feed = new GraphFeed(new IngestLog(jdbi, mapper), graph, parser, new io.cohort.store.Quarantine(jdbi),
+                () -> this.rules.shape().depth(), 100_000, 50);
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), 50);

@@ -1,27 +1,46 @@
 package io.cohort.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.identity.Touched;
+import io.cohort.ingest.InvalidBatchException;
 import io.cohort.ingest.RecordParser;
+import io.cohort.record.FieldError;
+import io.cohort.record.RecordChange;
+import io.cohort.record.RecordType;
+import io.cohort.store.Quarantine;
 import io.dropwizard.lifecycle.Managed;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this process's profile graph in step with the ingest log: applies every batch, in
  * order, and remembers for recent batches whom they affect (the people whose neighbourhood they
  * touched, at the rules' depth), for the {@link WorkRelay}. Every process holds the whole graph:
  * the graph is what neighbourhoods are built from, and they cross partitions.
+ *
+ * <p>A record that no longer parses or applies (an older version accepted it) is left out and
+ * quarantined, and the rest of its entry is applied in order: otherwise every process's feed would
+ * stop at that entry for good, and a process that starts would never finish catching up.
  */
 public final class GraphFeed implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(GraphFeed.class);
     private static final int PAGE = 500;
 
     private final IngestLog log;
     private final ProfileGraph graph;
     private final RecordParser parser;
+    private final Quarantine quarantine;
     private final IntSupplier depth;
     private final int remember;
     private final AtomicLong applied = new AtomicLong();
@@ -29,13 +48,16 @@ public final class GraphFeed implements Managed {
     private final PollingLoop loop;
 
     /**
+     * @param quarantine where records that no longer parse or apply go (once across the cluster)
      * @param depth    the running rules' depth (how far a change is seen)
      * @param remember how many recent batches' affected people are kept for the relay
      */
-    public GraphFeed(IngestLog log, ProfileGraph graph, RecordParser parser, IntSupplier depth, int remember, long pollMillis) {
+    public GraphFeed(IngestLog log, ProfileGraph graph, RecordParser parser, Quarantine quarantine, IntSupplier depth, int remember,
+                     long pollMillis) {
         this.log = log;
         this.graph = graph;
         this.parser = parser;
+        this.quarantine = quarantine;
         this.depth = depth;
         this.remember = remember;
         this.loop = new PollingLoop("cohort-graph-feed", pollMillis, this::catchUp);
@@ -50,7 +72,7 @@ public final class GraphFeed implements Managed {
             var page = log.after(applied.get(), PAGE);
             if (page.isEmpty()) return applied.get();
             for (IngestLog.Entry e : page) {
-                Touched t = graph.apply(e.source(), parser.parse(e.records()), e.seq());
+                Touched t = apply(e);
                 Set<String> people = graph.affected(t, depth.getAsInt());
                 synchronized (affected) {
                     affected.put(e.seq(), people);
@@ -58,6 +80,100 @@ public final class GraphFeed implements Managed {
                 applied.set(e.seq());
             }
         }
+    }
+
+    /** The whole entry at once (the usual case), else record by record. */
+    private Touched apply(IngestLog.Entry e) {
+        List<RecordChange> changes;
+        try {
+            changes = parser.parse(e.records());
+        } catch (RuntimeException unparsable) {
+            return applyEach(e);
+        }
+        try {
+            return graph.apply(e.source(), changes, e.seq());
+        } catch (RuntimeException failed) {
+            // Records before the failing one are applied again below: applying a record twice leaves the graph as once.
+            return applyEach(e);
+        }
+    }
+
+    /**
+     * Applies each record of the entry that parses and applies, in order, and quarantines the
+     * others. Parsed one by one: the parser reports a batch's errors, not which records are good.
+     */
+    private Touched applyEach(IngestLog.Entry e) {
+        List<JsonNode> records = e.records();
+        Map<Integer, String> failed = new TreeMap<>();
+        List<RecordChange> changes = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            try {
+                changes.add(parser.parse(List.of(records.get(i))).get(0));
+            } catch (InvalidBatchException x) {
+                changes.add(null);
+                failed.put(i, "no longer parses: " + x.errors().stream().map(GraphFeed::describe).collect(Collectors.joining("; ")));
+            } catch (RuntimeException x) {
+                changes.add(null);
+                failed.put(i, "no longer parses: " + x);
+            }
+        }
+        Touched all = new Touched();
+        for (int i = 0; i < changes.size(); i++) {
+            if (changes.get(i) == null) continue;
+            try {
+                all.addAll(graph.apply(e.source(), List.of(changes.get(i)), e.seq()));
+            } catch (RuntimeException x) {
+                changes.set(i, null);
+                failed.put(i, "could not be applied: " + x);
+            }
+        }
+        failed.forEach((i, reason) -> skip(e, i, reason));
+        return all;
+    }
+
+    private void skip(IngestLog.Entry e, int index, String reason) {
+        JsonNode record = e.records().get(index);
+        String type = record.path("type").isTextual() ? record.path("type").asText() : "(no type)";
+        var stored = keyOf(record);
+        String key = stored.orElse("(record " + index + " of log entry " + e.seq() + ")");
+        boolean last = stored.isPresent();
+        for (int j = index + 1; j < e.records().size() && last; j++) {
+            JsonNode later = e.records().get(j);
+            last = !(type.equals(later.path("type").asText(null)) && keyOf(later).filter(key::equals).isPresent());
+        }
+        String why = "ingest log entry " + e.seq() + ", record " + index + ": " + reason;
+        boolean first = quarantine.skipFromLog(new Quarantine.LogRecord(e.seq(), index, e.source(), type, key, record.toString(), why,
+                last));
+        if (first) {
+            LOG.error("graph feed: skipped {} {} '{}' of ingest log entry {} (record {}): {}. Every process leaves it out; "
+                    + "quarantined, see GET /v1/sources/quarantine", e.source(), type, key, e.seq(), index, reason);
+        } else {
+            LOG.warn("graph feed: skipped {} {} '{}' of ingest log entry {} (record {}), quarantined already (GET /v1/sources/quarantine)",
+                    e.source(), type, key, e.seq(), index);
+        }
+    }
+
+    /**
+     * The record's key as the store keyed it: from its type's key fields, or its "id" when the
+     * type is one this version does not know; empty when the record has no usable key.
+     */
+    private static Optional<String> keyOf(JsonNode record) {
+        var type = RecordType.fromWire(record.path("type").asText(""));
+        if (type.isEmpty()) {
+            JsonNode id = record.get("id");
+            return id != null && id.isValueNode() && !id.isNull() ? Optional.of(id.asText()) : Optional.empty();
+        }
+        List<String> parts = new ArrayList<>();
+        for (String f : type.get().keyFields()) {
+            JsonNode v = record.get(f);
+            if (v == null || !v.isValueNode() || v.isNull()) return Optional.empty();
+            parts.add(v.asText());
+        }
+        return Optional.of(type.get().key(parts));
+    }
+
+    private static String describe(FieldError f) {
+        return f.field().isEmpty() ? f.message() : f.field() + ": " + f.message();
     }
 
     /** The newest batch the graph holds. */

@@ -38,8 +38,7 @@ public final class Quarantine {
      * @return false when no such record is stored (nothing moved)
      */
     public boolean move(String source, String type, String key, String reason) {
-        String why = reason == null || reason.isBlank() ? "(no reason given)"
-                : reason.length() <= MAX_REASON ? reason : reason.substring(0, MAX_REASON - 3) + "...";
+        String why = clip(reason == null || reason.isBlank() ? "(no reason given)" : reason, MAX_REASON);
         long now = System.currentTimeMillis();
         boolean moved = jdbi.inTransaction(h -> {
             Optional<Object[]> row = h.createQuery(
@@ -67,6 +66,53 @@ public final class Quarantine {
         return true;
     }
 
+    /**
+     * A record of the cluster's ingest log that the graph feed leaves out (it no longer parses or
+     * applies): entry {@code seq}, its {@code index}-th record (from 0), as much of its type and key
+     * as can be read, its JSON text and why. {@code ownsStoredRow}: no later record of the entry
+     * has the same type and key, so a source_record row of (source, type, key) written by this
+     * entry is this record's.
+     */
+    public record LogRecord(long seq, int index, String source, String type, String key, String payload, String reason,
+                            boolean ownsStoredRow) {}
+
+    /**
+     * Quarantines a skipped log record unless some process did already: every process replays the
+     * same entry, at every start, and the (seq, index) row of cluster_log_skip makes the first one
+     * win. The record's stored row, if this entry wrote it, is removed in the same transaction, so
+     * that the read API and field discovery stop serving what the graph does not hold. PostgreSQL
+     * and H2 alike.
+     *
+     * @return true when this call quarantined it, false when it was quarantined before
+     */
+    public boolean skipFromLog(LogRecord r) {
+        String why = clip(r.reason() == null || r.reason().isBlank() ? "(no reason given)" : r.reason(), MAX_REASON);
+        long now = System.currentTimeMillis();
+        try {
+            jdbi.useTransaction(h -> {
+                // First: a second process blocks here until the first commits, then fails on the key.
+                h.execute("INSERT INTO cluster_log_skip (seq, record_index, skipped_at) VALUES (?, ?, ?)", r.seq(), r.index(), now);
+                h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?)", r.source(), clip(r.type(), 40), clip(r.key(), 1024), r.payload(), r.seq(), why, now);
+                if (r.ownsStoredRow()) {
+                    h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ? AND batch_seq = ?",
+                            r.source(), r.type(), r.key(), r.seq());
+                }
+            });
+            return true;
+        } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
+            if (e.getCause() instanceof java.sql.SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState())) return false;
+            throw e;
+        }
+    }
+
+    /** SQLSTATE of a unique or primary key violation, in PostgreSQL and H2. */
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
     /** Records moved here by this process (since it started). */
     public int movedThisRun() { return movedThisRun.get(); }
 
@@ -89,7 +135,5 @@ public final class Quarantine {
         return jdbi.withHandle(h -> h.execute("DELETE FROM source_record_quarantine WHERE id = ?", id)) > 0;
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 200 ? s : s.substring(0, 197) + "...";
-    }
+    private static String abbreviate(String s) { return clip(s, 200); }
 }

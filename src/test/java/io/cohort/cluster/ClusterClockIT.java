@@ -56,8 +56,7 @@ class ClusterClockIT {
             Qualified px = twoEvents(log, parser, "PX", 27);
             Qualified py = twoEvents(log, parser, "PY", 22);
             awaitSettled(log.last());
-            ProfileGraph graph = new ProfileGraph();
-            new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
+            ProfileGraph graph = f.replay(parser);
             Set<Qualified> atStart = FreshEvaluation.of(graph, f.book, f.clock, 2);
             assertThat(f.realized()).isEqualTo(atStart).contains(px, py);
 

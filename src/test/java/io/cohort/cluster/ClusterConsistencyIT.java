@@ -48,8 +48,7 @@ class ClusterConsistencyIT {
             ClusterFixture.append(log, parser, new RandomRecords(99, ClusterFixture.NOW, 30, 25, 10), 60);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
-            ProfileGraph graph = new ProfileGraph();
-            new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
+            ProfileGraph graph = f.replay(parser);
             Set<Qualified> fresh = FreshEvaluation.of(graph, f.book, f.clock, 2);
             assertThat(f.realized()).isEqualTo(fresh);
             assertThat(differences(nodes)).as("checks of a correct store find nothing").isZero();

@@ -152,6 +152,14 @@ final class ClusterFixture implements AutoCloseable {
         }
     }
 
+    /** A new graph of the whole ingest log, replayed the way every node's feed does it. */
+    ProfileGraph replay(io.cohort.ingest.RecordParser parser) {
+        ProfileGraph graph = new ProfileGraph();
+        new GraphFeed(new IngestLog(jdbi, Jackson.newObjectMapper()), graph, parser, new io.cohort.store.Quarantine(jdbi),
+                () -> book.shape().depth(), 10, 50).catchUp();
+        return graph;
+    }
+
     /** Waits until the relay published the work of every batch up to {@code last}. */
     void awaitPublished(long last, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();

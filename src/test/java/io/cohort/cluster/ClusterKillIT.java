@@ -91,8 +91,7 @@ class ClusterKillIT {
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
             long settledMillis = (System.nanoTime() - ingestStart) / 1_000_000;
 
-            ProfileGraph graph = new ProfileGraph();
-            new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
+            ProfileGraph graph = f.replay(parser);
             Set<Qualified> fresh = FreshEvaluation.of(graph, f.book, f.clock, 2);
             assertThat(fresh).as("the random data qualifies people").isNotEmpty();
             assertThat(f.realized()).as("memberships in PostgreSQL = a fresh single-process evaluation").isEqualTo(fresh);

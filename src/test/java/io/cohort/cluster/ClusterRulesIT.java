@@ -48,8 +48,7 @@ class ClusterRulesIT {
             assertThat(nodes).as("each process owns partitions").noneMatch(n -> n.worker().owned().isEmpty());
             ClusterFixture.append(log, parser, gen, 120);
             awaitSettled(log.last());
-            ProfileGraph graph = new ProfileGraph();
-            new GraphFeed(log, graph, parser, () -> f.book.shape().depth(), 10, 50).catchUp();
+            ProfileGraph graph = f.replay(parser);
             Set<Qualified> before = FreshEvaluation.of(graph, f.book, f.clock, 2);
             assertThat(f.realized()).isEqualTo(before);
 
