@@ -152,6 +152,15 @@ final class ClusterFixture implements AutoCloseable {
         }
     }
 
+    /** Waits until each node owns partitions: otherwise the first to join may do all the work. */
+    static void awaitEachOwnsPartitions(List<ClusterNode> nodes) throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (nodes.stream().anyMatch(n -> n.worker().owned().isEmpty())) {
+            if (System.nanoTime() > until) throw new AssertionError("not every process owns partitions");
+            Thread.sleep(50);
+        }
+    }
+
     /** A new graph of the whole ingest log, replayed the way every node's feed does it. */
     ProfileGraph replay(io.cohort.ingest.RecordParser parser) {
         ProfileGraph graph = new ProfileGraph();

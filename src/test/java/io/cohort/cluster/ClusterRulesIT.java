@@ -42,10 +42,7 @@ class ClusterRulesIT {
         List<ClusterNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) nodes.add(f.startNode("r" + i, parser));
-            // Both in the group before any work: otherwise the first to join may do it all.
-            long joined = System.nanoTime() + 60_000_000_000L;
-            while (nodes.stream().anyMatch(n -> n.worker().owned().isEmpty()) && System.nanoTime() < joined) Thread.sleep(50);
-            assertThat(nodes).as("each process owns partitions").noneMatch(n -> n.worker().owned().isEmpty());
+            ClusterFixture.awaitEachOwnsPartitions(nodes);
             ClusterFixture.append(log, parser, gen, 120);
             awaitSettled(log.last());
             ProfileGraph graph = f.replay(parser);
