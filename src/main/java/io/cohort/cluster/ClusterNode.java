@@ -83,7 +83,7 @@ public final class ClusterNode implements Managed {
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), 50);
-        this.consistency = new ConsistencySample(jdbi, graph, publisher);
+        this.consistency = new ConsistencySample(jdbi, graph, publisher, clock, () -> this.rules);
         this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
                 Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,
                 consistencySample > 0 ? consistencyCheck.toMillis() : 0, consistencySample);

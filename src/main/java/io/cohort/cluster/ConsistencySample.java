@@ -1,11 +1,17 @@
 package io.cohort.cluster;
 
+import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
+import io.cohort.identity.Touched;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -14,20 +20,57 @@ import org.jdbi.v3.core.Jdbi;
  * workers evaluate afresh, correcting and counting what differs from the stored memberships.
  * The messages carry the newest batch whose work is already on the topic, so a worker whose graph
  * holds nothing newer knows that a difference is the store's own, not news still on its way.
+ * Time is news too: people whose window closes before the sample can be evaluated (within
+ * {@link #LAG}) are left out, as single mode leaves out people who are due, and a worker that
+ * reads a sample later than {@link #LAG} after it was published does not count what it finds.
  */
 final class ConsistencySample {
     private final Jdbi jdbi;
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
-    private final Random random = new Random();
+    /** How long after its publication a sample's differences are still the store's own. */
+    static final Duration LAG = Duration.ofSeconds(30);
 
-    ConsistencySample(Jdbi jdbi, ProfileGraph graph, WorkPublisher publisher) {
+    private final Random random = new Random();
+    private final Clock clock;
+    private final Supplier<RuleBook> rules;
+
+    ConsistencySample(Jdbi jdbi, ProfileGraph graph, WorkPublisher publisher, Clock clock, Supplier<RuleBook> rules) {
         this.jdbi = jdbi;
         this.graph = graph;
         this.publisher = publisher;
+        this.clock = clock;
+        this.rules = rules;
     }
 
-    /** Publishes the work of a sample of {@code size} people (everyone when fewer exist); returns how many. */
+    /**
+     * Whether a window edge of the person, or of anyone within the rules' reach of them, lies
+     * after the time the clock last handled and before the sample can have been evaluated: the
+     * clock's work, which the stored memberships do not show yet (any process can tell, from its
+     * graph and the cluster's clock row).
+     */
+    Predicate<String> dueSoon() {
+        RuleBook book = rules.get();
+        long[] windows = book.shape().windows();
+        if (windows.length == 0) return p -> false;
+        long now = clock.millis();
+        long handled = jdbi.withHandle(h -> h.createQuery("SELECT ticked_up_to FROM cluster_clock WHERE id = 1")
+                .mapTo(Long.class).findOne()).orElse(now);
+        long soon = now + LAG.toMillis();
+        int depth = book.shape().depth();
+        return p -> {
+            Set<String> around = depth >= 2 ? graph.affected(Touched.ofPeople(Set.of(p)), depth) : Set.of(p);
+            for (String q : around) {
+                if (graph.nextWindowEdge(q, Math.min(handled, now), windows) <= soon) return true;
+            }
+            return graph.nextWindowEdge(p, Math.min(handled, now), windows) <= soon;
+        };
+    }
+
+    /**
+     * Publishes the work of a sample of {@code size} people (everyone when fewer exist), leaving
+     * out those a closing window may change before they are evaluated; returns how many were published.
+     */
     int publish(int size) {
         long batch = WorkRelay.publishedUpTo(jdbi);
         // Members drawn by the database (PostgreSQL's random()), so that a check does not read them all.
@@ -42,6 +85,7 @@ final class ConsistencySample {
         } else {
             for (int i = members.size(); i < size; i++) sample.add(everyone.get(random.nextInt(everyone.size())));
         }
+        sample.removeIf(dueSoon());
         if (!sample.isEmpty()) publisher.publish(new ArrayList<>(sample), batch, Set.of(), WorkCause.CONSISTENCY);
         return sample.size();
     }

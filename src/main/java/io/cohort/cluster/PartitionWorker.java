@@ -174,7 +174,7 @@ public final class PartitionWorker implements Managed {
                 PeopleEvaluation.run(graph, state, who, scope.segments(), clock.instant(), eventRetention, budget, found::add)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
-        boolean checkAttributable = checkAttributable(records, seenBatch);
+        boolean checkAttributable = checkAttributable(records, seenBatch, System.currentTimeMillis());
         long[] inconsistent = {0};
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
@@ -224,11 +224,16 @@ public final class PartitionWorker implements Managed {
      * Whether a consistency check's differences are the store's own: only when the graph they were
      * evaluated with ({@code seenBatch}) held nothing newer than the work published before the
      * check (the batch its messages carry, see ConsistencySample); else newer data explains them,
-     * whatever other work of the poll carries.
+     * whatever other work of the poll carries; and only when the check is read within
+     * {@link ConsistencySample#LAG} of its publication ({@code wallNow}, the records' create time):
+     * later, windows closing since are the clock's work still on its way.
      */
-    static boolean checkAttributable(List<ConsumerRecord<String, Long>> records, long seenBatch) {
-        return seenBatch <= records.stream().filter(r -> causeOf(r) == WorkCause.CONSISTENCY)
-                .mapToLong(ConsumerRecord::value).min().orElse(-1);
+    static boolean checkAttributable(List<ConsumerRecord<String, Long>> records, long seenBatch, long wallNow) {
+        List<ConsumerRecord<String, Long>> checks = records.stream().filter(r -> causeOf(r) == WorkCause.CONSISTENCY).toList();
+        if (checks.isEmpty()) return false;
+        long lag = ConsistencySample.LAG.toMillis();
+        if (checks.stream().anyMatch(r -> r.timestamp() < wallNow - lag)) return false;
+        return seenBatch <= checks.stream().mapToLong(ConsumerRecord::value).min().orElse(-1);
     }
 
     private static WorkCause causeOf(ConsumerRecord<String, Long> r) {

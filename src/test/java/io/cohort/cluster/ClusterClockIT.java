@@ -2,7 +2,6 @@ package io.cohort.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.engine.Budget;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
@@ -109,17 +108,7 @@ class ClusterClockIT {
 
     /** A person with two events, {@code daysAgo} and one day before NOW: in probe-events until the older one is 30 days old. */
     private static Qualified twoEvents(IngestLog log, RecordParser parser, String id, int daysAgo) throws Exception {
-        String email = id.toLowerCase(Locale.ROOT) + "@clock.example";
-        String records = ("[{\"type\":\"person\",\"id\":\"%s\",\"email\":\"%s\"},"
-                + "{\"type\":\"event\",\"id\":\"%s-1\",\"personId\":\"%s\",\"eventType\":\"v\",\"timestamp\":\"%s\"},"
-                + "{\"type\":\"event\",\"id\":\"%s-2\",\"personId\":\"%s\",\"eventType\":\"v\",\"timestamp\":\"%s\"}]")
-                .formatted(id, email, id, id, ClusterFixture.NOW.minus(Duration.ofDays(daysAgo)), id, id,
-                        ClusterFixture.NOW.minus(Duration.ofDays(1)));
-        List<JsonNode> batch = new ArrayList<>();
-        Jackson.newObjectMapper().readTree(records).forEach(batch::add);
-        parser.parse(batch);
-        log.append("crm-1", batch, System.currentTimeMillis());
-        return new Qualified("probe-events", io.cohort.identity.UnifiedIds.personByEmail(email));
+        return ClusterFixture.twoEvents(log, parser, id, ClusterFixture.NOW.minus(Duration.ofDays(daysAgo)), ClusterFixture.NOW.minus(Duration.ofDays(1)));
     }
 
     private static Set<Qualified> withoutClocked(Set<Qualified> s, Set<String> clocked) {

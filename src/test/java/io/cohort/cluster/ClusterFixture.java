@@ -5,6 +5,7 @@ import io.cohort.engine.Budget;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleBook;
 import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.RecordParser;
 import io.cohort.it.CohortApp;
 import io.cohort.model.Qualified;
 import io.cohort.reliability.CohortProcess;
@@ -263,5 +264,22 @@ final class ClusterFixture implements AutoCloseable {
     /** The broker and the PostgreSQL server outlive the fixture (see the class comment); its database stays until they stop. */
     @Override public void close() {
         // nothing of its own to stop
+    }
+
+    /**
+     * Appends a person {@code id} with two events, at {@code older} and {@code newer}: in
+     * probe-events (two events in 30 days) until the older one is 30 days old.
+     */
+    static Qualified twoEvents(IngestLog log, RecordParser parser, String id, Instant older, Instant newer) throws Exception {
+        String email = id.toLowerCase(Locale.ROOT) + "@clock.example";
+        String records = ("[{\"type\":\"person\",\"id\":\"%s\",\"email\":\"%s\"},"
+                + "{\"type\":\"event\",\"id\":\"%s-1\",\"personId\":\"%s\",\"eventType\":\"v\",\"timestamp\":\"%s\"},"
+                + "{\"type\":\"event\",\"id\":\"%s-2\",\"personId\":\"%s\",\"eventType\":\"v\",\"timestamp\":\"%s\"}]")
+                .formatted(id, email, id, id, older, id, id, newer);
+        List<com.fasterxml.jackson.databind.JsonNode> batch = new ArrayList<>();
+        Jackson.newObjectMapper().readTree(records).forEach(batch::add);
+        parser.parse(batch);
+        log.append("crm-1", batch, System.currentTimeMillis());
+        return new Qualified("probe-events", io.cohort.identity.UnifiedIds.personByEmail(email));
     }
 }

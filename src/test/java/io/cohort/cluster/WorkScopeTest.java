@@ -21,8 +21,15 @@ class WorkScopeTest {
         return record(person, 1L, cause, segments);
     }
 
+    static final long WALL = 1_800_000_000_000L;
+
     static ConsumerRecord<String, Long> record(String person, long batch, WorkCause cause, String... segments) {
-        ConsumerRecord<String, Long> r = new ConsumerRecord<>("work", 0, 0, person, batch);
+        return record(person, batch, WALL, cause, segments);
+    }
+
+    static ConsumerRecord<String, Long> record(String person, long batch, long publishedAt, WorkCause cause, String... segments) {
+        ConsumerRecord<String, Long> r = new ConsumerRecord<>("work", 0, 0, publishedAt, org.apache.kafka.common.record.TimestampType.CREATE_TIME,
+                0, 0, person, batch, new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
         byte[] h = WorkMessage.header(Set.of(segments));
         if (h != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, h);
         if (cause.header() != null) r.headers().add(WorkCause.HEADER, cause.header());
@@ -50,11 +57,22 @@ class WorkScopeTest {
     @Test
     void aCheckCountsOnlyWhenTheGraphHeldNothingNewerThanTheCheck() {
         var check = record("p1", 100, WorkCause.CONSISTENCY);
-        assertThat(PartitionWorker.checkAttributable(List.of(check), 100)).isTrue();
-        assertThat(PartitionWorker.checkAttributable(List.of(check), 101)).as("newer data in the graph").isFalse();
-        assertThat(PartitionWorker.checkAttributable(List.of(check, record("p2", 105, WorkCause.INGEST)), 105))
+        assertThat(PartitionWorker.checkAttributable(List.of(check), 100, WALL)).isTrue();
+        assertThat(PartitionWorker.checkAttributable(List.of(check), 101, WALL)).as("newer data in the graph").isFalse();
+        assertThat(PartitionWorker.checkAttributable(List.of(check, record("p2", 105, WorkCause.INGEST)), 105, WALL))
                 .as("newer ingest work of someone else in the same poll does not make the check's batch newer").isFalse();
-        assertThat(PartitionWorker.checkAttributable(List.of(record("p2", 105, WorkCause.INGEST)), 105)).as("no check").isFalse();
+        assertThat(PartitionWorker.checkAttributable(List.of(record("p2", 105, WorkCause.INGEST)), 105, WALL)).as("no check").isFalse();
+    }
+
+    @Test
+    void aCheckReadLongAfterItWasPublishedDoesNotCount() {
+        long lag = ConsistencySample.LAG.toMillis();
+        assertThat(PartitionWorker.checkAttributable(List.of(record("p1", 100, WALL - lag, WorkCause.CONSISTENCY)), 100, WALL))
+                .as("read within the lag").isTrue();
+        assertThat(PartitionWorker.checkAttributable(List.of(record("p1", 100, WALL - lag - 1, WorkCause.CONSISTENCY)), 100, WALL))
+                .as("read later: windows may have closed since, which are the clock's work").isFalse();
+        assertThat(PartitionWorker.checkAttributable(List.of(record("p1", 100, WALL, WorkCause.CONSISTENCY),
+                record("p2", 100, WALL - lag - 1, WorkCause.CONSISTENCY)), 100, WALL)).as("any stale check in the poll").isFalse();
     }
 
     @Test
