@@ -40,13 +40,7 @@ class ClusterConsistencyIT {
         RecordParser parser = new RecordParser(new IngestLimits());
         List<ClusterNode> nodes = new ArrayList<>();
         try {
-            for (int i = 0; i < 2; i++) {
-                ClusterNode n = new ClusterNode(f.config("k" + i).leaseDuration(io.dropwizard.util.Duration.seconds(2)), f.jdbi,
-                        Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book, f.clock, ClusterFixture.RETENTION,
-                        Budget.DEFAULT, Duration.ofMillis(200), Duration.ofDays(30), Duration.ofSeconds(1), 100_000, b -> {});
-                n.start();
-                nodes.add(n);
-            }
+            startTwo("k", parser, Duration.ofMillis(200), nodes);
             ClusterFixture.append(log, parser, new RandomRecords(99, ClusterFixture.NOW, 30, 25, 10), 60);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
@@ -92,13 +86,7 @@ class ClusterConsistencyIT {
             // Probe-events until 10 s from now, when the older event turns 30 days old.
             Qualified pz = ClusterFixture.twoEvents(log, parser, "PZ", now.minus(Duration.ofDays(30)).plusSeconds(10),
                     now.minus(Duration.ofDays(1)));
-            for (int i = 0; i < 2; i++) {
-                ClusterNode n = new ClusterNode(f.config("w" + i).leaseDuration(io.dropwizard.util.Duration.seconds(2)), f.jdbi,
-                        Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book, f.clock, ClusterFixture.RETENTION,
-                        Budget.DEFAULT, Duration.ofHours(1), Duration.ofDays(30), Duration.ofSeconds(1), 100_000, b -> {});
-                n.start();
-                nodes.add(n);
-            }
+            startTwo("w", parser, Duration.ofHours(1), nodes);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             assertThat(f.realized()).contains(pz);
@@ -110,6 +98,17 @@ class ClusterConsistencyIT {
             assertThat(f.realized()).as("left to the clock's next round").contains(pz);
         } finally {
             for (ClusterNode n : nodes) n.stop();
+        }
+    }
+
+    /** Two nodes checking everyone every second, time moving on every {@code tick}. */
+    private static void startTwo(String prefix, RecordParser parser, Duration tick, List<ClusterNode> nodes) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            ClusterNode n = new ClusterNode(f.config(prefix + i).leaseDuration(io.dropwizard.util.Duration.seconds(2)), f.jdbi,
+                    Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book, f.clock, ClusterFixture.RETENTION,
+                    Budget.DEFAULT, tick, Duration.ofDays(30), Duration.ofSeconds(1), 100_000, b -> {});
+            n.start();
+            nodes.add(n);
         }
     }
 
