@@ -107,6 +107,8 @@ final class ClusterWiring {
                 config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
                 Duration.ofMillis(config.engine().clockSweep().toMilliseconds()),
                 Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(), rules::followed);
+        config.engine().snapshotFile().ifPresent(file -> node.useSnapshot(
+                new io.cohort.cluster.ClusterSnapshot(file, jdbi, () -> store.position().storeId())));
         rules.attach(book -> {
             try {
                 node.applyRules(book);

@@ -51,6 +51,10 @@ public final class ClusterNode implements Managed {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterNode.class);
     private final java.util.function.Consumer<RuleBook> onRules;
     private volatile boolean started;
+    private final Duration eventRetention;
+    private final Clock clock;
+    private ClusterSnapshot snapshot;
+    private volatile long startedFromEntry;
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
@@ -70,6 +74,8 @@ public final class ClusterNode implements Managed {
                        Duration consistencyCheck, int consistencySample, java.util.function.Consumer<RuleBook> onRules) {
         this.config = config;
         this.onRules = onRules;
+        this.eventRetention = eventRetention;
+        this.clock = clock;
         this.mapper = mapper;
         this.activations = List.copyOf(activations);
         this.fence = new RuleFence(jdbi);
@@ -103,6 +109,10 @@ public final class ClusterNode implements Managed {
             });
         }
         createTopic();
+        if (snapshot != null) {
+            startedFromEntry = snapshot.read(graph, clock.millis() - eventRetention.toMillis());
+            if (startedFromEntry > 0) feed.startAfter(startedFromEntry);
+        }
         feed.catchUp();
         List<String> registered = ActivationSeeding.seed(jdbi, mapper, activations, graph, System.currentTimeMillis());
         if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
@@ -114,6 +124,18 @@ public final class ClusterNode implements Managed {
         started = true;
     }
 
+    /**
+     * Reads the graph from {@code snapshot} at start when it is of this log, and writes it there
+     * at a clean stop (engine.snapshotFile). Before {@link #start()}.
+     */
+    public void useSnapshot(ClusterSnapshot snapshot) {
+        if (started) throw new IllegalStateException("the node has started");
+        this.snapshot = snapshot;
+    }
+
+    /** The ingest log entry the graph was read from a snapshot at, at start; 0 when the whole log was replayed. */
+    public long startedFromEntry() { return startedFromEntry; }
+
     /** True once the graph caught up with the log and the worker runs (the read side may serve). */
     public boolean started() { return started; }
 
@@ -124,6 +146,8 @@ public final class ClusterNode implements Managed {
         worker.stop();
         relay.stop();
         feed.stop();
+        // The feed is still: the graph holds exactly the log up to feed.applied().
+        if (snapshot != null) snapshot.write(graph, feed.applied());
         publisher.close();
     }
 

@@ -176,6 +176,14 @@ public final class GraphFeed implements Managed {
         return f.field().isEmpty() ? f.message() : f.field() + ": " + f.message();
     }
 
+    /**
+     * The graph already holds the log up to entry {@code seq} (read from a snapshot): replay
+     * starts after it. Only before the first {@link #catchUp()}.
+     */
+    void startAfter(long seq) {
+        if (!applied.compareAndSet(0, seq)) throw new IllegalStateException("the feed has applied entries already");
+    }
+
     /** The newest batch the graph holds. */
     public long applied() { return applied.get(); }
 

@@ -62,13 +62,30 @@ public final class WorkRelay implements Managed {
         long to = feed.applied();
         int n = 0;
         List<WorkMessage> work = new ArrayList<>();
+        long forgotten = newestForgotten(from, to);
+        if (forgotten > 0) {
+            // Batches older than the feed remembers (a backlog, or a graph read from a snapshot):
+            // everyone once, which is always enough, instead of everyone for each of them.
+            Set<String> everyone = new TreeSet<>(graph.personIds());
+            LOG.warn("batches {} to {} are older than the feed remembers: work published once for all {} people", from + 1, forgotten,
+                    everyone.size());
+            for (String p : everyone) {
+                work.add(new WorkMessage(p, forgotten));
+                if (work.size() >= STEP) {
+                    publisher.publish(work);
+                    work.clear();
+                    if (!mark(from, token.get())) return n; // renews the lease, moves nothing
+                }
+            }
+            publisher.publish(work);
+            work.clear();
+            if (!mark(forgotten, token.get())) return n;
+            n += (int) (forgotten - from);
+            from = forgotten;
+        }
         for (long seq = from + 1; seq <= to; seq++) {
             Set<String> people = feed.affected(seq);
-            if (people == null) {
-                // Not remembered (older than the feed keeps): everyone, which is always enough.
-                people = new TreeSet<>(graph.personIds());
-                LOG.warn("batch {} is older than the feed remembers: work published for all {} people", seq, people.size());
-            }
+            if (people == null) people = new TreeSet<>(graph.personIds()); // forgotten since the scan above: rare
             for (String p : people) work.add(new WorkMessage(p, seq));
             n++;
             // In steps, each acknowledged by the broker and marked (which renews the lease): a long
@@ -83,6 +100,14 @@ public final class WorkRelay implements Managed {
             }
         }
         return n;
+    }
+
+    /** The newest batch in (from, to] whose affected people the feed does not remember; 0 when none. */
+    private long newestForgotten(long from, long to) {
+        for (long seq = to; seq > from; seq--) {
+            if (feed.affected(seq) == null) return seq;
+        }
+        return 0;
     }
 
     private long publishedUpTo() { return publishedUpTo(jdbi); }

@@ -1,0 +1,76 @@
+package io.cohort.cluster;
+
+import io.cohort.identity.GraphSnapshot;
+import io.cohort.identity.ProfileGraph;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The graph snapshot of a cluster process (engine.snapshotFile): written at a clean stop, stamped
+ * with the ingest log entry the graph holds up to; read at the next start, after which only later
+ * entries are replayed. The log is append-only, so a snapshot stays a correct starting point
+ * whatever happened since — a crash, other processes' ingest — as long as it is of this database's
+ * log (the store's id, and that entry's number and time) and of this version's record
+ * declarations. Otherwise the process replays the whole log, as without a snapshot.
+ */
+public final class ClusterSnapshot {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSnapshot.class);
+
+    private final Path file;
+    private final Jdbi jdbi;
+    private final Supplier<String> storeId;
+
+    /** @param storeId this database's store id (RecordStore.position().storeId()) */
+    public ClusterSnapshot(Path file, Jdbi jdbi, Supplier<String> storeId) {
+        this.file = file;
+        this.jdbi = jdbi;
+        this.storeId = storeId;
+    }
+
+    /**
+     * Reads the snapshot into {@code graph} (still empty) when it is of this database's log;
+     * returns the log entry the graph now holds up to, or 0 when it was not read.
+     */
+    long read(ProfileGraph graph, long eventHorizonMillis) {
+        Optional<GraphSnapshot.Stamp> stamp = GraphSnapshot.stamp(file);
+        if (stamp.isEmpty()) {
+            if (Files.exists(file)) LOG.info("graph snapshot {} is of another version; replaying the whole ingest log", file);
+            return 0;
+        }
+        GraphSnapshot.Stamp s = stamp.get();
+        Optional<Long> at = jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM cluster_ingest_log WHERE seq = ?")
+                .bind(0, s.lastBatch()).mapTo(Long.class).findOne());
+        if (!s.store().equals(storeId.get()) || at.filter(t -> t == s.lastBatchAt()).isEmpty()) {
+            LOG.info("graph snapshot {} is not of this database's ingest log ({}); replaying the whole log", file, s);
+            return 0;
+        }
+        try {
+            GraphSnapshot.Figures f = GraphSnapshot.read(file, s, graph, eventHorizonMillis);
+            LOG.info("profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; replaying the ingest log after entry {}",
+                    file, f.records(), f.events(), f.bytes(), f.millis(), s.lastBatch());
+            return s.lastBatch();
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("graph snapshot {} does not read back ({}); replaying the whole ingest log", file, e.toString());
+            return 0;
+        }
+    }
+
+    /** Writes the graph, which holds the log up to entry {@code applied}; a failure only costs the next start time. */
+    void write(ProfileGraph graph, long applied) {
+        try {
+            long receivedAt = applied == 0 ? 0 : jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM cluster_ingest_log WHERE seq = ?")
+                    .bind(0, applied).mapTo(Long.class).one());
+            GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt));
+            LOG.info("graph snapshot {} written at ingest log entry {} ({} records, {} events, {} bytes) in {} ms",
+                    file, applied, f.records(), f.events(), f.bytes(), f.millis());
+        } catch (Exception | Error e) {
+            // The write is atomic: an older snapshot stays, and it is still a correct (slower) start.
+            LOG.warn("graph snapshot {} not written ({}); the next start replays more of the ingest log", file, e.toString());
+        }
+    }
+}
