@@ -17,7 +17,7 @@ import io.cohort.audience.ActivationBinding;
 import io.cohort.audience.MembershipReader;
 import io.cohort.cluster.ClusterConfig;
 import io.cohort.cluster.ClusterNode;
-import io.cohort.cluster.DispatchLease;
+import io.cohort.cluster.ClusterLease;
 import io.cohort.cluster.IngestLog;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.Destinations;
@@ -123,7 +123,7 @@ final class ClusterWiring {
 
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
         CallLimits callLimits = new CallLimits(env.metrics(), Clock.systemUTC());
-        DispatchLease leases = new DispatchLease(jdbi, cluster.nodeId(), cluster.leaseDuration().toMilliseconds());
+        ClusterLease leases = new ClusterLease(jdbi, cluster.nodeId(), cluster.leaseDuration().toMilliseconds());
         Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
                 new DestinationContext(env.getObjectMapper(), vendorHttp, env.metrics(), Clock.systemUTC(), callLimits,
                         (name, threads) -> env.lifecycle().executorService(name + "-%d").minThreads(threads).maxThreads(threads).build()),

@@ -28,7 +28,7 @@ final class ClusterClock implements Managed {
     private final GraphFeed feed;
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
-    private final DispatchLease lease;
+    private final ClusterLease lease;
     private final String node;
     private final Clock clock;
     private final Clock wall;
@@ -67,7 +67,7 @@ final class ClusterClock implements Managed {
         this.graph = graph;
         this.publisher = publisher;
         this.node = node;
-        this.lease = new DispatchLease(jdbi, node, leaseMillis);
+        this.lease = new ClusterLease(jdbi, node, leaseMillis);
         this.clock = clock;
         this.wall = wall;
         this.rules = rules;

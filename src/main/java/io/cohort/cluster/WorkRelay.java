@@ -29,7 +29,7 @@ public final class WorkRelay implements Managed {
     private final GraphFeed feed;
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
-    private final DispatchLease lease;
+    private final ClusterLease lease;
     private final long leaseMillis;
     private final String node;
     private final Clock clock;
@@ -44,7 +44,7 @@ public final class WorkRelay implements Managed {
         this.graph = graph;
         this.publisher = publisher;
         this.node = node;
-        this.lease = new DispatchLease(jdbi, node, leaseMillis);
+        this.lease = new ClusterLease(jdbi, node, leaseMillis);
         this.leaseMillis = leaseMillis;
         this.clock = clock;
         this.loop = new PollingLoop("cohort-work-relay", pollMillis, this::relay);

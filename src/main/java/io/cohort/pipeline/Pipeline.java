@@ -98,7 +98,7 @@ public final class Pipeline {
     /** Validates and durably accepts a canonical batch (all or nothing). */
     public Accepted ingest(String sourceId, List<JsonNode> canonical) {
         List<RecordChange> changes = parser.parse(canonical);
-        return accept(sourceId, canonical, changes, Map.of());
+        return accept(sourceId, canonical, changes, Map.of(), null);
     }
 
     /** Maps a native payload, then accepts it like a canonical batch. */
@@ -112,16 +112,31 @@ public final class Pipeline {
      * connector's new cursors (stream → value) in the same transaction as the records.
      */
     public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors) {
-        return accept(sourceId, canonical, parser.parse(canonical), cursors);
+        return accept(sourceId, canonical, parser.parse(canonical), cursors, null);
+    }
+
+    /**
+     * Cluster mode, for a pull connector run under a lease: like {@link #ingestWithCursor}, with
+     * {@code guard} called first inside the transaction that stores the records, journals them and
+     * writes the cursors; when it throws, none of them is stored (a holder that lost its lease
+     * cannot commit a page).
+     */
+    public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors,
+                                     java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
+        if (journal == null) throw new IllegalStateException("a guarded write needs the cluster's journal (cluster mode)");
+        return accept(sourceId, canonical, parser.parse(canonical), cursors, java.util.Objects.requireNonNull(guard));
     }
 
     private synchronized Accepted accept(String sourceId, List<JsonNode> canonical, List<RecordChange> changes,
-                                         Map<String, String> cursors) {
+                                         Map<String, String> cursors, java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
         if (closed) throw new ClosedException();
         try (Timer.Context t = batches.time()) {
             long now = clock.millis();
             long seq = journal != null
-                    ? store.appendNumbered(sourceId, changes, now, cursors, h -> journal.append(h, sourceId, canonical, now))
+                    ? store.appendNumbered(sourceId, changes, now, cursors, h -> {
+                        if (guard != null) guard.accept(h);
+                        return journal.append(h, sourceId, canonical, now);
+                    })
                     : store.appendWithCursor(sourceId, changes, now, cursors);
             if (journal != null) {
                 // The graph follows the journal (cluster mode): nothing to apply here.

@@ -45,6 +45,26 @@ public final class CursorStore implements io.cohort.ingest.pull.CursorBook {
         jdbi.useTransaction(h -> write(h, source, cursors, atMillis));
     }
 
+    /**
+     * Like {@link #save}, with {@code guard} called first in the same transaction; when it throws,
+     * nothing is written (cluster mode: a connector's cursor moves only under its lease).
+     */
+    public void save(String source, Map<String, String> cursors, long atMillis, java.util.function.Consumer<Handle> guard) {
+        if (cursors.isEmpty()) return;
+        jdbi.useTransaction(h -> {
+            guard.accept(h);
+            write(h, source, cursors, atMillis);
+        });
+    }
+
+    /** Like {@link #delete}, guarded as {@link #save(String, Map, long, java.util.function.Consumer)} is. */
+    public void delete(String source, String stream, java.util.function.Consumer<Handle> guard) {
+        jdbi.useTransaction(h -> {
+            guard.accept(h);
+            h.execute("DELETE FROM connector_cursor WHERE source = ? AND stream = ?", source, stream);
+        });
+    }
+
     /** Forgets a stream's position: it starts over (a re-backfill). */
     @Override
     public void delete(String source, String stream) {

@@ -129,8 +129,8 @@ class ClusterFencingIT {
     @Test
     void oneDispatcherPerActivation() {
         f.jdbi.useHandle(h -> h.execute("DELETE FROM cluster_lease"));
-        DispatchLease a = new DispatchLease(f.jdbi, "node-a", 10_000);
-        DispatchLease b = new DispatchLease(f.jdbi, "node-b", 10_000);
+        ClusterLease a = new ClusterLease(f.jdbi, "node-a", 10_000);
+        ClusterLease b = new ClusterLease(f.jdbi, "node-b", 10_000);
         assertThat(a.acquire("dispatch:events-to-marketo", 1_000)).contains(1L);
         assertThat(b.acquire("dispatch:events-to-marketo", 2_000)).as("held by a").isEmpty();
         assertThat(b.acquire("dispatch:deal-to-marketo", 2_000)).as("another activation").contains(1L);

@@ -1,20 +1,33 @@
 package io.cohort.cluster;
 
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * A lease in PostgreSQL (cluster_lease): at most one holder per name at a time, e.g. the one
- * process that dispatches an activation's outbox. A holder renews before expiry; when it dies the
- * lease expires and another process takes it over with a higher token. The token fences: a write
- * guarded by {@link #stillHeld} under an older token is refused.
+ * A lease in PostgreSQL (cluster_lease): at most one holder per name at a time. Names say what is
+ * held: {@code dispatch:<activation>} (an activation's outbox), {@code work-relay}, {@code clock},
+ * {@code pull:<source>} (a pulled source's connector). A holder renews before expiry; when it dies
+ * the lease expires and another process takes it over with a higher token. The token fences: a
+ * write guarded by {@link #stillHeld} or, inside the write's own transaction, {@link #fence} under
+ * an older token is refused.
  */
-public final class DispatchLease {
+public final class ClusterLease {
+    /** Who holds a lease, as stored; {@code expiresAt} in the holder's wall-clock millis. */
+    public record Holder(String node, long token, long expiresAt) {}
+
+    /** A write under a lease this process no longer holds (taken over, expired or released): nothing of it was stored. */
+    public static final class Lost extends RuntimeException {
+        public Lost(String name, long token) {
+            super("lease " + name + " (token " + token + ") is no longer held by this process; the write was refused");
+        }
+    }
+
     private final Jdbi jdbi;
     private final String holder;
     private final long durationMillis;
 
-    public DispatchLease(Jdbi jdbi, String holder, long durationMillis) {
+    public ClusterLease(Jdbi jdbi, String holder, long durationMillis) {
         this.jdbi = jdbi;
         this.holder = holder;
         this.durationMillis = durationMillis;
@@ -59,6 +72,24 @@ public final class DispatchLease {
     public boolean stillHeld(String name, long token, long nowMillis) {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM cluster_lease WHERE name = ? AND holder = ? AND token = ? "
                 + "AND expires_at > ?").bind(0, name).bind(1, holder).bind(2, token).bind(3, nowMillis).mapTo(Integer.class).one() == 1);
+    }
+
+    /**
+     * Within the caller's write transaction: refuses ({@link Lost}) unless this process still holds
+     * {@code name} under {@code token} and it has not expired. The row is read FOR SHARE, so a
+     * takeover (which updates it) waits until this transaction ends: the write commits before
+     * the new holder starts, or is refused.
+     */
+    public void fence(Handle h, String name, long token, long nowMillis) {
+        boolean held = h.createQuery("SELECT 1 FROM cluster_lease WHERE name = ? AND holder = ? AND token = ? AND expires_at > ? FOR SHARE")
+                .bind(0, name).bind(1, holder).bind(2, token).bind(3, nowMillis).mapTo(Integer.class).findOne().isPresent();
+        if (!held) throw new Lost(name, token);
+    }
+
+    /** The current holder of {@code name}, expired or not; empty when nobody ever took it. */
+    public Optional<Holder> holder(String name) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT holder, token, expires_at FROM cluster_lease WHERE name = ?").bind(0, name)
+                .map((rs, ctx) -> new Holder(rs.getString(1), rs.getLong(2), rs.getLong(3))).findOne());
     }
 
     /** Gives the lease up at once (a clean stop), so another process need not wait for expiry. */
