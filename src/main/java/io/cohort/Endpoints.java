@@ -147,7 +147,7 @@ final class Endpoints {
         env.healthChecks().register("evaluation", new EvaluationLagHealthCheck(s.evaluator().stats(), 60_000));
         s.destinations().healthChecks().forEach(env.healthChecks()::register);
         s.connectors().all().forEach((id, r) -> env.healthChecks().register("source-" + id,
-                new SourceHealthCheck(r, Duration.ofMinutes(15), Duration.ofHours(2))));
+                new SourceHealthCheck(r::status, Duration.ofMinutes(15), Duration.ofHours(2))));
 
         env.admin().addTask(new SourceSyncTask(s.connectors()));
         env.admin().addTask(new ReloadRulesTask(s.rules()));

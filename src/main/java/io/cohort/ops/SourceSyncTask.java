@@ -10,19 +10,29 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * POST /tasks/source-sync?source=ID: every incremental stream of the source runs now.
  * {@code &backfill=true}: the backfills start over (from the configured startDate, or
  * {@code &from=2025-01-01}), beside the incremental sync. Without {@code source}: every pulled source.
+ * In cluster mode only the node that runs a source can wake it; another says which node that is.
  */
 public final class SourceSyncTask extends Task {
     private final Connectors connectors;
+    private final Function<String, Optional<String>> notHere;
 
     public SourceSyncTask(Connectors connectors) {
+        this(connectors, id -> Optional.empty());
+    }
+
+    /** @param notHere why this node cannot run a source's sync now (cluster mode: another node runs it); empty when it can */
+    public SourceSyncTask(Connectors connectors, Function<String, Optional<String>> notHere) {
         super("source-sync");
         this.connectors = connectors;
+        this.notHere = notHere;
     }
 
     @Override public void execute(Map<String, List<String>> p, PrintWriter out) {
@@ -41,6 +51,11 @@ public final class SourceSyncTask extends Task {
             ConnectorRunner r = connectors.get(id).orElse(null);
             if (r == null) {
                 out.println(id + ": not a pulled source; pulled: " + new TreeSet<>(connectors.all().keySet()));
+                continue;
+            }
+            Optional<String> elsewhere = notHere.apply(id);
+            if (elsewhere.isPresent()) {
+                out.println(id + ": " + elsewhere.get());
                 continue;
             }
             if (backfill) {

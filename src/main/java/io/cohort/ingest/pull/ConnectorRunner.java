@@ -103,7 +103,7 @@ public final class ConnectorRunner implements Managed {
         long rejected = connector.streams().stream().mapToLong(s -> s.status().rejectedCount()).sum();
         String state = !settings.isEnabled() ? "disabled" : err != null ? "failing" : "ok";
         return new SyncStatusView(connector.sourceId(), connector.type(), state, lastSync, lag, records, rejected,
-                connector.apiCalls(), connector.quota(), err, streams);
+                connector.apiCalls(), connector.quota(), err, streams, null, null);
     }
 
     /** One thread and the streams it runs, each on its own schedule. */

@@ -14,7 +14,7 @@ import java.util.function.Function;
  * Every configured source with a {@code pull:} block, as a running connector. One per service;
  * managed by the application (started after the store is loaded, stopped before the database).
  */
-public final class Connectors implements Managed {
+public final class Connectors implements Managed, SyncStatuses {
     private final Map<String, ConnectorRunner> runners = new LinkedHashMap<>();
 
     /**
@@ -53,6 +53,10 @@ public final class Connectors implements Managed {
     public Optional<ConnectorRunner> get(String sourceId) { return Optional.ofNullable(runners.get(sourceId)); }
 
     public Map<String, ConnectorRunner> all() { return Map.copyOf(runners); }
+
+    @Override public Optional<SyncStatusView> status(String sourceId) { return get(sourceId).map(ConnectorRunner::status); }
+
+    @Override public java.util.Set<String> pulled() { return new java.util.TreeSet<>(runners.keySet()); }
 
     @Override public void start() {
         runners.values().forEach(ConnectorRunner::start);

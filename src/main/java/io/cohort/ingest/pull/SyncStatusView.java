@@ -10,10 +10,26 @@ import java.util.List;
  * @param lagSeconds         seconds between now and the oldest data watermark of the incremental streams
  * @param recordsFetched     records committed since the service started
  * @param apiCalls           API calls since the service started
+ * @param runBy              cluster mode: the node that runs the connector (holds its lease); null in single mode
+ *                           and while no node holds it
+ * @param reportedAt         cluster mode: when {@code runBy} wrote this view (another node answers with the
+ *                           holder's last report); null in single mode
  */
 public record SyncStatusView(String source, String type, String state, Instant lastSuccessfulSync, Long lagSeconds,
                              long recordsFetched, long recordsRejected, long apiCalls, QuotaView quota,
-                             ErrorView lastError, List<StreamView> streams) {
+                             ErrorView lastError, List<StreamView> streams, String runBy, Instant reportedAt) {
+
+    /** This view as reported by {@code node} at {@code at}. */
+    public SyncStatusView reportedBy(String node, Instant at) {
+        return new SyncStatusView(source, type, state, lastSuccessfulSync, lagSeconds, recordsFetched, recordsRejected, apiCalls,
+                quota, lastError, streams, node, at);
+    }
+
+    /** Cluster mode: this view's state replaced, e.g. "unassigned" when its holder stopped reporting. */
+    public SyncStatusView withState(String newState) {
+        return new SyncStatusView(source, type, newState, lastSuccessfulSync, lagSeconds, recordsFetched, recordsRejected, apiCalls,
+                quota, lastError, streams, runBy, reportedAt);
+    }
 
     public record StreamView(String stream, String kind, String state, Instant lastSuccess, Instant currentTo,
                              long recordsFetched, long recordsRejected, String lastRejection, ErrorView lastError,
