@@ -17,6 +17,7 @@ import io.cohort.audience.ActivationBinding;
 import io.cohort.audience.MembershipReader;
 import io.cohort.cluster.ClusterConfig;
 import io.cohort.cluster.ClusterNode;
+import io.cohort.cluster.ClusterPulls;
 import io.cohort.cluster.ClusterLease;
 import io.cohort.cluster.IngestLog;
 import io.cohort.destination.DestinationContext;
@@ -28,12 +29,15 @@ import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuleWatcher;
 import io.cohort.ingest.RecordParser;
+import io.cohort.ingest.pull.Connectors;
+import io.cohort.ingest.pull.PullContext;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.ops.PrometheusExposition;
 import io.cohort.ops.ReevaluateTask;
 import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.ReplayActivationTask;
 import io.cohort.ops.RulesHealthCheck;
+import io.cohort.store.CursorStore;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
 import io.cohort.vendor.CallLimits;
@@ -61,9 +65,12 @@ import org.jdbi.v3.core.Jdbi;
  *   <li>an activation's outbox is dispatched only while this process holds its lease
  *       ({@code dispatch:<activation>});</li>
  *   <li>a rule reload (watcher, reload task) applies the rule set to the whole cluster; a set
- *       another process applied is followed here.</li>
+ *       another process applied is followed here;</li>
+ *   <li>a pulled source's connector runs only while this process holds its lease
+ *       ({@code pull:<source>}, {@link ClusterPulls}), writing through the ingest path above
+ *       with its cursors, fenced by the lease in the same transaction.</li>
  * </ol>
- * Not served in this mode (yet): pull connectors, the re-evaluate and clock tasks.
+ * Not served in this mode (yet): the clock task.
  */
 final class ClusterWiring {
     private ClusterWiring() {}
@@ -74,12 +81,6 @@ final class ClusterWiring {
         if (url == null || !url.startsWith("jdbc:postgresql:")) {
             throw new IllegalStateException("cluster.mode: kafka needs PostgreSQL as the shared store (database.url "
                     + "jdbc:postgresql://...); database.url is " + (url == null ? "not set" : url.replaceAll("[?;].*", "")));
-        }
-        List<String> pulled = config.sources().entrySet().stream().filter(e -> e.getValue().pull() != null).map(Map.Entry::getKey).sorted().toList();
-        if (!pulled.isEmpty()) {
-            // Every node would fetch the same pages: refuse rather than ingest everything once per node.
-            throw new IllegalStateException("sources " + pulled + " have a pull: block, which cluster.mode: kafka does not run yet "
-                    + "(docs/scale-out.md); push their records to POST /v1/sources/{id}/records, or run cluster.mode: single");
         }
         Clock clock = config.engine().manualClock()
                 ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
@@ -123,6 +124,12 @@ final class ClusterWiring {
 
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
         CallLimits callLimits = new CallLimits(env.metrics(), Clock.systemUTC());
+        // Every node builds every connector; each runs only on the node holding its lease.
+        ClusterPulls pulls = new ClusterPulls(cluster.nodeId(), jdbi, env.getObjectMapper(), cluster.leaseDuration().toMilliseconds(),
+                Clock.systemUTC(), pipeline, new CursorStore(jdbi), writes -> new Connectors(config.sources(),
+                        PullContext.factory(config.sources(), writes.writer(), writes.cursors(), store::keys, config.ingestLimits(),
+                                callLimits, vendorHttp, env), Clock.systemUTC(),
+                        name -> env.lifecycle().executorService(name.replace("%", "%%")).minThreads(1).maxThreads(1).build()));
         ClusterLease leases = new ClusterLease(jdbi, cluster.nodeId(), cluster.leaseDuration().toMilliseconds());
         Destinations destinations = new Destinations(config.destinations(), config.activations(), config.dispatcher(), jdbi,
                 new DestinationContext(env.getObjectMapper(), vendorHttp, env.metrics(), Clock.systemUTC(), callLimits,
@@ -137,19 +144,24 @@ final class ClusterWiring {
                 });
 
         // Start order: the graph catches up and the worker joins the group before the ports open;
-        // stop order (reverse): ingest refused first, then dispatchers, then the node.
+        // stop order (reverse): pull connectors first (a last step still commits), ingest refused, then dispatchers, then the node.
         env.lifecycle().manage(node);
         env.lifecycle().manage(destinations);
         if (config.engine().watchRules()) env.lifecycle().manage(new RuleWatcher(rules, config.engine().watchInterval().toMilliseconds()));
         env.lifecycle().manage(new Managed() {
             @Override public void stop() { pipeline.close(() -> {}); }
         });
+        // Registered after the pipeline: stopped before it closes, so a connector's last step still commits.
+        env.lifecycle().manage(pulls);
         destinations.healthChecks().forEach(env.healthChecks()::register);
+        pulls.pulled().forEach(id -> env.healthChecks().register("source-" + id,
+                new io.cohort.ops.SourceHealthCheck(() -> pulls.status(id).orElseThrow(), Duration.ofMinutes(15), Duration.ofHours(2))));
 
         Endpoints.plumbing(config, env);
         JsonBodies bodies = new JsonBodies(config.ingestLimits());
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));
+        env.jersey().register(new io.cohort.api.resources.SyncResource(pulls));
         env.jersey().register(new StartupGate(node::started, () -> "catching up with the cluster's ingest log"));
         env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
         env.jersey().register(new ProfileResource(node.graph(), reader, clock, retention));
@@ -186,6 +198,7 @@ final class ClusterWiring {
         env.admin().addTask(new ReevaluateTask(() -> "published " + node.reevaluate() + " people to the workers for evaluation "
                 + "with rules " + node.rules().version() + "; memberships change as they finish"));
         env.admin().addTask(new ReplayActivationTask(destinations));
+        env.admin().addTask(new io.cohort.ops.SourceSyncTask(pulls.connectors(), pulls::notHere));
         env.metrics().register("cohort.cluster.graphBatch", (Gauge<Long>) () -> node.feed().applied());
         env.metrics().register("cohort.cluster.partitions", (Gauge<Integer>) () -> node.worker().owned().size());
         env.metrics().register("cohort.cluster.committedMessages", (Gauge<Long>) () -> node.worker().committedMessages());

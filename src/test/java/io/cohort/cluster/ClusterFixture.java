@@ -113,17 +113,22 @@ final class ClusterFixture implements AutoCloseable {
      * block; {@code extra} holds more top-level keys (destinations, activations…).
      */
     CohortProcess node(Path dir, String groupId, String nodeId, String clusterKeys, String extra) throws Exception {
+        return node(dir, groupId, nodeId, clusterKeys, "{crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}", extra);
+    }
+
+    /** Like {@link #node(Path, String, String, String, String)} with these {@code sources:} (a YAML flow map), e.g. pulled ones. */
+    CohortProcess node(Path dir, String groupId, String nodeId, String clusterKeys, String sources, String extra) throws Exception {
         Files.createDirectories(dir);
         Path rules = dir.resolve("rules");
         copyRules(rules);
         return CohortProcess.configured(dir, jdbcUrl(), """
                 database: {driverClass: org.postgresql.Driver, url: "%s", user: postgres, password: postgres}
-                sources: {crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}
+                sources: %s
                 engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s"}
                 cluster: {mode: kafka, bootstrapServers: "%s", topic: %s, partitions: %d, groupId: %s, nodeId: %s%s}
                 auth:
                   tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(jdbcUrl(), rules.toAbsolutePath(), NOW, kafka.bootstrapServers(), topic, partitions, groupId, nodeId,
+                """.formatted(jdbcUrl(), sources, rules.toAbsolutePath(), NOW, kafka.bootstrapServers(), topic, partitions, groupId, nodeId,
                 clusterKeys.isEmpty() ? "" : ", " + clusterKeys, CohortApp.TOKEN) + extra);
     }
 

@@ -249,7 +249,7 @@ class ClusterServiceIT {
     }
 
     /** Starts the processes side by side (each waits for its own port). */
-    private static void startAll(List<CohortProcess> nodes) throws Exception {
+    static void startAll(List<CohortProcess> nodes) throws Exception {
         List<Thread> threads = new ArrayList<>();
         List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
         for (CohortProcess p : nodes) {

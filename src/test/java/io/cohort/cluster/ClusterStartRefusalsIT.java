@@ -10,8 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A cluster-mode configuration the service cannot honour stops the start with a message saying
- * why, before anything is written: an H2 database (the cluster shares PostgreSQL), a source with a
- * pull: block (every node would fetch it).
+ * why, before anything is written: an H2 database (the cluster shares PostgreSQL). Pulled sources
+ * are no longer refused: one node at a time runs each (ClusterPullIT).
  */
 class ClusterStartRefusalsIT {
     @TempDir Path dir;
@@ -33,15 +33,6 @@ class ClusterStartRefusalsIT {
                 "{crm-1: {type: generic}}")) {
             assertThatThrownBy(p::start).hasMessageContaining("cluster.mode: kafka needs PostgreSQL")
                     .hasMessageContaining("jdbc:h2:mem:x");
-        }
-    }
-
-    @Test
-    void aPulledSourceIsRefused() throws Exception {
-        try (CohortProcess p = process(dir.resolve("pull"),
-                "{driverClass: org.postgresql.Driver, url: \"jdbc:postgresql://localhost:1/cohort\", user: u, password: p}",
-                "{crm-1: {type: generic}, mdm: {type: mdm, pull: {directory: \"" + dir.resolve("drop") + "\"}}}")) {
-            assertThatThrownBy(p::start).hasMessageContaining("sources [mdm] have a pull: block");
         }
     }
 }
