@@ -73,6 +73,7 @@ import org.jdbi.v3.core.Jdbi;
  * Not served in this mode (yet): the clock task.
  */
 final class ClusterWiring {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterWiring.class);
     private ClusterWiring() {}
 
     static void run(CohortConfiguration config, Environment env) throws Exception {
@@ -108,8 +109,10 @@ final class ClusterWiring {
                 config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
                 Duration.ofMillis(config.engine().clockSweep().toMilliseconds()),
                 Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(), rules::followed);
+        node.useStore((graph, upTo, horizon) -> Pipeline.loadInto(store, graph, horizon, upTo, n -> LOG.info(
+                "start-up: {} stored records loaded into the profile graph", n)));
         config.engine().snapshotFile().ifPresent(file -> node.useSnapshot(
-                new io.cohort.cluster.ClusterSnapshot(file, jdbi, () -> store.position().storeId())));
+                new io.cohort.cluster.ClusterSnapshot(file, new IngestLog(jdbi, env.getObjectMapper()), () -> store.position().storeId())));
         rules.attach(book -> {
             try {
                 node.applyRules(book);
@@ -190,6 +193,8 @@ final class ClusterWiring {
         env.healthChecks().register("cluster", new HealthCheck() {
             @Override protected Result check() {
                 if (!node.started()) return Result.unhealthy("catching up with the ingest log");
+                if (node.feed().behind() != null) return Result.unhealthy("the graph stopped following the log: " + node.feed().behind().getMessage()
+                        + "; restart this process");
                 return Result.healthy("graph at batch " + node.feed().applied() + ", partitions " + node.worker().owned()
                         + ", rules " + node.rules().version());
             }

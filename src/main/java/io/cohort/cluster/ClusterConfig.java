@@ -34,6 +34,11 @@ public class ClusterConfig {
     @NotNull @JsonProperty private Duration sessionTimeout = Duration.seconds(10);
     /** A dispatcher lease lasts this long unless renewed (renewed at a third of it). */
     @NotNull @JsonProperty private Duration leaseDuration = Duration.seconds(15);
+    /**
+     * Entries of the ingest log older than this, and published, are deleted: a process that
+     * needs them loads the store instead (0: kept for ever).
+     */
+    @NotNull @JsonProperty private Duration logRetention = Duration.days(7);
 
     public Mode mode() { return Mode.valueOf(mode.toUpperCase(Locale.ROOT)); }
     public String bootstrapServers() { return bootstrapServers; }
@@ -43,6 +48,7 @@ public class ClusterConfig {
     public Duration pollTimeout() { return pollTimeout; }
     public Duration sessionTimeout() { return sessionTimeout; }
     public Duration leaseDuration() { return leaseDuration; }
+    public Duration logRetention() { return logRetention; }
 
     public String nodeId() {
         if (nodeId != null) return nodeId;
@@ -63,6 +69,7 @@ public class ClusterConfig {
     public ClusterConfig nodeId(String n) { this.nodeId = n; return this; }
     public ClusterConfig sessionTimeout(Duration d) { this.sessionTimeout = d; return this; }
     public ClusterConfig leaseDuration(Duration d) { this.leaseDuration = d; return this; }
+    public ClusterConfig logRetention(Duration d) { this.logRetention = d; return this; }
 
     @AssertTrue(message = "cluster.mode must be single or kafka")
     public boolean isModeValid() { return mode != null && (mode.equalsIgnoreCase("single") || mode.equalsIgnoreCase("kafka")); }

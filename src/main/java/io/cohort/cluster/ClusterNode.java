@@ -34,6 +34,7 @@ import org.jdbi.v3.core.Jdbi;
 public final class ClusterNode implements Managed {
     private final ProfileGraph graph = new ProfileGraph();
     private final GraphFeed feed;
+    private final IngestLog log;
     private final WorkPublisher publisher;
     private final WorkRelay relay;
     private final PartitionWorker worker;
@@ -51,9 +52,12 @@ public final class ClusterNode implements Managed {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterNode.class);
     private final java.util.function.Consumer<RuleBook> onRules;
     private volatile boolean started;
+    private volatile boolean stopped;
     private final Duration eventRetention;
     private final Clock clock;
     private ClusterSnapshot snapshot;
+    private StoreLoader store;
+    private volatile long loadedFromStoreUpTo;
     private volatile long startedFromEntry;
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
@@ -84,11 +88,12 @@ public final class ClusterNode implements Managed {
         this.ruleFollower = new PollingLoop("cohort-rule-follower", 500, this::followRules);
         this.jdbi = jdbi;
         this.rules = rules;
-        this.feed = new GraphFeed(new IngestLog(jdbi, mapper), graph, parser, new io.cohort.store.Quarantine(jdbi),
+        this.log = new IngestLog(jdbi, mapper);
+        this.feed = new GraphFeed(log, graph, parser, new io.cohort.store.Quarantine(jdbi),
                 () -> this.rules.shape().depth(), 100_000, 50);
         this.publisher = new WorkPublisher(config);
-        this.relay = new WorkRelay(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
-                Clock.systemUTC(), 50);
+        this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
+                Clock.systemUTC(), 50, config.logRetention().toMilliseconds());
         this.consistency = new ConsistencySample(jdbi, graph, publisher, clock, () -> this.rules);
         this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
                 Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,
@@ -109,11 +114,35 @@ public final class ClusterNode implements Managed {
             });
         }
         createTopic();
-        if (snapshot != null) {
-            startedFromEntry = snapshot.read(graph, clock.millis() - eventRetention.toMillis());
-            if (startedFromEntry > 0) feed.startAfter(startedFromEntry);
+        long horizon = clock.millis() - eventRetention.toMillis();
+        long from = snapshot == null ? 0 : snapshot.read(graph, horizon);
+        startedFromEntry = from;
+        for (int attempt = 1; ; attempt++) {
+            long first = log.first();
+            if (first > from + 1) {
+                // The log no longer holds the entries after the graph's (cluster.logRetention): the store has their records.
+                if (store == null) {
+                    throw new IllegalStateException("the ingest log starts at entry " + first + " and this process has no store "
+                            + "to load the entries before it from");
+                }
+                graph.clear();
+                from = first - 1;
+                long n = store.load(graph, from, java.time.Instant.ofEpochMilli(horizon));
+                loadedFromStoreUpTo = from;
+                LOG.info("{}: the ingest log starts at entry {}: {} stored records of the entries up to {} loaded from the store",
+                        config.nodeId(), first, n, from);
+            }
+            feed.startAfter(from);
+            try {
+                feed.catchUp();
+                break;
+            } catch (GraphFeed.Truncated t) {
+                // Deleted while this start loaded: once more from the store, up to the new first entry.
+                if (attempt == 3) throw t;
+                LOG.info("{}: {}; loading again", config.nodeId(), t.getMessage());
+                from = 0;
+            }
         }
-        feed.catchUp();
         List<String> registered = ActivationSeeding.seed(jdbi, mapper, activations, graph, System.currentTimeMillis());
         if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
         feed.start();
@@ -133,6 +162,24 @@ public final class ClusterNode implements Managed {
         this.snapshot = snapshot;
     }
 
+    /** Loads the stored records of the log entries up to {@code upTo} into a graph (Pipeline.loadInto). */
+    @FunctionalInterface
+    public interface StoreLoader {
+        long load(ProfileGraph graph, long upTo, java.time.Instant eventHorizon);
+    }
+
+    /**
+     * Where a start gets the records of log entries that cluster.logRetention deleted: the store,
+     * which holds every current record with the number of the entry that wrote it. Before {@link #start()}.
+     */
+    public void useStore(StoreLoader store) {
+        if (started) throw new IllegalStateException("the node has started");
+        this.store = store;
+    }
+
+    /** The log entry up to which the start loaded the store (the log no longer held them); 0 when it did not. */
+    public long loadedFromStoreUpTo() { return loadedFromStoreUpTo; }
+
     /** The ingest log entry the graph was read from a snapshot at, at start; 0 when the whole log was replayed. */
     public long startedFromEntry() { return startedFromEntry; }
 
@@ -140,6 +187,8 @@ public final class ClusterNode implements Managed {
     public boolean started() { return started; }
 
     @Override public void stop() throws Exception {
+        if (stopped) return; // a second stop would write the snapshot again, of a graph no longer following the log
+        stopped = true;
         started = false;
         time.stop();
         ruleFollower.stop();

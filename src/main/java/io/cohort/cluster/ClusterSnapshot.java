@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,13 +21,13 @@ public final class ClusterSnapshot {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSnapshot.class);
 
     private final Path file;
-    private final Jdbi jdbi;
+    private final IngestLog log;
     private final Supplier<String> storeId;
 
     /** @param storeId this database's store id (RecordStore.position().storeId()) */
-    public ClusterSnapshot(Path file, Jdbi jdbi, Supplier<String> storeId) {
+    public ClusterSnapshot(Path file, IngestLog log, Supplier<String> storeId) {
         this.file = file;
-        this.jdbi = jdbi;
+        this.log = log;
         this.storeId = storeId;
     }
 
@@ -43,8 +42,12 @@ public final class ClusterSnapshot {
             return 0;
         }
         GraphSnapshot.Stamp s = stamp.get();
-        Optional<Long> at = jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM cluster_ingest_log WHERE seq = ?")
-                .bind(0, s.lastBatch()).mapTo(Long.class).findOne());
+        Optional<Long> at = log.receivedAt(s.lastBatch());
+        if (s.store().equals(storeId.get()) && at.isEmpty() && s.lastBatch() < log.first()) {
+            LOG.info("graph snapshot {} is of ingest log entry {}, which cluster.logRetention deleted; loading the store instead",
+                    file, s.lastBatch());
+            return 0;
+        }
         if (!s.store().equals(storeId.get()) || at.filter(t -> t == s.lastBatchAt()).isEmpty()) {
             LOG.info("graph snapshot {} is not of this database's ingest log ({}); replaying the whole log", file, s);
             return 0;
@@ -63,8 +66,8 @@ public final class ClusterSnapshot {
     /** Writes the graph, which holds the log up to entry {@code applied}; a failure only costs the next start time. */
     void write(ProfileGraph graph, long applied) {
         try {
-            long receivedAt = applied == 0 ? 0 : jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM cluster_ingest_log WHERE seq = ?")
-                    .bind(0, applied).mapTo(Long.class).one());
+            long receivedAt = applied == 0 ? 0 : log.receivedAt(applied).orElseThrow(() -> new IllegalStateException(
+                    "the ingest log no longer holds entry " + applied + " (cluster.logRetention)"));
             GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt));
             LOG.info("graph snapshot {} written at ingest log entry {} ({} records, {} events, {} bytes) in {} ms",
                     file, applied, f.records(), f.events(), f.bytes(), f.millis());

@@ -44,6 +44,7 @@ public final class GraphFeed implements Managed {
     private final IntSupplier depth;
     private final int remember;
     private final AtomicLong applied = new AtomicLong();
+    private volatile Truncated behind;
     private final Map<Long, Set<String>> affected;
     private final PollingLoop loop;
 
@@ -60,17 +61,30 @@ public final class GraphFeed implements Managed {
         this.quarantine = quarantine;
         this.depth = depth;
         this.remember = remember;
-        this.loop = new PollingLoop("cohort-graph-feed", pollMillis, this::catchUp);
+        this.loop = new PollingLoop("cohort-graph-feed", pollMillis, this::follow);
         this.affected = new LinkedHashMap<>() {
             @Override protected boolean removeEldestEntry(Map.Entry<Long, Set<String>> e) { return size() > GraphFeed.this.remember; }
         };
     }
 
+    /**
+     * The log no longer holds the entries after the ones this graph has (cluster.logRetention
+     * deleted them): the graph can only be rebuilt from the store, by a start.
+     */
+    public static final class Truncated extends RuntimeException {
+        Truncated(long applied, long first) {
+            super("the ingest log starts at entry " + first + " and this graph holds it up to entry " + applied
+                    + ": the entries between were deleted (cluster.logRetention)");
+        }
+    }
+
     /** Applies what the log holds now, on the calling thread (at start, before serving). */
     public long catchUp() {
+        if (behind != null) throw behind;
         for (;;) {
             var page = log.after(applied.get(), PAGE);
             if (page.isEmpty()) return applied.get();
+            if (page.get(0).seq() != applied.get() + 1) throw new Truncated(applied.get(), page.get(0).seq());
             for (IngestLog.Entry e : page) {
                 Touched t = apply(e);
                 Set<String> people = graph.affected(t, depth.getAsInt());
@@ -81,6 +95,20 @@ public final class GraphFeed implements Managed {
             }
         }
     }
+
+    /** The loop's round: a graph the log has left behind stops following it, once, loudly. */
+    private void follow() {
+        if (behind != null) return;
+        try {
+            catchUp();
+        } catch (Truncated t) {
+            behind = t;
+            LOG.error("graph feed stopped: {}. Restart this process: it loads the store, then the log", t.getMessage());
+        }
+    }
+
+    /** Why the feed stopped following the log, or null while it follows it. */
+    public Truncated behind() { return behind; }
 
     /** The whole entry at once (the usual case), else record by record. */
     private Touched apply(IngestLog.Entry e) {
@@ -177,11 +205,15 @@ public final class GraphFeed implements Managed {
     }
 
     /**
-     * The graph already holds the log up to entry {@code seq} (read from a snapshot): replay
-     * starts after it. Only before the first {@link #catchUp()}.
+     * The graph holds the log up to entry {@code seq} (read from a snapshot, or loaded from the
+     * store): replay starts after it. Only at start, before the feed follows the log.
      */
     void startAfter(long seq) {
-        if (!applied.compareAndSet(0, seq)) throw new IllegalStateException("the feed has applied entries already");
+        if (loop.running()) throw new IllegalStateException("the feed follows the log already");
+        applied.set(seq);
+        synchronized (affected) {
+            affected.clear();
+        }
     }
 
     /** The newest batch the graph holds. */

@@ -71,6 +71,32 @@ public final class IngestLog {
         return out;
     }
 
+    /** When entry {@code seq} was received; empty when the log does not hold it (not yet, or no longer). */
+    public java.util.Optional<Long> receivedAt(long seq) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM cluster_ingest_log WHERE seq = ?").bind(0, seq)
+                .mapTo(Long.class).findOne());
+    }
+
+    /** The oldest entry still held (those before it were truncated); 0 when the log is empty. */
+    public long first() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MIN(seq), 0) FROM cluster_ingest_log").mapTo(Long.class).one());
+    }
+
+    /**
+     * Deletes the oldest entries: those up to the newest entry at or before {@code upTo} received
+     * before {@code receivedBefore}, as one prefix (times from several processes' clocks need not
+     * rise with the numbers, and the log must stay gap-free after its first entry), always keeping
+     * the newest entry (appends number from it). Returns the entries deleted.
+     */
+    public int truncate(long upTo, long receivedBefore) {
+        return jdbi.inTransaction(h -> {
+            long cut = h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM cluster_ingest_log WHERE seq <= ? AND received_at < ? "
+                            + "AND seq < (SELECT MAX(seq) FROM cluster_ingest_log)")
+                    .bind(0, upTo).bind(1, receivedBefore).mapTo(Long.class).one();
+            return cut == 0 ? 0 : h.execute("DELETE FROM cluster_ingest_log WHERE seq <= ?", cut);
+        });
+    }
+
     public long last() {
         return jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM cluster_ingest_log").mapTo(Long.class).one());
     }

@@ -45,6 +45,8 @@ final class PollingLoop implements Managed {
         thread.start();
     }
 
+    boolean running() { return running; }
+
     @Override public void stop() throws InterruptedException {
         running = false;
         if (thread != null) {

@@ -34,12 +34,20 @@ public final class WorkRelay implements Managed {
     private final String node;
     private final Clock clock;
     private final PollingLoop loop;
+    private final IngestLog log;
+    private final long logRetentionMillis;
     private long lastToken = -1;
+    private long nextTruncateAt;
 
-    /** @param clock wall time for the lease (never a manual evaluation clock: leases must expire) */
-    public WorkRelay(Jdbi jdbi, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis,
-                     Clock clock, long pollMillis) {
+    /**
+     * @param clock wall time for the lease (never a manual evaluation clock: leases must expire)
+     * @param logRetentionMillis published log entries older than this are deleted by the holder (0: never)
+     */
+    public WorkRelay(Jdbi jdbi, IngestLog log, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis,
+                     Clock clock, long pollMillis, long logRetentionMillis) {
         this.jdbi = jdbi;
+        this.log = log;
+        this.logRetentionMillis = logRetentionMillis;
         this.feed = feed;
         this.graph = graph;
         this.publisher = publisher;
@@ -58,6 +66,26 @@ public final class WorkRelay implements Managed {
             LOG.info("{} relays the ingest log's work (lease token {})", node, token.get());
             lastToken = token.get();
         }
+        int n = publish(token.get());
+        truncate();
+        return n;
+    }
+
+    /**
+     * Deletes published entries older than cluster.logRetention, at most once a minute: processes
+     * that start later read the store up to the first entry left, then the log (ClusterNode).
+     */
+    private void truncate() {
+        long now = clock.millis();
+        if (logRetentionMillis <= 0 || now < nextTruncateAt) return;
+        nextTruncateAt = now + Math.min(60_000, logRetentionMillis);
+        int deleted = log.truncate(publishedUpTo(), now - logRetentionMillis);
+        if (deleted > 0) LOG.info("{}: {} ingest log entries older than {} ms deleted; the log starts at entry {}", node, deleted,
+                logRetentionMillis, log.first());
+    }
+
+    /** Publishes the work of the batches applied since the mark, in steps, moving the mark; returns batches published. */
+    private int publish(long token) {
         long from = publishedUpTo();
         long to = feed.applied();
         int n = 0;
@@ -74,12 +102,12 @@ public final class WorkRelay implements Managed {
                 if (work.size() >= STEP) {
                     publisher.publish(work);
                     work.clear();
-                    if (!mark(from, token.get())) return n; // renews the lease, moves nothing
+                    if (!mark(from, token)) return n; // renews the lease, moves nothing
                 }
             }
             publisher.publish(work);
             work.clear();
-            if (!mark(forgotten, token.get())) return n;
+            if (!mark(forgotten, token)) return n;
             n += (int) (forgotten - from);
             from = forgotten;
         }
@@ -96,7 +124,7 @@ public final class WorkRelay implements Managed {
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 if (ms > 1_000) LOG.info("{}: publishing {} work messages up to batch {} took {} ms", node, work.size(), seq, ms);
                 work.clear();
-                if (!mark(seq, token.get())) return n;
+                if (!mark(seq, token)) return n;
             }
         }
         return n;

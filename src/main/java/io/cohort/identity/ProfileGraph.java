@@ -370,6 +370,9 @@ public final class ProfileGraph {
         });
     }
 
+    /** Empties the graph (a start that found its snapshot too old to continue from). */
+    public void clear() { replaceIndex(new SourceIndex()); }
+
     /** Puts a fully read snapshot in place of the (empty) graph. */
     void replaceIndex(SourceIndex fresh) {
         lock.writeLock().lock();

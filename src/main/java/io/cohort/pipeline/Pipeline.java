@@ -180,6 +180,16 @@ public final class Pipeline {
      * @param progress told the number of records read so far, every 100,000
      */
     public long loadFromStore(java.time.Instant eventHorizon, long upTo, java.util.function.LongConsumer progress) {
+        return loadInto(store, graph, eventHorizon, upTo, progress);
+    }
+
+    /**
+     * Applies the stored records of batches up to {@code upTo} to {@code graph} (a start of
+     * either mode), leaving out events older than {@code eventHorizon} and quarantining a record
+     * that no longer loads. Returns the records read.
+     */
+    public static long loadInto(RecordStore store, ProfileGraph graph, java.time.Instant eventHorizon, long upTo,
+                                java.util.function.LongConsumer progress) {
         long[] n = {0};
         store.forEach(r -> {
             if (r.batchSeq() > upTo) return;

@@ -89,7 +89,7 @@ class ClusterSnapshotIT {
     private static ClusterNode node(Path file, String store, RecordParser parser) {
         ClusterNode n = new ClusterNode(f.config("snap"), f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book,
                 f.clock, ClusterFixture.RETENTION, Budget.DEFAULT);
-        n.useSnapshot(new ClusterSnapshot(file, f.jdbi, () -> store));
+        n.useSnapshot(new ClusterSnapshot(file, new IngestLog(f.jdbi, Jackson.newObjectMapper()), () -> store));
         return n;
     }
 }
