@@ -166,7 +166,7 @@ public final class PartitionWorker implements Managed {
         long needed = Math.max(seen.getOrDefault(partition, 0L), records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1));
         if (applied.getAsLong() < needed) return Outcome.DATA_BEHIND;
         RuleState state = rules;
-        Map<Scope, Set<String>> byScope = scopes(records, state.book().segments().keySet());
+        Map<Scope, Set<String>> byScope = scopes(records, state.book().segments().keySet(), state.book().eventSegments());
         long at = clock.millis();
         Map<Scope, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
         List<RuntimeIssue> found = new ArrayList<>();
@@ -247,16 +247,25 @@ public final class PartitionWorker implements Managed {
     /**
      * The people of some records, by the segments to evaluate for them: a person with work for
      * every segment (ingest) is evaluated for all of them once, the others for the union of what
-     * their records name (a rule edit, the clock's sweep); the cause is the first in
-     * {@link WorkCause}'s order among the person's records.
+     * their records name (a rule edit, the clock's sweep, {@code eventReaders} for people who saw
+     * only new events); the cause is the first in {@link WorkCause}'s order among the person's
+     * records. A person whose records name nothing to evaluate (only events, and no segment reads
+     * them) is left out.
      */
-    static Map<Scope, Set<String>> scopes(List<ConsumerRecord<String, Long>> records, Set<String> all) {
+    static Map<Scope, Set<String>> scopes(List<ConsumerRecord<String, Long>> records, Set<String> all, Set<String> eventReaders) {
         Map<String, Set<String>> scopeOf = new LinkedHashMap<>();
         Map<String, WorkCause> causeOf = new HashMap<>();
         for (ConsumerRecord<String, Long> r : records) {
             causeOf.merge(r.key(), causeOf(r), (a, b) -> a.ordinal() <= b.ordinal() ? a : b);
             var h = r.headers().lastHeader(WorkMessage.SEGMENTS_HEADER);
             Set<String> named = WorkMessage.segments(h == null ? null : h.value());
+            if (named.contains(WorkMessage.EVENT_READERS_TOKEN)) {
+                Set<String> resolved = new TreeSet<>(named);
+                resolved.remove(WorkMessage.EVENT_READERS_TOKEN);
+                resolved.addAll(eventReaders);
+                if (resolved.isEmpty()) continue;
+                named = resolved;
+            }
             Set<String> scope = scopeOf.get(r.key());
             if (scope == all) continue;
             if (named.isEmpty()) scopeOf.put(r.key(), all);

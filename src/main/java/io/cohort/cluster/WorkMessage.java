@@ -18,6 +18,14 @@ import org.apache.kafka.common.utils.Utils;
  */
 public record WorkMessage(String person, long batch, Set<String> segments, WorkCause cause) {
     public static final String SEGMENTS_HEADER = "cohort-segments";
+    /**
+     * Names, instead of segments, "those whose rules match an Activity, in the rules the worker
+     * evaluates with": the work of people who saw only new events. Resolved by the worker, so a
+     * rule edit between publishing and evaluating cannot leave out a segment that now reads events.
+     * Never a segment id (those are lower-case letters, digits, '.', '_' and '-').
+     */
+    public static final String EVENT_READERS_TOKEN = "@events";
+    public static final Set<String> EVENT_READERS = Set.of(EVENT_READERS_TOKEN);
 
     public WorkMessage {
         segments = Set.copyOf(segments);

@@ -112,9 +112,10 @@ public final class WorkRelay implements Managed {
             from = forgotten;
         }
         for (long seq = from + 1; seq <= to; seq++) {
-            Set<String> people = feed.affected(seq);
-            if (people == null) people = new TreeSet<>(graph.personIds()); // forgotten since the scan above: rare
-            for (String p : people) work.add(new WorkMessage(p, seq));
+            GraphFeed.Affected affected = feed.affected(seq);
+            if (affected == null) affected = new GraphFeed.Affected(new TreeSet<>(graph.personIds()), Set.of()); // forgotten since the scan: rare
+            for (String p : affected.people()) work.add(new WorkMessage(p, seq));
+            for (String p : affected.byEvents()) work.add(new WorkMessage(p, seq, WorkMessage.EVENT_READERS, WorkCause.INGEST));
             n++;
             // In steps, each acknowledged by the broker and marked (which renews the lease): a long
             // backlog neither outlives the lease nor is published again from the start after a crash.

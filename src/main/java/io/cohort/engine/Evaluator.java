@@ -282,7 +282,7 @@ public final class Evaluator implements Managed, RuleTarget {
             // People who see only new events (most of a stream): only segments matching an Activity can change.
             Set<String> byEvents = graph.affected(work.touched().eventsOnly(), depth);
             byEvents.removeAll(subjects);
-            Set<String> eventSegments = eventSegments(s.book());
+            Set<String> eventSegments = s.book().eventSegments();
             if (!byEvents.isEmpty() && !eventSegments.isEmpty()) {
                 // The round that ends the work carries its batch: a crash between the two redoes both.
                 evaluate(s, byEvents, eventSegments, "ingest", subjects.isEmpty() ? work.upTo() : evaluatedUpTo.get(), false);
@@ -439,15 +439,6 @@ public final class Evaluator implements Managed, RuleTarget {
     private static Set<String> changed(Map<String, String> stored, RuleBook book) {
         Set<String> out = new TreeSet<>();
         book.signatures().forEach((seg, sig) -> { if (!sig.equals(stored.get(seg))) out.add(seg); });
-        return out;
-    }
-
-    /** Segments whose rules match an Activity (a segment the sandbox has no shape for counts). */
-    private static Set<String> eventSegments(RuleBook book) {
-        Set<String> out = new TreeSet<>();
-        for (String seg : book.segments().keySet()) {
-            if (book.shape().segment(seg).map(io.cohort.engine.sandbox.RuleSetShape.SegmentShape::readsEvents).orElse(true)) out.add(seg);
-        }
         return out;
     }
 

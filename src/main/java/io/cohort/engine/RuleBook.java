@@ -86,6 +86,18 @@ public final class RuleBook {
 
     public RuleSetShape shape() { return shape; }
 
+    /**
+     * Segments whose rules match an Activity (a segment the sandbox has no shape for counts): the
+     * only ones that new events alone can change.
+     */
+    public java.util.Set<String> eventSegments() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String seg : segments().keySet()) {
+            if (shape.segment(seg).map(RuleSetShape.SegmentShape::readsEvents).orElse(true)) out.add(seg);
+        }
+        return out;
+    }
+
     boolean jitted() { return jitted; }
 
     /** Segment id → a hash of the canonical text of every rule (and declared type) it depends on. */

@@ -45,13 +45,28 @@ class WorkScopeTest {
                 record("p4", WorkCause.RULES, "b", "a"),                              // one edit of two segments: as p3
                 record("p5", WorkCause.CLOCK, "c"),                                   // the clock's sweep
                 record("p6", WorkCause.CONSISTENCY), record("p6", WorkCause.CLOCK),   // a check and a closing window: the clock's
-                record("p7", WorkCause.CONSISTENCY)), ALL);                           // a check alone
+                record("p7", WorkCause.CONSISTENCY)), ALL, Set.of("c"));              // a check alone
         assertThat(scopes).isEqualTo(Map.of(
                 new Scope(ALL, WorkCause.INGEST), Set.of("p1", "p2"),
                 new Scope(Set.of("a", "b"), WorkCause.RULES), Set.of("p3", "p4"),
                 new Scope(Set.of("c"), WorkCause.CLOCK), Set.of("p5"),
                 new Scope(ALL, WorkCause.CLOCK), Set.of("p6"),
                 new Scope(ALL, WorkCause.CONSISTENCY), Set.of("p7")));
+    }
+
+    @Test
+    void peopleWhoSawOnlyEventsAreEvaluatedForTheSegmentsThatReadThemUnderTheWorkersRules() {
+        String events = WorkMessage.EVENT_READERS_TOKEN;
+        Map<Scope, Set<String>> scopes = PartitionWorker.scopes(List.of(
+                record("p1", WorkCause.INGEST, events),                               // new events only
+                record("p2", WorkCause.INGEST, events), record("p2", WorkCause.INGEST), // events, then a record: everything
+                record("p3", WorkCause.INGEST, events), record("p3", WorkCause.RULES, "a")), // events and an edit of a
+                ALL, Set.of("b", "c"));
+        assertThat(scopes).isEqualTo(Map.of(
+                new Scope(Set.of("b", "c"), WorkCause.INGEST), Set.of("p1"),
+                new Scope(ALL, WorkCause.INGEST), Set.of("p2", "p3")));
+        assertThat(PartitionWorker.scopes(List.of(record("p1", WorkCause.INGEST, events)), ALL, Set.of()))
+                .as("no segment reads events: nothing to evaluate, never 'every segment'").isEmpty();
     }
 
     @Test
