@@ -95,7 +95,6 @@ final class ClusterWiring {
                 ds.stop();
             }
         }
-        refuseSingleModeData(jdbi);
 
         RecordParser parser = new RecordParser(config.ingestLimits());
         RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
@@ -109,8 +108,13 @@ final class ClusterWiring {
                 config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
                 Duration.ofMillis(config.engine().clockSweep().toMilliseconds()),
                 Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(), rules::followed);
-        node.useStore((graph, upTo, horizon) -> Pipeline.loadInto(store, graph, horizon, upTo, n -> LOG.info(
-                "start-up: {} stored records loaded into the profile graph", n)));
+        node.useStore(new ClusterNode.StoreLoader() {
+            @Override public long load(io.cohort.identity.ProfileGraph graph, long upTo, java.time.Instant horizon) {
+                return Pipeline.loadInto(store, graph, horizon, upTo, n -> LOG.info("start-up: {} stored records loaded into the profile graph", n));
+            }
+
+            @Override public long lastBatch() { return store.position().lastBatch(); }
+        });
         config.engine().snapshotFile().ifPresent(file -> node.useSnapshot(
                 new io.cohort.cluster.ClusterSnapshot(file, new IngestLog(jdbi, env.getObjectMapper()), () -> store.position().storeId())));
         rules.attach(book -> {
@@ -218,18 +222,5 @@ final class ClusterWiring {
             node.rules().segments().keySet().forEach(id -> sizes.put(id, reader.size(id)));
             return sizes;
         }, () -> destinations.status().stream().flatMap(d -> d.activations().stream()).toList()));
-    }
-
-    /**
-     * Source records stored in single mode never went through the ingest log, so no cluster
-     * process would see them: refuse rather than serve profiles without them.
-     */
-    private static void refuseSingleModeData(Jdbi jdbi) {
-        boolean records = jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM source_record)").mapTo(Boolean.class).one());
-        boolean logged = jdbi.withHandle(h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM cluster_ingest_log)").mapTo(Boolean.class).one());
-        if (records && !logged) {
-            throw new IllegalStateException("this database holds source records stored in cluster.mode: single, which "
-                    + "the cluster's ingest log does not have; cluster mode starts on an empty database (docs/scale-out.md)");
-        }
     }
 }

@@ -114,6 +114,14 @@ public final class ClusterNode implements Managed {
             });
         }
         createTopic();
+        // A database single mode filled: its batches never went through the log, which now starts after them.
+        boolean converted = store != null && log.first() == 0 && store.lastBatch() > 0
+                && log.beginAfter(store.lastBatch(), System.currentTimeMillis());
+        if (converted) {
+            // Their batches were never published: the relay publishes everyone once for them (WorkRelay).
+            LOG.info("{}: this database holds batches up to {} stored in single mode; the ingest log starts after them, and "
+                    + "everyone is evaluated once with the cluster's rules", config.nodeId(), log.first() - 1);
+        }
         long horizon = clock.millis() - eventRetention.toMillis();
         long from = snapshot == null ? 0 : snapshot.read(graph, horizon);
         startedFromEntry = from;
@@ -162,10 +170,13 @@ public final class ClusterNode implements Managed {
         this.snapshot = snapshot;
     }
 
-    /** Loads the stored records of the log entries up to {@code upTo} into a graph (Pipeline.loadInto). */
-    @FunctionalInterface
+    /** The store under the log: its records, each with the number of the batch that wrote it. */
     public interface StoreLoader {
+        /** Loads the stored records of batches up to {@code upTo} into a graph (Pipeline.loadInto); returns how many. */
         long load(ProfileGraph graph, long upTo, java.time.Instant eventHorizon);
+
+        /** The newest batch the store holds (RecordStore); 0 when empty. */
+        long lastBatch();
     }
 
     /**

@@ -71,6 +71,25 @@ public final class IngestLog {
         return out;
     }
 
+    /**
+     * Starts an empty log after batch {@code storeLast} of a database that single mode filled: an
+     * empty first entry numbered {@code storeLast + 1}, so that processes load the store up to
+     * {@code storeLast} (as after a truncation) and later batches number on from it. Returns false,
+     * changing nothing, when the log holds an entry already (another process converted it).
+     */
+    public boolean beginAfter(long storeLast, long nowMillis) {
+        return jdbi.inTransaction(h -> {
+            h.execute("LOCK TABLE cluster_ingest_log IN EXCLUSIVE MODE");
+            if (h.createQuery("SELECT EXISTS (SELECT 1 FROM cluster_ingest_log)").mapTo(Boolean.class).one()) return false;
+            h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
+                    storeLast + 1, CONVERSION, "[]", nowMillis);
+            return true;
+        });
+    }
+
+    /** The source named by the entry that starts a log after single mode's batches. */
+    public static final String CONVERSION = "(single mode)";
+
     /** When entry {@code seq} was received; empty when the log does not hold it (not yet, or no longer). */
     public java.util.Optional<Long> receivedAt(long seq) {
         return jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM cluster_ingest_log WHERE seq = ?").bind(0, seq)

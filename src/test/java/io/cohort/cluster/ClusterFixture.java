@@ -287,4 +287,15 @@ final class ClusterFixture implements AutoCloseable {
         log.append("crm-1", batch, System.currentTimeMillis());
         return new Qualified("probe-events", io.cohort.identity.UnifiedIds.personByEmail(email));
     }
+
+    /** The store under the log, as the service gives it to its node (ClusterWiring). */
+    static ClusterNode.StoreLoader storeLoader(io.cohort.store.RecordStore store) {
+        return new ClusterNode.StoreLoader() {
+            @Override public long load(ProfileGraph graph, long upTo, Instant horizon) {
+                return io.cohort.pipeline.Pipeline.loadInto(store, graph, horizon, upTo, x -> {});
+            }
+
+            @Override public long lastBatch() { return store.position().lastBatch(); }
+        };
+    }
 }

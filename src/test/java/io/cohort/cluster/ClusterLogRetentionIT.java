@@ -129,7 +129,7 @@ class ClusterLogRetentionIT {
                 .leaseDuration(io.dropwizard.util.Duration.seconds(2));
         ClusterNode n = new ClusterNode(config, f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book, f.clock,
                 ClusterFixture.RETENTION, Budget.DEFAULT);
-        n.useStore((graph, upTo, horizon) -> Pipeline.loadInto(store, graph, horizon, upTo, x -> {}));
+        n.useStore(ClusterFixture.storeLoader(store));
         if (snapshot != null) n.useSnapshot(new ClusterSnapshot(snapshot, new IngestLog(f.jdbi, Jackson.newObjectMapper()), () -> store.position().storeId()));
         return n;
     }
