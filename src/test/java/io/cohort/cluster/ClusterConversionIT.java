@@ -52,7 +52,7 @@ class ClusterConversionIT {
         RandomRecords gen = new RandomRecords(77, ClusterFixture.NOW, 30, 25, 10);
         // Single mode: stored and applied to its own graph, never journaled.
         Pipeline single = new Pipeline(Map.of(), parser, store, new ProfileGraph(), null, f.clock, new MetricRegistry());
-        ingest(single, gen, 40);
+        ClusterFixture.ingest(single, gen, 40);
         long last = new RecordStore(f.jdbi, json).position().lastBatch();
         assertThat(last).isEqualTo(40);
         assertThat(log.first()).isZero();
@@ -63,16 +63,16 @@ class ClusterConversionIT {
             a.start();
             assertThat(log.first()).as("the log starts after single mode's batches").isEqualTo(last + 1);
             assertThat(a.loadedFromStoreUpTo()).isEqualTo(last);
-            settle(log);
+            f.settle(log);
             assertSame(a);
 
             Pipeline cluster = Pipeline.journaled(Map.of(), parser, store, log::append, f.clock, new MetricRegistry());
-            ingest(cluster, gen, 20);
+            ClusterFixture.ingest(cluster, gen, 20);
             assertThat(log.last()).as("cluster batches number on").isEqualTo(last + 21);
             b = node("b", parser);
             b.start();
             assertThat(b.loadedFromStoreUpTo()).isEqualTo(last);
-            settle(log);
+            f.settle(log);
             assertSame(a);
             assertSame(b);
         } finally {
@@ -89,18 +89,6 @@ class ClusterConversionIT {
         assertThat(n.graph().personIds()).containsExactlyInAnyOrderElementsOf(stored.personIds());
         assertThat(f.realized()).as("everyone evaluated once the cluster took over").isEqualTo(fresh);
         assertThat(f.feedViolations()).isEmpty();
-    }
-
-    private static void ingest(Pipeline pipeline, RandomRecords gen, int batches) {
-        for (int i = 0; i < batches; i++) {
-            RandomRecords.Batch b = gen.next();
-            pipeline.ingest(b.source(), new ArrayList<JsonNode>(b.records()));
-        }
-    }
-
-    private static void settle(IngestLog log) throws InterruptedException {
-        f.awaitPublished(log.last(), Duration.ofSeconds(60));
-        assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
     }
 
     private static ClusterNode node(String name, RecordParser parser) {

@@ -298,4 +298,18 @@ final class ClusterFixture implements AutoCloseable {
             @Override public long lastBatch() { return store.position().lastBatch(); }
         };
     }
+
+    /** Sends {@code batches} batches of {@code gen} through {@code pipeline} (single mode's, or the cluster's write path). */
+    static void ingest(io.cohort.pipeline.Pipeline pipeline, io.cohort.reliability.RandomRecords gen, int batches) {
+        for (int i = 0; i < batches; i++) {
+            io.cohort.reliability.RandomRecords.Batch b = gen.next();
+            pipeline.ingest(b.source(), new ArrayList<com.fasterxml.jackson.databind.JsonNode>(b.records()));
+        }
+    }
+
+    /** Waits until the work of every log entry is published and committed. */
+    void settle(IngestLog log) throws InterruptedException {
+        awaitPublished(log.last(), Duration.ofSeconds(60));
+        if (!awaitCaughtUp(Duration.ofSeconds(60))) throw new AssertionError("the workers did not catch up");
+    }
 }

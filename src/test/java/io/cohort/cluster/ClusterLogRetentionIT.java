@@ -59,28 +59,28 @@ class ClusterLogRetentionIT {
         ClusterNode again = null;
         try {
             a.start();
-            ingest(pipeline, gen, 60);
-            awaitSettled(log);
+            ClusterFixture.ingest(pipeline, gen, 60);
+            f.settle(log);
             long first = awaitTruncated(log, 2);
-            ingest(pipeline, gen, 20);
+            ClusterFixture.ingest(pipeline, gen, 20);
 
             b = node("b", null, store, parser);
             b.start();
             assertThat(b.loadedFromStoreUpTo()).as("a new process loads what the log no longer holds").isGreaterThanOrEqualTo(first - 1);
-            awaitSettled(log);
+            f.settle(log);
             assertSame(a, b);
 
             // a stops (its snapshot at the log's end), the log moves on and is truncated past it.
             a.stop();
             long at = log.last();
-            ingest(pipeline, gen, 30);
-            awaitSettled(log);
+            ClusterFixture.ingest(pipeline, gen, 30);
+            f.settle(log);
             awaitTruncated(log, at + 2);
             again = node("a", snapshot, store, parser);
             again.start();
             assertThat(again.startedFromEntry()).as("a snapshot older than the log is of no use").isZero();
             assertThat(again.loadedFromStoreUpTo()).as("the store instead").isGreaterThan(at);
-            awaitSettled(log);
+            f.settle(log);
             assertSame(b, again);
         } finally {
             if (again != null) again.stop();
@@ -100,18 +100,6 @@ class ClusterLogRetentionIT {
         assertThat(FreshEvaluation.of(x.graph(), f.book, f.clock, 2)).isEqualTo(fresh);
         assertThat(f.realized()).isEqualTo(fresh);
         assertThat(f.feedViolations()).isEmpty();
-    }
-
-    private static void ingest(Pipeline pipeline, RandomRecords gen, int batches) {
-        for (int i = 0; i < batches; i++) {
-            RandomRecords.Batch b = gen.next();
-            pipeline.ingest(b.source(), new ArrayList<JsonNode>(b.records()));
-        }
-    }
-
-    private static void awaitSettled(IngestLog log) throws InterruptedException {
-        f.awaitPublished(log.last(), Duration.ofSeconds(60));
-        assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
     }
 
     /** Waits until the log starts at entry {@code atLeast} or later; returns its first entry. */
