@@ -3,7 +3,6 @@ package io.cohort.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.engine.Budget;
 import io.cohort.identity.ProfileGraph;
@@ -17,7 +16,6 @@ import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
