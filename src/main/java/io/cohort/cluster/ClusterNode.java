@@ -93,7 +93,7 @@ public final class ClusterNode implements Managed {
                 () -> this.rules.shape().depth(), 100_000, 50);
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
-                Clock.systemUTC(), 50, config.logRetention().toMilliseconds());
+                Clock.systemUTC(), 50, config.logRetention().toMilliseconds(), clock);
         this.consistency = new ConsistencySample(jdbi, graph, publisher, clock, () -> this.rules);
         this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
                 Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,

@@ -36,18 +36,21 @@ public final class WorkRelay implements Managed {
     private final PollingLoop loop;
     private final IngestLog log;
     private final long logRetentionMillis;
+    private final Clock receivedClock;
     private long lastToken = -1;
     private long nextTruncateAt;
 
     /**
      * @param clock wall time for the lease (never a manual evaluation clock: leases must expire)
      * @param logRetentionMillis published log entries older than this are deleted by the holder (0: never)
+     * @param receivedClock the clock entries' receipt times come from (the service's, a manual one in tests)
      */
     public WorkRelay(Jdbi jdbi, IngestLog log, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis,
-                     Clock clock, long pollMillis, long logRetentionMillis) {
+                     Clock clock, long pollMillis, long logRetentionMillis, Clock receivedClock) {
         this.jdbi = jdbi;
         this.log = log;
         this.logRetentionMillis = logRetentionMillis;
+        this.receivedClock = receivedClock;
         this.feed = feed;
         this.graph = graph;
         this.publisher = publisher;
@@ -79,7 +82,8 @@ public final class WorkRelay implements Managed {
         long now = clock.millis();
         if (logRetentionMillis <= 0 || now < nextTruncateAt) return;
         nextTruncateAt = now + Math.min(60_000, logRetentionMillis);
-        int deleted = log.truncate(publishedUpTo(), now - logRetentionMillis);
+        // Ages on the clock the receipt times were written with: a manual clock's entries never look a week old to the wall's.
+        int deleted = log.truncate(publishedUpTo(), receivedClock.millis() - logRetentionMillis);
         if (deleted > 0) LOG.info("{}: {} ingest log entries older than {} ms deleted; the log starts at entry {}", node, deleted,
                 logRetentionMillis, log.first());
     }

@@ -59,6 +59,7 @@ class ClusterLogRetentionIT {
             a.start();
             ClusterFixture.ingest(pipeline, gen, 60);
             f.settle(log);
+            f.clock.advance(Duration.ofSeconds(2)); // receipt times come from the service's (here manual) clock
             long first = awaitTruncated(log, 2);
             ClusterFixture.ingest(pipeline, gen, 20);
 
@@ -73,6 +74,7 @@ class ClusterLogRetentionIT {
             long at = log.last();
             ClusterFixture.ingest(pipeline, gen, 30);
             f.settle(log);
+            f.clock.advance(Duration.ofSeconds(2));
             awaitTruncated(log, at + 2);
             again = node("a", snapshot, store, parser);
             again.start();
