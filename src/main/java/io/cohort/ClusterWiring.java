@@ -200,13 +200,14 @@ final class ClusterWiring {
                 if (node.feed().behind() != null) return Result.unhealthy("the graph stopped following the log: " + node.feed().behind().getMessage()
                         + "; restart this process");
                 return Result.healthy("graph at batch " + node.feed().applied() + ", partitions " + node.worker().owned()
-                        + ", rules " + node.rules().version());
+                        + ", rules " + node.rules().version() + node.activationDifference().map(d -> "; " + d).orElse(""));
             }
         });
         env.admin().addTask(new ReloadRulesTask(rules));
         env.admin().addTask(new ReevaluateTask(() -> "published " + node.reevaluate() + " people to the workers for evaluation "
                 + "with rules " + node.rules().version() + "; memberships change as they finish"));
         env.admin().addTask(new ReplayActivationTask(destinations));
+        env.admin().addTask(new io.cohort.ops.ApplyActivationsTask(node::applyActivations));
         env.admin().addTask(new io.cohort.ops.SourceSyncTask(pulls.connectors(), pulls::notHere));
         env.metrics().register("cohort.cluster.graphBatch", (Gauge<Long>) () -> node.feed().applied());
         env.metrics().register("cohort.cluster.partitions", (Gauge<Integer>) () -> node.worker().owned().size());

@@ -49,6 +49,7 @@ public final class ClusterNode implements Managed {
     private final ClusterConfig config;
     private final ObjectMapper mapper;
     private final List<ActivationBinding> activations;
+    private final ClusterActivations activationSet;
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterNode.class);
     private final java.util.function.Consumer<RuleBook> onRules;
     private volatile boolean started;
@@ -98,7 +99,9 @@ public final class ClusterNode implements Managed {
         this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
                 Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,
                 consistencySample > 0 ? consistencyCheck.toMillis() : 0, consistencySample);
-        this.worker = new PartitionWorker(config, jdbi, mapper, activations, graph, feed::applied, rules, clock, eventRetention, budget);
+        this.activationSet = new ClusterActivations(jdbi, mapper);
+        this.worker = new PartitionWorker(config, jdbi, mapper, activationSet::current, graph, feed::applied, rules, clock, eventRetention,
+                budget);
     }
 
     @Override public void start() throws Exception {
@@ -151,7 +154,10 @@ public final class ClusterNode implements Managed {
                 from = 0;
             }
         }
-        List<String> registered = ActivationSeeding.seed(jdbi, mapper, activations, graph, System.currentTimeMillis());
+        // The cluster's activations, whatever this config.yml lists: the first process's, or those an operator applied.
+        List<ActivationBinding> cluster = activationSet.adopt(activations, config.nodeId(), System.currentTimeMillis());
+        activationSet.difference(activations).ifPresent(d -> LOG.warn("{}: {}", config.nodeId(), d));
+        List<String> registered = ActivationSeeding.seed(jdbi, mapper, cluster, graph, System.currentTimeMillis());
         if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
         feed.start();
         relay.start();
@@ -193,6 +199,23 @@ public final class ClusterNode implements Managed {
 
     /** The ingest log entry the graph was read from a snapshot at, at start; 0 when the whole log was replayed. */
     public long startedFromEntry() { return startedFromEntry; }
+
+    /**
+     * Makes this process's activations (config.yml) the cluster's: from the next commit on every
+     * worker writes outbox rows for these, and new ones receive their segments' current members.
+     * Returns a line for the operator.
+     */
+    public String applyActivations() {
+        List<ActivationBinding> before = activationSet.apply(activations, config.nodeId(), System.currentTimeMillis());
+        List<String> registered = ActivationSeeding.seed(jdbi, mapper, activations, graph, System.currentTimeMillis());
+        LOG.info("{}: the cluster's activations are now this process's {} (were {}); new: {}", config.nodeId(),
+                activations.stream().map(ActivationBinding::id).toList(), before.stream().map(ActivationBinding::id).toList(), registered);
+        return "the cluster's activations are now " + activations.stream().map(ActivationBinding::id).sorted().toList()
+                + " (were " + before.stream().map(ActivationBinding::id).sorted().toList() + "); receiving their segments' members: " + registered;
+    }
+
+    /** How this process's activations differ from the cluster's; empty when they do not. */
+    public java.util.Optional<String> activationDifference() { return activationSet.difference(activations); }
 
     /** True once the graph caught up with the log and the worker runs (the read side may serve). */
     public boolean started() { return started; }

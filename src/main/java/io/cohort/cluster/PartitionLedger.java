@@ -23,11 +23,12 @@ final class PartitionLedger {
     private static final int CHUNK = 500;
 
     private final ObjectMapper mapper;
-    private final Map<String, List<ActivationBinding>> bySegment = new HashMap<>();
+    private final java.util.function.Function<Handle, List<ActivationBinding>> activations;
 
-    PartitionLedger(ObjectMapper mapper, List<ActivationBinding> activations) {
+    /** @param activations the activations to write outbox rows for, as of the commit's transaction */
+    PartitionLedger(ObjectMapper mapper, java.util.function.Function<Handle, List<ActivationBinding>> activations) {
         this.mapper = mapper;
-        for (ActivationBinding a : activations) bySegment.computeIfAbsent(a.segmentId(), k -> new ArrayList<>()).add(a);
+        this.activations = activations;
     }
 
     /**
@@ -37,6 +38,8 @@ final class PartitionLedger {
      */
     List<MembershipDelta> write(Handle h, Collection<String> subjects, PeopleEvaluation.Outcome outcome, Set<String> declared,
                                 String cause, long at) {
+        Map<String, List<ActivationBinding>> bySegment = new HashMap<>();
+        for (ActivationBinding a : activations.apply(h)) bySegment.computeIfAbsent(a.segmentId(), k -> new ArrayList<>()).add(a);
         Map<String, Set<String>> before = realized(h, subjects);
         List<MembershipDelta> deltas = new ArrayList<>();
         for (String p : subjects) {
@@ -58,7 +61,7 @@ final class PartitionLedger {
                 outbox.want(a.id(), d.personId(), d.entered() && p != null && !p.emailOptOut(), s, p);
             }
         }
-        consent(h, outbox, before, deltas, outcome);
+        consent(h, outbox, before, deltas, outcome, bySegment);
         outbox.flush();
         // The segments' daily history, in the same transaction as the feed it counts.
         Map<String, long[]> counts = new TreeMap<>();
@@ -72,7 +75,7 @@ final class PartitionLedger {
      * outbox writer skips rows already in the wanted state, so unchanged members write nothing.
      */
     private void consent(Handle h, OutboxWriter outbox, Map<String, Set<String>> before, List<MembershipDelta> deltas,
-                         PeopleEvaluation.Outcome outcome) {
+                         PeopleEvaluation.Outcome outcome, Map<String, List<ActivationBinding>> bySegment) {
         Set<String> changed = new HashSet<>();
         deltas.forEach(d -> changed.add(d.segmentId() + "\u0000" + d.personId()));
         List<String[]> wants = new ArrayList<>();

@@ -68,10 +68,13 @@ public final class PartitionWorker implements Managed {
     private Thread thread;
 
     /**
+     * @param activations the activations a commit writes outbox rows for, read in its transaction
+     *                    (the cluster's set, {@link ClusterActivations})
      * @param applied the newest ingest batch the local profile graph holds: work of a later batch
      *                waits until it does
      */
-    public PartitionWorker(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations,
+    public PartitionWorker(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper,
+                           java.util.function.Function<org.jdbi.v3.core.Handle, List<ActivationBinding>> activations,
                            ProfileGraph graph, LongSupplier applied, RuleBook rules, Clock clock, Duration eventRetention,
                            Budget budget) {
         this.config = config;

@@ -186,7 +186,7 @@ final class ClusterFixture implements AutoCloseable {
     }
 
     PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied) {
-        return new PartitionWorker(config(node), jdbi, Jackson.newObjectMapper(), ACTIVATIONS, graph, applied, book, clock,
+        return new PartitionWorker(config(node), jdbi, Jackson.newObjectMapper(), h -> ACTIVATIONS, graph, applied, book, clock,
                 RETENTION, Budget.DEFAULT);
     }
 
