@@ -39,6 +39,12 @@ public class ClusterConfig {
      * needs them loads the store instead (0: kept for ever).
      */
     @NotNull @JsonProperty private Duration logRetention = Duration.days(7);
+    /**
+     * How often a process reads the ingest log without being told of an append (LISTEN/NOTIFY
+     * tells it at once; this is the fallback). The relay also renews its lease at least every
+     * third of leaseDuration.
+     */
+    @NotNull @JsonProperty private Duration logPoll = Duration.seconds(1);
 
     public Mode mode() { return Mode.valueOf(mode.toUpperCase(Locale.ROOT)); }
     public String bootstrapServers() { return bootstrapServers; }
@@ -49,6 +55,7 @@ public class ClusterConfig {
     public Duration sessionTimeout() { return sessionTimeout; }
     public Duration leaseDuration() { return leaseDuration; }
     public Duration logRetention() { return logRetention; }
+    public Duration logPoll() { return logPoll; }
 
     public String nodeId() {
         if (nodeId != null) return nodeId;
@@ -70,6 +77,7 @@ public class ClusterConfig {
     public ClusterConfig sessionTimeout(Duration d) { this.sessionTimeout = d; return this; }
     public ClusterConfig leaseDuration(Duration d) { this.leaseDuration = d; return this; }
     public ClusterConfig logRetention(Duration d) { this.logRetention = d; return this; }
+    public ClusterConfig logPoll(Duration d) { this.logPoll = d; return this; }
 
     @AssertTrue(message = "cluster.mode must be single or kafka")
     public boolean isModeValid() { return mode != null && (mode.equalsIgnoreCase("single") || mode.equalsIgnoreCase("kafka")); }

@@ -35,6 +35,7 @@ public final class ClusterNode implements Managed {
     private final ProfileGraph graph = new ProfileGraph();
     private final GraphFeed feed;
     private final IngestLog log;
+    private final LogSignal signal;
     private final WorkPublisher publisher;
     private final WorkRelay relay;
     private final PartitionWorker worker;
@@ -91,10 +92,15 @@ public final class ClusterNode implements Managed {
         this.rules = rules;
         this.log = new IngestLog(jdbi, mapper);
         this.feed = new GraphFeed(log, graph, parser, new io.cohort.store.Quarantine(jdbi),
-                () -> this.rules.shape().depth(), 100_000, 50);
+                () -> this.rules.shape().depth(), 100_000, config.logPoll().toMilliseconds());
         this.publisher = new WorkPublisher(config);
         this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
-                Clock.systemUTC(), 50, config.logRetention().toMilliseconds(), clock);
+                Clock.systemUTC(), Math.min(config.logPoll().toMilliseconds(), config.leaseDuration().toMilliseconds() / 3),
+                config.logRetention().toMilliseconds(), clock);
+        // An append anywhere wakes this process's feed; entries it applies wake the relay (if it holds the lease).
+        this.signal = new LogSignal(jdbi);
+        signal.onAppend(feed::wake);
+        feed.whenApplied(relay::wake);
         this.consistency = new ConsistencySample(jdbi, graph, publisher, clock, () -> this.rules);
         this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
                 Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,
@@ -159,6 +165,7 @@ public final class ClusterNode implements Managed {
         activationSet.difference(activations).ifPresent(d -> LOG.warn("{}: {}", config.nodeId(), d));
         List<String> registered = ActivationSeeding.seed(jdbi, mapper, cluster, graph, System.currentTimeMillis());
         if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
+        signal.start();
         feed.start();
         relay.start();
         worker.start();
@@ -228,6 +235,7 @@ public final class ClusterNode implements Managed {
         ruleFollower.stop();
         worker.stop();
         relay.stop();
+        signal.stop();
         feed.stop();
         // The feed is still: the graph holds exactly the log up to feed.applied().
         if (snapshot != null) snapshot.write(graph, feed.applied());

@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class GraphFeed implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(GraphFeed.class);
     private static final int PAGE = 500;
+    /** Rounds woken by appends start at least this far apart: a busy log is read a few batches at a time. */
+    static final long WAKE_GAP_MILLIS = 20;
 
     private final IngestLog log;
     private final ProfileGraph graph;
@@ -45,6 +47,7 @@ public final class GraphFeed implements Managed {
     private final int remember;
     private final AtomicLong applied = new AtomicLong();
     private volatile Truncated behind;
+    private volatile Runnable whenApplied = () -> {};
     private final Map<Long, Affected> affected;
     private final PollingLoop loop;
 
@@ -61,7 +64,7 @@ public final class GraphFeed implements Managed {
         this.quarantine = quarantine;
         this.depth = depth;
         this.remember = remember;
-        this.loop = new PollingLoop("cohort-graph-feed", pollMillis, this::follow);
+        this.loop = new PollingLoop("cohort-graph-feed", pollMillis, Math.min(pollMillis, WAKE_GAP_MILLIS), this::follow);
         this.affected = new LinkedHashMap<>() {
             @Override protected boolean removeEldestEntry(Map.Entry<Long, Affected> e) { return size() > GraphFeed.this.remember; }
         };
@@ -96,11 +99,19 @@ public final class GraphFeed implements Managed {
         }
     }
 
+    /** Reads the log now rather than at the next poll (an append was notified). */
+    void wake() { loop.wake(); }
+
+    /** Runs {@code r} after each round that applied entries (the relay publishes their work at once). */
+    void whenApplied(Runnable r) { this.whenApplied = r; }
+
     /** The loop's round: a graph the log has left behind stops following it, once, loudly. */
     private void follow() {
         if (behind != null) return;
         try {
+            long before = applied.get();
             catchUp();
+            if (applied.get() != before) whenApplied.run();
         } catch (Truncated t) {
             behind = t;
             LOG.error("graph feed stopped: {}. Restart this process: it loads the store, then the log", t.getMessage());

@@ -49,6 +49,8 @@ public final class IngestLog {
         long seq = h.createQuery("SELECT COALESCE(MAX(seq), 0) + 1 FROM cluster_ingest_log").mapTo(Long.class).one();
         h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
                 seq, source, json, nowMillis);
+        // Delivered when (and if) this transaction commits: every process's feed reads it at once (LogSignal).
+        h.execute("NOTIFY " + LogSignal.CHANNEL);
         return seq;
     }
 

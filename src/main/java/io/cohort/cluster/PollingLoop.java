@@ -4,7 +4,10 @@ import io.dropwizard.lifecycle.Managed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A daemon thread that runs a step every {@code pollMillis}; a failing step is logged and retried after a second. */
+/**
+ * A daemon thread that runs a step every {@code pollMillis}, or at once when woken ({@link #wake});
+ * a failing step is logged and retried after a second.
+ */
 final class PollingLoop implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(PollingLoop.class);
 
@@ -13,10 +16,21 @@ final class PollingLoop implements Managed {
     private final Runnable step;
     private volatile boolean running;
     private Thread thread;
+    /** Wake-ups asked for since the last round (news arrived): the next round starts at once. */
+    private final java.util.concurrent.Semaphore wakeups = new java.util.concurrent.Semaphore(0);
 
-    PollingLoop(String name, long pollMillis, Runnable step) {
+    private final long minGapMillis;
+
+    PollingLoop(String name, long pollMillis, Runnable step) { this(name, pollMillis, 0, step); }
+
+    /**
+     * @param minGapMillis rounds start at least this far apart even when woken: under a stream of
+     *                     wake-ups one round takes several of them (fewer transactions per batch)
+     */
+    PollingLoop(String name, long pollMillis, long minGapMillis, Runnable step) {
         this.name = name;
         this.pollMillis = pollMillis;
+        this.minGapMillis = minGapMillis;
         this.step = step;
     }
 
@@ -27,7 +41,10 @@ final class PollingLoop implements Managed {
                 try {
                     try {
                         step.run();
-                        Thread.sleep(pollMillis);
+                        if (minGapMillis > 0) Thread.sleep(minGapMillis);
+                        if (wakeups.tryAcquire(Math.max(0, pollMillis - minGapMillis), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                            wakeups.drainPermits();
+                        }
                     } catch (RuntimeException e) {
                         LOG.warn("{} failed, retried in a second: {}", name, e.toString());
                         Thread.sleep(1000);
@@ -46,6 +63,9 @@ final class PollingLoop implements Managed {
     }
 
     boolean running() { return running; }
+
+    /** Runs the next round now instead of after the poll interval (one more round if one is running). */
+    void wake() { wakeups.release(); }
 
     @Override public void stop() throws InterruptedException {
         running = false;

@@ -58,7 +58,7 @@ public final class WorkRelay implements Managed {
         this.lease = new ClusterLease(jdbi, node, leaseMillis);
         this.leaseMillis = leaseMillis;
         this.clock = clock;
-        this.loop = new PollingLoop("cohort-work-relay", pollMillis, this::relay);
+        this.loop = new PollingLoop("cohort-work-relay", pollMillis, Math.min(pollMillis, GraphFeed.WAKE_GAP_MILLIS), this::relay);
     }
 
     /** One round: publishes what is due if this process holds the lease; returns batches published. */
@@ -166,6 +166,9 @@ public final class WorkRelay implements Managed {
             return true;
         });
     }
+
+    /** Publishes now rather than at the next poll (the feed applied new entries). */
+    void wake() { loop.wake(); }
 
     @Override public void start() { loop.start(); }
 
