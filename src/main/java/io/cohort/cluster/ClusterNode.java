@@ -123,6 +123,22 @@ public final class ClusterNode implements Managed {
             });
         }
         createTopic();
+        loadGraph();
+        adoptActivations();
+        signal.start();
+        feed.start();
+        relay.start();
+        worker.start();
+        ruleFollower.start();
+        time.start();
+        started = true;
+    }
+
+    /**
+     * Brings the graph up to the log's end: from the snapshot if it is of this log, the store for
+     * what the log no longer holds (retention, or batches single mode stored), then the log.
+     */
+    private void loadGraph() {
         // A database single mode filled: its batches never went through the log, which now starts after them.
         boolean converted = store != null && log.first() == 0 && store.lastBatch() > 0
                 && log.beginAfter(store.lastBatch(), System.currentTimeMillis());
@@ -160,18 +176,14 @@ public final class ClusterNode implements Managed {
                 from = 0;
             }
         }
-        // The cluster's activations, whatever this config.yml lists: the first process's, or those an operator applied.
+    }
+
+    /** The cluster's activations (the first process's, or those an operator applied); new ones get their segments' members. */
+    private void adoptActivations() {
         List<ActivationBinding> cluster = activationSet.adopt(activations, config.nodeId(), System.currentTimeMillis());
         activationSet.difference(activations).ifPresent(d -> LOG.warn("{}: {}", config.nodeId(), d));
         List<String> registered = ActivationSeeding.seed(jdbi, mapper, cluster, graph, System.currentTimeMillis());
         if (!registered.isEmpty()) LOG.info("{}: new activations {} receive their segments' current members", config.nodeId(), registered);
-        signal.start();
-        feed.start();
-        relay.start();
-        worker.start();
-        ruleFollower.start();
-        time.start();
-        started = true;
     }
 
     /**
