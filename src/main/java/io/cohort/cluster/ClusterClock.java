@@ -129,7 +129,7 @@ final class ClusterClock implements Managed {
             // People whose events changed since the last round: their edges after that round.
             long upTo = feed.applied();
             for (long seq = seenBatch + 1; seq <= upTo; seq++) {
-                GraphFeed.Affected affected = feed.affected(seq);
+                ProfileGraph.Reach affected = feed.affected(seq);
                 Set<String> people = affected == null ? null : affected.all();
                 if (people == null) {
                     graph.personIds().forEach(p -> setEdge(p, lastNow));

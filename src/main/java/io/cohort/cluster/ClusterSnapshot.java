@@ -42,13 +42,13 @@ public final class ClusterSnapshot {
             return 0;
         }
         GraphSnapshot.Stamp s = stamp.get();
-        Optional<Long> at = log.receivedAt(s.lastBatch());
-        if (s.store().equals(storeId.get()) && at.isEmpty() && s.lastBatch() < log.first()) {
+        Optional<Long> at = s.store().equals(storeId.get()) ? log.receivedAt(s.lastBatch()) : Optional.empty();
+        if (at.isEmpty() && s.store().equals(storeId.get()) && s.lastBatch() < log.first()) {
             LOG.info("graph snapshot {} is of ingest log entry {}, which cluster.logRetention deleted; loading the store instead",
                     file, s.lastBatch());
             return 0;
         }
-        if (!s.store().equals(storeId.get()) || at.filter(t -> t == s.lastBatchAt()).isEmpty()) {
+        if (at.isEmpty() || at.get() != s.lastBatchAt()) {
             LOG.info("graph snapshot {} is not of this database's ingest log ({}); replaying the whole log", file, s);
             return 0;
         }

@@ -56,15 +56,12 @@ final class ConsistencySample {
         long now = clock.millis();
         long handled = jdbi.withHandle(h -> h.createQuery("SELECT ticked_up_to FROM cluster_clock WHERE id = 1")
                 .mapTo(Long.class).findOne()).orElse(now);
+        long from = Math.min(handled, now);
         long soon = now + LAG.toMillis();
         int depth = book.shape().depth();
-        return p -> {
-            Set<String> around = depth >= 2 ? graph.affected(Touched.ofPeople(Set.of(p)), depth) : Set.of(p);
-            for (String q : around) {
-                if (graph.nextWindowEdge(q, Math.min(handled, now), windows) <= soon) return true;
-            }
-            return graph.nextWindowEdge(p, Math.min(handled, now), windows) <= soon;
-        };
+        Predicate<String> ownEdge = q -> graph.nextWindowEdge(q, from, windows) <= soon;
+        if (depth < 2) return ownEdge;
+        return p -> ownEdge.test(p) || graph.affected(Touched.ofPeople(Set.of(p)), depth).stream().anyMatch(ownEdge);
     }
 
     /**

@@ -48,7 +48,7 @@ public final class GraphFeed implements Managed {
     private final AtomicLong applied = new AtomicLong();
     private volatile Truncated behind;
     private volatile Runnable whenApplied = () -> {};
-    private final Map<Long, Affected> affected;
+    private final Map<Long, ProfileGraph.Reach> affected;
     private final PollingLoop loop;
 
     /**
@@ -66,7 +66,7 @@ public final class GraphFeed implements Managed {
         this.remember = remember;
         this.loop = new PollingLoop("cohort-graph-feed", pollMillis, Math.min(pollMillis, WAKE_GAP_MILLIS), this::follow);
         this.affected = new LinkedHashMap<>() {
-            @Override protected boolean removeEldestEntry(Map.Entry<Long, Affected> e) { return size() > GraphFeed.this.remember; }
+            @Override protected boolean removeEldestEntry(Map.Entry<Long, ProfileGraph.Reach> e) { return size() > GraphFeed.this.remember; }
         };
     }
 
@@ -90,7 +90,7 @@ public final class GraphFeed implements Managed {
             if (page.get(0).seq() != applied.get() + 1) throw new Truncated(applied.get(), page.get(0).seq());
             for (IngestLog.Entry e : page) {
                 Touched t = apply(e);
-                Affected people = affected(t);
+                ProfileGraph.Reach people = graph.reach(t, depth.getAsInt());
                 synchronized (affected) {
                     affected.put(e.seq(), people);
                 }
@@ -230,32 +230,8 @@ public final class GraphFeed implements Managed {
     /** The newest batch the graph holds. */
     public long applied() { return applied.get(); }
 
-    /**
-     * Whom a batch affected: {@code people} for every segment; {@code byEvents}, who saw nothing
-     * but new events (theirs or, within the rules' depth, a neighbour's), only for the segments
-     * whose rules match an Activity (most of a stream is events; single mode's Evaluator does the same).
-     */
-    public record Affected(Set<String> people, Set<String> byEvents) {
-        /** Everyone, whatever the segments. */
-        public Set<String> all() {
-            if (byEvents.isEmpty()) return people;
-            Set<String> all = new java.util.HashSet<>(people);
-            all.addAll(byEvents);
-            return all;
-        }
-    }
-
-    private Affected affected(Touched t) {
-        int d = depth.getAsInt();
-        if (t.eventsOnly().isEmpty()) return new Affected(graph.affected(t, d), Set.of());
-        Set<String> people = graph.affected(t.withoutEvents(), d);
-        Set<String> byEvents = new java.util.HashSet<>(graph.affected(t.eventsOnly(), d));
-        byEvents.removeAll(people);
-        return new Affected(people, byEvents);
-    }
-
     /** Whom batch {@code seq} affected, or null when it is not remembered (too old, or not yet applied). */
-    public Affected affected(long seq) {
+    public ProfileGraph.Reach affected(long seq) {
         synchronized (affected) {
             return affected.get(seq);
         }

@@ -116,8 +116,8 @@ public final class WorkRelay implements Managed {
             from = forgotten;
         }
         for (long seq = from + 1; seq <= to; seq++) {
-            GraphFeed.Affected affected = feed.affected(seq);
-            if (affected == null) affected = new GraphFeed.Affected(new TreeSet<>(graph.personIds()), Set.of()); // forgotten since the scan: rare
+            ProfileGraph.Reach affected = feed.affected(seq);
+            if (affected == null) affected = new ProfileGraph.Reach(new TreeSet<>(graph.personIds()), Set.of()); // forgotten since the scan: rare
             for (String p : affected.people()) work.add(new WorkMessage(p, seq));
             for (String p : affected.byEvents()) work.add(new WorkMessage(p, seq, WorkMessage.EVENT_READERS, WorkCause.INGEST));
             n++;

@@ -277,10 +277,11 @@ public final class Evaluator implements Managed, RuleTarget {
         RuleState s = state;
         try {
             int depth = s.book().shape().depth();
-            Set<String> subjects = new HashSet<>(work.people());
-            subjects.addAll(graph.affected(work.touched().withoutEvents(), depth));
             // People who see only new events (most of a stream): only segments matching an Activity can change.
-            Set<String> byEvents = graph.affected(work.touched().eventsOnly(), depth);
+            ProfileGraph.Reach reach = graph.reach(work.touched(), depth);
+            Set<String> subjects = new HashSet<>(work.people());
+            subjects.addAll(reach.people());
+            Set<String> byEvents = new HashSet<>(reach.byEvents());
             byEvents.removeAll(subjects);
             Set<String> eventSegments = s.book().eventSegments();
             if (!byEvents.isEmpty() && !eventSegments.isEmpty()) {

@@ -37,6 +37,30 @@ public final class ProfileGraph {
     }
 
     /**
+     * Whom a change affects, by what they can see of it: {@code people} saw a record change and
+     * are evaluated for every segment; {@code byEvents} saw nothing but new events (theirs or a
+     * neighbour's) and only segments whose rules match an Activity can change for them.
+     */
+    public record Reach(Set<String> people, Set<String> byEvents) {
+        /** Everyone, whatever the segments. */
+        public Set<String> all() {
+            if (byEvents.isEmpty()) return people;
+            Set<String> all = new HashSet<>(people);
+            all.addAll(byEvents);
+            return all;
+        }
+    }
+
+    /** {@link #affected}, split by what each person saw ({@link Reach}). */
+    public Reach reach(Touched t, int depth) {
+        if (!t.hasEvents()) return new Reach(affected(t, depth), Set.of());
+        Set<String> people = affected(t.withoutEvents(), depth);
+        Set<String> byEvents = new HashSet<>(affected(t.eventsOnly(), depth));
+        byEvents.removeAll(people);
+        return new Reach(people, byEvents);
+    }
+
+    /**
      * The people whose neighbourhood of {@code depth} steps a change touched, by unified id: the
      * people it names, and those who see a changed account, deal or person within the depth.
      */

@@ -48,6 +48,9 @@ public final class Touched {
                 && eventPeople.isEmpty();
     }
 
+    /** Whether events changed (their people's Activity). */
+    public boolean hasEvents() { return !eventPeople.isEmpty(); }
+
     /** Everything but the events. */
     public Touched withoutEvents() {
         Touched t = new Touched();
