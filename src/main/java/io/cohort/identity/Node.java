@@ -8,28 +8,30 @@ import io.cohort.record.SourceRef;
  * of one email are joined through their unified id, accounts through links, everything else
  * through relations.
  * Components (connected sets of nodes) are the unit of partitioning and evaluation.
+ *
+ * <p>Holds the record's {@link SourceRef} (usually the very instance the record maps key on)
+ * rather than a "source:id" text: a node costs no string of its own, and there is one per
+ * person, account and deal of the graph.
  */
-public record Node(char kind, String id) implements Comparable<Node> {
+public record Node(char kind, SourceRef ref) implements Comparable<Node> {
     public static final char PERSON = 'P';
     public static final char ACCOUNT = 'A';
     public static final char OPPORTUNITY = 'O';
 
-    static Node person(SourceRef ref) { return new Node(PERSON, ref.toString()); }
+    static Node person(SourceRef ref) { return new Node(PERSON, ref); }
 
-    static Node account(SourceRef ref) { return new Node(ACCOUNT, ref.toString()); }
+    static Node account(SourceRef ref) { return new Node(ACCOUNT, ref); }
 
-    static Node opportunity(SourceRef ref) { return new Node(OPPORTUNITY, ref.toString()); }
+    static Node opportunity(SourceRef ref) { return new Node(OPPORTUNITY, ref); }
 
+    /** The node's text id, "source:id" (source ids never contain ':'). */
+    public String id() { return ref.toString(); }
+
+    /** By kind, then in the order of the text ids. */
     @Override public int compareTo(Node o) {
         int c = Character.compare(kind, o.kind);
-        return c != 0 ? c : id.compareTo(o.id);
+        return c != 0 ? c : SourceRef.TEXT_ORDER.compare(ref, o.ref);
     }
 
-    /** The source record this node stands for. Source ids never contain ':'. */
-    public SourceRef ref() {
-        int i = id.indexOf(':');
-        return new SourceRef(id.substring(0, i), id.substring(i + 1));
-    }
-
-    @Override public String toString() { return kind + "|" + id; }
+    @Override public String toString() { return kind + "|" + ref; }
 }

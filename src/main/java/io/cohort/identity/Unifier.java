@@ -24,8 +24,8 @@ final class Unifier {
     ComponentFacts facts(Component c, Instant eventsSince) {
         long since = eventsSince.toEpochMilli() - 1;
         List<Fact> facts = new ArrayList<>();
-        Map<String, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
-        Map<String, String> oppIds = groupIds(c, Node.OPPORTUNITY, ix.opportunityEdges, UnifiedIds::opportunity);
+        Map<SourceRef, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
+        Map<SourceRef, String> oppIds = groupIds(c, Node.OPPORTUNITY, ix.opportunityEdges, UnifiedIds::opportunity);
         Map<String, List<Stamped<PersonRecord>>> people = new TreeMap<>();
         for (Node n : c.nodes()) {
             if (n.kind() != Node.PERSON) continue;
@@ -47,7 +47,7 @@ final class Unifier {
         groupRecords(c, Node.OPPORTUNITY, oppIds, ix.opportunities).forEach((oid, recs) -> {
             Stamped<OpportunityRecord> master = Merge.master(recs);
             String acc = master.record().accountId() == null ? null
-                    : accountIds.get(new SourceRef(master.source(), master.record().accountId()).toString());
+                    : accountIds.get(new SourceRef(master.source(), master.record().accountId()));
             facts.add(Merge.opportunity(oid, acc, recs));
         });
         relations(c, accountIds, oppIds, people.keySet(), facts);
@@ -116,7 +116,7 @@ final class Unifier {
         return new UnifiedPerson(Merge.person(uid, recs), identities(recs));
     }
 
-    private void relations(Component c, Map<String, String> accountIds, Map<String, String> oppIds,
+    private void relations(Component c, Map<SourceRef, String> accountIds, Map<SourceRef, String> oppIds,
                            Set<String> knownPeople, List<Fact> facts) {
         Map<String, Fact> dedup = new TreeMap<>();
         for (Node n : c.nodes()) {
@@ -125,10 +125,10 @@ final class Unifier {
                 Fact f = null;
                 if (s.record() instanceof AccountPersonRecord ap) {
                     String pid = person(s.source(), ap.personId(), knownPeople);
-                    if (pid != null) f = new AccountPerson(accountIds.get(s.source() + ":" + ap.accountId()), pid, ap.role(), ap.attributes());
+                    if (pid != null) f = new AccountPerson(accountIds.get(new SourceRef(s.source(), ap.accountId())), pid, ap.role(), ap.attributes());
                 } else if (s.record() instanceof OpportunityPersonRecord op) {
                     String pid = person(s.source(), op.personId(), knownPeople);
-                    String oid = oppIds.get(s.source() + ":" + op.opportunityId());
+                    String oid = oppIds.get(new SourceRef(s.source(), op.opportunityId()));
                     if (pid != null && oid != null) f = new OpportunityPerson(oid, pid, op.role(), op.attributes());
                 }
                 if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
@@ -171,20 +171,20 @@ final class Unifier {
         return out;
     }
 
-    /** Source node id → unified id, grouping nodes of one kind that are joined by same-kind edges. */
-    private static Map<String, String> groupIds(Component c, char kind, SourceIndex.Multimap edges,
-                                                java.util.function.Function<SourceRef, String> idOf) {
-        Map<String, String> out = new HashMap<>();
+    /** Source record → unified id, grouping nodes of one kind that are joined by same-kind edges. */
+    private static Map<SourceRef, String> groupIds(Component c, char kind, SourceIndex.Multimap edges,
+                                                   java.util.function.Function<SourceRef, String> idOf) {
+        Map<SourceRef, String> out = new HashMap<>();
         for (Node n : c.nodes()) {
-            if (n.kind() != kind || out.containsKey(n.id())) continue;
+            if (n.kind() != kind || out.containsKey(n.ref())) continue;
             List<SourceRef> group = group(n.ref(), edges);
             String id = idOf.apply(Collections.min(group));
-            group.forEach(r -> out.put(r.toString(), id));
+            group.forEach(r -> out.put(r, id));
         }
         return out;
     }
 
-    private static <T> Map<String, List<Stamped<T>>> groupRecords(Component c, char kind, Map<String, String> ids,
+    private static <T> Map<String, List<Stamped<T>>> groupRecords(Component c, char kind, Map<SourceRef, String> ids,
                                                                  Map<SourceRef, Stamped<T>> records) {
         Map<String, List<Stamped<T>>> out = new TreeMap<>();
         List<Node> sorted = new ArrayList<>();
@@ -192,7 +192,7 @@ final class Unifier {
         Collections.sort(sorted); // records of one batch tie on seq: merge in a fixed order (as factOf)
         for (Node n : sorted) {
             Stamped<T> s = records.get(n.ref());
-            if (s != null) out.computeIfAbsent(ids.get(n.id()), k -> new ArrayList<>()).add(s);
+            if (s != null) out.computeIfAbsent(ids.get(n.ref()), k -> new ArrayList<>()).add(s);
         }
         return out;
     }

@@ -2,7 +2,6 @@ package io.cohort.api.resources;
 
 import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
-import io.cohort.identity.Node;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.identity.UnifiedIds;
 import io.cohort.model.Account;
