@@ -31,7 +31,8 @@ import java.util.concurrent.FutureTask;
  * ({@link Stamp}), by this version's record declarations; otherwise (a crash, an
  * import while down, a newer version) the start loads from the store as it always did.
  *
- * <p>Contents: a header (format, record declarations, stamp); the records section: every current
+ * <p>Contents: a header (format, record declarations, stamp, event horizon, the sizes of the
+ * index's maps, so a read never grows one); the records section: every current
  * non-event record with its source and batch, in batch order (applied through the same code as
  * ingestion, so the indexes are rebuilt, not trusted); the events section: each person's events as
  * columns (64-bit id hash, time, shared type/URL/attribute values); a fixed-size trailer with both
@@ -41,7 +42,7 @@ import java.util.concurrent.FutureTask;
  */
 public final class GraphSnapshot {
     private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
-    private static final int FORMAT = 2;
+    private static final int FORMAT = 3;
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
@@ -78,6 +79,7 @@ public final class GraphSnapshot {
                 graph.readIndex(ix -> {
                     try {
                         data.writeLong(ix.eventHorizonMillis);
+                        for (int v : ix.sizes().values()) data.writeInt(v);
                         // The first checksum covers the header too (its event horizon decides what is kept).
                         at[0] = section.position();
                         counts[0] = writeRecords(new SnapshotIo.Out(data), codec, ix);
@@ -190,7 +192,7 @@ public final class GraphSnapshot {
      */
     public static Figures read(Path file, Stamp expected, ProfileGraph graph, long eventHorizonMillis) throws IOException {
         long started = System.nanoTime();
-        SourceIndex ix = new SourceIndex();
+        SourceIndex ix;
         long records;
         long events;
         try (FileChannel main = FileChannel.open(file, StandardOpenOption.READ);
@@ -205,7 +207,12 @@ public final class GraphSnapshot {
             if (!data.readUTF().equals(new RecordCodec().schema())) throw new IOException("a snapshot of other record declarations");
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
             if (!stamp.equals(expected)) throw new IOException("a snapshot of " + stamp + ", the store is at " + expected);
-            ix.eventHorizonMillis = Math.max(data.readLong(), eventHorizonMillis);
+            long horizon = data.readLong();
+            int[] sizes = new int[SourceIndex.Sizes.COUNT];
+            // Bounded by the file (an entry takes bytes of it): a damaged size must not ask for a huge map.
+            for (int i = 0; i < sizes.length; i++) sizes[i] = (int) Math.min(Math.max(0, data.readInt()), t.eventsEnd);
+            ix = new SourceIndex(SourceIndex.Sizes.of(sizes));
+            ix.eventHorizonMillis = Math.max(horizon, eventHorizonMillis);
             if (head.consumed() != t.recordsAt) throw new IOException("the snapshot's header is not as long as written");
             FutureTask<Long> eventsRead = new FutureTask<>(() -> readEventsSection(second, t, ix));
             Thread thread = new Thread(eventsRead, "cohort-snapshot-events");

@@ -20,29 +20,73 @@ import java.util.WeakHashMap;
  * components are re-evaluated. Not thread-safe: {@link ProfileGraph} guards it.
  */
 final class SourceIndex {
-    final Map<SourceRef, Stamped<PersonRecord>> persons = new HashMap<>();
-    final Map<String, Set<SourceRef>> personRefsByUid = new HashMap<>();
-    final Map<SourceRef, Stamped<AccountRecord>> accounts = new HashMap<>();
-    final Map<SourceRef, Stamped<OpportunityRecord>> opportunities = new HashMap<>();
+    final Map<SourceRef, Stamped<PersonRecord>> persons;
+    final Map<String, Set<SourceRef>> personRefsByUid;
+    final Map<SourceRef, Stamped<AccountRecord>> accounts;
+    final Map<SourceRef, Stamped<OpportunityRecord>> opportunities;
     final Map<SourceRef, Stamped<AccountLinkRecord>> links = new HashMap<>();
     final Map<SourceRef, Stamped<CampaignRecord>> campaigns = new HashMap<>();
     final Map<SourceRef, Stamped<MarketingListRecord>> lists = new HashMap<>();
 
     /** Relation-like records, keyed by (source, record key). */
-    final Map<SourceRef, Stamped<SourceRecord>> relations = new HashMap<>();
+    final Map<SourceRef, Stamped<SourceRecord>> relations;
     /** Undirected edges between source accounts (MDM links, sameAs), with multiplicity. */
     final Multimap accountEdges = new Multimap();
     final Multimap opportunityEdges = new Multimap();
     /** Node → keys of the relations joining it to another node (account/opportunity ↔ person). */
-    final Map<Node, Set<SourceRef>> relationsByNode = new HashMap<>();
+    final Map<Node, Set<SourceRef>> relationsByNode;
     /** Person node → keys of what hangs off it alone (campaign and list members). */
-    final Map<Node, Set<SourceRef>> leavesByNode = new HashMap<>();
+    final Map<Node, Set<SourceRef>> leavesByNode;
     /** Person node → its events, in columns (events are most records: see {@link EventSeries}). */
-    final Map<Node, PersonEvents> eventsByNode = new HashMap<>();
+    final Map<Node, PersonEvents> eventsByNode;
     /** Event (hash of source and id) → the person node holding it: to find it again on update or delete. */
     final LongMap<PersonEvents> eventOwners = new LongMap<>();
     /** Shares equal attribute maps between events (an email's campaign, say), and lets go of unused ones. */
     private final Map<Map<String, String>, WeakReference<Map<String, String>>> attributePool = new WeakHashMap<>();
+
+    SourceIndex() { this(Sizes.NONE); }
+
+    /** An empty index whose maps hold {@code expected} without growing (a snapshot read knows the sizes). */
+    SourceIndex(Sizes expected) {
+        persons = map(expected.persons());
+        personRefsByUid = map(expected.uids());
+        accounts = map(expected.accounts());
+        opportunities = map(expected.opportunities());
+        relations = map(expected.relations());
+        relationsByNode = map(expected.relationNodes());
+        leavesByNode = map(expected.leafNodes());
+        eventsByNode = map(expected.eventNodes());
+        opportunitiesByAccount = map(expected.accountsWithDeals());
+        accountsByDomain = map(expected.domains());
+    }
+
+    /**
+     * How many entries the largest maps hold. Written into a snapshot so that a read allocates
+     * each map once: growing them by doubling was a fifth of a 1M read, and garbage besides.
+     */
+    record Sizes(int persons, int uids, int accounts, int opportunities, int relations, int relationNodes, int leafNodes,
+                 int eventNodes, int accountsWithDeals, int domains) {
+        static final Sizes NONE = new Sizes(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        int[] values() {
+            return new int[] {persons, uids, accounts, opportunities, relations, relationNodes, leafNodes, eventNodes,
+                    accountsWithDeals, domains};
+        }
+
+        static Sizes of(int[] v) { return new Sizes(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]); }
+
+        static final int COUNT = 10;
+    }
+
+    Sizes sizes() {
+        return new Sizes(persons.size(), personRefsByUid.size(), accounts.size(), opportunities.size(), relations.size(),
+                relationsByNode.size(), leavesByNode.size(), eventsByNode.size(), opportunitiesByAccount.size(),
+                accountsByDomain.size());
+    }
+
+    private static <K, V> Map<K, V> map(int expected) {
+        return new HashMap<>(expected <= 12 ? 16 : (int) Math.min(1 << 30, expected / 0.75 + 1));
+    }
 
     /** Events at or before this (epoch millis) are not held: they are past retention. */
     long eventHorizonMillis = Long.MIN_VALUE;
@@ -54,9 +98,9 @@ final class SourceIndex {
 
         PersonEvents(Node node) { this.node = node; }
     }
-    final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount = new HashMap<>();
+    final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount;
     /** Normalized account domain → the source accounts that state it (for finding accounts by domain). */
-    final Map<String, Set<SourceRef>> accountsByDomain = new HashMap<>();
+    final Map<String, Set<SourceRef>> accountsByDomain;
     /** Campaign or list → keys of its membership records. */
     final Map<SourceRef, Set<SourceRef>> membersByGlobal = new HashMap<>();
 
