@@ -7,6 +7,7 @@ import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleService;
 import io.cohort.identity.GraphSnapshot;
 import io.cohort.identity.ProfileGraph;
+import io.cohort.model.Qualified;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.store.RecordStore;
 import io.dropwizard.lifecycle.Managed;
@@ -17,6 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +89,12 @@ public final class Startup implements Managed {
             // Between batches: batches accepted from here on are buffered and applied after the load.
             RecordStore.Position at = pipeline.between(store::position);
             long upTo = at.lastBatch();
+            // The stored memberships do not depend on the graph (nothing evaluates before the
+            // engine starts): read them while the graph loads.
+            FutureTask<Set<Qualified>> stored = new FutureTask<>(ledger::realized);
+            Thread reader = new Thread(stored, "cohort-startup-memberships");
+            reader.setDaemon(true);
+            reader.start();
             if (!fromSnapshot(at)) {
                 // Only a load from the store needs it (progress); a COUNT(*) of every row is not free on PostgreSQL.
                 total = store.count();
@@ -97,7 +107,13 @@ public final class Startup implements Managed {
                 LOG.info("start-up: loaded {} records in {} ms; evaluating what changed", n, (System.nanoTime() - started) / 1_000_000);
             }
             phase = Phase.EVALUATING;
-            evaluator.start(initial, upTo);
+            evaluator.start(initial, upTo, () -> {
+                try {
+                    return stored.get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+                }
+            });
             rules.attach(evaluator);
             ledger.registerActivations(clock.millis());
             pipeline.loaded();
