@@ -94,4 +94,32 @@ class ProfileGraphTest {
         assertThat(opps.get(0).amount()).as("the CRM is the system of record").isEqualTo(100.0);
         assertThat(opps.get(0).accountId()).isEqualTo(of(facts, Account.class).get(0).id());
     }
+
+    /** Everyone with a record once, an account's people together (evaluated in one chunk), people without an account last. */
+    @Test
+    void personIdsKeepAnAccountsPeopleTogether() throws Exception {
+        apply("crm-1", "{\"type\":\"account\",\"id\":\"B\",\"name\":\"B\"}",
+                "{\"type\":\"account\",\"id\":\"A\",\"name\":\"A\"}",
+                "{\"type\":\"person\",\"id\":\"b1\",\"email\":\"b1@b.com\"}",
+                "{\"type\":\"person\",\"id\":\"a1\",\"email\":\"a1@a.com\"}",
+                "{\"type\":\"person\",\"id\":\"lone\",\"email\":\"lone@x.com\"}",
+                "{\"type\":\"person\",\"id\":\"b2\",\"email\":\"b2@b.com\"}",
+                "{\"type\":\"person\",\"id\":\"a2\",\"email\":\"a2@a.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"B\",\"personId\":\"b1\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"a1\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"B\",\"personId\":\"b2\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"a2\"}",
+                // a2 also works with B: their first account (A) places them
+                "{\"type\":\"accountPerson\",\"accountId\":\"B\",\"personId\":\"a2\"}");
+        // A relation naming a person without a record: not a person of the graph.
+        apply("crm-1", "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"ghost\"}");
+        String a1 = UnifiedIds.personByEmail("a1@a.com"), a2 = UnifiedIds.personByEmail("a2@a.com");
+        String b1 = UnifiedIds.personByEmail("b1@b.com"), b2 = UnifiedIds.personByEmail("b2@b.com");
+        List<String> ids = graph.personIds();
+        assertThat(ids).hasSize(5).doesNotHaveDuplicates();
+        assertThat(ids.subList(0, 2)).containsExactlyInAnyOrder(a1, a2);
+        assertThat(ids.subList(2, 4)).containsExactlyInAnyOrder(b1, b2);
+        assertThat(ids.get(4)).isEqualTo(UnifiedIds.personByEmail("lone@x.com"));
+        assertThat(graph.personIds()).as("a fixed order").isEqualTo(ids);
+    }
 }
