@@ -68,7 +68,7 @@ public final class SnapshotReadTime {
                 records, (System.nanoTime() - t0) / 1_000_000, f.records(), f.events(), f.bytes(), f.millis());
     }
 
-    private static long gcMillis() {
+    static long gcMillis() {
         long n = 0;
         for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, b.getCollectionTime());
         return n;
