@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A record that no longer parses or applies (an older version accepted it) is left out and
  * quarantined, and the rest of its entry is applied in order: otherwise every process's feed would
- * stop at that entry for good, and a process that starts would never finish catching up.
+ * stop at that entry for good, and a process that starts would never finish catching up. An entry
+ * whose stored text is not a list of records at all is left out whole and quarantined the same way.
  */
 public final class GraphFeed implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(GraphFeed.class);
@@ -88,8 +89,8 @@ public final class GraphFeed implements Managed {
             var page = log.after(applied.get(), PAGE);
             if (page.isEmpty()) return applied.get();
             if (page.get(0).seq() != applied.get() + 1) throw new Truncated(applied.get(), page.get(0).seq());
-            for (IngestLog.Entry e : page) {
-                Touched t = apply(e);
+            for (IngestLog.Logged e : page) {
+                Touched t = e instanceof IngestLog.Entry readable ? apply(readable) : skip((IngestLog.Unreadable) e);
                 ProfileGraph.Reach people = graph.reach(t, depth.getAsInt());
                 synchronized (affected) {
                     affected.put(e.seq(), people);
@@ -190,6 +191,20 @@ public final class GraphFeed implements Managed {
             LOG.warn("graph feed: skipped {} {} '{}' of ingest log entry {} (record {}), quarantined already (GET /v1/sources/quarantine)",
                     e.source(), type, key, e.seq(), index);
         }
+    }
+
+    /** Leaves out an entry that cannot be read at all: nothing of it is applied, and it affects nobody. */
+    private Touched skip(IngestLog.Unreadable e) {
+        String why = "ingest log entry " + e.seq() + " skipped whole: " + e.reason();
+        var moved = quarantine.skipEntryFromLog(new Quarantine.LogEntry(e.seq(), e.source(), e.text(), why));
+        if (moved.isPresent()) {
+            LOG.error("graph feed: skipped ingest log entry {} ({}) whole: {}. Every process leaves it out; quarantined with the {} "
+                    + "stored record(s) it wrote, see GET /v1/sources/quarantine", e.seq(), e.source(), e.reason(), moved.get());
+        } else {
+            LOG.warn("graph feed: skipped ingest log entry {} ({}) whole, quarantined already (GET /v1/sources/quarantine)",
+                    e.seq(), e.source());
+        }
+        return new Touched();
     }
 
     /**

@@ -15,8 +15,22 @@ import org.jdbi.v3.core.Jdbi;
  * that has read up to n never misses a smaller number committed later. PostgreSQL only.
  */
 public final class IngestLog {
+    /** One stored entry of the log, as read: its records ({@link Entry}), or why they cannot be read ({@link Unreadable}). */
+    public sealed interface Logged permits Entry, Unreadable {
+        long seq();
+
+        String source();
+    }
+
     /** One accepted batch: its number, source and canonical records as received (validated). */
-    public record Entry(long seq, String source, List<JsonNode> records) {}
+    public record Entry(long seq, String source, List<JsonNode> records) implements Logged {}
+
+    /**
+     * An entry whose stored text is not a JSON array of records (appends never write one; a hand
+     * edit can): its text as stored, and why it is not an entry. Returned, not thrown, so that the
+     * readers can pass it (GraphFeed quarantines it) instead of stopping at it for good.
+     */
+    public record Unreadable(long seq, String source, String text, String reason) implements Logged {}
 
     private final Jdbi jdbi;
     private final ObjectMapper mapper;
@@ -54,23 +68,33 @@ public final class IngestLog {
         return seq;
     }
 
-    /** Up to {@code limit} batches after {@code seq}, in order. */
-    public List<Entry> after(long seq, int limit) {
+    /** Up to {@code limit} entries after {@code seq}, in order, an unreadable one among them as such. */
+    public List<Logged> after(long seq, int limit) {
         List<String[]> rows = jdbi.withHandle(h -> h.createQuery(
                         "SELECT seq, source, records FROM cluster_ingest_log WHERE seq > ? ORDER BY seq LIMIT ?")
                 .bind(0, seq).bind(1, limit)
                 .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)}).list());
-        List<Entry> out = new ArrayList<>(rows.size());
-        for (String[] r : rows) {
-            List<JsonNode> records = new ArrayList<>();
-            try {
-                mapper.readTree(r[2]).forEach(records::add);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException("ingest log entry " + r[0] + " is unreadable", e);
-            }
-            out.add(new Entry(Long.parseLong(r[0]), r[1], records));
-        }
+        List<Logged> out = new ArrayList<>(rows.size());
+        for (String[] r : rows) out.add(read(Long.parseLong(r[0]), r[1], r[2]));
         return out;
+    }
+
+    private Logged read(long seq, String source, String text) {
+        if (text == null) return new Unreadable(seq, source, "", "its stored text is NULL, not a list of records");
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(text);
+        } catch (JsonProcessingException e) {
+            return new Unreadable(seq, source, text, "its stored text is not JSON (" + e.getOriginalMessage() + ")");
+        }
+        // Appends store a bare array; anything else (an object, a string, null) would be misread as records.
+        if (tree == null || !tree.isArray()) {
+            String what = tree == null || tree.isMissingNode() ? "empty" : "a JSON " + tree.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+            return new Unreadable(seq, source, text, "its stored text is " + what + ", not a list of records");
+        }
+        List<JsonNode> records = new ArrayList<>(tree.size());
+        tree.forEach(records::add);
+        return new Entry(seq, source, records);
     }
 
     /**

@@ -62,7 +62,7 @@ public final class PartitionWorker implements Managed {
     private final AtomicLong refusals = new AtomicLong();
     private final AtomicLong consistencyDifferences = new AtomicLong();
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile RuleState rules;
+    private volatile RulesInUse rules;
     private volatile boolean running;
     private volatile KafkaConsumer<String, Long> consumer;
     private Thread thread;
@@ -89,11 +89,11 @@ public final class PartitionWorker implements Managed {
         this.fence = new RuleFence(jdbi);
         this.ledger = new PartitionLedger(mapper, activations);
         this.issues = new RuleIssues(jdbi);
-        this.rules = new RuleState(rules);
+        this.rules = new RulesInUse(rules);
     }
 
     /** A rule set this process compiled; commits resume once it is the one the cluster applied. */
-    public void useRules(RuleBook book) { this.rules = new RuleState(book); }
+    public void useRules(RuleBook book) { this.rules = new RulesInUse(book); }
 
     @Override public void start() {
         running = true;
@@ -168,7 +168,8 @@ public final class PartitionWorker implements Managed {
         if (epoch < 0 || records.isEmpty()) return Outcome.NOT_OWNED;
         long needed = Math.max(seen.getOrDefault(partition, 0L), records.stream().mapToLong(ConsumerRecord::value).max().orElse(-1));
         if (applied.getAsLong() < needed) return Outcome.DATA_BEHIND;
-        RuleState state = rules;
+        RulesInUse inUse = rules;
+        RuleState state = inUse.state();
         Map<Scope, Set<String>> byScope = scopes(records, state.book().segments().keySet(), state.book().eventSegments());
         long at = clock.millis();
         Map<Scope, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
@@ -177,13 +178,14 @@ public final class PartitionWorker implements Managed {
                 PeopleEvaluation.run(graph, state, who, scope.segments(), clock.instant(), eventRetention, budget, found::add)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
+        List<RuntimeIssue> issuesToWrite = inUse.toCommit(found);
         boolean checkAttributable = checkAttributable(records, seenBatch, System.currentTimeMillis());
         long[] inconsistent = {0};
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
             if (!fence.admits(h, state.book().version())) return Outcome.RULES_DIFFER;
-            issues.record(h, state.book().version(), found);
+            issues.record(h, state.book().version(), issuesToWrite);
             inconsistent[0] = 0;
             for (var e : outcomes.entrySet()) {
                 WorkCause cause = e.getKey().cause();
@@ -207,6 +209,7 @@ public final class PartitionWorker implements Managed {
                 committedMessages.addAndGet(records.size());
                 consistencyDifferences.addAndGet(inconsistent[0]);
                 seen.merge(partition, seenBatch, Math::max);
+                inUse.committed(issuesToWrite);
             }
             case FENCED -> {
                 refusals.incrementAndGet();

@@ -12,7 +12,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * The rules' run-time issues of a cluster (cluster_rule_issue): each worker adds what its
  * evaluations found in the transaction that commits their results, and every node lists them
- * for the version it runs, the way the single-process evaluator keeps them in memory.
+ * for the version it runs, the way the single-process evaluator keeps them in memory. What a
+ * worker tells once per rule set waits for a commit that succeeds ({@link RulesInUse}).
  */
 public final class RuleIssues {
     private static final int MAX_MESSAGE = 4000;

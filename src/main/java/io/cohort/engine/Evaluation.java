@@ -165,12 +165,12 @@ final class Evaluation {
         String file = state.book().fileOf(f.rule());
         if (f.kind() == OneShot.Failure.Kind.EXCEPTION) {
             if (state.markThrowing(f.rule())) {
-                issues.accept(new RuntimeIssue(now, "condition", f.rule(), file, "a condition threw " + f.message()
+                announce(new RuntimeIssue(now, "condition", f.rule(), file, "a condition threw " + f.message()
                         + "; the segments that depend on this rule are evaluated apart from the others, and for the people "
                         + "it throws for the rule does not match. Guard fields that may be null, e.g. industry != null && …"));
             }
         } else if (state.suspend(f.rule(), f.message())) {
-            issues.accept(new RuntimeIssue(now, switch (f.kind()) {
+            announce(new RuntimeIssue(now, switch (f.kind()) {
                 case FIRINGS -> "firing-limit";
                 case DERIVED -> "derived-limit";
                 default -> "time-limit";
@@ -178,6 +178,12 @@ final class Evaluation {
                     + "until the rules are reloaded"));
         }
         return true;
+    }
+
+    /** An issue told once per rule state: the state keeps it too (a cluster worker whose commit is refused reports it later). */
+    private void announce(RuntimeIssue issue) {
+        state.announce(issue);
+        issues.accept(issue);
     }
 
     private static void collect(OneShot.Result r, Set<String> segments, Map<String, Set<String>> qualified) {

@@ -18,6 +18,7 @@ public final class RuleState {
     private final Set<String> throwing = ConcurrentHashMap.newKeySet();
     private final Map<String, String> suspended = new ConcurrentHashMap<>();
     private final Map<Set<String>, Plan> plans = new ConcurrentHashMap<>();
+    private final List<RuntimeIssue> announcements = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public RuleState(RuleBook book) {
         this.book = book;
@@ -80,6 +81,15 @@ public final class RuleState {
         plans.clear();
         return true;
     }
+
+    /** The issue that isolated or suspended a rule (told once per state): kept for who must report it later. */
+    void announce(RuntimeIssue issue) { announcements.add(issue); }
+
+    /**
+     * The issues told once per state, oldest first: a rule isolated or suspended. Issues about
+     * one person recur with every evaluation that meets them; these do not.
+     */
+    public List<RuntimeIssue> announcements() { return List.copyOf(announcements); }
 
     public Map<String, String> suspended() { return Map.copyOf(suspended); }
 

@@ -88,20 +88,64 @@ public final class Quarantine {
     public boolean skipFromLog(LogRecord r) {
         String why = clip(r.reason() == null || r.reason().isBlank() ? "(no reason given)" : r.reason(), MAX_REASON);
         long now = System.currentTimeMillis();
+        return firstSkip(r.seq(), r.index(), now, h -> {
+            h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", r.source(), clip(r.type(), 40), clip(r.key(), 1024), r.payload(), r.seq(), why, now);
+            if (r.ownsStoredRow()) {
+                h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ? AND batch_seq = ?",
+                        r.source(), r.type(), r.key(), r.seq());
+            }
+            return 0;
+        }).isPresent();
+    }
+
+    /**
+     * A whole entry of the cluster's ingest log that the graph feed leaves out: its stored text
+     * ({@code text}, kept as it is) is not a list of records, for {@code reason}.
+     */
+    public record LogEntry(long seq, String source, String text, String reason) {}
+
+    /** The type and key under which a whole skipped log entry is listed. */
+    public static final String LOG_ENTRY_TYPE = "(log entry)";
+
+    public static String logEntryKey(long seq) { return "(ingest log entry " + seq + ")"; }
+
+    /**
+     * As {@link #skipFromLog(LogRecord)} for a whole entry (cluster_log_skip's record index -1),
+     * once across the cluster: its text is quarantined, and the stored records it wrote that are
+     * still current move here with it, in the same transaction, each listed on its own (no graph
+     * holds them, so the store must not serve or load them; here they are kept for the operator).
+     *
+     * @return how many stored records moved with it; empty when it was quarantined before
+     */
+    public Optional<Integer> skipEntryFromLog(LogEntry e) {
+        String why = clip(e.reason() == null || e.reason().isBlank() ? "(no reason given)" : e.reason(), MAX_REASON);
+        String stored = clip("stored by ingest log entry " + e.seq() + ", which every graph feed skips whole (" + why
+                + "): no graph holds this record; send it again", MAX_REASON);
+        long now = System.currentTimeMillis();
+        return firstSkip(e.seq(), -1, now, h -> {
+            h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)", e.source(), LOG_ENTRY_TYPE, logEntryKey(e.seq()), e.text(), e.seq(), why, now);
+            h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
+                    + "SELECT source, rtype, rkey, payload, batch_seq, ?, ? FROM source_record WHERE batch_seq = ? "
+                    + "ORDER BY source, rtype, rkey", stored, now, e.seq());
+            return h.execute("DELETE FROM source_record WHERE batch_seq = ?", e.seq());
+        });
+    }
+
+    /**
+     * Runs {@code quarantine} in the transaction that inserts the (seq, index) row of
+     * cluster_log_skip, unless another process did first; returns what it returned, or empty.
+     */
+    private Optional<Integer> firstSkip(long seq, int index, long now, org.jdbi.v3.core.HandleCallback<Integer, RuntimeException> quarantine) {
         try {
-            jdbi.useTransaction(h -> {
+            return Optional.of(jdbi.inTransaction(h -> {
                 // First: a second process blocks here until the first commits, then fails on the key.
-                h.execute("INSERT INTO cluster_log_skip (seq, record_index, skipped_at) VALUES (?, ?, ?)", r.seq(), r.index(), now);
-                h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?)", r.source(), clip(r.type(), 40), clip(r.key(), 1024), r.payload(), r.seq(), why, now);
-                if (r.ownsStoredRow()) {
-                    h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ? AND batch_seq = ?",
-                            r.source(), r.type(), r.key(), r.seq());
-                }
-            });
-            return true;
+                h.execute("INSERT INTO cluster_log_skip (seq, record_index, skipped_at) VALUES (?, ?, ?)", seq, index, now);
+                return quarantine.withHandle(h);
+            }));
         } catch (org.jdbi.v3.core.statement.UnableToExecuteStatementException e) {
-            if (e.getCause() instanceof java.sql.SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState())) return false;
+            if (e.getCause() instanceof java.sql.SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState())) return Optional.empty();
             throw e;
         }
     }

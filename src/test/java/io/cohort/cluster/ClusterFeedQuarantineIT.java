@@ -2,10 +2,6 @@ package io.cohort.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.identity.ProfileGraph;
@@ -26,7 +22,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * A log entry an older version accepted, with a record the current parser refuses (an event of
@@ -50,10 +45,7 @@ class ClusterFeedQuarantineIT {
         IngestLog log = new IngestLog(f.jdbi, Jackson.newObjectMapper());
         RecordParser parser = new RecordParser(new IngestLimits());
         RandomRecords gen = new RandomRecords(2024, ClusterFixture.NOW, 30, 25, 10);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        Logger feedLogger = (Logger) LoggerFactory.getLogger(GraphFeed.class);
-        logged.start();
-        feedLogger.addAppender(logged);
+        FeedLog logged = new FeedLog();
         List<ClusterNode> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) nodes.add(f.startNode("fq" + i, parser));
@@ -104,7 +96,7 @@ class ClusterFeedQuarantineIT {
             List<String> stored = f.jdbi.withHandle(h -> h.createQuery("SELECT rkey FROM source_record WHERE rkey IN ('EQ2', 'EQ3')")
                     .mapTo(String.class).list());
             assertThat(stored).as("the refused record is no longer stored, the valid one is").containsExactly("EQ2");
-            assertThat(errorsAbout("'EQ3'", logged)).as("one process logged the skip as an error").hasSize(1);
+            assertThat(logged.errorsAbout("'EQ3'")).as("one process logged the skip as an error").hasSize(1);
 
             // A node started afterwards replays the whole log at start, before serving.
             ClusterNode late = f.startNode("fq-late", parser);
@@ -113,9 +105,9 @@ class ClusterFeedQuarantineIT {
             assertThat(late.feed().applied()).as("the new node caught up at start").isEqualTo(last);
             assertThat(FreshEvaluation.of(late.graph(), f.book, f.clock, 2)).isEqualTo(fresh);
             assertThat(new Quarantine(f.jdbi).count()).isEqualTo(1);
-            assertThat(errorsAbout("'EQ3'", logged)).as("later replays warn only").hasSize(1);
+            assertThat(logged.errorsAbout("'EQ3'")).as("later replays warn only").hasSize(1);
         } finally {
-            feedLogger.detachAppender(logged);
+            logged.close();
             for (ClusterNode n : nodes) n.stop();
         }
     }
@@ -130,12 +122,5 @@ class ClusterFeedQuarantineIT {
         List<JsonNode> out = new ArrayList<>();
         for (String j : json) out.add(mapper.readTree(j));
         return out;
-    }
-
-    private static List<String> errorsAbout(String text, ListAppender<ILoggingEvent> logged) {
-        synchronized (logged) { // the appender appends under its own lock
-            return logged.list.stream().filter(e -> e.getLevel() == Level.ERROR && e.getFormattedMessage().contains(text))
-                    .map(ILoggingEvent::getFormattedMessage).toList();
-        }
     }
 }

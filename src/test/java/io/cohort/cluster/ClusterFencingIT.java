@@ -31,6 +31,7 @@ class ClusterFencingIT {
 
     @TempDir static Path rules;
     @TempDir static Path otherRules;
+    @TempDir static Path throwingRules;
     static ClusterFixture f;
     ProfileGraph graph;
 
@@ -96,6 +97,53 @@ class ClusterFencingIT {
         w.useRules(other);
         assertThat(w.handle(1, epoch, work(0))).isEqualTo(PartitionWorker.Outcome.COMMITTED);
         assertThat(f.realized()).contains(new Qualified("probe-events", PERSON));
+    }
+
+    /**
+     * A worker isolates a throwing rule once per rule set and says so once ("evaluated apart"):
+     * when the commit that would carry it is refused, the next commit that succeeds carries it;
+     * a rule set superseded first drops it.
+     */
+    @Test
+    void anIssueToldOnceIsCarriedByTheNextCommitThatSucceeds() throws Exception {
+        ClusterFixture.copyRules(throwingRules);
+        Files.writeString(throwingRules.resolve("throws.drl"), ClusterFixture.THROWING_RULE);
+        RuleBook throwing = FreshEvaluation.compile(throwingRules, f.clock);
+        new RuleFence(f.jdbi).apply(throwing.version(), 2);
+        f.jdbi.useHandle(h -> h.execute("DELETE FROM cluster_rule_issue"));
+        RuleIssues issues = new RuleIssues(f.jdbi); // what GET /v1/rules lists on every node (ClusterWiring)
+        PartitionClaims claims = new PartitionClaims(f.jdbi, f.topic);
+        long lost = claims.claim(0, "w", 1).epoch();
+        long kept = claims.claim(1, "w", 1).epoch();
+        PartitionWorker w = f.worker("w", graph, () -> Long.MAX_VALUE);
+        w.useRules(throwing);
+
+        claims.claim(0, "successor", 2); // a rebalance between this worker's evaluation and its commit
+        assertThat(w.handle(0, lost, work(0))).as("the first commit, which would have carried the isolation")
+                .isEqualTo(PartitionWorker.Outcome.FENCED);
+        assertThat(issues.of(throwing.version())).as("nothing of a refused commit").isEmpty();
+
+        assertThat(w.handle(1, kept, work(0))).isEqualTo(PartitionWorker.Outcome.COMMITTED);
+        assertThat(issues.of(throwing.version())).as("the isolation, carried by the next commit that succeeded")
+                .singleElement().satisfies(i -> {
+                    assertThat(i.rule()).isEqualTo("ids past the 1000th character");
+                    assertThat(i.message()).contains("evaluated apart");
+                    assertThat(i.occurrences()).as("the isolation and the person it threw for").isEqualTo(2);
+                });
+        assertThat(w.handle(1, kept, work(1))).isEqualTo(PartitionWorker.Outcome.COMMITTED);
+        assertThat(issues.of(throwing.version()).get(0).occurrences()).as("carried once; the person's issue again").isEqualTo(3);
+
+        // Another worker isolates the rule too, is refused, and the cluster moves on to other rules: dropped.
+        PartitionWorker z = f.worker("z", graph, () -> Long.MAX_VALUE);
+        z.useRules(throwing);
+        long zLost = claims.claim(0, "z", 3).epoch();
+        claims.claim(0, "successor", 4);
+        assertThat(z.handle(0, zLost, work(0))).isEqualTo(PartitionWorker.Outcome.FENCED);
+        new RuleFence(f.jdbi).apply(f.book.version(), 5);
+        z.useRules(f.book);
+        assertThat(z.handle(1, claims.claim(1, "z", 5).epoch(), work(2))).isEqualTo(PartitionWorker.Outcome.COMMITTED);
+        assertThat(issues.of(throwing.version()).get(0).occurrences()).as("not written under the superseded version").isEqualTo(3);
+        assertThat(issues.of(f.book.version())).as("nor under the new one").isEmpty();
     }
 
     @Test

@@ -43,6 +43,19 @@ final class ClusterFixture implements AutoCloseable {
             new ActivationBinding("events-to-marketo", "probe-events", "marketo"),
             new ActivationBinding("deal-to-marketo", "probe-deal", "marketo"));
 
+    /** A rule that throws at run time for every person (a condition reading past the end of an id). */
+    static final String THROWING_RULE = """
+            package cohort.segments;
+            import io.cohort.model.*;
+            rule "ids past the 1000th character"
+                @segment("broken-ids")
+            when
+                $p : Person(id.substring(1000).isEmpty())
+            then
+                insertLogical(new Qualified("broken-ids", $p.id()));
+            end
+            """;
+
     private static EmbeddedPostgres sharedPg;
     private static EmbeddedKafka sharedKafka;
     private static int databases;

@@ -117,8 +117,8 @@ class ClusterPullFencingIT {
 
     private Stored stored(String source) {
         List<String> logged = new java.util.ArrayList<>();
-        for (IngestLog.Entry e : new IngestLog(f.jdbi, JSON).after(0, 10_000)) {
-            if (e.source().equals(source)) e.records().forEach(r -> logged.add(r.get("id").asText()));
+        for (IngestLog.Logged l : new IngestLog(f.jdbi, JSON).after(0, 10_000)) {
+            if (l instanceof IngestLog.Entry e && e.source().equals(source)) e.records().forEach(r -> logged.add(r.get("id").asText()));
         }
         long rows = f.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM source_record WHERE source = ?").bind(0, source)
                 .mapTo(Long.class).one());

@@ -229,8 +229,8 @@ class ClusterPullIT {
 
     private static List<String> loggedEventIds() {
         List<String> out = new ArrayList<>();
-        for (IngestLog.Entry e : new IngestLog(f.jdbi, Jackson.newObjectMapper()).after(0, 100_000)) {
-            if (!e.source().equals(SOURCE)) continue;
+        for (IngestLog.Logged l : new IngestLog(f.jdbi, Jackson.newObjectMapper()).after(0, 100_000)) {
+            if (!(l instanceof IngestLog.Entry e) || !e.source().equals(SOURCE)) continue;
             for (JsonNode r : e.records()) if (r.path("type").asText().equals("event")) out.add(r.get("id").asText());
         }
         return out;

@@ -48,17 +48,7 @@ class ClusterRuleIssuesIT {
             assertThat(issues.of(f.book.version())).as("the shipped rules and the probes throw for nobody").isEmpty();
 
             Map<String, String> files = new TreeMap<>(RuleService.readDirectory(rules));
-            files.put("throws.drl", """
-                    package cohort.segments;
-                    import io.cohort.model.*;
-                    rule "ids past the 1000th character"
-                        @segment("broken-ids")
-                    when
-                        $p : Person(id.substring(1000).isEmpty())
-                    then
-                        insertLogical(new Qualified("broken-ids", $p.id()));
-                    end
-                    """);
+            files.put("throws.drl", ClusterFixture.THROWING_RULE);
             RuleBook next = nodes.get(0).applyRules(files);
             long until = System.nanoTime() + 30_000_000_000L;
             while (nodes.stream().anyMatch(n -> !n.rules().version().equals(next.version())) && System.nanoTime() < until) Thread.sleep(50);

@@ -96,6 +96,45 @@ class GraphFeedQuarantineTest {
         assertThat(new Quarantine(jdbi).count()).isEqualTo(3);
     }
 
+    @Test
+    void anEntryThatIsNotAListOfRecordsIsSkippedWholeQuarantinedOnceAndTheFeedGoesOn() {
+        entry(1, "{\"type\":\"person\",\"id\":\"P1\",\"email\":\"p1@corp.com\"}");
+        // What a hand edit can leave: text that is not JSON (with the record the batch stored), JSON that is not a list.
+        raw(2, "[{\"type\":\"person\",\"id\":\"P9\"");
+        stored(2, "person", "P9");
+        raw(3, "{\"records\":[{\"type\":\"person\",\"id\":\"P8\",\"email\":\"p8@corp.com\"}]}");
+        entry(4, "{\"type\":\"person\",\"id\":\"P2\",\"email\":\"p2@corp.com\"}");
+        stored(4, "person", "P2");
+
+        ProfileGraph first = new ProfileGraph();
+        GraphFeed feed = feed(first);
+        assertThat(feed.catchUp()).as("the feed went past both entries").isEqualTo(4);
+        assertThat(first.hasPerson(UnifiedIds.personByEmail("p2@corp.com"))).as("the entry after them").isTrue();
+        assertThat(first.hasPerson(UnifiedIds.personByEmail("p8@corp.com"))).as("nothing of an entry that is not a list").isFalse();
+        assertThat(feed.affected(2)).as("remembered as affecting nobody: the relay publishes nothing for it and goes on")
+                .isEqualTo(new ProfileGraph.Reach(java.util.Set.of(), java.util.Set.of()));
+
+        List<Quarantine.Entry> q = new Quarantine(jdbi).list(0, 100);
+        assertThat(q).extracting(Quarantine.Entry::key).containsExactly("(ingest log entry 2)", "P9", "(ingest log entry 3)");
+        assertThat(q).extracting(Quarantine.Entry::batch).containsExactly(2L, 2L, 3L);
+        assertThat(q.get(0).type()).isEqualTo(Quarantine.LOG_ENTRY_TYPE);
+        assertThat(q.get(0).reason()).contains("ingest log entry 2 skipped whole", "not JSON");
+        assertThat(q.get(0).payload()).as("the text as stored").isEqualTo("[{\"type\":\"person\",\"id\":\"P9\"");
+        assertThat(q.get(1).reason()).contains("stored by ingest log entry 2", "send it again");
+        assertThat(q.get(2).reason()).contains("ingest log entry 3 skipped whole", "JSON object, not a list of records");
+        assertThat(storedKeys()).as("the stored record no graph holds moved to quarantine").containsExactly("P2");
+        assertThat(levels(Level.ERROR)).hasSize(2);
+        assertThat(levels(Level.ERROR).get(0)).contains("ingest log entry 2", "whole", "GET /v1/sources/quarantine");
+
+        logged.list.clear();
+        ProfileGraph second = new ProfileGraph();
+        assertThat(feed(second).catchUp()).isEqualTo(4);
+        assertThat(second.personIds()).isEqualTo(first.personIds());
+        assertThat(new Quarantine(jdbi).count()).as("once, however many feeds replay it").isEqualTo(3);
+        assertThat(levels(Level.ERROR)).isEmpty();
+        assertThat(levels(Level.WARN)).hasSize(2);
+    }
+
     private GraphFeed feed(ProfileGraph graph) {
         return new GraphFeed(new IngestLog(jdbi, Jackson.newObjectMapper()), graph, parser, new Quarantine(jdbi), () -> 2, 10, 50);
     }
@@ -105,9 +144,11 @@ class GraphFeedQuarantineTest {
                 + "\",\"eventType\":\"web.webpagedetails.pageViews\",\"timestamp\":\"" + at + "\"}";
     }
 
-    private void entry(long seq, String... records) {
+    private void entry(long seq, String... records) { raw(seq, "[" + String.join(",", records) + "]"); }
+
+    private void raw(long seq, String text) {
         jdbi.useHandle(h -> h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
-                seq, "crm-1", "[" + String.join(",", records) + "]", 0L));
+                seq, "crm-1", text, 0L));
     }
 
     private void stored(long seq, String type, String key) {
