@@ -383,7 +383,10 @@ public final class Evaluator implements Managed, RuleTarget {
         // Subjects without a record any more qualify for nothing.
         for (String p : subjects) if (!seen.contains(p)) diff(p, Set.of(), evaluatedEverywhere, deltas);
         stats.evaluated(subjects.size(), fired);
-        if (windows.length > 0) {
+        // Due times are about event windows: only an evaluation that covers every segment reading
+        // events may move a person on to their next edge. A rule edit or a sweep of a few other
+        // segments leaves them due for the clock (and saves a window walk per person).
+        if (windows.length > 0 && segments.containsAll(s.book().eventSegments())) {
             long nowMs = now.toEpochMilli();
             List<String> overdue = new ArrayList<>();
             for (String p : subjects) {

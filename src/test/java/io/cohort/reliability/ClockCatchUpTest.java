@@ -150,6 +150,62 @@ class ClockCatchUpTest {
         }
     }
 
+    /**
+     * A rule edit evaluates everyone for the edited segments only: a person whose window edge has
+     * passed but whom the clock has not yet reached must stay due for the others (a reload that
+     * moved them on to their next edge left them in a window segment they had left).
+     */
+    @Test
+    void aRuleEditLeavesWindowEdgesToTheClock(@TempDir Path edited) throws Exception {
+        CohortApp.copyRules(rules, edited);
+        Files.writeString(edited.resolve("probe-static.drl"), """
+                package cohort.segments;
+                import io.cohort.model.*;
+
+                rule "Anyone with an email"
+                    @segment("probe-static")
+                when
+                    $p : Person(email != null)
+                then
+                    insertLogical(new Qualified("probe-static", $p.id()));
+                end
+                """);
+        ManualClock clock = new ManualClock(NOW);
+        RuleBook next = FreshEvaluation.compile(edited, clock);
+        RecordParser parser = new RecordParser(new IngestLimits());
+        ProfileGraph graph = new ProfileGraph();
+        MemorySink sink = new MemorySink();
+        StringBuilder records = new StringBuilder("""
+                [{"type":"person","id":"reader","email":"reader@townsend.com"}""");
+        for (int i = 0; i < 3; i++) {
+            records.append(",{\"type\":\"event\",\"id\":\"E").append(i)
+                    .append("\",\"personId\":\"reader\",\"eventType\":\"web.webpagedetails.pageViews\",\"timestamp\":\"2026-11-15T0")
+                    .append(i).append(":00:00Z\"}");
+        }
+        records.append("]");
+        Qualified engaged = new Qualified("engaged-prospects", UnifiedIds.personByEmail("reader@townsend.com"));
+        Evaluator ev = new Evaluator(graph, sink, clock, engine());
+        try {
+            ev.start(book, 0);
+            List<JsonNode> nodes = new ArrayList<>();
+            RandomRecords.JSON.readTree(records.toString()).forEach(nodes::add);
+            ev.submit(graph.apply(RandomRecords.CRM, parser.parse(nodes), 1), 1);
+            ev.awaitIdle(Duration.ofSeconds(30));
+            assertThat(sink.members()).contains(engaged);
+
+            // The page views are 15 days old (the segment counts 14): due, but no tick yet.
+            clock.advance(Duration.ofDays(5));
+            ev.reload(next).get();
+            assertThat(sink.members()).as("the edit evaluated only its segment").contains(engaged);
+            ev.tick();
+            ev.awaitIdle(Duration.ofSeconds(30));
+            assertThat(sink.members()).doesNotContain(engaged);
+            assertThat(sink.members()).isEqualTo(FreshEvaluation.of(graph, next, clock, 1));
+        } finally {
+            ev.stop();
+        }
+    }
+
     private static io.cohort.engine.EngineConfig engine() {
         return io.dropwizard.jackson.Jackson.newObjectMapper().convertValue(java.util.Map.of("workers", 2, "manualClock", true,
                 "chunkSize", 7, "consistencyCheck", "0s", "clockSweep", "30 days"), io.cohort.engine.EngineConfig.class);
