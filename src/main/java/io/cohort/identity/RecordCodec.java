@@ -1,6 +1,7 @@
 package io.cohort.identity;
 
 import io.cohort.record.SourceRecord;
+import io.cohort.record.SourceRef;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
@@ -120,6 +121,15 @@ final class RecordCodec {
                     if (o >= constants.length) throw new IOException("enum ordinal " + o + " out of range for " + c.getSimpleName());
                     return constants[(int) o];
                 });
+            }
+            if (c == SourceRef.class) {
+                // Written as when it was a record: (source, id), each string shared by its slot.
+                Codec source = codecOf(String.class, "SourceRef.source");
+                Codec id = codecOf(String.class, "SourceRef.id");
+                return nullable((out, v) -> {
+                    source.write(out, ((SourceRef) v).source());
+                    id.write(out, ((SourceRef) v).id());
+                }, in -> new SourceRef((String) source.read(in), (String) id.read(in)));
             }
             if (c.isRecord()) {
                 RecordType rt = new RecordType(c, path);
