@@ -418,16 +418,17 @@ public final class Evaluator implements Managed, RuleTarget {
 
     private void diff(String person, Set<String> qualified, Set<String> evaluated, List<MembershipDelta> deltas) {
         Set<String> before = members.of(person);
-        Set<String> after = new TreeSet<>(before);
+        Set<String> after = null; // most people change nothing: no copy for them
         for (String seg : evaluated) {
             boolean now = qualified.contains(seg);
             if (now != before.contains(seg)) {
                 deltas.add(new MembershipDelta(seg, person, now));
+                if (after == null) after = new TreeSet<>(before);
                 if (now) after.add(seg);
                 else after.remove(seg);
             }
         }
-        if (!after.equals(before)) members.set(person, after);
+        if (after != null) members.set(person, after);
     }
 
     private void exitRemoved(RuleBook book, String cause, long upTo) {
