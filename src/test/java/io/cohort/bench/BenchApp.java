@@ -89,6 +89,7 @@ final class BenchApp {
     void stop() {
         if (support != null) support.after();
         support = null;
+        io.cohort.it.CohortApp.releaseStopped();
     }
 
     io.cohort.Wiring.Stages services() { return support.<CohortApplication>getApplication().services(); }
