@@ -73,19 +73,21 @@ public final class Evaluator implements Managed, RuleTarget {
      * @param lastBatch the last batch in the store (its records are in the graph)
      */
     public void start(RuleBook book, long lastBatch) throws Exception {
-        start(book, lastBatch, sink::realized);
+        FutureTask<Set<Qualified>> realized = new FutureTask<>(sink::realized);
+        realized.run();
+        start(book, lastBatch, realized);
     }
 
     /**
-     * @param realized the realized memberships: {@link MembershipSink#realized()}, or the result of a
-     *               read the caller started earlier (a start reads them while it reads the graph)
+     * @param realized the realized memberships ({@link MembershipSink#realized()}), read by the
+     *                 caller, possibly while it loaded the graph
      */
-    public void start(RuleBook book, long lastBatch, Callable<Set<Qualified>> realized) throws Exception {
+    public void start(RuleBook book, long lastBatch, Future<Set<Qualified>> realized) throws Exception {
         coordinator.submit(() -> {
             Instant now = clock.instant();
             // From now on events past retention are neither held nor evaluated.
             Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
-            members = new Memberships(loaded(realized));
+            members = new Memberships(get(realized));
             EngineState stored = sink.state();
             RuleState next = new RuleState(book);
             Set<String> stale = stored.evaluatedUpTo() < lastBatch ? book.segments().keySet() : changed(stored.signatures(), book);
@@ -510,16 +512,6 @@ public final class Evaluator implements Managed, RuleTarget {
     private EngineState engineState(RuleState s, long upTo) {
         return new EngineState(s.book().version(), s.book().signatures(), upTo,
                 lastTick == null ? -1 : lastTick.toEpochMilli(), lastSweep == null ? -1 : lastSweep.toEpochMilli());
-    }
-
-    private static Set<Qualified> loaded(Callable<Set<Qualified>> stored) {
-        try {
-            return stored.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("the stored memberships could not be read: " + e, e);
-        }
     }
 
     private static <T> T get(Future<T> f) {

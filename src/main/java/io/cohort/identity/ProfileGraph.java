@@ -210,7 +210,6 @@ public final class ProfileGraph {
             // full evaluation. Any fixed order that keeps an account's people together will do.
             Map<SourceRef, List<String>> byAccount = new HashMap<>();
             List<String> none = new ArrayList<>();
-            int[] n = {0};
             index.personRefsByUid.forEach((uid, refs) -> {
                 SourceRef first = null;
                 boolean recorded = false;
@@ -227,11 +226,10 @@ public final class ProfileGraph {
                 }
                 if (!recorded) return;
                 (first == null ? none : byAccount.computeIfAbsent(first, k -> new ArrayList<>(4))).add(uid);
-                n[0]++;
             });
             List<SourceRef> accounts = new ArrayList<>(byAccount.keySet());
             Collections.sort(accounts);
-            List<String> out = new ArrayList<>(n[0]);
+            List<String> out = new ArrayList<>(index.personRefsByUid.size());
             for (SourceRef a : accounts) {
                 List<String> people = byAccount.get(a);
                 if (people.size() > 1) Collections.sort(people);

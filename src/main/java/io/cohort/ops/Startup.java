@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,13 +106,7 @@ public final class Startup implements Managed {
                 LOG.info("start-up: loaded {} records in {} ms; evaluating what changed", n, (System.nanoTime() - started) / 1_000_000);
             }
             phase = Phase.EVALUATING;
-            evaluator.start(initial, upTo, () -> {
-                try {
-                    return stored.get();
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
-                }
-            });
+            evaluator.start(initial, upTo, stored);
             rules.attach(evaluator);
             ledger.registerActivations(clock.millis());
             pipeline.loaded();
