@@ -285,22 +285,23 @@ public final class GraphSnapshot {
         // Not closed: that would close the channel, which read() owns.
         SnapshotIo.FastInput raw = new SnapshotIo.FastInput(Channels.newInputStream(ch.position(t.eventsAt)), length);
         SnapshotIo.In in = new SnapshotIo.In(raw);
-        // One allocation of the event index instead of a doubling every time it fills (an
-        // event takes at least 12 bytes, which bounds what a damaged count can ask for).
-        ix.eventOwners.reserve((int) Math.min(t.events, length / 12));
         int people = in.count(Integer.MAX_VALUE);
+        // A person takes at least 4 bytes of the file: a damaged count cannot ask for a huge list.
+        List<Map.Entry<SourceRef, EventSeries>> read = new ArrayList<>((int) Math.min(people, length / 4));
         long events = 0;
         long kept = 0;
+        int[] counts = new int[1];
         for (int p = 0; p < people; p++) {
-            int[] counts = new int[1];
             Map.Entry<SourceRef, EventSeries> e = readEvents(in, ix, counts);
             events += counts[0];
             if (e == null) continue;
-            ix.restoreEvents(e.getKey(), e.getValue());
+            read.add(e);
             kept += e.getValue().size();
         }
         raw.finish("events", t.eventsCrc);
         if (events != t.events) throw new IOException("the snapshot's event count does not match");
+        // Checked first: the event index is filled at once, only from a file that read back whole.
+        ix.restoreEvents(read);
         return kept;
     }
 

@@ -39,8 +39,16 @@ final class SourceIndex {
     final Map<Node, Set<SourceRef>> leavesByNode;
     /** Person node → its events, in columns (events are most records: see {@link EventSeries}). */
     final Map<Node, PersonEvents> eventsByNode;
-    /** Event (hash of source and id) → the person node holding it: to find it again on update or delete. */
-    final LongMap<PersonEvents> eventOwners = new LongMap<>();
+    /**
+     * Event (hash of source and id) → the slot in {@link #owners} of the person node holding it: to
+     * find it again on update or delete.
+     */
+    final LongIntMap eventOwners = new LongIntMap();
+    /** The {@link PersonEvents} of {@link #eventsByNode} by their slot; freed slots are reused. */
+    private PersonEvents[] owners = new PersonEvents[16];
+    private int ownerSlots;
+    private int[] freeSlots = new int[16];
+    private int freeCount;
     /** Shares equal attribute maps between events (an email's campaign, say), and lets go of unused ones. */
     private final Map<Map<String, String>, WeakReference<Map<String, String>>> attributePool = new WeakHashMap<>();
 
@@ -94,9 +102,42 @@ final class SourceIndex {
     /** The events of one person node. The series is replaced (never changed) on every event change. */
     static final class PersonEvents {
         final Node node;
+        final int slot;
         EventSeries series = EventSeries.EMPTY;
 
-        PersonEvents(Node node) { this.node = node; }
+        PersonEvents(Node node, int slot) {
+            this.node = node;
+            this.slot = slot;
+        }
+    }
+
+    /** The events of {@code n}, registered in a slot when it has none yet. */
+    private PersonEvents eventsFor(Node n) {
+        PersonEvents pe = eventsByNode.get(n);
+        if (pe != null) return pe;
+        int slot;
+        if (freeCount > 0) {
+            slot = freeSlots[--freeCount];
+        } else {
+            if (ownerSlots == owners.length) owners = java.util.Arrays.copyOf(owners, owners.length * 2);
+            slot = ownerSlots++;
+        }
+        pe = new PersonEvents(n, slot);
+        owners[slot] = pe;
+        eventsByNode.put(n, pe);
+        return pe;
+    }
+
+    /** Frees the slot of a node left without events (its map entry is removed by the caller). */
+    private void release(PersonEvents pe) {
+        owners[pe.slot] = null;
+        if (freeCount == freeSlots.length) freeSlots = java.util.Arrays.copyOf(freeSlots, freeCount * 2);
+        freeSlots[freeCount++] = pe.slot;
+    }
+
+    private PersonEvents ownerOf(long eventId) {
+        int slot = eventOwners.get(eventId);
+        return slot == LongIntMap.MISSING ? null : owners[slot];
     }
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount;
     /** Normalized account domain → the source accounts that state it (for finding accounts by domain). */
@@ -153,10 +194,13 @@ final class SourceIndex {
 
     private void applyEvent(String source, RecordChange change, Touched t) {
         long id = EventSeries.idHash(source, change.key());
-        PersonEvents old = eventOwners.get(id);
+        PersonEvents old = ownerOf(id);
         if (old != null) {
             old.series = old.series.without(id);
-            if (old.series.size() == 0) eventsByNode.remove(old.node);
+            if (old.series.size() == 0) {
+                eventsByNode.remove(old.node);
+                release(old);
+            }
             eventOwners.remove(id);
             t.eventPeople.add(uidOf(old.node.ref()));
             t.eventRefs.add(old.node.ref());
@@ -165,10 +209,10 @@ final class SourceIndex {
         if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
                 && e.timestamp().toEpochMilli() > eventHorizonMillis) {
             Node n = personNode(new SourceRef(source, e.personId()));
-            PersonEvents pe = eventsByNode.computeIfAbsent(n, PersonEvents::new);
+            PersonEvents pe = eventsFor(n);
             pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
                     shared(e.attributes()));
-            eventOwners.put(id, pe);
+            eventOwners.put(id, pe.slot);
             t.eventPeople.add(uidOf(pe.node.ref()));
             t.eventRefs.add(pe.node.ref());
             t.events++;
@@ -194,10 +238,27 @@ final class SourceIndex {
         add(source, record, new SourceRef(source, record.key()), seq, null);
     }
 
-    void restoreEvents(SourceRef personRef, EventSeries series) {
-        PersonEvents pe = eventsByNode.computeIfAbsent(personNode(personRef), PersonEvents::new);
-        pe.series = series;
-        for (int i = 0; i < series.size(); i++) eventOwners.put(series.idAt(i), pe);
+    /**
+     * Puts back the events of people as a snapshot held them (a fresh index, at start), with the
+     * event index filled at once ({@link LongIntMap#putAll}).
+     */
+    void restoreEvents(List<Map.Entry<SourceRef, EventSeries>> people) {
+        int events = 0;
+        List<PersonEvents> restored = new java.util.ArrayList<>(people.size());
+        for (var e : people) {
+            PersonEvents pe = eventsFor(personNode(e.getKey()));
+            if (pe.series.size() > 0) { // the same person twice: only a damaged file says so
+                throw new IllegalStateException("the events of " + e.getKey() + " are in the snapshot twice");
+            }
+            pe.series = e.getValue();
+            events += pe.series.size();
+            restored.add(pe);
+        }
+        eventOwners.putAll(events, sink -> {
+            for (PersonEvents pe : restored) {
+                for (int i = 0; i < pe.series.size(); i++) sink.put(pe.series.idAt(i), pe.slot);
+            }
+        });
     }
 
     /** Drops events at or before {@code cutoff}; returns the person nodes that lost some. */
@@ -213,7 +274,10 @@ final class SourceIndex {
             }
             pe.series = kept;
             changed.add(pe.node);
-            if (kept.size() == 0) it.remove();
+            if (kept.size() == 0) {
+                it.remove();
+                release(pe);
+            }
         }
         return changed;
     }

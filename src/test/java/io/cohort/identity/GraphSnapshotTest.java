@@ -108,6 +108,46 @@ class GraphSnapshotTest {
         assertSameGraph(read, graph);
     }
 
+    /**
+     * The event index is rebuilt in one go on a read: every event must be found again under its
+     * id, so that an update moving it to someone else, or a delete (which names only the event),
+     * changes the person who held it, in the read graph as in the original.
+     */
+    @Test
+    void eventsReadBackAreFoundAgainByTheirIdsAlone() throws Exception {
+        ProfileGraph graph = new ProfileGraph();
+        long seq = 0;
+        for (int p = 0; p < 40; p++) {
+            seq = applyJson(graph, seq, "{\"type\":\"person\",\"id\":\"m" + p + "\",\"email\":\"p" + p + "@example.com\"}");
+            for (int e = 0; e < 5; e++) seq = applyJson(graph, seq, event("e" + p + "-" + e, "m" + p, 10 + e));
+        }
+        ProfileGraph read = roundTrip(graph);
+        assertSameGraph(read, graph);
+        for (int p = 0; p < 40; p++) {
+            String[] later = {
+                    event("e" + p + "-0", "m" + ((p + 1) % 40), 20),    // moved to the next person
+                    "{\"type\":\"event\",\"id\":\"e" + p + "-1\",\"deleted\":true}", // gone
+                    event("e" + p + "-2", "m" + p, 21)};                // same person, later
+            for (String r : later) {
+                seq++;
+                graph.apply("marketo-1", parser.parse(List.of(json.readTree(r))), seq);
+                read.apply("marketo-1", parser.parse(List.of(json.readTree(r))), seq);
+            }
+        }
+        assertThat(graph.eventCount()).isEqualTo(40 * 4);
+        assertSameGraph(read, graph);
+    }
+
+    private long applyJson(ProfileGraph graph, long seq, String record) throws IOException {
+        graph.apply("marketo-1", parser.parse(List.of(json.readTree(record))), ++seq);
+        return seq;
+    }
+
+    private static String event(String id, String person, int day) {
+        return "{\"type\":\"event\",\"id\":\"" + id + "\",\"personId\":\"" + person
+                + "\",\"eventType\":\"page_view\",\"timestamp\":\"2026-11-" + day + "T10:00:00Z\"}";
+    }
+
     @Test
     void eventsPastRetentionSinceTheWriteAreLeftOut() throws Exception {
         ProfileGraph graph = new ProfileGraph();
