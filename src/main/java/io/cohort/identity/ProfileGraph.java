@@ -212,10 +212,7 @@ public final class ProfileGraph {
             List<String> none = new ArrayList<>();
             index.personRefsByUid.forEach((uid, refs) -> {
                 SourceRef first = null;
-                boolean recorded = false;
                 for (SourceRef r : refs) {
-                    if (!index.persons.containsKey(r)) continue;
-                    recorded = true;
                     for (SourceRef key : index.relationsOf(Node.person(r))) {
                         var s = index.relations.get(key);
                         if (s.record() instanceof AccountPersonRecord ap) {
@@ -224,7 +221,6 @@ public final class ProfileGraph {
                         }
                     }
                 }
-                if (!recorded) return;
                 (first == null ? none : byAccount.computeIfAbsent(first, k -> new ArrayList<>(4))).add(uid);
             });
             List<SourceRef> accounts = new ArrayList<>(byAccount.keySet());
@@ -246,35 +242,11 @@ public final class ProfileGraph {
      * time (due times, samples), which need not pay for {@link #personIds()}'s ordering.
      */
     public List<String> personIdsUnordered() {
-        return read(() -> {
-            List<String> out = new ArrayList<>(index.personRefsByUid.size());
-            index.personRefsByUid.forEach((uid, refs) -> {
-                for (SourceRef r : refs) {
-                    if (index.persons.containsKey(r)) {
-                        out.add(uid);
-                        return;
-                    }
-                }
-            });
-            return out;
-        });
+        return read(() -> new ArrayList<>(index.personRefsByUid.keySet()));
     }
 
     /** Number of people with a record. */
-    public int personCount() {
-        return read(() -> {
-            int n = 0;
-            for (var e : index.personRefsByUid.entrySet()) {
-                for (SourceRef r : e.getValue()) {
-                    if (index.persons.containsKey(r)) {
-                        n++;
-                        break;
-                    }
-                }
-            }
-            return n;
-        });
-    }
+    public int personCount() { return read(index.personRefsByUid::size); }
 
     /**
      * When a person's answers to window questions may next change: the earliest moment one of
@@ -301,14 +273,7 @@ public final class ProfileGraph {
     /** Every person's {@link #nextWindowEdge}, under one read lock: {@code out} gets (person, edge or Long.MAX_VALUE). */
     public void nextWindowEdges(long nowMillis, long[] windows, java.util.function.ObjLongConsumer<String> out) {
         read(() -> {
-            index.personRefsByUid.forEach((uid, refs) -> {
-                for (SourceRef r : refs) {
-                    if (index.persons.containsKey(r)) {
-                        out.accept(uid, windowEdge(refs, nowMillis, windows));
-                        return;
-                    }
-                }
-            });
+            index.personRefsByUid.forEach((uid, refs) -> out.accept(uid, windowEdge(refs, nowMillis, windows)));
             return null;
         });
     }
@@ -397,7 +362,7 @@ public final class ProfileGraph {
 
     /** Whether a unified person has a record. */
     public boolean hasPerson(String unifiedId) {
-        return read(() -> index.personRefsByUid.getOrDefault(unifiedId, Set.of()).stream().anyMatch(index.persons::containsKey));
+        return read(() -> index.personRefsByUid.containsKey(unifiedId));
     }
 
     /** Lets the snapshot read the whole index, ingestion held off meanwhile. */

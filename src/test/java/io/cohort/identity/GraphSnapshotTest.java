@@ -104,6 +104,9 @@ class GraphSnapshotTest {
             Touched a = graph.apply(b.source(), parse(b), seq);
             Touched c = read.apply(b.source(), parse(b), seq);
             assertThat(read.affected(c, 2)).isEqualTo(graph.affected(a, 2));
+            // Walks over everyone rely on it (merges, splits, email changes and deletes included).
+            graph.readIndex(SourceIndex::checkPersonIndex);
+            read.readIndex(SourceIndex::checkPersonIndex);
         }
         assertSameGraph(read, graph);
     }
