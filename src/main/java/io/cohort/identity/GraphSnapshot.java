@@ -219,7 +219,8 @@ public final class GraphSnapshot {
             thread.setDaemon(true);
             thread.start();
             try {
-                records = readRecordsSection(head, t, ix);
+                // The file shares repeated strings already: the records keep them as read.
+                records = io.cohort.record.Values.asGiven(() -> readRecordsSection(head, t, ix));
                 events = eventsRead.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());

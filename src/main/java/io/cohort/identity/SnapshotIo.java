@@ -27,10 +27,21 @@ final class SnapshotIo {
 
     /** A writer's view of one field: whether its values are worth looking up. */
     static final class Slot {
+        private final boolean always;
         private long seen;
         private long hits;
 
-        boolean sharing() { return seen < 4_096 || hits * 8 >= seen; }
+        Slot(boolean always) { this.always = always; }
+
+        boolean sharing() { return always || seen < 4_096 || hits * 8 >= seen; }
+
+        /**
+         * Record ids and the ids that refer to them ("PersonRecord.id", "AccountPersonRecord.personId",
+         * "SourceRef.id") are always shared, though most are written once as a record's own id:
+         * the relations written later refer back to it, and the reader makes one string per id
+         * (interned once) where it made one per mention and interned each.
+         */
+        static boolean isId(String name) { return name.endsWith(".id") || name.endsWith("Id"); }
     }
 
     static final class Out {
@@ -40,7 +51,7 @@ final class SnapshotIo {
 
         Out(DataOutputStream out) { this.out = out; }
 
-        Slot slot(String name) { return slots.computeIfAbsent(name, k -> new Slot()); }
+        Slot slot(String name) { return slots.computeIfAbsent(name, k -> new Slot(Slot.isId(k))); }
 
         void string(String s, Slot slot) throws IOException {
             if (s == null) {
@@ -233,6 +244,9 @@ final class SnapshotIo {
                     yield shared.get((int) i);
                 }
                 case NEW_SHARED -> {
+                    // The one instance of this value in the graph read (records read with
+                    // Values.asGiven keep it). Not interned: putting ~3M new strings in the JVM's
+                    // table was most of what interning cost a 1M read.
                     String s = utf();
                     shared.add(s);
                     yield s;

@@ -9,6 +9,7 @@ import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.model.Fact;
 import io.cohort.record.RecordType;
+import io.cohort.record.SourceRef;
 import io.cohort.reliability.CompanyWorld;
 import io.cohort.reliability.RandomRecords;
 import java.io.IOException;
@@ -86,6 +87,20 @@ class GraphSnapshotTest {
 
         ProfileGraph read = roundTrip(graph);
         assertSameGraph(read, graph);
+        // Records are read without interning their strings (Values.asGiven): an id must still
+        // be one string wherever the graph mentions it, shared by the file itself, or every
+        // relation would carry a copy of its person's and account's ids.
+        read.readIndex(ix -> {
+            String personId = ix.persons.get(new SourceRef("crm-1", "p1")).record().id();
+            String accountId = ix.accounts.get(new SourceRef("crm-1", "A1")).record().id();
+            var relation = (io.cohort.record.SourceRecord.AccountPersonRecord) ix.relations.values().stream()
+                    .map(Stamped::record).filter(r -> r instanceof io.cohort.record.SourceRecord.AccountPersonRecord)
+                    .findFirst().orElseThrow();
+            assertThat(relation.personId()).isSameAs(personId);
+            assertThat(relation.accountId()).isSameAs(accountId);
+            assertThat(ix.accounts.get(new SourceRef("crm-1", "A1")).record().sameAs().id())
+                    .isSameAs(ix.accounts.get(new SourceRef("crm-2", "B1")).record().id());
+        });
     }
 
     @Test
@@ -109,6 +124,35 @@ class GraphSnapshotTest {
             read.readIndex(SourceIndex::checkPersonIndex);
         }
         assertSameGraph(read, graph);
+    }
+
+    /**
+     * Past the writer's first few thousand values of a field, it shares only values that repeat:
+     * a person's id is written once in its record, but each relation mentions it again, and the
+     * read graph must hold one string per id, not one per mention.
+     */
+    @Test
+    void idsReadBackAreOneStringWhereverMentioned() throws Exception {
+        ProfileGraph graph = new ProfileGraph();
+        long seq = 0;
+        for (int p = 0; p < 6_000; p++) {
+            String record = "{\"type\":\"person\",\"id\":\"p" + p + "\",\"email\":\"p" + p + "@example.com\"}";
+            graph.apply("crm-1", parser.parse(List.of(json.readTree(record))), ++seq);
+        }
+        for (int p = 0; p < 6_000; p++) {
+            String record = "{\"type\":\"accountPerson\",\"accountId\":\"A" + (p / 10) + "\",\"personId\":\"p" + p + "\"}";
+            graph.apply("crm-1", parser.parse(List.of(json.readTree(record))), ++seq);
+        }
+        ProfileGraph read = roundTrip(graph);
+        read.readIndex(ix -> {
+            int relations = 0;
+            for (var s : ix.relations.values()) {
+                var ap = (io.cohort.record.SourceRecord.AccountPersonRecord) s.record();
+                assertThat(ap.personId()).as(ap.personId()).isSameAs(ix.persons.get(new SourceRef("crm-1", ap.personId())).record().id());
+                relations++;
+            }
+            assertThat(relations).isEqualTo(6_000);
+        });
     }
 
     /**
