@@ -3,6 +3,7 @@ package io.cohort.identity;
 import io.cohort.model.EventSeries;
 import io.cohort.record.SourceRecord;
 import io.cohort.record.SourceRef;
+import io.cohort.record.Values;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -220,7 +221,7 @@ public final class GraphSnapshot {
             thread.start();
             try {
                 // The file shares repeated strings already: the records keep them as read.
-                records = io.cohort.record.Values.asGiven(() -> readRecordsSection(head, t, ix));
+                records = Values.asGiven(() -> readRecordsSection(head, t, ix));
                 events = eventsRead.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());

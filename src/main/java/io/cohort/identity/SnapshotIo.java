@@ -39,7 +39,7 @@ final class SnapshotIo {
          * Record ids and the ids that refer to them ("PersonRecord.id", "AccountPersonRecord.personId",
          * "SourceRef.id") are always shared, though most are written once as a record's own id:
          * the relations written later refer back to it, and the reader makes one string per id
-         * (interned once) where it made one per mention and interned each.
+         * where it made one per mention (records read with Values.asGiven keep them as read).
          */
         static boolean isId(String name) { return name.endsWith(".id") || name.endsWith("Id"); }
     }

@@ -235,7 +235,6 @@ final class SourceIndex {
         return copy;
     }
 
-    /** Puts back a person's events as a snapshot held them (a fresh index, at start). */
     /**
      * Adds a record read from a snapshot: each ref comes once and nobody is told (the engine
      * starts from stored memberships), so none of an update's bookkeeping is done.
