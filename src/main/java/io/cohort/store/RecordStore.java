@@ -253,15 +253,27 @@ public final class RecordStore {
         return new Position(storeId, batchSeq.get(), lastBatchAt);
     }
 
-    /** This store's random id, given on first use (a graph snapshot names the store it copies). */
+    /**
+     * This store's random id, given on first use (a graph snapshot names the store it copies).
+     * Processes of a cluster may start on a new database at once: the first insert wins and the
+     * others read its id (their insert fails on the key; the failed statement ends its own
+     * transaction, so the id is read again in another).
+     */
     private String storeId() {
-        return jdbi.inTransaction(h -> h.createQuery("SELECT store_id FROM store_identity WHERE id = 1")
-                .mapTo(String.class).findOne().orElseGet(() -> {
-                    String id = java.util.UUID.randomUUID().toString();
-                    h.createUpdate("INSERT INTO store_identity (id, store_id, created_at) VALUES (1, ?, ?)")
-                            .bind(0, id).bind(1, System.currentTimeMillis()).execute();
-                    return id;
-                }));
+        java.util.Optional<String> known = readStoreId();
+        if (known.isPresent()) return known.get();
+        String id = java.util.UUID.randomUUID().toString();
+        try {
+            jdbi.useHandle(h -> h.createUpdate("INSERT INTO store_identity (id, store_id, created_at) VALUES (1, ?, ?)")
+                    .bind(0, id).bind(1, System.currentTimeMillis()).execute());
+            return id;
+        } catch (RuntimeException e) {
+            return readStoreId().orElseThrow(() -> e);
+        }
+    }
+
+    private java.util.Optional<String> readStoreId() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT store_id FROM store_identity WHERE id = 1").mapTo(String.class).findOne());
     }
 
     private String json(SourceRecord r) {
