@@ -87,7 +87,7 @@ public final class Evaluator implements Managed, RuleTarget {
             Instant now = clock.instant();
             // From now on events past retention are neither held nor evaluated.
             Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
-            members = new Memberships(get(realized));
+            members = new Memberships(Futures.get(realized));
             EngineState stored = sink.state();
             RuleState next = new RuleState(book);
             Set<String> stale = stored.evaluatedUpTo() < lastBatch ? book.segments().keySet() : changed(stored.signatures(), book);
@@ -368,7 +368,7 @@ public final class Evaluator implements Managed, RuleTarget {
         Set<String> evaluatedEverywhere = null;
         int fired = 0;
         for (Future<Evaluation.Result> f : futures) {
-            Evaluation.Result r = get(f);
+            Evaluation.Result r = Futures.get(f);
             fired += r.fired();
             if (evaluatedEverywhere == null) evaluatedEverywhere = new TreeSet<>(r.evaluated());
             else evaluatedEverywhere.retainAll(r.evaluated());
@@ -512,16 +512,5 @@ public final class Evaluator implements Managed, RuleTarget {
     private EngineState engineState(RuleState s, long upTo) {
         return new EngineState(s.book().version(), s.book().signatures(), upTo,
                 lastTick == null ? -1 : lastTick.toEpochMilli(), lastSweep == null ? -1 : lastSweep.toEpochMilli());
-    }
-
-    private static <T> T get(Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
     }
 }

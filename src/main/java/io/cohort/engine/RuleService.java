@@ -67,7 +67,7 @@ public final class RuleService {
      * serves instead (and the errors show, as after a broken edit); with none, start-up fails.
      */
     public RuleBook initial() {
-        Map.Entry<Map<String, String>, CompileResult> first = ahead != null ? await(ahead) : readAndCompile();
+        Map.Entry<Map<String, String>, CompileResult> first = ahead != null ? Futures.get(ahead) : readAndCompile();
         ahead = null;
         Map<String, String> files = first.getKey();
         CompileResult r = first.getValue();
@@ -106,19 +106,6 @@ public final class RuleService {
     private Map.Entry<Map<String, String>, CompileResult> readAndCompile() {
         Map<String, String> files = readDirectory();
         return Map.entry(files, compiler.compile(files));
-    }
-
-    private static <T> T await(java.util.concurrent.Future<T> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the rules compiled", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     public void attach(RuleTarget target) { this.evaluator = target; }

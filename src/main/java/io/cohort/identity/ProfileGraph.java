@@ -227,7 +227,7 @@ public final class ProfileGraph {
             }
             List<SourceRef> accounts = new ArrayList<>(byAccount.keySet());
             Collections.sort(accounts);
-            List<String> out = new ArrayList<>(index.personRefsByUid.size());
+            List<String> out = new ArrayList<>(n);
             for (SourceRef a : accounts) {
                 List<String> people = byAccount.get(a);
                 if (people.size() > 1) Collections.sort(people);
