@@ -10,6 +10,7 @@ import io.cohort.api.OpenApiDocument;
 import io.cohort.api.QueryTokenRedaction;
 import io.cohort.api.RequestChecks;
 import io.cohort.api.RequestIds;
+import io.cohort.api.UnreadBodies;
 import io.cohort.api.StartupGate;
 import io.cohort.api.console.Console;
 import io.cohort.api.resources.ActivationResource;
@@ -88,6 +89,9 @@ final class Endpoints {
         config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
         // Filters in this order: the request id first, so that every later answer carries it.
         env.servlets().addFilter("request-id", new RequestIds())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        // A refusal that left the body unread must not leave the client a dead kept-alive connection.
+        env.servlets().addFilter("unread-bodies", new UnreadBodies())
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         // Tokens only in the Authorization header, never in a log.
         QueryTokenRedaction.install(env);
