@@ -42,6 +42,8 @@ import org.slf4j.LoggerFactory;
 public final class ClusterPulls implements Managed, SyncStatuses {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterPulls.class);
     static final String PREFIX = "pull:";
+    /** A lease per node that pulls, renewed every round: how many share the sources. */
+    static final String NODE = "pull-node:";
 
     /** What the connectors write through: fenced by this node's leases. */
     public record Writes(BatchWriter writer, CursorBook cursors) {}
@@ -80,18 +82,56 @@ public final class ClusterPulls implements Managed, SyncStatuses {
     /** Sources whose connector runs on this node now. */
     public Set<String> running() { return Set.copyOf(runs.keySet()); }
 
-    /** One round: takes, renews or gives up the lease of every enabled pulled source. */
+    /**
+     * One round: takes, renews or gives up the lease of every enabled pulled source. Sources are
+     * spread over the nodes that pull: a node takes a free source only while it runs fewer than
+     * its share (the sources divided by the live pulling nodes, rounded up), and a node over its
+     * share gives one back per round, so that a node joining gets its part without a restart.
+     */
     void round() {
-        connectors.all().forEach((id, runner) -> {
-            if (!runner.settings().isEnabled()) return;
+        Map<String, ConnectorRunner> enabled = new java.util.TreeMap<>();
+        connectors.all().forEach((id, runner) -> { if (runner.settings().isEnabled()) enabled.put(id, runner); });
+        if (enabled.isEmpty()) return;
+        long now = wall.millis();
+        int share;
+        try {
+            lease.acquire(NODE + node, now);
+            share = (int) Math.ceil(enabled.size() / (double) Math.max(1, livePullers(now)));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: could not count the pulling nodes ({}); keeping what runs here", node, e.toString());
+            share = Integer.MAX_VALUE;
+        }
+        boolean gaveBack = false;
+        for (var e : enabled.entrySet()) {
+            String id = e.getKey();
             try {
-                roundOf(id, runner);
-            } catch (InterruptedException e) {
+                if (runs.containsKey(id) && runs.size() > share && !gaveBack) {
+                    giveBack(id, e.getValue(), share);
+                    gaveBack = true;
+                } else if (runs.containsKey(id) || runs.size() < share) {
+                    roundOf(id, e.getValue());
+                }
+            } catch (InterruptedException x) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.warn("source {}: lease round failed: {}", id, e.toString());
+                return;
+            } catch (RuntimeException x) {
+                LOG.warn("source {}: lease round failed: {}", id, x.toString());
             }
-        });
+        }
+    }
+
+    /** Nodes with pulled sources whose node lease has not expired (this one included). */
+    private int livePullers(long now) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM cluster_lease WHERE name LIKE :p AND expires_at > :now")
+                .bind("p", NODE + "%").bind("now", now).mapTo(Integer.class).one());
+    }
+
+    /** Stops a source here (its step finishes and commits) and releases its lease for a node under its share. */
+    private void giveBack(String id, ConnectorRunner runner, int share) throws InterruptedException {
+        LOG.info("{} gives source {} back: it runs {} of the sources, its share is {}", node, id, runs.size(), share);
+        runner.stop();
+        runs.remove(id);
+        lease.release(PREFIX + id);
     }
 
     private void roundOf(String id, ConnectorRunner runner) throws InterruptedException {
@@ -194,6 +234,7 @@ public final class ClusterPulls implements Managed, SyncStatuses {
     /** A clean stop: each running connector finishes its step (its commit), then the lease is released at once. */
     @Override public void stop() throws InterruptedException {
         loop.stop();
+        lease.release(NODE + node);
         for (String id : Set.copyOf(runs.keySet())) {
             ConnectorRunner runner = connectors.get(id).orElseThrow();
             runner.stop();

@@ -112,6 +112,66 @@ class ClusterPullFencingIT {
         a.stop();
     }
 
+    /**
+     * Pulled sources spread over the nodes that pull: a node alone runs them all; a node joining
+     * gets its share without a restart (the busier node gives one back per round); a node leaving
+     * cleanly hands its sources to the others. A source never runs on two nodes at once.
+     */
+    @Test
+    void sourcesSpreadOverTheNodesAndMoveWhenOneJoinsOrLeaves() throws Exception {
+        String[] sources = {"spread-1", "spread-2", "spread-3", "spread-4", "spread-5", "spread-6"};
+        ClusterPulls a = node("spread-a", sources);
+        ClusterPulls b = node("spread-b", sources);
+        ClusterPulls c = node("spread-c", sources);
+        try {
+            a.round();
+            assertThat(a.running()).as("alone, a node runs every source").hasSize(6);
+
+            roundsUntilSettled(a, b);
+            assertThat(a.running()).as("a, after b joined").hasSize(3);
+            assertThat(b.running()).as("b").hasSize(3);
+            assertDisjoint(sources, a, b);
+
+            roundsUntilSettled(a, b, c);
+            assertThat(List.of(a.running().size(), b.running().size(), c.running().size())).as("a, b, c").containsExactly(2, 2, 2);
+            assertDisjoint(sources, a, b, c);
+
+            c.stop();
+            roundsUntilSettled(a, b);
+            assertThat(a.running().size() + b.running().size()).as("c's sources taken by a and b").isEqualTo(6);
+            assertThat(List.of(a.running().size(), b.running().size())).containsExactly(3, 3);
+            assertDisjoint(sources, a, b);
+
+            // A node that dies keeps its node lease until it expires; then the others take its sources.
+            wall.advance(Duration.ofMillis(LEASE_MS + 1));
+            roundsUntilSettled(a);
+            assertThat(a.running()).as("b stopped renewing: a runs everything again").hasSize(6);
+        } finally {
+            a.stop();
+            b.stop();
+            c.stop();
+        }
+    }
+
+    /**
+     * Lease rounds of these nodes, in turn, until two whole turns change nothing (a node learns of
+     * one that joined only at its next round), at most 20 turns.
+     */
+    private static void roundsUntilSettled(ClusterPulls... nodes) {
+        for (int turn = 0, quiet = 0; turn < 20; turn++) {
+            List<java.util.Set<String>> before = java.util.Arrays.stream(nodes).map(ClusterPulls::running).toList();
+            for (ClusterPulls n : nodes) n.round();
+            quiet = before.equals(java.util.Arrays.stream(nodes).map(ClusterPulls::running).toList()) ? quiet + 1 : 0;
+            if (quiet == 2) return;
+        }
+        throw new AssertionError("the nodes' sources did not settle in 20 turns");
+    }
+
+    private static void assertDisjoint(String[] sources, ClusterPulls... nodes) {
+        List<String> all = java.util.Arrays.stream(nodes).flatMap(n -> n.running().stream()).sorted().toList();
+        assertThat(all).as("each source on exactly one node").containsExactly(sources);
+    }
+
     /** What the source has in PostgreSQL: its events' ids in ingest-log order, and its stream's cursor. */
     record Stored(List<String> logged, String cursor) {}
 
@@ -133,8 +193,8 @@ class ClusterPullFencingIT {
         writes.get(node).writer().write(source, List.of(event), Map.of("events", cursor));
     }
 
-    /** A node as ClusterWiring builds it: the journaled pipeline and cursor store, one pulled source whose connector has no streams (the test writes for it). */
-    private ClusterPulls node(String name, String source) {
+    /** A node as ClusterWiring builds it: the journaled pipeline and cursor store, pulled sources whose connectors have no streams (the test writes for them). */
+    private ClusterPulls node(String name, String... sources) {
         Pipeline pipeline = Pipeline.journaled(Map.of(), new RecordParser(new IngestLimits()), new RecordStore(f.jdbi, JSON),
                 new IngestLog(f.jdbi, JSON)::append, wall, new MetricRegistry());
         PullSettings settings = new PullSettings() {
@@ -152,7 +212,9 @@ class ClusterPullFencingIT {
         };
         return new ClusterPulls(name, f.jdbi, JSON, LEASE_MS, wall, pipeline, new CursorStore(f.jdbi), w -> {
             writes.put(name, w);
-            return new Connectors(Map.of(source, factory), id -> new PullContext(w.writer(), w.cursors(), null, null, null, 1000,
+            Map<String, SourceFactory> all = new java.util.TreeMap<>();
+            for (String source : sources) all.put(source, factory);
+            return new Connectors(all, id -> new PullContext(w.writer(), w.cursors(), null, null, null, 1000,
                     null, null, JSON, new MetricRegistry(), wall), wall);
         });
     }
