@@ -67,6 +67,11 @@ public final class AudienceLedger implements MembershipSink {
 
     @Override
     public void apply(Round round) {
+        if (round.deltas().isEmpty() && round.state() == null && !consentChanged(round)) {
+            // Nothing to store: members handed over only so that a consent change is noticed.
+            remember(round);
+            return;
+        }
         List<Runnable> afterCommit = new ArrayList<>();
         jdbi.useTransaction(h -> {
             OutboxWriter outbox = new OutboxWriter(h, mapper, round.at().toEpochMilli());
@@ -94,11 +99,21 @@ public final class AudienceLedger implements MembershipSink {
             tally.forEach((segment, n) -> history.add(h, segment, day, n[0], n[1], size(segment) + n[0] - n[1]));
         });
         afterCommit.forEach(Runnable::run);
+        remember(round);
+        if (!round.deltas().isEmpty()) onCommitted.run();
+    }
+
+    /** Keeps the latest snapshot of every member (for exports after a restart or a new activation). */
+    private void remember(Round round) {
         round.people().forEach((id, p) -> {
             if (isRealizedAnywhere(id)) people.put(id, p);
             else people.remove(id);
         });
-        if (!round.deltas().isEmpty()) onCommitted.run();
+    }
+
+    private boolean consentChanged(Round round) {
+        for (PersonSnapshot p : round.people().values()) if (p.emailOptOut() != optedOut.contains(p.id())) return true;
+        return false;
     }
 
     @Override

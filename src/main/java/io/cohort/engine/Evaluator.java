@@ -25,6 +25,13 @@ public final class Evaluator implements Managed, RuleTarget {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
     /** People per round of a full evaluation: bounds what one round holds and writes. */
     private static final int ROUND_PEOPLE = 20_000;
+    /**
+     * A round that changed no membership writes the evaluated watermark at most this often: each
+     * write is a commit, which H2 (WRITE_DELAY=0) turns into a file write, and a stream of events
+     * makes dozens of such rounds a second. A watermark behind the truth is safe: a restart then
+     * evaluates what it cannot vouch for.
+     */
+    private static final long WATERMARK_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final ProfileGraph graph;
     private final MembershipSink sink;
@@ -45,6 +52,9 @@ public final class Evaluator implements Managed, RuleTarget {
     private final DueQueue due = new DueQueue();
     private final AtomicLong evaluatedUpTo = new AtomicLong(-1);
     private long checkpointed = -1;
+    /** When the watermark was last written (nanoTime; coordinator thread). */
+    private long checkpointedNanos = System.nanoTime() - WATERMARK_EVERY_NANOS;
+    private boolean watermarkScheduled;
     private Instant lastSweep;
     private Instant lastTick;
     private long[] windows = new long[0];
@@ -411,8 +421,10 @@ public final class Evaluator implements Managed, RuleTarget {
         deltas.sort(Comparator.comparing(MembershipDelta::segmentId).thenComparing(MembershipDelta::personId));
         // Members are handed over even without a change: their consent may have changed.
         if (!deltas.isEmpty() || !people.isEmpty()) {
-            sink.apply(new Round(upTo, now, deltas, people, cause, engineState(s, upTo)));
-            checkpointed = upTo;
+            // Changes always carry the watermark (same commit); members alone only when it is due.
+            boolean withState = !deltas.isEmpty() || watermarkDue();
+            sink.apply(new Round(upTo, now, deltas, people, cause, withState ? engineState(s, upTo) : null));
+            if (withState) stored(upTo);
         }
         stats.setSizes(members.total());
         return deltas.size();
@@ -505,8 +517,33 @@ public final class Evaluator implements Managed, RuleTarget {
     private void checkpoint(boolean force) {
         long upTo = evaluatedUpTo.get();
         if (state == null || upTo < 0 || upTo == checkpointed && !force) return;
+        if (!force && !watermarkDue()) {
+            writeWatermarkLater();
+            return;
+        }
         sink.checkpoint(engineState(state, upTo));
+        stored(upTo);
+    }
+
+    private boolean watermarkDue() { return System.nanoTime() - checkpointedNanos >= WATERMARK_EVERY_NANOS; }
+
+    private void stored(long upTo) {
         checkpointed = upTo;
+        checkpointedNanos = System.nanoTime();
+    }
+
+    /** Once the watermark is due again, writes it if no round did meanwhile (a stream that stopped). */
+    private void writeWatermarkLater() {
+        if (watermarkScheduled) return;
+        watermarkScheduled = true;
+        try {
+            ticker.schedule(() -> coordinator.execute(() -> {
+                watermarkScheduled = false;
+                checkpoint(false);
+            }), WATERMARK_EVERY_NANOS, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            watermarkScheduled = false; // stopping: stop() writes it
+        }
     }
 
     private EngineState engineState(RuleState s, long upTo) {

@@ -11,7 +11,10 @@ import java.util.Map;
  * @param people    the current snapshot of the people whose memberships changed
  * @param cause     "ingest", "clock", "rules", "start", "consistency"
  * @param state     the rule set evaluated and the batch evaluated up to, stored with the round so
- *                  that a restart knows whether anything is left to evaluate
+ *                  that a restart knows whether anything is left to evaluate; null when the round
+ *                  leaves the stored watermark where it is (it changed no membership, and the
+ *                  watermark was written less than a second ago). A sink stores nothing for a round
+ *                  without deltas, state or consent change.
  */
 public record Round(long upToBatch, Instant at, List<MembershipDelta> deltas, Map<String, PersonSnapshot> people,
                     String cause, EngineState state) {}

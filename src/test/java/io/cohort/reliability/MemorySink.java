@@ -19,17 +19,24 @@ public final class MemorySink implements MembershipSink {
     private final Set<Qualified> realized = new HashSet<>();
     private final List<String> contractViolations = new ArrayList<>();
     private long rounds;
+    private long stateWrites;
     private EngineState state = EngineState.NONE;
 
     @Override public synchronized Set<Qualified> realized() { return Set.copyOf(realized); }
 
     @Override public synchronized EngineState state() { return state; }
 
-    @Override public synchronized void checkpoint(EngineState s) { state = s; }
+    @Override public synchronized void checkpoint(EngineState s) {
+        state = s;
+        stateWrites++;
+    }
 
     @Override public synchronized void apply(Round round) {
         rounds++;
-        if (round.state() != null) state = round.state();
+        if (round.state() != null) {
+            state = round.state();
+            stateWrites++;
+        }
         for (MembershipDelta d : round.deltas()) {
             Qualified q = new Qualified(d.segmentId(), d.personId());
             boolean changed = d.entered() ? realized.add(q) : realized.remove(q);
@@ -42,4 +49,7 @@ public final class MemorySink implements MembershipSink {
     public synchronized List<String> contractViolations() { return List.copyOf(contractViolations); }
 
     public synchronized long rounds() { return rounds; }
+
+    /** Writes of the engine's state: checkpoints, and rounds that carried it (each a commit in the real sink). */
+    public synchronized long stateWrites() { return stateWrites; }
 }

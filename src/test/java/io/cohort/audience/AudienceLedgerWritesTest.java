@@ -1,0 +1,89 @@
+package io.cohort.audience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.engine.EngineState;
+import io.cohort.engine.MembershipDelta;
+import io.cohort.engine.PersonSnapshot;
+import io.cohort.engine.Round;
+import io.cohort.store.Migrations;
+import io.dropwizard.jackson.Jackson;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcDataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the audience stage writes for a round, on a migrated H2 database: a round that changes no
+ * membership, moves no watermark and flips nobody's consent (most rounds of a stream of events)
+ * costs no statement and no commit; every other round is stored as before.
+ */
+class AudienceLedgerWritesTest {
+    static final Instant AT = Instant.parse("2026-11-25T00:00:00Z");
+    static final EngineState STATE = new EngineState("v1", Map.of("seg", "sig"), 7, -1, -1);
+
+    Jdbi jdbi;
+    final AtomicInteger statements = new AtomicInteger();
+    final AtomicInteger connections = new AtomicInteger();
+    AudienceLedger ledger;
+
+    @BeforeEach void database() throws Exception {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:ledger-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
+        Migrations.migrate(ds);
+        // Counts the connections the ledger takes: a handle, and so a transaction and its commit, each.
+        javax.sql.DataSource counting = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConnection")) connections.incrementAndGet();
+                    try {
+                        return method.invoke(ds, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        jdbi = Jdbi.create(counting);
+        jdbi.setSqlLogger(new SqlLogger() {
+            @Override public void logAfterExecution(StatementContext context) { statements.incrementAndGet(); }
+        });
+        ledger = new AudienceLedger(jdbi, Jackson.newObjectMapper(), List.of(new ActivationBinding("seg-to-files", "seg", "files")),
+                () -> {});
+    }
+
+    @Test
+    void aRoundWithNothingToStoreWritesNothing() {
+        PersonSnapshot ann = new PersonSnapshot("p-ann", "ann@x.com", false, Map.of());
+        ledger.apply(new Round(1, AT, List.of(new MembershipDelta("seg", "p-ann", true)), Map.of("p-ann", ann), "ingest", STATE));
+        assertThat(count("SELECT COUNT(*) FROM membership WHERE status = 'realized'")).isEqualTo(1);
+        assertThat(count("SELECT evaluated_up_to FROM engine_state")).isEqualTo(7);
+
+        statements.set(0);
+        connections.set(0);
+        ledger.apply(new Round(2, AT, List.of(), Map.of("p-ann", ann), "ingest", null));
+        assertThat(statements.get()).as("statements for a member handed over unchanged, no watermark").isZero();
+        assertThat(connections.get()).as("transactions for it").isZero();
+
+        ledger.apply(new Round(3, AT, List.of(), Map.of("p-ann", ann), "ingest", new EngineState("v1", Map.of("seg", "sig"), 9, -1, -1)));
+        assertThat(statements.get()).as("a watermark alone is written").isPositive();
+        assertThat(count("SELECT evaluated_up_to FROM engine_state")).isEqualTo(9);
+
+        assertThat(action()).isEqualTo("add");
+        statements.set(0);
+        ledger.apply(new Round(4, AT, List.of(), Map.of("p-ann", new PersonSnapshot("p-ann", "ann@x.com", true, Map.of())), "ingest", null));
+        assertThat(statements.get()).as("a consent change is written without a delta or watermark").isPositive();
+        assertThat(action()).as("the opted-out member's export withdrawn").isEqualTo("remove");
+    }
+
+    private String action() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT action FROM outbox WHERE person_id = 'p-ann'").mapTo(String.class).one());
+    }
+
+    private long count(String sql) {
+        return jdbi.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+}
