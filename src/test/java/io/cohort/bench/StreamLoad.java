@@ -90,6 +90,8 @@ final class StreamLoad {
     private final Map<String, List<String>> leads = new TreeMap<>();
     private final FakeMarketo marketo;
     private final long listId;
+    /** Before every streamed event id: a second stream on the same store must not reuse the first one's ids. */
+    private String idPrefix = "";
 
     /** @param marketo null, or the fake the segment is activated to (static list {@code listId}) */
     StreamLoad(BenchApp app, DataGenerator gen, int companies, List<DuckDbBaseline.Candidate> candidates, String segment,
@@ -122,6 +124,12 @@ final class StreamLoad {
      *                    rebuilds a component); the rest are events. Marketo batches carry 10%
      *                    lead updates, CRM batches only updates.
      */
+    /** Streamed event ids start with {@code prefix} (an event sent again under the same id would move to its new person). */
+    StreamLoad idPrefix(String prefix) {
+        this.idPrefix = prefix;
+        return this;
+    }
+
     Result run(int ratePerSecond, int seconds, int clients, double updateShare) throws Exception {
         double crmShare = Math.max(0, Math.min(1, (updateShare - MARKETO_UPDATES) / (1 - MARKETO_UPDATES)));
         int perTick = Math.max(1, ratePerSecond / TICKS_PER_SECOND);
@@ -264,7 +272,7 @@ final class StreamLoad {
                 ts.add(t);
             } else if (tick[0] % triggerEveryTicks == 0 && !pool.isEmpty()) {
                 var who = pool.poll();
-                Trigger t = new Trigger(who, "T" + tick[0], true, awaiting);
+                Trigger t = new Trigger(who, idPrefix + "T" + tick[0], true, awaiting);
                 source = who.leadSource();
                 recs.add(gen.event(r, t.eventId, who.leadId(), true));
                 ts.add(t);
@@ -340,7 +348,7 @@ final class StreamLoad {
     /** Marketo: 90% page views and email events, 10% lead updates. CRM: person and open-deal updates. */
     private ObjectNode background(SplittableRandom r, String source, long n) {
         List<String> l = leads.get(source);
-        if (l != null && r.nextDouble() >= MARKETO_UPDATES) return gen.backgroundEvent(r, "S" + n, l.get(r.nextInt(l.size())));
+        if (l != null && r.nextDouble() >= MARKETO_UPDATES) return gen.backgroundEvent(r, idPrefix + "S" + n, l.get(r.nextInt(l.size())));
         List<ObjectNode> u = updates.get(source);
         ObjectNode rec = u.get(r.nextInt(u.size())).deepCopy();
         if (rec.get("type").asText().equals("person")) rec.put("title", "Title " + r.nextInt(1000));

@@ -49,17 +49,19 @@ public final class StreamTime {
         for (var c : candidates) if (!members.contains(c.email().toLowerCase(java.util.Locale.ROOT))) free.add(c);
         // The bench's seed: background updates then restate the stored records (a different seed rewrites people).
         var gen = new DataGenerator(seed, Bench.NOW);
+        // Event ids of this run's own: a trigger id of an earlier stream would move that event to a new person.
+        String run0 = "st" + Long.toString(System.currentTimeMillis(), 36);
         // Disjoint triggers: a warm-up trigger whose exit was not sent leaves its person a member.
         List<DuckDbBaseline.Candidate> warm = free.subList(0, free.size() / 2);
         free = free.subList(free.size() / 2, free.size());
         if (warmup > 0) {
-            var w = new StreamLoad(app, gen, manifest.companies(), warm, Bench.SEGMENT, null, 0).run(rate, warmup, 4, 0.2);
+            var w = new StreamLoad(app, gen, manifest.companies(), warm, Bench.SEGMENT, null, 0).idPrefix(run0 + "w").run(rate, warmup, 4, 0.2);
             System.out.printf("warm-up %d s: ack → membership %s%n", warmup, w.membership());
             app.settle(java.time.Duration.ofMinutes(5));
         }
         long[] gc0 = gc();
         long cpu = HeapProbe.cpuNanos();
-        var s = new StreamLoad(app, gen, manifest.companies(), free, Bench.SEGMENT, null, 0).run(rate, seconds, 4, 0.2);
+        var s = new StreamLoad(app, gen, manifest.companies(), free, Bench.SEGMENT, null, 0).idPrefix(run0 + "m").run(rate, seconds, 4, 0.2);
         cpu = HeapProbe.cpuNanos() - cpu;
         long[] gc1 = gc();
         System.out.printf("streamed %d s at %,d rec/s offered: achieved %,.0f rec/s (%,d records, %d batches queued at the end)%n",
