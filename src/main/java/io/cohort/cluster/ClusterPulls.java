@@ -126,9 +126,14 @@ public final class ClusterPulls implements Managed, SyncStatuses {
                 .bind("p", NODE + "%").bind("now", now).mapTo(Integer.class).one());
     }
 
-    /** Stops a source here (its step finishes and commits) and releases its lease for a node under its share. */
+    /** Gives a source to a node under its share. */
     private void giveBack(String id, ConnectorRunner runner, int share) throws InterruptedException {
         LOG.info("{} gives source {} back: it runs {} of the sources, its share is {}", node, id, runs.size(), share);
+        release(id, runner);
+    }
+
+    /** Stops a source here (its step finishes and commits), then releases its lease: another node takes it at once. */
+    private void release(String id, ConnectorRunner runner) throws InterruptedException {
         runner.stop();
         runs.remove(id);
         lease.release(PREFIX + id);
@@ -236,10 +241,7 @@ public final class ClusterPulls implements Managed, SyncStatuses {
         loop.stop();
         lease.release(NODE + node);
         for (String id : Set.copyOf(runs.keySet())) {
-            ConnectorRunner runner = connectors.get(id).orElseThrow();
-            runner.stop();
-            runs.remove(id);
-            lease.release(PREFIX + id);
+            release(id, connectors.get(id).orElseThrow());
             LOG.info("{} stopped source {} and released its lease", node, id);
         }
     }
