@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.cohort.api.error.ApiError;
 import io.cohort.record.FieldError;
+import io.cohort.store.TransientFailures;
 import io.dropwizard.jersey.validation.ConstraintMessage;
 import io.dropwizard.jersey.validation.JerseyViolationException;
 import jakarta.ws.rs.NotAcceptableException;
@@ -41,9 +42,22 @@ public final class FrameworkErrors {
         return List.of(new ClientErrors(), new Unexpected(), new IllegalState(), new Json(), new Violations());
     }
 
-    /** The 500 answer: logged with the request id, which the body and header repeat. */
+    /**
+     * The 500 answer: logged with the request id, which the body and header repeat. A failure of
+     * the database that a later attempt may not meet (a lock wait timed out, a lost connection:
+     * {@link TransientFailures}) is a 503 with Retry-After instead: the request was fine.
+     */
     static Response unexpected(Throwable e) {
         String id = RequestIds.current();
+        var store = TransientFailures.of(e);
+        if (store.isPresent()) {
+            String why = TransientFailures.describe(store.get());
+            LOG.warn("request {}: the database could not complete it now ({}); answered 503", id, why, e);
+            return Response.fromResponse(ErrorMappers.json(503, new ApiError(503, "the database could not complete this "
+                    + "request now (" + why + "); send it again in a few seconds. A batch answered so was not "
+                    + "acknowledged: sending it again is safe, records are keyed (request id " + id + ")")))
+                    .header("Retry-After", "5").build();
+        }
         LOG.error("request {} failed unexpectedly", id, e);
         return ErrorMappers.json(500, new ApiError(500, "internal error; it was logged with request id " + id
                 + ": quote it when reporting the problem"));
