@@ -58,6 +58,45 @@ final class HeapProbe {
     }
 
     /**
+     * The live set's peak while it ran: a full collection every {@code periodMillis}, then the heap
+     * in use. {@link AfterGcPeak} also counts old garbage that no collection has reached yet; this
+     * does not, but each full collection stops the service (for measuring memory only, not time).
+     */
+    static final class LivePeak implements AutoCloseable {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicLong peak = new AtomicLong();
+        private final AtomicLong samples = new AtomicLong();
+        private final Thread thread;
+
+        LivePeak(long periodMillis) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        Thread.sleep(periodMillis);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    MEMORY.gc();
+                    peak.accumulateAndGet(MEMORY.getHeapMemoryUsage().getUsed(), Math::max);
+                    samples.incrementAndGet();
+                }
+            }, "bench-live-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        long peak() { return peak.get(); }
+
+        long samples() { return samples.get(); }
+
+        @Override public void close() throws InterruptedException {
+            running.set(false);
+            thread.interrupt();
+            thread.join();
+        }
+    }
+
+    /**
      * The largest heap in use right after any collection while it ran: close to the live set at
      * its peak (an old generation not yet collected counts), where {@link PeakSampler} also counts
      * the young garbage a collector chose to leave for later.

@@ -7,12 +7,15 @@ import java.nio.file.Path;
  * By hand, on a store a bench run left (a 1M run's phase (4) needs the hour-long ingest): starts the
  * service on it, edits high-value-new-product's threshold $1M → $2M and back as {@link Bench} phase
  * (4) does, and prints each edit's time to the new audience and the peak heap against the steady
- * heap, sampled (garbage included) and right after collections (near the live set). Args: the run directory (e.g. data/bench/run-1000000), a log file. Classpath as ColdStart's
- * (docs/benchmarks.md).
+ * heap, sampled (garbage included) and right after collections (near the live set). Args: the run directory (e.g. data/bench/run-1000000), a log file, and optionally
+ * {@code live=<ms>}: a full collection every so often during each edit, for the live set's peak
+ * (the old garbage that collections after a young one still count is left out; the edit's time
+ * is then not a measurement). Classpath as ColdStart's (docs/benchmarks.md).
  */
 public class RuleEditTime {
     public static void main(String[] a) throws Exception {
         BenchApp app = new BenchApp(Path.of(a[0]), Path.of(a[1]));
+        long livePeriod = a.length > 2 && a[2].startsWith("live=") ? Long.parseLong(a[2].substring(5)) : 0;
         long t = System.nanoTime();
         app.startNoWait();
         app.awaitReady();
@@ -24,12 +27,17 @@ public class RuleEditTime {
         try {
             for (String[] step : new String[][] {{"$total > 1000000", "$total > 2000000"}, {"$total > 2000000", "$total > 1000000"}}) {
                 Files.writeString(file, Files.readString(file).replace(step[0], step[1]));
-                try (var sampler = new HeapProbe.PeakSampler(); var afterGc = new HeapProbe.AfterGcPeak()) {
+                try (var sampler = new HeapProbe.PeakSampler(); var afterGc = new HeapProbe.AfterGcPeak();
+                     var fullGcs = livePeriod > 0 ? new HeapProbe.LivePeak(livePeriod) : null) {
                     t = System.nanoTime();
                     String res = app.task("reload-rules");
                     long ms = (System.nanoTime() - t) / 1_000_000;
                     long peak = sampler.peak();
                     long live = afterGc.peak();
+                    if (fullGcs != null) {
+                        System.out.printf("  live set peak (%d full collections during the edit) %d MB (%.0f%% above steady)%n",
+                                fullGcs.samples(), fullGcs.peak() >> 20, 100.0 * (fullGcs.peak() - steady) / steady);
+                    }
                     System.out.printf("rule edit %s → %s: %d ms (%s), peak heap sampled %d MB (%.0f%% above steady), "
                                     + "largest heap after a collection %d MB (%.0f%% above steady)%n", step[0], step[1], ms,
                             res.trim(), peak >> 20, 100.0 * (peak - steady) / steady, live >> 20, 100.0 * (live - steady) / steady);
