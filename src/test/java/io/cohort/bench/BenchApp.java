@@ -37,7 +37,9 @@ final class BenchApp {
         this.dir = dir;
         this.rules = dir.resolve("rules");
         this.log = log;
-        this.dbUrl = "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL";
+        // -Dbench.h2Settings=";CACHE_SIZE=4096": H2 settings to measure (by-hand tools; none by default).
+        this.dbUrl = "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL"
+                + System.getProperty("bench.h2Settings", "");
         if (!java.nio.file.Files.exists(rules)) io.cohort.it.CohortApp.copyRules(Path.of("rules"), rules);
     }
 
