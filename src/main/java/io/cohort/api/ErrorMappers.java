@@ -26,9 +26,13 @@ public final class ErrorMappers {
     /** A batch arriving during shutdown: 503 with Retry-After, so clients send it again after the restart. */
     public static final class ShuttingDown implements ExceptionMapper<io.cohort.pipeline.Pipeline.ClosedException> {
         @Override public Response toResponse(io.cohort.pipeline.Pipeline.ClosedException e) {
-            return Response.fromResponse(json(503, new ApiError(503, e.getMessage(), java.util.List.of())))
-                    .header("Retry-After", "30").build();
+            return retryLater(30, e.getMessage());
         }
+    }
+
+    /** 503 with Retry-After: the request was fine, the service cannot take it now. */
+    static Response retryLater(int seconds, String message) {
+        return Response.fromResponse(json(503, new ApiError(503, message))).header("Retry-After", Integer.toString(seconds)).build();
     }
 
     static Response json(int status, ApiError body) {

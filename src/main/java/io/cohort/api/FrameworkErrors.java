@@ -53,10 +53,9 @@ public final class FrameworkErrors {
         if (store.isPresent()) {
             String why = TransientFailures.describe(store.get());
             LOG.warn("request {}: the database could not complete it now ({}); answered 503", id, why, e);
-            return Response.fromResponse(ErrorMappers.json(503, new ApiError(503, "the database could not complete this "
-                    + "request now (" + why + "); send it again in a few seconds. A batch answered so was not "
-                    + "acknowledged: sending it again is safe, records are keyed (request id " + id + ")")))
-                    .header("Retry-After", "5").build();
+            return ErrorMappers.retryLater(5, "the database could not complete this request now (" + why + "); send it "
+                    + "again in a few seconds. A batch answered so was not acknowledged: sending it again is safe, records "
+                    + "are keyed (request id " + id + ")");
         }
         LOG.error("request {} failed unexpectedly", id, e);
         return ErrorMappers.json(500, new ApiError(500, "internal error; it was logged with request id " + id

@@ -1,12 +1,9 @@
 package io.cohort.api;
 
-import io.cohort.api.error.ApiError;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -30,8 +27,7 @@ public final class StartupGate implements ContainerRequestFilter {
         String path = req.getUriInfo().getPath();
         if (path.startsWith("v1/profiles") || path.startsWith("v1/accounts") || path.endsWith("/explain")
                 || path.equals("v1/rules/preview")) {
-            req.abortWith(Response.status(503).header("Retry-After", "5").type(MediaType.APPLICATION_JSON_TYPE)
-                    .entity(new ApiError(503, "the service is starting (" + status.get() + "); retry in a few seconds")).build());
+            req.abortWith(ErrorMappers.retryLater(5, "the service is starting (" + status.get() + "); retry in a few seconds"));
         }
     }
 }

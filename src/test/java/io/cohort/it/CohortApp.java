@@ -138,6 +138,9 @@ public final class CohortApp implements AutoCloseable {
 
     public int port() { return support.getLocalPort(); }
 
+    /** The database URL the service was given (before it adds its durability settings). */
+    public String dbUrl() { return dbUrl; }
+
     /** The running app's environment (its Jersey resources, metrics, health checks). */
     public io.dropwizard.core.setup.Environment environment() { return support.getEnvironment(); }
 

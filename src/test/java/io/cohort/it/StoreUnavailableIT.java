@@ -31,6 +31,11 @@ class StoreUnavailableIT {
 
     long rows() { return app.app().services().store().count(); }
 
+    /** The service's own embedded database, opened a second time in this JVM (H2 shares it). */
+    static Connection openStore() throws java.sql.SQLException {
+        return DriverManager.getConnection(Durability.durableUrl(app.dbUrl()), "sa", "");
+    }
+
     @Test
     void aLockWaitThatTimesOutIsA503WithRetryAfterAndTheBatchGoesInWhenSentAgain() throws Exception {
         Http.Reply first = post("{\"records\":[{\"type\":\"person\",\"id\":\"lk-1\",\"email\":\"lk1@example.com\",\"title\":\"Buyer\"}]}");
@@ -39,9 +44,7 @@ class StoreUnavailableIT {
         long before = rows();
         String batch = "{\"records\":[{\"type\":\"person\",\"id\":\"lk-1\",\"email\":\"lk1@example.com\",\"title\":\"CFO\"},"
                 + "{\"type\":\"person\",\"id\":\"lk-2\",\"email\":\"lk2@example.com\"}]}";
-        // The service's own embedded database, opened a second time in this JVM (H2 shares it).
-        try (Connection c = DriverManager.getConnection(Durability.durableUrl("jdbc:h2:file:"
-                + tmp.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL"), "sa", "")) {
+        try (Connection c = openStore()) {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 int locked = s.executeUpdate("UPDATE source_record SET batch_seq = batch_seq "
@@ -69,9 +72,7 @@ class StoreUnavailableIT {
     @Test
     void aDatabaseFaultThatARetryCannotMendIsStillA500() throws Exception {
         // A constraint the service's own validation should have prevented is a fault of ours, not a wait.
-        try (Connection c = DriverManager.getConnection(Durability.durableUrl("jdbc:h2:file:"
-                + tmp.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL"), "sa", "");
-             Statement s = c.createStatement()) {
+        try (Connection c = openStore(); Statement s = c.createStatement()) {
             s.execute("ALTER TABLE source_record ADD CONSTRAINT test_no_zz CHECK (rkey <> 'zz-1')");
             try {
                 Http.Reply r = post("{\"records\":[{\"type\":\"person\",\"id\":\"zz-1\"}]}");
