@@ -23,6 +23,8 @@ public final class ClusterSnapshot {
     private final Path file;
     private final IngestLog log;
     private final Supplier<String> storeId;
+    /** The file as the start read it; null when the start did not read it. */
+    private GraphSnapshot.OnDisk readFrom;
 
     /** @param storeId this database's store id (RecordStore.position().storeId()) */
     public ClusterSnapshot(Path file, IngestLog log, Supplier<String> storeId) {
@@ -36,7 +38,8 @@ public final class ClusterSnapshot {
      * returns the log entry the graph now holds up to, or 0 when it was not read.
      */
     long read(ProfileGraph graph, long eventHorizonMillis) {
-        Optional<GraphSnapshot.Stamp> stamp = GraphSnapshot.stamp(file);
+        Optional<GraphSnapshot.OnDisk> onDisk = GraphSnapshot.OnDisk.of(file);
+        Optional<GraphSnapshot.Stamp> stamp = onDisk.map(GraphSnapshot.OnDisk::stamp);
         if (stamp.isEmpty()) {
             if (Files.exists(file)) LOG.info("graph snapshot {} is of another version; replaying the whole ingest log", file);
             return 0;
@@ -54,6 +57,7 @@ public final class ClusterSnapshot {
         }
         try {
             GraphSnapshot.Figures f = GraphSnapshot.read(file, s, graph, eventHorizonMillis);
+            readFrom = onDisk.get();
             LOG.info("profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; replaying the ingest log after entry {}",
                     file, f.records(), f.events(), f.bytes(), f.millis(), s.lastBatch());
             return s.lastBatch();
@@ -68,7 +72,13 @@ public final class ClusterSnapshot {
         try {
             long receivedAt = applied == 0 ? 0 : log.receivedAt(applied).orElseThrow(() -> new IllegalStateException(
                     "the ingest log no longer holds entry " + applied + " (cluster.logRetention)"));
-            GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt));
+            GraphSnapshot.Stamp stamp = new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt);
+            if (readFrom != null && readFrom.stillHolds(file, stamp)) {
+                // The graph applied no log entry since the start read this file: it is this graph already.
+                LOG.info("graph snapshot {} kept: no ingest log entry applied since it was read at start", file);
+                return;
+            }
+            GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
             LOG.info("graph snapshot {} written at ingest log entry {} ({} records, {} events, {} bytes) in {} ms",
                     file, applied, f.records(), f.events(), f.bytes(), f.millis());
         } catch (Exception | Error e) {

@@ -50,6 +50,8 @@ public final class Startup implements Managed {
     private volatile long loaded;
     private volatile long total;
     private volatile String failure;
+    /** The snapshot file the graph was read from at start, as it was then; null when the graph came from the store. */
+    private volatile GraphSnapshot.OnDisk readFrom;
     private Thread thread;
 
     public Startup(Pipeline pipeline, RecordStore store, Evaluator evaluator, RuleService rules, RuleBook initial,
@@ -128,19 +130,20 @@ public final class Startup implements Managed {
     private boolean fromSnapshot(RecordStore.Position at) {
         if (snapshot.isEmpty()) return false;
         Path file = snapshot.get();
-        Optional<GraphSnapshot.Stamp> stamp = GraphSnapshot.stamp(file);
-        if (stamp.isEmpty()) {
+        Optional<GraphSnapshot.OnDisk> onDisk = GraphSnapshot.OnDisk.of(file);
+        if (onDisk.isEmpty()) {
             if (Files.exists(file)) LOG.info("start-up: graph snapshot {} is of another version; loading from the store", file);
             return false;
         }
         GraphSnapshot.Stamp expected = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
-        if (!stamp.get().equals(expected)) {
+        if (!onDisk.get().stamp().equals(expected)) {
             // The usual reason: the last stop was not clean (a crash), or records were imported while down.
-            LOG.info("start-up: graph snapshot {} is of {}, the store is at {}; loading from the store", file, stamp.get(), expected);
+            LOG.info("start-up: graph snapshot {} is of {}, the store is at {}; loading from the store", file, onDisk.get().stamp(), expected);
             return false;
         }
         try {
             GraphSnapshot.Figures f = GraphSnapshot.read(file, expected, graph, clock.millis() - eventRetention.toMillis());
+            readFrom = onDisk.get();
             loaded = total = f.records();
             LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
                     file, f.records(), f.events(), f.bytes(), f.millis());
@@ -169,6 +172,13 @@ public final class Startup implements Managed {
             // From memory: the database may be closed already (H2 closes itself when the JVM exits).
             var at = store.position();
             var stamp = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
+            GraphSnapshot.OnDisk read = readFrom;
+            if (read != null && read.stillHolds(file, stamp)) {
+                // No batch since the start read it: the file is this graph already (events that aged
+                // since are left out by the next read, as from any snapshot).
+                LOG.info("shutdown: graph snapshot {} kept: no batch arrived since it was read at start", file);
+                return;
+            }
             GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
             LOG.info("shutdown: graph snapshot {} written ({} records, {} events, {} bytes) in {} ms",
                     file, f.records(), f.events(), f.bytes(), f.millis());

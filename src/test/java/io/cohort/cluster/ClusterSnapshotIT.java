@@ -76,6 +76,18 @@ class ClusterSnapshotIT {
             second.stop();
         }
 
+        // Started and stopped with no entry applied in between: the file is kept, not written again.
+        var written = java.nio.file.Files.getLastModifiedTime(file);
+        ClusterNode third = node(file, "this-store", parser);
+        try {
+            third.start();
+            assertThat(third.startedFromEntry()).isEqualTo(log.last());
+        } finally {
+            third.stop();
+        }
+        assertThat(java.nio.file.Files.getLastModifiedTime(file)).as("kept by a stop with nothing new").isEqualTo(written);
+        assertThat(GraphSnapshot.stamp(file)).hasValueSatisfying(s -> assertThat(s.lastBatch()).isEqualTo(log.last()));
+
         ClusterNode other = node(file, "another-store", parser);
         try {
             other.start();

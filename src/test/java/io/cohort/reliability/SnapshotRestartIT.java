@@ -49,8 +49,29 @@ class SnapshotRestartIT {
             assertThat(profiles(service, emails)).isEqualTo(profilesBefore);
             Map<String, Set<String>> fromSnapshot = allMembers(service);
 
+            // No batch since the start read it: the stop keeps the file rather than writing it again.
+            Path file = dir.resolve("graph.snapshot");
+            var written = Files.getLastModifiedTime(file);
+            service.stop();
+            assertThat(log(service)).contains("kept: no batch arrived since it was read at start").doesNotContainPattern("snapshot \\S+ written");
+            assertThat(Files.getLastModifiedTime(file)).isEqualTo(written);
+            service.start().awaitReady(READY);
+            assertThat(log(service)).contains("profile graph read from snapshot");
+            assertThat(profiles(service, emails)).isEqualTo(profilesBefore);
+            assertThat(allMembers(service)).isEqualTo(fromSnapshot);
+
+            // One batch after the read: the stop writes the file again, and the next start reads the batch from it.
+            List<RandomRecords.Batch> mutations = world.mutations(60);
+            send(service, mutations.get(0));
+            Map<String, String> profilesChanged = profiles(service, emails);
+            service.stop();
+            assertThat(log(service)).containsPattern("graph snapshot \\S+ written \\(").doesNotContain("kept:");
+            service.start().awaitReady(READY);
+            assertThat(log(service)).contains("profile graph read from snapshot").doesNotContain("loading from the store");
+            assertThat(profiles(service, emails)).isEqualTo(profilesChanged);
+
             // Records stored after the snapshot was read, then a crash: the snapshot is stale.
-            for (RandomRecords.Batch b : world.mutations(60)) send(service, b);
+            for (RandomRecords.Batch b : mutations.subList(1, mutations.size())) send(service, b);
             service.kill();
             service.start().awaitReady(READY);
             assertThat(log(service)).contains("loading from the store").doesNotContain("read from snapshot");
@@ -63,7 +84,6 @@ class SnapshotRestartIT {
             assertThat(fromSnapshot.values().stream().mapToInt(Set::size).sum()).isPositive();
 
             // A damaged snapshot costs a full load, never a wrong or failed start.
-            Path file = dir.resolve("graph.snapshot");
             byte[] bytes = Files.readAllBytes(file);
             Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
             service.start().awaitReady(READY);
