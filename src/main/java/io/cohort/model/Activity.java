@@ -71,14 +71,7 @@ public final class Activity implements Fact {
     @Helper("the time of the latest event of that type, or null")
     public Instant last(String eventType) {
         long best = Long.MIN_VALUE;
-        for (EventSeries s : series) {
-            for (int i = s.size() - 1; i >= 0; i--) {
-                if (s.type(i).equals(eventType)) {
-                    best = Math.max(best, s.at(i));
-                    break;
-                }
-            }
-        }
+        for (EventSeries s : series) best = Math.max(best, s.last(eventType));
         return best == Long.MIN_VALUE ? null : Instant.ofEpochMilli(best);
     }
 
@@ -107,14 +100,7 @@ public final class Activity implements Fact {
         // Instant has finer precision than the stored millis: an event in the same millisecond as
         // `since` but after it in nanos is not distinguishable; it counts only if strictly later.
         int n = 0;
-        for (EventSeries s : series) {
-            for (int i = s.size() - 1; i >= 0 && s.at(i) > after; i--) {
-                if (eventType != null && !s.type(i).equals(eventType)) continue;
-                if (pathPrefix != null && !Event.pathStartsWith(s.url(i), pathPrefix)) continue;
-                if (attr != null && !java.util.Objects.equals(s.attrs(i).get(attr), value)) continue;
-                n++;
-            }
-        }
+        for (EventSeries s : series) n += s.count(eventType, pathPrefix, attr, value, after);
         return n;
     }
 
