@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * The events of one source person, in columns. Immutable: a change makes a new series (copy on
- * write), which lets facts hold a series without copying it and lets the engine tell a changed
- * {@link Activity} by identity.
+ * The events of one source person, in columns. Immutable: a change makes a new series, which lets
+ * facts hold a series without copying it and lets the engine tell a changed {@link Activity} by
+ * identity.
  *
  * <p>Why columns: events are ~80% of all records. As one object (and Drools fact) each, an event
  * cost ~700 bytes of heap; here it costs ~28 (a 64-bit hash of its id, epoch millis, and
@@ -14,90 +14,178 @@ import java.util.Map;
  * not here. Hash collisions of two ids of one source are possible in principle (~10⁻⁵ at 20M
  * events) and would make the later event replace the earlier.
  *
- * <p>Why a tail: a new event goes into a short tail of at most {@link #TAIL_MAX} events, sorted
- * by time apart from the older columns, which the new series shares with the previous one instead
- * of copying them. Copying whole columns for every streamed event made each new series a young
- * object that lives on in the graph: at 1M profiles and 5,000 events/s those copies were ~90% of
- * what young collections copied, and their pauses were the streaming p99. The tail is joined into
- * new columns (one copy) when it is full. So indexes ({@link #idAt}, {@link #at}) run over the
- * columns, then the tail: not in time order as a whole; {@link #forEach} gives time order.
+ * <p>Why runs: the events are held as a few sorted runs, like a log-structured merge tree. The
+ * first, oldest and largest, is inline (a series read from a snapshot has only it); later ones sit
+ * in {@link #runs}, and the last of them is a tail of at most {@link #TAIL_MAX} events that a new
+ * event is inserted into (a small copy). A full tail is merged with the runs before it as long as
+ * the one before is at most twice its size, so run sizes shrink geometrically (a binary counter)
+ * and an event is copied O(log n) times in its life. Two earlier shapes cost per event in
+ * proportion to the person's history: copying all columns for each event (~90% of what young
+ * collections copied at 1M profiles and 5,000 events/s, and their pauses were the streaming p99),
+ * then one tail joined into all columns every 8 events (~6 KB copied per event for people with
+ * ~1,500 events in the window, as busy visitors and bots have). Unchanged runs are shared with the
+ * previous series. Indexes ({@link #idAt}, {@link #at}) run over the runs one after the other,
+ * which is not time order as a whole; {@link #forEach} gives time order.
  */
 public final class EventSeries {
-    /** Events held apart from the columns before they are joined in (a few: each new one copies them). */
+    /** The tail's size limit: every new event copies the tail. */
     static final int TAIL_MAX = 8;
-    private static final Tail NO_TAIL = new Tail(new long[0], new long[0], new String[0], new String[0], emptyAttrs(0));
-    public static final EventSeries EMPTY = new EventSeries("", new long[0], new long[0], new String[0],
-            new String[0], emptyAttrs(0), NO_TAIL);
+    private static final Run[] NO_RUNS = new Run[0];
+    private static final Run EMPTY_RUN = new Run(new long[0], new long[0], new String[0], new String[0], emptyAttrs(0));
+    public static final EventSeries EMPTY = new EventSeries("", EMPTY_RUN, NO_RUNS);
 
     private final String source;
-    // The columns: older events, oldest first, shared by the series that only changed the tail since.
+    // The first run, inline (every series has one; usually the only one): the oldest events.
     private final long[] ids;
     private final long[] at;
     private final String[] types;
     private final String[] urls;
     private final Map<String, String>[] attrs;
-    /** The events added since the columns were made, oldest first; usually {@link #NO_TAIL}. */
-    private final Tail tail;
+    /** Later runs, in the order they were made; the last one may be the tail. Usually {@link #NO_RUNS}. */
+    private final Run[] runs;
 
-    /** The tail's columns (a small copy per new event). */
-    private record Tail(long[] ids, long[] at, String[] types, String[] urls, Map<String, String>[] attrs) {
+    /** One run's columns, sorted by time, arrival order among equal times. */
+    private record Run(long[] ids, long[] at, String[] types, String[] urls, Map<String, String>[] attrs) {
         int size() { return at.length; }
 
-        /** With the event after every event of the tail that is not later (arrival order among equal times). */
-        Tail with(long id, long epochMillis, String type, String url, Map<String, String> attributes) {
+        static Run single(long id, long epochMillis, String type, String url, Map<String, String> attributes) {
+            Map<String, String>[] a = emptyAttrs(1);
+            a[0] = attributes;
+            return new Run(new long[] {id}, new long[] {epochMillis}, new String[] {type}, new String[] {url}, a);
+        }
+
+        /** With the event after every event of the run that is not later (arrival order among equal times). */
+        Run with(long id, long epochMillis, String type, String url, Map<String, String> attributes) {
             int n = size();
             int pos = n;
             while (pos > 0 && at[pos - 1] > epochMillis) pos--;
-            return new Tail(insert(ids, pos, id), insert(at, pos, epochMillis), insert(types, pos, type, new String[n + 1]),
+            return new Run(insert(ids, pos, id), insert(at, pos, epochMillis), insert(types, pos, type, new String[n + 1]),
                     insert(urls, pos, url, new String[n + 1]), insert(attrs, pos, attributes, emptyAttrs(n + 1)));
         }
 
-        Tail without(int i) {
+        Run without(int i) {
             int n = size() - 1;
-            return n == 0 ? NO_TAIL : new Tail(remove(ids, i), remove(at, i), remove(types, i, new String[n]),
+            return n == 0 ? EMPTY_RUN : new Run(remove(ids, i), remove(at, i), remove(types, i, new String[n]),
                     remove(urls, i, new String[n]), remove(attrs, i, emptyAttrs(n)));
         }
 
-        Tail after(long epochMillis) {
+        Run after(long epochMillis) {
             int from = countUpTo(at, epochMillis);
             if (from == 0) return this;
             int n = size();
-            return from == n ? NO_TAIL : new Tail(Arrays.copyOfRange(ids, from, n), Arrays.copyOfRange(at, from, n),
+            return from == n ? EMPTY_RUN : new Run(Arrays.copyOfRange(ids, from, n), Arrays.copyOfRange(at, from, n),
                     Arrays.copyOfRange(types, from, n), Arrays.copyOfRange(urls, from, n), Arrays.copyOfRange(attrs, from, n));
+        }
+
+        /** Both runs as one, {@code older}'s events first at equal times (they arrived first). */
+        static Run merge(Run older, Run newer) {
+            int a = older.size();
+            int b = newer.size();
+            int n = a + b;
+            long[] ids = new long[n];
+            long[] at = new long[n];
+            String[] types = new String[n];
+            String[] urls = new String[n];
+            Map<String, String>[] attrs = emptyAttrs(n);
+            for (int o = 0, i = 0, j = 0; o < n; o++) {
+                Run from;
+                int k;
+                if (i < a && (j >= b || older.at[i] <= newer.at[j])) {
+                    from = older;
+                    k = i++;
+                } else {
+                    from = newer;
+                    k = j++;
+                }
+                ids[o] = from.ids[k];
+                at[o] = from.at[k];
+                types[o] = from.types[k];
+                urls[o] = from.urls[k];
+                attrs[o] = from.attrs[k];
+            }
+            return new Run(ids, at, types, urls, attrs);
         }
     }
 
-    private EventSeries(String source, long[] ids, long[] at, String[] types, String[] urls,
-                        Map<String, String>[] attrs, Tail tail) {
+    private EventSeries(String source, Run first, Run[] runs) {
+        if (first.size() == 0 && runs.length > 0) { // the first run emptied: the next one takes its place
+            first = runs[0];
+            runs = runs.length == 1 ? NO_RUNS : Arrays.copyOfRange(runs, 1, runs.length);
+        }
         this.source = source;
-        this.ids = ids;
-        this.at = at;
-        this.types = types;
-        this.urls = urls;
-        this.attrs = attrs;
-        this.tail = tail;
+        this.ids = first.ids;
+        this.at = first.at;
+        this.types = first.types;
+        this.urls = first.urls;
+        this.attrs = first.attrs;
+        this.runs = runs;
     }
 
     @SuppressWarnings("unchecked")
     private static Map<String, String>[] emptyAttrs(int n) { return (Map<String, String>[]) new Map[n]; }
 
+    private Run first() { return new Run(ids, at, types, urls, attrs); }
+
     public String source() { return source; }
 
-    public int size() { return at.length + tail.size(); }
+    public int size() {
+        int n = at.length;
+        for (Run r : runs) n += r.size();
+        return n;
+    }
 
-    /** The id hash of the event at {@code i} (columns, then tail). */
-    public long idAt(int i) { return i < ids.length ? ids[i] : tail.ids[i - ids.length]; }
+    /** The id hash of the event at {@code i} (the runs one after the other). */
+    public long idAt(int i) {
+        if (i < ids.length) return ids[i];
+        i -= ids.length;
+        for (Run r : runs) {
+            if (i < r.size()) return r.ids[i];
+            i -= r.size();
+        }
+        throw new IndexOutOfBoundsException(i);
+    }
 
-    long at(int i) { return i < at.length ? at[i] : tail.at[i - at.length]; }
+    long at(int i) {
+        long p = locate(i);
+        int r = (int) (p >>> 32);
+        return r == 0 ? at[(int) p] : runs[r - 1].at[(int) p];
+    }
 
-    String type(int i) { return i < types.length ? types[i] : tail.types[i - types.length]; }
+    String type(int i) {
+        long p = locate(i);
+        int r = (int) (p >>> 32);
+        return r == 0 ? types[(int) p] : runs[r - 1].types[(int) p];
+    }
 
-    String url(int i) { return i < urls.length ? urls[i] : tail.urls[i - urls.length]; }
+    String url(int i) {
+        long p = locate(i);
+        int r = (int) (p >>> 32);
+        return r == 0 ? urls[(int) p] : runs[r - 1].urls[(int) p];
+    }
 
-    Map<String, String> attrs(int i) { return i < attrs.length ? attrs[i] : tail.attrs[i - attrs.length]; }
+    Map<String, String> attrs(int i) {
+        long p = locate(i);
+        int r = (int) (p >>> 32);
+        return r == 0 ? attrs[(int) p] : runs[r - 1].attrs[(int) p];
+    }
+
+    /** Where index {@code i} is: (run number, 0 for the first run) in the high half, the index in it in the low. */
+    private long locate(int i) {
+        if (i < at.length) return i;
+        i -= at.length;
+        for (int r = 0; r < runs.length; r++) {
+            if (i < runs[r].size()) return ((long) (r + 1) << 32) | i;
+            i -= runs[r].size();
+        }
+        throw new IndexOutOfBoundsException(i);
+    }
 
     /** The time (epoch millis) of the earliest event strictly after {@code millis}, or Long.MAX_VALUE. */
-    public long firstAfter(long millis) { return Math.min(firstAfter(at, millis), firstAfter(tail.at, millis)); }
+    public long firstAfter(long millis) {
+        long best = firstAfter(at, millis);
+        for (Run r : runs) best = Math.min(best, firstAfter(r.at, millis));
+        return best;
+    }
 
     private static long firstAfter(long[] at, long millis) {
         int i = countUpTo(at, millis);
@@ -118,8 +206,9 @@ public final class EventSeries {
 
     /** Events strictly after {@code after} matching every given (non-null) condition (see {@link Activity}). */
     int count(String eventType, String pathPrefix, String attr, String value, long after) {
-        return count(at, types, urls, attrs, eventType, pathPrefix, attr, value, after)
-                + count(tail.at, tail.types, tail.urls, tail.attrs, eventType, pathPrefix, attr, value, after);
+        int n = count(at, types, urls, attrs, eventType, pathPrefix, attr, value, after);
+        for (Run r : runs) n += count(r.at, r.types, r.urls, r.attrs, eventType, pathPrefix, attr, value, after);
+        return n;
     }
 
     private static int count(long[] at, String[] types, String[] urls, Map<String, String>[] attrs, String eventType,
@@ -135,7 +224,11 @@ public final class EventSeries {
     }
 
     /** The time of the latest event of {@code eventType}, or Long.MIN_VALUE. */
-    long last(String eventType) { return Math.max(last(at, types, eventType), last(tail.at, tail.types, eventType)); }
+    long last(String eventType) {
+        long best = last(at, types, eventType);
+        for (Run r : runs) best = Math.max(best, last(r.at, r.types, eventType));
+        return best;
+    }
 
     private static long last(long[] at, String[] types, String eventType) {
         for (int i = at.length - 1; i >= 0; i--) if (types[i].equals(eventType)) return at[i];
@@ -145,60 +238,44 @@ public final class EventSeries {
     /** Index of the event with id hash {@code id}, or -1. */
     public int indexOf(long id) {
         for (int i = 0; i < ids.length; i++) if (ids[i] == id) return i;
-        for (int i = 0; i < tail.ids.length; i++) if (tail.ids[i] == id) return ids.length + i;
+        int offset = ids.length;
+        for (Run r : runs) {
+            for (int i = 0; i < r.ids.length; i++) if (r.ids[i] == id) return offset + i;
+            offset += r.size();
+        }
         return -1;
+    }
+
+    /** Whether the event of id hash {@code id} is here with exactly these values. */
+    public boolean holds(long id, long epochMillis, String type, String url, Map<String, String> attributes) {
+        int i = indexOf(id);
+        return i >= 0 && at(i) == epochMillis && java.util.Objects.equals(type(i), type)
+                && java.util.Objects.equals(url(i), url) && java.util.Objects.equals(attrs(i), attributes);
     }
 
     /** This series with the event added (or replaced, when its id hash is already here). */
     public EventSeries with(String source, long id, long epochMillis, String type, String url,
                             Map<String, String> attributes) {
         EventSeries base = indexOf(id) >= 0 ? without(id) : this;
-        if (base.tail.size() < TAIL_MAX) {
-            return new EventSeries(source, base.ids, base.at, base.types, base.urls, base.attrs,
-                    base.tail.with(id, epochMillis, type, url, attributes));
+        Run[] rs = base.runs;
+        int k = rs.length;
+        if (base.at.length == 0) return new EventSeries(source, Run.single(id, epochMillis, type, url, attributes), NO_RUNS);
+        if (k > 0 && rs[k - 1].size() < TAIL_MAX) {
+            rs = rs.clone();
+            rs[k - 1] = rs[k - 1].with(id, epochMillis, type, url, attributes);
+            return new EventSeries(source, base.first(), rs);
         }
-        return base.joined(source, id, epochMillis, type, url, attributes);
-    }
-
-    /**
-     * Columns and tail merged into new columns with the event in its place: after every event not
-     * later than it, and the columns' events before the tail's at equal times (both as they arrived).
-     */
-    private EventSeries joined(String source, long id, long epochMillis, String type, String url, Map<String, String> attributes) {
-        int b = at.length;
-        int k = tail.size();
-        int n = b + k + 1;
-        long[] ids2 = new long[n];
-        long[] at2 = new long[n];
-        String[] types2 = new String[n];
-        String[] urls2 = new String[n];
-        Map<String, String>[] attrs2 = emptyAttrs(n);
-        boolean placed = false;
-        for (int o = 0, i = 0, j = 0; o < n; o++) {
-            boolean fromColumns = i < b && (j >= k || at[i] <= tail.at[j]);
-            long next = fromColumns ? at[i] : j < k ? tail.at[j] : Long.MAX_VALUE;
-            if (!placed && next > epochMillis) {
-                ids2[o] = id;
-                at2[o] = epochMillis;
-                types2[o] = type;
-                urls2[o] = url;
-                attrs2[o] = attributes;
-                placed = true;
-            } else if (fromColumns) {
-                ids2[o] = ids[i];
-                at2[o] = at[i];
-                types2[o] = types[i];
-                urls2[o] = urls[i];
-                attrs2[o] = attrs[i++];
-            } else {
-                ids2[o] = tail.ids[j];
-                at2[o] = tail.at[j];
-                types2[o] = tail.types[j];
-                urls2[o] = tail.urls[j];
-                attrs2[o] = tail.attrs[j++];
-            }
+        // No tail, or a full one: merge it into the runs before it while they are not much larger; then a new tail.
+        Run[] all = new Run[k + 2];
+        all[0] = base.first();
+        System.arraycopy(rs, 0, all, 1, k);
+        int n = k + 1;
+        while (k > 0 && n >= 2 && all[n - 2].size() <= 2 * all[n - 1].size()) {
+            all[n - 2] = Run.merge(all[n - 2], all[n - 1]);
+            n--;
         }
-        return new EventSeries(source, ids2, at2, types2, urls2, attrs2, NO_TAIL);
+        all[n++] = Run.single(id, epochMillis, type, url, attributes);
+        return new EventSeries(source, all[0], Arrays.copyOfRange(all, 1, n));
     }
 
     /** This series without the event of id hash {@code id} (this same series when it is not here). */
@@ -206,43 +283,73 @@ public final class EventSeries {
         int i = indexOf(id);
         if (i < 0) return this;
         if (size() == 1) return EMPTY;
-        int b = at.length;
-        if (i >= b) return new EventSeries(source, ids, at, types, urls, attrs, tail.without(i - b));
-        return new EventSeries(source, remove(ids, i), remove(at, i), remove(types, i, new String[b - 1]),
-                remove(urls, i, new String[b - 1]), remove(attrs, i, emptyAttrs(b - 1)), tail);
+        if (i < at.length) return new EventSeries(source, first().without(i), runs);
+        i -= at.length;
+        for (int r = 0; r < runs.length; r++) {
+            if (i < runs[r].size()) {
+                Run kept = runs[r].without(i);
+                Run[] rs;
+                if (kept.size() > 0) {
+                    rs = runs.clone();
+                    rs[r] = kept;
+                } else {
+                    rs = new Run[runs.length - 1];
+                    System.arraycopy(runs, 0, rs, 0, r);
+                    System.arraycopy(runs, r + 1, rs, r, runs.length - r - 1);
+                }
+                return new EventSeries(source, first(), rs);
+            }
+            i -= runs[r].size();
+        }
+        throw new IllegalStateException("index past the runs");
     }
 
     /** This series without the events at or before {@code epochMillis} (this same series when none is). */
     public EventSeries after(long epochMillis) {
-        int from = countUpTo(at, epochMillis);
-        Tail kept = tail.after(epochMillis);
-        if (from == 0 && kept == tail) return this;
-        int b = at.length;
-        if (from == b && kept.size() == 0) return EMPTY;
-        return new EventSeries(source, Arrays.copyOfRange(ids, from, b), Arrays.copyOfRange(at, from, b),
-                Arrays.copyOfRange(types, from, b), Arrays.copyOfRange(urls, from, b), Arrays.copyOfRange(attrs, from, b), kept);
+        Run first = first();
+        Run keptFirst = first.after(epochMillis);
+        boolean changed = keptFirst != first;
+        Run[] kept = new Run[runs.length];
+        int n = 0;
+        for (Run r : runs) {
+            Run k = r.after(epochMillis);
+            changed |= k != r;
+            if (k.size() > 0) kept[n++] = k;
+        }
+        if (!changed) return this;
+        if (keptFirst.size() == 0 && n == 0) return EMPTY;
+        return new EventSeries(source, keptFirst, n == 0 ? NO_RUNS : Arrays.copyOf(kept, n));
     }
 
-    /** Whether this series holds its older events in the same arrays as {@code other} (tests). */
+    /** Whether this series holds its first run in the same arrays as {@code other} (tests). */
     boolean sharesColumnsWith(EventSeries other) { return ids == other.ids && at == other.at && types == other.types; }
+
+    /** How many runs hold the events (tests). */
+    int runCount() { return (at.length > 0 ? 1 : 0) + runs.length; }
 
     /** Receives the events of a series, oldest first (for the graph snapshot). */
     public interface Visitor {
         void event(long id, long epochMillis, String type, String url, Map<String, String> attributes);
     }
 
-    /** The events in time order (columns before tail at equal times: the order they arrived in). */
+    /** The events in time order (at equal times, in the order they arrived: earlier runs first). */
     public void forEach(Visitor v) {
-        int b = at.length;
-        int k = tail.size();
-        for (int i = 0, j = 0; i < b || j < k; ) {
-            if (i < b && (j >= k || at[i] <= tail.at[j])) {
-                v.event(ids[i], at[i], types[i], urls[i], attrs[i]);
-                i++;
-            } else {
-                v.event(tail.ids[j], tail.at[j], tail.types[j], tail.urls[j], tail.attrs[j]);
-                j++;
+        if (runs.length == 0) {
+            for (int i = 0; i < at.length; i++) v.event(ids[i], at[i], types[i], urls[i], attrs[i]);
+            return;
+        }
+        Run[] all = new Run[runs.length + 1];
+        all[0] = first();
+        System.arraycopy(runs, 0, all, 1, runs.length);
+        int[] pos = new int[all.length];
+        for (int left = size(); left > 0; left--) {
+            int best = -1;
+            for (int r = 0; r < all.length; r++) {
+                if (pos[r] < all[r].size() && (best < 0 || all[r].at[pos[r]] < all[best].at[pos[best]])) best = r;
             }
+            Run r = all[best];
+            int i = pos[best]++;
+            v.event(r.ids[i], r.at[i], r.types[i], r.urls[i], r.attrs[i]);
         }
     }
 
@@ -257,7 +364,7 @@ public final class EventSeries {
             throw new IllegalArgumentException("columns of different lengths");
         }
         for (int i = 1; i < n; i++) if (at[i] < at[i - 1]) throw new IllegalArgumentException("events out of order");
-        return n == 0 ? EMPTY : new EventSeries(source, ids, at, types, urls, attributes, NO_TAIL);
+        return n == 0 ? EMPTY : new EventSeries(source, new Run(ids, at, types, urls, attributes), NO_RUNS);
     }
 
     /** The event at {@code i} as a value, for reading (the API, explanations, rules using events()). */
