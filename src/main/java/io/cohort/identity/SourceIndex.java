@@ -201,6 +201,13 @@ final class SourceIndex {
     private void applyEvent(String source, RecordChange change, Touched t) {
         long id = EventSeries.idHash(source, change.key());
         PersonEvents old = ownerOf(id);
+        if (old != null && change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
+                && old.node.ref().equals(new SourceRef(source, e.personId()))
+                && old.series.holds(id, e.timestamp().toEpochMilli(), e.eventType(), e.url(), e.attributes())) {
+            // Sent again unchanged (a connector's overlapping window, a retried webhook): nothing
+            // to apply, and nobody's Activity changed.
+            return;
+        }
         if (old != null) {
             old.series = old.series.without(id);
             if (old.series.size() == 0) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.model.Account;
+import io.cohort.model.Activity;
 import io.cohort.model.AccountPerson;
 import io.cohort.model.Fact;
 import io.cohort.model.Opportunity;
@@ -39,6 +40,38 @@ class ProfileGraphTest {
 
     private static <T> List<T> of(List<Fact> facts, Class<T> type) {
         return facts.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private Touched applied(String source, String... records) throws Exception {
+        List<JsonNode> nodes = new ArrayList<>();
+        for (String r : records) nodes.add(json.readTree(r));
+        return graph.apply(source, parser.parse(nodes), ++seq);
+    }
+
+    private static String event(String id, String person, String url, String campaign) {
+        return "{\"type\":\"event\",\"id\":\"" + id + "\",\"personId\":\"" + person
+                + "\",\"eventType\":\"web.webpagedetails.pageViews\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"url\":\"" + url
+                + "\"" + (campaign == null ? "" : ",\"attributes\":{\"campaign\":\"" + campaign + "\"}") + "}";
+    }
+
+    /** Connectors re-fetch overlapping windows and webhooks retry: an event sent again unchanged changes nobody. */
+    @Test
+    void anEventSentAgainUnchangedTouchesNobody() throws Exception {
+        apply("mkto", "{\"type\":\"person\",\"id\":\"p\",\"email\":\"x@y.com\"}",
+                "{\"type\":\"person\",\"id\":\"q\",\"email\":\"z@y.com\"}");
+        assertThat(applied("mkto", event("e1", "p", "https://a.com/x", "c1")).hasEvents()).isTrue();
+        assertThat(applied("mkto", event("e1", "p", "https://a.com/x", "c1")).isEmpty()).as("the same event again").isTrue();
+        assertThat(applied("mkto", event("e1", "p", "https://a.com/y", "c1")).hasEvents()).as("another URL").isTrue();
+        assertThat(applied("mkto", event("e1", "p", "https://a.com/y", "c2")).hasEvents()).as("another attribute").isTrue();
+        assertThat(applied("mkto", event("e1", "p", "https://a.com/y", null)).hasEvents()).as("no attributes").isTrue();
+        assertThat(applied("mkto", event("e1", "p", "https://a.com/y", null)).isEmpty()).as("the same again").isTrue();
+        assertThat(applied("other", event("e1", "p", "https://a.com/y", null)).hasEvents()).as("the same id from another source").isTrue();
+        Touched moved = applied("mkto", event("e1", "q", "https://a.com/y", null));
+        assertThat(moved.eventPeople).as("moved to another person: both told")
+                .containsExactlyInAnyOrder(UnifiedIds.personByEmail("x@y.com"), UnifiedIds.personByEmail("z@y.com"));
+        // (other:p is a source person of its own, not x@y.com: its event is not p's.)
+        assertThat(of(factsOfPerson("x@y.com"), Activity.class).get(0).count(Instant.EPOCH)).as("p's event moved to q").isZero();
+        assertThat(of(factsOfPerson("z@y.com"), Activity.class).get(0).count(Instant.EPOCH)).isEqualTo(1);
     }
 
     @Test
