@@ -8,80 +8,59 @@ import java.util.*;
  * segment exit within one clock tick of the edge, without evaluating everyone on every tick.
  * Confined to the evaluator's coordinator thread.
  *
- * <p>Nearly every person has a due time of their own (event times are in milliseconds), so a
- * time holds one person directly and a set only when people share it: a set per time cost
- * ~180 bytes per person and most of a restart's due-time build at 1M profiles.
+ * <p>A binary min-heap of (due time, person) in two arrays, beside each person's current due time.
+ * A person's earlier entry is not searched for when their time moves: it stays in the heap and is
+ * skipped when it comes up, as it no longer matches; the heap is rebuilt when such stale entries
+ * outnumber the live ones. Why not a sorted tree of times: at 1M people its entries and boxed
+ * keys cost ~60 bytes a person, and building it (a sort of boxed indexes, then a million
+ * inserts) was half of a restart's work after the graph read; a heap is built in linear time.
  */
 final class DueQueue {
-    /** Due time → a person's id (String) or, for people sharing it, a Set of ids. */
-    private final TreeMap<Long, Object> byTime = new TreeMap<>();
+    /** Rebuilt below this many entries only when stale entries outnumber live ones twice. */
+    private static final int REBUILD_FLOOR = 1024;
+    /** Each person's current due time (only people who have one). */
     private final Map<String, Long> byPerson = new HashMap<>();
+    private long[] dueAt = new long[16];
+    private String[] who = new String[16];
+    private int heapSize;
 
     /** Sets (or clears, with Long.MAX_VALUE) a person's next due time. */
     void set(String person, long due) {
         Long old = due == Long.MAX_VALUE ? byPerson.remove(person) : byPerson.put(person, due);
-        if (old != null && old != due) removeAt(old, person);
-        if (due != Long.MAX_VALUE && (old == null || old != due)) addAt(due, person);
+        if (due != Long.MAX_VALUE && (old == null || old != due)) push(due, person);
+        if (heapSize > REBUILD_FLOOR && heapSize > 2 * byPerson.size()) rebuild();
     }
 
     /**
-     * Replaces every due time at once with what {@code walk} reports (person, due time;
-     * Long.MAX_VALUE: none). Inserting in time order keeps the tree's walk on its rightmost path,
-     * several times cheaper than {@link #set} one person after another at 1M people.
+     * Replaces every due time at once: {@code people[i]} is due at {@code dues[i]} (Long.MAX_VALUE:
+     * never). The arrays are read, not kept.
      */
-    void reset(java.util.function.Consumer<java.util.function.ObjLongConsumer<String>> walk) {
+    void reset(String[] people, long[] dues) {
+        if (people.length != dues.length) throw new IllegalArgumentException("people and due times differ in length");
         clear();
-        List<String> people = new ArrayList<>();
-        long[][] dues = {new long[1024]};
-        walk.accept((person, due) -> {
-            if (due == Long.MAX_VALUE) return;
-            int i = people.size();
-            if (i == dues[0].length) dues[0] = Arrays.copyOf(dues[0], i * 2);
-            dues[0][i] = due;
-            people.add(person);
-        });
-        long[] at = dues[0];
-        Integer[] order = new Integer[people.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        Arrays.sort(order, Comparator.comparingLong(i -> at[i]));
-        for (int i : order) {
-            String p = people.get(i);
-            byPerson.put(p, at[i]);
-            addAt(at[i], p);
+        grow(people.length);
+        for (int i = 0; i < people.length; i++) {
+            if (dues[i] == Long.MAX_VALUE) { // a person named twice: the later time counts
+                byPerson.remove(people[i]);
+                continue;
+            }
+            Long old = byPerson.put(people[i], dues[i]);
+            if (old != null && old == dues[i]) continue; // named twice with the same time: one entry
+            dueAt[heapSize] = dues[i];
+            who[heapSize++] = people[i];
         }
+        heapify();
     }
 
-    @SuppressWarnings("unchecked")
-    private void addAt(long due, String person) {
-        Object at = byTime.putIfAbsent(due, person);
-        if (at == null) return;
-        if (at instanceof Set<?> s) {
-            ((Set<String>) s).add(person);
-        } else if (!at.equals(person)) {
-            Set<String> both = new HashSet<>(4);
-            both.add((String) at);
-            both.add(person);
-            byTime.put(due, both);
-        }
-    }
-
-    private void removeAt(long due, String person) {
-        Object at = byTime.get(due);
-        if (at instanceof Set<?> s) {
-            if (s.remove(person) && s.isEmpty()) byTime.remove(due);
-        } else if (person.equals(at)) {
-            byTime.remove(due);
-        }
-    }
-
-    /** Removes and returns everyone due at or before {@code now}. */
-    @SuppressWarnings("unchecked")
+    /** Removes and returns everyone due at or before {@code now}, earliest first. */
     List<String> pollUntil(long now) {
         List<String> out = new ArrayList<>();
-        while (!byTime.isEmpty() && byTime.firstKey() <= now) {
-            Object at = byTime.pollFirstEntry().getValue();
-            Collection<String> people = at instanceof Set<?> s ? (Set<String>) s : List.of((String) at);
-            for (String p : people) {
+        while (heapSize > 0 && dueAt[0] <= now) {
+            long d = dueAt[0];
+            String p = who[0];
+            removeTop();
+            Long current = byPerson.get(p);
+            if (current != null && current == d) {
                 byPerson.remove(p);
                 out.add(p);
             }
@@ -96,8 +75,77 @@ final class DueQueue {
 
     int size() { return byPerson.size(); }
 
+    /** Entries held, live and stale (tests). */
+    int entries() { return heapSize; }
+
     void clear() {
-        byTime.clear();
         byPerson.clear();
+        dueAt = new long[16];
+        who = new String[16];
+        heapSize = 0;
+    }
+
+    /** Only the live entries, in linear time. */
+    private void rebuild() {
+        long[] d = new long[Math.max(16, byPerson.size())];
+        String[] w = new String[d.length];
+        int n = 0;
+        for (var e : byPerson.entrySet()) {
+            d[n] = e.getValue();
+            w[n++] = e.getKey();
+        }
+        dueAt = d;
+        who = w;
+        heapSize = n;
+        heapify();
+    }
+
+    private void push(long due, String person) {
+        grow(heapSize + 1);
+        int i = heapSize++;
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            if (dueAt[parent] <= due) break;
+            dueAt[i] = dueAt[parent];
+            who[i] = who[parent];
+            i = parent;
+        }
+        dueAt[i] = due;
+        who[i] = person;
+    }
+
+    private void removeTop() {
+        int last = --heapSize;
+        long d = dueAt[last];
+        String w = who[last];
+        who[last] = null;
+        if (last > 0) siftDown(0, d, w);
+    }
+
+    private void heapify() {
+        for (int i = (heapSize >>> 1) - 1; i >= 0; i--) siftDown(i, dueAt[i], who[i]);
+    }
+
+    /** Puts (d, w) at {@code i} or below it, moving smaller children up. */
+    private void siftDown(int i, long d, String w) {
+        int half = heapSize >>> 1;
+        while (i < half) {
+            int child = 2 * i + 1;
+            int right = child + 1;
+            if (right < heapSize && dueAt[right] < dueAt[child]) child = right;
+            if (d <= dueAt[child]) break;
+            dueAt[i] = dueAt[child];
+            who[i] = who[child];
+            i = child;
+        }
+        dueAt[i] = d;
+        who[i] = w;
+    }
+
+    private void grow(int capacity) {
+        if (capacity <= dueAt.length) return;
+        int n = Math.max(capacity, dueAt.length + (dueAt.length >> 1));
+        dueAt = Arrays.copyOf(dueAt, n);
+        who = Arrays.copyOf(who, n);
     }
 }

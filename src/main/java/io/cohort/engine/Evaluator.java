@@ -482,7 +482,8 @@ public final class Evaluator implements Managed, RuleTarget {
     private void dueForEveryone(long from) {
         due.clear();
         if (windows.length == 0) return;
-        due.reset(each -> graph.nextWindowEdges(from, windows, each));
+        ProfileGraph.WindowEdges edges = graph.nextWindowEdges(from, windows);
+        due.reset(edges.people(), edges.edges());
     }
 
     /**

@@ -287,11 +287,28 @@ public final class ProfileGraph {
         return best;
     }
 
-    /** Every person's {@link #nextWindowEdge}, under one read lock: {@code out} gets (person, edge or Long.MAX_VALUE). */
-    public void nextWindowEdges(long nowMillis, long[] windows, java.util.function.ObjLongConsumer<String> out) {
-        read(() -> {
-            index.personRefsByUid.forEach((uid, refs) -> out.accept(uid, windowEdge(refs, nowMillis, windows)));
-            return null;
+    /** Every person's {@link #nextWindowEdge}: {@code edges[i]} is {@code people[i]}'s (Long.MAX_VALUE: none). */
+    public record WindowEdges(String[] people, long[] edges) {}
+
+    /**
+     * Every person's {@link #nextWindowEdge}, under one read lock, on the common fork-join pool as
+     * well as this thread: at 1M people the lookups of each person's events wait on memory, and two
+     * threads overlap those waits (the graph does not change while the lock is held).
+     */
+    public WindowEdges nextWindowEdges(long nowMillis, long[] windows) {
+        return read(() -> {
+            int n = index.personRefsByUid.size();
+            String[] people = new String[n];
+            @SuppressWarnings("unchecked")
+            Set<SourceRef>[] refs = new Set[n];
+            int i = 0;
+            for (var e : index.personRefsByUid.entrySet()) {
+                people[i] = e.getKey();
+                refs[i++] = e.getValue();
+            }
+            long[] edges = new long[n];
+            java.util.stream.IntStream.range(0, n).parallel().forEach(k -> edges[k] = windowEdge(refs[k], nowMillis, windows));
+            return new WindowEdges(people, edges);
         });
     }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.*;
 import org.junit.jupiter.api.Test;
 
-/** The due queue keeps one person per time without a set; these are the cases where people share or move times. */
+/** The due queue: people sharing or moving times, bulk resets, and long random runs against a plain model. */
 class DueQueueTest {
     @Test
     void peopleSharingATimeAreAllDueAndMovingOneLeavesTheOther() {
@@ -46,7 +46,7 @@ class DueQueueTest {
         bulk.set("stale", 1);
         Map<String, Long> dues = new LinkedHashMap<>();
         for (int i = 0; i < 5_000; i++) dues.put("p" + i, r.nextInt(10) == 0 ? Long.MAX_VALUE : r.nextInt(2_000));
-        bulk.reset(each -> dues.forEach(each::accept));
+        bulk.reset(dues.keySet().toArray(String[]::new), dues.values().stream().mapToLong(Long::longValue).toArray());
         dues.forEach(single::set);
         assertThat(bulk.size()).isEqualTo(single.size());
         assertThat(bulk.isDue("stale", Long.MAX_VALUE - 1)).isFalse();
@@ -54,5 +54,58 @@ class DueQueueTest {
             assertThat(new TreeSet<>(bulk.pollUntil(t))).isEqualTo(new TreeSet<>(single.pollUntil(t)));
         }
         assertThat(bulk.size()).isZero();
+    }
+
+    /**
+     * Random sets, clears, polls and resets against a map of person → due time: the same people
+     * come due, each once, however often their times moved (moved times leave stale entries that
+     * must be skipped, and the heap is rebuilt when they pile up).
+     */
+    @Test
+    void answersAsAPlainMapOverLongRandomRuns() {
+        for (long seed = 1; seed <= 20; seed++) {
+            Random r = new Random(seed);
+            DueQueue q = new DueQueue();
+            Map<String, Long> model = new HashMap<>();
+            long now = 0;
+            int maxEntries = 0;
+            for (int step = 0; step < 20_000; step++) {
+                int op = r.nextInt(100);
+                String p = "p" + r.nextInt(300);
+                if (op < 80) {
+                    long due = r.nextInt(20) == 0 ? Long.MAX_VALUE : now + r.nextInt(500);
+                    q.set(p, due);
+                    if (due == Long.MAX_VALUE) model.remove(p);
+                    else model.put(p, due);
+                } else if (op < 90) {
+                    assertThat(q.isDue(p, now)).isEqualTo(model.containsKey(p) && model.get(p) <= now);
+                } else if (op < 99) {
+                    now += r.nextInt(60);
+                    long t = now;
+                    List<String> polled = q.pollUntil(t);
+                    List<String> expected = model.entrySet().stream().filter(e -> e.getValue() <= t)
+                            .sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList();
+                    assertThat(polled).as("seed %d step %d", seed, step).containsExactlyInAnyOrderElementsOf(expected);
+                    List<Long> times = polled.stream().map(model::get).toList();
+                    assertThat(times).as("earliest first").isSorted();
+                    expected.forEach(model::remove);
+                } else {
+                    model.clear();
+                    int n = r.nextInt(400);
+                    String[] people = new String[n];
+                    long[] dues = new long[n];
+                    for (int i = 0; i < n; i++) {
+                        people[i] = "p" + r.nextInt(300); // some twice: the later time counts
+                        dues[i] = r.nextInt(10) == 0 ? Long.MAX_VALUE : now + r.nextInt(500);
+                        if (dues[i] == Long.MAX_VALUE) model.remove(people[i]);
+                        else model.put(people[i], dues[i]);
+                    }
+                    q.reset(people, dues);
+                }
+                assertThat(q.size()).as("seed %d step %d", seed, step).isEqualTo(model.size());
+                maxEntries = Math.max(maxEntries, q.entries());
+            }
+            assertThat(maxEntries).as("stale entries are dropped when they pile up").isLessThanOrEqualTo(2 * 300 + 1025);
+        }
     }
 }
