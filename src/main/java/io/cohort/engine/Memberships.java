@@ -16,9 +16,24 @@ final class Memberships {
     private int total;
 
     Memberships(Collection<Qualified> realized) {
-        Map<String, Set<String>> m = new HashMap<>();
-        for (Qualified q : realized) m.computeIfAbsent(q.personId(), k -> new TreeSet<>()).add(q.segmentId());
-        m.forEach(this::set);
+        // Straight into each person's array: a TreeSet per person first was a second of a 1M restart.
+        for (Qualified q : realized) add(q.personId(), q.segmentId());
+    }
+
+    /** Adds one membership, keeping the person's array sorted and without repeats. */
+    private void add(String person, String segment) {
+        String s = ids.computeIfAbsent(segment, k -> k);
+        String[] old = byPerson.getOrDefault(person, NONE);
+        int pos = 0;
+        while (pos < old.length && old[pos].compareTo(s) < 0) pos++;
+        if (pos < old.length && old[pos].equals(s)) return;
+        String[] a = new String[old.length + 1];
+        System.arraycopy(old, 0, a, 0, pos);
+        a[pos] = s;
+        System.arraycopy(old, pos, a, pos + 1, old.length - pos);
+        byPerson.put(person, a);
+        sizes.merge(s, 1, Integer::sum);
+        total++;
     }
 
     Set<String> of(String person) {
