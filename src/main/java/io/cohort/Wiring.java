@@ -151,6 +151,10 @@ public final class Wiring {
     public Stages service(Environment env) throws Exception {
         // store
         config.database().setUrl(Durability.durableUrl(config.database().getUrl()));
+        Durability.unsafeCollector(config.database().getUrl(), java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()
+                .stream().map(java.lang.management.GarbageCollectorMXBean::getName).toList()).ifPresent(why -> {
+                    throw new IllegalStateException("refusing to start: " + why);
+                });
         if (Durability.delaysWrites(config.database().getUrl())) {
             LOG.warn("database.url sets H2's WRITE_DELAY: batches acknowledged within that delay are lost if the process dies");
         }

@@ -28,6 +28,7 @@ public final class CohortProcess implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int starts;
+    private final List<String> jvmFlags = new ArrayList<>();
 
     public CohortProcess(Path dir) throws IOException {
         this(dir, "{crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}");
@@ -72,10 +73,17 @@ public final class CohortProcess implements AutoCloseable {
                 """.formatted(dbUrl, sources, rules.toAbsolutePath(), dir.resolve("graph.snapshot").toAbsolutePath(), CohortApp.TOKEN)));
     }
 
+    /** JVM flags for the next starts (e.g. another garbage collector). */
+    public CohortProcess withJvmFlags(String... flags) {
+        jvmFlags.addAll(List.of(flags));
+        return this;
+    }
+
     /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
     public CohortProcess start() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        cmd.addAll(jvmFlags);
         String jar = System.getProperty("cohort.jar");
         if (jar != null && !jar.isBlank()) {
             if (!Files.isRegularFile(Path.of(jar))) throw new IllegalStateException("-Dcohort.jar=" + jar + " does not exist");

@@ -18,4 +18,16 @@ class DurabilityTest {
         assertThat(Durability.delaysWrites(explicit)).isTrue();
         assertThat(Durability.delaysWrites(Durability.durableUrl("jdbc:h2:file:/d/cohort"))).isFalse();
     }
+
+    @Test
+    void theEmbeddedDatabaseIsRefusedUnderZgc() {
+        var zgc17 = java.util.List.of("ZGC Cycles", "ZGC Pauses");
+        var zgc25 = java.util.List.of("ZGC Minor Cycles", "ZGC Minor Pauses", "ZGC Major Cycles", "ZGC Major Pauses");
+        var g1 = java.util.List.of("G1 Young Generation", "G1 Concurrent GC", "G1 Old Generation");
+        assertThat(Durability.unsafeCollector("jdbc:h2:file:/d/cohort;MODE=PostgreSQL;WRITE_DELAY=0", zgc17)).get().asString()
+                .contains("jdbc:h2:file:/d/cohort)").contains("ZGC").contains("PostgreSQL").doesNotContain("WRITE_DELAY");
+        assertThat(Durability.unsafeCollector("jdbc:h2:mem:x", zgc25)).isPresent();
+        assertThat(Durability.unsafeCollector("jdbc:h2:file:/d/cohort", g1)).isEmpty();
+        assertThat(Durability.unsafeCollector("jdbc:postgresql://h/db", zgc25)).isEmpty();
+    }
 }
