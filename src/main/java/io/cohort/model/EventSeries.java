@@ -136,13 +136,9 @@ public final class EventSeries {
 
     /** The id hash of the event at {@code i} (the runs one after the other). */
     public long idAt(int i) {
-        if (i < ids.length) return ids[i];
-        i -= ids.length;
-        for (Run r : runs) {
-            if (i < r.size()) return r.ids[i];
-            i -= r.size();
-        }
-        throw new IndexOutOfBoundsException(i);
+        long p = locate(i);
+        int r = (int) (p >>> 32);
+        return r == 0 ? ids[(int) p] : runs[r - 1].ids[(int) p];
     }
 
     long at(int i) {
@@ -256,7 +252,7 @@ public final class EventSeries {
     /** This series with the event added (or replaced, when its id hash is already here). */
     public EventSeries with(String source, long id, long epochMillis, String type, String url,
                             Map<String, String> attributes) {
-        EventSeries base = indexOf(id) >= 0 ? without(id) : this;
+        EventSeries base = without(id); // this same series when the id is not here
         Run[] rs = base.runs;
         int k = rs.length;
         if (base.at.length == 0) return new EventSeries(source, Run.single(id, epochMillis, type, url, attributes), NO_RUNS);
@@ -270,7 +266,7 @@ public final class EventSeries {
         all[0] = base.first();
         System.arraycopy(rs, 0, all, 1, k);
         int n = k + 1;
-        while (k > 0 && n >= 2 && all[n - 2].size() <= 2 * all[n - 1].size()) {
+        while (n >= 2 && all[n - 2].size() <= 2 * all[n - 1].size()) { // n is 1 when there is no tail
             all[n - 2] = Run.merge(all[n - 2], all[n - 1]);
             n--;
         }
@@ -283,25 +279,20 @@ public final class EventSeries {
         int i = indexOf(id);
         if (i < 0) return this;
         if (size() == 1) return EMPTY;
-        if (i < at.length) return new EventSeries(source, first().without(i), runs);
-        i -= at.length;
-        for (int r = 0; r < runs.length; r++) {
-            if (i < runs[r].size()) {
-                Run kept = runs[r].without(i);
-                Run[] rs;
-                if (kept.size() > 0) {
-                    rs = runs.clone();
-                    rs[r] = kept;
-                } else {
-                    rs = new Run[runs.length - 1];
-                    System.arraycopy(runs, 0, rs, 0, r);
-                    System.arraycopy(runs, r + 1, rs, r, runs.length - r - 1);
-                }
-                return new EventSeries(source, first(), rs);
-            }
-            i -= runs[r].size();
+        long p = locate(i);
+        int r = (int) (p >>> 32) - 1;
+        if (r < 0) return new EventSeries(source, first().without((int) p), runs);
+        Run kept = runs[r].without((int) p);
+        Run[] rs;
+        if (kept.size() > 0) {
+            rs = runs.clone();
+            rs[r] = kept;
+        } else {
+            rs = new Run[runs.length - 1];
+            System.arraycopy(runs, 0, rs, 0, r);
+            System.arraycopy(runs, r + 1, rs, r, runs.length - r - 1);
         }
-        throw new IllegalStateException("index past the runs");
+        return new EventSeries(source, first(), rs);
     }
 
     /** This series without the events at or before {@code epochMillis} (this same series when none is). */
