@@ -86,6 +86,14 @@ final class ClusterWiring {
         Clock clock = config.engine().manualClock()
                 ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
                 : Clock.systemUTC();
+        // Any number of cluster nodes, but never beside a single-mode process or an import (store.InstanceLock).
+        io.cohort.store.InstanceLock.forService(config.database(), io.cohort.store.InstanceLock.Kind.SHARED, "cluster node " + cluster.nodeId(),
+                cluster.instanceLockWait()).ifPresent(lock -> {
+                    env.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+                        @Override public void stop() { lock.close(); }
+                    });
+                    env.healthChecks().register("database-instance", io.cohort.ops.InstanceLockHealthCheck.of(lock));
+                });
         Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
         if (config.migrateOnStart()) {
             var ds = config.database().build(env.metrics(), "migrations");

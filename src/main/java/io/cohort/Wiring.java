@@ -24,10 +24,12 @@ import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.RecordParser;
 import io.cohort.ingest.pull.Connectors;
 import io.cohort.ingest.pull.PullContext;
+import io.cohort.ops.InstanceLockHealthCheck;
 import io.cohort.ops.Startup;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.store.CursorStore;
 import io.cohort.store.Durability;
+import io.cohort.store.InstanceLock;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
 import io.cohort.store.RuleSetStore;
@@ -158,6 +160,15 @@ public final class Wiring {
         if (Durability.delaysWrites(config.database().getUrl())) {
             LOG.warn("database.url sets H2's WRITE_DELAY: batches acknowledged within that delay are lost if the process dies");
         }
+        // One single-mode process per database (batches are numbered in memory): taken before
+        // anything is written, let go after the pool closes (managed first: stopped last).
+        InstanceLock.forService(config.database(), InstanceLock.Kind.EXCLUSIVE, "single-mode service", config.cluster().instanceLockWait())
+                .ifPresent(lock -> {
+                    env.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+                        @Override public void stop() { lock.close(); }
+                    });
+                    env.healthChecks().register("database-instance", InstanceLockHealthCheck.of(lock));
+                });
         // Migrated through the service's own pool. A pool of its own for the migration, closed
         // after it, closed an embedded H2 database with its last connection, and the service then
         // opened it again: two opens and a close of the file, seconds before the ports at 1M.

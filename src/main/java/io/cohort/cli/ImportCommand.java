@@ -7,6 +7,7 @@ import io.cohort.Wiring;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.record.FieldError;
+import io.cohort.store.InstanceLock;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
@@ -28,7 +29,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * not JSON, is rejected on its own — written to the reject file with its file, line and reason —
  * and everything else is stored; the exit status is non-zero when anything was rejected.
  * Progress (percent, rate, ETA) goes to stderr.
- * Run it while the service is stopped: the service numbers batches in memory, and evaluates
+ * Run it while the service is stopped (on PostgreSQL it refuses to run beside the service:
+ * store.InstanceLock): the service numbers batches in memory, and evaluates
  * everything in the store when it starts.
  */
 public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> {
@@ -68,7 +70,15 @@ public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> 
         long totalBytes = 0;
         for (RecordInputs.Input in : sorted.inputs()) totalBytes += Files.size(in.file());
 
-        try (Wiring.Database db = wiring.database("import");
+        // The service numbers batches in memory: an import beside it (PostgreSQL) would repeat its numbers.
+        InstanceLock lock;
+        try {
+            lock = InstanceLock.acquire(config.database(), InstanceLock.Kind.EXCLUSIVE, "import", java.time.Duration.ZERO).orElse(null);
+        } catch (InstanceLock.Refused e) {
+            throw new CommandFailed("import refused: " + e.getMessage());
+        }
+        try (AutoCloseable held = lock == null ? () -> { } : lock;
+             Wiring.Database db = wiring.database("import");
              Rejects rejects = new Rejects(Path.of(ns.getString("rejects")), json)) {
             Pipeline pipeline = wiring.pipelineWithoutEvaluation(wiring.store(db.jdbi()));
             Progress progress = new Progress(err, totalBytes);

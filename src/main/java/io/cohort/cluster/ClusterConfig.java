@@ -46,6 +46,13 @@ public class ClusterConfig {
      */
     @NotNull @JsonProperty private Duration logPoll = Duration.seconds(1);
 
+    /**
+     * How long a starting process waits for another that holds the database in a way it cannot
+     * share (a single-mode service still stopping, say) before it refuses to start
+     * (store.InstanceLock; PostgreSQL only).
+     */
+    @NotNull @JsonProperty private Duration instanceLockWait = Duration.seconds(60);
+
     public Mode mode() { return Mode.valueOf(mode.toUpperCase(Locale.ROOT)); }
     public String bootstrapServers() { return bootstrapServers; }
     public String topic() { return topic; }
@@ -56,6 +63,7 @@ public class ClusterConfig {
     public Duration leaseDuration() { return leaseDuration; }
     public Duration logRetention() { return logRetention; }
     public Duration logPoll() { return logPoll; }
+    public java.time.Duration instanceLockWait() { return java.time.Duration.ofMillis(instanceLockWait.toMilliseconds()); }
 
     public String nodeId() {
         if (nodeId != null) return nodeId;
