@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark (docs/benchmarks.md) on one generated data set:
 #   bench/run.sh <profiles> [key=value ...]      e.g. bench/run.sh 10000 streamSeconds=30 rate=5000
-# Environment: BENCH_XMX (default 8g); BENCH_JFR=1 records JFR files under data/bench/
+# Environment: BENCH_XMX (default 8g); BENCH_JAVA (default: java on the PATH; e.g.
+# /usr/lib/jvm/temurin-25-jdk-amd64/bin/java; the fresh JVMs of the cold-start phases use the same); BENCH_JFR=1 records JFR files under data/bench/
 # (BENCH_JFC=<file.jfc> for other settings than "profile"); BENCH_NO_CONSTRAINT_JIT=1 runs with
 # -Ddrools.jittingThreshold=-1 (every rule condition interpreted, to measure what jitting is worth).
 # Same as `mvn -Pbench test -Dbench.args="..."`, but runs from a snapshot of the compiled classes,
@@ -28,4 +29,6 @@ mkdir -p "$snap"
 # BENCH_MAIN_CLASSES=<dir>: measure other compiled service classes (e.g. an older commit's) with this bench.
 cp -r "${BENCH_MAIN_CLASSES:-target/classes}" "$snap/main"
 cp -r target/test-classes "$snap/test"
-java "${jvm[@]}" -cp "$snap/test:$snap/main:$(cat data/bench/classpath.txt)" io.cohort.bench.Bench "$@"
+java_cmd=${BENCH_JAVA:-java}
+"$java_cmd" -version 2>&1 | head -1
+"$java_cmd" "${jvm[@]}" -cp "$snap/test:$snap/main:$(cat data/bench/classpath.txt)" io.cohort.bench.Bench "$@"
