@@ -38,6 +38,8 @@ import io.cohort.ops.ReloadRulesTask;
 import io.cohort.ops.ReplayActivationTask;
 import io.cohort.ops.RulesHealthCheck;
 import io.cohort.store.CursorStore;
+import io.cohort.ops.InstanceLockHealthCheck;
+import io.cohort.store.InstanceLock;
 import io.cohort.store.Migrations;
 import io.cohort.store.RecordStore;
 import io.cohort.vendor.CallLimits;
@@ -87,13 +89,8 @@ final class ClusterWiring {
                 ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
                 : Clock.systemUTC();
         // Any number of cluster nodes, but never beside a single-mode process or an import (store.InstanceLock).
-        io.cohort.store.InstanceLock.forService(config.database(), io.cohort.store.InstanceLock.Kind.SHARED, "cluster node " + cluster.nodeId(),
-                cluster.instanceLockWait()).ifPresent(lock -> {
-                    env.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
-                        @Override public void stop() { lock.close(); }
-                    });
-                    env.healthChecks().register("database-instance", io.cohort.ops.InstanceLockHealthCheck.of(lock));
-                });
+        InstanceLock.forService(config.database(), InstanceLock.Kind.SHARED, "cluster node " + cluster.nodeId(),
+                cluster.instanceLockWait()).ifPresent(lock -> InstanceLockHealthCheck.holdForLife(env, lock));
         Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
         if (config.migrateOnStart()) {
             var ds = config.database().build(env.metrics(), "migrations");

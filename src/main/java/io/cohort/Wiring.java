@@ -163,12 +163,7 @@ public final class Wiring {
         // One single-mode process per database (batches are numbered in memory): taken before
         // anything is written, let go after the pool closes (managed first: stopped last).
         InstanceLock.forService(config.database(), InstanceLock.Kind.EXCLUSIVE, "single-mode service", config.cluster().instanceLockWait())
-                .ifPresent(lock -> {
-                    env.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
-                        @Override public void stop() { lock.close(); }
-                    });
-                    env.healthChecks().register("database-instance", InstanceLockHealthCheck.of(lock));
-                });
+                .ifPresent(lock -> InstanceLockHealthCheck.holdForLife(env, lock));
         // Migrated through the service's own pool. A pool of its own for the migration, closed
         // after it, closed an embedded H2 database with its last connection, and the service then
         // opened it again: two opens and a close of the file, seconds before the ports at 1M.

@@ -14,7 +14,17 @@ public final class InstanceLockHealthCheck extends HealthCheck {
 
     private InstanceLockHealthCheck(InstanceLock lock) { this.lock = lock; }
 
-    public static InstanceLockHealthCheck of(InstanceLock lock) { return new InstanceLockHealthCheck(lock); }
+    /**
+     * Keeps {@code lock} for the service's life: let go when the lifecycle stops (register it
+     * before the connection pool, so that it is let go after the pool closes), checked as
+     * {@code database-instance}.
+     */
+    public static void holdForLife(io.dropwizard.core.setup.Environment env, InstanceLock lock) {
+        env.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+            @Override public void stop() { lock.close(); }
+        });
+        env.healthChecks().register("database-instance", new InstanceLockHealthCheck(lock));
+    }
 
     @Override protected Result check() {
         return lock.check().map(Result::unhealthy).orElseGet(() -> Result.healthy("this process holds the database's instance lock"));
