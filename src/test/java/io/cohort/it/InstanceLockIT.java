@@ -152,20 +152,14 @@ class InstanceLockIT {
     @Test
     void aSecondServiceAndAnImportAreRefusedWhileTheFirstKeepsServing() throws Exception {
         String url = newDatabase();
-        ConfigOverride[] pgConfig = {
-            ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
-            ConfigOverride.config("database.user", "postgres"),
-            ConfigOverride.config("database.password", "postgres"),
-            ConfigOverride.config("cluster.instanceLockWait", "1s")
-        };
-        try (CohortApp first = new CohortApp(tmp.resolve("first"), url, pgConfig)) {
+        try (CohortApp first = new CohortApp(tmp.resolve("first"), url, pgConfig())) {
             first.start();
             first.task("clock?set=2026-11-25T00:00:00Z");
             BodeaScenarioIT.load(first, "crm-1", "crm-2");
             long stored = count(url, "SELECT count(*) FROM source_record");
             assertThat(stored).isPositive();
 
-            CohortApp second = new CohortApp(tmp.resolve("second"), url, pgConfig);
+            CohortApp second = new CohortApp(tmp.resolve("second"), url, pgConfig());
             assertThatThrownBy(second::start).satisfies(t -> Assertions.assertThat(rootMessage(t))
                     .startsWith("refusing to start: another Cohort process uses this database (cohort single-mode service on ")
                     .contains("single mode runs one process per database")
@@ -182,12 +176,28 @@ class InstanceLockIT {
             BodeaScenarioIT.load(first, "marketo-1", "marketo-2", "mdm");
             assertThat(BodeaScenarioIT.members(first)).containsExactly("p2@townsend.com");
         }
+        // Every override was put back: later apps of this JVM start on their own configuration.
+        assertThat(System.getProperties().stringPropertyNames()).noneMatch(k -> k.startsWith("dw."));
         // The first one stopped: the next one starts on the same database and serves what it stored.
-        try (CohortApp next = new CohortApp(tmp.resolve("second"), url, pgConfig)) {
+        try (CohortApp next = new CohortApp(tmp.resolve("second"), url, pgConfig())) {
             next.start();
             next.task("clock?set=2026-11-25T00:00:00Z");
             assertThat(BodeaScenarioIT.members(next)).containsExactly("p2@townsend.com");
         }
+    }
+
+    /**
+     * New overrides for each app: an override remembers the system property it replaced and puts
+     * it back at the app's stop, so one array shared by two apps running at once left
+     * "database.driverClass: org.postgresql.Driver" behind for every later test of this JVM.
+     */
+    private static ConfigOverride[] pgConfig() {
+        return new ConfigOverride[] {
+            ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
+            ConfigOverride.config("database.user", "postgres"),
+            ConfigOverride.config("database.password", "postgres"),
+            ConfigOverride.config("cluster.instanceLockWait", "1s")
+        };
     }
 
     private static String rootMessage(Throwable t) {
