@@ -88,16 +88,12 @@ public final class InstanceLock implements AutoCloseable {
         if (!guards(database.getUrl())) return Optional.empty();
         String name = applicationName(role);
         long deadline = System.nanoTime() + wait.toNanos();
-        boolean told = false;
-        while (true) {
-            Connection c = connect(database, name);
-            boolean granted = false;
-            try {
-                granted = tryLock(c, kind);
-                if (granted) {
-                    if (told) LOG.info("the database is free: {} continues", role);
-                    return Optional.of(new InstanceLock(database, kind, name, c));
-                }
+        // One connection for the whole wait: a refused try leaves nothing on the session.
+        Connection c = connect(database, name);
+        boolean granted = false;
+        try {
+            boolean told = false;
+            while (!(granted = tryLock(c, kind))) {
                 List<String> holders = holders(c, kind);
                 if (System.nanoTime() >= deadline) {
                     throw new Refused("another Cohort process uses this database (" + String.join("; ", holders) + "), so this "
@@ -112,10 +108,12 @@ public final class InstanceLock implements AutoCloseable {
                             wait.toMillis());
                     told = true;
                 }
-            } finally {
-                if (!granted) c.close();
+                Thread.sleep(Math.min(RETRY.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
             }
-            Thread.sleep(Math.min(RETRY.toMillis(), Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            if (told) LOG.info("the database is free: {} continues", role);
+            return Optional.of(new InstanceLock(database, kind, name, c));
+        } finally {
+            if (!granted) c.close();
         }
     }
 
