@@ -15,6 +15,12 @@ public class EngineConfig {
     @Min(1) @Max(256) @JsonProperty @JsonAlias("shards") private int workers = 2;
     /** People evaluated together in one session (they share their accounts' facts). */
     @Min(1) @Max(100_000) @JsonProperty private int chunkSize = 500;
+    /**
+     * People per round when everyone is evaluated (a rule edit, changed rules at start, a sweep):
+     * what one round holds and writes in one transaction; the workers evaluate the next round
+     * while one is written.
+     */
+    @Min(1) @Max(1_000_000) @JsonProperty private int roundSize = 20_000;
     /** How often time moves forward for rules: window memberships exit on time. */
     @NotNull @JsonProperty private Duration tick = Duration.minutes(1);
     /** Events older than this are not held (they cannot match a window shorter than this). */
@@ -66,6 +72,7 @@ public class EngineConfig {
     public String rulesDirectory() { return rulesDirectory; }
     public int workers() { return workers; }
     public int chunkSize() { return chunkSize; }
+    public int roundSize() { return roundSize; }
     public boolean sessionPool() { return sessionPool; }
     public Duration tick() { return tick; }
     public Duration eventRetention() { return eventRetention; }

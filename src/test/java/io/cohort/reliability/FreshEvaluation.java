@@ -25,15 +25,24 @@ import org.jdbi.v3.core.Jdbi;
 public final class FreshEvaluation {
     private FreshEvaluation() {}
 
-    /** Engine settings for tests: a manual clock (no ticker thread), the given workers, small batches. */
+    /**
+     * Engine settings for tests: a manual clock (no ticker thread), the given workers, small batches,
+     * and small rounds, so that evaluating everyone (start, rule edits, sweeps) runs several rounds,
+     * the next one evaluated while one is handed to the sink.
+     */
     public static EngineConfig engine(int workers) {
         return engine(workers, false);
     }
 
     /** @param pooled evaluate in reset sessions of a pool (engine.sessionPool) */
     public static EngineConfig engine(int workers, boolean pooled) {
+        return engine(workers, pooled, 5);
+    }
+
+    /** @param roundSize people per round when everyone is evaluated (engine.roundSize) */
+    public static EngineConfig engine(int workers, boolean pooled, int roundSize) {
         return Jackson.newObjectMapper().convertValue(Map.of("workers", workers, "manualClock", true, "chunkSize", 7,
-                "consistencyCheck", "0s", "sessionPool", pooled), EngineConfig.class);
+                "roundSize", roundSize, "consistencyCheck", "0s", "sessionPool", pooled), EngineConfig.class);
     }
 
     /** The shipped rules and the reliability probes, copied into {@code dir} and compiled at {@code now}. */

@@ -1,0 +1,184 @@
+package io.cohort.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.engine.Budget;
+import io.cohort.engine.EngineState;
+import io.cohort.engine.Evaluator;
+import io.cohort.engine.ManualClock;
+import io.cohort.engine.MembershipSink;
+import io.cohort.engine.OneShot;
+import io.cohort.engine.Round;
+import io.cohort.engine.RuleBook;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordParser;
+import io.cohort.model.Now;
+import io.cohort.model.Qualified;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Evaluating everyone (a start with changed rules, a rule edit) runs in rounds, the workers on the
+ * next round while one is handed to the sink; and a round the sink refuses (its database away)
+ * must be found again by the retry, not taken as done.
+ */
+class EvaluationRoundsTest {
+    static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+    static final int BATCHES = 400;
+
+    @TempDir static Path rules;
+    @TempDir static Path edited;
+    static RuleBook book;
+    static RuleBook next;
+
+    @BeforeAll static void compileRules() throws Exception {
+        book = FreshEvaluation.shippedWithProbes(rules, NOW);
+        FreshEvaluation.shippedWithProbes(edited, NOW);
+        Path probes = edited.resolve("probes.drl");
+        String text = Files.readString(probes);
+        assertThat(text).contains("$t >= 1000000");
+        Files.writeString(probes, text.replace("$t >= 1000000", "$t >= 300000"));
+        next = FreshEvaluation.compile(edited, new ManualClock(NOW));
+    }
+
+    @Test
+    void aStartAndARuleEditInManyRoundsEqualOneSessionOfEverything() throws Exception {
+        ProfileGraph graph = graph(20261204L);
+        ManualClock clock = new ManualClock(NOW);
+        MemorySink sink = new MemorySink();
+        int people = graph.personCount();
+        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            ev.start(book, BATCHES);
+            assertThat(sink.rounds()).as("rounds of 3 of %d people", people).isGreaterThanOrEqualTo(people / 3 / 2);
+            assertThat(sink.members()).isEqualTo(oneSession(graph, book)).isNotEmpty();
+
+            long before = sink.rounds();
+            ev.reload(next).get();
+            assertThat(sink.rounds() - before).as("the edit's rounds").isGreaterThan(1);
+            Set<Qualified> expected = oneSession(graph, next);
+            assertThat(expected).as("the edit changes probe-won").isNotEqualTo(oneSession(graph, book));
+            assertThat(sink.members()).isEqualTo(expected);
+            assertThat(sink.contractViolations()).isEmpty();
+        } finally {
+            ev.stop();
+        }
+    }
+
+    /** The sink refuses one round in the middle of a rule edit: the edit fails, and the next try completes it. */
+    @Test
+    void aRuleEditWhoseRoundTheSinkRefusedCompletesOnTheNextTry() throws Exception {
+        ProfileGraph graph = graph(20261205L);
+        ManualClock clock = new ManualClock(NOW);
+        RefusingSink sink = new RefusingSink();
+        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            ev.start(book, BATCHES);
+            assertThat(sink.members()).isEqualTo(oneSession(graph, book));
+            sink.refuseChangeNumber(3); // the third round that changes something, of the edit
+            assertThatThrownBy(() -> ev.reload(next).get()).isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("database unavailable");
+            assertThat(ev.ruleBook().version()).as("the failed edit is not in force").isEqualTo(book.version());
+            ev.reload(next).get();
+            assertThat(sink.members()).as("every change of the edit, the refused round's too").isEqualTo(oneSession(graph, next));
+            assertThat(sink.contractViolations()).isEmpty();
+        } finally {
+            ev.stop();
+        }
+    }
+
+    /** The same for a round of ingestion: retried by the engine itself, a second later. */
+    @Test
+    void anIngestRoundTheSinkRefusedIsRetriedWithItsChanges() throws Exception {
+        ProfileGraph graph = new ProfileGraph();
+        ManualClock clock = new ManualClock(NOW);
+        RefusingSink sink = new RefusingSink();
+        RandomRecords gen = new RandomRecords(20261206L, NOW, 120, 100, 25);
+        RecordParser parser = new RecordParser(new IngestLimits());
+        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            ev.start(book, 0);
+            sink.refuseChangeNumber(2);
+            for (int step = 1; step <= BATCHES; step++) {
+                RandomRecords.Batch b = gen.next();
+                ev.submit(graph.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), step), step);
+                if (step % 20 == 0) ev.awaitIdle(Duration.ofSeconds(30)); // rounds of a few batches, not one
+            }
+            Set<Qualified> expected = oneSession(graph, book);
+            assertThat(expected).isNotEmpty();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!sink.members().equals(expected) && System.nanoTime() < deadline) {
+                ev.awaitIdle(Duration.ofSeconds(30));
+                Thread.sleep(100);
+            }
+            assertThat(sink.refused()).as("rounds refused").isEqualTo(1);
+            assertThat(sink.members()).isEqualTo(expected);
+            assertThat(sink.contractViolations()).isEmpty();
+        } finally {
+            ev.stop();
+        }
+    }
+
+    private static ProfileGraph graph(long seed) {
+        ProfileGraph graph = new ProfileGraph();
+        RandomRecords gen = new RandomRecords(seed, NOW, 120, 100, 25);
+        RecordParser parser = new RecordParser(new IngestLimits());
+        for (int step = 1; step <= BATCHES; step++) {
+            RandomRecords.Batch b = gen.next();
+            graph.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), step);
+        }
+        return graph;
+    }
+
+    /** The reference: every fact of the graph in one session. */
+    private static Set<Qualified> oneSession(ProfileGraph graph, RuleBook rules) {
+        return OneShot.run(rules.kieBase(), rules, graph.allFacts(NOW.minus(Duration.ofDays(90))), new Now(NOW), false,
+                Budget.DEFAULT).qualified();
+    }
+
+    /** A sink whose database is away for one round that changes memberships (it stores nothing of it). */
+    static final class RefusingSink implements MembershipSink {
+        private final MemorySink stored = new MemorySink();
+        private final AtomicInteger changing = new AtomicInteger();
+        private final AtomicInteger refused = new AtomicInteger();
+        private volatile int refuse = -1;
+
+        void refuseChangeNumber(int n) {
+            changing.set(0);
+            refuse = n;
+        }
+
+        @Override public Set<Qualified> realized() { return stored.realized(); }
+
+        @Override public EngineState state() { return stored.state(); }
+
+        @Override public void checkpoint(EngineState state) { stored.checkpoint(state); }
+
+        @Override public void apply(Round round) {
+            if (!round.deltas().isEmpty() && changing.incrementAndGet() == refuse) {
+                refused.incrementAndGet();
+                throw new IllegalStateException("database unavailable (a test's refusal)");
+            }
+            stored.apply(round);
+        }
+
+        Set<Qualified> members() { return stored.members(); }
+
+        List<String> contractViolations() { return stored.contractViolations(); }
+
+        int refused() { return refused.get(); }
+    }
+}
