@@ -159,9 +159,9 @@ public final class GraphSnapshot {
         SnapshotIo.Slot attrKeys = out.slot("event.attr.key");
         SnapshotIo.Slot attrValues = out.slot("event.attr.value");
         long[] n = {0};
-        out.varLong(ix.eventsByNode.size());
-        for (SourceIndex.PersonEvents pe : ix.eventsByNode.values()) {
-            SourceRef ref = pe.node.ref();
+        out.varLong(ix.eventsByPerson.size());
+        for (SourceIndex.PersonEvents pe : ix.eventsByPerson.values()) {
+            SourceRef ref = pe.ref;
             out.string(ref.source(), sources);
             out.string(ref.id(), keys);
             out.string(pe.series.source(), sources);

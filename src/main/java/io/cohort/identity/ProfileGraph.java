@@ -384,6 +384,7 @@ public final class ProfileGraph {
             index.accounts.keySet().forEach(r -> all.add(Node.account(r)));
             index.opportunities.keySet().forEach(r -> all.add(Node.opportunity(r)));
             all.addAll(index.relationsByNode.keySet());
+            index.personLinks.values().forEach(l -> { if (!l.relations.isEmpty()) all.add(Node.person(l.ref)); });
             for (var e : index.opportunities.entrySet()) {
                 OpportunityRecord o = e.getValue().record();
                 if (o.accountId() != null) all.add(Node.account(new SourceRef(e.getKey().source(), o.accountId())));

@@ -39,18 +39,25 @@ final class SourceIndex {
     /** Undirected edges between source accounts (MDM links, sameAs), with multiplicity. */
     final Multimap accountEdges = new Multimap();
     final Multimap opportunityEdges = new Multimap();
-    /** Node → keys of the relations joining it to another node (account/opportunity ↔ person). */
+    /** Account or opportunity node → keys of the relations joining it to a person. */
     final Map<Node, Set<SourceRef>> relationsByNode;
-    /** Person node → keys of what hangs off it alone (campaign and list members). */
-    final Map<Node, Set<SourceRef>> leavesByNode;
-    /** Person node → its events, in columns (events are most records: see {@link EventSeries}). */
-    final Map<Node, PersonEvents> eventsByNode;
     /**
-     * Event (hash of source and id) → the slot in {@link #owners} of the person node holding it: to
+     * Source person → the keys of its relations and leaves, found with one lookup (two maps keyed
+     * by person nodes were two cache-missing lookups per person in every neighbourhood, and a node
+     * object per key).
+     */
+    final Map<SourceRef, PersonLinks> personLinks;
+    /**
+     * Source person → its events, in columns (events are most records: see {@link EventSeries}).
+     * A map of its own: a snapshot read fills it on a thread of its own, beside the records.
+     */
+    final Map<SourceRef, PersonEvents> eventsByPerson;
+    /**
+     * Event (hash of source and id) → the slot in {@link #owners} of the person holding it: to
      * find it again on update or delete.
      */
     final LongIntMap eventOwners = new LongIntMap();
-    /** The {@link PersonEvents} of {@link #eventsByNode} by their slot; freed slots are reused. */
+    /** The {@link PersonEvents} of {@link #eventsByPerson} by their slot; freed slots are reused. */
     private PersonEvents[] owners = new PersonEvents[16];
     private int ownerSlots;
     private int[] freeSlots = new int[16];
@@ -68,8 +75,8 @@ final class SourceIndex {
         opportunities = map(expected.opportunities());
         relations = map(expected.relations());
         relationsByNode = map(expected.relationNodes());
-        leavesByNode = map(expected.leafNodes());
-        eventsByNode = map(expected.eventNodes());
+        personLinks = map(expected.personNodes());
+        eventsByPerson = map(expected.eventNodes());
         opportunitiesByAccount = map(expected.accountsWithDeals());
         accountsByDomain = map(expected.domains());
     }
@@ -77,13 +84,15 @@ final class SourceIndex {
     /**
      * How many entries the largest maps hold. Written into a snapshot so that a read allocates
      * each map once: growing them by doubling was a fifth of a 1M read, and garbage besides.
+     * Hints only: {@code personNodes} held the nodes with leaves in files before it counted
+     * {@link #personLinks}, whose map then grows as it is read.
      */
-    record Sizes(int persons, int uids, int accounts, int opportunities, int relations, int relationNodes, int leafNodes,
+    record Sizes(int persons, int uids, int accounts, int opportunities, int relations, int relationNodes, int personNodes,
                  int eventNodes, int accountsWithDeals, int domains) {
         static final Sizes NONE = new Sizes(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         int[] values() {
-            return new int[] {persons, uids, accounts, opportunities, relations, relationNodes, leafNodes, eventNodes,
+            return new int[] {persons, uids, accounts, opportunities, relations, relationNodes, personNodes, eventNodes,
                     accountsWithDeals, domains};
         }
 
@@ -94,7 +103,7 @@ final class SourceIndex {
 
     Sizes sizes() {
         return new Sizes(persons.size(), personRefsByUid.size(), accounts.size(), opportunities.size(), relations.size(),
-                relationsByNode.size(), leavesByNode.size(), eventsByNode.size(), opportunitiesByAccount.size(),
+                relationsByNode.size(), personLinks.size(), eventsByPerson.size(), opportunitiesByAccount.size(),
                 accountsByDomain.size());
     }
 
@@ -105,21 +114,21 @@ final class SourceIndex {
     /** Events at or before this (epoch millis) are not held: they are past retention. */
     long eventHorizonMillis = Long.MIN_VALUE;
 
-    /** The events of one person node. The series is replaced (never changed) on every event change. */
+    /** The events of one source person. The series is replaced (never changed) on every event change. */
     static final class PersonEvents {
-        final Node node;
+        final SourceRef ref;
         final int slot;
         EventSeries series = EventSeries.EMPTY;
 
-        PersonEvents(Node node, int slot) {
-            this.node = node;
+        PersonEvents(SourceRef ref, int slot) {
+            this.ref = ref;
             this.slot = slot;
         }
     }
 
-    /** The events of {@code n}, registered in a slot when it has none yet. */
-    private PersonEvents eventsFor(Node n) {
-        PersonEvents pe = eventsByNode.get(n);
+    /** The events of {@code person}, registered in a slot when it has none yet. */
+    private PersonEvents eventsFor(SourceRef person) {
+        PersonEvents pe = eventsByPerson.get(person);
         if (pe != null) return pe;
         int slot;
         if (freeCount > 0) {
@@ -128,18 +137,47 @@ final class SourceIndex {
             if (ownerSlots == owners.length) owners = java.util.Arrays.copyOf(owners, owners.length * 2);
             slot = ownerSlots++;
         }
-        pe = new PersonEvents(n, slot);
+        pe = new PersonEvents(person, slot);
         owners[slot] = pe;
-        eventsByNode.put(n, pe);
+        eventsByPerson.put(person, pe);
         return pe;
     }
 
-    /** Frees the slot of a node left without events (its map entry is removed by the caller). */
+    /** Frees the slot of a person left without events (its map entry is removed by the caller). */
     private void release(PersonEvents pe) {
         owners[pe.slot] = null;
         if (freeCount == freeSlots.length) freeSlots = java.util.Arrays.copyOf(freeSlots, freeCount * 2);
         freeSlots[freeCount++] = pe.slot;
     }
+
+    /**
+     * The keys of what hangs off one source person (who may have no record: relations may name a
+     * person before, or without, its record). Kept while either set holds something.
+     */
+    static final class PersonLinks {
+        private static final Set<SourceRef> NONE = Set.of();
+        final SourceRef ref;
+        /** Keys of the relations joining the person to an account or a deal. */
+        Set<SourceRef> relations = NONE;
+        /** Keys of what hangs off the person alone (campaign and list members). */
+        Set<SourceRef> leaves = NONE;
+
+        PersonLinks(SourceRef ref) { this.ref = ref; }
+
+        boolean isEmpty() { return relations.isEmpty() && leaves.isEmpty(); }
+    }
+
+    private PersonLinks linksFor(SourceRef person) {
+        PersonLinks pl = personLinks.get(person);
+        if (pl == null) {
+            pl = new PersonLinks(person);
+            personLinks.put(person, pl);
+        }
+        return pl;
+    }
+
+    /** What hangs off a source person; null when nothing does. */
+    PersonLinks linksOf(SourceRef person) { return personLinks.get(person); }
 
     private PersonEvents ownerOf(long eventId) {
         int slot = eventOwners.get(eventId);
@@ -202,7 +240,7 @@ final class SourceIndex {
         long id = EventSeries.idHash(source, change.key());
         PersonEvents old = ownerOf(id);
         if (old != null && change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
-                && old.node.ref().equals(new SourceRef(source, e.personId()))
+                && old.ref.equals(new SourceRef(source, e.personId()))
                 && old.series.holds(id, e.timestamp().toEpochMilli(), e.eventType(), e.url(), e.attributes())) {
             // Sent again unchanged (a connector's overlapping window, a retried webhook): nothing
             // to apply, and nobody's Activity changed.
@@ -211,23 +249,22 @@ final class SourceIndex {
         if (old != null) {
             old.series = old.series.without(id);
             if (old.series.size() == 0) {
-                eventsByNode.remove(old.node);
+                eventsByPerson.remove(old.ref);
                 release(old);
             }
             eventOwners.remove(id);
-            t.eventPeople.add(uidOf(old.node.ref()));
-            t.eventRefs.add(old.node.ref());
+            t.eventPeople.add(uidOf(old.ref));
+            t.eventRefs.add(old.ref);
             t.events++;
         }
         if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
                 && e.timestamp().toEpochMilli() > eventHorizonMillis) {
-            Node n = personNode(new SourceRef(source, e.personId()));
-            PersonEvents pe = eventsFor(n);
+            PersonEvents pe = eventsFor(new SourceRef(source, e.personId()));
             pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
                     shared(e.attributes()));
             eventOwners.put(id, pe.slot);
-            t.eventPeople.add(uidOf(pe.node.ref()));
-            t.eventRefs.add(pe.node.ref());
+            t.eventPeople.add(uidOf(pe.ref));
+            t.eventRefs.add(pe.ref);
             t.events++;
         }
     }
@@ -258,7 +295,7 @@ final class SourceIndex {
         int events = 0;
         List<PersonEvents> restored = new java.util.ArrayList<>(people.size());
         for (var e : people) {
-            PersonEvents pe = eventsFor(personNode(e.getKey()));
+            PersonEvents pe = eventsFor(e.getKey());
             if (pe.series.size() > 0) { // the same person twice: only a damaged file says so
                 throw new IllegalStateException("the events of " + e.getKey() + " are in the snapshot twice");
             }
@@ -276,7 +313,7 @@ final class SourceIndex {
     /** Drops events at or before {@code cutoff}; returns the person nodes that lost some. */
     Set<Node> pruneEvents(long cutoffMillis) {
         Set<Node> changed = new HashSet<>();
-        for (var it = eventsByNode.values().iterator(); it.hasNext(); ) {
+        for (var it = eventsByPerson.values().iterator(); it.hasNext(); ) {
             PersonEvents pe = it.next();
             EventSeries kept = pe.series.after(cutoffMillis);
             if (kept == pe.series) continue;
@@ -285,7 +322,7 @@ final class SourceIndex {
                 if (kept.indexOf(id) < 0) eventOwners.remove(id);
             }
             pe.series = kept;
-            changed.add(pe.node);
+            changed.add(Node.person(pe.ref));
             if (kept.size() == 0) {
                 it.remove();
                 release(pe);
@@ -296,7 +333,7 @@ final class SourceIndex {
 
     /** The events of a person node (empty when it has none). */
     EventSeries eventsOf(Node person) {
-        PersonEvents pe = eventsByNode.get(person);
+        PersonEvents pe = eventsByPerson.get(person.ref());
         return pe == null ? EventSeries.EMPTY : pe.series;
     }
 
@@ -357,7 +394,7 @@ final class SourceIndex {
                 var old = relations.remove(ref);
                 if (old != null) {
                     List<Node> nodes = relationNodes(old.source(), old.record());
-                    for (Node n : nodes) removeFrom(indexFor(old.record(), nodes), n, ref);
+                    for (Node n : nodes) unindex(n, nodes.size() == 1, ref);
                     SourceRef global = globalOf(old.source(), old.record());
                     if (global != null) removeFrom(membersByGlobal, global, ref);
                     touch(old.source(), old.record(), t);
@@ -410,7 +447,7 @@ final class SourceIndex {
         } else {
             relations.put(ref, new Stamped<>(source, record, seq));
             List<Node> nodes = relationNodes(source, record);
-            for (Node n : nodes) indexFor(record, nodes).computeIfAbsent(n, SmallSet::create).add(ref);
+            for (Node n : nodes) index(n, nodes.size() == 1, ref);
             SourceRef global = globalOf(source, record);
             if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::create).add(ref);
             if (t != null) touch(source, record, t);
@@ -486,12 +523,49 @@ final class SourceIndex {
         return email == null ? UnifiedIds.personByRef(ref) : UnifiedIds.personByEmail(email);
     }
 
-    Set<SourceRef> relationsOf(Node n) { return relationsByNode.getOrDefault(n, Set.of()); }
+    Set<SourceRef> relationsOf(Node n) {
+        if (n.kind() != Node.PERSON) return relationsByNode.getOrDefault(n, Set.of());
+        PersonLinks pl = personLinks.get(n.ref());
+        return pl == null ? Set.of() : pl.relations;
+    }
 
-    Set<SourceRef> leavesOf(Node n) { return leavesByNode.getOrDefault(n, Set.of()); }
+    Set<SourceRef> leavesOf(Node n) {
+        PersonLinks pl = n.kind() == Node.PERSON ? personLinks.get(n.ref()) : null;
+        return pl == null ? Set.of() : pl.leaves;
+    }
 
-    private Map<Node, Set<SourceRef>> indexFor(SourceRecord r, List<Node> nodes) {
-        return nodes.size() > 1 ? relationsByNode : leavesByNode;
+    /**
+     * Files a relation-like record under a node it connects: a leaf (campaign or list member, the
+     * only node of its record) or a relation (a person and an account or deal).
+     */
+    private void index(Node n, boolean leaf, SourceRef key) {
+        if (n.kind() != Node.PERSON) {
+            relationsByNode.computeIfAbsent(n, SmallSet::create).add(key);
+            return;
+        }
+        PersonLinks pl = linksFor(n.ref());
+        if (leaf) {
+            if (pl.leaves == PersonLinks.NONE) pl.leaves = new SmallSet<>();
+            pl.leaves.add(key);
+        } else {
+            if (pl.relations == PersonLinks.NONE) pl.relations = new SmallSet<>();
+            pl.relations.add(key);
+        }
+    }
+
+    private void unindex(Node n, boolean leaf, SourceRef key) {
+        if (n.kind() != Node.PERSON) {
+            removeFrom(relationsByNode, n, key);
+            return;
+        }
+        PersonLinks pl = personLinks.get(n.ref());
+        if (pl == null) return;
+        if (leaf) {
+            if (pl.leaves.remove(key) && pl.leaves.isEmpty()) pl.leaves = PersonLinks.NONE;
+        } else if (pl.relations.remove(key) && pl.relations.isEmpty()) {
+            pl.relations = PersonLinks.NONE;
+        }
+        if (pl.isEmpty()) personLinks.remove(pl.ref);
     }
 
     private static <K, V> void removeFrom(Map<K, Set<V>> map, K key, V value) {
@@ -512,6 +586,27 @@ final class SourceIndex {
             }
         }
         if (refs != persons.size()) throw new IllegalStateException(persons.size() + " person records, " + refs + " filed");
+        checkLinks();
+    }
+
+    /** Throws unless every {@link PersonLinks} holds something and every held event is filed under its holder's slot (tests). */
+    void checkLinks() {
+        for (var e : personLinks.entrySet()) {
+            PersonLinks pl = e.getValue();
+            if (!pl.ref.equals(e.getKey())) throw new IllegalStateException(pl.ref + " filed under " + e.getKey());
+            if (pl.isEmpty()) throw new IllegalStateException("nothing hangs off " + pl.ref + " any more, but it is kept");
+        }
+        long events = 0;
+        for (var e : eventsByPerson.entrySet()) {
+            PersonEvents pe = e.getValue();
+            if (!pe.ref.equals(e.getKey()) || owners[pe.slot] != pe) throw new IllegalStateException(e.getKey() + ": not its slot's");
+            if (pe.series.size() == 0) throw new IllegalStateException(e.getKey() + " holds no events, but is kept");
+            for (int i = 0; i < pe.series.size(); i++) {
+                if (eventOwners.get(pe.series.idAt(i)) != pe.slot) throw new IllegalStateException(e.getKey() + ": an event filed elsewhere");
+            }
+            events += pe.series.size();
+        }
+        if (events != eventOwners.size()) throw new IllegalStateException(eventOwners.size() + " events filed, " + events + " held");
     }
 
     /** Undirected edges with multiplicity: two links may state the same pair. */

@@ -13,6 +13,7 @@ import io.cohort.model.Fact;
 import io.cohort.model.Opportunity;
 import io.cohort.model.Person;
 import io.cohort.record.RecordChange;
+import io.cohort.record.SourceRef;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +53,70 @@ class ProfileGraphTest {
         return "{\"type\":\"event\",\"id\":\"" + id + "\",\"personId\":\"" + person
                 + "\",\"eventType\":\"web.webpagedetails.pageViews\",\"timestamp\":\"2026-11-20T10:00:00Z\",\"url\":\"" + url
                 + "\"" + (campaign == null ? "" : ",\"attributes\":{\"campaign\":\"" + campaign + "\"}") + "}";
+    }
+
+    /**
+     * A person's relations and campaign memberships share one entry of the index, its events have
+     * one of their own: each goes when the last of what it holds does (with or without the
+     * person's record), and never earlier.
+     */
+    @Test
+    void whatHangsOffAPersonLeavesNothingBehindWhenItGoes() throws Exception {
+        apply("crm", "{\"type\":\"person\",\"id\":\"p\",\"email\":\"p@y.com\"}",
+                "{\"type\":\"account\",\"id\":\"A\",\"name\":\"Acme\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"p\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"ghost\"}",
+                "{\"type\":\"campaign\",\"id\":\"C\",\"name\":\"Launch\"}",
+                "{\"type\":\"campaignMember\",\"campaignId\":\"C\",\"personId\":\"p\",\"status\":\"Sent\"}",
+                event("E1", "p", "https://y.com/a", null), event("E2", "p", "https://y.com/b", null));
+        SourceRef p = new SourceRef("crm", "p");
+        SourceRef ghost = new SourceRef("crm", "ghost");
+        java.util.function.Consumer<String> holds = what -> graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            var links = ix.linksOf(p);
+            assertThat(links).as(what).isNotNull();
+        });
+        holds.accept("everything");
+        graph.readIndex(ix -> {
+            assertThat(ix.linksOf(p).relations).hasSize(1);
+            assertThat(ix.linksOf(p).leaves).hasSize(1);
+            assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(2);
+            assertThat(ix.linksOf(ghost).relations).as("a relation names a person without a record").hasSize(1);
+        });
+        apply("crm", "{\"type\":\"event\",\"id\":\"E1\",\"deleted\":true}");
+        holds.accept("one event, a relation, a membership");
+        apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"p\",\"deleted\":true}");
+        holds.accept("one event and a membership");
+        apply("crm", "{\"type\":\"campaignMember\",\"campaignId\":\"C\",\"personId\":\"p\",\"deleted\":true}");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.linksOf(p)).as("neither relations nor memberships").isNull();
+            assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(1);
+        });
+        assertThat(graph.pruneEvents(Instant.parse("2026-11-21T00:00:00Z"))).as("the event is past the cutoff").isNotEmpty();
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.linksOf(p)).as("nothing hangs off p any more").isNull();
+            assertThat(ix.eventsByPerson).isEmpty();
+            assertThat(ix.persons).containsKey(p);
+            assertThat(ix.eventOwners.size()).isZero();
+        });
+        apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"ghost\",\"deleted\":true}");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.linksOf(ghost)).isNull();
+            assertThat(ix.personLinks).isEmpty();
+            assertThat(ix.relationsByNode).as("the account's side goes too").isEmpty();
+        });
+        // Events come back to a person whose entry was dropped: a new slot, found again on delete.
+        apply("crm", event("E3", "p", "https://y.com/c", null).replace("2026-11-20T10", "2026-11-25T10"));
+        graph.readIndex(ix -> assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(1));
+        apply("crm", "{\"type\":\"event\",\"id\":\"E3\",\"deleted\":true}");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.personLinks).isEmpty();
+            assertThat(ix.eventsByPerson).isEmpty();
+        });
     }
 
     /** Connectors re-fetch overlapping windows and webhooks retry: an event sent again unchanged changes nobody. */
