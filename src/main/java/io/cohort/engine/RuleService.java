@@ -46,6 +46,14 @@ public final class RuleService {
     private volatile Status status;
     private volatile Map<String, String> lastSeen = Map.of();
     private final java.util.concurrent.atomic.AtomicLong failedLoads = new java.util.concurrent.atomic.AtomicLong();
+    /** First wait before a rule set that compiled but could not be applied is tried again; doubles up to {@link #RETRY_MAX}. */
+    public static final java.time.Duration RETRY_FIRST = java.time.Duration.ofSeconds(10);
+    public static final java.time.Duration RETRY_MAX = java.time.Duration.ofMinutes(10);
+    /** Applies that failed in a row (the store away, say), and when the watcher tries again; null: nothing to retry. */
+    private int failedApplies;
+    private volatile Instant retryAt;
+    /** True once the watcher looks at the directory (it is the one that tries a failed apply again). */
+    private volatile boolean watching;
     private RuleTarget evaluator;
     /** The directory's first compile, started ahead by {@link #compileAhead}; taken by {@link #initial}. */
     private java.util.concurrent.FutureTask<Map.Entry<Map<String, String>, CompileResult>> ahead;
@@ -129,6 +137,8 @@ public final class RuleService {
         CompileResult r = compiler.compile(files);
         Status prev = status;
         if (!r.ok()) {
+            retryAt = null; // broken files: nothing to try again until they change
+            failedApplies = 0;
             failedLoads.incrementAndGet();
             LOG.warn("rules not applied, the running rules {} keep serving:\n  {}", prev.activeVersion(),
                     String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList()));
@@ -148,15 +158,26 @@ public final class RuleService {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while loading rules", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            // Nothing was swapped: the running rules keep serving, and the status says so.
-            LOG.error("rules {} compiled but could not be applied; the running rules {} keep serving", book.version(),
-                    prev.activeVersion(), e.getCause());
+            // Nothing was swapped: the running rules keep serving, and the status says so. The
+            // rounds stored before the failure already follow the new rules, so the set is tried
+            // again (a store that was away comes back) until it is applied or the files change.
+            java.time.Duration wait = RETRY_FIRST.multipliedBy(1L << Math.min(failedApplies, 16));
+            if (wait.compareTo(RETRY_MAX) > 0) wait = RETRY_MAX;
+            failedApplies++;
+            retryAt = clock.instant().plus(wait);
+            LOG.error("rules {} compiled but could not be applied; the running rules {} keep serving; tried again at {}",
+                    book.version(), prev.activeVersion(), retryAt, e.getCause());
             List<RuleMessage> messages = new java.util.ArrayList<>(r.messages());
-            messages.add(RuleMessage.error("(rules)", 0, 0, "the rules compiled but evaluating them failed: " + e.getCause()));
+            messages.add(RuleMessage.error("(rules)", 0, 0, "the rules compiled but evaluating them failed: " + e.getCause()
+                    + "; the segments they change may hold some of the new rules' members until they are applied: tried "
+                    + "again at " + retryAt + (watching ? "" : " if engine.watchRules is on")
+                    + ", or now with POST /tasks/reload-rules"));
             status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.keySet()), List.copyOf(messages),
                     true, clock.instant());
             return status;
         }
+        retryAt = null;
+        failedApplies = 0;
         lastGood.save(book.version(), files, clock.millis());
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
         LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.size(), book.segments().size());
@@ -165,8 +186,10 @@ public final class RuleService {
 
     /** Reloads when a file was added, removed or changed since the last look (for the watcher). */
     public void reloadIfChanged() {
+        watching = true;
         Map<String, String> files = readDirectory();
-        if (!files.equals(lastSeen)) reload();
+        Instant retry = retryAt;
+        if (!files.equals(lastSeen) || retry != null && !clock.instant().isBefore(retry)) reload();
     }
 
     /** Compiles the current files with one file added or replaced, without applying anything. */

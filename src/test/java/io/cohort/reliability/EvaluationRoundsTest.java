@@ -12,6 +12,8 @@ import io.cohort.engine.MembershipSink;
 import io.cohort.engine.OneShot;
 import io.cohort.engine.Round;
 import io.cohort.engine.RuleBook;
+import io.cohort.engine.RuleCompiler;
+import io.cohort.engine.RuleService;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
@@ -100,6 +102,53 @@ class EvaluationRoundsTest {
         }
     }
 
+    /**
+     * Through the rule service, as a file edit reaches the engine: an apply the sink refused half-way
+     * is tried again by the watcher once its wait has passed (not before), and then completes.
+     */
+    @Test
+    void aRuleEditTheSinkRefusedIsAppliedOnTheWatchersNextTry(@TempDir Path dir) throws Exception {
+        FreshEvaluation.shippedWithProbes(dir, NOW);
+        ManualClock clock = new ManualClock(NOW);
+        RuleService service = new RuleService(dir, new RuleCompiler(clock), clock);
+        RuleBook first = service.initial();
+        ProfileGraph graph = graph(20261207L);
+        RefusingSink sink = new RefusingSink();
+        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            ev.start(first, BATCHES);
+            service.attach(ev);
+            service.reloadIfChanged();
+            assertThat(service.status().activeVersion()).isEqualTo(first.version());
+
+            Path probes = dir.resolve("probes.drl");
+            Files.writeString(probes, Files.readString(probes).replace("$t >= 1000000", "$t >= 300000"));
+            sink.refuseChangeNumber(2);
+            RuleService.Status failed = service.reload();
+            assertThat(failed.lastReloadFailed()).isTrue();
+            assertThat(failed.activeVersion()).isEqualTo(first.version());
+            assertThat(failed.messages().toString()).contains("database unavailable", "tried again at");
+
+            service.reloadIfChanged();
+            assertThat(service.status().activeVersion()).as("its wait has not passed").isEqualTo(first.version());
+            clock.advance(RuleService.RETRY_FIRST.plusSeconds(1));
+            service.reloadIfChanged();
+            assertThat(service.status().lastReloadFailed()).isFalse();
+            RuleBook applied = ev.ruleBook();
+            assertThat(applied.version()).isEqualTo(service.status().activeVersion()).isNotEqualTo(first.version());
+            assertThat(sink.members()).isEqualTo(oneSession(graph, applied, clock.instant()));
+            assertThat(sink.contractViolations()).isEmpty();
+
+            // Applied: the watcher has nothing more to do.
+            long rounds = sink.rounds();
+            clock.advance(RuleService.RETRY_MAX);
+            service.reloadIfChanged();
+            assertThat(sink.rounds()).isEqualTo(rounds);
+        } finally {
+            ev.stop();
+        }
+    }
+
     /** The same for a round of ingestion: retried by the engine itself, a second later. */
     @Test
     void anIngestRoundTheSinkRefusedIsRetriedWithItsChanges() throws Exception {
@@ -144,8 +193,10 @@ class EvaluationRoundsTest {
     }
 
     /** The reference: every fact of the graph in one session. */
-    private static Set<Qualified> oneSession(ProfileGraph graph, RuleBook rules) {
-        return OneShot.run(rules.kieBase(), rules, graph.allFacts(NOW.minus(Duration.ofDays(90))), new Now(NOW), false,
+    private static Set<Qualified> oneSession(ProfileGraph graph, RuleBook rules) { return oneSession(graph, rules, NOW); }
+
+    private static Set<Qualified> oneSession(ProfileGraph graph, RuleBook rules, Instant now) {
+        return OneShot.run(rules.kieBase(), rules, graph.allFacts(now.minus(Duration.ofDays(90))), new Now(now), false,
                 Budget.DEFAULT).qualified();
     }
 
@@ -176,6 +227,8 @@ class EvaluationRoundsTest {
         }
 
         Set<Qualified> members() { return stored.members(); }
+
+        long rounds() { return stored.rounds(); }
 
         List<String> contractViolations() { return stored.contractViolations(); }
 
