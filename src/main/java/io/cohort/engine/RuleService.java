@@ -49,6 +49,8 @@ public final class RuleService {
     /** First wait before a rule set that compiled but could not be applied is tried again; doubles up to {@link #RETRY_MAX}. */
     public static final java.time.Duration RETRY_FIRST = java.time.Duration.ofSeconds(10);
     public static final java.time.Duration RETRY_MAX = java.time.Duration.ofMinutes(10);
+    /** The "file" of the status message of a set that compiled but could not be applied. */
+    public static final String NOT_APPLIED = "(rules)";
     /** Applies that failed in a row (the store away, say), and when the watcher tries again; null: nothing to retry. */
     private int failedApplies;
     private volatile Instant retryAt;
@@ -168,7 +170,7 @@ public final class RuleService {
             LOG.error("rules {} compiled but could not be applied; the running rules {} keep serving; tried again at {}",
                     book.version(), prev.activeVersion(), retryAt, e.getCause());
             List<RuleMessage> messages = new java.util.ArrayList<>(r.messages());
-            messages.add(RuleMessage.error("(rules)", 0, 0, "the rules compiled but evaluating them failed: " + e.getCause()
+            messages.add(RuleMessage.error(NOT_APPLIED, 0, 0, "the rules compiled but evaluating them failed: " + e.getCause()
                     + "; the segments they change may hold some of the new rules' members until they are applied: tried "
                     + "again at " + retryAt + (watching ? "" : " if engine.watchRules is on")
                     + ", or now with POST /tasks/reload-rules"));

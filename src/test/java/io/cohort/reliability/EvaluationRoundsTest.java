@@ -128,6 +128,10 @@ class EvaluationRoundsTest {
             assertThat(failed.lastReloadFailed()).isTrue();
             assertThat(failed.activeVersion()).isEqualTo(first.version());
             assertThat(failed.messages().toString()).contains("database unavailable", "tried again at");
+            var health = new io.cohort.ops.RulesHealthCheck(service).execute();
+            assertThat(health.isHealthy()).as("the last good rules serve").isTrue();
+            assertThat(health.getMessage()).startsWith("WARNING: the rules compiled but could not be applied")
+                    .contains("database unavailable", first.version());
 
             service.reloadIfChanged();
             assertThat(service.status().activeVersion()).as("its wait has not passed").isEqualTo(first.version());
