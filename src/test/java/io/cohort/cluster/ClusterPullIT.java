@@ -81,8 +81,15 @@ class ClusterPullIT {
         List<CohortProcess> all = new ArrayList<>();
         try (FakeMarketo marketo = new FakeMarketo().start()) {
             FakeMarketoSource vendor = new FakeMarketoSource(marketo).latency(Duration.ofMillis(200));
+            // Past a third of the backlog the vendor answers no activity page until the holder is
+            // killed, so the kill lands mid-sync however fast the machine: one CI run stored all of
+            // it before the test could kill (the precondition "killed mid-sync" failed).
+            java.util.concurrent.CountDownLatch killed0 = new java.util.concurrent.CountDownLatch(1);
             marketo.extension((method, path, req) -> {
                 if (path.startsWith("/rest/v1/activities")) calls.add(new Call(req.header("Authorization"), System.nanoTime()));
+                if (path.equals("/rest/v1/activities.json") && killed0.getCount() > 0 && storedEvents() >= ACTIVITIES / 3) {
+                    killed0.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
                 return vendor.handle(method, path, req);
             });
             vendor.addActivities(activities(0, ACTIVITIES));
@@ -105,6 +112,7 @@ class ClusterPullIT {
             long storedAtKill = storedEvents();
             long killedAt = System.nanoTime();
             killed.kill(); // SIGKILL: no release, the lease must expire
+            killed0.countDown();
             Set<String> pullersBeforeKill = calls.stream().filter(c -> c.at() < killedAt).map(Call::token).collect(Collectors.toSet());
             assertThat(pullersBeforeKill).as("processes that called the activities API before the kill (one token each)").hasSize(1);
             assertThat(storedAtKill).as("killed mid-sync").isLessThan(ACTIVITIES);
