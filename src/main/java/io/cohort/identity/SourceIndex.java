@@ -176,9 +176,6 @@ final class SourceIndex {
         return pl;
     }
 
-    /** What hangs off a source person; null when nothing does. */
-    PersonLinks linksOf(SourceRef person) { return personLinks.get(person); }
-
     private PersonEvents ownerOf(long eventId) {
         int slot = eventOwners.get(eventId);
         return slot == LongIntMap.MISSING ? null : owners[slot];
@@ -544,13 +541,8 @@ final class SourceIndex {
             return;
         }
         PersonLinks pl = linksFor(n.ref());
-        if (leaf) {
-            if (pl.leaves == PersonLinks.NONE) pl.leaves = new SmallSet<>();
-            pl.leaves.add(key);
-        } else {
-            if (pl.relations == PersonLinks.NONE) pl.relations = new SmallSet<>();
-            pl.relations.add(key);
-        }
+        if (leaf) pl.leaves = with(pl.leaves, key);
+        else pl.relations = with(pl.relations, key);
     }
 
     private void unindex(Node n, boolean leaf, SourceRef key) {
@@ -560,12 +552,21 @@ final class SourceIndex {
         }
         PersonLinks pl = personLinks.get(n.ref());
         if (pl == null) return;
-        if (leaf) {
-            if (pl.leaves.remove(key) && pl.leaves.isEmpty()) pl.leaves = PersonLinks.NONE;
-        } else if (pl.relations.remove(key) && pl.relations.isEmpty()) {
-            pl.relations = PersonLinks.NONE;
-        }
+        if (leaf) pl.leaves = without(pl.leaves, key);
+        else pl.relations = without(pl.relations, key);
         if (pl.isEmpty()) personLinks.remove(pl.ref);
+    }
+
+    /** {@code set} with {@code key}: a set of its own on the first key (most people have none of a kind). */
+    private static Set<SourceRef> with(Set<SourceRef> set, SourceRef key) {
+        Set<SourceRef> out = set == PersonLinks.NONE ? new SmallSet<>() : set;
+        out.add(key);
+        return out;
+    }
+
+    /** {@code set} without {@code key}: the shared empty set once nothing is left. */
+    private static Set<SourceRef> without(Set<SourceRef> set, SourceRef key) {
+        return set != PersonLinks.NONE && set.remove(key) && set.isEmpty() ? PersonLinks.NONE : set;
     }
 
     private static <K, V> void removeFrom(Map<K, Set<V>> map, K key, V value) {

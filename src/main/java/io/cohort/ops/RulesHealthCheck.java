@@ -24,20 +24,13 @@ public final class RulesHealthCheck extends HealthCheck {
         if (s == null || s.activeVersion() == null) return Result.unhealthy("no rule set is loaded");
         if (s.lastReloadFailed()) {
             var errors = s.messages().stream().filter(m -> m.level() == RuleMessage.Level.ERROR).toList();
+            // Files that compiled but could not be applied (the store away; tried again) are not a typo.
             var notApplied = errors.stream().filter(m -> RuleService.NOT_APPLIED.equals(m.file())).findFirst();
-            if (notApplied.isPresent()) {
-                // The files are fine; applying them failed (the store away): tried again by the watcher.
-                return Result.builder().healthy()
-                        .withMessage("WARNING: the rules compiled but could not be applied (%s); the last good rules %s keep serving. See GET /v1/rules",
-                                abbreviate(notApplied.get().message()), s.activeVersion())
-                        .withDetail("lastReloadFailed", true)
-                        .withDetail("errors", errors.size())
-                        .withDetail("activeVersion", s.activeVersion())
-                        .build();
-            }
+            String what = notApplied.map(m -> "the rules compiled but could not be applied (" + abbreviate(m.message()) + ")")
+                    .orElseGet(() -> String.format("the rule files do not compile (%d errors, first: %s)", errors.size(),
+                            errors.isEmpty() ? "?" : abbreviate(errors.get(0).toString())));
             return Result.builder().healthy()
-                    .withMessage("WARNING: the rule files do not compile (%d errors, first: %s); the last good rules %s keep serving. See GET /v1/rules",
-                            errors.size(), errors.isEmpty() ? "?" : abbreviate(errors.get(0).toString()), s.activeVersion())
+                    .withMessage("WARNING: %s; the last good rules %s keep serving. See GET /v1/rules", what, s.activeVersion())
                     .withDetail("lastReloadFailed", true)
                     .withDetail("errors", errors.size())
                     .withDetail("activeVersion", s.activeVersion())

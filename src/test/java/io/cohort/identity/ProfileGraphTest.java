@@ -73,15 +73,15 @@ class ProfileGraphTest {
         SourceRef ghost = new SourceRef("crm", "ghost");
         java.util.function.Consumer<String> holds = what -> graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            var links = ix.linksOf(p);
+            var links = ix.personLinks.get(p);
             assertThat(links).as(what).isNotNull();
         });
         holds.accept("everything");
         graph.readIndex(ix -> {
-            assertThat(ix.linksOf(p).relations).hasSize(1);
-            assertThat(ix.linksOf(p).leaves).hasSize(1);
+            assertThat(ix.personLinks.get(p).relations).hasSize(1);
+            assertThat(ix.personLinks.get(p).leaves).hasSize(1);
             assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(2);
-            assertThat(ix.linksOf(ghost).relations).as("a relation names a person without a record").hasSize(1);
+            assertThat(ix.personLinks.get(ghost).relations).as("a relation names a person without a record").hasSize(1);
         });
         apply("crm", "{\"type\":\"event\",\"id\":\"E1\",\"deleted\":true}");
         holds.accept("one event, a relation, a membership");
@@ -90,13 +90,13 @@ class ProfileGraphTest {
         apply("crm", "{\"type\":\"campaignMember\",\"campaignId\":\"C\",\"personId\":\"p\",\"deleted\":true}");
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.linksOf(p)).as("neither relations nor memberships").isNull();
+            assertThat(ix.personLinks.get(p)).as("neither relations nor memberships").isNull();
             assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(1);
         });
         assertThat(graph.pruneEvents(Instant.parse("2026-11-21T00:00:00Z"))).as("the event is past the cutoff").isNotEmpty();
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.linksOf(p)).as("nothing hangs off p any more").isNull();
+            assertThat(ix.personLinks.get(p)).as("nothing hangs off p any more").isNull();
             assertThat(ix.eventsByPerson).isEmpty();
             assertThat(ix.persons).containsKey(p);
             assertThat(ix.eventOwners.size()).isZero();
@@ -104,7 +104,7 @@ class ProfileGraphTest {
         apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"ghost\",\"deleted\":true}");
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.linksOf(ghost)).isNull();
+            assertThat(ix.personLinks.get(ghost)).isNull();
             assertThat(ix.personLinks).isEmpty();
             assertThat(ix.relationsByNode).as("the account's side goes too").isEmpty();
         });
