@@ -42,6 +42,7 @@ public final class ClusterNode implements Managed {
     private final ClusterClock time;
     private final ConsistencySample consistency;
     private final RuleFence fence;
+    private final RuleWork ruleWork;
     private final RuleSetStore ruleSets;
     private final RuleCompiler compiler;
     private final PollingLoop ruleFollower;
@@ -94,7 +95,8 @@ public final class ClusterNode implements Managed {
         this.feed = new GraphFeed(log, graph, parser, new io.cohort.store.Quarantine(jdbi),
                 () -> this.rules.shape().depth(), 100_000, config.logPoll().toMilliseconds());
         this.publisher = new WorkPublisher(config);
-        this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(),
+        this.ruleWork = new RuleWork(mapper);
+        this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, ruleWork, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), Math.min(config.logPoll().toMilliseconds(), config.leaseDuration().toMilliseconds() / 3),
                 config.logRetention().toMilliseconds(), clock);
         // An append anywhere wakes this process's feed; entries it applies wake the relay (if it holds the lease).
@@ -265,10 +267,11 @@ public final class ClusterNode implements Managed {
 
     /**
      * Applies a rule set to the whole cluster: compiled here (a file with an error refuses it and
-     * changes nothing), stored (rule_set), made the cluster's version (every commit from now on
-     * must be computed with it), and everyone evaluated again with it. Other processes load it
-     * from the store within a second ({@link #followRules}); until then their commits are refused
-     * and their work waits.
+     * changes nothing), then in one transaction stored (rule_set), made the cluster's version (every
+     * commit from now on must be computed with it), and the evaluation of everyone with it recorded
+     * ({@link RuleWork}), which the work relay publishes. Other processes load the rules from the
+     * store within a second ({@link #followRules}); until then their commits are refused and their
+     * work waits.
      *
      * @throws IllegalArgumentException naming the errors, when the files do not compile
      */
@@ -290,18 +293,21 @@ public final class ClusterNode implements Managed {
             // Only the segments that differ from the applied rules' are evaluated again, when this
             // process runs those rules (it knows what they were); otherwise every segment.
             boolean knowsApplied = fence.applied(h).filter(before.version()::equals).isPresent();
+            Optional<Set<String>> segments = knowsApplied ? Optional.of(changedSegments(before, book)) : Optional.<Set<String>>empty();
             ruleSets.save(h, book.version(), book.files(), now);
             fence.apply(h, book.version(), now);
-            return knowsApplied ? Optional.of(changedSegments(before, book)) : Optional.<Set<String>>empty();
+            // In the same transaction: once the version is the cluster's, its work cannot be lost.
+            if (segments.isEmpty() || !segments.get().isEmpty()) ruleWork.record(h, book.version(), segments, now);
+            return segments;
         });
         use(book);
         if (changed.isPresent() && changed.get().isEmpty()) {
             LOG.info("{}: rules {} applied; no segment's rules changed, nothing to evaluate", config.nodeId(), book.version());
             return book;
         }
-        LOG.info("{}: rules {} applied; {} evaluated again for everyone", config.nodeId(), book.version(),
-                changed.map(Object::toString).orElse("every segment"));
-        publisher.publish(everyone(), feed.applied(), changed.orElse(Set.of()), WorkCause.RULES);
+        LOG.info("{}: rules {} applied; {} to be evaluated again for everyone (the work relay publishes it)", config.nodeId(),
+                book.version(), changed.map(Object::toString).orElse("every segment"));
+        relay.wake();
         return book;
     }
 
@@ -322,7 +328,7 @@ public final class ClusterNode implements Managed {
      * from the stored memberships. Returns how many people were published.
      */
     public int reevaluate() {
-        Set<String> everyone = everyone();
+        Set<String> everyone = RuleWork.everyone(jdbi, graph);
         publisher.publish(everyone, feed.applied(), Set.of(), WorkCause.REEVALUATE);
         return everyone.size();
     }
@@ -334,12 +340,8 @@ public final class ClusterNode implements Managed {
      */
     public int consistencyCheck(int size) { return consistency.publish(size); }
 
-    private Set<String> everyone() {
-        Set<String> everyone = new TreeSet<>(graph.personIds());
-        everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
-                .mapTo(String.class).list()));
-        return everyone;
-    }
+    /** This process's producer of work messages (tests close it: Kafka unreachable from this process alone). */
+    WorkPublisher publisher() { return publisher; }
 
     /** Loads the rule set the cluster applied, when it is not the one this process runs. */
     private void followRules() {

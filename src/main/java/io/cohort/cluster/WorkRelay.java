@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * "work-relay") publishes, for each batch after cluster_relay.published_up_to, a message per
  * affected person, then moves the mark on, guarded by its lease token. A relay that dies between
  * publishing and moving the mark is followed by one that publishes those batches again: work is
- * at least once, and evaluating a person twice changes nothing.
+ * at least once, and evaluating a person twice changes nothing. The work rule applies owe
+ * ({@link RuleWork}) goes the same way: published for everyone, then deleted.
  */
 public final class WorkRelay implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(WorkRelay.class);
@@ -29,6 +30,7 @@ public final class WorkRelay implements Managed {
     private final GraphFeed feed;
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
+    private final RuleWork ruleWork;
     private final ClusterLease lease;
     private final long leaseMillis;
     private final String node;
@@ -39,14 +41,16 @@ public final class WorkRelay implements Managed {
     private final Clock receivedClock;
     private long lastToken = -1;
     private long nextTruncateAt;
+    /** After a failed round, this process leaves the lease to others until then (wall millis). */
+    private long steppedBackUntil;
 
     /**
      * @param clock wall time for the lease (never a manual evaluation clock: leases must expire)
      * @param logRetentionMillis published log entries older than this are deleted by the holder (0: never)
      * @param receivedClock the clock entries' receipt times come from (the service's, a manual one in tests)
      */
-    public WorkRelay(Jdbi jdbi, IngestLog log, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis,
-                     Clock clock, long pollMillis, long logRetentionMillis, Clock receivedClock) {
+    WorkRelay(Jdbi jdbi, IngestLog log, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, RuleWork ruleWork, String node,
+              long leaseMillis, Clock clock, long pollMillis, long logRetentionMillis, Clock receivedClock) {
         this.jdbi = jdbi;
         this.log = log;
         this.logRetentionMillis = logRetentionMillis;
@@ -54,6 +58,7 @@ public final class WorkRelay implements Managed {
         this.feed = feed;
         this.graph = graph;
         this.publisher = publisher;
+        this.ruleWork = ruleWork;
         this.node = node;
         this.lease = new ClusterLease(jdbi, node, leaseMillis);
         this.leaseMillis = leaseMillis;
@@ -63,15 +68,62 @@ public final class WorkRelay implements Managed {
 
     /** One round: publishes what is due if this process holds the lease; returns batches published. */
     int relay() {
+        if (clock.millis() < steppedBackUntil) return 0;
         Optional<Long> token = lease.acquire(LEASE, clock.millis());
         if (token.isEmpty()) return 0;
         if (token.get() != lastToken) {
             LOG.info("{} relays the ingest log's work (lease token {})", node, token.get());
             lastToken = token.get();
         }
-        int n = publish(token.get());
-        truncate();
-        return n;
+        try {
+            int n = publish(token.get());
+            publishRuleWork(token.get());
+            truncate();
+            return n;
+        } catch (RuntimeException e) {
+            // Kafka unreachable from this process (its network, its producer): a holder that renews
+            // the lease while failing would stall the whole cluster's work. Another process takes
+            // over (the others poll at least every third of the lease); if none can, this one
+            // tries again after that long.
+            steppedBackUntil = clock.millis() + leaseMillis / 3;
+            lastToken = -1;
+            try {
+                lease.release(LEASE);
+            } catch (RuntimeException releaseFailed) {
+                e.addSuppressed(releaseFailed); // the store is away too: the lease expires by itself
+            }
+            LOG.warn("{}: relaying failed; the lease is left to other processes for {} ms", node, leaseMillis / 3);
+            throw e;
+        }
+    }
+
+    /**
+     * Publishes the evaluation a rule apply owes (if any) for everyone, at the graph's newest batch,
+     * in steps that renew the lease; then deletes it. Losing the lease half-way leaves it for the
+     * next holder, which publishes it whole again (at least once, as batches).
+     */
+    private void publishRuleWork(long token) {
+        Optional<RuleWork.Pending> pending = ruleWork.pending(jdbi);
+        if (pending.isEmpty()) return;
+        RuleWork.Pending p = pending.get();
+        long batch = feed.applied();
+        Set<String> everyone = RuleWork.everyone(jdbi, graph);
+        long started = System.nanoTime();
+        List<WorkMessage> work = new ArrayList<>();
+        for (String person : everyone) {
+            work.add(new WorkMessage(person, batch, p.segments(), WorkCause.RULES));
+            if (work.size() >= STEP) {
+                publisher.publish(work);
+                work.clear();
+                if (!mark(0, token)) return; // renews the lease, moves nothing
+            }
+        }
+        publisher.publish(work);
+        if (!mark(0, token)) return;
+        boolean done = RuleWork.published(jdbi, p.seq());
+        LOG.info("{}: the work of rules {} ({}) published for {} people in {} ms{}", node, p.version(),
+                p.segments().isEmpty() ? "every segment" : p.segments(), everyone.size(), (System.nanoTime() - started) / 1_000_000,
+                done ? "" : "; a later apply added to it meanwhile, published next");
     }
 
     /**

@@ -191,9 +191,12 @@ final class ClusterFixture implements AutoCloseable {
     /** Waits until the relay published the work of every batch up to {@code last}. */
     void awaitPublished(long last, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();
-        while (jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                .mapTo(Long.class).one()) < last) {
-            if (System.nanoTime() > until) throw new AssertionError("the relay did not publish up to batch " + last);
+        RuleWork ruleWork = new RuleWork(Jackson.newObjectMapper());
+        // The work rule applies owe goes through the relay too: published means none of it is left.
+        while (WorkRelay.publishedUpTo(jdbi) < last || ruleWork.pending(jdbi).isPresent()) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("the relay did not publish up to batch " + last + " (or a rule apply's work is still pending)");
+            }
             Thread.sleep(50);
         }
     }

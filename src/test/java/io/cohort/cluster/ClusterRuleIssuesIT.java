@@ -52,6 +52,7 @@ class ClusterRuleIssuesIT {
             RuleBook next = nodes.get(0).applyRules(files);
             long until = System.nanoTime() + 30_000_000_000L;
             while (nodes.stream().anyMatch(n -> !n.rules().version().equals(next.version())) && System.nanoTime() < until) Thread.sleep(50);
+            f.awaitPublished(0, Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
 
             List<RuntimeIssue> found = issues.of(next.version());

@@ -13,7 +13,6 @@ import io.cohort.store.RuleSetStore;
 import io.cohort.reliability.RandomRecords;
 import io.dropwizard.jackson.Jackson;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.*;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +43,7 @@ class ClusterRulesIT {
             for (int i = 0; i < 2; i++) nodes.add(f.startNode("r" + i, parser));
             ClusterFixture.awaitEachOwnsPartitions(nodes);
             ClusterFixture.append(log, parser, gen, 120);
-            awaitSettled(log.last());
+            f.settle(log);
             ProfileGraph graph = f.replay(parser);
             Set<Qualified> before = FreshEvaluation.of(graph, f.book, f.clock, 2);
             assertThat(f.realized()).isEqualTo(before);
@@ -71,7 +70,7 @@ class ClusterRulesIT {
             long until = System.nanoTime() + 30_000_000_000L;
             while (!nodes.get(1).rules().version().equals(next.version()) && System.nanoTime() < until) Thread.sleep(50);
             assertThat(nodes.get(1).rules().version()).as("the other process loaded the cluster's rules").isEqualTo(next.version());
-            awaitSettled(log.last());
+            f.settle(log);
 
             Set<Qualified> after = FreshEvaluation.of(graph, next, f.clock, 2);
             assertThat(after).as("the edit changes probe-events").isNotEqualTo(before);
@@ -117,15 +116,5 @@ class ClusterRulesIT {
     private Path writeFiles(Map<String, String> files) throws java.io.IOException {
         for (var e : files.entrySet()) java.nio.file.Files.writeString(stored.resolve(e.getKey()), e.getValue());
         return stored;
-    }
-
-    private void awaitSettled(long last) throws InterruptedException {
-        long until = System.nanoTime() + 60_000_000_000L;
-        while (f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(published_up_to), 0) FROM cluster_relay")
-                .mapTo(Long.class).one()) < last) {
-            if (System.nanoTime() > until) throw new AssertionError("work not published up to " + last);
-            Thread.sleep(50);
-        }
-        assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
     }
 }

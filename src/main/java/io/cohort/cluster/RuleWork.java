@@ -1,0 +1,89 @@
+package io.cohort.cluster;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.identity.ProfileGraph;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The evaluation a rule apply owes the cluster (cluster_rule_work). The apply writes it in its own
+ * transaction, with the new version; the work relay publishes it and deletes it. So an apply whose
+ * process dies, or whose Kafka is away, right after the commit leaves its work for the relay
+ * instead of losing it (the edited segments would keep their old members, and a retry of the apply
+ * finds the cluster on that version already).
+ */
+final class RuleWork {
+    /** Work not yet on the topic; {@code segments} empty: every segment. */
+    record Pending(long seq, String version, Set<String> segments) {}
+
+    private static final TypeReference<TreeSet<String>> SEGMENTS = new TypeReference<>() {};
+    private final ObjectMapper mapper;
+
+    RuleWork(ObjectMapper mapper) { this.mapper = mapper; }
+
+    /**
+     * Within the apply's transaction, after {@link RuleFence#lock}: owes the evaluation of
+     * {@code segments} (empty optional: every segment) with {@code version}. Work still pending from
+     * an earlier apply is kept: the people are evaluated for its segments and these together.
+     */
+    void record(Handle h, String version, Optional<Set<String>> segments, long nowMillis) {
+        Optional<Pending> before = pending(h);
+        boolean every = segments.isEmpty() || before.map(p -> p.segments().isEmpty()).orElse(false);
+        Set<String> union = new TreeSet<>();
+        if (!every) {
+            union.addAll(segments.get());
+            before.ifPresent(p -> union.addAll(p.segments()));
+        }
+        long seq = before.map(Pending::seq).orElse(0L) + 1;
+        String json = write(union);
+        if (h.execute("UPDATE cluster_rule_work SET seq = ?, version = ?, every_segment = ?, segments = ?, recorded_at = ? WHERE id = 1",
+                seq, version, every, json, nowMillis) == 0) {
+            h.execute("INSERT INTO cluster_rule_work (id, seq, version, every_segment, segments, recorded_at) VALUES (1, ?, ?, ?, ?, ?)",
+                    seq, version, every, json, nowMillis);
+        }
+    }
+
+    Optional<Pending> pending(Jdbi jdbi) { return jdbi.withHandle(this::pending); }
+
+    Optional<Pending> pending(Handle h) {
+        return h.createQuery("SELECT seq, version, every_segment, segments FROM cluster_rule_work WHERE id = 1")
+                .map((rs, ctx) -> new Pending(rs.getLong("seq"), rs.getString("version"),
+                        rs.getBoolean("every_segment") ? Set.of() : read(rs.getString("segments"))))
+                .findOne();
+    }
+
+    /** The work of {@code seq} is on the topic; false when a later apply replaced it (then that one is published next). */
+    static boolean published(Jdbi jdbi, long seq) {
+        return jdbi.withHandle(h -> h.execute("DELETE FROM cluster_rule_work WHERE id = 1 AND seq = ?", seq)) > 0;
+    }
+
+    /** Everyone an evaluation of all people must reach: the graph's people and anyone still a stored member. */
+    static Set<String> everyone(Jdbi jdbi, ProfileGraph graph) {
+        Set<String> everyone = new TreeSet<>(graph.personIds());
+        everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
+                .mapTo(String.class).list()));
+        return everyone;
+    }
+
+    private String write(Set<String> segments) {
+        try {
+            return mapper.writeValueAsString(segments);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e); // a set of strings always serialises
+        }
+    }
+
+    private Set<String> read(String json) {
+        try {
+            return mapper.readValue(json, SEGMENTS);
+        } catch (JsonProcessingException e) {
+            // Only this class writes the column; unreadable means damaged: evaluating every segment is always enough.
+            return Set.of();
+        }
+    }
+}
