@@ -17,9 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The write path, one way: validate → store (committed) → profile graph → evaluator. One store
- * transaction at a time (a group of the batches that arrived meanwhile), each batch applied to the
- * graph in the order it was numbered, so the store's order and the graph's order are the same.
+ * The write path, one way: validate → store (committed) → profile graph → evaluator. One batch
+ * at a time, so the store's order and the graph's order are the same.
  */
 public final class Pipeline {
 
@@ -36,8 +35,6 @@ public final class Pipeline {
     private final Clock clock;
     private final Meter records;
     private final Timer batches;
-    /** Batches per store commit (group commit): near 1 when batches come one at a time. */
-    private final com.codahale.metrics.Histogram grouped;
     /**
      * Guarded by {@code this}: while the graph is being loaded at start, accepted batches are
      * stored (and acknowledged) but applied to the graph only once it is loaded, in order.
@@ -65,7 +62,6 @@ public final class Pipeline {
         this.clock = clock;
         this.records = metrics.meter("cohort.ingest.records");
         this.batches = metrics.timer("cohort.ingest.batches");
-        this.grouped = metrics.histogram("cohort.ingest.batchesPerCommit");
         this.loading = evaluator != null;
     }
 
@@ -131,133 +127,28 @@ public final class Pipeline {
         return accept(sourceId, canonical, parser.parse(canonical), cursors, java.util.Objects.requireNonNull(guard));
     }
 
-    private Accepted accept(String sourceId, List<JsonNode> canonical, List<RecordChange> changes,
-                            Map<String, String> cursors, java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
-        if (journal != null) return acceptJournaled(sourceId, canonical, changes, cursors, guard);
-        // Group commit: a batch waits its turn; whoever holds the turn stores every batch waiting
-        // then in one transaction (one commit, one write of H2's file), in arrival order, and
-        // answers each of them. Alone, a batch is its own group, as before.
-        Waiting w = new Waiting(sourceId, changes, cursors);
-        synchronized (waiting) {
-            waiting.add(w);
-        }
-        synchronized (this) {
-            while (!w.done) commitGroup();
-        }
-        if (w.failure != null) throw w.failure;
-        return w.accepted;
-    }
-
-    /** Most batches one transaction stores: a group of a few thousand records keeps a commit short. */
-    private static final int MAX_GROUP = 16;
-
-    /** Batches waiting to be stored, oldest first; guarded by itself. */
-    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
-
-    /** A batch waiting in {@link #waiting}; its answer is written and read under {@code this}. */
-    private static final class Waiting {
-        final String source;
-        final List<RecordChange> changes;
-        final Map<String, String> cursors;
-        Accepted accepted;
-        RuntimeException failure;
-        boolean done;
-
-        Waiting(String source, List<RecordChange> changes, Map<String, String> cursors) {
-            this.source = source;
-            this.changes = changes;
-            this.cursors = cursors;
-        }
-    }
-
-    /** Under {@code this}: stores the oldest waiting batches together and answers them. */
-    private void commitGroup() {
-        List<Waiting> group = new java.util.ArrayList<>();
-        synchronized (waiting) {
-            while (!waiting.isEmpty() && group.size() < MAX_GROUP) group.add(waiting.poll());
-        }
-        try {
-            commit(group);
-        } finally {
-            // An Error half-way (out of memory): no batch of the group may wait for an answer for ever.
-            for (Waiting w : group) if (!w.done) fail(w, new IllegalStateException("the batch could not be stored; send it again"));
-        }
-    }
-
-    private void commit(List<Waiting> group) {
-        if (closed) {
-            for (Waiting w : group) fail(w, new ClosedException());
-            return;
-        }
-        long started = System.nanoTime();
-        long now = clock.millis();
-        long[] seqs;
-        try {
-            seqs = store.appendAll(group.stream().map(w -> new RecordStore.Batch(w.source, w.changes, now, w.cursors)).toList());
-        } catch (RuntimeException e) {
-            if (group.size() == 1 || io.cohort.store.TransientFailures.of(e).isPresent()) {
-                // The database away or busy (a lock wait, a lost connection): each would fail the same way, after as long.
-                for (Waiting w : group) fail(w, e);
-                return;
-            }
-            // Each on its own: a batch fails only with its own error, and nothing of it is stored.
-            for (Waiting w : group) {
-                try {
-                    stored(w, store.appendWithCursor(w.source, w.changes, clock.millis(), w.cursors));
-                } catch (RuntimeException alone) {
-                    fail(w, alone);
-                }
-            }
-            return;
-        }
-        long elapsed = System.nanoTime() - started;
-        grouped.update(group.size());
-        for (int i = 0; i < group.size(); i++) {
-            batches.update(elapsed, java.util.concurrent.TimeUnit.NANOSECONDS);
-            stored(group.get(i), seqs[i]);
-        }
-    }
-
-    /** A stored batch: to the graph and the evaluator (or buffered while the graph loads), then answered. */
-    private void stored(Waiting w, long seq) {
-        try {
-            if (loading) {
-                buffered.add(new Buffered(w.source, w.changes, seq));
-            } else {
-                var touched = graph.apply(w.source, w.changes, seq);
-                if (evaluator != null) evaluator.submit(touched, seq);
-            }
-            records.mark(w.changes.size());
-            w.accepted = accepted(w.changes, seq);
-        } catch (RuntimeException e) {
-            w.failure = e;
-        }
-        w.done = true;
-    }
-
-    private static void fail(Waiting w, RuntimeException e) {
-        w.failure = e;
-        w.done = true;
-    }
-
-    private static Accepted accepted(List<RecordChange> changes, long seq) {
-        int deletes = (int) changes.stream().filter(c -> c instanceof RecordChange.Delete).count();
-        return new Accepted(changes.size(), changes.size() - deletes, deletes, seq);
-    }
-
-    /** Cluster mode: numbered and journaled in the store's transaction; the graph follows the journal. */
-    private synchronized Accepted acceptJournaled(String sourceId, List<JsonNode> canonical, List<RecordChange> changes,
-                                                  Map<String, String> cursors,
-                                                  java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
+    private synchronized Accepted accept(String sourceId, List<JsonNode> canonical, List<RecordChange> changes,
+                                         Map<String, String> cursors, java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
         if (closed) throw new ClosedException();
         try (Timer.Context t = batches.time()) {
             long now = clock.millis();
-            long seq = store.appendNumbered(sourceId, changes, now, cursors, h -> {
-                if (guard != null) guard.accept(h);
-                return journal.append(h, sourceId, canonical, now);
-            });
+            long seq = journal != null
+                    ? store.appendNumbered(sourceId, changes, now, cursors, h -> {
+                        if (guard != null) guard.accept(h);
+                        return journal.append(h, sourceId, canonical, now);
+                    })
+                    : store.appendWithCursor(sourceId, changes, now, cursors);
+            if (journal != null) {
+                // The graph follows the journal (cluster mode): nothing to apply here.
+            } else if (loading) {
+                buffered.add(new Buffered(sourceId, changes, seq));
+            } else {
+                var touched = graph.apply(sourceId, changes, seq);
+                if (evaluator != null) evaluator.submit(touched, seq);
+            }
             records.mark(changes.size());
-            return accepted(changes, seq);
+            int deletes = (int) changes.stream().filter(c -> c instanceof RecordChange.Delete).count();
+            return new Accepted(changes.size(), changes.size() - deletes, deletes, seq);
         }
     }
 

@@ -6,7 +6,6 @@ import io.cohort.record.RecordChange;
 import io.cohort.record.SourceRecord;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,48 +86,9 @@ public final class RecordStore {
 
     private long append(String source, List<RecordChange> changes, long receivedAtMillis, Map<String, String> cursors,
                         Numbering numbering) {
-        Rows rows = rows(source, changes, receivedAtMillis, cursors);
-        long local = numbering == null ? batchSeq.incrementAndGet() : 0;
-        long seq = jdbi.inTransaction(h -> {
-            long n = numbering == null ? local : numbering.next(h);
-            write(h, rows, n);
-            return n;
-        });
-        if (numbering != null) batchSeq.accumulateAndGet(seq, Math::max);
-        lastBatchAt = receivedAtMillis;
-        return seq;
-    }
-
-    /** One batch as {@link #appendWithCursor} takes it, for {@link #appendAll}. */
-    public record Batch(String source, List<RecordChange> changes, long receivedAtMillis, Map<String, String> cursors) {}
-
-    /**
-     * Stores several batches in ONE transaction, numbered in list order, each as
-     * {@link #appendWithCursor} would (group commit): batches that arrived together cost one commit,
-     * which with H2's WRITE_DELAY=0 is one write of the file (a quarter of a stream's ingest CPU
-     * was commits of one small batch each). All or nothing.
-     *
-     * @return the batches' sequence numbers, in order
-     */
-    public long[] appendAll(List<Batch> batches) {
-        List<Rows> rows = new ArrayList<>(batches.size());
-        for (Batch b : batches) rows.add(rows(b.source(), b.changes(), b.receivedAtMillis(), b.cursors()));
-        long[] seqs = new long[batches.size()];
-        for (int i = 0; i < seqs.length; i++) seqs[i] = batchSeq.incrementAndGet();
-        jdbi.useTransaction(h -> {
-            for (int i = 0; i < seqs.length; i++) write(h, rows.get(i), seqs[i]);
-        });
-        if (!batches.isEmpty()) lastBatchAt = batches.get(batches.size() - 1).receivedAtMillis();
-        return seqs;
-    }
-
-    /** A batch's rows, worked out before its transaction: within a batch the last change of a key wins. */
-    private record Rows(String source, Collection<RecordChange> last, List<String[]> inserts, int deletes, long receivedAtMillis,
-                        Map<String, String> cursors) {}
-
-    private Rows rows(String source, List<RecordChange> changes, long receivedAtMillis, Map<String, String> cursors) {
         Map<String, RecordChange> last = new LinkedHashMap<>();
         for (RecordChange c : changes) last.put(c.type().wireName() + "\u0000" + c.key(), c);
+        long local = numbering == null ? batchSeq.incrementAndGet() : 0;
         List<String[]> inserts = new ArrayList<>();
         int deletes = 0;
         for (RecordChange c : last.values()) {
@@ -138,22 +98,27 @@ public final class RecordStore {
                 deletes++;
             }
         }
-        return new Rows(source, last.values(), inserts, deletes, receivedAtMillis, cursors);
-    }
-
-    private static void write(org.jdbi.v3.core.Handle h, Rows r, long n) {
-        PreparedBatch del = h.prepareBatch("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?");
-        for (RecordChange c : r.last()) del.add(r.source(), c.type().wireName(), c.key());
-        del.execute();
-        if (!r.inserts().isEmpty()) {
-            PreparedBatch ins = h.prepareBatch(
-                    "INSERT INTO source_record (source, rtype, rkey, payload, batch_seq) VALUES (?, ?, ?, ?, ?)");
-            for (String[] row : r.inserts()) ins.add(r.source(), row[0], row[1], row[2], n);
-            ins.execute();
-        }
-        h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes) VALUES (?, ?, ?, ?, ?)",
-                n, r.source(), r.receivedAtMillis(), r.inserts().size(), r.deletes());
-        if (!r.cursors().isEmpty()) CursorStore.write(h, r.source(), r.cursors(), r.receivedAtMillis());
+        int upserts = inserts.size();
+        int deleteCount = deletes;
+        long seq = jdbi.inTransaction(h -> {
+            long n = numbering == null ? local : numbering.next(h);
+            PreparedBatch del = h.prepareBatch("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?");
+            for (RecordChange c : last.values()) del.add(source, c.type().wireName(), c.key());
+            del.execute();
+            if (!inserts.isEmpty()) {
+                PreparedBatch ins = h.prepareBatch(
+                        "INSERT INTO source_record (source, rtype, rkey, payload, batch_seq) VALUES (?, ?, ?, ?, ?)");
+                for (String[] r : inserts) ins.add(source, r[0], r[1], r[2], n);
+                ins.execute();
+            }
+            h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes) VALUES (?, ?, ?, ?, ?)",
+                    n, source, receivedAtMillis, upserts, deleteCount);
+            if (!cursors.isEmpty()) CursorStore.write(h, source, cursors, receivedAtMillis);
+            return n;
+        });
+        if (numbering != null) batchSeq.accumulateAndGet(seq, Math::max);
+        lastBatchAt = receivedAtMillis;
+        return seq;
     }
 
     private static final int DECODE_CHUNK = 2_000;
