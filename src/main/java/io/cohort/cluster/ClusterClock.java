@@ -29,6 +29,7 @@ final class ClusterClock implements Managed {
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
     private final ClusterLease lease;
+    private final long leaseMillis;
     private final String node;
     private final Clock clock;
     private final Clock wall;
@@ -68,6 +69,7 @@ final class ClusterClock implements Managed {
         this.publisher = publisher;
         this.node = node;
         this.lease = new ClusterLease(jdbi, node, leaseMillis);
+        this.leaseMillis = leaseMillis;
         this.clock = clock;
         this.wall = wall;
         this.rules = rules;
@@ -89,7 +91,9 @@ final class ClusterClock implements Managed {
         Optional<Long> t = lease.acquire(LEASE, wallNow);
         if (t.isEmpty()) {
             token = -1;
-        } else {
+            return;
+        }
+        try {
             if (due || t.get() != token) tick();
             // The safety net, by the holder only: a check every engine.consistencyCheck (none right after taking over).
             if (consistencyMillis > 0 && wallNow >= nextCheckAt) {
@@ -99,6 +103,15 @@ final class ClusterClock implements Managed {
                 }
                 nextCheckAt = wallNow + consistencyMillis;
             }
+        } catch (RuntimeException e) {
+            // Kafka unreachable from this process: a holder renewing the lease while failing would
+            // stop the cluster's time. The people this round took off its schedule were not
+            // published and the stored time did not move: whoever holds the clock next (this
+            // process too, after a third of the lease) starts again from the stored time.
+            token = -1;
+            lease.stepBack(LEASE, wall.millis(), e);
+            LOG.warn("{}: keeping the cluster's time failed; the lease is left to other processes for {} ms", node, leaseMillis / 3);
+            throw e;
         }
     }
 

@@ -27,6 +27,9 @@ public final class ClusterLease {
     private final String holder;
     private final long durationMillis;
 
+    /** Per lease name: after a failed round, this process does not take it again before then (millis). */
+    private final java.util.Map<String, Long> steppedBackUntil = new java.util.concurrent.ConcurrentHashMap<>();
+
     public ClusterLease(Jdbi jdbi, String holder, long durationMillis) {
         this.jdbi = jdbi;
         this.holder = holder;
@@ -40,6 +43,7 @@ public final class ClusterLease {
      * @return the fencing token while held by this process
      */
     public Optional<Long> acquire(String name, long nowMillis) {
+        if (nowMillis < steppedBackUntil.getOrDefault(name, 0L)) return Optional.empty();
         for (int attempt = 0; ; attempt++) {
             try {
                 return jdbi.inTransaction(h -> {
@@ -93,6 +97,22 @@ public final class ClusterLease {
     }
 
     /** Gives the lease up at once (a clean stop), so another process need not wait for expiry. */
+    /**
+     * After a failed round of the work {@code name} guards (Kafka unreachable from this process):
+     * releases the lease and does not take it again for a third of its duration, so that another
+     * process takes over (they poll at least that often); if none does, this one tries again then.
+     * A holder that renews its lease while failing would stop that work for the whole cluster.
+     * A release that fails too is added to {@code cause} (the lease then expires by itself).
+     */
+    public void stepBack(String name, long nowMillis, RuntimeException cause) {
+        steppedBackUntil.put(name, nowMillis + durationMillis / 3);
+        try {
+            release(name);
+        } catch (RuntimeException releaseFailed) {
+            cause.addSuppressed(releaseFailed);
+        }
+    }
+
     public void release(String name) {
         jdbi.useHandle(h -> h.execute("UPDATE cluster_lease SET expires_at = 0 WHERE name = ? AND holder = ?", name, holder));
     }

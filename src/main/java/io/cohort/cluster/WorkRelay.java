@@ -41,8 +41,6 @@ public final class WorkRelay implements Managed {
     private final Clock receivedClock;
     private long lastToken = -1;
     private long nextTruncateAt;
-    /** After a failed round, this process leaves the lease to others until then (wall millis). */
-    private long steppedBackUntil;
 
     /**
      * @param clock wall time for the lease (never a manual evaluation clock: leases must expire)
@@ -68,7 +66,6 @@ public final class WorkRelay implements Managed {
 
     /** One round: publishes what is due if this process holds the lease; returns batches published. */
     int relay() {
-        if (clock.millis() < steppedBackUntil) return 0;
         Optional<Long> token = lease.acquire(LEASE, clock.millis());
         if (token.isEmpty()) return 0;
         if (token.get() != lastToken) {
@@ -81,17 +78,9 @@ public final class WorkRelay implements Managed {
             truncate();
             return n;
         } catch (RuntimeException e) {
-            // Kafka unreachable from this process (its network, its producer): a holder that renews
-            // the lease while failing would stall the whole cluster's work. Another process takes
-            // over (the others poll at least every third of the lease); if none can, this one
-            // tries again after that long.
-            steppedBackUntil = clock.millis() + leaseMillis / 3;
+            // Kafka unreachable from this process (its network, its producer): another process takes over.
             lastToken = -1;
-            try {
-                lease.release(LEASE);
-            } catch (RuntimeException releaseFailed) {
-                e.addSuppressed(releaseFailed); // the store is away too: the lease expires by itself
-            }
+            lease.stepBack(LEASE, clock.millis(), e);
             LOG.warn("{}: relaying failed; the lease is left to other processes for {} ms", node, leaseMillis / 3);
             throw e;
         }

@@ -20,12 +20,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Time in cluster mode: two {@link ClusterNode}s in this JVM share a manual clock. Moving it on 5
+ * Time in cluster mode: three {@link ClusterNode}s in this JVM share a manual clock. Moving it on 5
  * days, people whose events left a window (probe-events: two events in 30 days) are published as
  * work by the process holding the clock lease, and memberships equal a fresh evaluation at the new
  * time; then that process stops, the clock moves 10 more days, and the other process takes the
- * lease over, catching up the windows that closed meanwhile; 20 days more pass engine.clockSweep,
- * and the segments that read the time otherwise are evaluated for everyone too.
+ * lease over, catching up the windows that closed meanwhile; that process then loses Kafka, and a
+ * third takes the clock over from it; 20 days more pass engine.clockSweep, and the segments that
+ * read the time otherwise are evaluated for everyone too.
  */
 class ClusterClockIT {
     @TempDir static Path rules;
@@ -42,7 +43,7 @@ class ClusterClockIT {
         RandomRecords gen = new RandomRecords(777, ClusterFixture.NOW, 20, 16, 8);
         Map<String, ClusterNode> nodes = new LinkedHashMap<>();
         try {
-            for (String name : List.of("c1", "c2")) {
+            for (String name : List.of("c1", "c2", "c3")) {
                 ClusterConfig config = f.config(name).leaseDuration(io.dropwizard.util.Duration.seconds(2))
                         .sessionTimeout(io.dropwizard.util.Duration.seconds(3));
                 ClusterNode n = new ClusterNode(config, f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book,
@@ -54,10 +55,12 @@ class ClusterClockIT {
             // Two people whose older event leaves probe-events' 30-day window in 3 days (PX) and in 8 days (PY).
             Qualified px = twoEvents(log, parser, "PX", 27);
             Qualified py = twoEvents(log, parser, "PY", 22);
+            // And one whose older event leaves it in 16 days (PZ).
+            Qualified pz = twoEvents(log, parser, "PZ", 14);
             awaitSettled(log.last());
             ProfileGraph graph = f.replay(parser);
             Set<Qualified> atStart = FreshEvaluation.of(graph, f.book, f.clock, 2);
-            assertThat(f.realized()).isEqualTo(atStart).contains(px, py);
+            assertThat(f.realized()).isEqualTo(atStart).contains(px, py, pz);
 
             // Five days on: less than the sweep, so only closing windows move anyone.
             f.clock.advance(Duration.ofDays(5));
@@ -91,14 +94,29 @@ class ClusterClockIT {
             assertThat(withoutClocked(f.realized(), clocked)).as("memberships = a fresh evaluation 15 days later (windowed segments)")
                     .isEqualTo(withoutClocked(taken, clocked));
 
+            // The new holder loses Kafka (its producer closed) and three more days pass: PZ's window
+            // closes, the holder cannot publish it, leaves the lease, and the third process takes
+            // the clock over from the time last stored. Before, the failing holder kept the lease.
+            nodes.get(taker).publisher().close();
+            f.clock.advance(Duration.ofDays(3));
+            awaitTicked(f.clock.millis());
+            String third = f.jdbi.withHandle(h -> h.createQuery("SELECT holder FROM cluster_lease WHERE name = 'clock'")
+                    .mapTo(String.class).one());
+            assertThat(third).as("a process that can publish holds the clock").isNotIn(holder, taker);
+            assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            Set<Qualified> cutOff = FreshEvaluation.of(graph, f.book, f.clock, 2);
+            assertThat(cutOff).doesNotContain(pz);
+            assertThat(withoutClocked(f.realized(), clocked)).as("memberships = a fresh evaluation 18 days later (windowed segments)")
+                    .isEqualTo(withoutClocked(cutOff, clocked));
+
             // Past engine.clockSweep (30 days here) since the first sweep: segments reading the time otherwise too.
             f.clock.advance(Duration.ofDays(20));
             awaitTicked(f.clock.millis());
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             Set<Qualified> last = FreshEvaluation.of(graph, f.book, f.clock, 2);
-            assertThat(f.realized()).as("memberships = a fresh evaluation 35 days later, every segment").isEqualTo(last);
+            assertThat(f.realized()).as("memberships = a fresh evaluation 38 days later, every segment").isEqualTo(last);
             assertThat(f.feedViolations()).isEmpty();
-            System.out.printf("cluster clock: %d members at start, %d after 5 days, %d after 15 days, %d after 35 days; %d changes; "
+            System.out.printf("cluster clock: %d members at start, %d after 5 days, %d after 15 days, %d after 38 days; %d changes; "
                     + "segments reading the time otherwise (swept): %s%n", atStart.size(), later.size(), taken.size(), last.size(),
                     f.changeCount(), clocked);
         } finally {
