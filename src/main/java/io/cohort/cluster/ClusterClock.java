@@ -29,7 +29,6 @@ final class ClusterClock implements Managed {
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
     private final ClusterLease lease;
-    private final long leaseMillis;
     private final String node;
     private final Clock clock;
     private final Clock wall;
@@ -69,7 +68,6 @@ final class ClusterClock implements Managed {
         this.publisher = publisher;
         this.node = node;
         this.lease = new ClusterLease(jdbi, node, leaseMillis);
-        this.leaseMillis = leaseMillis;
         this.clock = clock;
         this.wall = wall;
         this.rules = rules;
@@ -109,8 +107,8 @@ final class ClusterClock implements Managed {
             // published and the stored time did not move: whoever holds the clock next (this
             // process too, after a third of the lease) starts again from the stored time.
             token = -1;
-            lease.stepBack(LEASE, wall.millis(), e);
-            LOG.warn("{}: keeping the cluster's time failed; the lease is left to other processes for {} ms", node, leaseMillis / 3);
+            long ms = lease.stepBack(LEASE, wall.millis(), e);
+            LOG.warn("{}: keeping the cluster's time failed; the lease is left to other processes for {} ms", node, ms);
             throw e;
         }
     }
@@ -168,9 +166,7 @@ final class ClusterClock implements Managed {
         if (!work.isEmpty()) publisher.publish(work, feed.applied(), Set.of(), WorkCause.CLOCK);
         if (sweep) {
             // Everyone else, for the segments that read the time in ways only a sweep finds.
-            Set<String> everyone = new TreeSet<>(graph.personIds());
-            everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
-                    .mapTo(String.class).list()));
+            Set<String> everyone = Everyone.of(jdbi, graph);
             everyone.removeAll(work);
             publisher.publish(everyone, feed.applied(), clocked, WorkCause.CLOCK);
             work.addAll(everyone);

@@ -96,23 +96,27 @@ public final class ClusterLease {
                 .map((rs, ctx) -> new Holder(rs.getString(1), rs.getLong(2), rs.getLong(3))).findOne());
     }
 
-    /** Gives the lease up at once (a clean stop), so another process need not wait for expiry. */
     /**
      * After a failed round of the work {@code name} guards (Kafka unreachable from this process):
      * releases the lease and does not take it again for a third of its duration, so that another
      * process takes over (they poll at least that often); if none does, this one tries again then.
      * A holder that renews its lease while failing would stop that work for the whole cluster.
      * A release that fails too is added to {@code cause} (the lease then expires by itself).
+     *
+     * @return how long (millis) this process leaves the lease to others
      */
-    public void stepBack(String name, long nowMillis, RuntimeException cause) {
-        steppedBackUntil.put(name, nowMillis + durationMillis / 3);
+    public long stepBack(String name, long nowMillis, RuntimeException cause) {
+        long millis = durationMillis / 3;
+        steppedBackUntil.put(name, nowMillis + millis);
         try {
             release(name);
         } catch (RuntimeException releaseFailed) {
             cause.addSuppressed(releaseFailed);
         }
+        return millis;
     }
 
+    /** Gives the lease up at once (a clean stop), so another process need not wait for expiry. */
     public void release(String name) {
         jdbi.useHandle(h -> h.execute("UPDATE cluster_lease SET expires_at = 0 WHERE name = ? AND holder = ?", name, holder));
     }

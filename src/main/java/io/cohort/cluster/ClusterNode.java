@@ -328,7 +328,7 @@ public final class ClusterNode implements Managed {
      * from the stored memberships. Returns how many people were published.
      */
     public int reevaluate() {
-        Set<String> everyone = RuleWork.everyone(jdbi, graph);
+        Set<String> everyone = Everyone.of(jdbi, graph);
         publisher.publish(everyone, feed.applied(), Set.of(), WorkCause.REEVALUATE);
         return everyone.size();
     }

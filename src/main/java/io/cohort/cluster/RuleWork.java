@@ -3,7 +3,6 @@ package io.cohort.cluster;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.identity.ProfileGraph;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -60,14 +59,6 @@ final class RuleWork {
     /** The work of {@code seq} is on the topic; false when a later apply replaced it (then that one is published next). */
     static boolean published(Jdbi jdbi, long seq) {
         return jdbi.withHandle(h -> h.execute("DELETE FROM cluster_rule_work WHERE id = 1 AND seq = ?", seq)) > 0;
-    }
-
-    /** Everyone an evaluation of all people must reach: the graph's people and anyone still a stored member. */
-    static Set<String> everyone(Jdbi jdbi, ProfileGraph graph) {
-        Set<String> everyone = new TreeSet<>(graph.personIds());
-        everyone.addAll(jdbi.withHandle(h -> h.createQuery("SELECT DISTINCT person_id FROM membership WHERE status = 'realized'")
-                .mapTo(String.class).list()));
-        return everyone;
     }
 
     private String write(Set<String> segments) {

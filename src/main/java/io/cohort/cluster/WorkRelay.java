@@ -80,8 +80,8 @@ public final class WorkRelay implements Managed {
         } catch (RuntimeException e) {
             // Kafka unreachable from this process (its network, its producer): another process takes over.
             lastToken = -1;
-            lease.stepBack(LEASE, clock.millis(), e);
-            LOG.warn("{}: relaying failed; the lease is left to other processes for {} ms", node, leaseMillis / 3);
+            long ms = lease.stepBack(LEASE, clock.millis(), e);
+            LOG.warn("{}: relaying failed; the lease is left to other processes for {} ms", node, ms);
             throw e;
         }
     }
@@ -96,19 +96,12 @@ public final class WorkRelay implements Managed {
         if (pending.isEmpty()) return;
         RuleWork.Pending p = pending.get();
         long batch = feed.applied();
-        Set<String> everyone = RuleWork.everyone(jdbi, graph);
+        Set<String> everyone = Everyone.of(jdbi, graph);
         long started = System.nanoTime();
-        List<WorkMessage> work = new ArrayList<>();
-        for (String person : everyone) {
-            work.add(new WorkMessage(person, batch, p.segments(), WorkCause.RULES));
-            if (work.size() >= STEP) {
-                publisher.publish(work);
-                work.clear();
-                if (!mark(0, token)) return; // renews the lease, moves nothing
-            }
+        if (!publishInSteps(everyone, person -> new WorkMessage(person, batch, p.segments(), WorkCause.RULES), 0, token)
+                || !mark(0, token)) {
+            return;
         }
-        publisher.publish(work);
-        if (!mark(0, token)) return;
         boolean done = RuleWork.published(jdbi, p.seq());
         LOG.info("{}: the work of rules {} ({}) published for {} people in {} ms{}", node, p.version(),
                 p.segments().isEmpty() ? "every segment" : p.segments(), everyone.size(), (System.nanoTime() - started) / 1_000_000,
@@ -142,17 +135,7 @@ public final class WorkRelay implements Managed {
             Set<String> everyone = new TreeSet<>(graph.personIds());
             LOG.warn("batches {} to {} are older than the feed remembers: work published once for all {} people", from + 1, forgotten,
                     everyone.size());
-            for (String p : everyone) {
-                work.add(new WorkMessage(p, forgotten));
-                if (work.size() >= STEP) {
-                    publisher.publish(work);
-                    work.clear();
-                    if (!mark(from, token)) return n; // renews the lease, moves nothing
-                }
-            }
-            publisher.publish(work);
-            work.clear();
-            if (!mark(forgotten, token)) return n;
+            if (!publishInSteps(everyone, p -> new WorkMessage(p, forgotten), from, token) || !mark(forgotten, token)) return n;
             n += (int) (forgotten - from);
             from = forgotten;
         }
@@ -174,6 +157,26 @@ public final class WorkRelay implements Managed {
             }
         }
         return n;
+    }
+
+    /**
+     * Publishes one message per person, in steps of {@link #STEP} each acknowledged by the broker
+     * and followed by a mark that renews the lease and moves the mark to no more than {@code upTo};
+     * false when the lease was lost (the next holder publishes it all again).
+     */
+    private boolean publishInSteps(Set<String> people, java.util.function.Function<String, WorkMessage> message, long upTo,
+                                   long token) {
+        List<WorkMessage> work = new ArrayList<>(Math.min(STEP, people.size()));
+        for (String person : people) {
+            work.add(message.apply(person));
+            if (work.size() >= STEP) {
+                publisher.publish(work);
+                work.clear();
+                if (!mark(upTo, token)) return false;
+            }
+        }
+        publisher.publish(work);
+        return true;
     }
 
     /** The newest batch in (from, to] whose affected people the feed does not remember; 0 when none. */
