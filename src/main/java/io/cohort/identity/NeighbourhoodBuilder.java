@@ -142,10 +142,7 @@ final class NeighbourhoodBuilder {
         if (facts.containsKey("A-DONE:" + aid)) return;
         facts.put("A-DONE:" + aid, null);
         List<Stamped<AccountRecord>> recs = Unifier.records(group, ix.accounts);
-        if (!recs.isEmpty()) {
-            put(Merge.account(aid, recs));
-            unifier.accountIndex.put(aid, new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
-        }
+        if (!recs.isEmpty()) put(Merge.account(aid, recs));
         for (SourceRef ref : group) {
             for (SourceRef o : ix.opportunitiesByAccount.getOrDefault(ref, Set.of())) {
                 List<SourceRef> og = oppGroup(o);

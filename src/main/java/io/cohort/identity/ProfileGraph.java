@@ -30,6 +30,7 @@ public final class ProfileGraph {
         lock.writeLock().lock();
         try {
             for (RecordChange c : changes) index.apply(source, c, batchSeq, t);
+            if (!t.accounts.isEmpty()) unifier.accountsById.touched(index, t.accounts);
         } finally {
             lock.writeLock().unlock();
         }
@@ -143,9 +144,9 @@ public final class ProfileGraph {
 
     /** An account with its deals and its people (their Person facts), for the read API. */
     public Optional<Neighbourhood> accountView(String accountId, Instant eventsSince) {
-        SourceRef ref = unifier.accountIndex.get(accountId);
-        if (ref == null) return Optional.empty();
         return read(() -> {
+            SourceRef ref = unifier.accountsById.find(index, accountId);
+            if (ref == null) return Optional.<Neighbourhood>empty();
             List<SourceRef> group = Unifier.group(ref, index.accountEdges);
             if (!UnifiedIds.account(Collections.min(group)).equals(accountId)) return Optional.<Neighbourhood>empty();
             Set<String> people = new TreeSet<>();
@@ -192,7 +193,6 @@ public final class ProfileGraph {
                 if (out.size() >= limit) break;
                 List<Stamped<io.cohort.record.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
                 if (recs.isEmpty()) continue;
-                unifier.accountIndex.put(e.getKey(), new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
                 out.add(Merge.account(e.getKey(), recs));
             }
             return new AccountMatches(out, groups.size());

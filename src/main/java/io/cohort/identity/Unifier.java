@@ -13,8 +13,8 @@ import java.util.*;
  */
 final class Unifier {
     private final SourceIndex ix;
-    /** Unified account id → one of its source accounts, refreshed whenever a component is built. */
-    final Map<String, SourceRef> accountIndex = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Unified account id → one of its source accounts (the read API's lookup by id). */
+    final AccountIds accountsById = new AccountIds();
 
     Unifier(SourceIndex ix) {
         this.ix = ix;
@@ -40,10 +40,7 @@ final class Unifier {
             facts.add(activity(uid, since));
             identities.put(uid, identities(recs));
         });
-        groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> {
-            facts.add(Merge.account(aid, recs));
-            accountIndex.put(aid, new SourceRef(recs.get(0).source(), recs.get(0).record().id()));
-        });
+        groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> facts.add(Merge.account(aid, recs)));
         groupRecords(c, Node.OPPORTUNITY, oppIds, ix.opportunities).forEach((oid, recs) -> {
             Stamped<OpportunityRecord> master = Merge.master(recs);
             String acc = master.record().accountId() == null ? null

@@ -119,6 +119,35 @@ class ProfileGraphTest {
         });
     }
 
+    /**
+     * The read API finds an account by its unified id whether or not any evaluation built it: one
+     * nobody is related to, one whose id a merge changed (the old id then names nothing), and every
+     * account of a graph read from a snapshot.
+     */
+    @Test
+    void accountsAreFoundByUnifiedIdWhateverWasEvaluated() throws Exception {
+        apply("zz", "{\"type\":\"account\",\"id\":\"B\",\"name\":\"Bolt\"}");
+        String before = UnifiedIds.account(new SourceRef("zz", "B"));
+        assertThat(graph.accountView(before, Instant.EPOCH)).as("an account nobody is related to").isPresent();
+        apply("aa", "{\"type\":\"account\",\"id\":\"X\",\"name\":\"Bolt Inc\",\"sameAs\":{\"source\":\"zz\",\"id\":\"B\"}}");
+        String after = UnifiedIds.account(new SourceRef("aa", "X"));
+        assertThat(graph.accountView(after, Instant.EPOCH)).as("the merged account, by its new id").isPresent();
+        assertThat(graph.accountView(before, Instant.EPOCH)).as("the id the merge retired").isEmpty();
+        assertThat(graph.accountView("a-0000000000000000", Instant.EPOCH)).isEmpty();
+
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("graph", ".snapshot");
+        try {
+            GraphSnapshot.Stamp stamp = new GraphSnapshot.Stamp("test", seq, 0);
+            GraphSnapshot.write(graph, file, stamp);
+            ProfileGraph read = new ProfileGraph();
+            GraphSnapshot.read(file, stamp, read, 0);
+            assertThat(read.accountView(after, Instant.EPOCH)).as("read from a snapshot, nothing evaluated").isPresent();
+            assertThat(read.accountView(before, Instant.EPOCH)).isEmpty();
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
     /** Connectors re-fetch overlapping windows and webhooks retry: an event sent again unchanged changes nobody. */
     @Test
     void anEventSentAgainUnchangedTouchesNobody() throws Exception {

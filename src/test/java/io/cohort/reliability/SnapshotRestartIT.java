@@ -40,12 +40,15 @@ class SnapshotRestartIT {
             for (RandomRecords.Batch b : world.arrival(true)) send(service, b);
             List<String> emails = emails(world);
             Map<String, String> profilesBefore = profiles(service, emails);
+            Map<String, String> accountsBefore = accounts(service, profilesBefore);
             service.stop();
             assertThat(log(service)).containsPattern("graph snapshot \\S+ written \\(");
             assertThat(dir.resolve("graph.snapshot")).exists();
 
             service.start().awaitReady(READY);
             assertThat(log(service)).contains("profile graph read from snapshot").doesNotContain("loading from the store");
+            // Accounts first: nothing since the start has built a neighbourhood holding them.
+            assertThat(accounts(service, profilesBefore)).isEqualTo(accountsBefore);
             assertThat(profiles(service, emails)).isEqualTo(profilesBefore);
             Map<String, Set<String>> fromSnapshot = allMembers(service);
 
@@ -114,6 +117,26 @@ class SnapshotRestartIT {
             JsonNode body = r.json();
             strip(body);
             out.put(e, body.toString());
+        }
+        return out;
+    }
+
+    /** The accounts these profiles name (those with a record: a relation may name an account no source has), as served by id. */
+    private static Map<String, String> accounts(CohortProcess service, Map<String, String> profiles) throws Exception {
+        Set<String> ids = new TreeSet<>();
+        for (String p : profiles.values()) {
+            for (JsonNode a : new com.fasterxml.jackson.databind.ObjectMapper().readTree(p).path("accounts")) {
+                if (a.hasNonNull("name")) ids.add(a.get("id").asText());
+            }
+        }
+        assertThat(ids).as("accounts named by the profiles").isNotEmpty();
+        Map<String, String> out = new TreeMap<>();
+        for (String id : ids) {
+            var r = service.get("/v1/accounts/" + id);
+            assertThat(r.status()).as("GET /v1/accounts/%s: %s", id, r).isEqualTo(200);
+            JsonNode body = r.json();
+            strip(body);
+            out.put(id, body.toString());
         }
         return out;
     }
