@@ -1,5 +1,6 @@
 package io.cohort.engine;
 
+import io.cohort.identity.FactTypes;
 import io.cohort.identity.Neighbourhood;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.model.Fact;
@@ -54,7 +55,7 @@ final class Evaluation {
 
     /** Evaluates {@code subjects} for the {@code requested} segments. */
     Result run(Collection<String> subjects, Set<String> requested) {
-        Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince);
+        Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince, typesOf(requested));
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
         int fired = 0;
@@ -100,6 +101,16 @@ final class Evaluation {
             if (d >= depth) return depth;
         }
         return d;
+    }
+
+    /**
+     * The kinds of fact the requested segments' rules match: a segment evaluated alone (a rule edit,
+     * a closing window) is given no others. Everything when every segment is requested (one shared
+     * neighbourhood; the pooled sessions hold the whole rule set).
+     */
+    FactTypes typesOf(Set<String> requested) {
+        if (requested.containsAll(state.book().segments().keySet())) return FactTypes.ALL;
+        return state.book().shape().reads(requested).map(FactTypes::readBy).orElse(FactTypes.ALL);
     }
 
     /**

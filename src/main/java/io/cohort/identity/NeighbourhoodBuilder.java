@@ -12,12 +12,13 @@ import java.util.*;
  * and contact roles) with all those accounts' deals, at depth 2 also the people of those accounts
  * and deals with their own facts. What one person sees costs what it is, however the graph
  * percolates. One builder per call, under the graph's read lock; facts are shared between the
- * subjects of one call.
+ * subjects of one call. Segments evaluated alone get only the kinds of fact their rules read.
  */
 final class NeighbourhoodBuilder {
     private final SourceIndex ix;
     private final Unifier unifier;
     private final long eventsAfter;
+    private final FactTypes types;
     private final Map<String, Fact> facts = new LinkedHashMap<>();
     private final Map<SourceRef, List<SourceRef>> accountGroups = new HashMap<>();
     private final Map<SourceRef, List<SourceRef>> oppGroups = new HashMap<>();
@@ -35,9 +36,15 @@ final class NeighbourhoodBuilder {
     }
 
     NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter) {
+        this(ix, unifier, eventsAfter, FactTypes.ALL);
+    }
+
+    /** @param types the kinds of fact built, and so the relations followed ({@link FactTypes}) */
+    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, FactTypes types) {
         this.ix = ix;
         this.unifier = unifier;
         this.eventsAfter = eventsAfter;
+        this.types = types;
     }
 
     Neighbourhood build(Collection<String> subjects, int depth) {
@@ -53,8 +60,11 @@ final class NeighbourhoodBuilder {
         }
         if (depth >= 1) {
             for (var e : List.copyOf(accountsDone.entrySet())) account(e.getKey(), e.getValue());
-            // Deals reached through a contact role bring their account (and its other deals).
-            for (var e : List.copyOf(oppsSeen.entrySet())) opportunity(e.getKey(), e.getValue(), true);
+            // Deals reached through a contact role bring their account (and its other deals): only
+            // a rule that reads deals can join it (through Opportunity.accountId).
+            if (types.opportunities) {
+                for (var e : List.copyOf(oppsSeen.entrySet())) opportunity(e.getKey(), e.getValue(), true);
+            }
             for (var e : List.copyOf(accountsDone.entrySet())) {
                 if (!facts.containsKey("A-DONE:" + e.getKey())) account(e.getKey(), e.getValue());
             }
@@ -94,21 +104,22 @@ final class NeighbourhoodBuilder {
     private void person(String uid, List<Stamped<PersonRecord>> recs) {
         if (!peopleDone.add(uid)) return;
         put(Merge.person(uid, recs));
-        put(unifier.activity(uid, eventsAfter));
+        if (types.activity) put(unifier.activity(uid, eventsAfter));
+        if (!types.campaignMembers && !types.campaigns && !types.listMembers && !types.lists) return;
         for (SourceRef ref : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
             for (SourceRef key : ix.leavesOf(Node.person(ref))) {
                 var s = ix.relations.get(key);
                 if (s.record() instanceof CampaignMemberRecord cm) {
                     SourceRef c = new SourceRef(s.source(), cm.campaignId());
-                    put(new CampaignMember(c.toString(), uid, cm.status(), cm.attributes()));
-                    var camp = ix.campaigns.get(c);
+                    if (types.campaignMembers) put(new CampaignMember(c.toString(), uid, cm.status(), cm.attributes()));
+                    var camp = types.campaigns ? ix.campaigns.get(c) : null;
                     if (camp != null) {
                         put(new Campaign(c.toString(), camp.record().name(), camp.record().campaignType(), camp.record().status(), camp.record().attributes()));
                     }
                 } else if (s.record() instanceof MarketingListMemberRecord lm) {
                     SourceRef l = new SourceRef(s.source(), lm.listId());
-                    put(new MarketingListMember(l.toString(), uid, lm.attributes()));
-                    var list = ix.lists.get(l);
+                    if (types.listMembers) put(new MarketingListMember(l.toString(), uid, lm.attributes()));
+                    var list = types.lists ? ix.lists.get(l) : null;
                     if (list != null) put(new MarketingList(l.toString(), list.record().name(), list.record().attributes()));
                 }
             }
@@ -124,6 +135,7 @@ final class NeighbourhoodBuilder {
 
     private void relation(SourceRef key, String uid) {
         var s = ix.relations.get(key);
+        if (!walked(s.record())) return;
         if (s.record() instanceof AccountPersonRecord ap) {
             List<SourceRef> group = accountGroup(new SourceRef(s.source(), ap.accountId()));
             String aid = accountId(group);
@@ -141,8 +153,9 @@ final class NeighbourhoodBuilder {
     private void account(String aid, List<SourceRef> group) {
         if (facts.containsKey("A-DONE:" + aid)) return;
         facts.put("A-DONE:" + aid, null);
-        List<Stamped<AccountRecord>> recs = Unifier.records(group, ix.accounts);
+        List<Stamped<AccountRecord>> recs = types.accounts ? Unifier.records(group, ix.accounts) : List.of();
         if (!recs.isEmpty()) put(Merge.account(aid, recs));
+        if (!types.opportunities) return; // its deals: only what Opportunity facts are made of
         for (SourceRef ref : group) {
             for (SourceRef o : ix.opportunitiesByAccount.getOrDefault(ref, Set.of())) {
                 List<SourceRef> og = oppGroup(o);
@@ -187,6 +200,7 @@ final class NeighbourhoodBuilder {
     private void secondStep(Node node, char kind) {
         for (SourceRef key : ix.relationsOf(node)) {
             var s = ix.relations.get(key);
+            if (!walked(s.record())) continue;
             SourceRef personRef = s.record() instanceof AccountPersonRecord ap ? new SourceRef(s.source(), ap.personId())
                     : s.record() instanceof OpportunityPersonRecord op ? new SourceRef(s.source(), op.personId()) : null;
             if (personRef == null) continue;
@@ -196,6 +210,15 @@ final class NeighbourhoodBuilder {
             person(uid, recs);
             relation(key, uid);
         }
+    }
+
+    /**
+     * Whether a relation is followed: only when its kind of fact is read. A rule reaches an account
+     * or a deal, and the people beyond them, only through the ids a relation fact holds (or a deal's
+     * account id), so what it names is nothing a rule that reads no such relation can join.
+     */
+    private boolean walked(SourceRecord r) {
+        return r instanceof AccountPersonRecord ? types.accountPeople : r instanceof OpportunityPersonRecord ? types.opportunityPeople : true;
     }
 
     private List<SourceRef> accountGroup(SourceRef ref) { return group(ref, accountGroups, ix.accountEdges); }

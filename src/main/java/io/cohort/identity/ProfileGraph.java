@@ -139,7 +139,12 @@ public final class ProfileGraph {
 
     /** The facts {@code subjects} are evaluated with, {@code depth} steps around each; events before {@code eventsSince} left out. */
     public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince) {
-        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1).build(subjects, depth));
+        return neighbourhood(subjects, depth, eventsSince, FactTypes.ALL);
+    }
+
+    /** As {@link #neighbourhood(Collection, int, Instant)}, with only the facts of {@code types}. */
+    public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince, FactTypes types) {
+        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types).build(subjects, depth));
     }
 
     /** An account with its deals and its people (their Person facts), for the read API. */

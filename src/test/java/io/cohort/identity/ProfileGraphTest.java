@@ -120,6 +120,48 @@ class ProfileGraphTest {
     }
 
     /**
+     * A neighbourhood built for rules that read only some kinds of fact holds those (and the people)
+     * and follows only the relations those rules can join through.
+     */
+    @Test
+    void aNeighbourhoodHoldsOnlyTheKindsOfFactItIsBuiltFor() throws Exception {
+        apply("crm", "{\"type\":\"person\",\"id\":\"p\",\"email\":\"p@y.com\"}",
+                "{\"type\":\"person\",\"id\":\"q\",\"email\":\"q@y.com\"}",
+                "{\"type\":\"account\",\"id\":\"A\",\"name\":\"Acme\"}",
+                "{\"type\":\"account\",\"id\":\"B\",\"name\":\"Bolt\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"p\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"B\",\"personId\":\"q\"}",
+                "{\"type\":\"opportunity\",\"id\":\"O\",\"accountId\":\"B\",\"amount\":5,\"stage\":\"Closed Won\",\"isWon\":true,\"isClosed\":true}",
+                "{\"type\":\"opportunityPerson\",\"opportunityId\":\"O\",\"personId\":\"p\",\"role\":\"Decision Maker\"}",
+                "{\"type\":\"campaign\",\"id\":\"C\",\"name\":\"Launch\"}",
+                "{\"type\":\"campaignMember\",\"campaignId\":\"C\",\"personId\":\"p\",\"status\":\"Sent\"}",
+                event("E1", "p", "https://y.com/a", null));
+        String p = UnifiedIds.personByEmail("p@y.com");
+        java.util.function.Function<FactTypes, java.util.Map<String, Long>> kinds = t -> {
+            java.util.Map<String, Long> out = new java.util.TreeMap<>();
+            graph.neighbourhood(List.of(p), 2, Instant.EPOCH, t).facts()
+                    .forEach(f -> out.merge(f.getClass().getSimpleName(), 1L, Long::sum));
+            return out;
+        };
+        assertThat(kinds.apply(FactTypes.ALL)).as("p's account A; B through p's contact role on O; B's person q")
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Person", 2L, "Activity", 2L, "Account", 2L,
+                        "AccountPerson", 2L, "Opportunity", 1L, "OpportunityPerson", 1L, "Campaign", 1L, "CampaignMember", 1L));
+        assertThat(kinds.apply(FactTypes.readBy(List.of(Person.class, AccountPerson.class, Account.class))))
+                .as("no contact role followed: nothing these rules read can join B or q")
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Person", 1L, "Account", 1L, "AccountPerson", 1L));
+        assertThat(kinds.apply(FactTypes.readBy(List.of(Person.class, io.cohort.model.OpportunityPerson.class, Opportunity.class))))
+                .as("the deal through the contact role; its account brought, but no AccountPerson followed to q")
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Person", 1L, "OpportunityPerson", 1L, "Opportunity", 1L));
+        assertThat(kinds.apply(FactTypes.readBy(List.of(Person.class, AccountPerson.class, Account.class, Opportunity.class))))
+                .as("the account's deals, not the deals of contact roles")
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Person", 1L, "Account", 1L, "AccountPerson", 1L));
+        assertThat(kinds.apply(FactTypes.readBy(List.of(Person.class, Activity.class, io.cohort.model.Campaign.class))))
+                .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("Person", 1L, "Activity", 1L, "Campaign", 1L));
+        assertThat(kinds.apply(FactTypes.readBy(List.of(Fact.class)))).as("a supertype reads everything")
+                .isEqualTo(kinds.apply(FactTypes.ALL));
+    }
+
+    /**
      * The read API finds an account by its unified id whether or not any evaluation built it: one
      * nobody is related to, one whose id a merge changed (the old id then names nothing), and every
      * account of a graph read from a snapshot.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.engine.FullEvaluation;
 import io.cohort.engine.RuleBook;
+import io.cohort.identity.FactTypes;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
@@ -18,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A few segments evaluated on their own (a rule edit, a closing time window) get a neighbourhood
- * only as deep as their rules look; the whole rule set gets the deepest. Both must give every
- * segment the same members, over graphs whose companies are chained by cross-company relations.
+ * only as deep as their rules look, with only the kinds of fact their rules match; the whole rule
+ * set gets the deepest, with everything. Both must give every segment the same members, over graphs
+ * whose companies are chained by cross-company relations.
  */
 class SegmentDepthTest {
     static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
@@ -28,6 +30,35 @@ class SegmentDepthTest {
     static RuleBook book;
 
     @BeforeAll static void compileRules() throws Exception {
+        // Two step-2 segments beside the shipped rules and the probes: through an account's people
+        // only, and through a deal's contact roles only (each leaves the other relations unwalked).
+        java.nio.file.Files.writeString(rules.resolve("colleagues.drl"), """
+                package cohort.segments;
+                import io.cohort.model.*;
+
+                rule "probe: a colleague who is person 0 of the company"
+                    @segment("probe-colleague")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $q : personId, personId != $p.id)
+                    Person(id == $q, email != null, email.startsWith("p0@"))
+                then
+                    insertLogical(new Qualified("probe-colleague", $p.id()));
+                end
+
+                rule "probe: a fellow contact on a deal who was active"
+                    @segment("probe-fellow-contact")
+                when
+                    $now : Now()
+                    $p : Person()
+                    OpportunityPerson(personId == $p.id, $o : opportunityId)
+                    OpportunityPerson(opportunityId == $o, $q : personId, personId != $p.id)
+                    Activity(personId == $q, count($now.daysAgo(90)) >= 1)
+                then
+                    insertLogical(new Qualified("probe-fellow-contact", $p.id()));
+                end
+                """);
         book = FreshEvaluation.shippedWithProbes(rules, NOW);
     }
 
@@ -38,6 +69,14 @@ class SegmentDepthTest {
         book.shape().segments().forEach((id, s) -> levels.put(id, s.level()));
         // Otherwise nothing here is evaluated with a smaller neighbourhood and the test proves nothing.
         assertThat(levels.values()).as("segment levels, rule set depth %d", depth).anyMatch(l -> l < depth);
+        // Likewise for the kinds of fact: segments that read no events, no accounts or no deals.
+        Map<String, FactTypes> types = new TreeMap<>();
+        book.segments().keySet().forEach(s -> types.put(s, FactTypes.readBy(book.shape().reads(Set.of(s)).orElseThrow())));
+        assertThat(types.values()).as("fact types per segment").anyMatch(t -> !t.all());
+        assertThat(types.get("enterprise-automotive")).hasToString("FactTypes[activity=false, accounts=true, "
+                + "opportunities=false, accountPeople=true, opportunityPeople=false, campaignMembers=false, campaigns=false, "
+                + "listMembers=false, lists=false]");
+        assertThat(levels).as("the step-2 probes").containsEntry("probe-colleague", 2).containsEntry("probe-fellow-contact", 2);
         int compared = 0;
         for (long seed = 1; seed <= 12; seed++) {
             ProfileGraph graph = graph(seed);

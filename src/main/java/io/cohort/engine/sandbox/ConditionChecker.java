@@ -332,6 +332,7 @@ final class ConditionChecker {
         Map<String, Integer> levels = new LinkedHashMap<>();
         int factLevel;
         boolean root = false;
+        if (!type.isDeclared()) shape.reads.add(type.raw());
         if (ExpressionChecker.isNow(type)) {
             bind(p, type, scope, Map.of(), 0, joins, false);
             return;

@@ -52,9 +52,12 @@ final class Reach {
             boolean clock = closure.stream().map(rules::get).anyMatch(r -> r.clockDependent);
             boolean windowed = closure.stream().map(rules::get).anyMatch(r -> r.windowed);
             boolean events = closure.stream().map(rules::get).anyMatch(r -> r.readsEvents);
+            Set<Class<?>> reads = new HashSet<>();
+            closure.stream().map(rules::get).forEach(r -> reads.addAll(r.reads));
             int level = closure.stream().filter(rules::containsKey).map(rules::get).filter(r -> seg.equals(r.segment))
                     .mapToInt(r -> ruleLevel.getOrDefault(r.name, 0)).max().orElse(0);
-            segments.put(seg, new RuleSetShape.SegmentShape(seg, Set.copyOf(closure), level, clock, windowed, events));
+            segments.put(seg, new RuleSetShape.SegmentShape(seg, Set.copyOf(closure), level, clock, windowed, events,
+                    Set.copyOf(reads)));
         }
         java.util.TreeSet<Long> windows = new java.util.TreeSet<>();
         rules.values().forEach(r -> windows.addAll(r.windows));

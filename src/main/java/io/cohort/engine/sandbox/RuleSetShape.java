@@ -30,11 +30,27 @@ public record RuleSetShape(int depth, Map<String, SegmentShape> segments, long[]
      *                       members exit when the window passes their events or that time
      * @param readsEvents    a rule matches an Activity: only such segments can change when all that
      *                       changed is events
+     * @param reads          the classes of the facts its rules match (in any position): facts of no
+     *                       other class can change its result, so evaluating it alone builds no others
      */
     public record SegmentShape(String id, Set<String> rules, int level, boolean clockDependent, boolean windowed,
-                               boolean readsEvents) {}
+                               boolean readsEvents, Set<Class<?>> reads) {}
 
     public Optional<SegmentShape> segment(String id) { return Optional.ofNullable(segments.get(id)); }
+
+    /**
+     * The classes of the facts the rules of {@code ids} match; empty when one of them is unknown
+     * here (then nothing may be left out).
+     */
+    public Optional<Set<Class<?>>> reads(Set<String> ids) {
+        Set<Class<?>> out = new java.util.HashSet<>();
+        for (String id : ids) {
+            SegmentShape s = segments.get(id);
+            if (s == null) return Optional.empty();
+            out.addAll(s.reads());
+        }
+        return Optional.of(out);
+    }
 
     public static final RuleSetShape EMPTY = new RuleSetShape(1, Map.of(), new long[0], Map.of());
 }

@@ -30,6 +30,12 @@ final class RuleShape {
     boolean windowed;
     /** A pattern of the rule matches an Activity (a person's events). */
     boolean readsEvents;
+    /**
+     * The classes of the working-memory facts its patterns match, in any position (negations,
+     * accumulate and collect inputs); declared types and {@code from} elements are not facts the
+     * graph builds, so they are left out.
+     */
+    final java.util.Set<Class<?>> reads = new java.util.HashSet<>();
     final java.util.Set<Long> windows = new java.util.TreeSet<>();
     final java.util.Map<String, java.util.Set<Long>> fieldWindows = new java.util.TreeMap<>();
 
