@@ -93,7 +93,7 @@ public final class Evaluator implements Managed, RuleTarget {
      *                 caller, possibly while it loaded the graph
      */
     public void start(RuleBook book, long lastBatch, Future<Set<Qualified>> realized) throws Exception {
-        coordinator.submit(() -> {
+        boolean trusted = coordinator.submit(() -> {
             Instant now = clock.instant();
             // From now on events past retention are neither held nor evaluated.
             Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
@@ -130,6 +130,7 @@ public final class Evaluator implements Managed, RuleTarget {
             lastTick = now;
             evaluatedUpTo.set(lastBatch);
             checkpoint(true);
+            return stale.size() < book.segments().size();
         }).get();
         if (!config.manualClock()) {
             long ms = config.tick().toMilliseconds();
@@ -138,6 +139,32 @@ public final class Evaluator implements Managed, RuleTarget {
         long check = config.consistencyCheck().toMilliseconds();
         if (check > 0 && config.consistencySample() > 0) {
             ticker.scheduleWithFixedDelay(() -> coordinator.execute(this::consistencyCheck), check, check, TimeUnit.MILLISECONDS);
+        }
+        if (trusted && check > 0 && config.consistencySampleAtStart() > 0) checkAfterStart(START_CHECK_ATTEMPTS);
+    }
+
+    private static final int START_CHECK_ATTEMPTS = 12;
+
+    /**
+     * The consistency check right after a start that trusted stored memberships. Batches buffered
+     * during the load arrive just after the start, and a check waits for none to be on its way:
+     * tried again every 5 s, up to {@code attempts} times.
+     */
+    private void checkAfterStart(int attempts) {
+        try {
+            ticker.schedule(() -> coordinator.execute(() -> {
+                long t0 = System.nanoTime();
+                OptionalInt differences = check(config.consistencySampleAtStart());
+                if (differences.isEmpty()) {
+                    if (attempts > 1) checkAfterStart(attempts - 1);
+                    else LOG.info("consistency check after start: not run, batches kept arriving; the periodic check follows");
+                    return;
+                }
+                LOG.info("consistency check after start: {} people evaluated afresh, {} difference(s), in {} ms",
+                        lastCheckSize, differences.getAsInt(), (System.nanoTime() - t0) / 1_000_000);
+            }), attempts == START_CHECK_ATTEMPTS ? 0 : 5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
         }
     }
 
@@ -544,27 +571,35 @@ public final class Evaluator implements Managed, RuleTarget {
      */
     private int consistencyCheck() { return consistencyCheck(config.consistencySample()); }
 
-    private int consistencyCheck(int sample) {
+    private int consistencyCheck(int sample) { return check(sample).orElse(0); }
+
+    /** People in the last check (for its log line). */
+    private int lastCheckSize;
+
+    /** The differences found; empty when the check did not run (no rules yet, or a batch on its way). */
+    private OptionalInt check(int sample) {
         RuleState s = state;
-        if (s == null) return 0;
+        if (s == null) return OptionalInt.empty();
         List<String> all = graph.personIdsUnordered();
         Set<String> pending;
         synchronized (this) {
             pending = backlog.peopleCopy();
-            if (backlog.hasBatches()) return 0; // a batch is on its way: check another time
+            if (backlog.hasBatches()) return OptionalInt.empty(); // a batch is on its way: check another time
         }
         Random random = new Random();
         Set<String> subjects = new HashSet<>();
         List<String> memberList = new ArrayList<>(members.people());
         long now = clock.millis();
-        for (int i = 0; i < sample && !all.isEmpty(); i++) {
-            String p = i % 2 == 0 && !memberList.isEmpty() ? memberList.get(random.nextInt(memberList.size()))
+        boolean everyone = sample >= all.size(); // a small graph: all of it, not draws that may miss someone
+        for (int i = 0; i < (everyone ? all.size() : sample) && !all.isEmpty(); i++) {
+            String p = everyone ? all.get(i) : i % 2 == 0 && !memberList.isEmpty() ? memberList.get(random.nextInt(memberList.size()))
                     : all.get(random.nextInt(all.size()));
             if (!pending.contains(p) && !due.isDue(p, now)) subjects.add(p);
         }
         int differences = evaluate(s, subjects, s.book().segments().keySet(), "consistency", evaluatedUpTo.get(), true);
         stats.checked(subjects.size());
-        return differences;
+        lastCheckSize = subjects.size();
+        return OptionalInt.of(differences);
     }
 
     private void checkpoint(boolean force) {

@@ -95,6 +95,41 @@ class SnapshotRestartIT {
         }
     }
 
+    /**
+     * A start with unchanged rules and data trusts the stored memberships and evaluates nobody; the
+     * consistency check runs right after it (engine.consistencySampleAtStart), so a membership lost
+     * while the service was down (here: deleted by hand) comes back at once, with cause
+     * "consistency", instead of at the periodic check ten minutes later.
+     */
+    @Test
+    void aMembershipLostWhileDownComesBackRightAfterTheStart() throws Exception {
+        CompanyWorld world = new CompanyWorld(5, Instant.now().truncatedTo(ChronoUnit.DAYS), 12, 0.25);
+        try (CohortProcess service = new CohortProcess(dir, SOURCES)) {
+            service.start().awaitReady(READY);
+            for (RandomRecords.Batch b : world.arrival(true)) send(service, b);
+            Map<String, Set<String>> before = allMembers(service);
+            service.stop();
+            String segment = before.keySet().iterator().next();
+            String person = before.get(segment).iterator().next();
+            try (var c = java.sql.DriverManager.getConnection(service.dbUrl, "sa", "")) {
+                var st = c.prepareStatement("DELETE FROM membership WHERE segment_id = ? AND person_id = ?");
+                st.setString(1, segment);
+                st.setString(2, person);
+                assertThat(st.executeUpdate()).isEqualTo(1);
+            }
+
+            service.start().awaitReady(READY);
+            assertThat(log(service)).contains("profile graph read from snapshot").contains("rules and data unchanged");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!service.members(segment).contains(person) && System.nanoTime() < deadline) Thread.sleep(200);
+            assertThat(service.members(segment)).as("%s back in %s", person, segment).contains(person);
+            assertThat(allMembers(service)).isEqualTo(before);
+            assertThat(log(service)).containsPattern("consistency check after start: \\d+ people evaluated afresh, 1 difference");
+            JsonNode changes = service.get("/v1/segments/" + segment + "/changes?order=desc&limit=20").json();
+            assertThat(changes.toString()).as("the change feed says why").contains("\"consistency\"");
+        }
+    }
+
     private static void send(CohortProcess service, RandomRecords.Batch b) {
         var r = service.post("/v1/sources/" + b.source() + "/records", b.body());
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
