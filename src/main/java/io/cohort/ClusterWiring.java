@@ -209,8 +209,9 @@ final class ClusterWiring {
             }
         });
         env.admin().addTask(new ReloadRulesTask(rules));
-        env.admin().addTask(new ReevaluateTask(() -> "published " + node.reevaluate() + " people to the workers for evaluation "
-                + "with rules " + node.rules().version() + "; memberships change as they finish"));
+        env.admin().addTask(new ReevaluateTask(() -> "recorded work for everyone (" + node.reevaluate() + " people in this "
+                + "node's graph) with rules " + node.rules().version() + "; the work relay publishes it and memberships change as "
+                + "the workers finish"));
         env.admin().addTask(new ReplayActivationTask(destinations));
         env.admin().addTask(new io.cohort.ops.ApplyActivationsTask(node::applyActivations));
         env.admin().addTask(new io.cohort.ops.SourceSyncTask(pulls.connectors(), pulls::notHere));

@@ -297,7 +297,7 @@ public final class ClusterNode implements Managed {
             ruleSets.save(h, book.version(), book.files(), now);
             fence.apply(h, book.version(), now);
             // In the same transaction: once the version is the cluster's, its work cannot be lost.
-            if (segments.isEmpty() || !segments.get().isEmpty()) ruleWork.record(h, book.version(), segments, now);
+            if (segments.isEmpty() || !segments.get().isEmpty()) ruleWork.record(h, book.version(), segments, now, WorkCause.RULES);
             return segments;
         });
         use(book);
@@ -323,14 +323,20 @@ public final class ClusterNode implements Managed {
     }
 
     /**
-     * The re-evaluate task of cluster mode: publishes work for everyone (people of the graph and
-     * stored members), which the workers evaluate with the applied rules, writing only what differs
-     * from the stored memberships. Returns how many people were published.
+     * The re-evaluate task of cluster mode: records work for everyone (people of the graph and stored
+     * members, every segment), which the work relay publishes and the workers evaluate with the
+     * applied rules, writing only what differs from the stored memberships. Recorded rather than
+     * published from here, like a rule edit's work: this process may be the one that cannot reach
+     * Kafka. Returns the people this process's graph holds (the relay adds stored members it lacks).
      */
     public int reevaluate() {
-        Set<String> everyone = Everyone.of(jdbi, graph);
-        publisher.publish(everyone, feed.applied(), Set.of(), WorkCause.REEVALUATE);
-        return everyone.size();
+        long now = System.currentTimeMillis();
+        jdbi.useTransaction(h -> {
+            fence.lock(h);
+            ruleWork.record(h, fence.applied(h).orElse(rules.version()), Optional.empty(), now, WorkCause.REEVALUATE);
+        });
+        relay.wake();
+        return graph.personCount();
     }
 
     /**

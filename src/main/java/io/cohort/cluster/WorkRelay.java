@@ -98,12 +98,12 @@ public final class WorkRelay implements Managed {
         long batch = feed.applied();
         Set<String> everyone = Everyone.of(jdbi, graph);
         long started = System.nanoTime();
-        if (!publishInSteps(everyone, person -> new WorkMessage(person, batch, p.segments(), WorkCause.RULES), 0, token)
+        if (!publishInSteps(everyone, person -> new WorkMessage(person, batch, p.segments(), p.cause()), 0, token)
                 || !mark(0, token)) {
             return;
         }
         boolean done = RuleWork.published(jdbi, p.seq());
-        LOG.info("{}: the work of rules {} ({}) published for {} people in {} ms{}", node, p.version(),
+        LOG.info("{}: the {} work with rules {} ({}) published for {} people in {} ms{}", node, p.cause().text, p.version(),
                 p.segments().isEmpty() ? "every segment" : p.segments(), everyone.size(), (System.nanoTime() - started) / 1_000_000,
                 done ? "" : "; a later apply added to it meanwhile, published next");
     }

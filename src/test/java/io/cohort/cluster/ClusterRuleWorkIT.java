@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * closed: the broker unreachable from that process alone, or the process dying there) loses
  * nothing, and a relay holder that cannot publish leaves the lease to a process that can. Edits
  * applied while nothing publishes add up: every segment either one changed is evaluated, no other.
+ * The re-evaluate task records its work the same way.
  */
 class ClusterRuleWorkIT {
     @TempDir static Path rules;
@@ -102,6 +103,20 @@ class ClusterRuleWorkIT {
             afterV3ButLost.remove(lost);
             assertThat(f.realized()).as("memberships = a fresh evaluation with the last rules, of the edited segments only")
                     .isEqualTo(afterV3ButLost);
+            assertThat(f.feedViolations()).isEmpty();
+
+            // The operator re-evaluates, asking a process that cannot reach Kafka: the task records
+            // the work for everyone (it published from that process before, and failed), the relay
+            // publishes it, and the lost membership comes back, named by its cause.
+            nodes.add(f.startNode("r2", parser));
+            ClusterFixture.awaitEachOwnsPartitions(nodes);
+            nodes.get(1).publisher().close();
+            assertThat(nodes.get(1).reevaluate()).as("people in r2's graph").isPositive();
+            f.settle(log);
+            assertThat(f.realized()).as("memberships after re-evaluating = a fresh evaluation with the last rules").isEqualTo(afterV3);
+            String cause = f.jdbi.withHandle(h -> h.createQuery("SELECT cause FROM membership_change WHERE segment_id = ? "
+                    + "AND person_id = ? ORDER BY seq DESC").bind(0, lost.segmentId()).bind(1, lost.personId()).mapTo(String.class).first());
+            assertThat(cause).as("the change feed says why").isEqualTo("re-evaluate");
             assertThat(f.feedViolations()).isEmpty();
         } finally {
             for (ClusterNode n : nodes) n.stop();

@@ -204,7 +204,7 @@ class ClusterServiceIT {
             // Re-evaluating everyone over HTTP changes nothing that is right: no change, the same members.
             long changesBefore = f.changeCount();
             CohortApp.Response re = live.get(2).adminPost("/tasks/re-evaluate");
-            assertThat(re.body()).as("re-evaluate task").startsWith("published ").contains("rules " + version);
+            assertThat(re.body()).as("re-evaluate task").startsWith("recorded work for everyone").contains("rules " + version);
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the re-evaluation").isTrue();
             assertThat(f.realized()).as("memberships after re-evaluating").isEqualTo(fresh);
             assertThat(f.changeCount()).as("changes written by re-evaluating unchanged data").isEqualTo(changesBefore);
