@@ -154,14 +154,14 @@ public final class Evaluator implements Managed, RuleTarget {
         try {
             ticker.schedule(() -> coordinator.execute(() -> {
                 long t0 = System.nanoTime();
-                OptionalInt differences = check(config.consistencySampleAtStart());
-                if (differences.isEmpty()) {
+                Optional<Checked> checked = check(config.consistencySampleAtStart());
+                if (checked.isEmpty()) {
                     if (attempts > 1) checkAfterStart(attempts - 1);
                     else LOG.info("consistency check after start: not run, batches kept arriving; the periodic check follows");
                     return;
                 }
                 LOG.info("consistency check after start: {} people evaluated afresh, {} difference(s), in {} ms",
-                        lastCheckSize, differences.getAsInt(), (System.nanoTime() - t0) / 1_000_000);
+                        checked.get().people(), checked.get().differences(), (System.nanoTime() - t0) / 1_000_000);
             }), attempts == START_CHECK_ATTEMPTS ? 0 : 5, TimeUnit.SECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // stopping
@@ -571,35 +571,39 @@ public final class Evaluator implements Managed, RuleTarget {
      */
     private int consistencyCheck() { return consistencyCheck(config.consistencySample()); }
 
-    private int consistencyCheck(int sample) { return check(sample).orElse(0); }
+    private int consistencyCheck(int sample) { return check(sample).map(Checked::differences).orElse(0); }
 
-    /** People in the last check (for its log line). */
-    private int lastCheckSize;
+    private record Checked(int people, int differences) {}
 
-    /** The differences found; empty when the check did not run (no rules yet, or a batch on its way). */
-    private OptionalInt check(int sample) {
+    /** How many were checked and differed; empty when the check did not run (no rules yet, or a batch on its way). */
+    private Optional<Checked> check(int sample) {
         RuleState s = state;
-        if (s == null) return OptionalInt.empty();
+        if (s == null) return Optional.empty();
         List<String> all = graph.personIdsUnordered();
         Set<String> pending;
         synchronized (this) {
             pending = backlog.peopleCopy();
-            if (backlog.hasBatches()) return OptionalInt.empty(); // a batch is on its way: check another time
+            if (backlog.hasBatches()) return Optional.empty(); // a batch is on its way: check another time
         }
         Random random = new Random();
         Set<String> subjects = new HashSet<>();
         List<String> memberList = new ArrayList<>(members.people());
         long now = clock.millis();
-        boolean everyone = sample >= all.size(); // a small graph: all of it, not draws that may miss someone
-        for (int i = 0; i < (everyone ? all.size() : sample) && !all.isEmpty(); i++) {
-            String p = everyone ? all.get(i) : i % 2 == 0 && !memberList.isEmpty() ? memberList.get(random.nextInt(memberList.size()))
-                    : all.get(random.nextInt(all.size()));
-            if (!pending.contains(p) && !due.isDue(p, now)) subjects.add(p);
+        List<String> candidates = new ArrayList<>();
+        if (sample >= all.size() + memberList.size()) {
+            // A small graph: everyone and every member (some may have left the graph), not draws that may miss one.
+            candidates.addAll(all);
+            candidates.addAll(memberList);
+        } else {
+            for (int i = 0; i < sample && !all.isEmpty(); i++) {
+                candidates.add(i % 2 == 0 && !memberList.isEmpty() ? memberList.get(random.nextInt(memberList.size()))
+                        : all.get(random.nextInt(all.size())));
+            }
         }
+        for (String p : candidates) if (!pending.contains(p) && !due.isDue(p, now)) subjects.add(p);
         int differences = evaluate(s, subjects, s.book().segments().keySet(), "consistency", evaluatedUpTo.get(), true);
         stats.checked(subjects.size());
-        lastCheckSize = subjects.size();
-        return OptionalInt.of(differences);
+        return Optional.of(new Checked(subjects.size(), differences));
     }
 
     private void checkpoint(boolean force) {
