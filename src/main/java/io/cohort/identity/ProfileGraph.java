@@ -30,7 +30,7 @@ public final class ProfileGraph {
         lock.writeLock().lock();
         try {
             for (RecordChange c : changes) index.apply(source, c, batchSeq, t);
-            if (!t.accounts.isEmpty()) unifier.accountsById.touched(index, t.accounts);
+            if (!t.accounts.isEmpty()) index.accountsById.touched(index, t.accounts);
         } finally {
             lock.writeLock().unlock();
         }
@@ -150,7 +150,7 @@ public final class ProfileGraph {
     /** An account with its deals and its people (their Person facts), for the read API. */
     public Optional<Neighbourhood> accountView(String accountId, Instant eventsSince) {
         return read(() -> {
-            SourceRef ref = unifier.accountsById.find(index, accountId);
+            SourceRef ref = index.accountsById.find(index, accountId);
             if (ref == null) return Optional.<Neighbourhood>empty();
             List<SourceRef> group = Unifier.group(ref, index.accountEdges);
             if (!UnifiedIds.account(Collections.min(group)).equals(accountId)) return Optional.<Neighbourhood>empty();

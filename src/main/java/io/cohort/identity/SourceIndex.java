@@ -185,6 +185,8 @@ final class SourceIndex {
     final Map<String, Set<SourceRef>> accountsByDomain;
     /** Campaign or list → keys of its membership records. */
     final Map<SourceRef, Set<SourceRef>> membersByGlobal = new HashMap<>();
+    /** Unified account id → one of its source accounts (the read API's lookup by id). */
+    final AccountIds accountsById = new AccountIds();
 
     /**
      * Applies one change of {@code source} and records what it touched. Events change no

@@ -13,9 +13,6 @@ import java.util.*;
  */
 final class Unifier {
     private final SourceIndex ix;
-    /** Unified account id → one of its source accounts (the read API's lookup by id). */
-    final AccountIds accountsById = new AccountIds();
-
     Unifier(SourceIndex ix) {
         this.ix = ix;
     }

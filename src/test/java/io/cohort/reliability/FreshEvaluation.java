@@ -45,6 +45,12 @@ public final class FreshEvaluation {
                 "roundSize", roundSize, "consistencyCheck", "0s", "sessionPool", pooled), EngineConfig.class);
     }
 
+    /** The shipped rules, copied into {@code dir} and compiled at {@code now}. */
+    public static RuleBook shipped(Path dir, java.time.Instant now) throws java.io.IOException {
+        io.cohort.it.CohortApp.copyRules(Path.of("rules"), dir);
+        return compile(dir, new io.cohort.engine.ManualClock(now));
+    }
+
     /** The shipped rules and the reliability probes, copied into {@code dir} and compiled at {@code now}. */
     public static RuleBook shippedWithProbes(Path dir, java.time.Instant now) throws java.io.IOException {
         io.cohort.it.CohortApp.copyRules(Path.of("rules"), dir);

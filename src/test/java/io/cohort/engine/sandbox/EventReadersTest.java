@@ -24,8 +24,7 @@ class EventReadersTest {
 
     @Test
     void theShippedSegmentsThatMatchAnActivity() throws Exception {
-        io.cohort.it.CohortApp.copyRules(Path.of("rules"), dir);
-        RuleBook book = FreshEvaluation.compile(dir, new ManualClock(NOW));
+        RuleBook book = FreshEvaluation.shipped(dir, NOW);
         Map<String, Boolean> reads = new TreeMap<>();
         book.segments().keySet().forEach(s -> reads.put(s, book.shape().segment(s).orElseThrow().readsEvents()));
         assertThat(reads).containsEntry("engaged-prospects", true).containsEntry("high-value-new-product", true)

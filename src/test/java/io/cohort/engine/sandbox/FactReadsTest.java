@@ -24,8 +24,7 @@ class FactReadsTest {
 
     @Test
     void theShippedSegments() throws Exception {
-        io.cohort.it.CohortApp.copyRules(Path.of("rules"), dir);
-        RuleBook book = FreshEvaluation.compile(dir, new ManualClock(NOW));
+        RuleBook book = FreshEvaluation.shipped(dir, NOW);
         assertThat(book.shape().reads(Set.of("enterprise-automotive")).orElseThrow())
                 .containsExactlyInAnyOrder(Person.class, AccountPerson.class, Account.class);
         assertThat(book.shape().reads(Set.of("high-value-new-product")).orElseThrow()).as("an accumulate's input counts")
