@@ -8,6 +8,8 @@ import io.cohort.record.SourceRecord;
 import io.cohort.record.SourceRef;
 import java.lang.ref.WeakReference;
 import java.util.HashMap;
+import org.eclipse.collections.impl.map.mutable.UnifiedMap;
+import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +32,9 @@ final class SourceIndex {
     final Map<String, Set<SourceRef>> personRefsByUid;
     final Map<SourceRef, Stamped<AccountRecord>> accounts;
     final Map<SourceRef, Stamped<OpportunityRecord>> opportunities;
-    final Map<SourceRef, Stamped<AccountLinkRecord>> links = new HashMap<>();
-    final Map<SourceRef, Stamped<CampaignRecord>> campaigns = new HashMap<>();
-    final Map<SourceRef, Stamped<MarketingListRecord>> lists = new HashMap<>();
+    final Map<SourceRef, Stamped<AccountLinkRecord>> links = UnifiedMap.newMap();
+    final Map<SourceRef, Stamped<CampaignRecord>> campaigns = UnifiedMap.newMap();
+    final Map<SourceRef, Stamped<MarketingListRecord>> lists = UnifiedMap.newMap();
 
     /** Relation-like records, keyed by (source, record key). */
     final Map<SourceRef, Stamped<SourceRecord>> relations;
@@ -107,8 +109,14 @@ final class SourceIndex {
                 accountsByDomain.size());
     }
 
+    /**
+     * Open-addressed, keys and values side by side in one array, no entry objects: a HashMap's
+     * node per entry was 10M of a 1M graph's objects, and a lookup one dereference longer.
+     * UnifiedMap spreads hashes lightly, so neighbouring source ids stay in neighbouring slots
+     * (what {@link SourceRef#hashCode()} is shaped for).
+     */
     private static <K, V> Map<K, V> map(int expected) {
-        return new HashMap<>(expected <= 12 ? 16 : (int) Math.min(1 << 30, expected / 0.75 + 1));
+        return UnifiedMap.newMap(Math.max(16, expected));
     }
 
     /** Events at or before this (epoch millis) are not held: they are past retention. */
@@ -184,7 +192,7 @@ final class SourceIndex {
     /** Normalized account domain → the source accounts that state it (for finding accounts by domain). */
     final Map<String, Set<SourceRef>> accountsByDomain;
     /** Campaign or list → keys of its membership records. */
-    final Map<SourceRef, Set<SourceRef>> membersByGlobal = new HashMap<>();
+    final Map<SourceRef, Set<SourceRef>> membersByGlobal = UnifiedMap.newMap();
     /** Unified account id → one of its source accounts (the read API's lookup by id). */
     final AccountIds accountsById = new AccountIds();
 
@@ -612,14 +620,18 @@ final class SourceIndex {
         if (events != eventOwners.size()) throw new IllegalStateException(eventOwners.size() + " events filed, " + events + " held");
     }
 
-    /** Undirected edges with multiplicity: two links may state the same pair. */
+    /**
+     * Undirected edges with multiplicity: two links may state the same pair. A count per
+     * neighbour in open-addressed arrays: most accounts have one or two neighbours, and a HashMap
+     * per account (with its table and a node per neighbour) was 160 bytes of each.
+     */
     static final class Multimap {
-        private final Map<SourceRef, Map<SourceRef, Integer>> edges = new HashMap<>();
+        private final Map<SourceRef, ObjectIntHashMap<SourceRef>> edges = UnifiedMap.newMap();
 
         void add(SourceRef a, SourceRef b) {
             if (a.equals(b)) return;
-            edges.computeIfAbsent(a, k -> new HashMap<>()).merge(b, 1, Integer::sum);
-            edges.computeIfAbsent(b, k -> new HashMap<>()).merge(a, 1, Integer::sum);
+            edges.computeIfAbsent(a, k -> new ObjectIntHashMap<>(2)).addToValue(b, 1);
+            edges.computeIfAbsent(b, k -> new ObjectIntHashMap<>(2)).addToValue(a, 1);
         }
 
         void remove(SourceRef a, SourceRef b) {
@@ -629,12 +641,17 @@ final class SourceIndex {
         }
 
         private void dec(SourceRef a, SourceRef b) {
-            Map<SourceRef, Integer> m = edges.get(a);
+            ObjectIntHashMap<SourceRef> m = edges.get(a);
             if (m == null) return;
-            m.computeIfPresent(b, (k, v) -> v > 1 ? v - 1 : null);
+            int n = m.getIfAbsent(b, 0);
+            if (n > 1) m.put(b, n - 1);
+            else m.removeKey(b);
             if (m.isEmpty()) edges.remove(a);
         }
 
-        Set<SourceRef> neighbours(SourceRef a) { return edges.getOrDefault(a, Map.of()).keySet(); }
+        Set<SourceRef> neighbours(SourceRef a) {
+            ObjectIntHashMap<SourceRef> m = edges.get(a);
+            return m == null ? Set.of() : m.keySet();
+        }
     }
 }

@@ -231,6 +231,26 @@ class ProfileGraphTest {
         assertThat(accounts.get(0).id()).as("the smallest member keeps the id").isEqualTo(unifiedId);
     }
 
+    /** Edges are counted: a pair two records state stays linked until the last of them goes. */
+    @Test
+    void aPairStatedTwiceStaysLinkedUntilBothStatementsGo() throws Exception {
+        apply("crm-1", "{\"type\":\"account\",\"id\":\"A\",\"name\":\"A\"}",
+                "{\"type\":\"person\",\"id\":\"p\",\"email\":\"x@y.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"p\"}");
+        apply("crm-2", "{\"type\":\"account\",\"id\":\"B\",\"name\":\"B\",\"sameAs\":{\"source\":\"crm-1\",\"id\":\"A\"}}");
+        String pair = "\"accounts\":[{\"source\":\"crm-1\",\"id\":\"A\"},{\"source\":\"crm-2\",\"id\":\"B\"}]";
+        apply("mdm", "{\"type\":\"accountLink\",\"id\":\"L1\"," + pair + "}", "{\"type\":\"accountLink\",\"id\":\"L2\"," + pair + "}");
+        for (String gone : List.of("{\"type\":\"accountLink\",\"id\":\"L1\",\"deleted\":true}",
+                "{\"type\":\"accountLink\",\"id\":\"L2\",\"deleted\":true}")) {
+            apply("mdm", gone);
+            assertThat(of(factsOfPerson("x@y.com"), Account.class)).singleElement()
+                    .satisfies(a -> assertThat(a.sources()).containsExactly("crm-1:A", "crm-2:B"));
+        }
+        apply("crm-2", "{\"type\":\"account\",\"id\":\"B\",\"name\":\"B\"}");
+        assertThat(of(factsOfPerson("x@y.com"), Account.class)).singleElement()
+                .satisfies(a -> assertThat(a.sources()).as("the last statement gone").containsExactly("crm-1:A"));
+    }
+
     @Test
     void peopleUnifyByNormalizedEmailAndSplitWhenTheEmailChanges() throws Exception {
         apply("marketo-1", "{\"type\":\"person\",\"id\":\"1\",\"email\":\" P@X.com\",\"firstName\":\"Old\"}");
