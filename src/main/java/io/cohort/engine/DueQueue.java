@@ -1,6 +1,7 @@
 package io.cohort.engine;
 
 import java.util.*;
+import org.eclipse.collections.impl.map.mutable.primitive.ObjectLongHashMap;
 
 /**
  * When each person must be evaluated again because time moved: the moment one of their events
@@ -18,16 +19,22 @@ import java.util.*;
 final class DueQueue {
     /** Rebuilt below this many entries only when stale entries outnumber live ones twice. */
     private static final int REBUILD_FLOOR = 1024;
-    /** Each person's current due time (only people who have one). */
-    private final Map<String, Long> byPerson = new HashMap<>();
+    /** Each person's current due time (only people who have one); unboxed, no entry objects. */
+    private final ObjectLongHashMap<String> byPerson = new ObjectLongHashMap<>();
+    private static final long NONE = Long.MIN_VALUE;
     private long[] dueAt = new long[16];
     private String[] who = new String[16];
     private int heapSize;
 
     /** Sets (or clears, with Long.MAX_VALUE) a person's next due time. */
     void set(String person, long due) {
-        Long old = due == Long.MAX_VALUE ? byPerson.remove(person) : byPerson.put(person, due);
-        if (due != Long.MAX_VALUE && (old == null || old != due)) push(due, person);
+        long old = byPerson.getIfAbsent(person, NONE);
+        if (due == Long.MAX_VALUE) {
+            byPerson.remove(person);
+        } else {
+            byPerson.put(person, due);
+            if (old != due) push(due, person);
+        }
         if (heapSize > REBUILD_FLOOR && heapSize > 2 * byPerson.size()) rebuild();
     }
 
@@ -44,8 +51,9 @@ final class DueQueue {
                 byPerson.remove(people[i]);
                 continue;
             }
-            Long old = byPerson.put(people[i], dues[i]);
-            if (old != null && old == dues[i]) continue; // named twice with the same time: one entry
+            long old = byPerson.getIfAbsent(people[i], NONE);
+            byPerson.put(people[i], dues[i]);
+            if (old == dues[i]) continue; // named twice with the same time: one entry
             dueAt[heapSize] = dues[i];
             who[heapSize++] = people[i];
         }
@@ -59,8 +67,7 @@ final class DueQueue {
             long d = dueAt[0];
             String p = who[0];
             removeTop();
-            Long current = byPerson.get(p);
-            if (current != null && current == d) {
+            if (byPerson.getIfAbsent(p, NONE) == d) {
                 byPerson.remove(p);
                 out.add(p);
             }
@@ -69,8 +76,8 @@ final class DueQueue {
     }
 
     boolean isDue(String person, long now) {
-        Long d = byPerson.get(person);
-        return d != null && d <= now;
+        long d = byPerson.getIfAbsent(person, NONE);
+        return d != NONE && d <= now;
     }
 
     int size() { return byPerson.size(); }
@@ -90,9 +97,9 @@ final class DueQueue {
         long[] d = new long[Math.max(16, byPerson.size())];
         String[] w = new String[d.length];
         int n = 0;
-        for (var e : byPerson.entrySet()) {
-            d[n] = e.getValue();
-            w[n++] = e.getKey();
+        for (var e : byPerson.keyValuesView()) {
+            d[n] = e.getTwo();
+            w[n++] = e.getOne();
         }
         dueAt = d;
         who = w;

@@ -2,6 +2,7 @@ package io.cohort.engine;
 
 import io.cohort.model.Qualified;
 import java.util.*;
+import org.eclipse.collections.impl.map.mutable.UnifiedMap;
 
 /**
  * The segments each person is a member of, as last reported to the audience stage: what a new
@@ -10,7 +11,8 @@ import java.util.*;
  */
 final class Memberships {
     private static final String[] NONE = new String[0];
-    private final Map<String, String[]> byPerson = new HashMap<>();
+    /** Open-addressed (no entry object per person: there is one per member at 1M). */
+    private final Map<String, String[]> byPerson = UnifiedMap.newMap();
     private final Map<String, String> ids = new HashMap<>();
     private final Map<String, Integer> sizes = new HashMap<>();
     private int total;
