@@ -485,7 +485,7 @@ public final class Bench {
      * profile by email, one of their accounts, and the explanation of a segment for them. Their
      * cost must not grow with the component the person's relations chain into.
      */
-    private void readApis(BenchApp app, long seed) throws Exception {
+    void readApis(BenchApp app, long seed) throws Exception {
         List<String> emails = new ArrayList<>(app.members("upsell-customers"));
         if (emails.isEmpty()) return;
         java.util.Collections.shuffle(emails, new java.util.Random(seed));
