@@ -91,9 +91,10 @@ final class ClusterWiring {
         // Any number of cluster nodes, but never beside a single-mode process or an import (store.InstanceLock).
         InstanceLock.forService(config.database(), InstanceLock.Kind.SHARED, "cluster node " + cluster.nodeId(),
                 cluster.instanceLockWait()).ifPresent(lock -> InstanceLockHealthCheck.holdForLife(env, lock));
-        Jdbi jdbi = new JdbiFactory().build(env, config.database(), "database");
+        Jdbi jdbi = new JdbiFactory().build(env, config.database(),
+                io.cohort.store.Pools.build(config.database(), env.metrics(), "database"), "database");
         if (config.migrateOnStart()) {
-            var ds = config.database().build(env.metrics(), "migrations");
+            var ds = io.cohort.store.Pools.build(config.database(), env.metrics(), "migrations");
             try {
                 Migrations.migrate(ds);
             } finally {
