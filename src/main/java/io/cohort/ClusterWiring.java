@@ -41,6 +41,7 @@ import io.cohort.ops.RulesHealthCheck;
 import io.cohort.store.CursorStore;
 import io.cohort.store.InstanceLock;
 import io.cohort.store.Migrations;
+import io.cohort.store.Pools;
 import io.cohort.store.RecordStore;
 import io.cohort.vendor.CallLimits;
 import io.cohort.vendor.VendorHttp;
@@ -92,9 +93,9 @@ final class ClusterWiring {
         InstanceLock.forService(config.database(), InstanceLock.Kind.SHARED, "cluster node " + cluster.nodeId(),
                 cluster.instanceLockWait()).ifPresent(lock -> InstanceLockHealthCheck.holdForLife(env, lock));
         Jdbi jdbi = new JdbiFactory().build(env, config.database(),
-                io.cohort.store.Pools.build(config.database(), env.metrics(), "database"), "database");
+                Pools.build(config.database(), env.metrics(), "database"), "database");
         if (config.migrateOnStart()) {
-            var ds = io.cohort.store.Pools.build(config.database(), env.metrics(), "migrations");
+            var ds = Pools.build(config.database(), env.metrics(), "migrations");
             try {
                 Migrations.migrate(ds);
             } finally {

@@ -31,6 +31,7 @@ import io.cohort.store.CursorStore;
 import io.cohort.store.Durability;
 import io.cohort.store.InstanceLock;
 import io.cohort.store.Migrations;
+import io.cohort.store.Pools;
 import io.cohort.store.RecordStore;
 import io.cohort.store.RuleSetStore;
 import io.cohort.vendor.CallLimits;
@@ -99,7 +100,7 @@ public final class Wiring {
 
     /** A command's own connection to the configured database, migrated first when migrateOnStart. */
     public Database database(String name) throws Exception {
-        ManagedDataSource ds = io.cohort.store.Pools.build(config.database(), metrics, name);
+        ManagedDataSource ds = Pools.build(config.database(), metrics, name);
         try {
             if (config.migrateOnStart()) Migrations.migrate(ds);
         } catch (Exception | Error e) {
@@ -167,7 +168,7 @@ public final class Wiring {
         // Migrated through the service's own pool. A pool of its own for the migration, closed
         // after it, closed an embedded H2 database with its last connection, and the service then
         // opened it again: two opens and a close of the file, seconds before the ports at 1M.
-        ManagedDataSource dataSource = io.cohort.store.Pools.build(config.database(), env.metrics(), "database");
+        ManagedDataSource dataSource = Pools.build(config.database(), env.metrics(), "database");
         Jdbi jdbi = new JdbiFactory().build(env, config.database(), dataSource, "database");
         // rule sessions: the first compile runs beside the migration (the last good set is read after it)
         RuleService rules = rules(Path.of(config.engine().rulesDirectory()), lastGoodRules(new RuleSetStore(jdbi, json)))

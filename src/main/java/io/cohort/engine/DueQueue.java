@@ -19,9 +19,10 @@ import org.eclipse.collections.impl.map.mutable.primitive.ObjectLongHashMap;
 final class DueQueue {
     /** Rebuilt below this many entries only when stale entries outnumber live ones twice. */
     private static final int REBUILD_FLOOR = 1024;
+    /** "No due time" in {@link #byPerson}: due times are event times plus windows, never this. */
+    private static final long NONE = Long.MIN_VALUE;
     /** Each person's current due time (only people who have one); unboxed, no entry objects. */
     private final ObjectLongHashMap<String> byPerson = new ObjectLongHashMap<>();
-    private static final long NONE = Long.MIN_VALUE;
     private long[] dueAt = new long[16];
     private String[] who = new String[16];
     private int heapSize;

@@ -7,14 +7,13 @@ import io.cohort.record.SourceRecord.*;
 import io.cohort.record.SourceRecord;
 import io.cohort.record.SourceRef;
 import java.lang.ref.WeakReference;
-import java.util.HashMap;
-import org.eclipse.collections.impl.map.mutable.UnifiedMap;
-import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import org.eclipse.collections.impl.map.mutable.UnifiedMap;
+import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
 
 /**
  * The current source records, with the adjacency indexes that unification walks. Applying a
