@@ -55,7 +55,7 @@ final class RuleWork {
         return h.createQuery("SELECT seq, version, every_segment, segments, cause FROM cluster_rule_work WHERE id = 1")
                 .map((rs, ctx) -> new Pending(rs.getLong("seq"), rs.getString("version"),
                         rs.getBoolean("every_segment") ? Set.of() : read(rs.getString("segments")),
-                        WorkCause.REEVALUATE.text.equals(rs.getString("cause")) ? WorkCause.REEVALUATE : WorkCause.RULES))
+                        WorkCause.named(rs.getString("cause"), WorkCause.RULES)))
                 .findOne();
     }
 

@@ -16,10 +16,13 @@ public enum WorkCause {
 
     /** The cause a header names; ingest without one (or for one this version does not know). */
     static WorkCause of(byte[] header) {
-        if (header == null) return INGEST;
-        String s = new String(header, java.nio.charset.StandardCharsets.UTF_8);
-        for (WorkCause c : values()) if (c.text.equals(s)) return c;
-        return INGEST;
+        return header == null ? INGEST : named(new String(header, java.nio.charset.StandardCharsets.UTF_8), INGEST);
+    }
+
+    /** The cause {@code text} names; {@code otherwise} for null or one this version does not know. */
+    static WorkCause named(String text, WorkCause otherwise) {
+        for (WorkCause c : values()) if (c.text.equals(text)) return c;
+        return otherwise;
     }
 
     byte[] header() { return this == INGEST ? null : text.getBytes(java.nio.charset.StandardCharsets.UTF_8); }

@@ -36,8 +36,7 @@ class SnapshotRestartIT {
     void aCleanStopRestartsFromTheSnapshotAndACrashFromTheStore() throws Exception {
         CompanyWorld world = new CompanyWorld(11, Instant.now().truncatedTo(ChronoUnit.DAYS), 30, 0.25);
         try (CohortProcess service = new CohortProcess(dir, SOURCES)) {
-            service.start().awaitReady(READY);
-            for (RandomRecords.Batch b : world.arrival(true)) send(service, b);
+            startWith(service, world);
             List<String> emails = emails(world);
             Map<String, String> profilesBefore = profiles(service, emails);
             Map<String, String> accountsBefore = accounts(service, profilesBefore);
@@ -105,8 +104,7 @@ class SnapshotRestartIT {
     void aMembershipLostWhileDownComesBackRightAfterTheStart() throws Exception {
         CompanyWorld world = new CompanyWorld(5, Instant.now().truncatedTo(ChronoUnit.DAYS), 12, 0.25);
         try (CohortProcess service = new CohortProcess(dir, SOURCES)) {
-            service.start().awaitReady(READY);
-            for (RandomRecords.Batch b : world.arrival(true)) send(service, b);
+            startWith(service, world);
             Map<String, Set<String>> before = allMembers(service);
             service.stop();
             String segment = before.keySet().iterator().next();
@@ -128,6 +126,12 @@ class SnapshotRestartIT {
             JsonNode changes = service.get("/v1/segments/" + segment + "/changes?order=desc&limit=20").json();
             assertThat(changes.toString()).as("the change feed says why").contains("\"consistency\"");
         }
+    }
+
+    /** Starts the service and sends it the world, batch by batch, in arrival order. */
+    private static void startWith(CohortProcess service, CompanyWorld world) throws Exception {
+        service.start().awaitReady(READY);
+        for (RandomRecords.Batch b : world.arrival(true)) send(service, b);
     }
 
     private static void send(CohortProcess service, RandomRecords.Batch b) {
