@@ -75,12 +75,11 @@ final class ConsistencySample {
                         "SELECT person_id FROM (SELECT DISTINCT person_id FROM membership WHERE status = 'realized') m "
                                 + "ORDER BY random() LIMIT :n")
                 .bind("n", (size + 1) / 2).mapTo(String.class).list());
-        List<String> everyone = graph.personIdsUnordered();
         Set<String> sample = new LinkedHashSet<>(members);
-        if (size - members.size() >= everyone.size()) {
-            sample.addAll(everyone);
+        if (size - members.size() >= graph.personCount()) {
+            sample.addAll(graph.personIdsUnordered());
         } else {
-            for (int i = members.size(); i < size; i++) sample.add(everyone.get(random.nextInt(everyone.size())));
+            sample.addAll(graph.randomPeople(size - members.size(), random));
         }
         sample.removeIf(dueSoon());
         if (!sample.isEmpty()) publisher.publish(new ArrayList<>(sample), batch, Set.of(), WorkCause.CONSISTENCY);

@@ -1,7 +1,8 @@
 package io.cohort.engine;
 
+import io.cohort.identity.UnifiedIds;
 import java.util.*;
-import org.eclipse.collections.impl.map.mutable.primitive.ObjectLongHashMap;
+import org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap;
 
 /**
  * When each person must be evaluated again because time moved: the moment one of their events
@@ -15,20 +16,23 @@ import org.eclipse.collections.impl.map.mutable.primitive.ObjectLongHashMap;
  * outnumber the live ones. Why not a sorted tree of times: at 1M people its entries and boxed
  * keys cost ~60 bytes a person, and building it (a sort of boxed indexes, then a million
  * inserts) was half of a restart's work after the graph read; a heap is built in linear time.
+ * People are held by their id's 64 bits ({@link UnifiedIds#personKey}), as the graph holds them:
+ * by id strings, a 1M start kept a million strings here that the graph no longer has.
  */
 final class DueQueue {
     /** Rebuilt below this many entries only when stale entries outnumber live ones twice. */
     private static final int REBUILD_FLOOR = 1024;
     /** "No due time" in {@link #byPerson}: due times are event times plus windows, never this. */
     private static final long NONE = Long.MIN_VALUE;
-    /** Each person's current due time (only people who have one); unboxed, no entry objects. */
-    private final ObjectLongHashMap<String> byPerson = new ObjectLongHashMap<>();
+    /** Each person's current due time (only people who have one), by person key; no objects at all. */
+    private final LongLongHashMap byPerson = new LongLongHashMap();
     private long[] dueAt = new long[16];
-    private String[] who = new String[16];
+    private long[] who = new long[16];
     private int heapSize;
 
     /** Sets (or clears, with Long.MAX_VALUE) a person's next due time. */
-    void set(String person, long due) {
+    void set(String personId, long due) {
+        long person = key(personId);
         long old = byPerson.getIfAbsent(person, NONE);
         if (due == Long.MAX_VALUE) {
             byPerson.remove(person);
@@ -48,15 +52,16 @@ final class DueQueue {
         clear();
         grow(people.length);
         for (int i = 0; i < people.length; i++) {
+            long person = key(people[i]);
             if (dues[i] == Long.MAX_VALUE) { // a person named twice: the later time counts
-                byPerson.remove(people[i]);
+                byPerson.remove(person);
                 continue;
             }
-            long old = byPerson.getIfAbsent(people[i], NONE);
-            byPerson.put(people[i], dues[i]);
+            long old = byPerson.getIfAbsent(person, NONE);
+            byPerson.put(person, dues[i]);
             if (old == dues[i]) continue; // named twice with the same time: one entry
             dueAt[heapSize] = dues[i];
-            who[heapSize++] = people[i];
+            who[heapSize++] = person;
         }
         heapify();
     }
@@ -66,18 +71,18 @@ final class DueQueue {
         List<String> out = new ArrayList<>();
         while (heapSize > 0 && dueAt[0] <= now) {
             long d = dueAt[0];
-            String p = who[0];
+            long p = who[0];
             removeTop();
             if (byPerson.getIfAbsent(p, NONE) == d) {
                 byPerson.remove(p);
-                out.add(p);
+                out.add(UnifiedIds.personId(p));
             }
         }
         return out;
     }
 
-    boolean isDue(String person, long now) {
-        long d = byPerson.getIfAbsent(person, NONE);
+    boolean isDue(String personId, long now) {
+        long d = byPerson.getIfAbsent(key(personId), NONE);
         return d != NONE && d <= now;
     }
 
@@ -89,26 +94,32 @@ final class DueQueue {
     void clear() {
         byPerson.clear();
         dueAt = new long[16];
-        who = new String[16];
+        who = new long[16];
         heapSize = 0;
+    }
+
+    /** Only people are ever due: any other id is a caller's mistake, not a person to skip. */
+    private static long key(String personId) {
+        if (!UnifiedIds.isPersonId(personId)) throw new IllegalArgumentException("not a person id: " + personId);
+        return UnifiedIds.personKey(personId);
     }
 
     /** Only the live entries, in linear time. */
     private void rebuild() {
         long[] d = new long[Math.max(16, byPerson.size())];
-        String[] w = new String[d.length];
-        int n = 0;
-        for (var e : byPerson.keyValuesView()) {
-            d[n] = e.getTwo();
-            w[n++] = e.getOne();
-        }
+        long[] w = new long[d.length];
+        int[] n = {0};
+        byPerson.forEachKeyValue((person, due) -> {
+            d[n[0]] = due;
+            w[n[0]++] = person;
+        });
         dueAt = d;
         who = w;
-        heapSize = n;
+        heapSize = n[0];
         heapify();
     }
 
-    private void push(long due, String person) {
+    private void push(long due, long person) {
         grow(heapSize + 1);
         int i = heapSize++;
         while (i > 0) {
@@ -125,8 +136,7 @@ final class DueQueue {
     private void removeTop() {
         int last = --heapSize;
         long d = dueAt[last];
-        String w = who[last];
-        who[last] = null;
+        long w = who[last];
         if (last > 0) siftDown(0, d, w);
     }
 
@@ -135,7 +145,7 @@ final class DueQueue {
     }
 
     /** Puts (d, w) at {@code i} or below it, moving smaller children up. */
-    private void siftDown(int i, long d, String w) {
+    private void siftDown(int i, long d, long w) {
         int half = heapSize >>> 1;
         while (i < half) {
             int child = 2 * i + 1;

@@ -579,7 +579,7 @@ public final class Evaluator implements Managed, RuleTarget {
     private Optional<Checked> check(int sample) {
         RuleState s = state;
         if (s == null) return Optional.empty();
-        List<String> all = graph.personIdsUnordered();
+        int everyone = graph.personCount();
         Set<String> pending;
         synchronized (this) {
             pending = backlog.peopleCopy();
@@ -590,15 +590,15 @@ public final class Evaluator implements Managed, RuleTarget {
         List<String> memberList = new ArrayList<>(members.people());
         long now = clock.millis();
         List<String> candidates = new ArrayList<>();
-        if (sample >= all.size() + memberList.size()) {
+        if (sample >= everyone + memberList.size()) {
             // A small graph: everyone and every member (some may have left the graph), not draws that may miss one.
-            candidates.addAll(all);
+            candidates.addAll(graph.personIdsUnordered());
             candidates.addAll(memberList);
-        } else {
-            for (int i = 0; i < sample && !all.isEmpty(); i++) {
-                candidates.add(i % 2 == 0 && !memberList.isEmpty() ? memberList.get(random.nextInt(memberList.size()))
-                        : all.get(random.nextInt(all.size())));
-            }
+        } else if (everyone > 0) {
+            // Every other draw a member, the rest anyone with a record.
+            int fromMembers = memberList.isEmpty() ? 0 : (sample + 1) / 2;
+            for (int i = 0; i < fromMembers; i++) candidates.add(memberList.get(random.nextInt(memberList.size())));
+            candidates.addAll(graph.randomPeople(sample - fromMembers, random));
         }
         for (String p : candidates) if (!pending.contains(p) && !due.isDue(p, now)) subjects.add(p);
         int differences = evaluate(s, subjects, s.book().segments().keySet(), "consistency", evaluatedUpTo.get(), true);

@@ -51,12 +51,14 @@ final class NeighbourhoodBuilder {
         Set<String> real = new LinkedHashSet<>();
         Map<String, Map<String, List<String>>> identities = new HashMap<>();
         for (String uid : subjects) {
-            List<Stamped<PersonRecord>> recs = personRecords(uid);
+            // Looked up once per person: the index is a map of millions, a cache miss a lookup.
+            Set<SourceRef> refs = ix.personRefsByUid.get(uid);
+            List<Stamped<PersonRecord>> recs = personRecords(refs);
             if (recs.isEmpty()) continue;
             real.add(uid);
             identities.put(uid, Unifier.identities(recs));
-            person(uid, recs);
-            links(uid);
+            person(uid, refs, recs);
+            links(uid, refs);
         }
         if (depth >= 1) {
             for (var e : List.copyOf(accountsDone.entrySet())) account(e.getKey(), e.getValue());
@@ -90,9 +92,9 @@ final class NeighbourhoodBuilder {
         return new Neighbourhood(Set.of(), out, Map.of());
     }
 
-    private List<Stamped<PersonRecord>> personRecords(String uid) {
+    private List<Stamped<PersonRecord>> personRecords(Set<SourceRef> refs) {
         List<Stamped<PersonRecord>> recs = new ArrayList<>();
-        for (SourceRef r : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+        for (SourceRef r : refs) {
             var p = ix.persons.get(r);
             if (p != null) recs.add(p);
         }
@@ -101,12 +103,12 @@ final class NeighbourhoodBuilder {
     }
 
     /** A person's own facts: the unified Person, their Activity, campaign and list memberships. */
-    private void person(String uid, List<Stamped<PersonRecord>> recs) {
+    private void person(String uid, Set<SourceRef> refs, List<Stamped<PersonRecord>> recs) {
         if (!peopleDone.add(uid)) return;
         put(Merge.person(uid, recs));
-        if (types.activity) put(unifier.activity(uid, eventsAfter));
+        if (types.activity) put(unifier.activity(uid, refs, eventsAfter));
         if (!types.campaignMembers && !types.campaigns && !types.listMembers && !types.lists) return;
-        for (SourceRef ref : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+        for (SourceRef ref : refs) {
             for (SourceRef key : ix.leavesOf(Node.person(ref))) {
                 var s = ix.relations.get(key);
                 if (s.record() instanceof CampaignMemberRecord cm) {
@@ -127,8 +129,8 @@ final class NeighbourhoodBuilder {
     }
 
     /** A subject's relations to accounts and contact roles on deals: step 1. */
-    private void links(String uid) {
-        for (SourceRef ref : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+    private void links(String uid, Set<SourceRef> refs) {
+        for (SourceRef ref : refs) {
             for (SourceRef key : ix.relationsOf(Node.person(ref))) relation(key, uid);
         }
     }
@@ -205,9 +207,10 @@ final class NeighbourhoodBuilder {
                     : s.record() instanceof OpportunityPersonRecord op ? new SourceRef(s.source(), op.personId()) : null;
             if (personRef == null) continue;
             String uid = ix.uidOf(personRef);
-            List<Stamped<PersonRecord>> recs = personRecords(uid);
+            Set<SourceRef> refs = ix.personRefsByUid.get(uid);
+            List<Stamped<PersonRecord>> recs = personRecords(refs);
             if (recs.isEmpty()) continue;
-            person(uid, recs);
+            person(uid, refs, recs);
             relation(key, uid);
         }
     }

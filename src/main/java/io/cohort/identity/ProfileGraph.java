@@ -86,7 +86,7 @@ public final class ProfileGraph {
                 // Including records that are gone: their relations still say who saw them.
                 Set<SourceRef> refs = new HashSet<>(t.personRefs);
                 refs.addAll(t.eventRefs);
-                for (String uid : List.copyOf(out)) refs.addAll(index.personRefsByUid.getOrDefault(uid, Set.of()));
+                for (String uid : List.copyOf(out)) refs.addAll(index.personRefsByUid.get(uid));
                 for (SourceRef ref : refs) {
                     for (SourceRef key : index.relationsOf(Node.person(ref))) {
                         var s = index.relations.get(key);
@@ -264,7 +264,15 @@ public final class ProfileGraph {
      * time (due times, samples), which need not pay for {@link #personIds()}'s ordering.
      */
     public List<String> personIdsUnordered() {
-        return read(() -> new ArrayList<>(index.personRefsByUid.keySet()));
+        return read(() -> index.personRefsByUid.ids());
+    }
+
+    /**
+     * {@code n} people with a record drawn at random, with repeats (none when there is nobody):
+     * for samples, which at 1M people need not make a million id strings to pick a few thousand.
+     */
+    public List<String> randomPeople(int n, java.util.Random random) {
+        return read(() -> index.personRefsByUid.random(n, random));
     }
 
     /** Number of people with a record. */
@@ -276,7 +284,7 @@ public final class ProfileGraph {
      */
     public long nextWindowEdge(String uid, long nowMillis, long[] windows) {
         if (windows.length == 0) return Long.MAX_VALUE;
-        return read(() -> windowEdge(index.personRefsByUid.getOrDefault(uid, Set.of()), nowMillis, windows));
+        return read(() -> windowEdge(index.personRefsByUid.get(uid), nowMillis, windows));
     }
 
     private long windowEdge(Set<SourceRef> refs, long nowMillis, long[] windows) {
@@ -306,11 +314,11 @@ public final class ProfileGraph {
             String[] people = new String[n];
             @SuppressWarnings("unchecked")
             Set<SourceRef>[] refs = new Set[n];
-            int i = 0;
-            for (var e : index.personRefsByUid.entrySet()) {
-                people[i] = e.getKey();
-                refs[i++] = e.getValue();
-            }
+            int[] at = {0};
+            index.personRefsByUid.forEach((uid, r) -> {
+                people[at[0]] = uid;
+                refs[at[0]++] = r;
+            });
             long[] edges = new long[n];
             java.util.stream.IntStream.range(0, n).parallel().forEach(k -> edges[k] = windowEdge(refs[k], nowMillis, windows));
             return new WindowEdges(people, edges);
@@ -402,7 +410,7 @@ public final class ProfileGraph {
 
     /** Whether a unified person has a record. */
     public boolean hasPerson(String unifiedId) {
-        return read(() -> index.personRefsByUid.containsKey(unifiedId));
+        return read(() -> index.personRefsByUid.contains(unifiedId));
     }
 
     /** Lets the snapshot read the whole index, ingestion held off meanwhile. */

@@ -28,7 +28,7 @@ final class SourceIndex {
      * everyone read this map alone: a lookup in {@code persons} per person was three quarters of
      * a 1M restart's due-time walk. {@link #checkPersonIndex} states it for the tests.
      */
-    final Map<String, Set<SourceRef>> personRefsByUid;
+    final PersonIndex personRefsByUid;
     final Map<SourceRef, Stamped<AccountRecord>> accounts;
     final Map<SourceRef, Stamped<OpportunityRecord>> opportunities;
     final Map<SourceRef, Stamped<AccountLinkRecord>> links = UnifiedMap.newMap();
@@ -71,7 +71,7 @@ final class SourceIndex {
     /** An empty index whose maps hold {@code expected} without growing (a snapshot read knows the sizes). */
     SourceIndex(Sizes expected) {
         persons = map(expected.persons());
-        personRefsByUid = map(expected.uids());
+        personRefsByUid = new PersonIndex(expected.uids());
         accounts = map(expected.accounts());
         opportunities = map(expected.opportunities());
         relations = map(expected.relations());
@@ -218,9 +218,10 @@ final class SourceIndex {
     private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
             var old = persons.get(ref);
-            if (old == null || !uidOf(ref, old.record()).equals(uidOf(ref, p))) return false;
+            long key = personKey(ref, p);
+            if (old == null || personKey(ref, old.record()) != key) return false;
             persons.put(ref, new Stamped<>(source, p, seq));
-            t.people.add(uidOf(ref, p));
+            t.people.add(UnifiedIds.personId(key));
             t.personRefs.add(ref);
             return true;
         } else if (record instanceof AccountRecord a) {
@@ -293,6 +294,11 @@ final class SourceIndex {
         add(source, record, new SourceRef(source, record.key()), seq, null);
     }
 
+    /** As {@link #restore}, for a person whose unified person's key the snapshot stored ({@link #personKey}). */
+    void restorePerson(String source, PersonRecord p, long seq, long key) {
+        addPerson(source, p, new SourceRef(source, p.key()), seq, key, null);
+    }
+
     /**
      * Puts back the events of people as a snapshot held them (a fresh index, at start), with the
      * event index filled at once ({@link LongIntMap#putAll}).
@@ -348,9 +354,9 @@ final class SourceIndex {
             case PERSON -> {
                 var old = persons.remove(ref);
                 if (old != null) {
-                    String uid = uidOf(ref, old.record());
-                    removeFrom(personRefsByUid, uid, ref);
-                    t.people.add(uid);
+                    long key = personKey(ref, old.record());
+                    personRefsByUid.remove(key, ref);
+                    t.people.add(UnifiedIds.personId(key));
                     t.personRefs.add(ref);
                     t.people.add(UnifiedIds.personByRef(ref)); // its relations now name a person without record
                 }
@@ -411,14 +417,7 @@ final class SourceIndex {
 
     private void add(String source, SourceRecord record, SourceRef ref, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
-            persons.put(ref, new Stamped<>(source, p, seq));
-            String uid = uidOf(ref, p);
-            personRefsByUid.computeIfAbsent(uid, SmallSet::create).add(ref);
-            if (t != null) {
-                t.people.add(uid);
-                t.personRefs.add(ref);
-                t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
-            }
+            addPerson(source, p, ref, seq, personKey(ref, p), t);
         } else if (record instanceof AccountRecord a) {
             accounts.put(ref, new Stamped<>(source, a, seq));
             indexDomain(ref, a);
@@ -457,6 +456,16 @@ final class SourceIndex {
             SourceRef global = globalOf(source, record);
             if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::create).add(ref);
             if (t != null) touch(source, record, t);
+        }
+    }
+
+    private void addPerson(String source, PersonRecord p, SourceRef ref, long seq, long key, Touched t) {
+        persons.put(ref, new Stamped<>(source, p, seq));
+        personRefsByUid.add(key, ref);
+        if (t != null) {
+            t.people.add(UnifiedIds.personId(key));
+            t.personRefs.add(ref);
+            t.people.add(UnifiedIds.personByRef(ref)); // relations that named it without a record
         }
     }
 
@@ -524,9 +533,14 @@ final class SourceIndex {
         return uidOf(personRef, p == null ? null : p.record());
     }
 
-    private static String uidOf(SourceRef ref, PersonRecord p) {
+    private static String uidOf(SourceRef ref, PersonRecord p) { return UnifiedIds.personId(personKey(ref, p)); }
+
+    /** The key of the unified person a source person (with its record, or none) belongs to. */
+    static long personKey(String source, PersonRecord p) { return personKey(new SourceRef(source, p.key()), p); }
+
+    private static long personKey(SourceRef ref, PersonRecord p) {
         String email = p == null ? null : UnifiedIds.normalizeEmail(p.email());
-        return email == null ? UnifiedIds.personByRef(ref) : UnifiedIds.personByEmail(email);
+        return email == null ? UnifiedIds.personKeyByRef(ref) : UnifiedIds.personKeyByEmail(email);
     }
 
     Set<SourceRef> relationsOf(Node n) {
@@ -585,17 +599,17 @@ final class SourceIndex {
 
     /** Throws unless {@link #personRefsByUid} and {@link #persons} hold the same people (tests). */
     void checkPersonIndex() {
-        int refs = 0;
-        for (var e : personRefsByUid.entrySet()) {
-            if (e.getValue().isEmpty()) throw new IllegalStateException("no person left for " + e.getKey());
-            for (SourceRef r : e.getValue()) {
+        int[] refs = {0};
+        personRefsByUid.forEach((uid, filed) -> {
+            if (filed.isEmpty()) throw new IllegalStateException("no person left for " + uid);
+            for (SourceRef r : filed) {
                 var p = persons.get(r);
-                if (p == null) throw new IllegalStateException(e.getKey() + " names " + r + ", which has no record");
-                if (!uidOf(r, p.record()).equals(e.getKey())) throw new IllegalStateException(r + " is filed under " + e.getKey());
-                refs++;
+                if (p == null) throw new IllegalStateException(uid + " names " + r + ", which has no record");
+                if (!uidOf(r, p.record()).equals(uid)) throw new IllegalStateException(r + " is filed under " + uid);
+                refs[0]++;
             }
-        }
-        if (refs != persons.size()) throw new IllegalStateException(persons.size() + " person records, " + refs + " filed");
+        });
+        if (refs[0] != persons.size()) throw new IllegalStateException(persons.size() + " person records, " + refs + " filed");
         checkLinks();
     }
 

@@ -86,8 +86,11 @@ final class Unifier {
     }
 
     /** One fact for all events of the unified person, from every source person record with that id. */
-    Activity activity(String uid, long after) {
-        List<SourceRef> refs = new ArrayList<>(ix.personRefsByUid.getOrDefault(uid, Set.of()));
+    Activity activity(String uid, long after) { return activity(uid, ix.personRefsByUid.get(uid), after); }
+
+    /** As {@link #activity(String, long)}, with the person's source persons already looked up. */
+    Activity activity(String uid, Collection<SourceRef> personRefs, long after) {
+        List<SourceRef> refs = new ArrayList<>(personRefs);
         if (refs.size() > 1) Collections.sort(refs); // a fixed order: Activity compares its series in order
         List<EventSeries> series = new ArrayList<>(refs.size());
         for (SourceRef r : refs) {
@@ -101,7 +104,7 @@ final class Unifier {
     /** The unified person of {@code uid}, or null when no source record has it. */
     UnifiedPerson person(String uid) {
         List<Stamped<PersonRecord>> recs = new ArrayList<>();
-        for (SourceRef r : ix.personRefsByUid.getOrDefault(uid, Set.of())) {
+        for (SourceRef r : ix.personRefsByUid.get(uid)) {
             var p = ix.persons.get(r);
             if (p != null) recs.add(p);
         }

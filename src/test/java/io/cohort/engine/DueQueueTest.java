@@ -2,40 +2,54 @@ package io.cohort.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.identity.UnifiedIds;
 import java.util.*;
 import org.junit.jupiter.api.Test;
 
 /** The due queue: people sharing or moving times, bulk resets, and long random runs against a plain model. */
 class DueQueueTest {
+    /** A person id (the queue holds people by their id's 64 bits); negative and zero keys included. */
+    private static String p(long n) { return UnifiedIds.personId(n * 0x9E3779B97F4A7C15L); }
+
+    private static final String A = p(0), B = p(1), C = p(2), D = p(3);
+
+    @Test
+    void onlyPersonIdsAreQueued() {
+        DueQueue q = new DueQueue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> q.set("alice", 100)).isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> q.set(A.toUpperCase(), 100)).isInstanceOf(IllegalArgumentException.class);
+        q.set(A, 100);
+        assertThat(q.pollUntil(100)).containsExactly(A);
+    }
     @Test
     void peopleSharingATimeAreAllDueAndMovingOneLeavesTheOther() {
         DueQueue q = new DueQueue();
-        q.set("a", 100);
-        q.set("b", 100);
-        q.set("c", 100);
-        q.set("b", 300); // out of the shared time
-        q.set("c", Long.MAX_VALUE); // no edge any more
-        q.set("d", 200);
-        q.set("d", 200); // unchanged
+        q.set(A, 100);
+        q.set(B, 100);
+        q.set(C, 100);
+        q.set(B, 300); // out of the shared time
+        q.set(C, Long.MAX_VALUE); // no edge any more
+        q.set(D, 200);
+        q.set(D, 200); // unchanged
         assertThat(q.size()).isEqualTo(3);
-        assertThat(q.isDue("a", 100)).isTrue();
-        assertThat(q.isDue("b", 299)).isFalse();
-        assertThat(q.pollUntil(250)).containsExactlyInAnyOrder("a", "d");
+        assertThat(q.isDue(A, 100)).isTrue();
+        assertThat(q.isDue(B, 299)).isFalse();
+        assertThat(q.pollUntil(250)).containsExactlyInAnyOrder(A, D);
         assertThat(q.pollUntil(250)).isEmpty();
-        assertThat(q.pollUntil(300)).containsExactly("b");
+        assertThat(q.pollUntil(300)).containsExactly(B);
         assertThat(q.size()).isZero();
     }
 
     @Test
     void aSinglePersonTimeBecomesSharedAndBackToSingle() {
         DueQueue q = new DueQueue();
-        q.set("a", 100);
-        q.set("b", 100);
-        q.set("a", 50);
-        q.set("b", 50);
-        q.set("a", 70);
-        assertThat(q.pollUntil(60)).containsExactly("b");
-        assertThat(q.pollUntil(100)).containsExactly("a");
+        q.set(A, 100);
+        q.set(B, 100);
+        q.set(A, 50);
+        q.set(B, 50);
+        q.set(A, 70);
+        assertThat(q.pollUntil(60)).containsExactly(B);
+        assertThat(q.pollUntil(100)).containsExactly(A);
     }
 
     @Test
@@ -43,13 +57,13 @@ class DueQueueTest {
         Random r = new Random(7);
         DueQueue bulk = new DueQueue();
         DueQueue single = new DueQueue();
-        bulk.set("stale", 1);
+        bulk.set(p(-1), 1);
         Map<String, Long> dues = new LinkedHashMap<>();
-        for (int i = 0; i < 5_000; i++) dues.put("p" + i, r.nextInt(10) == 0 ? Long.MAX_VALUE : r.nextInt(2_000));
+        for (int i = 0; i < 5_000; i++) dues.put(p(i), r.nextInt(10) == 0 ? Long.MAX_VALUE : r.nextInt(2_000));
         bulk.reset(dues.keySet().toArray(String[]::new), dues.values().stream().mapToLong(Long::longValue).toArray());
         dues.forEach(single::set);
         assertThat(bulk.size()).isEqualTo(single.size());
-        assertThat(bulk.isDue("stale", Long.MAX_VALUE - 1)).isFalse();
+        assertThat(bulk.isDue(p(-1), Long.MAX_VALUE - 1)).isFalse();
         for (long t = 0; t <= 2_000; t += 250) {
             assertThat(new TreeSet<>(bulk.pollUntil(t))).isEqualTo(new TreeSet<>(single.pollUntil(t)));
         }
@@ -71,7 +85,7 @@ class DueQueueTest {
             int maxEntries = 0;
             for (int step = 0; step < 20_000; step++) {
                 int op = r.nextInt(100);
-                String p = "p" + r.nextInt(300);
+                String p = p(r.nextInt(300));
                 if (op < 80) {
                     long due = r.nextInt(20) == 0 ? Long.MAX_VALUE : now + r.nextInt(500);
                     q.set(p, due);
@@ -95,7 +109,7 @@ class DueQueueTest {
                     String[] people = new String[n];
                     long[] dues = new long[n];
                     for (int i = 0; i < n; i++) {
-                        people[i] = "p" + r.nextInt(300); // some twice: the later time counts
+                        people[i] = p(r.nextInt(300)); // some twice: the later time counts
                         dues[i] = r.nextInt(10) == 0 ? Long.MAX_VALUE : now + r.nextInt(500);
                         if (dues[i] == Long.MAX_VALUE) model.remove(people[i]);
                         else model.put(people[i], dues[i]);

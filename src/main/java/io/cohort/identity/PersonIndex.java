@@ -1,0 +1,71 @@
+package io.cohort.identity;
+
+import io.cohort.record.SourceRef;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.eclipse.collections.impl.map.mutable.primitive.LongObjectHashMap;
+
+/**
+ * Unified person → its source persons, keyed by the person id's 64 bits
+ * ({@link UnifiedIds#personKeyByEmail}). Keyed by the id strings, a 1M graph held a million of
+ * them (~64 bytes each) only to be keys, and every lookup compared strings in other objects, a
+ * cache miss each: the largest single cost of a 1M restart's record thread. Here a probe compares
+ * numbers in the table itself. Id strings are made when asked for. Not thread-safe (as
+ * {@link SourceIndex}).
+ */
+final class PersonIndex {
+    private final LongObjectHashMap<Set<SourceRef>> byKey;
+
+    PersonIndex(int expected) { byKey = new LongObjectHashMap<>(Math.max(16, expected)); }
+
+    /** The source persons of a unified id; empty when there are none or the id is not a person id. */
+    Set<SourceRef> get(String uid) {
+        if (!UnifiedIds.isPersonId(uid)) return Set.of();
+        return get(UnifiedIds.personKey(uid));
+    }
+
+    Set<SourceRef> get(long key) {
+        Set<SourceRef> s = byKey.get(key);
+        return s == null ? Set.of() : s;
+    }
+
+    boolean contains(String uid) { return UnifiedIds.isPersonId(uid) && byKey.containsKey(UnifiedIds.personKey(uid)); }
+
+    void add(long key, SourceRef ref) {
+        Set<SourceRef> s = byKey.get(key);
+        if (s == null) {
+            s = SmallSet.create(null);
+            byKey.put(key, s);
+        }
+        s.add(ref);
+    }
+
+    void remove(long key, SourceRef ref) {
+        Set<SourceRef> s = byKey.get(key);
+        if (s != null && s.remove(ref) && s.isEmpty()) byKey.remove(key);
+    }
+
+    int size() { return byKey.size(); }
+
+    /** Every unified id with its source persons, in no particular order. */
+    void forEach(BiConsumer<String, Set<SourceRef>> action) {
+        byKey.forEachKeyValue((k, refs) -> action.accept(UnifiedIds.personId(k), refs));
+    }
+
+    /** {@code n} people drawn at random (with repeats), from the keys alone: no id string per person. */
+    List<String> random(int n, java.util.Random random) {
+        if (byKey.isEmpty()) return List.of();
+        long[] keys = byKey.keySet().toArray();
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(UnifiedIds.personId(keys[random.nextInt(keys.length)]));
+        return out;
+    }
+
+    List<String> ids() {
+        List<String> out = new ArrayList<>(byKey.size());
+        byKey.forEachKey(k -> out.add(UnifiedIds.personId(k)));
+        return out;
+    }
+}
