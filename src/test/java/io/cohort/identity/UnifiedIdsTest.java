@@ -38,7 +38,8 @@ class UnifiedIdsTest {
     void onlyIdsWrittenAsPersonIdsHaveAKey() {
         String id = UnifiedIds.personByEmail("ann@townsend.com");
         // Upper case, a sign, other kinds, lengths and the empty or missing id name nobody.
-        for (String other : new String[] {id.toUpperCase(), "P" + id.substring(1), "p-+" + id.substring(3),
+        assertThat(id.substring(2)).as("has hex letters to put in upper case").containsPattern("[a-f]");
+        for (String other : new String[] {id.toUpperCase(), "P" + id.substring(1), "p-" + id.substring(2).toUpperCase(), "p-+" + id.substring(3),
                 "a" + id.substring(1), id + "0", id.substring(0, 17), "p-", "", null, "p-0x" + id.substring(4),
                 "p-" + id.substring(2, 17) + "g"}) {
             assertThat(UnifiedIds.isPersonId(other)).as(String.valueOf(other)).isFalse();

@@ -44,6 +44,26 @@ class ClientMistakesIT {
 
     long rows() { return app.app().services().store().count(); }
 
+    /**
+     * People are found by their exact id only (the graph keys them by the id's bits): an id in
+     * another case or of another shape is a 404 naming it, never someone else or a 500.
+     */
+    @Test
+    void aProfileIdInAnotherCaseOrShapeIsA404NamingIt() {
+        Http.Reply stored = send("POST", RECORDS, "application/json",
+                "{\"records\":[{\"type\":\"person\",\"id\":\"case-1\",\"email\":\"Case.Person@Example.com\"}]}");
+        assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
+        String id = io.cohort.identity.UnifiedIds.personByEmail("case.person@example.com");
+        Http.Reply found = send("GET", "/v1/profiles/" + id, null, null);
+        assertThat(found.status()).as(found.toString()).isEqualTo(200);
+        assertThat(found.json().get("id").asText()).isEqualTo(id);
+        for (String other : java.util.List.of(id.toUpperCase(), "P" + id.substring(1), id.substring(0, 17) + "g", id + "0",
+                id.substring(0, 17), "p-" + "\u0663".repeat(16), "p-+" + id.substring(3), "x".repeat(2_000))) {
+            String path = "/v1/profiles/" + java.net.URLEncoder.encode(other, java.nio.charset.StandardCharsets.UTF_8);
+            assertJsonError(send("GET", path, null, null), 404, "no profile");
+        }
+    }
+
     @Test
     void personIdOf1025CharactersIsA400NamingTheField() {
         long before = rows();
