@@ -218,8 +218,9 @@ final class SourceIndex {
     private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
             var old = persons.get(ref);
+            if (old == null) return false;
             long key = personKey(ref, p);
-            if (old == null || personKey(ref, old.record()) != key) return false;
+            if (personKey(ref, old.record()) != key) return false;
             persons.put(ref, new Stamped<>(source, p, seq));
             t.people.add(UnifiedIds.personId(key));
             t.personRefs.add(ref);
