@@ -44,6 +44,12 @@ import java.util.concurrent.FutureTask;
 public final class GraphSnapshot {
     private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
     private static final int FORMAT = 4;
+    /**
+     * Still read: the same file without person keys (each email is hashed again while reading),
+     * so that the first start after the upgrade does not load every stored record (~4 minutes at
+     * 1M profiles) for want of them.
+     */
+    private static final int PREVIOUS = 3;
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
@@ -81,6 +87,13 @@ public final class GraphSnapshot {
 
     /** Writes the graph atomically (temporary file, fsync, rename). Callers hold ingestion still. */
     public static Figures write(ProfileGraph graph, Path file, Stamp stamp) throws IOException {
+        return write(graph, file, stamp, FORMAT);
+    }
+
+    /** As {@link #write(ProfileGraph, Path, Stamp)}, in {@code format} (the previous one: for tests of its read). */
+    static Figures write(ProfileGraph graph, Path file, Stamp stamp, int format) throws IOException {
+        if (format != FORMAT && format != PREVIOUS) throw new IllegalArgumentException("no snapshot format " + format);
+        boolean keys = format == FORMAT;
         long started = System.nanoTime();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -93,8 +106,8 @@ public final class GraphSnapshot {
                 DataOutputStream data = new DataOutputStream(section);
                 RecordCodec codec = new RecordCodec();
                 data.writeLong(MAGIC);
-                data.writeInt(FORMAT);
-                data.writeUTF(schema(codec));
+                data.writeInt(format);
+                data.writeUTF(keys ? schema(codec) : codec.schema());
                 data.writeUTF(stamp.store());
                 data.writeLong(stamp.lastBatch());
                 data.writeLong(stamp.lastBatchAt());
@@ -106,7 +119,7 @@ public final class GraphSnapshot {
                         for (int v : ix.sizes().values()) data.writeInt(v);
                         // The first checksum covers the header too (its event horizon decides what is kept).
                         at[0] = section.position();
-                        counts[0] = writeRecords(new SnapshotIo.Out(data), codec, ix);
+                        counts[0] = writeRecords(new SnapshotIo.Out(data), codec, ix, keys);
                         crc[0] = section.crc();
                         at[1] = section.section();
                         // Strings are shared within a section only: the reader decodes the two apart.
@@ -140,7 +153,13 @@ public final class GraphSnapshot {
                 + UnifiedIds.personByRef(new SourceRef("probe", "1")) + ";";
     }
 
-    private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix) throws IOException {
+    /** The header's description a file of {@code format} must carry. */
+    private static String schemaOf(int format) {
+        RecordCodec codec = new RecordCodec();
+        return format == FORMAT ? schema(codec) : codec.schema();
+    }
+
+    private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix, boolean keys) throws IOException {
         List<Stamped<? extends SourceRecord>> all = new ArrayList<>(ix.persons.size() + ix.accounts.size()
                 + ix.opportunities.size() + ix.relations.size() + ix.links.size() + ix.campaigns.size() + ix.lists.size());
         all.addAll(ix.persons.values());
@@ -159,7 +178,7 @@ public final class GraphSnapshot {
             out.varLong(s.seq());
             codec.write(out, s.record());
             // Its person's key: a hash of the email that the read need not compute again (~1.9M at 1M profiles).
-            if (s.record() instanceof SourceRecord.PersonRecord p) out.out.writeLong(SourceIndex.personKey(s.source(), p));
+            if (keys && s.record() instanceof SourceRecord.PersonRecord p) out.out.writeLong(SourceIndex.personKey(s.source(), p));
         }
         return all.size();
     }
@@ -211,9 +230,9 @@ public final class GraphSnapshot {
     public static Optional<Stamp> stamp(Path file) {
         if (!Files.isRegularFile(file)) return Optional.empty();
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 12))) {
-            if (in.readLong() != MAGIC || in.readInt() != FORMAT || !in.readUTF().equals(schema(new RecordCodec()))) {
-                return Optional.empty();
-            }
+            if (in.readLong() != MAGIC) return Optional.empty();
+            int format = in.readInt();
+            if (format != FORMAT && format != PREVIOUS || !in.readUTF().equals(schemaOf(format))) return Optional.empty();
             return Optional.of(new Stamp(in.readUTF(), in.readLong(), in.readLong()));
         } catch (IOException e) {
             return Optional.empty();
@@ -240,8 +259,9 @@ public final class GraphSnapshot {
             SnapshotIo.FastInput head = new SnapshotIo.FastInput(Channels.newInputStream(main.position(0)), t.eventsAt);
             DataInputStream data = new DataInputStream(head);
             if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
-            if (data.readInt() != FORMAT) throw new IOException("a snapshot of another format");
-            if (!data.readUTF().equals(schema(new RecordCodec()))) {
+            int format = data.readInt();
+            if (format != FORMAT && format != PREVIOUS) throw new IOException("a snapshot of another format");
+            if (!data.readUTF().equals(schemaOf(format))) {
                 throw new IOException("a snapshot of other record declarations or person ids");
             }
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
@@ -259,7 +279,7 @@ public final class GraphSnapshot {
             thread.start();
             try {
                 // The file shares repeated strings already: the records keep them as read.
-                records = Values.asGiven(() -> readRecordsSection(head, t, ix));
+                records = Values.asGiven(() -> readRecordsSection(head, t, ix, format == FORMAT));
                 events = eventsRead.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
@@ -305,7 +325,7 @@ public final class GraphSnapshot {
     }
 
     /** Applies the records that follow the header in {@code raw}. */
-    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix) throws IOException {
+    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix, boolean keys) throws IOException {
         SnapshotIo.In in = new SnapshotIo.In(raw);
         RecordCodec codec = new RecordCodec();
         long records = in.count(Integer.MAX_VALUE);
@@ -314,7 +334,7 @@ public final class GraphSnapshot {
             String source = in.string();
             long seq = in.varLong();
             SourceRecord r = codec.read(in);
-            if (r instanceof SourceRecord.PersonRecord p) ix.restorePerson(source, p, seq, in.readLong());
+            if (keys && r instanceof SourceRecord.PersonRecord p) ix.restorePerson(source, p, seq, in.readLong());
             else ix.restore(source, r, seq);
         }
         raw.finish("records", t.recordsCrc);

@@ -103,6 +103,34 @@ class GraphSnapshotTest {
         });
     }
 
+    /**
+     * The format before person keys is still read (each email hashed again), so that the first
+     * start after the upgrade reads its snapshot instead of loading every stored record.
+     */
+    @Test
+    void theFormatBeforePersonKeysStillReadsBackToTheSameGraph() throws Exception {
+        CompanyWorld world = new CompanyWorld(11, NOW, 12, 0.3);
+        ProfileGraph graph = new ProfileGraph();
+        load(graph, world.arrival(true));
+        Path previous = dir.resolve("previous.snapshot");
+        GraphSnapshot.write(graph, previous, stamp, 3);
+        assertThat(GraphSnapshot.stamp(previous)).contains(stamp);
+        ProfileGraph read = new ProfileGraph();
+        GraphSnapshot.read(previous, stamp, read, Long.MIN_VALUE);
+        assertSameGraph(read, graph);
+        read.readIndex(SourceIndex::checkPersonIndex);
+
+        // The current format differs by a key per person record, and the header's two probe ids.
+        Path current = dir.resolve("current.snapshot");
+        GraphSnapshot.write(graph, current, stamp);
+        int[] personRecords = {0};
+        graph.readIndex(ix -> personRecords[0] = ix.persons.size());
+        assertThat(personRecords[0]).isPositive();
+        assertThat(Files.size(current) - Files.size(previous)).isBetween(8L * personRecords[0] + 1, 8L * personRecords[0] + 64);
+        assertThatThrownBy(() -> GraphSnapshot.write(graph, dir.resolve("other.snapshot"), stamp, 2))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     @Test
     void aGraphReadBackChangesLikeTheOriginalUnderLaterRecords() throws Exception {
         CompanyWorld world = new CompanyWorld(7, NOW, 12, 0.3);
