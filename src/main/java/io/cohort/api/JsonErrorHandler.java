@@ -27,6 +27,10 @@ public final class JsonErrorHandler extends ErrorHandler {
                                     Callback callback) throws IOException {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         if (!response.getHeaders().contains(RequestIds.HEADER)) response.getHeaders().put(RequestIds.HEADER, newId());
+        // Jetty closes the connection after refusing a request it could not parse (a 414 said
+        // nothing of it): without the header a client reuses the connection and its next request
+        // fails with no answer at all (ConnectionReuseIT).
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body(code, message)), callback);
     }
 
