@@ -107,7 +107,7 @@ public final class GraphSnapshot {
                 RecordCodec codec = new RecordCodec();
                 data.writeLong(MAGIC);
                 data.writeInt(format);
-                data.writeUTF(keys ? schema(codec) : codec.schema());
+                data.writeUTF(schema(codec, format));
                 data.writeUTF(stamp.store());
                 data.writeLong(stamp.lastBatch());
                 data.writeLong(stamp.lastBatchAt());
@@ -148,15 +148,10 @@ public final class GraphSnapshot {
      * (the read does not hash every email again), so a version that derived ids otherwise must
      * load from the store instead.
      */
-    private static String schema(RecordCodec codec) {
+    private static String schema(RecordCodec codec, int format) {
+        if (format == PREVIOUS) return codec.schema(); // no person keys, nothing to say of their derivation
         return codec.schema() + "ids:" + UnifiedIds.personByEmail("probe@cohort.invalid") + ","
                 + UnifiedIds.personByRef(new SourceRef("probe", "1")) + ";";
-    }
-
-    /** The header's description a file of {@code format} must carry. */
-    private static String schemaOf(int format) {
-        RecordCodec codec = new RecordCodec();
-        return format == FORMAT ? schema(codec) : codec.schema();
     }
 
     private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix, boolean keys) throws IOException {
@@ -232,7 +227,7 @@ public final class GraphSnapshot {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 12))) {
             if (in.readLong() != MAGIC) return Optional.empty();
             int format = in.readInt();
-            if (format != FORMAT && format != PREVIOUS || !in.readUTF().equals(schemaOf(format))) return Optional.empty();
+            if (format != FORMAT && format != PREVIOUS || !in.readUTF().equals(schema(new RecordCodec(), format))) return Optional.empty();
             return Optional.of(new Stamp(in.readUTF(), in.readLong(), in.readLong()));
         } catch (IOException e) {
             return Optional.empty();
@@ -261,7 +256,7 @@ public final class GraphSnapshot {
             if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
             int format = data.readInt();
             if (format != FORMAT && format != PREVIOUS) throw new IOException("a snapshot of another format");
-            if (!data.readUTF().equals(schemaOf(format))) {
+            if (!data.readUTF().equals(schema(new RecordCodec(), format))) {
                 throw new IOException("a snapshot of other record declarations or person ids");
             }
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());

@@ -62,17 +62,11 @@ public final class UnifiedIds {
     }
 
     /**
-     * The key of a person id; only for ids {@link #isPersonId} accepts. Decoded by hand: the
-     * library's unsigned parse was ~100 ns, and a rule edit looks people up by id millions of times.
+     * The key of a person id; only for ids {@link #isPersonId} accepts (it also takes upper case).
+     * HexFormat's decoder, ~18 ns; {@code Long.parseUnsignedLong} was ~100 ns, and a rule edit
+     * looks people up by id millions of times.
      */
-    public static long personKey(String id) {
-        long k = 0;
-        for (int i = 2; i < 18; i++) {
-            char c = id.charAt(i);
-            k = k << 4 | (c <= '9' ? c - '0' : c - 'a' + 10);
-        }
-        return k;
-    }
+    public static long personKey(String id) { return HexFormat.fromHexDigitsToLong(id, 2, 18); }
 
     public static String account(SourceRef smallestMember) { return "a-" + hash(smallestMember.toString()); }
 
