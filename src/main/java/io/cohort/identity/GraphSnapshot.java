@@ -155,9 +155,9 @@ public final class GraphSnapshot {
     }
 
     private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix, boolean keys) throws IOException {
-        List<Stamped<? extends SourceRecord>> all = new ArrayList<>(ix.persons.size() + ix.accounts.size()
+        List<Stamped<? extends SourceRecord>> all = new ArrayList<>(ix.personRecordCount() + ix.accounts.size()
                 + ix.opportunities.size() + ix.relations.size() + ix.links.size() + ix.campaigns.size() + ix.lists.size());
-        all.addAll(ix.persons.values());
+        for (SourceIndex.SourcePerson sp : ix.people.values()) if (sp.record != null) all.add(sp.record);
         all.addAll(ix.accounts.values());
         all.addAll(ix.opportunities.values());
         all.addAll(ix.links.values());

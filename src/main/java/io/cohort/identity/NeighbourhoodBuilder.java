@@ -1,5 +1,6 @@
 package io.cohort.identity;
 
+import io.cohort.identity.SourceIndex.SourcePerson;
 import io.cohort.model.*;
 import io.cohort.record.SourceRecord.*;
 import io.cohort.record.SourceRecord;
@@ -23,6 +24,8 @@ final class NeighbourhoodBuilder {
     private final Map<SourceRef, List<SourceRef>> accountGroups = new HashMap<>();
     private final Map<SourceRef, List<SourceRef>> oppGroups = new HashMap<>();
     private final Set<String> peopleDone = new HashSet<>();
+    /** Accounts whose facts are built (ids made once per call, so their hashes are kept: no marker text per visit). */
+    private final Set<String> accountsBuilt = new HashSet<>();
     private final Map<String, List<SourceRef>> accountsDone = new LinkedHashMap<>();
     private final Map<String, List<SourceRef>> oppsSeen = new LinkedHashMap<>();
     /** A group's unified id, by the group list ({@link #group} hands out one list per group). */
@@ -53,12 +56,13 @@ final class NeighbourhoodBuilder {
         for (String uid : subjects) {
             // Looked up once per person: the index is a map of millions, a cache miss a lookup.
             Set<SourceRef> refs = ix.personRefsByUid.get(uid);
-            List<Stamped<PersonRecord>> recs = personRecords(refs);
-            if (recs.isEmpty()) continue;
+            List<SourcePerson> entries = entries(refs);
+            if (entries.isEmpty()) continue;
+            List<Stamped<PersonRecord>> recs = records(entries);
             real.add(uid);
             identities.put(uid, Unifier.identities(recs));
-            person(uid, refs, recs);
-            links(uid, refs);
+            person(uid, refs, entries, recs);
+            links(uid, entries);
         }
         if (depth >= 1) {
             for (var e : List.copyOf(accountsDone.entrySet())) account(e.getKey(), e.getValue());
@@ -68,7 +72,7 @@ final class NeighbourhoodBuilder {
                 for (var e : List.copyOf(oppsSeen.entrySet())) opportunity(e.getKey(), e.getValue(), true);
             }
             for (var e : List.copyOf(accountsDone.entrySet())) {
-                if (!facts.containsKey("A-DONE:" + e.getKey())) account(e.getKey(), e.getValue());
+                if (!accountsBuilt.contains(e.getKey())) account(e.getKey(), e.getValue());
             }
         }
         if (depth >= 2) {
@@ -79,38 +83,41 @@ final class NeighbourhoodBuilder {
                 for (SourceRef ref : e.getValue()) secondStep(Node.opportunity(ref), 'O');
             }
         }
-        List<Fact> out = new ArrayList<>(facts.size());
-        facts.forEach((k, f) -> { if (f != null) out.add(f); });
-        return new Neighbourhood(real, out, identities);
+        return new Neighbourhood(real, new ArrayList<>(facts.values()), identities);
     }
 
     /** Only an account and its deals (the account view of the read API). */
     Neighbourhood accountOnly(String aid, List<SourceRef> group) {
         account(aid, group);
-        List<Fact> out = new ArrayList<>();
-        facts.forEach((k, f) -> { if (f != null) out.add(f); });
-        return new Neighbourhood(Set.of(), out, Map.of());
+        return new Neighbourhood(Set.of(), new ArrayList<>(facts.values()), Map.of());
     }
 
-    private List<Stamped<PersonRecord>> personRecords(Set<SourceRef> refs) {
-        List<Stamped<PersonRecord>> recs = new ArrayList<>();
+    /** The source persons with a record among {@code refs}, in their order: one lookup each, for the record and the links. */
+    private List<SourcePerson> entries(Set<SourceRef> refs) {
+        List<SourcePerson> out = new ArrayList<>(refs.size());
         for (SourceRef r : refs) {
-            var p = ix.persons.get(r);
-            if (p != null) recs.add(p);
+            SourcePerson sp = ix.people.get(r);
+            if (sp != null && sp.record != null) out.add(sp);
         }
-        recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+        return out;
+    }
+
+    /** Their records in the order {@link Merge#person} merges them. */
+    private static List<Stamped<PersonRecord>> records(List<SourcePerson> entries) {
+        List<Stamped<PersonRecord>> recs = new ArrayList<>(entries.size());
+        for (SourcePerson sp : entries) recs.add(sp.record);
+        if (recs.size() > 1) recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
         return recs;
     }
 
     /** A person's own facts: the unified Person, their Activity, campaign and list memberships. */
-    private void person(String uid, Set<SourceRef> refs, List<Stamped<PersonRecord>> recs) {
+    private void person(String uid, Set<SourceRef> refs, List<SourcePerson> entries, List<Stamped<PersonRecord>> recs) {
         if (!peopleDone.add(uid)) return;
         put(Merge.person(uid, recs));
         if (types.activity) put(unifier.activity(uid, refs, eventsAfter));
         if (!types.campaignMembers && !types.campaigns && !types.listMembers && !types.lists) return;
-        for (SourceRef ref : refs) {
-            for (SourceRef key : ix.leavesOf(Node.person(ref))) {
-                var s = ix.relations.get(key);
+        for (SourcePerson sp : entries) {
+            for (var s : sp.leaves) {
                 if (s.record() instanceof CampaignMemberRecord cm) {
                     SourceRef c = new SourceRef(s.source(), cm.campaignId());
                     if (types.campaignMembers) put(new CampaignMember(c.toString(), uid, cm.status(), cm.attributes()));
@@ -129,14 +136,13 @@ final class NeighbourhoodBuilder {
     }
 
     /** A subject's relations to accounts and contact roles on deals: step 1. */
-    private void links(String uid, Set<SourceRef> refs) {
-        for (SourceRef ref : refs) {
-            for (SourceRef key : ix.relationsOf(Node.person(ref))) relation(key, uid);
+    private void links(String uid, List<SourcePerson> entries) {
+        for (SourcePerson sp : entries) {
+            for (var s : sp.relations) relation(s, uid);
         }
     }
 
-    private void relation(SourceRef key, String uid) {
-        var s = ix.relations.get(key);
+    private void relation(Stamped<SourceRecord> s, String uid) {
         if (!walked(s.record())) return;
         if (s.record() instanceof AccountPersonRecord ap) {
             List<SourceRef> group = accountGroup(new SourceRef(s.source(), ap.accountId()));
@@ -153,8 +159,7 @@ final class NeighbourhoodBuilder {
 
     /** An account with its unified record and every deal on any of its source accounts. */
     private void account(String aid, List<SourceRef> group) {
-        if (facts.containsKey("A-DONE:" + aid)) return;
-        facts.put("A-DONE:" + aid, null);
+        if (!accountsBuilt.add(aid)) return;
         List<Stamped<AccountRecord>> recs = types.accounts ? Unifier.records(group, ix.accounts) : List.of();
         if (!recs.isEmpty()) put(Merge.account(aid, recs));
         if (!types.opportunities) return; // its deals: only what Opportunity facts are made of
@@ -200,18 +205,17 @@ final class NeighbourhoodBuilder {
 
     /** Step 2: the other people related to an account or deal of step 1, with their own facts. */
     private void secondStep(Node node, char kind) {
-        for (SourceRef key : ix.relationsOf(node)) {
-            var s = ix.relations.get(key);
+        for (var s : ix.relationsOf(node)) {
             if (!walked(s.record())) continue;
             SourceRef personRef = s.record() instanceof AccountPersonRecord ap ? new SourceRef(s.source(), ap.personId())
                     : s.record() instanceof OpportunityPersonRecord op ? new SourceRef(s.source(), op.personId()) : null;
             if (personRef == null) continue;
             String uid = ix.uidOf(personRef);
             Set<SourceRef> refs = ix.personRefsByUid.get(uid);
-            List<Stamped<PersonRecord>> recs = personRecords(refs);
-            if (recs.isEmpty()) continue;
-            person(uid, refs, recs);
-            relation(key, uid);
+            List<SourcePerson> entries = entries(refs);
+            if (entries.isEmpty()) continue;
+            person(uid, refs, entries, records(entries));
+            relation(s, uid);
         }
     }
 

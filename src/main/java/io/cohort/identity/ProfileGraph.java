@@ -88,8 +88,7 @@ public final class ProfileGraph {
                 refs.addAll(t.eventRefs);
                 for (String uid : List.copyOf(out)) refs.addAll(index.personRefsByUid.get(uid));
                 for (SourceRef ref : refs) {
-                    for (SourceRef key : index.relationsOf(Node.person(ref))) {
-                        var s = index.relations.get(key);
+                    for (var s : index.relationsOf(Node.person(ref))) {
                         if (s.record() instanceof AccountPersonRecord ap) out.addAll(v.ofAccount(new SourceRef(s.source(), ap.accountId())));
                         else if (s.record() instanceof OpportunityPersonRecord op) out.addAll(v.ofOpportunity(new SourceRef(s.source(), op.opportunityId())));
                     }
@@ -129,8 +128,7 @@ public final class ProfileGraph {
         }
 
         private void relatedPeople(Node n, Set<String> out) {
-            for (SourceRef key : index.relationsOf(n)) {
-                var s = index.relations.get(key);
+            for (var s : index.relationsOf(n)) {
                 if (s.record() instanceof AccountPersonRecord ap) out.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
                 else if (s.record() instanceof OpportunityPersonRecord op) out.add(index.uidOf(new SourceRef(s.source(), op.personId())));
             }
@@ -156,8 +154,7 @@ public final class ProfileGraph {
             if (!UnifiedIds.account(Collections.min(group)).equals(accountId)) return Optional.<Neighbourhood>empty();
             Set<String> people = new TreeSet<>();
             for (SourceRef a : group) {
-                for (SourceRef key : index.relationsOf(Node.account(a))) {
-                    var s = index.relations.get(key);
+                for (var s : index.relationsOf(Node.account(a))) {
                     if (s.record() instanceof AccountPersonRecord ap) people.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
                 }
             }
@@ -248,8 +245,7 @@ public final class ProfileGraph {
     private SourceRef firstAccount(Set<SourceRef> refs) {
         SourceRef first = null;
         for (SourceRef r : refs) {
-            for (SourceRef key : index.relationsOf(Node.person(r))) {
-                var s = index.relations.get(key);
+            for (var s : index.relationsOf(Node.person(r))) {
                 if (s.record() instanceof AccountPersonRecord ap) {
                     SourceRef account = new SourceRef(s.source(), ap.accountId());
                     if (first == null || account.compareTo(first) < 0) first = account;
@@ -393,11 +389,10 @@ public final class ProfileGraph {
     public List<Fact> allFacts(Instant eventsSince) {
         return read(() -> {
             Set<Node> all = new HashSet<>();
-            index.persons.keySet().forEach(r -> all.add(Node.person(r)));
+            index.people.values().forEach(sp -> { if (sp.record != null || !sp.relations.isEmpty()) all.add(Node.person(sp.ref)); });
             index.accounts.keySet().forEach(r -> all.add(Node.account(r)));
             index.opportunities.keySet().forEach(r -> all.add(Node.opportunity(r)));
             all.addAll(index.relationsByNode.keySet());
-            index.personLinks.values().forEach(l -> { if (!l.relations.isEmpty()) all.add(Node.person(l.ref)); });
             for (var e : index.opportunities.entrySet()) {
                 OpportunityRecord o = e.getValue().record();
                 if (o.accountId() != null) all.add(Node.account(new SourceRef(e.getKey().source(), o.accountId())));

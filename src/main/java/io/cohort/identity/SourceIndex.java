@@ -21,11 +21,18 @@ import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
  * components are re-evaluated. Not thread-safe: {@link ProfileGraph} guards it.
  */
 final class SourceIndex {
-    final Map<SourceRef, Stamped<PersonRecord>> persons;
+    /**
+     * Source person → its record and what hangs off it, found with one lookup: a map for the
+     * records and another for the relations were two cache-missing lookups per source person in
+     * every neighbourhood (and two entries of maps of millions to fill on a restart).
+     */
+    final Map<SourceRef, SourcePerson> people;
+    /** How many of {@link #people} have a record. */
+    private int personRecords;
     /**
      * Unified person id → its source persons. Every key has at least one ref and every ref a
-     * record in {@link #persons} (both change together, in add and remove), so walks over
-     * everyone read this map alone: a lookup in {@code persons} per person was three quarters of
+     * record in {@link #people} (both change together, in add and remove), so walks over
+     * everyone read this map alone: a lookup of each person's record was three quarters of
      * a 1M restart's due-time walk. {@link #checkPersonIndex} states it for the tests.
      */
     final PersonIndex personRefsByUid;
@@ -40,14 +47,12 @@ final class SourceIndex {
     /** Undirected edges between source accounts (MDM links, sameAs), with multiplicity. */
     final Multimap accountEdges = new Multimap();
     final Multimap opportunityEdges = new Multimap();
-    /** Account or opportunity node → keys of the relations joining it to a person. */
-    final Map<Node, Set<SourceRef>> relationsByNode;
     /**
-     * Source person → the keys of its relations and leaves, found with one lookup (two maps keyed
-     * by person nodes were two cache-missing lookups per person in every neighbourhood, and a node
-     * object per key).
+     * Account or opportunity node → the relations joining it to a person: the very records
+     * {@link #relations} holds, not their keys (every walk wants the record, and a lookup in a map
+     * of millions per relation was a fifth of a 1M rule edit's neighbourhood work).
      */
-    final Map<SourceRef, PersonLinks> personLinks;
+    final Map<Node, Set<Stamped<SourceRecord>>> relationsByNode;
     /**
      * Source person → its events, in columns (events are most records: see {@link EventSeries}).
      * A map of its own: a snapshot read fills it on a thread of its own, beside the records.
@@ -70,13 +75,13 @@ final class SourceIndex {
 
     /** An empty index whose maps hold {@code expected} without growing (a snapshot read knows the sizes). */
     SourceIndex(Sizes expected) {
-        persons = map(expected.persons());
+        // Sizes written before the two maps were one hold both counts: the larger is the nearer.
+        people = map(Math.max(expected.persons(), expected.personNodes()));
         personRefsByUid = new PersonIndex(expected.uids());
         accounts = map(expected.accounts());
         opportunities = map(expected.opportunities());
         relations = map(expected.relations());
         relationsByNode = map(expected.relationNodes());
-        personLinks = map(expected.personNodes());
         eventsByPerson = map(expected.eventNodes());
         opportunitiesByAccount = map(expected.accountsWithDeals());
         accountsByDomain = map(expected.domains());
@@ -85,8 +90,9 @@ final class SourceIndex {
     /**
      * How many entries the largest maps hold. Written into a snapshot so that a read allocates
      * each map once: growing them by doubling was a fifth of a 1M read, and garbage besides.
-     * Hints only: {@code personNodes} held the nodes with leaves in files before it counted
-     * {@link #personLinks}, whose map then grows as it is read.
+     * Hints only: {@code persons} counts person records and {@code personNodes} all of
+     * {@link #people} (files of earlier versions counted the people with links there, so the map
+     * may grow once as it is read).
      */
     record Sizes(int persons, int uids, int accounts, int opportunities, int relations, int relationNodes, int personNodes,
                  int eventNodes, int accountsWithDeals, int domains) {
@@ -103,8 +109,8 @@ final class SourceIndex {
     }
 
     Sizes sizes() {
-        return new Sizes(persons.size(), personRefsByUid.size(), accounts.size(), opportunities.size(), relations.size(),
-                relationsByNode.size(), personLinks.size(), eventsByPerson.size(), opportunitiesByAccount.size(),
+        return new Sizes(personRecords, personRefsByUid.size(), accounts.size(), opportunities.size(), relations.size(),
+                relationsByNode.size(), people.size(), eventsByPerson.size(), opportunitiesByAccount.size(),
                 accountsByDomain.size());
     }
 
@@ -158,29 +164,51 @@ final class SourceIndex {
     }
 
     /**
-     * The keys of what hangs off one source person (who may have no record: relations may name a
-     * person before, or without, its record). Kept while either set holds something.
+     * One source person: its record, and what hangs off it (relations may name a person before, or
+     * without, its record). Kept while it has a record or either set holds something.
      */
-    static final class PersonLinks {
-        private static final Set<SourceRef> NONE = Set.of();
+    static final class SourcePerson {
+        private static final Set<Stamped<SourceRecord>> NONE = Set.of();
         final SourceRef ref;
-        /** Keys of the relations joining the person to an account or a deal. */
-        Set<SourceRef> relations = NONE;
-        /** Keys of what hangs off the person alone (campaign and list members). */
-        Set<SourceRef> leaves = NONE;
+        /** Null when relations name the person but no record states it. */
+        Stamped<PersonRecord> record;
+        /** The relations joining the person to an account or a deal. */
+        Set<Stamped<SourceRecord>> relations = NONE;
+        /** What hangs off the person alone (campaign and list members). */
+        Set<Stamped<SourceRecord>> leaves = NONE;
 
-        PersonLinks(SourceRef ref) { this.ref = ref; }
+        SourcePerson(SourceRef ref) { this.ref = ref; }
 
-        boolean isEmpty() { return relations.isEmpty() && leaves.isEmpty(); }
+        boolean isEmpty() { return record == null && relations.isEmpty() && leaves.isEmpty(); }
     }
 
-    private PersonLinks linksFor(SourceRef person) {
-        PersonLinks pl = personLinks.get(person);
-        if (pl == null) {
-            pl = new PersonLinks(person);
-            personLinks.put(person, pl);
+    private SourcePerson entryFor(SourceRef person) {
+        SourcePerson sp = people.get(person);
+        if (sp == null) {
+            sp = new SourcePerson(person);
+            people.put(person, sp);
         }
-        return pl;
+        return sp;
+    }
+
+    /** The record of a source person; null when none states it. */
+    Stamped<PersonRecord> person(SourceRef ref) {
+        SourcePerson sp = people.get(ref);
+        return sp == null ? null : sp.record;
+    }
+
+    /** How many source person records the graph holds. */
+    int personRecordCount() { return personRecords; }
+
+    /** Puts a person's record in place (or takes it away: null), dropping the entry once nothing is left of it. */
+    private Stamped<PersonRecord> setPerson(SourceRef ref, Stamped<PersonRecord> record) {
+        SourcePerson sp = record == null ? people.get(ref) : entryFor(ref);
+        if (sp == null) return null;
+        Stamped<PersonRecord> old = sp.record;
+        sp.record = record;
+        personRecords += (record == null ? 0 : 1) - (old == null ? 0 : 1);
+        if (sp.isEmpty()) people.remove(ref);
+        return old;
     }
 
     private PersonEvents ownerOf(long eventId) {
@@ -217,11 +245,12 @@ final class SourceIndex {
      */
     private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
-            var old = persons.get(ref);
+            SourcePerson sp = people.get(ref);
+            var old = sp == null ? null : sp.record;
             if (old == null) return false;
             long key = personKey(ref, p);
             if (personKey(ref, old.record()) != key) return false;
-            persons.put(ref, new Stamped<>(source, p, seq));
+            sp.record = new Stamped<>(source, p, seq);
             t.people.add(UnifiedIds.personId(key));
             t.personRefs.add(ref);
             return true;
@@ -353,7 +382,7 @@ final class SourceIndex {
     private void remove(RecordType type, SourceRef ref, Touched t) {
         switch (type) {
             case PERSON -> {
-                var old = persons.remove(ref);
+                var old = setPerson(ref, null);
                 if (old != null) {
                     long key = personKey(ref, old.record());
                     personRefsByUid.remove(key, ref);
@@ -407,7 +436,7 @@ final class SourceIndex {
                 var old = relations.remove(ref);
                 if (old != null) {
                     List<Node> nodes = relationNodes(old.source(), old.record());
-                    for (Node n : nodes) unindex(n, nodes.size() == 1, ref);
+                    for (Node n : nodes) unindex(n, nodes.size() == 1, old);
                     SourceRef global = globalOf(old.source(), old.record());
                     if (global != null) removeFrom(membersByGlobal, global, ref);
                     touch(old.source(), old.record(), t);
@@ -451,9 +480,10 @@ final class SourceIndex {
             lists.put(ref, new Stamped<>(source, m, seq));
             if (t != null) t.globals.add(ref);
         } else {
-            relations.put(ref, new Stamped<>(source, record, seq));
+            Stamped<SourceRecord> stamped = new Stamped<>(source, record, seq);
+            relations.put(ref, stamped);
             List<Node> nodes = relationNodes(source, record);
-            for (Node n : nodes) index(n, nodes.size() == 1, ref);
+            for (Node n : nodes) index(n, nodes.size() == 1, stamped);
             SourceRef global = globalOf(source, record);
             if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::create).add(ref);
             if (t != null) touch(source, record, t);
@@ -461,7 +491,7 @@ final class SourceIndex {
     }
 
     private void addPerson(String source, PersonRecord p, SourceRef ref, long seq, long key, Touched t) {
-        persons.put(ref, new Stamped<>(source, p, seq));
+        setPerson(ref, new Stamped<>(source, p, seq));
         personRefsByUid.add(key, ref);
         if (t != null) {
             t.people.add(UnifiedIds.personId(key));
@@ -530,7 +560,7 @@ final class SourceIndex {
     static Node personNode(SourceRef personRef) { return Node.person(personRef); }
 
     String uidOf(SourceRef personRef) {
-        var p = persons.get(personRef);
+        var p = person(personRef);
         return uidOf(personRef, p == null ? null : p.record());
     }
 
@@ -544,53 +574,55 @@ final class SourceIndex {
         return email == null ? UnifiedIds.personKeyByRef(ref) : UnifiedIds.personKeyByEmail(email);
     }
 
-    Set<SourceRef> relationsOf(Node n) {
+    /** The relations of a node (to people, or of a person to accounts and deals): records of {@link #relations}. */
+    Set<Stamped<SourceRecord>> relationsOf(Node n) {
         if (n.kind() != Node.PERSON) return relationsByNode.getOrDefault(n, Set.of());
-        PersonLinks pl = personLinks.get(n.ref());
-        return pl == null ? Set.of() : pl.relations;
+        SourcePerson sp = people.get(n.ref());
+        return sp == null ? Set.of() : sp.relations;
     }
 
-    Set<SourceRef> leavesOf(Node n) {
-        PersonLinks pl = n.kind() == Node.PERSON ? personLinks.get(n.ref()) : null;
-        return pl == null ? Set.of() : pl.leaves;
+    /** A person's campaign and list memberships: records of {@link #relations}. */
+    Set<Stamped<SourceRecord>> leavesOf(Node n) {
+        SourcePerson sp = n.kind() == Node.PERSON ? people.get(n.ref()) : null;
+        return sp == null ? Set.of() : sp.leaves;
     }
 
     /**
      * Files a relation-like record under a node it connects: a leaf (campaign or list member, the
      * only node of its record) or a relation (a person and an account or deal).
      */
-    private void index(Node n, boolean leaf, SourceRef key) {
+    private void index(Node n, boolean leaf, Stamped<SourceRecord> key) {
         if (n.kind() != Node.PERSON) {
-            relationsByNode.computeIfAbsent(n, SmallSet::create).add(key);
+            relationsByNode.computeIfAbsent(n, SmallSet::createIdentity).add(key);
             return;
         }
-        PersonLinks pl = linksFor(n.ref());
-        if (leaf) pl.leaves = with(pl.leaves, key);
-        else pl.relations = with(pl.relations, key);
+        SourcePerson sp = entryFor(n.ref());
+        if (leaf) sp.leaves = with(sp.leaves, key);
+        else sp.relations = with(sp.relations, key);
     }
 
-    private void unindex(Node n, boolean leaf, SourceRef key) {
+    private void unindex(Node n, boolean leaf, Stamped<SourceRecord> key) {
         if (n.kind() != Node.PERSON) {
             removeFrom(relationsByNode, n, key);
             return;
         }
-        PersonLinks pl = personLinks.get(n.ref());
-        if (pl == null) return;
-        if (leaf) pl.leaves = without(pl.leaves, key);
-        else pl.relations = without(pl.relations, key);
-        if (pl.isEmpty()) personLinks.remove(pl.ref);
+        SourcePerson sp = people.get(n.ref());
+        if (sp == null) return;
+        if (leaf) sp.leaves = without(sp.leaves, key);
+        else sp.relations = without(sp.relations, key);
+        if (sp.isEmpty()) people.remove(sp.ref);
     }
 
     /** {@code set} with {@code key}: a set of its own on the first key (most people have none of a kind). */
-    private static Set<SourceRef> with(Set<SourceRef> set, SourceRef key) {
-        Set<SourceRef> out = set == PersonLinks.NONE ? new SmallSet<>() : set;
+    private static Set<Stamped<SourceRecord>> with(Set<Stamped<SourceRecord>> set, Stamped<SourceRecord> key) {
+        Set<Stamped<SourceRecord>> out = set == SourcePerson.NONE ? SmallSet.identity() : set;
         out.add(key);
         return out;
     }
 
     /** {@code set} without {@code key}: the shared empty set once nothing is left. */
-    private static Set<SourceRef> without(Set<SourceRef> set, SourceRef key) {
-        return set != PersonLinks.NONE && set.remove(key) && set.isEmpty() ? PersonLinks.NONE : set;
+    private static Set<Stamped<SourceRecord>> without(Set<Stamped<SourceRecord>> set, Stamped<SourceRecord> key) {
+        return set != SourcePerson.NONE && set.remove(key) && set.isEmpty() ? SourcePerson.NONE : set;
     }
 
     private static <K, V> void removeFrom(Map<K, Set<V>> map, K key, V value) {
@@ -598,29 +630,42 @@ final class SourceIndex {
         if (s != null && s.remove(value) && s.isEmpty()) map.remove(key);
     }
 
-    /** Throws unless {@link #personRefsByUid} and {@link #persons} hold the same people (tests). */
+    /** Throws unless {@link #personRefsByUid} and {@link #people} hold the same person records (tests). */
     void checkPersonIndex() {
         int[] refs = {0};
         personRefsByUid.forEach((uid, filed) -> {
             if (filed.isEmpty()) throw new IllegalStateException("no person left for " + uid);
             for (SourceRef r : filed) {
-                var p = persons.get(r);
+                var p = person(r);
                 if (p == null) throw new IllegalStateException(uid + " names " + r + ", which has no record");
                 if (!uidOf(r, p.record()).equals(uid)) throw new IllegalStateException(r + " is filed under " + uid);
                 refs[0]++;
             }
         });
-        if (refs[0] != persons.size()) throw new IllegalStateException(persons.size() + " person records, " + refs + " filed");
+        int records = 0;
+        for (SourcePerson sp : people.values()) if (sp.record != null) records++;
+        if (records != personRecords) throw new IllegalStateException(records + " person records, " + personRecords + " counted");
+        if (refs[0] != records) throw new IllegalStateException(records + " person records, " + refs[0] + " filed");
         checkLinks();
     }
 
-    /** Throws unless every {@link PersonLinks} holds something and every held event is filed under its holder's slot (tests). */
+    /** Throws unless every {@link SourcePerson} holds something and every held event is filed under its holder's slot (tests). */
     void checkLinks() {
-        for (var e : personLinks.entrySet()) {
-            PersonLinks pl = e.getValue();
-            if (!pl.ref.equals(e.getKey())) throw new IllegalStateException(pl.ref + " filed under " + e.getKey());
-            if (pl.isEmpty()) throw new IllegalStateException("nothing hangs off " + pl.ref + " any more, but it is kept");
+        int filed = 0;
+        for (var e : people.entrySet()) {
+            SourcePerson sp = e.getValue();
+            if (!sp.ref.equals(e.getKey())) throw new IllegalStateException(sp.ref + " filed under " + e.getKey());
+            if (sp.isEmpty()) throw new IllegalStateException("nothing is left of " + sp.ref + ", but it is kept");
+            filed += current(sp.relations, e.getKey()) + current(sp.leaves, e.getKey());
         }
+        for (var e : relationsByNode.entrySet()) {
+            if (e.getValue().isEmpty()) throw new IllegalStateException("no relation left of " + e.getKey() + ", but it is kept");
+            filed += current(e.getValue(), e.getKey());
+        }
+        // Each relation under both its nodes, each leaf under its person.
+        int expected = 0;
+        for (var s : relations.values()) expected += relationNodes(s.source(), s.record()).size();
+        if (filed != expected) throw new IllegalStateException(filed + " relations filed under nodes, " + expected + " expected");
         long events = 0;
         for (var e : eventsByPerson.entrySet()) {
             PersonEvents pe = e.getValue();
@@ -632,6 +677,16 @@ final class SourceIndex {
             events += pe.series.size();
         }
         if (events != eventOwners.size()) throw new IllegalStateException(eventOwners.size() + " events filed, " + events + " held");
+    }
+
+    /** Throws unless every record of {@code filed} is the one {@link #relations} holds for its key; returns how many. */
+    private int current(Set<Stamped<SourceRecord>> filed, Object under) {
+        for (var s : filed) {
+            if (relations.get(new SourceRef(s.source(), s.record().key())) != s) {
+                throw new IllegalStateException(under + " holds a record of " + s.source() + ":" + s.record().key() + " that is not the current one");
+            }
+        }
+        return filed.size();
     }
 
     /**

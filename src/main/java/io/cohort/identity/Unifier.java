@@ -26,7 +26,7 @@ final class Unifier {
         Map<String, List<Stamped<PersonRecord>>> people = new TreeMap<>();
         for (Node n : c.nodes()) {
             if (n.kind() != Node.PERSON) continue;
-            var p = ix.persons.get(n.ref());
+            var p = ix.person(n.ref());
             if (p != null) people.computeIfAbsent(ix.uidOf(n.ref()), k -> new ArrayList<>()).add(p);
         }
         Map<String, Map<String, List<String>>> identities = new TreeMap<>();
@@ -105,7 +105,7 @@ final class Unifier {
     UnifiedPerson person(String uid) {
         List<Stamped<PersonRecord>> recs = new ArrayList<>();
         for (SourceRef r : ix.personRefsByUid.get(uid)) {
-            var p = ix.persons.get(r);
+            var p = ix.person(r);
             if (p != null) recs.add(p);
         }
         if (recs.isEmpty()) return null;
@@ -117,8 +117,7 @@ final class Unifier {
                            Set<String> knownPeople, List<Fact> facts) {
         Map<String, Fact> dedup = new TreeMap<>();
         for (Node n : c.nodes()) {
-            for (SourceRef key : ix.relationsOf(n)) {
-                var s = ix.relations.get(key);
+            for (var s : ix.relationsOf(n)) {
                 Fact f = null;
                 if (s.record() instanceof AccountPersonRecord ap) {
                     String pid = person(s.source(), ap.personId(), knownPeople);
@@ -133,13 +132,12 @@ final class Unifier {
             if (n.kind() != Node.PERSON) continue;
             String pid = person(n.ref().source(), n.ref().id(), knownPeople);
             if (pid == null) continue;
-            for (SourceRef key : ix.leavesOf(n)) leaf(key, pid, dedup);
+            for (var s : ix.leavesOf(n)) leaf(s, pid, dedup);
         }
         facts.addAll(dedup.values());
     }
 
-    private void leaf(SourceRef key, String pid, Map<String, Fact> dedup) {
-        var s = ix.relations.get(key);
+    private static void leaf(Stamped<SourceRecord> s, String pid, Map<String, Fact> dedup) {
         Fact f = leaf(s.source(), s.record(), pid);
         if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
     }

@@ -91,7 +91,7 @@ class GraphSnapshotTest {
         // be one string wherever the graph mentions it, shared by the file itself, or every
         // relation would carry a copy of its person's and account's ids.
         read.readIndex(ix -> {
-            String personId = ix.persons.get(new SourceRef("crm-1", "p1")).record().id();
+            String personId = ix.person(new SourceRef("crm-1", "p1")).record().id();
             String accountId = ix.accounts.get(new SourceRef("crm-1", "A1")).record().id();
             var relation = (io.cohort.record.SourceRecord.AccountPersonRecord) ix.relations.values().stream()
                     .map(Stamped::record).filter(r -> r instanceof io.cohort.record.SourceRecord.AccountPersonRecord)
@@ -124,7 +124,7 @@ class GraphSnapshotTest {
         Path current = dir.resolve("current.snapshot");
         GraphSnapshot.write(graph, current, stamp);
         int[] personRecords = {0};
-        graph.readIndex(ix -> personRecords[0] = ix.persons.size());
+        graph.readIndex(ix -> personRecords[0] = ix.personRecordCount());
         assertThat(personRecords[0]).isPositive();
         assertThat(Files.size(current) - Files.size(previous)).isBetween(8L * personRecords[0] + 1, 8L * personRecords[0] + 64);
         assertThatThrownBy(() -> GraphSnapshot.write(graph, dir.resolve("other.snapshot"), stamp, 2))
@@ -176,7 +176,7 @@ class GraphSnapshotTest {
             int relations = 0;
             for (var s : ix.relations.values()) {
                 var ap = (io.cohort.record.SourceRecord.AccountPersonRecord) s.record();
-                assertThat(ap.personId()).as(ap.personId()).isSameAs(ix.persons.get(new SourceRef("crm-1", ap.personId())).record().id());
+                assertThat(ap.personId()).as(ap.personId()).isSameAs(ix.person(new SourceRef("crm-1", ap.personId())).record().id());
                 relations++;
             }
             assertThat(relations).isEqualTo(6_000);

@@ -56,9 +56,9 @@ class ProfileGraphTest {
     }
 
     /**
-     * A person's relations and campaign memberships share one entry of the index, its events have
-     * one of their own: each goes when the last of what it holds does (with or without the
-     * person's record), and never earlier.
+     * A person's record, relations and campaign memberships share one entry of the index, its
+     * events have one of their own: each goes when the last of what it holds does, and never
+     * earlier; a relation naming a person without a record has an entry without one.
      */
     @Test
     void whatHangsOffAPersonLeavesNothingBehindWhenItGoes() throws Exception {
@@ -73,15 +73,17 @@ class ProfileGraphTest {
         SourceRef ghost = new SourceRef("crm", "ghost");
         java.util.function.Consumer<String> holds = what -> graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            var links = ix.personLinks.get(p);
-            assertThat(links).as(what).isNotNull();
+            assertThat(ix.people.get(p)).as(what).isNotNull();
         });
         holds.accept("everything");
         graph.readIndex(ix -> {
-            assertThat(ix.personLinks.get(p).relations).hasSize(1);
-            assertThat(ix.personLinks.get(p).leaves).hasSize(1);
+            assertThat(ix.people.get(p).relations).hasSize(1);
+            assertThat(ix.people.get(p).leaves).hasSize(1);
+            assertThat(ix.people.get(p).record).isSameAs(ix.person(p)).isNotNull();
             assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(2);
-            assertThat(ix.personLinks.get(ghost).relations).as("a relation names a person without a record").hasSize(1);
+            assertThat(ix.people.get(ghost).relations).as("a relation names a person without a record").hasSize(1);
+            assertThat(ix.people.get(ghost).record).isNull();
+            assertThat(ix.personRecordCount()).isEqualTo(1);
         });
         apply("crm", "{\"type\":\"event\",\"id\":\"E1\",\"deleted\":true}");
         holds.accept("one event, a relation, a membership");
@@ -90,22 +92,23 @@ class ProfileGraphTest {
         apply("crm", "{\"type\":\"campaignMember\",\"campaignId\":\"C\",\"personId\":\"p\",\"deleted\":true}");
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.personLinks.get(p)).as("neither relations nor memberships").isNull();
+            assertThat(ix.people.get(p).relations).as("neither relations").isEmpty();
+            assertThat(ix.people.get(p).leaves).as("nor memberships").isEmpty();
             assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(1);
         });
         assertThat(graph.pruneEvents(Instant.parse("2026-11-21T00:00:00Z"))).as("the event is past the cutoff").isNotEmpty();
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.personLinks.get(p)).as("nothing hangs off p any more").isNull();
+            assertThat(ix.people.get(p).relations).as("nothing hangs off p any more").isEmpty();
             assertThat(ix.eventsByPerson).isEmpty();
-            assertThat(ix.persons).containsKey(p);
+            assertThat(ix.person(p)).as("its record stays").isNotNull();
             assertThat(ix.eventOwners.size()).isZero();
         });
         apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"A\",\"personId\":\"ghost\",\"deleted\":true}");
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.personLinks.get(ghost)).isNull();
-            assertThat(ix.personLinks).isEmpty();
+            assertThat(ix.people.get(ghost)).isNull();
+            assertThat(ix.people.keySet()).containsExactly(p);
             assertThat(ix.relationsByNode).as("the account's side goes too").isEmpty();
         });
         // Events come back to a person whose entry was dropped: a new slot, found again on delete.
@@ -114,8 +117,15 @@ class ProfileGraphTest {
         apply("crm", "{\"type\":\"event\",\"id\":\"E3\",\"deleted\":true}");
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
-            assertThat(ix.personLinks).isEmpty();
+            assertThat(ix.people.keySet()).containsExactly(p);
             assertThat(ix.eventsByPerson).isEmpty();
+        });
+        // The record goes last: nothing is left of p.
+        apply("crm", "{\"type\":\"person\",\"id\":\"p\",\"deleted\":true}");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.people).isEmpty();
+            assertThat(ix.personRecordCount()).isZero();
         });
     }
 

@@ -40,4 +40,32 @@ class SmallSetTest {
             }
         }
     }
+
+    /**
+     * An identity set (the graph's relation indexes, holding the records themselves) tells equal
+     * records apart, before and after its switch to a large set: removing an equal copy removes
+     * nothing, so an index never loses a current record for a stale one.
+     */
+    @Test
+    void anIdentitySetComparesByReference() {
+        for (int n : new int[] {3, SmallSet.ARRAY_MAX + 5}) {
+            SmallSet<String> set = SmallSet.identity();
+            java.util.List<String> held = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String s = new String("same");
+                held.add(s);
+                assertThat(set.add(s)).as("a distinct object").isTrue();
+                assertThat(set.add(s)).as("the same object again").isFalse();
+            }
+            assertThat(set).hasSize(n);
+            assertThat(set.contains(new String("same"))).isFalse();
+            assertThat(set.remove(new String("same"))).isFalse();
+            assertThat(set).hasSize(n);
+            for (String s : held) {
+                assertThat(set.contains(s)).isTrue();
+                assertThat(set.remove(s)).isTrue();
+            }
+            assertThat(set).isEmpty();
+        }
+    }
 }
