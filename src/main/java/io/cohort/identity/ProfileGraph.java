@@ -142,7 +142,7 @@ public final class ProfileGraph {
 
     /** As {@link #neighbourhood(Collection, int, Instant)}, with only the facts of {@code types}. */
     public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince, FactTypes types) {
-        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types).build(subjects, depth));
+        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types, subjects.size()).build(subjects, depth));
     }
 
     /** An account with its deals and its people (their Person facts), for the read API. */
@@ -158,9 +158,9 @@ public final class ProfileGraph {
                     if (s.record() instanceof AccountPersonRecord ap) people.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
                 }
             }
-            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1).build(people, 0);
+            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, people.size()).build(people, 0);
             // People first: their step-0 facts; then the account itself with all its deals.
-            NeighbourhoodBuilder b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1);
+            NeighbourhoodBuilder b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, 1);
             Neighbourhood acc = b.accountOnly(accountId, group);
             List<Fact> facts = new ArrayList<>(acc.facts());
             facts.addAll(n.facts());
