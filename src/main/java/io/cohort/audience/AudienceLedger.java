@@ -76,12 +76,13 @@ public final class AudienceLedger implements MembershipSink {
         jdbi.useTransaction(h -> {
             OutboxWriter outbox = new OutboxWriter(h, mapper, round.at().toEpochMilli());
             Map<String, long[]> tally = new TreeMap<>(); // segment → {entered, exited} of this round
+            List<MembershipRows.Row> rows = new ArrayList<>(round.deltas().size());
             for (MembershipDelta d : round.deltas()) {
                 tally.computeIfAbsent(d.segmentId(), k -> new long[2])[d.entered() ? 0 : 1]++;
                 long s = seq.incrementAndGet();
                 PersonSnapshot p = round.people().getOrDefault(d.personId(), people.get(d.personId()));
                 if (p == null) p = lookup.apply(d.personId()).orElse(null);
-                record(h, d, s, round, p == null ? null : p.email());
+                rows.add(new MembershipRows.Row(d, s, p == null ? null : p.email()));
                 boolean export = d.entered() && p != null && !p.emailOptOut();
                 for (ActivationBinding a : bindings(d.segmentId())) {
                     outbox.want(a.id(), d.personId(), export, s, p);
@@ -92,6 +93,7 @@ public final class AudienceLedger implements MembershipSink {
                     else members.remove(d.personId());
                 });
             }
+            MembershipRows.recordAll(h, rows, round.at().toEpochMilli(), round.cause());
             consentChanges(round, outbox);
             outbox.flush();
             saveState(h, round.state(), round.at().toEpochMilli());
@@ -171,10 +173,6 @@ public final class AudienceLedger implements MembershipSink {
                 }
             }
         }
-    }
-
-    private void record(Handle h, MembershipDelta d, long s, Round round, String email) {
-        MembershipRows.record(h, d, s, round.at().toEpochMilli(), round.cause(), email);
     }
 
     /**

@@ -53,14 +53,16 @@ final class PartitionLedger {
         }
         OutboxWriter outbox = new OutboxWriter(h, mapper, at);
         Iterator<Long> seqs = sequence(h, deltas.size()).iterator();
+        List<MembershipRows.Row> rows = new ArrayList<>(deltas.size());
         for (MembershipDelta d : deltas) {
             long s = seqs.next();
             PersonSnapshot p = outcome.people().get(d.personId());
-            MembershipRows.record(h, d, s, at, cause, p == null ? null : p.email());
+            rows.add(new MembershipRows.Row(d, s, p == null ? null : p.email()));
             for (ActivationBinding a : bySegment.getOrDefault(d.segmentId(), List.of())) {
                 outbox.want(a.id(), d.personId(), d.entered() && p != null && !p.emailOptOut(), s, p);
             }
         }
+        MembershipRows.recordAll(h, rows, at, cause);
         consent(h, outbox, before, deltas, outcome, bySegment);
         outbox.flush();
         // The segments' daily history, in the same transaction as the feed it counts.

@@ -79,6 +79,58 @@ class AudienceLedgerWritesTest {
         assertThat(action()).as("the opted-out member's export withdrawn").isEqualTo("remove");
     }
 
+    /**
+     * A round's transitions go in JDBC batches (a handful of statements, not two per change), and
+     * leave the membership table and change feed exactly as writing them row by row does: new
+     * members, members entering again, exits, an email kept when the round has none; a person
+     * changing twice in one write falls back to row by row, in order.
+     */
+    @Test
+    void batchedTransitionsLeaveWhatRowByRowWritesLeave() {
+        JdbcDataSource other = new JdbcDataSource();
+        other.setURL("jdbc:h2:mem:rows-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
+        Migrations.migrate(other);
+        Jdbi rowByRow = Jdbi.create(other);
+        java.util.Random random = new java.util.Random(3);
+        java.util.Set<String> members = new java.util.HashSet<>();
+        long seq = 0;
+        for (int round = 0; round < 12; round++) {
+            List<MembershipRows.Row> rows = new java.util.ArrayList<>();
+            for (String person : java.util.stream.IntStream.range(0, 300).filter(i -> random.nextInt(3) == 0)
+                    .mapToObj(i -> "p-" + i).toList()) {
+                boolean enter = !members.contains("other|" + person);
+                if (enter) members.add("other|" + person);
+                else members.remove("other|" + person);
+                String email = random.nextInt(4) == 0 ? null : person + "@x.com";
+                rows.add(new MembershipRows.Row(new MembershipDelta("other", person, enter), ++seq, email));
+            }
+            long at = AT.toEpochMilli() + round;
+            statements.set(0);
+            jdbi.useTransaction(h -> MembershipRows.recordAll(h, rows, at, "ingest"));
+            assertThat(statements.get()).as("statements for " + rows.size() + " changes").isLessThanOrEqualTo(4);
+            rowByRow.useTransaction(h -> rows.forEach(r -> MembershipRows.record(h, r.delta(), r.seq(), at, "ingest", r.email())));
+        }
+        // Twice in one write: entered, then exited.
+        long s = seq;
+        List<MembershipRows.Row> twice = List.of(new MembershipRows.Row(new MembershipDelta("other", "p-new", true), s + 1, "n@x.com"),
+                new MembershipRows.Row(new MembershipDelta("other", "p-new", false), s + 2, null));
+        jdbi.useTransaction(h -> MembershipRows.recordAll(h, twice, AT.toEpochMilli(), "rules"));
+        rowByRow.useTransaction(h -> twice.forEach(r -> MembershipRows.record(h, r.delta(), r.seq(), AT.toEpochMilli(), "rules", r.email())));
+
+        String rowsSql = "SELECT segment_id || '|' || person_id || '|' || status || '|' || COALESCE(email, '-') || '|' "
+                + "|| COALESCE(CAST(qualified_at AS VARCHAR), '-') || '|' || COALESCE(CAST(exited_at AS VARCHAR), '-') || '|' || change_seq "
+                + "FROM membership ORDER BY segment_id, person_id";
+        String feedSql = "SELECT seq || '|' || segment_id || '|' || person_id || '|' || change || '|' || at || '|' || cause "
+                + "FROM membership_change ORDER BY seq";
+        List<String> batched = jdbi.withHandle(h -> h.createQuery(rowsSql).mapTo(String.class).list());
+        List<String> single = rowByRow.withHandle(h -> h.createQuery(rowsSql).mapTo(String.class).list());
+        assertThat(batched).hasSizeGreaterThan(100);
+        assertThat(batched).isEqualTo(single);
+        List<String> feed = jdbi.withHandle(h -> h.createQuery(feedSql).mapTo(String.class).list());
+        assertThat(feed).hasSize((int) seq + 2);
+        assertThat(feed).isEqualTo(rowByRow.withHandle(h -> h.createQuery(feedSql).mapTo(String.class).list()));
+    }
+
     private String action() {
         return jdbi.withHandle(h -> h.createQuery("SELECT action FROM outbox WHERE person_id = 'p-ann'").mapTo(String.class).one());
     }
