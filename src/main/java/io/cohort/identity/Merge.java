@@ -36,6 +36,13 @@ final class Merge {
                 Map.copyOf(attrs));
     }
 
+    /**
+     * The order a unified person's source records are handed to {@link #person} in (ties on the
+     * batch are broken by it): by source, then record id.
+     */
+    static final Comparator<Stamped<PersonRecord>> PERSON_ORDER =
+            Comparator.comparing(s -> new io.cohort.record.SourceRef(s.source(), s.record().id()));
+
     static Account account(String id, List<Stamped<AccountRecord>> recs) {
         List<Stamped<AccountRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
         Long employees = latest(ranked, AccountRecord::employees);

@@ -125,7 +125,7 @@ final class NeighbourhoodBuilder {
     private static List<Stamped<PersonRecord>> records(List<SourcePerson> entries) {
         List<Stamped<PersonRecord>> recs = new ArrayList<>(entries.size());
         for (SourcePerson sp : entries) recs.add(sp.record);
-        if (recs.size() > 1) recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+        if (recs.size() > 1) recs.sort(Merge.PERSON_ORDER);
         return recs;
     }
 
@@ -233,7 +233,8 @@ final class NeighbourhoodBuilder {
             Set<SourceRef> refs = ix.personRefsByUid.get(uid);
             List<SourcePerson> entries = entries(refs);
             if (entries.isEmpty()) continue;
-            person(uid, refs, entries, records(entries));
+            // Reached again through every account and deal they share: their facts are built once.
+            if (!peopleDone.contains(uid)) person(uid, refs, entries, records(entries));
             relation(s, uid);
         }
     }

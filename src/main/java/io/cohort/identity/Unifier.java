@@ -32,7 +32,7 @@ final class Unifier {
         Map<String, Map<String, List<String>>> identities = new TreeMap<>();
         people.forEach((uid, recs) -> {
             // The order person(uid) merges in: records of one batch tie on seq.
-            recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+            recs.sort(Merge.PERSON_ORDER);
             facts.add(Merge.person(uid, recs));
             facts.add(activity(uid, since));
             identities.put(uid, identities(recs));
@@ -109,7 +109,7 @@ final class Unifier {
             if (p != null) recs.add(p);
         }
         if (recs.isEmpty()) return null;
-        recs.sort(Comparator.comparing(s -> new SourceRef(s.source(), s.record().id())));
+        recs.sort(Merge.PERSON_ORDER);
         return new UnifiedPerson(Merge.person(uid, recs), identities(recs));
     }
 
