@@ -1,10 +1,14 @@
 package io.cohort.identity;
 
 import io.cohort.record.SourceRef;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.RandomAccess;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.eclipse.collections.api.block.procedure.primitive.LongObjectProcedure;
 import org.eclipse.collections.impl.map.mutable.primitive.LongObjectHashMap;
 
 /**
@@ -17,6 +21,8 @@ import org.eclipse.collections.impl.map.mutable.primitive.LongObjectHashMap;
  */
 final class PersonIndex {
     private final LongObjectHashMap<Set<SourceRef>> byKey;
+    /** The full evaluation's order of everyone, kept between calls ({@link PersonOrder}). */
+    private final PersonOrder order = new PersonOrder();
 
     PersonIndex(int expected) { byKey = new LongObjectHashMap<>(Math.max(16, expected)); }
 
@@ -33,18 +39,24 @@ final class PersonIndex {
 
     boolean contains(String uid) { return UnifiedIds.isPersonId(uid) && byKey.containsKey(UnifiedIds.personKey(uid)); }
 
+    boolean contains(long key) { return byKey.containsKey(key); }
+
     void add(long key, SourceRef ref) {
         Set<SourceRef> s = byKey.get(key);
         if (s == null) {
             s = SmallSet.create(null);
             byKey.put(key, s);
+            order.added(key);
         }
         s.add(ref);
     }
 
     void remove(long key, SourceRef ref) {
         Set<SourceRef> s = byKey.get(key);
-        if (s != null && s.remove(ref) && s.isEmpty()) byKey.remove(key);
+        if (s != null && s.remove(ref) && s.isEmpty()) {
+            byKey.remove(key);
+            order.removed(key);
+        }
     }
 
     int size() { return byKey.size(); }
@@ -61,6 +73,27 @@ final class PersonIndex {
         List<String> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(UnifiedIds.personId(keys[random.nextInt(keys.length)]));
         return out;
+    }
+
+    /** Every key with its source persons, in no particular order. */
+    void forEachKey(LongObjectProcedure<Set<SourceRef>> action) { byKey.forEachKeyValue(action); }
+
+    /** Everyone in the order {@code fresh} works out, mended from the last call's when it can be ({@link PersonOrder}). */
+    List<String> ordered(Supplier<long[]> fresh) { return ids(order.current(this, fresh)); }
+
+    /** The ids of {@code keys}, made when read (the array is never changed after it is handed out). */
+    static List<String> ids(long[] keys) {
+        return new KeyIds(keys);
+    }
+
+    private static final class KeyIds extends AbstractList<String> implements RandomAccess {
+        private final long[] keys;
+
+        KeyIds(long[] keys) { this.keys = keys; }
+
+        @Override public String get(int i) { return UnifiedIds.personId(keys[i]); }
+
+        @Override public int size() { return keys.length; }
     }
 
     List<String> ids() {

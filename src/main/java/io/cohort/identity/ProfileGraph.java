@@ -12,6 +12,7 @@ import java.util.*;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
+import org.eclipse.collections.impl.list.mutable.primitive.LongArrayList;
 
 /**
  * The unified profile graph over all current source records. Ingestion applies accepted batches
@@ -203,42 +204,54 @@ public final class ProfileGraph {
 
     /**
      * Every person with a record, ordered so that people of one account are near each other
-     * (evaluating them together shares the account's facts).
+     * (evaluating them together shares the account's facts). The order is kept between calls and
+     * mended with the people who came and went since ({@link PersonOrder}).
      */
     public List<String> personIds() {
-        return read(() -> {
-            // Bucketed by first account, then the accounts sorted and each bucket: sorting
-            // everyone by account text took seconds at 1M people, on one thread, before every
-            // full evaluation. Any fixed order that keeps an account's people together will do.
-            int n = index.personRefsByUid.size();
-            String[] uids = new String[n];
-            @SuppressWarnings("unchecked") Set<SourceRef>[] refs = new Set[n];
-            int[] at = {0};
-            index.personRefsByUid.forEach((uid, r) -> {
-                uids[at[0]] = uid;
-                refs[at[0]++] = r;
-            });
-            // Two lookups per relation in maps of millions, a cache miss each: on both cores (the
-            // index is only read here, under the read lock). A fifth of a 1M rule edit on one.
-            SourceRef[] first = new SourceRef[n];
-            java.util.stream.IntStream.range(0, n).parallel().forEach(i -> first[i] = firstAccount(refs[i]));
-            Map<SourceRef, List<String>> byAccount = new HashMap<>();
-            List<String> none = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                (first[i] == null ? none : byAccount.computeIfAbsent(first[i], k -> new ArrayList<>(4))).add(uids[i]);
-            }
-            List<SourceRef> accounts = new ArrayList<>(byAccount.keySet());
-            Collections.sort(accounts);
-            List<String> out = new ArrayList<>(n);
-            for (SourceRef a : accounts) {
-                List<String> people = byAccount.get(a);
-                if (people.size() > 1) Collections.sort(people);
-                out.addAll(people);
-            }
-            Collections.sort(none);
-            out.addAll(none);
-            return out;
+        return read(() -> index.personRefsByUid.ordered(this::orderByFirstAccount));
+    }
+
+    /**
+     * Everyone's key, bucketed by first account, the accounts sorted and each bucket: sorting
+     * everyone by account text took seconds at 1M people, on one thread, before every full
+     * evaluation. Any fixed order that keeps an account's people together will do. Within a
+     * bucket, keys in their ids' order (unsigned).
+     */
+    private long[] orderByFirstAccount() {
+        PersonIndex people = index.personRefsByUid;
+        int n = people.size();
+        long[] keys = new long[n];
+        @SuppressWarnings("unchecked") Set<SourceRef>[] refs = new Set[n];
+        int[] at = {0};
+        people.forEachKey((key, r) -> {
+            keys[at[0]] = key;
+            refs[at[0]++] = r;
         });
+        // Two lookups per relation in maps of millions, a cache miss each: on both cores (the
+        // index is only read here, under the read lock). A fifth of a 1M rule edit on one.
+        SourceRef[] first = new SourceRef[n];
+        java.util.stream.IntStream.range(0, n).parallel().forEach(i -> first[i] = firstAccount(refs[i]));
+        Map<SourceRef, LongArrayList> byAccount = new HashMap<>();
+        LongArrayList none = new LongArrayList();
+        for (int i = 0; i < n; i++) {
+            (first[i] == null ? none : byAccount.computeIfAbsent(first[i], k -> new LongArrayList(4))).add(keys[i]);
+        }
+        List<SourceRef> accounts = new ArrayList<>(byAccount.keySet());
+        Collections.sort(accounts);
+        long[] out = new long[n];
+        int o = 0;
+        for (SourceRef a : accounts) o = appendSorted(byAccount.get(a), out, o);
+        appendSorted(none, out, o);
+        return out;
+    }
+
+    /** Appends {@code keys} to {@code out} at {@code at} in unsigned order (their ids' order); returns the next position. */
+    private static int appendSorted(LongArrayList keys, long[] out, int at) {
+        int from = at;
+        for (int i = 0; i < keys.size(); i++) out[at++] = keys.get(i) ^ Long.MIN_VALUE;
+        Arrays.sort(out, from, at);
+        for (int i = from; i < at; i++) out[i] ^= Long.MIN_VALUE;
+        return at;
     }
 
     /** The least of the accounts a person's source records are related to; null when none. */
