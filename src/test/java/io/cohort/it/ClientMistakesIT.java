@@ -145,8 +145,18 @@ class ClientMistakesIT {
 
     @Test
     void validateWithAMillionCharacterFileNameIsA4xx() {
-        Http.Reply r = send("POST", "/v1/rules/validate?file=" + "f".repeat(1_000_000) + ".drl", "text/plain",
-                HEADER + "rule \"x\" when then end\n");
+        // Jetty answers after its request-line limit and closes while the client is still sending
+        // the rest of the megabyte: the close can reach the client as a reset before it has read the
+        // answer (seen once in a CI run on a busy machine). That is TCP, not the answer: ask again.
+        Http.Reply r = null;
+        for (int attempt = 1; r == null; attempt++) {
+            try {
+                r = send("POST", "/v1/rules/validate?file=" + "f".repeat(1_000_000) + ".drl", "text/plain",
+                        HEADER + "rule \"x\" when then end\n");
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || !String.valueOf(e.getCause()).contains("received no bytes")) throw e;
+            }
+        }
         assertThat(r.status()).as(r.toString()).isBetween(400, 499);
         assertThat(r.isJson()).as(r.toString()).isTrue();
         assertThat(r.json().get("message").asText()).isNotBlank();
