@@ -158,6 +158,7 @@ public final class Wiring {
                 .stream().map(java.lang.management.GarbageCollectorMXBean::getName).toList()).ifPresent(why -> {
                     throw new IllegalStateException("refusing to start: " + why);
                 });
+        Durability.h2File(config.database().getUrl()).ifPresent(file -> io.cohort.ops.DatabaseDiskCheck.register(env, file));
         if (Durability.delaysWrites(config.database().getUrl())) {
             LOG.warn("database.url sets H2's WRITE_DELAY: batches acknowledged within that delay are lost if the process dies");
         }

@@ -56,6 +56,23 @@ public final class Durability {
                 + " Start the JVM without -XX:+UseZGC (G1, the default), or use PostgreSQL");
     }
 
+    /**
+     * The file an embedded H2 database keeps its data in ({@code <path>.mv.db}), for URLs of the
+     * forms {@code jdbc:h2:file:<path>} and {@code jdbc:h2:<path>}; empty for an in-memory or
+     * remote database, or another of H2's file-system prefixes (nothing on this host to watch).
+     */
+    public static java.util.Optional<java.nio.file.Path> h2File(String url) {
+        if (!isH2File(url)) return java.util.Optional.empty();
+        String rest = url.substring("jdbc:h2:".length());
+        int semi = rest.indexOf(';');
+        if (semi >= 0) rest = rest.substring(0, semi);
+        if (rest.startsWith("file:")) rest = rest.substring("file:".length());
+        // tcp:, ssl:, zip:, nio:, split: … name other places or file systems; a Windows drive (C:) is a path.
+        if (rest.isEmpty() || rest.indexOf(':') > 1) return java.util.Optional.empty();
+        if (rest.startsWith("~")) rest = System.getProperty("user.home") + rest.substring(1);
+        return java.util.Optional.of(java.nio.file.Path.of(rest + ".mv.db"));
+    }
+
     private static boolean isH2File(String url) {
         return url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:h2:mem:");
     }

@@ -70,4 +70,23 @@ class MetricsIT {
             }
         }
     }
+
+    @Test
+    void theDatabaseDiskCheckAndGaugesWatchTheEmbeddedDatabaseFile() throws Exception {
+        try (CohortApp app = new CohortApp(tmp)) {
+            app.start();
+            Path file = tmp.resolve("db/cohort.mv.db");
+            assertThat(file).exists();
+            CohortApp.Response health = app.admin("/healthcheck");
+            var check = health.json().get("database-disk");
+            assertThat(check).as(health.body()).isNotNull();
+            assertThat(check.get("healthy").asBoolean()).isTrue();
+            assertThat(check.get("message").asText()).contains("free beside the database file").contains(file.toString());
+            assertThat(check.get("freeBytes").asLong()).isPositive();
+            var gauges = app.admin("/metrics").json().path("gauges");
+            assertThat(gauges.path("cohort.database.fileBytes").path("value").asLong()).isPositive()
+                    .isLessThanOrEqualTo(java.nio.file.Files.size(file) * 4);
+            assertThat(gauges.path("cohort.database.diskFreeBytes").path("value").asLong()).isPositive();
+        }
+    }
 }
