@@ -55,7 +55,7 @@ final class PersonIndex {
         Set<SourceRef> s = byKey.get(key);
         if (s != null && s.remove(ref) && s.isEmpty()) {
             byKey.remove(key);
-            order.removed(key);
+            order.removed();
         }
     }
 
@@ -79,13 +79,9 @@ final class PersonIndex {
     void forEachKey(LongObjectProcedure<Set<SourceRef>> action) { byKey.forEachKeyValue(action); }
 
     /** Everyone in the order {@code fresh} works out, mended from the last call's when it can be ({@link PersonOrder}). */
-    List<String> ordered(Supplier<long[]> fresh) { return ids(order.current(this, fresh)); }
+    List<String> ordered(Supplier<long[]> fresh) { return new KeyIds(order.current(this, fresh)); }
 
     /** The ids of {@code keys}, made when read (the array is never changed after it is handed out). */
-    static List<String> ids(long[] keys) {
-        return new KeyIds(keys);
-    }
-
     private static final class KeyIds extends AbstractList<String> implements RandomAccess {
         private final long[] keys;
 

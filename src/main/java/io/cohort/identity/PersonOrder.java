@@ -40,7 +40,7 @@ final class PersonOrder {
         }
     }
 
-    void removed(long key) {
+    void removed() {
         if (order != null) removals = true;
     }
 
