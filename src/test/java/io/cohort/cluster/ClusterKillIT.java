@@ -7,6 +7,7 @@ import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.model.Qualified;
+import io.cohort.reliability.ChildJvm;
 import io.cohort.reliability.FreshEvaluation;
 import io.cohort.reliability.RandomRecords;
 import io.dropwizard.jackson.Jackson;
@@ -128,10 +129,11 @@ class ClusterKillIT {
 
     private void launch() throws IOException {
         String node = "node-" + (++started);
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                ClusterWorkerProcess.class.getName(), f.jdbcUrl(), f.kafka.bootstrapServers(),
-                f.topic, String.valueOf(PARTITIONS), node, rules.toString(), ClusterFixture.NOW.toString());
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        cmd.addAll(ChildJvm.classPath());
+        cmd.addAll(List.of(ClusterWorkerProcess.class.getName(), f.jdbcUrl(), f.kafka.bootstrapServers(),
+                f.topic, String.valueOf(PARTITIONS), node, rules.toString(), ClusterFixture.NOW.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve(node + ".log").toFile()).start();
         live.add(p);
         names.put(p, node);

@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * The service as a separate OS process, so that it can really be killed (SIGKILL: no shutdown
  * hook, no flush). Runs the shaded jar when -Dcohort.jar names one (reliability/run.sh builds it),
- * else the main class on this test JVM's class path (always the code under test).
+ * else the main class on this test JVM's class path (always the code under test; {@link ChildJvm}).
  */
 public final class CohortProcess implements AutoCloseable {
     public final Path dir;
@@ -29,6 +29,8 @@ public final class CohortProcess implements AutoCloseable {
     private Process process;
     private int starts;
     private final List<String> jvmFlags = new ArrayList<>();
+    /** The class path flags of {@link ChildJvm} unless set (its own training start). */
+    private List<String> classPath;
 
     public CohortProcess(Path dir) throws IOException {
         this(dir, "{crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}");
@@ -79,6 +81,12 @@ public final class CohortProcess implements AutoCloseable {
         return this;
     }
 
+    /** Launches with these class path flags instead of {@link ChildJvm#classPath()}'s. */
+    CohortProcess launchWith(List<String> classPathFlags) {
+        classPath = List.copyOf(classPathFlags);
+        return this;
+    }
+
     /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
     public CohortProcess start() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -89,7 +97,8 @@ public final class CohortProcess implements AutoCloseable {
             if (!Files.isRegularFile(Path.of(jar))) throw new IllegalStateException("-Dcohort.jar=" + jar + " does not exist");
             cmd.addAll(List.of("-jar", jar));
         } else {
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.cohort.CohortApplication"));
+            cmd.addAll(classPath != null ? classPath : ChildJvm.classPath());
+            cmd.add("io.cohort.CohortApplication");
         }
         cmd.addAll(List.of("server", config.toString()));
         Path log = dir.resolve("process-" + (++starts) + ".log");

@@ -1,0 +1,151 @@
+package io.cohort.reliability;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * How the tests launch the service (and cluster workers) as child JVMs: this test JVM's class path,
+ * with a class-data-sharing archive of what a start loads. The integration suites start dozens of
+ * such JVMs, and a start spends ~2 of its ~5 s loading and verifying classes (Dropwizard, Jersey,
+ * Drools, H2); from the archive it took ~3 s here.
+ *
+ * <p>Made once per test JVM: Java 17 archives classes from jars only (a non-empty directory on the
+ * path refuses the dump), so the class path's directories ({@code target/classes},
+ * {@code target/test-classes}) are packed as jars under {@code target/child-jvm} (and signed jars
+ * copied there without their signatures, which the archive would skip), a training start
+ * (ready, one batch ingested and evaluated, a clean stop) writes the archive at its exit, and every
+ * later child maps it. Any failure on the way leaves the children on the plain class path: the
+ * archive only makes them faster. {@code -Dcohort.childArchive=false} turns it off.
+ */
+public final class ChildJvm {
+    private static List<String> launch;
+
+    private ChildJvm() {}
+
+    /** The JVM flags that put the code under test on a child's class path: {@code -cp …}, with the archive when there is one. */
+    public static synchronized List<String> classPath() {
+        if (launch == null) launch = prepare();
+        return launch;
+    }
+
+    private static List<String> prepare() {
+        List<String> plain = List.of("-cp", System.getProperty("java.class.path"));
+        if (!Boolean.parseBoolean(System.getProperty("cohort.childArchive", "true"))) return plain;
+        Path dir = Path.of("target", "child-jvm").toAbsolutePath();
+        try {
+            List<String> packed = packed(dir);
+            Path archive = dir.resolve("cohort.jsa");
+            Files.deleteIfExists(archive);
+            train(dir, packed, archive);
+            if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+                System.err.println("child JVMs without a class-data archive: the training start wrote none");
+                return plain;
+            }
+            List<String> out = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
+            out.addAll(packed);
+            return List.copyOf(out);
+        } catch (Exception e) {
+            System.err.println("child JVMs without a class-data archive: " + e);
+            return plain;
+        }
+    }
+
+    /** {@code -cp} with every directory of this JVM's class path packed as a jar (in the same place on the path). */
+    private static List<String> packed(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(e);
+            if (Files.isDirectory(p)) {
+                Path jar = dir.resolve((n++) + "-" + p.getFileName() + ".jar");
+                jar(p, jar);
+                entries.add(jar.toString());
+            } else if (signed(p)) {
+                // Java 17 leaves a signed jar's classes out of the archive, and its dump then
+                // crashed (SIGSEGV adjusting lambda proxies) here: the children get a copy unsigned.
+                Path jar = dir.resolve((n++) + "-" + p.getFileName());
+                unsigned(p, jar);
+                entries.add(jar.toString());
+            } else {
+                entries.add(e);
+            }
+        }
+        return List.of("-cp", String.join(java.io.File.pathSeparator, entries));
+    }
+
+    private static void jar(Path from, Path to) throws IOException {
+        try (OutputStream os = Files.newOutputStream(to); JarOutputStream out = new JarOutputStream(os);
+             Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                String name = from.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+                if (name.isEmpty()) continue;
+                if (Files.isDirectory(f)) {
+                    out.putNextEntry(new JarEntry(name + "/"));
+                } else {
+                    out.putNextEntry(new JarEntry(name));
+                    Files.copy(f, out);
+                }
+                out.closeEntry();
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static boolean isSignature(String name) {
+        return name.startsWith("META-INF/") && name.indexOf('/', 9) < 0
+                && (name.endsWith(".SF") || name.endsWith(".RSA") || name.endsWith(".DSA") || name.endsWith(".EC"));
+    }
+
+    private static boolean signed(Path jar) throws IOException {
+        if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) return false;
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            return z.stream().anyMatch(en -> isSignature(en.getName()));
+        }
+    }
+
+    private static void unsigned(Path from, Path to) throws IOException {
+        try (ZipFile z = new ZipFile(from.toFile()); ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(to))) {
+            for (ZipEntry en : java.util.Collections.list(z.entries())) {
+                if (isSignature(en.getName())) continue;
+                out.putNextEntry(new ZipEntry(en.getName()));
+                try (var in = z.getInputStream(en)) {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+    }
+
+    /** A start as the tests make them, so that the archive holds what they load: ready, a batch evaluated, a clean stop. */
+    private static void train(Path dir, List<String> packed, Path archive) throws Exception {
+        Path work = Files.createTempDirectory(dir, "training-");
+        try (CohortProcess p = new CohortProcess(work)) {
+            // A crash of the dump must not leave its report in the work tree.
+            List<String> launch = new ArrayList<>(List.of("-XX:ArchiveClassesAtExit=" + archive,
+                    "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log")));
+            launch.addAll(packed);
+            p.launchWith(launch).start().awaitReady(Duration.ofMinutes(2));
+            var r = p.post("/v1/sources/crm-1/records", """
+                    {"records": [{"type": "account", "id": "A1", "name": "Training", "domain": "training.example"},
+                                 {"type": "person", "id": "P1", "email": "p1@training.example"},
+                                 {"type": "accountPerson", "accountId": "A1", "personId": "P1"}]}""");
+            if (r.status() != 200) throw new IllegalStateException("the training batch was answered " + r.status() + ": " + r.body());
+            p.get("/v1/profiles?email=p1%40training.example");
+            p.stop(); // the archive is written as the JVM exits
+        }
+    }
+}
