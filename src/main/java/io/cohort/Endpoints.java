@@ -95,7 +95,7 @@ final class Endpoints {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         // Tokens only in the Authorization header, never in a log.
         QueryTokenRedaction.install(env);
-        env.servlets().addFilter("request-checks", new RequestChecks())
+        env.servlets().addFilter("request-checks", new RequestChecks(allowedMethods(config)))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         FrameworkErrors.all().forEach(env.jersey()::register);
         env.lifecycle().addEventListener(new LifeCycle.Listener() {
@@ -114,6 +114,12 @@ final class Endpoints {
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new ErrorMappers.ShuttingDown());
+    }
+
+    /** The methods Dropwizard's AllowedMethodsFilter lets through on the application port. */
+    private static java.util.Set<String> allowedMethods(CohortConfiguration config) {
+        return config.getServerFactory() instanceof io.dropwizard.core.server.AbstractServerFactory f
+                ? f.getAllowedMethods() : io.dropwizard.jersey.filter.AllowedMethodsFilter.DEFAULT_ALLOWED_METHODS;
     }
 
     private static void resources(Environment env, Wiring.Stages s, JsonBodies bodies) {

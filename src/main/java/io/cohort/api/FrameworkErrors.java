@@ -82,8 +82,7 @@ public final class FrameworkErrors {
                 status = 400;
                 message = kind(pe) + " '" + pe.getParameterName() + "' is not valid: " + rootMessage(e);
             } else if (e instanceof NotAllowedException) {
-                message = "method " + request.getMethod() + " is not allowed on /" + uri.getPath() + "; allowed: "
-                        + String.join(", ", new TreeSet<>(r.getAllowedMethods()));
+                message = notAllowed(request.getMethod(), "/" + uri.getPath(), r.getAllowedMethods());
             } else if (e instanceof NotSupportedException) {
                 String endpoint = request.getMethod() + " /" + uri.getPath();
                 message = "Content-Type " + headers.getHeaderString(HttpHeaders.CONTENT_TYPE) + " is not supported by " + endpoint
@@ -94,7 +93,7 @@ public final class FrameworkErrors {
             } else if (e instanceof NotFoundException) {
                 message = "no such endpoint: " + request.getMethod() + " /" + uri.getPath() + " (see docs/api.md)";
             } else {
-                message = r.getStatusInfo().getReasonPhrase() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                message = r.getStatusInfo().getReasonPhrase() + (e.getMessage() == null ? "" : ": " + JsonBodies.withoutJacksonHints(e.getMessage()));
             }
             return Response.fromResponse(r).status(status).type(MediaType.APPLICATION_JSON_TYPE)
                     .entity(new ApiError(status, message)).build();
@@ -111,8 +110,13 @@ public final class FrameworkErrors {
         private static String rootMessage(Throwable e) {
             Throwable t = e;
             while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-            return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            return t.getMessage() == null ? t.getClass().getSimpleName() : JsonBodies.withoutJacksonHints(t.getMessage());
         }
+    }
+
+    /** The message of a 405, also for the methods RequestChecks refuses before Jersey. */
+    static String notAllowed(String method, String path, java.util.Collection<String> allowed) {
+        return "method " + method + " is not allowed on " + path + "; allowed: " + String.join(", ", new TreeSet<>(allowed));
     }
 
     /** Anything else thrown by a resource is a fault of ours. */
@@ -131,7 +135,7 @@ public final class FrameworkErrors {
             if (e instanceof JsonParseException || e instanceof MismatchedInputException) {
                 var loc = e.getLocation();
                 String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
-                return ErrorMappers.json(400, new ApiError(400, "malformed JSON" + where + ": " + e.getOriginalMessage()));
+                return ErrorMappers.json(400, new ApiError(400, "malformed JSON" + where + ": " + JsonBodies.parseError(e)));
             }
             return unexpected(e);
         }

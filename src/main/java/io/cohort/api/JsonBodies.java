@@ -90,7 +90,7 @@ public final class JsonBodies {
         } catch (JsonProcessingException e) {
             throw badJson(e, 0);
         } catch (IOException e) {
-            throw ApiException.badRequest("could not read JSON: " + e.getMessage());
+            throw ApiException.badRequest("could not read JSON: " + withoutJacksonHints(e.getMessage()));
         }
     }
 
@@ -121,7 +121,7 @@ public final class JsonBodies {
                 out.add(mapper.readTree(lines[i]));
             } catch (StreamConstraintsException e) {
                 throw new ApiException(400, "line " + (i + 1) + ": " + constraint(e),
-                        List.of(new FieldError(out.size(), "", e.getOriginalMessage())));
+                        List.of(new FieldError(out.size(), "", parseError(e))));
             } catch (JsonProcessingException e) {
                 throw badJson(e, i + 1);
             }
@@ -138,7 +138,7 @@ public final class JsonBodies {
 
     /** Which of the parser's limits was hit, named as in config.yml. */
     private String constraint(StreamConstraintsException e) {
-        String m = String.valueOf(e.getOriginalMessage());
+        String m = parseError(e);
         if (m.contains("nesting depth")) {
             return "JSON nested deeper than " + limits.maxNestingDepth() + " levels (ingest.maxNestingDepth)";
         }
@@ -152,8 +152,30 @@ public final class JsonBodies {
         var loc = e.getLocation();
         int line = ndjsonLine > 0 ? ndjsonLine : loc == null ? 0 : loc.getLineNr();
         int col = loc == null ? 0 : loc.getColumnNr();
-        return new ApiException(400, "malformed JSON at line " + line + ", column " + col + ": " + e.getOriginalMessage());
+        return new ApiException(400, "malformed JSON at line " + line + ", column " + col + ": " + parseError(e));
     }
+
+    /**
+     * Jackson's words for a parse error, without its advice to Jackson users: which parser feature
+     * would accept the input, the Java type being read, the redacted source. A client can act on
+     * none of it (the hostile-input campaign found "enable `JsonReadFeature.…` to allow").
+     */
+    static String parseError(JsonProcessingException e) {
+        return withoutJacksonHints(String.valueOf(e.getOriginalMessage()));
+    }
+
+    /** Also for messages that only may hold Jackson's words (a framework exception's, with the location). */
+    static String withoutJacksonHints(String message) {
+        return message == null ? null : JACKSON_HINTS.matcher(message).replaceAll("").strip();
+    }
+
+    private static final java.util.regex.Pattern JACKSON_HINTS = java.util.regex.Pattern.compile(
+            ":?\\s*(?:enable|disable|not allowed as per) `[^`]*`(?: to allow)?"
+            + "|\\s*\\((?:bound as|through reference chain:) [^)]*\\)"
+            + "|\\s*\\(not recognized as one since Feature '\\w+' not enabled for parser\\)"
+            + "|\\s*\\(or 'NaN'/'\\+INF'/'-INF'\\)"
+            + "|,? from `[^`]*`"
+            + "|\\s*at \\[Source: .*", java.util.regex.Pattern.DOTALL);
 
     public ObjectMapper mapper() { return mapper; }
 

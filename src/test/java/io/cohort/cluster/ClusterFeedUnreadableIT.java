@@ -79,7 +79,7 @@ class ClusterFeedUnreadableIT {
             assertThat(f.realized()).as("memberships = a fresh evaluation of the log without the skipped entries").isEqualTo(fresh);
             assertThat(f.feedViolations()).isEmpty();
 
-            QuarantineResource.Page page = new QuarantineResource(new Quarantine(f.jdbi)).list(0, 100);
+            QuarantineResource.Page page = new QuarantineResource(new Quarantine(f.jdbi)).list("0", "100");
             assertThat(page.records()).extracting(Quarantine.Entry::key)
                     .as("each entry once, although both nodes replayed them; the stored record with the first")
                     .containsExactly("(ingest log entry " + cut + ")", "PU", "(ingest log entry " + object + ")");

@@ -133,6 +133,9 @@ class RequestSafetyIT {
     void jettyLevelFailuresAreJsonToo() throws Exception {
         assertJsonError(send("GET", "/v1/segments", null, null, "X-Big", "h".repeat(20_000)), 431, "headers");
         assertJsonError(send("GET", "/v1/segments?q=" + "u".repeat(20_000), null, null), 414);
+        // The servlet context's own error pages (here the console servlet's 405 for DELETE): they had no body
+        // for methods other than GET, POST and HEAD, and were Jetty's JSON without "code" otherwise.
+        assertJsonError(send("DELETE", "/console/app.js", null, null), 405);
         try (Socket s = new Socket("localhost", app.port())) {
             OutputStream out = s.getOutputStream();
             out.write("POST /v1/segments HTTP/1.1\r\nHost: localhost\r\nContent-Length: abc\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -141,6 +144,93 @@ class RequestSafetyIT {
             String reply = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
             assertThat(reply).startsWith("HTTP/1.1 400").containsIgnoringCase("content-type: application/json")
                     .contains("{\"code\":400");
+        }
+    }
+
+    /** Hostile-input campaign: headers Jersey or Jetty could not parse were an HTML page, Jetty's own JSON, or nothing. */
+    @Test
+    void malformedMediaTypeHeadersAreJson400sNamingTheHeader() {
+        assertJsonError(send("GET", "/v1/segments", ";;;==//", null), 400, "header Content-Type", "';;;==//'", "media type");
+        assertJsonError(send("POST", RECORDS, ";;;==//", batch(), "Accept", "application/json"), 400, "header Content-Type");
+        assertJsonError(send("GET", "/v1/segments", null, null, "Accept", ";;;=="), 400, "header Accept", "';;;=='");
+        assertJsonError(send("GET", "/v1/segments", null, null, "Accept", "application/json, ;;;=="), 400, "header Accept");
+        // Valid lists, wildcards and parameters still pass.
+        assertThat(send("GET", "/v1/segments", null, null, "Accept", "text/html;q=0.9, */*;q=0.1").status()).isEqualTo(200);
+        assertThat(send("GET", "/v1/segments", null, null, "Accept", "*").status()).isEqualTo(200);
+        assertThat(send("POST", RECORDS, "application/json; charset=utf-8", batch(person("ct-ok", ""))).status()).isEqualTo(200);
+    }
+
+    /** Dropwizard refuses TRACE and unknown methods before Jersey: that 405 had no body and no Allow. */
+    @Test
+    void methodsRefusedBeforeJerseyAreJson405sWithAllow() {
+        for (String method : new String[] {"TRACE", "FOO"}) {
+            Http.Reply r = send(method, "/v1/segments", null, null);
+            assertJsonError(r, 405, method, "GET");
+            assertThat(r.header("Allow")).as(method).contains("GET").doesNotContain("TRACE").doesNotContain("FOO");
+            Http.Reply records = send(method, RECORDS, null, null);
+            assertJsonError(records, 405, method, "POST");
+            assertThat(records.header("Allow")).as(method).contains("POST").doesNotContain("GET");
+        }
+    }
+
+    @Test
+    void aGzipBodyCutInsideItsHeaderIsA400SayingSo() throws Exception {
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(batch(person("gz-cut", "")).getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] cut = java.util.Arrays.copyOf(gz.toByteArray(), 10);
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://localhost:" + app.port() + RECORDS)).header("Authorization", "Bearer " + CohortApp.TOKEN)
+                .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(cut)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertJsonError(new Http.Reply(r.statusCode(), r.body(), r.headers()), 400, "gzip", "truncated");
+    }
+
+    /** Parse errors say what is wrong with the JSON, not which Jackson feature would accept it. */
+    @Test
+    void jsonParseErrorsDoNotNameJacksonInternals() {
+        for (String path : new String[] {RECORDS, "/v1/sources/marketo-1/native/leads", "/v1/rules/preview"}) {
+            for (String body : new String[] {"{\"records\":[NaN]}", "{\"records\":[+1]}", "{\"records\":[]} {}", "{'records':[]}",
+                    "/* c */ {}", "{\"records\":[01]}", "{\"records\":[\"\u0001\"]}", "{\"a\":-Infinity}", "[1,]",
+                    "{\"records\":[" + "1".repeat(150) + "]}"}) {
+                Http.Reply r = send("POST", path, "application/json", body);
+                assertJsonError(r, 400);
+                assertThat(r.json().get("message").asText()).as(path + " " + body)
+                        .doesNotContain("`").doesNotContain("Feature").doesNotContain("REDACTED").doesNotContain("com.fasterxml");
+            }
+        }
+        Http.Reply ndjson = send("POST", RECORDS, "application/x-ndjson", "{\"type\":\"person\",\"id\":NaN}");
+        assertJsonError(ndjson, 400, "NaN");
+        assertThat(ndjson.json().get("message").asText()).doesNotContain("`").doesNotContain("Feature");
+    }
+
+    /** Jersey dropped ";x=1" from a path segment: the batch was stored under crm-1. */
+    @Test
+    void pathParametersInAPathAreA400NamingThem() {
+        long before = app.app().services().store().count();
+        assertJsonError(send("POST", "/v1/sources/crm-1;x=1/records", "application/json", batch(person("mx", ""))), 400, ";x=1");
+        assertJsonError(send("GET", "/v1/segments;a=b", null, null), 400, ";a=b");
+        assertThat(app.app().services().store().count()).isEqualTo(before);
+    }
+
+    /** JAX-RS read a value that trim() empties (%00, %20, %09) as absent, so the default was used. */
+    @Test
+    void blankOrControlCharacterQueryValuesAreA400NamingTheParameter() {
+        String seg = "/v1/segments/high-value-new-product";
+        String[][] cases = {
+                {seg + "/members?limit=%00", "limit"}, {seg + "/members?limit=%20", "limit"}, {seg + "/members?after=%00", "after"},
+                {seg + "/changes?limit=%00", "limit"}, {seg + "/changes?after=%00", "after"},
+                {seg + "/changes?limit=%09", "limit"}, {seg + "/history?days=%00", "days"}, {seg + "/history?days=%09", "days"},
+                {"/v1/sources/quarantine?after=%00", "after"},
+                {"/v1/sources/quarantine?limit=%20", "limit"}, {"/v1/sources/quarantine?limit=5%00", "limit"}};
+        for (String[] c : cases) assertJsonError(send("GET", c[0], null, null), 400, "query parameter '" + c[1] + "'");
+        // An empty value is how clients ask for a first page: still the default.
+        for (String ok : new String[] {seg + "/members?limit=5", seg + "/members", seg + "/members?after=", seg + "/history?days=",
+                seg + "/changes?after=0&limit=5", seg + "/history?days=7",
+                seg + "/history", "/v1/sources/quarantine?after=0&limit=5", "/v1/sources/quarantine"}) {
+            Http.Reply r = send("GET", ok, null, null);
+            assertThat(r.status()).as(ok + ": " + r).isEqualTo(200);
         }
     }
 

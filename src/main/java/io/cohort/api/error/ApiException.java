@@ -20,4 +20,14 @@ public class ApiException extends WebApplicationException {
     public static ApiException notFound(String what) { return new ApiException(404, what); }
 
     public static ApiException badRequest(String message) { return new ApiException(400, message); }
+
+    /** 429 with Retry-After: the request is fine, the service runs as many of its kind as it allows. */
+    public static ApiException tooManyRequests(String message, int retryAfterSeconds) {
+        return new ApiException(Response.fromResponse(new ApiException(429, message).getResponse())
+                .header("Retry-After", Integer.toString(retryAfterSeconds)).build(), message);
+    }
+
+    private ApiException(Response response, String message) {
+        super(message, response);
+    }
 }

@@ -47,24 +47,14 @@ public class FieldResource {
     @ApiResponse(responseCode = "429", description = "another count is running",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public FieldValues.Values values(@PathParam("path") String path, @QueryParam("limit") String limit) {
-        int n = 20;
-        if (limit != null) {
-            try {
-                n = Integer.parseInt(limit.trim());
-            } catch (NumberFormatException e) {
-                n = -1;
-            }
-            if (n < 1 || n > FieldValues.MAX_LIMIT) {
-                throw ApiException.badRequest("limit must be a whole number from 1 to " + FieldValues.MAX_LIMIT);
-            }
-        }
+        int n = io.cohort.api.QueryParams.whole("limit", limit, 20, 1, FieldValues.MAX_LIMIT);
         if (path.length() > 300) throw ApiException.badRequest("a field path is at most 300 characters: Type.field");
         try {
             return values.count(path, n);
         } catch (FieldValues.FieldException e) {
             throw e.unknown() ? ApiException.notFound(e.getMessage()) : ApiException.badRequest(e.getMessage());
         } catch (FieldValues.BusyException e) {
-            throw new ApiException(429, e.getMessage());
+            throw ApiException.tooManyRequests(e.getMessage(), 5);
         }
     }
 }

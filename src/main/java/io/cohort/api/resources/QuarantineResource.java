@@ -1,11 +1,11 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.QueryParams;
 import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
 import io.cohort.store.Quarantine;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -34,8 +34,9 @@ public class QuarantineResource {
     }
 
     @GET
-    public Page list(@QueryParam("after") @DefaultValue("0") long after, @QueryParam("limit") @DefaultValue("100") int limit) {
-        if (limit < 1 || limit > MAX_LIMIT) throw ApiException.badRequest("query parameter 'limit' must be from 1 to " + MAX_LIMIT);
+    public Page list(@QueryParam("after") String afterParam, @QueryParam("limit") String limitParam) {
+        long after = QueryParams.cursor("after", afterParam, 0);
+        int limit = QueryParams.whole("limit", limitParam, 100, 1, MAX_LIMIT);
         List<Quarantine.Entry> entries = quarantine.list(after, limit + 1);
         boolean more = entries.size() > limit;
         List<Quarantine.Entry> page = more ? entries.subList(0, limit) : entries;

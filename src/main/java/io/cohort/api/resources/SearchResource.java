@@ -56,7 +56,7 @@ public class SearchResource {
         if (query.length() > 320) throw ApiException.badRequest("q must be at most 320 characters");
         int at = query.indexOf('@');
         if (at > 0) return new Results(query, person(query), List.of(), false);
-        if (!scans.tryAcquire()) throw new ApiException(429, "two account searches are running; try again in a moment");
+        if (!scans.tryAcquire()) throw ApiException.tooManyRequests("two account searches are running; try again in a moment", 5);
         try {
             return accounts(query);
         } finally {

@@ -6,7 +6,6 @@ import io.cohort.audience.SegmentHistory;
 import io.cohort.auth.Role;
 import io.cohort.engine.Evaluator;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -56,11 +55,11 @@ public class SegmentHistoryResource {
     }
 
     @GET
-    public History history(@PathParam("id") String id, @QueryParam("days") @DefaultValue("30") int days) {
+    public History history(@PathParam("id") String id, @QueryParam("days") String daysParam) {
         if (rules.get().segment(id).isEmpty()) {
             throw ApiException.notFound("no segment '" + id + "'; segments are declared by @segment(\"…\") in the rule files, see GET /v1/segments");
         }
-        if (days < 1 || days > MAX_DAYS) throw ApiException.badRequest("days must be between 1 and " + MAX_DAYS);
+        int days = io.cohort.api.QueryParams.whole("days", daysParam, 30, 1, MAX_DAYS);
         LocalDate to = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         LocalDate from = to.minusDays(days - 1L);
         return new History(id, from, to, sizes.applyAsInt(id), history.days(id, from, to));

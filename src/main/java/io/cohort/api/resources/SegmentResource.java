@@ -1,5 +1,6 @@
 package io.cohort.api.resources;
 
+import io.cohort.api.QueryParams;
 import io.cohort.api.Views;
 import io.cohort.api.error.ApiException;
 import io.cohort.audience.AudienceLedger;
@@ -57,13 +58,14 @@ public class SegmentResource {
     @GET
     @Path("{id}/members")
     public Views.MemberPage members(@PathParam("id") String id, @QueryParam("status") @DefaultValue("realized") String status,
-                                       @QueryParam("after") String after, @QueryParam("limit") @DefaultValue("100") int limit,
+                                       @QueryParam("after") String after, @QueryParam("limit") String limit,
                                        @QueryParam("q") String q) {
         segment(id);
+        QueryParams.text("after", after);
         if (!Set.of("realized", "exited", "all").contains(status)) {
             throw ApiException.badRequest("status must be realized, exited or all; got '" + status + "'");
         }
-        int n = checkLimit(limit);
+        int n = limit(limit);
         String search = q == null || q.isBlank() ? null : q.trim();
         if (search != null && search.length() > 320) throw ApiException.badRequest("q must be at most 320 characters");
         var members = reader.members(id, status, after, n + 1, search);
@@ -73,20 +75,15 @@ public class SegmentResource {
 
     @GET
     @Path("{id}/changes")
-    public Views.ChangePage changes(@PathParam("id") String id, @QueryParam("after") @DefaultValue("0") String after,
-                                       @QueryParam("limit") @DefaultValue("100") int limit,
+    public Views.ChangePage changes(@PathParam("id") String id, @QueryParam("after") String after,
+                                       @QueryParam("limit") String limit,
                                        @QueryParam("order") @DefaultValue("asc") String order, @QueryParam("before") String before) {
         segment(id);
-        if (order.equals("desc")) return newestChanges(id, before, checkLimit(limit));
+        if (order.equals("desc")) return newestChanges(id, before, limit(limit));
         if (!order.equals("asc")) throw ApiException.badRequest("order must be asc or desc; got '" + order + "'");
         if (before != null) throw ApiException.badRequest("before pages the newest-first feed: use it with order=desc");
-        long cursor;
-        try {
-            cursor = Long.parseLong(after);
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("after must be a cursor returned as 'next' (a number); got '" + after + "'");
-        }
-        int n = checkLimit(limit);
+        long cursor = QueryParams.cursor("after", after, 0);
+        int n = limit(limit);
         var changes = reader.changes(id, cursor, n);
         return new Views.ChangePage(changes, changes.isEmpty() ? cursor : changes.get(changes.size() - 1).seq());
     }
@@ -105,9 +102,8 @@ public class SegmentResource {
         return new Views.ChangePage(changes, changes.size() < n ? null : changes.get(changes.size() - 1).seq());
     }
 
-    private static int checkLimit(int limit) {
-        if (limit < 1 || limit > MAX_LIMIT) throw ApiException.badRequest("limit must be between 1 and " + MAX_LIMIT);
-        return limit;
+    private static int limit(String limit) {
+        return QueryParams.whole("limit", limit, 100, 1, MAX_LIMIT);
     }
 
     private SegmentDefinition segment(String id) {
