@@ -54,7 +54,8 @@ public final class Workbench implements Managed {
     /** The preview took longer than its time limit and was stopped. */
     public static final class TimeoutException extends RuntimeException {
         TimeoutException(Duration limit) {
-            super("the preview took longer than " + limit.toSeconds() + " s and was stopped; make the draft's conditions "
+            super("the preview took longer than " + (limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() + " ms")
+                    + " (engine.previewTimeout) and was stopped; make the draft's conditions "
                     + "more selective (join on ids early), or check it with rule tests (rules/*.test.yml)");
         }
     }
@@ -108,6 +109,10 @@ public final class Workbench implements Managed {
      */
     public Preview preview(String file, String drl, int sample) {
         if (!previews.tryAcquire()) throw new BusyException();
+        // The slot is freed when the evaluation really ends, not when this caller stops waiting
+        // for it: a preview still winding down after its time limit keeps its slot (the next
+        // ones get 429 at once rather than queueing behind it in the pool).
+        boolean handedOver = false;
         try {
             Instant now = clock.instant();
             CompileResult compiled = rules.compileWith(Map.of(file, drl));
@@ -124,8 +129,14 @@ public final class Workbench implements Managed {
             Set<String> ids = new TreeSet<>(mine.stream().map(SegmentDefinition::id).toList());
             AtomicBoolean cancelled = new AtomicBoolean();
             Budget budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos());
-            Future<FullEvaluation.Outcome> f = pool.submit(() ->
-                    FullEvaluation.run(graph, book, ids, now, eventRetention, budget, null, cancelled::get));
+            Future<FullEvaluation.Outcome> f = pool.submit(() -> {
+                try {
+                    return FullEvaluation.run(graph, book, ids, now, eventRetention, budget, null, cancelled::get);
+                } finally {
+                    previews.release();
+                }
+            });
+            handedOver = true;
             FullEvaluation.Outcome out;
             try {
                 out = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -147,7 +158,7 @@ public final class Workbench implements Managed {
             }
             return new Preview(true, file, segments, messages, out.issues(), now);
         } finally {
-            previews.release();
+            if (!handedOver) previews.release();
         }
     }
 

@@ -102,7 +102,10 @@ public class PreviewResource {
         try {
             p = workbench.preview(file, drl, sample);
         } catch (Workbench.BusyException e) {
-            throw new ApiException(429, e.getMessage());
+            throw ApiException.tooManyRequests(e.getMessage(), 10);
+        } catch (Workbench.TimeoutException e) {
+            // The draft is too costly to preview over everyone: the analyst's to change, not a fault.
+            throw new ApiException(422, e.getMessage());
         }
         return Response.status(p.valid() ? 200 : 422).entity(p).build();
     }
