@@ -51,8 +51,7 @@ public final class RuleTests {
     }
 
     public RuleTestReport run(Path rulesDirectory) {
-        Map<String, String> sources = RuleService.readDirectory(rulesDirectory);
-        CompileResult compiled = compiler.compile(sources);
+        CompileResult compiled = compiler.compile(RuleService.read(rulesDirectory));
         List<Path> files = testFiles(rulesDirectory);
         if (!compiled.ok()) return new RuleTestReport(compiled.messages(), List.of(), List.of(), List.of());
         RuleBook book = compiled.ruleBook().orElseThrow();

@@ -2,12 +2,12 @@ package io.cohort.cli;
 
 import io.cohort.engine.CompileResult;
 import io.cohort.engine.RuleCompiler;
+import io.cohort.engine.RuleFiles;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.SegmentDefinition;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 import java.util.TreeMap;
 import net.sourceforge.argparse4j.inf.Namespace;
 
@@ -27,15 +27,15 @@ public final class CheckRulesCommand extends AnalystCommand {
     @Override protected void run(Path dir, Namespace namespace) throws CommandFailedException {
         Clock clock = Clock.systemUTC();
         RuleCompiler compiler = new RuleCompiler(clock);
-        Map<String, String> files = RuleService.readDirectory(dir);
-        if (files.isEmpty()) throw new CommandFailedException("no rule files (*.drl, *.csv, *.xlsx) in " + dir);
+        RuleFiles files = RuleService.read(dir); // a file that is not UTF-8 text is an error listed with the others
+        if (files.texts().isEmpty()) throw new CommandFailedException("no rule files (*.drl, *.csv, *.xlsx) in " + dir);
         CompileResult r = compiler.compile(files);
         r.messages().forEach(out::println);
         if (!r.ok()) {
             throw new CommandFailedException(r.errors().size() + " error(s) in " + dir + "; nothing would be applied");
         }
         var segments = new TreeMap<>(r.ruleBook().orElseThrow().segments());
-        out.println("OK: " + files.size() + " file(s), " + segments.size() + " segment(s)");
+        out.println("OK: " + files.texts().size() + " file(s), " + segments.size() + " segment(s)");
         for (SegmentDefinition s : segments.values()) {
             out.println("  " + s.id() + "  \"" + s.name() + "\"  " + String.join(", ", s.files()));
         }

@@ -39,14 +39,21 @@ public final class RuleCompiler {
     }
 
     /** @param files file name (relative to the rules directory) → DRL text */
-    public CompileResult compile(Map<String, String> files) {
-        Map<String, String> sources = new TreeMap<>(files);
+    public CompileResult compile(Map<String, String> files) { return compile(RuleFiles.of(files)); }
+
+    /** The same for files as read: one that is not UTF-8 text is an error at its first bad byte. */
+    public CompileResult compile(RuleFiles files) {
+        Map<String, String> sources = new TreeMap<>(files.texts());
+        // Files that are not text go to the sandbox only to be refused there (a table unconverted),
+        // like a file that does not parse.
+        Map<String, RuleMessage> notText = new TreeMap<>();
+        files.notUtf8().forEach((file, n) -> notText.put(file, n.message()));
         // Decision tables become DRL first; from there they are rule files like any other.
         Map<String, String> drl = new TreeMap<>();
         Map<String, DecisionTables.Table> tables = new HashMap<>();
         List<RuleMessage> tableErrors = new ArrayList<>();
         sources.forEach((file, text) -> {
-            if (!DecisionTables.isTable(file)) {
+            if (!DecisionTables.isTable(file) || notText.containsKey(file)) {
                 drl.put(file, text);
                 return;
             }
@@ -57,7 +64,7 @@ public final class RuleCompiler {
                 tables.put(file, t);
             }
         });
-        DrlSandbox.Result checked = sandbox.check(drl);
+        DrlSandbox.Result checked = sandbox.check(drl, notText);
         List<RuleMessage> messages = new ArrayList<>(tableErrors);
         messages.addAll(checked.messages());
         if (!checked.ok() || !tableErrors.isEmpty()) return new CompileResult(Optional.empty(), sorted(messages, tables));

@@ -2,7 +2,6 @@ package io.cohort.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -44,7 +43,7 @@ public final class RuleService {
     private final Clock clock;
     private final LastGood lastGood;
     private volatile Status status;
-    private volatile Map<String, String> lastSeen = Map.of();
+    private volatile RuleFiles lastSeen = RuleFiles.of(Map.of());
     private final java.util.concurrent.atomic.AtomicLong failedLoads = new java.util.concurrent.atomic.AtomicLong();
     /** First wait before a rule set that compiled but could not be applied is tried again; doubles up to {@link #RETRY_MAX}. */
     public static final java.time.Duration RETRY_FIRST = java.time.Duration.ofSeconds(10);
@@ -58,7 +57,7 @@ public final class RuleService {
     private volatile boolean watching;
     private RuleTarget evaluator;
     /** The directory's first compile, started ahead by {@link #compileAhead}; taken by {@link #initial}. */
-    private java.util.concurrent.FutureTask<Map.Entry<Map<String, String>, CompileResult>> ahead;
+    private java.util.concurrent.FutureTask<Map.Entry<RuleFiles, CompileResult>> ahead;
 
     /** A rule service that keeps no last applied rule set (tools, tests). */
     public RuleService(Path directory, RuleCompiler compiler, Clock clock) {
@@ -77,15 +76,15 @@ public final class RuleService {
      * serves instead (and the errors show, as after a broken edit); with none, start-up fails.
      */
     public RuleBook initial() {
-        Map.Entry<Map<String, String>, CompileResult> first = ahead != null ? Futures.get(ahead) : readAndCompile();
+        Map.Entry<RuleFiles, CompileResult> first = ahead != null ? Futures.get(ahead) : readAndCompile();
         ahead = null;
-        Map<String, String> files = first.getKey();
+        RuleFiles files = first.getKey();
         CompileResult r = first.getValue();
         lastSeen = files;
         if (r.ok()) {
             RuleBook book = r.ruleBook().orElseThrow();
-            lastGood.save(book.version(), files, clock.millis());
-            status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
+            lastGood.save(book.version(), files.texts(), clock.millis());
+            status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
             return book;
         }
         String errors = String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList());
@@ -97,7 +96,7 @@ public final class RuleService {
         failedLoads.incrementAndGet();
         LOG.error("rules in {} do not compile; serving the last applied rule set {} instead:\n  {}",
                 directory.toAbsolutePath(), book.version(), errors);
-        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), true, clock.instant());
+        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), true, clock.instant());
         return book;
     }
 
@@ -113,8 +112,8 @@ public final class RuleService {
         return this;
     }
 
-    private Map.Entry<Map<String, String>, CompileResult> readAndCompile() {
-        Map<String, String> files = readDirectory();
+    private Map.Entry<RuleFiles, CompileResult> readAndCompile() {
+        RuleFiles files = files();
         return Map.entry(files, compiler.compile(files));
     }
 
@@ -134,7 +133,7 @@ public final class RuleService {
 
     /** Re-reads the directory; applies it when it compiles, else keeps the running rules. */
     public synchronized Status reload() {
-        Map<String, String> files = readDirectory();
+        RuleFiles files = files();
         lastSeen = files;
         CompileResult r = compiler.compile(files);
         Status prev = status;
@@ -144,14 +143,14 @@ public final class RuleService {
             failedLoads.incrementAndGet();
             LOG.warn("rules not applied, the running rules {} keep serving:\n  {}", prev.activeVersion(),
                     String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList()));
-            status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.keySet()), r.messages(),
+            status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.texts().keySet()), r.messages(),
                     true, clock.instant());
             return status;
         }
         RuleBook book = r.ruleBook().orElseThrow();
         if (evaluator == null) {
             // The engine is still starting: it starts with the rules it was given; try again later.
-            lastSeen = Map.of();
+            lastSeen = RuleFiles.of(Map.of());
             return status;
         }
         try {
@@ -174,38 +173,37 @@ public final class RuleService {
                     + "; the segments they change may hold some of the new rules' members until they are applied: tried "
                     + "again at " + retryAt + (watching ? "" : " if engine.watchRules is on")
                     + ", or now with POST /tasks/reload-rules"));
-            status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.keySet()), List.copyOf(messages),
+            status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.texts().keySet()), List.copyOf(messages),
                     true, clock.instant());
             return status;
         }
         retryAt = null;
         failedApplies = 0;
-        lastGood.save(book.version(), files, clock.millis());
-        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.keySet()), r.messages(), false, clock.instant());
-        LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.size(), book.segments().size());
+        lastGood.save(book.version(), files.texts(), clock.millis());
+        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
+        LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.texts().size(), book.segments().size());
         return status;
     }
 
     /** Reloads when a file was added, removed or changed since the last look (for the watcher). */
     public void reloadIfChanged() {
         watching = true;
-        Map<String, String> files = readDirectory();
+        RuleFiles files = files();
         Instant retry = retryAt;
         if (!files.equals(lastSeen) || retry != null && !clock.instant().isBefore(retry)) reload();
     }
 
-    /** Compiles the current files with one file added or replaced, without applying anything. */
-    public CompileResult validate(String file, String drl) {
-        Map<String, String> files = new TreeMap<>(readDirectory());
-        files.put(file, drl);
-        return compiler.compile(files);
+    /**
+     * Compiles the current files with one file added or replaced, without applying anything; its
+     * bytes are read as a file of the directory is (not UTF-8 text: an error, as it would be there).
+     */
+    public CompileResult validate(String file, byte[] drl) {
+        return compiler.compile(files().with(RuleFiles.fromBytes(Map.of(file, drl))));
     }
 
     /** Compiles the current files plus {@code drafts}, for previews; applies nothing. */
     public CompileResult compileWith(Map<String, String> drafts) {
-        Map<String, String> files = new TreeMap<>(readDirectory());
-        files.putAll(drafts);
-        return compiler.compile(files);
+        return compiler.compile(files().with(RuleFiles.of(drafts)));
     }
 
     public Status status() { return status; }
@@ -215,29 +213,37 @@ public final class RuleService {
 
     public Path directory() { return directory; }
 
-    /** Every rule file (*.drl, and decision tables *.csv, *.xlsx) below the rules directory, by relative path. */
-    public Map<String, String> readDirectory() { return readDirectory(directory); }
+    /** Every rule file (*.drl, and decision tables *.csv, *.xlsx) below the rules directory, as read. */
+    public RuleFiles files() { return read(directory); }
 
     /**
-     * Every rule file below {@code directory}, by relative path ("x.drl", "sub/y.drl", "t.csv"): DRL
-     * and CSV as text, an .xlsx workbook as Base64 (the rule set is text throughout). Files an
-     * editor keeps while a workbook is open ("~$t.xlsx") and hidden files are not rules.
+     * Every rule file below {@code directory}, by relative path (see {@link RuleFiles}). Files an
+     * editor keeps while a workbook is open ("~$t.xlsx") and hidden files are not rules. A file
+     * that is not UTF-8 text is read all the same: compiling it reports it, as an error of that
+     * file while the running rules keep serving, not as a failure to read the directory.
      */
-    public static Map<String, String> readDirectory(Path directory) {
-        Map<String, String> files = new TreeMap<>();
-        if (!Files.isDirectory(directory)) return files;
+    public static RuleFiles read(Path directory) {
+        Map<String, byte[]> files = new TreeMap<>();
+        if (!Files.isDirectory(directory)) return RuleFiles.of(Map.of());
         try (Stream<Path> s = Files.walk(directory)) {
             // Symbolic links are not followed: a link named x.drl must not expose another file.
             for (Path p : s.filter(f -> isRuleFile(f.getFileName().toString())
                     && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
-                String name = directory.relativize(p).toString().replace('\\', '/');
-                files.put(name, name.endsWith(".xlsx") ? java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(p))
-                        : Files.readString(p, StandardCharsets.UTF_8));
+                files.put(directory.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rules directory " + directory, e);
         }
-        return files;
+        return RuleFiles.fromBytes(files);
+    }
+
+    /** The texts of {@link #read}, for tools and tests; a file that is not UTF-8 text fails it. */
+    public static Map<String, String> readDirectory(Path directory) {
+        RuleFiles files = read(directory);
+        if (!files.notUtf8().isEmpty()) {
+            throw new IllegalStateException(files.notUtf8().values().iterator().next().message().toString());
+        }
+        return files.texts();
     }
 
     private static boolean isRuleFile(String name) {

@@ -80,6 +80,102 @@ class RulesReadinessIT {
         }
     }
 
+    /**
+     * A rule file that is not UTF-8 text (the hostile-input campaign's Latin-1 "café") dropped into
+     * the watched directory: a failed reload like a typo, naming file, line and column of the first
+     * bad byte, logged once as a warning (it was an ERROR with a stack trace every watch interval,
+     * while the status, health check and metric said all was well); the segments keep serving and
+     * the file's page shows it. Saved again as UTF-8, it is applied.
+     */
+    @Test
+    void aRuleFileThatIsNotUtf8IsAFailedReloadAtItsFirstBadByte() throws Exception {
+        Logger serviceLog = (Logger) LoggerFactory.getLogger(RuleService.class);
+        Logger watcherLog = (Logger) LoggerFactory.getLogger(io.cohort.engine.RuleWatcher.class);
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        try (CohortApp app = new CohortApp(tmp)) {
+            app.start();
+            serviceLog.addAppender(log);
+            watcherLog.addAppender(log);
+            app.task("clock?set=2026-11-25T00:00:00Z");
+            BodeaScenarioIT.load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            String version = app.get("/v1/rules").json().get("activeVersion").asText();
+            app.task("clock?set=2026-11-25T00:01:00Z"); // the time of the reload to come
+            app.settle();
+
+            String drl = HEADER + "// caf\u00e9\nrule \"bin\"\n @segment(\"fz-bin\")\nwhen\n $p : Person()\nthen\n"
+                    + " insertLogical(new Qualified(\"fz-bin\", $p.id()));\nend\n";
+            Files.write(app.rules.resolve("fz-latin1.drl"), drl.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            await(() -> app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
+            Thread.sleep(1_000); // five more watch intervals with the file unchanged
+
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("activeVersion").asText()).isEqualTo(version);
+            assertThat(rules.get("lastAttempt").asText()).isEqualTo("2026-11-25T00:01:00Z");
+            assertThat(rules.get("files").toString()).contains("fz-latin1.drl");
+            JsonNode error = rules.get("messages").get(0);
+            assertThat(error.get("level").asText()).isEqualTo("ERROR");
+            assertThat(error.get("file").asText()).isEqualTo("fz-latin1.drl");
+            assertThat(error.get("line").asInt()).isEqualTo(3);
+            assertThat(error.get("column").asInt()).isEqualTo(7);
+            assertThat(error.get("message").asText()).isEqualTo("not UTF-8 text (byte 0xE9); save the file as UTF-8");
+            assertThat(rules.get("messages").findValues("level")).filteredOn(l -> l.asText().equals("ERROR")).hasSize(1);
+            JsonNode check = app.admin("/healthcheck").json().get("rules");
+            assertThat(check.get("healthy").asBoolean()).isTrue();
+            assertThat(check.get("message").asText()).startsWith("WARNING").contains("fz-latin1.drl:3:7: error: not UTF-8 text")
+                    .contains(version);
+            assertThat(gauge(app, "cohort.rules.lastReloadFailed")).isEqualTo(1);
+            assertThat(log.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).singleElement().satisfies(e -> {
+                assertThat(e.getLoggerName()).isEqualTo(RuleService.class.getName());
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getThrowableProxy()).isNull();
+                assertThat(e.getFormattedMessage()).contains("fz-latin1.drl:3:7: error: not UTF-8 text (byte 0xE9)").contains("keep serving");
+            });
+
+            // The previous segments keep serving; nothing of the file is applied.
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            assertThat(app.get("/v1/segments/fz-bin").status()).isEqualTo(404);
+
+            // Its page shows it with the error at its line, as for any broken file; so does a draft of the same bytes.
+            CohortApp.Response page = app.get("/v1/rules/files/fz-latin1.drl");
+            assertThat(page.status()).as(page.toString()).isEqualTo(200);
+            assertThat(page.json().get("source").asText()).contains("// caf\uFFFD\n");
+            assertThat(page.json().get("lastReloadFailed").asBoolean()).isTrue();
+            assertThat(page.json().get("messages").get(0).get("line").asInt()).isEqualTo(3);
+            assertThat(page.json().get("messages").get(0).get("column").asInt()).isEqualTo(7);
+            assertThat(page.json().get("messages").get(0).get("message").asText()).contains("not UTF-8 text (byte 0xE9)");
+            var draft = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + app.port() + "/v1/rules/validate?file=fz-latin1.drl"))
+                    .header("Authorization", "Bearer " + CohortApp.TOKEN).header("Content-Type", "text/plain")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(app.rules.resolve("fz-latin1.drl"))))
+                    .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(draft.statusCode()).as(draft.body()).isEqualTo(422);
+            assertThat(draft.body()).contains("\"line\":3,\"column\":7").contains("not UTF-8 text (byte 0xE9)");
+
+            // Saved as UTF-8, it is applied.
+            Files.writeString(app.rules.resolve("fz-latin1.drl"), drl);
+            await(() -> !app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
+            assertThat(app.get("/v1/rules").json().get("activeVersion").asText()).isNotEqualTo(version);
+            assertThat(app.get("/v1/rules/files/fz-latin1.drl").json().get("messages")).isEmpty();
+            assertThat(gauge(app, "cohort.rules.lastReloadFailed")).isZero();
+            app.settle();
+            assertThat(app.get("/v1/segments/fz-bin").status()).isEqualTo(200);
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+        } finally {
+            serviceLog.detachAppender(log);
+            watcherLog.detachAppender(log);
+        }
+    }
+
+    private static void await(java.util.function.Supplier<Boolean> condition) throws InterruptedException {
+        long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (!condition.get()) {
+            assertThat(System.nanoTime()).as("waited 30 s for the rules watcher").isLessThan(end);
+            Thread.sleep(100);
+        }
+    }
+
     static long gauge(CohortApp app, String name) {
         return app.admin("/metrics").json().get("gauges").get(name).get("value").asLong();
     }

@@ -65,8 +65,9 @@ public class RuleResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Views.RuleValidation.class)))
     public Response validate(@QueryParam("file") @DefaultValue("draft.drl") String file, InputStream body) {
         DraftRules.fileName("file", file);
-        String drl = new String(bodies.read(body), StandardCharsets.UTF_8);
-        if (drl.isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
+        // The bytes, not a text decoded here: a draft that is not UTF-8 is refused as it would be in rules/.
+        byte[] drl = bodies.read(body);
+        if (new String(drl, StandardCharsets.UTF_8).isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
         CompileResult r = rules.validate(file, drl);
         Views.RuleValidation out = new Views.RuleValidation(r.ok(), file, r.messages(), r.ruleBook().map(b -> b.segments()
                 .values().stream().filter(s -> s.files().contains(file)).map(Views.SegmentSummary::of).toList()).orElse(null));

@@ -3,6 +3,8 @@ package io.cohort.api.resources;
 import io.cohort.api.error.ApiException;
 import io.cohort.auth.Role;
 import io.cohort.engine.Evaluator;
+import io.cohort.engine.NotUtf8;
+import io.cohort.engine.RuleFiles;
 import io.cohort.engine.RuleMessage;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuntimeIssue;
@@ -13,13 +15,14 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * GET /v1/rules/files/{file}: one rule file as it is in the rules directory now, with the last
  * reload's compile messages and the run-time issues that point into it, so a reader sees each
- * error at its line. Only names of *.drl files found in the directory are served (looked up in
+ * error at its line. A file that is not UTF-8 text is shown with U+FFFD where its bytes are not,
+ * and the error at the first bad byte. Only names of *.drl files found in the directory are served (looked up in
  * the directory listing, never resolved as a path).
  */
 @Path("/v1/rules/files/{file: .+}")
@@ -49,14 +52,17 @@ public class RuleSourceResource {
 
     @GET
     public RuleFile file(@PathParam("file") String file) {
-        Map<String, String> files = rules.readDirectory();
-        String source = files.get(file);
+        RuleFiles files = rules.files();
+        String source = files.texts().get(file);
         if (source == null) {
-            throw ApiException.notFound("no rule file '" + file + "' in the rules directory; files: " + files.keySet());
+            throw ApiException.notFound("no rule file '" + file + "' in the rules directory; files: " + files.texts().keySet());
         }
         RuleService.Status s = rules.status();
-        return new RuleFile(file, source, s.messages().stream().filter(m -> file.equals(m.file())).toList(),
-                s.lastReloadFailed(), s.lastAttempt(), s.activeVersion(),
+        List<RuleMessage> messages = new ArrayList<>(s.messages().stream().filter(m -> file.equals(m.file())).toList());
+        // The source shown has U+FFFD in place of bytes that are not UTF-8: say why, even before a reload has.
+        NotUtf8 notUtf8 = files.notUtf8().get(file);
+        if (notUtf8 != null && !messages.contains(notUtf8.message())) messages.add(0, notUtf8.message());
+        return new RuleFile(file, source, List.copyOf(messages), s.lastReloadFailed(), s.lastAttempt(), s.activeVersion(),
                 issues.get().stream().filter(i -> file.equals(i.file())).toList());
     }
 }

@@ -51,12 +51,21 @@ public final class DrlSandbox {
     }
 
     /** Checks a whole rule set (file name → DRL text). */
-    public Result check(Map<String, String> sources) {
+    public Result check(Map<String, String> sources) { return check(sources, Map.of()); }
+
+    /**
+     * The same, with some files refused before they are read (file → why: not UTF-8 text, say).
+     * A refused file is not parsed; like a file that does not parse, the types it declares are
+     * reported there and not in every file that uses them.
+     */
+    public Result check(Map<String, String> sources, Map<String, RuleMessage> refused) {
         List<RuleMessage> messages = new ArrayList<>();
         Map<String, PackageDescr> parsed = new TreeMap<>();
         Map<String, String> brokenDeclares = new HashMap<>();
         for (var e : new TreeMap<>(sources).entrySet()) {
-            PackageDescr p = parse(e.getKey(), e.getValue(), messages);
+            RuleMessage refusal = refused.get(e.getKey());
+            if (refusal != null) messages.add(refusal);
+            PackageDescr p = refusal != null ? null : parse(e.getKey(), e.getValue(), messages);
             if (p != null) {
                 parsed.put(e.getKey(), p);
             } else {
@@ -510,7 +519,8 @@ public final class DrlSandbox {
 
     private static String shorten(String s) { return s.length() <= 80 ? s : s.substring(0, 77) + "..."; }
 
-    static int[] lineColumn(String text, int offset) {
+    /** The 1-based line and column of {@code offset} in {@code text}: how every message of a rule file counts. */
+    public static int[] lineColumn(String text, int offset) {
         int line = 1;
         int col = 1;
         for (int i = 0; i < offset && i < text.length(); i++) {
