@@ -38,6 +38,7 @@ import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleService;
 import io.cohort.ops.AdminRequestGuard;
+import io.cohort.ops.TaskParameters;
 import io.cohort.ops.ClockTask;
 import io.cohort.ops.EvaluationLagHealthCheck;
 import io.cohort.ops.PrometheusExposition;
@@ -86,6 +87,9 @@ final class Endpoints {
         // Admin tasks refuse browser-origin requests.
         env.admin().addFilter("admin-guard", new AdminRequestGuard(AdminRequestGuard.bindHosts(config.getServerFactory())))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        // Then the tasks' parameters, against the allow-list of each task.
+        env.admin().addFilter("task-parameters", new TaskParameters())
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/*");
         config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
         // Filters in this order: the request id first, so that every later answer carries it.
         env.servlets().addFilter("request-id", new RequestIds())

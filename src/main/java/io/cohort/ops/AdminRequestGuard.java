@@ -72,7 +72,7 @@ public final class AdminRequestGuard implements Filter {
             chain.doFilter(req, res);
             return;
         }
-        String path = http.getRequestURI().substring(Math.min(http.getContextPath().length(), http.getRequestURI().length()));
+        String path = path(http);
         boolean task = path.startsWith("/tasks");
         if (!task && READS.contains(http.getMethod())) {
             chain.doFilter(req, res);
@@ -85,9 +85,19 @@ public final class AdminRequestGuard implements Filter {
         }
         int status = refusal.startsWith("method") ? 405 : 403;
         if (status == 405) out.setHeader("Allow", "POST");
+        refuse(out, status, refusal);
+    }
+
+    /** A JSON refusal of the admin port ({@link ApiError}), for this guard and {@link TaskParameters}. */
+    static void refuse(HttpServletResponse out, int status, String message) throws IOException {
         out.setStatus(status);
         out.setContentType("application/json");
-        out.getOutputStream().write(JSON.writeValueAsBytes(new ApiError(status, refusal)));
+        out.getOutputStream().write(JSON.writeValueAsBytes(new ApiError(status, message)));
+    }
+
+    /** The request's path within the admin context, e.g. {@code /tasks/gc}. */
+    static String path(HttpServletRequest http) {
+        return http.getRequestURI().substring(Math.min(http.getContextPath().length(), http.getRequestURI().length()));
     }
 
     /** Why the request is refused, or null. */
@@ -131,7 +141,9 @@ public final class AdminRequestGuard implements Filter {
         return true;
     }
 
-    private static String abbreviate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 97) + "...";
+    /** A client's text for a message: control characters as '?', at most 100 characters. */
+    static String abbreviate(String s) {
+        String clean = s.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() <= 100 ? clean : clean.substring(0, 97) + "...";
     }
 }

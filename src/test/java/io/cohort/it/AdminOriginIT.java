@@ -63,6 +63,32 @@ class AdminOriginIT {
         }
     }
 
+    /** From the host, with the header: a task's parameters outside its allow-list are a 400 (404, 413) as JSON, and it does not run. */
+    @Test
+    void badTaskParametersAreRefusedAsJsonAndNothingRuns() {
+        String[] h = {"X-Cohort-Admin", "1"};
+        refused(admin("POST", "/tasks/log-level?logger=" + PROBE + "&level=BOGUS", null, h), 400, "'level' must be one of", "BOGUS");
+        refused(admin("POST", SET_DEBUG + "&duration=garbage", null, h), 400, "'duration'");
+        refused(admin("POST", SET_DEBUG + "&duration=-PT1S", null, h), 400, "'duration'");
+        refused(admin("POST", SET_DEBUG + "&duration=PT1S&duration=PT2S", null, h), 400, "once");
+        refused(admin("POST", "/tasks/log-level?logger=&level=DEBUG", null, h), 400, "'logger'");
+        refused(admin("POST", SET_DEBUG + "&colour=red", null, h), 400, "no parameter 'colour'");
+        refused(admin("POST", "/tasks/gc?runs=abc", null, h), 400, "'runs'");
+        refused(admin("POST", "/tasks/reload-rules?now=1", null, h), 400, "takes no parameter 'now'");
+        refused(admin("POST", "/tasks/replay-activation", null, h), 400, "needs the parameter 'activation'");
+        refused(admin("POST", "/tasks/replay-activation?activation=../x", null, h), 400, "'activation'");
+        refused(admin("POST", "/tasks/source-sync?from=garbage", null, h), 400, "'from'");
+        refused(admin("POST", "/tasks/clock?set=yesterday", null, h), 400, "'set'");
+        refused(admin("POST", "/tasks/nosuch", null, h), 404, "no admin task 'nosuch'", "reload-rules");
+        refused(admin("POST", "/tasks/gc", "runs=" + "1".repeat(5_000_000), "Content-Type", "application/x-www-form-urlencoded",
+                "X-Cohort-Admin", "1"), 413, "query parameters");
+        // What the list allows still runs.
+        String other = PROBE + "-allowed";
+        var ok = admin("POST", "/tasks/log-level?logger=" + other + "&level=warn&duration=PT1M", null, h);
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        assertThat(((Logger) LoggerFactory.getLogger(other)).getLevel()).isEqualTo(Level.WARN);
+    }
+
     @Test
     void aTaskWithoutTheAdminHeaderIsRefused() {
         refused(admin("POST", SET_DEBUG, "x", "Content-Type", "text/plain"), 403, "X-Cohort-Admin: 1");
