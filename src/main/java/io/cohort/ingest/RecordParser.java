@@ -9,14 +9,19 @@ import io.cohort.record.RecordType;
 import io.cohort.record.SourceRecord.*;
 import io.cohort.record.SourceRecord;
 import io.cohort.record.SourceRef;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Turns canonical JSON records into {@link RecordChange}s, collecting every field error of the
@@ -37,19 +42,52 @@ public final class RecordParser {
      */
     public static final int MIN_YEAR = 1900;
     public static final int MAX_YEAR = 2200;
-    private static final Instant EARLIEST = LocalDate.of(MIN_YEAR, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
-    private static final Instant AFTER_LATEST = LocalDate.of(MAX_YEAR + 1, 1, 1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    private static final Instant EARLIEST = LocalDate.of(MIN_YEAR, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
+    private static final Instant AFTER_LATEST = LocalDate.of(MAX_YEAR + 1, 1, 1).atStartOfDay(ZoneOffset.UTC).toInstant();
     /** 64 characters of local part, "@" and 255 of domain: the width of the membership table's email column. */
     static final int MAX_EMAIL_LENGTH = 320;
 
+    /**
+     * Ids must read back as they were sent: a lone UTF-16 surrogate ("\ud800") was stored and then
+     * matched no request (it has no UTF-8 form), and format characters (general category Cf:
+     * U+202E right-to-left override, U+200B zero-width space, U+FEFF…) make two ids that look the
+     * same differ, or one id look like another.
+     */
+    static final String BAD_ID_CHARACTERS = "ids may not hold invisible or direction-changing characters or broken UTF-16";
+
     private final IngestLimits limits;
+    /** The configured source ids that references must name; null where not checked (replays, local files). */
+    private final Set<String> sources;
 
     public RecordParser(IngestLimits limits) {
+        this(limits, null);
+    }
+
+    private RecordParser(IngestLimits limits, Set<String> sources) {
         this.limits = limits;
+        this.sources = sources == null ? null : Set.copyOf(new TreeSet<>(sources));
+    }
+
+    /**
+     * This parser, also refusing references ({@code sameAs.source}, {@code accounts[].source}) to
+     * a source not among {@code configured}: no record of such a source can ever be stored, so the
+     * reference could never join anything, and is a typo. Ingestion checks them; replays of stored
+     * batches and local record files do not (a source removed from the config must not stop them).
+     */
+    public RecordParser checkingReferences(Set<String> configured) {
+        return new RecordParser(limits, configured);
     }
 
     /** Parses a whole batch; throws {@link InvalidBatchException} listing all errors. */
     public List<RecordChange> parse(List<JsonNode> records) {
+        return parse(null, records);
+    }
+
+    /**
+     * Parses a whole batch sent by source {@code sourceId} (null: unknown), which also refuses a
+     * {@code sameAs} naming the record itself; throws {@link InvalidBatchException} listing all errors.
+     */
+    public List<RecordChange> parse(String sourceId, List<JsonNode> records) {
         if (records.size() > limits.maxRecordsPerBatch()) {
             throw new InvalidBatchException(List.of(new FieldError(-1, "records",
                     "a batch holds at most " + limits.maxRecordsPerBatch() + " records (ingest.maxRecordsPerBatch), got " + records.size())));
@@ -57,7 +95,7 @@ public final class RecordParser {
         List<FieldError> errors = new ArrayList<>();
         List<RecordChange> changes = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
-            Reader r = new Reader(i, records.get(i), errors, limits);
+            Reader r = new Reader(i, records.get(i), errors, limits, sourceId, sources);
             RecordChange c = r.change();
             if (c != null) changes.add(c);
         }
@@ -72,12 +110,16 @@ public final class RecordParser {
         private final List<FieldError> errors;
         private final IngestLimits limits;
         private final int errorsBefore;
+        private final String sourceId;
+        private final Set<String> sources;
 
-        Reader(int index, JsonNode node, List<FieldError> errors, IngestLimits limits) {
+        Reader(int index, JsonNode node, List<FieldError> errors, IngestLimits limits, String sourceId, Set<String> sources) {
             this.index = index;
             this.node = node;
             this.errors = errors;
             this.limits = limits;
+            this.sourceId = sourceId;
+            this.sources = sources;
             this.errorsBefore = errors.size();
         }
 
@@ -107,12 +149,12 @@ public final class RecordParser {
                         attributes());
                 case ACCOUNT -> new AccountRecord(id("id", true), string("name"), string("domain"),
                         string("industry"), wholeNumber("employees"), number("annualRevenue"),
-                        string("country"), ref("sameAs"), attributes());
+                        string("country"), sameAs(), attributes());
                 case ACCOUNT_PERSON -> new AccountPersonRecord(id("accountId", true),
                         id("personId", true), string("role"), attributes());
                 case OPPORTUNITY -> new OpportunityRecord(id("id", true), id("accountId", false),
                         string("name"), number("amount"), currency(), string("stage"), bool("isWon"),
-                        bool("isClosed"), date("closeDate"), ref("sameAs"), optionalInstant("createdDate"),
+                        bool("isClosed"), date("closeDate"), sameAs(), optionalInstant("createdDate"),
                         attributes());
                 case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(id("opportunityId", true),
                         id("personId", true), string("role"), attributes());
@@ -163,10 +205,19 @@ public final class RecordParser {
             return new AccountLinkRecord(id, string("name"), List.copyOf(refs), attributes());
         }
 
-        private SourceRef ref(String field) {
-            JsonNode v = node.get(field);
+        private SourceRef sameAs() {
+            JsonNode v = node.get("sameAs");
             if (v == null || v.isNull()) return null;
-            return refAt(field, v);
+            SourceRef r = refAt("sameAs", v);
+            // Not harmless: a record with sameAs ranks as a copy, below every other record of its
+            // account or opportunity, while the link itself joins nothing.
+            if (r != null && r.source().equals(sourceId) && node.path("id").isValueNode()
+                    && r.id().equals(node.path("id").asText())) {
+                error("sameAs", "names this record itself (" + r + "); sameAs names another source's record that this one "
+                        + "copies, and a record marked as a copy ranks below the records it is merged with");
+                return null;
+            }
+            return r;
         }
 
         private SourceRef refAt(String field, JsonNode v) {
@@ -175,20 +226,52 @@ public final class RecordParser {
                 error(field, "must be an object {\"source\": \"<source id>\", \"id\": \"<record id>\"}");
                 return null;
             }
+            // Unknown fields are errors here too: {"source", "id", "extra"} dropped "extra" silently.
+            boolean unknown = false;
+            for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!f.equals("source") && !f.equals("id")) {
+                    error(field + "." + f, "unknown field of a reference; allowed: id, source");
+                    unknown = true;
+                }
+            }
+            if (unknown) return null;
             if (v.path("source").asText().indexOf('\u0000') >= 0 || v.path("id").asText().indexOf('\u0000') >= 0) {
                 error(field, NUL);
                 return null;
             }
             if (v.path("source").asText().length() > limits.maxStringLength()) {
-                error(field, "source may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
+                error(field + ".source", "source may be at most " + limits.maxStringLength() + " characters (ingest.maxStringLength)");
                 return null;
             }
             if (v.path("id").asText().length() > RecordKey.MAX_ID_LENGTH) {
-                error(field, "id is " + v.path("id").asText().length() + " characters; ids may be at most "
+                error(field + ".id", "id is " + v.path("id").asText().length() + " characters; ids may be at most "
                         + RecordKey.MAX_ID_LENGTH + " characters");
                 return null;
             }
+            if (!idCharacters(field + ".source", v.path("source").asText()) | !idCharacters(field + ".id", v.path("id").asText())) {
+                return null;
+            }
+            if (sources != null && !sources.contains(v.path("source").asText())) {
+                error(field + ".source", "'" + abbreviate(v.path("source").asText()) + "' is not a configured source, so no record "
+                        + "of it can ever be linked; configured sources: " + String.join(", ", new TreeSet<>(sources)));
+                return null;
+            }
             return new SourceRef(v.path("source").asText(), v.path("id").asText());
+        }
+
+        /** False (with an error) when {@code s} holds a lone surrogate or a format character; see {@link #BAD_ID_CHARACTERS}. */
+        private boolean idCharacters(String field, String s) {
+            for (int i = 0; i < s.length(); ) {
+                int c = s.codePointAt(i);
+                int category = Character.getType(c); // a paired surrogate is read as one code point
+                if (category == Character.SURROGATE || category == Character.FORMAT) {
+                    error(field, BAD_ID_CHARACTERS + ": " + String.format("U+%04X", c) + " at character " + (i + 1));
+                    return false;
+                }
+                i += Character.charCount(c);
+            }
+            return true;
         }
 
         private String email() {
@@ -226,6 +309,7 @@ public final class RecordParser {
                 error(field, "is " + s.length() + " characters; ids may be at most " + RecordKey.MAX_ID_LENGTH + " characters");
                 return null;
             }
+            if (s != null && !idCharacters(field, s)) return null;
             return s;
         }
 
@@ -296,23 +380,41 @@ public final class RecordParser {
         }
 
         private Long wholeNumber(String field) {
-            Double d = number(field);
-            if (d == null) return null;
-            if (d != Math.rint(d) || d > Long.MAX_VALUE) {
-                error(field, "must be a whole number");
+            if (number(field) == null) return null;
+            // Read exactly, not through the double: 2^63 compared equal to Long.MAX_VALUE there and
+            // was stored clamped, and whole numbers above 2^53 lost their last digits.
+            JsonNode v = node.get(field);
+            try {
+                return (v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText().trim())).longValueExact();
+            } catch (ArithmeticException | NumberFormatException e) {
+                error(field, "must be a whole number from 0 to " + Long.MAX_VALUE + ", got '" + abbreviate(v.asText()) + "'");
                 return null;
             }
-            return d.longValue();
         }
 
+        /**
+         * A date, or an instant reduced to its UTC date: the Marketo mapper passes vendor datetimes
+         * on as instants. Those are read and range-checked like every other instant; Instant.parse
+         * took 24:00 and instants too far out for a date (a DateTimeException, answered 500).
+         */
         private LocalDate date(String field) {
             String s = string(field);
             if (s == null) return null;
+            String expected = "must be a date YYYY-MM-DD (or an ISO-8601 instant, taken as its UTC date) in the years "
+                    + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'";
+            if (s.length() > 10) {
+                Instant t = parseInstant(s);
+                if (t == null || !inYears(t)) {
+                    error(field, expected);
+                    return null;
+                }
+                return LocalDate.ofInstant(t, ZoneOffset.UTC);
+            }
             LocalDate d;
             try {
-                d = s.length() > 10 ? Instant.parse(s).atZone(java.time.ZoneOffset.UTC).toLocalDate() : LocalDate.parse(s);
+                d = LocalDate.parse(s);
             } catch (DateTimeParseException e) {
-                error(field, "must be a date YYYY-MM-DD in the years " + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'");
+                error(field, expected);
                 return null;
             }
             if (d.getYear() < MIN_YEAR || d.getYear() > MAX_YEAR) {
@@ -329,18 +431,29 @@ public final class RecordParser {
         private Instant instant(String field, boolean required) {
             String s = string(field, required);
             if (s == null) return null;
-            Instant t;
-            try {
-                t = java.time.OffsetDateTime.parse(s).toInstant();
-            } catch (DateTimeParseException e) {
+            Instant t = parseInstant(s);
+            if (t == null) {
                 error(field, "must be an ISO-8601 instant such as 2026-11-02T10:15:00Z, got '" + abbreviate(s) + "'");
                 return null;
             }
-            if (t.isBefore(EARLIEST) || !t.isBefore(AFTER_LATEST)) {
+            if (!inYears(t)) {
                 error(field, "must be an instant in the years " + MIN_YEAR + " to " + MAX_YEAR + " (UTC), got '" + abbreviate(s) + "'");
                 return null;
             }
             return t;
+        }
+
+        /** The one reading of instants, for instant fields and dates sent as instants; null when unreadable. */
+        private static Instant parseInstant(String s) {
+            try {
+                return OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+
+        private static boolean inYears(Instant t) {
+            return !t.isBefore(EARLIEST) && t.isBefore(AFTER_LATEST);
         }
 
         private Map<String, String> attributes() {

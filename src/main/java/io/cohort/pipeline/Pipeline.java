@@ -54,7 +54,9 @@ public final class Pipeline {
     private Pipeline(Map<String, SourceFactory> sources, RecordParser parser, RecordStore store, ProfileGraph graph,
                      Evaluator evaluator, Journal journal, Clock clock, MetricRegistry metrics) {
         this.sources = Map.copyOf(sources);
-        this.parser = parser;
+        // References must name a configured source: one that is not can never join anything. A
+        // pipeline built without sources (harnesses replaying generated records) has none to check against.
+        this.parser = this.sources.isEmpty() ? parser : parser.checkingReferences(this.sources.keySet());
         this.store = store;
         this.graph = graph;
         this.evaluator = evaluator;
@@ -97,7 +99,7 @@ public final class Pipeline {
 
     /** Validates and durably accepts a canonical batch (all or nothing). */
     public Accepted ingest(String sourceId, List<JsonNode> canonical) {
-        List<RecordChange> changes = parser.parse(canonical);
+        List<RecordChange> changes = parser.parse(sourceId, canonical);
         return accept(sourceId, canonical, changes, Map.of(), null);
     }
 
@@ -112,7 +114,7 @@ public final class Pipeline {
      * connector's new cursors (stream → value) in the same transaction as the records.
      */
     public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors) {
-        return accept(sourceId, canonical, parser.parse(canonical), cursors, null);
+        return accept(sourceId, canonical, parser.parse(sourceId, canonical), cursors, null);
     }
 
     /**
@@ -124,7 +126,7 @@ public final class Pipeline {
     public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors,
                                      java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
         if (journal == null) throw new IllegalStateException("a guarded write needs the cluster's journal (cluster mode)");
-        return accept(sourceId, canonical, parser.parse(canonical), cursors, java.util.Objects.requireNonNull(guard));
+        return accept(sourceId, canonical, parser.parse(sourceId, canonical), cursors, java.util.Objects.requireNonNull(guard));
     }
 
     private synchronized Accepted accept(String sourceId, List<JsonNode> canonical, List<RecordChange> changes,

@@ -95,6 +95,62 @@ class RecordSchemaTest {
                         + "accountId, amount, attributes, closeDate, createdDate, currency, id, isClosed, isWon, name, sameAs, stage")));
     }
 
+    /**
+     * A reference holds the fields of {@link SourceRef} and no others: an extra one is named by its
+     * path, as unknown fields of the record are, instead of being dropped.
+     */
+    @Test
+    void anUnknownFieldInsideAReferenceIsNamedByItsPath() {
+        List<String> refFields = new java.util.ArrayList<>();
+        JSON.valueToTree(new SourceRef("s", "i")).fieldNames().forEachRemaining(refFields::add);
+        assertThat(refFields).containsExactlyInAnyOrder("id", "source");
+        ObjectNode account = complete(RecordType.ACCOUNT);
+        ((ObjectNode) account.get("sameAs")).put("extra", 1);
+        ObjectNode link = complete(RecordType.ACCOUNT_LINK);
+        ((ObjectNode) link.get("accounts").get(1)).put("x", 1);
+        assertThatThrownBy(() -> new RecordParser(new IngestLimits()).parse(List.of(account, link)))
+                .isInstanceOfSatisfying(InvalidBatchException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError(0, "sameAs.extra", "unknown field of a reference; allowed: id, source"),
+                        new FieldError(1, "accounts[1].x", "unknown field of a reference; allowed: id, source")));
+    }
+
+    /** Ingestion checks references against the configured sources; replays (no sources given) do not. */
+    @Test
+    void referencesMustNameAConfiguredSourceAndNotTheRecordItself() {
+        RecordParser ingest = new RecordParser(new IngestLimits()).checkingReferences(Set.of("crm-1", "mkto-1"));
+        ObjectNode account = complete(RecordType.ACCOUNT);
+        ((ObjectNode) account.get("sameAs")).put("source", "crm-9");
+        ObjectNode self = complete(RecordType.OPPORTUNITY);
+        ((ObjectNode) self.get("sameAs")).put("source", "crm-1").put("id", self.get("id").asText());
+        assertThatThrownBy(() -> ingest.parse("crm-1", List.of(account.deepCopy(), self.deepCopy())))
+                .isInstanceOfSatisfying(InvalidBatchException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::index, FieldError::field)
+                            .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "sameAs.source"), org.assertj.core.groups.Tuple.tuple(1, "sameAs"));
+                    assertThat(e.errors().get(0).message()).contains("'crm-9'", "crm-1, mkto-1");
+                    assertThat(e.errors().get(1).message()).contains("itself");
+                });
+        assertThat(new RecordParser(new IngestLimits()).parse(List.of(account.deepCopy()))).hasSize(1);
+        assertThat(ingest.parse("mkto-1", List.of(self.deepCopy(), complete(RecordType.ACCOUNT_LINK)))).hasSize(2);
+    }
+
+    /** Lone surrogates and format characters (Cf) are refused in every id; letters of any script, and surrogate pairs, are not. */
+    @Test
+    void idsRefuseBrokenUtf16AndFormatCharactersOnly() {
+        RecordParser parser = new RecordParser(new IngestLimits());
+        for (String bad : List.of("\uD800", "a\uDFFFb", "x\uDBFF", "\u202Ex", "a\u200Bb", "\uFEFF", "a\u2066", "a\u00ADb", "\uDB40\uDC01")) {
+            ObjectNode person = complete(RecordType.PERSON).put("id", bad);
+            ObjectNode link = complete(RecordType.ACCOUNT_LINK);
+            ((ObjectNode) link.get("accounts").get(0)).put("id", bad);
+            assertThatThrownBy(() -> parser.parse(List.of(person, link))).isInstanceOfSatisfying(InvalidBatchException.class, e -> {
+                assertThat(e.errors()).extracting(FieldError::field).containsExactly("id", "accounts[0].id");
+                assertThat(e.errors()).allSatisfy(f -> assertThat(f.message()).startsWith(RecordParser.BAD_ID_CHARACTERS));
+            });
+        }
+        for (String ok : List.of("é-ü", "日本", "\uD83D\uDE00", "\uD800\uDC00", "Ελλάδα", "a b")) {
+            assertThat(parse(complete(RecordType.PERSON).put("id", ok)).key()).isEqualTo(ok);
+        }
+    }
+
     private static SourceRecord parse(ObjectNode record) {
         List<RecordChange> changes = new RecordParser(new IngestLimits()).parse(List.of(record.deepCopy()));
         assertThat(changes).hasSize(1);

@@ -92,14 +92,46 @@ class BadTimestampIT {
                  "Name":"N","CloseDate":"+300000000-06-30"}]}"""), 0, "closeDate", before);
     }
 
+    /**
+     * The first and last instants java.time holds, and 24:00: closeDate read instants with
+     * Instant.parse, which takes all three, and reducing the edges to a date threw (a 500 with a
+     * stack trace, on /records and through both vendor mappers). Now the same rule as timestamp.
+     */
+    @Test
+    void closeDateAtTheEdgesOfInstantOrAt2400IsA400OnEveryEndpoint() {
+        long before = rows();
+        for (String edge : new String[] {"-1000000000-01-01T00:00:00Z", "+1000000000-12-31T23:59:59.999999999Z"}) {
+            refused(app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"opportunity\",\"id\":\"ok\"},"
+                    + "{\"type\":\"opportunity\",\"id\":\"FZ-O\",\"closeDate\":\"" + edge + "\"}]}"), 1, "closeDate", before);
+            refused(app.post("/v1/sources/marketo-1/native/opportunities", "application/json", """
+                    {"requestId":"x","success":true,"result":[{"seq":0,"marketoGUID":"m-ok","name":"N","closeDate":"2026-06-30"},
+                     {"seq":1,"marketoGUID":"m-o","name":"N","closeDate":"%s"}]}""".formatted(edge)), 1, "closeDate", before);
+            refused(app.post("/v1/sources/crm-1/native/query", "application/json", """
+                    {"totalSize":2,"done":true,"records":[{"attributes":{"type":"Opportunity"},"Id":"006OK","Name":"N","CloseDate":"2026-06-30"},
+                     {"attributes":{"type":"Opportunity"},"Id":"006X","AccountId":"001X","Name":"N","CloseDate":"%s"}]}""".formatted(edge)),
+                    1, "closeDate", before);
+        }
+        refused(app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"opportunity\",\"id\":\"ok\"},"
+                + "{\"type\":\"opportunity\",\"id\":\"o24\",\"closeDate\":\"2026-11-20T24:00:00Z\"}]}"), 1, "closeDate", before);
+        assertThat(app.get("/v1/sources/generic/records/opportunity/ok").status()).isEqualTo(404);
+        assertThat(app.admin("/healthcheck").status()).isEqualTo(200);
+    }
+
     @Test
     void theYears1900To2200AreAcceptedToTheirEdges() {
         CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
                 + event("first", "1900-01-01T00:00:00Z") + "," + event("last", "2200-12-31T23:59:59.999Z") + ","
                 + "{\"type\":\"opportunity\",\"id\":\"o1\",\"closeDate\":\"1900-01-01\"},"
-                + "{\"type\":\"opportunity\",\"id\":\"o2\",\"closeDate\":\"2200-12-31\"}]}");
+                + "{\"type\":\"opportunity\",\"id\":\"o2\",\"closeDate\":\"2200-12-31\"},"
+                // Instants are taken as their UTC date (the Marketo mapper sends vendor datetimes so), to the same edges.
+                + "{\"type\":\"opportunity\",\"id\":\"o3\",\"closeDate\":\"2200-12-31T23:59:59.999Z\"},"
+                + "{\"type\":\"opportunity\",\"id\":\"o4\",\"closeDate\":\"2026-06-30T23:30:00-01:00\"}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(app.get("/v1/sources/generic/records/event/last").json().get("record").get("timestamp").asText())
                 .isEqualTo("2200-12-31T23:59:59.999Z");
+        assertThat(app.get("/v1/sources/generic/records/opportunity/o3").json().get("record").get("closeDate").asText())
+                .isEqualTo("2200-12-31");
+        assertThat(app.get("/v1/sources/generic/records/opportunity/o4").json().get("record").get("closeDate").asText())
+                .isEqualTo("2026-07-01");
     }
 }

@@ -76,10 +76,10 @@ class ClientMistakesIT {
         assertThat(rows()).isEqualTo(before);
     }
 
-    @Test
-    void everyKeyAndReferenceIdHasTheDocumentedLimit() {
-        String id = "k".repeat(256);
-        String[][] cases = {
+    /** A record with {@code id} in one of its id fields (keys, references, deletes), and that field's path: one row a field. */
+    static String[][] recordsWithId(String id) {
+        return new String[][] {
+                {"{\"type\":\"person\",\"id\":\"" + id + "\"}", "id"},
                 {"{\"type\":\"accountPerson\",\"accountId\":\"" + id + "\",\"personId\":\"p\"}", "accountId"},
                 {"{\"type\":\"accountPerson\",\"accountId\":\"a\",\"personId\":\"" + id + "\"}", "personId"},
                 {"{\"type\":\"opportunityPerson\",\"opportunityId\":\"" + id + "\",\"personId\":\"p\"}", "opportunityId"},
@@ -87,10 +87,17 @@ class ClientMistakesIT {
                 {"{\"type\":\"marketingListMember\",\"listId\":\"l\",\"personId\":\"" + id + "\"}", "personId"},
                 {"{\"type\":\"event\",\"id\":\"" + id + "\",\"personId\":\"p\",\"eventType\":\"t\",\"timestamp\":\"2026-11-02T10:15:00Z\"}", "id"},
                 {"{\"type\":\"opportunity\",\"id\":\"o\",\"accountId\":\"" + id + "\"}", "accountId"},
-                {"{\"type\":\"account\",\"id\":\"a\",\"sameAs\":{\"source\":\"crm-2\",\"id\":\"" + id + "\"}}", "sameAs"},
+                {"{\"type\":\"account\",\"id\":\"a\",\"sameAs\":{\"source\":\"crm-2\",\"id\":\"" + id + "\"}}", "sameAs.id"},
+                {"{\"type\":\"accountLink\",\"accounts\":[{\"source\":\"crm-1\",\"id\":\"a\"},{\"source\":\"crm-2\",\"id\":\"" + id + "\"}]}", "accounts[1].id"},
+                {"{\"type\":\"accountLink\",\"id\":\"" + id + "\",\"accounts\":[{\"source\":\"crm-1\",\"id\":\"a\"},{\"source\":\"crm-2\",\"id\":\"b\"}]}", "id"},
                 {"{\"type\":\"person\",\"id\":\"" + id + "\",\"deleted\":true}", "id"},
                 {"{\"type\":\"accountPerson\",\"accountId\":\"" + id + "\",\"personId\":\"p\",\"deleted\":true}", "accountId"},
         };
+    }
+
+    @Test
+    void everyKeyAndReferenceIdHasTheDocumentedLimit() {
+        String[][] cases = recordsWithId("k".repeat(256));
         long before = rows();
         for (String[] c : cases) {
             Http.Reply r = send("POST", RECORDS, "application/json", "{\"records\":[{\"type\":\"person\",\"id\":\"ok-2\"}," + c[0] + "]}");
@@ -102,6 +109,144 @@ class ClientMistakesIT {
         Http.Reply ok = send("POST", RECORDS, "application/json", "{\"records\":[{\"type\":\"accountPerson\",\"accountId\":\""
                 + max.replace("\\", "\\\\") + "\",\"personId\":\"" + max.replace("\\", "\\\\") + "\"}]}");
         assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+    }
+
+    static final String GENERIC = "/v1/sources/generic/records";
+
+    /** POSTs [a valid person with a fresh key, {@code bad}] to the generic source: the error of record 1, nothing stored. */
+    JsonNode refusedSecond(String bad) {
+        long before = rows();
+        String valid = "ok-" + java.util.UUID.randomUUID();
+        Http.Reply r = send("POST", GENERIC, "application/json", "{\"records\":[{\"type\":\"person\",\"id\":\"" + valid + "\"}," + bad + "]}");
+        JsonNode e = fieldError(r, 1);
+        for (JsonNode other : r.json().path("errors")) assertThat(other.get("index").asInt()).as(r.toString()).isEqualTo(1);
+        assertThat(rows()).as(bad).isEqualTo(before);
+        assertThat(send("GET", GENERIC + "/person/" + valid, null, null).status()).as(bad).isEqualTo(404);
+        return e;
+    }
+
+    /** Unknown fields inside a reference were dropped silently, unlike unknown fields of the record itself. */
+    @Test
+    void anUnknownFieldInsideAReferenceIsA400NamingIt() {
+        JsonNode e = refusedSecond("{\"type\":\"account\",\"id\":\"FZ-S\",\"sameAs\":{\"source\":\"crm-1\",\"id\":\"x\",\"extra\":1}}");
+        assertThat(e.get("field").asText()).isEqualTo("sameAs.extra");
+        assertThat(e.get("message").asText()).contains("unknown field");
+        e = refusedSecond("{\"type\":\"opportunity\",\"id\":\"FZ-O\",\"sameAs\":{\"source\":\"crm-1\",\"id\":\"x\",\"Id\":\"y\"}}");
+        assertThat(e.get("field").asText()).isEqualTo("sameAs.Id");
+        e = refusedSecond("{\"type\":\"accountLink\",\"accounts\":[{\"source\":\"generic\",\"id\":\"FZ-A\",\"x\":1},"
+                + "{\"source\":\"crm-1\",\"id\":\"FZ-B\"}]}");
+        assertThat(e.get("field").asText()).isEqualTo("accounts[0].x");
+        assertThat(send("GET", GENERIC + "/account/FZ-S", null, null).status()).isEqualTo(404);
+    }
+
+    /**
+     * No record of a source that is not configured can ever be stored, so a reference to one never
+     * joins anything: a typo that was stored and silently linked nothing.
+     */
+    @Test
+    void aReferenceToASourceThatIsNotConfiguredIsA400ListingTheConfiguredOnes() {
+        JsonNode e = refusedSecond("{\"type\":\"account\",\"id\":\"NS-1\",\"sameAs\":{\"source\":\"nosuch\",\"id\":\"x\"}}");
+        assertThat(e.get("field").asText()).isEqualTo("sameAs.source");
+        assertThat(e.get("message").asText()).contains("'nosuch' is not a configured source", "crm-1, crm-2, generic, marketo-1, marketo-2, mdm");
+        e = refusedSecond("{\"type\":\"accountLink\",\"id\":\"NS-L\",\"accounts\":[{\"source\":\"crm-1\",\"id\":\"a\"},"
+                + "{\"source\":\"nosuch\",\"id\":\"b\"}]}");
+        assertThat(e.get("field").asText()).isEqualTo("accounts[1].source");
+        // The MDM's own export goes through the same check: a system named neither by systems: nor as a source.
+        long before = rows();
+        Http.Reply r = send("POST", "/v1/sources/mdm/native/crossReferences", "application/json", "{\"entities\":[{\"mdmId\":\"NS-M\","
+                + "\"members\":[{\"system\":\"crm-1\",\"recordId\":\"a\"},{\"system\":\"SAP\",\"recordId\":\"b\"}]}]}");
+        assertThat(fieldError(r, 0).get("field").asText()).isEqualTo("accounts[1].source");
+        assertThat(rows()).isEqualTo(before);
+        // A record that names itself as the record it copies would rank as a copy and link nothing.
+        e = refusedSecond("{\"type\":\"account\",\"id\":\"SELF-1\",\"sameAs\":{\"source\":\"generic\",\"id\":\"SELF-1\"}}");
+        assertThat(e.get("field").asText()).isEqualTo("sameAs");
+        assertThat(e.get("message").asText()).contains("itself");
+        // Another source's record of the same id, and a configured source, are fine.
+        Http.Reply ok = send("POST", GENERIC, "application/json", "{\"records\":[{\"type\":\"account\",\"id\":\"SELF-1\","
+                + "\"sameAs\":{\"source\":\"crm-1\",\"id\":\"SELF-1\"}},{\"type\":\"accountLink\",\"id\":\"NS-OK\","
+                + "\"accounts\":[{\"source\":\"crm-1\",\"id\":\"a\"},{\"source\":\"generic\",\"id\":\"SELF-1\"}]}]}");
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+    }
+
+    /**
+     * A lone surrogate was stored and could then not be read back (it has no UTF-8 form: the
+     * request for it was a 404); format characters make ids that look alike differ. Every id
+     * field, references too, and ids a vendor mapping produces.
+     */
+    @Test
+    void idsWithBrokenUtf16OrInvisibleCharactersAreA400NamingTheField() {
+        for (String bad : new String[] {"\\ud800", "a\\udc00b", "x\\ud83d", "\\u202e1-TNUOCCA", "a\\u200bb", "\\ufeffa", "a\\u2066b", "a\\u00adb"}) {
+            // Every id field, and a reference's source.
+            java.util.List<String[]> cases = new java.util.ArrayList<>(java.util.List.of(recordsWithId(bad)));
+            cases.add(new String[] {"{\"type\":\"account\",\"id\":\"a\",\"sameAs\":{\"source\":\"crm-1" + bad + "\",\"id\":\"x\"}}", "sameAs.source"});
+            for (String[] c : cases) {
+                JsonNode e = refusedSecond(c[0]);
+                assertThat(e.get("field").asText()).as(c[0]).isEqualTo(c[1]);
+                assertThat(e.get("message").asText()).as(c[0]).contains("ids may not hold invisible or direction-changing characters or broken UTF-16");
+            }
+        }
+        // A vendor's ids: a Marketo lead, an MDM entity and its member.
+        long before = rows();
+        Http.Reply r = send("POST", "/v1/sources/marketo-1/native/leads", "application/json",
+                "{\"success\":true,\"result\":[{\"id\":\"\\u202e77\",\"email\":\"rtl@x.com\"}]}");
+        assertThat(fieldError(r, 0).get("field").asText()).isEqualTo("id");
+        r = send("POST", "/v1/sources/mdm/native/crossReferences", "application/json", "{\"entities\":[{\"mdmId\":\"M\\u200b1\","
+                + "\"members\":[{\"system\":\"crm-1\",\"recordId\":\"a\"},{\"system\":\"crm-2\",\"recordId\":\"b\\ud800\"}]}]}");
+        assertThat(assertJsonError(r, 400).path("errors")).extracting(n -> n.get("field").asText()).containsExactly("accounts[1].id", "id");
+        assertThat(rows()).isEqualTo(before);
+    }
+
+    /** Letters of any script, and characters outside the BMP (a surrogate pair), are ids like any other. */
+    @Test
+    void nonAsciiIdsAreAcceptedAndReadBack() {
+        String[] ids = {"é-ü-ß", "日本-株式会社", "ÆØÅ\\u00e9", "emoji-\\ud83d\\ude00", "עברית-1"};
+        StringBuilder records = new StringBuilder();
+        for (String id : ids) {
+            records.append(records.length() == 0 ? "" : ",").append("{\"type\":\"person\",\"id\":\"").append(id).append("\"},")
+                    .append("{\"type\":\"account\",\"id\":\"").append(id).append("\",\"sameAs\":{\"source\":\"crm-1\",\"id\":\"")
+                    .append(id).append("\"}}");
+        }
+        Http.Reply ok = send("POST", GENERIC, "application/json", "{\"records\":[" + records + "]}");
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        for (String id : ids) {
+            String text; // the id as JSON reads it (some are sent as \\u escapes)
+            try {
+                text = new com.fasterxml.jackson.databind.ObjectMapper().readTree("\"" + id + "\"").asText();
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            String q = java.net.URLEncoder.encode(text, java.nio.charset.StandardCharsets.UTF_8);
+            Http.Reply read = send("GET", GENERIC + "/person?id=" + q, null, null);
+            assertThat(read.status()).as(text + ": " + read).isEqualTo(200);
+            assertThat(read.json().get("record").get("id").asText()).isEqualTo(text);
+            JsonNode account = send("GET", GENERIC + "/account?id=" + q, null, null).json().get("record");
+            assertThat(account.get("sameAs").get("id").asText()).isEqualTo(text);
+        }
+    }
+
+    /**
+     * employees was read through a double, where 2^63 equals Long.MAX_VALUE: it was stored clamped
+     * instead of refused like 1e30. Whole numbers are read exactly, up to Long.MAX_VALUE itself.
+     */
+    @Test
+    void employeesOf2To63IsA400AndLongMaxValueIsKeptExactly() {
+        long before = rows();
+        for (String employees : new String[] {"9223372036854775808", "\"9223372036854775808\"", "1e30", "12.5"}) {
+            Http.Reply r = send("POST", RECORDS, "application/json", "{\"records\":[{\"type\":\"account\",\"id\":\"ok-4\"},"
+                    + "{\"type\":\"account\",\"id\":\"A\",\"employees\":" + employees + "}]}");
+            JsonNode e = fieldError(r, 1);
+            assertThat(e.get("field").asText()).as(employees).isEqualTo("employees");
+            assertThat(e.get("message").asText()).as(employees).contains("whole number");
+        }
+        assertThat(rows()).isEqualTo(before);
+        assertThat(send("GET", RECORDS + "/account/A", null, null).status()).isEqualTo(404);
+        Http.Reply ok = send("POST", RECORDS, "application/json", "{\"records\":[{\"type\":\"account\",\"id\":\"max\","
+                + "\"employees\":9223372036854775807},{\"type\":\"account\",\"id\":\"odd\",\"employees\":\"9007199254740993\"}]}");
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        assertThat(send("GET", RECORDS + "/account/max", null, null).json().get("record").get("employees").asText())
+                .isEqualTo("9223372036854775807");
+        assertThat(send("GET", RECORDS + "/account/odd", null, null).json().get("record").get("employees").asText())
+                .as("past 2^53 a double drops the last digit").isEqualTo("9007199254740993");
     }
 
     @Test

@@ -63,7 +63,12 @@ public final class BadInputCorpus {
                 F.textNode("2026-13-45"), F.textNode("\uD800"), F.textNode("a:b|c/d"), F.nullNode(),
                 // Issue 11: one past the id limit (and the old 1,024 key column), instants out of range, key separators.
                 F.textNode("i".repeat(1_025)), F.textNode("+300000000-01-01T00:00:00Z"), F.textNode("1899-12-31"),
-                F.textNode("KC-A|KC-B\\|")));
+                F.textNode("KC-A|KC-B\\|"),
+                // The first and last instants java.time holds (a closeDate of either was a 500), and 2^63 (stored as Long.MAX_VALUE).
+                F.textNode("-1000000000-01-01T00:00:00Z"), F.textNode("+1000000000-12-31T23:59:59.999999999Z"),
+                F.numberNode(java.math.BigInteger.ONE.shiftLeft(63)),
+                // Ids that could not be read back or look like others: lone surrogates, RTL override, zero-width space.
+                F.textNode("a\uDC00"), F.textNode("\u202Eabc"), F.textNode("a\u200Bb")));
         ObjectNode nested = F.objectNode();
         ObjectNode at = nested;
         for (int i = 0; i < 10; i++) at = at.putObject("n");
@@ -98,13 +103,61 @@ public final class BadInputCorpus {
         return out;
     }
 
+    /** A record payload that must be a 400 naming {@code field} of record 1. */
+    public record Refused(Payload payload, String field) {}
+
+    /**
+     * Payloads that were answered 200 and stored: unknown fields inside references, references to
+     * sources that are not configured, a record that is its own copy, ids with broken UTF-16 or
+     * invisible characters (in keys and in references).
+     */
+    public List<Refused> refused() {
+        List<Refused> out = new ArrayList<>();
+        escapeSurrogates = true;
+        out.add(new Refused(recordPayload("sameAs.extra", "account", r -> ((ObjectNode) r.get("sameAs")).put("extra", 1)), "sameAs.extra"));
+        out.add(new Refused(recordPayload("accounts[0].x", "accountLink", r -> ((ObjectNode) r.get("accounts").get(0)).put("x", 1)), "accounts[0].x"));
+        out.add(new Refused(recordPayload("sameAs to nosuch", "opportunity", r -> ((ObjectNode) r.get("sameAs")).put("source", "nosuch")), "sameAs.source"));
+        out.add(new Refused(recordPayload("accounts[1] of nosuch", "accountLink", r -> ((ObjectNode) r.get("accounts").get(1)).put("source", "nosuch")),
+                "accounts[1].source"));
+        out.add(new Refused(recordPayload("sameAs itself", "account", r -> ((ObjectNode) r.get("sameAs")).put("source", "crm-1").put("id", "a")), "sameAs"));
+        for (String bad : List.of("\uD800", "x\uDBFF", "\u202E1-TNUOCCA", "a\u200Bb", "\uFEFFa")) {
+            String shown = bad.chars().mapToObj(c -> String.format("U+%04X", c)).toList().toString(); // printable in a report
+            out.add(new Refused(recordPayload("person.id=" + shown, "person", r -> r.put("id", bad)), "id"));
+            out.add(new Refused(recordPayload("campaignMember.personId=" + shown, "campaignMember", r -> r.put("personId", bad)), "personId"));
+            out.add(new Refused(recordPayload("sameAs.id=" + shown, "account", r -> ((ObjectNode) r.get("sameAs")).put("id", bad)), "sameAs.id"));
+            out.add(new Refused(recordPayload("accounts[0].id=" + shown, "accountLink",
+                    r -> ((ObjectNode) r.get("accounts").get(0)).put("id", bad)), "accounts[0].id"));
+        }
+        return out;
+    }
+
+    /**
+     * UTF-8 cannot carry a lone surrogate (the encoder writes '?' for it, so the corpus's U+D800
+     * value arrives as "?"): a client sends one as a JSON escape, {@code "\\ud800"}, as this does.
+     */
+    static String surrogatesEscaped(String json) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) ? i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && i > 0 && Character.isHighSurrogate(json.charAt(i - 1));
+            if (Character.isSurrogate(c) && !paired) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
+    }
+
+    /** Set for {@link #refused()}: record bodies send lone surrogates as JSON escapes. */
+    private boolean escapeSurrogates;
+
     private Payload recordPayload(String name, String type, java.util.function.Consumer<ObjectNode> spoil) {
         ObjectNode good = parse(VALID.get("person")).put("type", "person").put("id", "valid-" + (++serial));
         ObjectNode bad = parse(VALID.get(type)).put("type", type);
         if (spoil != null) spoil.accept(bad);
         ObjectNode body = F.objectNode();
         body.putArray("records").add(good).add(spoil == null ? F.arrayNode().add(bad) : bad);
-        return new Payload(name, RECORDS, "application/json", bytes(body.toString()), true, good.get("id").asText());
+        String json = escapeSurrogates ? surrogatesEscaped(body.toString()) : body.toString();
+        return new Payload(name, RECORDS, "application/json", bytes(json), true, good.get("id").asText());
     }
 
     /** Whole bodies that are not a batch: broken JSON, wrong shapes, limits, bytes that are not UTF-8. */

@@ -57,6 +57,21 @@ class BadInputIT {
                     if (problem != null) failures.add(p.name() + " -> " + problem);
                 }
             }
+            // These must be refused, not merely answered cleanly: each was stored before. (Seed 999: keys
+            // of their valid records that no corpus run stored.)
+            for (BadInputCorpus.Refused x : new BadInputCorpus(999, 5_000).refused()) {
+                long rows = store.count();
+                long batch = store.lastBatchSeq();
+                var r = send(app, x.payload());
+                sent++;
+                byStatus.merge(r.status(), 1, Integer::sum);
+                String problem = r.status() != 400 ? "not refused: " + r
+                        : check(app, x.payload(), r, store.count() - rows, store.lastBatchSeq() - batch);
+                if (problem == null && !r.json().path("errors").toString().contains("\"field\":\"" + x.field() + "\"")) {
+                    problem = "no error naming " + x.field() + ": " + r;
+                }
+                if (problem != null) failures.add(x.payload().name() + " -> " + problem);
+            }
             System.out.printf("bad input: %d requests, answers by status %s, %d problems, %d resent on a closed connection%n",
                     sent, byStatus, failures.size(), retries);
             assertThat(sent).isGreaterThanOrEqualTo(1_000);

@@ -74,7 +74,7 @@ public final class PageWriter {
         for (ObjectNode r : records) all.add(r.deepCopy()); // the parser may fill in defaults
         for (int from = 0; from < all.size(); from += maxBatch) {
             try {
-                parser.parse(all.subList(from, Math.min(all.size(), from + maxBatch)));
+                parser.parse(sourceId, all.subList(from, Math.min(all.size(), from + maxBatch)));
             } catch (InvalidBatchException e) {
                 return dropInvalid(status, records);
             }
@@ -88,7 +88,7 @@ public final class PageWriter {
         String example = null;
         for (ObjectNode r : records) {
             try {
-                parser.parse(List.of(r.deepCopy()));
+                parser.parse(sourceId, List.of(r.deepCopy()));
                 kept.add(r);
             } catch (InvalidBatchException e) {
                 dropped++;

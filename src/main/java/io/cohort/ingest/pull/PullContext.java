@@ -31,7 +31,8 @@ public record PullContext(BatchWriter writer, CursorBook cursors, StoredKeys sto
             StoredKeys keys, io.cohort.ingest.IngestLimits ingestLimits, CallLimits limits,
             VendorHttp http, io.dropwizard.core.setup.Environment env) {
         Clock clock = Clock.systemUTC();
-        RecordParser parser = new RecordParser(ingestLimits);
+        // Checks references like Pipeline does, so that a page the writer would refuse is set aside.
+        RecordParser parser = new RecordParser(ingestLimits).checkingReferences(sources.keySet());
         // One client for all: its pool is bounded per host (httpClient.maxConnectionsPerRoute), so a
         // vendor's slow or hung connections hold only that vendor's share.
         return id -> new PullContext(writer, cursors, keys, sources.get(id).nativeMapper(id), parser,

@@ -145,7 +145,7 @@ final class FilesStream extends CursorStream {
         for (int from = 0; from < records.size(); from += batch) {
             List<JsonNode> part = records.subList(from, Math.min(records.size(), from + batch)).stream().map(n -> (JsonNode) n.deepCopy()).toList();
             try {
-                ctx.parser().parse(part);
+                ctx.parser().parse(sourceId, part);
             } catch (InvalidBatchException e) {
                 for (FieldError fe : e.errors()) {
                     if (why.length() > 4000) break;
