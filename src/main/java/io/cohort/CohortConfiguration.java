@@ -52,6 +52,26 @@ public class CohortConfiguration extends Configuration {
     public HttpClientSettings httpClient() { return httpClient; }
     public io.cohort.cluster.ClusterConfig cluster() { return cluster; }
 
+    /**
+     * Ingest refuses a reference to a source that is not configured (no record of it can ever be
+     * stored, so it would join nothing): a Marketo instance's {@code crmSource} or an MDM's
+     * {@code systems} naming one would have every synced record refused. Said at start instead.
+     */
+    @AssertTrue(message = "sources: a Marketo source's crmSource and the values of an MDM source's systems must be ids of "
+            + "configured sources")
+    public boolean isSourceReferencesValid() {
+        for (SourceFactory f : sources.values()) {
+            if (f instanceof io.cohort.ingest.marketo.MarketoSourceFactory m && m.getCrmSource() != null
+                    && !sources.containsKey(m.getCrmSource())) {
+                return false;
+            }
+            if (f instanceof io.cohort.ingest.mdm.MdmSourceFactory d && !sources.keySet().containsAll(d.getSystems().values())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @AssertTrue(message = "sources: ids must be letters, digits, '.', '_' or '-' (no ':')")
     public boolean isSourceIdsValid() {
         return sources.keySet().stream().allMatch(id -> id.matches("[A-Za-z0-9._-]{1,100}"));

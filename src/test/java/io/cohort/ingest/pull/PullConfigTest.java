@@ -77,6 +77,20 @@ class PullConfigTest {
     }
 
     @Test
+    void referencesToSourcesThatAreNotConfiguredAreRefusedAtStart() throws Exception {
+        for (String sources : new String[] {
+                "  marketo-1: {type: marketo, crmSource: crm-9}\n  crm-1: {type: salesforce}\n",
+                "  mdm: {type: mdm, systems: {SFDC_LINE1: crm-9}}\n  crm-1: {type: salesforce}\n"}) {
+            assertThatThrownBy(() -> load(sources, Map.of()))
+                    .isInstanceOf(ConfigurationValidationException.class)
+                    .hasMessageContaining("crmSource and the values of an MDM source's systems must be ids of configured sources");
+        }
+        // Named sources: accepted.
+        load("  marketo-1: {type: marketo, crmSource: crm-1}\n  crm-1: {type: salesforce}\n"
+                + "  mdm: {type: mdm, systems: {SFDC_LINE1: crm-1}}\n", Map.of());
+    }
+
+    @Test
     void aBadPullBlockIsRefusedNamingTheKey() {
         assertThatThrownBy(() -> load("""
                   marketo-1: {type: marketo, pull: {baseUrl: "ftp://x", clientId: a, clientSecret: b, objects: [leads, contacts]}}
