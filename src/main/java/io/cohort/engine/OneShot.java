@@ -117,7 +117,9 @@ public final class OneShot {
             // A condition that throws (a method on a null field) surfaces here, while Drools
             // propagates facts at fire time; Drools names the rule in the message. Errors too:
             // a rule must never take the evaluator thread with it.
-            return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, ruleOf(e), describe(root(e))));
+            String rule = ruleOf(e);
+            if (rule == null) rule = evalRuleOf(e, session.getKieBase());
+            return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(root(e))));
         } finally {
             // A pooled session keeps its listeners across resets: remove ours first.
             session.removeEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
@@ -186,6 +188,41 @@ public final class OneShot {
             if (m.find()) return m.group(1) != null ? m.group(1) : m.group(2);
         }
         return null;
+    }
+
+    /**
+     * The rule whose {@code eval(...)} threw, or null. Drools names no rule for an eval: its
+     * exception's message starts with the eval's compiled expression ("cohort.segments.Rule_X123Eval0Invoker@1f : …"),
+     * which is found again in the LHS of the rule that holds it. Without this an eval's exception
+     * was reported as rule "?" in file "(unknown)" and its rule was never isolated.
+     */
+    static String evalRuleOf(Throwable e, KieBase kieBase) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message == null || !message.contains("Invoker@")) continue;
+            for (org.kie.api.definition.KiePackage p : kieBase.getKiePackages()) {
+                for (org.kie.api.definition.rule.Rule r : p.getRules()) {
+                    if (r instanceof org.drools.base.definitions.rule.impl.RuleImpl ri
+                            && holdsEval(ri.getLhs(), message, Collections.newSetFromMap(new IdentityHashMap<>()))) {
+                        return r.getName();
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code e} or an element nested in it is an eval whose expression {@code message} starts with. */
+    private static boolean holdsEval(org.drools.base.rule.RuleConditionElement e, String message, Set<Object> seen) {
+        if (e == null || !seen.add(e)) return false;
+        if (e instanceof org.drools.base.rule.EvalCondition eval && eval.getEvalExpression() != null
+                && message.startsWith(eval.getEvalExpression().getClass().getName() + "@")) {
+            return true;
+        }
+        for (org.drools.base.rule.RuleConditionElement n : e.getNestedElements()) {
+            if (holdsEval(n, message, seen)) return true;
+        }
+        return false;
     }
 
     private static Throwable root(Throwable e) {

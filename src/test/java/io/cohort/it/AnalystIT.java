@@ -87,6 +87,37 @@ class AnalystIT {
         assertThat(one.get("sample")).hasSize(1);
     }
 
+    /**
+     * An eval(...) that throws names its rule and file in preview's runtimeIssues: Drools names no
+     * rule in an eval's exception, and the issue said rule "?" in file "(unknown)".
+     */
+    @Test
+    void previewOfADraftWhoseEvalThrowsNamesTheRuleAndFileInRuntimeIssues() throws Exception {
+        String drl = """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "Divides by zero"
+                    @segment("fz-eval")
+                when
+                    $p : Person()
+                    eval(1 / 0 == 1)
+                then
+                    insertLogical(new Qualified("fz-eval", $p.id()));
+                end
+                """;
+        var body = new ObjectMapper().createObjectNode().put("file", "fz-eval.drl").put("drl", drl);
+        var r = app.post("/v1/rules/preview", "application/json", body.toString());
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode issues = r.json().get("runtimeIssues");
+        assertThat(issues).as(r.toString()).isNotEmpty();
+        assertThat(issues).allSatisfy(i -> {
+            assertThat(i.get("rule").asText()).isEqualTo("Divides by zero");
+            assertThat(i.get("file").asText()).isEqualTo("fz-eval.drl");
+            assertThat(i.get("message").asText()).contains("ArithmeticException");
+        });
+        assertThat(r.json().get("segments").get(0).get("count").asInt()).isZero();
+    }
+
     @Test
     void previewOfABrokenDraftIs422WithFileAndLine() throws Exception {
         var r = app.post("/v1/rules/preview", "application/json", previewBody(LOWER.replace("$total > 100000", "$total >"), null));
