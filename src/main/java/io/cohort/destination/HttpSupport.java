@@ -7,8 +7,6 @@ import java.io.InterruptedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /** What every HTTP adapter needs: network faults as Retriable, and Retry-After parsing. */
@@ -28,21 +26,20 @@ public final class HttpSupport {
         }
     }
 
-    /** Retry-After as delta-seconds or HTTP-date (RFC 9110); null when absent or unreadable. */
+    /** Retry-After as delta-seconds or HTTP-date, at most a day ({@link io.cohort.vendor.RetryAfter}); null when absent or unreadable. */
     public static Duration retryAfter(HttpReply response, Clock clock) {
-        String v = response.header("Retry-After").orElse(null);
-        if (v == null || v.isBlank()) return null;
-        try {
-            return Duration.ofSeconds(Math.max(0, Long.parseLong(v.trim())));
-        } catch (NumberFormatException notSeconds) {
-            try {
-                ZonedDateTime at = ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
-                Duration d = Duration.between(clock.instant(), at.toInstant());
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (RuntimeException unreadable) {
-                return null;
-            }
-        }
+        return io.cohort.vendor.RetryAfter.of(response, clock);
+    }
+
+    /**
+     * For an error message: what a 3xx answer pointed to. Redirects are not followed
+     * ({@link VendorHttp}): a vendor API does not redirect its calls, so the URL is wrong (an old
+     * host, a login page of a proxy) and the operator must set the right one.
+     */
+    public static String redirectNote(HttpReply response) {
+        if (response.status() < 300 || response.status() >= 400) return "";
+        return " (a redirect to '" + excerpt(response.header("Location").orElse("")) + "', which is not followed: "
+                + "check the configured URL)";
     }
 
     /** A short, log-safe excerpt of a response body for error messages. */

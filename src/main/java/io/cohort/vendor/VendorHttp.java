@@ -23,7 +23,6 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -36,28 +35,56 @@ import org.apache.hc.core5.util.Timeout;
  * <p>Callers give a response timeout per request (each adapter's {@code requestTimeout});
  * connection and pool waits come from the configuration. Network faults are {@link IOException}s:
  * whether they are worth retrying is the caller's decision.
+ *
+ * <p>An answer is taken as it came and bounded, whoever sends it: redirects are never followed
+ * (a POST answered 302 was followed as a GET to the other host, whose 200 counted as the
+ * delivery; a vendor API does not redirect its calls, so a redirect is a wrong URL to report);
+ * a whole answer of {@link #send} must arrive within its timeout (the timeout alone bounds each
+ * read, so a server trickling a byte at a time held the caller for ever) and be at most
+ * {@link #MAX_ANSWER_BYTES} (it is held in memory).
  */
 public final class VendorHttp {
     /** The client's name in metrics and thread names. */
     public static final String NAME = "vendor-http";
 
+    /** The largest answer {@link #send} reads: far above any page the adapters ask for (Salesforce's 2,000 records). */
+    public static final int MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
     private final CloseableHttpClient client;
     private final Timeout poolWait;
+    /** Cuts off answers still arriving at their deadline. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
 
     public VendorHttp(CloseableHttpClient client, Duration connectionRequestTimeout) {
         this.client = client;
         this.poolWait = Timeout.ofMilliseconds(connectionRequestTimeout.toMillis());
+        this.deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, NAME + "-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        deadlines.setRemoveOnCancelPolicy(true);
     }
+
+    /** Never follows a redirect: the caller sees the 3xx and its Location. */
+    private static final org.apache.hc.client5.http.protocol.RedirectStrategy NO_REDIRECTS =
+            new org.apache.hc.client5.http.impl.DefaultRedirectStrategy() {
+                @Override public boolean isRedirected(org.apache.hc.core5.http.HttpRequest request,
+                                                      org.apache.hc.core5.http.HttpResponse response,
+                                                      org.apache.hc.core5.http.protocol.HttpContext context) {
+                    return false;
+                }
+            };
 
     /** The service's client: closed by the environment's lifecycle. */
     public static VendorHttp build(HttpClientConfiguration config, Environment env) {
-        return new VendorHttp(new HttpClientBuilder(env).using(config)
+        return new VendorHttp(new HttpClientBuilder(env).using(config).using(NO_REDIRECTS)
                 .using(HttpClientMetricNameStrategies.HOST_AND_METHOD).build(NAME), poolWait(config));
     }
 
     /** A client outside the server (commands, tests); the caller closes it with {@link #close()}. */
     public static VendorHttp build(HttpClientConfiguration config, MetricRegistry metrics) {
-        return new VendorHttp(new HttpClientBuilder(metrics).using(config)
+        return new VendorHttp(new HttpClientBuilder(metrics).using(config).using(NO_REDIRECTS)
                 .using(HttpClientMetricNameStrategies.HOST_AND_METHOD).build(NAME), poolWait(config));
     }
 
@@ -71,8 +98,8 @@ public final class VendorHttp {
      * @param headers     request headers (no Content-Type: give {@code contentType})
      * @param body        the request body, or null for none
      * @param contentType the body's media type, e.g. {@code application/json}; ignored without a body
-     * @param timeout     how long to wait for the answer once connected
-     * @throws IOException a network fault: refused, reset, timed out
+     * @param timeout     how long to wait for the whole answer once connected
+     * @throws IOException a network fault: refused, reset, timed out, or an answer larger than {@link #MAX_ANSWER_BYTES}
      */
     public HttpReply send(String method, URI uri, Map<String, String> headers, byte[] body, String contentType,
                           Duration timeout) throws IOException {
@@ -81,11 +108,45 @@ public final class VendorHttp {
         if (body != null) request.setEntity(new ByteArrayEntity(body, ContentType.parse(contentType)));
         request.setConfig(RequestConfig.custom().setResponseTimeout(Timeout.ofMilliseconds(timeout.toMillis()))
                 .setConnectionRequestTimeout(poolWait).build());
-        return client.execute(request, response -> {
-            Map<String, List<String>> h = headers(response);
-            String text = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
-            return new HttpReply(response.getCode(), h, text);
-        });
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        // From now: the pool wait and the connect have their own limits, and are short beside it.
+        var deadline = deadlines.schedule(() -> {
+            late.set(true);
+            request.cancel();
+        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            return client.execute(request, response -> {
+                Map<String, List<String>> h = headers(response);
+                return new HttpReply(response.getCode(), h, response.getEntity() == null ? "" : text(request, response.getEntity()));
+            });
+        } catch (IOException | RuntimeException e) {
+            if (late.get()) {
+                throw new java.net.SocketTimeoutException(method + " " + uri.getPath() + ": no whole answer within "
+                        + timeout.toMillis() + " ms (the answer was still arriving)");
+            }
+            throw e;
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /** The body as text in its declared charset (UTF-8 by default), refused past {@link #MAX_ANSWER_BYTES} without reading on. */
+    private static String text(HttpUriRequestBase request, org.apache.hc.core5.http.HttpEntity entity) throws IOException {
+        long declared = entity.getContentLength();
+        byte[] bytes = declared > MAX_ANSWER_BYTES ? null : entity.getContent().readNBytes(MAX_ANSWER_BYTES + 1);
+        if (bytes == null || bytes.length > MAX_ANSWER_BYTES) {
+            request.cancel(); // drop the connection rather than drain the rest
+            throw new IOException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes" + (declared > 0 ? " (" + declared
+                    + " announced)" : "") + "; no call of this service expects one that large");
+        }
+        java.nio.charset.Charset charset = null;
+        try {
+            ContentType type = ContentType.parseLenient(entity.getContentType());
+            charset = type == null ? null : type.getCharset();
+        } catch (RuntimeException unknownCharset) {
+            // as EntityUtils does for an unsupported charset: the default
+        }
+        return new String(bytes, charset == null ? StandardCharsets.UTF_8 : charset);
     }
 
     /**
@@ -153,9 +214,11 @@ public final class VendorHttp {
 
         public InputStream body() { return body; }
 
-        /** The whole answer as text, for error answers (small). */
+        /** The whole answer as text, for error answers (small: past {@link #MAX_ANSWER_BYTES} an IOException). */
         public HttpReply readAll() throws IOException {
-            return new HttpReply(status(), headers, new String(body.readAllBytes(), StandardCharsets.UTF_8));
+            byte[] bytes = body.readNBytes(MAX_ANSWER_BYTES + 1);
+            if (bytes.length > MAX_ANSWER_BYTES) throw new IOException("the answer is larger than " + MAX_ANSWER_BYTES + " bytes");
+            return new HttpReply(status(), headers, new String(bytes, StandardCharsets.UTF_8));
         }
 
         /**
@@ -185,5 +248,8 @@ public final class VendorHttp {
     }
 
     /** Closes the client (only for clients built without an environment). */
-    public void close() throws IOException { client.close(); }
+    public void close() throws IOException {
+        deadlines.shutdownNow();
+        client.close();
+    }
 }

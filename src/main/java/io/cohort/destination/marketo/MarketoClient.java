@@ -56,6 +56,9 @@ final class MarketoClient {
         if (r.status() >= 500 || r.status() == 429) {
             throw new DeliveryException.Retriable("Marketo identity HTTP " + r.status(), HttpSupport.retryAfter(r, clock), null);
         }
+        if (r.status() >= 300 && r.status() < 400) {
+            throw new DeliveryException.Fatal("Marketo identity HTTP " + r.status() + HttpSupport.redirectNote(r));
+        }
         JsonNode body = parse(r);
         if (r.status() != 200 || !body.hasNonNull("access_token")) {
             throw new DeliveryException.Fatal("Marketo refused the client credentials (HTTP " + r.status() + "): "
@@ -142,7 +145,8 @@ final class MarketoClient {
             throw new DeliveryException.Retriable("Marketo HTTP " + r.status() + " on " + where, HttpSupport.retryAfter(r, clock), null);
         }
         if (r.status() != 200) { // docs: only 413/414 in normal operation, i.e. our request is wrong
-            throw new DeliveryException.Fatal("Marketo HTTP " + r.status() + " on " + where + ": " + HttpSupport.excerpt(r.body()));
+            throw new DeliveryException.Fatal("Marketo HTTP " + r.status() + " on " + where + HttpSupport.redirectNote(r) + ": "
+                    + HttpSupport.excerpt(r.body()));
         }
         return parse(r);
     }

@@ -104,6 +104,41 @@ class WebhookDestinationTest {
         assertThat(d.check().message()).contains("405");
     }
 
+    /**
+     * What a receiver, or whatever answers at its URL, may send back (hostile campaign, destination
+     * side): a redirect was followed as a GET whose 200 counted as the delivery, and a Retry-After
+     * past what a long holds threw in the dispatcher, which then sent again at every poll.
+     */
+    @Test
+    void aRedirectIsAFailureNamingItAndAHugeRetryAfterWaitsADay() throws Exception {
+        server.stubFor(post("/moved").willReturn(aResponse().withStatus(302).withHeader("Location", server.baseUrl() + "/login")));
+        server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get("/login").willReturn(aResponse().withStatus(200)));
+        server.stubFor(post("/busy").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "9223372036854775807")));
+        OutboxFixture db = new OutboxFixture();
+        Destinations ds = new Destinations(Map.<String, DestinationFactory>of("webhook", config()), List.of(
+                new ActivationConfig("wh-moved", "high-value-new-product", "webhook", Map.of("url", server.baseUrl() + "/moved")),
+                new ActivationConfig("wh-busy", "high-value-new-product", "webhook", Map.of("url", server.baseUrl() + "/busy"))),
+                Changes.fastDispatcher(), db.jdbi, Changes.context());
+        db.add("wh-moved", "p2", "p2@townsend.com", Map.of());
+        db.add("wh-busy", "p2", "p2@townsend.com", Map.of());
+        long before = System.currentTimeMillis();
+        ds.start();
+        try {
+            ds.wakeUp();
+            await("wh-moved failed", Duration.ofSeconds(10), () -> status(ds, "wh-moved").failed());
+            assertThat(status(ds, "wh-moved").pending()).isEqualTo(1);
+            assertThat(status(ds, "wh-moved").lastError()).contains("302").contains("redirect to '" + server.baseUrl() + "/login'");
+            await("wh-busy tried", Duration.ofSeconds(10), () -> db.row("wh-busy", "p2").attempts() > 0);
+            Thread.sleep(1_000); // ten of the fast dispatcher's polls
+            assertThat(server.findAll(postRequestedFor(urlEqualTo("/busy")))).as("asked to wait, sent once").hasSize(1);
+            long next = db.row("wh-busy", "p2").nextAttemptAt();
+            assertThat(next - before).isBetween(Duration.ofHours(23).toMillis(), Duration.ofHours(25).toMillis());
+        } finally {
+            ds.stop();
+        }
+        assertThat(server.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlEqualTo("/login")))).isEmpty();
+    }
+
     Activation over(String path) { return activation("wh-hv", "webhook", Map.of("url", server.baseUrl() + path)); }
 
     @Test

@@ -234,14 +234,8 @@ final class MarketoApi {
         if (stale.equals(token)) token = null;
     }
 
-    private static Duration retryAfter(HttpReply r) {
-        return r.header("Retry-After").map(v -> {
-            try {
-                return Duration.ofSeconds(Long.parseLong(v.trim()));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }).orElse(null);
+    private Duration retryAfter(HttpReply r) {
+        return io.cohort.vendor.RetryAfter.of(r, clock);
     }
 
     static String enc(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8); }
