@@ -2,16 +2,13 @@ package io.cohort.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.it.RawHttp.Answer;
 import io.dropwizard.testing.ConfigOverride;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,8 +79,8 @@ class ConnectionReuseIT {
                     + "Authorization: Bearer " + CohortApp.TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             Answer first = Answer.read(s.getInputStream());
-            assertThat(first.status).as(first.toString()).isEqualTo(404);
-            assertThat(first.headers).as(first.toString()).containsEntry("connection", "close");
+            assertThat(first.status()).as(first.toString()).isEqualTo(404);
+            assertThat(first.headers()).as(first.toString()).containsEntry("connection", "close");
         }
     }
 
@@ -142,8 +139,8 @@ class ConnectionReuseIT {
                 // The server may already have answered and closed: allowed only with Connection: close (below).
             }
             Answer first = Answer.read(in);
-            assertThat(first.status).as(first.toString()).isEqualTo(expectedStatus);
-            if ("close".equalsIgnoreCase(first.headers.get("connection"))) {
+            assertThat(first.status()).as(first.toString()).isEqualTo(expectedStatus);
+            if ("close".equalsIgnoreCase(first.headers().get("connection"))) {
                 assertThat(in.read()).as("closed after Connection: close").isEqualTo(-1);
                 return;
             }
@@ -151,40 +148,7 @@ class ConnectionReuseIT {
                     + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             Answer second = Answer.read(in);
-            assertThat(second.status).as("the next request on the kept-alive connection after " + first).isEqualTo(200);
-        }
-    }
-
-    /** One HTTP/1.1 response read off a socket: status line, headers, a body by length or chunks. */
-    private record Answer(int status, Map<String, String> headers, String body) {
-        static Answer read(InputStream in) throws IOException {
-            String statusLine = line(in);
-            if (statusLine == null) throw new AssertionError("the connection closed without a response");
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (String l; (l = line(in)) != null && !l.isEmpty(); ) {
-                int colon = l.indexOf(':');
-                headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
-            }
-            ByteArrayOutputStream body = new ByteArrayOutputStream();
-            if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-                for (int size; (size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; ) {
-                    body.write(in.readNBytes(size));
-                    line(in);
-                }
-                line(in);
-            } else if (headers.containsKey("content-length")) {
-                body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
-            }
-            return new Answer(Integer.parseInt(statusLine.split(" ")[1]), headers, body.toString(StandardCharsets.UTF_8));
-        }
-
-        private static String line(InputStream in) throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            for (int c; (c = in.read()) != -1; ) {
-                if (c == '\n') return b.toString(StandardCharsets.ISO_8859_1).replaceAll("\r$", "");
-                b.write(c);
-            }
-            return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+            assertThat(second.status()).as("the next request on the kept-alive connection after " + first).isEqualTo(200);
         }
     }
 }
