@@ -99,7 +99,7 @@ final class Endpoints {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         // Tokens only in the Authorization header, never in a log.
         QueryTokenRedaction.install(env);
-        env.servlets().addFilter("request-checks", new RequestChecks(allowedMethods(config)))
+        env.servlets().addFilter("request-checks", new RequestChecks(allowedMethods(config), config.ingestLimits().maxBodyBytes()))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         FrameworkErrors.all().forEach(env.jersey()::register);
         env.lifecycle().addEventListener(new LifeCycle.Listener() {

@@ -47,10 +47,7 @@ public final class JsonBodies {
             long total = 0;
             for (int n; (n = in.read(buf)) > 0; ) {
                 total += n;
-                if (total > limits.maxBodyBytes()) {
-                    throw new ApiException(413, "request body exceeds " + limits.maxBodyBytes()
-                            + " bytes (ingest.maxBodyBytes); split it into smaller batches");
-                }
+                if (total > limits.maxBodyBytes()) throw new ApiException(413, tooLarge(limits.maxBodyBytes()));
                 out.write(buf, 0, n);
             }
             return out.toByteArray();
@@ -62,6 +59,11 @@ public final class JsonBodies {
             if (isZip(e)) throw badGzip(e);
             throw e;
         }
+    }
+
+    /** The refusal of a body over the limit: counted while read here, or declared in its Content-Length ({@link RequestChecks}). */
+    static String tooLarge(long maxBodyBytes) {
+        return "request body exceeds " + maxBodyBytes + " bytes (ingest.maxBodyBytes); split it into smaller batches";
     }
 
     private static boolean isZip(Throwable e) {

@@ -31,6 +31,13 @@ import java.util.Set;
  *   <li>a path parameter ({@code /v1/sources/crm-1;x=1/records}): 400. Jersey drops it silently,
  *   so the request was served as if it were not there.</li>
  *   <li>a gzip body too short to be gzip: 400. Jetty inflates it to nothing, which read as "empty".</li>
+ *   <li>a Content-Length over {@code ingest.maxBodyBytes}: 413, as {@link JsonBodies} answers a body it
+ *   counts past the limit. Decided here, on the header, because the first
+ *   {@code getInputStream()} (Jersey's, for the resource) makes Jetty send {@code 100 Continue}: a
+ *   client that waits for it was invited to upload a body refused anyway. A refusal of these
+ *   filters reads nothing, so none of them invites the body ({@link UnreadBodies} then closes the
+ *   connection). A gzip body's limit is on its inflated bytes and a chunked body declares no
+ *   length: those are still counted while read.</li>
  * </ul>
  */
 public final class RequestChecks implements Filter {
@@ -40,10 +47,15 @@ public final class RequestChecks implements Filter {
     private static final int SHORTEST_GZIP = 20;
     private static final java.util.regex.Pattern PATH_PARAMETER = java.util.regex.Pattern.compile(";[^/]*");
     private final Set<String> allowedMethods;
+    private final long maxBodyBytes;
 
-    /** @param allowedMethods the application port's {@code server.allowedMethods} */
-    public RequestChecks(Set<String> allowedMethods) {
+    /**
+     * @param allowedMethods the application port's {@code server.allowedMethods}
+     * @param maxBodyBytes {@code ingest.maxBodyBytes}, the most any endpoint reads of a body
+     */
+    public RequestChecks(Set<String> allowedMethods, long maxBodyBytes) {
         this.allowedMethods = Set.copyOf(allowedMethods);
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     @Override
@@ -67,6 +79,11 @@ public final class RequestChecks implements Filter {
             if (problem == null) problem = truncatedGzip(http);
             if (problem != null) {
                 refuse(out, 400, problem);
+                return;
+            }
+            // Jetty's gzip inflation hides Content-Length (-1 then): the inflated bytes are counted as read.
+            if (http.getContentLengthLong() > maxBodyBytes) {
+                refuse(out, 413, JsonBodies.tooLarge(maxBodyBytes));
                 return;
             }
             if (!allowedMethods.contains(http.getMethod())) {
