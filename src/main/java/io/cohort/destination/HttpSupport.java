@@ -31,17 +31,6 @@ public final class HttpSupport {
         return io.cohort.vendor.RetryAfter.of(response, clock);
     }
 
-    /**
-     * For an error message: what a 3xx answer pointed to. Redirects are not followed
-     * ({@link VendorHttp}): a vendor API does not redirect its calls, so the URL is wrong (an old
-     * host, a login page of a proxy) and the operator must set the right one.
-     */
-    public static String redirectNote(HttpReply response) {
-        if (response.status() < 300 || response.status() >= 400) return "";
-        return " (a redirect to '" + excerpt(response.header("Location").orElse("")) + "', which is not followed: "
-                + "check the configured URL)";
-    }
-
     /** A short, log-safe excerpt of a response body for error messages. */
     public static String excerpt(String body) {
         if (body == null) return "";

@@ -215,7 +215,7 @@ final class LinkedInDestination implements Destination {
     private void failOnError(HttpReply r, String what) throws DeliveryException {
         int s = r.status();
         if (s < 300) return;
-        String msg = "LinkedIn HTTP " + s + " on " + what + HttpSupport.redirectNote(r) + ": " + HttpSupport.excerpt(r.body());
+        String msg = "LinkedIn HTTP " + s + " on " + what + r.redirectNote() + ": " + HttpSupport.excerpt(r.body());
         if (s == 429 || s >= 500 || s == 408) throw new DeliveryException.Retriable(msg, HttpSupport.retryAfter(r, clock), null);
         if (s == 401) throw new DeliveryException.Fatal(msg + " (access token invalid or expired)");
         throw new DeliveryException.Fatal(msg);

@@ -57,7 +57,7 @@ final class MarketoClient {
             throw new DeliveryException.Retriable("Marketo identity HTTP " + r.status(), HttpSupport.retryAfter(r, clock), null);
         }
         if (r.status() >= 300 && r.status() < 400) {
-            throw new DeliveryException.Fatal("Marketo identity HTTP " + r.status() + HttpSupport.redirectNote(r));
+            throw new DeliveryException.Fatal("Marketo identity HTTP " + r.status() + r.redirectNote());
         }
         JsonNode body = parse(r);
         if (r.status() != 200 || !body.hasNonNull("access_token")) {
@@ -145,7 +145,7 @@ final class MarketoClient {
             throw new DeliveryException.Retriable("Marketo HTTP " + r.status() + " on " + where, HttpSupport.retryAfter(r, clock), null);
         }
         if (r.status() != 200) { // docs: only 413/414 in normal operation, i.e. our request is wrong
-            throw new DeliveryException.Fatal("Marketo HTTP " + r.status() + " on " + where + HttpSupport.redirectNote(r) + ": "
+            throw new DeliveryException.Fatal("Marketo HTTP " + r.status() + " on " + where + r.redirectNote() + ": "
                     + HttpSupport.excerpt(r.body()));
         }
         return parse(r);

@@ -95,7 +95,7 @@ final class WebhookDestination implements Destination {
         HttpReply r = HttpSupport.send(ctx.http(), "POST", uri, headers, bytes, "application/json", timeout());
         int s = r.status();
         if (s >= 200 && s < 300) return DeliveryResult.ok();
-        String msg = "webhook HTTP " + s + " for " + deliveryId + HttpSupport.redirectNote(r) + ": " + HttpSupport.excerpt(r.body());
+        String msg = "webhook HTTP " + s + " for " + deliveryId + r.redirectNote() + ": " + HttpSupport.excerpt(r.body());
         // A redirect does not go away by itself: as a wrong URL, the operator's to fix.
         if (s >= 300 && s < 500 && s != 408 && s != 429) throw new DeliveryException.Fatal(msg);
         throw new DeliveryException.Retriable(msg, HttpSupport.retryAfter(r, clock), null);

@@ -151,7 +151,7 @@ final class MarketoApi {
             throw new PullException.Transient("Marketo HTTP " + r.status() + " on " + what, retryAfter(r), null);
         }
         if (r.status() != 200) {
-            throw new PullException.Fatal("Marketo HTTP " + r.status() + " on " + what + ": " + excerpt(r.body()));
+            throw new PullException.Fatal("Marketo HTTP " + r.status() + " on " + what + r.redirectNote() + ": " + excerpt(r.body()));
         }
         JsonNode n;
         try {

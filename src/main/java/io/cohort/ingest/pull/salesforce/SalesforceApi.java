@@ -116,7 +116,7 @@ final class SalesforceApi {
                 r.header("Sforce-Limit-Info").ifPresent(this::usage);
                 if (r.status() == 200) return parse(r, path);
                 String code = errorCode(r);
-                String what = "Salesforce HTTP " + r.status() + " " + code + " on " + path.replaceAll("\\?.*", "") + ": " + message(r);
+                String what = "Salesforce HTTP " + r.status() + " " + code + " on " + path.replaceAll("\\?.*", "") + r.redirectNote() + ": " + message(r);
                 if (r.status() == 401) { // INVALID_SESSION_ID: expired or revoked; a new session, once
                     forget(session[0]);
                     throw new FreshTokenRetry.Rejected(new PullException.Transient(what));
