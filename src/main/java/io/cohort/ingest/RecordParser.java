@@ -55,6 +55,15 @@ public final class RecordParser {
      */
     static final String BAD_ID_CHARACTERS = "ids may not hold invisible or direction-changing characters or broken UTF-16";
 
+    /**
+     * Every other text (names, titles, emails, attribute names and values, event fields): a lone
+     * surrogate was accepted, evaluated as sent, and read back from the store and the graph snapshot
+     * (both UTF-8) as '?', so GET answered another record than the one accepted and a restart
+     * evaluated another one. Format characters stay legitimate there (U+200D joins emoji, U+200F
+     * marks right-to-left names).
+     */
+    static final String LONE_SURROGATE = "must not hold a lone UTF-16 surrogate: it has no UTF-8 form, and would be stored as '?'";
+
     private final IngestLimits limits;
     /** The configured source ids that references must name; null where not checked (replays, local files). */
     private final Set<String> sources;
@@ -274,6 +283,24 @@ public final class RecordParser {
             return true;
         }
 
+        /** Where {@code s} holds a surrogate that is not half of a pair, or -1. */
+        private int loneSurrogate(String s) {
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (!Character.isSurrogate(c)) continue;
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++; // a pair: one character beyond U+FFFF
+                } else {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private static String surrogateAt(String s, int at) {
+            return LONE_SURROGATE + ": " + String.format("U+%04X", (int) s.charAt(at)) + " at character " + (at + 1);
+        }
+
         private String email() {
             String e = string("email");
             if (e == null) return null;
@@ -304,7 +331,7 @@ public final class RecordParser {
 
         /** A key field or a reference to one: at most {@link RecordKey#MAX_ID_LENGTH}, so that every key fits the store. */
         private String id(String field, boolean required) {
-            String s = string(field, required);
+            String s = scalar(field, required); // ids check their characters more strictly than text
             if (s != null && s.length() > RecordKey.MAX_ID_LENGTH) {
                 error(field, "is " + s.length() + " characters; ids may be at most " + RecordKey.MAX_ID_LENGTH + " characters");
                 return null;
@@ -314,6 +341,17 @@ public final class RecordParser {
         }
 
         private String string(String field, boolean required) {
+            String s = scalar(field, required);
+            int at = s == null ? -1 : loneSurrogate(s);
+            if (at >= 0) {
+                error(field, surrogateAt(s, at));
+                return null;
+            }
+            return s;
+        }
+
+        /** A string or number as text, within the length limit, without NUL; text and ids check their characters on top. */
+        private String scalar(String field, boolean required) {
             JsonNode v = node.get(field);
             if (v == null || v.isNull()) {
                 if (required) error(field, "is required");
@@ -479,6 +517,11 @@ public final class RecordParser {
                     error(f, "must be a string, number or boolean, got " + kind(e.getValue()));
                 } else if (e.getKey().indexOf('\u0000') >= 0 || e.getValue().asText().indexOf('\u0000') >= 0) {
                     error(f, NUL);
+                } else if (loneSurrogate(e.getKey()) >= 0) {
+                    // Not named by its path: the path would hold the broken name itself.
+                    error("attributes", "an attribute name " + surrogateAt(e.getKey(), loneSurrogate(e.getKey())));
+                } else if (loneSurrogate(e.getValue().asText()) >= 0) {
+                    error(f, surrogateAt(e.getValue().asText(), loneSurrogate(e.getValue().asText())));
                 } else if (e.getValue().asText().length() > limits.maxStringLength()) {
                     error(f, "at most " + limits.maxStringLength() + " characters allowed (ingest.maxStringLength)");
                 } else {

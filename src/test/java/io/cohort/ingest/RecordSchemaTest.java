@@ -151,6 +151,101 @@ class RecordSchemaTest {
         }
     }
 
+    /** The fields that hold ids (keys and references to other records): they refuse format characters as well. */
+    private static final Set<String> ID_FIELDS = Set.of("id", "accountId", "personId", "opportunityId", "campaignId", "listId",
+            "source");
+
+    /**
+     * A lone surrogate has no UTF-8 form: the store and the graph snapshot kept '?' for it, so what
+     * was evaluated was not what read back. Every text field of every type refuses one, named by its
+     * path with the character's position: each textual value of a complete record is spoiled in turn,
+     * attribute names and reference fields included.
+     */
+    @ParameterizedTest
+    @EnumSource(RecordType.class)
+    void aLoneSurrogateIsRefusedInEveryTextOfEveryTypeNamingPathAndPosition(RecordType type) {
+        ObjectNode full = complete(type);
+        List<String> paths = new java.util.ArrayList<>();
+        textPaths(full, "", paths);
+        paths.remove("type");
+        for (RecordComponent c : type.recordClass().getRecordComponents()) {
+            if (c.getType() == String.class) assertThat(paths).as("every text field is tried").contains(c.getName());
+        }
+        assertThat(paths).contains("attributes.segment", "attributes.(name)");
+        for (String path : paths) {
+            ObjectNode spoiled = full.deepCopy();
+            String field = spoil(spoiled, path, "x\uDBFFy");
+            assertThatThrownBy(() -> parse(spoiled)).as(path).isInstanceOfSatisfying(InvalidBatchException.class, e -> {
+                assertThat(e.errors()).as(path).extracting(FieldError::field).containsExactly(field);
+                String message = e.errors().get(0).message();
+                assertThat(message).as(path).endsWith("U+DBFF at character 2");
+                String leaf = path.substring(path.lastIndexOf('.') + 1);
+                assertThat(message).as(path).startsWith(ID_FIELDS.contains(leaf) && !path.startsWith("attributes")
+                        ? RecordParser.BAD_ID_CHARACTERS : path.equals("attributes.(name)") ? "an attribute name " + RecordParser.LONE_SURROGATE
+                        : RecordParser.LONE_SURROGATE);
+            });
+        }
+    }
+
+    /** A low surrogate alone, a pair in the wrong order, a high one at the end: each is broken; a pair is one character. */
+    @Test
+    void aLoneSurrogateIsFoundWhereverItIs() {
+        String[][] cases = {{"\uDC00abc", "U+DC00 at character 1"}, {"\uD83D\uDE00\uDE00", "U+DE00 at character 3"},
+                {"ab\uD800", "U+D800 at character 3"}, {"\uDC00\uD800", "U+DC00 at character 1"}};
+        for (String[] c : cases) {
+            assertThatThrownBy(() -> parse(complete(RecordType.PERSON).put("firstName", c[0]))).as(c[1])
+                    .isInstanceOfSatisfying(InvalidBatchException.class, e -> assertThat(e.errors()).containsExactly(
+                            new FieldError(0, "firstName", RecordParser.LONE_SURROGATE + ": " + c[1])));
+        }
+    }
+
+    /**
+     * Format characters are legitimate in text, unlike in ids: U+200D joins emoji, U+200F and U+2066..U+2069
+     * mark right-to-left names, U+00AD hyphenates. Characters beyond U+FFFF (a surrogate pair) too.
+     */
+    @Test
+    void textKeepsFormatCharactersAndCharactersBeyondTheBmp() {
+        ObjectNode person = complete(RecordType.PERSON).put("firstName", "\uD83D\uDC69\u200D\uD83D\uDCBB Dana")
+                .put("lastName", "\u200F\u05DB\u05D4\u05DF").put("title", "\u2067\u0645\u062F\u064A\u0631\u2069 Ops\u00ADLead");
+        ((ObjectNode) person.get("attributes")).put("\uD801\uDC00-key", "\uDBFF\uDFFF");
+        SourceRecord.PersonRecord p = (SourceRecord.PersonRecord) parse(person);
+        assertThat(p.firstName()).isEqualTo("\uD83D\uDC69\u200D\uD83D\uDCBB Dana");
+        assertThat(p.lastName()).isEqualTo("\u200F\u05DB\u05D4\u05DF");
+        assertThat(p.title()).isEqualTo("\u2067\u0645\u062F\u064A\u0631\u2069 Ops\u00ADLead");
+        assertThat(p.attributes()).containsEntry("\uD801\uDC00-key", "\uDBFF\uDFFF");
+    }
+
+    /** The paths of the textual values under {@code node}; an attribute's name is "attributes.(name)". */
+    private static void textPaths(JsonNode node, String prefix, List<String> out) {
+        for (var it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String path = prefix + e.getKey();
+            if (e.getValue().isTextual()) out.add(path);
+            if (e.getValue().isObject()) textPaths(e.getValue(), path + ".", out);
+            if (e.getValue().isArray()) {
+                for (int i = 0; i < e.getValue().size(); i++) textPaths(e.getValue().get(i), path + "[" + i + "].", out);
+            }
+            if (path.equals("attributes")) out.add("attributes.(name)");
+        }
+    }
+
+    /** Puts {@code bad} where {@code path} leads; returns the field the error must name. */
+    private static String spoil(ObjectNode record, String path, String bad) {
+        if (path.equals("attributes.(name)")) {
+            ((ObjectNode) record.get("attributes")).put(bad, "v");
+            return "attributes";
+        }
+        JsonNode at = record;
+        String[] steps = path.split("\\.");
+        for (int i = 0; i < steps.length - 1; i++) {
+            String step = steps[i];
+            int bracket = step.indexOf('[');
+            at = bracket < 0 ? at.get(step) : at.get(step.substring(0, bracket)).get(Integer.parseInt(step.substring(bracket + 1, step.length() - 1)));
+        }
+        ((ObjectNode) at).put(steps[steps.length - 1], bad);
+        return path;
+    }
+
     private static SourceRecord parse(ObjectNode record) {
         List<RecordChange> changes = new RecordParser(new IngestLimits()).parse(List.of(record.deepCopy()));
         assertThat(changes).hasSize(1);

@@ -109,7 +109,7 @@ public final class BadInputCorpus {
     /**
      * Payloads that were answered 200 and stored: unknown fields inside references, references to
      * sources that are not configured, a record that is its own copy, ids with broken UTF-16 or
-     * invisible characters (in keys and in references).
+     * invisible characters (in keys and in references), text with broken UTF-16.
      */
     public List<Refused> refused() {
         List<Refused> out = new ArrayList<>();
@@ -127,6 +127,15 @@ public final class BadInputCorpus {
             out.add(new Refused(recordPayload("sameAs.id=" + shown, "account", r -> ((ObjectNode) r.get("sameAs")).put("id", bad)), "sameAs.id"));
             out.add(new Refused(recordPayload("accounts[0].id=" + shown, "accountLink",
                     r -> ((ObjectNode) r.get("accounts").get(0)).put("id", bad)), "accounts[0].id"));
+        }
+        // Text with a lone surrogate was evaluated as sent and read back from the store as '?'.
+        for (String bad : List.of("A\uD800B", "\uDFFF")) {
+            String shown = bad.chars().mapToObj(c -> String.format("U+%04X", c)).toList().toString();
+            out.add(new Refused(recordPayload("person.firstName=" + shown, "person", r -> r.put("firstName", bad)), "firstName"));
+            out.add(new Refused(recordPayload("person.attributes.k=" + shown, "person", r -> ((ObjectNode) r.get("attributes")).put("k", bad)),
+                    "attributes.k"));
+            out.add(new Refused(recordPayload("event.url=" + shown, "event", r -> r.put("url", bad)), "url"));
+            out.add(new Refused(recordPayload("accountLink.name=" + shown, "accountLink", r -> r.put("name", bad)), "name"));
         }
         return out;
     }
