@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * touched, at the rules' depth), for the {@link WorkRelay}. Every process holds the whole graph:
  * the graph is what neighbourhoods are built from, and they cross partitions.
  *
- * <p>A record that no longer parses or applies (an older version accepted it) is left out and
+ * <p>Entries are read with {@link RecordParser#forStored()}: what was accepted when it was stored
+ * is read as it was then, so that checks ingestion gained since do not drop records at a replay.
+ * A record that no longer parses or applies even so (an older version accepted it) is left out and
  * quarantined, and the rest of its entry is applied in order: otherwise every process's feed would
  * stop at that entry for good, and a process that starts would never finish catching up. An entry
  * whose stored text is not a list of records at all is left out whole and quarantined the same way.
@@ -53,6 +55,7 @@ public final class GraphFeed implements Managed {
     private final PollingLoop loop;
 
     /**
+     * @param parser   the service's parser; the feed reads with its {@link RecordParser#forStored() stored-data} form
      * @param quarantine where records that no longer parse or apply go (once across the cluster)
      * @param depth    the running rules' depth (how far a change is seen)
      * @param remember how many recent batches' affected people are kept for the relay
@@ -61,7 +64,7 @@ public final class GraphFeed implements Managed {
                      long pollMillis) {
         this.log = log;
         this.graph = graph;
-        this.parser = parser;
+        this.parser = parser.forStored();
         this.quarantine = quarantine;
         this.depth = depth;
         this.remember = remember;

@@ -67,14 +67,17 @@ public final class RecordParser {
     private final IngestLimits limits;
     /** The configured source ids that references must name; null where not checked (replays, local files). */
     private final Set<String> sources;
+    /** Reads data stored earlier: see {@link #forStored()}. */
+    private final boolean stored;
 
     public RecordParser(IngestLimits limits) {
-        this(limits, null);
+        this(limits, null, false);
     }
 
-    private RecordParser(IngestLimits limits, Set<String> sources) {
+    private RecordParser(IngestLimits limits, Set<String> sources, boolean stored) {
         this.limits = limits;
         this.sources = sources == null ? null : Set.copyOf(new TreeSet<>(sources));
+        this.stored = stored;
     }
 
     /**
@@ -84,7 +87,30 @@ public final class RecordParser {
      * batches and local record files do not (a source removed from the config must not stop them).
      */
     public RecordParser checkingReferences(Set<String> configured) {
-        return new RecordParser(limits, configured);
+        if (stored) throw new IllegalStateException("a parser of stored data checks no references: it reads what was accepted");
+        return new RecordParser(limits, configured, false);
+    }
+
+    /**
+     * This parser for records stored earlier and read again (cluster mode's graph feed replaying
+     * the ingest log): it must read what was accepted when they were stored, or an upgrade would
+     * quarantine, and so lose, records every earlier version took. It keeps the checks that build
+     * a valid record (types, required fields, numbers, the years instants fall in, NUL, lengths,
+     * {@link IngestLimits}) and skips those added since for hygiene at the door, reading as before:
+     * <ul>
+     * <li>an unknown field inside a reference ({@code sameAs.extra}) is ignored, not an error;
+     * <li>a {@code sameAs} naming the record itself is kept;
+     * <li>ids may hold format characters and lone surrogates ({@link #BAD_ID_CHARACTERS});
+     * <li>text may hold lone surrogates ({@link #LONE_SURROGATE});
+     * <li>references are not checked against the configured sources (one may have been removed);
+     * <li>a {@code closeDate} sent as an instant at {@code T24:00} (or a leap second) is read as
+     *     {@code Instant.parse} read it, and {@code employees} just past {@code Long.MAX_VALUE}
+     *     (2^63, once clamped through a double) as that double read it.
+     * </ul>
+     * Ingestion (Pipeline, pulls, imports) and sample facts (analyst.RuleTests) use the strict parser.
+     */
+    public RecordParser forStored() {
+        return new RecordParser(limits, null, true);
     }
 
     /** Parses a whole batch; throws {@link InvalidBatchException} listing all errors. */
@@ -104,7 +130,7 @@ public final class RecordParser {
         List<FieldError> errors = new ArrayList<>();
         List<RecordChange> changes = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
-            Reader r = new Reader(i, records.get(i), errors, limits, sourceId, sources);
+            Reader r = new Reader(i, records.get(i), errors, this, sourceId);
             RecordChange c = r.change();
             if (c != null) changes.add(c);
         }
@@ -121,14 +147,16 @@ public final class RecordParser {
         private final int errorsBefore;
         private final String sourceId;
         private final Set<String> sources;
+        private final boolean stored;
 
-        Reader(int index, JsonNode node, List<FieldError> errors, IngestLimits limits, String sourceId, Set<String> sources) {
+        Reader(int index, JsonNode node, List<FieldError> errors, RecordParser parser, String sourceId) {
             this.index = index;
             this.node = node;
             this.errors = errors;
-            this.limits = limits;
+            this.limits = parser.limits;
             this.sourceId = sourceId;
-            this.sources = sources;
+            this.sources = parser.sources;
+            this.stored = parser.stored;
             this.errorsBefore = errors.size();
         }
 
@@ -220,7 +248,7 @@ public final class RecordParser {
             SourceRef r = refAt("sameAs", v);
             // Not harmless: a record with sameAs ranks as a copy, below every other record of its
             // account or opportunity, while the link itself joins nothing.
-            if (r != null && r.source().equals(sourceId) && node.path("id").isValueNode()
+            if (!stored && r != null && r.source().equals(sourceId) && node.path("id").isValueNode()
                     && r.id().equals(node.path("id").asText())) {
                 error("sameAs", "names this record itself (" + r + "); sameAs names another source's record that this one "
                         + "copies, and a record marked as a copy ranks below the records it is merged with");
@@ -239,7 +267,7 @@ public final class RecordParser {
             boolean unknown = false;
             for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
-                if (!f.equals("source") && !f.equals("id")) {
+                if (!f.equals("source") && !f.equals("id") && !stored) { // stored data: dropped, as it was (forStored())
                     error(field + "." + f, "unknown field of a reference; allowed: id, source");
                     unknown = true;
                 }
@@ -271,6 +299,7 @@ public final class RecordParser {
 
         /** False (with an error) when {@code s} holds a lone surrogate or a format character; see {@link #BAD_ID_CHARACTERS}. */
         private boolean idCharacters(String field, String s) {
+            if (stored) return true; // as it was accepted: forStored()
             for (int i = 0; i < s.length(); ) {
                 int c = s.codePointAt(i);
                 int category = Character.getType(c); // a paired surrogate is read as one code point
@@ -283,8 +312,9 @@ public final class RecordParser {
             return true;
         }
 
-        /** Where {@code s} holds a surrogate that is not half of a pair, or -1. */
+        /** Where {@code s} holds a surrogate that is not half of a pair, or -1 (always -1 for stored data: see {@link #forStored()}). */
         private int loneSurrogate(String s) {
+            if (stored) return -1;
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
                 if (!Character.isSurrogate(c)) continue;
@@ -418,13 +448,15 @@ public final class RecordParser {
         }
 
         private Long wholeNumber(String field) {
-            if (number(field) == null) return null;
+            Double d = number(field);
+            if (d == null) return null;
             // Read exactly, not through the double: 2^63 compared equal to Long.MAX_VALUE there and
             // was stored clamped, and whole numbers above 2^53 lost their last digits.
             JsonNode v = node.get(field);
             try {
                 return (v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText().trim())).longValueExact();
             } catch (ArithmeticException | NumberFormatException e) {
+                if (stored && d == Math.rint(d) && d <= Long.MAX_VALUE) return d.longValue(); // as read before: forStored()
                 error(field, "must be a whole number from 0 to " + Long.MAX_VALUE + ", got '" + abbreviate(v.asText()) + "'");
                 return null;
             }
@@ -442,6 +474,7 @@ public final class RecordParser {
                     + MIN_YEAR + " to " + MAX_YEAR + ", got '" + abbreviate(s) + "'";
             if (s.length() > 10) {
                 Instant t = parseInstant(s);
+                if (t == null && stored) t = instantAsBefore(s);
                 if (t == null || !inYears(t)) {
                     error(field, expected);
                     return null;
@@ -485,6 +518,15 @@ public final class RecordParser {
         private static Instant parseInstant(String s) {
             try {
                 return OffsetDateTime.parse(s).toInstant();
+            } catch (DateTimeParseException e) {
+                return null;
+            }
+        }
+
+        /** How dates sent as instants were read before: Instant.parse also took T24:00 and leap seconds (forStored()). */
+        private static Instant instantAsBefore(String s) {
+            try {
+                return Instant.parse(s);
             } catch (DateTimeParseException e) {
                 return null;
             }

@@ -215,6 +215,55 @@ class RecordSchemaTest {
         assertThat(p.attributes()).containsEntry("\uD801\uDC00-key", "\uDBFF\uDFFF");
     }
 
+    /**
+     * Records an earlier version accepted and stored, which ingestion now refuses: the parser for
+     * stored data (cluster mode's replay of the ingest log) reads each as that version did, so that
+     * an upgrade does not quarantine them; the ingestion parser still refuses each.
+     */
+    @Test
+    void theParserForStoredDataReadsWhatEarlierVersionsAccepted() {
+        RecordParser ingest = new RecordParser(new IngestLimits()).checkingReferences(Set.of("crm-1", "mkto-1"));
+        RecordParser stored = new RecordParser(new IngestLimits()).forStored();
+        ObjectNode extra = complete(RecordType.ACCOUNT);
+        ((ObjectNode) extra.get("sameAs")).put("extra", 1);
+        ObjectNode linkExtra = complete(RecordType.ACCOUNT_LINK);
+        ((ObjectNode) linkExtra.get("accounts").get(0)).put("x", 1);
+        ObjectNode self = complete(RecordType.OPPORTUNITY).put("id", "O1");
+        ((ObjectNode) self.get("sameAs")).put("source", "crm-1").put("id", "O1");
+        ObjectNode removedSource = complete(RecordType.ACCOUNT);
+        ((ObjectNode) removedSource.get("sameAs")).put("source", "crm-9");
+        ObjectNode[] accepted = {extra, linkExtra, self, removedSource,
+                complete(RecordType.PERSON).put("id", "\u202E1-TNUOCCA"),
+                complete(RecordType.ACCOUNT_PERSON).put("personId", "a\u200Bb"),
+                complete(RecordType.PERSON).put("firstName", "A\uD800B"),
+                complete(RecordType.OPPORTUNITY).put("closeDate", "2026-06-30T24:00:00Z"),
+                complete(RecordType.ACCOUNT).put("employees", new java.math.BigInteger("9223372036854775808"))};
+        for (ObjectNode r : accepted) {
+            assertThatThrownBy(() -> ingest.parse("crm-1", List.of(r.deepCopy()))).as("ingestion refuses %s", r)
+                    .isInstanceOf(InvalidBatchException.class);
+        }
+        List<RecordChange> read = stored.parse("crm-1", java.util.Arrays.stream(accepted).map(r -> (JsonNode) r.deepCopy()).toList());
+        List<SourceRecord> records = read.stream().map(c -> ((RecordChange.Upsert) c).record()).toList();
+        assertThat(((SourceRecord.AccountRecord) records.get(0)).sameAs()).as("the unknown field dropped, as before")
+                .isEqualTo(new SourceRef("crm-1", "sameAs"));
+        assertThat(((SourceRecord.AccountLinkRecord) records.get(1)).accounts()).hasSize(2);
+        assertThat(((SourceRecord.OpportunityRecord) records.get(2)).sameAs()).isEqualTo(new SourceRef("crm-1", "O1"));
+        assertThat(((SourceRecord.AccountRecord) records.get(3)).sameAs().source()).isEqualTo("crm-9");
+        assertThat(records.get(4).key()).isEqualTo("\u202E1-TNUOCCA");
+        assertThat(((SourceRecord.PersonRecord) records.get(6)).firstName()).isEqualTo("A\uD800B");
+        assertThat(((SourceRecord.OpportunityRecord) records.get(7)).closeDate()).as("as Instant.parse read T24:00")
+                .isEqualTo(LocalDate.of(2026, 7, 1));
+        assertThat(((SourceRecord.AccountRecord) records.get(8)).employees()).as("as the double read 2^63").isEqualTo(Long.MAX_VALUE);
+
+        // What no version accepted, or what cannot make a record, is refused still.
+        for (ObjectNode r : List.of(complete(RecordType.PERSON).put("id", ""), complete(RecordType.PERSON).put("firstName", "a\u0000"),
+                complete(RecordType.EVENT).put("timestamp", "0202-11-20T10:00:00Z"), complete(RecordType.ACCOUNT).put("employees", 1e30),
+                complete(RecordType.OPPORTUNITY).put("closeDate", "2026-06-31"), complete(RecordType.ACCOUNT).put("nmae", "x"))) {
+            assertThatThrownBy(() -> stored.parse(List.of(r.deepCopy()))).as("%s", r).isInstanceOf(InvalidBatchException.class);
+        }
+        assertThatThrownBy(() -> stored.checkingReferences(Set.of("crm-1"))).isInstanceOf(IllegalStateException.class);
+    }
+
     /** The paths of the textual values under {@code node}; an attribute's name is "attributes.(name)". */
     private static void textPaths(JsonNode node, String prefix, List<String> out) {
         for (var it = node.fields(); it.hasNext(); ) {
