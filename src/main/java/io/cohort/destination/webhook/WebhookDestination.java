@@ -47,11 +47,15 @@ final class WebhookDestination implements Destination {
         return url == null || validUrl(url) ? List.of() : List.of("param 'url' must be an absolute http(s) URL, was '" + url + "'");
     }
 
-    /** Any HTTP answer to a HEAD proves the receiver is reachable; only network errors fail. */
+    /**
+     * Any HTTP answer to a HEAD proves the receiver is reachable (many answer 405 to it), except a
+     * redirect: deliveries to that URL fail until it is corrected (redirects are not followed).
+     */
     @Override
     public ConnectionCheck check() {
         try {
             HttpReply r = HttpSupport.send(ctx.http(), "HEAD", URI.create(config.getUrl()), config.getHeaders(), null, null, timeout());
+            if (r.status() >= 300 && r.status() < 400) return ConnectionCheck.failed("HTTP " + r.status() + " to HEAD" + r.redirectNote());
             return ConnectionCheck.healthy("reachable (HTTP " + r.status() + " to HEAD)");
         } catch (DeliveryException e) {
             return ConnectionCheck.failed(e.getMessage());

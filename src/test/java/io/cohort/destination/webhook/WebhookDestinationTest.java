@@ -137,6 +137,13 @@ class WebhookDestinationTest {
             ds.stop();
         }
         assertThat(server.findAll(com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlEqualTo("/login")))).isEmpty();
+        // The connection check says so before any delivery.
+        server.stubFor(head(urlEqualTo("/moved")).willReturn(aResponse().withStatus(301).withHeader("Location", server.baseUrl() + "/login")));
+        WebhookDestinationFactory moved = config();
+        moved.setUrl(server.baseUrl() + "/moved");
+        var check = moved.build("webhook", Changes.context()).check();
+        assertThat(check.ok()).isFalse();
+        assertThat(check.message()).contains("301").contains("redirect to '" + server.baseUrl() + "/login'");
     }
 
     Activation over(String path) { return activation("wh-hv", "webhook", Map.of("url", server.baseUrl() + path)); }
