@@ -63,7 +63,7 @@ class RecordSchemaTest {
         for (RecordComponent c : type.recordClass().getRecordComponents()) {
             Object value = c.getAccessor().invoke(record);
             boolean empty = value == null || value instanceof Collection<?> l && l.isEmpty() || value instanceof Map<?, ?> m && m.isEmpty();
-            assertThat(empty).as("%s.%s: the parser does not read this field of %s (RecordParser.Reader.change)",
+            assertThat(empty).as("%s.%s: the parser does not read this field of %s (RecordReader.change)",
                     type.wireName(), c.getName(), type.recordClass().getSimpleName()).isFalse();
         }
         // Every value as given, under the field's own name, "type" its wire name.
