@@ -1,31 +1,25 @@
 package io.cohort.api;
 
 import io.cohort.api.error.ApiException;
-import java.util.regex.Pattern;
+import io.cohort.engine.RuleFileNames;
 
 /**
- * Checks of a draft rule file's name at the API boundary (validate, preview): a plain relative
- * {@code *.drl} path. What the file holds is the sandbox's to check (rules/README.md §9); it
- * refuses, among the rest, names too long to become Java class names with file and line.
+ * Checks of a draft rule file's name at the API boundary (validate, preview): a name the rules
+ * directory would load (engine.RuleFileNames, the one allow-list for both), ending in .drl. What
+ * the file holds is the sandbox's to check (rules/README.md §9); it refuses, among the rest, names
+ * too long to become Java class names with file and line.
  */
 public final class DraftRules {
-    public static final int MAX_FILE_NAME = 200;
-    /** One path segment: starts with a letter, digit or '_' (so never '.', '..' or a hidden file). */
-    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]*");
-
     private DraftRules() {}
 
-    /** {@code file} when it is a relative path of plain segments ending in .drl, else a 400 naming the parameter. */
+    /** {@code file} when it is a rule file name ending in .drl, else a 400 naming the parameter and what is wrong. */
     public static String fileName(String parameter, String file) {
-        boolean ok = file != null && !file.isEmpty() && file.length() <= MAX_FILE_NAME && file.endsWith(".drl")
-                && !file.endsWith("/.drl") && !file.equals(".drl");
-        if (ok) {
-            for (String segment : file.split("/", -1)) ok &= SEGMENT.matcher(segment).matches();
-        }
-        if (!ok) {
-            throw ApiException.badRequest(parameter + " must be a relative name ending in .drl of at most " + MAX_FILE_NAME
-                    + " characters, made of path segments of letters, digits, '.', '_' and '-' that start with a letter, "
-                    + "digit or '_' (e.g. my-segment.drl or team/my-segment.drl), got '" + abbreviate(String.valueOf(file)) + "'");
+        String why = file == null || file.isEmpty() ? "the name is empty"
+                : RuleFileNames.refusal(file).orElse(file.endsWith(".drl") ? null : "a draft is DRL: its name ends in .drl");
+        if (why != null) {
+            throw ApiException.badRequest(parameter + " is not a rule file name: " + why + ". It is a path relative to the "
+                    + "rules directory ending in .drl, of at most " + RuleFileNames.MAX_LENGTH + " characters (e.g. my-segment.drl, "
+                    + "team/Q3 (draft).drl), got '" + abbreviate(RuleFileNames.shown(String.valueOf(file))) + "'");
         }
         return file;
     }

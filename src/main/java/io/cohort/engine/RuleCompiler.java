@@ -41,13 +41,15 @@ public final class RuleCompiler {
     /** @param files file name (relative to the rules directory) → DRL text */
     public CompileResult compile(Map<String, String> files) { return compile(RuleFiles.of(files)); }
 
-    /** The same for files as read: one that is not UTF-8 text is an error at its first bad byte. */
+    /**
+     * The same for files as read: one that is not UTF-8 text is an error at its first bad byte, one
+     * refused for its name an error at its line 1.
+     */
     public CompileResult compile(RuleFiles files) {
         Map<String, String> sources = new TreeMap<>(files.texts());
-        // Files that are not text go to the sandbox only to be refused there (a table unconverted),
-        // like a file that does not parse.
-        Map<String, RuleMessage> notText = new TreeMap<>();
-        files.notUtf8().forEach((file, n) -> notText.put(file, n.message()));
+        // Files that are not text, or whose name is refused, go to the sandbox only to be refused
+        // there (a table unconverted), like a file that does not parse.
+        Map<String, RuleMessage> notText = files.problems();
         // Decision tables become DRL first; from there they are rule files like any other.
         Map<String, String> drl = new TreeMap<>();
         Map<String, DecisionTables.Table> tables = new HashMap<>();

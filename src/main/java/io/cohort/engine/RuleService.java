@@ -1,15 +1,10 @@
 package io.cohort.engine;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -218,36 +213,17 @@ public final class RuleService {
 
     /**
      * Every rule file below {@code directory}, by relative path (see {@link RuleFiles}). Files an
-     * editor keeps while a workbook is open ("~$t.xlsx") and hidden files are not rules. A file
-     * that is not UTF-8 text is read all the same: compiling it reports it, as an error of that
-     * file while the running rules keep serving, not as a failure to read the directory.
+     * editor keeps while a workbook is open ("~$t.xlsx") and hidden files and folders are not rules.
+     * A file that is not UTF-8 text or has a name that {@link RuleFileNames} refuses is listed all
+     * the same: compiling it reports it, as an error of that file while the running rules keep
+     * serving, not as a failure to read the directory (see {@link RuleDirectory}).
      */
-    public static RuleFiles read(Path directory) {
-        Map<String, byte[]> files = new TreeMap<>();
-        if (!Files.isDirectory(directory)) return RuleFiles.of(Map.of());
-        try (Stream<Path> s = Files.walk(directory)) {
-            // Symbolic links are not followed: a link named x.drl must not expose another file.
-            for (Path p : s.filter(f -> isRuleFile(f.getFileName().toString())
-                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
-                files.put(directory.relativize(p).toString().replace('\\', '/'), Files.readAllBytes(p));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read rules directory " + directory, e);
-        }
-        return RuleFiles.fromBytes(files);
-    }
+    public static RuleFiles read(Path directory) { return RuleDirectory.read(directory); }
 
-    /** The texts of {@link #read}, for tools and tests; a file that is not UTF-8 text fails it. */
+    /** The texts of {@link #read}, for tools and tests; a file that is not UTF-8 text or is misnamed fails it. */
     public static Map<String, String> readDirectory(Path directory) {
         RuleFiles files = read(directory);
-        if (!files.notUtf8().isEmpty()) {
-            throw new IllegalStateException(files.notUtf8().values().iterator().next().message().toString());
-        }
+        if (!files.problems().isEmpty()) throw new IllegalStateException(files.problems().values().iterator().next().toString());
         return files.texts();
-    }
-
-    private static boolean isRuleFile(String name) {
-        return !name.startsWith("~$") && !name.startsWith(".")
-                && (name.endsWith(".drl") || name.endsWith(".csv") || name.endsWith(".xlsx"));
     }
 }

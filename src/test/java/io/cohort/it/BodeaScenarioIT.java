@@ -29,8 +29,10 @@ class BodeaScenarioIT {
         app.settle();
     }
 
-    static List<String> members(CohortApp app) {
-        var r = app.get("/v1/segments/" + SEGMENT + "/members");
+    static List<String> members(CohortApp app) { return members(app, SEGMENT); }
+
+    static List<String> members(CohortApp app, String segment) {
+        var r = app.get("/v1/segments/" + segment + "/members");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         List<String> out = new ArrayList<>();
         r.json().get("members").forEach(m -> out.add(m.get("email").asText()));

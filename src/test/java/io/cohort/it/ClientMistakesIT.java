@@ -308,13 +308,15 @@ class ClientMistakesIT {
     }
 
     @Test
-    void validateRefusesFileNamesThatAreNotPlainRelativeDrlNames() {
+    void validateRefusesFileNamesTheRulesDirectoryWouldNotLoad() {
         for (String file : new String[] {"/abs.drl", "a//b.drl", "./a.drl", "a/./b.drl", "a/../b.drl", ".drl", "a/.drl",
-                "sub/", "a.drl/", "-.drl", ".hidden.drl", "a%5Cb.drl", "a%00.drl", "a%20b.drl", "x.DRL", "y".repeat(300) + ".drl"}) {
+                "sub/", "a.drl/", ".hidden.drl", "~%24t.drl", "a%5Cb.drl", "a%00.drl", "a%09.drl", "a%E2%80%8B.drl", "sub./a.drl",
+                "sub%20/a.drl", "x.DRL", "x.csv", "y".repeat(300) + ".drl"}) {
             Http.Reply r = send("POST", "/v1/rules/validate?file=" + file, "text/plain", HEADER + "rule \"x\" when then end\n");
             assertJsonError(r, 400, "file");
         }
-        for (String file : new String[] {"a.drl", "sub/a-b_c.1.drl", "x/y/z.drl"}) {
+        // What people name files, as the rules directory loads them.
+        for (String file : new String[] {"a.drl", "sub/a-b_c.1.drl", "x/y/z.drl", "-.drl", "a%20b.drl", "Q3%20(draft)%20%C3%A9.drl"}) {
             Http.Reply r = send("POST", "/v1/rules/validate?file=" + file, "text/plain", HEADER + "rule \"x\" when then end\n");
             assertThat(r.status()).as(file + ": " + r).isEqualTo(200);
         }

@@ -168,7 +168,7 @@ class RulesReadinessIT {
         }
     }
 
-    private static void await(java.util.function.Supplier<Boolean> condition) throws InterruptedException {
+    static void await(java.util.function.Supplier<Boolean> condition) throws InterruptedException {
         long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
         while (!condition.get()) {
             assertThat(System.nanoTime()).as("waited 30 s for the rules watcher").isLessThan(end);

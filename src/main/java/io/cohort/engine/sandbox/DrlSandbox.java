@@ -1,5 +1,6 @@
 package io.cohort.engine.sandbox;
 
+import io.cohort.engine.RuleFileNames;
 import io.cohort.engine.RuleMessage;
 import io.cohort.model.Entity;
 import java.util.*;
@@ -95,9 +96,9 @@ public final class DrlSandbox {
 
     private PackageDescr parse(String file, String text, List<RuleMessage> messages) {
         // .csv and .xlsx: decision tables, here as the DRL they were turned into (engine.DecisionTables).
-        if (file.length() > MAX_NAME || !file.matches("[A-Za-z0-9._/ -]+\\.(drl|csv|xlsx)") || file.contains("..")) {
-            messages.add(RuleMessage.error(shorten(file), 0, 0, "a rule file name is a relative path of letters, digits, "
-                    + "'.', '_', '-', '/' ending in .drl (or .csv, .xlsx for a decision table), at most " + MAX_NAME + " characters"));
+        Optional<String> badName = RuleFileNames.refusal(file);
+        if (badName.isPresent()) {
+            messages.add(RuleMessage.error(shorten(RuleFileNames.shown(file)), 0, 0, "this file's name is not allowed: " + badName.get()));
             return null;
         }
         if (text.length() > MAX_FILE_CHARS) {

@@ -1,0 +1,147 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cohort.engine.RuleService;
+import io.cohort.engine.RuleWatcher;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the watched rules directory holds, through the running service: a file named as people
+ * name files ("Q3 (draft) é.drl") runs, and validate and preview take its name; a file whose name
+ * the allow-list refuses is a failed reload naming it, logged once, while the running rules serve.
+ * Found by the hostile-input campaign: "-x.drl" and "my segment.drl" ran while validate refused
+ * their names with 400.
+ */
+class RuleFilesIT {
+    static final String HEADER = RulesReadinessIT.HEADER;
+    static final String Q3 = "Q3 (draft) é.drl";
+    @TempDir Path tmp;
+
+    /** The seed's rule as another segment: at Bodea, p2 is its one member. */
+    static String seedAs(String id) throws java.io.IOException {
+        return Files.readString(Path.of("rules/high-value-new-product.drl"))
+                .replace("rule \"High-value account, viewed the new product\"", "rule \"" + id + "\"")
+                .replace("\"high-value-new-product\"", "\"" + id + "\"");
+    }
+
+    /** {@code s} as a URL path segment or query value (a space as %20 in both). */
+    static String encode(String s) { return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20"); }
+
+    static String path(String file) { return Arrays.stream(file.split("/")).map(RuleFilesIT::encode).collect(Collectors.joining("/")); }
+
+    static CohortApp bodea(Path dir) throws Exception {
+        CohortApp app = new CohortApp(dir).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        BodeaScenarioIT.load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+        return app;
+    }
+
+    @Test
+    void aFileNamedAsPeopleNameFilesRunsAndIsValidatedAndPreviewedUnderItsName() throws Exception {
+        try (CohortApp app = bodea(tmp)) {
+            Files.writeString(app.rules.resolve(Q3), seedAs("q3-draft"));
+            RulesReadinessIT.await(() -> app.get("/v1/rules").json().get("segments").toString().contains("q3-draft"));
+            app.settle();
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+            assertThat(rules.get("files").toString()).contains(Q3);
+            assertThat(BodeaScenarioIT.members(app, "q3-draft")).containsExactly("p2@townsend.com");
+            assertThat(app.get("/v1/segments/q3-draft").json().get("ruleFiles").toString()).isEqualTo("[\"" + Q3 + "\"]");
+            CohortApp.Response page = app.get("/v1/rules/files/" + path(Q3));
+            assertThat(page.status()).as(page.toString()).isEqualTo(200);
+            assertThat(page.json().get("source").asText()).isEqualTo(seedAs("q3-draft"));
+
+            // Validate and preview take the name of the file that runs (they answered 400 for it).
+            var v = app.post("/v1/rules/validate?file=" + encode(Q3), "text/plain", seedAs("q3-draft"));
+            assertThat(v.status()).as(v.toString()).isEqualTo(200);
+            assertThat(v.json().get("file").asText()).isEqualTo(Q3);
+            assertThat(v.json().get("segments").get(0).get("id").asText()).isEqualTo("q3-draft");
+            String body = new ObjectMapper().createObjectNode().put("file", Q3).put("drl", seedAs("q3-draft")).toString();
+            var p = app.post("/v1/rules/preview", "application/json", body);
+            assertThat(p.status()).as(p.toString()).isEqualTo(200);
+            assertThat(p.json().get("segments").get(0).get("count").asInt()).isEqualTo(1);
+            for (String name : List.of("-x.drl", "my segment.drl", "team/Übersicht [v2].drl")) {
+                var r = app.post("/v1/rules/validate?file=" + encode(name), "text/plain", seedAs("other"));
+                assertThat(r.status()).as(name + ": " + r).isEqualTo(200);
+            }
+        }
+    }
+
+    @Test
+    void aFileWhoseNameIsRefusedIsAFailedReloadNamingItLoggedOnce() throws Exception {
+        try (CohortApp app = bodea(tmp); Captured log = new Captured()) {
+            String version = app.get("/v1/rules").json().get("activeVersion").asText();
+            // A zero-width space after "vip": the name shows as "vip.drl" in every listing.
+            Files.writeString(app.rules.resolve("vip\u200B.drl"), seedAs("vip"));
+            RulesReadinessIT.await(() -> app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
+            Thread.sleep(1_000); // five more watch intervals with the file unchanged
+
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("activeVersion").asText()).isEqualTo(version);
+            assertThat(rules.get("files").toString()).contains("vip<U+200B>.drl");
+            assertThat(rules.get("messages")).singleElement().satisfies(m -> {
+                assertThat(m.get("level").asText()).isEqualTo("ERROR");
+                assertThat(m.get("file").asText()).isEqualTo("vip<U+200B>.drl");
+                assertThat(m.get("line").asInt()).isEqualTo(1);
+                assertThat(m.get("column").asInt()).isEqualTo(1);
+                assertThat(m.get("message").asText()).isEqualTo("this file's name is not allowed: the name has an invisible "
+                        + "formatting character (U+200B) at character 4; rename the file");
+            });
+            assertThat(app.get("/v1/segments/vip").status()).isEqualTo(404);
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            // Validate refuses the same name for the same reason.
+            var v = app.post("/v1/rules/validate?file=" + encode("vip\u200B.drl"), "text/plain", seedAs("vip"));
+            assertThat(v.status()).as(v.toString()).isEqualTo(400);
+            assertThat(v.json().get("message").asText()).contains("invisible formatting character (U+200B) at character 4")
+                    .contains("'vip<U+200B>.drl'");
+            log.assertOneWarning("vip<U+200B>.drl:1:1: error: this file's name is not allowed");
+
+            Files.move(app.rules.resolve("vip\u200B.drl"), app.rules.resolve("vip.drl"));
+            RulesReadinessIT.await(() -> !app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
+            app.settle();
+            assertThat(BodeaScenarioIT.members(app, "vip")).containsExactly("p2@townsend.com");
+        }
+    }
+
+    /** What the rule service and its watcher log, from its creation (after the start: Dropwizard configures logging when it starts). */
+    static final class Captured extends ListAppender<ILoggingEvent> implements AutoCloseable {
+        Captured() {
+            start();
+            logger(RuleService.class).addAppender(this);
+            logger(RuleWatcher.class).addAppender(this);
+        }
+
+        void assertOneWarning(String containing) {
+            assertThat(list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).singleElement().satisfies(e -> {
+                assertThat(e.getLoggerName()).isEqualTo(RuleService.class.getName());
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getThrowableProxy()).isNull();
+                assertThat(e.getFormattedMessage()).contains(containing).contains("keep serving");
+            });
+        }
+
+        private static Logger logger(Class<?> c) { return (Logger) LoggerFactory.getLogger(c); }
+
+        @Override public void close() {
+            logger(RuleService.class).detachAppender(this);
+            logger(RuleWatcher.class).detachAppender(this);
+        }
+    }
+}
