@@ -27,7 +27,7 @@ public final class CheckRulesCommand extends AnalystCommand {
     @Override protected void run(Path dir, Namespace namespace) throws CommandFailedException {
         Clock clock = Clock.systemUTC();
         RuleCompiler compiler = new RuleCompiler(clock);
-        RuleFiles files = RuleService.read(dir); // a file that is not UTF-8 or is misnamed: an error listed with the others
+        RuleFiles files = RuleService.read(dir); // a file that is not UTF-8, cannot be read or is misnamed: an error listed with the others
         if (files.texts().isEmpty()) throw new CommandFailedException("no rule files (*.drl, *.csv, *.xlsx) in " + dir);
         CompileResult r = compiler.compile(files);
         r.messages().forEach(out::println);

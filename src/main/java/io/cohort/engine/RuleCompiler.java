@@ -43,12 +43,12 @@ public final class RuleCompiler {
 
     /**
      * The same for files as read: one that is not UTF-8 text is an error at its first bad byte, one
-     * refused for its name an error at its line 1.
+     * refused before it was read (its name, a failed read) an error at its line 1.
      */
     public CompileResult compile(RuleFiles files) {
         Map<String, String> sources = new TreeMap<>(files.texts());
-        // Files that are not text, or whose name is refused, go to the sandbox only to be refused
-        // there (a table unconverted), like a file that does not parse.
+        // Files that are not text, or were refused unread (their name, a failed read), go to the
+        // sandbox only to be refused there (a table unconverted), like a file that does not parse.
         Map<String, RuleMessage> notText = files.problems();
         // Decision tables become DRL first; from there they are rule files like any other.
         Map<String, String> drl = new TreeMap<>();

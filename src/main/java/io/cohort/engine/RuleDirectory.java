@@ -1,9 +1,14 @@
 package io.cohort.engine;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -14,38 +19,92 @@ import java.util.TreeMap;
 /**
  * Reads the rules directory: every file below it named like a rule file ({@link
  * RuleFileNames#hasRuleExtension}), hidden ones and Excel's lock files passed over, each as its
- * bytes, and with the reason it cannot be one when {@link RuleFileNames} refuses its name. Such a
- * file is an error of its own when the set is compiled, so the set is not applied, the running
- * rules keep serving and GET /v1/rules names the file and why. Without that, a name the API
- * refuses went live while the analyst could not validate it.
+ * bytes or with the reason it cannot be one: a name {@link RuleFileNames} refuses, a link or
+ * other entry that is not a regular file, a read that fails, a size no rule file has. Such a file
+ * is an error of its own when the set is compiled, so the set is not applied, the running rules
+ * keep serving and GET /v1/rules names the file and why. Without that, a file that could not be
+ * read made the whole directory unreadable (an ERROR every watch interval, no file named) and a
+ * name the API refuses went live while the analyst could not validate it.
  */
 final class RuleDirectory {
+    /** Reads one regular file of the directory. */
+    interface Reader {
+        byte[] read(Path file) throws IOException;
+    }
+
+    /**
+     * A larger file is not read: far above what any rule file may hold (1,000,000 characters of
+     * DRL, 5 MiB of decision table), far below what would strain the heap (a 3 GB file made the
+     * read throw OutOfMemoryError, which stopped the watcher for good).
+     */
+    static final int MAX_BYTES = 16 << 20;
+
+    /** Reads a file as the service does: not through a link, at most {@link #MAX_BYTES}. */
+    static final Reader FILES = file -> {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+            if (bytes.length > MAX_BYTES) throw new FileSystemException(file.toString(), null, tooLarge("more than " + MAX_BYTES));
+            return bytes;
+        }
+    };
+
     private RuleDirectory() {}
 
     /** The rule files below {@code directory} (none when it is not a directory). */
-    static RuleFiles read(Path directory) {
+    static RuleFiles read(Path directory, Reader reader) {
         Map<String, byte[]> files = new TreeMap<>();
         Map<String, RuleMessage> refused = new TreeMap<>();
         if (!Files.isDirectory(directory)) return RuleFiles.of(Map.of());
         try {
-            Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+            Path root = directory;
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    return dir.equals(directory) || !RuleFileNames.passedOver(dir.getFileName().toString())
+                    return dir.equals(root) || !RuleFileNames.passedOver(dir.getFileName().toString())
                             ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
                 }
 
-                @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                // Links are not followed (the walk does not, and files are opened with NOFOLLOW_LINKS): a
+                // link named x.drl must not expose another file. It is refused, so that it shows.
+                @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     String name = file.getFileName().toString();
-                    // Symbolic links are not followed: a link named x.drl must not expose another file.
-                    if (RuleFileNames.passedOver(name) || !RuleFileNames.hasRuleExtension(name) || !attrs.isRegularFile()) {
-                        return FileVisitResult.CONTINUE;
-                    }
-                    String path = relative(directory, file);
+                    if (RuleFileNames.passedOver(name) || !RuleFileNames.hasRuleExtension(name)) return FileVisitResult.CONTINUE;
+                    String path = relative(root, file);
                     Optional<String> badName = RuleFileNames.refusal(path);
                     String key = badName.isPresent() ? RuleFileNames.shown(path) : path;
-                    files.put(key, Files.readAllBytes(file));
-                    badName.ifPresent(w -> refused.put(key, RuleMessage.error(key, 1, 1, "this file's name is not allowed: " + w
-                            + "; rename the file")));
+                    String why = badName.map(w -> "this file's name is not allowed: " + w + "; rename the file").orElse(null);
+                    if (why == null && attrs.isSymbolicLink()) {
+                        why = "cannot read this file: it is a symbolic link, and links are not followed; put the file itself here";
+                    } else if (why == null && !attrs.isRegularFile()) {
+                        why = "cannot read this file: it is not a regular file (a named pipe, a socket or a device)";
+                    } else if (why == null && attrs.size() > MAX_BYTES) {
+                        why = "cannot read this file: " + tooLarge(String.valueOf(attrs.size()));
+                    }
+                    if (attrs.isRegularFile() && attrs.size() <= MAX_BYTES) {
+                        try {
+                            files.put(key, reader.read(file));
+                        } catch (NoSuchFileException e) {
+                            // Removed (or renamed by an editor's save) since it was listed: as if listed a moment later.
+                            if (why == null) return FileVisitResult.CONTINUE;
+                        } catch (IOException e) {
+                            if (why == null) why = "cannot read this file: " + reason(e);
+                        }
+                    }
+                    if (why != null) refused.put(key, RuleMessage.error(key, 1, 1, why));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (file.equals(root)) throw e;
+                    String name = file.getFileName().toString();
+                    if (RuleFileNames.passedOver(name) || e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                    String key = RuleFileNames.shown(relative(root, file));
+                    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+                        key += "/";
+                        refused.put(key, RuleMessage.error(key, 1, 1, "cannot read this folder: " + reason(e)
+                                + "; the rule files in it are unknown"));
+                    } else if (RuleFileNames.hasRuleExtension(name)) {
+                        refused.put(key, RuleMessage.error(key, 1, 1, "cannot read this file: " + reason(e)));
+                    }
                     return FileVisitResult.CONTINUE;
                 }
             });
@@ -60,5 +119,16 @@ final class RuleDirectory {
         StringBuilder out = new StringBuilder();
         for (Path segment : root.relativize(file)) out.append(out.isEmpty() ? "" : "/").append(segment);
         return out.toString();
+    }
+
+    /** What the file system said, as a reader would: "permission denied". */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static String tooLarge(String bytes) {
+        return "it has " + bytes + " bytes; a rule file holds at most 1,000,000 characters, a decision table 5 MiB";
     }
 }

@@ -10,7 +10,7 @@ import java.util.TreeMap;
  * Rule files as read, by relative path ("x.drl", "sub/y.drl", "t.csv"): DRL and CSV as text, an
  * .xlsx workbook as Base64 (the rule set is text throughout), the files whose bytes are not UTF-8
  * text, and the files refused before they are read as rules (a name the allow-list of
- * {@link RuleFileNames} refuses). Those are all still listed, a file
+ * {@link RuleFileNames} refuses, a file that cannot be read). Those are all still listed, a file
  * that is not UTF-8 with U+FFFD where its bytes are not, so that they show and a change to them
  * is seen; {@link RuleCompiler} refuses each with its own error, and so the whole set.
  *
@@ -47,7 +47,7 @@ public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8,
         return new RuleFiles(texts, notUtf8, refused);
     }
 
-    /** The error of every file that is refused before it is compiled (not UTF-8, refused), by file. */
+    /** The error of every file that is refused before it is compiled (not UTF-8, refused, unreadable), by file. */
     public Map<String, RuleMessage> problems() {
         Map<String, RuleMessage> out = new TreeMap<>(refused);
         notUtf8.forEach((file, n) -> out.putIfAbsent(file, n.message()));

@@ -37,6 +37,7 @@ public final class RuleService {
     private final RuleCompiler compiler;
     private final Clock clock;
     private final LastGood lastGood;
+    private final RuleDirectory.Reader reader;
     private volatile Status status;
     private volatile RuleFiles lastSeen = RuleFiles.of(Map.of());
     private final java.util.concurrent.atomic.AtomicLong failedLoads = new java.util.concurrent.atomic.AtomicLong();
@@ -60,6 +61,12 @@ public final class RuleService {
     }
 
     public RuleService(Path directory, RuleCompiler compiler, Clock clock, LastGood lastGood) {
+        this(directory, compiler, clock, lastGood, RuleDirectory.FILES);
+    }
+
+    /** @param reader how a file of the directory is read (tests: a read that fails as it does for a user without permission) */
+    RuleService(Path directory, RuleCompiler compiler, Clock clock, LastGood lastGood, RuleDirectory.Reader reader) {
+        this.reader = reader;
         this.directory = directory;
         this.compiler = compiler;
         this.clock = clock;
@@ -209,18 +216,19 @@ public final class RuleService {
     public Path directory() { return directory; }
 
     /** Every rule file (*.drl, and decision tables *.csv, *.xlsx) below the rules directory, as read. */
-    public RuleFiles files() { return read(directory); }
+    public RuleFiles files() { return RuleDirectory.read(directory, reader); }
 
     /**
      * Every rule file below {@code directory}, by relative path (see {@link RuleFiles}). Files an
      * editor keeps while a workbook is open ("~$t.xlsx") and hidden files and folders are not rules.
-     * A file that is not UTF-8 text or has a name that {@link RuleFileNames} refuses is listed all
-     * the same: compiling it reports it, as an error of that file while the running rules keep
-     * serving, not as a failure to read the directory (see {@link RuleDirectory}).
+     * A file that is not UTF-8 text, cannot be read (permissions, a link, not a regular file) or
+     * has a name that {@link RuleFileNames} refuses is listed all the same: compiling it reports
+     * it, as an error of that file while the running rules keep serving, not as a failure to read
+     * the directory (see {@link RuleDirectory}).
      */
-    public static RuleFiles read(Path directory) { return RuleDirectory.read(directory); }
+    public static RuleFiles read(Path directory) { return RuleDirectory.read(directory, RuleDirectory.FILES); }
 
-    /** The texts of {@link #read}, for tools and tests; a file that is not UTF-8 text or is misnamed fails it. */
+    /** The texts of {@link #read}, for tools and tests; a file that is not UTF-8 text or cannot be read fails it. */
     public static Map<String, String> readDirectory(Path directory) {
         RuleFiles files = read(directory);
         if (!files.problems().isEmpty()) throw new IllegalStateException(files.problems().values().iterator().next().toString());

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuleWatcher;
+import java.io.RandomAccessFile;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the watched rules directory holds, through the running service: a file named as people
  * name files ("Q3 (draft) é.drl") runs, and validate and preview take its name; a file whose name
- * the allow-list refuses is a failed reload naming it, logged once, while the running rules serve.
- * Found by the hostile-input campaign: "-x.drl" and "my segment.drl" ran while validate refused
- * their names with 400.
+ * the allow-list refuses, or that cannot be read, is a failed reload naming it, logged once, while
+ * the running rules serve. Found by the hostile-input campaign: "-x.drl" and "my segment.drl" ran
+ * while validate refused their names with 400, and an unreadable file made the watcher log an
+ * ERROR every interval without saying which file.
  */
 class RuleFilesIT {
     static final String HEADER = RulesReadinessIT.HEADER;
@@ -117,6 +119,54 @@ class RuleFilesIT {
             RulesReadinessIT.await(() -> !app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
             app.settle();
             assertThat(BodeaScenarioIT.members(app, "vip")).containsExactly("p2@townsend.com");
+        }
+    }
+
+    /**
+     * Files no one can read, root included (the tests run as root, which reads a file of mode 000):
+     * a broken link (links are never followed) and a file of 3 GB (sparse, so it takes no disk),
+     * which made the read throw OutOfMemoryError and the watcher stop for good.
+     */
+    @Test
+    void aFileThatCannotBeReadIsAFailedReloadNamingItLoggedOnce() throws Exception {
+        try (CohortApp app = bodea(tmp); Captured log = new Captured()) {
+            String version = app.get("/v1/rules").json().get("activeVersion").asText();
+            try (RandomAccessFile f = new RandomAccessFile(tmp.resolve("huge.drl").toFile(), "rw")) {
+                f.setLength(3L << 30);
+            }
+            Files.move(tmp.resolve("huge.drl"), app.rules.resolve("huge.drl"));
+            RulesReadinessIT.await(() -> app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
+            Thread.sleep(1_000); // five more watch intervals with the file unchanged
+
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("activeVersion").asText()).isEqualTo(version);
+            assertThat(rules.get("messages")).singleElement().satisfies(m -> {
+                assertThat(m.get("file").asText()).isEqualTo("huge.drl");
+                assertThat(m.get("line").asInt()).isEqualTo(1);
+                assertThat(m.get("message").asText()).startsWith("cannot read this file: it has 3221225472 bytes");
+            });
+            JsonNode check = app.admin("/healthcheck").json().get("rules");
+            assertThat(check.get("healthy").asBoolean()).isTrue();
+            assertThat(check.get("message").asText()).startsWith("WARNING").contains("huge.drl:1:1: error: cannot read this file");
+            CohortApp.Response page = app.get("/v1/rules/files/huge.drl");
+            assertThat(page.status()).as(page.toString()).isEqualTo(200);
+            assertThat(page.json().get("source").asText()).isEmpty();
+            assertThat(page.json().get("messages").get(0).get("message").asText()).startsWith("cannot read this file");
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            log.assertOneWarning("huge.drl:1:1: error: cannot read this file: it has 3221225472 bytes");
+
+            // A change to what cannot be read is a new failed reload, told once more: the file replaced
+            // (in one rename) by a link to where it was, which is gone.
+            Files.move(Files.createSymbolicLink(tmp.resolve("link"), tmp.resolve("huge.drl")), app.rules.resolve("huge.drl"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            RulesReadinessIT.await(() -> app.get("/v1/rules").json().get("messages").toString().contains("symbolic link"));
+            assertThat(app.get("/v1/rules").json().get("messages")).singleElement().satisfies(m -> assertThat(m.get("message")
+                    .asText()).isEqualTo("cannot read this file: it is a symbolic link, and links are not followed; put the "
+                    + "file itself here"));
+            Files.delete(app.rules.resolve("huge.drl"));
+            RulesReadinessIT.await(() -> !app.get("/v1/rules").json().get("lastReloadFailed").asBoolean());
+            assertThat(log.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).hasSize(2)
+                    .noneMatch(e -> e.getLevel() == Level.ERROR);
         }
     }
 

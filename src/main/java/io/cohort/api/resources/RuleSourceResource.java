@@ -21,8 +21,8 @@ import java.util.List;
  * GET /v1/rules/files/{file}: one rule file as it is in the rules directory now, with the last
  * reload's compile messages and the run-time issues that point into it, so a reader sees each
  * error at its line. A file that is not UTF-8 text is shown with U+FFFD where its bytes are not,
- * and the error at the first bad byte; one whose name is refused, with that error. Only names of rule files
- * found in the directory are served (looked up in the directory listing, never resolved as a path).
+ * and the error at the first bad byte; one that cannot be read, with its error. Only names of rule files found
+ * in the directory are served (looked up in the directory listing, never resolved as a path).
  */
 @Path("/v1/rules/files/{file: .+}")
 @Produces(MediaType.APPLICATION_JSON)
@@ -58,8 +58,8 @@ public class RuleSourceResource {
         }
         RuleService.Status s = rules.status();
         List<RuleMessage> messages = new ArrayList<>(s.messages().stream().filter(m -> file.equals(m.file())).toList());
-        // The source shown has U+FFFD in place of bytes that are not UTF-8, or the file's name is
-        // refused: say why, even before a reload has.
+        // The source shown has U+FFFD in place of bytes that are not UTF-8, or is empty for a file
+        // that cannot be read: say why, even before a reload has.
         RuleMessage problem = files.problems().get(file);
         if (problem != null && !messages.contains(problem)) messages.add(0, problem);
         return new RuleFile(file, source, List.copyOf(messages), s.lastReloadFailed(), s.lastAttempt(), s.activeVersion(),
