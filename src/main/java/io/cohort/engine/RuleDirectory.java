@@ -56,7 +56,8 @@ final class RuleDirectory {
         Map<String, RuleMessage> refused = new TreeMap<>();
         if (!Files.isDirectory(directory)) return RuleFiles.of(Map.of());
         try {
-            Path root = directory;
+            // The directory itself may be a link (rules -> releases/42): the walk would not enter it.
+            Path root = directory.toRealPath();
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
                     return dir.equals(root) || !RuleFileNames.passedOver(dir.getFileName().toString())

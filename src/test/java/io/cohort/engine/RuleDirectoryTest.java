@@ -98,6 +98,19 @@ class RuleDirectoryTest {
                 + "are not UTF-8 text; rename the file");
     }
 
+    /**
+     * A rules directory that is a link (rules -> releases/42: a deploy that switches releases at
+     * once) is read through it. The walk follows no link, so it read nothing there, and no files
+     * compile: every segment would have gone, and with them every member.
+     */
+    @Test
+    void aRulesDirectoryThatIsALinkIsReadThroughIt() throws Exception {
+        Path release = Files.createDirectories(tmp.resolve("releases/42"));
+        Files.copy(Path.of("rules/high-value-new-product.drl"), release.resolve("high-value-new-product.drl"));
+        Path rules = Files.createSymbolicLink(tmp.resolve("rules"), release);
+        assertThat(service(rules).initial().segments().keySet()).containsExactly("high-value-new-product");
+    }
+
     @Test
     void theAllowListIsOneForTheDirectoryTheSandboxAndDrafts() {
         for (String ok : List.of("a.drl", "my segment.drl", "-x.drl", "Q3 (draft) é.drl", "team/x.drl", " lead.drl", "t.csv",
