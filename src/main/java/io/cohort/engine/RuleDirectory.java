@@ -48,13 +48,24 @@ final class RuleDirectory {
         }
     };
 
+    /** The "file" of the error for a rules directory that is not there. */
+    static final String MISSING = "(rules directory)";
+
     private RuleDirectory() {}
 
-    /** The rule files below {@code directory} (none when it is not a directory). */
+    /**
+     * The rule files below {@code directory}. A directory that is not there is an error, not an
+     * empty rule set: a volume not mounted yet, a deploy swapping the directory, a wrong path would
+     * otherwise remove every segment and, through the activations, every audience at its destination.
+     */
     static RuleFiles read(Path directory, Reader reader) {
         Map<String, byte[]> files = new TreeMap<>();
         Map<String, RuleMessage> refused = new TreeMap<>();
-        if (!Files.isDirectory(directory)) return RuleFiles.of(Map.of());
+        if (!Files.isDirectory(directory)) {
+            refused.put(MISSING, RuleMessage.error(MISSING, 0, 0, "the rules directory " + directory.toAbsolutePath()
+                    + " does not exist or is not a directory (engine.rulesDirectory); no rule set is read from it"));
+            return RuleFiles.fromBytes(files, refused);
+        }
         try {
             // The directory itself may be a link (rules -> releases/42): the walk would not enter it.
             Path root = directory.toRealPath();

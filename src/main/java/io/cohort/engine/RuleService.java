@@ -52,6 +52,8 @@ public final class RuleService {
     /** True once the watcher looks at the directory (it is the one that tries a failed apply again). */
     private volatile boolean watching;
     private RuleTarget evaluator;
+    /** Segments of the rule set that serves; -1 before the first. */
+    private volatile int activeSegments = -1;
     /** The directory's first compile, started ahead by {@link #compileAhead}; taken by {@link #initial}. */
     private java.util.concurrent.FutureTask<Map.Entry<RuleFiles, CompileResult>> ahead;
 
@@ -83,18 +85,23 @@ public final class RuleService {
         RuleFiles files = first.getKey();
         CompileResult r = first.getValue();
         lastSeen = files;
+        var fallback = lastGood.load().map(compiler::compile).filter(CompileResult::ok);
+        if (r.ok() && removesEverySegment(r, fallback.map(f -> f.ruleBook().orElseThrow().segments().size()).orElse(0))) {
+            r = refusedAsEmpty(r);
+        }
         if (r.ok()) {
             RuleBook book = r.ruleBook().orElseThrow();
             lastGood.save(book.version(), files.texts(), clock.millis());
             status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
+            activeSegments = book.segments().size();
             return book;
         }
         String errors = String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList());
-        var fallback = lastGood.load().map(compiler::compile).filter(CompileResult::ok);
         if (fallback.isEmpty()) {
             throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  " + errors);
         }
         RuleBook book = fallback.get().ruleBook().orElseThrow();
+        activeSegments = book.segments().size();
         failedLoads.incrementAndGet();
         LOG.error("rules in {} do not compile; serving the last applied rule set {} instead:\n  {}",
                 directory.toAbsolutePath(), book.version(), errors);
@@ -130,6 +137,7 @@ public final class RuleService {
         if (prev != null && book.version().equals(prev.activeVersion())) return;
         status = new Status(book.version(), book.compiledAt(), List.copyOf(book.files().keySet()), List.of(), false,
                 clock.instant());
+        activeSegments = book.segments().size();
         LOG.info("rules {} applied by the cluster ({} segments)", book.version(), book.segments().size());
     }
 
@@ -138,6 +146,7 @@ public final class RuleService {
         RuleFiles files = files();
         lastSeen = files;
         CompileResult r = compiler.compile(files);
+        if (r.ok() && removesEverySegment(r, activeSegments)) r = refusedAsEmpty(r);
         Status prev = status;
         if (!r.ok()) {
             retryAt = null; // broken files: nothing to try again until they change
@@ -181,10 +190,30 @@ public final class RuleService {
         }
         retryAt = null;
         failedApplies = 0;
+        activeSegments = book.segments().size();
         lastGood.save(book.version(), files.texts(), clock.millis());
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
         LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.texts().size(), book.segments().size());
         return status;
+    }
+
+    /**
+     * Whether {@code compiled}, which declares no segment, would replace rules that declare some:
+     * the rules directory emptied (a checkout under way, a deploy swapping it, files moved away by
+     * mistake) would otherwise end every segment and, through the activations, remove every member
+     * from every Marketo list and LinkedIn audience, to add them all back when the files return.
+     */
+    private static boolean removesEverySegment(CompileResult compiled, int running) {
+        return running > 0 && compiled.ruleBook().map(b -> b.segments().isEmpty()).orElse(false);
+    }
+
+    /** {@code compiled} as a refused set: the running rules keep serving, and the status says why. */
+    private CompileResult refusedAsEmpty(CompileResult compiled) {
+        List<RuleMessage> messages = new java.util.ArrayList<>(compiled.messages());
+        messages.add(RuleMessage.error(NOT_APPLIED, 0, 0, "the rule files in " + directory.toAbsolutePath() + " declare no "
+                + "segment: applying them would end every segment and remove every member from every destination, so they "
+                + "are not applied and the running rules keep serving; check that the rule files are in place"));
+        return new CompileResult(java.util.Optional.empty(), List.copyOf(messages));
     }
 
     /** Reloads when a file was added, removed or changed since the last look (for the watcher). */

@@ -168,6 +168,56 @@ class RulesReadinessIT {
         }
     }
 
+    /**
+     * The rules directory emptied (a checkout under way, files moved away) or gone (a volume not
+     * mounted, a deploy swapping it) while the service runs, then a restart in that state: the rule
+     * set it read declared no segment, and applying it ended every segment, which removed every
+     * member from every destination (to add them all back when the files returned). Now a failed
+     * reload saying why; the segments keep their members and the change feed has no exit.
+     */
+    @Test
+    void anEmptiedOrMissingRulesDirectoryIsAFailedReloadAndNoSegmentLosesItsMembers() throws Exception {
+        try (CohortApp app = new CohortApp(tmp)) {
+            app.start();
+            BodeaScenarioIT.load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            String version = app.get("/v1/rules").json().get("activeVersion").asText();
+            String feed = app.get("/v1/segments/high-value-new-product/changes").body();
+            java.nio.file.Path away = tmp.resolve("rules-away");
+
+            // Every file moved away, the directory left empty.
+            Files.move(app.rules, away);
+            Files.createDirectory(app.rules);
+            app.task("reload-rules");
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("lastReloadFailed").asBoolean()).isTrue();
+            assertThat(rules.get("activeVersion").asText()).isEqualTo(version);
+            assertThat(rules.get("messages").toString()).contains("declare no segment").contains("not applied");
+
+            // The directory gone altogether, and a restart in that state.
+            Files.delete(app.rules);
+            app.task("reload-rules");
+            rules = app.get("/v1/rules").json();
+            assertThat(rules.get("lastReloadFailed").asBoolean()).isTrue();
+            assertThat(rules.get("messages").toString()).contains("does not exist").contains(app.rules.toAbsolutePath().toString());
+            app.stop();
+            app.start();
+            assertThat(app.get("/v1/rules").json().get("activeVersion").asText()).isEqualTo(version);
+            assertThat(app.get("/v1/rules").json().get("lastReloadFailed").asBoolean()).isTrue();
+            app.settle();
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            assertThat(app.get("/v1/segments/high-value-new-product/changes").body()).isEqualTo(feed);
+
+            // The files back: applied, and still nobody left or came.
+            Files.move(away, app.rules);
+            app.task("reload-rules");
+            assertThat(app.get("/v1/rules").json().get("lastReloadFailed").asBoolean()).isFalse();
+            app.settle();
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            assertThat(app.get("/v1/segments/high-value-new-product/changes").body()).isEqualTo(feed);
+        }
+    }
+
     static void await(java.util.function.Supplier<Boolean> condition) throws InterruptedException {
         long end = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
         while (!condition.get()) {
