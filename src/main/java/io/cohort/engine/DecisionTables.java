@@ -34,6 +34,16 @@ import org.drools.decisiontable.SpreadsheetCompiler;
 final class DecisionTables {
     /** Spreadsheets are read whole: this bounds what an upload can make the service parse. */
     static final int MAX_BYTES = 5 * 1024 * 1024;
+    /**
+     * What a workbook's parts may inflate to, together. An .xlsx is a zip of XML that POI reads
+     * into objects at ~18 bytes of heap per byte of XML, twice (the cells here, then Drools'
+     * compiler): a 2.2 MB workbook of 100,000 rows inflated to 51 MB and took 0.9 GB of heap and
+     * 13 s of a rule reload; a 5 MB one could take the service down. 16 MB of XML is some 300,000
+     * filled cells, far beyond a table anyone edits by hand.
+     */
+    static final long MAX_INFLATED = 16L << 20;
+    /** Parts of a workbook: a few per sheet. */
+    static final int MAX_PARTS = 1_000;
     private static final Pattern RULE_AT = Pattern.compile("^\\s*// rule values at ([A-Z]+)(\\d+), header at ([A-Z]+)(\\d+)");
     private static final Pattern CELL = Pattern.compile("\\b([A-Z]{1,3})(\\d{1,7})\\b");
 
@@ -94,6 +104,8 @@ final class DecisionTables {
         if (bytes.length > MAX_BYTES) {
             return failed(file, 0, 0, "the table has " + bytes.length + " bytes; decision tables are limited to " + MAX_BYTES);
         }
+        String inflated = xlsx ? inflatesTooMuch(bytes) : null;
+        if (inflated != null) return failed(file, 0, 0, inflated);
         List<SheetCells> sheets;
         try {
             sheets = xlsx ? workbookCells(bytes) : List.of(new SheetCells(null, csvCells(content)));
@@ -260,6 +272,35 @@ final class DecisionTables {
             while (it.hasNext()) out.add(it.next());
         }
         return out;
+    }
+
+    /**
+     * Why the workbook is refused before it is read, or null: its parts inflate past
+     * {@link #MAX_INFLATED}, or it has more than {@link #MAX_PARTS}. Counted while inflating, not
+     * taken from the sizes the zip declares (they can lie). A workbook that is not a zip is left
+     * for POI to report.
+     */
+    static String inflatesTooMuch(byte[] bytes) {
+        long total = 0;
+        int parts = 0;
+        byte[] buf = new byte[64 * 1024];
+        try (var zip = new org.apache.commons.compress.archivers.zip.ZipArchiveInputStream(new ByteArrayInputStream(bytes),
+                StandardCharsets.UTF_8.name(), true, true)) {
+            while (zip.getNextEntry() != null) {
+                if (++parts > MAX_PARTS) return "the workbook has more than " + MAX_PARTS + " parts; a decision table needs a few";
+                for (int n; (n = zip.read(buf)) > 0; ) {
+                    total += n;
+                    if (total > MAX_INFLATED) {
+                        return "the workbook unpacks to more than " + (MAX_INFLATED >> 20) + " MB of sheet data (it is a zip of "
+                                + "XML); decision tables are limited to that, some 300,000 filled cells: split the table, or "
+                                + "remove rows and formatting far below it";
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            return null; // not a zip, or a broken one: POI says so with its own words
+        }
+        return null;
     }
 
     private static List<SheetCells> workbookCells(byte[] bytes) throws java.io.IOException {
