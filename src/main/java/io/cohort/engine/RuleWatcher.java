@@ -30,8 +30,11 @@ public final class RuleWatcher implements Managed {
         timer.scheduleWithFixedDelay(() -> {
             try {
                 rules.reloadIfChanged();
-            } catch (RuntimeException e) {
-                LOG.error("rule reload failed; the running rules keep serving", e);
+            } catch (RuntimeException | Error e) {
+                // An Error too (a compile that overflowed the stack, a heap briefly full): a task of a
+                // scheduled executor that throws is never run again, so the watcher stopped for good,
+                // silently, and no later edit was applied until a restart.
+                LOG.error("rule reload failed; the running rules keep serving, the next look in {} ms", intervalMillis, e);
             }
         }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
     }

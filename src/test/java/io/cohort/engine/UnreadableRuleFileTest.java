@@ -45,6 +45,37 @@ class UnreadableRuleFileTest {
 
     static String segment(String id) { return RuleDirectoryTest.segment(id); }
 
+    /**
+     * An Error out of a reload (here the read of one file overflows the stack, once) used to end
+     * the watcher's scheduled task for good: no later edit was ever applied, and nothing said so
+     * after the one stack trace. The watcher logs it and looks again.
+     */
+    @Test
+    void anErrorInOneReloadDoesNotStopTheWatcher() throws Exception {
+        Path rules = Files.createDirectories(tmp.resolve("rules"));
+        Files.copy(Path.of("rules/high-value-new-product.drl"), rules.resolve("high-value-new-product.drl"));
+        Clock clock = Clock.systemUTC();
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        RuleDirectory.Reader once = file -> {
+            if (file.getFileName().toString().equals("deep.drl") && thrown.compareAndSet(false, true)) throw new StackOverflowError();
+            return RuleDirectory.FILES.read(file);
+        };
+        RuleService service = new RuleService(rules, new RuleCompiler(clock), clock, RuleService.LastGood.NONE, once);
+        String version = service.initial().version();
+        service.attach(book -> CompletableFuture.completedFuture(null));
+        Files.writeString(rules.resolve("deep.drl"), segment("deep"));
+        RuleWatcher watcher = new RuleWatcher(service, 20);
+        watcher.start();
+        try {
+            await(thrown::get);
+            await(() -> !service.status().activeVersion().equals(version));
+            assertThat(service.status().lastReloadFailed()).isFalse();
+            assertThat(service.status().files()).contains("deep.drl");
+        } finally {
+            watcher.stop();
+        }
+    }
+
     @Test
     void aFileThatCannotBeReadIsAFailedReloadNamingItLoggedOnceWhileTheRunningRulesServe() throws Exception {
         Path rules = Files.createDirectories(tmp.resolve("rules"));
