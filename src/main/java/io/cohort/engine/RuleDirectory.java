@@ -2,7 +2,6 @@ package io.cohort.engine;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
@@ -121,7 +120,12 @@ final class RuleDirectory {
                 }
             });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read rules directory " + directory, e);
+            // Not listable at all (permissions, a network mount gone stale): an error of the set, like a
+            // missing directory, logged once by the reload; it was an ERROR with a stack trace every interval.
+            files.clear();
+            refused.clear();
+            refused.put(MISSING, RuleMessage.error(MISSING, 0, 0, "the rules directory " + directory.toAbsolutePath()
+                    + " cannot be read: " + reason(e) + "; no rule set is read from it"));
         }
         return RuleFiles.fromBytes(files, refused);
     }
