@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,9 +86,13 @@ public final class RuleService {
         RuleFiles files = first.getKey();
         CompileResult r = first.getValue();
         lastSeen = files;
-        var fallback = lastGood.load().map(compiler::compile).filter(CompileResult::ok);
-        if (r.ok() && removesEverySegment(r, fallback.map(f -> f.ruleBook().orElseThrow().segments().size()).orElse(0))) {
-            r = refusedAsEmpty(r);
+        // The last applied set is compiled only when it may serve: a compile costs seconds of the start.
+        Optional<CompileResult> fallback = null;
+        if (r.ok() && r.ruleBook().orElseThrow().segments().isEmpty()) {
+            fallback = compiledLastGood();
+            if (removesEverySegment(r, fallback.map(f -> f.ruleBook().orElseThrow().segments().size()).orElse(0))) {
+                r = refusedAsEmpty(r);
+            }
         }
         if (r.ok()) {
             RuleBook book = r.ruleBook().orElseThrow();
@@ -97,6 +102,7 @@ public final class RuleService {
             return book;
         }
         String errors = String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList());
+        if (fallback == null) fallback = compiledLastGood();
         if (fallback.isEmpty()) {
             throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  " + errors);
         }
@@ -107,6 +113,11 @@ public final class RuleService {
                 directory.toAbsolutePath(), book.version(), errors);
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), true, clock.instant());
         return book;
+    }
+
+    /** The last applied rule set, compiled, when there is one and it compiles. */
+    private Optional<CompileResult> compiledLastGood() {
+        return lastGood.load().map(compiler::compile).filter(CompileResult::ok);
     }
 
     /**
