@@ -64,6 +64,8 @@ final class ClusterFixture implements AutoCloseable {
     final EmbeddedKafka kafka;
     /** This fixture's own database on the shared server. */
     final String database;
+    /** Pooled as the service's is: the plain data source opens a connection (a PostgreSQL backend) per handle. */
+    private final io.dropwizard.db.ManagedDataSource pool;
     final Jdbi jdbi;
     final ManualClock clock = new ManualClock(NOW);
     final RuleBook book;
@@ -81,7 +83,13 @@ final class ClusterFixture implements AutoCloseable {
         }
         Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + database));
         Migrations.migrate(pg.getDatabase("postgres", database));
-        jdbi = Jdbi.create(pg.getDatabase("postgres", database));
+        io.dropwizard.db.DataSourceFactory db = new io.dropwizard.db.DataSourceFactory();
+        db.setDriverClass("org.postgresql.Driver");
+        db.setUrl(pg.getJdbcUrl("postgres", database));
+        db.setUser("postgres");
+        db.setMaxSize(32);
+        pool = io.cohort.store.Pools.build(db, new com.codahale.metrics.MetricRegistry(), database);
+        jdbi = Jdbi.create(pool);
         kafka.createTopic(topic, partitions);
         copyRules(rulesDir);
         book = FreshEvaluation.compile(rulesDir, clock);
@@ -284,7 +292,11 @@ final class ClusterFixture implements AutoCloseable {
 
     /** The broker and the PostgreSQL server outlive the fixture (see the class comment); its database stays until they stop. */
     @Override public void close() {
-        // nothing of its own to stop
+        try {
+            pool.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the pool of " + database, e);
+        }
     }
 
     /**
