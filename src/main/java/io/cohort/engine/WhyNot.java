@@ -150,7 +150,7 @@ public final class WhyNot {
         for (String p : prefix) out.append("    ").append(p).append('\n');
         out.append("    ").append(last).append("\nthen\n    insertLogical(new Qualified(\"").append(name).append("\", \"")
                 .append(personId.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"));\nend\n");
-        list.add(new Probe(name, rule, condition, kind, line, List.of()));
+        list.add(new Probe(name, rule, io.cohort.engine.sandbox.LinearRegex.asWritten(condition), kind, line, List.of()));
         return n + 1;
     }
 

@@ -71,4 +71,36 @@ class WhyNotTest {
             """, "p2@townsend.com");
         assertThat(text).contains("rule \"High-value account, viewed the new product\": personId == $p.id - no fact matches");
     }
+
+    /** Rules match with RE2 (the sandbox rewrites the operator to a call): the analyst still reads the condition as written. */
+    @Test
+    void aFailedMatchesReadsAsWritten() throws Exception {
+        Files.writeString(dir.resolve("vps.drl"), """
+                package cohort.segments;
+                import io.cohort.model.*;
+
+                rule "VPs, not interns"
+                    @segment("vps")
+                when
+                    $p : Person(title not matches "(?i)intern.*", title matches "(?i).*vp.*")
+                then
+                    insertLogical(new Qualified("vps", $p.id()));
+                end
+                """);
+        Files.writeString(dir.resolve("vps.test.yml"), """
+                - name: case
+                  now: 2026-11-25T00:00:00Z
+                  records:
+                    crm-1:
+                      - {type: person, id: P1, email: cto@townsend.com, title: CTO}
+                      - {type: person, id: P2, email: vp@townsend.com, title: VP Sales}
+                      - {type: person, id: P3, email: none@townsend.com}
+                  expect:
+                    vps: [cto@townsend.com, vp@townsend.com]
+                """);
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).isFalse();
+        assertThat(r.render()).contains("missing cto@townsend.com", "rule \"VPs, not interns\": title matches \"(?i).*vp.*\" - "
+                + "no fact matches up to this constraint").doesNotContain("LinearRegex").doesNotContain("none@townsend.com");
+    }
 }

@@ -7,8 +7,6 @@ import com.github.javaparser.ast.expr.StringLiteralExpr;
 import io.cohort.model.Entity;
 import io.cohort.model.Qualified;
 import java.util.*;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.drools.drl.ast.descr.*;
 import org.drools.drl.parser.DrlExprParser;
 import org.drools.drl.parser.DrlExprParserFactory;
@@ -25,11 +23,6 @@ final class ConditionChecker {
             "memberOf", "str");
     private static final Set<String> ACCUMULATE_FUNCTIONS = Set.of("sum", "count", "min", "max", "average",
             "collectList", "collectSet");
-    private static final int MAX_REGEX = 200;
-    /** Open-ended repetitions in one regular expression: two cost n² steps on an n-character text, three n³. */
-    private static final int MAX_UNBOUNDED = 2;
-    /** Worst-case steps of a regular expression on a 4,096-character text (~1 s of one core). */
-    private static final double MAX_REGEX_COST = 4_096.0 * 4_096 * 16;
 
     private final FactModel model;
     private final RuleShape shape;
@@ -260,7 +253,8 @@ final class ConditionChecker {
         switch (op) {
             case "matches" -> {
                 regex(right);
-                shownOp = r.isNegated() ? "not matches" : "matches";
+                // Java's matcher, which Drools' operator uses, backtracks; LinearRegex cannot.
+                return (r.isNegated() ? "!" : "") + LinearRegex.CALL + "(" + left.text + ", " + right.text + ")";
             }
             case "contains", "memberOf" -> shownOp = (r.isNegated() ? "not " : "") + op;
             case "str" -> {
@@ -568,156 +562,10 @@ final class ConditionChecker {
         return s.text;
     }
 
-    /** A regular expression must be a literal and cannot backtrack catastrophically. */
+    /** A regular expression must be a literal that {@link LinearRegex} accepts. */
     private void regex(Side right) {
         if (!(right.expr instanceof StringLiteralExpr s)) throw refuse("'matches' takes a literal regular expression in quotes");
-        String re = s.asString();
-        if (re.length() > MAX_REGEX) throw refuse("regular expressions are limited to " + MAX_REGEX + " characters");
-        try {
-            Pattern.compile(re);
-        } catch (PatternSyntaxException e) {
-            throw refuse("invalid regular expression: " + e.getDescription());
-        }
-        if (re.matches("(?s).*\\\\([1-9]|k<).*")) throw refuse("back-references are not allowed in regular expressions");
-        if (nestedQuantifier(re)) {
-            throw refuse("the regular expression '" + re + "' repeats a group that itself repeats, which can take "
-                    + "exponential time on some text; write it without nested repetition (e.g. 'a+b' instead of '(a+)+b')");
-        }
-        Backtracking b = Backtracking.of(re);
-        if (b.unbounded() > MAX_UNBOUNDED) {
-            throw refuse("the regular expression '" + re + "' has " + b.unbounded() + " open-ended repetitions ('*', '+', "
-                    + "'{n,}' or a count above " + Backtracking.BOUNDED_COUNT + "); on a long text (a field holds up to 4,096 "
-                    + "characters) matching it can take minutes and holds up every segment: use at most " + MAX_UNBOUNDED
-                    + " (e.g. '.*cto.*' instead of '.*c.*t.*o.*')");
-        }
-        if (b.cost() > MAX_REGEX_COST) {
-            throw refuse("the regular expression '" + re + "' combines its optional parts ('?', counted repetitions) and "
-                    + "alternatives ('|') into too many ways of matching the same text, which can take minutes on some "
-                    + "text; use fewer of them, or test the parts in separate conditions");
-        }
-    }
-
-    /**
-     * Worst-case backtracking of a regular expression without nested repetition (refused before):
-     * Java's matcher tries every way of splitting the text among the repetitions, so a text of n
-     * characters costs up to n^k steps for k open-ended repetitions ({@code .*.*.*x} on 1,000
-     * characters took 0.5 s here, on 4,096 ~35 s), times the ways the optional parts and
-     * alternatives can combine. An over-estimate: literals between repetitions do not save a text
-     * chosen to defeat them.
-     *
-     * @param unbounded the open-ended repetitions (and counts above {@link #BOUNDED_COUNT})
-     * @param bounded   the product of the other choices: 2 per '?', the range of a small count, each group's alternatives
-     */
-    record Backtracking(int unbounded, double bounded) {
-        static final int BOUNDED_COUNT = 64;
-        private static final double TEXT = 4_096;
-
-        /** Steps on the longest text a field holds. */
-        double cost() { return Math.pow(TEXT, unbounded) * bounded; }
-
-        static Backtracking of(String re) {
-            int unbounded = 0;
-            double bounded = 1;
-            Deque<int[]> branches = new ArrayDeque<>(); // per open group: its alternatives so far
-            int top = 1;
-            boolean atom = false; // something a quantifier can apply to precedes
-            for (int i = 0; i < re.length(); i++) {
-                char c = re.charAt(i);
-                if (c == '\\') {
-                    if (i + 1 < re.length() && re.charAt(i + 1) == 'Q') { // \Q…\E: quoted literally
-                        int end = re.indexOf("\\E", i + 2);
-                        i = end < 0 ? re.length() : end + 1;
-                    } else {
-                        i++;
-                    }
-                    atom = true;
-                } else if (c == '[') {
-                    i = classEnd(re, i);
-                    atom = true;
-                } else if (c == '(') {
-                    branches.push(new int[] {1});
-                    // (?i), (?:…), (?<name>…): the '?' is part of the group's opening, not a quantifier.
-                    if (i + 1 < re.length() && re.charAt(i + 1) == '?') i++;
-                    atom = false;
-                } else if (c == ')') {
-                    int[] alternatives = branches.isEmpty() ? new int[] {1} : branches.pop();
-                    bounded *= alternatives[0];
-                    atom = true;
-                } else if (c == '|') {
-                    if (branches.isEmpty()) top++;
-                    else branches.peek()[0]++;
-                    atom = false;
-                } else if ((c == '*' || c == '+' || c == '?' || c == '{') && atom) {
-                    int end = c == '{' ? re.indexOf('}', i) : i;
-                    long[] range = c == '*' ? new long[] {0, -1} : c == '+' ? new long[] {1, -1} : c == '?' ? new long[] {0, 1}
-                            : count(re.substring(i + 1, Math.max(i + 1, end)));
-                    if (range == null) { // a '{' that is no count is a literal
-                        atom = true;
-                        continue;
-                    }
-                    if (range[1] < 0 || range[1] - range[0] > BOUNDED_COUNT) unbounded++;
-                    else bounded *= range[1] - range[0] + 1;
-                    i = end;
-                    // A lazy or possessive mark belongs to this quantifier.
-                    if (i + 1 < re.length() && (re.charAt(i + 1) == '?' || re.charAt(i + 1) == '+')) i++;
-                    atom = false;
-                } else {
-                    atom = true;
-                }
-            }
-            return new Backtracking(unbounded, bounded * top);
-        }
-
-        /** {m}, {m,} or {m,n} as [min, max] (max -1: open-ended); null when it is no count. */
-        private static long[] count(String inside) {
-            if (!inside.matches("\\d{1,9}(,\\d{0,9})?")) return null;
-            String[] p = inside.split(",", -1);
-            long min = Long.parseLong(p[0]);
-            if (p.length == 1) return new long[] {min, min};
-            return new long[] {min, p[1].isEmpty() ? -1 : Long.parseLong(p[1])};
-        }
-
-        /** Where a character class ends (its ']'), classes nested in it and escapes included. */
-        private static int classEnd(String re, int open) {
-            int depth = 0;
-            for (int i = open; i < re.length(); i++) {
-                char c = re.charAt(i);
-                if (c == '\\') i++;
-                else if (c == '[') depth++;
-                else if (c == ']' && --depth == 0) return i;
-            }
-            return re.length();
-        }
-    }
-
-    /** A group containing a quantifier, itself quantified: (a+)+, (a*)*, (a|aa)+ … */
-    static boolean nestedQuantifier(String re) {
-        Deque<boolean[]> groups = new ArrayDeque<>(); // [containsQuantifierOrAlternation]
-        boolean[] current = {false};
-        for (int i = 0; i < re.length(); i++) {
-            char c = re.charAt(i);
-            if (c == '\\') {
-                i++;
-                continue;
-            }
-            if (c == '[') {
-                while (i < re.length() && re.charAt(i) != ']') i += re.charAt(i) == '\\' ? 2 : 1;
-                continue;
-            }
-            if (c == '(') {
-                groups.push(current);
-                current = new boolean[] {false};
-            } else if (c == ')') {
-                boolean inner = current[0];
-                current = groups.isEmpty() ? new boolean[] {false} : groups.pop();
-                boolean quantified = i + 1 < re.length() && "+*{?".indexOf(re.charAt(i + 1)) >= 0;
-                if (inner && quantified && re.charAt(i + 1) != '?') return true;
-                if (inner) current[0] = true;
-            } else if (c == '+' || c == '*' || c == '{' || c == '|') {
-                current[0] = true;
-            }
-        }
-        return false;
+        LinearRegex.refusal(s.asString()).ifPresent(why -> { throw refuse(why); });
     }
 
     private RuntimeException unknownType(String name) {
