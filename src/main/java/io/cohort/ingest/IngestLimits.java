@@ -22,6 +22,21 @@ public class IngestLimits {
     public long maxBodyBytes() { return maxBodyBytes; }
     public int maxNestingDepth() { return maxNestingDepth; }
 
+    /**
+     * No limit at all: for reading records stored earlier, which were accepted under the limits of
+     * their day; an operator lowering a limit since must not make them unreadable.
+     */
+    public static IngestLimits none() {
+        IngestLimits l = new IngestLimits();
+        l.maxRecordsPerBatch = Integer.MAX_VALUE;
+        l.maxStringLength = Integer.MAX_VALUE;
+        l.maxAttributes = Integer.MAX_VALUE;
+        l.maxArrayLength = Integer.MAX_VALUE;
+        l.maxBodyBytes = Long.MAX_VALUE;
+        l.maxNestingDepth = Integer.MAX_VALUE;
+        return l;
+    }
+
     public IngestLimits withMaxRecordsPerBatch(int n) {
         IngestLimits l = copy();
         l.maxRecordsPerBatch = n;

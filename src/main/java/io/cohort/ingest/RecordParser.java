@@ -78,9 +78,11 @@ public final class RecordParser {
      * This parser for records stored earlier and read again (cluster mode's graph feed replaying
      * the ingest log): it must read what was accepted when they were stored, or an upgrade would
      * quarantine, and so lose, records every earlier version took. It keeps the checks that build
-     * a valid record (types, required fields, numbers, the years instants fall in, NUL, lengths,
-     * {@link IngestLimits}) and skips those added since for hygiene at the door, reading as before:
+     * a valid record (types, required fields, numbers, the years instants fall in, NUL) and skips
+     * those added since for hygiene at the door, reading as before:
      * <ul>
+     * <li>no {@link IngestLimits} (lengths, attributes, batch size): a record was accepted under the
+     *     limits of its day, and an operator lowering one since must not quarantine it on a replay;
      * <li>an unknown field inside a reference ({@code sameAs.extra}) is ignored, not an error;
      * <li>a {@code sameAs} naming the record itself is kept;
      * <li>ids may hold format characters and lone surrogates ({@link #BAD_ID_CHARACTERS});
@@ -93,7 +95,7 @@ public final class RecordParser {
      * Ingestion (Pipeline, pulls, imports) and sample facts (analyst.RuleTests) use the strict parser.
      */
     public RecordParser forStored() {
-        return new RecordParser(limits, null, true);
+        return new RecordParser(IngestLimits.none(), null, true);
     }
 
     /** Parses a whole batch; throws {@link InvalidBatchException} listing all errors. */

@@ -97,6 +97,37 @@ class GraphFeedStoredBatchesTest {
         assertThat(sorted(replayed.allFacts(Instant.EPOCH))).as("facts of people, accounts, the deal and the relation").hasSizeGreaterThan(4);
     }
 
+    /**
+     * An operator lowers ingest.maxStringLength and ingest.maxAttributes after records were
+     * accepted under the defaults: a replay reads them as stored. Before, the feed quarantined
+     * them, so every process lost the person's title from its graph at the next start.
+     */
+    @Test
+    void recordsAcceptedUnderTheLimitsOfTheirDayReplayAfterTheLimitsAreLowered() throws Exception {
+        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE lowered_limits"));
+        Migrations.migrate(pg.getDatabase("postgres", "lowered_limits"));
+        Jdbi jdbi = Jdbi.create(pg.getDatabase("postgres", "lowered_limits"));
+        IngestLog log = new IngestLog(jdbi, JSON);
+        RecordStore store = new RecordStore(jdbi, JSON);
+        String title = "Vice President, ".repeat(20); // 320 characters
+        String batch = "[{\"type\":\"person\",\"id\":\"P1\",\"email\":\"long@corp.example\",\"title\":\"" + title
+                + "\",\"attributes\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}}]";
+        List<JsonNode> records = new ArrayList<>();
+        JSON.readTree(batch).forEach(records::add);
+        List<RecordChange> accepted = new RecordParser(new IngestLimits()).parse("crm-1", records);
+        store.appendNumbered("crm-1", accepted, 0L, Map.of(), h -> log.append(h, "crm-1", records, 0L));
+
+        IngestLimits lowered = JSON.readValue("{\"maxStringLength\": 100, \"maxAttributes\": 2}", IngestLimits.class);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new RecordParser(lowered).parse("crm-1", records)))
+                .as("the lowered limits refuse such a record at the door").isNotNull();
+        ProfileGraph replayed = new ProfileGraph();
+        GraphFeed feed = new GraphFeed(log, replayed, new RecordParser(lowered), new Quarantine(jdbi), () -> 2, 10, 50);
+        assertThat(feed.catchUp()).isEqualTo(1);
+        assertThat(new Quarantine(jdbi).list(0, 100)).as("nothing accepted before is quarantined").isEmpty();
+        assertThat(replayed.personIds()).hasSize(1);
+        assertThat(replayed.person(replayed.personIds().get(0)).map(Object::toString).orElseThrow()).contains(title.strip());
+    }
+
     private static void journal(IngestLog log, RecordStore store, String source, String canonical, SourceRecord... stored) throws Exception {
         List<JsonNode> records = new ArrayList<>();
         JSON.readTree(canonical).forEach(records::add);
