@@ -186,9 +186,9 @@ class AnalystIT {
         var bad = app.send("POST", "/v1/rules/preview?sample=x", "text/plain", LOWER, CohortApp.TOKEN);
         assertThat(bad.status()).isEqualTo(400);
         assertThat(bad.json().get("message").asText()).contains("'sample'");
-        var csv = app.send("POST", "/v1/rules/preview", "text/csv", LOWER, CohortApp.TOKEN);
-        assertThat(csv.status()).isEqualTo(415);
-        assertThat(csv.json().get("message").asText()).contains("text/csv", "POST /v1/rules/preview", "docs/api.md");
+        var xml = app.send("POST", "/v1/rules/preview", "application/xml", LOWER, CohortApp.TOKEN);
+        assertThat(xml.status()).isEqualTo(415);
+        assertThat(xml.json().get("message").asText()).contains("application/xml", "POST /v1/rules/preview", "docs/api.md");
     }
 
     @Test

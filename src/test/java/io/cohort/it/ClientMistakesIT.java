@@ -311,7 +311,7 @@ class ClientMistakesIT {
     void validateRefusesFileNamesTheRulesDirectoryWouldNotLoad() {
         for (String file : new String[] {"/abs.drl", "a//b.drl", "./a.drl", "a/./b.drl", "a/../b.drl", ".drl", "a/.drl",
                 "sub/", "a.drl/", ".hidden.drl", "~%24t.drl", "a%5Cb.drl", "a%00.drl", "a%09.drl", "a%E2%80%8B.drl", "sub./a.drl",
-                "sub%20/a.drl", "x.DRL", "x.csv", "y".repeat(300) + ".drl"}) {
+                "sub%20/a.drl", "x.DRL", "x.txt", "x.CSV", "y".repeat(300) + ".drl"}) {
             Http.Reply r = send("POST", "/v1/rules/validate?file=" + file, "text/plain", HEADER + "rule \"x\" when then end\n");
             assertJsonError(r, 400, "file");
         }

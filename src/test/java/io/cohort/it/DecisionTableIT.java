@@ -28,23 +28,29 @@ import org.junit.jupiter.api.io.TempDir;
 class DecisionTableIT {
     @TempDir Path tmp;
 
+    /** A bank whose CFO won $300k, and a retailer whose buyer won $150k. */
+    static final String BANK = """
+            {"type":"account","id":"BK","name":"Harbor Bank","industry":"Banking","country":"SG"},
+            {"type":"person","id":"1","email":"cfo@harbor.example"},
+            {"type":"accountPerson","accountId":"BK","personId":"1"},
+            {"type":"opportunity","id":"O1","accountId":"BK","amount":300000,"stage":"Closed Won","isWon":true,"isClosed":true}""";
+    static final String RETAIL = """
+            {"type":"account","id":"RT","name":"Corner Shops","industry":"Retail","country":"GB"},
+            {"type":"person","id":"2","email":"buyer@corner.example"},
+            {"type":"accountPerson","accountId":"RT","personId":"2"},
+            {"type":"opportunity","id":"O2","accountId":"RT","amount":150000,"stage":"Closed Won","isWon":true,"isClosed":true}""";
+
+    private static void startWith(CohortApp app, String records) throws Exception {
+        app.start();
+        var r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[" + records + "]}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        app.settle();
+    }
+
     @Test
     void tablesAreLiveEditedRefusedAtTheirCellAndAddedAsWorkbooks() throws Exception {
         try (CohortApp app = new CohortApp(tmp)) {
-            app.start();
-            var r = app.post("/v1/sources/generic/records", "application/json", """
-                    {"records":[
-                     {"type":"account","id":"BK","name":"Harbor Bank","industry":"Banking","country":"SG"},
-                     {"type":"account","id":"RT","name":"Corner Shops","industry":"Retail","country":"GB"},
-                     {"type":"person","id":"1","email":"cfo@harbor.example"},
-                     {"type":"person","id":"2","email":"buyer@corner.example"},
-                     {"type":"accountPerson","accountId":"BK","personId":"1"},
-                     {"type":"accountPerson","accountId":"RT","personId":"2"},
-                     {"type":"opportunity","id":"O1","accountId":"BK","amount":300000,"stage":"Closed Won","isWon":true,"isClosed":true},
-                     {"type":"opportunity","id":"O2","accountId":"RT","amount":150000,"stage":"Closed Won","isWon":true,"isClosed":true}
-                    ]}""");
-            assertThat(r.status()).as(r.toString()).isEqualTo(200);
-            app.settle();
+            startWith(app, BANK + "," + RETAIL);
             assertThat(members(app, "banking-250k")).containsExactly("cfo@harbor.example");
 
             Path table = app.rules.resolve("industry-region-value.csv");
@@ -76,6 +82,63 @@ class DecisionTableIT {
             assertThat(members(app, "retail-100k")).containsExactly("buyer@corner.example");
             assertThat(members(app, "banking-250k")).containsExactly("cfo@harbor.example");
         }
+    }
+
+    /**
+     * An analyst checks a table before dropping it into rules/: validate and preview take CSV
+     * text and a workbook's bytes, answer errors at their row and column, and apply nothing.
+     */
+    @Test
+    void tablesAreValidatedAndPreviewedBeforeTheyAreDroppedIn() throws Exception {
+        try (CohortApp app = new CohortApp(tmp)) {
+            startWith(app, RETAIL);
+            String shipped = Files.readString(app.rules.resolve("industry-region-value.csv"));
+            String retail = String.join("\n", shipped.lines().limit(9).toList())
+                    + "\n\"Retail anywhere, won over $100k\",retail-100k,\"Retail, won over $100k\",x,x,Retail,,100000,retail-100k\n";
+
+            var valid = app.post("/v1/rules/validate?file=retail.csv", "text/csv", retail);
+            assertThat(valid.status()).as(valid.toString()).isEqualTo(200);
+            assertThat(valid.json().get("segments").findValuesAsText("id")).containsExactly("retail-100k");
+            var broken = app.post("/v1/rules/validate?file=retail.csv", "text/csv", retail.replace(",100000,", ",\"100000; insert(null)\","));
+            assertThat(broken.status()).as(broken.toString()).isEqualTo(422);
+            JsonNode error = broken.json().get("messages").get(0);
+            assertThat(error.get("file").asText()).isEqualTo("retail.csv");
+            assertThat(error.get("line").asInt()).isEqualTo(10);
+            assertThat(error.get("column").asInt()).isEqualTo(8);
+
+            var csvPreview = app.post("/v1/rules/preview?file=retail.csv", "text/csv", retail);
+            assertThat(csvPreview.status()).as(csvPreview.toString()).isEqualTo(200);
+            assertThat(csvPreview.json().get("segments").get(0).get("count").asInt()).isEqualTo(1);
+            assertThat(csvPreview.json().get("segments").get(0).get("sample").findValuesAsText("email")).containsExactly("buyer@corner.example");
+
+            java.io.ByteArrayOutputStream xlsx = new java.io.ByteArrayOutputStream();
+            workbook(shipped).write(xlsx);
+            var bookPreview = postBytes(app, "/v1/rules/preview?file=retail.xlsx", xlsx.toByteArray());
+            assertThat(bookPreview.statusCode()).as(bookPreview.body()).isEqualTo(200);
+            assertThat(bookPreview.body()).contains("\"id\":\"retail-100k\"", "\"count\":1", "buyer@corner.example");
+            var bookValid = postBytes(app, "/v1/rules/validate?file=retail.xlsx", xlsx.toByteArray());
+            assertThat(bookValid.statusCode()).as(bookValid.body()).isEqualTo(200);
+            var notABook = postBytes(app, "/v1/rules/validate?file=retail.xlsx", "RuleSet,x".getBytes());
+            assertThat(notABook.statusCode()).as(notABook.body()).isEqualTo(422);
+            assertThat(notABook.body()).contains("retail.xlsx");
+
+            var json = app.post("/v1/rules/preview", "application/json", "{\"file\": \"retail.xlsx\", \"drl\": \"x\"}");
+            assertThat(json.status()).as(json.toString()).isEqualTo(400);
+            assertThat(json.json().get("message").asText()).contains("application/octet-stream");
+            var wrongKind = app.post("/v1/rules/validate?file=retail.txt", "text/plain", retail);
+            assertThat(wrongKind.status()).as(wrongKind.toString()).isEqualTo(400);
+            assertThat(wrongKind.json().get("message").asText()).contains(".drl, .csv or .xlsx");
+
+            assertThat(app.get("/v1/segments/retail-100k").status()).as("nothing applied").isEqualTo(404);
+            assertThat(Files.exists(app.rules.resolve("retail.csv"))).isFalse();
+        }
+    }
+
+    private static java.net.http.HttpResponse<String> postBytes(CohortApp app, String path, byte[] body) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://localhost:" + app.port() + path)).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + CohortApp.TOKEN).header("Content-Type", "application/octet-stream")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
     /** The shipped table's header with one row of its own: retail anywhere, won over $100k. */

@@ -9,6 +9,7 @@ import io.cohort.api.error.ApiException;
 import io.cohort.api.DraftRules;
 import io.cohort.api.JsonBodies;
 import io.cohort.auth.Role;
+import io.cohort.engine.RuleFiles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -32,6 +33,8 @@ import java.util.Set;
 public class PreviewResource {
     private static final int MAX_SAMPLE = 100;
     private static final Set<String> FIELDS = Set.of("file", "drl", "sample");
+    /** The media type of an Excel workbook, as spreadsheet programs and browsers send one. */
+    static final String XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     private final Workbench workbench;
     private final JsonBodies bodies;
 
@@ -56,7 +59,11 @@ public class PreviewResource {
             if (!FIELDS.contains(f)) throw ApiException.badRequest("unknown field '" + f + "'; allowed: drl, file, sample");
         });
         String file = req.path("file").asText("draft.drl");
-        DraftRules.fileName("file", file);
+        DraftRules.fileName("file", file, true);
+        if (file.endsWith(".xlsx")) {
+            throw ApiException.badRequest("a workbook is not JSON text: send its bytes as the body of POST /v1/rules/preview?file="
+                    + "<name>.xlsx with Content-Type: application/octet-stream");
+        }
         if (!req.path("drl").isTextual() || req.path("drl").asText().isBlank()) {
             throw ApiException.badRequest("'drl' must hold the DRL text of the draft");
         }
@@ -69,10 +76,11 @@ public class PreviewResource {
 
     /**
      * The same with the rule as plain text, as validate takes it (curl --data-binary @draft.drl):
-     * {@code POST /v1/rules/preview?file=draft.drl&sample=10}.
+     * {@code POST /v1/rules/preview?file=draft.drl&sample=10}; or a decision table
+     * ({@code file=x.csv}, or {@code x.xlsx} with the workbook's bytes).
      */
     @POST
-    @Consumes({MediaType.TEXT_PLAIN, "text/x-drl"})
+    @Consumes({MediaType.TEXT_PLAIN, "text/x-drl", "text/csv", MediaType.APPLICATION_OCTET_STREAM, XLSX})
     @RolesAllowed(Role.ANALYST)
     @ApiResponse(responseCode = "200", description = "counts and sample members per segment of the draft",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
@@ -82,7 +90,7 @@ public class PreviewResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response previewText(@QueryParam("file") @DefaultValue("draft.drl") String file, @QueryParam("sample") String sample,
                                 InputStream body) {
-        DraftRules.fileName("file", file);
+        DraftRules.fileName("file", file, true);
         int n = 10;
         if (sample != null) {
             try {
@@ -92,9 +100,12 @@ public class PreviewResource {
             }
             if (n < 0 || n > MAX_SAMPLE) throw ApiException.badRequest("query parameter 'sample' must be a whole number from 0 to " + MAX_SAMPLE);
         }
-        String drl = new String(bodies.read(body), java.nio.charset.StandardCharsets.UTF_8);
-        if (drl.isBlank()) throw ApiException.badRequest("request body must hold the DRL text of the draft");
-        return run(file, drl, n);
+        byte[] bytes = bodies.read(body);
+        if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            throw ApiException.badRequest("request body must hold the draft: DRL text, a CSV decision table or an .xlsx workbook");
+        }
+        // As the rules directory reads a file of that name (a workbook travels as Base64 text).
+        return run(file, RuleFiles.fromBytes(java.util.Map.of(file, bytes)).texts().get(file), n);
     }
 
     private Response run(String file, String drl, int sample) {

@@ -53,7 +53,9 @@ public class RuleResource {
 
     /**
      * Compiles the DRL in the body together with the current rule files (replacing the file of the
-     * same name), applying nothing. 200 when valid, 422 with file/line/column errors when not.
+     * same name), applying nothing. 200 when valid, 422 with file/line/column errors when not. A
+     * decision table too ({@code file=x.csv}, or {@code x.xlsx} with the workbook's bytes as the
+     * body), its errors at their row and column.
      */
     @POST
     @Path("validate")
@@ -64,7 +66,7 @@ public class RuleResource {
     @ApiResponse(responseCode = "422", description = "it does not: messages with file, line, column",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Views.RuleValidation.class)))
     public Response validate(@QueryParam("file") @DefaultValue("draft.drl") String file, InputStream body) {
-        DraftRules.fileName("file", file);
+        DraftRules.fileName("file", file, true);
         // The bytes, not a text decoded here: a draft that is not UTF-8 is refused as it would be in rules/.
         byte[] drl = bodies.read(body);
         if (new String(drl, StandardCharsets.UTF_8).isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
