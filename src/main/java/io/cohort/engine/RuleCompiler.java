@@ -68,6 +68,7 @@ public final class RuleCompiler {
         });
         DrlSandbox.Result checked = sandbox.check(drl, notText);
         List<RuleMessage> messages = new ArrayList<>(tableErrors);
+        messages.addAll(files.passedOver().values());
         messages.addAll(checked.messages());
         if (!checked.ok() || !tableErrors.isEmpty()) return new CompileResult(Optional.empty(), sorted(messages, tables));
         Built built = build(checked.files(), null, true);

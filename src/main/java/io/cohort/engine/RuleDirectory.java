@@ -60,6 +60,7 @@ final class RuleDirectory {
     static RuleFiles read(Path directory, Reader reader) {
         Map<String, byte[]> files = new TreeMap<>();
         Map<String, RuleMessage> refused = new TreeMap<>();
+        Map<String, RuleMessage> passedOver = new TreeMap<>();
         if (!Files.isDirectory(directory)) {
             refused.put(MISSING, RuleMessage.error(MISSING, 0, 0, "the rules directory " + directory.toAbsolutePath()
                     + " does not exist or is not a directory (engine.rulesDirectory); no rule set is read from it"));
@@ -78,6 +79,14 @@ final class RuleDirectory {
                 // link named x.drl must not expose another file. It is refused, so that it shows.
                 @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     String name = file.getFileName().toString();
+                    if (attrs.isSymbolicLink() && !RuleFileNames.passedOver(name) && !RuleFileNames.hasRuleExtension(name)
+                            && Files.isDirectory(file)) {
+                        // A folder linked in (a shared set of rules): its files would silently be missing.
+                        String key = RuleFileNames.shown(relative(root, file)) + "/";
+                        passedOver.put(key, RuleMessage.warning(key, 0, 0, "this folder is a symbolic link, and links are not "
+                                + "followed: the rule files in it are not loaded; put the folder itself here"));
+                        return FileVisitResult.CONTINUE;
+                    }
                     if (RuleFileNames.passedOver(name) || !RuleFileNames.hasRuleExtension(name)) return FileVisitResult.CONTINUE;
                     String path = relative(root, file);
                     Optional<String> badName = RuleFileNames.refusal(path);
@@ -126,8 +135,9 @@ final class RuleDirectory {
             refused.clear();
             refused.put(MISSING, RuleMessage.error(MISSING, 0, 0, "the rules directory " + directory.toAbsolutePath()
                     + " cannot be read: " + reason(e) + "; no rule set is read from it"));
+            passedOver.clear();
         }
-        return RuleFiles.fromBytes(files, refused);
+        return RuleFiles.fromBytes(files, refused, passedOver);
     }
 
     /** '/' between segments whatever the system's separator (a '\' in a name on Linux is a character of it). */

@@ -17,12 +17,20 @@ import java.util.TreeMap;
  * @param texts   every file, by relative path
  * @param notUtf8 the files of {@code texts} that are not UTF-8 text
  * @param refused the files of {@code texts} refused before their text is read, and why
+ * @param passedOver what the directory holds that may look like rules but is not read, and why
+ *                 (a link to a folder): warnings, which do not stop the set
  */
-public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8, Map<String, RuleMessage> refused) {
+public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8, Map<String, RuleMessage> refused,
+                        Map<String, RuleMessage> passedOver) {
     public RuleFiles {
         texts = Collections.unmodifiableMap(new TreeMap<>(texts));
         notUtf8 = Collections.unmodifiableMap(new TreeMap<>(notUtf8));
         refused = Collections.unmodifiableMap(new TreeMap<>(refused));
+        passedOver = Collections.unmodifiableMap(new TreeMap<>(passedOver));
+    }
+
+    public RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8, Map<String, RuleMessage> refused) {
+        this(texts, notUtf8, refused, Map.of());
     }
 
     /** Texts known to be text (drafts sent as JSON, a stored rule set). */
@@ -33,6 +41,11 @@ public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8,
 
     /** The same, with the files that were refused before their bytes were read (listed with the text "" unless in {@code files}). */
     static RuleFiles fromBytes(Map<String, byte[]> files, Map<String, RuleMessage> refused) {
+        return fromBytes(files, refused, Map.of());
+    }
+
+    /** The same, with warnings of what the directory holds but does not read ({@link #passedOver}). */
+    static RuleFiles fromBytes(Map<String, byte[]> files, Map<String, RuleMessage> refused, Map<String, RuleMessage> passedOver) {
         Map<String, String> texts = new TreeMap<>();
         Map<String, NotUtf8> notUtf8 = new TreeMap<>();
         refused.keySet().forEach(name -> texts.put(name, ""));
@@ -44,7 +57,7 @@ public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8,
             texts.put(name, new String(bytes, StandardCharsets.UTF_8));
             if (!refused.containsKey(name)) NotUtf8.find(name, bytes).ifPresent(n -> notUtf8.put(name, n));
         });
-        return new RuleFiles(texts, notUtf8, refused);
+        return new RuleFiles(texts, notUtf8, refused, passedOver);
     }
 
     /** The error of every file that is refused before it is compiled (not UTF-8, refused, unreadable), by file. */
@@ -64,6 +77,6 @@ public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8,
         Map<String, RuleMessage> r = new TreeMap<>(refused);
         r.keySet().removeAll(drafts.texts.keySet());
         r.putAll(drafts.refused);
-        return new RuleFiles(t, n, r);
+        return new RuleFiles(t, n, r, passedOver);
     }
 }

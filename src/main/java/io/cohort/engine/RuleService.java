@@ -205,6 +205,7 @@ public final class RuleService {
         lastGood.save(book.version(), files.texts(), clock.millis());
         status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
         LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.texts().size(), book.segments().size());
+        files.passedOver().values().forEach(w -> LOG.warn("rules {}: {}", book.version(), w));
         return status;
     }
 

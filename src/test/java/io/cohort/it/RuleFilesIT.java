@@ -170,6 +170,43 @@ class RuleFilesIT {
         }
     }
 
+    /**
+     * A folder of shared rules linked into rules/ is not read (links are not followed): said as a
+     * warning in the status and the log while the rules apply, where before its segments were
+     * silently missing.
+     */
+    @Test
+    void aFolderLinkedIntoTheRulesIsAWarningWhileTheRulesApply() throws Exception {
+        try (CohortApp app = bodea(tmp); Captured log = new Captured()) {
+            String version = app.get("/v1/rules").json().get("activeVersion").asText();
+            Path shared = Files.createDirectories(tmp.resolve("shared-rules"));
+            Files.writeString(shared.resolve("vip.drl"), seedAs("vip"));
+            Files.createSymbolicLink(app.rules.resolve("team"), shared);
+            RulesReadinessIT.await(() -> app.get("/v1/rules").json().get("messages").size() > 0);
+
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("lastReloadFailed").asBoolean()).isFalse();
+            assertThat(rules.get("activeVersion").asText()).as("the same rules").isEqualTo(version);
+            assertThat(rules.get("messages")).singleElement().satisfies(m -> {
+                assertThat(m.get("level").asText()).isEqualTo("WARNING");
+                assertThat(m.get("file").asText()).isEqualTo("team/");
+                assertThat(m.get("message").asText()).contains("symbolic link", "not loaded");
+            });
+            assertThat(app.get("/v1/segments/vip").status()).isEqualTo(404);
+            assertThat(BodeaScenarioIT.members(app)).containsExactly("p2@townsend.com");
+            assertThat(log.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN)).singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).contains("team/", "symbolic link"));
+
+            // The folder itself in its place: its rules load, and the warning is gone.
+            Files.delete(app.rules.resolve("team"));
+            Files.move(shared, app.rules.resolve("team"));
+            RulesReadinessIT.await(() -> app.get("/v1/segments/vip").status() == 200);
+            app.settle();
+            assertThat(app.get("/v1/rules").json().get("messages")).isEmpty();
+            assertThat(BodeaScenarioIT.members(app, "vip")).containsExactly("p2@townsend.com");
+        }
+    }
+
     /** What the rule service and its watcher log, from its creation (after the start: Dropwizard configures logging when it starts). */
     static final class Captured extends ListAppender<ILoggingEvent> implements AutoCloseable {
         Captured() {
