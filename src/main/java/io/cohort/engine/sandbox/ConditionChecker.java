@@ -252,6 +252,10 @@ final class ConditionChecker {
         String shownOp = op;
         switch (op) {
             case "matches" -> {
+                if (!left.value.type().isString()) {
+                    throw refuse("'matches' tests text, and '" + ExpressionChecker.abbreviate(left.text) + "' is "
+                            + ExpressionChecker.article(left.value.type()) + "; compare it with ==, <, > or in (…) instead");
+                }
                 regex(right);
                 // Java's matcher, which Drools' operator uses, backtracks; LinearRegex cannot.
                 return (r.isNegated() ? "!" : "") + LinearRegex.CALL + "(" + left.text + ", " + right.text + ")";

@@ -170,6 +170,7 @@ public final class HostileRules {
         out.add(new Hostile("regex-nested-counts", constraint("a", "title matches \"((a{10}){10}){10}\""), 7, true));
         out.add(new Hostile("regex-lookahead", constraint("a", "title matches \"(?=.*cto).*\""), 7, true));
         out.add(new Hostile("regex-possessive", constraint("a", "title matches \"a*+b\""), 7, true));
+        out.add(new Hostile("regex-on-number", constraint("a", "title.length() matches \"1.*\""), 7, false));
         out.add(new Hostile("regex-dynamic", constraint("a", "title matches lastName"), 7, true));
         out.add(new Hostile("regex-backref", constraint("a", "title matches \"(a)\\\\1\""), 7, true));
         out.add(new Hostile("soundslike", constraint("a", "title soundslike \"chief\""), 7, true));

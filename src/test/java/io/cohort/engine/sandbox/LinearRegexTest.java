@@ -36,6 +36,59 @@ class LinearRegexTest {
         assertThat(differ).isEmpty();
     }
 
+    /**
+     * Expressions nobody wrote: random ones from the constructs both engines read alike (literals,
+     * '.', classes, \\d \\w \\s, groups, alternatives, greedy and lazy repetition, small counts,
+     * (?i)) against random texts of the same few characters; RE2/J and Java's matcher must agree
+     * on every pair. Texts hold no line terminators, where '.' and '$' differ between the two.
+     */
+    @Test
+    void answersAsJavasMatcherDoesOnRandomExpressionsAndTexts() {
+        java.util.Random rnd = new java.util.Random(20261205);
+        List<String> differ = new ArrayList<>();
+        int compared = 0;
+        for (int i = 0; i < 3_000 && differ.size() < 10; i++) {
+            String re = (rnd.nextInt(5) == 0 ? "(?i)" : "") + random(rnd, 3);
+            if (LinearRegex.refusal(re).isPresent()) continue;
+            for (int t = 0; t < 25; t++) {
+                StringBuilder text = new StringBuilder();
+                for (int k = rnd.nextInt(9); k > 0; k--) text.append("abAB1 -x".charAt(rnd.nextInt(8)));
+                String s = text.toString();
+                compared++;
+                if (LinearRegex.matches(s, re) != s.matches(re)) differ.add("'" + re + "' on '" + s + "'");
+            }
+        }
+        assertThat(differ).isEmpty();
+        assertThat(compared).as("pairs compared").isGreaterThan(50_000);
+    }
+
+    private static String random(java.util.Random rnd, int depth) {
+        StringBuilder out = new StringBuilder();
+        for (int n = 1 + rnd.nextInt(3); n > 0; n--) {
+            String atom = switch (rnd.nextInt(depth > 0 ? 9 : 7)) {
+                case 0, 1 -> String.valueOf("abAB1 -".charAt(rnd.nextInt(7)));
+                case 2 -> ".";
+                case 3 -> List.of("[ab]", "[^a]", "[a-b1]", "[A-Z]", "[ -]").get(rnd.nextInt(5));
+                case 4 -> List.of("\\d", "\\w", "\\s", "\\W").get(rnd.nextInt(4));
+                case 5, 6 -> "";
+                case 7 -> "(" + random(rnd, depth - 1) + ")";
+                default -> "(?:" + random(rnd, depth - 1) + "|" + random(rnd, depth - 1) + ")";
+            };
+            if (atom.isEmpty()) continue;
+            String q = switch (rnd.nextInt(10)) {
+                case 0 -> "*";
+                case 1 -> "+";
+                case 2 -> "?";
+                case 3 -> "*?";
+                case 4 -> "{" + rnd.nextInt(3) + "," + (2 + rnd.nextInt(3)) + "}";
+                case 5 -> "{" + rnd.nextInt(3) + "}";
+                default -> "";
+            };
+            out.append(atom).append(q);
+        }
+        return out.toString();
+    }
+
     @Test
     void aMissingValueNeverMatches() {
         assertThat(LinearRegex.matches(null, ".*")).isFalse();
