@@ -89,6 +89,16 @@ class LinearRegexTest {
         return out.toString();
     }
 
+    /** Where RE2 reads text otherwise than Java's matcher, as rules/README.md tells analysts. */
+    @Test
+    void theDifferencesFromJavasMatcherAreTheDocumentedOnes() {
+        assertThat(LinearRegex.matches("\u00c9cole", "(?i)\u00e9cole")).as("(?i) beyond ASCII").isTrue();
+        assertThat("\u00c9cole".matches("(?i)\u00e9cole")).isFalse();
+        assertThat(LinearRegex.matches("a\rb", "a.b")).as("'.' and a carriage return").isTrue();
+        assertThat("a\rb".matches("a.b")).isFalse();
+        assertThat(LinearRegex.matches("a\nb", "a.b")).as("'.' and a line feed, as Java").isFalse();
+    }
+
     @Test
     void aMissingValueNeverMatches() {
         assertThat(LinearRegex.matches(null, ".*")).isFalse();
