@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>Made once per test JVM: Java 17 archives classes from jars only (a non-empty directory on the
  * path refuses the dump), so the class path's directories ({@code target/classes},
- * {@code target/test-classes}) are packed as jars under {@code target/child-jvm} (and signed jars
+ * {@code target/test-classes}) are packed as jars under {@code target/child-jvm-<pid>} (and signed jars
  * copied there without their signatures, which the archive would skip), a training start
  * (ready, one batch ingested and evaluated, a clean stop) writes the archive at its exit, and every
  * later child maps it. Any failure on the way leaves the children on the plain class path: the
@@ -43,7 +43,9 @@ public final class ChildJvm {
     private static List<String> prepare() {
         List<String> plain = List.of("-cp", System.getProperty("java.class.path"));
         if (!Boolean.parseBoolean(System.getProperty("cohort.childArchive", "true"))) return plain;
-        Path dir = Path.of("target", "child-jvm").toAbsolutePath();
+        // One per test JVM (surefire runs two at once, forkCount): each packs and trains its own;
+        // sharing one, a fork rewrote the jars under the other's children (NoClassDefFoundError).
+        Path dir = Path.of("target", "child-jvm-" + ProcessHandle.current().pid()).toAbsolutePath();
         try {
             List<String> packed = packed(dir);
             Path archive = dir.resolve("cohort.jsa");
