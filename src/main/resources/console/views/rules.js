@@ -143,7 +143,7 @@ function draftBox(files) {
   });
   const run = async (kind) => {
     if (!text.value.trim()) {
-      put(out, note('Paste the DRL text of a rule file first.', 'error'));
+      put(out, note('Paste a rule file first: DRL, or a decision table as CSV.', 'error'));
       text.focus();
       return;
     }

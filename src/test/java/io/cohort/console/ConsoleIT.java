@@ -345,6 +345,25 @@ class ConsoleIT {
         assertThat(bad).isNotNull();
         assertThat(app.rules.resolve("townsend-people.drl")).as("nothing saved").doesNotExist();
         assertThat(app.get("/v1/segments/townsend-people").status()).as("nothing applied").isEqualTo(404);
+
+        // A decision table started from the shipped one: validated and previewed as a table, a
+        // broken cell shown at its row and column.
+        String shipped = java.nio.file.Files.readString(app.rules.resolve("industry-region-value.csv"));
+        browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+                "industry-region-value.csv");
+        browser.until("the table in the draft box", d -> String.valueOf(browser.js("return document.getElementById('draft-drl').value;"))
+                .startsWith("RuleSet"));
+        assertThat(name.getAttribute("value")).isEqualTo("industry-region-value.csv");
+        browser.driver.findElement(By.id("draft-validate")).click();
+        browser.waitFor(By.cssSelector(".draft-result .note.ok"), "Valid. It declares 3 segment(s)");
+        browser.driver.findElement(By.id("draft-preview")).click();
+        browser.waitFor(By.cssSelector(".preview-segment[data-segment='banking-250k']"), "members");
+        browser.js("document.getElementById('draft-drl').value = arguments[0];",
+                shipped.replace(",Banking,,250000,", ",Banking,,\"250000; insert(null)\","));
+        browser.driver.findElement(By.id("draft-validate")).click();
+        browser.waitFor(By.cssSelector(".draft-result .note.error"), "Does not compile");
+        assertThat(browser.driver.findElement(By.cssSelector(".draft-result")).getText()).contains("industry-region-value.csv:12:8");
+        assertThat(java.nio.file.Files.readString(app.rules.resolve("industry-region-value.csv"))).as("nothing saved").isEqualTo(shipped);
     }
 
     @Test
