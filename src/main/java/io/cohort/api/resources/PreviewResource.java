@@ -59,7 +59,7 @@ public class PreviewResource {
             if (!FIELDS.contains(f)) throw ApiException.badRequest("unknown field '" + f + "'; allowed: drl, file, sample");
         });
         String file = req.path("file").asText("draft.drl");
-        DraftRules.fileName("file", file, true);
+        DraftRules.fileName("file", file);
         if (file.endsWith(".xlsx")) {
             throw ApiException.badRequest("a workbook is not JSON text: send its bytes as the body of POST /v1/rules/preview?file="
                     + "<name>.xlsx with Content-Type: application/octet-stream");
@@ -90,7 +90,7 @@ public class PreviewResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response previewText(@QueryParam("file") @DefaultValue("draft.drl") String file, @QueryParam("sample") String sample,
                                 InputStream body) {
-        DraftRules.fileName("file", file, true);
+        DraftRules.fileName("file", file);
         int n = 10;
         if (sample != null) {
             try {

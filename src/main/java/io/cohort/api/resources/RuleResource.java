@@ -73,7 +73,7 @@ public class RuleResource {
     @ApiResponse(responseCode = "429", description = "two validations are compiling; Retry-After says when to come back",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response validate(@QueryParam("file") @DefaultValue("draft.drl") String file, InputStream body) {
-        DraftRules.fileName("file", file, true);
+        DraftRules.fileName("file", file);
         // The bytes, not a text decoded here: a draft that is not UTF-8 is refused as it would be in rules/.
         byte[] drl = bodies.read(body);
         if (new String(drl, StandardCharsets.UTF_8).isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
