@@ -29,12 +29,8 @@ public record RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8,
         passedOver = Collections.unmodifiableMap(new TreeMap<>(passedOver));
     }
 
-    public RuleFiles(Map<String, String> texts, Map<String, NotUtf8> notUtf8, Map<String, RuleMessage> refused) {
-        this(texts, notUtf8, refused, Map.of());
-    }
-
     /** Texts known to be text (drafts sent as JSON, a stored rule set). */
-    public static RuleFiles of(Map<String, String> texts) { return new RuleFiles(texts, Map.of(), Map.of()); }
+    public static RuleFiles of(Map<String, String> texts) { return new RuleFiles(texts, Map.of(), Map.of(), Map.of()); }
 
     /** Files as their bytes, read as the rules directory's files are. */
     public static RuleFiles fromBytes(Map<String, byte[]> files) { return fromBytes(files, Map.of()); }

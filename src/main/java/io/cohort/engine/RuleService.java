@@ -86,13 +86,12 @@ public final class RuleService {
         RuleFiles files = first.getKey();
         CompileResult r = first.getValue();
         lastSeen = files;
-        // The last applied set is compiled only when it may serve: a compile costs seconds of the start.
-        Optional<CompileResult> fallback = null;
-        if (r.ok() && r.ruleBook().orElseThrow().segments().isEmpty()) {
-            fallback = compiledLastGood();
-            if (removesEverySegment(r, fallback.map(f -> f.ruleBook().orElseThrow().segments().size()).orElse(0))) {
-                r = refusedAsEmpty(r);
-            }
+        // The last applied set is compiled only when it may serve (the files do not compile, or
+        // compile to no segment): a compile costs seconds of the start.
+        boolean mayServe = !r.ok() || r.ruleBook().orElseThrow().segments().isEmpty();
+        Optional<CompileResult> fallback = mayServe ? compiledLastGood() : Optional.empty();
+        if (r.ok() && removesEverySegment(r, fallback.map(f -> f.ruleBook().orElseThrow().segments().size()).orElse(0))) {
+            r = refusedAsEmpty(r);
         }
         if (r.ok()) {
             RuleBook book = r.ruleBook().orElseThrow();
@@ -102,7 +101,6 @@ public final class RuleService {
             return book;
         }
         String errors = String.join("\n  ", r.errors().stream().map(RuleMessage::toString).toList());
-        if (fallback == null) fallback = compiledLastGood();
         if (fallback.isEmpty()) {
             throw new IllegalStateException("rules in " + directory.toAbsolutePath() + " do not compile:\n  " + errors);
         }

@@ -47,9 +47,7 @@ class GraphFeedStoredBatchesTest {
 
     @Test
     void batchesStoredBeforeTheStricterChecksReplayWithoutQuarantineIntoTheStoredGraph() throws Exception {
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE stored_batches"));
-        Migrations.migrate(pg.getDatabase("postgres", "stored_batches"));
-        Jdbi jdbi = Jdbi.create(pg.getDatabase("postgres", "stored_batches"));
+        Jdbi jdbi = database("stored_batches");
         IngestLog log = new IngestLog(jdbi, JSON);
         RecordStore store = new RecordStore(jdbi, JSON);
 
@@ -104,9 +102,7 @@ class GraphFeedStoredBatchesTest {
      */
     @Test
     void recordsAcceptedUnderTheLimitsOfTheirDayReplayAfterTheLimitsAreLowered() throws Exception {
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE lowered_limits"));
-        Migrations.migrate(pg.getDatabase("postgres", "lowered_limits"));
-        Jdbi jdbi = Jdbi.create(pg.getDatabase("postgres", "lowered_limits"));
+        Jdbi jdbi = database("lowered_limits");
         IngestLog log = new IngestLog(jdbi, JSON);
         RecordStore store = new RecordStore(jdbi, JSON);
         String title = "Vice President, ".repeat(20); // 320 characters
@@ -126,6 +122,13 @@ class GraphFeedStoredBatchesTest {
         assertThat(new Quarantine(jdbi).list(0, 100)).as("nothing accepted before is quarantined").isEmpty();
         assertThat(replayed.personIds()).hasSize(1);
         assertThat(replayed.person(replayed.personIds().get(0)).map(Object::toString).orElseThrow()).contains(title.strip());
+    }
+
+    /** A database of its own on the shared server, with Cohort's schema. */
+    private static Jdbi database(String name) {
+        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + name));
+        Migrations.migrate(pg.getDatabase("postgres", name));
+        return Jdbi.create(pg.getDatabase("postgres", name));
     }
 
     private static void journal(IngestLog log, RecordStore store, String source, String canonical, SourceRecord... stored) throws Exception {

@@ -130,27 +130,18 @@ class DecisionTableIT {
             assertThat(wrongKind.json().get("message").asText()).contains(".drl, .csv or .xlsx");
 
             // A table of 1,001 rows is past the rule set's limit: refused before Drools compiles anything.
-            StringBuilder huge = new StringBuilder(String.join("\n", shipped.lines().limit(9).toList())).append('\n');
-            for (int i = 0; i < 1_001; i++) {
-                huge.append("\"Row ").append(i).append("\",row-").append(i).append(",\"Row ").append(i).append("\",x,x,Retail,,")
-                        .append(100_000 + i).append(",row-").append(i).append('\n');
-            }
-            var tooMany = app.post("/v1/rules/validate?file=huge.csv", "text/csv", huge.toString());
+            var tooMany = app.post("/v1/rules/validate?file=huge.csv", "text/csv", rows(shipped, 1_001));
             assertThat(tooMany.status()).as(tooMany.toString()).isEqualTo(422);
             assertThat(tooMany.json().get("messages").get(0).get("message").asText()).contains("at most 1000 are allowed");
             assertThat(tooMany.json().get("messages").get(0).get("file").asText()).isEqualTo("huge.csv");
 
             // Compiling cannot be stopped: two validations at a time, a third is told when to come back.
-            StringBuilder big = new StringBuilder(String.join("\n", shipped.lines().limit(9).toList())).append('\n');
-            for (int i = 0; i < 150; i++) {
-                big.append("\"Row ").append(i).append("\",row-").append(i).append(",\"Row ").append(i).append("\",x,x,Retail,,")
-                        .append(100_000 + i).append(",row-").append(i).append('\n');
-            }
+            String big = rows(shipped, 150);
             List<java.util.concurrent.CompletableFuture<CohortApp.Response>> three = new ArrayList<>();
             java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(3);
             for (int i = 0; i < 3; i++) {
                 three.add(java.util.concurrent.CompletableFuture.supplyAsync(
-                        () -> app.post("/v1/rules/validate?file=big.csv", "text/csv", big.toString()), clients));
+                        () -> app.post("/v1/rules/validate?file=big.csv", "text/csv", big), clients));
             }
             clients.shutdown();
             List<Integer> statuses = new ArrayList<>();
@@ -163,6 +154,16 @@ class DecisionTableIT {
             assertThat(app.get("/v1/segments/retail-100k").status()).as("nothing applied").isEqualTo(404);
             assertThat(Files.exists(app.rules.resolve("retail.csv"))).isFalse();
         }
+    }
+
+    /** The shipped table's header and {@code n} rows of its own, one segment each. */
+    private static String rows(String shippedCsv, int n) {
+        StringBuilder b = new StringBuilder(String.join("\n", shippedCsv.lines().limit(9).toList())).append('\n');
+        for (int i = 0; i < n; i++) {
+            b.append("\"Row ").append(i).append("\",row-").append(i).append(",\"Row ").append(i).append("\",x,x,Retail,,")
+                    .append(100_000 + i).append(",row-").append(i).append('\n');
+        }
+        return b.toString();
     }
 
     private static java.net.http.HttpResponse<String> postBytes(CohortApp app, String path, byte[] body) throws Exception {

@@ -111,6 +111,7 @@ public final class LinearRegex {
         long last = 0; // size of the part a quantifier would repeat, 0 when there is none
         for (int i = 0; i < re.length(); i++) {
             char c = re.charAt(i);
+            long[] range = c == '{' && last > 0 ? count(re, i) : null; // null: no count here (a '{' may be a literal)
             if (c == '\\' && i + 1 < re.length() && re.charAt(i + 1) == 'Q') { // \Q…\E: quoted literally
                 int end = re.indexOf("\\E", i + 2);
                 int stop = end < 0 ? re.length() : end;
@@ -132,8 +133,7 @@ public final class LinearRegex {
                 current = groups.isEmpty() ? new long[] {0} : groups.pop();
                 current[0] += group;
                 last = group;
-            } else if (c == '{' && last > 0 && count(re, i) != null) {
-                long[] range = count(re, i);
+            } else if (range != null) {
                 long times = range[1] < 0 ? range[0] + 1 : range[1];
                 current[0] += Math.max(0, times - 1) * last + 1;
                 i = re.indexOf('}', i);
