@@ -80,13 +80,31 @@ class AdminOriginIT {
         refused(admin("POST", "/tasks/source-sync?from=garbage", null, h), 400, "'from'");
         refused(admin("POST", "/tasks/clock?set=yesterday", null, h), 400, "'set'");
         refused(admin("POST", "/tasks/nosuch", null, h), 404, "no admin task 'nosuch'", "reload-rules");
-        refused(admin("POST", "/tasks/gc", "runs=" + "1".repeat(5_000_000), "Content-Type", "application/x-www-form-urlencoded",
-                "X-Cohort-Admin", "1"), 413, "query parameters");
+        bodyRefusedOnItsHeaders();
         // What the list allows still runs.
         String other = PROBE + "-allowed";
         var ok = admin("POST", "/tasks/log-level?logger=" + other + "&level=warn&duration=PT1M", null, h);
         assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
         assertThat(((Logger) LoggerFactory.getLogger(other)).getLevel()).isEqualTo(Level.WARN);
+    }
+
+    /**
+     * A 5 MB form body is refused on its Content-Length, before a byte of it is read. Only the
+     * headers are sent: uploading the body would race the refusal, which closes the connection
+     * (the client then sees a broken pipe, not the answer), and Java 17's client hangs on a final
+     * answer to Expect: 100-continue.
+     */
+    private static void bodyRefusedOnItsHeaders() {
+        String reply;
+        try {
+            reply = raw("POST /tasks/gc HTTP/1.1\r\nHost: localhost\r\nX-Cohort-Admin: 1\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000005\r\n\r\nruns=");
+        } catch (Exception e) {
+            throw new AssertionError("no answer to a task with a 5 MB body", e);
+        }
+        assertThat(reply).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close")
+                .contains("application/json").contains("admin tasks take query parameters");
+        assertThat(probeLevel()).isNull();
     }
 
     @Test
