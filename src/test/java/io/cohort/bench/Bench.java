@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * Bench &lt;profiles&gt; [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30]
- *       [streamClients=4] [data=data/bench] [out=bench/results]
+ *       [streamClients=4] [order=generated|reverse|shuffle] [data=data/bench] [out=bench/results]
  * </pre>
  *
  * Runs the real service in this JVM (so heap figures are the service's plus this harness's small
@@ -53,7 +53,7 @@ public final class Bench {
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: Bench <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] "
-                    + "[streamClients=4] [updates=0.2] [marketo=true] [marketoLimit=100] [data=data/bench] [out=bench/results]");
+                    + "[streamClients=4] [order=generated] [updates=0.2] [marketo=true] [marketoLimit=100] [data=data/bench] [out=bench/results]");
             System.exit(2);
         }
         Map<String, String> o = new LinkedHashMap<>();
@@ -111,6 +111,10 @@ public final class Bench {
         double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
         // cross=0.25: a quarter of people also related to another company's account (one giant component).
         double cross = Double.parseDouble(o.getOrDefault("cross", "0"));
+        // order=reverse|shuffle: send the batches in another order than generated (company by
+        // company, sources interleaved): relations, deals and MDM links before what they name.
+        String order = o.getOrDefault("order", "generated");
+        if (!List.of("generated", "reverse", "shuffle").contains(order)) throw new IllegalArgumentException("order=" + order);
         // segments=50: that many generated segments beside the shipped ones (each with its SQL).
         List<GeneratedSegments.Generated> generated = GeneratedSegments.of(Integer.parseInt(o.getOrDefault("segments", "0")));
         List<DuckDbBaseline.SegmentSql> allSql = new ArrayList<>(DuckDbBaseline.SEGMENTS);
@@ -130,6 +134,7 @@ public final class Bench {
         fig("profiles (unified people)", String.format("%,d", m.profiles()));
         fig("companies", String.format("%,d", m.companies()));
         fig("source records", String.format("%,d in %,d batches %s", m.records(), m.batches().size(), m.recordsBySource()));
+        fig("arrival order of the batches", order.equals("shuffle") ? "shuffled (seed " + seed + ")" : order);
         fig("cross-company relations", cross == 0 ? "none" : String.format("%.0f%% of people also related to another company's account", cross * 100));
         fig("segments", String.format("%d shipped + %d generated", DuckDbBaseline.SEGMENTS.size(), generated.size()));
         fig("generate or reuse", ms(System.nanoTime() - t));
@@ -237,7 +242,7 @@ public final class Bench {
             Latencies ackLat = new Latencies();
             long cpu0 = HeapProbe.cpuNanos();
             t = System.nanoTime();
-            long recs = ingest(app, m, clients, ackLat);
+            long recs = ingest(app, arrival(m.batches(), order, seed), clients, ackLat);
             long ingestNanos = System.nanoTime() - t;
             app.settle(Duration.ofHours(3));
             long settledNanos = System.nanoTime() - t;
@@ -531,11 +536,22 @@ public final class Bench {
         fig("    every read API p99 ≤ 50 ms", worst <= 50 ? "met" : String.format("NOT met (worst p99 %.1f ms)", worst));
     }
 
-    private long ingest(BenchApp app, DataGenerator.Manifest m, int clients, Latencies acks) throws Exception {
-        ConcurrentLinkedQueue<Path> queue = new ConcurrentLinkedQueue<>(m.batches());
+    /** The batch files in the order the clients take them. */
+    static List<Path> arrival(List<Path> generated, String order, long seed) {
+        List<Path> out = new ArrayList<>(generated);
+        switch (order) {
+            case "reverse" -> java.util.Collections.reverse(out);
+            case "shuffle" -> java.util.Collections.shuffle(out, new java.util.Random(seed));
+            default -> { }
+        }
+        return out;
+    }
+
+    private long ingest(BenchApp app, List<Path> batches, int clients, Latencies acks) throws Exception {
+        ConcurrentLinkedQueue<Path> queue = new ConcurrentLinkedQueue<>(batches);
         AtomicLong done = new AtomicLong();
         AtomicLong records = new AtomicLong();
-        int total = m.batches().size();
+        int total = batches.size();
         ExecutorService ex = Executors.newFixedThreadPool(clients);
         List<Future<?>> fs = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
