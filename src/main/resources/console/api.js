@@ -44,6 +44,10 @@ export async function api(path, opts = {}) {
   } else if (opts.text !== undefined) {
     headers['Content-Type'] = 'text/plain; charset=utf-8';
     body = opts.text;
+  } else if (opts.bytes !== undefined) {
+    // A workbook (.xlsx) as its bytes, as the API takes it.
+    headers['Content-Type'] = 'application/octet-stream';
+    body = opts.bytes;
   }
   let res;
   try {

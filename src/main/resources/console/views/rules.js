@@ -3,6 +3,16 @@
 import { api, seg } from '../api.js';
 import { h, put, add, link, table, facts, note, loading, failure, badge, num, when, title, section } from '../dom.js';
 
+const isWorkbook = (name) => /\.xlsx$/i.test(name);
+
+/** The bytes of a file the API shows as Base64 text (a workbook). */
+function fromBase64(text) {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
 /** "file:line:column: error: message", as the compiler and check-rules print it. */
 export function where(m) {
   return m.file + ':' + m.line + ':' + m.column + ': ' + String(m.level || 'error').toLowerCase() + ': ' + m.message;
@@ -121,38 +131,83 @@ export async function file(ctx, name) {
     f.messages.length
       ? note(errors + ' error(s) and ' + (f.messages.length - errors) + ' warning(s) in the last reload' + (f.lastReloadFailed ? '; the previous rules keep serving.' : '.'), errors ? 'error' : 'warn')
       : note('Compiles without messages.', 'ok'),
-    listing(name, f.source, f.messages, { anchors: true }),
+    isWorkbook(name)
+      ? [note('An Excel workbook: its cells are not shown here. Open it in a spreadsheet; messages name the row and column of its sheet.'),
+        f.messages.length ? h('ul', { class: 'where' }, f.messages.map((m) => h('li', null, where(m)))) : null]
+      : listing(name, f.source, f.messages, { anchors: true }),
     section('Run-time issues', issues(f.runtimeIssues)));
 }
 
-/** Paste a rule, validate it, preview its segments over all current profiles; nothing is saved. */
+/**
+ * Paste a rule, validate it, preview its segments over all current profiles; nothing is saved.
+ * A workbook (.xlsx) cannot be pasted: it is uploaded (or copied from the rules directory) and
+ * sent as its bytes.
+ */
 function draftBox(files) {
   const name = h('input', { id: 'draft-file', name: 'file', value: 'draft.drl', required: true, 'aria-describedby': 'draft-file-help' });
-  const text = h('textarea', { id: 'draft-drl', name: 'drl', rows: '14', spellcheck: 'false', required: true });
+  const text = h('textarea', { id: 'draft-drl', name: 'drl', rows: '14', spellcheck: 'false' });
   const from = h('select', { id: 'draft-from' }, h('option', { value: '' }, 'Start from an existing file…'), files.map((f) => h('option', { value: f }, f)));
+  const upload = h('input', { id: 'draft-upload', type: 'file', accept: '.drl,.csv,.xlsx', 'aria-describedby': 'draft-upload-help' });
+  const held = h('p', { id: 'draft-workbook', class: 'note', hidden: true });
   const out = h('div', { class: 'draft-result', 'aria-live': 'polite' });
+  let workbook = null; // { name, bytes } while a workbook is the draft
+  const hold = (file, bytes) => {
+    workbook = bytes ? { name: file, bytes } : null;
+    text.disabled = !!bytes;
+    text.value = '';
+    held.hidden = !bytes;
+    put(held, bytes ? 'Workbook ' + file + ' (' + num(bytes.length) + ' bytes) is the draft. Edit it in a spreadsheet and upload it again; pick another file to leave it.' : '');
+    name.value = file;
+  };
   from.addEventListener('change', async () => {
     if (!from.value) return;
     try {
       const f = await api('/v1/rules/files/' + from.value.split('/').map(seg).join('/'));
-      text.value = f.source;
-      name.value = f.file;
+      if (isWorkbook(f.file)) {
+        hold(f.file, fromBase64(f.source));
+      } else {
+        hold(f.file, null);
+        text.value = f.source;
+      }
     } catch (e) {
       put(out, failure('Cannot load ' + from.value, e));
     }
   });
+  upload.addEventListener('change', async () => {
+    const f = upload.files[0];
+    if (!f) return;
+    try {
+      if (isWorkbook(f.name)) {
+        hold(f.name, new Uint8Array(await f.arrayBuffer()));
+      } else {
+        hold(f.name, null);
+        text.value = await f.text();
+      }
+    } catch (e) {
+      put(out, failure('Cannot read ' + f.name, e));
+    }
+  });
   const run = async (kind) => {
-    if (!text.value.trim()) {
-      put(out, note('Paste a rule file first: DRL, or a decision table as CSV.', 'error'));
-      text.focus();
+    const book = workbook && isWorkbook(name.value) ? workbook : null;
+    if (!book && !text.value.trim()) {
+      put(out, note(isWorkbook(name.value)
+        ? 'A workbook cannot be pasted: upload the .xlsx file.'
+        : 'Paste a rule file first: DRL, or a decision table as CSV.', 'error'));
+      (isWorkbook(name.value) ? upload : text).focus();
       return;
     }
     put(out, loading(kind === 'validate' ? 'the validation' : 'the preview'));
+    const file = encodeURIComponent(name.value);
     try {
-      const r = kind === 'validate'
-        ? await api('/v1/rules/validate?file=' + encodeURIComponent(name.value), { text: text.value, accept: [422] })
-        : await api('/v1/rules/preview', { json: { file: name.value, drl: text.value, sample: 10 }, accept: [422] });
-      put(out, result(kind, r, text.value));
+      let r;
+      if (book) {
+        r = await api('/v1/rules/' + kind + '?file=' + file + (kind === 'preview' ? '&sample=10' : ''), { bytes: book.bytes, accept: [422] });
+      } else {
+        r = kind === 'validate'
+          ? await api('/v1/rules/validate?file=' + file, { text: text.value, accept: [422] })
+          : await api('/v1/rules/preview', { json: { file: name.value, drl: text.value, sample: 10 }, accept: [422] });
+      }
+      put(out, result(kind, r, book ? null : text.value));
     } catch (e) {
       put(out, failure(kind === 'validate' ? 'Validation failed' : 'Preview failed', e));
     }
@@ -161,9 +216,11 @@ function draftBox(files) {
     h('p', { class: 'help' }, 'Compiled together with the current rule files (a file of the same name is replaced). Nothing is saved or applied: deploy by putting the file in the rules directory.'),
     h('form', { class: 'draft', onsubmit: (e) => { e.preventDefault(); run('validate'); } },
       h('div', { class: 'row' },
-        h('div', null, h('label', { for: 'draft-file' }, 'File name'), name, h('p', { id: 'draft-file-help', class: 'help' }, 'ends in .drl')),
-        h('div', null, h('label', { for: 'draft-from' }, 'Copy from'), from)),
-      h('label', { for: 'draft-drl' }, 'DRL'),
+        h('div', null, h('label', { for: 'draft-file' }, 'File name'), name, h('p', { id: 'draft-file-help', class: 'help' }, 'ends in .drl, or .csv or .xlsx for a decision table')),
+        h('div', null, h('label', { for: 'draft-from' }, 'Copy from'), from),
+        h('div', null, h('label', { for: 'draft-upload' }, 'Or upload'), upload, h('p', { id: 'draft-upload-help', class: 'help' }, '.drl, .csv or .xlsx'))),
+      h('label', { for: 'draft-drl' }, 'DRL or CSV'),
+      held,
       text,
       h('div', { class: 'buttons' },
         h('button', { type: 'submit', id: 'draft-validate' }, 'Validate'),
@@ -178,7 +235,7 @@ function result(kind, r, source) {
     return h('div', { class: 'result bad' },
       note('Does not compile: ' + errors.length + ' error(s).', 'error'),
       h('ul', { class: 'where' }, r.messages.map((m) => h('li', null, where(m)))),
-      listing(file, source, r.messages.filter((m) => m.file === file), { around: 2 }));
+      source === null ? null : listing(file, source, r.messages.filter((m) => m.file === file), { around: 2 }));
   }
   const warnings = (r.messages || []).length ? h('ul', { class: 'where' }, r.messages.map((m) => h('li', null, where(m)))) : null;
   if (kind === 'validate') {

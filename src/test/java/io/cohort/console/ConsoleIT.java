@@ -364,6 +364,33 @@ class ConsoleIT {
         browser.waitFor(By.cssSelector(".draft-result .note.error"), "Does not compile");
         assertThat(browser.driver.findElement(By.cssSelector(".draft-result")).getText()).contains("industry-region-value.csv:12:8");
         assertThat(java.nio.file.Files.readString(app.rules.resolve("industry-region-value.csv"))).as("nothing saved").isEqualTo(shipped);
+
+        // A workbook is uploaded, not pasted, and goes to the API as its bytes.
+        Path book = tmp.resolve("retail.xlsx");
+        Files.write(book, io.cohort.it.Workbooks.retail(shipped, "100000"));
+        browser.driver.findElement(By.id("draft-upload")).sendKeys(book.toString());
+        browser.waitFor(By.id("draft-workbook"), "Workbook retail.xlsx");
+        assertThat(name.getAttribute("value")).isEqualTo("retail.xlsx");
+        assertThat(browser.driver.findElement(By.id("draft-drl")).isEnabled()).as("a workbook is not text to edit").isFalse();
+        browser.driver.findElement(By.id("draft-validate")).click();
+        browser.waitFor(By.cssSelector(".draft-result .note.ok"), "Valid. It declares 1 segment(s): retail-100k");
+        browser.driver.findElement(By.id("draft-preview")).click();
+        browser.waitFor(By.cssSelector(".preview-segment[data-segment='retail-100k']"), "Nobody qualifies");
+        Path broken = tmp.resolve("retail-broken.xlsx");
+        Files.write(broken, io.cohort.it.Workbooks.retail(shipped, "100000; insert(null)"));
+        browser.driver.findElement(By.id("draft-upload")).sendKeys(broken.toString());
+        browser.waitFor(By.id("draft-workbook"), "Workbook retail-broken.xlsx");
+        browser.driver.findElement(By.id("draft-validate")).click();
+        browser.waitFor(By.cssSelector(".draft-result .note.error"), "Does not compile");
+        assertThat(browser.driver.findElement(By.cssSelector(".draft-result")).getText()).contains("retail-broken.xlsx:10:8");
+        assertThat(app.rules.resolve("retail.xlsx")).as("nothing saved").doesNotExist();
+        assertThat(app.rules.resolve("retail-broken.xlsx")).as("nothing saved").doesNotExist();
+        // Another file leaves the workbook: the text box is back.
+        browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+                "industry-region-value.csv");
+        browser.until("the table back in the draft box", d -> String.valueOf(browser.js("return document.getElementById('draft-drl').value;"))
+                .startsWith("RuleSet"));
+        assertThat(browser.driver.findElement(By.id("draft-workbook")).isDisplayed()).isFalse();
     }
 
     @Test

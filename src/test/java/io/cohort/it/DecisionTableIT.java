@@ -3,19 +3,12 @@ package io.cohort.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvParser;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.poi.ss.usermodel.Row;
-import org.apache.poi.ss.usermodel.Sheet;
-import org.apache.poi.xssf.usermodel.XSSFWorkbook;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,9 +66,7 @@ class DecisionTableIT {
             assertThat(error.get("message").asText()).startsWith("row 12, column H (Won in total more than)");
 
             Files.writeString(table, shipped);
-            try (OutputStream out = Files.newOutputStream(app.rules.resolve("retail.xlsx"))) {
-                workbook(shipped).write(out);
-            }
+            Files.write(app.rules.resolve("retail.xlsx"), Workbooks.retail(shipped, "100000"));
             await(() -> app.get("/v1/segments/retail-100k").status() == 200);
             app.settle();
             assertThat(app.get("/v1/rules").json().get("lastReloadFailed").asBoolean()).isFalse();
@@ -111,12 +102,11 @@ class DecisionTableIT {
             assertThat(csvPreview.json().get("segments").get(0).get("count").asInt()).isEqualTo(1);
             assertThat(csvPreview.json().get("segments").get(0).get("sample").findValuesAsText("email")).containsExactly("buyer@corner.example");
 
-            java.io.ByteArrayOutputStream xlsx = new java.io.ByteArrayOutputStream();
-            workbook(shipped).write(xlsx);
-            var bookPreview = postBytes(app, "/v1/rules/preview?file=retail.xlsx", xlsx.toByteArray());
+            byte[] xlsx = Workbooks.retail(shipped, "100000");
+            var bookPreview = postBytes(app, "/v1/rules/preview?file=retail.xlsx", xlsx);
             assertThat(bookPreview.statusCode()).as(bookPreview.body()).isEqualTo(200);
             assertThat(bookPreview.body()).contains("\"id\":\"retail-100k\"", "\"count\":1", "buyer@corner.example");
-            var bookValid = postBytes(app, "/v1/rules/validate?file=retail.xlsx", xlsx.toByteArray());
+            var bookValid = postBytes(app, "/v1/rules/validate?file=retail.xlsx", xlsx);
             assertThat(bookValid.statusCode()).as(bookValid.body()).isEqualTo(200);
             var notABook = postBytes(app, "/v1/rules/validate?file=retail.xlsx", "RuleSet,x".getBytes());
             assertThat(notABook.statusCode()).as(notABook.body()).isEqualTo(422);
@@ -174,26 +164,6 @@ class DecisionTableIT {
     }
 
     /** The shipped table's header with one row of its own: retail anywhere, won over $100k. */
-    private static XSSFWorkbook workbook(String shippedCsv) throws Exception {
-        CsvMapper mapper = new CsvMapper();
-        mapper.enable(CsvParser.Feature.WRAP_AS_ARRAY);
-        List<List<String>> rows = new ArrayList<>();
-        try (MappingIterator<List<String>> it = mapper.readerForListOf(String.class).readValues(shippedCsv)) {
-            rows.addAll(it.readAll().subList(0, 9));
-        }
-        rows.add(List.of("Retail anywhere, won over $100k", "retail-100k", "Retail, won over $100k", "x", "x", "Retail", "",
-                "100000", "retail-100k"));
-        XSSFWorkbook wb = new XSSFWorkbook();
-        Sheet sheet = wb.createSheet("Retail");
-        for (int i = 0; i < rows.size(); i++) {
-            Row row = sheet.createRow(i);
-            for (int c = 0; c < rows.get(i).size(); c++) {
-                if (!rows.get(i).get(c).isEmpty()) row.createCell(c).setCellValue(rows.get(i).get(c));
-            }
-        }
-        return wb;
-    }
-
     private static List<String> members(CohortApp app, String segment) {
         var r = app.get("/v1/segments/" + segment + "/members");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
