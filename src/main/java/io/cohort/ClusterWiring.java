@@ -171,7 +171,7 @@ final class ClusterWiring {
         pulls.pulled().forEach(id -> env.healthChecks().register("source-" + id,
                 new io.cohort.ops.SourceHealthCheck(() -> pulls.status(id).orElseThrow(), Duration.ofMinutes(15), Duration.ofHours(2))));
 
-        Endpoints.plumbing(config, env);
+        io.cohort.ops.TaskParameters tasks = Endpoints.plumbing(config, env);
         JsonBodies bodies = new JsonBodies(config.ingestLimits());
         env.jersey().register(new SourceResource(pipeline, bodies));
         env.jersey().register(new RecordResource(pipeline, store));
@@ -210,13 +210,13 @@ final class ClusterWiring {
                         + ", rules " + node.rules().version() + node.activationDifference().map(d -> "; " + d).orElse(""));
             }
         });
-        env.admin().addTask(new ReloadRulesTask(rules));
-        env.admin().addTask(new ReevaluateTask(() -> "recorded work for everyone (" + node.reevaluate() + " people in this "
+        tasks.add(env.admin(), new ReloadRulesTask(rules));
+        tasks.add(env.admin(), new ReevaluateTask(() -> "recorded work for everyone (" + node.reevaluate() + " people in this "
                 + "node's graph) with rules " + node.rules().version() + "; the work relay publishes it and memberships change as "
                 + "the workers finish"));
-        env.admin().addTask(new ReplayActivationTask(destinations));
-        env.admin().addTask(new io.cohort.ops.ApplyActivationsTask(node::applyActivations));
-        env.admin().addTask(new io.cohort.ops.SourceSyncTask(pulls.connectors(), pulls::notHere));
+        tasks.add(env.admin(), new ReplayActivationTask(destinations));
+        tasks.add(env.admin(), new io.cohort.ops.ApplyActivationsTask(node::applyActivations));
+        tasks.add(env.admin(), new io.cohort.ops.SourceSyncTask(pulls.connectors(), pulls::notHere));
         env.metrics().register("cohort.cluster.graphBatch", (Gauge<Long>) () -> node.feed().applied());
         env.metrics().register("cohort.cluster.partitions", (Gauge<Integer>) () -> node.worker().owned().size());
         env.metrics().register("cohort.cluster.committedMessages", (Gauge<Long>) () -> node.worker().committedMessages());

@@ -60,8 +60,8 @@ public class CohortApplication extends Application<CohortConfiguration> {
         Wiring wiring = new Wiring(config, env.getObjectMapper(), env.metrics(), Wiring.ruleClock(config));
         // records → store → profiles → rule sessions → memberships → outbox → destinations
         Wiring.Stages stages = wiring.service(env);
-        Endpoints.api(config, env, stages, wiring.bodies());
-        Endpoints.admin(config, env, stages);
+        var tasks = Endpoints.api(config, env, stages, wiring.bodies());
+        Endpoints.admin(config, env, stages, tasks);
         this.stages = stages;
     }
 

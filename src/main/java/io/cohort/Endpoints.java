@@ -73,9 +73,11 @@ final class Endpoints {
     private Endpoints() {}
 
     /** The application port: request filters, authentication, JSON errors, the resources and the console. */
-    static void api(CohortConfiguration config, Environment env, Wiring.Stages s, JsonBodies bodies) {
-        plumbing(config, env);
+    /** @return the admin tasks' parameter checks, with which {@link #admin} registers the tasks */
+    static TaskParameters api(CohortConfiguration config, Environment env, Wiring.Stages s, JsonBodies bodies) {
+        TaskParameters tasks = plumbing(config, env);
         resources(env, s, bodies);
+        return tasks;
     }
 
     /**
@@ -83,12 +85,13 @@ final class Endpoints {
      * ids, token checks (header only, never in a log), JSON errors for everything Jersey and Jetty
      * answer themselves, and the admin port's guard.
      */
-    static void plumbing(CohortConfiguration config, Environment env) {
+    static TaskParameters plumbing(CohortConfiguration config, Environment env) {
         // Admin tasks refuse browser-origin requests.
         env.admin().addFilter("admin-guard", new AdminRequestGuard(AdminRequestGuard.bindHosts(config.getServerFactory())))
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         // Then the tasks' parameters, against the allow-list of each task.
-        env.admin().addFilter("task-parameters", new TaskParameters())
+        TaskParameters tasks = new TaskParameters();
+        env.admin().addFilter("task-parameters", tasks)
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/tasks/*");
         config.auth().startupWarnings().forEach(w -> LOG.warn("\n\n    *** WARNING: {} ***\n", w));
         // Filters in this order: the request id first, so that every later answer carries it.
@@ -118,6 +121,7 @@ final class Endpoints {
         env.jersey().register(new ErrorMappers.InvalidBatch());
         env.jersey().register(new ErrorMappers.NativeFormat());
         env.jersey().register(new ErrorMappers.ShuttingDown());
+        return tasks;
     }
 
     /** The methods Dropwizard's AllowedMethodsFilter lets through on the application port. */
@@ -154,7 +158,7 @@ final class Endpoints {
     }
 
     /** The admin port: readiness and liveness checks, operators' tasks, metrics (also as Prometheus text). */
-    static void admin(CohortConfiguration config, Environment env, Wiring.Stages s) {
+    static void admin(CohortConfiguration config, Environment env, Wiring.Stages s, TaskParameters tasks) {
         // JdbiFactory registers the "database" health check (a validation query).
         env.healthChecks().register("startup", s.startup().healthCheck());
         env.healthChecks().register("rules", new RulesHealthCheck(s.rules()));
@@ -163,11 +167,11 @@ final class Endpoints {
         s.connectors().all().forEach((id, r) -> env.healthChecks().register("source-" + id,
                 new SourceHealthCheck(r::status, Duration.ofMinutes(15), Duration.ofHours(2))));
 
-        env.admin().addTask(new SourceSyncTask(s.connectors()));
-        env.admin().addTask(new ReloadRulesTask(s.rules()));
-        env.admin().addTask(ReevaluateTask.of(s.evaluator()));
-        env.admin().addTask(new ReplayActivationTask(s.destinations()));
-        if (s.clock() instanceof ManualClock manual) env.admin().addTask(new ClockTask(manual, s.evaluator()));
+        tasks.add(env.admin(), new SourceSyncTask(s.connectors()));
+        tasks.add(env.admin(), new ReloadRulesTask(s.rules()));
+        tasks.add(env.admin(), ReevaluateTask.of(s.evaluator()));
+        tasks.add(env.admin(), new ReplayActivationTask(s.destinations()));
+        if (s.clock() instanceof ManualClock manual) tasks.add(env.admin(), new ClockTask(manual, s.evaluator()));
 
         engineGauges(env, s.evaluator());
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) s.store().quarantine()::count);

@@ -1,6 +1,5 @@
 package io.cohort.ops;
 
-import io.dropwizard.servlets.tasks.Task;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +11,7 @@ import java.util.function.Supplier;
  * another list only warns (its workers keep writing the cluster's set), so that a forgotten edit
  * on one machine never drops or adds an activation for everyone; this is the deliberate change.
  */
-public final class ApplyActivationsTask extends Task {
+public final class ApplyActivationsTask extends CheckedTask {
     private final Supplier<String> apply;
 
     /** @param apply applies and says what changed */
@@ -20,6 +19,8 @@ public final class ApplyActivationsTask extends Task {
         super("apply-activations");
         this.apply = apply;
     }
+
+    @Override public Map<String, TaskParameters.Param> parameters() { return Map.of(); }
 
     @Override public void execute(Map<String, List<String>> parameters, PrintWriter out) {
         out.println(apply.get());

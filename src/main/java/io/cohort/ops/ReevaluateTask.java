@@ -1,7 +1,6 @@
 package io.cohort.ops;
 
 import io.cohort.engine.Evaluator;
-import io.dropwizard.servlets.tasks.Task;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +12,7 @@ import java.util.concurrent.Callable;
  * a restore, or to prove that incremental evaluation and a fresh one agree. In cluster mode the
  * work is published for the workers and the task answers at once.
  */
-public final class ReevaluateTask extends Task {
+public final class ReevaluateTask extends CheckedTask {
     private final Callable<String> run;
 
     /** @param run does the work and says what was done */
@@ -31,6 +30,8 @@ public final class ReevaluateTask extends Task {
                     + (System.nanoTime() - started) / 1_000_000 + " ms; " + evaluator.stats().realized() + " memberships";
         });
     }
+
+    @Override public Map<String, TaskParameters.Param> parameters() { return Map.of(); }
 
     @Override public void execute(Map<String, List<String>> parameters, PrintWriter out) throws Exception {
         out.println(run.call());

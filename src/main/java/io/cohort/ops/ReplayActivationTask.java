@@ -1,22 +1,28 @@
 package io.cohort.ops;
 
 import io.cohort.destination.Destinations;
-import io.dropwizard.servlets.tasks.Task;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * POST /tasks/replay-activation?activation=ID: sends the activation's whole current state again
  * (e.g. after someone edited the Marketo list by hand). Deliveries are idempotent.
  */
-public final class ReplayActivationTask extends Task {
+public final class ReplayActivationTask extends CheckedTask {
     private final Destinations destinations;
 
     public ReplayActivationTask(Destinations destinations) {
         super("replay-activation");
         this.destinations = destinations;
     }
+
+    @Override public Map<String, TaskParameters.Param> parameters() {
+        return Map.of("activation", TaskParameters.Param.one("an activation id", TaskParameters::isName));
+    }
+
+    @Override public Set<String> required() { return Set.of("activation"); }
 
     @Override public void execute(Map<String, List<String>> p, PrintWriter out) {
         List<String> ids = p.get("activation");

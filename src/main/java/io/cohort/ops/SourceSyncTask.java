@@ -2,7 +2,6 @@ package io.cohort.ops;
 
 import io.cohort.ingest.pull.ConnectorRunner;
 import io.cohort.ingest.pull.Connectors;
-import io.dropwizard.servlets.tasks.Task;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -20,7 +19,7 @@ import java.util.function.Function;
  * {@code &from=2025-01-01}), beside the incremental sync. Without {@code source}: every pulled source.
  * In cluster mode only the node that runs a source can wake it; another says which node that is.
  */
-public final class SourceSyncTask extends Task {
+public final class SourceSyncTask extends CheckedTask {
     private final Connectors connectors;
     private final Function<String, Optional<String>> notHere;
 
@@ -33,6 +32,13 @@ public final class SourceSyncTask extends Task {
         super("source-sync");
         this.connectors = connectors;
         this.notHere = notHere;
+    }
+
+    @Override public Map<String, TaskParameters.Param> parameters() {
+        return Map.of(
+                "source", TaskParameters.Param.many("a source id", TaskParameters::isName),
+                "backfill", TaskParameters.Param.one("true or false", v -> v.equals("true") || v.equals("false")),
+                "from", TaskParameters.Param.one("a date such as 2025-01-01", v -> TaskParameters.parses(v, LocalDate::parse)));
     }
 
     @Override public void execute(Map<String, List<String>> p, PrintWriter out) {

@@ -9,11 +9,12 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.DateTimeException;
+import io.dropwizard.core.setup.AdminEnvironment;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -21,9 +22,10 @@ import java.util.regex.Pattern;
  * The admin tasks' parameters, checked against an allow-list before a task runs. Dropwizard's task
  * servlet answers a task's exception with a 500 and a stack trace (in the log and to the client),
  * and its own tasks take what they are given: {@code log-level?level=BOGUS} set DEBUG with no end,
- * a bad {@code duration} was a 500, a large form body an ERROR. Here every task of the product has
- * its parameters listed with what each may hold; anything else is a 400 (an unknown task a 404, a
- * body a 413: tasks take query parameters) as JSON naming the parameter, and nothing runs.
+ * a bad {@code duration} was a 500, a large form body an ERROR. Here every task states what each
+ * of its parameters may hold (Dropwizard's two here, ours in {@link CheckedTask#parameters()});
+ * anything else is a 400 (a task not registered a 404 listing those that are, a body a 413: tasks
+ * take query parameters) as JSON naming the parameter, and nothing runs.
  */
 public final class TaskParameters implements Filter {
     private static final int MAX_BODY = 16 * 1024;
@@ -32,28 +34,35 @@ public final class TaskParameters implements Filter {
     private static final Set<String> LEVELS = Set.of("OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL");
 
     /** One parameter: what it must be, said in the refusal; whether it may be given more than once. */
-    private record Param(String expected, Predicate<String> valid, boolean repeats) {}
+    public record Param(String expected, Predicate<String> valid, boolean repeats) {
+        /** Given at most once. */
+        public static Param one(String expected, Predicate<String> valid) { return new Param(expected, valid, false); }
 
-    private static final Map<String, Map<String, Param>> TASKS = Map.of(
-            "gc", Map.of("runs", new Param("a whole number from 1 to 10", v -> v.matches("[1-9]|10"), false)),
-            "log-level", Map.of(
-                    "logger", new Param("a logger name such as io.cohort.engine", v -> LOGGER.matcher(v).matches(), true),
-                    "level", new Param("one of " + String.join(", ", new java.util.TreeSet<>(LEVELS)),
-                            v -> LEVELS.contains(v.toUpperCase(java.util.Locale.ROOT)), false),
-                    "duration", new Param("an ISO-8601 duration from PT1S to P7D, e.g. PT10M", TaskParameters::shortDuration, false)),
-            "reload-rules", Map.of(),
-            "re-evaluate", Map.of(),
-            "apply-activations", Map.of(),
-            "replay-activation", Map.of("activation", new Param("an activation id", v -> NAME.matcher(v).matches(), false)),
-            "source-sync", Map.of(
-                    "source", new Param("a source id", v -> NAME.matcher(v).matches(), true),
-                    "backfill", new Param("true or false", v -> v.equals("true") || v.equals("false"), false),
-                    "from", new Param("a date such as 2025-01-01", v -> parses(v, LocalDate::parse), false)),
-            "clock", Map.of(
-                    "set", new Param("an ISO-8601 instant such as 2026-12-01T00:00:00Z", v -> parses(v, Instant::parse), false),
-                    "advance", new Param("an ISO-8601 duration such as P1D", v -> parses(v, Duration::parse), false)));
-    /** Parameters a task cannot do without. */
-    private static final Map<String, String> REQUIRED = Map.of("replay-activation", "activation");
+        /** Given any number of times. */
+        public static Param many(String expected, Predicate<String> valid) { return new Param(expected, valid, true); }
+    }
+
+    /** What a task takes. */
+    private record Spec(Map<String, Param> params, Set<String> required) {}
+
+    /** The tasks registered, by name: Dropwizard's own (always there) and ours as they are added. */
+    private final Map<String, Spec> tasks = new ConcurrentHashMap<>(Map.of(
+            "gc", new Spec(Map.of("runs", Param.one("a whole number from 1 to 10", v -> v.matches("[1-9]|10"))), Set.of()),
+            "log-level", new Spec(Map.of(
+                    "logger", Param.many("a logger name such as io.cohort.engine", v -> LOGGER.matcher(v).matches()),
+                    "level", Param.one("one of " + String.join(", ", new TreeSet<>(LEVELS)),
+                            v -> LEVELS.contains(v.toUpperCase(java.util.Locale.ROOT))),
+                    "duration", Param.one("an ISO-8601 duration from PT1S to P7D, e.g. PT10M", TaskParameters::shortDuration)),
+                    Set.of())));
+
+    /** Registers {@code task} on the admin port, its parameters checked by this filter. */
+    public void add(AdminEnvironment admin, CheckedTask task) {
+        tasks.put(task.getName(), new Spec(Map.copyOf(task.parameters()), Set.copyOf(task.required())));
+        admin.addTask(task);
+    }
+
+    /** A name such as an activation or source id. */
+    public static boolean isName(String v) { return NAME.matcher(v).matches(); }
 
     @Override
     public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
@@ -63,9 +72,9 @@ public final class TaskParameters implements Filter {
             return;
         }
         String task = path.substring("/tasks/".length());
-        Map<String, Param> params = TASKS.get(task);
-        if (params == null) {
-            refuse(out, 404, "no admin task '" + AdminRequestGuard.abbreviate(task) + "'; tasks: " + String.join(", ", new java.util.TreeSet<>(TASKS.keySet())));
+        Spec spec = tasks.get(task);
+        if (spec == null) {
+            refuse(out, 404, "no admin task '" + AdminRequestGuard.abbreviate(task) + "'; tasks: " + String.join(", ", new TreeSet<>(tasks.keySet())));
             return;
         }
         // Read before the parameters: asking for them parses a form body, however large.
@@ -73,7 +82,7 @@ public final class TaskParameters implements Filter {
             refuse(out, 413, "admin tasks take query parameters, not a request body");
             return;
         }
-        String problem = problem(task, params, http.getParameterMap());
+        String problem = problem(task, spec, http.getParameterMap());
         if (problem != null) {
             refuse(out, 400, problem);
             return;
@@ -82,12 +91,13 @@ public final class TaskParameters implements Filter {
     }
 
     /** What is wrong with {@code given} for {@code task}, or null. */
-    private static String problem(String task, Map<String, Param> params, Map<String, String[]> given) {
+    private static String problem(String task, Spec spec, Map<String, String[]> given) {
+        Map<String, Param> params = spec.params();
         for (var e : given.entrySet()) {
             Param p = params.get(e.getKey());
             if (p == null) {
                 return "task " + task + " takes no parameter '" + AdminRequestGuard.abbreviate(e.getKey()) + "'"
-                        + (params.isEmpty() ? "" : "; it takes " + String.join(", ", new java.util.TreeSet<>(params.keySet())));
+                        + (params.isEmpty() ? "" : "; it takes " + String.join(", ", new TreeSet<>(params.keySet())));
             }
             if (!p.repeats() && e.getValue().length > 1) return "task " + task + ": give '" + e.getKey() + "' once";
             for (String v : e.getValue()) {
@@ -96,8 +106,9 @@ public final class TaskParameters implements Filter {
                 }
             }
         }
-        String required = REQUIRED.get(task);
-        if (required != null && !given.containsKey(required)) return "task " + task + " needs the parameter '" + required + "'";
+        for (String required : new TreeSet<>(spec.required())) {
+            if (!given.containsKey(required)) return "task " + task + " needs the parameter '" + required + "'";
+        }
         return null;
     }
 
@@ -107,7 +118,8 @@ public final class TaskParameters implements Filter {
         return d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofDays(7)) <= 0;
     }
 
-    private static boolean parses(String v, java.util.function.Function<String, ?> parse) {
+    /** Whether {@code parse} takes {@code v} (a date, an instant, a duration). */
+    public static boolean parses(String v, java.util.function.Function<String, ?> parse) {
         try {
             parse.apply(v);
             return true;

@@ -80,6 +80,10 @@ class AdminOriginIT {
         refused(admin("POST", "/tasks/source-sync?from=garbage", null, h), 400, "'from'");
         refused(admin("POST", "/tasks/clock?set=yesterday", null, h), 400, "'set'");
         refused(admin("POST", "/tasks/nosuch", null, h), 404, "no admin task 'nosuch'", "reload-rules");
+        // A task of cluster mode is not listed in single mode: the 404 lists what this process has.
+        Http.Reply clusterOnly = admin("POST", "/tasks/apply-activations", null, h);
+        refused(clusterOnly, 404, "no admin task 'apply-activations'", "clock, gc, log-level, re-evaluate, reload-rules, "
+                + "replay-activation, source-sync");
         bodyRefusedOnItsHeaders();
         // What the list allows still runs.
         String other = PROBE + "-allowed";
