@@ -72,8 +72,10 @@ final class Endpoints {
 
     private Endpoints() {}
 
-    /** The application port: request filters, authentication, JSON errors, the resources and the console. */
-    /** @return the admin tasks' parameter checks, with which {@link #admin} registers the tasks */
+    /**
+     * The application port: request filters, authentication, JSON errors, the resources and the
+     * console. Returns the admin tasks' parameter checks, with which {@link #admin} registers the tasks.
+     */
     static TaskParameters api(CohortConfiguration config, Environment env, Wiring.Stages s, JsonBodies bodies) {
         TaskParameters tasks = plumbing(config, env);
         resources(env, s, bodies);

@@ -1,5 +1,6 @@
 package io.cohort.ops;
 
+import io.dropwizard.core.setup.AdminEnvironment;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -9,7 +10,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.DateTimeException;
-import io.dropwizard.core.setup.AdminEnvironment;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
