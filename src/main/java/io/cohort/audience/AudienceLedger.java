@@ -26,8 +26,6 @@ public final class AudienceLedger implements MembershipSink {
     private final AtomicLong seq;
     /** segment → realized people; read by the API for sizes, written only by the evaluator thread. */
     private final Map<String, Set<String>> realized = new ConcurrentHashMap<>();
-    /** Latest snapshot of people who are realized somewhere (for outbox payloads). */
-    private final Map<String, PersonSnapshot> people = new HashMap<>();
     private final Set<String> optedOut = new HashSet<>();
     private final java.util.function.Function<String, Optional<PersonSnapshot>> lookup;
     private final SegmentHistory history;
@@ -37,8 +35,8 @@ public final class AudienceLedger implements MembershipSink {
     }
 
     /**
-     * @param lookup a person as the audience stage needs them, for members it has no snapshot of
-     *               (after a restart without evaluation, a new activation exports current members)
+     * @param lookup a person as the audience stage needs them, for members a round brings no snapshot
+     *               of (a new activation exports the current members from the graph)
      */
     public AudienceLedger(Jdbi jdbi, ObjectMapper mapper, List<ActivationBinding> activations, Runnable onCommitted,
                           java.util.function.Function<String, Optional<PersonSnapshot>> lookup) {
@@ -67,11 +65,8 @@ public final class AudienceLedger implements MembershipSink {
 
     @Override
     public void apply(Round round) {
-        if (round.deltas().isEmpty() && round.state() == null && !consentChanged(round)) {
-            // Nothing to store: members handed over only so that a consent change is noticed.
-            remember(round);
-            return;
-        }
+        // Nothing to store: members handed over only so that a consent change is noticed.
+        if (round.deltas().isEmpty() && round.state() == null && !consentChanged(round)) return;
         List<Runnable> afterCommit = new ArrayList<>();
         jdbi.useTransaction(h -> {
             OutboxWriter outbox = new OutboxWriter(h, mapper, round.at().toEpochMilli());
@@ -80,7 +75,9 @@ public final class AudienceLedger implements MembershipSink {
             for (MembershipDelta d : round.deltas()) {
                 tally.computeIfAbsent(d.segmentId(), k -> new long[2])[d.entered() ? 0 : 1]++;
                 long s = seq.incrementAndGet();
-                PersonSnapshot p = round.people().getOrDefault(d.personId(), people.get(d.personId()));
+                // Every person evaluated comes with a snapshot; one the graph no longer has (an exit
+                // after a delete) has none, and its outbox row keeps the payload it was added with.
+                PersonSnapshot p = round.people().get(d.personId());
                 if (p == null) p = lookup.apply(d.personId()).orElse(null);
                 rows.add(new MembershipRows.Row(d, s, p == null ? null : p.email()));
                 boolean export = d.entered() && p != null && !p.emailOptOut();
@@ -101,16 +98,7 @@ public final class AudienceLedger implements MembershipSink {
             tally.forEach((segment, n) -> history.add(h, segment, day, n[0], n[1], size(segment) + n[0] - n[1]));
         });
         afterCommit.forEach(Runnable::run);
-        remember(round);
         if (!round.deltas().isEmpty()) onCommitted.run();
-    }
-
-    /** Keeps the latest snapshot of every member (for exports after a restart or a new activation). */
-    private void remember(Round round) {
-        round.people().forEach((id, p) -> {
-            if (isRealizedAnywhere(id)) people.put(id, p);
-            else people.remove(id);
-        });
     }
 
     private boolean consentChanged(Round round) {
@@ -189,8 +177,7 @@ public final class AudienceLedger implements MembershipSink {
                 h.execute("INSERT INTO activation (id, segment_id, destination_id, created_at) VALUES (?, ?, ?, ?)",
                         a.id(), a.segmentId(), a.destinationId(), nowMillis);
                 for (String pid : new TreeSet<>(realized.getOrDefault(a.segmentId(), Set.of()))) {
-                    PersonSnapshot p = people.get(pid);
-                    if (p == null) p = lookup.apply(pid).orElse(null);
+                    PersonSnapshot p = lookup.apply(pid).orElse(null);
                     if (p != null && !p.emailOptOut()) outbox.want(a.id(), pid, true, seq.incrementAndGet(), p);
                 }
                 afterCommit.add(onCommitted);
@@ -201,11 +188,6 @@ public final class AudienceLedger implements MembershipSink {
     }
 
     public int size(String segmentId) { return realized.getOrDefault(segmentId, Set.of()).size(); }
-
-    private boolean isRealizedAnywhere(String pid) {
-        for (Set<String> s : realized.values()) if (s.contains(pid)) return true;
-        return false;
-    }
 
     private List<ActivationBinding> bindings(String segmentId) {
         return activations.stream().filter(a -> a.segmentId().equals(segmentId)).toList();
