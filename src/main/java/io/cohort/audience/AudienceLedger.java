@@ -54,8 +54,11 @@ public final class AudienceLedger implements MembershipSink {
     @Override
     public Set<Qualified> realized() {
         Set<Qualified> out = new HashSet<>();
+        // One string per person and per segment, not one per row: a member of k segments was
+        // k copies of their id here and in the evaluator's memberships, all kept.
+        Map<String, String> ids = new HashMap<>();
         jdbi.useHandle(h -> h.createQuery("SELECT segment_id, person_id FROM membership WHERE status = 'realized'")
-                .map((rs, ctx) -> new Qualified(rs.getString(1), rs.getString(2)))
+                .map((rs, ctx) -> new Qualified(ids.computeIfAbsent(rs.getString(1), k -> k), ids.computeIfAbsent(rs.getString(2), k -> k)))
                 .forEach(q -> {
                     out.add(q);
                     realized.computeIfAbsent(q.segmentId(), k -> ConcurrentHashMap.newKeySet()).add(q.personId());
