@@ -391,6 +391,26 @@ class ConsoleIT {
         browser.until("the table back in the draft box", d -> String.valueOf(browser.js("return document.getElementById('draft-drl').value;"))
                 .startsWith("RuleSet"));
         assertThat(browser.driver.findElement(By.id("draft-workbook")).isDisplayed()).isFalse();
+
+        // A workbook in the rules directory: its page lists no cells, and copied into the draft
+        // box it travels as its bytes again (decoded from the API's Base64).
+        Path inRules = app.rules.resolve("retail.xlsx");
+        Files.write(inRules, io.cohort.it.Workbooks.retail(shipped, "100000"));
+        try {
+            browser.until("the workbook applied", d -> app.get("/v1/segments/retail-100k").status() == 200);
+            go("rules/industry-region-value.csv", By.cssSelector("div.code"), "RuleSet");
+            go("rules/retail.xlsx", By.cssSelector(".note"), "An Excel workbook");
+            assertThat(browser.driver.findElements(By.cssSelector("div.code"))).as("no Base64 listing").isEmpty();
+            go("rules", By.id("draft-from"), null);
+            browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+                    "retail.xlsx");
+            browser.waitFor(By.id("draft-workbook"), "Workbook retail.xlsx");
+            browser.driver.findElement(By.id("draft-validate")).click();
+            browser.waitFor(By.cssSelector(".draft-result .note.ok"), "Valid. It declares 1 segment(s): retail-100k");
+        } finally {
+            Files.delete(inRules);
+            browser.until("the workbook gone", d -> app.get("/v1/segments/retail-100k").status() == 404);
+        }
     }
 
     @Test
