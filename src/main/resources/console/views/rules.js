@@ -151,10 +151,11 @@ function draftBox(files) {
   const held = h('p', { id: 'draft-workbook', class: 'note', hidden: true });
   const out = h('div', { class: 'draft-result', 'aria-live': 'polite' });
   let workbook = null; // { name, bytes } while a workbook is the draft
-  const hold = (file, bytes) => {
+  // The draft: a workbook's bytes (the text box disabled), or text to edit.
+  const hold = (file, bytes, source = '') => {
     workbook = bytes ? { name: file, bytes } : null;
     text.disabled = !!bytes;
-    text.value = '';
+    text.value = source;
     held.hidden = !bytes;
     put(held, bytes ? 'Workbook ' + file + ' (' + num(bytes.length) + ' bytes) is the draft. Edit it in a spreadsheet and upload it again; pick another file to leave it.' : '');
     name.value = file;
@@ -163,12 +164,8 @@ function draftBox(files) {
     if (!from.value) return;
     try {
       const f = await api('/v1/rules/files/' + from.value.split('/').map(seg).join('/'));
-      if (isWorkbook(f.file)) {
-        hold(f.file, fromBase64(f.source));
-      } else {
-        hold(f.file, null);
-        text.value = f.source;
-      }
+      if (isWorkbook(f.file)) hold(f.file, fromBase64(f.source));
+      else hold(f.file, null, f.source);
     } catch (e) {
       put(out, failure('Cannot load ' + from.value, e));
     }
@@ -177,12 +174,8 @@ function draftBox(files) {
     const f = upload.files[0];
     if (!f) return;
     try {
-      if (isWorkbook(f.name)) {
-        hold(f.name, new Uint8Array(await f.arrayBuffer()));
-      } else {
-        hold(f.name, null);
-        text.value = await f.text();
-      }
+      if (isWorkbook(f.name)) hold(f.name, new Uint8Array(await f.arrayBuffer()));
+      else hold(f.name, null, await f.text());
     } catch (e) {
       put(out, failure('Cannot read ' + f.name, e));
     }

@@ -99,6 +99,11 @@ class ConsoleIT {
         return browser.driver.findElements(By.cssSelector("#nav a")).stream().map(e -> e.getAttribute("textContent")).toList();
     }
 
+    /** Picks a rules file in the draft box's "Copy from" list, as a user does. */
+    private void copyFrom(String file) {
+        browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));", file);
+    }
+
     private void go(String route, By ready, String text) {
         browser.route(route);
         browser.waitFor(ready, text);
@@ -349,8 +354,7 @@ class ConsoleIT {
         // A decision table started from the shipped one: validated and previewed as a table, a
         // broken cell shown at its row and column.
         String shipped = java.nio.file.Files.readString(app.rules.resolve("industry-region-value.csv"));
-        browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-                "industry-region-value.csv");
+        copyFrom("industry-region-value.csv");
         browser.until("the table in the draft box", d -> String.valueOf(browser.js("return document.getElementById('draft-drl').value;"))
                 .startsWith("RuleSet"));
         assertThat(name.getAttribute("value")).isEqualTo("industry-region-value.csv");
@@ -386,8 +390,7 @@ class ConsoleIT {
         assertThat(app.rules.resolve("retail.xlsx")).as("nothing saved").doesNotExist();
         assertThat(app.rules.resolve("retail-broken.xlsx")).as("nothing saved").doesNotExist();
         // Another file leaves the workbook: the text box is back.
-        browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-                "industry-region-value.csv");
+        copyFrom("industry-region-value.csv");
         browser.until("the table back in the draft box", d -> String.valueOf(browser.js("return document.getElementById('draft-drl').value;"))
                 .startsWith("RuleSet"));
         assertThat(browser.driver.findElement(By.id("draft-workbook")).isDisplayed()).isFalse();
@@ -402,8 +405,7 @@ class ConsoleIT {
             go("rules/retail.xlsx", By.cssSelector(".note"), "An Excel workbook");
             assertThat(browser.driver.findElements(By.cssSelector("div.code"))).as("no Base64 listing").isEmpty();
             go("rules", By.id("draft-from"), null);
-            browser.js("const s = document.getElementById('draft-from'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-                    "retail.xlsx");
+            copyFrom("retail.xlsx");
             browser.waitFor(By.id("draft-workbook"), "Workbook retail.xlsx");
             browser.driver.findElement(By.id("draft-validate")).click();
             browser.waitFor(By.cssSelector(".draft-result .note.ok"), "Valid. It declares 1 segment(s): retail-100k");
