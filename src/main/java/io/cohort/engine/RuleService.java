@@ -239,12 +239,38 @@ public final class RuleService {
      * bytes are read as a file of the directory is (not UTF-8 text: an error, as it would be there).
      */
     public CompileResult validate(String file, byte[] drl) {
-        return compiler.compile(files().with(RuleFiles.fromBytes(Map.of(file, drl))));
+        return drafted(() -> compiler.compile(files().with(RuleFiles.fromBytes(Map.of(file, drl)))));
     }
 
     /** Compiles the current files plus {@code drafts}, for previews; applies nothing. */
     public CompileResult compileWith(Map<String, String> drafts) {
-        return compiler.compile(files().with(RuleFiles.of(drafts)));
+        return drafted(() -> compiler.compile(files().with(RuleFiles.of(drafts))));
+    }
+
+    /** Drafts compiling at once, validations and previews together. */
+    public static final int DRAFT_COMPILES = 2;
+
+    /** {@value #DRAFT_COMPILES} drafts are compiling: come back when one is done. */
+    public static final class BusyException extends RuntimeException {
+        BusyException() {
+            super(DRAFT_COMPILES + " drafts are compiling (validations and previews); retry when one is done");
+        }
+    }
+
+    /**
+     * One gate for every draft's compile: a compile cannot be stopped and a large draft holds a
+     * core for tens of seconds, so validations and previews share these places (each kept its own
+     * before, and two of each held four compiles on a two-core machine, beside evaluation).
+     */
+    private final java.util.concurrent.Semaphore draftCompiles = new java.util.concurrent.Semaphore(DRAFT_COMPILES);
+
+    private CompileResult drafted(java.util.function.Supplier<CompileResult> compile) {
+        if (!draftCompiles.tryAcquire()) throw new BusyException();
+        try {
+            return compile.get();
+        } finally {
+            draftCompiles.release();
+        }
     }
 
     public Status status() { return status; }

@@ -125,21 +125,24 @@ class DecisionTableIT {
             assertThat(tooMany.json().get("messages").get(0).get("message").asText()).contains("at most 1000 are allowed");
             assertThat(tooMany.json().get("messages").get(0).get("file").asText()).isEqualTo("huge.csv");
 
-            // Compiling cannot be stopped: two validations at a time, a third is told when to come back.
+            // Compiling cannot be stopped: two drafts at a time, validations and previews together;
+            // a third is told when to come back (a preview has places of its own, so only the shared
+            // gate turns one of these three away).
             String big = rows(shipped, 150);
             List<java.util.concurrent.CompletableFuture<CohortApp.Response>> three = new ArrayList<>();
             java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(3);
             for (int i = 0; i < 3; i++) {
-                three.add(java.util.concurrent.CompletableFuture.supplyAsync(
-                        () -> app.post("/v1/rules/validate?file=big.csv", "text/csv", big), clients));
+                String path = i == 1 ? "/v1/rules/preview?file=big.csv" : "/v1/rules/validate?file=big.csv";
+                three.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> app.post(path, "text/csv", big), clients));
             }
             clients.shutdown();
             List<Integer> statuses = new ArrayList<>();
             for (var f : three) statuses.add(f.get().status());
-            assertThat(statuses).as("two compile, the third waits its turn").contains(200).contains(429);
+            assertThat(statuses).as("two compile, the third waits its turn").contains(200).containsOnlyOnce(429);
             CohortApp.Response busy = three.stream().map(java.util.concurrent.CompletableFuture::join).filter(x -> x.status() == 429)
                     .findFirst().orElseThrow();
-            assertThat(busy.json().get("message").asText()).contains("two validations are compiling");
+            assertThat(busy.json().get("message").asText()).contains("2 drafts are compiling (validations and previews)");
+            assertThat(busy.json().get("code").asInt()).isEqualTo(429);
 
             assertThat(app.get("/v1/segments/retail-100k").status()).as("nothing applied").isEqualTo(404);
             assertThat(Files.exists(app.rules.resolve("retail.csv"))).isFalse();

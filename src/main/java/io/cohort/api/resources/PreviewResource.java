@@ -26,7 +26,7 @@ import java.util.Set;
  * POST /v1/rules/preview: what a draft rule file's segments would hold over all current
  * profiles, without applying the draft. Body {@code {"file": "draft.drl", "drl": "…", "sample": 10}};
  * 200 with per-segment counts and a sample of members, 422 with file/line/column messages when the
- * rules with the draft do not compile, 429 while another preview runs.
+ * rules with the draft do not compile, 429 while two previews run or two drafts compile.
  */
 @Path("/v1/rules/preview")
 @Produces(MediaType.APPLICATION_JSON)
@@ -50,7 +50,7 @@ public class PreviewResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
     @ApiResponse(responseCode = "422", description = "the rules with the draft do not compile: messages with file, line, column",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
-    @ApiResponse(responseCode = "429", description = "another preview is running",
+    @ApiResponse(responseCode = "429", description = "two previews are running, or two drafts (validations and previews) are compiling",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response preview(InputStream body) {
         JsonNode req = bodies.parse(bodies.read(body));
@@ -86,7 +86,7 @@ public class PreviewResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
     @ApiResponse(responseCode = "422", description = "the rules with the draft do not compile: messages with file, line, column",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Workbench.Preview.class)))
-    @ApiResponse(responseCode = "429", description = "another preview is running",
+    @ApiResponse(responseCode = "429", description = "two previews are running, or two drafts (validations and previews) are compiling",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response previewText(@QueryParam("file") @DefaultValue("draft.drl") String file, @QueryParam("sample") String sample,
                                 InputStream body) {
@@ -112,7 +112,7 @@ public class PreviewResource {
         Workbench.Preview p;
         try {
             p = workbench.preview(file, drl, sample);
-        } catch (Workbench.BusyException e) {
+        } catch (Workbench.BusyException | io.cohort.engine.RuleService.BusyException e) {
             throw ApiException.tooManyRequests(e.getMessage(), 10);
         } catch (Workbench.TimeoutException e) {
             // The draft is too costly to preview over everyone: the analyst's to change, not a fault.

@@ -29,11 +29,6 @@ public class RuleResource {
     private final java.util.function.Supplier<RuleBook> running;
     private final java.util.function.Supplier<List<RuntimeIssue>> issues;
     private final JsonBodies bodies;
-    /**
-     * Validations compiling at once. A compile cannot be stopped and a large draft holds a core for
-     * tens of seconds (DrlSandbox.MAX_RULES bounds how many): more wait their turn as a 429.
-     */
-    private final java.util.concurrent.Semaphore compiling = new java.util.concurrent.Semaphore(2);
 
     public RuleResource(RuleService rules, Evaluator evaluator, JsonBodies bodies) {
         this(rules, evaluator::ruleBook, () -> evaluator.stats().issues(), bodies);
@@ -70,21 +65,19 @@ public class RuleResource {
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Views.RuleValidation.class)))
     @ApiResponse(responseCode = "422", description = "it does not: messages with file, line, column",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Views.RuleValidation.class)))
-    @ApiResponse(responseCode = "429", description = "two validations are compiling; Retry-After says when to come back",
+    @ApiResponse(responseCode = "429", description = "two drafts (validations and previews) are compiling; Retry-After says when to come back",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = io.cohort.api.error.ApiError.class)))
     public Response validate(@QueryParam("file") @DefaultValue("draft.drl") String file, InputStream body) {
         DraftRules.fileName("file", file);
         // The bytes, not a text decoded here: a draft that is not UTF-8 is refused as it would be in rules/.
         byte[] drl = bodies.read(body);
         if (new String(drl, StandardCharsets.UTF_8).isBlank()) throw ApiException.badRequest("request body must hold the DRL text");
-        if (!compiling.tryAcquire()) {
-            throw ApiException.tooManyRequests("two validations are compiling; retry when one is done", 10);
-        }
         CompileResult r;
         try {
             r = rules.validate(file, drl);
-        } finally {
-            compiling.release();
+        } catch (RuleService.BusyException e) {
+            // Compiling cannot be stopped (DrlSandbox.MAX_RULES bounds a draft): more wait their turn.
+            throw ApiException.tooManyRequests(e.getMessage(), 10);
         }
         Views.RuleValidation out = new Views.RuleValidation(r.ok(), file, r.messages(), r.ruleBook().map(b -> b.segments()
                 .values().stream().filter(s -> s.files().contains(file)).map(Views.SegmentSummary::of).toList()).orElse(null));
