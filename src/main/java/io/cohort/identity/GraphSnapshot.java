@@ -43,13 +43,19 @@ import java.util.concurrent.FutureTask;
  */
 public final class GraphSnapshot {
     private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
-    private static final int FORMAT = 4;
+    private static final int FORMAT = 5;
     /**
-     * Still read: the same file without person keys (each email is hashed again while reading),
-     * so that the first start after the upgrade does not load every stored record (~4 minutes at
-     * 1M profiles) for want of them.
+     * Still read: the same file without the order of everyone at its records' end (worked out at
+     * the first full evaluation instead, as before), and ...
+     */
+    private static final int UNORDERED = 4;
+    /**
+     * ... without person keys (each email is hashed again while reading), so that the first start
+     * after an upgrade does not load every stored record (~4 minutes at 1M profiles) for want of them.
      */
     private static final int PREVIOUS = 3;
+
+    private static boolean readable(int format) { return format == FORMAT || format == UNORDERED || format == PREVIOUS; }
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
@@ -64,21 +70,24 @@ public final class GraphSnapshot {
      * one its start read with the file and the store as they are then: when nothing changed, the
      * file is kept instead of written again (12 s at 1M profiles for an identical file).
      */
-    public record OnDisk(Stamp stamp, long size, java.nio.file.attribute.FileTime modified) {
+    public record OnDisk(Stamp stamp, long size, java.nio.file.attribute.FileTime modified, int format) {
         /** The file's current state, empty when it is missing or not a snapshot this version reads. */
         public static Optional<OnDisk> of(Path file) {
-            Optional<Stamp> s = GraphSnapshot.stamp(file);
-            if (s.isEmpty()) return Optional.empty();
+            Optional<Map.Entry<Integer, Stamp>> h = GraphSnapshot.header(file);
+            if (h.isEmpty()) return Optional.empty();
             try {
-                return Optional.of(new OnDisk(s.get(), Files.size(file), Files.getLastModifiedTime(file)));
+                return Optional.of(new OnDisk(h.get().getValue(), Files.size(file), Files.getLastModifiedTime(file), h.get().getKey()));
             } catch (IOException e) {
                 return Optional.empty();
             }
         }
 
-        /** True when {@code file} is still this one and it holds the graph at {@code current}. */
+        /**
+         * True when {@code file} is still this one, holds the graph at {@code current} and is in
+         * this version's format (an older one is written again: the next start reads more from it).
+         */
         public boolean stillHolds(Path file, Stamp current) {
-            return stamp.equals(current) && of(file).filter(this::equals).isPresent();
+            return format == FORMAT && stamp.equals(current) && of(file).filter(this::equals).isPresent();
         }
     }
 
@@ -90,10 +99,10 @@ public final class GraphSnapshot {
         return write(graph, file, stamp, FORMAT);
     }
 
-    /** As {@link #write(ProfileGraph, Path, Stamp)}, in {@code format} (the previous one: for tests of its read). */
+    /** As {@link #write(ProfileGraph, Path, Stamp)}, in {@code format} (an earlier one: for tests of its read). */
     static Figures write(ProfileGraph graph, Path file, Stamp stamp, int format) throws IOException {
-        if (format != FORMAT && format != PREVIOUS) throw new IllegalArgumentException("no snapshot format " + format);
-        boolean keys = format == FORMAT;
+        if (!readable(format)) throw new IllegalArgumentException("no snapshot format " + format);
+        boolean keys = format >= UNORDERED;
         long started = System.nanoTime();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -119,7 +128,9 @@ public final class GraphSnapshot {
                         for (int v : ix.sizes().values()) data.writeInt(v);
                         // The first checksum covers the header too (its event horizon decides what is kept).
                         at[0] = section.position();
-                        counts[0] = writeRecords(new SnapshotIo.Out(data), codec, ix, keys);
+                        SnapshotIo.Out records = new SnapshotIo.Out(data);
+                        counts[0] = writeRecords(records, codec, ix, keys);
+                        if (format >= FORMAT) writeOrder(records, graph.personOrderKeys());
                         crc[0] = section.crc();
                         at[1] = section.section();
                         // Strings are shared within a section only: the reader decodes the two apart.
@@ -178,6 +189,16 @@ public final class GraphSnapshot {
         return all.size();
     }
 
+    /**
+     * The full evaluation's order of everyone (person keys), in the records' checksum: the kept
+     * order when there is one, else worked out here, at the stop, rather than at the next start's
+     * first rule edit.
+     */
+    private static void writeOrder(SnapshotIo.Out out, long[] keys) throws IOException {
+        out.varLong(keys.length);
+        for (long k : keys) out.out.writeLong(k);
+    }
+
     private static long writeEvents(SnapshotIo.Out out, SourceIndex ix) throws IOException {
         SnapshotIo.Slot sources = out.slot("source");
         SnapshotIo.Slot keys = out.slot("event.person");
@@ -221,14 +242,17 @@ public final class GraphSnapshot {
         return n[0];
     }
 
-    /** The stamp of a snapshot file, read from its header; empty when absent or not of this version. */
-    public static Optional<Stamp> stamp(Path file) {
+    /** The stamp of a snapshot file, read from its header; empty when absent or not of a format this version reads. */
+    public static Optional<Stamp> stamp(Path file) { return header(file).map(Map.Entry::getValue); }
+
+    /** The format and stamp of a snapshot file; empty when absent or not of a format this version reads. */
+    private static Optional<Map.Entry<Integer, Stamp>> header(Path file) {
         if (!Files.isRegularFile(file)) return Optional.empty();
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 12))) {
             if (in.readLong() != MAGIC) return Optional.empty();
             int format = in.readInt();
-            if (format != FORMAT && format != PREVIOUS || !in.readUTF().equals(schema(new RecordCodec(), format))) return Optional.empty();
-            return Optional.of(new Stamp(in.readUTF(), in.readLong(), in.readLong()));
+            if (!readable(format) || !in.readUTF().equals(schema(new RecordCodec(), format))) return Optional.empty();
+            return Optional.of(Map.entry(format, new Stamp(in.readUTF(), in.readLong(), in.readLong())));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -255,7 +279,7 @@ public final class GraphSnapshot {
             DataInputStream data = new DataInputStream(head);
             if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
             int format = data.readInt();
-            if (format != FORMAT && format != PREVIOUS) throw new IOException("a snapshot of another format");
+            if (!readable(format)) throw new IOException("a snapshot of another format");
             if (!data.readUTF().equals(schema(new RecordCodec(), format))) {
                 throw new IOException("a snapshot of other record declarations or person ids");
             }
@@ -274,7 +298,7 @@ public final class GraphSnapshot {
             thread.start();
             try {
                 // The file shares repeated strings already: the records keep them as read.
-                records = Values.asGiven(() -> readRecordsSection(head, t, ix, format == FORMAT));
+                records = Values.asGiven(() -> readRecordsSection(head, t, ix, format >= UNORDERED, format >= FORMAT));
                 events = eventsRead.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
@@ -320,7 +344,8 @@ public final class GraphSnapshot {
     }
 
     /** Applies the records that follow the header in {@code raw}. */
-    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix, boolean keys) throws IOException {
+    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix, boolean keys, boolean order)
+            throws IOException {
         SnapshotIo.In in = new SnapshotIo.In(raw);
         RecordCodec codec = new RecordCodec();
         long records = in.count(Integer.MAX_VALUE);
@@ -331,6 +356,14 @@ public final class GraphSnapshot {
             SourceRecord r = codec.read(in);
             if (keys && r instanceof SourceRecord.PersonRecord p) ix.restorePerson(source, p, seq, in.readLong());
             else ix.restore(source, r, seq);
+        }
+        if (order) {
+            int n = in.count(Integer.MAX_VALUE);
+            if (n > records) throw new IOException("the snapshot's order holds more people than records");
+            long[] ordered = new long[n];
+            for (int i = 0; i < n; i++) ordered[i] = in.readLong();
+            // Checked against the people read (each exactly once); otherwise it is worked out at its first use.
+            ix.personRefsByUid.restoreOrder(ordered);
         }
         raw.finish("records", t.recordsCrc);
         return records;

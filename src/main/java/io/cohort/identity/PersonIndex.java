@@ -79,7 +79,16 @@ final class PersonIndex {
     void forEachKey(LongObjectProcedure<Set<SourceRef>> action) { byKey.forEachKeyValue(action); }
 
     /** Everyone in the order {@code fresh} works out, mended from the last call's when it can be ({@link PersonOrder}). */
-    List<String> ordered(Supplier<long[]> fresh) { return new KeyIds(order.current(this, fresh)); }
+    List<String> ordered(Supplier<long[]> fresh) { return new KeyIds(orderKeys(fresh)); }
+
+    /** The keys of {@link #ordered} (never changed after they are handed out). */
+    long[] orderKeys(Supplier<long[]> fresh) { return order.current(this, fresh); }
+
+    /** Takes a snapshot's order when it holds exactly the people here ({@link PersonOrder#restore}). */
+    boolean restoreOrder(long[] keys) { return order.restore(keys, this); }
+
+    /** How many times the order was worked out from scratch. */
+    int ordersWorkedOut() { return order.workedOut(); }
 
     /** The ids of {@code keys}, made when read (the array is never changed after it is handed out). */
     private static final class KeyIds extends AbstractList<String> implements RandomAccess {

@@ -29,6 +29,8 @@ final class PersonOrder {
     private boolean overflow;
     /** How many of {@link #order}'s keys were appended rather than grouped. */
     private int tail;
+    /** How many times the order was worked out from scratch (for tests: a restored order is not). */
+    private int workedOut;
 
     void added(long key) {
         if (order == null || overflow) return;
@@ -52,6 +54,7 @@ final class PersonOrder {
     synchronized long[] current(PersonIndex present, Supplier<long[]> fresh) {
         if (order == null || overflow) {
             long[] o = fresh.get();
+            workedOut++;
             order = o;
             tail = 0;
             reset();
@@ -76,6 +79,25 @@ final class PersonOrder {
         reset();
         return order;
     }
+
+    /**
+     * Takes {@code keys} as the last order (a snapshot's, written with the graph) when they hold
+     * exactly the people {@code present} holds, each once; otherwise changes nothing, and the
+     * order is worked out at its first use as before. Called before anyone else sees the index.
+     *
+     * @return whether the order was taken
+     */
+    synchronized boolean restore(long[] keys, PersonIndex present) {
+        if (keys.length != present.size()) return false;
+        LongHashSet seen = new LongHashSet(keys.length);
+        for (long k : keys) if (!present.contains(k) || !seen.add(k)) return false;
+        order = keys;
+        tail = 0;
+        reset();
+        return true;
+    }
+
+    synchronized int workedOut() { return workedOut; }
 
     private void reset() {
         added.clear();

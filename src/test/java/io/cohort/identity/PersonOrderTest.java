@@ -25,6 +25,28 @@ class PersonOrderTest {
     private final RecordParser parser = new RecordParser(new IngestLimits());
     private final ObjectMapper json = new ObjectMapper();
 
+    /** A snapshot's order is taken only when it holds exactly the people read, each once. */
+    @Test
+    void aRestoredOrderMustHoldEveryoneExactlyOnce() {
+        PersonIndex people = new PersonIndex(4);
+        for (long k : new long[] {1, 2, 3}) people.add(k, new io.cohort.record.SourceRef("crm-1", "p" + k));
+        assertThat(people.restoreOrder(new long[] {1, 2})).as("someone missing").isFalse();
+        assertThat(people.restoreOrder(new long[] {1, 2, 2})).as("someone twice").isFalse();
+        assertThat(people.restoreOrder(new long[] {1, 2, 4})).as("someone unknown").isFalse();
+        assertThat(people.restoreOrder(new long[] {1, 2, 3, 4})).as("one too many").isFalse();
+        assertThat(people.orderKeys(() -> new long[] {2, 1, 3})).as("nothing taken: worked out").containsExactly(2, 1, 3);
+        assertThat(people.ordersWorkedOut()).isOne();
+
+        PersonIndex again = new PersonIndex(4);
+        for (long k : new long[] {1, 2, 3}) again.add(k, new io.cohort.record.SourceRef("crm-1", "p" + k));
+        assertThat(again.restoreOrder(new long[] {3, 1, 2})).isTrue();
+        assertThat(again.orderKeys(() -> { throw new AssertionError("worked out again"); })).containsExactly(3, 1, 2);
+        again.add(7, new io.cohort.record.SourceRef("crm-1", "p7"));
+        again.remove(1, new io.cohort.record.SourceRef("crm-1", "p1"));
+        assertThat(again.orderKeys(() -> { throw new AssertionError("worked out again"); })).containsExactly(3, 2, 7);
+        assertThat(again.ordersWorkedOut()).isZero();
+    }
+
     @Test
     void everyoneExactlyOnceWhateverCameAndWentBetweenCalls() {
         for (long seed = 1; seed <= 4; seed++) {
