@@ -35,7 +35,8 @@ import java.util.concurrent.FutureTask;
  * <p>Contents: a header (format, record declarations, stamp, event horizon, the sizes of the
  * index's maps, so a read never grows one); the records section: every current
  * non-event record with its source and batch, in batch order (applied through the same code as
- * ingestion, so the indexes are rebuilt, not trusted); the events section: each person's events as
+ * ingestion, so the indexes are rebuilt, not trusted), then the order in which a full evaluation
+ * visits everyone (taken only when it holds exactly the people read); the events section: each person's events as
  * columns (64-bit id hash, time, shared type/URL/attribute values); a fixed-size trailer with both
  * sections' offsets, CRC-32C checksums and counts. The two sections share no strings, so a read
  * decodes them on two threads at once (they fill disjoint indexes), and a damaged byte anywhere
@@ -54,11 +55,11 @@ public final class GraphSnapshot {
      * after an upgrade does not load every stored record (~4 minutes at 1M profiles) for want of them.
      */
     private static final int PREVIOUS = 3;
-
-    private static boolean readable(int format) { return format == FORMAT || format == UNORDERED || format == PREVIOUS; }
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
+
+    private static boolean readable(int format) { return format == FORMAT || format == UNORDERED || format == PREVIOUS; }
 
     private GraphSnapshot() {}
 
