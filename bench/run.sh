@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then
-  echo "usage: bench/run.sh <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] [streamClients=4] [order=generated|reverse|shuffle]" \
+  echo "usage: bench/run.sh <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] [streamClients=4] [order=generated|reverse|shuffle] [db=h2|postgres]" \
        "[updates=0.2] [marketo=true] [marketoLimit=100] [cold=true] [ruleChange=true] [data=data/bench] [out=bench/results]" >&2
   exit 2
 fi

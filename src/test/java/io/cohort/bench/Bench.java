@@ -52,7 +52,7 @@ public final class Bench {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
-            System.err.println("usage: Bench <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] "
+            System.err.println("usage: Bench <profiles> [seed=42] [clients=4] [batch=1000] [rate=5000] [streamSeconds=30] [db=h2|postgres] "
                     + "[streamClients=4] [order=generated] [updates=0.2] [marketo=true] [marketoLimit=100] [data=data/bench] [out=bench/results]");
             System.exit(2);
         }
@@ -104,6 +104,9 @@ public final class Bench {
         // reuse=true: no ingest; every later phase runs on the store an earlier run of the same data
         // left in data/bench/run-N (an ingest at 1M is an hour: this measures the rest in one).
         boolean reuse = Boolean.parseBoolean(o.getOrDefault("reuse", "false"));
+        // db=postgres: the service on an embedded PostgreSQL instead of H2 files (BenchStore).
+        System.setProperty(BenchStore.DB, o.getOrDefault("db", System.getProperty(BenchStore.DB, "h2")));
+        BenchStore.postgres(); // refuses another value before anything runs
         // crash=false: skip the restart without a snapshot (six minutes at 1M; the figure changes little).
         boolean crashOn = Boolean.parseBoolean(o.getOrDefault("crash", "true"));
         // The adapter's client-side limit (maxCallsPerWindow per 20 s): Marketo's documented 100 by default.
@@ -205,12 +208,14 @@ public final class Bench {
         Files.deleteIfExists(log);
         // Streaming writes records the data set does not have: such a store no longer matches DuckDB's.
         Path streamed = work.resolve("STREAMED");
-        if (reuse && !Files.isDirectory(work.resolve("db"))) throw new IllegalStateException("reuse=true: no store in " + work);
+        if (reuse && !BenchStore.exists(work)) throw new IllegalStateException("reuse=true: no store in " + work);
         if (reuse && Files.exists(streamed)) {
             throw new IllegalStateException("reuse=true: " + work + " holds the records of a streaming phase; run without reuse");
         }
         Path empty = root.resolve("run-empty");
         deleteTree(reuse ? empty : work);
+        BenchStore.wipe(reuse ? empty : work);
+        say("store: %s", BenchStore.describe(work));
         // With reuse, the empty-store figures come from a service of its own on an empty directory.
         BenchApp app = new BenchApp(reuse ? empty : work, log);
         for (GeneratedSegments.Generated g : generated) Files.writeString(app.rules.resolve(g.file()), g.drl());
@@ -583,6 +588,8 @@ public final class Bench {
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             cmd.add(a.replace(".jfr", "-cold.jfr"));
         }
+        // The same database: a PostgreSQL server of this JVM's is shared by its port.
+        cmd.addAll(BenchStore.childOptions(work));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ColdStart.class.getName(), work.toString(),
                 log.toString(), NOW.toString(), members.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

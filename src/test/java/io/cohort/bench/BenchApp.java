@@ -19,14 +19,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** The real service in this JVM (random ports, H2 file database in {@code dir}), driven over HTTP. */
+/** The real service in this JVM (random ports, its database as {@link BenchStore} says), driven over HTTP. */
 final class BenchApp {
     static final String TOKEN = "bench-token-all-roles";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Path dir;
     final Path rules;
-    private final String dbUrl;
+    private final List<ConfigOverride> database;
     private final Path log;
     private DropwizardTestSupport<CohortConfiguration> support;
     private String extraYaml;
@@ -37,9 +37,7 @@ final class BenchApp {
         this.dir = dir;
         this.rules = dir.resolve("rules");
         this.log = log;
-        // -Dbench.h2Settings=";CACHE_SIZE=4096": H2 settings to measure (by-hand tools; none by default).
-        this.dbUrl = "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL"
-                + System.getProperty("bench.h2Settings", "");
+        this.database = BenchStore.overrides(dir);
         if (!java.nio.file.Files.exists(rules)) io.cohort.it.CohortApp.copyRules(Path.of("rules"), rules);
     }
 
@@ -77,8 +75,8 @@ final class BenchApp {
             java.nio.file.Files.writeString(extended, java.nio.file.Files.readString(Path.of(config)) + "\n" + extraYaml);
             config = extended.toString();
         }
-        List<ConfigOverride> o = new ArrayList<>(List.of(
-                ConfigOverride.config("database.url", dbUrl),
+        List<ConfigOverride> o = new ArrayList<>(database);
+        o.addAll(List.of(
                 ConfigOverride.config("engine.rulesDirectory", rules.toString()),
                 ConfigOverride.config("engine.snapshotFile", snapshot().toString()),
                 ConfigOverride.config("logging.appenders[0].currentLogFilename", log.toAbsolutePath().toString())));
