@@ -213,8 +213,8 @@ public final class ProfileGraph {
 
     /**
      * The keys of {@link #personIds()}, for a snapshot: written with the graph, so that the first
-     * full evaluation after a start (a rule edit, say) need not work the order out again (~3 s of
-     * both cores at 1M people, under the read lock that ingestion waits for).
+     * full evaluation after a start (a rule edit, say) need not work the order out again (~1 s at
+     * 1M people, docs/benchmarks.md round 26, under the read lock that ingestion waits for).
      */
     long[] personOrderKeys() {
         return read(() -> index.personRefsByUid.orderKeys(this::orderByFirstAccount));

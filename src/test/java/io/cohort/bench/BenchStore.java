@@ -51,18 +51,8 @@ final class BenchStore {
             return List.of(ConfigOverride.config("database.url", "jdbc:h2:file:" + run.resolve("db/cohort").toAbsolutePath()
                     + ";MODE=PostgreSQL" + System.getProperty("bench.h2Settings", "")));
         }
-        String db = database(run);
-        try (Connection c = connect(run.getParent(), "postgres")) {
-            boolean exists;
-            try (var s = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-                s.setString(1, db);
-                exists = s.executeQuery().next();
-            }
-            if (!exists) c.createStatement().execute("CREATE DATABASE " + db);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
-        return List.of(ConfigOverride.config("database.url", url(run.getParent(), db)),
+        if (!exists(run)) execute(run, "CREATE DATABASE " + database(run));
+        return List.of(ConfigOverride.config("database.url", url(run.getParent(), database(run))),
                 ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
                 ConfigOverride.config("database.user", "postgres"),
                 ConfigOverride.config("database.password", "postgres"));
@@ -82,9 +72,13 @@ final class BenchStore {
 
     /** Drops the run directory's database (a run that starts afresh); H2's files go with the directory. */
     static void wipe(Path run) {
-        if (!postgres()) return;
-        try (Connection c = connect(run.getParent(), "postgres")) {
-            c.createStatement().execute("DROP DATABASE IF EXISTS " + database(run));
+        if (postgres()) execute(run, "DROP DATABASE IF EXISTS " + database(run));
+    }
+
+    /** One statement on the server's maintenance database (CREATE/DROP DATABASE run outside transactions). */
+    private static void execute(Path run, String sql) {
+        try (Connection c = connect(run.getParent(), "postgres"); var s = c.createStatement()) {
+            s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
