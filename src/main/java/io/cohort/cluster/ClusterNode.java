@@ -141,13 +141,15 @@ public final class ClusterNode implements Managed {
      * what the log no longer holds (retention, or batches single mode stored), then the log.
      */
     private void loadGraph() {
-        // A database single mode filled: its batches never went through the log, which now starts after them.
-        boolean converted = store != null && log.first() == 0 && store.lastBatch() > 0
+        // Batches single mode stored (a database it filled, or used between two periods of cluster
+        // mode) never went through the log, which now starts after them.
+        long logEnd = log.last();
+        boolean converted = store != null && store.lastBatch() > logEnd
                 && log.beginAfter(store.lastBatch(), System.currentTimeMillis());
         if (converted) {
             // Their batches were never published: the relay publishes everyone once for them (WorkRelay).
-            LOG.info("{}: this database holds batches up to {} stored in single mode; the ingest log starts after them, and "
-                    + "everyone is evaluated once with the cluster's rules", config.nodeId(), log.first() - 1);
+            LOG.info("{}: this database holds batches {} to {} stored in single mode; the ingest log starts after them, and "
+                    + "everyone is evaluated once with the cluster's rules", config.nodeId(), logEnd + 1, log.first() - 1);
         }
         long horizon = clock.millis() - eventRetention.toMillis();
         long from = snapshot == null ? 0 : snapshot.read(graph, horizon);

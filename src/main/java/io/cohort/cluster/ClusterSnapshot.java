@@ -47,7 +47,8 @@ public final class ClusterSnapshot {
         GraphSnapshot.Stamp s = stamp.get();
         Optional<Long> at = s.store().equals(storeId.get()) ? log.receivedAt(s.lastBatch()) : Optional.empty();
         if (at.isEmpty() && s.store().equals(storeId.get()) && s.lastBatch() < log.first()) {
-            LOG.info("graph snapshot {} is of ingest log entry {}, which cluster.logRetention deleted; loading the store instead",
+            LOG.info("graph snapshot {} is of ingest log entry {}, which the log no longer holds (cluster.logRetention, or batches "
+                    + "single mode stored since); loading the store instead",
                     file, s.lastBatch());
             return 0;
         }

@@ -98,15 +98,22 @@ public final class IngestLog {
     }
 
     /**
-     * Starts an empty log after batch {@code storeLast} of a database that single mode filled: an
-     * empty first entry numbered {@code storeLast + 1}, so that processes load the store up to
-     * {@code storeLast} (as after a truncation) and later batches number on from it. Returns false,
-     * changing nothing, when the log holds an entry already (another process converted it).
+     * Starts the log after batch {@code storeLast} when single mode stored batches the log does not
+     * hold: a database single mode filled (an empty log), or one the cluster left, single mode
+     * used, and the cluster takes back (the log ends before the store). The log is then one empty
+     * entry numbered {@code storeLast + 1}, so that processes load the store up to
+     * {@code storeLast} (as after a truncation) and later batches number on from it: a log with a
+     * gap would be replayed past the missing batches, and numbered after its own end it would
+     * reuse single mode's numbers. Every entry deleted is in the store (an append writes both in
+     * one transaction). Returns false, changing nothing, when the log reaches {@code storeLast}
+     * already (in cluster mode it always does; or another process converted it).
      */
     public boolean beginAfter(long storeLast, long nowMillis) {
         return jdbi.inTransaction(h -> {
             h.execute("LOCK TABLE cluster_ingest_log IN EXCLUSIVE MODE");
-            if (h.createQuery("SELECT EXISTS (SELECT 1 FROM cluster_ingest_log)").mapTo(Boolean.class).one()) return false;
+            long last = h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM cluster_ingest_log").mapTo(Long.class).one();
+            if (last >= storeLast) return false;
+            h.execute("DELETE FROM cluster_ingest_log");
             h.execute("INSERT INTO cluster_ingest_log (seq, source, records, received_at) VALUES (?, ?, ?, ?)",
                     storeLast + 1, CONVERSION, "[]", nowMillis);
             return true;
