@@ -3,6 +3,9 @@ package io.cohort.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
@@ -14,10 +17,13 @@ import io.cohort.reliability.FreshEvaluation;
 import io.cohort.reliability.RandomRecords;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,7 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
  * batches after the cluster's and evaluates everyone once; the cluster, started again on its old
  * snapshots, finds batches the ingest log never saw and must load them from the store and number
  * on after them. At each step every batch number is new and the memberships equal a fresh
- * evaluation of the store; each change feed folds. Fails (without the second conversion) when the
+ * evaluation of the store; each change feed folds; what a webhook receiver was sent (by single
+ * mode's dispatcher, then the cluster's) folds, newest change per member by its {@code seq}, to
+ * the consenting members. Fails (without the second conversion) when the
  * cluster numbers from its own log again: its first batch collides with single mode's.
  */
 class ClusterRoundTripIT {
@@ -42,13 +50,36 @@ class ClusterRoundTripIT {
     @TempDir static Path fixtureRules;
     static final Path dirs = Path.of("target", "cluster-roundtrip", String.valueOf(System.currentTimeMillis()));
     static ClusterFixture f;
+    static HttpServer hook;
+    /** What the webhook receiver was sent: "activation/person" → [seq, 1 add | 0 remove] of the newest change. */
+    static final Map<String, long[]> received = new ConcurrentHashMap<>();
 
     @BeforeAll static void start() throws Exception {
         Files.createDirectories(dirs);
         f = new ClusterFixture(fixtureRules, TOPIC, PARTITIONS);
+        ObjectMapper json = new ObjectMapper();
+        hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        hook.createContext("/hook", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            if ("POST".equals(ex.getRequestMethod())) {
+                JsonNode b = json.readTree(body);
+                for (JsonNode c : b.get("changes")) {
+                    long[] change = {c.get("seq").asLong(), "add".equals(c.get("action").asText()) ? 1 : 0};
+                    // At least once, in any order after a takeover: the receiver keeps the newest change per member.
+                    received.merge(b.get("activation").asText() + "/" + c.get("personId").asText(), change,
+                            (old, now) -> now[0] >= old[0] ? now : old);
+                }
+            }
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        hook.start();
     }
 
-    @AfterAll static void stop() throws Exception { if (f != null) f.close(); }
+    @AfterAll static void stop() throws Exception {
+        if (hook != null) hook.stop(0);
+        if (f != null) f.close();
+    }
 
     @Test
     void aDatabaseGoesFromTheClusterToSingleModeAndBack() throws Exception {
@@ -62,7 +93,7 @@ class ClusterRoundTripIT {
             ClusterServiceIT.startAll(List.of(a, b));
             for (int i = 0; i < CLUSTER_BATCHES; i++) numbers.add(post(i % 2 == 0 ? a : b, gen.next()));
             settleCluster();
-            assertThat(f.realized()).as("memberships after the cluster's batches").isEqualTo(fresh());
+            assertThat(f.realized()).as("memberships after the cluster's batches").isEqualTo(fresh().members());
             long clusterLast = numbers.get(numbers.size() - 1);
             a.stop();
             b.stop();
@@ -70,11 +101,14 @@ class ClusterRoundTripIT {
 
             // 2. Single mode on the same database: it numbers after the cluster's batches and evaluates everyone once.
             single.start().awaitReady(Duration.ofSeconds(60));
-            assertThat(awaitRealized(fresh())).as("single mode's memberships at its start").isTrue();
+            assertThat(awaitRealized(fresh().members())).as("single mode's memberships at its start").isTrue();
             for (int i = 0; i < LATER_BATCHES; i++) numbers.add(post(single, gen.next()));
             assertThat(numbers.get(CLUSTER_BATCHES)).as("single mode's first batch follows the cluster's last").isEqualTo(clusterLast + 1);
-            Set<Qualified> afterSingle = fresh();
+            Fresh inSingle = fresh();
+            Set<Qualified> afterSingle = inSingle.members();
             assertThat(awaitRealized(afterSingle)).as("single mode's memberships after its batches").isTrue();
+            assertThat(inSingle.wanted()).as("consenting members to deliver").isNotEmpty();
+            assertThat(awaitDelivered(inSingle.wanted())).as("the receiver's audiences after single mode").isEqualTo(inSingle.wanted());
             for (String segment : SEGMENTS) assertThat(single.members(segment)).as("members of %s", segment).isEqualTo(of(afterSingle, segment));
             long singleLast = numbers.get(numbers.size() - 1);
             single.stop();
@@ -86,7 +120,8 @@ class ClusterRoundTripIT {
             assertThat(numbers.get(CLUSTER_BATCHES + LATER_BATCHES)).as("the cluster's first batch follows single mode's last")
                     .isEqualTo(singleLast + 2);
             settleCluster();
-            Set<Qualified> end = fresh();
+            Fresh last = fresh();
+            Set<Qualified> end = last.members();
             assertThat(f.realized()).as("memberships after the cluster took the database back").isEqualTo(end);
             for (CohortProcess p : List.of(a, b)) {
                 for (String segment : SEGMENTS) {
@@ -103,6 +138,8 @@ class ClusterRoundTripIT {
             }
             assertThat(new HashSet<>(numbers)).as("every batch got a number of its own").hasSize(numbers.size());
             assertThat(f.feedViolations()).as("change feeds fold to the memberships across the three periods").isEmpty();
+            assertThat(awaitDelivered(last.wanted())).as("the receiver's audiences after the cluster took the database back")
+                    .isEqualTo(last.wanted());
         } finally {
             for (CohortProcess p : List.of(a, b, single)) p.close();
         }
@@ -121,7 +158,14 @@ class ClusterRoundTripIT {
                 engine: {rulesDirectory: "%s", watchRules: false, manualClock: true, manualClockStart: "%s", snapshotFile: "%s"}
                 auth:
                   tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
-                """.formatted(f.jdbcUrl(), dir.resolve("rules"), ClusterFixture.NOW, dir.resolve("graph.snapshot"), CohortApp.TOKEN)
+                destinations:
+                  hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}
+                activations:
+                  - {id: events-hook, segment: probe-events, destination: hook}
+                  - {id: deal-hook, segment: probe-deal, destination: hook}
+                dispatcher: {pollInterval: 200ms}
+                """.formatted(f.jdbcUrl(), dir.resolve("rules"), ClusterFixture.NOW, dir.resolve("graph.snapshot"), CohortApp.TOKEN,
+                hook.getAddress().getPort())
                 + clusterBlock);
     }
 
@@ -136,14 +180,34 @@ class ClusterRoundTripIT {
         assertThat(f.awaitCaughtUp(Duration.ofSeconds(90))).as("workers caught up with the topic").isTrue();
     }
 
+    /** A fresh evaluation and what a receiver of the two activations should hold after it ("activation/person" adds). */
+    record Fresh(Set<Qualified> members, Set<String> wanted) {}
+
     /** A single process's evaluation of what the store holds, with the fixture's rules (the processes' own). */
-    private static Set<Qualified> fresh() throws Exception {
+    private static Fresh fresh() throws Exception {
         ProfileGraph stored = new ProfileGraph();
         new Pipeline(Map.of(), new RecordParser(new IngestLimits()), new RecordStore(f.jdbi, Jackson.newObjectMapper()), stored, null,
                 f.clock, new MetricRegistry()).loadFromStore();
         Set<Qualified> fresh = FreshEvaluation.of(stored, f.book, f.clock, 2);
         assertThat(fresh).as("the random data qualifies people").isNotEmpty();
-        return fresh;
+        Set<String> wanted = new TreeSet<>();
+        for (String a : ClusterRebalanceIT.expectedAdds(stored, fresh)) {
+            wanted.add(a.replace("events-to-marketo/", "events-hook/").replace("deal-to-marketo/", "deal-hook/"));
+        }
+        return new Fresh(fresh, wanted);
+    }
+
+    /** The members the receiver holds (newest change an add), once they equal {@code wanted} or after 60 s. */
+    private static Set<String> awaitDelivered(Set<String> wanted) throws InterruptedException {
+        long until = System.nanoTime() + 60_000_000_000L;
+        Set<String> now;
+        do {
+            now = new TreeSet<>();
+            for (var e : received.entrySet()) if (e.getValue()[1] == 1) now.add(e.getKey());
+            if (now.equals(wanted)) return now;
+            Thread.sleep(200);
+        } while (System.nanoTime() < until);
+        return now;
     }
 
     /** Whether the stored memberships reach {@code wanted} within 60 s (single mode evaluates after it acknowledges). */
