@@ -3,9 +3,6 @@ package io.cohort.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
@@ -17,13 +14,10 @@ import io.cohort.reliability.FreshEvaluation;
 import io.cohort.reliability.RandomRecords;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,34 +44,16 @@ class ClusterRoundTripIT {
     @TempDir static Path fixtureRules;
     static final Path dirs = Path.of("target", "cluster-roundtrip", String.valueOf(System.currentTimeMillis()));
     static ClusterFixture f;
-    static HttpServer hook;
-    /** What the webhook receiver was sent: "activation/person" → [seq, 1 add | 0 remove] of the newest change. */
-    static final Map<String, long[]> received = new ConcurrentHashMap<>();
+    static FoldingReceiver hook;
 
     @BeforeAll static void start() throws Exception {
         Files.createDirectories(dirs);
         f = new ClusterFixture(fixtureRules, TOPIC, PARTITIONS);
-        ObjectMapper json = new ObjectMapper();
-        hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        hook.createContext("/hook", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            if ("POST".equals(ex.getRequestMethod())) {
-                JsonNode b = json.readTree(body);
-                for (JsonNode c : b.get("changes")) {
-                    long[] change = {c.get("seq").asLong(), "add".equals(c.get("action").asText()) ? 1 : 0};
-                    // At least once, in any order after a takeover: the receiver keeps the newest change per member.
-                    received.merge(b.get("activation").asText() + "/" + c.get("personId").asText(), change,
-                            (old, now) -> now[0] >= old[0] ? now : old);
-                }
-            }
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-        });
-        hook.start();
+        hook = new FoldingReceiver();
     }
 
     @AfterAll static void stop() throws Exception {
-        if (hook != null) hook.stop(0);
+        if (hook != null) hook.close();
         if (f != null) f.close();
     }
 
@@ -108,7 +84,7 @@ class ClusterRoundTripIT {
             Set<Qualified> afterSingle = inSingle.members();
             assertThat(awaitRealized(afterSingle)).as("single mode's memberships after its batches").isTrue();
             assertThat(inSingle.wanted()).as("consenting members to deliver").isNotEmpty();
-            assertThat(awaitDelivered(inSingle.wanted())).as("the receiver's audiences after single mode").isEqualTo(inSingle.wanted());
+            assertThat(hook.awaitMembers(inSingle.wanted())).as("the receiver's audiences after single mode").isEqualTo(inSingle.wanted());
             for (String segment : SEGMENTS) assertThat(single.members(segment)).as("members of %s", segment).isEqualTo(of(afterSingle, segment));
             long singleLast = numbers.get(numbers.size() - 1);
             single.stop();
@@ -138,7 +114,7 @@ class ClusterRoundTripIT {
             }
             assertThat(new HashSet<>(numbers)).as("every batch got a number of its own").hasSize(numbers.size());
             assertThat(f.feedViolations()).as("change feeds fold to the memberships across the three periods").isEmpty();
-            assertThat(awaitDelivered(last.wanted())).as("the receiver's audiences after the cluster took the database back")
+            assertThat(hook.awaitMembers(last.wanted())).as("the receiver's audiences after the cluster took the database back")
                     .isEqualTo(last.wanted());
         } finally {
             for (CohortProcess p : List.of(a, b, single)) p.close();
@@ -159,13 +135,12 @@ class ClusterRoundTripIT {
                 auth:
                   tokens: [{name: all, token: %s, roles: [ingest, analyst, reader, operator]}]
                 destinations:
-                  hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}
+                  hook: {type: webhook, url: "%s", secret: test-secret}
                 activations:
                   - {id: events-hook, segment: probe-events, destination: hook}
                   - {id: deal-hook, segment: probe-deal, destination: hook}
                 dispatcher: {pollInterval: 200ms}
-                """.formatted(f.jdbcUrl(), dir.resolve("rules"), ClusterFixture.NOW, dir.resolve("graph.snapshot"), CohortApp.TOKEN,
-                hook.getAddress().getPort())
+                """.formatted(f.jdbcUrl(), dir.resolve("rules"), ClusterFixture.NOW, dir.resolve("graph.snapshot"), CohortApp.TOKEN, hook.url())
                 + clusterBlock);
     }
 
@@ -195,19 +170,6 @@ class ClusterRoundTripIT {
             wanted.add(a.replace("events-to-marketo/", "events-hook/").replace("deal-to-marketo/", "deal-hook/"));
         }
         return new Fresh(fresh, wanted);
-    }
-
-    /** The members the receiver holds (newest change an add), once they equal {@code wanted} or after 60 s. */
-    private static Set<String> awaitDelivered(Set<String> wanted) throws InterruptedException {
-        long until = System.nanoTime() + 60_000_000_000L;
-        Set<String> now;
-        do {
-            now = new TreeSet<>();
-            for (var e : received.entrySet()) if (e.getValue()[1] == 1) now.add(e.getKey());
-            if (now.equals(wanted)) return now;
-            Thread.sleep(200);
-        } while (System.nanoTime() < until);
-        return now;
     }
 
     /** Whether the stored memberships reach {@code wanted} within 60 s (single mode evaluates after it acknowledges). */

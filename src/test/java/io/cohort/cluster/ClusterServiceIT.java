@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.cohort.destination.fake.FakeMarketo;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.engine.RuleBook;
@@ -18,14 +17,11 @@ import io.cohort.reliability.FreshEvaluation;
 import io.cohort.reliability.RandomRecords;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,41 +48,23 @@ class ClusterServiceIT {
     /** One directory per node: its config.yml, rules and process log. */
     static final Path logs = Path.of("target", "cluster-service", String.valueOf(System.currentTimeMillis()));
     static ClusterFixture f;
-    static HttpServer hook;
+    static FoldingReceiver hook;
     static FakeMarketo marketo;
     /** The static list of each segment's Marketo activation. */
     static final Map<String, Long> LISTS = Map.of("probe-events", 1001L, "probe-deal", 1002L);
-    /** What the webhook receiver was sent: "activation/person" → [seq, 1 add | 0 remove] of the newest change. */
-    static final Map<String, long[]> received = new ConcurrentHashMap<>();
     static final ObjectMapper JSON = new ObjectMapper();
     int started;
 
     @BeforeAll static void start() throws Exception {
         Files.createDirectories(logs);
         f = new ClusterFixture(fixtureRules, TOPIC, PARTITIONS);
-        hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        hook.createContext("/hook", ex -> {
-            byte[] body = ex.getRequestBody().readAllBytes();
-            if ("POST".equals(ex.getRequestMethod())) {
-                JsonNode b = JSON.readTree(body);
-                for (JsonNode c : b.get("changes")) {
-                    long seq = c.get("seq").asLong();
-                    long add = "add".equals(c.get("action").asText()) ? 1 : 0;
-                    // The receiver keeps the newest change per member (deliveries are at least once, in any order after a takeover).
-                    received.merge(b.get("activation").asText() + "/" + c.get("personId").asText(), new long[] {seq, add},
-                            (old, now) -> now[0] >= old[0] ? now : old);
-                }
-            }
-            ex.sendResponseHeaders(200, -1);
-            ex.close();
-        });
-        hook.start();
+        hook = new FoldingReceiver();
         marketo = new FakeMarketo().start();
         LISTS.values().forEach(marketo::list);
     }
 
     @AfterAll static void stop() throws Exception {
-        if (hook != null) hook.stop(0);
+        if (hook != null) hook.close();
         if (marketo != null) marketo.close();
         if (f != null) f.close();
     }
@@ -193,7 +171,7 @@ class ClusterServiceIT {
             Set<String> wanted = ClusterRebalanceIT.expectedAdds(stored, fresh).stream()
                     .map(s -> s.replace("events-to-marketo/", "events-hook/").replace("deal-to-marketo/", "deal-hook/"))
                     .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
-            Set<String> delivered = awaitDelivered(wanted);
+            Set<String> delivered = hook.awaitMembers(wanted);
             assertThat(delivered).as("the webhook receiver's audiences = the segments' consenting members").isEqualTo(wanted);
             for (var list : LISTS.entrySet()) {
                 Set<String> audience = emailsOfConsenting(stored, fresh, list.getKey());
@@ -235,7 +213,7 @@ class ClusterServiceIT {
         // so every person reaches Marketo by email (lookup, then createOrUpdate), as people known only to the CRM do.
         return f.node(logs.resolve(name).toAbsolutePath(), "cohort-service", name, "sessionTimeout: 3s, leaseDuration: 3s", """
                 destinations:
-                  hook: {type: webhook, url: "http://127.0.0.1:%d/hook", secret: test-secret}
+                  hook: {type: webhook, url: "%s", secret: test-secret}
                   mkto: {type: marketo, baseUrl: "%s", clientId: %s, clientSecret: %s, source: marketo-leads, createMissingLeads: true,
                          maxCallsPerWindow: 500, rateWindow: 1s}
                 activations:
@@ -244,7 +222,7 @@ class ClusterServiceIT {
                   - {id: events-mkto, segment: probe-events, destination: mkto, params: {listId: "%d"}}
                   - {id: deal-mkto, segment: probe-deal, destination: mkto, params: {listId: "%d"}}
                 dispatcher: {pollInterval: 200ms}
-                """.formatted(hook.getAddress().getPort(), marketo.url(), FakeMarketo.CLIENT_ID, FakeMarketo.CLIENT_SECRET,
+                """.formatted(hook.url(), marketo.url(), FakeMarketo.CLIENT_ID, FakeMarketo.CLIENT_SECRET,
                 LISTS.get("probe-events"), LISTS.get("probe-deal")));
     }
 
@@ -298,18 +276,6 @@ class ClusterServiceIT {
             Thread.sleep(100);
         }
         throw new AssertionError("profile of " + email + " on " + p.dir.getFileName() + ": " + r);
-    }
-
-    private static Set<String> awaitDelivered(Set<String> wanted) throws InterruptedException {
-        long until = System.nanoTime() + 60_000_000_000L;
-        Set<String> now;
-        do {
-            now = new TreeSet<>();
-            for (var e : received.entrySet()) if (e.getValue()[1] == 1) now.add(e.getKey());
-            if (now.equals(wanted)) return now;
-            Thread.sleep(200);
-        } while (System.nanoTime() < until);
-        return now;
     }
 
     /** The normalized emails of a segment's members who did not opt out (people without an email cannot be sent). */
