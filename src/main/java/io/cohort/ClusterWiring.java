@@ -207,7 +207,8 @@ final class ClusterWiring {
                 if (node.feed().behind() != null) return Result.unhealthy("the graph stopped following the log: " + node.feed().behind().getMessage()
                         + "; restart this process");
                 return Result.healthy("graph at batch " + node.feed().applied() + ", partitions " + node.worker().owned()
-                        + ", rules " + node.rules().version() + node.activationDifference().map(d -> "; " + d).orElse(""));
+                        + ", rules " + node.rules().version() + node.activationDifference().map(d -> "; " + d).orElse("")
+                        + node.partitionWarning().map(w -> "; WARNING: " + w).orElse(""));
             }
         });
         tasks.add(env.admin(), new ReloadRulesTask(rules));

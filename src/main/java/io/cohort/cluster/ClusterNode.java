@@ -62,6 +62,7 @@ public final class ClusterNode implements Managed {
     private StoreLoader store;
     private volatile long loadedFromStoreUpTo;
     private volatile long startedFromEntry;
+    private volatile java.util.Optional<String> partitionWarning = java.util.Optional.empty();
 
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
@@ -124,7 +125,7 @@ public final class ClusterNode implements Managed {
                 fence.apply(h, rules.version(), now);
             });
         }
-        createTopic();
+        keyWork(createTopic());
         loadGraph();
         adoptActivations();
         signal.start();
@@ -259,13 +260,30 @@ public final class ClusterNode implements Managed {
     }
 
     /** The work topic with cluster.partitions partitions, unless it exists (then it is left as it is). */
-    private void createTopic() throws Exception {
+    /** Creates the work topic unless it exists; returns how many partitions it has. */
+    private int createTopic() throws Exception {
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(config.topic(), java.util.Optional.of(config.partitions()), java.util.Optional.empty()))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) throw e;
+            try {
+                admin.createTopics(List.of(new NewTopic(config.topic(), java.util.Optional.of(config.partitions()), java.util.Optional.empty())))
+                        .all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) throw e;
+            }
+            return admin.describeTopics(List.of(config.topic())).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(config.topic()).partitions().size();
         }
     }
+
+    /** Keys work to the partitions the cluster recorded (the first process records the topic's). */
+    private void keyWork(int found) {
+        int recorded = TopicPartitions.settle(jdbi, config.topic(), found, config.nodeId(), System.currentTimeMillis());
+        partitionWarning = TopicPartitions.check(config.topic(), recorded, found, config.partitions());
+        partitionWarning.ifPresent(w -> LOG.warn("{}: {}", config.nodeId(), w));
+        publisher.keyTo(recorded);
+    }
+
+    /** What this process's start found wrong with the work topic's partitions (the cluster health check says it); empty when nothing. */
+    public java.util.Optional<String> partitionWarning() { return partitionWarning; }
 
     /**
      * Applies a rule set to the whole cluster: compiled here (a file with an error refuses it and

@@ -21,6 +21,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class WorkPublisher implements AutoCloseable {
     private final KafkaProducer<String, Long> producer;
     private final String topic;
+    /** The partitions people are keyed to (TopicPartitions), never the topic's metadata, which an operator can grow. */
+    private volatile int partitions;
 
     public WorkPublisher(ClusterConfig config) {
         Properties p = new Properties();
@@ -31,6 +33,13 @@ public final class WorkPublisher implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "cohort-work-" + config.nodeId());
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new LongSerializer());
         this.topic = config.topic();
+        this.partitions = config.partitions();
+    }
+
+    /** Keys people to {@code partitions} partitions from now on (the count the cluster recorded). */
+    void keyTo(int partitions) {
+        if (partitions < 1) throw new IllegalArgumentException("partitions: " + partitions);
+        this.partitions = partitions;
     }
 
     /** Publishes work for {@code people} as of {@code batch}, and waits for the broker's acknowledgment. */
@@ -47,7 +56,8 @@ public final class WorkPublisher implements AutoCloseable {
     public void publish(List<WorkMessage> work) {
         List<Future<RecordMetadata>> sent = new ArrayList<>(work.size());
         for (WorkMessage w : work) {
-            ProducerRecord<String, Long> r = new ProducerRecord<>(topic, w.person(), w.batch());
+            // The partition the default partitioner gives the key on a topic of that many partitions.
+            ProducerRecord<String, Long> r = new ProducerRecord<>(topic, WorkMessage.partitionOf(w.person(), partitions), w.person(), w.batch());
             byte[] scope = WorkMessage.header(w.segments());
             if (scope != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, scope);
             byte[] cause = w.cause().header();
