@@ -52,7 +52,9 @@ public final class FrameworkErrors {
         var store = TransientFailures.of(e);
         if (store.isPresent()) {
             String why = TransientFailures.describe(store.get());
-            LOG.warn("request {}: the database could not complete it now ({}); answered 503", id, why, e);
+            // One line each: in an outage every request fails alike, and a stack per request buries the log.
+            LOG.warn("request {}: the database could not complete it now ({}); answered 503", id, why);
+            LOG.debug("request {}: the database's failure", id, e);
             return ErrorMappers.retryLater(5, "the database could not complete this request now (" + why + "); send it "
                     + "again in a few seconds. A batch answered so was not acknowledged: sending it again is safe, records "
                     + "are keyed (request id " + id + ")");

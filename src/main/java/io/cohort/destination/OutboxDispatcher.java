@@ -180,7 +180,13 @@ public final class OutboxDispatcher {
             try {
                 waitMs = step();
             } catch (RuntimeException e) { // e.g. the database is down: keep the thread, try later
-                LOG.warn("activation {}: dispatcher step failed", activation.id(), e);
+                var away = io.cohort.store.TransientFailures.of(e);
+                if (away.isPresent()) {
+                    LOG.warn("activation {}: dispatcher step failed: the database could not complete it now ({})", activation.id(),
+                            io.cohort.store.TransientFailures.describe(away.get()));
+                } else {
+                    LOG.warn("activation {}: dispatcher step failed", activation.id(), e);
+                }
                 noteError("internal: " + e);
                 waitMs = pollMs;
             }

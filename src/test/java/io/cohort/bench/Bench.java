@@ -620,9 +620,11 @@ public final class Bench {
     private void checkServiceLog(Path log, String when) throws IOException {
         if (serviceLogChecked || !Files.exists(log)) return;
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        long failed = lines.stream().filter(l -> l.contains("evaluation round failed")).count();
+        // "not stored": the database could not complete it (one line, its reason in it, no stack).
+        long failed = lines.stream().filter(l -> l.contains("evaluation round failed") || l.contains("evaluation round not stored")).count();
         if (failed == 0) return;
-        String cause = lines.stream().filter(l -> l.startsWith("! ") && !l.startsWith("! at ")).findFirst().orElse("?");
+        String cause = lines.stream().filter(l -> l.startsWith("! ") && !l.startsWith("! at ") || l.contains("evaluation round not stored"))
+                .findFirst().orElse("?");
         String hint = cause.contains("EvaluatorHelper.initOperators")
                 ? " — Drools 10.2.0's constraint JIT on an operator such as str[startsWith], which RuleCompiler "
                 + "should have detected (ConstraintJittingTest)"

@@ -163,6 +163,9 @@ public final class CohortProcess implements AutoCloseable {
 
     public CohortApp.Response get(String path) { return send("GET", path, null, null); }
 
+    /** The application port (for requests whose headers a test reads). */
+    public int port() { return port; }
+
     /** POST to the admin port (tasks), e.g. "/tasks/reload-rules"; the body of the answer as text. */
     public CohortApp.Response adminPost(String path) {
         return exchange(HttpRequest.newBuilder(URI.create("http://localhost:" + adminPort + path)).timeout(Duration.ofSeconds(120))

@@ -76,7 +76,12 @@ public final class FreshEvaluation {
 
     /** Qualified facts of a fresh evaluation of what a database holds (read-only use of it). */
     public static Set<Qualified> ofDatabase(String jdbcUrl, Path rulesDir, Clock clock) throws Exception {
-        Jdbi jdbi = Jdbi.create(jdbcUrl, "sa", "");
+        return ofDatabase(jdbcUrl, rulesDir, clock, "sa", "");
+    }
+
+    /** As {@link #ofDatabase(String, Path, Clock)}, with a user and password (PostgreSQL). */
+    public static Set<Qualified> ofDatabase(String jdbcUrl, Path rulesDir, Clock clock, String user, String password) throws Exception {
+        Jdbi jdbi = Jdbi.create(jdbcUrl, user, password);
         RecordStore store = new RecordStore(jdbi, Jackson.newObjectMapper());
         ProfileGraph graph = new ProfileGraph();
         new Pipeline(Map.of(), new RecordParser(new IngestLimits()), store, graph, null, clock,
