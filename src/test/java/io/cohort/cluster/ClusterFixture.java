@@ -255,33 +255,8 @@ final class ClusterFixture implements AutoCloseable {
         return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM membership_change").mapTo(Long.class).one());
     }
 
-    /**
-     * The change feed folded per (segment, person): each history must alternate entered/exited,
-     * starting with entered (a duplicate shows as two of a kind in a row), and end in the stored
-     * membership. Returns what breaks that, empty when nothing does.
-     */
-    List<String> feedViolations() {
-        Map<String, List<String>> feeds = new LinkedHashMap<>();
-        jdbi.useHandle(h -> h.createQuery("SELECT segment_id, person_id, change FROM membership_change ORDER BY seq")
-                .map((rs, ctx) -> new String[] {rs.getString(1) + "/" + rs.getString(2), rs.getString(3)})
-                .forEach(r -> feeds.computeIfAbsent(r[0], k -> new ArrayList<>()).add(r[1])));
-        Set<String> realized = new HashSet<>();
-        realized().forEach(q -> realized.add(q.segmentId() + "/" + q.personId()));
-        List<String> out = new ArrayList<>();
-        feeds.forEach((key, changes) -> {
-            for (int i = 0; i < changes.size(); i++) {
-                String expected = i % 2 == 0 ? "entered" : "exited";
-                if (!changes.get(i).equals(expected)) {
-                    out.add(key + ": " + changes);
-                    return;
-                }
-            }
-            boolean member = changes.get(changes.size() - 1).equals("entered");
-            if (member != realized.contains(key)) out.add(key + ": feed ends " + changes.get(changes.size() - 1) + ", membership says otherwise");
-        });
-        realized.forEach(k -> { if (!feeds.containsKey(k)) out.add(k + ": member without a change"); });
-        return out;
-    }
+    /** The change feeds against the memberships ({@link io.cohort.reliability.ChangeFeeds}); empty when they fold. */
+    List<String> feedViolations() { return io.cohort.reliability.ChangeFeeds.violations(jdbi); }
 
     /** Outbox rows wanted "add" per activation, as (activation, person). */
     Set<String> outboxAdds() {
