@@ -203,7 +203,7 @@ public final class Bench {
 
         // --- Cohort: empty start, ingest
         say("\n## Cohort");
-        Path work = root.resolve("run-" + profiles);
+        Path work = root.resolve(BenchStore.runDirectory(profiles));
         Path log = root.resolve("cohort-bench-" + profiles + ".log");
         Files.deleteIfExists(log);
         // Streaming writes records the data set does not have: such a store no longer matches DuckDB's.

@@ -90,6 +90,13 @@ final class BenchStore {
         return List.of("-D" + DB + "=postgres", "-D" + PORT + "=" + port(run.getParent()));
     }
 
+    /**
+     * The run directory of a data set's store: "run-100000" on H2, "run-100000-postgres" on
+     * PostgreSQL, so that a fresh run on one does not delete the other's store (a fresh run
+     * starts by deleting its directory, which holds H2's files).
+     */
+    static String runDirectory(int profiles) { return "run-" + profiles + (postgres() ? "-postgres" : ""); }
+
     /** "run-100000" → "run_100000": a database name of letters, digits and underscores only. */
     static String database(Path run) {
         return run.getFileName().toString().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "_");
