@@ -52,17 +52,25 @@ public final class AudienceLedger implements MembershipSink {
     }
 
     @Override
-    public Set<Qualified> realized() {
-        Set<Qualified> out = new HashSet<>();
+    public List<Qualified> realized() {
+        // Each row once (the table's key is (segment, person)): a list, not a set to hash into.
+        List<Qualified> out = new ArrayList<>();
         // One string per person and per segment, not one per row: a member of k segments was
         // k copies of their id here and in the evaluator's memberships, all kept.
         Map<String, String> ids = new HashMap<>();
+        Map<String, List<String>> bySegment = new HashMap<>();
         jdbi.useHandle(h -> h.createQuery("SELECT segment_id, person_id FROM membership WHERE status = 'realized'")
                 .map((rs, ctx) -> new Qualified(ids.computeIfAbsent(rs.getString(1), k -> k), ids.computeIfAbsent(rs.getString(2), k -> k)))
                 .forEach(q -> {
                     out.add(q);
-                    realized.computeIfAbsent(q.segmentId(), k -> ConcurrentHashMap.newKeySet()).add(q.personId());
+                    bySegment.computeIfAbsent(q.segmentId(), k -> new ArrayList<>()).add(q.personId());
                 }));
+        // Each segment's set made at its size: growing them row by row was the read's next cost.
+        bySegment.forEach((segment, people) -> {
+            Set<String> members = ConcurrentHashMap.newKeySet(people.size()); // the map allows for its load factor itself
+            members.addAll(people);
+            realized.put(segment, members);
+        });
         return out;
     }
 

@@ -83,7 +83,7 @@ public final class Evaluator implements Managed, RuleTarget {
      * @param lastBatch the last batch in the store (its records are in the graph)
      */
     public void start(RuleBook book, long lastBatch) throws Exception {
-        FutureTask<Set<Qualified>> realized = new FutureTask<>(sink::realized);
+        FutureTask<Collection<Qualified>> realized = new FutureTask<>(sink::realized);
         realized.run();
         start(book, lastBatch, realized);
     }
@@ -92,7 +92,7 @@ public final class Evaluator implements Managed, RuleTarget {
      * @param realized the realized memberships ({@link MembershipSink#realized()}), read by the
      *                 caller, possibly while it loaded the graph
      */
-    public void start(RuleBook book, long lastBatch, Future<Set<Qualified>> realized) throws Exception {
+    public void start(RuleBook book, long lastBatch, Future<? extends Collection<Qualified>> realized) throws Exception {
         boolean trusted = coordinator.submit(() -> {
             Instant now = clock.instant();
             // From now on events past retention are neither held nor evaluated.

@@ -92,7 +92,7 @@ public final class Startup implements Managed {
             long upTo = at.lastBatch();
             // The stored memberships do not depend on the graph (nothing evaluates before the
             // engine starts): read them while the graph loads.
-            FutureTask<Set<Qualified>> stored = new FutureTask<>(ledger::realized);
+            FutureTask<java.util.List<Qualified>> stored = new FutureTask<>(ledger::realized);
             Thread reader = new Thread(stored, "cohort-startup-memberships");
             reader.setDaemon(true);
             reader.start();
