@@ -259,8 +259,7 @@ public final class ClusterNode implements Managed {
         publisher.close();
     }
 
-    /** The work topic with cluster.partitions partitions, unless it exists (then it is left as it is). */
-    /** Creates the work topic unless it exists; returns how many partitions it has. */
+    /** Creates the work topic with cluster.partitions partitions unless it exists (then it is left as it is); returns how many it has. */
     private int createTopic() throws Exception {
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
             try {
