@@ -49,10 +49,10 @@ public final class FrameworkErrors {
      */
     static Response unexpected(Throwable e) {
         String id = RequestIds.current();
-        var store = TransientFailures.of(e);
-        if (store.isPresent()) {
-            String why = TransientFailures.describe(store.get());
-            // One line each: in an outage every request fails alike, and a stack per request buries the log.
+        var reason = TransientFailures.reason(e);
+        if (reason.isPresent()) {
+            String why = reason.get();
+            // One line each (TransientFailures.reason); the stack at DEBUG.
             LOG.warn("request {}: the database could not complete it now ({}); answered 503", id, why);
             LOG.debug("request {}: the database's failure", id, e);
             return ErrorMappers.retryLater(5, "the database could not complete this request now (" + why + "); send it "

@@ -180,13 +180,9 @@ public final class OutboxDispatcher {
             try {
                 waitMs = step();
             } catch (RuntimeException e) { // e.g. the database is down: keep the thread, try later
-                var away = io.cohort.store.TransientFailures.of(e);
-                if (away.isPresent()) {
-                    LOG.warn("activation {}: dispatcher step failed: the database could not complete it now ({})", activation.id(),
-                            io.cohort.store.TransientFailures.describe(away.get()));
-                } else {
-                    LOG.warn("activation {}: dispatcher step failed", activation.id(), e);
-                }
+                io.cohort.store.TransientFailures.reason(e).ifPresentOrElse(
+                        why -> LOG.warn("activation {}: dispatcher step failed: the database could not complete it now ({})", activation.id(), why),
+                        () -> LOG.warn("activation {}: dispatcher step failed", activation.id(), e));
                 noteError("internal: " + e);
                 waitMs = pollMs;
             }

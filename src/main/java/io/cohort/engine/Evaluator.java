@@ -340,14 +340,10 @@ public final class Evaluator implements Managed, RuleTarget {
             evaluatedUpTo.set(Math.max(evaluatedUpTo.get(), work.upTo()));
             checkpoint(false);
         } catch (RuntimeException e) {
-            var away = io.cohort.store.TransientFailures.of(e);
-            if (away.isPresent()) {
-                // The database away (a restart, a failover): one line a second, not a stack.
-                LOG.warn("evaluation round not stored: the database could not complete it now ({}); it is retried in a second",
-                        io.cohort.store.TransientFailures.describe(away.get()));
-            } else {
-                LOG.error("evaluation round failed; it is retried in a second", e);
-            }
+            // The database away (a restart, a failover): one line a second, not a stack.
+            io.cohort.store.TransientFailures.reason(e).ifPresentOrElse(
+                    why -> LOG.warn("evaluation round not stored: the database could not complete it now ({}); it is retried in a second", why),
+                    () -> LOG.error("evaluation round failed; it is retried in a second", e));
             synchronized (this) {
                 backlog.putBack(work);
                 // Retry on our own: waiting for the next batch could strand this work indefinitely.

@@ -17,7 +17,7 @@ public final class Migrations {
     private Migrations() {}
 
     /**
-     * The advisory lock that lets one process at a time migrate a PostgreSQL database ("cohort-mg"
+     * The advisory lock that lets one process at a time migrate a PostgreSQL database ("cohort-m"
      * in ASCII). Liquibase's own lock lives in a table it must first create: cluster processes
      * started together on a new database both created it, and one exited at start ("relation
      * databasechangelog already exists").

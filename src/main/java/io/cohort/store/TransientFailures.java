@@ -23,6 +23,14 @@ public final class TransientFailures {
         return find(e, new HashSet<>());
     }
 
+    /**
+     * {@link #describe} of {@code e}'s transient SQL failure, if it has one: what a log line says
+     * instead of a stack (in an outage every operation fails alike, and a stack each buries the log).
+     */
+    public static Optional<String> reason(Throwable e) {
+        return of(e).map(TransientFailures::describe);
+    }
+
     private static Optional<SQLException> find(Throwable t, Set<Throwable> seen) {
         for (; t != null && seen.add(t); t = t.getCause()) {
             if (t instanceof SQLException s) {

@@ -33,7 +33,7 @@ class ClusterPostgresOutageIT {
     @Test
     void theClusterRidesOutADatabaseRestart() throws Exception {
         Path data = tmp.resolve("pg");
-        int port = freePort();
+        int port = CohortProcess.freePort();
         EmbeddedPostgres pg = PostgresOutage.server(data, port);
         String url = pg.getJdbcUrl("postgres", "postgres");
         Path dirs = Path.of("target", "cluster-pg-outage", String.valueOf(System.currentTimeMillis())).toAbsolutePath();
@@ -91,9 +91,4 @@ class ClusterPostgresOutageIT {
                 """.formatted(url, dir.resolve("rules"), ClusterFixture.NOW, kafka.bootstrapServers(), name, CohortApp.TOKEN));
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (var s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

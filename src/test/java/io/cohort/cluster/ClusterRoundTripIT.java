@@ -11,6 +11,7 @@ import io.cohort.model.Qualified;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.reliability.CohortProcess;
 import io.cohort.reliability.FreshEvaluation;
+import io.cohort.reliability.PostgresOutage;
 import io.cohort.reliability.RandomRecords;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
@@ -67,7 +68,7 @@ class ClusterRoundTripIT {
         try {
             // 1. Cluster mode: two nodes take batches in turn.
             ClusterServiceIT.startAll(List.of(a, b));
-            for (int i = 0; i < CLUSTER_BATCHES; i++) numbers.add(post(i % 2 == 0 ? a : b, gen.next()));
+            for (int i = 0; i < CLUSTER_BATCHES; i++) numbers.add(PostgresOutage.post(i % 2 == 0 ? a : b, gen.next()));
             settleCluster();
             assertThat(f.realized()).as("memberships after the cluster's batches").isEqualTo(fresh().members());
             long clusterLast = numbers.get(numbers.size() - 1);
@@ -78,7 +79,7 @@ class ClusterRoundTripIT {
             // 2. Single mode on the same database: it numbers after the cluster's batches and evaluates everyone once.
             single.start().awaitReady(Duration.ofSeconds(60));
             assertThat(awaitRealized(fresh().members())).as("single mode's memberships at its start").isTrue();
-            for (int i = 0; i < LATER_BATCHES; i++) numbers.add(post(single, gen.next()));
+            for (int i = 0; i < LATER_BATCHES; i++) numbers.add(PostgresOutage.post(single, gen.next()));
             assertThat(numbers.get(CLUSTER_BATCHES)).as("single mode's first batch follows the cluster's last").isEqualTo(clusterLast + 1);
             Fresh inSingle = fresh();
             Set<Qualified> afterSingle = inSingle.members();
@@ -91,7 +92,7 @@ class ClusterRoundTripIT {
 
             // 3. Cluster mode again, from snapshots of a log that never saw single mode's batches.
             ClusterServiceIT.startAll(List.of(a, b));
-            for (int i = 0; i < LATER_BATCHES; i++) numbers.add(post(i % 2 == 0 ? b : a, gen.next()));
+            for (int i = 0; i < LATER_BATCHES; i++) numbers.add(PostgresOutage.post(i % 2 == 0 ? b : a, gen.next()));
             // (singleLast + 1 is the empty entry that starts the log after single mode's batches.)
             assertThat(numbers.get(CLUSTER_BATCHES + LATER_BATCHES)).as("the cluster's first batch follows single mode's last")
                     .isEqualTo(singleLast + 2);
@@ -142,12 +143,6 @@ class ClusterRoundTripIT {
                 dispatcher: {pollInterval: 200ms}
                 """.formatted(f.jdbcUrl(), dir.resolve("rules"), ClusterFixture.NOW, dir.resolve("graph.snapshot"), CohortApp.TOKEN, hook.url())
                 + clusterBlock);
-    }
-
-    private static long post(CohortProcess to, RandomRecords.Batch batch) {
-        CohortApp.Response r = to.post("/v1/sources/" + batch.source() + "/records", batch.body());
-        assertThat(r.status()).as("POST to %s: %s", to.dir.getFileName(), r.body()).isEqualTo(200);
-        return r.json().get("batch").asLong();
     }
 
     private static void settleCluster() throws InterruptedException {

@@ -23,7 +23,7 @@ public final class PostgresOutage {
         return EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
     }
 
-    /** A POST that must be acknowledged; returns its batch number. */
+    /** A POST of records that must be acknowledged; returns its batch number. Any test's, not only outages'. */
     public static long post(CohortProcess to, RandomRecords.Batch b) {
         CohortApp.Response r = to.post("/v1/sources/" + b.source() + "/records", b.body());
         assertThat(r.status()).as("POST to %s: %s", to.dir.getFileName(), r.body()).isEqualTo(200);
