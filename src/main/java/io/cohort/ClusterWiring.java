@@ -20,10 +20,11 @@ import io.cohort.cluster.ClusterNode;
 import io.cohort.cluster.ClusterPulls;
 import io.cohort.cluster.ClusterLease;
 import io.cohort.cluster.IngestLog;
+import io.cohort.cluster.ManualTime;
+import io.cohort.cluster.SharedManualClock;
 import io.cohort.destination.DestinationContext;
 import io.cohort.destination.Destinations;
 import io.cohort.destination.DispatchGate;
-import io.cohort.engine.ManualClock;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
@@ -73,7 +74,6 @@ import org.jdbi.v3.core.Jdbi;
  *       ({@code pull:<source>}, {@link ClusterPulls}), writing through the ingest path above
  *       with its cursors, fenced by the lease in the same transaction.</li>
  * </ol>
- * Not served in this mode (yet): the clock task.
  */
 final class ClusterWiring {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterWiring.class);
@@ -86,9 +86,6 @@ final class ClusterWiring {
             throw new IllegalStateException("cluster.mode: kafka needs PostgreSQL as the shared store (database.url "
                     + "jdbc:postgresql://...); database.url is " + (url == null ? "not set" : url.replaceAll("[?;].*", "")));
         }
-        Clock clock = config.engine().manualClock()
-                ? new ManualClock(config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
-                : Clock.systemUTC();
         // Any number of cluster nodes, but never beside a single-mode process or an import (store.InstanceLock).
         InstanceLock.forService(config.database(), InstanceLock.Kind.SHARED, "cluster node " + cluster.nodeId(),
                 cluster.instanceLockWait()).ifPresent(lock -> InstanceLockHealthCheck.holdForLife(env, lock));
@@ -103,6 +100,11 @@ final class ClusterWiring {
             }
         }
 
+        // engine.manualClock (tests, demos): one time for the whole cluster, kept in the database.
+        Clock clock = config.engine().manualClock()
+                ? SharedManualClock.join(jdbi, cluster.nodeId(),
+                        config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
+                : Clock.systemUTC();
         RecordParser parser = new RecordParser(config.ingestLimits());
         RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
         // The cluster keeps its rule sets itself (rule_set with cluster_rules): no local last-good copy.
@@ -211,6 +213,10 @@ final class ClusterWiring {
                         + node.partitionWarning().map(w -> "; WARNING: " + w).orElse(""));
             }
         });
+        if (clock instanceof SharedManualClock shared) {
+            ManualTime time = new ManualTime(jdbi, shared, cluster);
+            tasks.add(env.admin(), new io.cohort.ops.ClockTask((set, advance) -> time.move(set, advance, Duration.ofMinutes(1))));
+        }
         tasks.add(env.admin(), new ReloadRulesTask(rules));
         tasks.add(env.admin(), new ReevaluateTask(() -> "recorded work for everyone (" + node.reevaluate() + " people in this "
                 + "node's graph) with rules " + node.rules().version() + "; the work relay publishes it and memberships change as "

@@ -173,7 +173,7 @@ final class Endpoints {
         tasks.add(env.admin(), new ReloadRulesTask(s.rules()));
         tasks.add(env.admin(), ReevaluateTask.of(s.evaluator()));
         tasks.add(env.admin(), new ReplayActivationTask(s.destinations()));
-        if (s.clock() instanceof ManualClock manual) tasks.add(env.admin(), new ClockTask(manual, s.evaluator()));
+        if (s.clock() instanceof ManualClock manual) tasks.add(env.admin(), ClockTask.of(manual, s.evaluator()));
 
         engineGauges(env, s.evaluator());
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) s.store().quarantine()::count);

@@ -80,6 +80,7 @@ final class ClusterClock implements Managed {
 
     /** Every tick: events past retention leave this process's graph; the holder's work (or a takeover's) runs. */
     private void round() {
+        SharedManualClock.refresh(clock); // engine.manualClock: the cluster's time, which any process's clock task moves
         long wallNow = wall.millis();
         boolean due = wallNow >= nextRoundAt;
         if (due) {

@@ -171,6 +171,8 @@ public final class PartitionWorker implements Managed {
         RulesInUse inUse = rules;
         RuleState state = inUse.state();
         Map<Scope, Set<String>> byScope = scopes(records, state.book().segments().keySet(), state.book().eventSegments());
+        // A shared manual clock (tests, demos) is read now: the clock holder may have moved it since this process last looked.
+        SharedManualClock.refresh(clock);
         long at = clock.millis();
         Map<Scope, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
         List<RuntimeIssue> found = new ArrayList<>();

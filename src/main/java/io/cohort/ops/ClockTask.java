@@ -7,19 +7,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * POST /tasks/clock?set=2026-12-01T00:00:00Z or ?advance=P31D — only registered when
- * engine.manualClock is true (tests and demos); moves rule time and evaluates.
+ * engine.manualClock is true (tests and demos); moves rule time, waits until the audiences are at
+ * that time, and answers the new time.
  */
 public final class ClockTask extends CheckedTask {
-    private final ManualClock clock;
-    private final Evaluator evaluator;
+    /** Moves the time (a set, then an advance, either or both absent) and waits; returns the new time. */
+    public interface Mover {
+        Instant move(Optional<Instant> set, Optional<Duration> advance) throws Exception;
+    }
 
-    public ClockTask(ManualClock clock, Evaluator evaluator) {
+    private final Mover mover;
+
+    public ClockTask(Mover mover) {
         super("clock");
-        this.clock = clock;
-        this.evaluator = evaluator;
+        this.mover = mover;
+    }
+
+    /** Single mode: this process's clock, then a tick of its evaluator. */
+    public static ClockTask of(ManualClock clock, Evaluator evaluator) {
+        return new ClockTask((set, advance) -> {
+            set.ifPresent(clock::set);
+            advance.ifPresent(clock::advance);
+            evaluator.tick();
+            evaluator.awaitIdle(Duration.ofMinutes(1));
+            return clock.instant();
+        });
     }
 
     @Override public Map<String, TaskParameters.Param> parameters() {
@@ -29,10 +45,8 @@ public final class ClockTask extends CheckedTask {
     }
 
     @Override public void execute(Map<String, List<String>> p, PrintWriter out) throws Exception {
-        if (p.containsKey("set")) clock.set(Instant.parse(p.get("set").get(0)));
-        if (p.containsKey("advance")) clock.advance(Duration.parse(p.get("advance").get(0)));
-        evaluator.tick();
-        evaluator.awaitIdle(Duration.ofMinutes(1));
-        out.println(clock.instant());
+        Optional<Instant> set = Optional.ofNullable(p.get("set")).map(v -> Instant.parse(v.get(0)));
+        Optional<Duration> advance = Optional.ofNullable(p.get("advance")).map(v -> Duration.parse(v.get(0)));
+        out.println(mover.move(set, advance));
     }
 }

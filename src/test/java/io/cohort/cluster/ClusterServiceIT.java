@@ -148,8 +148,7 @@ class ClusterServiceIT {
             assertThat(f.realized()).as("memberships in PostgreSQL = a fresh single-process evaluation").isEqualTo(fresh);
             for (CohortProcess p : live) {
                 for (String segment : SEGMENTS) {
-                    Set<String> expected = new TreeSet<>();
-                    fresh.stream().filter(q -> q.segmentId().equals(segment)).forEach(q -> expected.add(q.personId()));
+                    Set<String> expected = membersOf(fresh, segment);
                     assertThat(p.members(segment)).as("members of %s served by %s", segment, p.dir.getFileName()).isEqualTo(expected);
                     // The daily history the workers wrote (one day: the nodes' clock stands still) adds up to the members.
                     JsonNode history = p.get("/v1/segments/" + segment + "/history?days=1").json();
@@ -196,12 +195,43 @@ class ClusterServiceIT {
             assertThat(leased).containsExactly("dispatch:deal-hook", "dispatch:deal-mkto", "dispatch:events-hook", "dispatch:events-mkto");
             long holders = f.jdbi.withHandle(h -> h.createQuery("SELECT COUNT(DISTINCT holder) FROM cluster_lease WHERE name LIKE 'dispatch:%'")
                     .mapTo(Long.class).one());
+
+            // The clock task on any node moves the whole cluster's time (engine.manualClock, kept in PostgreSQL) and
+            // answers once the windows that closed are evaluated: 20 days on, people whose events all fell out of
+            // probe-events' 30 days have left, on every node, in the feeds and at the webhook receiver.
+            java.time.Instant later = ClusterFixture.NOW.plus(Duration.ofDays(20));
+            long clockAt = System.nanoTime();
+            CohortApp.Response moved = live.get(2).adminPost("/tasks/clock?advance=P20D");
+            long clockMs = ms(clockAt);
+            assertThat(moved.status()).as("clock task: %s", moved.body()).isEqualTo(200);
+            assertThat(moved.body().trim()).isEqualTo(later.toString());
+            Set<Qualified> freshLater = FreshEvaluation.of(stored, edited, new io.cohort.engine.ManualClock(later), 2);
+            assertThat(freshLater).as("windows close in 20 days").isNotEqualTo(fresh);
+            assertThat(f.realized()).as("memberships when the clock task answered = a fresh evaluation 20 days on").isEqualTo(freshLater);
+            for (CohortProcess p : live) {
+                for (String segment : SEGMENTS) {
+                    assertThat(p.members(segment)).as("members of %s 20 days on, served by %s", segment, p.dir.getFileName())
+                            .isEqualTo(membersOf(freshLater, segment));
+                }
+            }
+            assertThat(f.feedViolations()).as("change feeds fold after the clock moved").isEmpty();
+            Set<String> wantedLater = ClusterRebalanceIT.expectedAdds(stored, freshLater).stream()
+                    .map(s -> s.replace("events-to-marketo/", "events-hook/").replace("deal-to-marketo/", "deal-hook/"))
+                    .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
+            assertThat(hook.awaitMembers(wantedLater)).as("the webhook receiver's audiences 20 days on").isEqualTo(wantedLater);
+            // A bad value is refused with what was expected, and moves nothing.
+            CohortApp.Response refused = live.get(0).adminPost("/tasks/clock?advance=soon");
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.body()).contains("advance").contains("ISO-8601 duration");
+            assertThat(live.get(0).adminPost("/tasks/clock?advance=PT0S").body().trim()).as("the time after the refusal").isEqualTo(later.toString());
+
             List<Long> sorted = postMicros.stream().sorted().toList();
             System.out.printf("cluster service: 3 nodes up at %d ms; %d batches over HTTP to 3 then 3 nodes (one SIGKILLed, one started), "
                             + "POST p50 %.1f ms, p99 %.1f ms; rules %s on every node at %d ms; settled at %d ms; %d members, %d changes, "
-                            + "%d deliveries wanted; dispatch leases held by %d node(s); total %d ms%n", startedMs, BATCHES + AFTER_EDIT,
+                            + "%d deliveries wanted; dispatch leases held by %d node(s); clock task (20 days on, %d members then) answered in %d ms; "
+                            + "total %d ms%n", startedMs, BATCHES + AFTER_EDIT,
                     sorted.get(sorted.size() / 2) / 1000.0, sorted.get(sorted.size() * 99 / 100) / 1000.0, version, editMs,
-                    settledMs, fresh.size(), f.changeCount(), wanted.size(), holders, ms(t0));
+                    settledMs, fresh.size(), f.changeCount(), wanted.size(), holders, freshLater.size(), clockMs, ms(t0));
         } finally {
             for (CohortProcess p : all) p.close();
         }
@@ -276,6 +306,12 @@ class ClusterServiceIT {
             Thread.sleep(100);
         }
         throw new AssertionError("profile of " + email + " on " + p.dir.getFileName() + ": " + r);
+    }
+
+    private static Set<String> membersOf(Set<Qualified> qualified, String segment) {
+        Set<String> out = new TreeSet<>();
+        qualified.stream().filter(q -> q.segmentId().equals(segment)).forEach(q -> out.add(q.personId()));
+        return out;
     }
 
     /** The normalized emails of a segment's members who did not opt out (people without an email cannot be sent). */
