@@ -15,6 +15,8 @@ import java.util.Locale;
 public final class UnifiedIds {
     private UnifiedIds() {}
 
+    private static final java.util.regex.Pattern SCHEME = java.util.regex.Pattern.compile("^[a-z][a-z0-9+.-]*://");
+
     public static String normalizeEmail(String email) {
         return email == null ? null : email.trim().toLowerCase(Locale.ROOT);
     }
@@ -23,7 +25,8 @@ public final class UnifiedIds {
     public static String normalizeDomain(String s) {
         if (s == null) return "";
         String d = s.trim().toLowerCase(Locale.ROOT);
-        d = d.replaceFirst("^[a-z][a-z0-9+.-]*://", "");
+        // Most values have no scheme: the pattern (compiled once) only runs when "://" is there at all.
+        if (d.contains("://")) d = SCHEME.matcher(d).replaceFirst("");
         if (d.startsWith("@")) d = d.substring(1);
         int slash = d.indexOf('/');
         if (slash >= 0) d = d.substring(0, slash);

@@ -24,7 +24,9 @@ public final class RecordKey {
     /** The key of the given key field values, in the order of {@link RecordType#keyFields()}. */
     public static String of(String... components) {
         if (components.length == 1) return components[0];
-        StringBuilder b = new StringBuilder();
+        int length = components.length;
+        for (String c : components) length += c.length();
+        StringBuilder b = new StringBuilder(length); // escapes aside, the key's exact length: no regrowth
         for (int i = 0; i < components.length; i++) {
             if (i > 0) b.append('|');
             escape(components[i], '|', b);
@@ -80,6 +82,10 @@ public final class RecordKey {
 
     /** Appends {@code s} with '\' and {@code separator} escaped by '\'. */
     static void escape(String s, char separator, StringBuilder to) {
+        if (s.indexOf('\\') < 0 && s.indexOf(separator) < 0) {
+            to.append(s);
+            return;
+        }
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '\\' || c == separator) to.append('\\');

@@ -68,4 +68,22 @@ class UnifiedIdsTest {
         assertThat(graph.randomPeople(200, new Random(3))).hasSize(200).containsOnly(ann, noEmail).contains(ann, noEmail);
         assertThat(new ProfileGraph().randomPeople(5, new Random(3))).isEmpty();
     }
+
+    @Test
+    void domainsNormalizeAsThePatternAlwaysDid() {
+        // The scheme is stripped by a compiled pattern only when "://" occurs: the same result as
+        // running the pattern on every value (the old code), for values with and without a scheme.
+        String[] values = {"https://www.Townsend.com/about", "HTTP://Townsend.com", "@townsend.com", "Townsend.com ",
+                "www.x.com", "svn+ssh://x.com/a", "1http://x.com", "x.com://y", "://x.com", "a://", "mailto:ann@x.com",
+                "https://://x.com", "", "  ", "www.", "ftp://www.x.com/y/z", "h-t.t+p://x.com"};
+        for (String v : values) {
+            String d = v.trim().toLowerCase(java.util.Locale.ROOT).replaceFirst("^[a-z][a-z0-9+.-]*://", "");
+            if (d.startsWith("@")) d = d.substring(1);
+            if (d.indexOf('/') >= 0) d = d.substring(0, d.indexOf('/'));
+            if (d.startsWith("www.")) d = d.substring(4);
+            assertThat(UnifiedIds.normalizeDomain(v)).as(v).isEqualTo(d);
+        }
+        assertThat(UnifiedIds.normalizeDomain("https://www.Townsend.com/about")).isEqualTo("townsend.com");
+        assertThat(UnifiedIds.normalizeDomain(null)).isEmpty();
+    }
 }
