@@ -38,10 +38,21 @@ public final class ClockTask extends CheckedTask {
         });
     }
 
+    /**
+     * Rule time stays within these years, and one move within a century either way: an instant the
+     * parser takes (up to year 1,000,000,000) can be beyond what a clock's millis hold, and every
+     * evaluation after it failed until the time was set back.
+     */
+    private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+    private static final Duration LONGEST_MOVE = Duration.ofDays(36_525);
+
     @Override public Map<String, TaskParameters.Param> parameters() {
         return Map.of(
-                "set", TaskParameters.Param.one("an ISO-8601 instant such as 2026-12-01T00:00:00Z", v -> TaskParameters.parses(v, Instant::parse)),
-                "advance", TaskParameters.Param.one("an ISO-8601 duration such as P1D", v -> TaskParameters.parses(v, Duration::parse)));
+                "set", TaskParameters.Param.one("an ISO-8601 instant from 1900 to 9999 such as 2026-12-01T00:00:00Z",
+                        v -> TaskParameters.parses(v, Instant::parse) && !Instant.parse(v).isBefore(EARLIEST) && !Instant.parse(v).isAfter(LATEST)),
+                "advance", TaskParameters.Param.one("an ISO-8601 duration of at most a century either way such as P1D",
+                        v -> TaskParameters.parses(v, Duration::parse) && Duration.parse(v).abs().compareTo(LONGEST_MOVE) <= 0));
     }
 
     @Override public void execute(Map<String, List<String>> p, PrintWriter out) throws Exception {

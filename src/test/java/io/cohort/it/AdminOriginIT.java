@@ -79,6 +79,10 @@ class AdminOriginIT {
         refused(admin("POST", "/tasks/replay-activation?activation=../x", null, h), 400, "'activation'");
         refused(admin("POST", "/tasks/source-sync?from=garbage", null, h), 400, "'from'");
         refused(admin("POST", "/tasks/clock?set=yesterday", null, h), 400, "'set'");
+        // Parsed, but past what a clock's millis hold: every evaluation after it failed.
+        refused(admin("POST", "/tasks/clock?set=%2B1000000000-01-01T00:00:00Z", null, h), 400, "'set'", "from 1900 to 9999");
+        refused(admin("POST", "/tasks/clock?advance=P999999999D", null, h), 400, "'advance'", "at most a century");
+        refused(admin("POST", "/tasks/clock?advance=-P36526D", null, h), 400, "'advance'");
         refused(admin("POST", "/tasks/nosuch", null, h), 404, "no admin task 'nosuch'", "reload-rules");
         // A task of cluster mode is not listed in single mode: the 404 lists what this process has.
         Http.Reply clusterOnly = admin("POST", "/tasks/apply-activations", null, h);
