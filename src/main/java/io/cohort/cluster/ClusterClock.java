@@ -46,6 +46,8 @@ final class ClusterClock implements Managed {
     private long seenBatch;
     private long lastNow;
     private long nextRoundAt;
+    /** The evaluation clock's time at the last round (a manual one only moves when told to). */
+    private long timeLastRound = Long.MIN_VALUE;
     private final ConsistencySample consistency;
     private final long consistencyMillis;
     private final int consistencySize;
@@ -82,7 +84,12 @@ final class ClusterClock implements Managed {
     private void round() {
         SharedManualClock.refresh(clock); // engine.manualClock: the cluster's time, which any process's clock task moves
         long wallNow = wall.millis();
-        boolean due = wallNow >= nextRoundAt;
+        // A manual time that moved (the clock task) is handled at once, not at the next engine.tick:
+        // the task waits for it, as single mode's ticks its evaluator at once.
+        long time = clock.millis();
+        boolean moved = clock instanceof SharedManualClock && time != timeLastRound;
+        timeLastRound = time;
+        boolean due = wallNow >= nextRoundAt || moved;
         if (due) {
             nextRoundAt = wallNow + tickMillis;
             graph.pruneEvents(clock.instant().minus(retention));

@@ -20,6 +20,15 @@ public final class ClockTask extends CheckedTask {
         Instant move(Optional<Instant> set, Optional<Duration> advance) throws Exception;
     }
 
+    /**
+     * Rule time stays within these years, and one move within a century either way: an instant the
+     * parser takes (up to year 1,000,000,000) can be beyond what a clock's millis hold, and every
+     * evaluation after it failed until the time was set back.
+     */
+    private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+    private static final Duration LONGEST_MOVE = Duration.ofDays(36_525);
+
     private final Mover mover;
 
     public ClockTask(Mover mover) {
@@ -37,15 +46,6 @@ public final class ClockTask extends CheckedTask {
             return clock.instant();
         });
     }
-
-    /**
-     * Rule time stays within these years, and one move within a century either way: an instant the
-     * parser takes (up to year 1,000,000,000) can be beyond what a clock's millis hold, and every
-     * evaluation after it failed until the time was set back.
-     */
-    private static final Instant EARLIEST = Instant.parse("1900-01-01T00:00:00Z");
-    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
-    private static final Duration LONGEST_MOVE = Duration.ofDays(36_525);
 
     @Override public Map<String, TaskParameters.Param> parameters() {
         return Map.of(

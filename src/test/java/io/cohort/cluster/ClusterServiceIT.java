@@ -224,6 +224,13 @@ class ClusterServiceIT {
             assertThat(refused.status()).isEqualTo(400);
             assertThat(refused.body()).contains("advance").contains("ISO-8601 duration");
             assertThat(live.get(0).adminPost("/tasks/clock?advance=PT0S").body().trim()).as("the time after the refusal").isEqualTo(later.toString());
+            // Moving the time back closes no window; re-evaluating then brings every audience back to that time.
+            assertThat(live.get(1).adminPost("/tasks/clock?set=" + ClusterFixture.NOW).body().trim()).isEqualTo(ClusterFixture.NOW.toString());
+            assertThat(live.get(1).adminPost("/tasks/re-evaluate").body()).startsWith("recorded work for everyone");
+            long back = System.nanoTime() + 90_000_000_000L;
+            while (!f.realized().equals(fresh) && System.nanoTime() < back) Thread.sleep(200);
+            assertThat(f.realized()).as("memberships after moving back and re-evaluating = the fresh evaluation then").isEqualTo(fresh);
+            assertThat(f.feedViolations()).as("change feeds fold after moving back").isEmpty();
 
             List<Long> sorted = postMicros.stream().sorted().toList();
             System.out.printf("cluster service: 3 nodes up at %d ms; %d batches over HTTP to 3 then 3 nodes (one SIGKILLed, one started), "
