@@ -542,6 +542,8 @@ public final class Evaluator implements Managed, RuleTarget {
             sink.apply(new Round(upTo, clock.instant(), deltas, Map.of(), cause, engineState(state, upTo)));
         }
         after.forEach(members::set); // as in collect: only what the sink took
+        // Held by nobody now: not scanned for again at every later rule change.
+        members.forget(book.segments().keySet());
         stats.setSizes(members.total());
     }
 

@@ -12,7 +12,9 @@ public interface MembershipSink {
     /**
      * The memberships currently realized in the store, each once, loaded once at start. A
      * collection, not a set: at 1M people and 60 segments (9.6M memberships) hashing them into a
-     * set was a third of the read, and the store holds each once anyway.
+     * set was a third of the read, and the store holds each once anyway. Best grouped by person
+     * (each person's rows one after another): the engine then makes each person's segments in one
+     * go; any order is right.
      */
     Collection<Qualified> realized();
 

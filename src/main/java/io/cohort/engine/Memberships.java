@@ -14,28 +14,38 @@ final class Memberships {
     /** Open-addressed (no entry object per person: there is one per member at 1M). */
     private final Map<String, String[]> byPerson = UnifiedMap.newMap();
     private final Map<String, String> ids = new HashMap<>();
-    private final Map<String, Integer> sizes = new HashMap<>();
     private int total;
 
     Memberships(Collection<Qualified> realized) {
-        // Straight into each person's array: a TreeSet per person first was a second of a 1M restart.
-        for (Qualified q : realized) add(q.personId(), q.segmentId());
+        // Each run of one person's rows (the ledger groups them) becomes their array with one lookup
+        // and one store: a lookup and a store per row was most of a 60-segment 1M start here. Rows
+        // in any order are still right: a person's later run merges with the array of the earlier.
+        String person = null;
+        List<String> run = new ArrayList<>();
+        for (Qualified q : realized) {
+            String p = q.personId();
+            if (p != person && !p.equals(person)) {
+                if (person != null) add(person, run);
+                person = p;
+                run.clear();
+            }
+            run.add(q.segmentId());
+        }
+        if (person != null) add(person, run);
     }
 
-    /** Adds one membership, keeping the person's array sorted and without repeats. */
-    private void add(String person, String segment) {
-        String s = ids.computeIfAbsent(segment, k -> k);
+    /** Adds memberships of one person, keeping their array sorted and without repeats. */
+    private void add(String person, List<String> segments) {
         String[] old = byPerson.getOrDefault(person, NONE);
-        int pos = 0;
-        while (pos < old.length && old[pos].compareTo(s) < 0) pos++;
-        if (pos < old.length && old[pos].equals(s)) return;
-        String[] a = new String[old.length + 1];
-        System.arraycopy(old, 0, a, 0, pos);
-        a[pos] = s;
-        System.arraycopy(old, pos, a, pos + 1, old.length - pos);
+        String[] a = Arrays.copyOf(old, old.length + segments.size());
+        int n = old.length;
+        for (String s : segments) a[n++] = ids.computeIfAbsent(s, k -> k);
+        Arrays.sort(a);
+        int m = 0;
+        for (int i = 0; i < a.length; i++) if (m == 0 || !a[i].equals(a[m - 1])) a[m++] = a[i];
+        a = m == a.length ? a : Arrays.copyOf(a, m);
         byPerson.put(person, a);
-        sizes.merge(s, 1, Integer::sum);
-        total++;
+        total += a.length - old.length;
     }
 
     Set<String> of(String person) {
@@ -50,7 +60,6 @@ final class Memberships {
 
     void set(String person, Set<String> segments) {
         String[] old = byPerson.getOrDefault(person, NONE);
-        for (String s : old) sizes.merge(s, -1, Integer::sum);
         total -= old.length;
         if (segments.isEmpty()) {
             byPerson.remove(person);
@@ -60,7 +69,6 @@ final class Memberships {
         int i = 0;
         for (String s : new TreeSet<>(segments)) a[i++] = ids.computeIfAbsent(s, k -> k);
         byPerson.put(person, a);
-        for (String s : a) sizes.merge(s, 1, Integer::sum);
         total += a.length;
     }
 
@@ -74,7 +82,11 @@ final class Memberships {
         return out;
     }
 
-    Set<String> segments() { return sizes.keySet(); }
+    /** Every segment a membership was held in since the last {@link #forget} (the shared ids). */
+    Set<String> segments() { return ids.keySet(); }
+
+    /** Forgets the segments other than {@code kept} (their members have left them). */
+    void forget(Set<String> kept) { ids.keySet().retainAll(kept); }
 
     int total() { return total; }
 }

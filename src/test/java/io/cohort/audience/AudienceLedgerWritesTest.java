@@ -131,11 +131,61 @@ class AudienceLedgerWritesTest {
         assertThat(feed).isEqualTo(rowByRow.withHandle(h -> h.createQuery(feedSql).mapTo(String.class).list()));
     }
 
+    /**
+     * A member who leaves the segment in the round their consent comes back must not be exported:
+     * the consent change re-adds a person to the activations of the segments they are in after the
+     * round, not before it (it re-added them to the one they had just left).
+     */
+    @Test
+    void aConsentBackInTheRoundOfAnExitExportsNothing() {
+        PersonSnapshot optedOut = new PersonSnapshot("p-ann", "ann@x.com", true, Map.of());
+        PersonSnapshot optedIn = new PersonSnapshot("p-ann", "ann@x.com", false, Map.of());
+        ledger.apply(new Round(1, AT, List.of(new MembershipDelta("seg", "p-ann", true)), Map.of("p-ann", optedIn), "ingest", STATE));
+        assertThat(action()).isEqualTo("add");
+        ledger.apply(new Round(2, AT, List.of(), Map.of("p-ann", optedOut), "ingest", null));
+        assertThat(action()).as("withdrawn when she opted out").isEqualTo("remove");
+        ledger.apply(new Round(3, AT, List.of(new MembershipDelta("seg", "p-ann", false)), Map.of("p-ann", optedIn), "ingest", null));
+        assertThat(action()).as("she left the segment as her consent came back").isEqualTo("remove");
+        assertThat(ledger.size("seg")).isZero();
+        // And in the round she enters again with consent, she is exported once more.
+        ledger.apply(new Round(4, AT, List.of(new MembershipDelta("seg", "p-ann", true)), Map.of("p-ann", optedIn), "ingest", null));
+        assertThat(action()).isEqualTo("add");
+        assertThat(ledger.size("seg")).isEqualTo(1);
+    }
+
     private String action() {
         return jdbi.withHandle(h -> h.createQuery("SELECT action FROM outbox WHERE person_id = 'p-ann'").mapTo(String.class).one());
     }
 
     private long count(String sql) {
         return jdbi.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    @Test
+    void storedMembershipsAreReadOncePerRowGroupedByPerson() {
+        // Person ids of the usual form and one of another (told apart by their strings instead).
+        List<String> people = List.of("p-00000000000000a1", "p-00000000000000b2", "p-ffffffffffffffff", "legacy-7");
+        java.util.Set<io.cohort.model.Qualified> expected = new java.util.HashSet<>();
+        jdbi.useHandle(h -> {
+            long seq = 0;
+            for (String segment : List.of("s1", "s2", "s3")) {
+                for (String p : people) {
+                    if (segment.equals("s3") && p.startsWith("p-0")) continue;
+                    h.execute("INSERT INTO membership (segment_id, person_id, status, change_seq) VALUES (?, ?, 'realized', ?)",
+                            segment, p, ++seq);
+                    expected.add(new io.cohort.model.Qualified(segment, p));
+                }
+            }
+            h.execute("INSERT INTO membership (segment_id, person_id, status, change_seq) VALUES ('s3', 'p-00000000000000a1', 'exited', 99)");
+        });
+        List<io.cohort.model.Qualified> read = ledger.realized();
+        assertThat(read).hasSize(expected.size()).containsExactlyInAnyOrderElementsOf(expected);
+        // Each person's rows one after another, and one string per person.
+        List<String> order = new java.util.ArrayList<>();
+        for (var q : read) if (order.isEmpty() || !order.get(order.size() - 1).equals(q.personId())) order.add(q.personId());
+        assertThat(order).hasSize(people.size()).doesNotHaveDuplicates();
+        for (var q : read) for (var o : read) if (q.personId().equals(o.personId())) assertThat(q.personId()).isSameAs(o.personId());
+        assertThat(ledger.size("s1")).isEqualTo(4);
+        assertThat(ledger.size("s3")).isEqualTo(2);
     }
 }
