@@ -30,9 +30,12 @@ public final class AudienceLedger implements MembershipSink {
      * segment → how many realized members; read by the API, written only by the evaluator thread.
      * Counts, not the members: the store has them (a consent change and a new activation read
      * them there), and a set per segment beside the evaluator's own arrays held every membership
-     * twice (~9.6M set entries at 1M people and 60 segments) and was a tenth of a restart's read.
+     * twice (~9.6M set entries at 1M people and 60 segments: 415 MB, and an eighth of the stored
+     * memberships' read at start).
      */
     private final Map<String, Integer> sizes = new ConcurrentHashMap<>();
+    /** Flipped people whose segments one query reads. */
+    private static final int CONSENT_CHUNK = 500;
     private final Set<String> optedOut = new HashSet<>();
     private final java.util.function.Function<String, Optional<PersonSnapshot>> lookup;
     private final SegmentHistory history;
@@ -220,8 +223,6 @@ public final class AudienceLedger implements MembershipSink {
                     });
         }
     }
-
-    private static final int CONSENT_CHUNK = 500;
 
     /**
      * Activations not seen before first receive the segment's current members. Called once at

@@ -372,7 +372,7 @@ public final class Evaluator implements Managed, RuleTarget {
         long started = System.nanoTime();
         List<String> people = new ArrayList<>(graph.personIds());
         // A lookup per member, not a set of everyone: that set was 0.7 s of a 1M rule edit's serial start.
-        for (String p : members.people()) if (!graph.hasPerson(p)) people.add(p);
+        people.addAll(members.missingFrom(graph));
         int size = config.roundSize();
         int rounds = (people.size() + size - 1) / size;
         Dispatched next = rounds == 0 ? null : dispatch(s, round(people, 0, size), segments);
@@ -592,17 +592,17 @@ public final class Evaluator implements Managed, RuleTarget {
         }
         Random random = new Random();
         Set<String> subjects = new HashSet<>();
-        List<String> memberList = new ArrayList<>(members.people());
+        int memberCount = members.peopleCount();
         long now = clock.millis();
         List<String> candidates = new ArrayList<>();
-        if (sample >= everyone + memberList.size()) {
+        if (sample >= everyone + memberCount) {
             // A small graph: everyone and every member (some may have left the graph), not draws that may miss one.
             candidates.addAll(graph.personIdsUnordered());
-            candidates.addAll(memberList);
+            candidates.addAll(members.people());
         } else if (everyone > 0) {
-            // Every other draw a member, the rest anyone with a record.
-            int fromMembers = memberList.isEmpty() ? 0 : (sample + 1) / 2;
-            for (int i = 0; i < fromMembers; i++) candidates.add(memberList.get(random.nextInt(memberList.size())));
+            // Every other draw a member, the rest anyone with a record (ids made for those drawn only).
+            int fromMembers = memberCount == 0 ? 0 : (sample + 1) / 2;
+            candidates.addAll(members.randomPeople(fromMembers, random));
             candidates.addAll(graph.randomPeople(sample - fromMembers, random));
         }
         for (String p : candidates) if (!pending.contains(p) && !due.isDue(p, now)) subjects.add(p);

@@ -2,7 +2,9 @@ package io.cohort.engine;
 
 import io.cohort.model.Qualified;
 import java.util.*;
-import org.eclipse.collections.impl.map.mutable.UnifiedMap;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.identity.UnifiedIds;
+import org.eclipse.collections.impl.map.mutable.primitive.LongObjectHashMap;
 
 /**
  * The segments each person is a member of, as last reported to the audience stage: what a new
@@ -11,8 +13,14 @@ import org.eclipse.collections.impl.map.mutable.UnifiedMap;
  */
 final class Memberships {
     private static final String[] NONE = new String[0];
-    /** Open-addressed (no entry object per person: there is one per member at 1M). */
-    private final Map<String, String[]> byPerson = UnifiedMap.newMap();
+    /**
+     * People with a person id of the usual form ("p-" and 16 hex digits, every id the graph
+     * derives) by its 64 bits: no id string is kept per member (a million of them at 1M, ~64 MB),
+     * and a lookup compares numbers in the table.
+     */
+    private final LongObjectHashMap<String[]> byKey = new LongObjectHashMap<>();
+    /** People with an id of any other form, by the id. */
+    private final Map<String, String[]> byOther = new HashMap<>();
     private final Map<String, String> ids = new HashMap<>();
     private int total;
 
@@ -34,9 +42,24 @@ final class Memberships {
         if (person != null) add(person, run);
     }
 
+    private String[] get(String person) {
+        String[] a = UnifiedIds.isPersonId(person) ? byKey.get(UnifiedIds.personKey(person)) : byOther.get(person);
+        return a == null ? NONE : a;
+    }
+
+    private void put(String person, String[] segments) {
+        if (UnifiedIds.isPersonId(person)) byKey.put(UnifiedIds.personKey(person), segments);
+        else byOther.put(person, segments);
+    }
+
+    private void remove(String person) {
+        if (UnifiedIds.isPersonId(person)) byKey.remove(UnifiedIds.personKey(person));
+        else byOther.remove(person);
+    }
+
     /** Adds memberships of one person, keeping their array sorted and without repeats. */
     private void add(String person, List<String> segments) {
-        String[] old = byPerson.getOrDefault(person, NONE);
+        String[] old = get(person);
         String[] a = Arrays.copyOf(old, old.length + segments.size());
         int n = old.length;
         for (String s : segments) a[n++] = ids.computeIfAbsent(s, k -> k);
@@ -44,41 +67,71 @@ final class Memberships {
         int m = 0;
         for (int i = 0; i < a.length; i++) if (m == 0 || !a[i].equals(a[m - 1])) a[m++] = a[i];
         a = m == a.length ? a : Arrays.copyOf(a, m);
-        byPerson.put(person, a);
+        put(person, a);
         total += a.length - old.length;
     }
 
     Set<String> of(String person) {
-        String[] a = byPerson.getOrDefault(person, NONE);
+        String[] a = get(person);
         return a.length == 0 ? Set.of() : Set.of(a);
     }
 
     boolean contains(String person, String segment) {
-        for (String s : byPerson.getOrDefault(person, NONE)) if (s.equals(segment)) return true;
+        for (String s : get(person)) if (s.equals(segment)) return true;
         return false;
     }
 
     void set(String person, Set<String> segments) {
-        String[] old = byPerson.getOrDefault(person, NONE);
+        String[] old = get(person);
         total -= old.length;
         if (segments.isEmpty()) {
-            byPerson.remove(person);
+            remove(person);
             return;
         }
         String[] a = new String[segments.size()];
         int i = 0;
         for (String s : new TreeSet<>(segments)) a[i++] = ids.computeIfAbsent(s, k -> k);
-        byPerson.put(person, a);
+        put(person, a);
         total += a.length;
     }
 
-    /** People with at least one membership. */
-    Set<String> people() { return byPerson.keySet(); }
+    /** People with at least one membership (their ids made now: a list to iterate, not a view). */
+    List<String> people() {
+        List<String> out = new ArrayList<>(byKey.size() + byOther.size());
+        byKey.forEachKey(k -> out.add(UnifiedIds.personId(k)));
+        out.addAll(byOther.keySet());
+        return out;
+    }
+
+    int peopleCount() { return byKey.size() + byOther.size(); }
+
+    /** {@code n} people with a membership drawn at random (with repeats), ids made only for those drawn. */
+    List<String> randomPeople(int n, Random random) {
+        int size = peopleCount();
+        if (size == 0) return List.of();
+        long[] keys = byKey.keySet().toArray();
+        List<String> others = new ArrayList<>(byOther.keySet());
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int j = random.nextInt(size);
+            out.add(j < keys.length ? UnifiedIds.personId(keys[j]) : others.get(j - keys.length));
+        }
+        return out;
+    }
+
+    /** The people with a membership the graph does not have, made as ids only for them. */
+    List<String> missingFrom(ProfileGraph graph) {
+        List<String> out = new ArrayList<>();
+        byKey.forEachKey(k -> { if (!graph.hasPersonKey(k)) out.add(UnifiedIds.personId(k)); });
+        for (String p : byOther.keySet()) if (!graph.hasPerson(p)) out.add(p);
+        return out;
+    }
 
     /** Members of a segment (a scan: for removed segments and checks, not the hot path). */
     List<String> membersOf(String segment) {
         List<String> out = new ArrayList<>();
-        byPerson.forEach((p, segs) -> { for (String s : segs) if (s.equals(segment)) out.add(p); });
+        byKey.forEachKeyValue((k, segs) -> { for (String s : segs) if (s.equals(segment)) out.add(UnifiedIds.personId(k)); });
+        byOther.forEach((p, segs) -> { for (String s : segs) if (s.equals(segment)) out.add(p); });
         return out;
     }
 

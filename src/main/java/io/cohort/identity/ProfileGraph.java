@@ -433,6 +433,11 @@ public final class ProfileGraph {
         return read(() -> index.personRefsByUid.contains(unifiedId));
     }
 
+    /** As {@link #hasPerson(String)}, for the person id of these 64 bits ({@link UnifiedIds#personKey}): no id string made. */
+    public boolean hasPersonKey(long key) {
+        return read(() -> index.personRefsByUid.contains(key));
+    }
+
     /** Lets the snapshot read the whole index, ingestion held off meanwhile. */
     void readIndex(java.util.function.Consumer<SourceIndex> reader) {
         read(() -> {
