@@ -50,7 +50,7 @@ public final class ManualTime {
         }
         Map<Integer, Long> ends = endOffsets();
         PartitionClaims claims = new PartitionClaims(jdbi, config.topic());
-        while (!caughtUp(claims.nextOffsets(), ends)) {
+        while (!claims.caughtUp(ends)) {
             if (System.nanoTime() > until) {
                 throw new IllegalStateException("the cluster's time is " + to + " and its closing windows are published, but the "
                         + "workers have not committed them within " + timeout + " (offsets " + claims.nextOffsets() + ", topic ends " + ends + ")");
@@ -65,15 +65,9 @@ public final class ManualTime {
                 .findOne().orElse(Long.MIN_VALUE));
     }
 
-    private static boolean caughtUp(Map<Integer, Long> stored, Map<Integer, Long> ends) {
-        for (var e : ends.entrySet()) if (e.getValue() > 0 && stored.getOrDefault(e.getKey(), -1L) < e.getValue()) return false;
-        return true;
-    }
-
     /** The work topic's end offsets, of the partitions the cluster keys work to ({@link TopicPartitions}). */
     private Map<Integer, Long> endOffsets() {
-        int partitions = jdbi.withHandle(h -> h.createQuery("SELECT partitions FROM cluster_topic WHERE topic = ?")
-                .bind(0, config.topic()).mapTo(Integer.class).one());
+        int partitions = TopicPartitions.recorded(jdbi, config.topic());
         try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
             Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
             for (int p = 0; p < partitions; p++) latest.put(new TopicPartition(config.topic(), p), OffsetSpec.latest());

@@ -63,6 +63,16 @@ public final class PartitionClaims {
     }
 
     /** Where each partition resumes (for tests and the status of a cluster). */
+    /**
+     * Whether every partition's stored offset reached {@code ends} (the topic's end offsets as
+     * read at some moment): all work published until then is committed.
+     */
+    public boolean caughtUp(java.util.Map<Integer, Long> ends) {
+        java.util.Map<Integer, Long> stored = nextOffsets();
+        for (var e : ends.entrySet()) if (e.getValue() > 0 && stored.getOrDefault(e.getKey(), -1L) < e.getValue()) return false;
+        return true;
+    }
+
     public java.util.Map<Integer, Long> nextOffsets() {
         java.util.Map<Integer, Long> out = new java.util.TreeMap<>();
         jdbi.useHandle(h -> h.createQuery("SELECT part, next_offset FROM cluster_partition WHERE topic = ?").bind(0, topic)

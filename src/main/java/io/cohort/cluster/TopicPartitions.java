@@ -20,8 +20,15 @@ final class TopicPartitions {
         return jdbi.inTransaction(h -> {
             h.execute("INSERT INTO cluster_topic (topic, partitions, recorded_by, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT (topic) DO NOTHING",
                     topic, found, node, nowMillis);
-            return h.createQuery("SELECT partitions FROM cluster_topic WHERE topic = ?").bind(0, topic).mapTo(Integer.class).one();
+            return recorded(h, topic);
         });
+    }
+
+    /** The recorded count for {@code topic} (after the first process's start). */
+    static int recorded(Jdbi jdbi, String topic) { return jdbi.withHandle(h -> recorded(h, topic)); }
+
+    private static int recorded(org.jdbi.v3.core.Handle h, String topic) {
+        return h.createQuery("SELECT partitions FROM cluster_topic WHERE topic = ?").bind(0, topic).mapTo(Integer.class).one();
     }
 
     /**

@@ -222,12 +222,7 @@ final class ClusterFixture implements AutoCloseable {
         Map<Integer, Long> ends = endOffsets(topic, partitions);
         PartitionClaims claims = new PartitionClaims(jdbi, topic);
         while (System.nanoTime() < until) {
-            Map<Integer, Long> stored = claims.nextOffsets();
-            boolean done = true;
-            for (var e : ends.entrySet()) {
-                if (e.getValue() > 0 && stored.getOrDefault(e.getKey(), -1L) < e.getValue()) done = false;
-            }
-            if (done) return true;
+            if (claims.caughtUp(ends)) return true;
             Thread.sleep(100);
         }
         return false;
