@@ -36,17 +36,20 @@ public class RuleEditTime {
                 try (var sampler = new HeapProbe.PeakSampler(); var afterGc = new HeapProbe.AfterGcPeak();
                      var fullGcs = livePeriod > 0 ? new HeapProbe.LivePeak(livePeriod) : null) {
                     t = System.nanoTime();
+                    long cpu = HeapProbe.cpuNanos();
                     String res = app.task("reload-rules");
                     long ms = (System.nanoTime() - t) / 1_000_000;
+                    long cpuMs = (HeapProbe.cpuNanos() - cpu) / 1_000_000;
                     long peak = sampler.peak();
                     long live = afterGc.peak();
                     if (fullGcs != null) {
                         System.out.printf("  live set peak (%d full collections during the edit) %d MB (%.0f%% above steady)%n",
                                 fullGcs.samples(), fullGcs.peak() >> 20, 100.0 * (fullGcs.peak() - steady) / steady);
                     }
-                    System.out.printf("rule edit %s → %s: %d ms (%s), peak heap sampled %d MB (%.0f%% above steady), "
+                    System.out.printf("rule edit %s → %s: %d ms (%s), CPU %d ms (%.2f cores), peak heap sampled %d MB (%.0f%% above steady), "
                                     + "largest heap after a collection %d MB (%.0f%% above steady)%n", step[0], step[1], ms,
-                            res.trim(), peak >> 20, 100.0 * (peak - steady) / steady, live >> 20, 100.0 * (live - steady) / steady);
+                            res.trim(), cpuMs, cpuMs / (double) Math.max(1, ms), peak >> 20, 100.0 * (peak - steady) / steady,
+                            live >> 20, 100.0 * (live - steady) / steady);
                 }
             }
         } finally {
