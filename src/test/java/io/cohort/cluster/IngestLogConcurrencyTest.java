@@ -63,11 +63,13 @@ class IngestLogConcurrencyTest {
             long at = 0;
             try {
                 while (writing.get() || at < log.last()) {
-                    for (IngestLog.Logged e : log.after(at, 500)) {
+                    List<IngestLog.Logged> read = log.after(at, 500);
+                    for (IngestLog.Logged e : read) {
                         if (e.seq() != at + 1) throw new AssertionError("read entry " + e.seq() + " right after " + at);
                         at = e.seq();
                         readInOrder.add(at);
                     }
+                    if (read.isEmpty()) Thread.sleep(1);
                 }
             } catch (Throwable t) {
                 failures.add(t);
@@ -75,9 +77,12 @@ class IngestLogConcurrencyTest {
         });
         reader.start();
         List<Thread> writers = new ArrayList<>();
+        List<java.sql.Connection> connections = new ArrayList<>();
         for (int w = 0; w < WRITERS; w++) {
             int writer = w;
-            Jdbi own = Jdbi.create(pg.getDatabase("postgres", "concurrent_appends").getConnection());
+            java.sql.Connection connection = pg.getDatabase("postgres", "concurrent_appends").getConnection();
+            connections.add(connection);
+            Jdbi own = Jdbi.create(connection);
             RecordStore store = new RecordStore(own, JSON);
             Thread t = new Thread(() -> {
                 Random random = new Random(writer);
@@ -106,6 +111,7 @@ class IngestLogConcurrencyTest {
         for (Thread t : writers) t.join();
         writing.set(false);
         reader.join();
+        for (java.sql.Connection c : connections) c.close();
 
         assertThat(failures).isEmpty();
         int total = WRITERS * BATCHES;
