@@ -34,8 +34,6 @@ public final class AudienceLedger implements MembershipSink {
      * memberships' read at start).
      */
     private final Map<String, Integer> sizes = new ConcurrentHashMap<>();
-    /** Flipped people whose segments one query reads. */
-    private static final int CONSENT_CHUNK = 500;
     private final Set<String> optedOut = new HashSet<>();
     private final java.util.function.Function<String, Optional<PersonSnapshot>> lookup;
     private final SegmentHistory history;
@@ -203,29 +201,20 @@ public final class AudienceLedger implements MembershipSink {
      * are written (a segment they just left is not one to re-add them to).
      */
     private void consentChanges(Handle h, Round round, OutboxWriter outbox) {
-        List<PersonSnapshot> flipped = new ArrayList<>();
+        Map<String, PersonSnapshot> flipped = new HashMap<>();
         for (PersonSnapshot p : round.people().values()) {
             boolean was = optedOut.contains(p.id());
             if (p.emailOptOut() == was) continue;
             if (p.emailOptOut()) optedOut.add(p.id());
             else optedOut.remove(p.id());
-            flipped.add(p);
+            flipped.put(p.id(), p);
         }
-        // In chunks (the first rounds after a start see every opted-out person they evaluate as a change).
-        for (int i = 0; i < flipped.size(); i += CONSENT_CHUNK) {
-            Map<String, PersonSnapshot> chunk = new HashMap<>();
-            for (PersonSnapshot p : flipped.subList(i, Math.min(flipped.size(), i + CONSENT_CHUNK))) chunk.put(p.id(), p);
-            h.createQuery("SELECT person_id, segment_id FROM membership WHERE status = 'realized' AND person_id IN (<people>) "
-                            + "ORDER BY person_id, segment_id")
-                    .bindList("people", new ArrayList<>(chunk.keySet()))
-                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
-                    .forEach(m -> {
-                        PersonSnapshot p = chunk.get(m.getKey());
-                        for (ActivationBinding a : bindings(m.getValue())) {
-                            outbox.want(a.id(), p.id(), !p.emailOptOut(), seq.incrementAndGet(), p);
-                        }
-                    });
-        }
+        MembershipRows.segmentsOf(h, flipped.keySet()).forEach((id, segments) -> {
+            PersonSnapshot p = flipped.get(id);
+            for (String segment : segments) {
+                for (ActivationBinding a : bindings(segment)) outbox.want(a.id(), id, !p.emailOptOut(), seq.incrementAndGet(), p);
+            }
+        });
     }
 
     /**
@@ -241,9 +230,7 @@ public final class AudienceLedger implements MembershipSink {
                 if (known.contains(a.id())) continue;
                 h.execute("INSERT INTO activation (id, segment_id, destination_id, created_at) VALUES (?, ?, ?, ?)",
                         a.id(), a.segmentId(), a.destinationId(), nowMillis);
-                List<String> members = h.createQuery("SELECT person_id FROM membership WHERE segment_id = ? AND status = 'realized' "
-                        + "ORDER BY person_id").bind(0, a.segmentId()).mapTo(String.class).list();
-                for (String pid : members) {
+                for (String pid : MembershipRows.members(h, a.segmentId())) {
                     PersonSnapshot p = lookup.apply(pid).orElse(null);
                     if (p != null && !p.emailOptOut()) outbox.want(a.id(), pid, true, seq.incrementAndGet(), p);
                 }

@@ -2,16 +2,20 @@ package io.cohort.audience;
 
 import io.cohort.engine.MembershipDelta;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * The SQL of one membership transition, within the caller's transaction: the membership row and
- * its line in the change feed. Shared by the single-process ledger and cluster workers, so both
- * write the same shape.
+ * its line in the change feed; and the two reads of current members both stages need. Shared by
+ * the single-process ledger and cluster workers, so both write and read the same shape.
  */
 public final class MembershipRows {
     private static final String ENTER = "UPDATE membership SET status = 'realized', qualified_at = ?, exited_at = NULL, "
@@ -23,7 +27,29 @@ public final class MembershipRows {
     private static final String FEED = "INSERT INTO membership_change (seq, segment_id, person_id, change, at, cause) "
             + "VALUES (?, ?, ?, ?, ?, ?)";
 
+    /** People whose segments one query reads. */
+    private static final int PEOPLE_PER_QUERY = 500;
+
     private MembershipRows() {}
+
+    /** A segment's current members, in person id order (a new activation's first export). */
+    public static List<String> members(Handle h, String segmentId) {
+        return h.createQuery("SELECT person_id FROM membership WHERE segment_id = ? AND status = 'realized' ORDER BY person_id")
+                .bind(0, segmentId).mapTo(String.class).list();
+    }
+
+    /** Each of {@code people}'s current segments, people and segments in id order; people in none are left out. */
+    public static Map<String, Set<String>> segmentsOf(Handle h, Collection<String> people) {
+        Map<String, Set<String>> out = new TreeMap<>();
+        List<String> all = List.copyOf(people);
+        for (int i = 0; i < all.size(); i += PEOPLE_PER_QUERY) {
+            h.createQuery("SELECT person_id, segment_id FROM membership WHERE status = 'realized' AND person_id IN (<people>)")
+                    .bindList("people", all.subList(i, Math.min(all.size(), i + PEOPLE_PER_QUERY)))
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+                    .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new TreeSet<>()).add(e.getValue()));
+        }
+        return out;
+    }
 
     /**
      * One transition to write.

@@ -2,6 +2,7 @@ package io.cohort.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.audience.ActivationBinding;
+import io.cohort.audience.MembershipRows;
 import io.cohort.audience.OutboxWriter;
 import io.cohort.engine.PersonSnapshot;
 import io.cohort.identity.ProfileGraph;
@@ -32,8 +33,7 @@ final class ActivationSeeding {
             for (ActivationBinding a : fresh) {
                 h.execute("INSERT INTO activation (id, segment_id, destination_id, created_at) VALUES (?, ?, ?, ?)",
                         a.id(), a.segmentId(), a.destinationId(), nowMillis);
-                List<String> members = h.createQuery("SELECT person_id FROM membership WHERE segment_id = ? AND status = 'realized' "
-                        + "ORDER BY person_id").bind(0, a.segmentId()).mapTo(String.class).list();
+                List<String> members = MembershipRows.members(h, a.segmentId());
                 Iterator<Long> seqs = PartitionLedger.sequence(h, members.size()).iterator();
                 for (String pid : members) {
                     long seq = seqs.next();

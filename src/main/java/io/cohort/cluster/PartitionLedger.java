@@ -20,7 +20,6 @@ import org.jdbi.v3.core.Handle;
  * database sequence cluster_change_seq, as several processes write.
  */
 final class PartitionLedger {
-    private static final int CHUNK = 500;
 
     private final ObjectMapper mapper;
     private final java.util.function.Function<Handle, List<ActivationBinding>> activations;
@@ -40,7 +39,7 @@ final class PartitionLedger {
                                 String cause, long at) {
         Map<String, List<ActivationBinding>> bySegment = new HashMap<>();
         for (ActivationBinding a : activations.apply(h)) bySegment.computeIfAbsent(a.segmentId(), k -> new ArrayList<>()).add(a);
-        Map<String, Set<String>> before = realized(h, subjects);
+        Map<String, Set<String>> before = MembershipRows.segmentsOf(h, subjects);
         List<MembershipDelta> deltas = new ArrayList<>();
         for (String p : subjects) {
             Set<String> was = before.getOrDefault(p, Set.of());
@@ -95,18 +94,6 @@ final class PartitionLedger {
             PersonSnapshot p = outcome.people().get(w[1]);
             outbox.want(w[0], w[1], !p.emailOptOut(), seqs.next(), p);
         }
-    }
-
-    private Map<String, Set<String>> realized(Handle h, Collection<String> subjects) {
-        Map<String, Set<String>> out = new HashMap<>();
-        List<String> all = List.copyOf(subjects);
-        for (int i = 0; i < all.size(); i += CHUNK) {
-            h.createQuery("SELECT person_id, segment_id FROM membership WHERE status = 'realized' AND person_id IN (<people>)")
-                    .bindList("people", all.subList(i, Math.min(all.size(), i + CHUNK)))
-                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
-                    .forEach(e -> out.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(e.getValue()));
-        }
-        return out;
     }
 
     static List<Long> sequence(Handle h, int n) {

@@ -38,7 +38,7 @@ public final class SharedManualClock extends Clock {
         long stored = jdbi.inTransaction(h -> {
             h.execute("INSERT INTO cluster_manual_clock (id, now_millis, set_by, set_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     configured.toEpochMilli(), node, System.currentTimeMillis());
-            return h.createQuery("SELECT now_millis FROM cluster_manual_clock WHERE id = 1").mapTo(Long.class).one();
+            return stored(h);
         });
         if (stored != configured.toEpochMilli()) {
             LOG.info("engine.manualClock: the cluster's time is {} (set earlier by a process or the clock task); "
@@ -52,8 +52,10 @@ public final class SharedManualClock extends Clock {
         if (clock instanceof SharedManualClock shared) shared.refresh();
     }
 
-    void refresh() {
-        now = jdbi.withHandle(h -> h.createQuery("SELECT now_millis FROM cluster_manual_clock WHERE id = 1").mapTo(Long.class).one());
+    void refresh() { now = jdbi.withHandle(SharedManualClock::stored); }
+
+    private static long stored(org.jdbi.v3.core.Handle h) {
+        return h.createQuery("SELECT now_millis FROM cluster_manual_clock WHERE id = 1").mapTo(Long.class).one();
     }
 
     /** Sets the cluster's time; returns it. */
