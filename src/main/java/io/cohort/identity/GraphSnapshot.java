@@ -44,22 +44,18 @@ import java.util.concurrent.FutureTask;
  */
 public final class GraphSnapshot {
     private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
-    private static final int FORMAT = 5;
     /**
-     * Still read: the same file without the order of everyone at its records' end (worked out at
-     * the first full evaluation instead, as before), and ...
+     * The layout is format 5's. Files of formats 3–5 are not read: they were written by versions
+     * that held relation records of two types with the same key fields in one source (account 1's
+     * contact 7 and campaign 1's member 7) as one, keeping only the later, so such a file may lack
+     * records the store has. The first start after the upgrade loads from the store once.
      */
-    private static final int UNORDERED = 4;
-    /**
-     * ... without person keys (each email is hashed again while reading), so that the first start
-     * after an upgrade does not load every stored record (~4 minutes at 1M profiles) for want of them.
-     */
-    private static final int PREVIOUS = 3;
+    private static final int FORMAT = 6;
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
 
-    private static boolean readable(int format) { return format == FORMAT || format == UNORDERED || format == PREVIOUS; }
+    private static boolean readable(int format) { return format == FORMAT; }
 
     private GraphSnapshot() {}
 
@@ -97,13 +93,6 @@ public final class GraphSnapshot {
 
     /** Writes the graph atomically (temporary file, fsync, rename). Callers hold ingestion still. */
     public static Figures write(ProfileGraph graph, Path file, Stamp stamp) throws IOException {
-        return write(graph, file, stamp, FORMAT);
-    }
-
-    /** As {@link #write(ProfileGraph, Path, Stamp)}, in {@code format} (an earlier one: for tests of its read). */
-    static Figures write(ProfileGraph graph, Path file, Stamp stamp, int format) throws IOException {
-        if (!readable(format)) throw new IllegalArgumentException("no snapshot format " + format);
-        boolean keys = format >= UNORDERED;
         long started = System.nanoTime();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
@@ -116,8 +105,8 @@ public final class GraphSnapshot {
                 DataOutputStream data = new DataOutputStream(section);
                 RecordCodec codec = new RecordCodec();
                 data.writeLong(MAGIC);
-                data.writeInt(format);
-                data.writeUTF(schema(codec, format));
+                data.writeInt(FORMAT);
+                data.writeUTF(schema(codec));
                 data.writeUTF(stamp.store());
                 data.writeLong(stamp.lastBatch());
                 data.writeLong(stamp.lastBatchAt());
@@ -130,8 +119,8 @@ public final class GraphSnapshot {
                         // The first checksum covers the header too (its event horizon decides what is kept).
                         at[0] = section.position();
                         SnapshotIo.Out records = new SnapshotIo.Out(data);
-                        counts[0] = writeRecords(records, codec, ix, keys);
-                        if (format >= FORMAT) writeOrder(records, graph.personOrderKeys());
+                        counts[0] = writeRecords(records, codec, ix);
+                        writeOrder(records, graph.personOrderKeys());
                         crc[0] = section.crc();
                         at[1] = section.section();
                         // Strings are shared within a section only: the reader decodes the two apart.
@@ -160,22 +149,13 @@ public final class GraphSnapshot {
      * (the read does not hash every email again), so a version that derived ids otherwise must
      * load from the store instead.
      */
-    private static String schema(RecordCodec codec, int format) {
-        if (format == PREVIOUS) return codec.schema(); // no person keys, nothing to say of their derivation
+    private static String schema(RecordCodec codec) {
         return codec.schema() + "ids:" + UnifiedIds.personByEmail("probe@cohort.invalid") + ","
                 + UnifiedIds.personByRef(new SourceRef("probe", "1")) + ";";
     }
 
-    private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix, boolean keys) throws IOException {
-        List<Stamped<? extends SourceRecord>> all = new ArrayList<>(ix.personRecordCount() + ix.accounts.size()
-                + ix.opportunities.size() + ix.relations.size() + ix.links.size() + ix.campaigns.size() + ix.lists.size());
-        for (SourceIndex.SourcePerson sp : ix.people.values()) if (sp.record != null) all.add(sp.record);
-        all.addAll(ix.accounts.values());
-        all.addAll(ix.opportunities.values());
-        all.addAll(ix.links.values());
-        all.addAll(ix.campaigns.values());
-        all.addAll(ix.lists.values());
-        all.addAll(ix.relations.values());
+    private static long writeRecords(SnapshotIo.Out out, RecordCodec codec, SourceIndex ix) throws IOException {
+        List<Stamped<? extends SourceRecord>> all = ix.records();
         // The order of arrival, as a load from the store applies them.
         all.sort(Comparator.comparingLong(Stamped::seq));
         SnapshotIo.Slot sources = out.slot("source");
@@ -185,7 +165,7 @@ public final class GraphSnapshot {
             out.varLong(s.seq());
             codec.write(out, s.record());
             // Its person's key: a hash of the email that the read need not compute again (~1.9M at 1M profiles).
-            if (keys && s.record() instanceof SourceRecord.PersonRecord p) out.out.writeLong(SourceIndex.personKey(s.source(), p));
+            if (s.record() instanceof SourceRecord.PersonRecord p) out.out.writeLong(SourceIndex.personKey(s.source(), p));
         }
         return all.size();
     }
@@ -252,7 +232,7 @@ public final class GraphSnapshot {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 12))) {
             if (in.readLong() != MAGIC) return Optional.empty();
             int format = in.readInt();
-            if (!readable(format) || !in.readUTF().equals(schema(new RecordCodec(), format))) return Optional.empty();
+            if (!readable(format) || !in.readUTF().equals(schema(new RecordCodec()))) return Optional.empty();
             return Optional.of(Map.entry(format, new Stamp(in.readUTF(), in.readLong(), in.readLong())));
         } catch (IOException e) {
             return Optional.empty();
@@ -281,7 +261,7 @@ public final class GraphSnapshot {
             if (data.readLong() != MAGIC) throw new IOException("not a graph snapshot");
             int format = data.readInt();
             if (!readable(format)) throw new IOException("a snapshot of another format");
-            if (!data.readUTF().equals(schema(new RecordCodec(), format))) {
+            if (!data.readUTF().equals(schema(new RecordCodec()))) {
                 throw new IOException("a snapshot of other record declarations or person ids");
             }
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
@@ -299,7 +279,7 @@ public final class GraphSnapshot {
             thread.start();
             try {
                 // The file shares repeated strings already: the records keep them as read.
-                records = Values.asGiven(() -> readRecordsSection(head, t, ix, format >= UNORDERED, format >= FORMAT));
+                records = Values.asGiven(() -> readRecordsSection(head, t, ix));
                 events = eventsRead.get();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
@@ -345,8 +325,7 @@ public final class GraphSnapshot {
     }
 
     /** Applies the records that follow the header in {@code raw}. */
-    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix, boolean keys, boolean order)
-            throws IOException {
+    private static long readRecordsSection(SnapshotIo.FastInput raw, Trailer t, SourceIndex ix) throws IOException {
         SnapshotIo.In in = new SnapshotIo.In(raw);
         RecordCodec codec = new RecordCodec();
         long records = in.count(Integer.MAX_VALUE);
@@ -355,17 +334,15 @@ public final class GraphSnapshot {
             String source = in.string();
             long seq = in.varLong();
             SourceRecord r = codec.read(in);
-            if (keys && r instanceof SourceRecord.PersonRecord p) ix.restorePerson(source, p, seq, in.readLong());
+            if (r instanceof SourceRecord.PersonRecord p) ix.restorePerson(source, p, seq, in.readLong());
             else ix.restore(source, r, seq);
         }
-        if (order) {
-            int n = in.count(Integer.MAX_VALUE);
-            if (n > records) throw new IOException("the snapshot's order holds more people than records");
-            long[] ordered = new long[n];
-            for (int i = 0; i < n; i++) ordered[i] = in.readLong();
-            // Checked against the people read (each exactly once); otherwise it is worked out at its first use.
-            ix.personRefsByUid.restoreOrder(ordered);
-        }
+        int n = in.count(Integer.MAX_VALUE);
+        if (n > records) throw new IOException("the snapshot's order holds more people than records");
+        long[] ordered = new long[n];
+        for (int i = 0; i < n; i++) ordered[i] = in.readLong();
+        // Checked against the people read (each exactly once); otherwise it is worked out at its first use.
+        ix.personRefsByUid.restoreOrder(ordered);
         raw.finish("records", t.recordsCrc);
         return records;
     }

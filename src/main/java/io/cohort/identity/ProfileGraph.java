@@ -74,9 +74,8 @@ public final class ProfileGraph {
             for (SourceRef a : t.accounts) out.addAll(v.ofAccount(a));
             for (SourceRef o : t.opportunities) out.addAll(v.ofOpportunity(o));
             for (SourceRef g : t.globals) {
-                for (SourceRef key : index.membersByGlobal.getOrDefault(g, Set.of())) {
-                    var s = index.relations.get(key);
-                    if (s != null) for (Node n : index.relationNodes(s.source(), s.record())) out.add(index.uidOf(n.ref()));
+                for (var s : index.membersByGlobal.getOrDefault(g, Set.of())) {
+                    for (Node n : index.relationNodes(s.source(), s.record())) out.add(index.uidOf(n.ref()));
                 }
             }
             if (depth >= 2) {

@@ -42,8 +42,8 @@ final class SourceIndex {
     final Map<SourceRef, Stamped<CampaignRecord>> campaigns = UnifiedMap.newMap();
     final Map<SourceRef, Stamped<MarketingListRecord>> lists = UnifiedMap.newMap();
 
-    /** Relation-like records, keyed by (source, record key). */
-    final Map<SourceRef, Stamped<SourceRecord>> relations;
+    /** Relation-like records, found by (source, type, key fields). */
+    final Relations relations;
     /** Undirected edges between source accounts (MDM links, sameAs), with multiplicity. */
     final Multimap accountEdges = new Multimap();
     final Multimap opportunityEdges = new Multimap();
@@ -80,7 +80,7 @@ final class SourceIndex {
         personRefsByUid = new PersonIndex(expected.uids());
         accounts = map(expected.accounts());
         opportunities = map(expected.opportunities());
-        relations = map(expected.relations());
+        relations = new Relations(expected.relations());
         relationsByNode = map(expected.relationNodes());
         eventsByPerson = map(expected.eventNodes());
         opportunitiesByAccount = map(expected.accountsWithDeals());
@@ -197,6 +197,20 @@ final class SourceIndex {
         return sp == null ? null : sp.record;
     }
 
+    /** Every record held but events, in no order. */
+    List<Stamped<? extends SourceRecord>> records() {
+        List<Stamped<? extends SourceRecord>> all = new java.util.ArrayList<>(personRecords + accounts.size()
+                + opportunities.size() + relations.size() + links.size() + campaigns.size() + lists.size());
+        for (SourcePerson sp : people.values()) if (sp.record != null) all.add(sp.record);
+        all.addAll(accounts.values());
+        all.addAll(opportunities.values());
+        all.addAll(links.values());
+        all.addAll(campaigns.values());
+        all.addAll(lists.values());
+        for (var s : relations) all.add(s);
+        return all;
+    }
+
     /** How many source person records the graph holds. */
     int personRecordCount() { return personRecords; }
 
@@ -218,8 +232,12 @@ final class SourceIndex {
     final Map<SourceRef, Set<SourceRef>> opportunitiesByAccount;
     /** Normalized account domain → the source accounts that state it (for finding accounts by domain). */
     final Map<String, Set<SourceRef>> accountsByDomain;
-    /** Campaign or list → keys of its membership records. */
-    final Map<SourceRef, Set<SourceRef>> membersByGlobal = UnifiedMap.newMap();
+    /**
+     * Campaign or list → its membership records (those {@link #relations} holds). A campaign and a
+     * list of one source with the same id share an entry: a change to either re-evaluates the
+     * members of both, more than needed and never less.
+     */
+    final Map<SourceRef, Set<Stamped<SourceRecord>>> membersByGlobal = UnifiedMap.newMap();
     /** Unified account id → one of its source accounts (the read API's lookup by id). */
     final AccountIds accountsById = new AccountIds();
 
@@ -321,7 +339,8 @@ final class SourceIndex {
      * starts from stored memberships), so none of an update's bookkeeping is done.
      */
     void restore(String source, SourceRecord record, long seq) {
-        add(source, record, new SourceRef(source, record.key()), seq, null);
+        // Relations are found by their fields: no key to build (two strings a relation, millions at 1M).
+        add(source, record, Relations.holds(record.type()) ? null : new SourceRef(source, record.key()), seq, null);
     }
 
     /** As {@link #restore}, for a person whose unified person's key the snapshot stored ({@link #personKey}). */
@@ -433,12 +452,12 @@ final class SourceIndex {
                 if (lists.remove(ref) != null) t.globals.add(ref);
             }
             default -> {
-                var old = relations.remove(ref);
+                var old = relations.remove(ref.source(), type, ref.id());
                 if (old != null) {
                     List<Node> nodes = relationNodes(old.source(), old.record());
                     for (Node n : nodes) unindex(n, nodes.size() == 1, old);
                     SourceRef global = globalOf(old.source(), old.record());
-                    if (global != null) removeFrom(membersByGlobal, global, ref);
+                    if (global != null) removeFrom(membersByGlobal, global, old);
                     touch(old.source(), old.record(), t);
                 }
             }
@@ -481,11 +500,14 @@ final class SourceIndex {
             if (t != null) t.globals.add(ref);
         } else {
             Stamped<SourceRecord> stamped = new Stamped<>(source, record, seq);
-            relations.put(ref, stamped);
+            if (relations.put(stamped) != null) {
+                // apply removes first; only a snapshot stating a record twice gets here
+                throw new IllegalStateException(source + ":" + record.type().wireName() + " " + record.key() + " is stated twice");
+            }
             List<Node> nodes = relationNodes(source, record);
             for (Node n : nodes) index(n, nodes.size() == 1, stamped);
             SourceRef global = globalOf(source, record);
-            if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::create).add(ref);
+            if (global != null) membersByGlobal.computeIfAbsent(global, SmallSet::createIdentity).add(stamped);
             if (t != null) touch(source, record, t);
         }
     }
@@ -664,7 +686,7 @@ final class SourceIndex {
         }
         // Each relation under both its nodes, each leaf under its person.
         int expected = 0;
-        for (var s : relations.values()) expected += relationNodes(s.source(), s.record()).size();
+        for (var s : relations) expected += relationNodes(s.source(), s.record()).size();
         if (filed != expected) throw new IllegalStateException(filed + " relations filed under nodes, " + expected + " expected");
         long events = 0;
         for (var e : eventsByPerson.entrySet()) {
@@ -682,7 +704,7 @@ final class SourceIndex {
     /** Throws unless every record of {@code filed} is the one {@link #relations} holds for its key; returns how many. */
     private int current(Set<Stamped<SourceRecord>> filed, Object under) {
         for (var s : filed) {
-            if (relations.get(new SourceRef(s.source(), s.record().key())) != s) {
+            if (relations.get(s) != s) {
                 throw new IllegalStateException(under + " holds a record of " + s.source() + ":" + s.record().key() + " that is not the current one");
             }
         }

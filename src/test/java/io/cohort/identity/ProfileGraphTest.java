@@ -130,6 +130,46 @@ class ProfileGraphTest {
     }
 
     /**
+     * Relations of different types may have the same key in one source (numeric ids: account 1
+     * and campaign 1 of a webhook source): each is its own record, as in the store. They shared
+     * one entry, so the second replaced the first while both stayed filed under their nodes, and
+     * deleting one took the other out.
+     */
+    @Test
+    void relationsOfDifferentTypesWithTheSameKeyAreDifferentRecords() throws Exception {
+        apply("hook", "{\"type\":\"person\",\"id\":\"7\",\"email\":\"q@y.com\"}",
+                "{\"type\":\"account\",\"id\":\"1\",\"name\":\"Acme\"}",
+                "{\"type\":\"opportunity\",\"id\":\"1\",\"name\":\"Deal\",\"amount\":10}",
+                "{\"type\":\"campaign\",\"id\":\"1\",\"name\":\"Launch\"}",
+                "{\"type\":\"marketingList\",\"id\":\"1\",\"name\":\"VIP\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"1\",\"personId\":\"7\"}",
+                "{\"type\":\"opportunityPerson\",\"opportunityId\":\"1\",\"personId\":\"7\"}",
+                "{\"type\":\"campaignMember\",\"campaignId\":\"1\",\"personId\":\"7\",\"status\":\"Sent\"}",
+                "{\"type\":\"marketingListMember\",\"listId\":\"1\",\"personId\":\"7\"}");
+        graph.readIndex(SourceIndex::checkPersonIndex);
+        java.util.function.Supplier<List<String>> kinds = () -> factsOfPerson("q@y.com").stream()
+                .map(f -> f.getClass().getSimpleName()).filter(k -> !k.equals("Person") && !k.equals("Activity")).sorted().toList();
+        assertThat(kinds.get()).containsExactly("Account", "AccountPerson", "Campaign", "CampaignMember", "MarketingList", "MarketingListMember", "Opportunity",
+                "OpportunityPerson");
+        apply("hook", "{\"type\":\"accountPerson\",\"accountId\":\"1\",\"personId\":\"7\",\"deleted\":true}",
+                "{\"type\":\"campaignMember\",\"campaignId\":\"1\",\"personId\":\"7\",\"deleted\":true}");
+        graph.readIndex(SourceIndex::checkPersonIndex);
+        assertThat(kinds.get()).as("only the deleted two go").containsExactly("MarketingList", "MarketingListMember", "Opportunity", "OpportunityPerson");
+        ProfileGraph copy = new ProfileGraph();
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("graph", ".snapshot");
+        try {
+            var stamp = new GraphSnapshot.Stamp("store", seq, 0L);
+            GraphSnapshot.write(graph, file, stamp);
+            GraphSnapshot.read(file, stamp, copy, 0);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+        assertThat(copy.neighbourhood(List.of(UnifiedIds.personByEmail("q@y.com")), 1, Instant.EPOCH).facts())
+                .as("a snapshot holds all of them").hasSameSizeAs(graph.neighbourhood(List.of(UnifiedIds.personByEmail("q@y.com")), 1,
+                        Instant.EPOCH).facts());
+    }
+
+    /**
      * A neighbourhood built for rules that read only some kinds of fact holds those (and the people)
      * and follows only the relations those rules can join through.
      */

@@ -97,6 +97,35 @@ class LinkKeysIT {
         assertThat(accounts("bc@kc.example")).isEmpty();
     }
 
+    /**
+     * Relations of two types with the same key fields in one source (numeric ids: account 1 and
+     * deal 1) are two records in the store; the profile graph held them under one key, so storing
+     * the second dropped the first from every profile, and deleting either took the other along.
+     */
+    @Test
+    void relationsOfTwoTypesWithTheSameKeyAreBothInTheProfile() throws Exception {
+        post("generic", "{\"type\":\"person\",\"id\":\"7\",\"email\":\"seven@num.example\"}",
+                "{\"type\":\"account\",\"id\":\"1\",\"name\":\"One Inc\"}",
+                "{\"type\":\"account\",\"id\":\"2\",\"name\":\"Two Inc\"}",
+                "{\"type\":\"opportunity\",\"id\":\"1\",\"accountId\":\"2\",\"name\":\"Deal One\",\"amount\":5}",
+                link("accountPerson", "accountId", "1", "personId", "7", false));
+        post("generic", link("opportunityPerson", "opportunityId", "1", "personId", "7", false));
+        app.settle();
+        assertThat(accounts("seven@num.example")).as("account 1 through the contact, kept when deal 1's contact role came").contains("One Inc");
+        assertThat(opportunities("seven@num.example")).contains("Deal One");
+        post("generic", link("opportunityPerson", "opportunityId", "1", "personId", "7", true));
+        app.settle();
+        assertThat(accounts("seven@num.example")).as("deleting the contact role leaves the contact").contains("One Inc");
+        assertThat(opportunities("seven@num.example")).doesNotContain("Deal One");
+    }
+
+    static List<String> opportunities(String email) {
+        JsonNode p = app.get("/v1/profiles?email=" + q(email)).json();
+        List<String> names = new ArrayList<>();
+        p.path("opportunities").forEach(o -> names.add(o.path("name").asText()));
+        return names;
+    }
+
     static List<String> accounts(String email) {
         JsonNode p = app.get("/v1/profiles?email=" + q(email)).json();
         List<String> names = new ArrayList<>();
