@@ -36,14 +36,28 @@ public final class RandomRecords {
     private final int people;
     private final int emails;
     private final int accounts;
+    private final boolean numeric;
 
     public RandomRecords(long seed, Instant now, int people, int emails, int accounts) {
+        this(seed, now, people, emails, accounts, false);
+    }
+
+    /**
+     * @param numeric ids are bare numbers, as in sources that number each object type from 1: person
+     *                3, account 3, deal 3 and campaign 1 of one source then share ids, and so do
+     *                their relations' key fields (account 1's contact 3, campaign 1's member 3)
+     */
+    public RandomRecords(long seed, Instant now, int people, int emails, int accounts, boolean numeric) {
         this.rnd = new Random(seed);
         this.now = now;
         this.people = people;
         this.emails = emails;
         this.accounts = accounts;
+        this.numeric = numeric;
     }
+
+    /** An id of a kind ("A" accounts, "O" deals, "P" people, ...): the kind's letter and a number, or the number alone. */
+    private String id(String kind, int n) { return numeric ? Integer.toString(n) : kind + n; }
 
     /** Every email the generator may use (to look profiles up afterwards). */
     public List<String> emails() {
@@ -69,15 +83,15 @@ public final class RandomRecords {
         if (kind < 18) return person(source);
         if (kind < 30) return account(source);
         if (kind < 48) return opportunity(source);
-        if (kind < 63) return relation(source, "accountPerson", "accountId", "A" + rnd.nextInt(accounts));
-        if (kind < 70) return relation(source, "opportunityPerson", "opportunityId", "O" + rnd.nextInt(accounts));
+        if (kind < 63) return relation(source, "accountPerson", "accountId", id("A", rnd.nextInt(accounts)));
+        if (kind < 70) return relation(source, "opportunityPerson", "opportunityId", id("O", rnd.nextInt(accounts)));
         if (kind < 85) return event(source);
         if (kind < 90) return campaign(source);
-        return relation(source, "campaignMember", "campaignId", "C" + rnd.nextInt(2));
+        return relation(source, "campaignMember", "campaignId", id("C", rnd.nextInt(2)));
     }
 
     private ObjectNode person(String source) {
-        ObjectNode r = base("person", "id", "P" + rnd.nextInt(people));
+        ObjectNode r = base("person", "id", id("P", rnd.nextInt(people)));
         if (deleted(r)) return r;
         if (rnd.nextInt(10) > 0) r.put("email", (rnd.nextInt(4) == 0 ? " USER" : "user") + email(rnd.nextInt(emails)).substring(4));
         r.put("firstName", rnd.nextBoolean() ? "Ann" : "Bob");
@@ -86,33 +100,33 @@ public final class RandomRecords {
     }
 
     private ObjectNode account(String source) {
-        ObjectNode r = base("account", "id", "A" + rnd.nextInt(accounts));
+        ObjectNode r = base("account", "id", id("A", rnd.nextInt(accounts)));
         if (deleted(r)) return r;
         r.put("name", rnd.nextBoolean() ? "Big" : "Small");
-        if (source.equals(MARKETO) && rnd.nextInt(3) == 0) ref(r.putObject("sameAs"), CRM, "A" + rnd.nextInt(accounts));
+        if (source.equals(MARKETO) && rnd.nextInt(3) == 0) ref(r.putObject("sameAs"), CRM, id("A", rnd.nextInt(accounts)));
         return r;
     }
 
     private ObjectNode opportunity(String source) {
-        ObjectNode r = base("opportunity", "id", "O" + rnd.nextInt(accounts));
+        ObjectNode r = base("opportunity", "id", id("O", rnd.nextInt(accounts)));
         if (deleted(r)) return r;
-        if (rnd.nextInt(10) > 0) r.put("accountId", "A" + rnd.nextInt(accounts));
+        if (rnd.nextInt(10) > 0) r.put("accountId", id("A", rnd.nextInt(accounts)));
         r.put("amount", new int[] {100_000, 400_000, 700_000, 1_200_000}[rnd.nextInt(4)]);
         r.put("isWon", rnd.nextInt(5) < 3);
-        if (source.equals(MARKETO) && rnd.nextInt(3) == 0) ref(r.putObject("sameAs"), CRM, "O" + rnd.nextInt(accounts));
+        if (source.equals(MARKETO) && rnd.nextInt(3) == 0) ref(r.putObject("sameAs"), CRM, id("O", rnd.nextInt(accounts)));
         return r;
     }
 
     private ObjectNode relation(String source, String type, String field, String value) {
-        ObjectNode r = JSON.createObjectNode().put("type", type).put(field, value).put("personId", "P" + rnd.nextInt(people));
+        ObjectNode r = JSON.createObjectNode().put("type", type).put(field, value).put("personId", id("P", rnd.nextInt(people)));
         if (rnd.nextInt(6) == 0) r.put("deleted", true);
         return r;
     }
 
     private ObjectNode event(String source) {
-        ObjectNode r = base("event", "id", "E" + rnd.nextInt(people * 2));
+        ObjectNode r = base("event", "id", id("E", rnd.nextInt(people * 2)));
         if (deleted(r)) return r;
-        r.put("personId", "P" + rnd.nextInt(people));
+        r.put("personId", id("P", rnd.nextInt(people)));
         r.put("eventType", "web.webpagedetails.pageViews");
         r.put("timestamp", now.minus(Duration.ofHours(rnd.nextInt(40 * 24))).toString());
         r.put("url", rnd.nextBoolean() ? "https://corp.com/products/new/x" : "https://corp.com/pricing");
@@ -120,17 +134,17 @@ public final class RandomRecords {
     }
 
     private ObjectNode campaign(String source) {
-        ObjectNode r = base("campaign", "id", "C" + rnd.nextInt(2));
+        ObjectNode r = base("campaign", "id", id("C", rnd.nextInt(2)));
         if (deleted(r)) return r;
         return r.put("name", "Campaign").put("status", rnd.nextBoolean() ? "active" : "done");
     }
 
     private ObjectNode link() {
-        ObjectNode r = base("accountLink", "id", "L" + rnd.nextInt(Math.max(2, accounts / 2)));
+        ObjectNode r = base("accountLink", "id", id("L", rnd.nextInt(Math.max(2, accounts / 2))));
         if (rnd.nextInt(3) == 0) return r.put("deleted", true);
         ArrayNode a = r.putArray("accounts");
         int n = 2 + rnd.nextInt(2);
-        for (int i = 0; i < n; i++) ref(a.addObject(), rnd.nextBoolean() ? CRM : MARKETO, "A" + rnd.nextInt(accounts));
+        for (int i = 0; i < n; i++) ref(a.addObject(), rnd.nextBoolean() ? CRM : MARKETO, id("A", rnd.nextInt(accounts)));
         return r;
     }
 
