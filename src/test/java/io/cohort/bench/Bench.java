@@ -114,6 +114,11 @@ public final class Bench {
         double updates = Double.parseDouble(o.getOrDefault("updates", "0.2"));
         // cross=0.25: a quarter of people also related to another company's account (one giant component).
         double cross = Double.parseDouble(o.getOrDefault("cross", "0"));
+        // ids=numeric: CRM ids numbered per object type (account 7, its first deal 7, contact 7-2), so
+        // relations of two types share keys (DataGenerator's numericIds).
+        String ids = o.getOrDefault("ids", "prefixed");
+        if (!List.of("prefixed", "numeric").contains(ids)) throw new IllegalArgumentException("ids=" + ids);
+        boolean numericIds = ids.equals("numeric");
         // order=reverse|shuffle: send the batches in another order than generated (company by
         // company, sources interleaved): relations, deals and MDM links before what they name.
         String order = o.getOrDefault("order", "generated");
@@ -133,11 +138,12 @@ public final class Bench {
         // --- data
         say("\n## Data");
         long t = System.nanoTime();
-        var m = DataGenerator.writeOrReuse(root.resolve("data"), seed, profiles, NOW, batch, cross);
+        var m = DataGenerator.writeOrReuse(root.resolve("data"), seed, profiles, NOW, batch, cross, numericIds);
         fig("profiles (unified people)", String.format("%,d", m.profiles()));
         fig("companies", String.format("%,d", m.companies()));
         fig("source records", String.format("%,d in %,d batches %s", m.records(), m.batches().size(), m.recordsBySource()));
         fig("arrival order of the batches", order.equals("shuffle") ? "shuffled (seed " + seed + ")" : order);
+        fig("CRM ids", numericIds ? "numbered per object type (account 7, its first deal 7, contact 7-2)" : "prefixed (001C7, 006C7O0, 003C7P2)");
         fig("cross-company relations", cross == 0 ? "none" : String.format("%.0f%% of people also related to another company's account", cross * 100));
         fig("segments", String.format("%d shipped + %d generated", DuckDbBaseline.SEGMENTS.size(), generated.size()));
         fig("generate or reuse", ms(System.nanoTime() - t));
@@ -427,7 +433,7 @@ public final class Bench {
                     + "people for triggers; load average %s", rate, streamSeconds, updates * 100, streamClients, candidates.size(),
                     HeapProbe.load());
             Files.writeString(streamed, "records beyond the data set were streamed into this store\n");
-            var gen = new DataGenerator(seed, NOW);
+            var gen = new DataGenerator(seed, NOW, 0, numericIds);
             var load = new StreamLoad(app, gen, m.companies(), candidates, SEGMENT, marketo, MARKETO_LIST);
             long streamCpu = HeapProbe.cpuNanos();
             var s = load.run(rate, streamSeconds, streamClients, updates);

@@ -95,18 +95,56 @@ public final class DataGenerator {
     private final long seed;
     private final Instant now;
     private final double cross;
+    private final boolean numericIds;
 
     public DataGenerator(long seed, Instant now) { this(seed, now, 0); }
+
+    public DataGenerator(long seed, Instant now, double cross) { this(seed, now, cross, false); }
 
     /**
      * @param cross the share of people also related to a CRM account of another company (partners,
      *              agencies, people who changed jobs): at 0.25 one connected component holds almost
      *              everyone. Drawn from a stream of its own, so every other record keeps its values.
      */
-    public DataGenerator(long seed, Instant now, double cross) {
+    /**
+     * @param numericIds CRM ids numbered per object type, as many systems do, instead of
+     *                   Salesforce-like prefixed ids: account {@code 001C7} is {@code 7}, its first
+     *                   deal {@code 006C7O0} is {@code 7} too (later ones {@code 7-1}, ...), contact
+     *                   {@code 003C7P2} is {@code 7-2}. A contact of account 7 with a role on deal 7
+     *                   then has two relations keyed {@code 7|7-2}. The same records otherwise (every
+     *                   random draw unchanged); Marketo ids are numeric or prefixed as always.
+     */
+    public DataGenerator(long seed, Instant now, double cross, boolean numericIds) {
         this.seed = seed;
         this.now = now;
         this.cross = cross;
+        this.numericIds = numericIds;
+    }
+
+    private static final java.util.regex.Pattern CRM_ID = java.util.regex.Pattern.compile("00([136])C(\\d+)(?:[OP](\\d+))?");
+
+    /** A CRM id in the numeric scheme (see the constructor); any other id as it is. */
+    static String numeric(String id) {
+        var m = CRM_ID.matcher(id);
+        if (!m.matches()) return id;
+        return switch (m.group(1)) {
+            case "1" -> m.group(2);
+            case "6" -> m.group(3).equals("0") ? m.group(2) : m.group(2) + "-" + m.group(3);
+            default -> m.group(2) + "-" + m.group(3);
+        };
+    }
+
+    /** Rewrites every id and reference of {@code records} in the numeric scheme. */
+    private static void renumber(Map<String, List<ObjectNode>> records) {
+        for (List<ObjectNode> l : records.values()) {
+            for (ObjectNode n : l) {
+                for (String f : List.of("id", "accountId", "personId", "opportunityId")) {
+                    if (n.hasNonNull(f)) n.put(f, numeric(n.get(f).asText()));
+                }
+                if (n.get("sameAs") instanceof ObjectNode ref) ref.put("id", numeric(ref.get("id").asText()));
+                if (n.get("accounts") instanceof ArrayNode refs) refs.forEach(r -> ((ObjectNode) r).put("id", numeric(r.get("id").asText())));
+            }
+        }
     }
 
     /** The lines of business of company {@code c} (the first draw of its stream, as in {@link #company}). */
@@ -296,6 +334,7 @@ public final class DataGenerator {
             }
         }
         if (c == 0) catalog(out);
+        if (numericIds) renumber(out);
         return new Company(c, out, people);
     }
 
@@ -416,13 +455,18 @@ public final class DataGenerator {
 
     public static Manifest writeOrReuse(Path root, long seed, int profiles, Instant now, int batchSize, double cross)
             throws IOException {
+        return writeOrReuse(root, seed, profiles, now, batchSize, cross, false);
+    }
+
+    public static Manifest writeOrReuse(Path root, long seed, int profiles, Instant now, int batchSize, double cross,
+                                        boolean numericIds) throws IOException {
         Path dir = root.resolve("bench-v" + VERSION + "-" + profiles + "-s" + seed + "-b" + batchSize
-                + (cross > 0 ? "-x" + Math.round(cross * 100) : ""));
+                + (cross > 0 ? "-x" + Math.round(cross * 100) : "") + (numericIds ? "-n" : ""));
         Path done = dir.resolve("MANIFEST");
         ObjectMapper json = new ObjectMapper();
         if (!Files.exists(done)) {
             if (Files.exists(dir)) deleteTree(dir);
-            DataGenerator g = new DataGenerator(seed, now, cross);
+            DataGenerator g = new DataGenerator(seed, now, cross, numericIds);
             Map<String, Writer> writers = new LinkedHashMap<>();
             for (String s : SOURCES) writers.put(s, new Writer(dir.resolve(s), batchSize, json));
             int companies = companiesFor(profiles);

@@ -23,6 +23,45 @@ class DataGeneratorTest {
         assertThat(new DataGenerator(43, NOW).company(17).bySource().toString()).isNotEqualTo(a.bySource().toString());
     }
 
+    /**
+     * Numeric ids are the same records under other CRM ids, and they make relations of two types
+     * share keys (the case the profile graph once held as one record): a contact of account 7 with
+     * a role on deal 7.
+     */
+    @Test
+    void numericIdsRenameCrmRecordsAndShareRelationKeys() {
+        var prefixed = new DataGenerator(42, NOW, 0.25);
+        var numeric = new DataGenerator(42, NOW, 0.25, true);
+        assertThat(DataGenerator.numeric("001C17")).isEqualTo("17");
+        assertThat(DataGenerator.numeric("006C17O0")).isEqualTo("17");
+        assertThat(DataGenerator.numeric("006C17O3")).isEqualTo("17-3");
+        assertThat(DataGenerator.numeric("003C17P2")).isEqualTo("17-2");
+        assertThat(DataGenerator.numeric("1000342")).isEqualTo("1000342");
+        assertThat(DataGenerator.numeric("C17")).isEqualTo("C17");
+        int shared = 0;
+        for (int c = 0; c < 100; c++) {
+            var a = prefixed.company(c).bySource();
+            var b = numeric.company(c).bySource();
+            for (String source : a.keySet()) {
+                assertThat(b.get(source)).hasSameSizeAs(a.get(source));
+                Set<String> keys = new HashSet<>();
+                for (int i = 0; i < a.get(source).size(); i++) {
+                    ObjectNode x = a.get(source).get(i), y = b.get(source).get(i);
+                    assertThat(y.get("type")).isEqualTo(x.get("type"));
+                    assertThat(y.path("amount")).isEqualTo(x.path("amount"));
+                    assertThat(y.path("email")).isEqualTo(x.path("email"));
+                    assertThat(y.path("personId").asText()).isEqualTo(DataGenerator.numeric(x.path("personId").asText()));
+                    String type = y.get("type").asText();
+                    if (type.equals("accountPerson") || type.equals("opportunityPerson")) {
+                        String key = y.path("accountId").asText(y.path("opportunityId").asText()) + "|" + y.get("personId").asText();
+                        if (!keys.add(key)) shared++;
+                    }
+                }
+            }
+        }
+        assertThat(shared).as("contacts of an account with a role on its first deal").isGreaterThan(20);
+    }
+
     @Test
     void shapeOverManyCompanies() {
         var g = new DataGenerator(42, NOW);
