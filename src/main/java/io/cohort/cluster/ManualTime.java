@@ -33,9 +33,11 @@ public final class ManualTime {
      * Sets the time, then advances it (either or both absent), then waits.
      *
      * @return the cluster's new time
-     * @throws IllegalStateException when the cluster has not caught up within {@code timeout} (the time is moved all the same)
+     * @throws java.util.concurrent.TimeoutException when the cluster has not caught up within {@code timeout} (the time is
+     *         moved all the same)
      */
-    public Instant move(Optional<Instant> set, Optional<Duration> advance, Duration timeout) throws InterruptedException {
+    public Instant move(Optional<Instant> set, Optional<Duration> advance, Duration timeout)
+            throws InterruptedException, java.util.concurrent.TimeoutException {
         clock.refresh();
         Instant to = clock.instant();
         if (set.isPresent()) to = clock.set(set.get());
@@ -43,7 +45,7 @@ public final class ManualTime {
         long until = System.nanoTime() + timeout.toNanos();
         while (handledUpTo() < to.toEpochMilli()) {
             if (System.nanoTime() > until) {
-                throw new IllegalStateException("the cluster's time is " + to + ", but no process handled it within " + timeout
+                throw new java.util.concurrent.TimeoutException("the cluster's time is " + to + ", but no process handled it within " + timeout
                         + " (cluster_clock at " + Instant.ofEpochMilli(handledUpTo()) + "): is any node running?");
             }
             Thread.sleep(50);
@@ -52,7 +54,7 @@ public final class ManualTime {
         PartitionClaims claims = new PartitionClaims(jdbi, config.topic());
         while (!claims.caughtUp(ends)) {
             if (System.nanoTime() > until) {
-                throw new IllegalStateException("the cluster's time is " + to + " and its closing windows are published, but the "
+                throw new java.util.concurrent.TimeoutException("the cluster's time is " + to + " and its closing windows are published, but the "
                         + "workers have not committed them within " + timeout + " (offsets " + claims.nextOffsets() + ", topic ends " + ends + ")");
             }
             Thread.sleep(50);

@@ -90,9 +90,15 @@ public final class AdminRequestGuard implements Filter {
 
     /** A JSON refusal of the admin port ({@link ApiError}), for this guard and {@link TaskParameters}. */
     static void refuse(HttpServletResponse out, int status, String message) throws IOException {
+        refuse(out, status, message, java.util.List.of());
+    }
+
+    /** As {@link #refuse(HttpServletResponse, int, String)}, with the reasons one by one. */
+    static void refuse(HttpServletResponse out, int status, String message, java.util.List<io.cohort.record.FieldError> errors)
+            throws IOException {
         out.setStatus(status);
         out.setContentType("application/json");
-        out.getOutputStream().write(JSON.writeValueAsBytes(new ApiError(status, message)));
+        out.getOutputStream().write(JSON.writeValueAsBytes(new ApiError(status, message, errors)));
     }
 
     /** The request's path within the admin context, e.g. {@code /tasks/gc}. */

@@ -22,7 +22,7 @@ public final class ApplyActivationsTask extends CheckedTask {
 
     @Override public Map<String, TaskParameters.Param> parameters() { return Map.of(); }
 
-    @Override public void execute(Map<String, List<String>> parameters, PrintWriter out) {
+    @Override protected void run(Map<String, List<String>> parameters, PrintWriter out) {
         out.println(apply.get());
     }
 }

@@ -42,7 +42,12 @@ public final class ClockTask extends CheckedTask {
             set.ifPresent(clock::set);
             advance.ifPresent(clock::advance);
             evaluator.tick();
-            evaluator.awaitIdle(Duration.ofMinutes(1));
+            try {
+                evaluator.awaitIdle(Duration.ofMinutes(1));
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new java.util.concurrent.TimeoutException("the time is " + clock.instant()
+                        + ", but its evaluation did not finish within PT1M (it goes on)");
+            }
             return clock.instant();
         });
     }
@@ -55,9 +60,14 @@ public final class ClockTask extends CheckedTask {
                         v -> TaskParameters.parses(v, Duration::parse) && Duration.parse(v).abs().compareTo(LONGEST_MOVE) <= 0));
     }
 
-    @Override public void execute(Map<String, List<String>> p, PrintWriter out) throws Exception {
+    @Override protected void run(Map<String, List<String>> p, PrintWriter out) throws Exception {
         Optional<Instant> set = Optional.ofNullable(p.get("set")).map(v -> Instant.parse(v.get(0)));
         Optional<Duration> advance = Optional.ofNullable(p.get("advance")).map(v -> Duration.parse(v.get(0)));
-        out.println(mover.move(set, advance));
+        try {
+            out.println(mover.move(set, advance));
+        } catch (java.util.concurrent.TimeoutException e) {
+            // The time has moved; the audiences are not there yet. Asking again with no parameter waits again.
+            throw TaskRefusal.unavailable(e.getMessage());
+        }
     }
 }

@@ -24,6 +24,9 @@ public final class ReevaluateTask extends CheckedTask {
     /** Single mode: waits for the evaluator's round. */
     public static ReevaluateTask of(Evaluator evaluator) {
         return new ReevaluateTask(() -> {
+            if (evaluator.ruleBook() == null) {
+                throw TaskRefusal.unavailable("the service is starting: nothing is evaluated until it is ready (health check 'startup')");
+            }
             long started = System.nanoTime();
             evaluator.reevaluate().get();
             return "re-evaluated with rules " + evaluator.ruleBook().version() + " in "
@@ -33,7 +36,7 @@ public final class ReevaluateTask extends CheckedTask {
 
     @Override public Map<String, TaskParameters.Param> parameters() { return Map.of(); }
 
-    @Override public void execute(Map<String, List<String>> parameters, PrintWriter out) throws Exception {
+    @Override protected void run(Map<String, List<String>> parameters, PrintWriter out) throws Exception {
         out.println(run.call());
     }
 }

@@ -16,13 +16,12 @@ public final class ReloadRulesTask extends CheckedTask {
 
     @Override public Map<String, TaskParameters.Param> parameters() { return Map.of(); }
 
-    @Override public void execute(Map<String, List<String>> parameters, PrintWriter out) {
+    @Override protected void run(Map<String, List<String>> parameters, PrintWriter out) {
         var s = rules.reload();
         if (s.lastReloadFailed()) {
-            out.println("NOT applied; still serving " + s.activeVersion());
-            s.messages().forEach(out::println);
-        } else {
-            out.println("applied " + s.activeVersion());
+            throw TaskRefusal.unprocessable("NOT applied; still serving " + s.activeVersion(), "rules",
+                    s.messages().stream().map(Object::toString).toList());
         }
+        out.println("applied " + s.activeVersion());
     }
 }

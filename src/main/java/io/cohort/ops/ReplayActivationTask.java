@@ -24,7 +24,7 @@ public final class ReplayActivationTask extends CheckedTask {
 
     @Override public Set<String> required() { return Set.of("activation"); }
 
-    @Override public void execute(Map<String, List<String>> p, PrintWriter out) {
+    @Override protected void run(Map<String, List<String>> p, PrintWriter out) {
         List<String> ids = p.get("activation");
         if (ids == null || ids.isEmpty()) {
             out.println("usage: POST /tasks/replay-activation?activation=<id>; activations: "
@@ -34,8 +34,9 @@ public final class ReplayActivationTask extends CheckedTask {
         for (String id : ids) {
             try {
                 out.println(id + ": " + destinations.replay(id) + " rows pending again");
-            } catch (RuntimeException e) {
-                out.println(id + ": " + e.getMessage());
+            } catch (java.util.NoSuchElementException e) {
+                throw TaskRefusal.notFound(id + ": " + e.getMessage() + "; activations: "
+                        + destinations.activations().stream().map(a -> a.id()).sorted().toList());
             }
         }
     }

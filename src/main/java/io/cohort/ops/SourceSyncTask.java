@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,24 +40,25 @@ public final class SourceSyncTask extends CheckedTask {
                 "from", TaskParameters.Param.one("a date such as 2025-01-01", v -> TaskParameters.parses(v, LocalDate::parse)));
     }
 
-    @Override public void execute(Map<String, List<String>> p, PrintWriter out) {
+    @Override protected void run(Map<String, List<String>> p, PrintWriter out) {
         List<String> ids = p.getOrDefault("source", List.copyOf(new TreeSet<>(connectors.all().keySet())));
         boolean backfill = p.getOrDefault("backfill", List.of("false")).contains("true");
         Instant from = null;
         if (p.containsKey("from")) {
-            try {
-                from = LocalDate.parse(p.get("from").get(0)).atStartOfDay(ZoneOffset.UTC).toInstant();
-            } catch (DateTimeParseException e) {
-                out.println("from: expected a date such as 2025-01-01, got '" + p.get("from").get(0) + "'");
-                return;
-            }
+            // Checked by TaskParameters before the task runs.
+            from = LocalDate.parse(p.get("from").get(0)).atStartOfDay(ZoneOffset.UTC).toInstant();
         }
         for (String id : ids) {
-            ConnectorRunner r = connectors.get(id).orElse(null);
-            if (r == null) {
-                out.println(id + ": not a pulled source; pulled: " + new TreeSet<>(connectors.all().keySet()));
-                continue;
+            if (connectors.get(id).isEmpty()) {
+                throw TaskRefusal.notFound(id + ": not a pulled source; pulled: " + new TreeSet<>(connectors.all().keySet()));
             }
+        }
+        if (p.containsKey("source")) {
+            // Asked for by name: another node's source is a refusal; without names every source is listed either way.
+            for (String id : ids) notHere.apply(id).ifPresent(why -> { throw TaskRefusal.conflict(id + ": " + why); });
+        }
+        for (String id : ids) {
+            ConnectorRunner r = connectors.get(id).orElseThrow();
             Optional<String> elsewhere = notHere.apply(id);
             if (elsewhere.isPresent()) {
                 out.println(id + ": " + elsewhere.get());

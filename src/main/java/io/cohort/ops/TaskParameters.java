@@ -11,6 +11,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Duration;
+import io.cohort.record.FieldError;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -57,8 +59,13 @@ public final class TaskParameters implements Filter {
 
     /** Registers {@code task} on the admin port, its parameters checked by this filter. */
     public void add(AdminEnvironment admin, CheckedTask task) {
-        tasks.put(task.getName(), new Spec(Map.copyOf(task.parameters()), Set.copyOf(task.required())));
+        declare(task);
         admin.addTask(task);
+    }
+
+    /** Checks requests to {@code task} from now on (the task servlet runs it). */
+    void declare(CheckedTask task) {
+        tasks.put(task.getName(), new Spec(Map.copyOf(task.parameters()), Set.copyOf(task.required())));
     }
 
     /** A name such as an activation or source id. */
@@ -87,7 +94,88 @@ public final class TaskParameters implements Filter {
             refuse(out, 400, problem);
             return;
         }
-        chain.doFilter(req, res);
+        run(task, http, out, chain);
+    }
+
+    /**
+     * Runs the task with its answer held back: a {@link TaskRefusal} is answered with its status
+     * and JSON, a failure (the task servlet's 500, which carries a stack trace) with a JSON 500 that
+     * points to the log; otherwise the task's text goes out as written.
+     */
+    private static void run(String task, HttpServletRequest http, HttpServletResponse out, FilterChain chain)
+            throws IOException, ServletException {
+        CheckedTask.takeRefusal(); // nothing left over from an earlier request on this thread
+        HeldResponse held = new HeldResponse(out);
+        chain.doFilter(http, held);
+        TaskRefusal refused = CheckedTask.takeRefusal();
+        if (refused != null) {
+            if (refused.status() == 503) out.setHeader("Retry-After", "10");
+            List<FieldError> errors = refused.details().stream().map(d -> new FieldError(-1, refused.detailsOf(), d)).toList();
+            AdminRequestGuard.refuse(out, refused.status(), refused.getMessage(), errors);
+        } else if (held.status >= 500) {
+            AdminRequestGuard.refuse(out, held.status, "task " + task + " failed: " + firstLine(held.text())
+                    + " (the service log has the details)", List.of());
+        } else {
+            out.setStatus(held.status);
+            if (held.contentType != null) out.setContentType(held.contentType);
+            out.getOutputStream().write(held.body());
+        }
+    }
+
+    /** The exception's message the task servlet printed after an empty line, or what the answer begins with. */
+    private static String firstLine(String text) {
+        for (String line : text.split("\\R")) if (!line.isBlank()) return AdminRequestGuard.abbreviate(line.strip());
+        return "no message";
+    }
+
+    /** A task's answer, held until the task is done. Tasks answer a few lines; nothing large is held. */
+    private static final class HeldResponse extends jakarta.servlet.http.HttpServletResponseWrapper {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private java.io.PrintWriter writer;
+        private int status = 200;
+        private String contentType;
+
+        HeldResponse(HttpServletResponse r) { super(r); }
+
+        @Override public java.io.PrintWriter getWriter() {
+            if (writer == null) writer = new java.io.PrintWriter(new java.io.OutputStreamWriter(bytes, java.nio.charset.StandardCharsets.UTF_8));
+            return writer;
+        }
+
+        @Override public jakarta.servlet.ServletOutputStream getOutputStream() {
+            return new jakarta.servlet.ServletOutputStream() {
+                @Override public void write(int b) { bytes.write(b); }
+                @Override public void write(byte[] b, int off, int len) { bytes.write(b, off, len); }
+                @Override public boolean isReady() { return true; }
+                @Override public void setWriteListener(jakarta.servlet.WriteListener l) { throw new UnsupportedOperationException(); }
+            };
+        }
+
+        @Override public void setStatus(int sc) { status = sc; }
+        @Override public int getStatus() { return status; }
+        @Override public void sendError(int sc) { status = sc; }
+        @Override public void sendError(int sc, String msg) {
+            status = sc;
+            getWriter().print(msg == null ? "" : msg);
+        }
+        @Override public void setContentType(String type) { contentType = type; }
+        @Override public String getContentType() { return contentType; }
+        @Override public void setContentLength(int len) {}
+        @Override public void setContentLengthLong(long len) {}
+        @Override public void flushBuffer() {}
+        @Override public boolean isCommitted() { return false; }
+        @Override public void reset() { resetBuffer(); status = 200; }
+        @Override public void resetBuffer() {
+            if (writer != null) writer.flush();
+            bytes.reset();
+        }
+
+        byte[] body() {
+            if (writer != null) writer.flush();
+            return bytes.toByteArray();
+        }
+
+        String text() { return new String(body(), java.nio.charset.StandardCharsets.UTF_8); }
     }
 
     /** What is wrong with {@code given} for {@code task}, or null. */

@@ -85,7 +85,7 @@ class RuleEscapeIT {
                     "eval-fib", "ballast")) {
                 HostileRules.Hostile h = HostileRules.all().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
                 Files.writeString(app.rules.resolve(h.file()), h.drl());
-                assertThat(app.task("reload-rules").status()).isEqualTo(200);
+                assertThat(app.task("reload-rules").status()).as("refused, the running rules kept").isEqualTo(422);
                 JsonNode r = app.get("/v1/rules").json();
                 assertThat(r.get("activeVersion").asText()).as(h.name()).isEqualTo(version);
                 assertThat(r.get("lastReloadFailed").asBoolean()).isTrue();
