@@ -116,7 +116,8 @@ final class ClusterWiring {
         ClusterNode node = new ClusterNode(cluster, jdbi, env.getObjectMapper(), parser, bindings, initial, clock, retention,
                 config.engine().budget(), Duration.ofMillis(config.engine().tick().toMilliseconds()),
                 Duration.ofMillis(config.engine().clockSweep().toMilliseconds()),
-                Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(), rules::followed);
+                Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(),
+                config.engine().stepTwoLimit(), rules::followed);
         node.useStore(new ClusterNode.StoreLoader() {
             @Override public long load(io.cohort.identity.ProfileGraph graph, long upTo, java.time.Instant horizon) {
                 return Pipeline.loadInto(store, graph, horizon, upTo, n -> LOG.info("start-up: {} stored records loaded into the profile graph", n));

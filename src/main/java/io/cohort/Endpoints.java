@@ -176,6 +176,7 @@ final class Endpoints {
         if (s.clock() instanceof ManualClock manual) tasks.add(env.admin(), ClockTask.of(manual, s.evaluator()));
 
         engineGauges(env, s.evaluator());
+        env.metrics().register("cohort.engine.stepTwoSkipped", (Gauge<Long>) s.graph()::stepTwoSkipped);
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) s.store().quarantine()::count);
         ruleGauges(env, s.rules());
         PrometheusExposition.install(env, PrometheusExposition.registry(env.metrics(), () -> {

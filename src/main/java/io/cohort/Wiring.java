@@ -177,7 +177,7 @@ public final class Wiring {
         if (config.migrateOnStart()) Migrations.migrate(dataSource);
         RecordStore store = store(jdbi);
         // profiles
-        ProfileGraph graph = new ProfileGraph();
+        ProfileGraph graph = new ProfileGraph(config.engine().stepTwoLimit());
         // outbox → destinations, built before the memberships: a committed change wakes its dispatcher.
         // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);

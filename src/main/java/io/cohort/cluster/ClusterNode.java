@@ -32,7 +32,7 @@ import org.jdbi.v3.core.Jdbi;
  * claims partitions only when it can evaluate their work.
  */
 public final class ClusterNode implements Managed {
-    private final ProfileGraph graph = new ProfileGraph();
+    private final ProfileGraph graph;
     private final GraphFeed feed;
     private final IngestLog log;
     private final LogSignal signal;
@@ -67,7 +67,7 @@ public final class ClusterNode implements Managed {
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget) {
         this(config, jdbi, mapper, parser, activations, rules, clock, eventRetention, budget, Duration.ofMinutes(1), Duration.ofDays(1),
-                Duration.ZERO, 0, b -> {});
+                Duration.ZERO, 0, ProfileGraph.DEFAULT_STEP_TWO_LIMIT, b -> {});
     }
 
     /**
@@ -75,11 +75,14 @@ public final class ClusterNode implements Managed {
      * @param sweep   how often segments that read the time otherwise are evaluated for everyone (engine.clockSweep)
      * @param consistencyCheck how often the clock holder publishes a consistency check (engine.consistencyCheck; zero: never)
      * @param consistencySample people per check (engine.consistencySample)
+     * @param stepTwoLimit what the graph's step 2 goes through (engine.stepTwoLimit, {@link ProfileGraph#stepTwoLimit()})
      * @param onRules told every rule set this process switches to (its own applies and those it follows)
      */
     public ClusterNode(ClusterConfig config, Jdbi jdbi, ObjectMapper mapper, RecordParser parser, List<ActivationBinding> activations,
                        RuleBook rules, Clock clock, Duration eventRetention, Budget budget, Duration tick, Duration sweep,
-                       Duration consistencyCheck, int consistencySample, java.util.function.Consumer<RuleBook> onRules) {
+                       Duration consistencyCheck, int consistencySample, int stepTwoLimit,
+                       java.util.function.Consumer<RuleBook> onRules) {
+        this.graph = new ProfileGraph(stepTwoLimit);
         this.config = config;
         this.onRules = onRules;
         this.eventRetention = eventRetention;

@@ -16,6 +16,12 @@ public class EngineConfig {
     /** People evaluated together in one session (they share their accounts' facts). */
     @Min(1) @Max(100_000) @JsonProperty private int chunkSize = 500;
     /**
+     * The most relations to people a unified account or deal may have for rules that look two
+     * steps (a colleague's activity) to look through it: beyond that (a catch-all "Unknown"
+     * account) its people are evaluated without each other. docs/operations.md, "engine".
+     */
+    @Min(1) @Max(1_000_000) @JsonProperty private int stepTwoLimit = io.cohort.identity.ProfileGraph.DEFAULT_STEP_TWO_LIMIT;
+    /**
      * People per round when everyone is evaluated (a rule edit, changed rules at start, a sweep):
      * what one round holds and writes in one transaction; the workers evaluate the next round
      * while one is written.
@@ -80,6 +86,7 @@ public class EngineConfig {
     public String rulesDirectory() { return rulesDirectory; }
     public int workers() { return workers; }
     public int chunkSize() { return chunkSize; }
+    public int stepTwoLimit() { return stepTwoLimit; }
     public int roundSize() { return roundSize; }
     public boolean sessionPool() { return sessionPool; }
     public Duration tick() { return tick; }

@@ -55,6 +55,45 @@ final class Evaluation {
 
     /** Evaluates {@code subjects} for the {@code requested} segments. */
     Result run(Collection<String> subjects, Set<String> requested) {
+        if (depthOf(requested) >= 2) {
+            // People related to an account or deal over the step-2 limit are evaluated one by one:
+            // in a session shared with others of it, each would see the others' relations to it
+            // (their own facts), which the limit keeps them from seeing, and the answer would
+            // depend on who happened to be evaluated together.
+            Set<String> apart = graph.pastStepTwoLimit(subjects);
+            if (!apart.isEmpty()) {
+                List<Result> parts = new ArrayList<>();
+                List<String> rest = new ArrayList<>(subjects);
+                rest.removeAll(apart);
+                if (!rest.isEmpty()) parts.add(together(rest, requested));
+                for (String s : apart) parts.add(together(List.of(s), requested));
+                return merged(parts, requested);
+            }
+        }
+        return together(subjects, requested);
+    }
+
+    /** The results of parts of one evaluation as one; a segment held by any part is held by all. */
+    private static Result merged(List<Result> parts, Set<String> requested) {
+        Set<String> evaluated = new TreeSet<>(requested);
+        for (Result r : parts) evaluated.retainAll(r.evaluated());
+        Map<String, Set<String>> qualified = new HashMap<>();
+        Map<String, PersonSnapshot> people = new HashMap<>();
+        int fired = 0;
+        for (Result r : parts) {
+            r.qualified().forEach((person, segs) -> {
+                Set<String> kept = new TreeSet<>(segs);
+                kept.retainAll(evaluated);
+                qualified.put(person, kept);
+            });
+            people.putAll(r.people());
+            fired += r.fired();
+        }
+        return new Result(qualified, Set.copyOf(evaluated), people, fired);
+    }
+
+    /** {@code subjects} in one session (and its retries), for the {@code requested} segments. */
+    private Result together(Collection<String> subjects, Set<String> requested) {
         Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince, typesOf(requested));
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());

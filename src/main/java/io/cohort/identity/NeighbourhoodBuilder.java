@@ -41,15 +41,22 @@ final class NeighbourhoodBuilder {
     }
 
     NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, int subjects) {
-        this(ix, unifier, eventsAfter, FactTypes.ALL, subjects);
+        this(ix, unifier, eventsAfter, FactTypes.ALL, subjects, Integer.MAX_VALUE);
     }
+
+    /** The most people an account or deal may have for step 2 to go through it ({@link ProfileGraph#stepTwoLimit()}). */
+    private final int stepTwoLimit;
+    /** Accounts and deals step 2 did not go through, for being larger than that. */
+    private int skipped;
 
     /**
      * @param types    the kinds of fact built, and so the relations followed ({@link FactTypes})
      * @param subjects how many people the call is for (the maps' sizes follow)
+     * @param stepTwoLimit the most relations to people an account or deal may have for step 2 to go through it
      */
-    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, FactTypes types, int subjects) {
+    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, FactTypes types, int subjects, int stepTwoLimit) {
         this.ix = ix;
+        this.stepTwoLimit = stepTwoLimit;
         this.unifier = unifier;
         this.eventsAfter = eventsAfter;
         this.types = types;
@@ -95,15 +102,30 @@ final class NeighbourhoodBuilder {
             }
         }
         if (depth >= 2) {
+            // An account of thousands of people (a catch-all "Unknown" account, a giant customer) is
+            // not looked through: each of its people would be evaluated with all the others, every
+            // change of one re-evaluating all (quadratic, and the join memory of a chunk of them
+            // filled the heap at 4,000 people; docs/operations.md, "engine").
             for (var e : List.copyOf(accountsDone.entrySet())) {
+                if (ix.relationCount(e.getValue(), Node::account) > stepTwoLimit) {
+                    skipped++;
+                    continue;
+                }
                 for (SourceRef ref : e.getValue()) secondStep(Node.account(ref), 'A');
             }
             for (var e : List.copyOf(oppsSeen.entrySet())) {
+                if (ix.relationCount(e.getValue(), Node::opportunity) > stepTwoLimit) {
+                    skipped++;
+                    continue;
+                }
                 for (SourceRef ref : e.getValue()) secondStep(Node.opportunity(ref), 'O');
             }
         }
         return new Neighbourhood(real, new ArrayList<>(facts.values()), identities);
     }
+
+    /** How many accounts and deals the last {@link #build} did not look through at step 2. */
+    int skipped() { return skipped; }
 
     /** Only an account and its deals (the account view of the read API). */
     Neighbourhood accountOnly(String aid, List<SourceRef> group) {

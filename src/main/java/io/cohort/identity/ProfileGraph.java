@@ -25,6 +25,50 @@ public final class ProfileGraph {
     private SourceIndex index = new SourceIndex();
     private Unifier unifier = new Unifier(index);
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    /** See {@link #stepTwoLimit()}. */
+    private final int stepTwoLimit;
+    private final java.util.concurrent.atomic.LongAdder stepTwoSkipped = new java.util.concurrent.atomic.LongAdder();
+
+    /** The default step-2 limit: 500 relations to people per account or deal (engine.stepTwoLimit; docs/operations.md says why). */
+    public static final int DEFAULT_STEP_TWO_LIMIT = 500;
+
+    public ProfileGraph() { this(DEFAULT_STEP_TWO_LIMIT); }
+
+    /** @param stepTwoLimit see {@link #stepTwoLimit()} */
+    public ProfileGraph(int stepTwoLimit) {
+        if (stepTwoLimit < 1) throw new IllegalArgumentException("stepTwoLimit must be at least 1");
+        this.stepTwoLimit = stepTwoLimit;
+    }
+
+    /**
+     * The most relations to people a unified account (or deal) may have for rules to look through
+     * it at step 2 (to its other people): beyond that its people are evaluated without each other,
+     * and a change of one of them re-evaluates none of the others for it.
+     */
+    public int stepTwoLimit() { return stepTwoLimit; }
+
+    /** Those of {@code people} (unified ids) related to an account or with a contact role on a deal over {@link #stepTwoLimit()}. */
+    public Set<String> pastStepTwoLimit(Collection<String> people) {
+        return read(() -> {
+            Set<String> out = new HashSet<>();
+            for (String uid : people) {
+                for (SourceRef ref : index.personRefsByUid.get(uid)) {
+                    for (var s : index.relationsOf(Node.person(ref))) {
+                        boolean over = s.record() instanceof AccountPersonRecord ap
+                                ? index.relationCount(Unifier.group(new SourceRef(s.source(), ap.accountId()), index.accountEdges), Node::account) > stepTwoLimit
+                                : s.record() instanceof OpportunityPersonRecord op
+                                && index.relationCount(Unifier.group(new SourceRef(s.source(), op.opportunityId()), index.opportunityEdges),
+                                        Node::opportunity) > stepTwoLimit;
+                        if (over) out.add(uid);
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** How many times a neighbourhood was built without going through an account or deal over {@link #stepTwoLimit()}. */
+    public long stepTwoSkipped() { return stepTwoSkipped.sum(); }
 
     public Touched apply(String source, List<RecordChange> changes, long batchSeq) {
         Touched t = new Touched();
@@ -89,8 +133,8 @@ public final class ProfileGraph {
                 for (String uid : List.copyOf(out)) refs.addAll(index.personRefsByUid.get(uid));
                 for (SourceRef ref : refs) {
                     for (var s : index.relationsOf(Node.person(ref))) {
-                        if (s.record() instanceof AccountPersonRecord ap) out.addAll(v.ofAccount(new SourceRef(s.source(), ap.accountId())));
-                        else if (s.record() instanceof OpportunityPersonRecord op) out.addAll(v.ofOpportunity(new SourceRef(s.source(), op.opportunityId())));
+                        if (s.record() instanceof AccountPersonRecord ap) out.addAll(v.throughAccount(new SourceRef(s.source(), ap.accountId())));
+                        else if (s.record() instanceof OpportunityPersonRecord op) out.addAll(v.throughOpportunity(new SourceRef(s.source(), op.opportunityId())));
                     }
                 }
             }
@@ -115,6 +159,21 @@ public final class ProfileGraph {
             }
             for (SourceRef a : group) accounts.put(a, out);
             return out;
+        }
+
+        /**
+         * Who sees a person of this account at step 2: its viewers, or nobody when it has more people
+         * than step 2 goes through. (A change to who is related to it re-evaluates everyone of it
+         * all the same, through {@link #ofAccount}: it may cross the limit.)
+         */
+        Set<String> throughAccount(SourceRef ref) {
+            return index.relationCount(Unifier.group(ref, index.accountEdges), Node::account) > stepTwoLimit ? Set.of() : ofAccount(ref);
+        }
+
+        /** As {@link #throughAccount}, for a person with a contact role on this deal. */
+        Set<String> throughOpportunity(SourceRef ref) {
+            return index.relationCount(Unifier.group(ref, index.opportunityEdges), Node::opportunity) > stepTwoLimit
+                    ? Set.of() : ofOpportunity(ref);
         }
 
         Set<String> ofOpportunity(SourceRef ref) {
@@ -142,7 +201,12 @@ public final class ProfileGraph {
 
     /** As {@link #neighbourhood(Collection, int, Instant)}, with only the facts of {@code types}. */
     public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince, FactTypes types) {
-        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types, subjects.size()).build(subjects, depth));
+        return read(() -> {
+            var b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types, subjects.size(), stepTwoLimit);
+            Neighbourhood n = b.build(subjects, depth);
+            if (b.skipped() > 0) stepTwoSkipped.add(b.skipped());
+            return n;
+        });
     }
 
     /** An account with its deals and its people (their Person facts), for the read API. */

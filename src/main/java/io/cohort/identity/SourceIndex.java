@@ -603,6 +603,16 @@ final class SourceIndex {
         return sp == null ? Set.of() : sp.relations;
     }
 
+    /**
+     * How many relations join the source records of one unified account or deal ({@code group},
+     * filed under {@code node} of each) to people: what step 2 of a neighbourhood walks through it.
+     */
+    int relationCount(List<SourceRef> group, java.util.function.Function<SourceRef, Node> node) {
+        int n = 0;
+        for (SourceRef r : group) n += relationsByNode.getOrDefault(node.apply(r), Set.of()).size();
+        return n;
+    }
+
     /** A person's campaign and list memberships: records of {@link #relations}. */
     Set<Stamped<SourceRecord>> leavesOf(Node n) {
         SourcePerson sp = n.kind() == Node.PERSON ? people.get(n.ref()) : null;

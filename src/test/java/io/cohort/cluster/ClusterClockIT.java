@@ -47,7 +47,7 @@ class ClusterClockIT {
                 ClusterConfig config = f.config(name).leaseDuration(io.dropwizard.util.Duration.seconds(2))
                         .sessionTimeout(io.dropwizard.util.Duration.seconds(3));
                 ClusterNode n = new ClusterNode(config, f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book,
-                        f.clock, ClusterFixture.RETENTION, Budget.DEFAULT, Duration.ofMillis(200), Duration.ofDays(30), Duration.ZERO, 0, b -> {});
+                        f.clock, ClusterFixture.RETENTION, Budget.DEFAULT, Duration.ofMillis(200), Duration.ofDays(30), Duration.ZERO, 0, io.cohort.identity.ProfileGraph.DEFAULT_STEP_TWO_LIMIT, b -> {});
                 n.start();
                 nodes.put(name, n);
             }

@@ -108,7 +108,7 @@ class ClusterConsistencyIT {
         for (int i = 0; i < 2; i++) {
             ClusterNode n = new ClusterNode(f.config(prefix + i).leaseDuration(lease), f.jdbi,
                     Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book, f.clock, ClusterFixture.RETENTION,
-                    Budget.DEFAULT, tick, Duration.ofDays(30), Duration.ofSeconds(1), 100_000, b -> {});
+                    Budget.DEFAULT, tick, Duration.ofDays(30), Duration.ofSeconds(1), 100_000, io.cohort.identity.ProfileGraph.DEFAULT_STEP_TWO_LIMIT, b -> {});
             n.start();
             nodes.add(n);
         }

@@ -17,6 +17,7 @@ import io.cohort.record.SourceRef;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Unification rules, on the graph alone. */
@@ -127,6 +128,53 @@ class ProfileGraphTest {
             assertThat(ix.people).isEmpty();
             assertThat(ix.personRecordCount()).isZero();
         });
+    }
+
+    /**
+     * An account with more relations to people than the step-2 limit (a catch-all "Unknown"
+     * account) is not looked through: its people are built without each other, and a change of one
+     * reaches none of the others through it, while who is related to it reaches everyone (the
+     * account may cross the limit either way). A deal likewise.
+     */
+    @Test
+    void accountsAndDealsOverTheStepTwoLimitAreNotLookedThrough() throws Exception {
+        ProfileGraph g = new ProfileGraph(3);
+        List<JsonNode> nodes = new ArrayList<>();
+        nodes.add(json.readTree("{\"type\":\"account\",\"id\":\"U\",\"name\":\"Unknown\"}"));
+        nodes.add(json.readTree("{\"type\":\"opportunity\",\"id\":\"O\",\"name\":\"Deal\",\"amount\":5}"));
+        for (int i = 0; i < 3; i++) {
+            nodes.add(json.readTree("{\"type\":\"person\",\"id\":\"" + i + "\",\"email\":\"u" + i + "@y.com\"}"));
+            nodes.add(json.readTree("{\"type\":\"accountPerson\",\"accountId\":\"U\",\"personId\":\"" + i + "\"}"));
+            nodes.add(json.readTree("{\"type\":\"opportunityPerson\",\"opportunityId\":\"O\",\"personId\":\"" + i + "\"}"));
+        }
+        g.apply("crm", parser.parse(nodes), 1);
+        String u0 = UnifiedIds.personByEmail("u0@y.com"), u1 = UnifiedIds.personByEmail("u1@y.com");
+        java.util.function.Supplier<Long> people = () -> g.neighbourhood(List.of(u0), 2, Instant.EPOCH).facts().stream()
+                .filter(f -> f instanceof Person).count();
+        java.util.function.Function<String, Set<String>> reach = id -> g.affected(Touched.ofPeople(List.of(id)), 2);
+        assertThat(people.get()).as("three relations each: both looked through").isEqualTo(3);
+        assertThat(reach.apply(u1)).as("u1's colleagues see u1").contains(u0);
+
+        nodes.clear();
+        nodes.add(json.readTree("{\"type\":\"person\",\"id\":\"3\",\"email\":\"u3@y.com\"}"));
+        nodes.add(json.readTree("{\"type\":\"accountPerson\",\"accountId\":\"U\",\"personId\":\"3\"}"));
+        Touched crossing = g.apply("crm", parser.parse(nodes), 2);
+        assertThat(g.affected(crossing, 2)).as("the account crossed the limit: all of its people").contains(u0, u1);
+        assertThat(people.get()).as("the account is over the limit, the deal is not").isEqualTo(3);
+        nodes.clear();
+        nodes.add(json.readTree("{\"type\":\"opportunityPerson\",\"opportunityId\":\"O\",\"personId\":\"3\"}"));
+        g.apply("crm", parser.parse(nodes), 3);
+        assertThat(people.get()).as("both over the limit: u0 alone").isEqualTo(1);
+        assertThat(reach.apply(u1)).as("nobody sees u1 through them").containsExactly(u1);
+        long skipped = g.stepTwoSkipped();
+        assertThat(skipped).isPositive();
+
+        nodes.clear();
+        nodes.add(json.readTree("{\"type\":\"accountPerson\",\"accountId\":\"U\",\"personId\":\"3\",\"deleted\":true}"));
+        Touched back = g.apply("crm", parser.parse(nodes), 4);
+        assertThat(g.affected(back, 2)).as("back under the limit: all of its people").contains(u0, u1);
+        assertThat(people.get()).as("the account is looked through again").isEqualTo(3);
+        assertThat(reach.apply(u1)).contains(u0);
     }
 
     /**

@@ -35,10 +35,17 @@ class IncrementalEvaluationTest {
     static final int STEPS = 60;
 
     @TempDir static Path rules;
+    @TempDir static Path stepTwoRules;
     static RuleBook book;
+    /** With rules that look two steps (a colleague's record, a fellow contact's activity). */
+    static RuleBook stepTwoBook;
 
     @BeforeAll static void compileRules() throws Exception {
         book = FreshEvaluation.shippedWithProbes(rules, NOW);
+        FreshEvaluation.shippedWithProbes(stepTwoRules, NOW);
+        java.nio.file.Files.copy(Path.of("src/test/resources/reliability/rules-depth2/step-two.drl"), stepTwoRules.resolve("step-two.drl"));
+        stepTwoBook = FreshEvaluation.compile(stepTwoRules, new ManualClock(NOW));
+        assertThat(stepTwoBook.shape().depth()).isEqualTo(2);
     }
 
     @Test
@@ -54,6 +61,34 @@ class IncrementalEvaluationTest {
         System.out.printf("incremental vs fresh: %d seeds x %d batches (1-3 shards) in %d s, %d differing%n",
                 runs, STEPS, (System.nanoTime() - started) / 1_000_000_000, failures.size());
         assertThat(failures).as("seeds whose incremental evaluation differs from a fresh one").isEmpty();
+    }
+
+    /**
+     * The same with rules that look two steps and a step-2 limit so small (3 relations to people)
+     * that accounts and deals cross it back and forth as relations come and go: the people a
+     * change reaches are found with the limit as the neighbourhoods are built with it, or a
+     * membership would be left behind. (The one-session reference knows no limit: not compared.)
+     */
+    @Test
+    void incrementalEqualsFreshWithAStepTwoLimit() throws Exception {
+        long base = Long.getLong("reliability.seed", 20261128L);
+        List<String> failures = new ArrayList<>();
+        int limited = 0;
+        for (long seed = base; seed < base + SEEDS / 2 && failures.size() < 3; seed++) {
+            String f = run(seed, stepTwoBook, 3, false);
+            if (f != null) failures.add(f);
+        }
+        assertThat(failures).as("seeds whose incremental evaluation differs from a fresh one, step-2 limit 3").isEmpty();
+        // Otherwise the limit was never reached and this proves nothing.
+        ProfileGraph probe = new ProfileGraph(3);
+        RandomRecords gen = new RandomRecords(base, NOW, 10, 4, 3);
+        RecordParser parser = new RecordParser(new IngestLimits());
+        for (int step = 1; step <= STEPS; step++) {
+            RandomRecords.Batch b = gen.next();
+            probe.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), step);
+        }
+        probe.neighbourhood(probe.personIdsUnordered(), 2, NOW.minus(Duration.ofDays(90)));
+        assertThat(probe.stepTwoSkipped()).as("accounts or deals over the limit").isPositive();
     }
 
     /**
@@ -133,13 +168,21 @@ class IncrementalEvaluationTest {
 
     /** @return a description of the difference, or null when equal */
     static String run(long seed) throws Exception {
+        return run(seed, book, io.cohort.identity.ProfileGraph.DEFAULT_STEP_TWO_LIMIT, true);
+    }
+
+    /**
+     * @param stepTwoLimit the graph's ({@link ProfileGraph#stepTwoLimit()})
+     * @param whole        also compare with every fact of the graph in one session (which knows no limit)
+     */
+    static String run(long seed, RuleBook book, int stepTwoLimit, boolean whole) throws Exception {
         Random rnd = new Random(seed);
         int shards = 1 + rnd.nextInt(3);
         ManualClock clock = new ManualClock(NOW);
         // Every third seed numbers ids per type, as many sources do: person 3, account 3, deal 3 share an id.
         RandomRecords gen = new RandomRecords(seed, NOW, 6 + rnd.nextInt(6), 4, 3 + rnd.nextInt(4), seed % 3 == 0);
         RecordParser parser = new RecordParser(new IngestLimits());
-        ProfileGraph graph = new ProfileGraph();
+        ProfileGraph graph = new ProfileGraph(stepTwoLimit);
         MemorySink sink = new MemorySink();
         // Every other seed evaluates incrementally in new sessions, the others in pooled ones (the default).
         boolean pooled = seed % 2 == 1;
@@ -161,14 +204,15 @@ class IncrementalEvaluationTest {
                 Set<Qualified> inc = sink.members();
                 Set<Qualified> full = freshSink.members();
                 // The reference of the old engine: every fact of the graph in one session.
-                Set<Qualified> whole = io.cohort.engine.OneShot.run(book.kieBase(), book,
+                Set<Qualified> oneSession = !whole ? full : io.cohort.engine.OneShot.run(book.kieBase(), book,
                         graph.allFacts(NOW.minus(Duration.ofDays(90))), new io.cohort.model.Now(NOW), false,
                         io.cohort.engine.Budget.DEFAULT).qualified();
-                if (!inc.equals(full) || !full.equals(whole) || !sink.contractViolations().isEmpty()) {
-                    return "seed " + seed + " (" + shards + " workers" + (pooled ? ", pooled sessions" : "") + "): incremental " + inc.size() + " members, fresh "
-                            + full.size() + ", one session " + whole.size() + "; only incremental " + minus(inc, full)
-                            + "; only fresh " + minus(full, inc) + "; only one session " + minus(whole, full)
-                            + "; not in one session " + minus(full, whole) + "; sink contract " + sink.contractViolations();
+                if (!inc.equals(full) || !full.equals(oneSession) || !sink.contractViolations().isEmpty()) {
+                    return "seed " + seed + " (" + shards + " workers" + (pooled ? ", pooled sessions" : "") + ", step-2 limit "
+                            + stepTwoLimit + "): incremental " + inc.size() + " members, fresh "
+                            + full.size() + ", one session " + oneSession.size() + "; only incremental " + minus(inc, full)
+                            + "; only fresh " + minus(full, inc) + "; only one session " + minus(oneSession, full)
+                            + "; not in one session " + minus(full, oneSession) + "; sink contract " + sink.contractViolations();
                 }
             } finally {
                 fresh.stop();
