@@ -81,7 +81,7 @@ public final class GraphSnapshot {
 
         /**
          * True when {@code file} is still this one, holds the graph at {@code current} and is in
-         * this version's format (an older one is written again: the next start reads more from it).
+         * this version's format.
          */
         public boolean stillHolds(Path file, Stamp current) {
             return format == FORMAT && stamp.equals(current) && of(file).filter(this::equals).isPresent();

@@ -54,17 +54,24 @@ public final class ProfileGraph {
             for (String uid : people) {
                 for (SourceRef ref : index.personRefsByUid.get(uid)) {
                     for (var s : index.relationsOf(Node.person(ref))) {
-                        boolean over = s.record() instanceof AccountPersonRecord ap
-                                ? index.relationCount(Unifier.group(new SourceRef(s.source(), ap.accountId()), index.accountEdges), Node::account) > stepTwoLimit
-                                : s.record() instanceof OpportunityPersonRecord op
-                                && index.relationCount(Unifier.group(new SourceRef(s.source(), op.opportunityId()), index.opportunityEdges),
-                                        Node::opportunity) > stepTwoLimit;
+                        boolean over = s.record() instanceof AccountPersonRecord ap ? accountOverLimit(new SourceRef(s.source(), ap.accountId()))
+                                : s.record() instanceof OpportunityPersonRecord op && dealOverLimit(new SourceRef(s.source(), op.opportunityId()));
                         if (over) out.add(uid);
                     }
                 }
             }
             return out;
         });
+    }
+
+    /** Whether the unified account of a source account has more relations to people than step 2 goes through. */
+    private boolean accountOverLimit(SourceRef account) {
+        return index.relationCount(Unifier.group(account, index.accountEdges), Node::account) > stepTwoLimit;
+    }
+
+    /** As {@link #accountOverLimit}, for a deal's contact roles. */
+    private boolean dealOverLimit(SourceRef deal) {
+        return index.relationCount(Unifier.group(deal, index.opportunityEdges), Node::opportunity) > stepTwoLimit;
     }
 
     /** How many times a neighbourhood was built without going through an account or deal over {@link #stepTwoLimit()}. */
@@ -166,15 +173,10 @@ public final class ProfileGraph {
          * than step 2 goes through. (A change to who is related to it re-evaluates everyone of it
          * all the same, through {@link #ofAccount}: it may cross the limit.)
          */
-        Set<String> throughAccount(SourceRef ref) {
-            return index.relationCount(Unifier.group(ref, index.accountEdges), Node::account) > stepTwoLimit ? Set.of() : ofAccount(ref);
-        }
+        Set<String> throughAccount(SourceRef ref) { return accountOverLimit(ref) ? Set.of() : ofAccount(ref); }
 
         /** As {@link #throughAccount}, for a person with a contact role on this deal. */
-        Set<String> throughOpportunity(SourceRef ref) {
-            return index.relationCount(Unifier.group(ref, index.opportunityEdges), Node::opportunity) > stepTwoLimit
-                    ? Set.of() : ofOpportunity(ref);
-        }
+        Set<String> throughOpportunity(SourceRef ref) { return dealOverLimit(ref) ? Set.of() : ofOpportunity(ref); }
 
         Set<String> ofOpportunity(SourceRef ref) {
             Set<String> out = new HashSet<>();
