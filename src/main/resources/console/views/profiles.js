@@ -235,7 +235,8 @@ export async function account(ctx, id) {
       a.opportunities.length ? table('Deals', ['Deal', 'Amount', 'Stage', 'Outcome', 'Close date'], dealRows(a.opportunities), { hideCaption: true }) : note('No deals.')),
     section('People', a.people.length
       ? table('People', ['Email', 'Role'], a.people.map((p) => [link(p.email || p.id, 'profiles', p.id), p.role || '—']), { hideCaption: true })
-      : note('Nobody is related to this account.')),
+      : note('Nobody is related to this account.'),
+      a.peopleTotal > a.people.length ? note('Showing ' + num(a.people.length) + ' of ' + num(a.peopleTotal) + ' people.') : null),
     section('Sources', h('p', { class: 'help' }, 'The source accounts unified into this one (MDM links and CRM→Marketo sync).'),
       h('div', { class: 'sources' }, a.sources.map((ref) => sourceRecord(ctx, ref, 'account')))));
 }

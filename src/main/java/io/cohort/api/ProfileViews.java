@@ -43,7 +43,8 @@ public final class ProfileViews {
                 p.emailOptOut(), p.sources(), p.attributes(), accountViews, opps, totals(opps), events, segments);
     }
 
-    public static Views.AccountProfile account(Account a, Neighbourhood cf) {
+    /** An account with a page of its people ({@code total} in all; {@code next} the cursor of the page after, or null). */
+    public static Views.AccountProfile account(Account a, Neighbourhood cf, int total, String next) {
         Map<String, Person> people = byId(cf.facts(), Person.class, Person::id);
         List<Views.AccountMember> members = new ArrayList<>();
         for (Fact f : cf.facts()) {
@@ -56,7 +57,7 @@ public final class ProfileViews {
         List<Opportunity> opps = cf.facts().stream().filter(Opportunity.class::isInstance).map(Opportunity.class::cast)
                 .filter(o -> a.id().equals(o.accountId())).sorted(Comparator.comparing(Opportunity::id)).toList();
         return new Views.AccountProfile(a.id(), a.name(), a.domain(), a.industry(), a.employees(), a.annualRevenue(),
-                a.country(), a.sources(), a.attributes(), members, opps, totals(opps));
+                a.country(), a.sources(), a.attributes(), members, total, next, opps, totals(opps));
     }
 
     private static Views.OpportunityTotals totals(List<Opportunity> opps) {

@@ -211,27 +211,52 @@ public final class ProfileGraph {
         });
     }
 
-    /** An account with its deals and its people (their Person facts), for the read API. */
-    public Optional<Neighbourhood> accountView(String accountId, Instant eventsSince) {
+    /**
+     * An account with its deals and one page of its people (their Person facts), for the read API.
+     *
+     * @param people the page's people (unified ids, in order)
+     * @param total  how many people the account has
+     * @param next   the last id of the page when more follow (the next page's {@code after}), else null
+     */
+    public record AccountView(Neighbourhood facts, List<String> people, int total, String next) {}
+
+    /**
+     * {@link #accountView(String, Instant, String, int)} of the people after {@code after} (null:
+     * from the first) in id order, at most {@code limit}: an account of 16,000 people (a catch-all
+     * "Unknown" account) took 0.1–0.6 s and 48,000 facts to show whole.
+     */
+    public Optional<AccountView> accountView(String accountId, Instant eventsSince, String after, int limit) {
         return read(() -> {
             SourceRef ref = index.accountsById.find(index, accountId);
-            if (ref == null) return Optional.<Neighbourhood>empty();
+            if (ref == null) return Optional.<AccountView>empty();
             List<SourceRef> group = Unifier.group(ref, index.accountEdges);
-            if (!UnifiedIds.account(Collections.min(group)).equals(accountId)) return Optional.<Neighbourhood>empty();
-            Set<String> people = new TreeSet<>();
+            if (!UnifiedIds.account(Collections.min(group)).equals(accountId)) return Optional.<AccountView>empty();
+            TreeSet<String> all = new TreeSet<>();
             for (SourceRef a : group) {
                 for (var s : index.relationsOf(Node.account(a))) {
-                    if (s.record() instanceof AccountPersonRecord ap) people.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
+                    if (s.record() instanceof AccountPersonRecord ap) all.add(index.uidOf(new SourceRef(s.source(), ap.personId())));
                 }
             }
-            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, people.size()).build(people, 0);
+            List<String> page = new ArrayList<>(Math.min(limit, all.size()));
+            for (String uid : after == null ? all : all.tailSet(after, false)) {
+                if (page.size() == limit) break;
+                page.add(uid);
+            }
+            String next = page.size() == limit && !page.isEmpty() && all.higher(page.get(page.size() - 1)) != null
+                    ? page.get(page.size() - 1) : null;
+            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, page.size()).build(page, 0);
             // People first: their step-0 facts; then the account itself with all its deals.
             NeighbourhoodBuilder b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, 1);
             Neighbourhood acc = b.accountOnly(accountId, group);
             List<Fact> facts = new ArrayList<>(acc.facts());
             facts.addAll(n.facts());
-            return Optional.of(new Neighbourhood(n.subjects(), facts, n.identities()));
+            return Optional.of(new AccountView(new Neighbourhood(n.subjects(), facts, n.identities()), page, all.size(), next));
         });
+    }
+
+    /** An account with its deals and all its people (their Person facts). */
+    public Optional<Neighbourhood> accountView(String accountId, Instant eventsSince) {
+        return accountView(accountId, eventsSince, null, Integer.MAX_VALUE).map(AccountView::facts);
     }
 
     /** Unified accounts found by a search, and how many matched in all. */

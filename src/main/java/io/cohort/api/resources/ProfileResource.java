@@ -53,11 +53,20 @@ public class ProfileResource {
 
     @GET
     @Path("accounts/{id}")
-    public Views.AccountProfile account(@PathParam("id") String id) {
-        Neighbourhood cf = graph.accountView(id, clock.instant().minus(eventRetention))
+    public Views.AccountProfile account(@PathParam("id") String id, @QueryParam("peopleAfter") String after,
+                                        @QueryParam("peopleLimit") String limit) {
+        // A page of people: a catch-all account holds thousands (docs/api.md).
+        String from = io.cohort.api.QueryParams.text("peopleAfter", after);
+        if (from != null && !UnifiedIds.isPersonId(from)) {
+            throw ApiException.badRequest("query parameter 'peopleAfter' must be a person id returned as 'peopleNext' (p-…); got '"
+                    + (from.length() > 60 ? from.substring(0, 60) + "..." : from) + "'");
+        }
+        int n = io.cohort.api.QueryParams.whole("peopleLimit", limit, 100, 1, 1_000);
+        ProfileGraph.AccountView view = graph.accountView(id, clock.instant().minus(eventRetention), from, n)
                 .orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
+        Neighbourhood cf = view.facts();
         Account a = cf.accounts().stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("no account '" + id + "'"));
-        return ProfileViews.account(a, cf);
+        return ProfileViews.account(a, cf, view.total(), view.next());
     }
 }
