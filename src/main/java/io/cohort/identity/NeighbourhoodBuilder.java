@@ -20,6 +20,10 @@ final class NeighbourhoodBuilder {
     private final Unifier unifier;
     private final long eventsAfter;
     private final FactTypes types;
+    /** The most relations to people an account or deal may have for step 2 to go through it ({@link ProfileGraph#stepTwoLimit()}). */
+    private final int stepTwoLimit;
+    /** Accounts and deals step 2 did not go through, for having more. */
+    private int skipped;
     // Sized for the subjects of one call (a worker's chunk is hundreds of people): growing them
     // by doubling was ~6% of a 1M rule edit's worker samples.
     private final Map<String, Fact> facts;
@@ -43,11 +47,6 @@ final class NeighbourhoodBuilder {
     NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, int subjects) {
         this(ix, unifier, eventsAfter, FactTypes.ALL, subjects, Integer.MAX_VALUE);
     }
-
-    /** The most people an account or deal may have for step 2 to go through it ({@link ProfileGraph#stepTwoLimit()}). */
-    private final int stepTwoLimit;
-    /** Accounts and deals step 2 did not go through, for being larger than that. */
-    private int skipped;
 
     /**
      * @param types    the kinds of fact built, and so the relations followed ({@link FactTypes})
