@@ -185,11 +185,23 @@ public final class Workbench implements Managed {
         String hint = qualified ? null : (who.email() == null ? personId : who.email()) + " does not qualify for '"
                 + segment.id() + "': no rule of the segment matches this person's facts now. Its rules: "
                 + String.join("; ", segment.rules()) + ". Check each condition against GET /v1/profiles/" + personId
-                + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml";
+                + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml" + stepTwoNote(book, segment.id(), personId);
         List<io.cohort.engine.WhyNot.Step> whyNot = qualified || !x.result().ok() ? List.of()
                 : Explainer.whyNot(graph, book, segment.id(), personId, now, eventRetention, budget);
         return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
                 List.copyOf(x.others()), hint, whyNot, now, book.version(), issues));
+    }
+
+    /**
+     * For a segment whose rules look two steps, when the person is related to an account or deal
+     * that step 2 does not go through: otherwise "no colleague" reads like missing data.
+     */
+    private String stepTwoNote(RuleBook book, String segment, String personId) {
+        boolean twoSteps = book.shape().segment(segment).map(s -> s.level() >= 2).orElse(false);
+        if (!twoSteps || graph.pastStepTwoLimit(List.of(personId)).isEmpty()) return "";
+        return ". This segment's rules look two steps, and this person is related to an account or deal with more than "
+                + graph.stepTwoLimit() + " people related to it (engine.stepTwoLimit): rules do not look through it to its other "
+                + "people, so no colleague or fellow contact is found there";
     }
 
     private static PersonRef ref(String id, PersonSnapshot p) { return new PersonRef(id, p == null ? null : p.email()); }

@@ -69,6 +69,11 @@ class StepTwoLimitIT {
         assertThat(segments("bob")).as("three people, over the limit").doesNotContain("probe-colleague-ann");
         assertThat(segments("cid")).doesNotContain("probe-colleague-ann");
         assertThat(skipped()).isPositive();
+        String bob = app.get("/v1/profiles?email=bob@catchall.example").json().get("id").asText();
+        JsonNode why = app.get("/v1/segments/probe-colleague-ann/explain?person=" + bob).json();
+        assertThat(why.get("qualified").asBoolean()).isFalse();
+        assertThat(why.get("hint").asText()).as("explain says why no colleague is found").contains("engine.stepTwoLimit")
+                .contains("more than 2 people");
 
         post(related("cid", true));
         assertThat(segments("bob")).as("back to two").contains("probe-colleague-ann");
