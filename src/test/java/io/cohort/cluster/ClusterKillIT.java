@@ -57,7 +57,8 @@ class ClusterKillIT {
         long t0 = System.nanoTime();
         IngestLog log = new IngestLog(f.jdbi, Jackson.newObjectMapper());
         RecordParser parser = new RecordParser(new IngestLimits());
-        RandomRecords gen = new RandomRecords(Long.getLong("cluster.seed", 20261203L), ClusterFixture.NOW, 60, 40, 14);
+        // Ids numbered per type, as many sources send them: relations of two types share keys.
+        RandomRecords gen = new RandomRecords(Long.getLong("cluster.seed", 20261203L), ClusterFixture.NOW, 60, 40, 14, true);
         int kills = 0;
         try {
             for (int i = 0; i < 3; i++) launch();

@@ -41,7 +41,8 @@ class ClusterSnapshotIT {
     void aRestartReadsItsSnapshotAndReplaysOnlyTheEntriesAfterIt() throws Exception {
         IngestLog log = new IngestLog(f.jdbi, Jackson.newObjectMapper());
         RecordParser parser = new RecordParser(new IngestLimits());
-        RandomRecords gen = new RandomRecords(4242, ClusterFixture.NOW, 30, 25, 10);
+        // Ids numbered per type: the snapshot holds relations of two types with one key apart.
+        RandomRecords gen = new RandomRecords(4242, ClusterFixture.NOW, 30, 25, 10, true);
         Path file = dir.resolve("graph.snapshot");
 
         ClusterNode first = node(file, "this-store", parser);
