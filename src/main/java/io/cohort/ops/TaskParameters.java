@@ -1,5 +1,6 @@
 package io.cohort.ops;
 
+import io.cohort.record.FieldError;
 import io.dropwizard.core.setup.AdminEnvironment;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -11,7 +12,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Duration;
-import io.cohort.record.FieldError;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
