@@ -20,7 +20,6 @@ import org.jdbi.v3.core.Handle;
  * database sequence cluster_change_seq, as several processes write.
  */
 final class PartitionLedger {
-
     private final ObjectMapper mapper;
     private final java.util.function.Function<Handle, List<ActivationBinding>> activations;
 

@@ -12,7 +12,7 @@ import io.cohort.pipeline.Pipeline;
 import io.cohort.record.RecordChange;
 import io.cohort.record.SourceRecord;
 import io.cohort.record.SourceRef;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedDatabase;
 import io.cohort.store.Quarantine;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
@@ -125,11 +125,7 @@ class GraphFeedStoredBatchesTest {
     }
 
     /** A database of its own on the shared server, with Cohort's schema. */
-    private static Jdbi database(String name) {
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + name));
-        Migrations.migrate(pg.getDatabase("postgres", name));
-        return Jdbi.create(pg.getDatabase("postgres", name));
-    }
+    private static Jdbi database(String name) { return MigratedDatabase.create(pg, name); }
 
     private static void journal(IngestLog log, RecordStore store, String source, String canonical, SourceRecord... stored) throws Exception {
         List<JsonNode> records = new ArrayList<>();

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.record.RecordChange;
 import io.cohort.record.RecordType;
 import io.cohort.record.SourceRecord.PersonRecord;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedDatabase;
 import io.cohort.store.RecordStore;
 import io.dropwizard.jackson.Jackson;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -49,9 +49,7 @@ class IngestLogConcurrencyTest {
 
     @Test
     void concurrentAppendsOfTheSameKeysStoreWhatTheLogSaysInItsOrder() throws Exception {
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE concurrent_appends"));
-        Migrations.migrate(pg.getDatabase("postgres", "concurrent_appends"));
-        Jdbi shared = Jdbi.create(pg.getDatabase("postgres", "concurrent_appends"));
+        Jdbi shared = MigratedDatabase.create(pg, "concurrent_appends");
         IngestLog log = new IngestLog(shared, JSON);
 
         Map<Long, List<RecordChange>> bySeq = new ConcurrentHashMap<>();

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedDatabase;
 import io.cohort.store.Quarantine;
 import io.dropwizard.jackson.Jackson;
 import java.util.List;
@@ -38,10 +38,8 @@ class IngestLogRetentionTest {
 
     @BeforeEach
     void database() {
-        String name = "retention_" + (++databases);
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + name));
-        Migrations.migrate(pg.getDatabase("postgres", name));
-        jdbi = Jdbi.create(pg.getDatabase("postgres", name));
+        databases++;
+        jdbi = MigratedDatabase.create(pg, "retention_" + databases);
         log = new IngestLog(jdbi, Jackson.newObjectMapper());
     }
 

@@ -43,9 +43,7 @@ class StreamedReadsTest {
 
     @Test
     void theStartsWholeTableReadsArePagedThroughACursor() throws Exception {
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE streamed_reads"));
-        Migrations.migrate(pg.getDatabase("postgres", "streamed_reads"));
-        Jdbi jdbi = Jdbi.create(pg.getDatabase("postgres", "streamed_reads"));
+        Jdbi jdbi = MigratedDatabase.create(pg, "streamed_reads");
         List<Executed> executed = new CopyOnWriteArrayList<>();
         jdbi.addCustomizer(new StatementCustomizer() {
             // After: the query's own fetch size is set by a customizer of its own, which may run after this one's "before".

@@ -1,0 +1,16 @@
+package io.cohort.store;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.jdbi.v3.core.Jdbi;
+
+/** A new database on a test's embedded PostgreSQL server, with the service's schema. */
+public final class MigratedDatabase {
+    private MigratedDatabase() {}
+
+    /** Creates database {@code name} on {@code pg}, migrates it and returns it. */
+    public static Jdbi create(EmbeddedPostgres pg, String name) {
+        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + name));
+        Migrations.migrate(pg.getDatabase("postgres", name));
+        return Jdbi.create(pg.getDatabase("postgres", name));
+    }
+}
