@@ -130,6 +130,9 @@ public final class ClusterNode implements Managed {
         }
         keyWork(createTopic());
         loadGraph();
+        if (PartitionLedger.numberAfterStored(jdbi)) {
+            LOG.info("{}: the change feed holds numbers single mode gave; the cluster's number on after them", config.nodeId());
+        }
         adoptActivations();
         signal.start();
         feed.start();

@@ -10,6 +10,7 @@ import io.cohort.engine.PeopleEvaluation;
 import io.cohort.engine.PersonSnapshot;
 import java.util.*;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Writes what a worker evaluated into the audience tables, inside the worker's commit transaction:
@@ -93,6 +94,30 @@ final class PartitionLedger {
             PersonSnapshot p = outcome.people().get(w[1]);
             outbox.want(w[0], w[1], !p.emailOptOut(), seqs.next(), p);
         }
+    }
+
+    /**
+     * Moves the sequence past every number already in the change feed and the outbox. Single mode
+     * numbers on from the highest stored number, not from the sequence: a cluster started again on
+     * a database single mode used in between handed out numbers single mode had taken, so its
+     * changes collided with single mode's (retried until the sequence passed them) and sorted
+     * before older ones, in the feed and for receivers that keep the change with the highest
+     * {@code seq}. Serialized by a table lock that conflicts with itself, so that two processes
+     * starting at once cannot set the sequence back under numbers one of them handed out.
+     *
+     * @return whether the sequence was moved
+     */
+    static boolean numberAfterStored(Jdbi jdbi) {
+        return jdbi.inTransaction(h -> {
+            h.execute("LOCK TABLE membership_change IN SHARE ROW EXCLUSIVE MODE");
+            long stored = h.createQuery("SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
+                    + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one();
+            // last_value is the next number while nothing was drawn (is_called false), the last one drawn after.
+            long last = h.createQuery("SELECT last_value FROM cluster_change_seq").mapTo(Long.class).one();
+            if (stored < last) return false;
+            h.createQuery("SELECT setval('cluster_change_seq', :v)").bind("v", stored).mapTo(Long.class).one();
+            return true;
+        });
     }
 
     static List<Long> sequence(Handle h, int n) {

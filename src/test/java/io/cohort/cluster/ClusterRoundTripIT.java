@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * evaluation of the store; each change feed folds; what a webhook receiver was sent (by single
  * mode's dispatcher, then the cluster's) folds, newest change per member by its {@code seq}, to
  * the consenting members. Fails (without the second conversion) when the
- * cluster numbers from its own log again: its first batch collides with single mode's.
+ * cluster numbers from its own log again: its first batch collides with single mode's; and, in
+ * the runs where one of the cluster's changes falls between single mode's (ClusterNumberingIT
+ * makes that certain), when it numbers its changes from its own sequence again.
  */
 class ClusterRoundTripIT {
     static final String TOPIC = "cohort.roundtrip";
@@ -89,6 +91,7 @@ class ClusterRoundTripIT {
             for (String segment : SEGMENTS) assertThat(single.members(segment)).as("members of %s", segment).isEqualTo(of(afterSingle, segment));
             long singleLast = numbers.get(numbers.size() - 1);
             single.stop();
+            FeedNumbers singleNumbers = FeedNumbers.of(f.jdbi);
 
             // 3. Cluster mode again, from snapshots of a log that never saw single mode's batches.
             ClusterServiceIT.startAll(List.of(a, b));
@@ -114,6 +117,7 @@ class ClusterRoundTripIT {
                 assertThat(ra.body()).as("profile of %s", email).isEqualTo(rb.body());
             }
             assertThat(new HashSet<>(numbers)).as("every batch got a number of its own").hasSize(numbers.size());
+            singleNumbers.assertLaterChangesNumberedAfter(f.jdbi);
             assertThat(f.feedViolations()).as("change feeds fold to the memberships across the three periods").isEmpty();
             assertThat(hook.awaitMembers(last.wanted())).as("the receiver's audiences after the cluster took the database back")
                     .isEqualTo(last.wanted());
