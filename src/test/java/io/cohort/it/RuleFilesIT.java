@@ -200,7 +200,9 @@ class RuleFilesIT {
             // The folder itself in its place: its rules load, and the warning is gone.
             Files.delete(app.rules.resolve("team"));
             Files.move(shared, app.rules.resolve("team"));
-            RulesReadinessIT.await(() -> app.get("/v1/segments/vip").status() == 200);
+            // The status is written after the engine swapped the rules (the segment is there a moment earlier).
+            RulesReadinessIT.await(() -> app.get("/v1/segments/vip").status() == 200
+                    && !app.get("/v1/rules").json().get("activeVersion").asText().equals(version));
             app.settle();
             assertThat(app.get("/v1/rules").json().get("messages")).isEmpty();
             assertThat(BodeaScenarioIT.members(app, "vip")).containsExactly("p2@townsend.com");
