@@ -16,4 +16,11 @@ public interface SourceFactory extends Discoverable {
 
     /** The source's {@code pull:} block when Cohort fetches its data itself, else null (push only). */
     default io.cohort.ingest.pull.PullSettings pull() { return null; }
+
+    /**
+     * The one form of an id of this source's records, for sources whose systems write one id in
+     * several forms; applied to its records' ids and to other sources' references to them
+     * ({@link SourceIds}). Empty (ids as sent) by default.
+     */
+    default java.util.Optional<java.util.function.UnaryOperator<String>> canonicalId() { return java.util.Optional.empty(); }
 }

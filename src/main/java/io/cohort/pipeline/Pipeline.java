@@ -27,6 +27,8 @@ public final class Pipeline {
 
     private final Map<String, SourceFactory> sources;
     private final RecordParser parser;
+    /** Ids and references in their sources' one form (Salesforce's 15 and 18 characters), before parsing. */
+    private final io.cohort.ingest.SourceIds ids;
     private final RecordStore store;
     private final ProfileGraph graph;
     private final Evaluator evaluator;
@@ -57,6 +59,7 @@ public final class Pipeline {
         // References must name a configured source: one that is not can never join anything. A
         // pipeline built without sources (harnesses replaying generated records) has none to check against.
         this.parser = this.sources.isEmpty() ? parser : parser.checkingReferences(this.sources.keySet());
+        this.ids = new io.cohort.ingest.SourceIds(this.sources);
         this.store = store;
         this.graph = graph;
         this.evaluator = evaluator;
@@ -99,6 +102,7 @@ public final class Pipeline {
 
     /** Validates and durably accepts a canonical batch (all or nothing). */
     public Accepted ingest(String sourceId, List<JsonNode> canonical) {
+        ids.canonicalize(sourceId, canonical);
         List<RecordChange> changes = parser.parse(sourceId, canonical);
         return accept(sourceId, canonical, changes, Map.of(), null);
     }
@@ -114,6 +118,7 @@ public final class Pipeline {
      * connector's new cursors (stream → value) in the same transaction as the records.
      */
     public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors) {
+        ids.canonicalize(sourceId, canonical);
         return accept(sourceId, canonical, parser.parse(sourceId, canonical), cursors, null);
     }
 
@@ -126,6 +131,7 @@ public final class Pipeline {
     public Accepted ingestWithCursor(String sourceId, List<JsonNode> canonical, Map<String, String> cursors,
                                      java.util.function.Consumer<org.jdbi.v3.core.Handle> guard) {
         if (journal == null) throw new IllegalStateException("a guarded write needs the cluster's journal (cluster mode)");
+        ids.canonicalize(sourceId, canonical);
         return accept(sourceId, canonical, parser.parse(sourceId, canonical), cursors, java.util.Objects.requireNonNull(guard));
     }
 

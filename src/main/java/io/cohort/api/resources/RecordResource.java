@@ -89,7 +89,10 @@ public class RecordResource {
                 "unknown record type '" + type + "'; expected one of " + RecordType.wireNames()));
     }
 
-    private StoredRecordView find(String sourceId, RecordType t, List<String> values) {
+    private StoredRecordView find(String sourceId, RecordType t, List<String> asAsked) {
+        // Stored in the source's one form of an id (a Salesforce id asked for by its 15 characters is found).
+        var form = pipeline.source(sourceId).flatMap(io.cohort.ingest.SourceFactory::canonicalId);
+        List<String> values = form.map(f -> asAsked.stream().map(f).toList()).orElse(asAsked);
         String key = t.key(values);
         var r = store.find(sourceId, t.wireName(), key).orElseThrow(() -> ApiException.notFound(
                 "no " + t.wireName() + " '" + abbreviate(key) + "' stored for source '" + sourceId + "'"));

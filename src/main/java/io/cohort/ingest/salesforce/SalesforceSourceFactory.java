@@ -19,6 +19,12 @@ public class SalesforceSourceFactory implements SourceFactory {
     @Override
     public io.cohort.ingest.pull.PullSettings pull() { return pull; }
 
+    /** 15- and 18-character ids of one record are one id ({@link SalesforceIds}). */
+    @Override
+    public java.util.Optional<java.util.function.UnaryOperator<String>> canonicalId() {
+        return java.util.Optional.of(SalesforceIds::canonical);
+    }
+
     @Override
     public NativeMapper nativeMapper(String sourceId) {
         return new SalesforceMapper(sourceId);
