@@ -13,16 +13,20 @@ import java.util.Set;
 
 /**
  * A mutable set for the graph's indexes, most of which hold one to three elements per key (a
- * person's source records, a node's relations, an account's deals): an array scanned linearly,
- * turned into a {@link HashSet} past {@value #ARRAY_MAX} elements. A HashSet of two costs about
- * 200 bytes and there are several per profile; this costs about 50.
+ * person's source records, a node's relations, an account's deals): scanned linearly, turned
+ * into a {@link HashSet} past {@value #ARRAY_MAX} elements. A HashSet of two costs about 200 bytes
+ * and there are several per profile; this costs 40 up to two elements.
  *
  * <p>An {@link #identity} set compares its elements by reference: for indexes of objects the graph
  * holds exactly once (a relation's stamped record), whose value equality would compare whole records.
  */
 final class SmallSet<E> extends AbstractSet<E> {
     static final int ARRAY_MAX = 8;
-    private Object[] items = new Object[2];
+    // The first two elements in fields, the rest in an array made for a third: most sets hold one
+    // or two, and an array of two was one object more for each of the millions of them.
+    private Object e0;
+    private Object e1;
+    private Object[] rest;
     private int size;
     private Set<E> large;
     private int modCount;
@@ -44,9 +48,9 @@ final class SmallSet<E> extends AbstractSet<E> {
 
     private int indexOf(Object o) {
         if (identity) {
-            for (int i = 0; i < size; i++) if (items[i] == o) return i;
+            for (int i = 0; i < size; i++) if (element(i) == o) return i;
         } else {
-            for (int i = 0; i < size; i++) if (Objects.equals(items[i], o)) return i;
+            for (int i = 0; i < size; i++) if (Objects.equals(element(i), o)) return i;
         }
         return -1;
     }
@@ -57,13 +61,18 @@ final class SmallSet<E> extends AbstractSet<E> {
         if (size == ARRAY_MAX) {
             large = identity ? Collections.newSetFromMap(new IdentityHashMap<>(ARRAY_MAX * 4)) : new HashSet<>(ARRAY_MAX * 4);
             for (int i = 0; i < size; i++) large.add(element(i));
-            items = null;
+            e0 = null;
+            e1 = null;
+            rest = null;
             size = 0;
             modCount++;
             return large.add(e);
         }
-        if (size == items.length) items = Arrays.copyOf(items, Math.min(ARRAY_MAX, size * 2));
-        items[size++] = e;
+        if (size >= 2) {
+            if (rest == null) rest = new Object[2];
+            else if (size - 2 == rest.length) rest = Arrays.copyOf(rest, Math.min(ARRAY_MAX - 2, rest.length * 2));
+        }
+        set(size++, e);
         modCount++;
         return true;
     }
@@ -77,13 +86,19 @@ final class SmallSet<E> extends AbstractSet<E> {
     }
 
     private void removeAt(int i) {
-        System.arraycopy(items, i + 1, items, i, size - i - 1);
-        items[--size] = null;
+        for (int j = i; j < size - 1; j++) set(j, element(j + 1));
+        set(--size, null);
         modCount++;
     }
 
     @SuppressWarnings("unchecked")
-    private E element(int i) { return (E) items[i]; }
+    private E element(int i) { return (E) (i == 0 ? e0 : i == 1 ? e1 : rest[i - 2]); }
+
+    private void set(int i, Object v) {
+        if (i == 0) e0 = v;
+        else if (i == 1) e1 = v;
+        else rest[i - 2] = v;
+    }
 
     @Override public Iterator<E> iterator() {
         if (large != null) return large.iterator();
