@@ -40,17 +40,31 @@ public final class EventSeries {
     private final long[] at;
     private final String[] types;
     private final String[] urls;
+    /** Null when every event's attributes are empty (most events have none): an array per person less. */
     private final Map<String, String>[] attrs;
     /** Later runs, in the order they were made; the last one may be the tail. Usually {@link #NO_RUNS}. */
     private final Run[] runs;
 
-    /** One run's columns, sorted by time, arrival order among equal times. */
+    /** One run's columns, sorted by time, arrival order among equal times; {@code attrs} null when all are empty. */
     private record Run(long[] ids, long[] at, String[] types, String[] urls, Map<String, String>[] attrs) {
         int size() { return at.length; }
 
+        Map<String, String> attr(int i) { return attrAt(attrs, i); }
+
+        /** The attributes as an array to change, made from all-empty when there is none. */
+        Map<String, String>[] attrsArray() {
+            if (attrs != null) return attrs;
+            Map<String, String>[] a = emptyAttrs(size());
+            Arrays.fill(a, Map.of());
+            return a;
+        }
+
         static Run single(long id, long epochMillis, String type, String url, Map<String, String> attributes) {
-            Map<String, String>[] a = emptyAttrs(1);
-            a[0] = attributes;
+            Map<String, String>[] a = null;
+            if (attributes == null || !attributes.isEmpty()) {
+                a = emptyAttrs(1);
+                a[0] = attributes;
+            }
             return new Run(new long[] {id}, new long[] {epochMillis}, new String[] {type}, new String[] {url}, a);
         }
 
@@ -59,14 +73,15 @@ public final class EventSeries {
             int n = size();
             int pos = n;
             while (pos > 0 && at[pos - 1] > epochMillis) pos--;
+            boolean noneYet = attrs == null && attributes != null && attributes.isEmpty();
             return new Run(insert(ids, pos, id), insert(at, pos, epochMillis), insert(types, pos, type, new String[n + 1]),
-                    insert(urls, pos, url, new String[n + 1]), insert(attrs, pos, attributes, emptyAttrs(n + 1)));
+                    insert(urls, pos, url, new String[n + 1]), noneYet ? null : insert(attrsArray(), pos, attributes, emptyAttrs(n + 1)));
         }
 
         Run without(int i) {
             int n = size() - 1;
             return n == 0 ? EMPTY_RUN : new Run(remove(ids, i), remove(at, i), remove(types, i, new String[n]),
-                    remove(urls, i, new String[n]), remove(attrs, i, emptyAttrs(n)));
+                    remove(urls, i, new String[n]), attrs == null ? null : remove(attrs, i, emptyAttrs(n)));
         }
 
         Run after(long epochMillis) {
@@ -74,7 +89,8 @@ public final class EventSeries {
             if (from == 0) return this;
             int n = size();
             return from == n ? EMPTY_RUN : new Run(Arrays.copyOfRange(ids, from, n), Arrays.copyOfRange(at, from, n),
-                    Arrays.copyOfRange(types, from, n), Arrays.copyOfRange(urls, from, n), Arrays.copyOfRange(attrs, from, n));
+                    Arrays.copyOfRange(types, from, n), Arrays.copyOfRange(urls, from, n),
+                    attrs == null ? null : Arrays.copyOfRange(attrs, from, n));
         }
 
         /** Both runs as one, {@code older}'s events first at equal times (they arrived first). */
@@ -86,7 +102,7 @@ public final class EventSeries {
             long[] at = new long[n];
             String[] types = new String[n];
             String[] urls = new String[n];
-            Map<String, String>[] attrs = emptyAttrs(n);
+            Map<String, String>[] attrs = older.attrs == null && newer.attrs == null ? null : emptyAttrs(n);
             for (int o = 0, i = 0, j = 0; o < n; o++) {
                 Run from;
                 int k;
@@ -101,7 +117,7 @@ public final class EventSeries {
                 at[o] = from.at[k];
                 types[o] = from.types[k];
                 urls[o] = from.urls[k];
-                attrs[o] = from.attrs[k];
+                if (attrs != null) attrs[o] = from.attr(k);
             }
             return new Run(ids, at, types, urls, attrs);
         }
@@ -123,6 +139,8 @@ public final class EventSeries {
 
     @SuppressWarnings("unchecked")
     private static Map<String, String>[] emptyAttrs(int n) { return (Map<String, String>[]) new Map[n]; }
+
+    private static Map<String, String> attrAt(Map<String, String>[] attrs, int i) { return attrs == null ? Map.of() : attrs[i]; }
 
     private Run first() { return new Run(ids, at, types, urls, attrs); }
 
@@ -162,7 +180,7 @@ public final class EventSeries {
     Map<String, String> attrs(int i) {
         long p = locate(i);
         int r = (int) (p >>> 32);
-        return r == 0 ? attrs[(int) p] : runs[r - 1].attrs[(int) p];
+        return r == 0 ? attrAt(attrs, (int) p) : runs[r - 1].attr((int) p);
     }
 
     /** Where index {@code i} is: (run number, 0 for the first run) in the high half, the index in it in the low. */
@@ -213,7 +231,7 @@ public final class EventSeries {
         for (int i = at.length - 1; i >= 0 && at[i] > after; i--) {
             if (eventType != null && !types[i].equals(eventType)) continue;
             if (pathPrefix != null && !Event.pathStartsWith(urls[i], pathPrefix)) continue;
-            if (attr != null && !java.util.Objects.equals(attrs[i].get(attr), value)) continue;
+            if (attr != null && !java.util.Objects.equals(attrAt(attrs, i).get(attr), value)) continue;
             n++;
         }
         return n;
@@ -326,7 +344,7 @@ public final class EventSeries {
     /** The events in time order (at equal times, in the order they arrived: earlier runs first). */
     public void forEach(Visitor v) {
         if (runs.length == 0) {
-            for (int i = 0; i < at.length; i++) v.event(ids[i], at[i], types[i], urls[i], attrs[i]);
+            for (int i = 0; i < at.length; i++) v.event(ids[i], at[i], types[i], urls[i], attrAt(attrs, i));
             return;
         }
         Run[] all = new Run[runs.length + 1];
@@ -340,7 +358,7 @@ public final class EventSeries {
             }
             Run r = all[best];
             int i = pos[best]++;
-            v.event(r.ids[i], r.at[i], r.types[i], r.urls[i], r.attrs[i]);
+            v.event(r.ids[i], r.at[i], r.types[i], r.urls[i], r.attr(i));
         }
     }
 
@@ -355,7 +373,9 @@ public final class EventSeries {
             throw new IllegalArgumentException("columns of different lengths");
         }
         for (int i = 1; i < n; i++) if (at[i] < at[i - 1]) throw new IllegalArgumentException("events out of order");
-        return n == 0 ? EMPTY : new EventSeries(source, new Run(ids, at, types, urls, attributes), NO_RUNS);
+        boolean allEmpty = true;
+        for (Map<String, String> a : attributes) allEmpty &= a != null && a.isEmpty();
+        return n == 0 ? EMPTY : new EventSeries(source, new Run(ids, at, types, urls, allEmpty ? null : attributes), NO_RUNS);
     }
 
     /** The event at {@code i} as a value, for reading (the API, explanations, rules using events()). */

@@ -19,16 +19,27 @@ class EventSeriesTest {
 
     @Test
     void answersAsASortedListWhateverTheOrderOfChanges() {
-        for (long seed = 1; seed <= 200; seed++) replay(seed, 120, 60, 1);
+        for (long seed = 1; seed <= 200; seed++) replay(seed, 120, 60, 1, 50);
+    }
+
+    /**
+     * Attributes are rare in real events: runs without any hold no attribute column, and are
+     * merged, cut and changed together with runs that have one.
+     */
+    @Test
+    void answersAsASortedListWhenFewEventsHaveAttributes() {
+        for (long seed = 1; seed <= 200; seed++) replay(seed, 120, 60, 1, 3);
+        for (long seed = 1; seed <= 6; seed++) replay(seed, 1_500, 1_000, 37, 1);
     }
 
     /** Long histories: many runs of different sizes, merged and emptied by removals and prunes. */
     @Test
     void answersAsASortedListOverLongHistories() {
-        for (long seed = 1; seed <= 12; seed++) replay(seed, 1_500, 1_000, 37);
+        for (long seed = 1; seed <= 12; seed++) replay(seed, 1_500, 1_000, 37, 50);
     }
 
-    private static void replay(long seed, int steps, int ids, int checkEvery) {
+    /** @param attributed the percentage of events with attributes */
+    private static void replay(long seed, int steps, int ids, int checkEvery, int attributed) {
         Random r = new Random(seed);
         EventSeries s = EventSeries.EMPTY;
         List<E> model = new ArrayList<>();
@@ -40,7 +51,7 @@ class EventSeriesTest {
                 // Mostly newer than everything, sometimes older, sometimes at the same millisecond.
                 long at = r.nextInt(10) < 8 ? (clock += r.nextInt(3)) : 1_000 + r.nextInt((int) (clock - 999));
                 E e = new E(id, at, "t" + r.nextInt(3), r.nextBoolean() ? null : "/p" + r.nextInt(4),
-                        r.nextBoolean() ? Map.of() : Map.of("k", "v" + r.nextInt(2)));
+                        r.nextInt(100) >= attributed ? Map.of() : Map.of("k", "v" + r.nextInt(2)));
                 s = s.with("src", e.id, e.at, e.type, e.url, e.attrs);
                 model.removeIf(x -> x.id == e.id);
                 int pos = model.size();
