@@ -137,7 +137,7 @@ final class NeighbourhoodBuilder {
         List<SourcePerson> out = new ArrayList<>(refs.size());
         for (SourceRef r : refs) {
             SourcePerson sp = ix.people.get(r);
-            if (sp != null && sp.record != null) out.add(sp);
+            if (sp != null && sp.hasRecord()) out.add(sp);
         }
         return out;
     }
@@ -145,7 +145,7 @@ final class NeighbourhoodBuilder {
     /** Their records in the order {@link Merge#person} merges them. */
     private static List<Stamped<PersonRecord>> records(List<SourcePerson> entries) {
         List<Stamped<PersonRecord>> recs = new ArrayList<>(entries.size());
-        for (SourcePerson sp : entries) recs.add(sp.record);
+        for (SourcePerson sp : entries) recs.add(sp.record());
         if (recs.size() > 1) recs.sort(Merge.PERSON_ORDER);
         return recs;
     }

@@ -504,7 +504,7 @@ public final class ProfileGraph {
     public List<Fact> allFacts(Instant eventsSince) {
         return read(() -> {
             Set<Node> all = new HashSet<>();
-            index.people.values().forEach(sp -> { if (sp.record != null || !sp.relations.isEmpty()) all.add(Node.person(sp.ref)); });
+            index.people.values().forEach(sp -> { if (sp.hasRecord() || !sp.relations.isEmpty()) all.add(Node.person(sp.ref)); });
             index.accounts.keySet().forEach(r -> all.add(Node.account(r)));
             index.opportunities.keySet().forEach(r -> all.add(Node.opportunity(r)));
             all.addAll(index.relationsByNode.keySet());

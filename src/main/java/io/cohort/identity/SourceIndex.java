@@ -170,8 +170,11 @@ final class SourceIndex {
     static final class SourcePerson {
         private static final Set<Stamped<SourceRecord>> NONE = Set.of();
         final SourceRef ref;
+        // The record and its batch, held here rather than in a Stamped: one object less for each of
+        // the millions of people (the source is the ref's).
         /** Null when relations name the person but no record states it. */
-        Stamped<PersonRecord> record;
+        private PersonRecord person;
+        private long seq;
         /** The relations joining the person to an account or a deal. */
         Set<Stamped<SourceRecord>> relations = NONE;
         /** What hangs off the person alone (campaign and list members). */
@@ -179,7 +182,17 @@ final class SourceIndex {
 
         SourcePerson(SourceRef ref) { this.ref = ref; }
 
-        boolean isEmpty() { return record == null && relations.isEmpty() && leaves.isEmpty(); }
+        boolean hasRecord() { return person != null; }
+
+        /** The record with its source and batch; null when none states the person. */
+        Stamped<PersonRecord> record() { return person == null ? null : new Stamped<>(ref.source(), person, seq); }
+
+        void setRecord(Stamped<PersonRecord> s) {
+            person = s == null ? null : s.record();
+            seq = s == null ? 0 : s.seq();
+        }
+
+        boolean isEmpty() { return person == null && relations.isEmpty() && leaves.isEmpty(); }
     }
 
     private SourcePerson entryFor(SourceRef person) {
@@ -194,14 +207,14 @@ final class SourceIndex {
     /** The record of a source person; null when none states it. */
     Stamped<PersonRecord> person(SourceRef ref) {
         SourcePerson sp = people.get(ref);
-        return sp == null ? null : sp.record;
+        return sp == null ? null : sp.record();
     }
 
     /** Every record held but events, in no order. */
     List<Stamped<? extends SourceRecord>> records() {
         List<Stamped<? extends SourceRecord>> all = new java.util.ArrayList<>(personRecords + accounts.size()
                 + opportunities.size() + relations.size() + links.size() + campaigns.size() + lists.size());
-        for (SourcePerson sp : people.values()) if (sp.record != null) all.add(sp.record);
+        for (SourcePerson sp : people.values()) if (sp.hasRecord()) all.add(sp.record());
         all.addAll(accounts.values());
         all.addAll(opportunities.values());
         all.addAll(links.values());
@@ -218,8 +231,8 @@ final class SourceIndex {
     private Stamped<PersonRecord> setPerson(SourceRef ref, Stamped<PersonRecord> record) {
         SourcePerson sp = record == null ? people.get(ref) : entryFor(ref);
         if (sp == null) return null;
-        Stamped<PersonRecord> old = sp.record;
-        sp.record = record;
+        Stamped<PersonRecord> old = sp.record();
+        sp.setRecord(record);
         personRecords += (record == null ? 0 : 1) - (old == null ? 0 : 1);
         if (sp.isEmpty()) people.remove(ref);
         return old;
@@ -264,11 +277,11 @@ final class SourceIndex {
     private boolean keepsShape(String source, SourceRef ref, SourceRecord record, long seq, Touched t) {
         if (record instanceof PersonRecord p) {
             SourcePerson sp = people.get(ref);
-            var old = sp == null ? null : sp.record;
+            var old = sp == null ? null : sp.record();
             if (old == null) return false;
             long key = personKey(ref, p);
             if (personKey(ref, old.record()) != key) return false;
-            sp.record = new Stamped<>(source, p, seq);
+            sp.setRecord(new Stamped<>(source, p, seq));
             t.people.add(UnifiedIds.personId(key));
             t.personRefs.add(ref);
             return true;
@@ -675,7 +688,7 @@ final class SourceIndex {
             }
         });
         int records = 0;
-        for (SourcePerson sp : people.values()) if (sp.record != null) records++;
+        for (SourcePerson sp : people.values()) if (sp.hasRecord()) records++;
         if (records != personRecords) throw new IllegalStateException(records + " person records, " + personRecords + " counted");
         if (refs[0] != records) throw new IllegalStateException(records + " person records, " + refs[0] + " filed");
         checkLinks();

@@ -80,10 +80,10 @@ class ProfileGraphTest {
         graph.readIndex(ix -> {
             assertThat(ix.people.get(p).relations).hasSize(1);
             assertThat(ix.people.get(p).leaves).hasSize(1);
-            assertThat(ix.people.get(p).record).isSameAs(ix.person(p)).isNotNull();
+            assertThat(ix.people.get(p).record()).isEqualTo(ix.person(p)).isNotNull();
             assertThat(ix.eventsOf(Node.person(p)).size()).isEqualTo(2);
             assertThat(ix.people.get(ghost).relations).as("a relation names a person without a record").hasSize(1);
-            assertThat(ix.people.get(ghost).record).isNull();
+            assertThat(ix.people.get(ghost).hasRecord()).isFalse();
             assertThat(ix.personRecordCount()).isEqualTo(1);
         });
         apply("crm", "{\"type\":\"event\",\"id\":\"E1\",\"deleted\":true}");
