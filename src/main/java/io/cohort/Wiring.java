@@ -196,6 +196,8 @@ public final class Wiring {
         // The ports open at once; the graph loads and the engine catches up behind them (Startup).
         Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, eventRetention(),
                 config.engine().snapshotFile(), graph);
+        // Stopped after the engine (lifecycles stop in reverse): the memberships' copy is of its last round.
+        env.lifecycle().manage(startup.membershipCopyAtStop());
         env.lifecycle().manage(evaluator);
         env.lifecycle().manage(destinations);
         env.lifecycle().manage(startup);

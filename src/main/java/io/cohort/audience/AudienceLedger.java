@@ -99,6 +99,27 @@ public final class AudienceLedger implements MembershipSink {
         return out;
     }
 
+    /**
+     * The realized memberships of a copy written at the last clean stop, when it is of what the
+     * database holds: the same highest change number (any change the audience stage stores takes a
+     * new one) and the same number of realized rows (a row deleted by hand takes none). Empty
+     * otherwise: read them with {@link #realized()}.
+     */
+    public Optional<List<Qualified>> realizedFrom(MembershipCopy.Contents copy) {
+        if (copy.stamp().lastNumber() != seq.get()) return Optional.empty();
+        long rows = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM membership WHERE status = 'realized'")
+                .mapTo(Long.class).one());
+        if (rows != copy.stamp().realized()) return Optional.empty();
+        Map<String, Integer> counts = new HashMap<>();
+        for (Qualified q : copy.realized()) counts.merge(q.segmentId(), 1, Integer::sum);
+        sizes.clear();
+        sizes.putAll(counts);
+        return Optional.of(copy.realized());
+    }
+
+    /** The highest change number given so far (stored, or lost with a transaction that failed). */
+    public long lastNumber() { return seq.get(); }
+
     /** One person's stored segments, while they are read. */
     private static final class PersonRows {
         final String id;

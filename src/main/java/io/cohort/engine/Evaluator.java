@@ -49,6 +49,9 @@ public final class Evaluator implements Managed, RuleTarget {
     // Confined to the coordinator thread.
     private volatile RuleState state;
     private Memberships members = new Memberships(List.of());
+    private volatile boolean stoppedCleanly;
+    /** Whether the stored memberships were taken in (they are what {@link #members} starts from). */
+    private volatile boolean started;
     private final DueQueue due = new DueQueue();
     private final AtomicLong evaluatedUpTo = new AtomicLong(-1);
     private long checkpointed = -1;
@@ -98,6 +101,7 @@ public final class Evaluator implements Managed, RuleTarget {
             // From now on events past retention are neither held nor evaluated.
             Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
             members = new Memberships(Futures.get(realized));
+            started = true;
             EngineState stored = sink.state();
             RuleState next = new RuleState(book);
             Set<String> stale = stored.evaluatedUpTo() < lastBatch ? book.segments().keySet() : changed(stored.signatures(), book);
@@ -179,8 +183,19 @@ public final class Evaluator implements Managed, RuleTarget {
         ticker.shutdownNow();
         coordinator.submit(() -> checkpoint(true));
         coordinator.shutdown();
-        coordinator.awaitTermination(30, TimeUnit.SECONDS);
+        stoppedCleanly = coordinator.awaitTermination(30, TimeUnit.SECONDS);
         workers.shutdownNow();
+    }
+
+    /**
+     * After a stop that finished every round: each person's realized segments, as the audience
+     * stage stored them (the engine changes its own only once a round is committed). False, and
+     * nothing visited, when the engine never started or a round may still be running.
+     */
+    public boolean forEachMembershipAfterStop(java.util.function.BiConsumer<String, String[]> each) {
+        if (!stoppedCleanly || !started) return false;
+        members.forEach(each);
+        return true;
     }
 
     /** Hands over what an accepted batch touched; evaluation follows asynchronously, coalesced. */

@@ -105,6 +105,12 @@ final class Memberships {
 
     int peopleCount() { return byKey.size() + byOther.size(); }
 
+    /** Each person with a membership and their segments (sorted; the array is the table's own: read, do not keep). */
+    void forEach(java.util.function.BiConsumer<String, String[]> each) {
+        byKey.forEachKeyValue((k, a) -> each.accept(UnifiedIds.personId(k), a));
+        byOther.forEach(each);
+    }
+
     /** {@code n} people with a membership drawn at random (with repeats), ids made only for those drawn. */
     List<String> randomPeople(int n, Random random) {
         int size = peopleCount();

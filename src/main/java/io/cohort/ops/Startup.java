@@ -2,6 +2,7 @@ package io.cohort.ops;
 
 import com.codahale.metrics.health.HealthCheck;
 import io.cohort.audience.AudienceLedger;
+import io.cohort.audience.MembershipCopy;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.RuleService;
@@ -94,9 +95,12 @@ public final class Startup implements Managed {
             // engine starts): read them while the graph loads.
             FutureTask<java.util.List<Qualified>> stored = new FutureTask<>(() -> {
                 long t = System.nanoTime();
-                java.util.List<Qualified> all = ledger.realized();
+                Optional<Path> copy = snapshot.map(MembershipCopy::beside);
+                Optional<java.util.List<Qualified>> copied = copy.flatMap(MembershipCopy::read).flatMap(ledger::realizedFrom);
+                java.util.List<Qualified> all = copied.orElseGet(ledger::realized);
                 // Beside the graph's read: which of the two the start waits for is in these two lines.
-                LOG.info("start-up: {} stored memberships read in {} ms", all.size(), (System.nanoTime() - t) / 1_000_000);
+                LOG.info("start-up: {} stored memberships read {} in {} ms", all.size(),
+                        copied.isPresent() ? "from their copy " + copy.get() : "from the database", (System.nanoTime() - t) / 1_000_000);
                 return all;
             });
             Thread reader = new Thread(stored, "cohort-startup-memberships");
@@ -157,6 +161,42 @@ public final class Startup implements Managed {
         } catch (java.io.IOException | RuntimeException e) {
             LOG.warn("start-up: graph snapshot {} does not read back ({}); loading from the store", file, e.toString());
             return false;
+        }
+    }
+
+    /**
+     * Writes the memberships' copy ({@link MembershipCopy}) once the engine has stopped: register it
+     * before the engine, so that it stops after it. A stop before the service was ready, or with a
+     * round unfinished, leaves no copy.
+     */
+    public Managed membershipCopyAtStop() {
+        return new Managed() {
+            @Override public void start() {}
+
+            @Override public void stop() { writeMembershipCopy(); }
+        };
+    }
+
+    private void writeMembershipCopy() {
+        if (snapshot.isEmpty()) return;
+        Path file = MembershipCopy.beside(snapshot.get());
+        try {
+            long[] n = {0};
+            if (phase != Phase.READY || !evaluator.forEachMembershipAfterStop((person, segments) -> n[0] += segments.length)) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            long t = System.nanoTime();
+            MembershipCopy.write(file, new MembershipCopy.Stamp(ledger.lastNumber(), n[0]), evaluator::forEachMembershipAfterStop);
+            LOG.info("shutdown: {} memberships copied to {} in {} ms", n[0], file, (System.nanoTime() - t) / 1_000_000);
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("shutdown: the memberships could not be copied to {} ({}); the next start reads them from the database", file,
+                    e.toString());
+            try {
+                Files.deleteIfExists(file);
+            } catch (java.io.IOException ignored) {
+                // The copy's stamp still keeps a stale one from being used.
+            }
         }
     }
 

@@ -42,11 +42,12 @@ class SnapshotRestartIT {
             Map<String, String> profilesBefore = profiles(service, emails);
             Map<String, String> accountsBefore = accounts(service, profilesBefore);
             service.stop();
-            assertThat(log(service)).containsPattern("graph snapshot \\S+ written \\(");
+            assertThat(log(service)).containsPattern("graph snapshot \\S+ written \\(").containsPattern("\\d+ memberships copied to");
             assertThat(dir.resolve("graph.snapshot")).exists();
 
             service.start().awaitReady(READY);
-            assertThat(log(service)).contains("profile graph read from snapshot").doesNotContain("loading from the store");
+            assertThat(log(service)).contains("profile graph read from snapshot").doesNotContain("loading from the store")
+                    .containsPattern("[1-9]\\d* stored memberships read from their copy");
             // Accounts first: nothing since the start has built a neighbourhood holding them.
             assertThat(accounts(service, profilesBefore)).isEqualTo(accountsBefore);
             assertThat(profiles(service, emails)).isEqualTo(profilesBefore);
@@ -71,7 +72,8 @@ class SnapshotRestartIT {
                 assertThat(st.executeUpdate()).isEqualTo(1);
             }
             service.start().awaitReady(READY);
-            assertThat(log(service)).contains("profile graph read from snapshot").contains("rules and data unchanged");
+            assertThat(log(service)).contains("profile graph read from snapshot").contains("rules and data unchanged")
+                    .as("a row deleted by hand: the copy is not of the database").contains("stored memberships read from the database");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!service.members(segment).contains(person) && System.nanoTime() < deadline) Thread.sleep(200);
             assertThat(service.members(segment)).as("%s back in %s", person, segment).contains(person);
@@ -95,7 +97,8 @@ class SnapshotRestartIT {
             for (RandomRecords.Batch b : mutations.subList(1, mutations.size())) send(service, b);
             service.kill();
             service.start().awaitReady(READY);
-            assertThat(log(service)).contains("loading from the store").doesNotContain("read from snapshot");
+            assertThat(log(service)).contains("loading from the store").doesNotContain("read from snapshot")
+                    .as("changes since the last clean stop's copy").contains("stored memberships read from the database");
             Map<String, Set<String>> afterCrash = allMembers(service);
             service.stop();
             assertThat(afterCrash).as("memberships after a crash = a fresh evaluation of the store")
