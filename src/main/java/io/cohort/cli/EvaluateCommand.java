@@ -12,6 +12,7 @@ import io.cohort.identity.ProfileGraph;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.RecordParser;
+import io.cohort.ingest.SourceIds;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
@@ -73,6 +74,8 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         List<String> problems = new ArrayList<>();
         long[] seq = {0};
         long[] records = {0};
+        // As the service stores them: a Salesforce id named by 15 characters in one export is the API's 18 in another.
+        SourceIds ids = new SourceIds(config.sources());
         List<Path> files = CanonicalFiles.list(ns.<String>getList("paths").stream().map(Path::of).toList());
         RecordInputs.Sorted sorted = RecordInputs.sort(files, config.sources(), ns.getString("source"), null, mapper);
         sorted.problems().forEach(p -> problems.add(p.toString()));
@@ -86,13 +89,13 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
                     problems.add(in.file() + ": not a native '" + in.nativeObject() + "' payload: " + e.getMessage());
                     continue;
                 }
-                records[0] += load(graph, parser, source, mapped, ++seq[0],
+                records[0] += load(graph, parser, ids, source, mapped, ++seq[0],
                         (i, why) -> problems.add(in.file() + ": mapped record " + i + ": " + why));
                 continue;
             }
             CanonicalFiles.read(in.file(), mapper, config.ingestLimits().maxRecordsPerBatch(), new CanonicalFiles.Sink() {
                 @Override public void batch(CanonicalFiles.Batch b) throws Exception {
-                    records[0] += load(graph, parser, source, b.records(), ++seq[0], (i, why) -> problems.add(in.file()
+                    records[0] += load(graph, parser, ids, source, b.records(), ++seq[0], (i, why) -> problems.add(in.file()
                             + ":" + b.line(i) + ": record " + b.index(i) + ", " + why));
                 }
 
@@ -115,8 +118,9 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
     }
 
     /** Validates and applies what it can of a batch; the records validation names are left out, each reported. */
-    private static int load(ProfileGraph graph, RecordParser parser, String source, List<JsonNode> batch, long seq,
+    private static int load(ProfileGraph graph, RecordParser parser, SourceIds ids, String source, List<JsonNode> batch, long seq,
                             BadRecords.Reject reject) throws Exception {
+        ids.canonicalize(source, batch);
         var changes = BadRecords.acceptGood(batch, parser::parse, reject);
         if (changes == null) return 0;
         graph.apply(source, changes, seq);

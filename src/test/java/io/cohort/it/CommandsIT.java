@@ -170,6 +170,28 @@ class CommandsIT {
                 .containsExactlyInAnyOrder(LATE_STAGE_ON_THE_SAMPLE);
     }
 
+    /**
+     * A Salesforce report exported with 15-character ids beside the API's records (18): evaluate
+     * reads them as the service stores them, so the report's relation joins the API's contact to
+     * the API's account and its late-stage deal. Fails when evaluate parses the ids as sent.
+     */
+    @Test
+    void evaluateTakesSalesforceIdsInEitherForm() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("sf-data"));
+        Files.writeString(data.resolve("crm-2.json"), """
+                {"records": [
+                  {"type": "account", "id": "001D000000IqhSLIAZ", "name": "Acme"},
+                  {"type": "person", "id": "003D000000Kx9QbIAJ", "email": "ann@acme.example"},
+                  {"type": "opportunity", "id": "006D000000Op7RtIAJ", "accountId": "001D000000IqhSLIAZ", "name": "Renewal",
+                   "stage": "Negotiation/Review", "isClosed": false, "isWon": false, "amount": 5000},
+                  {"type": "accountPerson", "accountId": "001D000000IqhSL", "personId": "003D000000Kx9Qb"}
+                ]}""");
+        Path out = tmp.resolve("sf-out");
+        Run r = cli("evaluate", config(tmp.resolve("sf")), data.toString(), "--out", out.toString(), "--now", "2026-11-25T00:00:00Z");
+        assertThat(r.failure()).as(r.toString()).isEmpty();
+        assertThat(Files.readAllLines(out.resolve("late-stage-deals.csv"))).hasSize(2).last().asString().endsWith(",ann@acme.example");
+    }
+
     /** Who late-stage-deals holds on samples/bodea (see samples/bodea/README.md). */
     static final String[] LATE_STAGE_ON_THE_SAMPLE = {"dana.reyes@acmemotors.com", "lee.chen@acmemotors.com", "jo.baker@kestrel-aero.com"};
 
