@@ -54,9 +54,7 @@ public final class AudienceLedger implements MembershipSink {
         this.activations = List.copyOf(activations);
         this.onCommitted = onCommitted;
         this.history = new SegmentHistory(jdbi);
-        this.seq = new AtomicLong(jdbi.withHandle(h -> h.createQuery(
-                "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
-                        + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one()));
+        this.seq = new AtomicLong(jdbi.withHandle(MembershipRows::highestNumber));
     }
 
     @Override

@@ -32,6 +32,12 @@ public final class MembershipRows {
 
     private MembershipRows() {}
 
+    /** The highest change number stored, in the feed or the outbox (0 when none): numbering goes on after it. */
+    public static long highestNumber(Handle h) {
+        return h.createQuery("SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
+                + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one();
+    }
+
     /** A segment's current members, in person id order (a new activation's first export). */
     public static List<String> members(Handle h, String segmentId) {
         return h.createQuery("SELECT person_id FROM membership WHERE segment_id = ? AND status = 'realized' ORDER BY person_id")

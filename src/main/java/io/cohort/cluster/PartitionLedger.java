@@ -110,8 +110,7 @@ final class PartitionLedger {
     static boolean numberAfterStored(Jdbi jdbi) {
         return jdbi.inTransaction(h -> {
             h.execute("LOCK TABLE membership_change IN SHARE ROW EXCLUSIVE MODE");
-            long stored = h.createQuery("SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
-                    + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one();
+            long stored = MembershipRows.highestNumber(h);
             // last_value is the next number while nothing was drawn (is_called false), the last one drawn after.
             long last = h.createQuery("SELECT last_value FROM cluster_change_seq").mapTo(Long.class).one();
             if (stored < last) return false;

@@ -51,12 +51,16 @@ public final class ProfileGraph {
     public Set<String> pastStepTwoLimit(Collection<String> people) {
         return read(() -> {
             Set<String> out = new HashSet<>();
+            person:
             for (String uid : people) {
                 for (SourceRef ref : index.personRefsByUid.get(uid)) {
                     for (var s : index.relationsOf(Node.person(ref))) {
                         boolean over = s.record() instanceof AccountPersonRecord ap ? accountOverLimit(new SourceRef(s.source(), ap.accountId()))
                                 : s.record() instanceof OpportunityPersonRecord op && dealOverLimit(new SourceRef(s.source(), op.opportunityId()));
-                        if (over) out.add(uid);
+                        if (over) {
+                            out.add(uid);
+                            continue person; // one is enough: the rest would only repeat the groups' walks
+                        }
                     }
                 }
             }
@@ -254,10 +258,6 @@ public final class ProfileGraph {
         });
     }
 
-    /** An account with its deals and all its people (their Person facts). */
-    public Optional<Neighbourhood> accountView(String accountId, Instant eventsSince) {
-        return accountView(accountId, eventsSince, null, Integer.MAX_VALUE).map(AccountView::facts);
-    }
 
     /** Unified accounts found by a search, and how many matched in all. */
     public record AccountMatches(List<io.cohort.model.Account> accounts, int total) {}

@@ -15,6 +15,15 @@ import java.util.function.UnaryOperator;
  * sent with either form of an id is one record, found by references in either form.
  */
 public final class SourceIds {
+    /** Each type's id fields ({@code id} and {@code …Id}): the ids of the source's own records. */
+    private static final Map<RecordType, List<String>> ID_FIELDS = new java.util.EnumMap<>(RecordType.class);
+
+    static {
+        for (RecordType t : RecordType.values()) {
+            ID_FIELDS.put(t, t.fields().stream().filter(f -> f.equals("id") || f.endsWith("Id")).toList());
+        }
+    }
+
     private final Map<String, UnaryOperator<String>> forms = new HashMap<>();
 
     public SourceIds(Map<String, SourceFactory> sources) {
@@ -28,11 +37,7 @@ public final class SourceIds {
         for (JsonNode n : records) {
             if (!(n instanceof ObjectNode r)) continue;
             if (own != null) {
-                RecordType.fromWire(r.path("type").asText()).ifPresent(t -> {
-                    for (String field : t.fields()) {
-                        if (field.equals("id") || field.endsWith("Id")) rewrite(r, field, own);
-                    }
-                });
+                RecordType.fromWire(r.path("type").asText()).ifPresent(t -> ID_FIELDS.get(t).forEach(f -> rewrite(r, f, own)));
             }
             reference(r.get("sameAs"));
             JsonNode accounts = r.get("accounts");

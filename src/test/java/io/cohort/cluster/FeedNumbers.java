@@ -16,8 +16,7 @@ import org.jdbi.v3.core.Jdbi;
 record FeedNumbers(long highest, long feedRows, Map<String, Long> outbox) {
     static FeedNumbers of(Jdbi jdbi) {
         return jdbi.withHandle(h -> new FeedNumbers(
-                h.createQuery("SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM membership_change), 0), "
-                        + "COALESCE((SELECT MAX(seq) FROM outbox), 0))").mapTo(Long.class).one(),
+                io.cohort.audience.MembershipRows.highestNumber(h),
                 h.createQuery("SELECT COUNT(*) FROM membership_change").mapTo(Long.class).one(),
                 h.createQuery("SELECT activation_id, person_id, seq FROM outbox").reduceRows(new HashMap<String, Long>(), (m, r) -> {
                     m.put(r.getColumn(1, String.class) + "/" + r.getColumn(2, String.class), r.getColumn(3, Long.class));

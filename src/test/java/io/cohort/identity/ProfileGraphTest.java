@@ -268,12 +268,12 @@ class ProfileGraphTest {
     void accountsAreFoundByUnifiedIdWhateverWasEvaluated() throws Exception {
         apply("zz", "{\"type\":\"account\",\"id\":\"B\",\"name\":\"Bolt\"}");
         String before = UnifiedIds.account(new SourceRef("zz", "B"));
-        assertThat(graph.accountView(before, Instant.EPOCH)).as("an account nobody is related to").isPresent();
+        assertThat(graph.accountView(before, Instant.EPOCH, null, Integer.MAX_VALUE)).as("an account nobody is related to").isPresent();
         apply("aa", "{\"type\":\"account\",\"id\":\"X\",\"name\":\"Bolt Inc\",\"sameAs\":{\"source\":\"zz\",\"id\":\"B\"}}");
         String after = UnifiedIds.account(new SourceRef("aa", "X"));
-        assertThat(graph.accountView(after, Instant.EPOCH)).as("the merged account, by its new id").isPresent();
-        assertThat(graph.accountView(before, Instant.EPOCH)).as("the id the merge retired").isEmpty();
-        assertThat(graph.accountView("a-0000000000000000", Instant.EPOCH)).isEmpty();
+        assertThat(graph.accountView(after, Instant.EPOCH, null, Integer.MAX_VALUE)).as("the merged account, by its new id").isPresent();
+        assertThat(graph.accountView(before, Instant.EPOCH, null, Integer.MAX_VALUE)).as("the id the merge retired").isEmpty();
+        assertThat(graph.accountView("a-0000000000000000", Instant.EPOCH, null, Integer.MAX_VALUE)).isEmpty();
 
         java.nio.file.Path file = java.nio.file.Files.createTempFile("graph", ".snapshot");
         try {
@@ -281,8 +281,8 @@ class ProfileGraphTest {
             GraphSnapshot.write(graph, file, stamp);
             ProfileGraph read = new ProfileGraph();
             GraphSnapshot.read(file, stamp, read, 0);
-            assertThat(read.accountView(after, Instant.EPOCH)).as("read from a snapshot, nothing evaluated").isPresent();
-            assertThat(read.accountView(before, Instant.EPOCH)).isEmpty();
+            assertThat(read.accountView(after, Instant.EPOCH, null, Integer.MAX_VALUE)).as("read from a snapshot, nothing evaluated").isPresent();
+            assertThat(read.accountView(before, Instant.EPOCH, null, Integer.MAX_VALUE)).isEmpty();
         } finally {
             java.nio.file.Files.deleteIfExists(file);
         }
