@@ -201,7 +201,7 @@ public final class Workbench implements Managed {
         if (!twoSteps || graph.pastStepTwoLimit(List.of(personId)).isEmpty()) return "";
         return ". This segment's rules look two steps, and this person is related to an account or deal with more than "
                 + graph.stepTwoLimit() + " people related to it (engine.stepTwoLimit): rules do not look through it to its other "
-                + "people, so no colleague or fellow contact is found there";
+                + "people, so no colleague or fellow contact is found there (its Account or Opportunity fact has peopleInReach == false)";
     }
 
     private static PersonRef ref(String id, PersonSnapshot p) { return new PersonRef(id, p == null ? null : p.email()); }

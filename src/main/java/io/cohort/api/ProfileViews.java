@@ -20,7 +20,7 @@ public final class ProfileViews {
                 myAccounts.add(ap.accountId());
                 Account a = accounts.get(ap.accountId());
                 accountViews.add(new Views.PersonAccount(ap.accountId(), a == null ? null : a.name(),
-                        a == null ? null : a.domain(), ap.role(), a == null ? List.of() : a.sources()));
+                        a == null ? null : a.domain(), ap.role(), a == null ? List.of() : a.sources(), a == null ? null : a.peopleInReach()));
             }
         }
         // One order whatever order the graph's indexes hold relations in (it differs after a restart).
@@ -57,7 +57,7 @@ public final class ProfileViews {
         List<Opportunity> opps = cf.facts().stream().filter(Opportunity.class::isInstance).map(Opportunity.class::cast)
                 .filter(o -> a.id().equals(o.accountId())).sorted(Comparator.comparing(Opportunity::id)).toList();
         return new Views.AccountProfile(a.id(), a.name(), a.domain(), a.industry(), a.employees(), a.annualRevenue(),
-                a.country(), a.sources(), a.attributes(), members, total, next, opps, totals(opps));
+                a.country(), a.sources(), a.attributes(), a.peopleInReach(), members, total, next, opps, totals(opps));
     }
 
     private static Views.OpportunityTotals totals(List<Opportunity> opps) {

@@ -49,12 +49,16 @@ public final class Views {
                                 List<MembershipReader.PersonMembership> segments) {}
 
     /** An account a person is related to, with the role of the relation. */
-    public record PersonAccount(String id, String name, String domain, String role, List<String> sources) {}
+    public record PersonAccount(String id, String name, String domain, String role, List<String> sources,
+                                @Schema(description = PEOPLE_IN_REACH + "; null when no source has a record of it") Boolean peopleInReach) {}
+
+    private static final String PEOPLE_IN_REACH = "false when more people are related to the account than rules look through"
+            + " (engine.stepTwoLimit): Account.peopleInReach, as rules see it";
 
     /** {@code GET /v1/accounts/{id}}: the unified account. */
     public record AccountProfile(String id, String name, String domain, String industry, long employees,
                                  double annualRevenue, String country, List<String> sources, Map<String, String> attributes,
-                                 List<AccountMember> people, int peopleTotal, String peopleNext,
+                                 @Schema(description = PEOPLE_IN_REACH) boolean peopleInReach, List<AccountMember> people, int peopleTotal, String peopleNext,
                                  List<Opportunity> opportunities, OpportunityTotals opportunityTotals) {}
 
     /** A person related to an account. */

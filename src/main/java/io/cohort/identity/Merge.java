@@ -43,14 +43,16 @@ final class Merge {
     static final Comparator<Stamped<PersonRecord>> PERSON_ORDER =
             Comparator.comparing(s -> new io.cohort.record.SourceRef(s.source(), s.record().id()));
 
-    static Account account(String id, List<Stamped<AccountRecord>> recs) {
+    /** @param peopleInReach whether step 2 goes through it ({@link Account#peopleInReach()}) */
+    static Account account(String id, List<Stamped<AccountRecord>> recs, boolean peopleInReach) {
         List<Stamped<AccountRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
         Long employees = latest(ranked, AccountRecord::employees);
         Double revenue = latest(ranked, AccountRecord::annualRevenue);
         return new Account(id, latest(ranked, AccountRecord::name), latest(ranked, AccountRecord::domain),
                 latest(ranked, AccountRecord::industry), employees == null ? 0 : employees,
                 revenue == null ? 0 : revenue, latest(ranked, AccountRecord::country),
-                ranked.stream().map(s -> s.source() + ":" + s.record().id()).sorted().toList(), attributes(ranked));
+                ranked.stream().map(s -> s.source() + ":" + s.record().id()).sorted().toList(), attributes(ranked),
+                peopleInReach);
     }
 
     static Stamped<OpportunityRecord> master(List<Stamped<OpportunityRecord>> recs) {
@@ -58,7 +60,8 @@ final class Merge {
         return ranked.get(ranked.size() - 1);
     }
 
-    static Opportunity opportunity(String id, String accountId, List<Stamped<OpportunityRecord>> recs) {
+    /** @param peopleInReach whether step 2 goes through it ({@link Opportunity#peopleInReach()}) */
+    static Opportunity opportunity(String id, String accountId, List<Stamped<OpportunityRecord>> recs, boolean peopleInReach) {
         List<Stamped<OpportunityRecord>> ranked = rank(recs, s -> s.record().sameAs() != null);
         Double amount = latest(ranked, OpportunityRecord::amount);
         Boolean won = latest(ranked, OpportunityRecord::isWon);
@@ -68,7 +71,7 @@ final class Merge {
                 currency == null ? "USD" : currency, latest(ranked, OpportunityRecord::stage),
                 Boolean.TRUE.equals(won), Boolean.TRUE.equals(closed) || Boolean.TRUE.equals(won),
                 latest(ranked, OpportunityRecord::closeDate), latest(ranked, OpportunityRecord::createdDate),
-                attributes(ranked));
+                attributes(ranked), peopleInReach);
     }
 
     /** Per name, the value of the highest-precedence record that has one. */

@@ -44,8 +44,9 @@ final class NeighbourhoodBuilder {
         static final OppLink NONE = new OppLink(null, null);
     }
 
-    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, int subjects) {
-        this(ix, unifier, eventsAfter, FactTypes.ALL, subjects, Integer.MAX_VALUE);
+    /** All kinds of fact, for views of the read API. */
+    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, int subjects, int stepTwoLimit) {
+        this(ix, unifier, eventsAfter, FactTypes.ALL, subjects, stepTwoLimit);
     }
 
     /**
@@ -201,7 +202,7 @@ final class NeighbourhoodBuilder {
     private void account(String aid, List<SourceRef> group) {
         if (!accountsBuilt.add(aid)) return;
         List<Stamped<AccountRecord>> recs = types.accounts ? Unifier.records(group, ix.accounts) : List.of();
-        if (!recs.isEmpty()) put(Merge.account(aid, recs));
+        if (!recs.isEmpty()) put(Merge.account(aid, recs, ix.relationCount(group, Node::account) <= stepTwoLimit));
         if (!types.opportunities) return; // its deals: only what Opportunity facts are made of
         for (SourceRef ref : group) {
             for (SourceRef o : ix.opportunitiesByAccount.getOrDefault(ref, Set.of())) {
@@ -228,7 +229,7 @@ final class NeighbourhoodBuilder {
                 List<SourceRef> accGroup = master.record().accountId() == null ? null
                         : accountGroup(new SourceRef(master.source(), master.record().accountId()));
                 link = new OppLink(accGroup == null ? null : accountId(accGroup), accGroup);
-                put(Merge.opportunity(oid, link.account(), recs));
+                put(Merge.opportunity(oid, link.account(), recs, ix.relationCount(group, Node::opportunity) <= stepTwoLimit));
             }
             oppLinks.put(oid, link);
         }

@@ -3,6 +3,8 @@ package io.cohort.identity;
 import io.cohort.model.EventSeries;
 import io.cohort.model.Fact;
 import io.cohort.record.RecordChange;
+import io.cohort.record.RecordKey;
+import io.cohort.record.RecordType;
 import io.cohort.record.SourceRecord.AccountPersonRecord;
 import io.cohort.record.SourceRecord.OpportunityPersonRecord;
 import io.cohort.record.SourceRecord.OpportunityRecord;
@@ -78,6 +80,17 @@ public final class ProfileGraph {
         return index.relationCount(Unifier.group(deal, index.opportunityEdges), Node::opportunity) > stepTwoLimit;
     }
 
+    /** The account or deal a relation record's change is about (its key names it), or null for other records. */
+    private static Node relationTarget(String source, RecordChange c) {
+        if (c.type() != RecordType.ACCOUNT_PERSON && c.type() != RecordType.OPPORTUNITY_PERSON) return null;
+        return RecordKey.parse(c.key(), 2).map(k -> new SourceRef(source, k.get(0)))
+                .map(ref -> c.type() == RecordType.ACCOUNT_PERSON ? Node.account(ref) : Node.opportunity(ref)).orElse(null);
+    }
+
+    private boolean overLimit(Node n) {
+        return n.kind() == Node.ACCOUNT ? accountOverLimit(n.ref()) : dealOverLimit(n.ref());
+    }
+
     /** How many times a neighbourhood was built without going through an account or deal over {@link #stepTwoLimit()}. */
     public long stepTwoSkipped() { return stepTwoSkipped.sum(); }
 
@@ -85,7 +98,18 @@ public final class ProfileGraph {
         Touched t = new Touched();
         lock.writeLock().lock();
         try {
-            for (RecordChange c : changes) index.apply(source, c, batchSeq, t);
+            Map<Node, Boolean> overBefore = new HashMap<>();
+            for (RecordChange c : changes) {
+                Node n = relationTarget(source, c);
+                if (n != null) overBefore.computeIfAbsent(n, this::overLimit);
+                index.apply(source, c, batchSeq, t);
+            }
+            // Crossing the limit changes the account's (or deal's) own fact, peopleInReach, for all
+            // its people, whatever depth the rules look to: told as a change of it. (A batch that
+            // also re-groups it by an MDM link or sameAs tells that change itself.)
+            overBefore.forEach((n, before) -> {
+                if (overLimit(n) != before) (n.kind() == Node.ACCOUNT ? t.accounts : t.opportunities).add(n.ref());
+            });
             if (!t.accounts.isEmpty()) index.accountsById.touched(index, t.accounts);
         } finally {
             lock.writeLock().unlock();
@@ -248,9 +272,9 @@ public final class ProfileGraph {
             }
             String next = page.size() == limit && !page.isEmpty() && all.higher(page.get(page.size() - 1)) != null
                     ? page.get(page.size() - 1) : null;
-            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, page.size()).build(page, 0);
+            Neighbourhood n = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, page.size(), stepTwoLimit).build(page, 0);
             // People first: their step-0 facts; then the account itself with all its deals.
-            NeighbourhoodBuilder b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, 1);
+            NeighbourhoodBuilder b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, 1, stepTwoLimit);
             Neighbourhood acc = b.accountOnly(accountId, group);
             List<Fact> facts = new ArrayList<>(acc.facts());
             facts.addAll(n.facts());
@@ -286,7 +310,7 @@ public final class ProfileGraph {
                 if (out.size() >= limit) break;
                 List<Stamped<io.cohort.record.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
                 if (recs.isEmpty()) continue;
-                out.add(Merge.account(e.getKey(), recs));
+                out.add(Merge.account(e.getKey(), recs, index.relationCount(e.getValue(), Node::account) <= stepTwoLimit));
             }
             return new AccountMatches(out, groups.size());
         });
@@ -512,7 +536,7 @@ public final class ProfileGraph {
                 OpportunityRecord o = e.getValue().record();
                 if (o.accountId() != null) all.add(Node.account(new SourceRef(e.getKey().source(), o.accountId())));
             }
-            List<Fact> facts = new ArrayList<>(unifier.facts(new Component("all", all), eventsSince).facts());
+            List<Fact> facts = new ArrayList<>(unifier.facts(new Component("all", all), eventsSince, stepTwoLimit).facts());
             facts.addAll(unifier.globalFacts());
             return facts;
         });

@@ -17,8 +17,11 @@ final class Unifier {
         this.ix = ix;
     }
 
-    /** Builds the unified facts of a component; events before {@code eventsSince} are left out. */
-    ComponentFacts facts(Component c, Instant eventsSince) {
+    /**
+     * Builds the unified facts of a component; events before {@code eventsSince} are left out.
+     * @param stepTwoLimit what {@link io.cohort.model.Account#peopleInReach()} is measured against
+     */
+    ComponentFacts facts(Component c, Instant eventsSince, int stepTwoLimit) {
         long since = eventsSince.toEpochMilli() - 1;
         List<Fact> facts = new ArrayList<>();
         Map<SourceRef, String> accountIds = groupIds(c, Node.ACCOUNT, ix.accountEdges, UnifiedIds::account);
@@ -37,12 +40,14 @@ final class Unifier {
             facts.add(activity(uid, since));
             identities.put(uid, identities(recs));
         });
-        groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> facts.add(Merge.account(aid, recs)));
+        groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> facts.add(Merge.account(aid, recs,
+                ix.relationCount(group(new SourceRef(recs.get(0).source(), recs.get(0).record().id()), ix.accountEdges), Node::account) <= stepTwoLimit)));
         groupRecords(c, Node.OPPORTUNITY, oppIds, ix.opportunities).forEach((oid, recs) -> {
             Stamped<OpportunityRecord> master = Merge.master(recs);
             String acc = master.record().accountId() == null ? null
                     : accountIds.get(new SourceRef(master.source(), master.record().accountId()));
-            facts.add(Merge.opportunity(oid, acc, recs));
+            facts.add(Merge.opportunity(oid, acc, recs,
+                    ix.relationCount(group(new SourceRef(master.source(), master.record().id()), ix.opportunityEdges), Node::opportunity) <= stepTwoLimit));
         });
         relations(c, accountIds, oppIds, people.keySet(), facts);
         return new ComponentFacts(c, List.copyOf(facts), identities);

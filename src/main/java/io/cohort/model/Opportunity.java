@@ -12,6 +12,7 @@ import java.util.Map;
  * @param closeDate   may be null
  * @param createdDate when the system of record created it (Salesforce CreatedDate, Marketo createdAt), may be null
  * @param attributes  free-form source fields ({@code attr("Type")}, {@code attr("LeadSource")})
+ * @param peopleInReach whether rules that look two steps see its other contacts (engine.stepTwoLimit)
  */
 @Describe("A deal; a CRM opportunity and its Marketo copy are one")
 public record Opportunity(@Describe("unified opportunity id, o-…") @Ref(Entity.OPPORTUNITY) String id,
@@ -24,7 +25,10 @@ public record Opportunity(@Describe("unified opportunity id, o-…") @Ref(Entity
                           @Describe("closed, won or lost; isOpen() is the opposite") boolean closed,
                           @Describe("expected or actual close date, may be null: closeDate > $now.date().minusDays(90)") LocalDate closeDate,
                           @Describe("when the system of record created it, may be null: createdDate > $now.daysAgo(30)") Instant createdDate,
-                          @Describe("free-form source fields: attr(\"Type\"), attr(\"LeadSource\")") Map<String, String> attributes)
+                          @Describe("free-form source fields: attr(\"Type\"), attr(\"LeadSource\")") Map<String, String> attributes,
+                          @Describe("false when it has more contact roles than rules look through (engine.stepTwoLimit, 500):"
+                                  + " its other contacts' OpportunityPerson facts are then left out")
+                          boolean peopleInReach)
         implements Fact, Attributed {
 
     public String key() { return "O:" + id; }

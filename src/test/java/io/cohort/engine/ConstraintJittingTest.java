@@ -56,7 +56,7 @@ class ConstraintJittingTest {
             String industry = i % 3 == 0 ? "Automotive OEM" : i % 3 == 1 ? "Retail" : null;
             OneShot.Result o = OneShot.run(book.kieBase(), book, List.of(
                     new Person(p, p + "@x.com", null, null, null, null, false, List.of(), Map.of()),
-                    new Account(a, "Co " + i, null, industry, 5_000, 0, null, List.of(), Map.of()),
+                    new Account(a, "Co " + i, null, industry, 5_000, 0, null, List.of(), Map.of(), true),
                     new AccountPerson(a, p, null, Map.of())), now, false, Budget.DEFAULT);
             assertThat(o.failure()).as("account %d", i).isNull();
             assertThat(o.qualified().contains(new Qualified("enterprise-automotive", p))).as("account %d", i).isEqualTo(i % 3 == 0);

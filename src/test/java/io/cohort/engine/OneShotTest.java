@@ -66,7 +66,7 @@ class OneShotTest {
     @Test
     void explainsByTheMatchesThatStillHoldIncludingDerivedFacts() {
         var facts = List.<Fact>of(person("p1"), new AccountPerson("a1", "p1", null, java.util.Map.of()),
-                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null, null, java.util.Map.of()));
+                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null, null, java.util.Map.of(), true));
         OneShot.Result r = OneShot.run(book.kieBase(), book, facts, NOW, true, Budget.DEFAULT);
 
         // "Prospect" fired first (salience 10) and was undone once CustomerAccount appeared.
@@ -114,7 +114,7 @@ class OneShotTest {
                 """;
         RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("pairs.drl", pairs)).ruleBook().orElseThrow();
         List<Fact> facts = new java.util.ArrayList<>(List.of(person("p1"), new AccountPerson("a1", "p1", null, java.util.Map.of())));
-        for (int i = 0; i < 600; i++) facts.add(new Opportunity("o" + i, "a1", "Deal", 1, "USD", "Open", false, false, null, null, java.util.Map.of()));
+        for (int i = 0; i < 600; i++) facts.add(new Opportunity("o" + i, "a1", "Deal", 1, "USD", "Open", false, false, null, null, java.util.Map.of(), true));
         OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false, new Budget(500, 1_000_000, 60_000_000_000L));
         assertThat(r.fired()).isBetween(500, 501); // Drools may fire one past the limit
         assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.FIRINGS);
@@ -131,7 +131,7 @@ class OneShotTest {
     @Test
     void aPooledSessionStoppedByABudgetOrAnExceptionAnswersLikeANewOneNextTime() {
         var facts = List.<Fact>of(person("p1"), person("p2"), new AccountPerson("a1", "p1", null, Map.of()),
-                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null, null, Map.of()));
+                new Opportunity("o1", "a1", "Deal", 500, "USD", "Closed Won", true, true, null, null, Map.of(), true));
         OneShot.Result fresh = OneShot.run(book.kieBase(), book, facts, NOW, false, Budget.DEFAULT);
         assertThat(fresh.qualified()).containsExactlyInAnyOrder(new Qualified("customers", "p1"), new Qualified("prospects", "p2"));
 

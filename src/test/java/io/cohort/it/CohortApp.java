@@ -153,6 +153,13 @@ public final class CohortApp implements AutoCloseable {
 
     public Response post(String path, String contentType, String body) { return send("POST", path, contentType, body, TOKEN); }
 
+    /** Posts canonical records (JSON objects) to a source, asserts they were accepted and waits until they are evaluated. */
+    public void ingest(String source, String... records) throws Exception {
+        Response r = post("/v1/sources/" + source + "/records", "application/json", "{\"records\":[" + String.join(",", records) + "]}");
+        org.assertj.core.api.Assertions.assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        settle();
+    }
+
     public Response get(String path) { return send("GET", path, null, null, TOKEN); }
 
     public Response postFile(String path, Path file) throws IOException {

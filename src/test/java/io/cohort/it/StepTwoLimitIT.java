@@ -30,12 +30,7 @@ class StepTwoLimitIT {
 
     @AfterAll static void stop() { if (app != null) app.stop(); }
 
-    static void post(String... records) throws Exception {
-        CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json",
-                "{\"records\":[" + String.join(",", records) + "]}");
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        app.settle();
-    }
+    static void post(String... records) throws Exception { app.ingest("generic", records); }
 
     static String person(String id, String first) {
         return "{\"type\":\"person\",\"id\":\"" + id + "\",\"email\":\"" + id + "@catchall.example\",\"firstName\":\"" + first + "\"}";

@@ -36,16 +36,25 @@ class IncrementalEvaluationTest {
 
     @TempDir static Path rules;
     @TempDir static Path stepTwoRules;
+    @TempDir static Path inReachRules;
     static RuleBook book;
-    /** With rules that look two steps (a colleague's record, a fellow contact's activity). */
+    /** With rules that look two steps (a colleague's record, a fellow contact's activity), and one that reads Account.peopleInReach. */
     static RuleBook stepTwoBook;
+    /** One step only, with a rule that reads Account.peopleInReach. */
+    static RuleBook inReachBook;
+    private static final Path TOO_LARGE = Path.of("src/test/resources/reliability/rules-limit/too-large.drl");
 
     @BeforeAll static void compileRules() throws Exception {
         book = FreshEvaluation.shippedWithProbes(rules, NOW);
         FreshEvaluation.shippedWithProbes(stepTwoRules, NOW);
         java.nio.file.Files.copy(Path.of("src/test/resources/reliability/rules-depth2/step-two.drl"), stepTwoRules.resolve("step-two.drl"));
+        java.nio.file.Files.copy(TOO_LARGE, stepTwoRules.resolve("too-large.drl"));
         stepTwoBook = FreshEvaluation.compile(stepTwoRules, new ManualClock(NOW));
         assertThat(stepTwoBook.shape().depth()).isEqualTo(2);
+        FreshEvaluation.shippedWithProbes(inReachRules, NOW);
+        java.nio.file.Files.copy(TOO_LARGE, inReachRules.resolve("too-large.drl"));
+        inReachBook = FreshEvaluation.compile(inReachRules, new ManualClock(NOW));
+        assertThat(inReachBook.shape().depth()).isEqualTo(1);
     }
 
     @Test
@@ -80,15 +89,42 @@ class IncrementalEvaluationTest {
         }
         assertThat(failures).as("seeds whose incremental evaluation differs from a fresh one, step-2 limit 3").isEmpty();
         // Otherwise the limit was never reached and this proves nothing.
+        ProfileGraph probe = probeWithLimitThree(base);
+        probe.neighbourhood(probe.personIdsUnordered(), 2, NOW.minus(Duration.ofDays(90)));
+        assertThat(probe.stepTwoSkipped()).as("accounts or deals over the limit").isPositive();
+    }
+
+    /** The graph of a seed's batches, with a step-2 limit of 3: for asserting the limit was reached. */
+    private static ProfileGraph probeWithLimitThree(long seed) {
         ProfileGraph probe = new ProfileGraph(3);
-        RandomRecords gen = new RandomRecords(base, NOW, 10, 4, 3);
+        RandomRecords gen = new RandomRecords(seed, NOW, 10, 4, 3);
         RecordParser parser = new RecordParser(new IngestLimits());
         for (int step = 1; step <= STEPS; step++) {
             RandomRecords.Batch b = gen.next();
             probe.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), step);
         }
-        probe.neighbourhood(probe.personIdsUnordered(), 2, NOW.minus(Duration.ofDays(90)));
-        assertThat(probe.stepTwoSkipped()).as("accounts or deals over the limit").isPositive();
+        return probe;
+    }
+
+    /**
+     * Rules that look one step but read {@code Account.peopleInReach}: an account crossing the
+     * step-2 limit (3 here) as relations come and go, or as MDM links join and split accounts,
+     * changes a fact all its people see, though the batch names one of them at most. Missed, the
+     * others would keep the membership of the other side of the limit.
+     */
+    @Test
+    void incrementalEqualsFreshWhenAccountsCrossTheLimitUnderOneStepRules() throws Exception {
+        long base = Long.getLong("reliability.seed", 20261128L);
+        List<String> failures = new ArrayList<>();
+        for (long seed = base; seed < base + SEEDS / 4 && failures.size() < 3; seed++) {
+            String f = run(seed, inReachBook, 3, false, 10);
+            if (f != null) failures.add(f);
+        }
+        assertThat(failures).as("seeds whose incremental evaluation differs from a fresh one, one step, step-2 limit 3").isEmpty();
+        // Otherwise no account was ever over the limit and this proves nothing.
+        ProfileGraph probe = probeWithLimitThree(base);
+        assertThat(probe.neighbourhood(probe.personIdsUnordered(), 1, NOW.minus(Duration.ofDays(90))).facts())
+                .as("an account over the limit").anyMatch(f -> f instanceof io.cohort.model.Account a && !a.peopleInReach());
     }
 
     /**
@@ -176,6 +212,15 @@ class IncrementalEvaluationTest {
      * @param whole        also compare with every fact of the graph in one session (which knows no limit)
      */
     static String run(long seed, RuleBook book, int stepTwoLimit, boolean whole) throws Exception {
+        return run(seed, book, stepTwoLimit, whole, STEPS);
+    }
+
+    /**
+     * @param checkEvery also compare with a fresh evaluation after every this many batches: a
+     *                   membership left behind is often mended by a later batch that touches the
+     *                   same people, and a comparison at the end alone would not see it
+     */
+    static String run(long seed, RuleBook book, int stepTwoLimit, boolean whole, int checkEvery) throws Exception {
         Random rnd = new Random(seed);
         int shards = 1 + rnd.nextInt(3);
         ManualClock clock = new ManualClock(NOW);
@@ -193,6 +238,21 @@ class IncrementalEvaluationTest {
                 RandomRecords.Batch b = gen.next();
                 List<RecordChange> changes = parser.parse(new ArrayList<JsonNode>(b.records()));
                 ev.submit(graph.apply(b.source(), changes, step), step);
+                if (step % checkEvery == 0 && step < STEPS) {
+                    ev.awaitIdle(Duration.ofSeconds(30));
+                    MemorySink freshSink = new MemorySink();
+                    Evaluator fresh = new Evaluator(graph, freshSink, clock, FreshEvaluation.engine(shards));
+                    try {
+                        fresh.start(book, step);
+                        if (!sink.members().equals(freshSink.members())) {
+                            return "seed " + seed + " after batch " + step + " (" + shards + " workers, step-2 limit " + stepTwoLimit
+                                    + "): only incremental " + minus(sink.members(), freshSink.members()) + "; only fresh "
+                                    + minus(freshSink.members(), sink.members());
+                        }
+                    } finally {
+                        fresh.stop();
+                    }
+                }
                 // Sometimes wait, sometimes let several batches coalesce into one round.
                 if (rnd.nextInt(4) == 0) ev.awaitIdle(Duration.ofSeconds(30));
             }
