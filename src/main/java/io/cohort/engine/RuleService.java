@@ -40,6 +40,8 @@ public final class RuleService {
     private final LastGood lastGood;
     private final RuleDirectory.Reader reader;
     private volatile Status status;
+    /** The status of the rules being applied by {@link #reload}, until it returns. */
+    private volatile Status applying;
     private volatile RuleFiles lastSeen = RuleFiles.of(Map.of());
     private final java.util.concurrent.atomic.AtomicLong failedLoads = new java.util.concurrent.atomic.AtomicLong();
     /** First wait before a rule set that compiled but could not be applied is tried again; doubles up to {@link #RETRY_MAX}. */
@@ -173,6 +175,9 @@ public final class RuleService {
             lastSeen = RuleFiles.of(Map.of());
             return status;
         }
+        // What the status will say once applied: the engine swaps the rules before reload returns,
+        // and a read in between must not show the new segments beside the old files (statusOf).
+        applying = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
         try {
             evaluator.reload(book).get();
         } catch (InterruptedException e) {
@@ -195,13 +200,15 @@ public final class RuleService {
                     + ", or now with POST /tasks/reload-rules"));
             status = new Status(prev.activeVersion(), prev.activeSince(), List.copyOf(files.texts().keySet()), List.copyOf(messages),
                     true, clock.instant());
+            applying = null;
             return status;
         }
         retryAt = null;
         failedApplies = 0;
         activeSegments = book.segments().size();
         lastGood.save(book.version(), files.texts(), clock.millis());
-        status = new Status(book.version(), book.compiledAt(), List.copyOf(files.texts().keySet()), r.messages(), false, clock.instant());
+        status = applying;
+        applying = null;
         LOG.info("rules {} applied ({} files, {} segments)", book.version(), files.texts().size(), book.segments().size());
         files.passedOver().values().forEach(w -> LOG.warn("rules {}: {}", book.version(), w));
         return status;
@@ -274,6 +281,16 @@ public final class RuleService {
     }
 
     public Status status() { return status; }
+
+    /**
+     * The status as of the rules the engine runs ({@code runningVersion}): during a reload the
+     * engine runs the new rules a moment before {@link #reload} records them.
+     */
+    public Status statusOf(String runningVersion) {
+        Status s = status;
+        Status next = applying;
+        return !s.activeVersion().equals(runningVersion) && next != null && next.activeVersion().equals(runningVersion) ? next : s;
+    }
 
     /** Loads (at start or on reload) whose files did not compile, since this service started: a metric. */
     public long failedLoads() { return failedLoads.get(); }

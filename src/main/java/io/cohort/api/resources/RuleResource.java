@@ -46,9 +46,10 @@ public class RuleResource {
     @GET
     @RolesAllowed({Role.ANALYST, Role.READER, Role.OPERATOR})
     public Views.RuleStatus status() {
-        RuleService.Status s = rules.status();
+        RuleBook book = running.get();
+        RuleService.Status s = rules.statusOf(book.version());
         return new Views.RuleStatus(s.activeVersion(), s.activeSince(), s.files(), s.lastReloadFailed(), s.lastAttempt(),
-                s.messages(), running.get().segments().keySet().stream().sorted().toList(), issues.get());
+                s.messages(), book.segments().keySet().stream().sorted().toList(), issues.get());
     }
 
     /**
