@@ -58,7 +58,8 @@ public final class Views {
     /** {@code GET /v1/accounts/{id}}: the unified account. */
     public record AccountProfile(String id, String name, String domain, String industry, long employees,
                                  double annualRevenue, String country, List<String> sources, Map<String, String> attributes,
-                                 @Schema(description = PEOPLE_IN_REACH) boolean peopleInReach, List<AccountMember> people, int peopleTotal, String peopleNext,
+                                 @Schema(description = PEOPLE_IN_REACH) boolean peopleInReach,
+                                 List<AccountMember> people, int peopleTotal, String peopleNext,
                                  List<Opportunity> opportunities, OpportunityTotals opportunityTotals) {}
 
     /** A person related to an account. */

@@ -71,14 +71,10 @@ public final class ProfileGraph {
     }
 
     /** Whether the unified account of a source account has more relations to people than step 2 goes through. */
-    private boolean accountOverLimit(SourceRef account) {
-        return index.relationCount(Unifier.group(account, index.accountEdges), Node::account) > stepTwoLimit;
-    }
+    private boolean accountOverLimit(SourceRef account) { return index.overLimit(Node.account(account), stepTwoLimit); }
 
     /** As {@link #accountOverLimit}, for a deal's contact roles. */
-    private boolean dealOverLimit(SourceRef deal) {
-        return index.relationCount(Unifier.group(deal, index.opportunityEdges), Node::opportunity) > stepTwoLimit;
-    }
+    private boolean dealOverLimit(SourceRef deal) { return index.overLimit(Node.opportunity(deal), stepTwoLimit); }
 
     /** The account or deal a relation record's change is about (its key names it), or null for other records. */
     private static Node relationTarget(String source, RecordChange c) {
@@ -87,9 +83,7 @@ public final class ProfileGraph {
                 .map(ref -> c.type() == RecordType.ACCOUNT_PERSON ? Node.account(ref) : Node.opportunity(ref)).orElse(null);
     }
 
-    private boolean overLimit(Node n) {
-        return n.kind() == Node.ACCOUNT ? accountOverLimit(n.ref()) : dealOverLimit(n.ref());
-    }
+    private boolean overLimit(Node n) { return index.overLimit(n, stepTwoLimit); }
 
     /** How many times a neighbourhood was built without going through an account or deal over {@link #stepTwoLimit()}. */
     public long stepTwoSkipped() { return stepTwoSkipped.sum(); }
@@ -310,7 +304,7 @@ public final class ProfileGraph {
                 if (out.size() >= limit) break;
                 List<Stamped<io.cohort.record.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
                 if (recs.isEmpty()) continue;
-                out.add(Merge.account(e.getKey(), recs, index.relationCount(e.getValue(), Node::account) <= stepTwoLimit));
+                out.add(Merge.account(e.getKey(), recs, !overLimit(Node.account(e.getValue().get(0)))));
             }
             return new AccountMatches(out, groups.size());
         });

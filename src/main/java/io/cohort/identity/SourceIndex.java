@@ -626,6 +626,16 @@ final class SourceIndex {
         return n;
     }
 
+    /**
+     * Whether the unified account or deal of {@code node} has more relations to people than
+     * {@code limit}: step 2 of a neighbourhood does not go through it.
+     */
+    boolean overLimit(Node node, int limit) {
+        boolean account = node.kind() == Node.ACCOUNT;
+        return relationCount(Unifier.group(node.ref(), account ? accountEdges : opportunityEdges),
+                account ? Node::account : Node::opportunity) > limit;
+    }
+
     /** A person's campaign and list memberships: records of {@link #relations}. */
     Set<Stamped<SourceRecord>> leavesOf(Node n) {
         SourcePerson sp = n.kind() == Node.PERSON ? people.get(n.ref()) : null;

@@ -41,13 +41,13 @@ final class Unifier {
             identities.put(uid, identities(recs));
         });
         groupRecords(c, Node.ACCOUNT, accountIds, ix.accounts).forEach((aid, recs) -> facts.add(Merge.account(aid, recs,
-                ix.relationCount(group(new SourceRef(recs.get(0).source(), recs.get(0).record().id()), ix.accountEdges), Node::account) <= stepTwoLimit)));
+                !ix.overLimit(Node.account(new SourceRef(recs.get(0).source(), recs.get(0).record().id())), stepTwoLimit))));
         groupRecords(c, Node.OPPORTUNITY, oppIds, ix.opportunities).forEach((oid, recs) -> {
             Stamped<OpportunityRecord> master = Merge.master(recs);
             String acc = master.record().accountId() == null ? null
                     : accountIds.get(new SourceRef(master.source(), master.record().accountId()));
             facts.add(Merge.opportunity(oid, acc, recs,
-                    ix.relationCount(group(new SourceRef(master.source(), master.record().id()), ix.opportunityEdges), Node::opportunity) <= stepTwoLimit));
+                    !ix.overLimit(Node.opportunity(new SourceRef(master.source(), master.record().id())), stepTwoLimit)));
         });
         relations(c, accountIds, oppIds, people.keySet(), facts);
         return new ComponentFacts(c, List.copyOf(facts), identities);
