@@ -3,8 +3,11 @@ package io.cohort.reliability;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,10 +24,11 @@ import java.util.zip.ZipOutputStream;
  * such JVMs, and a start spends ~2 of its ~5 s loading and verifying classes (Dropwizard, Jersey,
  * Drools, H2); from the archive it took ~3 s here.
  *
- * <p>Made once per test JVM: Java 17 archives classes from jars only (a non-empty directory on the
- * path refuses the dump), so the class path's directories ({@code target/classes},
- * {@code target/test-classes}) are packed as jars under {@code target/child-jvm-<pid>} (and signed jars
- * copied there without their signatures, which the archive would skip), a training start
+ * <p>Made once per build (the test JVMs of one Maven run share it): Java 17 archives classes from
+ * jars only (a non-empty directory on the path refuses the dump), so the class path's directories
+ * ({@code target/classes}, {@code target/test-classes}) are packed as jars under
+ * {@code target/child-jvm-<a hash of the class path>} (and signed jars copied there without their signatures,
+ * which the archive would skip), a training start
  * (ready, one batch ingested and evaluated, a clean stop) writes the archive at its exit, and every
  * later child maps it. Any failure on the way leaves the children on the plain class path: the
  * archive only makes them faster. {@code -Dcohort.childArchive=false} turns it off.
@@ -43,9 +47,56 @@ public final class ChildJvm {
     private static List<String> prepare() {
         List<String> plain = List.of("-cp", System.getProperty("java.class.path"));
         if (!Boolean.parseBoolean(System.getProperty("cohort.childArchive", "true"))) return plain;
-        // One per test JVM (surefire runs two at once, forkCount): each packs and trains its own;
-        // sharing one, a fork rewrote the jars under the other's children (NoClassDefFoundError).
-        Path dir = Path.of("target", "child-jvm-" + ProcessHandle.current().pid()).toAbsolutePath();
+        // One per build, shared by its test JVMs (surefire runs two at once, forkCount): the first
+        // to get here packs and trains under a file lock, the other waits and maps the same
+        // archive. Nothing is rewritten once made: when each fork packed its own into one
+        // directory, a fork rewrote the jars under the other's children (NoClassDefFoundError).
+        try {
+            Path dir = Path.of("target", "child-jvm-" + classPathKey()).toAbsolutePath();
+            Files.createDirectories(dir);
+            try (FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = channel.lock()) {
+                Path made = dir.resolve("flags");
+                if (Files.isRegularFile(made)) return List.copyOf(Files.readAllLines(made));
+                List<String> flags = archived(dir, plain);
+                Files.write(made, flags);
+                return flags;
+            }
+        } catch (Exception e) {
+            System.err.println("child JVMs without a class-data archive: " + e);
+            return plain;
+        }
+    }
+
+    /**
+     * Names what is on the class path as it is now (the path, and the name, size and time of every
+     * file of its directories): test JVMs of one build share it, and a build after a change of code
+     * gets a directory of its own, never the jars of the one before.
+     */
+    private static String classPathKey() throws IOException {
+        java.security.MessageDigest digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String path = System.getProperty("java.class.path");
+        digest.update(path.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String e : path.split(java.io.File.pathSeparator)) {
+            Path p = Path.of(e);
+            if (!Files.isDirectory(p)) continue;
+            try (Stream<Path> files = Files.walk(p)) {
+                for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                    digest.update((f + "|" + Files.size(f) + "|" + Files.getLastModifiedTime(f).toMillis() + "\n")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest(), 0, 8);
+    }
+
+    /** Packs the class path and trains the archive in {@code dir}: the flags that use it, or {@code plain} when none was written. */
+    private static List<String> archived(Path dir, List<String> plain) {
         try {
             List<String> packed = packed(dir);
             Path archive = dir.resolve("cohort.jsa");
