@@ -29,15 +29,20 @@ import java.util.Set;
  *     crm-1: [ {type: person, id: "003-P1", email: p1@townsend.com}, … ]
  *   expect:                                 # segments not listed are not checked; [] = empty
  *     high-value-new-product: [p2@townsend.com]
+ *   stepTwoLimit: 2                         # optional: engine.stepTwoLimit for this case (500)
  * </pre>
  *
  * @param records source id → canonical records (as accepted by POST /v1/sources/{id}/records)
  * @param expect  segment id → expected member emails, lower-cased
+ * @param stepTwoLimit the step-2 limit this case is evaluated with (so that a rule reading
+ *                     {@code peopleInReach} can be tested with a few people, not 501)
  */
 public record RuleTestCase(String file, String name, Instant now, String extendsCase,
-                           Map<String, List<JsonNode>> records, Map<String, List<String>> expect) {
+                           Map<String, List<JsonNode>> records, Map<String, List<String>> expect, int stepTwoLimit) {
 
-    private static final Set<String> FIELDS = Set.of("name", "now", "extends", "records", "expect");
+    private static final Set<String> FIELDS = Set.of("name", "now", "extends", "records", "expect", "stepTwoLimit");
+    /** As engine.stepTwoLimit allows. */
+    private static final int MAX_STEP_TWO_LIMIT = 1_000_000;
     private static final YAMLMapper YAML = new YAMLMapper();
 
     /** A test file that cannot be read as cases; the message says which case and field. */
@@ -120,7 +125,17 @@ public record RuleTestCase(String file, String name, Instant now, String extends
             }
             expect.put(e.getKey(), List.copyOf(emails));
         }
-        return new RuleTestCase(file, name, now, text(n, "extends"), records, expect);
+        return new RuleTestCase(file, name, now, text(n, "extends"), records, expect, stepTwoLimit(n, at));
+    }
+
+    private static int stepTwoLimit(JsonNode n, String at) throws FormatException {
+        JsonNode v = n.get("stepTwoLimit");
+        if (v == null || v.isNull()) return io.cohort.identity.ProfileGraph.DEFAULT_STEP_TWO_LIMIT;
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > MAX_STEP_TWO_LIMIT) {
+            throw new FormatException(at + ": 'stepTwoLimit' must be a whole number from 1 to " + MAX_STEP_TWO_LIMIT + ", got '"
+                    + v.asText() + "'");
+        }
+        return v.asInt();
     }
 
     private static String text(JsonNode n, String field) {

@@ -86,7 +86,7 @@ public final class RuleTests {
                         + String.join(", ", new TreeSet<>(book.segments().keySet())));
             }
         }
-        ProfileGraph graph = new ProfileGraph();
+        ProfileGraph graph = new ProfileGraph(c.stepTwoLimit());
         long seq = 0;
         for (RuleTestCase step : chain(c, byName)) {
             for (var batch : step.records().entrySet()) {

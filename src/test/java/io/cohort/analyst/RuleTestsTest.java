@@ -88,6 +88,56 @@ class RuleTestsTest {
                 "segment 'ceo' is not declared by any rule; declared: ceos");
     }
 
+    /**
+     * A rule that reads peopleInReach (the example of rules/README.md) tested with three people:
+     * the case sets the step-2 limit, which otherwise needs 501 of them.
+     */
+    @Test
+    void aCaseSetsTheStepTwoLimitItIsEvaluatedWith() throws Exception {
+        Files.copy(Path.of("src/test/resources/reliability/rules-limit/too-large.drl"), dir.resolve("too-large.drl"));
+        String records = """
+                  records:
+                    crm-1:
+                      - {type: account, id: U, name: Unknown}
+                      - {type: person, id: 1, email: a@x.example}
+                      - {type: person, id: 2, email: b@x.example}
+                      - {type: person, id: 3, email: c@x.example}
+                      - {type: accountPerson, accountId: U, personId: 1}
+                      - {type: accountPerson, accountId: U, personId: 2}
+                      - {type: accountPerson, accountId: U, personId: 3}
+                """;
+        Files.writeString(dir.resolve("too-large.test.yml"), """
+                - name: three people, over a limit of two
+                  now: 2026-11-25T00:00:00Z
+                  stepTwoLimit: 2
+                """ + records + """
+                  expect:
+                    accounts-too-large-to-judge: [a@x.example, b@x.example, c@x.example]
+                - name: the same under the default limit
+                  now: 2026-11-25T00:00:00Z
+                """ + records + """
+                  expect:
+                    accounts-too-large-to-judge: []
+                """);
+        RuleTestReport r = tests.run(dir);
+        assertThat(r.passed()).as(r.render()).isTrue();
+        assertThat(r.render()).contains("PASS too-large.test.yml › three people, over a limit of two");
+
+        for (String bad : new String[] {"0", "two", "2.5", "1000001"}) {
+            Files.writeString(dir.resolve("too-large.test.yml"), """
+                    - name: bad limit
+                      now: 2026-11-25T00:00:00Z
+                      stepTwoLimit: %s
+                    """.formatted(bad) + records + """
+                      expect:
+                        accounts-too-large-to-judge: []
+                    """);
+            assertThat(tests.run(dir).fileErrors()).as(bad).singleElement().asString()
+                    .contains("too-large.test.yml: case 1 ('bad limit'): 'stepTwoLimit' must be a whole number from 1 to 1000000, got '"
+                            + bad + "'");
+        }
+    }
+
     @Test
     void unreadableTestFileIsAnErrorNamingCaseAndField() throws Exception {
         Files.writeString(dir.resolve("ceos.drl"), CEO_RULE);
