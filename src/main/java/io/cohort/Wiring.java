@@ -122,7 +122,8 @@ public final class Wiring {
      * service evaluates what is stored when it starts).
      */
     public Pipeline pipelineWithoutEvaluation(RecordStore store) {
-        return Pipeline.withoutEvaluation(config.sources(), parser(), store, new ProfileGraph(), Clock.systemUTC(), metrics);
+        return Pipeline.withoutEvaluation(config.sources(), parser(), store, new ProfileGraph(config.engine().stepTwoLimit()), Clock.systemUTC(),
+                metrics);
     }
 
     // --- rule sessions ---

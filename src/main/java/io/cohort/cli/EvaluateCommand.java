@@ -68,7 +68,7 @@ public final class EvaluateCommand extends ConfiguredCommand<CohortConfiguration
         Path rulesDir = Path.of(ns.getString("rules") != null ? ns.getString("rules") : config.engine().rulesDirectory());
         RuleBook book = wiring.rules(rulesDir, RuleService.LastGood.NONE).initial();
 
-        ProfileGraph graph = new ProfileGraph();
+        ProfileGraph graph = new ProfileGraph(config.engine().stepTwoLimit()); // as the service looks through accounts
         RecordParser parser = wiring.parser();
         ObjectMapper mapper = wiring.bodies().mapper();
         List<String> problems = new ArrayList<>();

@@ -192,6 +192,33 @@ class CommandsIT {
         assertThat(Files.readAllLines(out.resolve("late-stage-deals.csv"))).hasSize(2).last().asString().endsWith(",ann@acme.example");
     }
 
+    /**
+     * evaluate looks through accounts as the configured service does (engine.stepTwoLimit), so a
+     * rule that reads peopleInReach finds the same people. It used the default limit whatever the
+     * config said.
+     */
+    @Test
+    void evaluateUsesTheConfiguredStepTwoLimit() throws Exception {
+        Path rules = Files.createDirectories(tmp.resolve("limit-rules"));
+        Files.copy(Path.of("src/test/resources/reliability/rules-limit/too-large.drl"), rules.resolve("too-large.drl"));
+        Path cfg = Path.of(config(tmp.resolve("limit")));
+        Files.writeString(cfg, Files.readString(cfg).replace("\n  shards: 2\n", "\n  shards: 2\n  stepTwoLimit: 2\n"));
+        Path data = Files.createDirectories(tmp.resolve("limit-data"));
+        Files.writeString(data.resolve("generic.json"), """
+                {"records": [
+                  {"type": "account", "id": "U", "name": "Unknown"},
+                  {"type": "person", "id": "1", "email": "a@x.example"}, {"type": "person", "id": "2", "email": "b@x.example"},
+                  {"type": "person", "id": "3", "email": "c@x.example"},
+                  {"type": "accountPerson", "accountId": "U", "personId": "1"}, {"type": "accountPerson", "accountId": "U", "personId": "2"},
+                  {"type": "accountPerson", "accountId": "U", "personId": "3"}
+                ]}""");
+        Path out = tmp.resolve("limit-out");
+        Run r = cli("evaluate", cfg.toString(), data.toString(), "--rules", rules.toString(), "--out", out.toString(),
+                "--now", "2026-11-25T00:00:00Z");
+        assertThat(r.failure()).as(r.toString()).isEmpty();
+        assertThat(Files.readAllLines(out.resolve("accounts-too-large-to-judge.csv"))).as("three people over a limit of 2").hasSize(4);
+    }
+
     /** Who late-stage-deals holds on samples/bodea (see samples/bodea/README.md). */
     static final String[] LATE_STAGE_ON_THE_SAMPLE = {"dana.reyes@acmemotors.com", "lee.chen@acmemotors.com", "jo.baker@kestrel-aero.com"};
 
