@@ -236,7 +236,9 @@ export async function account(ctx, id) {
     section('People', a.people.length
       ? table('People', ['Email', 'Role'], a.people.map((p) => [link(p.email || p.id, 'profiles', p.id), p.role || '—']), { hideCaption: true })
       : note('Nobody is related to this account.'),
-      a.peopleTotal > a.people.length ? note('Showing ' + num(a.people.length) + ' of ' + num(a.peopleTotal) + ' people.') : null),
+      a.peopleTotal > a.people.length ? note('Showing ' + num(a.people.length) + ' of ' + num(a.peopleTotal) + ' people.') : null,
+      a.peopleInReach === false ? note('Rules that look two steps do not look through this account to its other people: more'
+        + ' are related to it than the engine looks through (engine.stepTwoLimit). Rules see it as peopleInReach == false.') : null),
     section('Sources', h('p', { class: 'help' }, 'The source accounts unified into this one (MDM links and CRM→Marketo sync).'),
       h('div', { class: 'sources' }, a.sources.map((ref) => sourceRecord(ctx, ref, 'account')))));
 }

@@ -46,7 +46,8 @@ class ConsoleIT {
         browser = Browser.start(SHOTS); // first: without Chromium, fail at once with how to install it
         marketo = new FakeMarketo().start();
         marketo.list(LIST).lead(1001, "p1@townsend.com").lead(1002, "p2@townsend.com");
-        app = new CohortApp(tmp).withExtraConfig("""
+        // A step-2 limit under Townsend's three people: the account page says rules do not look through it.
+        app = new CohortApp(tmp, io.dropwizard.testing.ConfigOverride.config("engine.stepTwoLimit", "2")).withExtraConfig("""
                 destinations:
                   mkto: {type: marketo, baseUrl: "%s", clientId: %s, clientSecret: %s, source: marketo-1}
                   files: {type: file, directory: "%s"}
@@ -222,7 +223,8 @@ class ConsoleIT {
         browser.waitFor(By.cssSelector(".results a"), "Townsend").click();
         browser.waitFor(By.cssSelector(".won-total"), "$1,100,000");
         assertThat(browser.driver.findElement(By.tagName("main")).getText())
-                .contains("Opportunity 1", "$200,000", "Opportunity 2", "$900,000", "p1@townsend.com", "p3@townsend.com", "($1.1M)");
+                .contains("Opportunity 1", "$200,000", "Opportunity 2", "$900,000", "p1@townsend.com", "p3@townsend.com", "($1.1M)")
+                .as("Townsend's three people, over this app's step-2 limit of 2").contains("Rules see it as peopleInReach == false.");
         browser.screenshot("desktop-account");
 
         browser.route("profiles?q=p2@townsend.com");
