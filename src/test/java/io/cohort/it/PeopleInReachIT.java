@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code peopleInReach}, with the example rule of rules/README.md, which looks one step only. So
  * an account that crosses the limit changes a fact every one of its people sees, though the batch
  * that made it cross names only one of them: all of them enter, and leave when it is back under;
- * the same when an MDM link joins two accounts into one over the limit. The account and profile
- * views show the field as rules see it.
+ * the same when an MDM link joins two accounts into one over the limit, and for a deal's contact
+ * roles. The account and profile views show the field as rules see it.
  */
 class PeopleInReachIT {
     private static final String SEGMENT = "accounts-too-large-to-judge";
@@ -29,6 +29,7 @@ class PeopleInReachIT {
     @BeforeAll static void start() throws Exception {
         app = new CohortApp(tmp, ConfigOverride.config("engine.stepTwoLimit", "2"));
         Files.copy(Path.of("src/test/resources/reliability/rules-limit/too-large.drl"), app.rules.resolve("too-large.drl"));
+        Files.copy(Path.of("src/test/resources/reliability/rules-limit/deal-too-large.drl"), app.rules.resolve("deal-too-large.drl"));
         app.start();
     }
 
@@ -51,12 +52,14 @@ class PeopleInReachIT {
         return r.json();
     }
 
-    static boolean member(String person) {
+    static boolean member(String person) { return member(person, SEGMENT); }
+
+    static boolean member(String person, String segment) {
         List<String> out = new ArrayList<>();
         profile(person).path("segments").forEach(s -> {
             if (s.path("status").asText().equals("realized")) out.add(s.path("segmentId").asText());
         });
-        return out.contains(SEGMENT);
+        return out.contains(segment);
     }
 
     /** The account as GET /v1/accounts/{id} shows it, found through the person's profile. */
@@ -84,6 +87,27 @@ class PeopleInReachIT {
         post(related("U", "cid", true));
         assertThat(List.of(member("ann"), member("bob"))).as("back to two").containsOnly(false);
         assertThat(member("cid")).as("no longer related").isFalse();
+    }
+
+    @Test
+    void aDealCrossingTheLimitReachesEveryContactOfIt() throws Exception {
+        String deals = "deals-too-large-to-judge";
+        post("{\"type\":\"opportunity\",\"id\":\"D\",\"name\":\"Big deal\",\"stage\":\"Prospecting\"}",
+                person("gus"), person("hal"), role("gus", false), role("hal", false));
+        assertThat(List.of(member("gus", deals), member("hal", deals))).as("two contact roles: the limit").containsOnly(false);
+
+        post(person("ida"), role("ida", false));
+        assertThat(List.of(member("gus", deals), member("hal", deals), member("ida", deals))).as("three, over it").containsOnly(true);
+        JsonNode deal = profile("gus").path("opportunities").get(0);
+        assertThat(deal.path("peopleInReach").asBoolean(true)).as("the profile's deal: %s", deal).isFalse();
+
+        post(role("ida", true));
+        assertThat(List.of(member("gus", deals), member("hal", deals))).as("back to two").containsOnly(false);
+    }
+
+    static String role(String person, boolean deleted) {
+        return "{\"type\":\"opportunityPerson\",\"opportunityId\":\"D\",\"personId\":\"" + person + "\""
+                + (deleted ? ",\"deleted\":true" : "") + "}";
     }
 
     @Test

@@ -40,7 +40,7 @@ class IncrementalEvaluationTest {
     static RuleBook book;
     /** With rules that look two steps (a colleague's record, a fellow contact's activity), and one that reads Account.peopleInReach. */
     static RuleBook stepTwoBook;
-    /** One step only, with a rule that reads Account.peopleInReach. */
+    /** One step only, with rules that read Account.peopleInReach and Opportunity.peopleInReach. */
     static RuleBook inReachBook;
     private static final Path TOO_LARGE = Path.of("src/test/resources/reliability/rules-limit/too-large.drl");
 
@@ -53,6 +53,7 @@ class IncrementalEvaluationTest {
         assertThat(stepTwoBook.shape().depth()).isEqualTo(2);
         FreshEvaluation.shippedWithProbes(inReachRules, NOW);
         java.nio.file.Files.copy(TOO_LARGE, inReachRules.resolve("too-large.drl"));
+        java.nio.file.Files.copy(TOO_LARGE.resolveSibling("deal-too-large.drl"), inReachRules.resolve("deal-too-large.drl"));
         inReachBook = FreshEvaluation.compile(inReachRules, new ManualClock(NOW));
         assertThat(inReachBook.shape().depth()).isEqualTo(1);
     }
@@ -121,10 +122,14 @@ class IncrementalEvaluationTest {
             if (f != null) failures.add(f);
         }
         assertThat(failures).as("seeds whose incremental evaluation differs from a fresh one, one step, step-2 limit 3").isEmpty();
-        // Otherwise no account was ever over the limit and this proves nothing.
-        ProfileGraph probe = probeWithLimitThree(base);
-        assertThat(probe.neighbourhood(probe.personIdsUnordered(), 1, NOW.minus(Duration.ofDays(90))).facts())
-                .as("an account over the limit").anyMatch(f -> f instanceof io.cohort.model.Account a && !a.peopleInReach());
+        // Otherwise no account or deal was ever over the limit in these seeds and this proves nothing.
+        List<io.cohort.model.Fact> facts = new ArrayList<>();
+        for (long seed = base; seed < base + SEEDS / 4; seed++) {
+            ProfileGraph probe = probeWithLimitThree(seed);
+            facts.addAll(probe.neighbourhood(probe.personIdsUnordered(), 1, NOW.minus(Duration.ofDays(90))).facts());
+        }
+        assertThat(facts).as("an account over the limit").anyMatch(f -> f instanceof io.cohort.model.Account a && !a.peopleInReach());
+        assertThat(facts).as("a deal over the limit").anyMatch(f -> f instanceof io.cohort.model.Opportunity o && !o.peopleInReach());
     }
 
     /**
