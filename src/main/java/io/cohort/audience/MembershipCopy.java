@@ -6,7 +6,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,11 +54,19 @@ public final class MembershipCopy {
      * Writes the copy (to a temporary file moved in place, so a crash leaves the old file or the
      * new one, never half of one).
      *
-     * @param members visits each person and their segments
+     * @param lastNumber the highest change number stored (the stamp's; its count of realized
+     *                   memberships is what {@code members} visits)
+     * @param members    visits each person and their segments (twice)
+     * @return the stamp written
      */
-    public static void write(Path file, Stamp stamp, Consumer<BiConsumer<String, String[]>> members) throws IOException {
+    public static Stamp write(Path file, long lastNumber, Consumer<BiConsumer<String, String[]>> members) throws IOException {
         Map<String, Integer> segments = new LinkedHashMap<>();
-        members.accept((person, segs) -> { for (String s : segs) segments.putIfAbsent(s, segments.size()); });
+        long[] realized = {0};
+        members.accept((person, segs) -> {
+            realized[0] += segs.length;
+            for (String s : segs) segments.putIfAbsent(s, segments.size());
+        });
+        Stamp stamp = new Stamp(lastNumber, realized[0]);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         CRC32 crc = new CRC32();
         try (DataOutputStream out = new DataOutputStream(new CheckedOutputStream(
@@ -92,6 +99,7 @@ public final class MembershipCopy {
             out.writeLong(crc.getValue());
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return stamp;
     }
 
     /** The copy in {@code file}; empty when there is none or it does not read back whole (checked by its CRC). */
@@ -126,9 +134,7 @@ public final class MembershipCopy {
             if (in.readLong() != computed || in.read() != -1) return Optional.empty();
             if (realized.size() != stamp.realized()) return Optional.empty();
             return Optional.of(new Contents(stamp, realized));
-        } catch (EOFException e) {
-            return Optional.empty();
-        } catch (IOException e) {
+        } catch (IOException e) { // cut short (EOFException) or unreadable
             return Optional.empty();
         }
     }

@@ -193,10 +193,13 @@ public final class Evaluator implements Managed, RuleTarget {
      * nothing visited, when the engine never started or a round may still be running.
      */
     public boolean forEachMembershipAfterStop(java.util.function.BiConsumer<String, String[]> each) {
-        if (!stoppedCleanly || !started) return false;
+        if (!membershipsFinal()) return false;
         members.forEach(each);
         return true;
     }
+
+    /** Whether {@link #forEachMembershipAfterStop} visits the memberships: the engine started and its stop finished every round. */
+    public boolean membershipsFinal() { return stoppedCleanly && started; }
 
     /** Hands over what an accepted batch touched; evaluation follows asynchronously, coalesced. */
     public void submit(Touched touched, long batchSeq) {

@@ -181,14 +181,13 @@ public final class Startup implements Managed {
         if (snapshot.isEmpty()) return;
         Path file = MembershipCopy.beside(snapshot.get());
         try {
-            long[] n = {0};
-            if (phase != Phase.READY || !evaluator.forEachMembershipAfterStop((person, segments) -> n[0] += segments.length)) {
+            if (phase != Phase.READY || !evaluator.membershipsFinal()) {
                 Files.deleteIfExists(file);
                 return;
             }
             long t = System.nanoTime();
-            MembershipCopy.write(file, new MembershipCopy.Stamp(ledger.lastNumber(), n[0]), evaluator::forEachMembershipAfterStop);
-            LOG.info("shutdown: {} memberships copied to {} in {} ms", n[0], file, (System.nanoTime() - t) / 1_000_000);
+            MembershipCopy.Stamp stamp = MembershipCopy.write(file, ledger.lastNumber(), evaluator::forEachMembershipAfterStop);
+            LOG.info("shutdown: {} memberships copied to {} in {} ms", stamp.realized(), file, (System.nanoTime() - t) / 1_000_000);
         } catch (java.io.IOException | RuntimeException e) {
             LOG.warn("shutdown: the memberships could not be copied to {} ({}); the next start reads them from the database", file,
                     e.toString());

@@ -40,7 +40,7 @@ class MembershipCopyTest {
         members.put("legacy id é", new String[] {"b-seg"});
         members.put(UnifiedIds.personByEmail("bob@x.com"), new String[] {"c-seg"});
         Path file = MembershipCopy.beside(dir.resolve("graph.snapshot"));
-        MembershipCopy.write(file, new MembershipCopy.Stamp(42, 4), visiting(members));
+        MembershipCopy.write(file, 42, visiting(members));
 
         MembershipCopy.Contents c = MembershipCopy.read(file).orElseThrow();
         assertThat(c.stamp()).isEqualTo(new MembershipCopy.Stamp(42, 4));
@@ -78,7 +78,7 @@ class MembershipCopyTest {
                 new MembershipDelta("other", bob, true)), Map.of(), "ingest", null));
         Path file = dir.resolve("m");
         Map<String, String[]> members = Map.of(ann, new String[] {"seg"}, bob, new String[] {"other", "seg"});
-        MembershipCopy.write(file, new MembershipCopy.Stamp(ledger.lastNumber(), 3), visiting(members));
+        MembershipCopy.write(file, ledger.lastNumber(), visiting(members));
 
         // A start: a new ledger on the same database.
         AudienceLedger next = new AudienceLedger(jdbi, Jackson.newObjectMapper(), List.of(), () -> {});
@@ -91,7 +91,7 @@ class MembershipCopyTest {
         assertThat(afterAChange.realizedFrom(MembershipCopy.read(file).orElseThrow())).as("numbers moved on").isEmpty();
 
         // The copy of that state, then a row deleted by hand while the service is down.
-        MembershipCopy.write(file, new MembershipCopy.Stamp(afterAChange.lastNumber(), 2),
+        MembershipCopy.write(file, afterAChange.lastNumber(),
                 visiting(Map.of(bob, new String[] {"other", "seg"})));
         assertThat(new AudienceLedger(jdbi, Jackson.newObjectMapper(), List.of(), () -> {})
                 .realizedFrom(MembershipCopy.read(file).orElseThrow())).isPresent();
