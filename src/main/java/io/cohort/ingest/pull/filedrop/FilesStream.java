@@ -159,13 +159,14 @@ final class FilesStream extends CursorStream {
 
     private void fail(Path file, String reason) throws PullException {
         Path target = move(file, config.failed());
+        // Counted before the reason file appears: whoever sees the file in failed/ sees it in the sync status too.
+        status().rejected(1, file.getFileName() + ": " + reason.split("\n", 2)[0]);
         try {
             Files.writeString(target.resolveSibling(target.getFileName() + ".reason.txt"),
                     "source " + sourceId + ", " + ctx.clock().instant() + "\n" + reason + "\n");
         } catch (IOException e) {
             throw new PullException.Transient("cannot write the reason file for " + file + ": " + e, null, e);
         }
-        status().rejected(1, file.getFileName() + ": " + reason.split("\n", 2)[0]);
         LOG.warn("source {}: refused {}: {}", sourceId, file.getFileName(), reason);
     }
 
