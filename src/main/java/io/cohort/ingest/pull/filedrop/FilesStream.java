@@ -161,9 +161,12 @@ final class FilesStream extends CursorStream {
         Path target = move(file, config.failed());
         // Counted before the reason file appears: whoever sees the file in failed/ sees it in the sync status too.
         status().rejected(1, file.getFileName() + ": " + reason.split("\n", 2)[0]);
+        Path reasonFile = target.resolveSibling(target.getFileName() + ".reason.txt");
+        Path tmp = target.resolveSibling(target.getFileName() + ".reason.txt.tmp");
         try {
-            Files.writeString(target.resolveSibling(target.getFileName() + ".reason.txt"),
-                    "source " + sourceId + ", " + ctx.clock().instant() + "\n" + reason + "\n");
+            // Whole or not at all: an operator's script (or a test) that sees the file reads all of it.
+            Files.writeString(tmp, "source " + sourceId + ", " + ctx.clock().instant() + "\n" + reason + "\n");
+            Files.move(tmp, reasonFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new PullException.Transient("cannot write the reason file for " + file + ": " + e, null, e);
         }
