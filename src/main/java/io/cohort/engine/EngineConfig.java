@@ -51,6 +51,13 @@ public class EngineConfig {
      */
     @JsonProperty private boolean sessionPool = true;
     /**
+     * A sweep over everyone for some segments (a rule edit, a start after rules changed, the clock's
+     * sweep, re-evaluate) first runs those segments' rules cut down to what they ask of the person
+     * alone (their Person and Activity) on each person's own facts, and builds the whole
+     * neighbourhood only for the people that passes. False evaluates everyone whole.
+     */
+    @JsonProperty private boolean ownConditionsFirst = true;
+    /**
      * How often segments whose rules read the time other than through a window (Activity helpers,
      * event timestamps, a deal's createdDate/closeDate compared with $now) are evaluated for everyone.
      */
@@ -89,6 +96,7 @@ public class EngineConfig {
     public int stepTwoLimit() { return stepTwoLimit; }
     public int roundSize() { return roundSize; }
     public boolean sessionPool() { return sessionPool; }
+    public boolean ownConditionsFirst() { return ownConditionsFirst; }
     public Duration tick() { return tick; }
     public Duration eventRetention() { return eventRetention; }
     public int maxFiringsPerRound() { return maxFiringsPerRound; }

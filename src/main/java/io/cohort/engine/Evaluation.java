@@ -34,16 +34,24 @@ final class Evaluation {
     private final Budget budget;
     private final Consumer<RuntimeIssue> issues;
     private final boolean pooled;
+    /** The requested segments' rules cut down to the person's own conditions, or null: evaluate everyone whole. */
+    private final Candidates candidates;
 
     Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
                Consumer<RuntimeIssue> issues) {
-        this(graph, state, now, eventsSince, budget, issues, false);
+        this(graph, state, now, eventsSince, budget, issues, false, null);
     }
 
-    /** @param pooled evaluate the whole rule set in reset sessions of a pool (engine.sessionPool) */
+    /**
+     * @param pooled     evaluate the whole rule set in reset sessions of a pool (engine.sessionPool)
+     * @param candidates the requested segments' rules cut down to the qualified person's own
+     *                   conditions ({@link RuleBook#candidatesOf}): people it does not qualify are
+     *                   not evaluated with their neighbourhood; null to evaluate everyone whole
+     */
     Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
-               Consumer<RuntimeIssue> issues, boolean pooled) {
+               Consumer<RuntimeIssue> issues, boolean pooled, Candidates candidates) {
         this.pooled = pooled;
+        this.candidates = candidates;
         this.graph = graph;
         this.state = state;
         this.depth = state.book().shape().depth();
@@ -55,6 +63,37 @@ final class Evaluation {
 
     /** Evaluates {@code subjects} for the {@code requested} segments. */
     Result run(Collection<String> subjects, Set<String> requested) {
+        if (candidates == null || !state.plan(requested).clean().equals(requested)) return whole(subjects, requested);
+        // First the people's own facts against the rules cut down to what they ask of the person
+        // alone: whoever those do not qualify cannot qualify, and is not built with their
+        // accounts, deals and colleagues (most of a sweep's work for a segment of few people).
+        Neighbourhood own = graph.neighbourhood(subjects, 0, eventsSince, candidates.reads());
+        OneShot.Result first = OneShot.run(candidates.kieBase(), state.book(), own.facts(), new Now(now), false, budget(own.facts()));
+        // A condition that throws or costs too much is found and isolated by the whole evaluation.
+        if (!first.ok()) return whole(subjects, requested);
+        Set<String> pass = new HashSet<>();
+        for (Qualified q : first.qualified()) if (requested.contains(q.segmentId())) pass.add(q.personId());
+        List<String> rest = new ArrayList<>();
+        for (String s : subjects) if (pass.contains(s)) rest.add(s);
+        candidates.passed().add(rest.size());
+        Result whole = rest.isEmpty() ? null : whole(rest, requested);
+        Map<String, Set<String>> qualified = new HashMap<>();
+        Map<String, PersonSnapshot> people = new HashMap<>();
+        Map<String, PersonSnapshot> ownPeople = snapshots(own);
+        for (String s : own.subjects()) {
+            if (pass.contains(s)) continue;
+            qualified.put(s, new TreeSet<>());
+            PersonSnapshot snap = ownPeople.get(s);
+            if (snap != null) people.put(s, snap);
+        }
+        if (whole == null) return new Result(qualified, Set.copyOf(requested), people, first.fired());
+        qualified.putAll(whole.qualified());
+        people.putAll(whole.people());
+        return new Result(qualified, whole.evaluated(), people, first.fired() + whole.fired());
+    }
+
+    /** {@code subjects} each evaluated with their neighbourhood. */
+    private Result whole(Collection<String> subjects, Set<String> requested) {
         if (depthOf(requested) >= 2) {
             // People related to an account or deal over the step-2 limit are evaluated one by one:
             // in a session shared with others of it, each would see the others' relations to it

@@ -393,7 +393,9 @@ public final class Evaluator implements Managed, RuleTarget {
         people.addAll(members.missingFrom(graph));
         int size = config.roundSize();
         int rounds = (people.size() + size - 1) / size;
-        Dispatched next = rounds == 0 ? null : dispatch(s, round(people, 0, size), segments);
+        Candidates candidates = config.ownConditionsFirst() ? s.book().candidatesOf(segments).orElse(null) : null;
+        long passedBefore = candidates == null ? 0 : candidates.passed().sum();
+        Dispatched next = rounds == 0 ? null : dispatch(s, round(people, 0, size), segments, candidates);
         long logged = started;
         try {
             for (int i = 0; i < rounds; i++) {
@@ -401,7 +403,7 @@ public final class Evaluator implements Managed, RuleTarget {
                 // The workers start on the next round while this one is compared and handed to the
                 // sink: done one after the other, both workers waited for that a quarter of a 1M
                 // rule edit. Evaluating reads only the graph and the rules, never the memberships.
-                next = i + 1 < rounds ? dispatch(s, round(people, i + 1, size), segments) : null;
+                next = i + 1 < rounds ? dispatch(s, round(people, i + 1, size), segments, candidates) : null;
                 collect(current, cause, upTo, false);
                 if (rounds > 1 && i + 1 < rounds && System.nanoTime() - logged >= PROGRESS_EVERY_NANOS) {
                     logged = System.nanoTime();
@@ -413,8 +415,9 @@ public final class Evaluator implements Managed, RuleTarget {
         } finally {
             if (next != null) next.cancel(); // a failed round: the one started behind it is not wanted
         }
-        LOG.info("evaluated {} people for {} segment(s) in {} ms ({})", people.size(), segments.size(),
-                (System.nanoTime() - started) / 1_000_000, cause);
+        LOG.info("evaluated {} people for {} segment(s) in {} ms ({}{})", people.size(), segments.size(),
+                (System.nanoTime() - started) / 1_000_000, cause, candidates == null ? ""
+                        : "; " + (candidates.passed().sum() - passedBefore) + " passed their own conditions and were evaluated whole");
     }
 
     private static List<String> round(List<String> people, int i, int size) {
@@ -436,14 +439,18 @@ public final class Evaluator implements Managed, RuleTarget {
     private int evaluate(RuleState s, Collection<String> subjects, Set<String> segments, String cause, long upTo,
                          boolean reportDifferences) {
         if (subjects.isEmpty()) return 0;
-        return collect(dispatch(s, subjects, segments), cause, upTo, reportDifferences);
+        return collect(dispatch(s, subjects, segments, null), cause, upTo, reportDifferences);
     }
 
-    /** Hands {@code subjects} to the workers in chunks of {@code engine.chunkSize}. */
-    private Dispatched dispatch(RuleState s, Collection<String> subjects, Set<String> segments) {
+    /**
+     * Hands {@code subjects} to the workers in chunks of {@code engine.chunkSize}.
+     *
+     * @param candidates the segments' rules cut down to the person's own conditions, tried first (null: none)
+     */
+    private Dispatched dispatch(RuleState s, Collection<String> subjects, Set<String> segments, Candidates candidates) {
         Instant now = clock.instant();
         Instant since = now.minusMillis(config.eventRetention().toMilliseconds());
-        Evaluation evaluation = new Evaluation(graph, s, now, since, config.budget(), stats::issue, config.sessionPool());
+        Evaluation evaluation = new Evaluation(graph, s, now, since, config.budget(), stats::issue, config.sessionPool(), candidates);
         List<String> ordered = new ArrayList<>(subjects);
         List<Future<Evaluation.Result>> futures = new ArrayList<>();
         for (int from = 0; from < ordered.size(); from += config.chunkSize()) {

@@ -38,15 +38,23 @@ public final class FullEvaluation {
 
     /** Evaluates every segment of {@code book} on this thread. */
     public static Outcome run(ProfileGraph graph, RuleBook book, Instant now, Duration eventRetention) {
-        return run(graph, book, book.segments().keySet(), now, eventRetention, Budget.DEFAULT, null, () -> false);
+        return run(graph, book, book.segments().keySet(), now, eventRetention, Budget.DEFAULT, null, () -> false, false);
     }
 
     /**
+     * Some segments for everyone (a draft's preview), the people their rules' own conditions do
+     * not match left out of the whole evaluation, as the engine's sweeps do ({@link RuleBook#candidatesOf}).
+     *
      * @param pool      where batches run in parallel (null: on this thread)
      * @param cancelled polled between batches; true stops the run with a CancellationException
      */
     public static Outcome run(ProfileGraph graph, RuleBook book, Set<String> segments, Instant now, Duration eventRetention,
                               Budget budget, ExecutorService pool, BooleanSupplier cancelled) {
+        return run(graph, book, segments, now, eventRetention, budget, pool, cancelled, true);
+    }
+
+    private static Outcome run(ProfileGraph graph, RuleBook book, Set<String> segments, Instant now, Duration eventRetention,
+                               Budget budget, ExecutorService pool, BooleanSupplier cancelled, boolean ownConditionsFirst) {
         List<RuntimeIssue> issues = Collections.synchronizedList(new ArrayList<>());
         RuleState state = new RuleState(book);
         Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, i -> {
@@ -54,7 +62,7 @@ public final class FullEvaluation {
                 issues.removeIf(x -> x.kind().equals(i.kind()) && x.rule().equals(i.rule()));
                 issues.add(i);
             }
-        });
+        }, false, ownConditionsFirst ? book.candidatesOf(segments).orElse(null) : null);
         List<String> people = graph.personIds();
         Map<String, Set<String>> members = new TreeMap<>();
         Map<String, PersonSnapshot> snapshots = new HashMap<>();

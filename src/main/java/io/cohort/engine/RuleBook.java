@@ -28,6 +28,7 @@ public final class RuleBook {
     private final RuleCompiler compiler;
     private final Map<String, String> signatures;
     private final Map<Set<String>, KieBase> partial = new ConcurrentHashMap<>();
+    private final Map<Set<String>, Optional<Candidates>> candidates = new ConcurrentHashMap<>();
 
     /**
      * @param sources   file name → DRL text, as compiled
@@ -114,5 +115,13 @@ public final class RuleBook {
      */
     public KieBase kieBaseOf(Set<String> rules) {
         return partial.computeIfAbsent(Set.copyOf(rules), r -> compiler.partial(this, r));
+    }
+
+    /**
+     * The rules of these segments cut down to their conditions on the qualified person alone
+     * ({@link RuleCompiler#candidates}), built once per rule set; empty where that cannot filter.
+     */
+    public Optional<Candidates> candidatesOf(Set<String> segments) {
+        return candidates.computeIfAbsent(Set.copyOf(segments), s -> compiler.candidates(this, s));
     }
 }

@@ -6,7 +6,10 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.*;
 import org.drools.base.definitions.rule.impl.RuleImpl;
+import org.drools.drl.ast.descr.AndDescr;
+import org.drools.drl.ast.descr.AnnotationDescr;
 import org.drools.drl.ast.descr.PackageDescr;
+import org.drools.drl.ast.descr.RuleDescr;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
 import org.drools.kiesession.rulebase.KnowledgeBaseFactory;
 import org.kie.api.KieBase;
@@ -106,6 +109,48 @@ public final class RuleCompiler {
         if (b.kieBase == null) throw new IllegalStateException("rules that compiled together do not compile apart: " + b.messages);
         return b.kieBase;
     }
+
+    /**
+     * A KieBase that qualifies a person for one of {@code segments} when the person's own
+     * conditions in one of its rules hold ({@link io.cohort.engine.sandbox.OwnConditions}): every
+     * rule of those segments cut down to them. Run on people's own facts, it tells who can qualify
+     * at all. Empty when some rule of the segments has no such conditions, or none that test
+     * anything (everyone would pass), or the cut rules do not compile (then nobody is filtered).
+     */
+    Optional<Candidates> candidates(RuleBook book, Set<String> segments) {
+        DrlSandbox.Result checked = sandbox.check(book.sources());
+        if (!checked.ok()) return Optional.empty();
+        Set<String> only = new HashSet<>();
+        Set<String> covered = new HashSet<>();
+        Set<Class<?>> reads = new HashSet<>(Set.of(io.cohort.model.Person.class));
+        for (PackageDescr pkg : checked.files().values()) {
+            for (RuleDescr r : pkg.getRules()) {
+                var own = checked.own().get(r.getName());
+                AnnotationDescr a = r.getAnnotation("segment");
+                String segment = own != null ? own.segment() : a == null ? null : String.valueOf(a.getValue()).replace("\"", "").strip();
+                if (segment == null || !segments.contains(segment)) continue;
+                if (own == null || !own.selective()) return Optional.empty();
+                AndDescr lhs = new AndDescr();
+                own.patterns().forEach(lhs::addDescr);
+                for (var p : own.patterns()) {
+                    Class<?> fact = OWN_FACTS.get(p.getObjectType());
+                    if (fact != null) reads.add(fact);
+                }
+                r.setLhs(lhs);
+                r.setConsequence("\n    insertLogical(new Qualified(\"" + segment + "\", " + own.person() + "));\n");
+                only.add(r.getName());
+                covered.add(segment);
+            }
+        }
+        if (!covered.containsAll(segments)) return Optional.empty();
+        Built b = build(checked.files(), only, book.jitted());
+        return Optional.ofNullable(b.kieBase).map(k -> new Candidates(k, io.cohort.identity.FactTypes.readBy(reads)));
+    }
+
+    /** The kinds of fact own conditions may match (OwnConditions), by the name patterns use. */
+    private static final Map<String, Class<?>> OWN_FACTS = Map.of("Person", io.cohort.model.Person.class,
+            "Activity", io.cohort.model.Activity.class, "CampaignMember", io.cohort.model.CampaignMember.class,
+            "MarketingListMember", io.cohort.model.MarketingListMember.class);
 
     record Built(KieBase kieBase, List<RuleMessage> messages) {}
 

@@ -88,7 +88,9 @@ final class NeighbourhoodBuilder {
             real.add(uid);
             identities.put(uid, Unifier.identities(recs));
             person(uid, refs, entries, recs);
-            links(uid, entries);
+            // Relations are facts (and the way to accounts and deals) only for rules that read them:
+            // visiting each one to skip it was 7% of a rule edit's sweep over people's own facts.
+            if (types.accountPeople || types.opportunityPeople) links(uid, entries);
         }
         if (depth >= 1) {
             for (var e : List.copyOf(accountsDone.entrySet())) account(e.getKey(), e.getValue());

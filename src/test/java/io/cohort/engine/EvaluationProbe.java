@@ -23,7 +23,7 @@ public final class EvaluationProbe {
         this.segments = book.segments().keySet();
         this.evaluation = new Evaluation(graph, state, now, now.minus(Duration.ofDays(90)), Budget.DEFAULT, issue -> {
             throw new IllegalStateException("a rule failed in the benchmark: " + issue);
-        }, pooled);
+        }, pooled, null);
     }
 
     /** How many facts one person's neighbourhood holds: what a session of theirs is given. */

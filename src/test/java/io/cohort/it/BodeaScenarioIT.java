@@ -193,10 +193,7 @@ class BodeaScenarioIT {
 
     @Test
     void brokenRuleEditKeepsSegmentsServingAndFixApplies() throws Exception {
-        app = new CohortApp(tmp).start();
-        app.task("clock?set=2026-11-25T00:00:00Z");
-        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
-        Path file = app.rules.resolve("high-value-new-product.drl");
+        Path file = startedWithBodea();
         String good = Files.readString(file);
         Files.writeString(file, good.replace("$total > 1000000", "$total > ")); // syntax error
         app.task("reload-rules");
@@ -210,6 +207,32 @@ class BodeaScenarioIT {
         app.task("reload-rules");
         assertThat(app.get("/v1/rules").json().get("lastReloadFailed").asBoolean()).isFalse();
         assertThat(members(app)).isEmpty();
+    }
+
+    /**
+     * A rule edit first runs the segment's conditions on each person alone (here: viewed the
+     * page); a member who fails them leaves without being evaluated with their account, and one
+     * who passes is evaluated whole.
+     */
+    @Test
+    void aRuleEditAsksThePersonsOwnConditionsFirst() throws Exception {
+        Path file = startedWithBodea();
+        String good = Files.readString(file);
+        assertThat(members(app)).containsExactly("p2@townsend.com");
+        Files.writeString(file, good.replace("\"/products/new\"", "\"/products/old\""));
+        app.task("reload-rules");
+        assertThat(members(app)).as("p2 viewed no /products/old page").isEmpty();
+        Files.writeString(file, good);
+        app.task("reload-rules");
+        assertThat(members(app)).as("p2 passes the page view and the account's $1.1M").containsExactly("p2@townsend.com");
+    }
+
+    /** The service started with the five Bodea sources loaded on the story's day; the high-value rule file. */
+    private Path startedWithBodea() throws Exception {
+        app = new CohortApp(tmp).start();
+        app.task("clock?set=2026-11-25T00:00:00Z");
+        load(app, "crm-1", "crm-2", "marketo-1", "marketo-2", "mdm");
+        return app.rules.resolve("high-value-new-product.drl");
     }
 
     @Test

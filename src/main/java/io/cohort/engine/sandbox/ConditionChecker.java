@@ -48,16 +48,101 @@ final class ConditionChecker {
         }
     }
 
+    /** A direct conjunct of the condition (not inside or, not, exists, accumulate…), as checked. */
+    private record Conjunct(PatternDescr pattern, boolean own, Set<String> binds) {}
+
+    private final List<Conjunct> conjuncts = new ArrayList<>();
+    /** Set while the pattern being checked is a direct conjunct of the condition. */
+    private boolean direct;
+    private boolean own;
+
     /** Checks the whole condition; returns the scope the consequence sees. */
     Scope check(AndDescr lhs) {
         Scope scope = new Scope(null);
-        conjunction(lhs.getDescrs(), scope, true);
+        for (BaseDescr d : flattened(lhs.getDescrs())) {
+            direct = d instanceof PatternDescr;
+            own = false;
+            element(d, scope, true);
+            if (d instanceof PatternDescr p) conjuncts.add(new Conjunct(p, own, bindsOf(p)));
+        }
+        direct = false;
+        ownConditions(scope);
         shape.clockDependent = use.clockDependent;
         shape.windowed = use.windowed;
         shape.windows.addAll(use.windows);
         use.fieldWindows.forEach((f, w) -> shape.fieldWindows.computeIfAbsent(f, k -> new java.util.TreeSet<>()).addAll(w));
         return scope;
     }
+
+    /** The items of a conjunction, with nested 'and's opened (they are conjuncts too). */
+    private static List<BaseDescr> flattened(List<? extends BaseDescr> items) {
+        List<BaseDescr> out = new ArrayList<>();
+        for (BaseDescr d : items) {
+            if (d instanceof AndDescr a) out.addAll(flattened(a.getDescrs()));
+            else out.add(d);
+        }
+        return out;
+    }
+
+    /**
+     * The conditions about the qualified person alone: direct conjuncts matching their own facts
+     * (Person, Activity at step 0, their campaign and list memberships; the clock), kept in order when every variable they read is bound
+     * by one kept before them. Any subset of the conjuncts holds wherever the whole condition does,
+     * so a person these do not match cannot qualify through this rule: a sweep over everyone
+     * (a rule edit) evaluates only the people they match with their whole neighbourhood.
+     */
+    private void ownConditions(Scope scope) {
+        Set<String> visible = new HashSet<>(scope.names());
+        Set<String> bound = new HashSet<>();
+        boolean selective = false;
+        for (Conjunct c : conjuncts) {
+            if (!c.own()) continue;
+            Set<String> reads = new HashSet<>();
+            for (BaseDescr d : c.pattern().getDescrs()) {
+                if (d instanceof ExprConstraintDescr ec) reads.addAll(RuleText.identifiers(ec.getExpression()));
+            }
+            reads.retainAll(visible);
+            reads.removeAll(c.binds());
+            if (!bound.containsAll(reads)) continue;
+            shape.ownConditions.add(c.pattern());
+            bound.addAll(c.binds());
+            selective |= filters(c.pattern());
+        }
+        shape.ownBound.addAll(bound);
+        shape.ownConditionsSelective = selective;
+    }
+
+    /** Whether a kept pattern tests something beyond binding and joining to the person. */
+    private static boolean filters(PatternDescr p) {
+        if ("Now".equals(p.getObjectType())) return false;
+        // A campaign or list membership exists for its members only: matching one is a test.
+        if (Set.of("CampaignMember", "MarketingListMember").contains(p.getObjectType())) return true;
+        for (BaseDescr d : p.getDescrs()) {
+            if (!(d instanceof ExprConstraintDescr ec)) return true;
+            String e = ec.getExpression().strip();
+            if (e.matches("\\$?[A-Za-z_][A-Za-z0-9_]* : [A-Za-z_][A-Za-z0-9_]*")) continue; // a binding
+            if (e.matches("personId == \\$?[A-Za-z_][A-Za-z0-9_.()]*")) continue; // the join to the person
+            return true;
+        }
+        return false;
+    }
+
+    private static Set<String> bindsOf(PatternDescr p) {
+        Set<String> out = new HashSet<>();
+        if (p.getIdentifier() != null) out.add(p.getIdentifier());
+        for (BaseDescr d : p.getDescrs()) {
+            if (d instanceof ExprConstraintDescr ec) {
+                java.util.regex.Matcher m = BINDING.matcher(ec.getExpression());
+                while (m.find()) out.add(m.group(1));
+            }
+        }
+        return out;
+    }
+
+    /** Relations of a person that are among their own facts (built with the person, not through an account). */
+    private static final Set<Class<?>> OWN_LINKS = Set.of(io.cohort.model.CampaignMember.class, io.cohort.model.MarketingListMember.class);
+
+    private static final java.util.regex.Pattern BINDING = java.util.regex.Pattern.compile("(\\$?[A-Za-z_][A-Za-z0-9_]*) :=? ");
 
     private void conjunction(List<? extends BaseDescr> items, Scope scope, boolean top) {
         for (BaseDescr d : items) element(d, scope, top);
@@ -98,6 +183,8 @@ final class ConditionChecker {
     }
 
     private void pattern(PatternDescr p, Scope scope, boolean top) {
+        boolean conjunct = direct;
+        direct = false; // patterns inside this one (accumulate, collect) are not
         if (p.isQuery()) throw refuse("queries are not allowed ('?" + p.getObjectType() + "(…)')");
         if (p.isUnification()) throw refuse("':=' on a pattern is not allowed; bind it with ':'");
         if (!p.getBehaviors().isEmpty()) throw refuse("windows ('over window:…') are not allowed");
@@ -135,7 +222,7 @@ final class ConditionChecker {
             shape.reach(fromLevel, line);
             return;
         }
-        place(p, type, scope, top, joins);
+        place(p, type, scope, top, joins, conjunct);
     }
 
     /** The id equalities found among a pattern's top-level constraints, and its field bindings. */
@@ -330,12 +417,13 @@ final class ConditionChecker {
      * Where a matched fact sits: how many steps from the rule's start. Refuses a pattern joined to
      * nothing before it (a cross product), except the rule's first pattern and the clock.
      */
-    private void place(PatternDescr p, TypeRef type, Scope scope, boolean top, Joins joins) {
+    private void place(PatternDescr p, TypeRef type, Scope scope, boolean top, Joins joins, boolean conjunct) {
         Map<String, Integer> levels = new LinkedHashMap<>();
         int factLevel;
         boolean root = false;
         if (!type.isDeclared()) shape.reads.add(type.raw());
         if (ExpressionChecker.isNow(type)) {
+            own = conjunct;
             bind(p, type, scope, Map.of(), 0, joins, false);
             return;
         }
@@ -379,6 +467,11 @@ final class ConditionChecker {
         }
         shape.reach(factLevel, line);
         if (type.raw() == io.cohort.model.Activity.class) shape.readsEvents = true;
+        // The person's own facts: what a depth-0 neighbourhood of them holds (their campaign and
+        // list memberships joined on their own id; the campaign or list itself is a step away).
+        own = conjunct && !type.isDeclared() && (factLevel == 0
+                && (type.raw() == io.cohort.model.Person.class || type.raw() == io.cohort.model.Activity.class)
+                || OWN_LINKS.contains(type.raw()) && Integer.valueOf(0).equals(joins.fieldLevel.get("personId")));
         bind(p, type, scope, levels, factLevel, joins, root && type.raw() == io.cohort.model.Person.class);
     }
 

@@ -94,6 +94,8 @@ final class ConsequenceChecker {
                 throw Refusal.at("a segment qualifies the person the rule starts from: start the condition with "
                         + "'$p : Person(…)' and write new Qualified(\"" + id + "\", $p.id())", args.get(1));
             }
+            shape.qualifiedPerson = person.text;
+            shape.qualifiedPersonVar = person.var.name();
             return "insertLogical(new Qualified(" + seg + ", " + person.text + "))";
         }
         DeclaredType d = model.declared().get(type);

@@ -52,9 +52,10 @@ public final class DrlSandbox {
      * @param messages errors and warnings, with file, line and column
      * @param shape    the neighbourhood and time dependence of every segment
      * @param ruleFile rule name → file
+     * @param own      segment rule name → its conditions on the qualified person alone, where the rule has any
      */
     public record Result(Map<String, PackageDescr> files, List<RuleMessage> messages, RuleSetShape shape,
-                         Map<String, String> ruleFile, Map<String, Integer> ruleLine) {
+                         Map<String, String> ruleFile, Map<String, Integer> ruleLine, Map<String, OwnConditions> own) {
         public boolean ok() { return messages.stream().noneMatch(m -> m.level() == RuleMessage.Level.ERROR); }
     }
 
@@ -92,7 +93,7 @@ public final class DrlSandbox {
                             + "this is the first one past the limit: cover several cases in one rule (in (…), or an "
                             + "empty table cell for any)"));
                     return new Result(Collections.unmodifiableMap(parsed), List.copyOf(messages), new Reach(List.of()).analyse(),
-                            Map.of(), Map.of());
+                            Map.of(), Map.of(), Map.of());
                 }
             }
         }
@@ -113,7 +114,14 @@ public final class DrlSandbox {
         Reach reach = new Reach(shapes);
         RuleSetShape shape = reach.analyse();
         messages.addAll(reach.messages());
-        return new Result(Collections.unmodifiableMap(parsed), List.copyOf(messages), shape, ruleFile, ruleLine);
+        Map<String, OwnConditions> own = new HashMap<>();
+        for (RuleShape s : shapes) {
+            // The consequence's person must be bound by the kept conditions (it is the root Person's id).
+            if (s.segment != null && s.qualifies && s.qualifiedPersonVar != null && s.ownBound.contains(s.qualifiedPersonVar)) {
+                own.put(s.name, new OwnConditions(s.segment, List.copyOf(s.ownConditions), s.qualifiedPerson, s.ownConditionsSelective));
+            }
+        }
+        return new Result(Collections.unmodifiableMap(parsed), List.copyOf(messages), shape, ruleFile, ruleLine, Map.copyOf(own));
     }
 
     private PackageDescr parse(String file, String text, List<RuleMessage> messages) {

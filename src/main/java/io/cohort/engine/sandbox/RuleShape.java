@@ -39,6 +39,20 @@ final class RuleShape {
     final java.util.Set<Long> windows = new java.util.TreeSet<>();
     final java.util.Map<String, java.util.Set<Long>> fieldWindows = new java.util.TreeMap<>();
 
+    /**
+     * The direct conjuncts of the condition about the qualified person alone (their Person, their
+     * Activity, the clock), each with every variable it reads bound by one before it: implied by
+     * the whole condition, and matched by that person's own facts ({@link OwnConditions}).
+     */
+    final List<org.drools.drl.ast.descr.PatternDescr> ownConditions = new ArrayList<>();
+    /** Whether the own conditions test anything (not only "a Person" and the clock). */
+    boolean ownConditionsSelective;
+    /** The variables the own conditions bind. */
+    final java.util.Set<String> ownBound = new java.util.HashSet<>();
+    /** What the rule's consequence passes to new Qualified(…) ("$p.id()"), and the variable it reads. */
+    String qualifiedPerson;
+    String qualifiedPersonVar;
+
     RuleShape(String name, String file, int line) {
         this.name = name;
         this.file = file;

@@ -29,6 +29,36 @@ public final class RuleText {
         return b.toString();
     }
 
+    /**
+     * The names an expression may read as variables: identifiers outside text literals and not
+     * after a '.' (those are fields and methods of what stands before it). Field names of the
+     * pattern are among them; callers keep the ones the rule binds.
+     */
+    public static java.util.Set<String> identifiers(String expression) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        int n = expression.length();
+        char before = ' ';
+        for (int i = 0; i < n; ) {
+            char c = expression.charAt(i);
+            if (c == '"' || c == '\'') {
+                int j = i + 1;
+                while (j < n && expression.charAt(j) != c) j += expression.charAt(j) == '\\' ? 2 : 1;
+                i = j + 1;
+                before = c;
+            } else if (Character.isJavaIdentifierStart(c)) {
+                int j = i + 1;
+                while (j < n && Character.isJavaIdentifierPart(expression.charAt(j))) j++;
+                if (before != '.') out.add(expression.substring(i, j));
+                before = 'a';
+                i = j;
+            } else {
+                if (!Character.isWhitespace(c)) before = c;
+                i++;
+            }
+        }
+        return out;
+    }
+
     private static void lhs(BaseDescr d, StringBuilder b) {
         if (d instanceof PatternDescr p) {
             b.append(p.getIdentifier() == null ? "" : p.getIdentifier() + ":").append(p.getObjectType()).append('(');
