@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.util.*;
 import org.drools.base.definitions.rule.impl.RuleImpl;
 import org.drools.drl.ast.descr.AndDescr;
-import org.drools.drl.ast.descr.AnnotationDescr;
 import org.drools.drl.ast.descr.PackageDescr;
 import org.drools.drl.ast.descr.RuleDescr;
 import org.drools.kiesession.rulebase.InternalKnowledgeBase;
@@ -125,11 +124,10 @@ public final class RuleCompiler {
         Set<Class<?>> reads = new HashSet<>(Set.of(io.cohort.model.Person.class));
         for (PackageDescr pkg : checked.files().values()) {
             for (RuleDescr r : pkg.getRules()) {
-                var own = checked.own().get(r.getName());
-                AnnotationDescr a = r.getAnnotation("segment");
-                String segment = own != null ? own.segment() : a == null ? null : String.valueOf(a.getValue()).replace("\"", "").strip();
-                if (segment == null || !segments.contains(segment)) continue;
-                if (own == null || !own.selective()) return Optional.empty();
+                var own = checked.own().get(r.getName()); // every rule that qualifies people has one
+                if (own == null || !segments.contains(own.segment())) continue;
+                if (!own.selective()) return Optional.empty();
+                String segment = own.segment();
                 AndDescr lhs = new AndDescr();
                 own.patterns().forEach(lhs::addDescr);
                 for (var p : own.patterns()) {

@@ -52,7 +52,7 @@ public final class DrlSandbox {
      * @param messages errors and warnings, with file, line and column
      * @param shape    the neighbourhood and time dependence of every segment
      * @param ruleFile rule name → file
-     * @param own      segment rule name → its conditions on the qualified person alone, where the rule has any
+     * @param own      segment rule name (of every rule that qualifies people) → its conditions on the qualified person alone
      */
     public record Result(Map<String, PackageDescr> files, List<RuleMessage> messages, RuleSetShape shape,
                          Map<String, String> ruleFile, Map<String, Integer> ruleLine, Map<String, OwnConditions> own) {
@@ -116,10 +116,11 @@ public final class DrlSandbox {
         messages.addAll(reach.messages());
         Map<String, OwnConditions> own = new HashMap<>();
         for (RuleShape s : shapes) {
+            if (s.segment == null || !s.qualifies) continue;
             // The consequence's person must be bound by the kept conditions (it is the root Person's id).
-            if (s.segment != null && s.qualifies && s.qualifiedPersonVar != null && s.ownBound.contains(s.qualifiedPersonVar)) {
-                own.put(s.name, new OwnConditions(s.segment, List.copyOf(s.ownConditions), s.qualifiedPerson, s.ownConditionsSelective));
-            }
+            boolean usable = s.qualifiedPersonVar != null && s.ownBound.contains(s.qualifiedPersonVar);
+            own.put(s.name, new OwnConditions(s.segment, List.copyOf(s.ownConditions), s.qualifiedPerson,
+                    usable && s.ownConditionsSelective));
         }
         return new Result(Collections.unmodifiableMap(parsed), List.copyOf(messages), shape, ruleFile, ruleLine, Map.copyOf(own));
     }

@@ -12,6 +12,7 @@ import org.drools.drl.ast.descr.PatternDescr;
  * @param segment   the rule's segment
  * @param patterns  the kept conditions, as the sandbox rewrote them (descriptors of this check only)
  * @param person    what the rule passes to new Qualified(…), e.g. {@code $p.id()}
- * @param selective whether they test anything beyond "a person" (else they pass everyone)
+ * @param selective whether they can serve: they test something beyond "a person" (else they pass
+ *                  everyone) and bind the person the rule qualifies
  */
 public record OwnConditions(String segment, List<PatternDescr> patterns, String person, boolean selective) {}
