@@ -118,6 +118,7 @@ final class ClusterWiring {
                 Duration.ofMillis(config.engine().clockSweep().toMilliseconds()),
                 Duration.ofMillis(config.engine().consistencyCheck().toMilliseconds()), config.engine().consistencySample(),
                 config.engine().stepTwoLimit(), rules::followed);
+        node.ownConditionsFirst(config.engine().ownConditionsFirst());
         node.useStore(new ClusterNode.StoreLoader() {
             @Override public long load(io.cohort.identity.ProfileGraph graph, long upTo, java.time.Instant horizon) {
                 return Pipeline.loadInto(store, graph, horizon, upTo, n -> LOG.info("start-up: {} stored records loaded into the profile graph", n));

@@ -92,6 +92,11 @@ public final class PartitionWorker implements Managed {
         this.rules = new RulesInUse(rules);
     }
 
+    /** engine.ownConditionsFirst: work for some segments (rule edits, the clock) tries the person's own conditions first. */
+    private volatile boolean ownConditionsFirst = true;
+
+    public void ownConditionsFirst(boolean on) { this.ownConditionsFirst = on; }
+
     /** A rule set this process compiled; commits resume once it is the one the cluster applied. */
     public void useRules(RuleBook book) { this.rules = new RulesInUse(book); }
 
@@ -177,7 +182,8 @@ public final class PartitionWorker implements Managed {
         Map<Scope, PeopleEvaluation.Outcome> outcomes = new LinkedHashMap<>();
         List<RuntimeIssue> found = new ArrayList<>();
         byScope.forEach((scope, who) -> outcomes.put(scope,
-                PeopleEvaluation.run(graph, state, who, scope.segments(), clock.instant(), eventRetention, budget, found::add)));
+                PeopleEvaluation.run(graph, state, who, scope.segments(), clock.instant(), eventRetention, budget, found::add,
+                        ownConditionsFirst)));
         // Read after evaluating: at least the data the evaluation saw, whatever was applied meanwhile.
         long seenBatch = applied.getAsLong();
         List<RuntimeIssue> issuesToWrite = inUse.toCommit(found);

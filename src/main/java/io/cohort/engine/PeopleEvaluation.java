@@ -28,19 +28,26 @@ public final class PeopleEvaluation {
 
     public static Outcome run(ProfileGraph graph, RuleState state, Collection<String> subjects, Instant now,
                               Duration eventRetention, Budget budget) {
-        return run(graph, state, subjects, state.book().segments().keySet(), now, eventRetention, budget, issue -> {});
+        return run(graph, state, subjects, state.book().segments().keySet(), now, eventRetention, budget, issue -> {}, false);
     }
 
     /**
      * As {@link #run(ProfileGraph, RuleState, Collection, Instant, Duration, Budget)}, for {@code segments} of the rule
      * set only, telling {@code issues} what the rules did wrong (on this thread).
+     *
+     * @param ownConditionsFirst for some segments only (a rule edit's or the clock's work), try those
+     *                           segments' conditions on each person alone first (engine.ownConditionsFirst)
      */
     public static Outcome run(ProfileGraph graph, RuleState state, Collection<String> subjects, Set<String> segments,
-                              Instant now, Duration eventRetention, Budget budget, java.util.function.Consumer<RuntimeIssue> issues) {
+                              Instant now, Duration eventRetention, Budget budget, java.util.function.Consumer<RuntimeIssue> issues,
+                              boolean ownConditionsFirst) {
         Set<String> requested = new TreeSet<>(segments);
         requested.retainAll(state.book().segments().keySet());
         if (subjects.isEmpty() || requested.isEmpty()) return new Outcome(Map.of(), requested, Map.of());
-        Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, issues);
+        // Work for every segment is ingest's: a few people each time, evaluated whole.
+        Candidates candidates = ownConditionsFirst && !requested.containsAll(state.book().segments().keySet())
+                ? state.book().candidatesOf(requested).orElse(null) : null;
+        Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, issues, false, candidates);
         Evaluation.Result r = ev.run(subjects, requested);
         Map<String, Set<String>> qualified = new HashMap<>();
         r.qualified().forEach((p, s) -> qualified.put(p, new TreeSet<>(s)));

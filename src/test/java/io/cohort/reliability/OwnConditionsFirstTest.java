@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Property: a sweep that first runs a segment's rules cut down to what they ask of the person
  * alone (engine.ownConditionsFirst, used by rule edits) reaches the memberships a fresh evaluation
  * of everyone, whole, reaches. Each segment of src/test/resources/reliability/rules-own is added
- * to the shipped rules as an edit of its own (one segment evaluated for everyone), then edited
+ * to the reliability probes as an edit of its own (one segment evaluated for everyone), then edited
  * again, on random graphs; the fresh evaluation of the whole rule set is the reference.
  */
 class OwnConditionsFirstTest {
@@ -37,13 +37,17 @@ class OwnConditionsFirstTest {
     static final Path OWN = Path.of("src/test/resources/reliability/rules-own");
 
     @TempDir static Path baseDir;
+    @TempDir static Path shippedDir;
     @TempDir static Path editsDir;
+    /** The reliability probes alone (small: each edit compiles it again). */
     static RuleBook base;
+    static RuleBook shipped;
     /** Name → the shipped rules with one more segment (or that segment edited). */
     static final Map<String, RuleBook> edits = new LinkedHashMap<>();
 
     @BeforeAll static void compile() throws Exception {
-        base = FreshEvaluation.shippedWithProbes(baseDir, NOW);
+        base = probes(baseDir);
+        shipped = FreshEvaluation.shippedWithProbes(shippedDir, NOW);
         List<Path> files;
         try (var s = Files.list(OWN)) {
             files = s.filter(p -> p.toString().endsWith(".drl")).sorted().toList();
@@ -58,9 +62,15 @@ class OwnConditionsFirstTest {
         }
     }
 
+    private static RuleBook probes(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), dir.resolve("probes.drl"));
+        return FreshEvaluation.compile(dir, new ManualClock(NOW));
+    }
+
     private static RuleBook book(String dirName, String drl) throws Exception {
         Path dir = editsDir.resolve(dirName);
-        FreshEvaluation.shippedWithProbes(dir, NOW);
+        probes(dir);
         Files.writeString(dir.resolve("own.drl"), drl);
         RuleBook b = FreshEvaluation.compile(dir, new ManualClock(NOW));
         assertThat(b.segments()).as(dirName + " compiles").hasSizeGreaterThan(base.segments().size());
@@ -80,13 +90,12 @@ class OwnConditionsFirstTest {
                 .containsEntry("own-either", true).containsEntry("own-not", true).containsEntry("own-pid", true)
                 .containsEntry("own-colleague", true).containsEntry("own-campaign", true).containsEntry("own-none", false);
         // The shipped high-value segment asks for a page view of the person: a rule edit of it is filtered.
-        assertThat(base.candidatesOf(Set.of("high-value-new-product"))).isPresent();
+        assertThat(shipped.candidatesOf(Set.of("high-value-new-product"))).isPresent();
         // Webinar attendees: a campaign membership with a status, or a list membership.
-        assertThat(base.candidatesOf(Set.of("webinar-attendees"))).isPresent();
+        assertThat(shipped.candidatesOf(Set.of("webinar-attendees"))).isPresent();
         // What is kept of each rule, in order.
-        Map<String, String> sources = new java.util.TreeMap<>(edits.get("own-bound-elsewhere").sources());
+        Map<String, String> sources = new java.util.TreeMap<>(shipped.sources());
         edits.forEach((name, b) -> b.sources().forEach((f, text) -> { if (f.equals("own.drl") && !name.contains("edited")) sources.put(name + ".drl", text); }));
-        sources.remove("own.drl");
         var own = new io.cohort.engine.sandbox.DrlSandbox().check(sources).own();
         Map<String, List<String>> kept = new java.util.TreeMap<>();
         own.forEach((rule, o) -> kept.put(rule, o.patterns().stream().map(org.drools.drl.ast.descr.PatternDescr::getObjectType).toList()));
@@ -100,7 +109,7 @@ class OwnConditionsFirstTest {
                 .containsEntry("own: at a Small account", List.of("Person"))
                 .containsEntry("own: in an active campaign, at a Big account", List.of("Person", "CampaignMember"));
         // Everyone, every segment: some ask nothing of the person alone.
-        assertThat(base.candidatesOf(base.segments().keySet())).isEmpty();
+        assertThat(shipped.candidatesOf(shipped.segments().keySet())).isEmpty();
     }
 
     @Test
