@@ -41,7 +41,7 @@ final class RuleShape {
 
     /**
      * The direct conjuncts of the condition about the qualified person alone (their Person, their
-     * Activity, the clock), each with every variable it reads bound by one before it: implied by
+     * Activity, their campaign and list memberships, the clock), each with every variable it reads bound by one before it: implied by
      * the whole condition, and matched by that person's own facts ({@link OwnConditions}).
      */
     final List<org.drools.drl.ast.descr.PatternDescr> ownConditions = new ArrayList<>();
