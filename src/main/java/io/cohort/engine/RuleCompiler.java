@@ -33,6 +33,7 @@ import org.kie.internal.io.ResourceFactory;
  * no RuleBook, so the caller keeps its running one.
  */
 public final class RuleCompiler {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RuleCompiler.class);
     private final DrlSandbox sandbox = new DrlSandbox();
     private final Clock clock;
 
@@ -117,6 +118,16 @@ public final class RuleCompiler {
      * anything (everyone would pass), or the cut rules do not compile (then nobody is filtered).
      */
     Optional<Candidates> candidates(RuleBook book, Set<String> segments) {
+        try {
+            return cut(book, segments);
+        } catch (RuntimeException e) {
+            // A filter is an optimisation: whatever goes wrong cutting the rules, the sweep evaluates everyone whole.
+            LOG.warn("the rules of {} could not be cut down to their own conditions; everyone is evaluated whole", segments, e);
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Candidates> cut(RuleBook book, Set<String> segments) {
         DrlSandbox.Result checked = sandbox.check(book.sources());
         if (!checked.ok()) return Optional.empty();
         Set<String> only = new HashSet<>();
@@ -142,6 +153,8 @@ public final class RuleCompiler {
         }
         if (!covered.containsAll(segments)) return Optional.empty();
         Built b = build(checked.files(), only, book.jitted());
+        if (b.kieBase == null) LOG.warn("the rules of {} cut down to their own conditions do not compile ({}); everyone is evaluated whole",
+                segments, b.messages);
         return Optional.ofNullable(b.kieBase).map(k -> new Candidates(k, io.cohort.identity.FactTypes.readBy(reads)));
     }
 
