@@ -36,6 +36,8 @@ final class NeighbourhoodBuilder {
     private final Map<String, List<SourceRef>> oppsSeen;
     /** A group's unified id, by the group list ({@link #group} hands out one list per group). */
     private final Map<List<SourceRef>, String> groupIds;
+    /** Whether a group is over the step-2 limit, by the group list ({@link #group} hands out one list per group). */
+    private final Map<List<SourceRef>, Boolean> overLimit;
     /** A deal's account, worked out once per call (every deal is reached from each of its people). */
     private final Map<String, OppLink> oppLinks;
 
@@ -70,6 +72,7 @@ final class NeighbourhoodBuilder {
         accountsDone = new LinkedHashMap<>(capacity(2 * n));
         oppsSeen = new LinkedHashMap<>(capacity(4 * n));
         groupIds = new IdentityHashMap<>(6 * n);
+        overLimit = new IdentityHashMap<>(4 * n);
         oppLinks = new HashMap<>(capacity(4 * n));
     }
 
@@ -109,14 +112,14 @@ final class NeighbourhoodBuilder {
             // change of one re-evaluating all (quadratic, and the join memory of a chunk of them
             // filled the heap at 4,000 people; docs/operations.md, "engine").
             for (var e : List.copyOf(accountsDone.entrySet())) {
-                if (ix.relationCount(e.getValue(), Node::account) > stepTwoLimit) {
+                if (overLimit(e.getValue(), Node::account)) {
                     skipped++;
                     continue;
                 }
                 for (SourceRef ref : e.getValue()) secondStep(Node.account(ref), 'A');
             }
             for (var e : List.copyOf(oppsSeen.entrySet())) {
-                if (ix.relationCount(e.getValue(), Node::opportunity) > stepTwoLimit) {
+                if (overLimit(e.getValue(), Node::opportunity)) {
                     skipped++;
                     continue;
                 }
@@ -204,7 +207,7 @@ final class NeighbourhoodBuilder {
     private void account(String aid, List<SourceRef> group) {
         if (!accountsBuilt.add(aid)) return;
         List<Stamped<AccountRecord>> recs = types.accounts ? Unifier.records(group, ix.accounts) : List.of();
-        if (!recs.isEmpty()) put(Merge.account(aid, recs, ix.relationCount(group, Node::account) <= stepTwoLimit));
+        if (!recs.isEmpty()) put(Merge.account(aid, recs, !overLimit(group, Node::account)));
         if (!types.opportunities) return; // its deals: only what Opportunity facts are made of
         for (SourceRef ref : group) {
             for (SourceRef o : ix.opportunitiesByAccount.getOrDefault(ref, Set.of())) {
@@ -231,11 +234,19 @@ final class NeighbourhoodBuilder {
                 List<SourceRef> accGroup = master.record().accountId() == null ? null
                         : accountGroup(new SourceRef(master.source(), master.record().accountId()));
                 link = new OppLink(accGroup == null ? null : accountId(accGroup), accGroup);
-                put(Merge.opportunity(oid, link.account(), recs, ix.relationCount(group, Node::opportunity) <= stepTwoLimit));
+                put(Merge.opportunity(oid, link.account(), recs, !overLimit(group, Node::opportunity)));
             }
             oppLinks.put(oid, link);
         }
         if (bringAccount && link.account() != null) accountsDone.putIfAbsent(link.account(), link.accountGroup());
+    }
+
+    /**
+     * Whether step 2 does not go through this account's or deal's group: asked once per group and
+     * call (the fact's peopleInReach and step 2 ask it of the same group; each asking walked its relations).
+     */
+    private boolean overLimit(List<SourceRef> group, java.util.function.Function<SourceRef, Node> node) {
+        return overLimit.computeIfAbsent(group, g -> ix.overLimit(g, node, stepTwoLimit));
     }
 
     private String accountId(List<SourceRef> group) {

@@ -304,7 +304,7 @@ public final class ProfileGraph {
                 if (out.size() >= limit) break;
                 List<Stamped<io.cohort.record.SourceRecord.AccountRecord>> recs = Unifier.records(e.getValue(), index.accounts);
                 if (recs.isEmpty()) continue;
-                out.add(Merge.account(e.getKey(), recs, !overLimit(Node.account(e.getValue().get(0)))));
+                out.add(Merge.account(e.getKey(), recs, !index.overLimit(e.getValue(), Node::account, stepTwoLimit)));
             }
             return new AccountMatches(out, groups.size());
         });

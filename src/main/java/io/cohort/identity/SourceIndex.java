@@ -632,8 +632,13 @@ final class SourceIndex {
      */
     boolean overLimit(Node node, int limit) {
         boolean account = node.kind() == Node.ACCOUNT;
-        return relationCount(Unifier.group(node.ref(), account ? accountEdges : opportunityEdges),
-                account ? Node::account : Node::opportunity) > limit;
+        return overLimit(Unifier.group(node.ref(), account ? accountEdges : opportunityEdges),
+                account ? Node::account : Node::opportunity, limit);
+    }
+
+    /** As {@link #overLimit(Node, int)}, for a unified account's or deal's group already at hand. */
+    boolean overLimit(List<SourceRef> group, java.util.function.Function<SourceRef, Node> node, int limit) {
+        return relationCount(group, node) > limit;
     }
 
     /** A person's campaign and list memberships: records of {@link #relations}. */
