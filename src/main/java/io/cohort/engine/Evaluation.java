@@ -23,8 +23,21 @@ final class Evaluation {
      * @param qualified  per subject, the evaluated segments they qualify for now
      * @param evaluated  the segments this result speaks for (the others are held: keep members)
      * @param people     the subjects as the audience stage needs them
+     * @param gone       the subjects without a record (they qualify for nothing): told apart here,
+     *                   where each chunk's ids are at hand, not by the coordinator for everyone
      */
-    record Result(Map<String, Set<String>> qualified, Set<String> evaluated, Map<String, PersonSnapshot> people, int fired) {}
+    record Result(Map<String, Set<String>> qualified, Set<String> evaluated, Snapshots people, int fired,
+                  List<String> gone) {
+        Result(Map<String, Set<String>> qualified, Set<String> evaluated, Snapshots people, int fired) {
+            this(qualified, evaluated, people, fired, List.of());
+        }
+
+        private Result withGone(Collection<String> subjects) {
+            List<String> out = new ArrayList<>();
+            for (String s : subjects) if (!qualified.containsKey(s)) out.add(s);
+            return new Result(qualified, evaluated, people, fired, out);
+        }
+    }
 
     private final ProfileGraph graph;
     private final RuleState state;
@@ -63,6 +76,10 @@ final class Evaluation {
 
     /** Evaluates {@code subjects} for the {@code requested} segments. */
     Result run(Collection<String> subjects, Set<String> requested) {
+        return evaluate(subjects, requested).withGone(subjects);
+    }
+
+    private Result evaluate(Collection<String> subjects, Set<String> requested) {
         if (candidates == null || !state.plan(requested).clean().equals(requested)) return whole(subjects, requested);
         // First the people's own facts against the rules cut down to what they ask of the person
         // alone: whoever those do not qualify cannot qualify, and is not built with their
@@ -78,18 +95,11 @@ final class Evaluation {
         candidates.passed().add(rest.size());
         Result whole = rest.isEmpty() ? null : whole(rest, requested);
         Map<String, Set<String>> qualified = new HashMap<>();
-        Map<String, PersonSnapshot> people = new HashMap<>();
-        Map<String, PersonSnapshot> ownPeople = snapshots(own);
-        for (String s : own.subjects()) {
-            if (pass.contains(s)) continue;
-            qualified.put(s, new TreeSet<>());
-            PersonSnapshot snap = ownPeople.get(s);
-            if (snap != null) people.put(s, snap);
-        }
+        for (String s : own.subjects()) if (!pass.contains(s)) qualified.put(s, new TreeSet<>());
+        Snapshots people = Snapshots.of(own).without(pass);
         if (whole == null) return new Result(qualified, Set.copyOf(requested), people, first.fired());
         qualified.putAll(whole.qualified());
-        people.putAll(whole.people());
-        return new Result(qualified, whole.evaluated(), people, first.fired() + whole.fired());
+        return new Result(qualified, whole.evaluated(), people.with(whole.people()), first.fired() + whole.fired());
     }
 
     /** {@code subjects} each evaluated with their neighbourhood. */
@@ -117,7 +127,7 @@ final class Evaluation {
         Set<String> evaluated = new TreeSet<>(requested);
         for (Result r : parts) evaluated.retainAll(r.evaluated());
         Map<String, Set<String>> qualified = new HashMap<>();
-        Map<String, PersonSnapshot> people = new HashMap<>();
+        Snapshots people = Snapshots.NONE;
         int fired = 0;
         for (Result r : parts) {
             r.qualified().forEach((person, segs) -> {
@@ -125,7 +135,7 @@ final class Evaluation {
                 kept.retainAll(evaluated);
                 qualified.put(person, kept);
             });
-            people.putAll(r.people());
+            people = people.with(r.people());
             fired += r.fired();
         }
         return new Result(qualified, Set.copyOf(evaluated), people, fired);
@@ -161,7 +171,7 @@ final class Evaluation {
         Set<String> evaluated = new TreeSet<>(requested);
         evaluated.removeAll(plan.held());
         for (Set<String> segs : qualified.values()) segs.retainAll(evaluated);
-        return new Result(qualified, Set.copyOf(evaluated), snapshots(n), fired);
+        return new Result(qualified, Set.copyOf(evaluated), Snapshots.of(n), fired);
     }
 
     /**
@@ -280,15 +290,5 @@ final class Evaluation {
             Set<String> mine = qualified.get(q.personId());
             if (mine != null && segments.contains(q.segmentId())) mine.add(q.segmentId());
         }
-    }
-
-    private static Map<String, PersonSnapshot> snapshots(Neighbourhood n) {
-        Map<String, PersonSnapshot> out = new HashMap<>();
-        for (Fact f : n.facts()) {
-            if (f instanceof Person p && n.subjects().contains(p.id())) {
-                out.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(), n.identities().getOrDefault(p.id(), Map.of())));
-            }
-        }
-        return out;
     }
 }

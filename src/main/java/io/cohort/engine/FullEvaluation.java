@@ -97,11 +97,10 @@ public final class FullEvaluation {
 
     private static void add(Evaluation.Result r, Map<String, Set<String>> members, Map<String, PersonSnapshot> snapshots) {
         r.qualified().forEach((p, segs) -> {
-            for (String s : segs) {
-                members.computeIfAbsent(s, k -> new TreeSet<>()).add(p);
-                PersonSnapshot snap = r.people().get(p);
-                if (snap != null) snapshots.put(p, snap);
-            }
+            if (segs.isEmpty()) return;
+            for (String s : segs) members.computeIfAbsent(s, k -> new TreeSet<>()).add(p);
+            PersonSnapshot snap = r.people().get(p);
+            if (snap != null) snapshots.put(p, snap);
         });
     }
 }

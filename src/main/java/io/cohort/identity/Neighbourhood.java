@@ -3,6 +3,7 @@ package io.cohort.identity;
 import io.cohort.model.Account;
 import io.cohort.model.Fact;
 import io.cohort.model.Person;
+import io.cohort.record.SourceRecord.PersonRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,13 +11,38 @@ import java.util.Set;
 /**
  * The unified facts some people are evaluated with: each subject's own facts, and within the
  * rule set's depth their accounts and deals (step 1) and the people of those (step 2). Facts
- * shared by several subjects appear once.
- *
- * @param subjects   the people this was built for (unified ids), each with a record
- * @param facts      every fact, campaigns and lists the subjects' memberships name included
- * @param identities per unified person: source id → that source's record ids (for destinations)
+ * shared by several subjects appear once. Immutable: the records it keeps are the graph's
+ * immutable ones, so it is read after the graph's lock is let go.
  */
-public record Neighbourhood(Set<String> subjects, List<Fact> facts, Map<String, Map<String, List<String>>> identities) {
+public final class Neighbourhood {
+    private final Set<String> subjects;
+    private final List<Fact> facts;
+    /** Per subject, its source person records: their ids are made only for the few asked for. */
+    private final Map<String, List<Stamped<PersonRecord>>> records;
+
+    Neighbourhood(Set<String> subjects, List<Fact> facts, Map<String, List<Stamped<PersonRecord>>> records) {
+        this.subjects = subjects;
+        this.facts = facts;
+        this.records = records;
+    }
+
+    /** The people this was built for (unified ids), each with a record. */
+    public Set<String> subjects() { return subjects; }
+
+    /** Every fact, campaigns and lists the subjects' memberships name included. */
+    public List<Fact> facts() { return facts; }
+
+    /**
+     * A subject's identities: source id → that source's record ids (for destinations). Made when
+     * asked: a sweep over everyone needs them only for the few whose memberships change.
+     */
+    public Map<String, List<String>> identitiesOf(String uid) {
+        List<Stamped<PersonRecord>> recs = records.get(uid);
+        return recs == null ? Map.of() : Unifier.identities(recs);
+    }
+
+    /** The same subjects and identities with other facts. */
+    Neighbourhood withFacts(List<Fact> facts) { return new Neighbourhood(subjects, facts, records); }
 
     public List<Person> persons() {
         return facts.stream().filter(Person.class::isInstance).map(Person.class::cast).toList();

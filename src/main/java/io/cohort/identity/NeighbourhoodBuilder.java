@@ -81,7 +81,7 @@ final class NeighbourhoodBuilder {
 
     Neighbourhood build(Collection<String> subjects, int depth) {
         Set<String> real = new LinkedHashSet<>();
-        Map<String, Map<String, List<String>>> identities = new HashMap<>();
+        Map<String, List<Stamped<PersonRecord>>> records = new HashMap<>();
         for (String uid : subjects) {
             // Looked up once per person: the index is a map of millions, a cache miss a lookup.
             Set<SourceRef> refs = ix.personRefsByUid.get(uid);
@@ -89,7 +89,7 @@ final class NeighbourhoodBuilder {
             if (entries.isEmpty()) continue;
             List<Stamped<PersonRecord>> recs = records(entries);
             real.add(uid);
-            identities.put(uid, Unifier.identities(recs));
+            records.put(uid, recs);
             person(uid, refs, entries, recs);
             // Relations are facts (and the way to accounts and deals) only for rules that read them:
             // visiting each one to skip it was 7% of a rule edit's sweep over people's own facts.
@@ -126,7 +126,7 @@ final class NeighbourhoodBuilder {
                 for (SourceRef ref : e.getValue()) secondStep(Node.opportunity(ref), 'O');
             }
         }
-        return new Neighbourhood(real, new ArrayList<>(facts.values()), identities);
+        return new Neighbourhood(real, new ArrayList<>(facts.values()), records);
     }
 
     /** How many accounts and deals the last {@link #build} did not look through at step 2. */

@@ -272,7 +272,7 @@ public final class ProfileGraph {
             Neighbourhood acc = b.accountOnly(accountId, group);
             List<Fact> facts = new ArrayList<>(acc.facts());
             facts.addAll(n.facts());
-            return Optional.of(new AccountView(new Neighbourhood(n.subjects(), facts, n.identities()), page, all.size(), next));
+            return Optional.of(new AccountView(n.withFacts(facts), page, all.size(), next));
         });
     }
 

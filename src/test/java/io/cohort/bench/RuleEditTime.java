@@ -8,14 +8,20 @@ import java.nio.file.Path;
  * service on it, edits high-value-new-product's threshold $1M → $2M and back as {@link Bench} phase
  * (4) does, and prints each edit's time to the new audience and the peak heap against the steady
  * heap, sampled (garbage included) and right after collections (near the live set). Args: the run directory (e.g. data/bench/run-1000000), a log file, and optionally
- * {@code live=<ms>}: a full collection every so often during each edit, for the live set's peak
+ * {@code pairs=<n>} (the two edits made n times, for warm figures to compare) and {@code live=<ms>}: a full collection every so often during each edit, for the live set's peak
  * (the old garbage that collections after a young one still count is left out; the edit's time
  * is then not a measurement). Classpath as ColdStart's (docs/benchmarks.md).
  */
 public class RuleEditTime {
     public static void main(String[] a) throws Exception {
         BenchApp app = new BenchApp(Path.of(a[0]), Path.of(a[1]));
-        long livePeriod = a.length > 2 && a[2].startsWith("live=") ? Long.parseLong(a[2].substring(5)) : 0;
+        long livePeriod = 0;
+        int pairs = 1;
+        for (int i = 2; i < a.length; i++) {
+            if (a[i].startsWith("live=")) livePeriod = Long.parseLong(a[i].substring(5));
+            else if (a[i].startsWith("pairs=")) pairs = Integer.parseInt(a[i].substring(6));
+            else throw new IllegalArgumentException("unknown argument " + a[i] + " (live=<ms>, pairs=<n>)");
+        }
         long t = System.nanoTime();
         app.startNoWait();
         app.awaitReady();
@@ -31,7 +37,10 @@ public class RuleEditTime {
         Path file = app.rules.resolve(Bench.SEGMENT + ".drl");
         String good = Files.readString(file);
         try {
-            for (String[] step : new String[][] {{"$total > 1000000", "$total > 2000000"}, {"$total > 2000000", "$total > 1000000"}}) {
+            String[][] pair = {{"$total > 1000000", "$total > 2000000"}, {"$total > 2000000", "$total > 1000000"}};
+            String[][] steps = new String[2 * pairs][];
+            for (int i = 0; i < steps.length; i++) steps[i] = pair[i % 2];
+            for (String[] step : steps) {
                 Files.writeString(file, Files.readString(file).replace(step[0], step[1]));
                 try (var sampler = new HeapProbe.PeakSampler(); var afterGc = new HeapProbe.AfterGcPeak();
                      var fullGcs = livePeriod > 0 ? new HeapProbe.LivePeak(livePeriod) : null) {
