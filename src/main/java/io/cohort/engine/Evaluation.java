@@ -26,9 +26,9 @@ final class Evaluation {
      * @param gone       the subjects without a record (they qualify for nothing): told apart here,
      *                   where each chunk's ids are at hand, not by the coordinator for everyone
      */
-    record Result(Map<String, Set<String>> qualified, Set<String> evaluated, Snapshots people, int fired,
+    record Result(Map<String, Set<String>> qualified, Set<String> evaluated, Map<String, PersonSnapshot> people, int fired,
                   List<String> gone) {
-        Result(Map<String, Set<String>> qualified, Set<String> evaluated, Snapshots people, int fired) {
+        Result(Map<String, Set<String>> qualified, Set<String> evaluated, Map<String, PersonSnapshot> people, int fired) {
             this(qualified, evaluated, people, fired, List.of());
         }
 
@@ -95,11 +95,13 @@ final class Evaluation {
         candidates.passed().add(rest.size());
         Result whole = rest.isEmpty() ? null : whole(rest, requested);
         Map<String, Set<String>> qualified = new HashMap<>();
+        Map<String, PersonSnapshot> people = snapshots(own);
         for (String s : own.subjects()) if (!pass.contains(s)) qualified.put(s, new TreeSet<>());
-        Snapshots people = Snapshots.of(own).without(pass);
+        people.keySet().removeAll(pass);
         if (whole == null) return new Result(qualified, Set.copyOf(requested), people, first.fired());
         qualified.putAll(whole.qualified());
-        return new Result(qualified, whole.evaluated(), people.with(whole.people()), first.fired() + whole.fired());
+        people.putAll(whole.people());
+        return new Result(qualified, whole.evaluated(), people, first.fired() + whole.fired());
     }
 
     /** {@code subjects} each evaluated with their neighbourhood. */
@@ -127,7 +129,7 @@ final class Evaluation {
         Set<String> evaluated = new TreeSet<>(requested);
         for (Result r : parts) evaluated.retainAll(r.evaluated());
         Map<String, Set<String>> qualified = new HashMap<>();
-        Snapshots people = Snapshots.NONE;
+        Map<String, PersonSnapshot> people = new HashMap<>();
         int fired = 0;
         for (Result r : parts) {
             r.qualified().forEach((person, segs) -> {
@@ -135,7 +137,7 @@ final class Evaluation {
                 kept.retainAll(evaluated);
                 qualified.put(person, kept);
             });
-            people = people.with(r.people());
+            people.putAll(r.people());
             fired += r.fired();
         }
         return new Result(qualified, Set.copyOf(evaluated), people, fired);
@@ -171,7 +173,7 @@ final class Evaluation {
         Set<String> evaluated = new TreeSet<>(requested);
         evaluated.removeAll(plan.held());
         for (Set<String> segs : qualified.values()) segs.retainAll(evaluated);
-        return new Result(qualified, Set.copyOf(evaluated), Snapshots.of(n), fired);
+        return new Result(qualified, Set.copyOf(evaluated), snapshots(n), fired);
     }
 
     /**
@@ -290,5 +292,16 @@ final class Evaluation {
             Set<String> mine = qualified.get(q.personId());
             if (mine != null && segments.contains(q.segmentId())) mine.add(q.segmentId());
         }
+    }
+
+    /** The subjects as the audience stage needs them; their identities are made when read. */
+    private static Map<String, PersonSnapshot> snapshots(Neighbourhood n) {
+        Map<String, PersonSnapshot> out = new HashMap<>();
+        for (Fact f : n.facts()) {
+            if (f instanceof Person p && n.subjects().contains(p.id())) {
+                out.put(p.id(), new PersonSnapshot(p.id(), p.email(), p.emailOptOut(), n.identitiesOf(p.id())));
+            }
+        }
+        return out;
     }
 }

@@ -17,7 +17,7 @@ import java.util.Set;
 public final class Neighbourhood {
     private final Set<String> subjects;
     private final List<Fact> facts;
-    /** Per subject, its source person records: their ids are made only for the few asked for. */
+    /** Per subject, its source person records, for its identities. */
     private final Map<String, List<Stamped<PersonRecord>>> records;
 
     Neighbourhood(Set<String> subjects, List<Fact> facts, Map<String, List<Stamped<PersonRecord>>> records) {
@@ -33,12 +33,13 @@ public final class Neighbourhood {
     public List<Fact> facts() { return facts; }
 
     /**
-     * A subject's identities: source id → that source's record ids (for destinations). Made when
-     * asked: a sweep over everyone needs them only for the few whose memberships change.
+     * A subject's identities: source id → that source's record ids (for destinations); empty for
+     * anyone not a subject. Made when first read ({@link LazyIdentities}): a sweep over everyone
+     * hands them on for every person, and reads them for the few whose memberships change.
      */
     public Map<String, List<String>> identitiesOf(String uid) {
         List<Stamped<PersonRecord>> recs = records.get(uid);
-        return recs == null ? Map.of() : Unifier.identities(recs);
+        return recs == null ? Map.of() : new LazyIdentities(recs);
     }
 
     /** The same subjects and identities with other facts. */
