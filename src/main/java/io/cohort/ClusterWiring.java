@@ -183,7 +183,7 @@ final class ClusterWiring {
         env.jersey().register(new StartupGate(node::started, () -> "catching up with the cluster's ingest log"));
         env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
         env.jersey().register(new ProfileResource(node.graph(), reader, clock, retention));
-        env.jersey().register(new SegmentResource(node::rules, reader::size, reader));
+        env.jersey().register(new SegmentResource(node::rules, reader::size, reader, java.util.Optional::empty));
         // Run-time issues of the rules: what every worker found with the version this node runs.
         io.cohort.cluster.RuleIssues issues = new io.cohort.cluster.RuleIssues(jdbi);
         env.jersey().register(new RuleResource(rules, node::rules, () -> issues.of(node.rules().version()), bodies));

@@ -6,6 +6,7 @@ import io.cohort.destination.DestinationStatus;
 import io.cohort.engine.RuleMessage;
 import io.cohort.engine.RuntimeIssue;
 import io.cohort.engine.SegmentDefinition;
+import io.cohort.engine.Sweep;
 import io.cohort.model.Event;
 import io.cohort.model.Opportunity;
 import io.cohort.record.SourceRecord;
@@ -77,12 +78,31 @@ public final class Views {
         }
     }
 
-    /** A segment with its current size and the time of its latest change (null before any). */
+    /**
+     * A segment with its current size, the time of its latest change (null before any), and the
+     * sweep evaluating everyone again for it (null when none runs): until that ends, its audience
+     * holds people evaluated with the new rules and people not reached yet.
+     */
     public record SegmentView(String id, String name, String description, List<String> ruleFiles, List<String> rules,
-                              int size, Instant lastChange) {
-        public static SegmentView of(SegmentDefinition s, int size, Instant lastChange) {
-            return new SegmentView(s.id(), s.name(), s.description(), s.files(), s.rules(), size, lastChange);
+                              int size, Instant lastChange, Reevaluation reevaluation) {
+        public static SegmentView of(SegmentDefinition s, int size, Instant lastChange, java.util.Optional<Sweep> sweep) {
+            Reevaluation r = sweep.filter(w -> w.segments().contains(s.id())).map(Reevaluation::of).orElse(null);
+            return new SegmentView(s.id(), s.name(), s.description(), s.files(), s.rules(), size, lastChange, r);
         }
+    }
+
+    /**
+     * Everyone being evaluated again for a segment.
+     *
+     * @param cause        why: "rules" (an edit), "start" (rules changed while stopped), "clock"
+     *                     (a time window's sweep), "re-evaluate" (an operator's task)
+     * @param rulesVersion the rule set it evaluates with
+     * @param since        when it began
+     * @param people       how many people it evaluates
+     * @param evaluated    how many of them are evaluated and stored so far
+     */
+    public record Reevaluation(String cause, String rulesVersion, Instant since, int people, int evaluated) {
+        static Reevaluation of(Sweep s) { return new Reevaluation(s.cause(), s.rulesVersion(), s.since(), s.people(), s.evaluated()); }
     }
 
     /** {@code GET /v1/segments}. */

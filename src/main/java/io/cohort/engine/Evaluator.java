@@ -52,6 +52,8 @@ public final class Evaluator implements Managed, RuleTarget {
     private volatile boolean stoppedCleanly;
     /** Whether the stored memberships were taken in (they are what {@link #members} starts from). */
     private volatile boolean started;
+    /** The sweep over everyone in progress, or null (written by the coordinator only). */
+    private volatile Sweep sweep;
     private final DueQueue due = new DueQueue();
     private final AtomicLong evaluatedUpTo = new AtomicLong(-1);
     private long checkpointed = -1;
@@ -319,6 +321,9 @@ public final class Evaluator implements Managed, RuleTarget {
 
     public RuleBook ruleBook() { return state == null ? null : state.book(); }
 
+    /** The sweep over everyone in progress (a rule edit's, say), if any. */
+    public Optional<Sweep> sweep() { return Optional.ofNullable(sweep); }
+
     public RuleState ruleState() { return state; }
 
     public long evaluatedUpTo() { return evaluatedUpTo.get(); }
@@ -398,6 +403,8 @@ public final class Evaluator implements Managed, RuleTarget {
         long passedBefore = candidates == null ? 0 : candidates.passed().sum();
         Dispatched next = rounds == 0 ? null : dispatch(s, round(people, 0, size), segments, candidates);
         long logged = started;
+        Sweep progress = new Sweep(cause, s.book().version(), Set.copyOf(segments), clock.instant(), people.size(), 0);
+        sweep = progress;
         try {
             for (int i = 0; i < rounds; i++) {
                 Dispatched current = next;
@@ -406,6 +413,8 @@ public final class Evaluator implements Managed, RuleTarget {
                 // rule edit. Evaluating reads only the graph and the rules, never the memberships.
                 next = i + 1 < rounds ? dispatch(s, round(people, i + 1, size), segments, candidates) : null;
                 collect(current, cause, upTo, false);
+                progress = progress.done((i + 1) * size);
+                sweep = progress;
                 if (rounds > 1 && i + 1 < rounds && System.nanoTime() - logged >= PROGRESS_EVERY_NANOS) {
                     logged = System.nanoTime();
                     int done = (i + 1) * size;
@@ -415,6 +424,7 @@ public final class Evaluator implements Managed, RuleTarget {
             }
         } finally {
             if (next != null) next.cancel(); // a failed round: the one started behind it is not wanted
+            sweep = null;
         }
         LOG.info("evaluated {} people for {} segment(s) in {} ms ({}{})", people.size(), segments.size(),
                 (System.nanoTime() - started) / 1_000_000, cause, candidates == null ? ""

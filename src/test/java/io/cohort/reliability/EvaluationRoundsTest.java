@@ -80,6 +80,52 @@ class EvaluationRoundsTest {
         }
     }
 
+    /**
+     * While a rule edit's rounds are stored, the evaluator says which sweep runs and how far it is
+     * (GET /v1/segments shows it): asked from inside the sink, as a request would be during a round.
+     */
+    @Test
+    void aRuleEditTellsWhileItRunsWhoItHasEvaluated() throws Exception {
+        ProfileGraph graph = graph(20261208L);
+        ManualClock clock = new ManualClock(NOW);
+        MemorySink memory = new MemorySink();
+        List<io.cohort.engine.Sweep> seen = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Evaluator> evaluator = new java.util.concurrent.atomic.AtomicReference<>();
+        MembershipSink sink = new MembershipSink() {
+            @Override public void apply(Round round) {
+                if (round.cause().equals("rules")) seen.add(evaluator.get().sweep().orElse(null));
+                memory.apply(round);
+            }
+
+            @Override public Set<Qualified> realized() { return memory.realized(); }
+
+            @Override public EngineState state() { return memory.state(); }
+
+            @Override public void checkpoint(EngineState s) { memory.checkpoint(s); }
+        };
+        Evaluator ev = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        evaluator.set(ev);
+        try {
+            ev.start(book, BATCHES);
+            assertThat(ev.sweep()).as("none after the start's").isEmpty();
+            ev.reload(next).get();
+            assertThat(seen).as("rounds of the edit that changed something").hasSizeGreaterThan(1).doesNotContainNull();
+            int people = graph.personCount();
+            int before = -1;
+            for (io.cohort.engine.Sweep w : seen) {
+                assertThat(w.cause()).isEqualTo("rules");
+                assertThat(w.rulesVersion()).isEqualTo(next.version());
+                assertThat(w.segments()).as("the edited segment alone").containsExactly("probe-won");
+                assertThat(w.people()).isEqualTo(people);
+                assertThat(w.evaluated()).as("rounds stored before this one").isGreaterThan(before).isLessThan(people);
+                before = w.evaluated();
+            }
+            assertThat(ev.sweep()).as("none once the edit is applied").isEmpty();
+        } finally {
+            ev.stop();
+        }
+    }
+
     /** The sink refuses one round in the middle of a rule edit: the edit fails, and the next try completes it. */
     @Test
     void aRuleEditWhoseRoundTheSinkRefusedCompletesOnTheNextTry() throws Exception {

@@ -9,6 +9,7 @@ import io.cohort.auth.Role;
 import io.cohort.engine.Evaluator;
 import io.cohort.engine.RuleBook;
 import io.cohort.engine.SegmentDefinition;
+import io.cohort.engine.Sweep;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.*;
 import jakarta.ws.rs.core.MediaType;
@@ -23,28 +24,32 @@ public class SegmentResource {
     private final java.util.function.Supplier<RuleBook> rules;
     private final java.util.function.ToIntFunction<String> sizes;
     private final MembershipReader reader;
+    private final java.util.function.Supplier<java.util.Optional<Sweep>> sweep;
 
     public SegmentResource(Evaluator evaluator, AudienceLedger ledger, MembershipReader reader) {
-        this(evaluator::ruleBook, ledger::size, reader);
+        this(evaluator::ruleBook, ledger::size, reader, evaluator::sweep);
     }
 
     /**
      * @param rules the running rule set (it declares the segments)
      * @param sizes segment id → its current member count
+     * @param sweep the sweep over everyone in progress on this node, if any
      */
     public SegmentResource(java.util.function.Supplier<RuleBook> rules, java.util.function.ToIntFunction<String> sizes,
-                           MembershipReader reader) {
+                           MembershipReader reader, java.util.function.Supplier<java.util.Optional<Sweep>> sweep) {
         this.rules = rules;
         this.sizes = sizes;
         this.reader = reader;
+        this.sweep = sweep;
     }
 
     @GET
     public Views.SegmentList list() {
         var last = reader.lastChanges();
+        var running = sweep.get();
         List<Views.SegmentView> out = new ArrayList<>();
         for (SegmentDefinition s : new TreeMap<>(rules.get().segments()).values()) {
-            out.add(Views.SegmentView.of(s, sizes.applyAsInt(s.id()), last.get(s.id())));
+            out.add(Views.SegmentView.of(s, sizes.applyAsInt(s.id()), last.get(s.id()), running));
         }
         return new Views.SegmentList(out);
     }
@@ -52,7 +57,7 @@ public class SegmentResource {
     @GET
     @Path("{id}")
     public Views.SegmentView one(@PathParam("id") String id) {
-        return Views.SegmentView.of(segment(id), sizes.applyAsInt(id), reader.lastChanges().get(id));
+        return Views.SegmentView.of(segment(id), sizes.applyAsInt(id), reader.lastChanges().get(id), sweep.get());
     }
 
     @GET

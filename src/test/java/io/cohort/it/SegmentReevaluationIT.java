@@ -1,0 +1,83 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dropwizard.testing.ConfigOverride;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An analyst who saves a rule file watches the segment: while everyone is evaluated again with the
+ * new rules, GET /v1/segments/{id} says so and how far it is (its audience meanwhile mixes people
+ * evaluated with the new rules and people not reached yet), and says nothing once it is done.
+ */
+class SegmentReevaluationIT {
+    static final int PEOPLE = 1_200;
+    static final String RULE = """
+            package cohort.segments;
+            import io.cohort.model.*;
+            rule "Everyone with an email"
+                @segment("with-email")
+            when
+                $p : Person(email != null)
+            then
+                insertLogical(new Qualified("with-email", $p.id()));
+            end
+            """;
+
+    @TempDir Path dir;
+
+    @Test
+    void aSegmentSaysWhileItIsEvaluatedAgainAndHowFar() throws Exception {
+        Path rules = dir.resolve("rules");
+        Files.createDirectories(rules);
+        Files.writeString(rules.resolve("with-email.drl"), RULE);
+        // Rounds of one person, each leaving the segment: a sweep of many stored rounds to watch.
+        try (CohortApp app = new CohortApp(dir, ConfigOverride.config("engine.roundSize", "1"),
+                ConfigOverride.config("engine.chunkSize", "1"))) {
+            app.start();
+            for (int from = 0; from < PEOPLE; from += 400) {
+                List<String> records = new ArrayList<>();
+                for (int i = from; i < from + 400; i++) {
+                    records.add("{\"type\":\"person\",\"id\":\"c" + i + "\",\"email\":\"person" + i + "@example.com\"}");
+                }
+                app.ingest("crm-1", records.toArray(String[]::new));
+            }
+            JsonNode before = app.get("/v1/segments/with-email").json();
+            assertThat(before.path("size").asInt()).isEqualTo(PEOPLE);
+            assertThat(before.path("reevaluation").isNull()).as(before.toString()).isTrue();
+
+            Files.writeString(rules.resolve("with-email.drl"), RULE.replace("email != null", "email == null"));
+            CompletableFuture<CohortApp.Response> edit = CompletableFuture.supplyAsync(() -> app.task("reload-rules"));
+            List<JsonNode> during = new ArrayList<>();
+            JsonNode now = before;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (System.nanoTime() < deadline && !(now.path("size").asInt() == 0 && now.path("reevaluation").isNull())) {
+                now = app.get("/v1/segments/with-email").json();
+                if (!now.path("reevaluation").isNull()) during.add(now.path("reevaluation"));
+            }
+            assertThat(edit.get().status()).isEqualTo(200);
+            assertThat(now.path("size").asInt()).as("everyone left").isZero();
+            assertThat(now.path("reevaluation").isNull()).as("done: " + now).isTrue();
+
+            String version = app.get("/v1/rules").json().path("activeVersion").asText();
+            assertThat(during).as("seen while the edit's rounds were stored").isNotEmpty();
+            int last = -1;
+            for (JsonNode r : during) {
+                assertThat(r.path("cause").asText()).isEqualTo("rules");
+                assertThat(r.path("rulesVersion").asText()).isEqualTo(version);
+                assertThat(r.path("people").asInt()).isEqualTo(PEOPLE);
+                assertThat(r.path("evaluated").asInt()).isBetween(Math.max(0, last), PEOPLE - 1);
+                assertThat(r.path("since").asText()).isNotEmpty();
+                last = r.path("evaluated").asInt();
+            }
+            assertThat(app.get("/v1/segments").json().path("segments").get(0).has("reevaluation")).isTrue();
+        }
+    }
+}
