@@ -199,7 +199,7 @@ final class ClusterWiring {
         env.jersey().register(new ExplainResource(workbench));
         env.jersey().register(new io.cohort.api.OpenApiDocument(Version.of(CohortApplication.class)));
         env.jersey().register(new io.cohort.api.resources.MeResource());
-        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock));
+        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock, java.util.Optional::empty));
         env.jersey().register(new io.cohort.api.resources.SearchResource(node.graph()));
         env.jersey().register(new io.cohort.api.resources.FieldResource(new io.cohort.analyst.FieldValues(store, env.getObjectMapper())));
         io.cohort.api.console.Console.install(env);

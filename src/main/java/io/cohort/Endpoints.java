@@ -154,7 +154,7 @@ final class Endpoints {
         env.jersey().register(new OpenApiDocument(Version.of(CohortApplication.class)));
         // What the web console needs beyond the above (docs/api.md, "Console").
         env.jersey().register(new MeResource());
-        env.jersey().register(new StatusResource(env.metrics(), s.clock()));
+        env.jersey().register(new StatusResource(env.metrics(), s.clock(), s.evaluator()::sweep));
         // The web console: /console on this port, calling the /v1 API above with the user's token.
         Console.install(env);
     }

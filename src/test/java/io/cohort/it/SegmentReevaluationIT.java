@@ -15,10 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An analyst who saves a rule file watches the segment: while everyone is evaluated again with the
  * new rules, GET /v1/segments/{id} says so and how far it is (its audience meanwhile mixes people
- * evaluated with the new rules and people not reached yet), and says nothing once it is done.
+ * evaluated with the new rules and people not reached yet), and says nothing once it is done;
+ * GET /v1/status tells operators the same.
  */
 class SegmentReevaluationIT {
-    static final int PEOPLE = 1_200;
+    static final int PEOPLE = 600;
     static final String RULE = """
             package cohort.segments;
             import io.cohort.model.*;
@@ -42,9 +43,9 @@ class SegmentReevaluationIT {
         try (CohortApp app = new CohortApp(dir, ConfigOverride.config("engine.roundSize", "1"),
                 ConfigOverride.config("engine.chunkSize", "1"))) {
             app.start();
-            for (int from = 0; from < PEOPLE; from += 400) {
+            for (int from = 0; from < PEOPLE; from += 300) {
                 List<String> records = new ArrayList<>();
-                for (int i = from; i < from + 400; i++) {
+                for (int i = from; i < from + 300; i++) {
                     records.add("{\"type\":\"person\",\"id\":\"c" + i + "\",\"email\":\"person" + i + "@example.com\"}");
                 }
                 app.ingest("crm-1", records.toArray(String[]::new));
@@ -56,11 +57,14 @@ class SegmentReevaluationIT {
             Files.writeString(rules.resolve("with-email.drl"), RULE.replace("email != null", "email == null"));
             CompletableFuture<CohortApp.Response> edit = CompletableFuture.supplyAsync(() -> app.task("reload-rules"));
             List<JsonNode> during = new ArrayList<>();
+            List<JsonNode> statuses = new ArrayList<>();
             JsonNode now = before;
             long deadline = System.nanoTime() + 120_000_000_000L;
             while (System.nanoTime() < deadline && !(now.path("size").asInt() == 0 && now.path("reevaluation").isNull())) {
                 now = app.get("/v1/segments/with-email").json();
                 if (!now.path("reevaluation").isNull()) during.add(now.path("reevaluation"));
+                JsonNode sweep = app.get("/v1/status").json().path("evaluation").path("sweep");
+                if (!sweep.isNull() && !sweep.isMissingNode()) statuses.add(sweep);
             }
             assertThat(edit.get().status()).isEqualTo(200);
             assertThat(now.path("size").asInt()).as("everyone left").isZero();
@@ -78,6 +82,11 @@ class SegmentReevaluationIT {
                 last = r.path("evaluated").asInt();
             }
             assertThat(app.get("/v1/segments").json().path("segments").get(0).has("reevaluation")).isTrue();
+            // Operators see the same on /v1/status, with the segments it evaluates again.
+            assertThat(statuses).as("the sweep on /v1/status").isNotEmpty();
+            assertThat(statuses.get(0).path("segments").toString()).isEqualTo("[\"with-email\"]");
+            assertThat(statuses.get(0).path("cause").asText()).isEqualTo("rules");
+            assertThat(app.get("/v1/status").json().path("evaluation").path("sweep").isNull()).as("none once done").isTrue();
         }
     }
 }

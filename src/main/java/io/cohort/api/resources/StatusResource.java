@@ -5,6 +5,7 @@ import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.cohort.auth.Role;
+import io.cohort.engine.Sweep;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -12,7 +13,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * GET /v1/status: the service's vital signs on the API port — ingest rate and evaluation lag —
@@ -25,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 public class StatusResource {
     private final MetricRegistry metrics;
     private final Clock clock;
+    private final Supplier<Optional<Sweep>> sweep;
 
     /**
      * @param records      records accepted since the service started
@@ -36,17 +40,20 @@ public class StatusResource {
 
     /**
      * @param lagMillis how long the oldest accepted batch not yet evaluated has waited (0 when idle)
+     * @param sweep     everyone being evaluated again for some segments (a rule edit, say), or null
      */
-    public record Evaluation(long lagMillis, long lastRoundMillis, long memberships, long evaluations) {}
+    public record Evaluation(long lagMillis, long lastRoundMillis, long memberships, long evaluations, Sweep sweep) {}
 
     /** @param pending rows waiting for delivery over all activations */
     public record Delivery(long pending) {}
 
     public record Status(Instant at, Ingest ingest, Evaluation evaluation, Delivery delivery) {}
 
-    public StatusResource(MetricRegistry metrics, Clock clock) {
+    /** @param sweep the sweep over everyone in progress on this node, if any */
+    public StatusResource(MetricRegistry metrics, Clock clock, Supplier<Optional<Sweep>> sweep) {
         this.metrics = metrics;
         this.clock = clock;
+        this.sweep = sweep;
     }
 
     @GET
@@ -58,7 +65,7 @@ public class StatusResource {
                 records == null ? 0 : records.getFifteenMinuteRate(), batches == null ? 0 : batches.getCount(),
                 batches == null ? 0 : batches.getSnapshot().get99thPercentile() / TimeUnit.MILLISECONDS.toNanos(1));
         Evaluation evaluation = new Evaluation(gauge("cohort.engine.lagMillis"), gauge("cohort.engine.lastRoundMillis"),
-                gauge("cohort.engine.memberships"), gauge("cohort.engine.evaluations"));
+                gauge("cohort.engine.memberships"), gauge("cohort.engine.evaluations"), sweep.get().orElse(null));
         long pending = metrics.getGauges((name, m) -> name.startsWith("cohort.activation.") && name.endsWith(".pending"))
                 .values().stream().mapToLong(StatusResource::number).sum();
         return new Status(clock.instant(), ingest, evaluation, new Delivery(pending));
