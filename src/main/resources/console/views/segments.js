@@ -11,6 +11,21 @@ export function activationBadge(a) {
   return badge(a.id + ' → ' + a.destination + ': ' + a.state + (a.pending ? ' (' + num(a.pending) + ' pending)' : ''), STATE[a.state] || '');
 }
 
+const CAUSE = {
+  rules: 'after a rule edit',
+  start: 'rules changed while the service was stopped',
+  clock: 'time windows moved',
+  're-evaluate': 'asked by an operator',
+};
+
+/** Everyone being evaluated again for the segment (its size moves until it ends), or null. */
+function reevaluation(r) {
+  if (!r) return null;
+  return h('span', { class: 'reevaluation', 'data-evaluated': r.evaluated, 'data-people': r.people },
+    num(r.evaluated) + ' of ' + num(r.people) + ' people evaluated again ' + (CAUSE[r.cause] || r.cause) + ', since ', when(r.since),
+    '; the size moves until it ends');
+}
+
 function fileLinks(files) {
   return files.length ? files.map((f, i) => [i ? ', ' : '', link(f, 'rules', f)]) : '—';
 }
@@ -46,6 +61,7 @@ export async function list(ctx) {
       h('p', { class: 'size' }, h('span', { class: 'big', 'data-size': s.size }, num(s.size)), s.size === 1 ? ' member now' : ' members now'),
       facts([
         ['Last change', when(s.lastChange)],
+        ['Re-evaluating', reevaluation(s.reevaluation)],
         [s.ruleFiles.length === 1 ? 'Rule file' : 'Rule files', fileLinks(s.ruleFiles)],
         ['Activations', mine === null ? null : mine.length ? h('span', { class: 'badges' }, mine.map(activationBadge)) : 'none'],
       ]),
@@ -87,6 +103,7 @@ export async function detail(ctx, id) {
       ['Segment id', h('code', null, s.id)],
       ['Members now', h('span', { class: 'big', 'data-size': s.size }, num(s.size))],
       ['Last change', when(s.lastChange)],
+      ['Re-evaluating', reevaluation(s.reevaluation)],
       [s.ruleFiles.length === 1 ? 'Rule file' : 'Rule files', fileLinks(s.ruleFiles)],
       ['Rules', h('ul', { class: 'plain' }, s.rules.map((r) => h('li', null, r)))],
     ]),

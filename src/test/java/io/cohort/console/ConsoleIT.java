@@ -47,7 +47,9 @@ class ConsoleIT {
         marketo = new FakeMarketo().start();
         marketo.list(LIST).lead(1001, "p1@townsend.com").lead(1002, "p2@townsend.com");
         // A step-2 limit under Townsend's three people: the account page says rules do not look through it.
-        app = new CohortApp(tmp, io.dropwizard.testing.ConfigOverride.config("engine.stepTwoLimit", "2")).withExtraConfig("""
+        // Sweeps in rounds of one person: a rule edit's rounds take long enough to be watched.
+        app = new CohortApp(tmp, io.dropwizard.testing.ConfigOverride.config("engine.stepTwoLimit", "2"),
+                io.dropwizard.testing.ConfigOverride.config("engine.roundSize", "1")).withExtraConfig("""
                 destinations:
                   mkto: {type: marketo, baseUrl: "%s", clientId: %s, clientSecret: %s, source: marketo-1}
                   files: {type: file, directory: "%s"}
@@ -457,8 +459,62 @@ class ConsoleIT {
         browser.screenshot("desktop-activations");
     }
 
+    /**
+     * An analyst saves a rule edit and opens the segment: while everyone is evaluated again (rounds
+     * of one person here, each leaving the segment), the page says so and how far; then no more.
+     */
     @Test
     @Order(9)
+    void aSegmentBeingEvaluatedAgainSaysSoAndHowFar() throws Exception {
+        Path file = app.rules.resolve("with-email.drl");
+        String rule = """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "Everyone with an email"
+                    @segment("with-email")
+                when
+                    $p : Person(email != null)
+                then
+                    insertLogical(new Qualified("with-email", $p.id()));
+                end
+                """;
+        Files.writeString(file, rule);
+        assertThat(app.task("reload-rules").status()).isEqualTo(200);
+        for (int from = 0; from < 600; from += 300) {
+            List<String> records = new java.util.ArrayList<>();
+            for (int i = from; i < from + 300; i++) {
+                records.add("{\"type\":\"person\",\"id\":\"w" + i + "\",\"email\":\"w" + i + "@example.com\"}");
+            }
+            app.ingest("crm-1", records.toArray(String[]::new));
+        }
+        int size = app.get("/v1/segments/with-email").json().path("size").asInt();
+        assertThat(size).isGreaterThanOrEqualTo(600);
+
+        Files.writeString(file, rule.replace("email != null", "email == null"));
+        var edit = java.util.concurrent.CompletableFuture.supplyAsync(() -> app.task("reload-rules"));
+        String seen = null;
+        for (int i = 0; seen == null && !edit.isDone(); i++) {
+            browser.route(i % 2 == 0 ? "segments/with-email" : "segments");
+            By facts = i % 2 == 0 ? By.cssSelector("dl.facts") : By.cssSelector("article[data-segment='with-email'] dl.facts");
+            String text = browser.waitFor(facts, "Last change").getText();
+            if (text.contains("Re-evaluating")) {
+                seen = text;
+                browser.screenshot("desktop-segment-reevaluating");
+            }
+        }
+        assertThat(edit.get().status()).isEqualTo(200);
+        assertThat(seen).as("the page during the edit's rounds").isNotNull()
+                .containsPattern("[0-9,]+ of " + String.format("%,d", size) + " people evaluated again after a rule edit, since 20");
+        browser.route("segments");
+        browser.route("segments/with-email");
+        assertThat(browser.waitFor(By.cssSelector("dl.facts"), "Members now").getText())
+                .as("done: the size is the new rules'").doesNotContain("Re-evaluating").contains("Members now\n0");
+        Files.delete(file);
+        assertThat(app.task("reload-rules").status()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(10)
     void everyViewFitsAPhoneAndTheMenuOpensByKeyboard() {
         browser.phone();
         try {
@@ -493,7 +549,7 @@ class ConsoleIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void theConsoleLoadedNothingFromElsewhereAndBrokeNoPolicy() {
         browser.driver.get(base + "/console/#/segments");
         browser.waitFor(By.cssSelector("[data-segment='" + SEGMENT + "'] .plot canvas"));
