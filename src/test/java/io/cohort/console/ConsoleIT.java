@@ -467,26 +467,10 @@ class ConsoleIT {
     @Order(9)
     void aSegmentBeingEvaluatedAgainSaysSoAndHowFar() throws Exception {
         Path file = app.rules.resolve("with-email.drl");
-        String rule = """
-                package cohort.segments;
-                import io.cohort.model.*;
-                rule "Everyone with an email"
-                    @segment("with-email")
-                when
-                    $p : Person(email != null)
-                then
-                    insertLogical(new Qualified("with-email", $p.id()));
-                end
-                """;
+        String rule = io.cohort.it.SegmentReevaluationIT.RULE;
         Files.writeString(file, rule);
         assertThat(app.task("reload-rules").status()).isEqualTo(200);
-        for (int from = 0; from < 600; from += 300) {
-            List<String> records = new java.util.ArrayList<>();
-            for (int i = from; i < from + 300; i++) {
-                records.add("{\"type\":\"person\",\"id\":\"w" + i + "\",\"email\":\"w" + i + "@example.com\"}");
-            }
-            app.ingest("crm-1", records.toArray(String[]::new));
-        }
+        io.cohort.it.SegmentReevaluationIT.ingestPeople(app, "w", 600);
         int size = app.get("/v1/segments/with-email").json().path("size").asInt();
         assertThat(size).isGreaterThanOrEqualTo(600);
 

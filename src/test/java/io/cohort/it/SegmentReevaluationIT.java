@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  * evaluated with the new rules and people not reached yet), and says nothing once it is done;
  * GET /v1/status tells operators the same.
  */
-class SegmentReevaluationIT {
+public class SegmentReevaluationIT {
     static final int PEOPLE = 600;
-    static final String RULE = """
+    /** A segment of everyone with an email; edited to {@code email == null}, everyone leaves it. */
+    public static final String RULE = """
             package cohort.segments;
             import io.cohort.model.*;
             rule "Everyone with an email"
@@ -34,6 +35,17 @@ class SegmentReevaluationIT {
 
     @TempDir Path dir;
 
+    /** {@code n} people with an email ({@code <prefix><i>@example.com}) into crm-1, in batches of 300, evaluated. */
+    public static void ingestPeople(CohortApp app, String prefix, int n) throws Exception {
+        for (int from = 0; from < n; from += 300) {
+            List<String> records = new ArrayList<>();
+            for (int i = from; i < Math.min(n, from + 300); i++) {
+                records.add("{\"type\":\"person\",\"id\":\"" + prefix + i + "\",\"email\":\"" + prefix + i + "@example.com\"}");
+            }
+            app.ingest("crm-1", records.toArray(String[]::new));
+        }
+    }
+
     @Test
     void aSegmentSaysWhileItIsEvaluatedAgainAndHowFar() throws Exception {
         Path rules = dir.resolve("rules");
@@ -43,13 +55,7 @@ class SegmentReevaluationIT {
         try (CohortApp app = new CohortApp(dir, ConfigOverride.config("engine.roundSize", "1"),
                 ConfigOverride.config("engine.chunkSize", "1"))) {
             app.start();
-            for (int from = 0; from < PEOPLE; from += 300) {
-                List<String> records = new ArrayList<>();
-                for (int i = from; i < from + 300; i++) {
-                    records.add("{\"type\":\"person\",\"id\":\"c" + i + "\",\"email\":\"person" + i + "@example.com\"}");
-                }
-                app.ingest("crm-1", records.toArray(String[]::new));
-            }
+            ingestPeople(app, "c", PEOPLE);
             JsonNode before = app.get("/v1/segments/with-email").json();
             assertThat(before.path("size").asInt()).isEqualTo(PEOPLE);
             assertThat(before.path("reevaluation").isNull()).as(before.toString()).isTrue();
