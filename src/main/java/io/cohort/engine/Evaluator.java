@@ -502,7 +502,7 @@ public final class Evaluator implements Managed, RuleTarget {
                 int before = deltas.size();
                 diff(person, qualified, r.evaluated(), deltas, after);
                 // The audience stage needs the people whose memberships changed, and every member
-                // (to notice a consent change). A snapshot is made when asked for: only for them.
+                // (to notice a consent change).
                 if (deltas.size() > before || !members.of(person).isEmpty()) {
                     PersonSnapshot snap = r.people().get(person);
                     if (snap != null) people.put(person, snap);
