@@ -12,6 +12,7 @@ import io.cohort.api.RequestChecks;
 import io.cohort.api.RequestIds;
 import io.cohort.api.UnreadBodies;
 import io.cohort.api.StartupGate;
+import io.cohort.engine.Sweep;
 import io.cohort.api.console.Console;
 import io.cohort.api.resources.ActivationResource;
 import io.cohort.api.resources.DestinationResource;
@@ -193,6 +194,9 @@ final class Endpoints {
         env.metrics().register("cohort.engine.evaluations", (Gauge<Long>) evaluator.stats()::evaluations);
         env.metrics().register("cohort.engine.consistency.checked", (Gauge<Long>) evaluator.stats()::consistencyChecked);
         env.metrics().register("cohort.engine.consistency.differences", (Gauge<Long>) evaluator.stats()::consistencyDifferences);
+        // A sweep over everyone (a rule edit, say): how many it evaluates and how many so far; 0 and 0 when none runs.
+        env.metrics().register("cohort.engine.sweep.people", (Gauge<Integer>) () -> evaluator.sweep().map(Sweep::people).orElse(0));
+        env.metrics().register("cohort.engine.sweep.evaluated", (Gauge<Integer>) () -> evaluator.sweep().map(Sweep::evaluated).orElse(0));
     }
 
     private static void ruleGauges(Environment env, RuleService rules) {

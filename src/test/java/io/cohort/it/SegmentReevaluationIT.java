@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * An analyst who saves a rule file watches the segment: while everyone is evaluated again with the
  * new rules, GET /v1/segments/{id} says so and how far it is (its audience meanwhile mixes people
  * evaluated with the new rules and people not reached yet), and says nothing once it is done;
- * GET /v1/status tells operators the same.
+ * GET /v1/status and the admin port's gauges tell operators the same.
  */
 public class SegmentReevaluationIT {
     static final int PEOPLE = 600;
@@ -64,6 +64,8 @@ public class SegmentReevaluationIT {
             CompletableFuture<CohortApp.Response> edit = CompletableFuture.supplyAsync(() -> app.task("reload-rules"));
             List<JsonNode> during = new ArrayList<>();
             List<JsonNode> statuses = new ArrayList<>();
+            List<String> gaugesSeen = new ArrayList<>(); // "people/evaluated" of the admin port's gauges
+            int polls = 0;
             JsonNode now = before;
             long deadline = System.nanoTime() + 120_000_000_000L;
             while (System.nanoTime() < deadline && !(now.path("size").asInt() == 0 && now.path("reevaluation").isNull())) {
@@ -71,6 +73,10 @@ public class SegmentReevaluationIT {
                 if (!now.path("reevaluation").isNull()) during.add(now.path("reevaluation"));
                 JsonNode sweep = app.get("/v1/status").json().path("evaluation").path("sweep");
                 if (!sweep.isNull() && !sweep.isMissingNode()) statuses.add(sweep);
+                if (polls++ % 4 != 0) continue; // the whole registry: asked now and then
+                JsonNode gauges = app.admin("/metrics").json().path("gauges");
+                int people = gauges.path("cohort.engine.sweep.people").path("value").asInt();
+                if (people > 0) gaugesSeen.add(people + "/" + gauges.path("cohort.engine.sweep.evaluated").path("value").asInt());
             }
             assertThat(edit.get().status()).isEqualTo(200);
             assertThat(now.path("size").asInt()).as("everyone left").isZero();
@@ -93,6 +99,12 @@ public class SegmentReevaluationIT {
             assertThat(statuses.get(0).path("segments").toString()).isEqualTo("[\"with-email\"]");
             assertThat(statuses.get(0).path("cause").asText()).isEqualTo("rules");
             assertThat(app.get("/v1/status").json().path("evaluation").path("sweep").isNull()).as("none once done").isTrue();
+            // And the metrics operators alert on.
+            assertThat(gaugesSeen).as("cohort.engine.sweep.* during the edit").isNotEmpty()
+                    .allSatisfy(g -> assertThat(g).startsWith(PEOPLE + "/"));
+            JsonNode after = app.admin("/metrics").json().path("gauges");
+            assertThat(after.path("cohort.engine.sweep.people").path("value").asInt()).isZero();
+            assertThat(after.path("cohort.engine.sweep.evaluated").path("value").asInt()).isZero();
         }
     }
 }
