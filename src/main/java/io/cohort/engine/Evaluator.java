@@ -403,7 +403,8 @@ public final class Evaluator implements Managed, RuleTarget {
         long passedBefore = candidates == null ? 0 : candidates.passed().sum();
         Dispatched next = rounds == 0 ? null : dispatch(s, round(people, 0, size), segments, candidates);
         long logged = started;
-        Sweep progress = new Sweep(cause, s.book().version(), Set.copyOf(segments), clock.instant(), people.size(), 0);
+        Sweep progress = new Sweep(cause, s.book().version(), List.copyOf(new TreeSet<>(segments)), clock.instant(),
+                people.size(), 0);
         sweep = progress;
         try {
             for (int i = 0; i < rounds; i++) {

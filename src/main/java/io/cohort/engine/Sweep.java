@@ -1,7 +1,7 @@
 package io.cohort.engine;
 
 import java.time.Instant;
-import java.util.Set;
+import java.util.List;
 
 /**
  * A sweep in progress: everyone evaluated again for some segments (a rule edit, a start after rules
@@ -11,11 +11,11 @@ import java.util.Set;
  *
  * @param cause        why ("rules", "start", "clock", "re-evaluate")
  * @param rulesVersion the rule set it evaluates with
- * @param segments     the segments evaluated again
+ * @param segments     the segments evaluated again, sorted
  * @param since        when it began
  * @param people       how many people it evaluates
  * @param evaluated    how many of them are evaluated and stored so far
  */
-public record Sweep(String cause, String rulesVersion, Set<String> segments, Instant since, int people, int evaluated) {
+public record Sweep(String cause, String rulesVersion, List<String> segments, Instant since, int people, int evaluated) {
     Sweep done(int evaluated) { return new Sweep(cause, rulesVersion, segments, since, people, Math.min(people, evaluated)); }
 }
