@@ -215,13 +215,13 @@ public final class ClusterNode implements Managed {
         long lastBatch();
     }
 
+    /** engine.ownConditionsFirst for this process's worker (on unless told otherwise). */
+    public void ownConditionsFirst(boolean on) { worker.ownConditionsFirst(on); }
+
     /**
      * Where a start gets the records of log entries that cluster.logRetention deleted: the store,
      * which holds every current record with the number of the entry that wrote it. Before {@link #start()}.
      */
-    /** engine.ownConditionsFirst for this process's worker (on unless told otherwise). */
-    public void ownConditionsFirst(boolean on) { worker.ownConditionsFirst(on); }
-
     public void useStore(StoreLoader store) {
         if (started) throw new IllegalStateException("the node has started");
         this.store = store;

@@ -141,10 +141,7 @@ public final class RuleCompiler {
                 String segment = own.segment();
                 AndDescr lhs = new AndDescr();
                 own.patterns().forEach(lhs::addDescr);
-                for (var p : own.patterns()) {
-                    Class<?> fact = OWN_FACTS.get(p.getObjectType());
-                    if (fact != null) reads.add(fact);
-                }
+                reads.addAll(own.reads());
                 r.setLhs(lhs);
                 r.setConsequence("\n    insertLogical(new Qualified(\"" + segment + "\", " + own.person() + "));\n");
                 only.add(r.getName());
@@ -157,11 +154,6 @@ public final class RuleCompiler {
                 segments, b.messages);
         return Optional.ofNullable(b.kieBase).map(k -> new Candidates(k, io.cohort.identity.FactTypes.readBy(reads)));
     }
-
-    /** The kinds of fact own conditions may match (OwnConditions), by the name patterns use. */
-    private static final Map<String, Class<?>> OWN_FACTS = Map.of("Person", io.cohort.model.Person.class,
-            "Activity", io.cohort.model.Activity.class, "CampaignMember", io.cohort.model.CampaignMember.class,
-            "MarketingListMember", io.cohort.model.MarketingListMember.class);
 
     record Built(KieBase kieBase, List<RuleMessage> messages) {}
 

@@ -48,22 +48,30 @@ final class ConditionChecker {
         }
     }
 
-    /** A direct conjunct of the condition (not inside or, not, exists, accumulate…), as checked. */
-    private record Conjunct(PatternDescr pattern, boolean own, Set<String> binds) {}
+    /**
+     * A direct conjunct of the condition (not inside or, not, exists, accumulate…), as checked.
+     *
+     * @param own   null unless it matches the qualified person's own facts: then the kind of fact
+     *              and the variables it binds (the pattern's own and its fields', as bound in scope)
+     */
+    private record Conjunct(PatternDescr pattern, Own own) {}
+
+    private record Own(Class<?> fact, Set<String> binds) {}
 
     private final List<Conjunct> conjuncts = new ArrayList<>();
     /** Set while the pattern being checked is a direct conjunct of the condition. */
     private boolean direct;
-    private boolean own;
+    /** What {@link #place} found of the direct conjunct just checked. */
+    private Own own;
 
     /** Checks the whole condition; returns the scope the consequence sees. */
     Scope check(AndDescr lhs) {
         Scope scope = new Scope(null);
         for (BaseDescr d : flattened(lhs.getDescrs())) {
             direct = d instanceof PatternDescr;
-            own = false;
+            own = null;
             element(d, scope, true);
-            if (d instanceof PatternDescr p) conjuncts.add(new Conjunct(p, own, bindsOf(p)));
+            if (d instanceof PatternDescr p) conjuncts.add(new Conjunct(p, own));
         }
         direct = false;
         ownConditions(scope);
@@ -96,16 +104,17 @@ final class ConditionChecker {
         Set<String> bound = new HashSet<>();
         boolean selective = false;
         for (Conjunct c : conjuncts) {
-            if (!c.own()) continue;
+            if (c.own() == null) continue;
             Set<String> reads = new HashSet<>();
             for (BaseDescr d : c.pattern().getDescrs()) {
                 if (d instanceof ExprConstraintDescr ec) reads.addAll(RuleText.identifiers(ec.getExpression()));
             }
             reads.retainAll(visible);
-            reads.removeAll(c.binds());
+            reads.removeAll(c.own().binds());
             if (!bound.containsAll(reads)) continue;
             shape.ownConditions.add(c.pattern());
-            bound.addAll(c.binds());
+            shape.ownReads.add(c.own().fact());
+            bound.addAll(c.own().binds());
             selective |= filters(c.pattern());
         }
         shape.ownBound.addAll(bound);
@@ -127,22 +136,16 @@ final class ConditionChecker {
         return false;
     }
 
-    private static Set<String> bindsOf(PatternDescr p) {
+    /** The variables a pattern binds: its own, and its fields' ({@code $a : accountId}; not {@code :=}, which reads one). */
+    private static Set<String> binds(PatternDescr p, Joins joins) {
         Set<String> out = new HashSet<>();
         if (p.getIdentifier() != null) out.add(p.getIdentifier());
-        for (BaseDescr d : p.getDescrs()) {
-            if (d instanceof ExprConstraintDescr ec) {
-                java.util.regex.Matcher m = BINDING.matcher(ec.getExpression());
-                while (m.find()) out.add(m.group(1));
-            }
-        }
+        for (String[] b : joins.bindings) out.add(b[0]);
         return out;
     }
 
     /** Relations of a person that are among their own facts (built with the person, not through an account). */
     private static final Set<Class<?>> OWN_LINKS = Set.of(io.cohort.model.CampaignMember.class, io.cohort.model.MarketingListMember.class);
-
-    private static final java.util.regex.Pattern BINDING = java.util.regex.Pattern.compile("(\\$?[A-Za-z_][A-Za-z0-9_]*) :=? ");
 
     private void conjunction(List<? extends BaseDescr> items, Scope scope, boolean top) {
         for (BaseDescr d : items) element(d, scope, top);
@@ -423,7 +426,7 @@ final class ConditionChecker {
         boolean root = false;
         if (!type.isDeclared()) shape.reads.add(type.raw());
         if (ExpressionChecker.isNow(type)) {
-            own = conjunct;
+            if (conjunct) own = new Own(type.raw(), binds(p, joins));
             bind(p, type, scope, Map.of(), 0, joins, false);
             return;
         }
@@ -469,9 +472,11 @@ final class ConditionChecker {
         if (type.raw() == io.cohort.model.Activity.class) shape.readsEvents = true;
         // The person's own facts: what a depth-0 neighbourhood of them holds (their campaign and
         // list memberships joined on their own id; the campaign or list itself is a step away).
-        own = conjunct && !type.isDeclared() && (factLevel == 0
+        if (conjunct && !type.isDeclared() && (factLevel == 0
                 && (type.raw() == io.cohort.model.Person.class || type.raw() == io.cohort.model.Activity.class)
-                || OWN_LINKS.contains(type.raw()) && Integer.valueOf(0).equals(joins.fieldLevel.get("personId")));
+                || OWN_LINKS.contains(type.raw()) && Integer.valueOf(0).equals(joins.fieldLevel.get("personId")))) {
+            own = new Own(type.raw(), binds(p, joins));
+        }
         bind(p, type, scope, levels, factLevel, joins, root && type.raw() == io.cohort.model.Person.class);
     }
 

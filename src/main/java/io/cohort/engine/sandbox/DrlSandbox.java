@@ -120,7 +120,7 @@ public final class DrlSandbox {
             // The consequence's person must be bound by the kept conditions (it is the root Person's id).
             boolean usable = s.qualifiedPersonVar != null && s.ownBound.contains(s.qualifiedPersonVar);
             own.put(s.name, new OwnConditions(s.segment, List.copyOf(s.ownConditions), s.qualifiedPerson,
-                    usable && s.ownConditionsSelective));
+                    java.util.Set.copyOf(s.ownReads), usable && s.ownConditionsSelective));
         }
         return new Result(Collections.unmodifiableMap(parsed), List.copyOf(messages), shape, ruleFile, ruleLine, Map.copyOf(own));
     }

@@ -12,7 +12,9 @@ import org.drools.drl.ast.descr.PatternDescr;
  * @param segment   the rule's segment
  * @param patterns  the kept conditions, as the sandbox rewrote them (descriptors of this check only)
  * @param person    what the rule passes to new Qualified(…), e.g. {@code $p.id()}
+ * @param reads     the kinds of fact the kept conditions match (what a person's own facts must hold)
  * @param selective whether they can serve: they test something beyond "a person" (else they pass
  *                  everyone) and bind the person the rule qualifies
  */
-public record OwnConditions(String segment, List<PatternDescr> patterns, String person, boolean selective) {}
+public record OwnConditions(String segment, List<PatternDescr> patterns, String person, java.util.Set<Class<?>> reads,
+                            boolean selective) {}

@@ -47,6 +47,8 @@ final class RuleShape {
     final List<org.drools.drl.ast.descr.PatternDescr> ownConditions = new ArrayList<>();
     /** Whether the own conditions test anything (not only "a Person" and the clock). */
     boolean ownConditionsSelective;
+    /** The kinds of fact the own conditions match (Person, Activity, the clock…). */
+    final java.util.Set<Class<?>> ownReads = new java.util.HashSet<>();
     /** The variables the own conditions bind. */
     final java.util.Set<String> ownBound = new java.util.HashSet<>();
     /** What the rule's consequence passes to new Qualified(…) ("$p.id()"), and the variable it reads. */
