@@ -183,7 +183,7 @@ final class ClusterWiring {
         env.jersey().register(new StartupGate(node::started, () -> "catching up with the cluster's ingest log"));
         env.jersey().register(new io.cohort.api.resources.QuarantineResource(store.quarantine()));
         env.jersey().register(new ProfileResource(node.graph(), reader, clock, retention));
-        env.jersey().register(new SegmentResource(node::rules, reader::size, reader, java.util.Optional::empty));
+        env.jersey().register(new SegmentResource(node::rules, reader::size, reader, node::sweep));
         // Run-time issues of the rules: what every worker found with the version this node runs.
         io.cohort.cluster.RuleIssues issues = new io.cohort.cluster.RuleIssues(jdbi);
         env.jersey().register(new RuleResource(rules, node::rules, () -> issues.of(node.rules().version()), bodies));
@@ -199,7 +199,7 @@ final class ClusterWiring {
         env.jersey().register(new ExplainResource(workbench));
         env.jersey().register(new io.cohort.api.OpenApiDocument(Version.of(CohortApplication.class)));
         env.jersey().register(new io.cohort.api.resources.MeResource());
-        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock, java.util.Optional::empty));
+        env.jersey().register(new io.cohort.api.resources.StatusResource(env.metrics(), clock, node::sweep));
         env.jersey().register(new io.cohort.api.resources.SearchResource(node.graph()));
         env.jersey().register(new io.cohort.api.resources.FieldResource(new io.cohort.analyst.FieldValues(store, env.getObjectMapper())));
         io.cohort.api.console.Console.install(env);
@@ -232,6 +232,7 @@ final class ClusterWiring {
         env.metrics().register("cohort.cluster.commits", (Gauge<Long>) () -> node.worker().commits());
         env.metrics().register("cohort.cluster.refusals", (Gauge<Long>) () -> node.worker().refusals());
         env.metrics().register("cohort.cluster.consistencyDifferences", (Gauge<Long>) () -> node.worker().consistencyDifferences());
+        Endpoints.sweepGauges(env, node::sweep);
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
         env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
         env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);

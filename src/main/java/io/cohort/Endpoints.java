@@ -194,9 +194,13 @@ final class Endpoints {
         env.metrics().register("cohort.engine.evaluations", (Gauge<Long>) evaluator.stats()::evaluations);
         env.metrics().register("cohort.engine.consistency.checked", (Gauge<Long>) evaluator.stats()::consistencyChecked);
         env.metrics().register("cohort.engine.consistency.differences", (Gauge<Long>) evaluator.stats()::consistencyDifferences);
-        // A sweep over everyone (a rule edit, say): how many it evaluates and how many so far; 0 and 0 when none runs.
-        env.metrics().register("cohort.engine.sweep.people", (Gauge<Integer>) () -> evaluator.sweep().map(Sweep::people).orElse(0));
-        env.metrics().register("cohort.engine.sweep.evaluated", (Gauge<Integer>) () -> evaluator.sweep().map(Sweep::evaluated).orElse(0));
+        sweepGauges(env, evaluator::sweep);
+    }
+
+    /** A sweep over everyone (a rule edit, say): how many it evaluates and how many so far; 0 and 0 when none runs. */
+    static void sweepGauges(Environment env, java.util.function.Supplier<java.util.Optional<Sweep>> sweep) {
+        env.metrics().register("cohort.engine.sweep.people", (Gauge<Integer>) () -> sweep.get().map(Sweep::people).orElse(0));
+        env.metrics().register("cohort.engine.sweep.evaluated", (Gauge<Integer>) () -> sweep.get().map(Sweep::evaluated).orElse(0));
     }
 
     private static void ruleGauges(Environment env, RuleService rules) {

@@ -28,6 +28,7 @@ final class ClusterClock implements Managed {
     private final GraphFeed feed;
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
+    private final ClusterSweeps sweeps;
     private final ClusterLease lease;
     private final String node;
     private final Clock clock;
@@ -58,7 +59,8 @@ final class ClusterClock implements Managed {
      * @param tickMillis engine.tick
      * @param sweepMillis engine.clockSweep
      */
-    ClusterClock(Jdbi jdbi, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, String node, long leaseMillis, Clock clock,
+    ClusterClock(Jdbi jdbi, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, ClusterSweeps sweeps, String node,
+                 long leaseMillis, Clock clock,
                  Clock wall, Supplier<RuleBook> rules, Duration retention, long tickMillis, long sweepMillis,
                  ConsistencySample consistency, long consistencyMillis, int consistencySize) {
         this.consistency = consistency;
@@ -68,6 +70,7 @@ final class ClusterClock implements Managed {
         this.feed = feed;
         this.graph = graph;
         this.publisher = publisher;
+        this.sweeps = sweeps;
         this.node = node;
         this.lease = new ClusterLease(jdbi, node, leaseMillis);
         this.clock = clock;
@@ -171,12 +174,14 @@ final class ClusterClock implements Managed {
         book.shape().segments().forEach((id, s) -> { if (s.clockDependent()) clocked.add(id); });
         long swept = stored == null ? -1 : stored[1];
         boolean sweep = !clocked.isEmpty() && (swept < 0 || now >= swept + sweepMillis);
-        if (!work.isEmpty()) publisher.publish(work, feed.applied(), Set.of(), WorkCause.CLOCK);
+        Set<String> everyone = sweep ? Everyone.of(jdbi, graph) : new TreeSet<>();
+        everyone.removeAll(work);
+        // The people due now are evaluated for every segment, the clocked ones among them: part of the sweep too.
+        long sweepId = sweep ? sweeps.begin(WorkCause.CLOCK, book.version(), clocked, work.size() + everyone.size(), clock.millis()) : 0;
+        if (!work.isEmpty()) publisher.publish(work, feed.applied(), Set.of(), WorkCause.CLOCK, sweepId);
         if (sweep) {
             // Everyone else, for the segments that read the time in ways only a sweep finds.
-            Set<String> everyone = Everyone.of(jdbi, graph);
-            everyone.removeAll(work);
-            publisher.publish(everyone, feed.applied(), clocked, WorkCause.CLOCK);
+            publisher.publish(everyone, feed.applied(), clocked, WorkCause.CLOCK, sweepId);
             work.addAll(everyone);
         }
         if (!mark(now, sweep ? now : swept, t.get())) token = -1;

@@ -43,6 +43,8 @@ public final class ClusterNode implements Managed {
     private final ConsistencySample consistency;
     private final RuleFence fence;
     private final RuleWork ruleWork;
+    private final ClusterSweeps sweeps;
+    private final com.google.common.base.Supplier<java.util.Optional<io.cohort.engine.Sweep>> sweep;
     private final RuleSetStore ruleSets;
     private final RuleCompiler compiler;
     private final PollingLoop ruleFollower;
@@ -100,7 +102,10 @@ public final class ClusterNode implements Managed {
                 () -> this.rules.shape().depth(), 100_000, config.logPoll().toMilliseconds());
         this.publisher = new WorkPublisher(config);
         this.ruleWork = new RuleWork(mapper);
-        this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, ruleWork, config.nodeId(), config.leaseDuration().toMilliseconds(),
+        this.sweeps = new ClusterSweeps(jdbi, mapper);
+        this.sweep = com.google.common.base.Suppliers.memoizeWithExpiration(() -> sweeps.current(this.rules.segments().keySet()),
+                java.time.Duration.ofSeconds(1));
+        this.relay = new WorkRelay(jdbi, log, feed, graph, publisher, ruleWork, sweeps, config.nodeId(), config.leaseDuration().toMilliseconds(),
                 Clock.systemUTC(), Math.min(config.logPoll().toMilliseconds(), config.leaseDuration().toMilliseconds() / 3),
                 config.logRetention().toMilliseconds(), clock);
         // An append anywhere wakes this process's feed; entries it applies wake the relay (if it holds the lease).
@@ -108,7 +113,7 @@ public final class ClusterNode implements Managed {
         signal.onAppend(feed::wake);
         feed.whenApplied(relay::wake);
         this.consistency = new ConsistencySample(jdbi, graph, publisher, clock, () -> this.rules);
-        this.time = new ClusterClock(jdbi, feed, graph, publisher, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
+        this.time = new ClusterClock(jdbi, feed, graph, publisher, sweeps, config.nodeId(), config.leaseDuration().toMilliseconds(), clock,
                 Clock.systemUTC(), () -> this.rules, eventRetention, tick.toMillis(), sweep.toMillis(), consistency,
                 consistencySample > 0 ? consistencyCheck.toMillis() : 0, consistencySample);
         this.activationSet = new ClusterActivations(jdbi, mapper);
@@ -399,6 +404,13 @@ public final class ClusterNode implements Managed {
 
     /** The rule set this process evaluates with. */
     public RuleBook rules() { return rules; }
+
+    /**
+     * The cluster's sweep in progress (every node's workers' share of it), for the API and metrics;
+     * read from PostgreSQL at most once a second, however many ask.
+     */
+    public java.util.Optional<io.cohort.engine.Sweep> sweep() { return sweep.get(); }
+
 
     public PartitionWorker worker() { return worker; }
 

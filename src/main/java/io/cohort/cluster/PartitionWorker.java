@@ -189,6 +189,7 @@ public final class PartitionWorker implements Managed {
         List<RuntimeIssue> issuesToWrite = inUse.toCommit(found);
         boolean checkAttributable = checkAttributable(records, seenBatch, System.currentTimeMillis());
         long[] inconsistent = {0};
+        Map<Long, Integer> sweepCounts = sweepPeople(records);
         long next = records.get(records.size() - 1).offset() + 1;
         Outcome result = jdbi.inTransaction(h -> {
             if (!claims.holds(h, partition, epoch)) return Outcome.FENCED;
@@ -208,6 +209,7 @@ public final class PartitionWorker implements Managed {
                             written.size(), written.subList(0, Math.min(5, written.size())));
                 }
             }
+            ClusterSweeps.count(h, partition, sweepCounts);
             claims.advance(h, partition, next, seenBatch, at);
             return Outcome.COMMITTED;
         });
@@ -248,6 +250,18 @@ public final class PartitionWorker implements Managed {
         long lag = ConsistencySample.LAG.toMillis();
         if (checks.stream().anyMatch(r -> r.timestamp() < wallNow - lag)) return false;
         return seenBatch <= checks.stream().mapToLong(ConsumerRecord::value).min().orElse(-1);
+    }
+
+    /** Per sweep its records name: how many people of them this poll evaluates (each once). */
+    static Map<Long, Integer> sweepPeople(List<ConsumerRecord<String, Long>> records) {
+        Map<Long, Set<String>> people = new HashMap<>();
+        for (ConsumerRecord<String, Long> r : records) {
+            long sweep = ClusterSweeps.of(r.headers().lastHeader(ClusterSweeps.HEADER));
+            if (sweep > 0) people.computeIfAbsent(sweep, k -> new HashSet<>()).add(r.key());
+        }
+        Map<Long, Integer> out = new HashMap<>();
+        people.forEach((sweep, who) -> out.put(sweep, who.size()));
+        return out;
     }
 
     private static WorkCause causeOf(ConsumerRecord<String, Long> r) {

@@ -1,7 +1,5 @@
 package io.cohort.cluster;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Optional;
 import java.util.Set;
@@ -21,7 +19,6 @@ final class RuleWork {
     /** Work not yet on the topic; {@code segments} empty: every segment; {@code cause} as the change feed names it. */
     record Pending(long seq, String version, Set<String> segments, WorkCause cause) {}
 
-    private static final TypeReference<TreeSet<String>> SEGMENTS = new TypeReference<>() {};
     private final ObjectMapper mapper;
 
     RuleWork(ObjectMapper mapper) { this.mapper = mapper; }
@@ -41,7 +38,7 @@ final class RuleWork {
             before.ifPresent(p -> union.addAll(p.segments()));
         }
         long seq = before.map(Pending::seq).orElse(0L) + 1;
-        String json = write(union);
+        String json = SegmentJson.write(mapper, union);
         if (h.execute("UPDATE cluster_rule_work SET seq = ?, version = ?, every_segment = ?, segments = ?, recorded_at = ?, cause = ? "
                 + "WHERE id = 1", seq, version, every, json, nowMillis, cause.text) == 0) {
             h.execute("INSERT INTO cluster_rule_work (id, seq, version, every_segment, segments, recorded_at, cause) "
@@ -54,7 +51,7 @@ final class RuleWork {
     Optional<Pending> pending(Handle h) {
         return h.createQuery("SELECT seq, version, every_segment, segments, cause FROM cluster_rule_work WHERE id = 1")
                 .map((rs, ctx) -> new Pending(rs.getLong("seq"), rs.getString("version"),
-                        rs.getBoolean("every_segment") ? Set.of() : read(rs.getString("segments")),
+                        rs.getBoolean("every_segment") ? Set.of() : SegmentJson.read(mapper, rs.getString("segments")),
                         WorkCause.named(rs.getString("cause"), WorkCause.RULES)))
                 .findOne();
     }
@@ -62,22 +59,5 @@ final class RuleWork {
     /** The work of {@code seq} is on the topic; false when a later apply replaced it (then that one is published next). */
     static boolean published(Jdbi jdbi, long seq) {
         return jdbi.withHandle(h -> h.execute("DELETE FROM cluster_rule_work WHERE id = 1 AND seq = ?", seq)) > 0;
-    }
-
-    private String write(Set<String> segments) {
-        try {
-            return mapper.writeValueAsString(segments);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e); // a set of strings always serialises
-        }
-    }
-
-    private Set<String> read(String json) {
-        try {
-            return mapper.readValue(json, SEGMENTS);
-        } catch (JsonProcessingException e) {
-            // Only this class writes the column; unreadable means damaged: evaluating every segment is always enough.
-            return Set.of();
-        }
     }
 }

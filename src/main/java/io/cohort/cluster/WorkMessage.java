@@ -15,8 +15,9 @@ import org.apache.kafka.common.utils.Utils;
  * @param segments the segments to evaluate (a rule edit, the clock's sweep); empty: all of them.
  *                 Sent as the record header {@value #SEGMENTS_HEADER}, one id per line.
  * @param cause    why (header {@value WorkCause#HEADER})
+ * @param sweep    the sweep it belongs to ({@link ClusterSweeps}, header {@value ClusterSweeps#HEADER}); 0: none
  */
-public record WorkMessage(String person, long batch, Set<String> segments, WorkCause cause) {
+public record WorkMessage(String person, long batch, Set<String> segments, WorkCause cause, long sweep) {
     public static final String SEGMENTS_HEADER = "cohort-segments";
     /**
      * Names, instead of segments, "those whose rules match an Activity, in the rules the worker
@@ -30,6 +31,9 @@ public record WorkMessage(String person, long batch, Set<String> segments, WorkC
     public WorkMessage {
         segments = Set.copyOf(segments);
     }
+
+    /** Work that belongs to no sweep. */
+    public WorkMessage(String person, long batch, Set<String> segments, WorkCause cause) { this(person, batch, segments, cause, 0); }
 
     /** Work of an ingest batch, for every segment. */
     public WorkMessage(String person, long batch) { this(person, batch, Set.of(), WorkCause.INGEST); }

@@ -49,7 +49,12 @@ public final class WorkPublisher implements AutoCloseable {
 
     /** As {@link #publish(Collection, long)}, for {@code segments} only (empty: all), for {@code cause}. */
     void publish(Collection<String> people, long batch, java.util.Set<String> segments, WorkCause cause) {
-        publish(people.stream().map(p -> new WorkMessage(p, batch, segments, cause)).toList());
+        publish(people, batch, segments, cause, 0);
+    }
+
+    /** As {@link #publish(Collection, long, java.util.Set, WorkCause)}, as work of {@code sweep} (0: none). */
+    void publish(Collection<String> people, long batch, java.util.Set<String> segments, WorkCause cause, long sweep) {
+        publish(people.stream().map(p -> new WorkMessage(p, batch, segments, cause, sweep)).toList());
     }
 
     /** Publishes {@code work} in order, and waits for the broker's acknowledgment of all of it. */
@@ -62,6 +67,7 @@ public final class WorkPublisher implements AutoCloseable {
             if (scope != null) r.headers().add(WorkMessage.SEGMENTS_HEADER, scope);
             byte[] cause = w.cause().header();
             if (cause != null) r.headers().add(WorkCause.HEADER, cause);
+            if (w.sweep() > 0) r.headers().add(ClusterSweeps.HEADER, ClusterSweeps.header(w.sweep()));
             sent.add(producer.send(r));
         }
         producer.flush();

@@ -31,6 +31,7 @@ public final class WorkRelay implements Managed {
     private final ProfileGraph graph;
     private final WorkPublisher publisher;
     private final RuleWork ruleWork;
+    private final ClusterSweeps sweeps;
     private final ClusterLease lease;
     private final long leaseMillis;
     private final String node;
@@ -47,8 +48,9 @@ public final class WorkRelay implements Managed {
      * @param logRetentionMillis published log entries older than this are deleted by the holder (0: never)
      * @param receivedClock the clock entries' receipt times come from (the service's, a manual one in tests)
      */
-    WorkRelay(Jdbi jdbi, IngestLog log, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, RuleWork ruleWork, String node,
-              long leaseMillis, Clock clock, long pollMillis, long logRetentionMillis, Clock receivedClock) {
+    WorkRelay(Jdbi jdbi, IngestLog log, GraphFeed feed, ProfileGraph graph, WorkPublisher publisher, RuleWork ruleWork,
+              ClusterSweeps sweeps, String node, long leaseMillis, Clock clock, long pollMillis, long logRetentionMillis,
+              Clock receivedClock) {
         this.jdbi = jdbi;
         this.log = log;
         this.logRetentionMillis = logRetentionMillis;
@@ -57,6 +59,7 @@ public final class WorkRelay implements Managed {
         this.graph = graph;
         this.publisher = publisher;
         this.ruleWork = ruleWork;
+        this.sweeps = sweeps;
         this.node = node;
         this.lease = new ClusterLease(jdbi, node, leaseMillis);
         this.leaseMillis = leaseMillis;
@@ -98,7 +101,9 @@ public final class WorkRelay implements Managed {
         long batch = feed.applied();
         Set<String> everyone = Everyone.of(jdbi, graph);
         long started = System.nanoTime();
-        if (!publishInSteps(everyone, person -> new WorkMessage(person, batch, p.segments(), p.cause()), 0, token)
+        // Begun before its first message: every node shows how far the workers have got (GET /v1/segments, /v1/status).
+        long sweep = sweeps.begin(p.cause(), p.version(), p.segments(), everyone.size(), receivedClock.millis());
+        if (!publishInSteps(everyone, person -> new WorkMessage(person, batch, p.segments(), p.cause(), sweep), 0, token)
                 || !mark(0, token)) {
             return;
         }

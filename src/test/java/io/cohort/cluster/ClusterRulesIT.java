@@ -80,12 +80,15 @@ class ClusterRulesIT {
                     .isEqualTo(afterButLost);
             assertThat(f.feedViolations()).isEmpty();
             assertThat(nodes.get(1).worker().committedMessages()).as("the other process worked too").isPositive();
+            assertSweepDone("rules", next.version(), graph.personIds().size());
 
             // Re-evaluating (every segment) repairs the lost membership.
             assertThat(nodes.get(1).reevaluate()).as("people published").isGreaterThanOrEqualTo(graph.personIds().size());
             long repairBy = System.nanoTime() + 60_000_000_000L;
             while (!f.realized().equals(after) && System.nanoTime() < repairBy) Thread.sleep(100);
             assertThat(f.realized()).as("memberships after re-evaluating = a fresh evaluation").isEqualTo(after);
+            f.settle(log);
+            assertSweepDone("re-evaluate", next.version(), graph.personIds().size());
             assertThat(f.feedViolations()).isEmpty();
 
             // Two edits applied at once on two nodes: the stored files and the applied version stay
@@ -109,6 +112,22 @@ class ClusterRulesIT {
         } finally {
             for (ClusterNode n : nodes) n.stop();
         }
+    }
+
+    /**
+     * The sweep the relay began for the edit (or re-evaluation) counted each person once, through
+     * the work messages' header and every worker's commits, and is no longer shown.
+     */
+    private static void assertSweepDone(String cause, String version, int graphPeople) {
+        var row = f.jdbi.withHandle(h -> h.createQuery("SELECT s.cause, s.rules_version, s.people, "
+                + "(SELECT SUM(evaluated) FROM cluster_sweep_progress p WHERE p.sweep_id = s.id) AS evaluated FROM cluster_sweep s")
+                .mapToMap().one());
+        assertThat(row).as("the %s sweep", cause).containsEntry("cause", cause).containsEntry("rules_version", version);
+        int people = ((Number) row.get("people")).intValue();
+        assertThat(people).as("everyone: the graph's people and any stored member").isGreaterThanOrEqualTo(graphPeople);
+        assertThat(((Number) row.get("evaluated")).intValue()).as("people evaluated for it, over both nodes").isEqualTo(people);
+        assertThat(new ClusterSweeps(f.jdbi, Jackson.newObjectMapper()).current(f.book.segments().keySet())).as("done: shown no more")
+                .isEmpty();
     }
 
     @TempDir Path stored;

@@ -53,6 +53,35 @@ class ClusterServiceIT {
     /** The static list of each segment's Marketo activation. */
     static final Map<String, Long> LISTS = Map.of("probe-events", 1001L, "probe-deal", 1002L);
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * A sweep's progress is the cluster's (its work runs on every node's workers), kept in
+     * PostgreSQL: one begun as the relay begins one is served by any node on the segment, the status
+     * and the gauges, and is not once it is gone. ClusterSweepIT and ClusterRulesIT count real work.
+     */
+    private static void assertSweepServed(CohortProcess p, String version) throws Exception {
+        new ClusterSweeps(f.jdbi, JSON).begin(WorkCause.RULES, version, Set.of("probe-events"), 1_000_000, f.clock.millis());
+        JsonNode seen = null;
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && (seen == null || seen.isNull())) {
+            seen = p.get("/v1/segments/probe-events").json().path("reevaluation");
+            if (seen.isNull()) Thread.sleep(200); // each node reads it at most once a second
+        }
+        assertThat(seen.path("cause").asText()).as("%s", seen).isEqualTo("rules");
+        assertThat(seen.path("rulesVersion").asText()).isEqualTo(version);
+        assertThat(seen.path("people").asInt()).isEqualTo(1_000_000);
+        assertThat(seen.path("evaluated").asInt()).isLessThan(1_000_000);
+        assertThat(p.get("/v1/segments/probe-won").json().path("reevaluation").isNull()).as("a segment it does not evaluate").isTrue();
+        JsonNode status = p.get("/v1/status").json().path("evaluation").path("sweep");
+        assertThat(status.path("segments").toString()).isEqualTo("[\"probe-events\"]");
+        JsonNode gauges = JSON.readTree(p.adminGet("/metrics").body()).path("gauges");
+        assertThat(gauges.path("cohort.engine.sweep.people").path("value").asInt()).isEqualTo(1_000_000);
+
+        f.jdbi.useHandle(h -> h.execute("DELETE FROM cluster_sweep"));
+        deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && !p.get("/v1/status").json().path("evaluation").path("sweep").isNull()) Thread.sleep(200);
+        assertThat(p.get("/v1/segments/probe-events").json().path("reevaluation").isNull()).as("none once gone").isTrue();
+    }
     int started;
 
     @BeforeAll static void start() throws Exception {
@@ -189,6 +218,7 @@ class ClusterServiceIT {
             assertThat(gauges.path("cohort.cluster.consistencyDifferences").path("value").asLong(-1))
                     .as("the consistency gauge, nothing found on correct data").isZero();
             assertThat(gauges.path("cohort.cluster.committedMessages").path("value").asLong()).isPositive();
+            assertSweepServed(live.get(1), version);
             // Each activation was dispatched under its lease (one holder at a time; ClusterFencingIT drives the lease itself).
             List<String> leased = f.jdbi.withHandle(h -> h.createQuery("SELECT name FROM cluster_lease WHERE name LIKE 'dispatch:%' ORDER BY name")
                     .mapTo(String.class).list());
