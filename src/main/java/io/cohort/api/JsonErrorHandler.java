@@ -22,6 +22,13 @@ import org.eclipse.jetty.util.Callback;
 public final class JsonErrorHandler extends ErrorHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * Every method gets the body: Jetty writes error pages for GET, POST and HEAD only, so a DELETE
+     * (or PUT) whose path Jetty refused (an encoded '/' or '%') was a 400 with nothing to say why.
+     */
+    @Override
+    public boolean errorPageForMethod(String method) { return true; }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                     Callback callback) throws IOException {

@@ -307,6 +307,22 @@ class ClientMistakesIT {
         assertThat(r.json().get("message").asText()).isNotBlank();
     }
 
+    /** Paths Jetty refuses before Jersey sees them answer JSON whatever the method, and a malformed id says what it is. */
+    @Test
+    void aRefusedPathIsAJsonErrorForEveryMethod() {
+        for (String method : new String[] {"DELETE", "PUT", "PATCH", "GET"}) {
+            for (String id : new String[] {"%2F", "%25", "%ff", "a%5Cb"}) {
+                Http.Reply r = send(method, "/v1/sources/quarantine/" + id, null, null);
+                assertThat(r.status()).as(method + " " + id + ": " + r).isBetween(400, 499);
+                assertThat(r.isJson()).as(method + " " + id + ": " + r).isTrue();
+                assertThat(r.json().path("message").asText()).as(method + " " + id).isNotBlank();
+            }
+        }
+        assertJsonError(send("DELETE", "/v1/sources/quarantine/abc", null, null), 404, "'abc'", "quarantine ids are numbers");
+        assertJsonError(send("DELETE", "/v1/sources/quarantine/99999999999999999999", null, null), 404, "quarantine ids are numbers");
+        assertJsonError(send("DELETE", "/v1/sources/quarantine/12345", null, null), 404, "no quarantined record 12345");
+    }
+
     @Test
     void validateRefusesFileNamesTheRulesDirectoryWouldNotLoad() {
         for (String file : new String[] {"/abs.drl", "a//b.drl", "./a.drl", "a/./b.drl", "a/../b.drl", ".drl", "a/.drl",

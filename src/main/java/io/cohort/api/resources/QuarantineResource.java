@@ -46,7 +46,14 @@ public class QuarantineResource {
     /** The operator has dealt with the entry (sent the record again, or decided it is not wanted). */
     @DELETE
     @Path("{id}")
-    public Quarantine.Entry discard(@PathParam("id") long id) {
+    public Quarantine.Entry discard(@PathParam("id") String idText) {
+        // Read here, not by JAX-RS: its 404 for "abc" said only "Not Found".
+        long id;
+        try {
+            id = Long.parseLong(idText);
+        } catch (NumberFormatException notANumber) {
+            throw ApiException.notFound("no quarantined record '" + idText + "': quarantine ids are numbers (GET /v1/sources/quarantine lists them)");
+        }
         Quarantine.Entry e = quarantine.list(id - 1, 1).stream().filter(x -> x.id() == id).findFirst()
                 .orElseThrow(() -> ApiException.notFound("no quarantined record " + id));
         if (!quarantine.discard(id)) throw ApiException.notFound("no quarantined record " + id);
