@@ -159,11 +159,15 @@ final class ConditionChecker {
             conjunction(a.getDescrs(), scope, top);
         } else if (d instanceof OrDescr o) {
             List<Map<String, Var>> branches = new ArrayList<>();
+            int fromInBranch = 0;
             for (BaseDescr b : o.getDescrs()) {
                 Scope child = new Scope(scope);
                 element(b, child, top);
                 branches.add(child.local());
+                if (fromInBranch == 0) fromInBranch = child.ownFrom();
             }
+            // Drools runs each branch with what follows the 'or': a 'from' in one is on the chain after it.
+            if (fromInBranch > 0) scope.markFrom(fromInBranch);
             // Bindings made in every branch stay visible after the 'or' (as in Drools).
             if (!branches.isEmpty()) {
                 for (Var v : branches.get(0).values()) {
@@ -215,7 +219,18 @@ final class ConditionChecker {
         if (source instanceof FromDescr f) {
             type = model.valueType(p.getObjectType()).or(() -> model.factType(p.getObjectType()))
                     .orElseThrow(() -> unknownType(p.getObjectType()));
+            int earlier = scope.fromInChain();
+            if (earlier > 0) {
+                // Events have no id to join on: every element of the first 'from' would be matched
+                // with every element of this one (N×N, N×N×N… combinations held in memory at once).
+                throw refuse("a second 'from' on the same chain of conditions (the first is at line " + earlier + "): every "
+                        + "element of one would be matched with every element of the other, which can exhaust the "
+                        + "service's memory. Ask the Activity's helpers (count, any, viewed, countWhere), or give each "
+                        + "'from' an accumulate of its own, one after the other: accumulate(Event(…) from $a.events; "
+                        + "$n : count(); $n >= 1)");
+            }
             fromLevel = from(f, type, scope);
+            scope.markFrom(line);
         } else {
             type = model.factType(p.getObjectType()).orElseThrow(() -> unknownType(p.getObjectType()));
         }

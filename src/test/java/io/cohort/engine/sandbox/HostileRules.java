@@ -179,6 +179,17 @@ public final class HostileRules {
         out.add(new Hostile("from-new-list", lhs("a", "$x : String() from new java.util.ArrayList()"), 8, true));
         out.add(new Hostile("from-method", lhs("a", "$x : String() from $p.attributes.keySet()"), 8, true));
         out.add(new Hostile("from-entry-point", lhs("a", "Opportunity() from entry-point \"x\""), 8, true));
+        // Events have no id to join on: two 'from's on one chain match every event with every event
+        // (4 over 150 events ran a 1 GB heap out of memory before any rule fired, so no budget saw it).
+        out.add(new Hostile("from-cross-product", lhs("a", "$a : Activity(personId == $p.id)\n    $e : Event() from $a.events\n    "
+                + "Event() from $a.events"), 10, true));
+        out.add(new Hostile("from-cross-product-accumulate", lhs("a", "$a : Activity(personId == $p.id)\n    accumulate(Event() "
+                + "from $a.events and Event() from $a.events and Event() from $a.events; $n : count(); $n < 0)"), 9, true));
+        out.add(new Hostile("from-cross-product-nested", lhs("a", "$a : Activity(personId == $p.id)\n    $e : Event() from $a.events\n    "
+                + "not (Event(eventType != $e.eventType) from $a.events)"), 10, true));
+        out.add(new Hostile("from-cross-product-after-or", lhs("a", "$a : Activity(personId == $p.id)\n    "
+                + "(Event(eventType == \"x\") from $a.events or Event(eventType == \"y\") from $a.events)\n    "
+                + "Event() from $a.events"), 10, true));
         out.add(new Hostile("from-window", lhs("a", "$o : Opportunity() over window:length(3)"), 8, false));
         out.add(new Hostile("accumulate-code", lhs("a", "$t : Number() from accumulate(Opportunity($amt : amount), "
                 + "init(double t = 0; System.exit(1);), action(t += $amt;), result(t))"), 8, true));

@@ -50,6 +50,17 @@ class SandboxCorpusTest {
         assertThat(wrong).isEmpty();
     }
 
+    /** What the cross-product refusal of 'from' must leave alone: one 'from' per chain, one after another. */
+    @Test
+    void fromsOneAfterAnotherAreAllowed() {
+        String drl = HostileRules.lhs("a", "$a : Activity(personId == $p.id)\n"
+                + "    accumulate(Event(eventType == \"form.submitted\") from $a.events; $n : count(); $n >= 1)\n"
+                + "    accumulate(Event(eventType == \"email.opened\") from $a.events; $m : count(); $m >= 1)\n"
+                + "    (Event(eventType == \"x\") from $a.events or Event(eventType == \"y\") from $a.events)");
+        CompileResult r = compiler.compile(Map.of("a.drl", drl));
+        assertThat(r.errors()).isEmpty();
+    }
+
     @Test
     void withoutTheSandboxDroolsCompilesTheRawOnes() {
         List<String> refusedByDrools = new ArrayList<>();
