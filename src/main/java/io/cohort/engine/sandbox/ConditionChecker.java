@@ -24,8 +24,18 @@ final class ConditionChecker {
     private static final Set<String> ACCUMULATE_FUNCTIONS = Set.of("sum", "count", "min", "max", "average",
             "collectList", "collectSet");
 
+    /**
+     * Conditions in one rule: patterns, condition elements and comparisons. Drools compiles and
+     * links each (milliseconds apiece, and one rule cannot be stopped on the way): a rule of 20,000
+     * patterns took 40 s and then overflowed the stack building the network, one of 30,000
+     * comparisons joined by && a minute and the same.
+     */
+    static final int MAX_CONDITIONS = 500;
+
     private final FactModel model;
     private final RuleShape shape;
+    /** Conditions counted so far (see {@link #MAX_CONDITIONS}). */
+    private int conditions;
     private final ExpressionChecker.RuleUse use = new ExpressionChecker.RuleUse();
     /** Line of the descriptor being checked, for refusals without a position of their own. */
     private int line;
@@ -74,6 +84,7 @@ final class ConditionChecker {
             if (d instanceof PatternDescr p) conjuncts.add(new Conjunct(p, own));
         }
         direct = false;
+        shape.conditions = conditions;
         ownConditions(scope);
         shape.clockDependent = use.clockDependent;
         shape.windowed = use.windowed;
@@ -153,6 +164,7 @@ final class ConditionChecker {
 
     private void element(BaseDescr d, Scope scope, boolean top) {
         at(d);
+        count();
         if (d instanceof PatternDescr p) {
             pattern(p, scope, top);
         } else if (d instanceof AndDescr a) {
@@ -258,6 +270,7 @@ final class ConditionChecker {
         for (BaseDescr c : p.getDescrs()) {
             at(c);
             if (!(c instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            readable(ec.getExpression());
             DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
             ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
             if (parser.hasErrors() || tree == null) {
@@ -297,6 +310,7 @@ final class ConditionChecker {
             return s.text;
         }
         if (d instanceof AtomicExprDescr a) {
+            count();
             Side s = atom(a.getExpression(), type, scope, text);
             if (!s.value.type().isBoolean() && s.value.type().raw() != Object.class) {
                 throw refuse("'" + ExpressionChecker.abbreviate(a.getExpression()) + "' is " + ExpressionChecker.article(s.value.type())
@@ -337,6 +351,7 @@ final class ConditionChecker {
     }
 
     private String relational(RelationalExprDescr r, TypeRef type, Scope scope, Joins joins, boolean conjunct, String text) {
+        count();
         String op = r.getOperator();
         if (!OPERATORS.contains(op)) {
             throw refuse("the operator '" + op + "' is not allowed; use ==, !=, <, <=, >, >=, in, matches, contains, memberOf"
@@ -631,6 +646,7 @@ final class ConditionChecker {
         for (BaseDescr c : p.getDescrs()) {
             at(c);
             if (!(c instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            readable(ec.getExpression());
             DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
             ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
             if (parser.hasErrors() || tree == null) {
@@ -659,6 +675,7 @@ final class ConditionChecker {
         for (BaseDescr d : p.getDescrs()) {
             at(d);
             if (!(d instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            readable(ec.getExpression());
             DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
             ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
             if (parser.hasErrors() || tree == null) throw refuse("cannot read the constraint '" + ExpressionChecker.abbreviate(ec.getExpression()) + "'");
@@ -709,6 +726,28 @@ final class ConditionChecker {
     }
 
     private At refuse(String message) { return new At(message, line, column); }
+
+    /**
+     * Characters in one pattern's constraint: Drools' expression parser takes time growing with the
+     * square of a chain of && or || (30,000 comparisons: half a minute before anything was counted).
+     */
+    static final int MAX_CONSTRAINT_CHARS = 20_000;
+
+    private void readable(String constraint) {
+        if (constraint.length() > MAX_CONSTRAINT_CHARS) {
+            throw refuse("this constraint has " + constraint.length() + " characters; at most " + MAX_CONSTRAINT_CHARS
+                    + " are allowed: split it into several rules feeding the same segment");
+        }
+    }
+
+    /** One more condition; refused past {@link #MAX_CONDITIONS}, at the first one over. */
+    private void count() {
+        if (++conditions > MAX_CONDITIONS) {
+            throw refuse("this rule has more than " + MAX_CONDITIONS + " conditions (patterns and comparisons, each value of "
+                    + "in (…) one); Drools takes milliseconds to compile each, and every validation, preview and reload "
+                    + "compiles them all: split it into several rules feeding the same segment");
+        }
+    }
 
     /** A refusal inside an operand: placed within the constraint's text where it can be found. */
     private At refuseWithin(Refusal r, String atom, String whole) {

@@ -223,6 +223,22 @@ public final class HostileRules {
                 + "rule \"flag\"\nwhen\n    $p : Person()\nthen\n    insertLogical(new Flag(\"x\"));\nend\n", 11, true));
         out.add(new Hostile("ballast", HEAD + "declare Ballast\n    personId : String @key\n    s : String\nend\n"
                 + "rule \"ballast\"\nwhen\n    $p : Person()\nthen\n    insertLogical(new Ballast($p.id(), \"x\".repeat(400000000)));\nend\n", 12, true));
+        // Size without brackets: each overflowed the stack of the thread compiling the rules (a
+        // StackOverflowError out of the compiler: a 500 from validate, a reload with no status, a
+        // start that failed instead of serving the last good rules) or held it for a minute.
+        out.add(new Hostile("chain-operators", constraint("a", "title.length() < " + "1 + ".repeat(20_000) + "1"), 7, false));
+        out.add(new Hostile("chain-calls", constraint("a", "title" + ".trim()".repeat(20_000) + " == \"a\""), 7, false));
+        out.add(new Hostile("chain-concat", constraint("a", "title == " + "title + ".repeat(20_000) + "title"), 7, false));
+        out.add(new Hostile("chain-consequence", rhs("a", null, "insertLogical(new Qualified(\"a\", $p.id()"
+                + " + $p.id()".repeat(3_000) + "));"), 9, false));
+        out.add(new Hostile("chain-consequence-deeper", rhs("a", null, "insertLogical(new Qualified(\"a\", $p.id()"
+                + " + $p.id()".repeat(20_000) + "));"), 9, false));
+        out.add(new Hostile("chain-and", constraint("a", "title == \"a\" && ".repeat(600) + "true"), 7, false));
+        out.add(new Hostile("chain-or-patterns", lhs("a", "Activity(personId == $p.id) or ".repeat(400) + "Activity(personId == $p.id)"), 8, false));
+        out.add(new Hostile("long-in-list", constraint("a", "title in (" + "\"a long title value\", ".repeat(2_000) + "\"x\")"), 7, false));
+        // 500 conditions per rule: $p : Person() is one, each Activity(personId == $p.id) two, so
+        // the 250th Activity pattern (line 8 + 249) is the 501st.
+        out.add(new Hostile("many-patterns", lhs("a", "Activity(personId == $p.id)\n    ".repeat(300) + "Activity(personId == $p.id)"), 257, false));
         out.add(new Hostile("nesting", constraint("a", "(".repeat(3000) + "true" + ")".repeat(3000)), 7, false));
         // 4. The file's top level.
         out.add(new Hostile("import-function", top("a", "import function java.lang.System.exit;"), 3, true));
