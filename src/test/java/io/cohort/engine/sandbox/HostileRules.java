@@ -233,12 +233,12 @@ public final class HostileRules {
                 + " + $p.id()".repeat(3_000) + "));"), 9, false));
         out.add(new Hostile("chain-consequence-deeper", rhs("a", null, "insertLogical(new Qualified(\"a\", $p.id()"
                 + " + $p.id()".repeat(20_000) + "));"), 9, false));
-        out.add(new Hostile("chain-and", constraint("a", "title == \"a\" && ".repeat(600) + "true"), 7, false));
-        out.add(new Hostile("chain-or-patterns", lhs("a", "Activity(personId == $p.id) or ".repeat(400) + "Activity(personId == $p.id)"), 8, false));
-        out.add(new Hostile("long-in-list", constraint("a", "title in (" + "\"a long title value\", ".repeat(2_000) + "\"x\")"), 7, false));
-        // 500 conditions per rule: $p : Person() is one, each Activity(personId == $p.id) two, so
-        // the 250th Activity pattern (line 8 + 249) is the 501st.
-        out.add(new Hostile("many-patterns", lhs("a", "Activity(personId == $p.id)\n    ".repeat(300) + "Activity(personId == $p.id)"), 257, false));
+        out.add(new Hostile("chain-and", constraint("a", "title == \"a\" && ".repeat(3_000) + "true"), 7, false));
+        out.add(new Hostile("chain-or-patterns", lhs("a", "Activity(personId == $p.id) or ".repeat(1_100) + "Activity(personId == $p.id)"), 8, false));
+        out.add(new Hostile("long-in-list", constraint("a", "title in (" + "\"a long title value\", ".repeat(2_100) + "\"x\")"), 7, false));
+        // 2,000 conditions per rule: $p : Person() is one, each Activity(personId == $p.id) two, so
+        // the 1,000th Activity pattern (line 8 + 999) is the 2,001st.
+        out.add(new Hostile("many-patterns", lhs("a", "Activity(personId == $p.id)\n    ".repeat(1_050) + "Activity(personId == $p.id)"), 1007, false));
         out.add(new Hostile("nesting", constraint("a", "(".repeat(3000) + "true" + ")".repeat(3000)), 7, false));
         // 4. The file's top level.
         out.add(new Hostile("import-function", top("a", "import function java.lang.System.exit;"), 3, true));

@@ -49,7 +49,7 @@ class RuleCountTest {
 
     /**
      * Conditions are bounded per set too ({@link DrlSandbox#MAX_SET_CONDITIONS}): 1,000 rules of
-     * 500 conditions each would take many minutes to check and compile, at every validation.
+     * 2,000 conditions each would take many minutes to check and compile, at every validation.
      */
     @Test
     void theFirstRulePastTheConditionLimitIsTheError() {
