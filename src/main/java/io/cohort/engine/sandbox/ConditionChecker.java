@@ -24,8 +24,21 @@ final class ConditionChecker {
     private static final Set<String> ACCUMULATE_FUNCTIONS = Set.of("sum", "count", "min", "max", "average",
             "collectList", "collectSet");
 
+    /**
+     * Conditions in one rule: patterns, condition elements and comparisons (each value of an
+     * {@code in (…)} list one). Drools compiles and links each (milliseconds apiece, and one rule
+     * cannot be stopped on the way): a rule of 20,000 patterns took 40 s and then overflowed the
+     * stack building the network, one of 30,000 comparisons joined by && a minute and the same.
+     * Room for an account-based marketing list of up to 2,000 target accounts in one
+     * {@code accountId in (…)} (~4 s to check and compile here); Drools turns the list into a chain
+     * of || that its expression analysis walks recursively, and 5,000 overflowed its stack.
+     */
+    static final int MAX_CONDITIONS = 2_000;
+
     private final FactModel model;
     private final RuleShape shape;
+    /** Conditions counted so far (see {@link #MAX_CONDITIONS}). */
+    private int conditions;
     private final ExpressionChecker.RuleUse use = new ExpressionChecker.RuleUse();
     /** Line of the descriptor being checked, for refusals without a position of their own. */
     private int line;
@@ -74,6 +87,7 @@ final class ConditionChecker {
             if (d instanceof PatternDescr p) conjuncts.add(new Conjunct(p, own));
         }
         direct = false;
+        shape.conditions = conditions;
         ownConditions(scope);
         shape.clockDependent = use.clockDependent;
         shape.windowed = use.windowed;
@@ -153,17 +167,22 @@ final class ConditionChecker {
 
     private void element(BaseDescr d, Scope scope, boolean top) {
         at(d);
+        count();
         if (d instanceof PatternDescr p) {
             pattern(p, scope, top);
         } else if (d instanceof AndDescr a) {
             conjunction(a.getDescrs(), scope, top);
         } else if (d instanceof OrDescr o) {
             List<Map<String, Var>> branches = new ArrayList<>();
+            int fromInBranch = 0;
             for (BaseDescr b : o.getDescrs()) {
                 Scope child = new Scope(scope);
                 element(b, child, top);
                 branches.add(child.local());
+                if (fromInBranch == 0) fromInBranch = child.ownFrom();
             }
+            // Drools runs each branch with what follows the 'or': a 'from' in one is on the chain after it.
+            if (fromInBranch > 0) scope.markFrom(fromInBranch);
             // Bindings made in every branch stay visible after the 'or' (as in Drools).
             if (!branches.isEmpty()) {
                 for (Var v : branches.get(0).values()) {
@@ -215,7 +234,18 @@ final class ConditionChecker {
         if (source instanceof FromDescr f) {
             type = model.valueType(p.getObjectType()).or(() -> model.factType(p.getObjectType()))
                     .orElseThrow(() -> unknownType(p.getObjectType()));
+            int earlier = scope.fromInChain();
+            if (earlier > 0) {
+                // Events have no id to join on: every element of the first 'from' would be matched
+                // with every element of this one (N×N, N×N×N… combinations held in memory at once).
+                throw refuse("a second 'from' on the same chain of conditions (the first is at line " + earlier + "): every "
+                        + "element of one would be matched with every element of the other, which can exhaust the "
+                        + "service's memory. Ask the Activity's helpers (count, any, viewed, countWhere), or give each "
+                        + "'from' an accumulate of its own, one after the other: accumulate(Event(…) from $a.events; "
+                        + "$n : count(); $n >= 1)");
+            }
             fromLevel = from(f, type, scope);
+            scope.markFrom(line);
         } else {
             type = model.factType(p.getObjectType()).orElseThrow(() -> unknownType(p.getObjectType()));
         }
@@ -243,6 +273,7 @@ final class ConditionChecker {
         for (BaseDescr c : p.getDescrs()) {
             at(c);
             if (!(c instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            readable(ec.getExpression());
             DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
             ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
             if (parser.hasErrors() || tree == null) {
@@ -282,6 +313,7 @@ final class ConditionChecker {
             return s.text;
         }
         if (d instanceof AtomicExprDescr a) {
+            count();
             Side s = atom(a.getExpression(), type, scope, text);
             if (!s.value.type().isBoolean() && s.value.type().raw() != Object.class) {
                 throw refuse("'" + ExpressionChecker.abbreviate(a.getExpression()) + "' is " + ExpressionChecker.article(s.value.type())
@@ -322,6 +354,7 @@ final class ConditionChecker {
     }
 
     private String relational(RelationalExprDescr r, TypeRef type, Scope scope, Joins joins, boolean conjunct, String text) {
+        count();
         String op = r.getOperator();
         if (!OPERATORS.contains(op)) {
             throw refuse("the operator '" + op + "' is not allowed; use ==, !=, <, <=, >, >=, in, matches, contains, memberOf"
@@ -616,6 +649,7 @@ final class ConditionChecker {
         for (BaseDescr c : p.getDescrs()) {
             at(c);
             if (!(c instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            readable(ec.getExpression());
             DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
             ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
             if (parser.hasErrors() || tree == null) {
@@ -644,6 +678,7 @@ final class ConditionChecker {
         for (BaseDescr d : p.getDescrs()) {
             at(d);
             if (!(d instanceof ExprConstraintDescr ec)) throw refuse("this constraint is not allowed");
+            readable(ec.getExpression());
             DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
             ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
             if (parser.hasErrors() || tree == null) throw refuse("cannot read the constraint '" + ExpressionChecker.abbreviate(ec.getExpression()) + "'");
@@ -694,6 +729,31 @@ final class ConditionChecker {
     }
 
     private At refuse(String message) { return new At(message, line, column); }
+
+    /**
+     * Characters in one pattern's constraint: Drools' expression parser takes time growing with the
+     * square of a chain of && or || (30,000 comparisons: half a minute before anything was counted).
+     * Enough for an {@code in (…)} list of 2,000 ids of ~20 characters.
+     */
+    static final int MAX_CONSTRAINT_CHARS = 50_000;
+
+    private void readable(String constraint) {
+        if (constraint.length() > MAX_CONSTRAINT_CHARS) {
+            throw refuse("this constraint has " + constraint.length() + " characters; at most " + MAX_CONSTRAINT_CHARS
+                    + " are allowed: split it into several rules feeding the same segment");
+        }
+    }
+
+    /** One more condition; refused past {@link #MAX_CONDITIONS}, at the first one over. */
+    private void count() {
+        if (++conditions > MAX_CONDITIONS) {
+            throw refuse("this rule has more than " + MAX_CONDITIONS + " conditions (patterns and comparisons, each value of "
+                    + "in (…) one); Drools takes milliseconds to compile each, and every validation, preview and reload "
+                    + "compiles them all: split it into several rules feeding the same segment; for a longer list of "
+                    + "target accounts, mark them at the source and test the field (attr(\"abm_tier\") == \"1\") "
+                    + "or use a decision table");
+        }
+    }
 
     /** A refusal inside an operand: placed within the constraint's text where it can be found. */
     private At refuseWithin(Refusal r, String atom, String whole) {

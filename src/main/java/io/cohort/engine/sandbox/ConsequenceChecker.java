@@ -38,13 +38,21 @@ final class ConsequenceChecker {
 
     /** @return the canonical consequence */
     String check(String rhs, Scope scope, RuleShape shape, String ruleSegment) {
-        var r = new JavaParser(CONFIG).parseBlock("{" + rhs + "\n}");
+        com.github.javaparser.ParseResult<BlockStmt> r;
+        try {
+            r = new JavaParser(CONFIG).parseBlock("{" + rhs + "\n}");
+        } catch (StackOverflowError e) {
+            throw new Refusal("this consequence nests thousands of levels deep; " + ALLOWED);
+        }
         if (!r.isSuccessful() || r.getResult().isEmpty()) {
             String why = r.getProblems().isEmpty() ? "" : r.getProblems().get(0).getMessage();
             if (rhs.contains("modify") || rhs.contains("update")) why = "facts are never modified";
             throw new Refusal("this consequence is not allowed (" + firstLine(why) + "); " + ALLOWED);
         }
         BlockStmt block = r.getResult().get();
+        if (ExpressionChecker.depth(block) > ExpressionChecker.MAX_DEPTH) {
+            throw new Refusal("this consequence nests more than " + ExpressionChecker.MAX_DEPTH + " levels deep; " + ALLOWED);
+        }
         List<String> out = new ArrayList<>();
         for (Statement s : block.getStatements()) {
             if (s instanceof EmptyStmt) continue;

@@ -40,6 +40,13 @@ public final class DrlSandbox {
      * workbook) sent to validate would hold a core for many minutes.
      */
     static final int MAX_RULES = 1_000;
+    /**
+     * Conditions in a rule set, every rule together (ConditionChecker counts them and bounds each
+     * rule): a rule set of 100 rules of 100 patterns each (30,000 conditions) took 21 s to check
+     * and compile, so 1,000 rules at the limit of one would hold a core for many minutes; real
+     * rules have a few each. Past it, the rest of the set is not checked.
+     */
+    static final int MAX_SET_CONDITIONS = 20_000;
     static final int MAX_NAME = 200;
     static final int MAX_NESTING = 64;
     private static final Pattern SEGMENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
@@ -105,10 +112,32 @@ public final class DrlSandbox {
         FactModel model = new FactModel(declared);
         inferRefs(parsed, model);
         List<RuleShape> shapes = new ArrayList<>();
+        int conditions = 0;
+        boolean tooMany = false;
         for (var e : parsed.entrySet()) {
             for (RuleDescr r : e.getValue().getRules()) {
-                RuleShape s = rule(e.getKey(), sources.get(e.getKey()), r, model, segments, brokenDeclares, messages);
-                if (s != null) shapes.add(s);
+                if (tooMany) break; // the set is refused: checking the rest would only cost the time the limit saves
+                RuleShape s;
+                try {
+                    s = rule(e.getKey(), sources.get(e.getKey()), r, model, segments, brokenDeclares, messages);
+                } catch (StackOverflowError so) {
+                    // Bounded above (brackets, depth of an expression, conditions per rule); should a
+                    // construct still recurse too deep, it is this rule's error, not the service's.
+                    messages.add(RuleMessage.error(e.getKey(), Math.max(0, r.getLine()), 1, "rule \"" + shorten(String.valueOf(
+                            r.getName())) + "\": this rule nests too deeply to be checked: split it into several rules"));
+                    continue;
+                }
+                if (s == null) continue;
+                shapes.add(s);
+                conditions += s.conditions;
+                if (conditions > MAX_SET_CONDITIONS && !tooMany) {
+                    tooMany = true;
+                    messages.add(RuleMessage.error(e.getKey(), Math.max(0, r.getLine()), Math.max(1, r.getColumn() + 1), "rule \""
+                            + s.name + "\": the rule set holds more than " + MAX_SET_CONDITIONS + " conditions (patterns and "
+                            + "comparisons) up to this rule; Drools takes milliseconds to compile each, and every validation, "
+                            + "preview and reload compiles them all: cover several cases in one condition (in (…)), or remove "
+                            + "rules that are no longer used"));
+                }
             }
         }
         Reach reach = new Reach(shapes);
@@ -163,7 +192,11 @@ public final class DrlSandbox {
         PackageDescr p;
         try {
             p = parser.parse(resource, text);
-        } catch (Exception | StackOverflowError e) {
+        } catch (StackOverflowError e) {
+            messages.add(RuleMessage.error(file, 0, 0, "cannot parse the file: it nests too deeply (thousands of operators such as "
+                    + "'!' or '-' in a row, or conditions chained with 'or'); split its conditions into several rules"));
+            return null;
+        } catch (Exception e) {
             messages.add(RuleMessage.error(file, 0, 0, "cannot parse the file: " + e.getMessage()));
             return null;
         }
@@ -354,7 +387,11 @@ public final class DrlSandbox {
                     if (!(r.getConsequence() instanceof String rhs)) continue;
                     Map<String, Entity> vars = new HashMap<>();
                     Map<String, TypeRef> facts = new HashMap<>();
-                    collectBindings(r.getLhs(), model, vars, facts);
+                    try {
+                        collectBindings(r.getLhs(), model, vars, facts);
+                    } catch (RuntimeException | StackOverflowError e) {
+                        continue; // what cannot be read here is refused, with its position, when the rule is checked
+                    }
                     Matcher m = Pattern.compile("new\\s+(\\w+)\\s*\\(([^;]*)\\)\\s*\\)").matcher(rhs);
                     while (m.find()) {
                         DeclaredType d = model.declared().get(m.group(1));
@@ -389,7 +426,8 @@ public final class DrlSandbox {
             Optional<TypeRef> t = model.factType(p.getObjectType());
             if (t.isPresent() && p.getIdentifier() != null) facts.put(p.getIdentifier(), t.get());
             for (BaseDescr c : p.getDescrs()) {
-                if (!(c instanceof ExprConstraintDescr ec) || t.isEmpty()) continue;
+                if (!(c instanceof ExprConstraintDescr ec) || t.isEmpty()
+                        || ec.getExpression().length() > ConditionChecker.MAX_CONSTRAINT_CHARS) continue;
                 DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
                 ConstraintConnectiveDescr tree = parser.parse(ec.getExpression());
                 if (tree != null) bindingsIn(tree, t.get(), model, vars);

@@ -8,7 +8,9 @@ import io.cohort.model.Activity;
 import io.cohort.model.Entity;
 import io.cohort.model.Now;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,8 +56,20 @@ final class ExpressionChecker {
 
     private ExpressionChecker() {}
 
+    /**
+     * How deep one expression may nest: a chain of operators or calls (a + b + c…, x.trim().trim()…)
+     * nests one level per link without a bracket, and reading, checking and compiling it recurse
+     * once per level; tens of thousands overflowed the stack of the thread compiling the rules.
+     */
+    static final int MAX_DEPTH = 100;
+
     static Expression parse(String text) {
-        var r = new JavaParser(CONFIG).parseExpression(text);
+        com.github.javaparser.ParseResult<Expression> r;
+        try {
+            r = new JavaParser(CONFIG).parseExpression(text);
+        } catch (StackOverflowError e) {
+            throw new Refusal(tooDeep(text, -1));
+        }
         if (!r.isSuccessful() || r.getResult().isEmpty()) {
             String why = r.getProblems().isEmpty() ? "" : r.getProblems().get(0).getMessage();
             if (text.contains("'")) why = "use double quotes for text (\"Attended\"), not single quotes";
@@ -64,7 +78,30 @@ final class ExpressionChecker {
             else if (why.contains("\n")) why = why.substring(0, why.indexOf('\n'));
             throw new Refusal("cannot read '" + abbreviate(text) + "' as an expression: " + why);
         }
-        return r.getResult().get();
+        Expression e = r.getResult().get();
+        int depth = depth(e);
+        if (depth > MAX_DEPTH) throw new Refusal(tooDeep(text, depth));
+        return e;
+    }
+
+    private static String tooDeep(String text, int depth) {
+        return "'" + abbreviate(text) + "' nests " + (depth < 0 ? "thousands of" : String.valueOf(depth)) + " levels deep (a chain of "
+                + "operators or calls such as a + b + c…); at most " + MAX_DEPTH + " are allowed: split it into several "
+                + "conditions, or match a list of values with in (…)";
+    }
+
+    /** The depth of an expression tree, counted without recursion (the tree may be deeper than the stack). */
+    static int depth(com.github.javaparser.ast.Node root) {
+        int max = 0;
+        Deque<Map.Entry<com.github.javaparser.ast.Node, Integer>> todo = new ArrayDeque<>();
+        todo.push(Map.entry(root, 1));
+        while (!todo.isEmpty()) {
+            var n = todo.pop();
+            max = Math.max(max, n.getValue());
+            if (max > MAX_DEPTH) return max;
+            for (com.github.javaparser.ast.Node c : n.getKey().getChildNodes()) todo.push(Map.entry(c, n.getValue() + 1));
+        }
+        return max;
     }
 
     static Value check(Expression e, Ctx ctx) {

@@ -26,6 +26,8 @@ final class RuleShape {
     String inserts;
     int insertLevel;
     boolean qualifies;
+    /** Conditions of the rule (patterns, condition elements, comparisons), see ConditionChecker.MAX_CONDITIONS. */
+    int conditions;
     boolean clockDependent;
     boolean windowed;
     /** A pattern of the rule matches an Activity (a person's events). */

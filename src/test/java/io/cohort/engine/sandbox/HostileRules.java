@@ -179,6 +179,17 @@ public final class HostileRules {
         out.add(new Hostile("from-new-list", lhs("a", "$x : String() from new java.util.ArrayList()"), 8, true));
         out.add(new Hostile("from-method", lhs("a", "$x : String() from $p.attributes.keySet()"), 8, true));
         out.add(new Hostile("from-entry-point", lhs("a", "Opportunity() from entry-point \"x\""), 8, true));
+        // Events have no id to join on: two 'from's on one chain match every event with every event
+        // (4 over 150 events ran a 1 GB heap out of memory before any rule fired, so no budget saw it).
+        out.add(new Hostile("from-cross-product", lhs("a", "$a : Activity(personId == $p.id)\n    $e : Event() from $a.events\n    "
+                + "Event() from $a.events"), 10, true));
+        out.add(new Hostile("from-cross-product-accumulate", lhs("a", "$a : Activity(personId == $p.id)\n    accumulate(Event() "
+                + "from $a.events and Event() from $a.events and Event() from $a.events; $n : count(); $n < 0)"), 9, true));
+        out.add(new Hostile("from-cross-product-nested", lhs("a", "$a : Activity(personId == $p.id)\n    $e : Event() from $a.events\n    "
+                + "not (Event(eventType != $e.eventType) from $a.events)"), 10, true));
+        out.add(new Hostile("from-cross-product-after-or", lhs("a", "$a : Activity(personId == $p.id)\n    "
+                + "(Event(eventType == \"x\") from $a.events or Event(eventType == \"y\") from $a.events)\n    "
+                + "Event() from $a.events"), 10, true));
         out.add(new Hostile("from-window", lhs("a", "$o : Opportunity() over window:length(3)"), 8, false));
         out.add(new Hostile("accumulate-code", lhs("a", "$t : Number() from accumulate(Opportunity($amt : amount), "
                 + "init(double t = 0; System.exit(1);), action(t += $amt;), result(t))"), 8, true));
@@ -212,6 +223,22 @@ public final class HostileRules {
                 + "rule \"flag\"\nwhen\n    $p : Person()\nthen\n    insertLogical(new Flag(\"x\"));\nend\n", 11, true));
         out.add(new Hostile("ballast", HEAD + "declare Ballast\n    personId : String @key\n    s : String\nend\n"
                 + "rule \"ballast\"\nwhen\n    $p : Person()\nthen\n    insertLogical(new Ballast($p.id(), \"x\".repeat(400000000)));\nend\n", 12, true));
+        // Size without brackets: each overflowed the stack of the thread compiling the rules (a
+        // StackOverflowError out of the compiler: a 500 from validate, a reload with no status, a
+        // start that failed instead of serving the last good rules) or held it for a minute.
+        out.add(new Hostile("chain-operators", constraint("a", "title.length() < " + "1 + ".repeat(20_000) + "1"), 7, false));
+        out.add(new Hostile("chain-calls", constraint("a", "title" + ".trim()".repeat(20_000) + " == \"a\""), 7, false));
+        out.add(new Hostile("chain-concat", constraint("a", "title == " + "title + ".repeat(20_000) + "title"), 7, false));
+        out.add(new Hostile("chain-consequence", rhs("a", null, "insertLogical(new Qualified(\"a\", $p.id()"
+                + " + $p.id()".repeat(3_000) + "));"), 9, false));
+        out.add(new Hostile("chain-consequence-deeper", rhs("a", null, "insertLogical(new Qualified(\"a\", $p.id()"
+                + " + $p.id()".repeat(20_000) + "));"), 9, false));
+        out.add(new Hostile("chain-and", constraint("a", "title == \"a\" && ".repeat(3_000) + "true"), 7, false));
+        out.add(new Hostile("chain-or-patterns", lhs("a", "Activity(personId == $p.id) or ".repeat(1_100) + "Activity(personId == $p.id)"), 8, false));
+        out.add(new Hostile("long-in-list", constraint("a", "title in (" + "\"a long title value\", ".repeat(2_100) + "\"x\")"), 7, false));
+        // 2,000 conditions per rule: $p : Person() is one, each Activity(personId == $p.id) two, so
+        // the 1,000th Activity pattern (line 8 + 999) is the 2,001st.
+        out.add(new Hostile("many-patterns", lhs("a", "Activity(personId == $p.id)\n    ".repeat(1_050) + "Activity(personId == $p.id)"), 1007, false));
         out.add(new Hostile("nesting", constraint("a", "(".repeat(3000) + "true" + ")".repeat(3000)), 7, false));
         // 4. The file's top level.
         out.add(new Hostile("import-function", top("a", "import function java.lang.System.exit;"), 3, true));

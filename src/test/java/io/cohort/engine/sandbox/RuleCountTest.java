@@ -36,6 +36,33 @@ class RuleCountTest {
         });
     }
 
+    /** Rules of 400 conditions each: the Person pattern and 399 comparisons. */
+    private static String large(int n) {
+        StringBuilder b = new StringBuilder("package cohort.segments;\nimport io.cohort.model.*;\n");
+        String constraints = String.join(", ", java.util.stream.IntStream.range(0, 399).mapToObj(i -> "email != \"x" + i + "\"").toList());
+        for (int i = 0; i < n; i++) {
+            b.append("rule \"l").append(i).append("\" @segment(\"l").append(i).append("\") when $p : Person(").append(constraints)
+                    .append(") then insertLogical(new Qualified(\"l").append(i).append("\", $p.id())); end\n");
+        }
+        return b.toString();
+    }
+
+    /**
+     * Conditions are bounded per set too ({@link DrlSandbox#MAX_SET_CONDITIONS}): 1,000 rules of
+     * 2,000 conditions each would take many minutes to check and compile, at every validation.
+     */
+    @Test
+    void theFirstRulePastTheConditionLimitIsTheError() {
+        DrlSandbox.Result r = new DrlSandbox().check(Map.of("l.drl", large(51)));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.messages()).singleElement().satisfies(m -> {
+            assertThat(m.file()).isEqualTo("l.drl");
+            assertThat(m.line()).as("the 51st rule (50 × 400 = 20,000 conditions before it), on line 2 + 51").isEqualTo(53);
+            assertThat(m.message()).contains("more than 20000 conditions");
+        });
+        assertThat(new DrlSandbox().check(Map.of("l.drl", large(50))).messages()).isEmpty();
+    }
+
     @Test
     void aSetAtTheLimitIsChecked() {
         DrlSandbox.Result r = new DrlSandbox().check(Map.of("a.drl", rules("a", 600), "b.drl", rules("b", 400)));
