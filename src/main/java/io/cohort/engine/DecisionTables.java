@@ -109,6 +109,11 @@ final class DecisionTables {
         List<SheetCells> sheets;
         try {
             sheets = xlsx ? workbookCells(bytes) : List.of(new SheetCells(null, csvCells(content)));
+        } catch (FormulaCell f) {
+            return failed(file, f.row, f.column, "sheet '" + f.sheet + "', row " + f.row + ", column " + columnName(f.column)
+                    + ": a formula (=" + (f.formula.length() > 40 ? f.formula.substring(0, 37) + "..." : f.formula)
+                    + "); type the value itself: Drools would work formulas out while it reads the table, where one "
+                    + "over a whole sheet's range holds the compile for minutes");
         } catch (Exception | StackOverflowError e) {
             return failed(file, 0, 0, "not a readable " + (xlsx ? "Excel workbook (.xlsx)" : "CSV file") + ": " + e.getMessage());
         }
@@ -303,7 +308,23 @@ final class DecisionTables {
         return null;
     }
 
-    private static List<SheetCells> workbookCells(byte[] bytes) throws java.io.IOException {
+    /** A workbook cell holding a formula: refused, as Drools' reader evaluates formulas (Apache POI) whatever they cost. */
+    private static final class FormulaCell extends Exception {
+        final String sheet;
+        final int row;
+        final int column;
+        final String formula;
+
+        FormulaCell(String sheet, int row, int column, String formula) {
+            super(null, null, false, false);
+            this.sheet = sheet;
+            this.row = row;
+            this.column = column;
+            this.formula = formula;
+        }
+    }
+
+    private static List<SheetCells> workbookCells(byte[] bytes) throws java.io.IOException, FormulaCell {
         List<SheetCells> out = new ArrayList<>();
         DataFormatter format = new DataFormatter();
         try (Workbook wb = WorkbookFactory.create(new ByteArrayInputStream(bytes))) {
@@ -315,6 +336,9 @@ final class DecisionTables {
                     if (row != null) {
                         for (int c = 0; c < Math.max(0, row.getLastCellNum()); c++) {
                             Cell cell = row.getCell(c);
+                            if (cell != null && cell.getCellType() == org.apache.poi.ss.usermodel.CellType.FORMULA) {
+                                throw new FormulaCell(sheet.getSheetName(), r + 1, c + 1, cell.getCellFormula());
+                            }
                             cells.add(cell == null ? "" : format.formatCellValue(cell));
                         }
                     }

@@ -51,7 +51,8 @@ class DecisionTableTest {
                 Row row = s.createRow(r);
                 for (int c = 0; c < rows.get(r).size(); c++) {
                     String v = rows.get(r).get(c);
-                    if (v != null && !v.isEmpty()) row.createCell(c).setCellValue(v);
+                    if (v != null && v.startsWith("=")) row.createCell(c).setCellFormula(v.substring(1));
+                    else if (v != null && !v.isEmpty()) row.createCell(c).setCellValue(v);
                 }
             }
             wb.write(out);
@@ -75,7 +76,8 @@ class DecisionTableTest {
                 Row row = s.createRow(r);
                 for (int c = 0; c < rows.get(r).size(); c++) {
                     String v = rows.get(r).get(c);
-                    if (v != null && !v.isEmpty()) row.createCell(c).setCellValue(v);
+                    if (v != null && v.startsWith("=")) row.createCell(c).setCellFormula(v.substring(1));
+                    else if (v != null && !v.isEmpty()) row.createCell(c).setCellValue(v);
                 }
             }
             for (int r = 100; r < 40_100; r++) {
@@ -121,6 +123,25 @@ class DecisionTableTest {
         assertThat(m.column()).isEqualTo(8);
         assertThat(m.message()).startsWith("row 12, column H (Won in total more than): rule \"Banking anywhere, won over $250k\"")
                 .contains("Runtime");
+    }
+
+    /**
+     * Drools' reader works formulas out (Apache POI) while it reads a workbook: a cell whose formula
+     * spans a whole sheet became the segment id "banking-250k196547", and a heavier one would hold
+     * the compile. A formula cell is refused at its place, before Drools reads the workbook.
+     */
+    @Test
+    void aFormulaCellIsRefusedAtItsSheetRowAndColumn() throws Exception {
+        String wb = xlsx("Segments", rows -> rows.get(11).set(1, "=LOWER(\"BANKING-250K\")&COUNTBLANK(A1:XFD1048576)"));
+        CompileResult r = withShipped("segments.xlsx", wb);
+        assertThat(r.errors()).singleElement().satisfies(m -> {
+            assertThat(m.file()).isEqualTo("segments.xlsx");
+            assertThat(m.line()).isEqualTo(12);
+            assertThat(m.column()).isEqualTo(2);
+            assertThat(m.message()).contains("sheet 'Segments', row 12, column B: a formula (=LOWER(\"BANKING-250K\")&COUNTBLANK(",
+                    "type the value itself");
+        });
+        assertThat(r.ok()).isFalse();
     }
 
     @Test
