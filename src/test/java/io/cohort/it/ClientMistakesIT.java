@@ -281,11 +281,52 @@ class ClientMistakesIT {
     }
 
     private static Http.Reply sendBytes(String path, byte[] body, String encoding) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + app.port() + path))
+        return sendBytes(path, body, "application/json", encoding);
+    }
+
+    private static Http.Reply sendBytes(String path, byte[] body, String contentType, String encoding) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + app.port() + path))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN)
-                .header("Content-Type", "application/json").header("Content-Encoding", encoding)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", contentType);
+        if (encoding != null) b.header("Content-Encoding", encoding);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
         return new Http.Reply(r.statusCode(), r.body(), r.headers());
+    }
+
+    /**
+     * NDJSON bytes that are not UTF-8 are refused as in a JSON body. They were decoded with U+FFFD
+     * in their place: two ids sent in Latin-1, "ndjson-caf\u00e9" and "ndjson-caf\u00e8", were both
+     * answered accepted and stored as one record "ndjson-caf\uFFFD", the other lost.
+     */
+    @Test
+    void ndjsonThatIsNotUtf8IsA400NamingTheLineAndStoresNothing() throws Exception {
+        long before = rows();
+        byte[] latin1 = ("{\"type\":\"person\",\"id\":\"ndjson-ok\"}\n{\"type\":\"person\",\"id\":\"ndjson-caf\u00e9\"}\n"
+                + "{\"type\":\"person\",\"id\":\"ndjson-caf\u00e8\"}\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertJsonError(sendBytes(RECORDS, latin1, "application/x-ndjson", null), 400, "line 2", "UTF-8");
+        // A stray continuation byte, and a sequence cut at the end of the body.
+        assertJsonError(sendBytes(RECORDS, new byte[] {'{', '"', (byte) 0x80, '"', ':', '1', '}'}, "application/x-ndjson", null), 400, "UTF-8");
+        assertJsonError(sendBytes(RECORDS, concat("{\"type\":\"person\",\"id\":\"x\"}\n".getBytes(), new byte[] {(byte) 0xC3}),
+                "application/x-ndjson", null), 400, "line 2", "UTF-8");
+        assertThat(rows()).isEqualTo(before);
+        assertThat(app.get("/v1/sources/crm-1/records/person/ndjson-ok").status()).isEqualTo(404);
+        // The same records in UTF-8 are two records.
+        byte[] utf8 = new String(latin1, java.nio.charset.StandardCharsets.ISO_8859_1).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Http.Reply ok = sendBytes(RECORDS, utf8, "application/x-ndjson", null);
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        assertThat(rows()).isEqualTo(before + 3);
+        for (String id : new String[] {"ndjson-caf\u00e9", "ndjson-caf\u00e8"}) {
+            CohortApp.Response r = app.get("/v1/sources/crm-1/records/person?id=" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.json().path("record").path("id").asText()).isEqualTo(id);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test
