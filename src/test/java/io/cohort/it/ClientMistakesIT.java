@@ -280,6 +280,38 @@ class ClientMistakesIT {
         assertJsonError(sendBytes(RECORDS, "{}".getBytes(), "br"), 415, "Content-Encoding");
     }
 
+    /**
+     * Jetty inflates a gzip body without checking its CRC-32 or that its trailer is there: a body
+     * damaged on its way ("gz-crc-good" arriving as "gz-crc-EVIL") was answered 200 and stored as
+     * the other record, and one cut inside its trailer was taken as whole.
+     */
+    @Test
+    void gzipWhoseCrcOrTrailerIsWrongIsA400AndStoresNothing() throws Exception {
+        long before = rows();
+        byte[] json = "{\"records\":[{\"type\":\"person\",\"id\":\"gz-crc-good\"}]}".getBytes();
+        byte[] stored = io.cohort.api.GzipIntegrityTest.storedGzip(json);
+        int at = io.cohort.api.GzipIntegrityTest.indexOf(stored, "gz-crc-good".getBytes());
+        byte[] damaged = stored.clone();
+        System.arraycopy("EVIL".getBytes(), 0, damaged, at + 7, 4);
+        assertJsonError(sendBytes(RECORDS, damaged, "gzip"), 400, "gzip", "CRC-32");
+        byte[] leads = io.cohort.api.GzipIntegrityTest.storedGzip(
+                "{\"requestId\":\"r\",\"success\":true,\"result\":[{\"id\":\"gz-lead-1\"}]}".getBytes());
+        leads[io.cohort.api.GzipIntegrityTest.indexOf(leads, "gz-lead-1".getBytes()) + 8] = '7';
+        assertJsonError(sendBytes("/v1/sources/marketo-1/native/leads", leads, "gzip"), 400, "gzip", "CRC-32");
+        assertJsonError(sendBytes(RECORDS, java.util.Arrays.copyOf(stored, stored.length - 3), "gzip"), 400, "gzip", "truncated");
+        byte[] ndjson = io.cohort.api.GzipIntegrityTest.storedGzip("{\"type\":\"person\",\"id\":\"gz-crc-good\"}\n".getBytes());
+        ndjson[ndjson.length - 8] ^= 1;
+        assertJsonError(sendBytes(RECORDS, ndjson, "application/x-ndjson", "gzip"), 400, "gzip", "CRC-32");
+        assertThat(rows()).isEqualTo(before);
+        assertThat(app.get("/v1/sources/crm-1/records/person/gz-crc-EVIL").status()).isEqualTo(404);
+        // Whole ones are read: one member, and one whose header has every optional part.
+        assertThat(sendBytes(RECORDS, stored, "gzip").status()).isEqualTo(200);
+        byte[] full = io.cohort.api.GzipIntegrityTest.gzipWithAllHeaderParts(json);
+        Http.Reply r = sendBytes(RECORDS, full, "gzip");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(app.get("/v1/sources/crm-1/records/person/gz-crc-good").status()).isEqualTo(200);
+    }
+
     private static Http.Reply sendBytes(String path, byte[] body, String encoding) throws Exception {
         return sendBytes(path, body, "application/json", encoding);
     }
