@@ -42,4 +42,25 @@ class PostgresScenarioIT {
             assertThat(app.get("/v1/segments/high-value-new-product/changes").json().get("changes")).hasSize(1);
         }
     }
+
+    /**
+     * A key asked for with NUL in it: PostgreSQL cannot compare such a text, and the read failed
+     * with a 500 (H2 answered 404). No stored id holds NUL, so it is a client's mistake: a 400.
+     */
+    @Test
+    void aNulInARecordKeyAskedForIsA400NotA500() throws Exception {
+        try (CohortApp app = new CohortApp(tmp, pg.getJdbcUrl("postgres", "postgres"),
+                ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
+                ConfigOverride.config("database.user", "postgres"), ConfigOverride.config("database.password", "postgres"))) {
+            app.start();
+            assertThat(app.post("/v1/sources/generic/records", "application/json",
+                    "{\"records\":[{\"type\":\"person\",\"id\":\"nul-reader\"}]}").status()).isEqualTo(200);
+            for (String query : new String[] {"person?id=%00", "person?id=nul-reader%00", "accountPerson?accountId=a&personId=%00b"}) {
+                CohortApp.Response r = app.get("/v1/sources/generic/records/" + query);
+                assertThat(r.status()).as(query + ": " + r).isEqualTo(400);
+                assertThat(r.json().get("message").asText()).contains("NUL");
+            }
+            assertThat(app.get("/v1/sources/generic/records/person?id=nul-reader").status()).isEqualTo(200);
+        }
+    }
 }
