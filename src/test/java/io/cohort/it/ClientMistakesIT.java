@@ -249,6 +249,19 @@ class ClientMistakesIT {
                 .as("past 2^53 a double drops the last digit").isEqualTo("9007199254740993");
     }
 
+    /** An email is matched and stored in lower case, which can be longer: 300 × "İ" is 606 characters of "i̇". */
+    @Test
+    void emailLongerThan320CharactersInLowerCaseIsA400() {
+        long before = rows();
+        String email = "\u0130".repeat(300) + "@x.com";
+        Http.Reply r = send("POST", RECORDS, "application/json",
+                "{\"records\":[{\"type\":\"person\",\"id\":\"ok-4\"},{\"type\":\"person\",\"id\":\"lower-email\",\"email\":\"" + email + "\"}]}");
+        JsonNode e = fieldError(r, 1);
+        assertThat(e.get("field").asText()).isEqualTo("email");
+        assertThat(e.get("message").asText()).contains("606", "lower case", "320");
+        assertThat(rows()).isEqualTo(before);
+    }
+
     @Test
     void emailLongerThan320CharactersIsA400() {
         String email = "e".repeat(320) + "@x.com";
