@@ -111,7 +111,11 @@ final class Endpoints {
         env.lifecycle().addEventListener(new LifeCycle.Listener() {
             // Jetty answers oversized headers and malformed HTTP itself: make those JSON too.
             @Override public void lifeCycleStarting(LifeCycle event) {
-                if (event instanceof Server server) server.setErrorHandler(new JsonErrorHandler());
+                if (event instanceof Server server) {
+                    server.setErrorHandler(new JsonErrorHandler());
+                    // Outside Jetty's gzip inflation, which never checks a body's CRC-32 or that it is whole.
+                    server.setHandler(new io.cohort.api.GzipIntegrity(server.getHandler()));
+                }
             }
         });
         TokenAuthenticator auth = new TokenAuthenticator(config.auth().tokens());

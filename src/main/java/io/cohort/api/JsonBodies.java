@@ -114,7 +114,7 @@ public final class JsonBodies {
             records.forEach(out::add);
             return out;
         }
-        String text = new String(body, StandardCharsets.UTF_8);
+        String text = utf8(body);
         List<JsonNode> out = new ArrayList<>();
         String[] lines = text.split("\r?\n");
         for (int i = 0; i < lines.length; i++) {
@@ -131,6 +131,36 @@ public final class JsonBodies {
         }
         if (out.isEmpty()) throw ApiException.badRequest("request body has no records");
         return out;
+    }
+
+    /**
+     * The NDJSON body as text, refusing bytes that are not UTF-8 as the JSON body's parser does:
+     * {@code new String(bytes, UTF_8)} put U+FFFD in their place, so a Latin-1 "é" in an id was
+     * stored as another id, and two ids differing only there ("café", "cafè") became one record
+     * (the batch answered both accepted, the store kept one).
+     */
+    private static String utf8(byte[] body) {
+        java.nio.charset.CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(body);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(body.length);
+        java.nio.charset.CoderResult r = decoder.decode(in, out, true);
+        if (!r.isError()) r = decoder.flush(out);
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < at; i++) {
+                if (body[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            throw ApiException.badRequest("malformed JSON at line " + line + ", byte " + (at - lineStart + 1)
+                    + ": invalid UTF-8 (byte 0x" + String.format("%02X", body[at] & 0xFF) + "); send the body encoded as UTF-8");
+        }
+        return out.flip().toString();
     }
 
     private ApiException tooManyRecords() {

@@ -27,6 +27,19 @@ public final class MembershipRows {
     private static final String FEED = "INSERT INTO membership_change (seq, segment_id, person_id, change, at, cause) "
             + "VALUES (?, ?, ?, ?, ?, ?)";
 
+    /** The width of the membership and outbox tables' email columns. */
+    public static final int EMAIL_COLUMN = 320;
+
+    /**
+     * The email as the columns can hold it: null (kept as it was, or none) when longer. A person's
+     * email is stored lower-cased, which can lengthen it ("\u0130" becomes "i\u0307"): a record
+     * whose email was 306 characters as sent was accepted, and every evaluation round after failed
+     * writing its 606 (value too long for the column), retried each second with everyone's changes.
+     */
+    public static String storable(String email) {
+        return email == null || email.length() > EMAIL_COLUMN ? null : email;
+    }
+
     /** People whose segments one query reads. */
     private static final int PEOPLE_PER_QUERY = 500;
 
@@ -67,7 +80,7 @@ public final class MembershipRows {
 
     /** @param seq the change's place in the feed; {@code email} kept when null */
     public static void record(Handle h, MembershipDelta d, long seq, long at, String cause, String email) {
-        int updated = d.entered() ? h.execute(ENTER, at, seq, email, d.segmentId(), d.personId())
+        int updated = d.entered() ? h.execute(ENTER, at, seq, storable(email), d.segmentId(), d.personId())
                 : h.execute(EXIT, at, seq, d.segmentId(), d.personId());
         if (updated == 0) h.execute(NEW, newRow(d, seq, at, email));
         h.execute(FEED, feedRow(d, seq, at, cause));
@@ -91,7 +104,8 @@ public final class MembershipRows {
         List<Row> exited = new ArrayList<>();
         for (Row r : rows) (r.delta().entered() ? entered : exited).add(r);
         List<Row> missing = new ArrayList<>();
-        update(h, ENTER, entered, r -> new Object[] {at, r.seq(), r.email(), r.delta().segmentId(), r.delta().personId()}, missing);
+        update(h, ENTER, entered, r -> new Object[] {at, r.seq(), storable(r.email()), r.delta().segmentId(), r.delta().personId()},
+                missing);
         update(h, EXIT, exited, r -> new Object[] {at, r.seq(), r.delta().segmentId(), r.delta().personId()}, missing);
         if (!missing.isEmpty()) {
             PreparedBatch b = h.prepareBatch(NEW);
@@ -120,7 +134,7 @@ public final class MembershipRows {
     }
 
     private static Object[] newRow(MembershipDelta d, long seq, long at, String email) {
-        return new Object[] {d.segmentId(), d.personId(), d.entered() ? "realized" : "exited", email, d.entered() ? at : null,
+        return new Object[] {d.segmentId(), d.personId(), d.entered() ? "realized" : "exited", storable(email), d.entered() ? at : null,
                 d.entered() ? null : at, seq};
     }
 

@@ -80,7 +80,7 @@ public final class OutboxWriter {
     /** The searchable email (see OutboxStore#wantedEmails): normalized as unified ids are, null when none. */
     private static String email(PersonSnapshot p) {
         String e = p == null ? null : io.cohort.identity.UnifiedIds.normalizeEmail(p.email());
-        return e == null || e.isEmpty() ? null : e;
+        return e == null || e.isEmpty() ? null : MembershipRows.storable(e); // lower case can be longer than the column
     }
 
     private String payload(PersonSnapshot p) {

@@ -87,6 +87,13 @@ final class FieldReader {
             return null;
         }
         String n = e.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!stored && n.length() > MAX_EMAIL_LENGTH) {
+            // The address is matched, and stored with memberships, in lower case, which can be longer
+            // ("\u0130" is "i\u0307"): 306 characters as sent were 606 there, too long for the column.
+            error("email", "is " + n.length() + " characters in lower case, as it is matched and stored; an email address has at most "
+                    + MAX_EMAIL_LENGTH);
+            return null;
+        }
         int at = n.indexOf('@');
         if (at <= 0 || at != n.lastIndexOf('@') || at == n.length() - 1 || n.contains(" ")) {
             error("email", "not an email address: '" + abbreviate(e) + "'");

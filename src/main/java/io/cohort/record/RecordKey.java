@@ -18,6 +18,14 @@ public final class RecordKey {
     public static final int MAX_ID_LENGTH = 255;
     /** The store's key column. */
     public static final int MAX_KEY_LENGTH = 1_024;
+    /**
+     * The most UTF-8 bytes a derived key ({@link #linkId}) may have. PostgreSQL's primary-key index
+     * takes at most 2,704 bytes per row (source, type and key together); 1,024 characters of CJK
+     * ids are ~3,000 bytes, and such a link was refused with a 500 there (H2, counting characters,
+     * took it). Explicit keys are at most 2 x 2 x 255 + 1 characters whose UTF-8 form, escapes
+     * being one byte each, is at most ~1,600 bytes.
+     */
+    public static final int MAX_KEY_BYTES = 2_000;
 
     private RecordKey() {}
 
@@ -61,8 +69,9 @@ public final class RecordKey {
     /**
      * The id of an MDM link sent without one: its sorted members "source:id" joined by '+', ids
      * escaped like key components ('\' and '+'), so two different member lists never get one
-     * id. Sources are configured ids without ':' or '+'. A list too long for the key column is
-     * named by the SHA-256 of that text instead.
+     * id. Sources are configured ids without ':' or '+'. A list too long for the key column
+     * ({@link #MAX_KEY_LENGTH} characters, or {@link #MAX_KEY_BYTES} bytes of UTF-8) is named by
+     * the SHA-256 of that text instead.
      */
     public static String linkId(List<SourceRef> members) {
         StringBuilder b = new StringBuilder();
@@ -71,13 +80,32 @@ public final class RecordKey {
             b.append(r.source()).append(':');
             escape(r.id(), '+', b);
         }
-        if (b.length() <= MAX_KEY_LENGTH) return b.toString();
+        if (b.length() <= MAX_KEY_LENGTH && utf8Length(b) <= MAX_KEY_BYTES) return b.toString();
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return "sha256:" + java.util.HexFormat.of().formatHex(d);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The length of {@code s} in UTF-8 (ids hold no lone surrogates: they are refused before). */
+    static int utf8Length(CharSequence s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** Appends {@code s} with '\' and {@code separator} escaped by '\'. */

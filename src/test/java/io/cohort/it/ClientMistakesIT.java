@@ -249,6 +249,19 @@ class ClientMistakesIT {
                 .as("past 2^53 a double drops the last digit").isEqualTo("9007199254740993");
     }
 
+    /** An email is matched and stored in lower case, which can be longer: 300 × "İ" is 606 characters of "i̇". */
+    @Test
+    void emailLongerThan320CharactersInLowerCaseIsA400() {
+        long before = rows();
+        String email = "\u0130".repeat(300) + "@x.com";
+        Http.Reply r = send("POST", RECORDS, "application/json",
+                "{\"records\":[{\"type\":\"person\",\"id\":\"ok-4\"},{\"type\":\"person\",\"id\":\"lower-email\",\"email\":\"" + email + "\"}]}");
+        JsonNode e = fieldError(r, 1);
+        assertThat(e.get("field").asText()).isEqualTo("email");
+        assertThat(e.get("message").asText()).contains("606", "lower case", "320");
+        assertThat(rows()).isEqualTo(before);
+    }
+
     @Test
     void emailLongerThan320CharactersIsA400() {
         String email = "e".repeat(320) + "@x.com";
@@ -280,12 +293,85 @@ class ClientMistakesIT {
         assertJsonError(sendBytes(RECORDS, "{}".getBytes(), "br"), 415, "Content-Encoding");
     }
 
+    /**
+     * Jetty inflates a gzip body without checking its CRC-32 or that its trailer is there: a body
+     * damaged on its way ("gz-crc-good" arriving as "gz-crc-EVIL") was answered 200 and stored as
+     * the other record, and one cut inside its trailer was taken as whole.
+     */
+    @Test
+    void gzipWhoseCrcOrTrailerIsWrongIsA400AndStoresNothing() throws Exception {
+        long before = rows();
+        byte[] json = "{\"records\":[{\"type\":\"person\",\"id\":\"gz-crc-good\"}]}".getBytes();
+        byte[] stored = io.cohort.api.GzipIntegrityTest.storedGzip(json);
+        int at = io.cohort.api.GzipIntegrityTest.indexOf(stored, "gz-crc-good".getBytes());
+        byte[] damaged = stored.clone();
+        System.arraycopy("EVIL".getBytes(), 0, damaged, at + 7, 4);
+        assertJsonError(sendBytes(RECORDS, damaged, "gzip"), 400, "gzip", "CRC-32");
+        byte[] leads = io.cohort.api.GzipIntegrityTest.storedGzip(
+                "{\"requestId\":\"r\",\"success\":true,\"result\":[{\"id\":\"gz-lead-1\"}]}".getBytes());
+        leads[io.cohort.api.GzipIntegrityTest.indexOf(leads, "gz-lead-1".getBytes()) + 8] = '7';
+        assertJsonError(sendBytes("/v1/sources/marketo-1/native/leads", leads, "gzip"), 400, "gzip", "CRC-32");
+        assertJsonError(sendBytes(RECORDS, java.util.Arrays.copyOf(stored, stored.length - 3), "gzip"), 400, "gzip", "truncated");
+        byte[] ndjson = io.cohort.api.GzipIntegrityTest.storedGzip("{\"type\":\"person\",\"id\":\"gz-crc-good\"}\n".getBytes());
+        ndjson[ndjson.length - 8] ^= 1;
+        assertJsonError(sendBytes(RECORDS, ndjson, "application/x-ndjson", "gzip"), 400, "gzip", "CRC-32");
+        assertThat(rows()).isEqualTo(before);
+        assertThat(app.get("/v1/sources/crm-1/records/person/gz-crc-EVIL").status()).isEqualTo(404);
+        // Whole ones are read: one member, and one whose header has every optional part.
+        assertThat(sendBytes(RECORDS, stored, "gzip").status()).isEqualTo(200);
+        byte[] full = io.cohort.api.GzipIntegrityTest.gzipWithAllHeaderParts(json);
+        Http.Reply r = sendBytes(RECORDS, full, "gzip");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(app.get("/v1/sources/crm-1/records/person/gz-crc-good").status()).isEqualTo(200);
+    }
+
     private static Http.Reply sendBytes(String path, byte[] body, String encoding) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + app.port() + path))
+        return sendBytes(path, body, "application/json", encoding);
+    }
+
+    private static Http.Reply sendBytes(String path, byte[] body, String contentType, String encoding) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + app.port() + path))
                 .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN)
-                .header("Content-Type", "application/json").header("Content-Encoding", encoding)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Content-Type", contentType);
+        if (encoding != null) b.header("Content-Encoding", encoding);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(b.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
         return new Http.Reply(r.statusCode(), r.body(), r.headers());
+    }
+
+    /**
+     * NDJSON bytes that are not UTF-8 are refused as in a JSON body. They were decoded with U+FFFD
+     * in their place: two ids sent in Latin-1, "ndjson-caf\u00e9" and "ndjson-caf\u00e8", were both
+     * answered accepted and stored as one record "ndjson-caf\uFFFD", the other lost.
+     */
+    @Test
+    void ndjsonThatIsNotUtf8IsA400NamingTheLineAndStoresNothing() throws Exception {
+        long before = rows();
+        byte[] latin1 = ("{\"type\":\"person\",\"id\":\"ndjson-ok\"}\n{\"type\":\"person\",\"id\":\"ndjson-caf\u00e9\"}\n"
+                + "{\"type\":\"person\",\"id\":\"ndjson-caf\u00e8\"}\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertJsonError(sendBytes(RECORDS, latin1, "application/x-ndjson", null), 400, "line 2", "UTF-8");
+        // A stray continuation byte, and a sequence cut at the end of the body.
+        assertJsonError(sendBytes(RECORDS, new byte[] {'{', '"', (byte) 0x80, '"', ':', '1', '}'}, "application/x-ndjson", null), 400, "UTF-8");
+        assertJsonError(sendBytes(RECORDS, concat("{\"type\":\"person\",\"id\":\"x\"}\n".getBytes(), new byte[] {(byte) 0xC3}),
+                "application/x-ndjson", null), 400, "line 2", "UTF-8");
+        assertThat(rows()).isEqualTo(before);
+        assertThat(app.get("/v1/sources/crm-1/records/person/ndjson-ok").status()).isEqualTo(404);
+        // The same records in UTF-8 are two records.
+        byte[] utf8 = new String(latin1, java.nio.charset.StandardCharsets.ISO_8859_1).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Http.Reply ok = sendBytes(RECORDS, utf8, "application/x-ndjson", null);
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        assertThat(rows()).isEqualTo(before + 3);
+        for (String id : new String[] {"ndjson-caf\u00e9", "ndjson-caf\u00e8"}) {
+            CohortApp.Response r = app.get("/v1/sources/crm-1/records/person?id=" + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.json().path("record").path("id").asText()).isEqualTo(id);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -77,6 +77,49 @@ class QuarantineIT {
         }
     }
 
+    /**
+     * A person an older version accepted with an email whose lower case (how it is matched and
+     * stored with memberships) is longer than the 320-character column: 300 × U+0130 "İ" is 606
+     * characters of "i̇". Every evaluation round after failed writing that membership and was
+     * retried each second, so nobody's segments changed any more (the health check said healthy).
+     * The email column is left empty for such a person; everyone is evaluated.
+     */
+    @Test
+    void aStoredEmailLongerInLowerCaseThanItsColumnStopsNoEvaluation() throws Exception {
+        try (CohortApp app = new CohortApp(tmp)) {
+            app.start();
+            assertThat(app.post("/v1/sources/generic/records", "application/json", """
+                    {"records":[{"type":"account","id":"auto","name":"Auto","industry":"Automotive","employees":5000}]}""")
+                    .status()).isEqualTo(200);
+            app.stop();
+            String email = "\u0130".repeat(300) + "@x.com";
+            insertRow(h2(), "generic", "person", "long-lower", "{\"type\":\"person\",\"id\":\"long-lower\",\"email\":\"" + email + "\"}");
+            insertRow(h2(), "generic", "accountPerson", "auto|long-lower",
+                    "{\"type\":\"accountPerson\",\"accountId\":\"auto\",\"personId\":\"long-lower\"}");
+            app.start();
+            assertThat(app.post("/v1/sources/generic/records", "application/json", """
+                    {"records":[{"type":"person","id":"innocent","email":"innocent@q.example"},
+                     {"type":"accountPerson","accountId":"auto","personId":"innocent"}]}""").status()).isEqualTo(200);
+            java.util.Set<String> members = java.util.Set.of();
+            for (int i = 0; i < 100 && members.size() < 2; i++) {
+                Thread.sleep(100);
+                members = new java.util.TreeSet<>();
+                for (JsonNode m : app.get("/v1/segments/enterprise-automotive/members").json().get("members")) {
+                    members.add(m.get("profileId").asText());
+                }
+            }
+            String innocent = app.get("/v1/profiles?email=innocent@q.example").json().get("id").asText();
+            String longLower = app.get("/v1/profiles?email=" + java.net.URLEncoder.encode(email, java.nio.charset.StandardCharsets.UTF_8))
+                    .json().get("id").asText();
+            assertThat(members).containsExactlyInAnyOrder(innocent, longLower);
+            // And after a restart, from the snapshot.
+            app.stop();
+            app.start();
+            assertThat(app.get("/v1/segments/enterprise-automotive").json().get("size").asInt()).isEqualTo(2);
+            assertThat(app.admin("/healthcheck").status()).isEqualTo(200);
+        }
+    }
+
     void scenario(CohortApp app, Db db) throws Exception {
         app.start();
         assertThat(app.post("/v1/sources/generic/records", "application/json", """

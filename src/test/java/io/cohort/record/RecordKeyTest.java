@@ -34,6 +34,34 @@ class RecordKeyTest {
         }
     }
 
+    /**
+     * A link's derived id must fit PostgreSQL's key index (2,704 bytes a row): 1,000 characters of
+     * CJK ids are ~3,000 bytes of UTF-8, refused there with a 500 though under the column's 1,024
+     * characters. Such a list is named by its SHA-256; an ASCII one of the same length is kept as it is.
+     */
+    @Test
+    void aLinkIdIsHashedWhenItsUtf8FormWouldNotFitTheKeyIndex() {
+        Random r = new Random(5);
+        List<SourceRef> cjk = new java.util.ArrayList<>();
+        List<SourceRef> ascii = new java.util.ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            StringBuilder id = new StringBuilder();
+            for (int i = 0; i < 240; i++) id.append((char) (0x4E00 + r.nextInt(0x5000)));
+            cjk.add(new SourceRef("crm-1", id.toString()));
+            ascii.add(new SourceRef("crm-1", "a".repeat(239) + k));
+        }
+        String wide = RecordKey.linkId(cjk);
+        assertThat(wide).startsWith("sha256:").hasSize(7 + 64);
+        assertThat(RecordKey.linkId(List.of(cjk.get(2), cjk.get(0), cjk.get(3), cjk.get(1)))).isEqualTo(wide);
+        String narrow = RecordKey.linkId(ascii);
+        assertThat(narrow).startsWith("crm-1:aaa").hasSize(4 * 246 + 3);
+        // Explicit keys need no such care: two ids of 255 three-byte characters, or of escaped separators.
+        String cjkMax = "\u9fff".repeat(255);
+        assertThat(RecordKey.utf8Length(RecordKey.of(cjkMax, cjkMax))).isLessThanOrEqualTo(RecordKey.MAX_KEY_BYTES);
+        assertThat(RecordKey.utf8Length(RecordKey.of("|".repeat(255), "\\".repeat(255)))).isLessThanOrEqualTo(RecordKey.MAX_KEY_BYTES);
+        assertThat(RecordKey.utf8Length("a\u00e9\u65e5\ud83d\ude00")).isEqualTo(1 + 2 + 3 + 4);
+    }
+
     private static String random(Random r, String alphabet) {
         StringBuilder b = new StringBuilder();
         for (int n = r.nextInt(5); n > 0; n--) b.append(alphabet.charAt(r.nextInt(alphabet.length())));

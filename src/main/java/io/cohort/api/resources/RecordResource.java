@@ -90,6 +90,14 @@ public class RecordResource {
     }
 
     private StoredRecordView find(String sourceId, RecordType t, List<String> asAsked) {
+        // No stored id holds NUL (ingestion refuses it), and PostgreSQL cannot even compare one:
+        // "?id=%00" failed the query there, answered 500 (with the value in the log).
+        for (int i = 0; i < asAsked.size(); i++) {
+            if (asAsked.get(i).indexOf('\u0000') >= 0) {
+                throw ApiException.badRequest("key field '" + t.keyFields().get(i) + "' holds the NUL character (U+0000), which no "
+                        + "record's id may hold");
+            }
+        }
         // Stored in the source's one form of an id (a Salesforce id asked for by its 15 characters is found).
         var form = pipeline.source(sourceId).flatMap(io.cohort.ingest.SourceFactory::canonicalId);
         List<String> values = form.map(f -> asAsked.stream().map(f).toList()).orElse(asAsked);
