@@ -80,32 +80,14 @@ public final class RecordKey {
             b.append(r.source()).append(':');
             escape(r.id(), '+', b);
         }
-        if (b.length() <= MAX_KEY_LENGTH && utf8Length(b) <= MAX_KEY_BYTES) return b.toString();
+        // Ids hold no lone surrogates (refused at ingestion), which encodedLength would throw on.
+        if (b.length() <= MAX_KEY_LENGTH && com.google.common.base.Utf8.encodedLength(b) <= MAX_KEY_BYTES) return b.toString();
         try {
             byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return "sha256:" + java.util.HexFormat.of().formatHex(d);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The length of {@code s} in UTF-8 (ids hold no lone surrogates: they are refused before). */
-    static int utf8Length(CharSequence s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n += 1;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
     }
 
     /** Appends {@code s} with '\' and {@code separator} escaped by '\'. */
