@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.google.common.io.CountingInputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,10 +104,25 @@ final class CanonicalFiles {
         List<Integer> lines = new ArrayList<>();
         List<Integer> indexes = new ArrayList<>();
         int index = 0;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        // Lines as bytes, each decoded strictly: a reader replacing bad bytes with U+FFFD stored a
+        // Latin-1 "café" and "cafè" as one record "caf\uFFFD" (the HTTP paths refuse such bytes).
+        java.io.InputStream bytesIn = new java.io.BufferedInputStream(in, 1 << 16);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
         int lineNo = 0;
-        for (String line; (line = r.readLine()) != null; ) {
+        for (byte[] raw; (raw = nextLine(bytesIn, buf)) != null; ) {
             lineNo++;
+            String line;
+            try {
+                line = utf8.decode(java.nio.ByteBuffer.wrap(raw)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                sink.unreadable(new Unreadable(file, lineNo, index, "not UTF-8 text: save the file as UTF-8 (a legacy encoding "
+                        + "such as Windows-1252 writes other bytes for accented letters)", new String(raw, StandardCharsets.UTF_8)));
+                index++;
+                continue;
+            }
             if (line.isBlank()) continue;
             try {
                 records.add(mapper.readTree(line));
@@ -129,6 +142,16 @@ final class CanonicalFiles {
         }
         if (!records.isEmpty()) sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
         bytes.accept(in.getCount());
+    }
+
+    /** The next line's bytes, without its '\n' (nor a '\r' before it); null after the last line. */
+    private static byte[] nextLine(java.io.InputStream in, java.io.ByteArrayOutputStream buf) throws java.io.IOException {
+        buf.reset();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') buf.write(b);
+        if (b == -1 && buf.size() == 0) return null;
+        byte[] line = buf.toByteArray();
+        return line.length > 0 && line[line.length - 1] == '\r' ? java.util.Arrays.copyOf(line, line.length - 1) : line;
     }
 
     private static void readJson(Path file, CountingInputStream in, ObjectMapper mapper, int batchSize, Sink sink,

@@ -291,6 +291,23 @@ class ClientMistakesIT {
         // A real gzip body is read.
         assertThat(sendBytes(RECORDS, gz.toByteArray(), "gzip").status()).isEqualTo(200);
         assertJsonError(sendBytes(RECORDS, "{}".getBytes(), "br"), 415, "Content-Encoding");
+        // "x-gzip" was let through and never inflated: a 400 about byte 31 of "malformed JSON".
+        long stored = rows();
+        assertJsonError(sendBytes(RECORDS, gz.toByteArray(), "x-gzip"), 415, "Content-Encoding 'x-gzip'", "send gzip");
+        assertThat(rows()).isEqualTo(stored);
+    }
+
+    /** The media type itself decides how a batch is read, not how its name begins. */
+    @Test
+    void aBatchIsReadAsItsExactMediaType() {
+        String body = "{\"records\":[{\"type\":\"person\",\"id\":\"mt-1\"}]}";
+        for (String type : new String[] {"application/jsonl", "application/json-seq", "application/x-ndjsonx", "text/json"}) {
+            assertJsonError(send("POST", RECORDS, type, body), 415, "Content-Type must be application/json or application/x-ndjson");
+        }
+        for (String type : new String[] {"application/json", "APPLICATION/JSON; charset=utf-8", "application/json;charset=UTF-8"}) {
+            assertThat(send("POST", RECORDS, type, body).status()).as(type).isEqualTo(200);
+        }
+        assertThat(send("POST", RECORDS, "Application/X-NDJSON", "{\"type\":\"person\",\"id\":\"mt-2\"}\n").status()).isEqualTo(200);
     }
 
     /**

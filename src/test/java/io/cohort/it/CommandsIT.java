@@ -103,6 +103,27 @@ class CommandsIT {
         }
     }
 
+    /** A legacy-encoded line is refused at its line, not stored under an id with U+FFFD in it (two such ids were one record). */
+    @Test
+    void importRefusesLinesThatAreNotUtf8() throws Exception {
+        Path dir = tmp.resolve("latin1");
+        Path files = Files.createDirectories(tmp.resolve("latin1-files"));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes("{\"type\":\"person\",\"id\":\"plain\",\"email\":\"plain@x.com\"}\r\n".getBytes(StandardCharsets.UTF_8));
+        out.writeBytes("{\"type\":\"person\",\"id\":\"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes("{\"type\":\"person\",\"id\":\"caf\u00e8\"}\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes("{\"type\":\"person\",\"id\":\"caf\u00e9-utf8\"}".getBytes(StandardCharsets.UTF_8));
+        Files.write(files.resolve("crm-1.ndjson"), out.toByteArray());
+        Path rejects = tmp.resolve("latin1-rejects.ndjson");
+
+        Run r = cli("import", config(dir), files.toString(), "--rejects", rejects.toString());
+        assertThat(r.failure()).as(r.toString()).isPresent();
+        assertThat(r.out()).contains("crm-1.ndjson:2 (record 1): not UTF-8 text").contains("crm-1.ndjson:3 (record 2): not UTF-8 text")
+                .contains("2 rejected");
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-1'")).as("plain and café-utf8").isEqualTo(2);
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE rkey LIKE '%\uFFFD%'")).isZero();
+    }
+
     @Test
     void importRejectsOnlyTheBadRecordsEachWithFileLineAndReasonAndStoresTheRest() throws Exception {
         Path dir = tmp.resolve("b");

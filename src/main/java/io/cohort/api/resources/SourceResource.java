@@ -44,8 +44,10 @@ public class SourceResource {
     public Pipeline.Accepted records(@PathParam("sourceId") String sourceId,
                                      @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, InputStream body) {
         requireSource(sourceId);
-        boolean ndjson = contentType != null && contentType.toLowerCase().startsWith("application/x-ndjson");
-        if (!ndjson && contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
+        // The media type itself, not a prefix: "application/jsonl" was read as JSON (RequestChecks parsed the header already).
+        MediaType type = contentType == null ? MediaType.APPLICATION_JSON_TYPE : MediaType.valueOf(contentType);
+        boolean ndjson = is(type, "x-ndjson");
+        if (!ndjson && !is(type, "json")) {
             throw new ApiException(415, "Content-Type must be application/json or application/x-ndjson, got " + contentType);
         }
         List<JsonNode> records = bodies.records(bodies.read(body), ndjson);
@@ -62,6 +64,10 @@ public class SourceResource {
         requireSource(sourceId);
         JsonNode payload = bodies.parse(bodies.read(body));
         return pipeline.ingestNative(sourceId, object, payload);
+    }
+
+    private static boolean is(MediaType type, String applicationSubtype) {
+        return type.getType().equalsIgnoreCase("application") && type.getSubtype().equalsIgnoreCase(applicationSubtype);
     }
 
     private void requireSource(String sourceId) {
