@@ -750,8 +750,8 @@ final class ConditionChecker {
             throw refuse("this rule has more than " + MAX_CONDITIONS + " conditions (patterns and comparisons, each value of "
                     + "in (…) one); Drools takes milliseconds to compile each, and every validation, preview and reload "
                     + "compiles them all: split it into several rules feeding the same segment; for a longer list of "
-                    + "target accounts, mark them at the source and test the field (attr(\"abm_tier\") == \"1\") "
-                    + "or use a decision table");
+                    + "target accounts, mark them at the source (a custom field) and test that field: "
+                    + "attr(\"abm_tier\") == \"1\"");
         }
     }
 
