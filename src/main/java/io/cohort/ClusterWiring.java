@@ -105,7 +105,7 @@ final class ClusterWiring {
                 ? SharedManualClock.join(jdbi, cluster.nodeId(),
                         config.engine().manualClockStart() == null ? java.time.Instant.now() : config.engine().manualClockStart())
                 : Clock.systemUTC();
-        RecordParser parser = new RecordParser(config.ingestLimits());
+        RecordParser parser = new RecordParser(config.ingestLimits()).refusingFutureEvents(clock);
         RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
         // The cluster keeps its rule sets itself (rule_set with cluster_rules): no local last-good copy.
         RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()), new RuleCompiler(clock), clock);

@@ -91,7 +91,7 @@ public final class Wiring {
     // --- records ---
 
     /** Validation of canonical records (config key ingest). */
-    public RecordParser parser() { return new RecordParser(config.ingestLimits()); }
+    public RecordParser parser() { return new RecordParser(config.ingestLimits()).refusingFutureEvents(clock); }
 
     /** Reading of request bodies and record files within the same limits. */
     public JsonBodies bodies() { return new JsonBodies(config.ingestLimits()); }

@@ -54,13 +54,41 @@ public final class RecordParser {
     private final boolean stored;
 
     public RecordParser(IngestLimits limits) {
-        this(limits, null, false);
+        this(limits, null, false, null);
     }
 
-    private RecordParser(IngestLimits limits, Set<String> sources, boolean stored) {
+    private RecordParser(IngestLimits limits, Set<String> sources, boolean stored, java.time.Clock now) {
         this.limits = limits;
         this.sources = sources == null ? null : Set.copyOf(new TreeSet<>(sources));
         this.stored = stored;
+        this.now = now;
+    }
+
+    /** How far after now an event's timestamp may be: clocks and time zones of sources drift. */
+    public static final java.time.Duration EVENT_FUTURE_TOLERANCE = java.time.Duration.ofDays(1);
+
+    /** When events are checked against the time (ingestion): the service's rule clock; null when not. */
+    private final java.time.Clock now;
+
+    /**
+     * This parser, also refusing an event dated more than {@link #EVENT_FUTURE_TOLERANCE} after now
+     * (the later of the wall clock and {@code clock}, the service's rule time, which a demo may have
+     * moved on). Windows count events after their start with no end, so a source with a wrong
+     * clock or time zone sending page views dated 2200 put people in "viewed in the last 30 days"
+     * segments until 2200 and 30 days. Ingestion checks it (HTTP, pulls, files); replays of stored
+     * batches and rule tests' sample facts do not.
+     */
+    public RecordParser refusingFutureEvents(java.time.Clock clock) {
+        if (stored) throw new IllegalStateException("a parser of stored data reads what was accepted");
+        return new RecordParser(limits, sources, false, clock);
+    }
+
+    /** The latest event timestamp a batch parsed now may hold; null when not checked. */
+    private java.time.Instant latestEvent() {
+        if (now == null) return null;
+        java.time.Instant t = java.time.Instant.now();
+        java.time.Instant rule = now.instant();
+        return (rule.isAfter(t) ? rule : t).plus(EVENT_FUTURE_TOLERANCE);
     }
 
     /**
@@ -71,7 +99,7 @@ public final class RecordParser {
      */
     public RecordParser checkingReferences(Set<String> configured) {
         if (stored) throw new IllegalStateException("a parser of stored data checks no references: it reads what was accepted");
-        return new RecordParser(limits, configured, false);
+        return new RecordParser(limits, configured, false, now);
     }
 
     /**
@@ -95,7 +123,7 @@ public final class RecordParser {
      * Ingestion (Pipeline, pulls, imports) and sample facts (analyst.RuleTests) use the strict parser.
      */
     public RecordParser forStored() {
-        return new RecordParser(IngestLimits.none(), null, true);
+        return new RecordParser(IngestLimits.none(), null, true, null);
     }
 
     /** Parses a whole batch; throws {@link InvalidBatchException} listing all errors. */
@@ -114,8 +142,9 @@ public final class RecordParser {
         }
         List<FieldError> errors = new ArrayList<>();
         List<RecordChange> changes = new ArrayList<>(records.size());
+        java.time.Instant latest = latestEvent();
         for (int i = 0; i < records.size(); i++) {
-            RecordChange c = new RecordReader(i, records.get(i), errors, limits, sources, stored, sourceId).change();
+            RecordChange c = new RecordReader(i, records.get(i), errors, limits, sources, stored, sourceId, latest).change();
             if (c != null) changes.add(c);
         }
         if (!errors.isEmpty()) throw new InvalidBatchException(errors);

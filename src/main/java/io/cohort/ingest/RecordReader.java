@@ -32,14 +32,28 @@ final class RecordReader {
     private final boolean stored;
     private final FieldReader fields;
 
+    /** The latest timestamp an event may have (see RecordParser#refusingFutureEvents); null: not checked. */
+    private final java.time.Instant latestEvent;
+
     RecordReader(int index, JsonNode node, List<FieldError> errors, IngestLimits limits, Set<String> sources,
-                 boolean stored, String sourceId) {
+                 boolean stored, String sourceId, java.time.Instant latestEvent) {
+        this.latestEvent = latestEvent;
         this.node = node;
         this.limits = limits;
         this.sourceId = sourceId;
         this.sources = sources;
         this.stored = stored;
         this.fields = new FieldReader(index, node, errors, limits, stored);
+    }
+
+    private java.time.Instant eventTime() {
+        java.time.Instant t = fields.instant("timestamp");
+        if (t != null && latestEvent != null && t.isAfter(latestEvent)) {
+            fields.error("timestamp", "is " + t + ", more than " + RecordParser.EVENT_FUTURE_TOLERANCE.toHours() + " hours after now ("
+                    + latestEvent.minus(RecordParser.EVENT_FUTURE_TOLERANCE) + "): an event records what happened, and one "
+                    + "dated later would count as recent until long after that date; check the source's clock or time zone");
+        }
+        return t;
     }
 
     RecordChange change() {
@@ -78,7 +92,7 @@ final class RecordReader {
             case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(fields.id("opportunityId", true),
                     fields.id("personId", true), fields.string("role"), fields.attributes());
             case EVENT -> new EventRecord(fields.id("id", true), fields.id("personId", true),
-                    fields.string("eventType", true), fields.instant("timestamp"), fields.string("url"),
+                    fields.string("eventType", true), eventTime(), fields.string("url"),
                     fields.attributes());
             case CAMPAIGN -> new CampaignRecord(fields.id("id", true), fields.string("name"),
                     fields.string("campaignType"), fields.string("status"), fields.attributes());

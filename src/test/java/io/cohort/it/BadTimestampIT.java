@@ -58,6 +58,37 @@ class BadTimestampIT {
         assertThat(app.get("/v1/sources").status()).isEqualTo(200);
     }
 
+    /**
+     * Windows count events after their start with no end: page views a source dated 2200 (a wrong
+     * clock or time zone) put a person in "viewed in the last 30 days" segments until 2200. An event
+     * more than a day ahead is refused, canonical or native; one a few hours ahead (clock skew) is taken.
+     */
+    @Test
+    void anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {
+        long before = rows();
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
+            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
+                    + "\"id\":\"p-ahead\"}," + event("ahead", ahead) + "]}");
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.json().get("errors")).as(r.toString()).anySatisfy(e -> {
+                assertThat(e.get("index").asInt()).isEqualTo(1);
+                assertThat(e.get("field").asText()).isEqualTo("timestamp");
+                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
+            });
+        }
+        CohortApp.Response mkto = app.post("/v1/sources/marketo-1/native/activities", "application/json", """
+                {"requestId":"x","success":true,"result":[
+                  {"id":7,"marketoGUID":"g-7","leadId":1002,"activityDate":"2200-01-01T00:00:00Z","activityTypeId":1}]}""");
+        assertThat(mkto.status()).as(mkto.toString()).isEqualTo(400);
+        assertThat(mkto.json().get("errors").get(0).get("field").asText()).isEqualTo("timestamp");
+        assertThat(rows()).as("nothing of the refused batches").isEqualTo(before);
+
+        CohortApp.Response skewed = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
+                + event("skewed", now.plus(java.time.Duration.ofHours(6)).toString()) + "]}");
+        assertThat(skewed.status()).as(skewed.toString()).isEqualTo(200);
+    }
+
     @Test
     void marketoActivityDateInYear300000000IsA400NamingTheField() {
         long before = rows();
@@ -120,14 +151,16 @@ class BadTimestampIT {
     @Test
     void theYears1900To2200AreAcceptedToTheirEdges() {
         CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
-                + event("first", "1900-01-01T00:00:00Z") + "," + event("last", "2200-12-31T23:59:59.999Z") + ","
+                // An event's latest time is a day after now (anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken).
+                + event("first", "1900-01-01T00:00:00Z") + ","
+                + "{\"type\":\"opportunity\",\"id\":\"o0\",\"createdDate\":\"2200-12-31T23:59:59.999Z\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o1\",\"closeDate\":\"1900-01-01\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o2\",\"closeDate\":\"2200-12-31\"},"
                 // Instants are taken as their UTC date (the Marketo mapper sends vendor datetimes so), to the same edges.
                 + "{\"type\":\"opportunity\",\"id\":\"o3\",\"closeDate\":\"2200-12-31T23:59:59.999Z\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o4\",\"closeDate\":\"2026-06-30T23:30:00-01:00\"}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        assertThat(app.get("/v1/sources/generic/records/event/last").json().get("record").get("timestamp").asText())
+        assertThat(app.get("/v1/sources/generic/records/opportunity/o0").json().get("record").get("createdDate").asText())
                 .isEqualTo("2200-12-31T23:59:59.999Z");
         assertThat(app.get("/v1/sources/generic/records/opportunity/o3").json().get("record").get("closeDate").asText())
                 .isEqualTo("2200-12-31");

@@ -32,7 +32,7 @@ public record PullContext(BatchWriter writer, CursorBook cursors, StoredKeys sto
             VendorHttp http, io.dropwizard.core.setup.Environment env) {
         Clock clock = Clock.systemUTC();
         // Checks references like Pipeline does, so that a page the writer would refuse is set aside.
-        RecordParser parser = new RecordParser(ingestLimits).checkingReferences(sources.keySet());
+        RecordParser parser = new RecordParser(ingestLimits).checkingReferences(sources.keySet()).refusingFutureEvents(clock);
         // One client for all: its pool is bounded per host (httpClient.maxConnectionsPerRoute), so a
         // vendor's slow or hung connections hold only that vendor's share.
         return id -> new PullContext(writer, cursors, keys, sources.get(id).nativeMapper(id), parser,
