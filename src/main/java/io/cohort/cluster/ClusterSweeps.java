@@ -46,9 +46,10 @@ public final class ClusterSweeps {
             h.execute("LOCK TABLE cluster_sweep IN EXCLUSIVE MODE");
             boolean every = segments.isEmpty();
             Set<String> union = new TreeSet<>(segments);
+            // Read with no segments for "every": a sweep of some segments always names one.
             Optional<Sweep> before = current(h, Set.of());
             if (before.isPresent()) {
-                every |= everySegment(h);
+                every |= before.get().segments().isEmpty();
                 union.addAll(before.get().segments());
             }
             long id = h.createQuery("SELECT nextval('cluster_sweep_seq')").mapTo(Long.class).one();
@@ -92,10 +93,6 @@ public final class ClusterSweeps {
                             List.copyOf(segments), Instant.ofEpochMilli(rs.getLong("since")), people, (int) evaluated);
                 })
                 .findFirst().flatMap(Optional::ofNullable);
-    }
-
-    private static boolean everySegment(Handle h) {
-        return h.createQuery("SELECT every_segment FROM cluster_sweep").mapTo(Boolean.class).findFirst().orElse(false);
     }
 
     /** The sweep a message belongs to; 0 for none (or a header this version did not write). */
