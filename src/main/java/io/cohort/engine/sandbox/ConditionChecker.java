@@ -37,6 +37,7 @@ final class ConditionChecker {
 
     private final FactModel model;
     private final RuleShape shape;
+    private final JavaParsers parsers;
     /** Conditions counted so far (see {@link #MAX_CONDITIONS}). */
     private int conditions;
     private final ExpressionChecker.RuleUse use = new ExpressionChecker.RuleUse();
@@ -44,9 +45,10 @@ final class ConditionChecker {
     private int line;
     private int column;
 
-    ConditionChecker(FactModel model, RuleShape shape) {
+    ConditionChecker(FactModel model, RuleShape shape, JavaParsers parsers) {
         this.model = model;
         this.shape = shape;
+        this.parsers = parsers;
     }
 
     /** A refusal at a descriptor's position (line, 1-based column). */
@@ -328,7 +330,7 @@ final class ConditionChecker {
 
     private Side atom(String source, TypeRef type, Scope scope, String whole) {
         try {
-            Expression e = ExpressionChecker.parse(source);
+            Expression e = ExpressionChecker.parse(parsers, source);
             ExpressionChecker.Value v = ExpressionChecker.check(e, new ExpressionChecker.Ctx(type, scope, model, use));
             return new Side(e.toString(), v, e);
         } catch (Refusal r) {
@@ -565,7 +567,7 @@ final class ConditionChecker {
         if (text == null) text = f.getExpression();
         Expression e;
         try {
-            e = ExpressionChecker.parse(text);
+            e = ExpressionChecker.parse(parsers, text);
         } catch (Refusal r) {
             throw refuse("'from " + ExpressionChecker.abbreviate(String.valueOf(text)) + "' is not allowed: 'from' may only read a "
                     + "bound fact's collection, e.g. from $activity.events");

@@ -1,7 +1,5 @@
 package io.cohort.engine.sandbox;
 
-import com.github.javaparser.JavaParser;
-import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.ast.NodeList;
 import com.github.javaparser.ast.expr.*;
 import com.github.javaparser.ast.stmt.BlockStmt;
@@ -22,25 +20,24 @@ import java.util.Set;
  * is refused, and the consequence that compiles is printed from the checked tree.
  */
 final class ConsequenceChecker {
-    private static final ParserConfiguration CONFIG = new ParserConfiguration()
-            .setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_17)
-            .setPreprocessUnicodeEscapes(false);
     static final String ALLOWED = "a consequence may only insertLogical(new Qualified(\"<segment>\", $p.id())) or "
             + "insertLogical(new <DeclaredType>(…bound variables and literals…))";
 
     private final FactModel model;
     private final Set<String> segments;
+    private final JavaParsers parsers;
 
-    ConsequenceChecker(FactModel model, Set<String> segments) {
+    ConsequenceChecker(FactModel model, Set<String> segments, JavaParsers parsers) {
         this.model = model;
         this.segments = segments;
+        this.parsers = parsers;
     }
 
     /** @return the canonical consequence */
     String check(String rhs, Scope scope, RuleShape shape, String ruleSegment) {
         com.github.javaparser.ParseResult<BlockStmt> r;
         try {
-            r = new JavaParser(CONFIG).parseBlock("{" + rhs + "\n}");
+            r = parsers.block("{" + rhs + "\n}");
         } catch (StackOverflowError e) {
             throw new Refusal("this consequence nests thousands of levels deep; " + ALLOWED);
         }

@@ -52,6 +52,10 @@ public final class DrlSandbox {
     private static final Pattern SEGMENT_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,99}");
     private static final Pattern UNICODE_ESCAPE = Pattern.compile("\\\\u+[0-9a-fA-F]{4}");
     private static final Pattern DECLARE = Pattern.compile("\\bdeclare\\s+(\\w+)");
+    /** In a consequence: {@code new Type(arguments))}, a declared type's fact being inserted. */
+    private static final Pattern NEW_INSTANCE = Pattern.compile("new\\s+(\\w+)\\s*\\(([^;]*)\\)\\s*\\)");
+    /** An argument of such a {@code new}: a variable, or a bound fact's accessor ($a.id()). */
+    private static final Pattern ARGUMENT = Pattern.compile("(\\$?\\w+)(?:\\.(\\w+)\\(\\))?");
     private static final Set<String> RULE_ANNOTATIONS = Set.of("segment", "segmentName", "description");
 
     /**
@@ -119,6 +123,8 @@ public final class DrlSandbox {
         FactModel model = new FactModel(declared);
         inferRefs(parsed, model);
         List<RuleShape> shapes = new ArrayList<>();
+        JavaParsers parsers = new JavaParsers();
+        Map<String, String[]> lines = new HashMap<>();
         int conditions = 0;
         boolean tooMany = false;
         for (var e : parsed.entrySet()) {
@@ -126,7 +132,9 @@ public final class DrlSandbox {
                 if (tooMany) break; // the set is refused: checking the rest would only cost the time the limit saves
                 RuleShape s;
                 try {
-                    s = rule(e.getKey(), sources.get(e.getKey()), r, model, segments, brokenDeclares, messages);
+                    // Split once per file: each rule looks up its header's and consequence's lines.
+                    String[] source = lines.computeIfAbsent(e.getKey(), f -> sources.get(f).split("\n", -1));
+                    s = rule(e.getKey(), source, r, model, segments, brokenDeclares, parsers, messages);
                 } catch (StackOverflowError so) {
                     // Bounded above (brackets, depth of an expression, conditions per rule); should a
                     // construct still recurse too deep, it is this rule's error, not the service's.
@@ -387,29 +395,42 @@ public final class DrlSandbox {
      * before the rules that read the type are checked.
      */
     private void inferRefs(Map<String, PackageDescr> parsed, FactModel model) {
-        for (int pass = 0; pass < 4; pass++) {
-            boolean changed = false;
-            for (PackageDescr p : parsed.values()) {
-                for (RuleDescr r : p.getRules()) {
-                    if (!(r.getConsequence() instanceof String rhs)) continue;
-                    Map<String, Entity> vars = new HashMap<>();
-                    Map<String, TypeRef> facts = new HashMap<>();
-                    try {
-                        collectBindings(r.getLhs(), model, vars, facts);
-                    } catch (RuntimeException | StackOverflowError e) {
-                        continue; // what cannot be read here is refused, with its position, when the rule is checked
+        // Only the rules that insert a declared type teach anything: the others' conditions are not
+        // read again here (each constraint parsed once more per pass, at every rule of the set).
+        List<RuleDescr> inserting = new ArrayList<>();
+        for (PackageDescr p : parsed.values()) {
+            for (RuleDescr r : p.getRules()) {
+                if (!(r.getConsequence() instanceof String rhs)) continue;
+                Matcher m = NEW_INSTANCE.matcher(rhs);
+                while (m.find()) {
+                    if (model.declared().containsKey(m.group(1))) {
+                        inserting.add(r);
+                        break;
                     }
-                    Matcher m = Pattern.compile("new\\s+(\\w+)\\s*\\(([^;]*)\\)\\s*\\)").matcher(rhs);
-                    while (m.find()) {
-                        DeclaredType d = model.declared().get(m.group(1));
-                        if (d == null) continue;
-                        String[] args = m.group(2).split(",");
-                        int i = 0;
-                        for (String field : d.fields().keySet()) {
-                            if (i >= args.length) break;
-                            Entity e = entityOf(args[i++].strip(), vars, facts, model);
-                            if (e != null && d.refs().putIfAbsent(field, e) == null) changed = true;
-                        }
+                }
+            }
+        }
+        for (int pass = 0; pass < 4 && !inserting.isEmpty(); pass++) {
+            boolean changed = false;
+            for (RuleDescr r : inserting) {
+                // Read again at every pass: a binding of a declared type's field names what the pass before learnt.
+                Map<String, Entity> vars = new HashMap<>();
+                Map<String, TypeRef> facts = new HashMap<>();
+                try {
+                    collectBindings(r.getLhs(), model, vars, facts);
+                } catch (RuntimeException | StackOverflowError e) {
+                    continue; // what cannot be read here is refused, with its position, when the rule is checked
+                }
+                Matcher m = NEW_INSTANCE.matcher((String) r.getConsequence());
+                while (m.find()) {
+                    DeclaredType d = model.declared().get(m.group(1));
+                    if (d == null) continue;
+                    String[] args = m.group(2).split(",");
+                    int i = 0;
+                    for (String field : d.fields().keySet()) {
+                        if (i >= args.length) break;
+                        Entity e = entityOf(args[i++].strip(), vars, facts, model);
+                        if (e != null && d.refs().putIfAbsent(field, e) == null) changed = true;
                     }
                 }
             }
@@ -418,7 +439,7 @@ public final class DrlSandbox {
     }
 
     private static Entity entityOf(String arg, Map<String, Entity> vars, Map<String, TypeRef> facts, FactModel model) {
-        Matcher m = Pattern.compile("(\\$?\\w+)(?:\\.(\\w+)\\(\\))?").matcher(arg);
+        Matcher m = ARGUMENT.matcher(arg);
         if (!m.matches()) return null;
         if (m.group(2) == null) return vars.get(m.group(1));
         TypeRef t = facts.get(m.group(1));
@@ -456,8 +477,8 @@ public final class DrlSandbox {
         }
     }
 
-    private RuleShape rule(String file, String source, RuleDescr r, FactModel model, Set<String> segments, Map<String, String> brokenDeclares,
-                           List<RuleMessage> messages) {
+    private RuleShape rule(String file, String[] source, RuleDescr r, FactModel model, Set<String> segments, Map<String, String> brokenDeclares,
+                           JavaParsers parsers, List<RuleMessage> messages) {
         String name = r.getName();
         if (name == null || name.length() > MAX_NAME) return null;
         RuleShape shape = new RuleShape(name, file, r.getLine());
@@ -508,7 +529,7 @@ public final class DrlSandbox {
         AnnotationDescr seg = r.getAnnotation("segment");
         shape.segment = seg == null || !(seg.getValue() instanceof String s) ? null : strip(s);
         if (messages.size() > before) return null;
-        ConditionChecker condition = new ConditionChecker(model, shape);
+        ConditionChecker condition = new ConditionChecker(model, shape, parsers);
         Scope scope;
         try {
             scope = condition.check(r.getLhs());
@@ -527,7 +548,7 @@ public final class DrlSandbox {
             return null;
         }
         try {
-            String canonical = new ConsequenceChecker(model, segments).check(rhs, scope, shape, shape.segment);
+            String canonical = new ConsequenceChecker(model, segments, parsers).check(rhs, scope, shape, shape.segment);
             r.setConsequence(canonical);
         } catch (Refusal e) {
             int[] start = consequenceStart(source, r.getConsequenceLine(), rhs);
@@ -544,8 +565,7 @@ public final class DrlSandbox {
     }
 
     /** The line of a rule's header (between 'rule' and 'when') that holds {@code token}. */
-    static int headerLine(String source, int ruleLine, String token) {
-        String[] lines = source.split("\n", -1);
+    static int headerLine(String[] lines, int ruleLine, String token) {
         for (int i = Math.max(0, ruleLine - 1); i < lines.length; i++) {
             String l = lines[i].replaceAll("//.*", "");
             if (l.contains(token)) return i + 1;
@@ -558,9 +578,8 @@ public final class DrlSandbox {
      * Where the consequence text begins in the file: Drools keeps the line of 'then' and the text
      * without its leading blanks, so find the text's first line from there.
      */
-    static int[] consequenceStart(String source, int thenLine, String rhs) {
+    static int[] consequenceStart(String[] lines, int thenLine, String rhs) {
         String first = rhs.strip().lines().findFirst().orElse("").strip();
-        String[] lines = source.split("\n", -1);
         for (int i = Math.max(0, thenLine - 1); i < lines.length && !first.isEmpty(); i++) {
             int at = lines[i].indexOf(first);
             if (at >= 0 && (i > thenLine - 1 || lines[i].indexOf("then") < at)) return new int[] {i + 1, at + 1};

@@ -1,8 +1,6 @@
 package io.cohort.engine.sandbox;
 
 import com.github.javaparser.ParseProblemException;
-import com.github.javaparser.JavaParser;
-import com.github.javaparser.ParserConfiguration;
 import com.github.javaparser.ast.expr.*;
 import io.cohort.model.Activity;
 import io.cohort.model.Entity;
@@ -23,11 +21,6 @@ import java.util.Optional;
  * text printed from the same tree, so what runs is what was checked.
  */
 final class ExpressionChecker {
-    private static final ParserConfiguration CONFIG = new ParserConfiguration()
-            .setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_17)
-            .setPreprocessUnicodeEscapes(false)
-            .setAttributeComments(false);
-
     /** What a checked expression is. {@code patternField}: a bare field of the pattern being matched. */
     record Value(TypeRef type, Entity entity, int level, String patternField) {
         static Value of(TypeRef t) { return new Value(t, null, -1, null); }
@@ -63,10 +56,10 @@ final class ExpressionChecker {
      */
     static final int MAX_DEPTH = 100;
 
-    static Expression parse(String text) {
+    static Expression parse(JavaParsers parsers, String text) {
         com.github.javaparser.ParseResult<Expression> r;
         try {
-            r = new JavaParser(CONFIG).parseExpression(text);
+            r = parsers.expression(text);
         } catch (StackOverflowError e) {
             throw new Refusal(tooDeep(text, -1));
         }

@@ -51,6 +51,17 @@ final class FactModel {
             "LocalDate", Map.of("of", LocalDate.class, "parse", LocalDate.class),
             "Instant", Map.of("parse", Instant.class));
 
+    /**
+     * The fields and helpers of the fact model's classes, read once: the checker asks for them at
+     * every operand (some 40,000 times for a set at its bound of conditions), and reflection
+     * (record components, annotations, generic types, {@code getMethods()} copies) was a tenth of
+     * a check's time. Declared types are not here: their id fields are learnt while checking.
+     */
+    private static final Map<Class<?>, List<Property>> PROPERTIES = modelClasses(FactModel::reflectProperties);
+    private static final Map<Class<?>, Map<String, Property>> PROPERTY = modelClasses(c -> byName(PROPERTIES.get(c)));
+    private static final Map<Class<?>, List<Callable>> HELPERS = modelClasses(FactModel::reflectHelpers);
+    private static final Map<Class<?>, List<Method>> JDK_PUBLIC = jdkPublicMethods();
+
     private final Map<String, DeclaredType> declared;
 
     FactModel(Map<String, DeclaredType> declared) {
@@ -81,14 +92,29 @@ final class FactModel {
 
     /** The fields of a type that rules may read (record components and getters; declared fields). */
     List<Property> properties(TypeRef t) {
-        List<Property> out = new ArrayList<>();
         if (t.isDeclared()) {
+            List<Property> out = new ArrayList<>();
             DeclaredType d = t.declared();
             d.fields().forEach((n, ft) -> out.add(new Property(n, ft, d.refs().get(n), "get" + capitalize(n) + "()")));
             return out;
         }
-        Class<?> c = t.raw();
-        if (!FACTS.containsValue(c) && !VALUES.containsValue(c)) return out;
+        return PROPERTIES.getOrDefault(t.raw(), List.of());
+    }
+
+    Optional<Property> property(TypeRef t, String name) {
+        if (t.isDeclared()) return properties(t).stream().filter(p -> p.name().equals(name)).findFirst();
+        return Optional.ofNullable(PROPERTY.getOrDefault(t.raw(), Map.of()).get(name));
+    }
+
+    private static <V> Map<Class<?>, V> modelClasses(java.util.function.Function<Class<?>, V> read) {
+        Map<Class<?>, V> out = new HashMap<>();
+        for (Class<?> c : FACTS.values()) out.put(c, read.apply(c));
+        for (Class<?> c : VALUES.values()) out.put(c, read.apply(c));
+        return Map.copyOf(out);
+    }
+
+    private static List<Property> reflectProperties(Class<?> c) {
+        List<Property> out = new ArrayList<>();
         if (c.isRecord()) {
             for (RecordComponent rc : c.getRecordComponents()) {
                 Ref ref = rc.getAnnotation(Ref.class);
@@ -105,34 +131,43 @@ final class FactModel {
                 out.add(new Property(prop, typeOf(m.getGenericReturnType()), ref == null ? null : ref.value(), n + "()"));
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
-    Optional<Property> property(TypeRef t, String name) {
-        return properties(t).stream().filter(p -> p.name().equals(name)).findFirst();
+    /** The first property of each name, as a search of the list by name finds it. */
+    private static Map<String, Property> byName(List<Property> properties) {
+        Map<String, Property> out = new HashMap<>();
+        for (Property p : properties) out.putIfAbsent(p.name(), p);
+        return Map.copyOf(out);
     }
 
     /** The fact model's helpers of that name on a fact type (several when overloaded). */
     List<Callable> helpers(TypeRef t, String name) {
         List<Callable> out = new ArrayList<>();
-        if (t.isDeclared() || (!FACTS.containsValue(t.raw()) && !VALUES.containsValue(t.raw()))) return out;
-        for (Method m : t.raw().getMethods()) {
-            Helper h = m.getAnnotation(Helper.class);
-            if (h != null && m.getName().equals(name)) out.add(callable(m, h.value()));
-        }
+        for (Callable c : allHelpers(t)) if (c.name().equals(name)) out.add(c);
         out.sort(Comparator.comparingInt(c -> c.params().size()));
         return out;
     }
 
     /** Every helper of a fact type, for "did you mean" and the signatures in messages. */
     List<Callable> allHelpers(TypeRef t) {
+        if (t.isDeclared()) return List.of();
+        return HELPERS.getOrDefault(t.raw(), List.of());
+    }
+
+    private static List<Callable> reflectHelpers(Class<?> c) {
         List<Callable> out = new ArrayList<>();
-        if (t.isDeclared() || (!FACTS.containsValue(t.raw()) && !VALUES.containsValue(t.raw()))) return out;
-        for (Method m : t.raw().getMethods()) {
+        for (Method m : c.getMethods()) {
             Helper h = m.getAnnotation(Helper.class);
             if (h != null) out.add(callable(m, h.value()));
         }
-        return out;
+        return List.copyOf(out);
+    }
+
+    private static Map<Class<?>, List<Method>> jdkPublicMethods() {
+        Map<Class<?>, List<Method>> out = new HashMap<>();
+        for (Class<?> c : JDK_METHODS.keySet()) out.put(c, List.of(c.getMethods()));
+        return Map.copyOf(out);
     }
 
     /** Allowed JDK methods of a value's type. */
@@ -140,7 +175,7 @@ final class FactModel {
         List<Callable> out = new ArrayList<>();
         for (var e : JDK_METHODS.entrySet()) {
             if (!e.getKey().isAssignableFrom(t.raw()) || !e.getValue().contains(name)) continue;
-            for (Method m : e.getKey().getMethods()) {
+            for (Method m : JDK_PUBLIC.get(e.getKey())) {
                 if (!m.getName().equals(name) || Modifier.isStatic(m.getModifiers())) continue;
                 TypeRef ret = returnOf(t, m);
                 out.add(new Callable(name, params(m), ret, ""));
