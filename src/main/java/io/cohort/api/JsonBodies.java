@@ -35,7 +35,8 @@ public final class JsonBodies {
                         .build())
                 .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
-        this.mapper = new ObjectMapper(f).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // Numbers as sent: see JsonNumbers. The import and evaluate commands read with this mapper too.
+        this.mapper = io.cohort.ingest.JsonNumbers.readingExactly(new ObjectMapper(f).enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
     }
 
     /** The body as bytes, or 413 past the size limit. */

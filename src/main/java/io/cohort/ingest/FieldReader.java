@@ -1,6 +1,7 @@
 package io.cohort.ingest;
 
 import static io.cohort.ingest.RecordParser.BAD_ID_CHARACTERS;
+import static io.cohort.ingest.RecordParser.FRACTIONAL_ID;
 import static io.cohort.ingest.RecordParser.LONE_SURROGATE;
 import static io.cohort.ingest.RecordParser.MAX_EMAIL_LENGTH;
 import static io.cohort.ingest.RecordParser.MAX_YEAR;
@@ -116,6 +117,10 @@ final class FieldReader {
 
     /** A key field or a reference to one: at most {@link RecordKey#MAX_ID_LENGTH}, so that every key fits the store. */
     String id(String field, boolean required) {
+        if (!stored && JsonNumbers.isFractional(node.path(field))) {
+            error(field, FRACTIONAL_ID + ", got " + JsonNumbers.text(node.get(field)));
+            return null;
+        }
         String s = scalar(field, required); // ids check their characters more strictly than text
         if (s != null && s.length() > RecordKey.MAX_ID_LENGTH) {
             error(field, "is " + s.length() + " characters; ids may be at most " + RecordKey.MAX_ID_LENGTH + " characters");
@@ -147,7 +152,11 @@ final class FieldReader {
             error(field, "must be a string, got " + kind(v));
             return null;
         }
-        String s = v.asText();
+        String s = numberAsText(node, field, v);
+        if (s == null) {
+            error(field, "must be a finite number");
+            return null;
+        }
         if (s.indexOf('\u0000') >= 0) {
             error(field, NUL);
             return null;
@@ -174,47 +183,82 @@ final class FieldReader {
         return null;
     }
 
+    /**
+     * A number within a double's range, read from its exact value: a double read 1e400 as Infinity
+     * and 1e-400 as 0, and Double.parseDouble took "0x10", "12d" and "NaN" for numbers.
+     */
     Double number(String field) {
-        JsonNode v = node.get(field);
-        if (v == null || v.isNull()) return null;
-        double d;
-        if (v.isNumber()) {
-            d = v.doubleValue();
-        } else if (v.isTextual()) {
-            try {
-                d = Double.parseDouble(v.asText().trim());
-            } catch (NumberFormatException e) {
-                error(field, "must be a number, got '" + abbreviate(v.asText()) + "'");
-                return null;
-            }
-        } else {
-            error(field, "must be a number, got " + kind(v));
-            return null;
-        }
-        if (Double.isNaN(d) || Double.isInfinite(d)) {
-            error(field, "must be a finite number");
-            return null;
-        }
-        if (d < 0) {
+        BigDecimal x = decimal(field);
+        if (x == null) return null;
+        if (x.signum() < 0) {
             error(field, "must not be negative");
+            return null;
+        }
+        double d = x.doubleValue();
+        if (Double.isInfinite(d)) {
+            error(field, "is " + abbreviate(JsonNumbers.text(x)) + ", past the largest number stored (" + Double.MAX_VALUE + ")");
+            return null;
+        }
+        if (d == 0 && x.signum() != 0) {
+            error(field, "is " + abbreviate(JsonNumbers.text(x)) + ", too close to 0 to be stored as other than 0 (the smallest is "
+                    + Double.MIN_VALUE + ")");
             return null;
         }
         return d;
     }
 
+    /** A whole number read exactly, not through a double: 2^63 equalled Long.MAX_VALUE there and was stored clamped. */
     Long wholeNumber(String field) {
-        Double d = number(field);
-        if (d == null) return null;
-        // Read exactly, not through the double: 2^63 compared equal to Long.MAX_VALUE there and
-        // was stored clamped, and whole numbers above 2^53 lost their last digits.
-        JsonNode v = node.get(field);
-        try {
-            return (v.isNumber() ? v.decimalValue() : new BigDecimal(v.asText().trim())).longValueExact();
-        } catch (ArithmeticException | NumberFormatException e) {
-            if (stored && d == Math.rint(d) && d <= Long.MAX_VALUE) return d.longValue(); // as read before: forStored()
-            error(field, "must be a whole number from 0 to " + Long.MAX_VALUE + ", got '" + abbreviate(v.asText()) + "'");
+        BigDecimal x = decimal(field);
+        if (x == null) return null;
+        if (x.signum() < 0) {
+            error(field, "must not be negative");
             return null;
         }
+        try {
+            return x.longValueExact();
+        } catch (ArithmeticException e) {
+            double d = x.doubleValue();
+            if (stored && d == Math.rint(d) && d <= Long.MAX_VALUE) return (long) d; // as read before: forStored()
+            error(field, "must be a whole number from 0 to " + Long.MAX_VALUE + ", got '" + abbreviate(JsonNumbers.text(x)) + "'");
+            return null;
+        }
+    }
+
+    /** The exact value of a number, or of a string holding a decimal number (no hex, "NaN", "Infinity" nor Java's "12d"). */
+    private BigDecimal decimal(String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) return null;
+        if (v.isNumber()) {
+            if (!v.isBigDecimal() && !Double.isFinite(v.doubleValue())) {
+                error(field, "must be a finite number");
+                return null;
+            }
+            return v.decimalValue();
+        }
+        if (!v.isTextual()) {
+            error(field, "must be a number, got " + kind(v));
+            return null;
+        }
+        try {
+            return new BigDecimal(v.asText().trim());
+        } catch (NumberFormatException e) {
+            error(field, "must be a decimal number such as 1250.5 or 1.25e3, got '" + abbreviate(v.asText()) + "'");
+            return null;
+        }
+    }
+
+    /**
+     * A scalar's text; a number sent with a fraction or exponent is also written back into the record
+     * as that text. The ingest log keeps the record as sent, and cluster workers read it with JSON
+     * settings of their own: as text it reads the same everywhere. Stored data reads as before.
+     */
+    private String numberAsText(JsonNode container, String name, JsonNode v) {
+        if (stored || !v.isNumber()) return v.asText();
+        String s = JsonNumbers.text(v);
+        if (s == null) return null; // a double past its range: the caller says so
+        if (JsonNumbers.isFractional(v)) ((com.fasterxml.jackson.databind.node.ObjectNode) container).put(name, s);
+        return s;
     }
 
     /**
@@ -306,23 +350,26 @@ final class FieldReader {
         for (var it = v.fields(); it.hasNext(); ) {
             var e = it.next();
             String f = "attributes." + e.getKey();
+            String text = e.getValue().isValueNode() ? numberAsText(v, e.getKey(), e.getValue()) : null;
             if (e.getKey().length() > limits.maxStringLength()) {
                 error("attributes", "attribute name longer than " + limits.maxStringLength() + " (ingest.maxStringLength)");
             } else if (e.getValue().isNull()) {
                 continue;
             } else if (!e.getValue().isValueNode()) {
                 error(f, "must be a string, number or boolean, got " + kind(e.getValue()));
-            } else if (e.getKey().indexOf('\u0000') >= 0 || e.getValue().asText().indexOf('\u0000') >= 0) {
+            } else if (text == null) {
+                error(f, "must be a finite number");
+            } else if (e.getKey().indexOf('\u0000') >= 0 || text.indexOf('\u0000') >= 0) {
                 error(f, NUL);
             } else if (loneSurrogate(e.getKey()) >= 0) {
                 // Not named by its path: the path would hold the broken name itself.
                 error("attributes", "an attribute name " + surrogateAt(e.getKey(), loneSurrogate(e.getKey())));
-            } else if (loneSurrogate(e.getValue().asText()) >= 0) {
-                error(f, surrogateAt(e.getValue().asText(), loneSurrogate(e.getValue().asText())));
-            } else if (e.getValue().asText().length() > limits.maxStringLength()) {
+            } else if (loneSurrogate(text) >= 0) {
+                error(f, surrogateAt(text, loneSurrogate(text)));
+            } else if (text.length() > limits.maxStringLength()) {
                 error(f, "at most " + limits.maxStringLength() + " characters allowed (ingest.maxStringLength)");
             } else {
-                out.put(e.getKey(), e.getValue().asText());
+                out.put(e.getKey(), text);
             }
         }
         return Map.copyOf(out);

@@ -54,25 +54,25 @@ public final class NativeJson {
         if (v != null && !v.isNull()) to.set(field, v);
     }
 
-    /** The value as text, or null when absent, null or blank. Numbers become their text. */
+    /** The value as text, or null when absent, null or blank. Numbers become their text ({@link JsonNumbers#text}). */
     public static String text(JsonNode from, String field) {
         JsonNode v = from.get(field);
         if (v == null || v.isNull() || v.isContainerNode()) return null;
-        String s = v.asText();
-        return s.isBlank() ? null : s;
+        String s = JsonNumbers.text(v);
+        return s == null || s.isBlank() ? null : s;
     }
 
     /**
      * Every scalar field of {@code item} not in {@code consumed}, as canonical attributes.
      * Nested objects and arrays (relationship objects, "attributes" metadata) are left out:
-     * canonical attributes are flat strings.
+     * canonical attributes are flat scalars.
      */
     public static ObjectNode attributes(JsonNode item, Set<String> consumed) {
         ObjectNode out = F.objectNode();
         item.fields().forEachRemaining(e -> {
             JsonNode v = e.getValue();
             if (!consumed.contains(e.getKey()) && v.isValueNode() && !v.isNull()) {
-                out.put(e.getKey(), v.asText());
+                out.set(e.getKey(), v); // as sent: the parser writes numbers as text, and refuses what is no number
             }
         });
         return out;

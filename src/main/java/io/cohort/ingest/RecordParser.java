@@ -39,6 +39,13 @@ public final class RecordParser {
     static final String BAD_ID_CHARACTERS = "ids may not hold invisible or direction-changing characters or broken UTF-16";
 
     /**
+     * Ids are matched as text, and a number with a fraction or exponent has no one text: 1e3 read
+     * back as "1E+3", 1e400 was stored as the id "Infinity".
+     */
+    static final String FRACTIONAL_ID = "an id sent as a number must be a whole number such as 1002 (no fraction or exponent); "
+            + "send other ids as strings";
+
+    /**
      * Every other text (names, titles, emails, attribute names and values, event fields): a lone
      * surrogate was accepted, evaluated as sent, and read back from the store and the graph snapshot
      * (both UTF-8) as '?', so GET answered another record than the one accepted and a restart

@@ -171,6 +171,10 @@ final class RecordReader {
             }
         }
         if (unknown) return null;
+        if (!stored && JsonNumbers.isFractional(v.path("id"))) {
+            fields.error(field + ".id", RecordParser.FRACTIONAL_ID + ", got " + JsonNumbers.text(v.path("id")));
+            return null;
+        }
         if (v.path("source").asText().indexOf('\u0000') >= 0 || v.path("id").asText().indexOf('\u0000') >= 0) {
             fields.error(field, NUL);
             return null;

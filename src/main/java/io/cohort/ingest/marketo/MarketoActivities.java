@@ -7,8 +7,13 @@ import static io.cohort.ingest.NativeJson.text;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.NativeJson;
+import io.cohort.record.FieldError;
 import io.cohort.record.RecordType;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -56,7 +61,11 @@ final class MarketoActivities {
         return v.isTextual() && v.asText().matches("\\d{1,9}") ? Integer.valueOf(v.asText()) : null;
     }
 
-    static ObjectNode event(JsonNode item) {
+    /** What an event's attributes hold of the activity itself, besides its attributes[]. */
+    private static final List<String> OWN = List.of("activityTypeId", "primaryAttributeValue", "primaryAttributeValueId", "campaignId");
+
+    /** @param index the activity's place in the page, for errors */
+    static ObjectNode event(JsonNode item, int index) throws NativeFormatException {
         ObjectNode e = record(RecordType.EVENT);
         // The docs: marketoGUID replaces the integer id as an activity's unique identifier.
         copy(item, item.hasNonNull("marketoGUID") ? "marketoGUID" : "id", e, "id");
@@ -67,16 +76,11 @@ final class MarketoActivities {
         if (ts != null) e.put("timestamp", ts);
 
         ObjectNode attrs = JsonNodeFactory.instance.objectNode();
-        for (String f : new String[] {"activityTypeId", "primaryAttributeValue", "primaryAttributeValueId", "campaignId"}) {
+        for (String f : OWN) {
             String v = text(item, f);
             if (v != null) attrs.put(f, v);
         }
-        JsonNode list = item.path("attributes");
-        for (JsonNode a : list) {
-            String name = text(a, "name");
-            String value = text(a, "value");
-            if (name != null && value != null && !DROPPED.contains(name)) attrs.put(camel(name), value);
-        }
+        named(item.path("attributes"), index).forEach(attrs::put);
         NativeJson.putAttributes(e, attrs);
 
         Integer id = typeId(typeId);
@@ -90,6 +94,39 @@ final class MarketoActivities {
         };
         if (url != null) e.put("url", url);
         return e;
+    }
+
+    /**
+     * An activity's attributes[] {name, value} by the names they are kept under: the camelCase of
+     * Marketo's name ("Client IP Address" → clientIpAddress), or Marketo's name as it is where two
+     * of the activity's names have one camelCase ("Client IP", "client ip") or it is one of
+     * {@link #OWN}; one of them was silently dropped. Names that are still one with other values
+     * (Marketo names a type's attributes uniquely) are no Marketo activity: refused, naming both.
+     */
+    private static Map<String, String> named(JsonNode list, int index) throws NativeFormatException {
+        Map<String, Integer> camels = new HashMap<>();
+        for (JsonNode a : list) {
+            String name = text(a, "name");
+            if (name != null && !DROPPED.contains(name)) camels.merge(camel(name), 1, Integer::sum);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, String> namedBy = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            String name = text(list.get(i), "name");
+            String value = text(list.get(i), "value");
+            if (name == null || value == null || DROPPED.contains(name)) continue;
+            String c = camel(name);
+            String key = camels.get(c) > 1 || OWN.contains(c) ? name : c;
+            String before = OWN.contains(key) ? "" : out.putIfAbsent(key, value);
+            if (before != null && !before.equals(value)) {
+                String other = OWN.contains(key) ? "the activity's own " + key : "attribute '" + namedBy.get(key) + "'";
+                throw new NativeFormatException(List.of(new FieldError(index, "result[" + index + "].attributes[" + i + "].name",
+                        "attribute '" + name + "' would be kept as '" + key + "', as " + other + " is, with another value; "
+                        + "Marketo names an activity type's attributes uniquely")));
+            }
+            namedBy.putIfAbsent(key, name);
+        }
+        return out;
     }
 
     /**

@@ -59,7 +59,8 @@ final class MarketoMapper implements NativeMapper {
         }
         List<JsonNode> items = MarketoEnvelope.results(payload);
         List<ObjectNode> out = new ArrayList<>();
-        for (JsonNode item : items) {
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
             if (listId != null) {
                 out.add(listMember(listId, item));
                 continue;
@@ -69,7 +70,7 @@ final class MarketoMapper implements NativeMapper {
                 case "companies" -> out.add(company(item));
                 case "opportunities" -> out.add(opportunity(item));
                 case "opportunityRoles" -> out.add(opportunityRole(item));
-                case "activities" -> out.add(MarketoActivities.event(item));
+                case "activities" -> out.add(MarketoActivities.event(item, i));
                 case "lists" -> out.add(list(item));
                 default -> throw new IllegalStateException(object);
             }

@@ -121,6 +121,57 @@ class MarketoPullIT {
         assertThat(none.json().get("message").asText()).contains("no pull: block");
     }
 
+    /**
+     * Activity attributes whose names differ only in case ("Client IP", "client ip") had one
+     * camelCase name, and one value was dropped; "Campaign ID" replaced the activity's campaignId.
+     * Pulled or pushed, each now keeps its Marketo name, and a number keeps its exact value.
+     */
+    @Test
+    void activityAttributesWhoseNamesShareACamelCaseAreAllKept() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        ObjectNode a = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("campaignId", 42)
+                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", "A-CASE-1");
+        var attrs = a.putArray("attributes");
+        attrs.addObject().put("name", "Client IP").put("value", "203.0.113.7");
+        attrs.addObject().put("name", "client ip").put("value", "203.0.113.8");
+        attrs.addObject().put("name", "Campaign ID").put("value", "c-9");
+        attrs.addObject().put("name", "User Agent").put("value", "Mozilla/5.0");
+        attrs.addObject().put("name", "Score").put("value", new java.math.BigDecimal("1e400"));
+        source.addActivity(a);
+        await("the pulled activity", WAIT, () -> status("event", "A-CASE-1") == 200);
+        assertAllKept(record("event", "A-CASE-1").path("attributes"));
+
+        ObjectNode pushed = a.deepCopy().put("marketoGUID", "A-CASE-2");
+        var r = app.post("/v1/sources/marketo-1/native/activities", "application/json",
+                JSON.writeValueAsString(JSON.createObjectNode().put("success", true).set("result", JSON.createArrayNode().add(pushed))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertAllKept(record("event", "A-CASE-2").path("attributes"));
+
+        // One name twice with two values is no Marketo activity: which is right cannot be told.
+        ObjectNode twice = a.deepCopy().put("marketoGUID", "A-CASE-3");
+        ((com.fasterxml.jackson.databind.node.ArrayNode) twice.get("attributes")).addObject().put("name", "client ip").put("value", "203.0.113.9");
+        r = app.post("/v1/sources/marketo-1/native/activities", "application/json", JSON.writeValueAsString(JSON.createObjectNode()
+                .put("success", true).set("result", JSON.createArrayNode().add(pushed.deepCopy().put("marketoGUID", "A-CASE-4")).add(twice))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        JsonNode e = r.json().path("errors").get(0);
+        assertThat(e.path("index").asInt()).as(r.toString()).isEqualTo(1);
+        assertThat(e.path("field").asText()).isEqualTo("result[1].attributes[5].name");
+        assertThat(e.path("message").asText()).contains("'client ip'");
+        assertThat(status("event", "A-CASE-4")).as("nothing of the refused batch").isEqualTo(404);
+        assertThat(status("event", "A-CASE-3")).isEqualTo(404);
+    }
+
+    private static void assertAllKept(JsonNode attributes) {
+        assertThat(attributes.path("Client IP").asText()).as(attributes.toString()).isEqualTo("203.0.113.7");
+        assertThat(attributes.path("client ip").asText()).as(attributes.toString()).isEqualTo("203.0.113.8");
+        assertThat(attributes.has("clientIp")).as(attributes.toString()).isFalse();
+        assertThat(attributes.path("Campaign ID").asText()).isEqualTo("c-9");
+        assertThat(attributes.path("campaignId").asText()).isEqualTo("42");
+        assertThat(attributes.path("userAgent").asText()).isEqualTo("Mozilla/5.0");
+        assertThat(attributes.path("score").asText()).isEqualTo("1E+400");
+    }
+
     @Test
     void staysUnderTheInstancesRateLimit() throws Exception {
         marketo.rateLimit(40, Duration.ofSeconds(1)); // the instance answers 606 above 40 calls a second

@@ -27,7 +27,8 @@ final class FileFormats {
         Unreadable(String message) { super(message); }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Numbers as sent ({@link io.cohort.ingest.JsonNumbers}); immutable, so shared. */
+    private static final com.fasterxml.jackson.databind.ObjectReader JSON = io.cohort.ingest.JsonNumbers.exactReader(new ObjectMapper());
     private static final CsvMapper CSV = new CsvMapper();
     /** CSV columns read as numbers: the record classes' numeric fields (derived, so a new one is one too). */
     private static final Set<String> NUMBERS = fieldsOfType(Number.class);
@@ -94,7 +95,7 @@ final class FileFormats {
             while (it.hasNext()) {
                 line++;
                 Map<String, String> row = it.next();
-                ObjectNode r = JSON.createObjectNode();
+                ObjectNode r = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
                 if (recordType != null && !row.containsKey("type")) r.put("type", recordType);
                 for (var e : row.entrySet()) {
                     String k = e.getKey();

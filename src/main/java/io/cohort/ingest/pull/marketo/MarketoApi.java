@@ -44,6 +44,8 @@ final class MarketoApi {
     private final MarketoPull config;
     private final VendorHttp http;
     private final ObjectMapper json;
+    /** Reads pages of records: numbers as sent ({@link io.cohort.ingest.JsonNumbers}). */
+    private final com.fasterxml.jackson.databind.ObjectReader pages;
     private final Clock clock;
     private final CallLimits.Budget limits;
     private final VendorRetry retry;
@@ -58,6 +60,7 @@ final class MarketoApi {
         this.config = config;
         this.http = http;
         this.json = json;
+        this.pages = io.cohort.ingest.JsonNumbers.exactReader(json);
         this.clock = clock;
         this.limits = limits;
         this.freshToken = new FreshTokenRetry("marketo-token-" + sourceId);
@@ -155,7 +158,7 @@ final class MarketoApi {
         }
         JsonNode n;
         try {
-            n = json.readTree(r.body());
+            n = pages.readTree(r.body());
         } catch (IOException e) { // a proxy's HTML page, a truncated body
             throw new PullException.Transient("unreadable Marketo response on " + what + ": " + excerpt(r.body()), null, e);
         }

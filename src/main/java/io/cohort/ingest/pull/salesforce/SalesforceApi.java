@@ -42,6 +42,8 @@ final class SalesforceApi {
     private final SalesforcePull config;
     private final VendorHttp http;
     private final ObjectMapper json;
+    /** Reads pages of records: numbers as sent ({@link io.cohort.ingest.JsonNumbers}). */
+    private final com.fasterxml.jackson.databind.ObjectReader pages;
     private final Clock clock;
     private final CallLimits.Budget limits;
     private final VendorRetry retry;
@@ -59,6 +61,7 @@ final class SalesforceApi {
         this.config = config;
         this.http = http;
         this.json = json;
+        this.pages = io.cohort.ingest.JsonNumbers.exactReader(json);
         this.clock = clock;
         this.limits = limits;
         this.freshToken = new FreshTokenRetry("salesforce-session-" + sourceId);
@@ -203,7 +206,7 @@ final class SalesforceApi {
 
     private JsonNode parse(HttpReply r, String what) throws PullException {
         try {
-            JsonNode n = json.readTree(r.body());
+            JsonNode n = pages.readTree(r.body());
             return n == null ? json.createObjectNode() : n;
         } catch (IOException e) {
             throw new PullException.Transient("unreadable Salesforce response on " + what + " (HTTP " + r.status() + ")", null, e);
