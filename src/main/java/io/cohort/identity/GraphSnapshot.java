@@ -32,7 +32,7 @@ import java.util.concurrent.FutureTask;
  * ({@link Stamp}), by this version's record declarations; otherwise (a crash, an
  * import while down, a newer version) the start loads from the store as it always did.
  *
- * <p>Contents: a header (format, record declarations, stamp, event horizon, the sizes of the
+ * <p>Contents: a header (format, record declarations, stamp, event horizon, the event key, the sizes of the
  * index's maps, so a read never grows one); the records section: every current
  * non-event record with its source and batch, in batch order (applied through the same code as
  * ingestion, so the indexes are rebuilt, not trusted), then the order in which a full evaluation
@@ -45,12 +45,14 @@ import java.util.concurrent.FutureTask;
 public final class GraphSnapshot {
     private static final long MAGIC = 0x434f484f52544731L; // "COHORTG1"
     /**
-     * The layout is format 5's. Files of formats 3–5 are not read: they were written by versions
-     * that held relation records of two types with the same key fields in one source (account 1's
-     * contact 7 and campaign 1's member 7) as one, keeping only the later, so such a file may lack
-     * records the store has. The first start after the upgrade loads from the store once.
+     * Format 6's layout with the graph's event key after the event horizon. Files of formats 3–5
+     * are not read: they were written by versions that held relation records of two types with the
+     * same key fields in one source (account 1's contact 7 and campaign 1's member 7) as one,
+     * keeping only the later, so such a file may lack records the store has. Format 6 held event
+     * ids hashed without a key, which a crafted id could collide with ({@link EventSeries#idHash}).
+     * The first start after the upgrade loads from the store once.
      */
-    private static final int FORMAT = 6;
+    private static final int FORMAT = 7;
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
@@ -115,6 +117,8 @@ public final class GraphSnapshot {
                 graph.readIndex(ix -> {
                     try {
                         data.writeLong(ix.eventHorizonMillis);
+                        data.writeLong(ix.eventKey[0]);
+                        data.writeLong(ix.eventKey[1]);
                         for (int v : ix.sizes().values()) data.writeInt(v);
                         // The first checksum covers the header too (its event horizon decides what is kept).
                         at[0] = section.position();
@@ -267,10 +271,11 @@ public final class GraphSnapshot {
             Stamp stamp = new Stamp(data.readUTF(), data.readLong(), data.readLong());
             if (!stamp.equals(expected)) throw new IOException("a snapshot of " + stamp + ", the store is at " + expected);
             long horizon = data.readLong();
+            long[] eventKey = {data.readLong(), data.readLong()};
             int[] sizes = new int[SourceIndex.Sizes.COUNT];
             // Bounded by the file (an entry takes bytes of it): a damaged size must not ask for a huge map.
             for (int i = 0; i < sizes.length; i++) sizes[i] = (int) Math.min(Math.max(0, data.readInt()), t.eventsEnd);
-            ix = new SourceIndex(SourceIndex.Sizes.of(sizes));
+            ix = new SourceIndex(SourceIndex.Sizes.of(sizes), eventKey);
             ix.eventHorizonMillis = Math.max(horizon, eventHorizonMillis);
             if (head.consumed() != t.recordsAt) throw new IOException("the snapshot's header is not as long as written");
             FutureTask<Long> eventsRead = new FutureTask<>(() -> readEventsSection(second, t, ix));

@@ -71,10 +71,24 @@ final class SourceIndex {
     /** Shares equal attribute maps between events (an email's campaign, say), and lets go of unused ones. */
     private final Map<Map<String, String>, WeakReference<Map<String, String>>> attributePool = new WeakHashMap<>();
 
-    SourceIndex() { this(Sizes.NONE); }
+    SourceIndex() { this(Sizes.NONE, newEventKey()); }
+
+    /** A new secret key for event ids ({@link EventSeries#idHash}): a graph's own, kept only by its snapshot. */
+    static long[] newEventKey() {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        return new long[] {random.nextLong(), random.nextLong()};
+    }
+
+    /**
+     * The key of this index's event ids. The events' keys are hashes under it, in memory and in
+     * the graph's snapshot, which stores it with them; a graph loaded from the store gets a new one.
+     */
+    final long[] eventKey;
 
     /** An empty index whose maps hold {@code expected} without growing (a snapshot read knows the sizes). */
-    SourceIndex(Sizes expected) {
+    SourceIndex(Sizes expected, long[] eventKey) {
+        if (eventKey.length != 2) throw new IllegalArgumentException("an event key is two longs");
+        this.eventKey = eventKey.clone();
         // Sizes written before the two maps were one hold both counts: the larger is the nearer.
         people = map(Math.max(expected.persons(), expected.personNodes()));
         personRefsByUid = new PersonIndex(expected.uids());
@@ -305,7 +319,7 @@ final class SourceIndex {
     }
 
     private void applyEvent(String source, RecordChange change, Touched t) {
-        long id = EventSeries.idHash(source, change.key());
+        long id = EventSeries.idHash(eventKey, source, change.key());
         PersonEvents old = ownerOf(id);
         if (old != null && change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
                 && old.ref.equals(new SourceRef(source, e.personId()))

@@ -58,7 +58,10 @@ class ActivityTest {
         // Equal Activity = same person and the very same series: a change is always visible.
         assertThat(new Activity("p", List.of(s3))).isEqualTo(a);
         assertThat(new Activity("p", List.of(s2))).isNotEqualTo(a);
-        assertThat(EventSeries.idHash("marketo-1", "A-1")).isNotEqualTo(EventSeries.idHash("marketo-2", "A-1"))
-                .isNotEqualTo(EventSeries.idHash("marketo-1A-", "1"));
+        long[] key = {0x0706050403020100L, 0x0f0e0d0c0b0a0908L};
+        assertThat(EventSeries.idHash(key, "marketo-1", "A-1")).isNotEqualTo(EventSeries.idHash(key, "marketo-2", "A-1"))
+                .isNotEqualTo(EventSeries.idHash(key, "marketo-1A-", "1"))
+                .isNotEqualTo(EventSeries.idHash(new long[] {key[0], key[1] + 1}, "marketo-1", "A-1"))
+                .isEqualTo(EventSeries.idHash(key.clone(), "marketo-1", "A-1"));
     }
 }
