@@ -15,6 +15,6 @@ public interface Attributed {
     @Helper("the source attribute of that name, or null: attr(\"Region__c\")")
     default String attr(String name) { return attributes().get(name); }
 
-    @Helper("the source attribute as a number, 0 when absent or not numeric: attrNumber(\"leadScore\") > 50")
+    @Helper("the source attribute as a number, 0 when absent or not a decimal number: attrNumber(\"leadScore\") > 50")
     default double attrNumber(String name) { return Facts.number(attributes().get(name)); }
 }

@@ -55,6 +55,42 @@ class NumbersIT {
         }
     }
 
+    /**
+     * attrNumber reads decimal numbers and nothing else: Double.parseDouble's own forms ("NaN",
+     * "Infinity", "12d", "0x1p3") read as NaN, Infinity, 12 and 8, against "0 when not numeric".
+     * A decimal past a double's range (kept as text "1E+400") is larger than any threshold.
+     */
+    @Test
+    void attrNumberReadsDecimalNumbersOnly() throws Exception {
+        String[][] people = {{"an-big", "1e400"}, {"an-plain", "\"75\""}, {"an-exp", "\"7.5e1\""}, {"an-low", "12"},
+                {"an-nan", "\"NaN\""}, {"an-inf", "\"Infinity\""}, {"an-suffix", "\"75d\""}, {"an-hex", "\"0x1p7\""}};
+        StringBuilder batch = new StringBuilder("{\"records\":[");
+        for (String[] p : people) {
+            batch.append(batch.length() > 12 ? "," : "").append("{\"type\":\"person\",\"id\":\"").append(p[0])
+                    .append("\",\"email\":\"").append(p[0]).append("@numbers.example\",\"attributes\":{\"score\":").append(p[1]).append("}}");
+        }
+        Http.Reply stored = post(RECORDS, "application/json", batch.append("]}").toString());
+        assertThat(stored.status()).as(stored.toString()).isEqualTo(200);
+        String drl = """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "Scored above 50" @segment("scored")
+                when
+                    $p : Person(email != null, email.endsWith("@numbers.example"), attrNumber("score") > 50)
+                then
+                    insertLogical(new Qualified("scored", $p.id()));
+                end
+                """;
+        String body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("file", "scored.drl").put("drl", drl)
+                .put("sample", 20).toString();
+        Http.Reply r = post("/v1/rules/preview", "application/json", body);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        java.util.List<String> emails = new java.util.ArrayList<>();
+        r.json().get("segments").get(0).get("sample").forEach(m -> emails.add(m.get("email").asText()));
+        assertThat(emails).as(r.toString()).containsExactlyInAnyOrder("an-big@numbers.example", "an-plain@numbers.example",
+                "an-exp@numbers.example");
+    }
+
     @Test
     void aNumberFieldRefusesWhatADoubleCannotHoldAndJavaOnlyNumbers() {
         for (String v : new String[] {"1e400", "\"1e400\"", "1.5e309", "\"123" + "0".repeat(320) + "\""}) {
