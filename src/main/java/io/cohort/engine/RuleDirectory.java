@@ -38,6 +38,14 @@ final class RuleDirectory {
      */
     static final int MAX_BYTES = 16 << 20;
 
+    /**
+     * The most bytes the files of one rule set may hold together: each file under its own limit,
+     * five hundred of them were 8 GB read into the heap at every reload (the watcher's thread
+     * dies of OutOfMemoryError, as it did for one 3 GB file). 64 MiB is thousands of real rule
+     * files; past it the file is refused unread and the running rules keep serving.
+     */
+    static final long MAX_TOTAL_BYTES = 64L << 20;
+
     /** Reads a file as the service does: not through a link, at most {@link #MAX_BYTES}. */
     static final Reader FILES = file -> {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -61,6 +69,7 @@ final class RuleDirectory {
         Map<String, byte[]> files = new TreeMap<>();
         Map<String, RuleMessage> refused = new TreeMap<>();
         Map<String, RuleMessage> passedOver = new TreeMap<>();
+        long[] total = {0};
         if (!Files.isDirectory(directory)) {
             refused.put(MISSING, RuleMessage.error(MISSING, 0, 0, "the rules directory " + directory.toAbsolutePath()
                     + " does not exist or is not a directory (engine.rulesDirectory); no rule set is read from it"));
@@ -98,8 +107,15 @@ final class RuleDirectory {
                         why = "cannot read this file: it is not a regular file (a named pipe, a socket or a device)";
                     } else if (why == null && attrs.size() > MAX_BYTES) {
                         why = "cannot read this file: " + tooLarge(String.valueOf(attrs.size()));
+                    } else if (attrs.isRegularFile() && total[0] + attrs.size() > MAX_TOTAL_BYTES) {
+                        // Even a file whose name is refused would be read (its page shows it): this one is not.
+                        refused.put(key, RuleMessage.error(key, 1, 1, "not read: with this file's " + attrs.size()
+                                + " bytes the rule files would hold more than " + (MAX_TOTAL_BYTES >> 20) + " MiB together"
+                                + " (the rules directory holds far more than rules: remove what is not a rule file)"));
+                        return FileVisitResult.CONTINUE;
                     }
                     if (attrs.isRegularFile() && attrs.size() <= MAX_BYTES) {
+                        total[0] += attrs.size();
                         try {
                             files.put(key, reader.read(file));
                         } catch (NoSuchFileException e) {

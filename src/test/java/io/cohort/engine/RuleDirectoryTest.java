@@ -86,6 +86,31 @@ class RuleDirectoryTest {
         assertThat(service.files().texts().get("vip<U+200B>.drl")).isEqualTo(segment("vip"));
     }
 
+    /**
+     * Files each under their own limit can still add up to more than the heap: the set's files
+     * together hold at most 64 MiB, and one past that is refused unread, the running rules serving.
+     */
+    @Test
+    void filesPastTheSetsTotalAreRefusedUnreadAndTheRunningRulesKeepServing() throws Exception {
+        Path rules = Files.createDirectories(tmp.resolve("rules"));
+        Files.copy(Path.of("rules/high-value-new-product.drl"), rules.resolve("high-value-new-product.drl"));
+        RuleService service = service(rules);
+        String version = service.initial().version();
+        // Sparse files of 15 MiB each: cheap to make, read as that many bytes.
+        for (int i = 1; i <= 5; i++) {
+            try (var f = new java.io.RandomAccessFile(rules.resolve("big-" + i + ".drl").toFile(), "rw")) {
+                f.setLength(15L << 20);
+            }
+        }
+        RuleService.Status s = service.reload();
+        assertThat(s.lastReloadFailed()).isTrue();
+        assertThat(s.activeVersion()).isEqualTo(version);
+        List<RuleMessage> past = s.messages().stream().filter(m -> m.message().contains("64 MiB together")).toList();
+        assertThat(past).as(s.messages().toString()).hasSize(1);
+        assertThat(past.get(0).file()).startsWith("big-");
+        assertThat(service.files().texts().get(past.get(0).file())).as("the file past the total is not read").isEmpty();
+    }
+
     @Test
     void aNameWhoseBytesAreNotUtf8IsRefusedByItsName() throws Exception {
         Path rules = Files.createDirectories(tmp.resolve("rules"));
