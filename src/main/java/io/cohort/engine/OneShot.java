@@ -1,5 +1,6 @@
 package io.cohort.engine;
 
+import io.cohort.engine.sandbox.Deadline;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
 import io.cohort.model.Qualified;
@@ -91,6 +92,9 @@ public final class OneShot {
     private static Result run(KieSession session, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
                               Budget budget) {
         Watch watch = new Watch(session, budget, explain);
+        // Firings are counted by the watch; matching that never fires meets the deadline in the
+        // conditions (Deadline.ok, which the sandbox put in every join), on this thread only.
+        Deadline.Saved outer = Deadline.start(budget.maxNanos());
         try {
             session.addEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
             session.addEventListener((RuleRuntimeEventListener) watch);
@@ -119,8 +123,10 @@ public final class OneShot {
             // a rule must never take the evaluator thread with it.
             String rule = ruleOf(e);
             if (rule == null) rule = evalRuleOf(e, session.getKieBase());
+            if (root(e) instanceof Deadline.Exceeded) return new Result(Set.of(), Map.of(), watch.fired, timeUp(rule, budget));
             return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(root(e))));
         } finally {
+            Deadline.restore(outer);
             // A pooled session keeps its listeners across resets: remove ours first.
             session.removeEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
             session.removeEventListener((RuleRuntimeEventListener) watch);
@@ -179,6 +185,18 @@ public final class OneShot {
         String worst(Map<String, Integer> counts) {
             return counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
         }
+    }
+
+    /**
+     * The deadline met while matching: Drools names the rule whose condition was being evaluated,
+     * the rule whose joins multiplied (the call is in every join, so it is that rule's work that
+     * runs when the clock is read).
+     */
+    private static Failure timeUp(String rule, Budget budget) {
+        return new Failure(Failure.Kind.TIME, rule, "took longer than " + budget.maxNanos() / 1_000_000 + " ms for one "
+                + "evaluation while matching the conditions of rule \"" + rule + "\", without firing: its patterns join "
+                + "too many combinations of facts (every colleague with every colleague of an account, say); join on "
+                + "ids to fewer facts, or count with accumulate instead of matching each combination");
     }
 
     /** The rule Drools names in a condition's exception, or null. */

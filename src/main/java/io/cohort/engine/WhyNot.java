@@ -101,7 +101,12 @@ public final class WhyNot {
             if (whole == null) return n;
             if (d instanceof PatternDescr p && (p.getSource() == null || p.getSource() instanceof FromDescr)) {
                 List<String> cs = new ArrayList<>();
-                for (BaseDescr c : p.getDescrs()) if (c instanceof ExprConstraintDescr ec) cs.add(ec.getExpression());
+                for (BaseDescr c : p.getDescrs()) {
+                    // The sandbox's deadline holds until the evaluation runs out of time: never the condition at fault.
+                    if (c instanceof ExprConstraintDescr ec && !io.cohort.engine.sandbox.Deadline.isCall(ec.getExpression())) {
+                        cs.add(ec.getExpression());
+                    }
+                }
                 boolean person = !personPinned && p.getSource() == null && "Person".equals(p.getObjectType()) && p.getIdentifier() != null;
                 if (person) {
                     // The probes look at this one person, not at everyone in the neighbourhood.

@@ -38,12 +38,14 @@ class RuleStressIT {
 
     @AfterEach void stop() { if (app != null) app.stop(); }
 
-    CohortApp start() throws Exception {
+    CohortApp start(ConfigOverride... more) throws Exception {
         Files.createDirectories(dir.resolve("rules"));
         CohortApp.copyRules(Path.of("rules"), dir.resolve("rules"));
         Files.copy(Path.of("src/test/resources/reliability/rules/probes.drl"), dir.resolve("rules/probes.drl"));
-        app = new CohortApp(dir, ConfigOverride.config("engine.maxFiringsPerFact", "10"),
-                ConfigOverride.config("engine.watchRules", "false")).start();
+        List<ConfigOverride> overrides = new ArrayList<>(List.of(ConfigOverride.config("engine.maxFiringsPerFact", "10"),
+                ConfigOverride.config("engine.watchRules", "false")));
+        overrides.addAll(List.of(more));
+        app = new CohortApp(dir, overrides.toArray(ConfigOverride[]::new)).start();
         app.task("clock?set=" + NOW);
         return app;
     }
@@ -138,6 +140,73 @@ class RuleStressIT {
         assertThat(emails("loop")).as("held once its rule was suspended: the 50 people loaded after are not in it")
                 .doesNotContain("x1@townsend.com").hasSizeLessThanOrEqualTo(3);
         assertThat(app.get("/v1/segments").status()).isEqualTo(200);
+    }
+
+    /**
+     * Matching that multiplies and never fires (every colleague of an account with every two others)
+     * once held the evaluator for minutes: Drools checks its halt only between firings, and the time
+     * budget was read only there. Dropped into the rules of a running service, it is stopped at
+     * engine.maxEvaluationTime, reported and suspended, and the other segments go on changing.
+     */
+    @Test
+    void aRuleWhoseJoinsMultiplyWithoutFiringIsStoppedByTheTimeBudget() throws Exception {
+        start(ConfigOverride.config("engine.maxEvaluationTime", "1s"), ConfigOverride.config("engine.previewTimeout", "3s"));
+        loadBodea(150);
+        assertThat(emails("probe-won")).hasSize(153);
+        String colleagues = HEADER + """
+                rule "colleagues" @segment("colleagues")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $x : personId)
+                    AccountPerson(accountId == $a, $y : personId)
+                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
+                then
+                    insertLogical(new Qualified("colleagues", $p.id()));
+                end
+                """;
+        long start = System.nanoTime();
+        JsonNode rules = reload("colleagues.drl", colleagues);
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        JsonNode issues = rules.get("runtimeIssues");
+        assertThat(issues).as(issues.toString()).anySatisfy(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("time-limit");
+            assertThat(i.get("rule").asText()).isEqualTo("colleagues");
+            assertThat(i.get("file").asText()).isEqualTo("colleagues.drl");
+            assertThat(i.get("message").asText()).contains("1000 ms", "without firing", "suspended");
+        });
+        System.out.printf("a rule joining 150 colleagues thrice: suspended %d s after the edit%n", seconds);
+
+        // The other segments keep following the data: p3 views the new product page, one more person joins Townsend.
+        assertThat(app.post("/v1/sources/marketo-2/records", "application/json", """
+                {"records":[{"type":"event","id":"A-2-1","personId":"2002","eventType":"web.webpagedetails.pageViews",
+                 "timestamp":"2026-11-24T09:00:00Z","url":"https://www.bodea.com/products/new"}]}""").status()).isEqualTo(200);
+        app.ingest("crm-1", "{\"type\":\"person\",\"id\":\"late\",\"email\":\"late@townsend.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"001-T1\",\"personId\":\"late\"}");
+        assertThat(emails("high-value-new-product")).containsExactly("p2@townsend.com", "p3@townsend.com");
+        assertThat(emails("probe-won")).hasSize(154).contains("late@townsend.com");
+        assertThat(emails("colleagues")).isEmpty();
+
+        // Previews of the draft stop at their time too (engine.previewTimeout, here 3 s), reporting the rule or the
+        // timeout: before, each held one of the two preview slots for minutes after answering, and the next was refused.
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < 2; i++) {
+            var preview = app.post("/v1/rules/preview", "application/json",
+                    mapper.createObjectNode().put("file", "colleagues.drl").put("drl", colleagues).toString());
+            assertThat(preview.status()).as(preview.toString()).isIn(200, 422);
+            assertThat(preview.body()).as(preview.toString()).containsAnyOf("time-limit", "previewTimeout");
+        }
+        String harmless = colleagues.replace("    AccountPerson(accountId == $a, $x : personId)\n", "")
+                .replace("    AccountPerson(accountId == $a, $y : personId)\n", "").replace("$x.length() + $y.length() + 100", "100");
+        var next = app.post("/v1/rules/preview", "application/json",
+                mapper.createObjectNode().put("file", "colleagues.drl").put("drl", harmless).toString());
+        for (int i = 0; i < 50 && next.status() == 429; i++) {
+            Thread.sleep(100);
+            next = app.post("/v1/rules/preview", "application/json",
+                    mapper.createObjectNode().put("file", "colleagues.drl").put("drl", harmless).toString());
+        }
+        assertThat(next.status()).as(next.toString()).isEqualTo(200);
     }
 
     @Test

@@ -145,6 +145,7 @@ final class ConditionChecker {
         for (BaseDescr d : p.getDescrs()) {
             if (!(d instanceof ExprConstraintDescr ec)) return true;
             String e = ec.getExpression().strip();
+            if (Deadline.isCall(e)) continue; // the sandbox's, not a test
             if (e.matches("\\$?[A-Za-z_][A-Za-z0-9_]* : [A-Za-z_][A-Za-z0-9_]*")) continue; // a binding
             if (e.matches("personId == \\$?[A-Za-z_][A-Za-z0-9_.()]*")) continue; // the join to the person
             return true;
@@ -252,12 +253,46 @@ final class ConditionChecker {
             type = model.factType(p.getObjectType()).orElseThrow(() -> unknownType(p.getObjectType()));
         }
         Joins joins = constraints(p, type, scope);
+        deadline(p, scope, source instanceof FromDescr from && from.getDataSource() != null ? from.getDataSource().getText() : null);
         if (fromLevel != null) {
             bind(p, type, scope, Map.of(), fromLevel, joins, false);
             shape.reach(fromLevel, line);
             return;
         }
         place(p, type, scope, top, joins, conjunct);
+    }
+
+    /**
+     * Puts {@code Deadline.ok($v)} first in a pattern that reads {@code $v}, a variable bound before
+     * it (the first such in its constraints, else its 'from' source): Drools then evaluates the call
+     * for every pair it tries to join, so matching that multiplies stops at the evaluation's deadline
+     * ({@link Deadline}). First, because Drools stops at a pair's first failing constraint; after the
+     * equality Drools indexes on, which it looks up before any constraint. The same text in every
+     * rule of the same pattern keeps Drools sharing their nodes. Not counted, and not the analyst's:
+     * added after the pattern was checked.
+     */
+    private static void deadline(PatternDescr p, Scope scope, String source) {
+        String earlier = null;
+        for (BaseDescr c : p.getDescrs()) {
+            if (!(c instanceof ExprConstraintDescr ec)) continue;
+            for (String id : RuleText.identifiers(ec.getExpression())) {
+                if (scope.find(id).isPresent()) {
+                    earlier = id;
+                    break;
+                }
+            }
+            if (earlier != null) break;
+        }
+        if (earlier == null && source != null && source.length() <= MAX_CONSTRAINT_CHARS) {
+            for (String id : RuleText.identifiers(source)) {
+                if (scope.find(id).isPresent()) {
+                    earlier = id;
+                    break;
+                }
+            }
+        }
+        if (earlier == null) return;
+        ((AndDescr) p.getConstraint()).insertDescr(0, new ExprConstraintDescr(Deadline.CALL + "(" + earlier + ")"));
     }
 
     /** The id equalities found among a pattern's top-level constraints, and its field bindings. */

@@ -35,7 +35,7 @@ public final class RuleText {
      * pattern are among them; callers keep the ones the rule binds.
      */
     public static java.util.Set<String> identifiers(String expression) {
-        java.util.Set<String> out = new java.util.HashSet<>();
+        java.util.Set<String> out = new java.util.LinkedHashSet<>(); // in order: the sandbox takes the first bound one
         int n = expression.length();
         char before = ' ';
         for (int i = 0; i < n; ) {
@@ -62,7 +62,11 @@ public final class RuleText {
     private static void lhs(BaseDescr d, StringBuilder b) {
         if (d instanceof PatternDescr p) {
             b.append(p.getIdentifier() == null ? "" : p.getIdentifier() + ":").append(p.getObjectType()).append('(');
-            for (BaseDescr c : p.getDescrs()) b.append(c instanceof ExprConstraintDescr e ? e.getExpression() : c.getText()).append(';');
+            for (BaseDescr c : p.getDescrs()) {
+                // The sandbox's deadline is not the analyst's text: adding it changed no rule's signature.
+                if (c instanceof ExprConstraintDescr e && Deadline.isCall(e.getExpression())) continue;
+                b.append(c instanceof ExprConstraintDescr e ? e.getExpression() : c.getText()).append(';');
+            }
             b.append(')');
             PatternSourceDescr src = p.getSource();
             if (src instanceof AccumulateDescr a) {

@@ -163,6 +163,11 @@ public final class HostileRules {
         out.add(new Hostile("constraint-class-literal", constraint("a", "String.class != null"), 7, true));
         out.add(new Hostile("constraint-tostring-chain", constraint("a", "sources.toString().getBytes() != null"), 7, true));
         out.add(new Hostile("constraint-instanceof", constraint("a", "title instanceof String"), 7, true));
+        // The sandbox puts Deadline.ok($x) in every join (the time budget inside matching): only it may.
+        out.add(new Hostile("constraint-deadline", constraint("a", "io.cohort.engine.sandbox.Deadline.ok(title)"), 7, true));
+        out.add(new Hostile("constraint-deadline-start", constraint("a", "io.cohort.engine.sandbox.Deadline.start(0L) != null"), 7, true));
+        out.add(new Hostile("join-deadline", lhs("a", "AccountPerson(personId == $p.id, io.cohort.engine.sandbox.Deadline.ok($p))"), 8, true));
+        out.add(new Hostile("eval-deadline", lhs("a", "eval(io.cohort.engine.sandbox.Deadline.ok($p))"), 8, true));
         // Rules match with RE2 (LinearRegex): what made Java's matcher backtrack ((a+)+b, .*.*.*x) is
         // accepted now (LinearRegexTest); refused is what RE2 cannot run in linear time or would
         // compile too large.
@@ -244,6 +249,7 @@ public final class HostileRules {
         out.add(new Hostile("import-function", top("a", "import function java.lang.System.exit;"), 3, true));
         out.add(new Hostile("import-static", top("a", "import static java.lang.System.exit;"), 3, true));
         out.add(new Hostile("import-io", top("a", "import java.io.File;"), 3, true));
+        out.add(new Hostile("import-deadline", top("a", "import io.cohort.engine.sandbox.Deadline;"), 3, true));
         out.add(new Hostile("import-split", top("a", "import java\n    .io.File;"), 3, false));
         out.add(new Hostile("import-reflect", top("a", "import java.lang.reflect.*;"), 3, true));
         out.add(new Hostile("import-drools", top("a", "import org.drools.core.common.InternalFactHandle;"), 3, true));
