@@ -19,6 +19,13 @@ import io.dropwizard.migrations.MigrationsBundle;
  */
 public class CohortApplication extends Application<CohortConfiguration> {
     private volatile Wiring.Stages stages;
+    /** The rule sets this application compiled, by content: validate and preview compile the running set again and again. */
+    private final io.cohort.engine.CompiledRuleSets compiled;
+
+    public CohortApplication() { this(new io.cohort.engine.CompiledRuleSets()); }
+
+    /** @param compiled rule sets compiled before (tests share them between the applications of one JVM) */
+    public CohortApplication(io.cohort.engine.CompiledRuleSets compiled) { this.compiled = compiled; }
 
     public static void main(String[] args) throws Exception {
         new CohortApplication().run(args);
@@ -57,7 +64,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
             ClusterWiring.run(config, env); // one process of a cluster (docs/scale-out.md)
             return;
         }
-        Wiring wiring = new Wiring(config, env.getObjectMapper(), env.metrics(), Wiring.ruleClock(config));
+        Wiring wiring = new Wiring(config, env.getObjectMapper(), env.metrics(), Wiring.ruleClock(config), compiled);
         // records → store → profiles → rule sessions → memberships → outbox → destinations
         Wiring.Stages stages = wiring.service(env);
         var tasks = Endpoints.api(config, env, stages, wiring.bodies());

@@ -17,6 +17,7 @@ import io.cohort.engine.Evaluator;
 import io.cohort.engine.ManualClock;
 import io.cohort.engine.PersonSnapshot;
 import io.cohort.engine.RuleBook;
+import io.cohort.engine.CompiledRuleSets;
 import io.cohort.engine.RuleCompiler;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuleWatcher;
@@ -66,6 +67,7 @@ public final class Wiring {
     private final ObjectMapper json;
     private final MetricRegistry metrics;
     private final Clock clock;
+    private final CompiledRuleSets compiled;
 
     /**
      * @param json    the service's (or the command's) object mapper: stored records and rule sets
@@ -73,10 +75,16 @@ public final class Wiring {
      * @param clock   rule time ({@link #ruleClock}); vendor budgets and retries always use UTC wall time
      */
     public Wiring(CohortConfiguration config, ObjectMapper json, MetricRegistry metrics, Clock clock) {
+        this(config, json, metrics, clock, new CompiledRuleSets());
+    }
+
+    /** @param compiled the rule sets the application compiled before ({@link CompiledRuleSets}) */
+    public Wiring(CohortConfiguration config, ObjectMapper json, MetricRegistry metrics, Clock clock, CompiledRuleSets compiled) {
         this.config = config;
         this.json = json;
         this.metrics = metrics;
         this.clock = clock;
+        this.compiled = compiled;
     }
 
     /** Rule time: a manual clock (engine.manualClock, for demos and tests), else UTC. */
@@ -130,7 +138,7 @@ public final class Wiring {
 
     /** The rules of {@code directory}, compiled against rule time; {@code lastGood} keeps the last set that compiled. */
     public RuleService rules(Path directory, RuleService.LastGood lastGood) {
-        return new RuleService(directory, new RuleCompiler(clock), clock, lastGood);
+        return new RuleService(directory, new RuleCompiler(clock, compiled), clock, lastGood);
     }
 
     /** How long events stay facts (engine.eventRetention). */

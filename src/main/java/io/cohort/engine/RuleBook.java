@@ -27,8 +27,8 @@ public final class RuleBook {
     private final boolean jitted;
     private final RuleCompiler compiler;
     private final Map<String, String> signatures;
-    private final Map<Set<String>, KieBase> partial = new ConcurrentHashMap<>();
-    private final Map<Set<String>, Optional<Candidates>> candidates = new ConcurrentHashMap<>();
+    private final Map<Set<String>, KieBase> partial;
+    private final Map<Set<String>, Optional<Candidates>> candidates;
 
     /**
      * @param sources   file name → DRL text, as compiled
@@ -51,7 +51,30 @@ public final class RuleBook {
         this.jitted = jitted;
         this.compiler = compiler;
         this.signatures = signatures;
+        this.partial = new ConcurrentHashMap<>();
+        this.candidates = new ConcurrentHashMap<>();
     }
+
+    private RuleBook(RuleBook same, Instant compiledAt) {
+        this.kieBase = same.kieBase;
+        this.segments = same.segments;
+        this.warnings = same.warnings;
+        this.sources = same.sources;
+        this.files = same.files;
+        this.ruleFiles = same.ruleFiles;
+        this.version = same.version;
+        this.compiledAt = compiledAt;
+        this.shape = same.shape;
+        this.jitted = same.jitted;
+        this.compiler = same.compiler;
+        this.signatures = same.signatures;
+        // What is built from the rules once is built once for the same files (CompiledRuleSets).
+        this.partial = same.partial;
+        this.candidates = same.candidates;
+    }
+
+    /** This very rule set (the same KieBase and what is built from it), as compiled at {@code when}. */
+    RuleBook compiledAt(Instant when) { return new RuleBook(this, when); }
 
     public KieBase kieBase() { return kieBase; }
 

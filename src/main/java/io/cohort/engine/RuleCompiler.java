@@ -36,9 +36,17 @@ public final class RuleCompiler {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RuleCompiler.class);
     private final DrlSandbox sandbox = new DrlSandbox();
     private final Clock clock;
+    private final CompiledRuleSets compiled;
 
+    /** A compiler that remembers nothing between compiles (commands, tests, a cluster node's own). */
     public RuleCompiler(Clock clock) {
+        this(clock, new CompiledRuleSets());
+    }
+
+    /** @param compiled the sets compiled before, shared by the application's compilers */
+    public RuleCompiler(Clock clock, CompiledRuleSets compiled) {
         this.clock = clock;
+        this.compiled = compiled;
     }
 
     /** @param files file name (relative to the rules directory) → DRL text */
@@ -49,6 +57,16 @@ public final class RuleCompiler {
      * refused before it was read (its name, a failed read) an error at its line 1.
      */
     public CompileResult compile(RuleFiles files) {
+        Optional<String> key = CompiledRuleSets.key(files);
+        CompileResult known = key.map(compiled::get).orElse(null);
+        // The same files compile to the same book; only the time it is compiled at is this call's.
+        if (known != null) return new CompileResult(known.ruleBook().map(b -> b.compiledAt(clock.instant())), known.messages());
+        CompileResult result = compileAfresh(files);
+        key.ifPresent(k -> compiled.put(k, result));
+        return result;
+    }
+
+    private CompileResult compileAfresh(RuleFiles files) {
         Map<String, String> sources = new TreeMap<>(files.texts());
         // Files that are not text, or were refused unread (their name, a failed read), go to the
         // sandbox only to be refused there (a table unconverted), like a file that does not parse.

@@ -24,6 +24,36 @@ class RuleCompilerTest {
                 .isEqualTo("high-value-new-product.drl");
     }
 
+    /**
+     * The same files compile to the same KieBase once per process (validate and preview compile
+     * the running set again at every call), compiled "at" each call; other files, and a set whose
+     * files the directory refused, are compiled afresh.
+     */
+    @Test
+    void theSameFilesAreCompiledOnceAndOthersAfresh() throws Exception {
+        ManualClock clock = new ManualClock(java.time.Instant.parse("2026-11-25T00:00:00Z"));
+        RuleCompiler remembering = new RuleCompiler(clock, new CompiledRuleSets());
+        String drl = Files.readString(Path.of("rules/high-value-new-product.drl"));
+        RuleBook first = remembering.compile(Map.of("high-value-new-product.drl", drl)).ruleBook().orElseThrow();
+        clock.advance(java.time.Duration.ofHours(1));
+        RuleBook again = remembering.compile(Map.of("high-value-new-product.drl", drl)).ruleBook().orElseThrow();
+        assertThat(again.kieBase()).isSameAs(first.kieBase());
+        assertThat(again.version()).isEqualTo(first.version());
+        assertThat(again.compiledAt()).isEqualTo(clock.instant()).isNotEqualTo(first.compiledAt());
+
+        RuleBook renamed = remembering.compile(Map.of("other-name.drl", drl)).ruleBook().orElseThrow();
+        assertThat(renamed.kieBase()).isNotSameAs(first.kieBase());
+        RuleBook edited = remembering.compile(Map.of("high-value-new-product.drl", drl + "\n")).ruleBook().orElseThrow();
+        assertThat(edited.kieBase()).isNotSameAs(first.kieBase());
+        RuleFiles withRefused = RuleFiles.fromBytes(Map.of("high-value-new-product.drl", drl.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Map.of("x.drl", RuleMessage.error("x.drl", 1, 1, "cannot read this file")));
+        assertThat(remembering.compile(withRefused).ok()).isFalse();
+        assertThat(CompiledRuleSets.key(withRefused)).isEmpty();
+        // A compiler of its own remembers nothing of another's.
+        assertThat(new RuleCompiler(clock).compile(Map.of("high-value-new-product.drl", drl)).ruleBook().orElseThrow().kieBase())
+                .isNotSameAs(first.kieBase());
+    }
+
     @Test
     void syntaxErrorIsReportedWithFileAndLine() {
         String drl = """

@@ -58,8 +58,11 @@ public final class FreshEvaluation {
         return compile(dir, new io.cohort.engine.ManualClock(now));
     }
 
+    /** Rule sets compiled by this test JVM's fresh evaluations, by content (compiling is a function of the files). */
+    private static final io.cohort.engine.CompiledRuleSets COMPILED = new io.cohort.engine.CompiledRuleSets();
+
     public static RuleBook compile(Path rulesDir, Clock clock) {
-        return new RuleService(rulesDir, new RuleCompiler(clock), clock).initial();
+        return new RuleService(rulesDir, new RuleCompiler(clock, COMPILED), clock).initial();
     }
 
     /** Qualified facts of a fresh evaluation of {@code graph}. */
