@@ -39,6 +39,14 @@ public final class RuleBook {
     RuleBook(KieBase kieBase, Map<String, SegmentDefinition> segments, List<RuleMessage> warnings, Map<String, String> sources,
              Map<String, String> files, Map<String, String> ruleFiles, String version, Instant compiledAt, RuleSetShape shape, boolean jitted,
              RuleCompiler compiler, Map<String, String> signatures) {
+        this(kieBase, segments, warnings, sources, files, ruleFiles, version, compiledAt, shape, jitted, compiler, signatures,
+                new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+    }
+
+    private RuleBook(KieBase kieBase, Map<String, SegmentDefinition> segments, List<RuleMessage> warnings, Map<String, String> sources,
+                     Map<String, String> files, Map<String, String> ruleFiles, String version, Instant compiledAt, RuleSetShape shape,
+                     boolean jitted, RuleCompiler compiler, Map<String, String> signatures, Map<Set<String>, KieBase> partial,
+                     Map<Set<String>, Optional<Candidates>> candidates) {
         this.kieBase = kieBase;
         this.segments = segments;
         this.warnings = warnings;
@@ -51,30 +59,16 @@ public final class RuleBook {
         this.jitted = jitted;
         this.compiler = compiler;
         this.signatures = signatures;
-        this.partial = new ConcurrentHashMap<>();
-        this.candidates = new ConcurrentHashMap<>();
-    }
-
-    private RuleBook(RuleBook same, Instant compiledAt) {
-        this.kieBase = same.kieBase;
-        this.segments = same.segments;
-        this.warnings = same.warnings;
-        this.sources = same.sources;
-        this.files = same.files;
-        this.ruleFiles = same.ruleFiles;
-        this.version = same.version;
-        this.compiledAt = compiledAt;
-        this.shape = same.shape;
-        this.jitted = same.jitted;
-        this.compiler = same.compiler;
-        this.signatures = same.signatures;
-        // What is built from the rules once is built once for the same files (CompiledRuleSets).
-        this.partial = same.partial;
-        this.candidates = same.candidates;
+        this.partial = partial;
+        this.candidates = candidates;
     }
 
     /** This very rule set (the same KieBase and what is built from it), as compiled at {@code when}. */
-    RuleBook compiledAt(Instant when) { return new RuleBook(this, when); }
+    RuleBook compiledAt(Instant when) {
+        // What is built from the rules once is built once for the same files (CompiledRuleSets): the maps are shared.
+        return new RuleBook(kieBase, segments, warnings, sources, files, ruleFiles, version, when, shape, jitted, compiler, signatures,
+                partial, candidates);
+    }
 
     public KieBase kieBase() { return kieBase; }
 
