@@ -79,7 +79,8 @@ final class ClusterWiring {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterWiring.class);
     private ClusterWiring() {}
 
-    static void run(CohortConfiguration config, Environment env) throws Exception {
+    /** @param compiled the rule sets the application compiled before (validate and preview compile the running set again) */
+    static void run(CohortConfiguration config, Environment env, io.cohort.engine.CompiledRuleSets compiled) throws Exception {
         ClusterConfig cluster = config.cluster();
         String url = config.database().getUrl();
         if (url == null || !url.startsWith("jdbc:postgresql:")) {
@@ -108,7 +109,7 @@ final class ClusterWiring {
         RecordParser parser = new RecordParser(config.ingestLimits()).refusingFutureEvents(clock);
         RecordStore store = new RecordStore(jdbi, env.getObjectMapper());
         // The cluster keeps its rule sets itself (rule_set with cluster_rules): no local last-good copy.
-        RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()), new RuleCompiler(clock), clock);
+        RuleService rules = new RuleService(Path.of(config.engine().rulesDirectory()), new RuleCompiler(clock, compiled), clock);
         RuleBook initial = rules.initial();
         Duration retention = Duration.ofMillis(config.engine().eventRetention().toMilliseconds());
         List<ActivationBinding> bindings = config.activations().stream()

@@ -61,7 +61,7 @@ public class CohortApplication extends Application<CohortConfiguration> {
     @Override
     public void run(CohortConfiguration config, Environment env) throws Exception {
         if (config.cluster().mode() == io.cohort.cluster.ClusterConfig.Mode.KAFKA) {
-            ClusterWiring.run(config, env); // one process of a cluster (docs/scale-out.md)
+            ClusterWiring.run(config, env, compiled); // one process of a cluster (docs/scale-out.md)
             return;
         }
         Wiring wiring = new Wiring(config, env.getObjectMapper(), env.metrics(), Wiring.ruleClock(config), compiled);
