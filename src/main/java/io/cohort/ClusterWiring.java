@@ -194,7 +194,7 @@ final class ClusterWiring {
         env.jersey().register(new DestinationResource(destinations));
         env.jersey().register(new io.cohort.api.resources.ActivationResource(destinations, new io.cohort.destination.OutboxStore(jdbi)));
         Workbench workbench = new Workbench(node.graph(), rules, node::rules, clock, retention,
-                Duration.ofMillis(config.engine().previewTimeout().toMilliseconds()));
+                Duration.ofMillis(config.engine().previewTimeout().toMilliseconds()), config.engine().maxEvaluationMemoryBytes());
         env.lifecycle().manage(workbench);
         env.jersey().register(new PreviewResource(workbench, bodies));
         env.jersey().register(new ExplainResource(workbench));

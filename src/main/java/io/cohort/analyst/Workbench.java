@@ -45,6 +45,8 @@ public final class Workbench implements Managed {
     private final Clock clock;
     private final Duration eventRetention;
     private final Duration timeout;
+    /** Of each evaluation of a preview or an explanation: the firings of the engine's default, the preview's time. */
+    private final Budget budget;
 
     /** As many previews as allowed are running. */
     public static final class BusyException extends RuntimeException {
@@ -86,14 +88,20 @@ public final class Workbench implements Managed {
                               String hint, List<io.cohort.engine.WhyNot.Step> whyNot, Instant evaluatedAt, String rulesVersion,
                               List<RuntimeIssue> runtimeIssues) {}
 
+    /**
+     * @param timeout            how long a preview or an explanation may take
+     * @param maxEvaluationBytes what one of its evaluations may allocate (engine.maxEvaluationMemory)
+     */
     public Workbench(ProfileGraph graph, RuleService rules, Supplier<RuleBook> running, Clock clock, Duration eventRetention,
-                     Duration timeout) {
+                     Duration timeout, long maxEvaluationBytes) {
         this.graph = graph;
         this.rules = rules;
         this.running = running;
         this.clock = clock;
         this.eventRetention = eventRetention;
         this.timeout = timeout;
+        this.budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos(), maxEvaluationBytes,
+                Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), maxEvaluationBytes);
     }
 
     @Override public void start() {}
@@ -128,7 +136,6 @@ public final class Workbench implements Managed {
             }
             Set<String> ids = new TreeSet<>(mine.stream().map(SegmentDefinition::id).toList());
             AtomicBoolean cancelled = new AtomicBoolean();
-            Budget budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos());
             Future<FullEvaluation.Outcome> f = pool.submit(() -> {
                 try {
                     return FullEvaluation.run(graph, book, ids, now, eventRetention, budget, null, cancelled::get);
@@ -173,7 +180,6 @@ public final class Workbench implements Managed {
         SegmentDefinition segment = book.segment(segmentId).orElseThrow(() -> new UnknownSegmentException(segmentId));
         if (!graph.hasPerson(personId)) return Optional.empty();
         Instant now = clock.instant();
-        Budget budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos());
         Explainer.Explanation x = Explainer.explain(graph, book, segment.id(), personId, now, eventRetention, budget);
         PersonRef who = new PersonRef(personId, x.person().map(Person::email).orElse(null));
         Qualified q = new Qualified(segment.id(), personId);

@@ -252,13 +252,10 @@ final class Evaluation {
 
     /**
      * The budget of one evaluation grows with what it evaluates: a rule that fires a few times per
-     * fact is normal, one that fires a thousand times per fact (or derives a hundred) is not.
+     * fact is normal, one that fires a thousand times per fact (or derives a hundred, or allocates
+     * 64 KiB) is not.
      */
-    private Budget budget(List<Fact> facts) {
-        long n = facts.size() + 1L;
-        return new Budget((int) Math.min(budget.maxFirings(), n * budget.firingsPerFact()),
-                (int) Math.min(budget.maxDerived(), n * budget.derivedPerFact()), budget.maxNanos());
-    }
+    private Budget budget(List<Fact> facts) { return budget.forFacts(facts.size()); }
 
     /** Records a failure against its rule; false when it names none. */
     private boolean isolate(OneShot.Failure f) {
@@ -274,6 +271,7 @@ final class Evaluation {
             announce(new RuntimeIssue(now, switch (f.kind()) {
                 case FIRINGS -> "firing-limit";
                 case DERIVED -> "derived-limit";
+                case MEMORY -> "memory-limit";
                 default -> "time-limit";
             }, f.rule(), file, f.message() + ". The rule is suspended and the segments depending on it keep their members "
                     + "until the rules are reloaded"));

@@ -53,7 +53,7 @@ public final class OneShot {
 
     /** Why a run did not finish: which budget, or a throwing rule. {@code rule} is null when unknown. */
     public record Failure(Kind kind, String rule, String message) {
-        public enum Kind { EXCEPTION, FIRINGS, DERIVED, TIME }
+        public enum Kind { EXCEPTION, FIRINGS, DERIVED, TIME, MEMORY }
     }
 
     /**
@@ -92,9 +92,10 @@ public final class OneShot {
     private static Result run(KieSession session, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
                               Budget budget) {
         Watch watch = new Watch(session, budget, explain);
-        // Firings are counted by the watch; matching that never fires meets the deadline in the
-        // conditions (Deadline.ok, which the sandbox put in every join), on this thread only.
-        Deadline.Saved outer = Deadline.start(budget.maxNanos());
+        // Firings are counted by the watch; matching that never fires meets the deadline and the
+        // allocation limit in the conditions (Deadline.ok, which the sandbox put in every join),
+        // on this thread only.
+        Deadline.Saved outer = Deadline.start(budget.maxNanos(), budget.maxBytes());
         try {
             session.addEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
             session.addEventListener((RuleRuntimeEventListener) watch);
@@ -123,7 +124,7 @@ public final class OneShot {
             // a rule must never take the evaluator thread with it.
             String rule = ruleOf(e);
             if (rule == null) rule = evalRuleOf(e, session.getKieBase());
-            if (root(e) instanceof Deadline.Exceeded) return new Result(Set.of(), Map.of(), watch.fired, timeUp(rule, budget));
+            if (root(e) instanceof Deadline.Exceeded x) return new Result(Set.of(), Map.of(), watch.fired, spent(x, rule, budget));
             return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(root(e))));
         } finally {
             Deadline.restore(outer);
@@ -158,10 +159,15 @@ public final class OneShot {
             fired++;
             firedByRule.merge(e.getMatch().getRule().getName(), 1, Integer::sum);
             if (explain) matches.add(e.getMatch());
-            if ((fired & 255) == 0 && System.nanoTime() > deadline && failure == null) {
+            if ((fired & 255) != 0 || failure != null) return;
+            Deadline.Limit spent = System.nanoTime() > deadline ? Deadline.Limit.TIME : Deadline.spent();
+            if (spent != null) {
                 String worst = worst(firedByRule);
-                failure = new Failure(Failure.Kind.TIME, worst, "took longer than " + budget.maxNanos() / 1_000_000
-                        + " ms for one evaluation; rule \"" + worst + "\" fired most (" + firedByRule.get(worst) + " times)");
+                failure = spent == Deadline.Limit.TIME
+                        ? new Failure(Failure.Kind.TIME, worst, "took longer than " + budget.maxNanos() / 1_000_000
+                        + " ms for one evaluation; rule \"" + worst + "\" fired most (" + firedByRule.get(worst) + " times)")
+                        : new Failure(Failure.Kind.MEMORY, worst, "allocated more than " + mib(budget.maxBytes())
+                        + " MiB in one evaluation; rule \"" + worst + "\" fired most (" + firedByRule.get(worst) + " times)");
                 session.halt();
             }
         }
@@ -188,16 +194,21 @@ public final class OneShot {
     }
 
     /**
-     * The deadline met while matching: Drools names the rule whose condition was being evaluated,
-     * the rule whose joins multiplied (the call is in every join, so it is that rule's work that
-     * runs when the clock is read).
+     * The deadline or the allocation limit met while matching: Drools names the rule whose condition
+     * was being evaluated, the rule whose joins multiplied (the call is in every join, so it is that
+     * rule's work that runs when the clock and the allocation are read).
      */
-    private static Failure timeUp(String rule, Budget budget) {
-        return new Failure(Failure.Kind.TIME, rule, "took longer than " + budget.maxNanos() / 1_000_000 + " ms for one "
-                + "evaluation while matching the conditions of rule \"" + rule + "\", without firing: its patterns join "
-                + "too many combinations of facts (every colleague with every colleague of an account, say); join on "
-                + "ids to fewer facts, or count with accumulate instead of matching each combination");
+    private static Failure spent(Deadline.Exceeded x, String rule, Budget budget) {
+        String advice = ": its patterns join too many combinations of facts (every colleague with every colleague of an "
+                + "account, say); join on ids to fewer facts, or count with accumulate instead of matching each combination";
+        return x.limit == Deadline.Limit.TIME
+                ? new Failure(Failure.Kind.TIME, rule, "took longer than " + budget.maxNanos() / 1_000_000 + " ms for one "
+                + "evaluation while matching the conditions of rule \"" + rule + "\", without firing" + advice)
+                : new Failure(Failure.Kind.MEMORY, rule, "allocated more than " + mib(budget.maxBytes()) + " MiB for one "
+                + "evaluation while matching the conditions of rule \"" + rule + "\"" + advice);
     }
+
+    private static long mib(long bytes) { return bytes >> 20; }
 
     /** The rule Drools names in a condition's exception, or null. */
     static String ruleOf(Throwable e) {

@@ -145,29 +145,7 @@ class OneShotTest {
             default -> "Opportunity(accountId == $a, $o : id)\n    Opportunity(accountId == $a, $q : id)\n    "
                     + "Opportunity(accountId == $a, name.length() > $o.length() + $q.length() + 100)";
         };
-        String drl = """
-                package cohort.segments;
-                import io.cohort.model.*;
-                rule "Colleagues"
-                    @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    %s
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
-                rule "Everyone"
-                    @segment("everyone")
-                when
-                    $p : Person()
-                then
-                    insertLogical(new Qualified("everyone", $p.id()));
-                end
-                """.formatted(condition);
-        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
-        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
-        RuleBook b = compiled.ruleBook().orElseThrow();
+        RuleBook b = colleaguesAnd(condition);
         List<Fact> facts = new java.util.ArrayList<>();
         facts.add(person("p0"));
         facts.add(new AccountPerson("a1", "p0", null, Map.of()));
@@ -193,6 +171,72 @@ class OneShotTest {
         OneShot.Result next = OneShot.run(b.kieBase(), b, List.of(person("p1")), NOW, false, Budget.DEFAULT);
         assertThat(next.ok()).isTrue();
         assertThat(next.qualified()).contains(new Qualified("everyone", "p1"));
+    }
+
+    /**
+     * Matching that multiplies and matches: Drools makes all of a rule's matches before it fires the
+     * first, so every colleague of an account with every two others filled the heap (60 people:
+     * 13M matches, 2.3 GB in a 2 GB heap, GC-bound for the 30 s of the time budget) and every other
+     * thread of the service starved with it. The same with the combinations collected into lists.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "collect"})
+    void matchingThatFillsTheHeapIsStoppedAtTheAllocationLimitAndNamed(String shape) {
+        String condition = shape.equals("plain")
+                ? "AccountPerson(accountId == $a, $x : personId)\n    AccountPerson(accountId == $a, $y : personId)\n    "
+                + "AccountPerson(accountId == $a, $z : personId)"
+                : "AccountPerson(accountId == $a, $x : personId)\n    AccountPerson(accountId == $a, $y : personId)\n    "
+                + "$c : java.util.List() from collect(AccountPerson(accountId == $a))";
+        RuleBook b = colleaguesAnd(condition);
+        List<Fact> facts = new java.util.ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            facts.add(person("p" + i));
+            facts.add(new AccountPerson("a1", "p" + i, null, Map.of()));
+        }
+        assertThat(io.cohort.engine.sandbox.Deadline.measuresMemory()).as("HotSpot counts allocation per thread").isTrue();
+        long limit = 64L << 20;
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        // Ten minutes of time: only the memory can stop it.
+        OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false,
+                new Budget(10_000_000, 1_000_000, 600_000_000_000L, limit, 10_000_000, 1_000_000, limit));
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertThat(r.failure()).as("stopped (after %,d bytes)", allocated).isNotNull();
+        assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.MEMORY);
+        assertThat(r.failure().rule()).isEqualTo("Colleagues");
+        assertThat(r.failure().message()).contains("64 MiB", "Colleagues");
+        // Near the limit: the allocation is read every 1,024 join pairs, and a pair is a few hundred bytes.
+        assertThat(allocated).as("stopped near the limit").isLessThan(2 * limit);
+        OneShot.Result next = OneShot.run(b.kieBase(), b, List.of(person("p1")), NOW, false, Budget.DEFAULT);
+        assertThat(next.ok()).isTrue();
+        assertThat(next.qualified()).contains(new Qualified("everyone", "p1"));
+    }
+
+    /** Rule "Colleagues": a person, an account of theirs, then {@code condition}; and rule "Everyone"; checked by the sandbox. */
+    private static RuleBook colleaguesAnd(String condition) {
+        String drl = """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "Colleagues"
+                    @segment("colleagues")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    %s
+                then
+                    insertLogical(new Qualified("colleagues", $p.id()));
+                end
+                rule "Everyone"
+                    @segment("everyone")
+                when
+                    $p : Person()
+                then
+                    insertLogical(new Qualified("everyone", $p.id()));
+                end
+                """.formatted(condition);
+        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
+        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
+        return compiled.ruleBook().orElseThrow();
     }
 
     /**

@@ -142,6 +142,20 @@ class RuleStressIT {
         assertThat(app.get("/v1/segments").status()).isEqualTo(200);
     }
 
+    /** Every colleague of a person's account with every two others, matching none of them. */
+    private static final String COLLEAGUES = HEADER + """
+            rule "colleagues" @segment("colleagues")
+            when
+                $p : Person()
+                AccountPerson(personId == $p.id, $a : accountId)
+                AccountPerson(accountId == $a, $x : personId)
+                AccountPerson(accountId == $a, $y : personId)
+                AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
+            then
+                insertLogical(new Qualified("colleagues", $p.id()));
+            end
+            """;
+
     /**
      * Matching that multiplies and never fires (every colleague of an account with every two others)
      * once held the evaluator for minutes: Drools checks its halt only between firings, and the time
@@ -151,21 +165,12 @@ class RuleStressIT {
     @Test
     void aRuleWhoseJoinsMultiplyWithoutFiringIsStoppedByTheTimeBudget() throws Exception {
         // 2 s: the hostile rule takes minutes; the legitimate segments' evaluations, a fraction of a second, keep a margin on a busy machine.
-        start(ConfigOverride.config("engine.maxEvaluationTime", "2s"), ConfigOverride.config("engine.previewTimeout", "3s"));
+        // Its 3.6M partial matches (~400 MB) are under a memory budget of 1 GiB: the time stops it.
+        start(ConfigOverride.config("engine.maxEvaluationTime", "2s"), ConfigOverride.config("engine.previewTimeout", "3s"),
+                ConfigOverride.config("engine.maxEvaluationMemory", "1GiB"), ConfigOverride.config("engine.maxEvaluationMemoryPerFact", "4MiB"));
         loadBodea(150);
         assertThat(emails("probe-won")).hasSize(153);
-        String colleagues = HEADER + """
-                rule "colleagues" @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    AccountPerson(accountId == $a, $x : personId)
-                    AccountPerson(accountId == $a, $y : personId)
-                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
-                """;
+        String colleagues = COLLEAGUES;
         long start = System.nanoTime();
         JsonNode rules = reload("colleagues.drl", colleagues);
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
@@ -208,6 +213,46 @@ class RuleStressIT {
                     mapper.createObjectNode().put("file", "colleagues.drl").put("drl", harmless).toString());
         }
         assertThat(next.status()).as(next.toString()).isEqualTo(200);
+    }
+
+    /**
+     * Matching that multiplies and matches: Drools makes a rule's matches before firing the first,
+     * so every colleague of an account with every two others (153 people: half a billion matches)
+     * filled the heap within the time budget and starved the whole service. Dropped into the rules
+     * of a running service it is stopped at engine.maxEvaluationMemory, reported and suspended; the
+     * other segments go on changing, and a preview of it stops at the same limit.
+     */
+    @Test
+    void aRuleWhoseMatchesWouldFillTheHeapIsStoppedByTheMemoryBudget() throws Exception {
+        // Ten minutes of time: only the memory can stop it (the legitimate segments' evaluations here allocate a few MB).
+        start(ConfigOverride.config("engine.maxEvaluationTime", "10m"), ConfigOverride.config("engine.previewTimeout", "10m"),
+                ConfigOverride.config("engine.maxEvaluationMemory", "64MiB"));
+        loadBodea(150);
+        assertThat(emails("probe-won")).hasSize(153);
+        // Every colleague with every two others, all matching.
+        String colleagues = COLLEAGUES.replace(", personId.length() > $x.length() + $y.length() + 100", "");
+        long start = System.nanoTime();
+        JsonNode rules = reload("colleagues.drl", colleagues);
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        assertThat(rules.get("runtimeIssues")).as(rules.get("runtimeIssues").toString()).anySatisfy(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("memory-limit");
+            assertThat(i.get("rule").asText()).isEqualTo("colleagues");
+            assertThat(i.get("file").asText()).isEqualTo("colleagues.drl");
+            assertThat(i.get("message").asText()).contains("64 MiB", "suspended");
+        });
+        System.out.printf("a rule matching 153 colleagues four ways: suspended %d s after the edit%n", seconds);
+
+        app.ingest("crm-1", "{\"type\":\"person\",\"id\":\"late\",\"email\":\"late@townsend.com\"}",
+                "{\"type\":\"accountPerson\",\"accountId\":\"001-T1\",\"personId\":\"late\"}");
+        assertThat(emails("probe-won")).hasSize(154).contains("late@townsend.com");
+        assertThat(emails("colleagues")).isEmpty();
+
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var preview = app.post("/v1/rules/preview", "application/json",
+                mapper.createObjectNode().put("file", "colleagues.drl").put("drl", colleagues).toString());
+        assertThat(preview.status()).as(preview.toString()).isIn(200, 422);
+        assertThat(preview.body()).as(preview.toString()).contains("memory-limit", "64 MiB");
     }
 
     @Test

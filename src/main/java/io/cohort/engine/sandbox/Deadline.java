@@ -1,12 +1,18 @@
 package io.cohort.engine.sandbox;
 
 /**
- * The time budget inside matching. Drools checks {@code halt()} only between firings and never
- * while it works out a rule's matches, so a rule whose joins multiply (every colleague with every
- * colleague of every account) could hold an evaluator thread for half an hour without firing once.
- * The sandbox therefore puts {@link #CALL}{@code ($earlier)} first in every pattern that joins on
- * an earlier binding: Drools evaluates it for every pair of a join, which is where that time goes,
- * and past the deadline of the evaluation running on this thread it throws {@link Exceeded}.
+ * The time and memory budget inside matching. Drools checks {@code halt()} only between firings and
+ * never while it works out a rule's matches, so a rule whose joins multiply (every colleague with
+ * every colleague of every account) could hold an evaluator thread for half an hour without firing
+ * once, or, when the combinations match, fill the heap with them (Drools makes all of a rule's
+ * matches before it fires the first: 13M for 60 people of one account joined four ways, 2.3 GB)
+ * and starve every other thread of the service. The sandbox therefore puts
+ * {@link #CALL}{@code ($earlier)} first in every pattern that joins on an earlier binding: Drools
+ * evaluates it for every pair of a join, which is where that time and memory go, and past the
+ * deadline or the allocation limit of the evaluation running on this thread it throws
+ * {@link Exceeded}. Memory is measured as the bytes this thread allocated since the evaluation
+ * began (what a session holds is what it allocated, less little garbage), which costs no more than
+ * reading the clock.
  *
  * <p>Analysts cannot call it: the sandbox's allow-list has no such method, and only the sandbox
  * adds it, after checking the rule. Outside an evaluation ({@link #start} not called on the thread)
@@ -19,25 +25,38 @@ public final class Deadline {
     private static final int SAMPLE = 1 << 10;
     private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
 
+    /** Allocation by thread, where the JVM can tell it (HotSpot can); null where it cannot. */
+    private static final com.sun.management.ThreadMXBean ALLOCATION = allocationCounter();
+
     private static final class State {
         boolean armed;
         long deadline;
         long budgetNanos;
+        /** The thread's allocation counter past which the evaluation stops; Long.MAX_VALUE: no limit. */
+        long allocationLimit = Long.MAX_VALUE;
+        long budgetBytes;
         int calls;
     }
 
-    /** Thrown from a condition once the evaluation on this thread is past its deadline. */
-    public static final class Exceeded extends RuntimeException {
-        public final long budgetNanos;
+    /** What ran out: time or memory. */
+    public enum Limit { TIME, MEMORY }
 
-        Exceeded(long budgetNanos) {
-            super("the evaluation took longer than " + budgetNanos / 1_000_000 + " ms while matching conditions", null, false, false);
-            this.budgetNanos = budgetNanos;
+    /** Thrown from a condition once the evaluation on this thread is past its deadline or allocation limit. */
+    public static final class Exceeded extends RuntimeException {
+        public final Limit limit;
+        /** The budget that ran out: nanoseconds for time, bytes for memory. */
+        public final long budget;
+
+        Exceeded(Limit limit, long budget) {
+            super(limit == Limit.TIME ? "the evaluation took longer than " + budget / 1_000_000 + " ms while matching conditions"
+                    : "the evaluation allocated more than " + budget / (1 << 20) + " MiB while matching conditions", null, false, false);
+            this.limit = limit;
+            this.budget = budget;
         }
     }
 
     /** What {@link #start} replaced, given back to {@link #restore} (evaluations may nest on one thread). */
-    public record Saved(boolean armed, long deadline, long budgetNanos) {}
+    public record Saved(boolean armed, long deadline, long budgetNanos, long allocationLimit, long budgetBytes) {}
 
     private Deadline() {}
 
@@ -45,12 +64,21 @@ public final class Deadline {
      * Sets the deadline of the evaluation about to run on this thread, {@code budgetNanos} from now;
      * call {@link #restore} with the result in a finally block.
      */
-    public static Saved start(long budgetNanos) {
+    public static Saved start(long budgetNanos) { return start(budgetNanos, Long.MAX_VALUE); }
+
+    /**
+     * As {@link #start(long)}, also stopping the evaluation once this thread has allocated
+     * {@code budgetBytes} more than now ({@code Long.MAX_VALUE}: no limit).
+     */
+    public static Saved start(long budgetNanos, long budgetBytes) {
         State s = STATE.get();
-        Saved before = new Saved(s.armed, s.deadline, s.budgetNanos);
+        Saved before = new Saved(s.armed, s.deadline, s.budgetNanos, s.allocationLimit, s.budgetBytes);
         s.armed = true;
         s.budgetNanos = budgetNanos;
         s.deadline = System.nanoTime() + budgetNanos;
+        long allocated = allocated();
+        s.budgetBytes = budgetBytes;
+        s.allocationLimit = budgetBytes == Long.MAX_VALUE || allocated < 0 ? Long.MAX_VALUE : saturatedAdd(allocated, budgetBytes);
         s.calls = 0;
         return before;
     }
@@ -60,6 +88,26 @@ public final class Deadline {
         s.armed = before.armed();
         s.deadline = before.deadline();
         s.budgetNanos = before.budgetNanos();
+        s.allocationLimit = before.allocationLimit();
+        s.budgetBytes = before.budgetBytes();
+    }
+
+    /**
+     * Which limit of this thread's evaluation is spent, or null: for checks outside the
+     * conditions (between firings), where throwing is not the way to stop.
+     */
+    public static Limit spent() {
+        State s = STATE.get();
+        if (!s.armed) return null;
+        if (System.nanoTime() - s.deadline > 0) return Limit.TIME;
+        if (s.allocationLimit != Long.MAX_VALUE && allocated() > s.allocationLimit) return Limit.MEMORY;
+        return null;
+    }
+
+    /** The budget of the limit given, for messages. */
+    public static long budget(Limit limit) {
+        State s = STATE.get();
+        return limit == Limit.TIME ? s.budgetNanos : s.budgetBytes;
     }
 
     /**
@@ -70,8 +118,35 @@ public final class Deadline {
     public static boolean ok(Object joined) {
         State s = STATE.get();
         if (!s.armed || (++s.calls & (SAMPLE - 1)) != 0) return true;
-        if (System.nanoTime() - s.deadline > 0) throw new Exceeded(s.budgetNanos);
+        if (System.nanoTime() - s.deadline > 0) throw new Exceeded(Limit.TIME, s.budgetNanos);
+        if (s.allocationLimit != Long.MAX_VALUE && allocated() > s.allocationLimit) throw new Exceeded(Limit.MEMORY, s.budgetBytes);
         return true;
+    }
+
+    /** Bytes this thread has allocated since it started, or -1 where the JVM does not say. */
+    private static long allocated() {
+        return ALLOCATION == null ? -1 : ALLOCATION.getCurrentThreadAllocatedBytes();
+    }
+
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        try {
+            if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                    && t.isThreadAllocatedMemorySupported()) {
+                if (!t.isThreadAllocatedMemoryEnabled()) t.setThreadAllocatedMemoryEnabled(true);
+                return t.getCurrentThreadAllocatedBytes() >= 0 ? t : null;
+            }
+        } catch (UnsupportedOperationException | SecurityException e) {
+            // No per-thread allocation on this JVM: the time budget still holds.
+        }
+        return null;
+    }
+
+    /** Whether this JVM lets the memory budget be measured (HotSpot does). */
+    public static boolean measuresMemory() { return ALLOCATION != null; }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
     /** Whether a constraint's text is the sandbox's call (explanations and signatures pass over it). */

@@ -62,6 +62,35 @@ class DeadlineTest {
         for (int i = 0; i < 5_000; i++) assertThat(Deadline.ok("x")).isTrue();
     }
 
+    /** The memory budget counts this thread's allocation only, from its start; an outer evaluation's limit is put back. */
+    @Test
+    void throwsOncePastTheAllocationLimitOfItsOwnThreadAndIsPutBack() throws Exception {
+        Deadline.Saved outer = Deadline.start(60_000_000_000L, 16L << 20);
+        try {
+            // Another thread allocating does not count against this one.
+            Thread other = new Thread(() -> { for (int i = 0; i < 64; i++) sink = new byte[1 << 20]; });
+            other.start();
+            other.join();
+            for (int i = 0; i < 5_000; i++) Deadline.ok("x");
+            assertThat(Deadline.spent()).isNull();
+            Deadline.Saved inner = Deadline.start(60_000_000_000L, Long.MAX_VALUE);
+            for (int i = 0; i < 32; i++) sink = new byte[1 << 20];
+            for (int i = 0; i < 5_000; i++) Deadline.ok("x");
+            Deadline.restore(inner);
+            assertThat(Deadline.spent()).isEqualTo(Deadline.Limit.MEMORY);
+            assertThatThrownBy(() -> { for (int i = 0; i < 5_000; i++) Deadline.ok("x"); })
+                    .isInstanceOfSatisfying(Deadline.Exceeded.class, e -> {
+                        assertThat(e.limit).isEqualTo(Deadline.Limit.MEMORY);
+                        assertThat(e.getMessage()).contains("16 MiB");
+                    });
+        } finally {
+            Deadline.restore(outer);
+        }
+        assertThat(Deadline.spent()).as("outside an evaluation").isNull();
+    }
+
+    private static volatile byte[] sink;
+
     private static void walk(BaseDescr d, List<String> out) {
         if (d instanceof PatternDescr p) {
             List<String> cs = new ArrayList<>();
