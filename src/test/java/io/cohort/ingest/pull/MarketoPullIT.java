@@ -202,6 +202,28 @@ class MarketoPullIT {
         assertThat(JSON.readTree(metrics.body()).at("/gauges/cohort.sources.marketo-1.rejected/value").asLong()).isEqualTo(1);
     }
 
+    /**
+     * A number past the reader's 1,000 characters made the whole page "unreadable": a transient
+     * error retried for ever, the stream stopped at that page. The page is read with that number
+     * as text: the activity keeps it exactly, and its page-mates are stored.
+     */
+    @Test
+    void aPulledNumberTooLongToReadDoesNotStopTheStream() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        String digits = "7".repeat(1500);
+        String at = java.time.Instant.now().toString();
+        ObjectNode longOne = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
+                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-LONG-1")
+                .put("campaignId", new java.math.BigInteger(digits));
+        ObjectNode mate = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
+                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-MATE-1");
+        source.addActivities(java.util.List.of(longOne, mate));
+        await("the page", WAIT, () -> status("event", "A-MATE-1") == 200);
+        assertThat(record("event", "A-LONG-1").path("attributes").path("campaignId").asText()).isEqualTo(digits);
+        for (JsonNode st : sync().get("streams")) assertThat(st.get("lastError").isNull()).as(st.toString()).isTrue();
+    }
+
     private static void assertAllKept(JsonNode attributes) {
         assertThat(attributes.path("Client IP").asText()).as(attributes.toString()).isEqualTo("203.0.113.7");
         assertThat(attributes.path("client ip").asText()).as(attributes.toString()).isEqualTo("203.0.113.8");
