@@ -83,12 +83,20 @@ public final class JsonBodies {
 
     /** One JSON document. */
     public JsonNode parse(byte[] body) {
+        return document(body, false);
+    }
+
+    /** @param recordsBody a canonical batch, {"records": […]}: a number too long is named by record index and field */
+    private JsonNode document(byte[] body, boolean recordsBody) {
         if (body.length == 0) throw ApiException.badRequest("request body is empty");
         try {
             JsonNode n = mapper.readTree(body);
             if (n == null || n.isMissingNode()) throw ApiException.badRequest("request body is empty");
             return n;
         } catch (StreamConstraintsException e) {
+            if (isNumberLength(e)) {
+                throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(body)), 0, recordsBody ? -2 : -1);
+            }
             throw ApiException.badRequest(constraint(e));
         } catch (JsonProcessingException e) {
             throw badJson(e, 0);
@@ -100,7 +108,7 @@ public final class JsonBodies {
     /** The records of a canonical batch: {"records":[…]} or one JSON object per line (NDJSON). */
     public List<JsonNode> records(byte[] body, boolean ndjson) {
         if (!ndjson) {
-            JsonNode n = parse(body);
+            JsonNode n = document(body, true);
             JsonNode records = n.get("records");
             if (!n.isObject() || records == null || !records.isArray()) {
                 throw new ApiException(400, "body must be {\"records\": [ … ]}",
@@ -123,6 +131,8 @@ public final class JsonBodies {
             try {
                 out.add(mapper.readTree(lines[i]));
             } catch (StreamConstraintsException e) {
+                String line = lines[i];
+                if (isNumberLength(e)) throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(line)), i + 1, out.size());
                 throw new ApiException(400, "line " + (i + 1) + ": " + constraint(e),
                         List.of(new FieldError(out.size(), "", parseError(e))));
             } catch (JsonProcessingException e) {
@@ -179,6 +189,74 @@ public final class JsonBodies {
             return "JSON string longer than the parser allows (4 x ingest.maxStringLength, at least 1,000,000 characters)";
         }
         return "JSON exceeds a parser limit: " + m;
+    }
+
+    private static boolean isNumberLength(StreamConstraintsException e) {
+        return String.valueOf(e.getOriginalMessage()).startsWith("Number value length");
+    }
+
+    /** Where the parser stopped: the path to the value (field names, array indexes) and line and column. */
+    private record Where(List<Object> path, int line, int column) {}
+
+    private interface ParserSource {
+        com.fasterxml.jackson.core.JsonParser open() throws IOException;
+    }
+
+    /**
+     * Where a number too long is. Jackson's exception carries neither location nor path (it is
+     * thrown by the constraints, not the parser), but the parser that threw knows both: the body is
+     * read again, token by token, to that number. Only on this error, so the cost is the refusal's.
+     */
+    private static Where locate(ParserSource source) {
+        try (com.fasterxml.jackson.core.JsonParser p = source.open()) {
+            try {
+                while (p.nextToken() != null) { /* to the number */ }
+            } catch (StreamConstraintsException e) {
+                List<Object> path = new ArrayList<>();
+                for (com.fasterxml.jackson.core.JsonStreamContext c = p.getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+                    path.add(0, c.inArray() ? (Object) Math.max(0, c.getCurrentIndex()) : c.getCurrentName());
+                }
+                var at = p.currentLocation();
+                return new Where(path, at.getLineNr(), at.getColumnNr());
+            }
+        } catch (IOException e) {
+            // not found again: answered without the place
+        }
+        return null;
+    }
+
+    /**
+     * The 400 for a number past the parser's 100 characters, naming where as the record parser's
+     * number errors do: in a canonical batch the record index and its field ("attributes.score");
+     * in another document (a vendor's native payload) the path in it ("result[3].leadScore") and
+     * the index of the item it is in; on an NDJSON line, the line's record.
+     *
+     * @param ndjsonLine the NDJSON line (1-based), 0 for a whole JSON body
+     * @param index      the NDJSON line's record index; -2 for a {"records": […]} body, -1 for another document
+     */
+    private static ApiException numberTooLong(StreamConstraintsException e, Where where, int ndjsonLine, int index) {
+        var length = java.util.regex.Pattern.compile("\\((\\d+)\\)").matcher(String.valueOf(e.getOriginalMessage()));
+        String what = "a number of " + (length.find() ? length.group(1) + " " : "more than 100 ")
+                + "characters: numbers are read up to 100 characters; send a value that long as a JSON string";
+        if (where == null) return new ApiException(400, (ndjsonLine > 0 ? "line " + ndjsonLine + ": " : "") + what);
+        List<Object> path = where.path();
+        int record = index;
+        if (index == -2) {
+            record = path.size() >= 2 && "records".equals(path.get(0)) && path.get(1) instanceof Integer i ? i : -1;
+            if (record >= 0) path = path.subList(2, path.size());
+        } else if (index == -1 && path.size() >= 2 && path.get(1) instanceof Integer i) {
+            record = i; // the vendor's item: result[i], records[i]
+        }
+        StringBuilder field = new StringBuilder();
+        for (Object step : path) {
+            if (step instanceof Integer i) field.append('[').append(i).append(']');
+            else field.append(field.length() == 0 ? "" : ".").append(step);
+        }
+        int line = ndjsonLine > 0 ? ndjsonLine : where.line();
+        String at = "line " + line + ", column " + where.column();
+        return new ApiException(400, "number too long at " + at + (field.length() == 0 ? "" : " (" + field + ")")
+                + (record >= 0 ? " in record " + record : "") + ": " + what,
+                List.of(new FieldError(record, field.toString(), what + " (at " + at + ")")));
     }
 
     private static ApiException badJson(JsonProcessingException e, int ndjsonLine) {

@@ -48,6 +48,56 @@ public final class JsonNumbers {
         return d.scale() >= 0 && d.scale() <= MAX_PLAIN_SCALE ? d.toPlainString() : d.toString();
     }
 
+    /**
+     * A vendor's page as JSON (the pull connectors'); one with a number past the reader's length
+     * limit is read again with such numbers as text ({@link #quotingLongNumbers}): refused, the
+     * page was "unreadable" at every retry and its stream stopped there for good.
+     */
+    public static JsonNode readPage(ObjectReader reader, String body) throws java.io.IOException {
+        try {
+            return reader.readTree(body);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            if (!String.valueOf(e.getOriginalMessage()).startsWith("Number value length")) throw e;
+            return reader.readTree(quotingLongNumbers(body, reader.getFactory().streamReadConstraints().getMaxNumberLength()));
+        }
+    }
+
+    /**
+     * {@code json} with every number literal longer than {@code maxLength} characters written as a
+     * JSON string of the same digits. For a vendor's page that the reader refuses whole for one
+     * such number (Jackson's StreamReadConstraints, 1,000 characters by default; converting a
+     * million digits takes a BigInteger half a minute): the page must be read, or that one record
+     * stops its stream at every retry. As text the value is kept exactly as an attribute, and a
+     * number field refuses it like any text that is no number it can hold. Linear; strings are
+     * skipped as JSON writes them (escapes included).
+     */
+    public static String quotingLongNumbers(String json, int maxLength) {
+        StringBuilder out = null;
+        int copied = 0;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (c == '"') {
+                for (i++; i < json.length() && json.charAt(i) != '"'; i++) {
+                    if (json.charAt(i) == '\\') i++;
+                }
+            } else if (c == '-' || (c >= '0' && c <= '9')) {
+                int end = i + 1;
+                while (end < json.length() && isNumberChar(json.charAt(end))) end++;
+                if (end - i > maxLength) {
+                    if (out == null) out = new StringBuilder(json.length() + 16);
+                    out.append(json, copied, i).append('"').append(json, i, end).append('"');
+                    copied = end;
+                }
+                i = end - 1;
+            }
+        }
+        return out == null ? json : out.append(json, copied, json.length()).toString();
+    }
+
+    private static boolean isNumberChar(char c) {
+        return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+    }
+
     /** True for a number sent with a fraction or an exponent, which no id is. */
     static boolean isFractional(JsonNode v) {
         return v.isNumber() && !v.isIntegralNumber();

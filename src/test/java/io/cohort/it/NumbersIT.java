@@ -117,6 +117,40 @@ class NumbersIT {
         assertThat(record("generic", "opportunity", "n-min").get("amount").asDouble()).isEqualTo(Double.MIN_VALUE);
     }
 
+    /**
+     * A number past the parser's 100 characters was refused by Jackson's StreamReadConstraints with
+     * a 400 naming no record and no field ("JSON exceeds a parser limit: Number value length (101)
+     * …"): the sender of a batch of 500 could not tell which record. It names them now, as the
+     * other number errors do.
+     */
+    @Test
+    void aNumberLongerThanTheParserReadsIsA400NamingRecordAndField() {
+        String digits = "1".repeat(101);
+        refused("{\"type\":\"person\",\"id\":\"n-long\",\"attributes\":{\"score\":" + digits + "}}",
+                "attributes.score", "a number of 101 characters");
+        refused("{\"type\":\"opportunity\",\"id\":\"n-long\",\"amount\":1." + digits + "}", "amount", "102 characters");
+        refused("{\"type\":\"account\",\"id\":\"n-long\",\"sameAs\":{\"source\":\"crm-1\",\"id\":-" + digits + "}}",
+                "sameAs.id", "send a value that long as a JSON string");
+        Http.Reply r = post(RECORDS, "application/json", "{\"records\":[{\"type\":\"person\",\"id\":\"n-l\",\n\"attributes\":{\"s\":[1,"
+                + digits + "]}}]}");
+        JsonNode body = Http.assertJsonError(r, 400);
+        assertThat(body.get("message").asText()).as(r.toString()).contains("line 2").contains("attributes.s[1]").contains("record 0");
+        assertThat(body.path("errors").get(0).get("field").asText()).isEqualTo("attributes.s[1]");
+
+        long before = rows();
+        Http.Reply leads = post("/v1/sources/marketo-1/native/leads", "application/json",
+                "{\"success\":true,\"result\":[{\"id\":7101},{\"id\":7102,\"leadScore\":" + digits + "}]}");
+        JsonNode e = Http.assertJsonError(leads, 400).path("errors").get(0);
+        assertThat(e.get("index").asInt()).as(leads.toString()).isEqualTo(1);
+        assertThat(e.get("field").asText()).isEqualTo("result[1].leadScore");
+        Http.Reply query = post("/v1/sources/crm-2/native/query", "application/json", "{\"totalSize\":1,\"done\":true,\"records\":["
+                + "{\"attributes\":{\"type\":\"Account\"},\"Id\":\"001L1\",\"Score__c\":" + digits + "}]}");
+        e = Http.assertJsonError(query, 400).path("errors").get(0);
+        assertThat(e.get("index").asInt()).as(query.toString()).isEqualTo(0);
+        assertThat(e.get("field").asText()).isEqualTo("records[0].Score__c");
+        assertThat(rows()).isEqualTo(before);
+    }
+
     /** Sent value → the text kept. */
     static final Map<String, String> KEPT = new LinkedHashMap<>();
 

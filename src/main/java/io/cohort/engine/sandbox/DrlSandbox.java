@@ -503,11 +503,14 @@ public final class DrlSandbox {
                 case "dialect" -> v.equals("java") || v.equals("\"java\"");
                 default -> false;
             };
+            // Not Drools' line: for no-loop and the like, it is the next token's.
             if (!ok) messages.add(RuleMessage.error(file, headerLine(source, r.getLine(), a.getName()), 1,
                     where + attributeMessage(a.getName())));
         }
+        Map<String, Integer> annotationLines = r.getAnnotations().isEmpty() ? Map.of() : annotationLines(source, r.getLine());
         for (AnnotationDescr a : r.getAnnotations()) {
-            int line = headerLine(source, r.getLine(), "@" + a.getName());
+            // Not Drools': an AnnotationDescr has no line.
+            int line = annotationLines.getOrDefault(a.getName(), r.getLine());
             if (!RULE_ANNOTATIONS.contains(a.getName())) {
                 messages.add(RuleMessage.error(file, line, 1, where + "@" + a.getName()
                         + " is not allowed; rules carry @segment, @segmentName and @description"));
@@ -564,14 +567,58 @@ public final class DrlSandbox {
         return shape;
     }
 
-    /** The line of a rule's header (between 'rule' and 'when') that holds {@code token}. */
+    /**
+     * How far a rule's header (from 'rule' to the line that starts with 'when') is read for where
+     * something in it is. It was read to the end of the file when the thing was not found and no
+     * line began with 'when' ("@ segment(…) when …" on one line, which Drools reads as @segment):
+     * a file of 1,000 such rules and a million lines took minutes at every validation. A real header
+     * is a few lines.
+     */
+    static final int MAX_HEADER_LINES = 50;
+    static final int MAX_HEADER_CHARS = 20_000;
+
+    /** The line of a rule's header that holds {@code token}; the rule's line when not in the header's first lines. */
     static int headerLine(String[] lines, int ruleLine, String token) {
-        for (int i = Math.max(0, ruleLine - 1); i < lines.length; i++) {
-            String l = lines[i].replaceAll("//.*", "");
+        int chars = 0;
+        int first = Math.max(0, ruleLine - 1);
+        for (int i = first; i < lines.length && i < first + MAX_HEADER_LINES && chars < MAX_HEADER_CHARS; i++) {
+            String l = withoutLineComment(lines[i], MAX_HEADER_CHARS - chars);
+            chars += l.length();
             if (l.contains(token)) return i + 1;
-            if (i > ruleLine - 1 && l.strip().startsWith("when")) break;
+            if (i > first && l.strip().startsWith("when")) break;
         }
         return ruleLine;
+    }
+
+    /**
+     * The line of each annotation in a rule's header by name ("@segment", also written "@ segment"),
+     * the first where one is twice: one pass over the header for all of them, read as far as
+     * {@link #headerLine} reads.
+     */
+    static Map<String, Integer> annotationLines(String[] lines, int ruleLine) {
+        Map<String, Integer> out = new HashMap<>();
+        int chars = 0;
+        int first = Math.max(0, ruleLine - 1);
+        for (int i = first; i < lines.length && i < first + MAX_HEADER_LINES && chars < MAX_HEADER_CHARS; i++) {
+            String l = withoutLineComment(lines[i], MAX_HEADER_CHARS - chars);
+            chars += l.length();
+            for (int at = l.indexOf('@'); at >= 0; at = l.indexOf('@', at + 1)) {
+                int from = at + 1;
+                while (from < l.length() && Character.isWhitespace(l.charAt(from))) from++;
+                int to = from;
+                while (to < l.length() && (Character.isJavaIdentifierPart(l.charAt(to)) || l.charAt(to) == '.')) to++;
+                if (to > from) out.putIfAbsent(l.substring(from, to), i + 1);
+            }
+            if (i > first && l.strip().startsWith("when")) break;
+        }
+        return out;
+    }
+
+    /** The line up to "//", and at most {@code max} characters of it. */
+    private static String withoutLineComment(String line, int max) {
+        String head = line.length() > max ? line.substring(0, Math.max(0, max)) : line;
+        int comment = head.indexOf("//");
+        return comment < 0 ? head : head.substring(0, comment);
     }
 
     /**

@@ -162,6 +162,68 @@ class MarketoPullIT {
         assertThat(status("event", "A-CASE-3")).isEqualTo(404);
     }
 
+    /**
+     * The same refusal on a pull has nobody to answer a 400: it was fatal, so the stream retried
+     * the page forever and stored nothing after that activity — neither its page-mates nor any
+     * later page. Now the activity is set aside (log, sync status, .rejected metric) and the
+     * stream goes on.
+     */
+    @Test
+    void aPulledActivityWithOneAttributeNameTwiceIsSetAsideAndTheStreamGoesOn() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        ObjectNode twice = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
+                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", "A-TWICE-1");
+        twice.putArray("attributes").add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.7"))
+                .add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.9"));
+        ObjectNode before = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
+                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-BEFORE-1");
+        ObjectNode after = before.deepCopy().put("marketoGUID", "A-AFTER-1");
+        String at = java.time.Instant.now().toString();
+        before.put("activityDate", at);
+        twice.put("activityDate", at);
+        after.put("activityDate", at);
+        source.addActivities(java.util.List.of(before, twice, after)); // one page
+        await("the bad activity's page-mates", WAIT, () -> status("event", "A-BEFORE-1") == 200 && status("event", "A-AFTER-1") == 200);
+        source.addActivity(before.deepCopy().put("marketoGUID", "A-LATER-1").put("activityDate", java.time.Instant.now().toString()));
+        await("a later page", WAIT, () -> status("event", "A-LATER-1") == 200);
+        assertThat(status("event", "A-TWICE-1")).isEqualTo(404);
+
+        JsonNode s = sync();
+        assertThat(s.get("recordsRejected").asLong()).as(s.toString()).isEqualTo(1);
+        JsonNode stream = null;
+        for (JsonNode st : s.get("streams")) if (st.get("stream").asText().equals("activities")) stream = st;
+        assertThat(stream).as(s.toString()).isNotNull();
+        assertThat(stream.get("recordsRejected").asLong()).isEqualTo(1);
+        assertThat(stream.get("lastRejection").asText()).as(s.toString())
+                .contains("A-TWICE-1").contains("attributes[1].name").contains("'Client IP'");
+        assertThat(stream.get("lastError").isNull()).as(s.toString()).isTrue();
+        var metrics = app.admin("/metrics");
+        assertThat(JSON.readTree(metrics.body()).at("/gauges/cohort.sources.marketo-1.rejected/value").asLong()).isEqualTo(1);
+    }
+
+    /**
+     * A number past the reader's 1,000 characters made the whole page "unreadable": a transient
+     * error retried for ever, the stream stopped at that page. The page is read with that number
+     * as text: the activity keeps it exactly, and its page-mates are stored.
+     */
+    @Test
+    void aPulledNumberTooLongToReadDoesNotStopTheStream() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        String digits = "7".repeat(1500);
+        String at = java.time.Instant.now().toString();
+        ObjectNode longOne = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
+                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-LONG-1")
+                .put("campaignId", new java.math.BigInteger(digits));
+        ObjectNode mate = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
+                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-MATE-1");
+        source.addActivities(java.util.List.of(longOne, mate));
+        await("the page", WAIT, () -> status("event", "A-MATE-1") == 200);
+        assertThat(record("event", "A-LONG-1").path("attributes").path("campaignId").asText()).isEqualTo(digits);
+        for (JsonNode st : sync().get("streams")) assertThat(st.get("lastError").isNull()).as(st.toString()).isTrue();
+    }
+
     private static void assertAllKept(JsonNode attributes) {
         assertThat(attributes.path("Client IP").asText()).as(attributes.toString()).isEqualTo("203.0.113.7");
         assertThat(attributes.path("client ip").asText()).as(attributes.toString()).isEqualTo("203.0.113.8");

@@ -73,7 +73,7 @@ final class ActivityStream extends CursorStream {
         if (latest != null) next.put("at", latest.toString());
         boolean done = backfill && (reachedUntil || !more);
         if (done) next.put("done", true);
-        c.writer.commit(status(), c.map("activities", MarketoConnector.envelope(items)), Map.of(name(), text(next)));
+        c.writer.commit(status(), c.map(status(), "activities", items), Map.of(name(), text(next)));
         Instant at = next.hasNonNull("at") ? Instant.parse(next.get("at").asText()) : null;
         if (backfill) progress(next, at, done, items.size());
         else status().currentTo(more ? at : c.ctx.clock().instant());

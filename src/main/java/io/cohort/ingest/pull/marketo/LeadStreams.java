@@ -58,8 +58,8 @@ final class LeadStreams {
                 JsonNode leads = c.api.get("/rest/v1/leads.json?filterType=id&fields=" + fields + "&filterValues="
                         + MarketoApi.enc(String.join(",", ids)));
                 List<JsonNode> raw = MarketoConnector.results(leads);
-                records.addAll(c.map("leads", leads));
-                records.addAll(c.related.forLeads(raw));
+                records.addAll(c.map(status(), "leads", raw));
+                records.addAll(c.related.forLeads(status(), raw));
             }
             ObjectNode next = newCursor();
             next.put("token", page.path("nextPageToken").asText(token));
@@ -203,8 +203,8 @@ final class LeadStreams {
         }
 
         private void commit(ObjectNode cursor, List<JsonNode> chunk, int rowsDone) throws PullException, InterruptedException {
-            List<ObjectNode> records = new ArrayList<>(c.map("leads", MarketoConnector.envelope(chunk)));
-            records.addAll(c.related.forLeads(chunk));
+            List<ObjectNode> records = new ArrayList<>(c.map(status(), "leads", chunk));
+            records.addAll(c.related.forLeads(status(), chunk));
             ObjectNode next = cursor.deepCopy();
             next.put("rowsDone", rowsDone);
             c.writer.commit(status(), records, Map.of(name(), text(next)));

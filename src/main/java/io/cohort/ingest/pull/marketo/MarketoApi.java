@@ -158,7 +158,7 @@ final class MarketoApi {
         }
         JsonNode n;
         try {
-            n = pages.readTree(r.body());
+            n = io.cohort.ingest.JsonNumbers.readPage(pages, r.body());
         } catch (IOException e) { // a proxy's HTML page, a truncated body
             throw new PullException.Transient("unreadable Marketo response on " + what + ": " + excerpt(r.body()), null, e);
         }

@@ -9,6 +9,7 @@ import io.cohort.ingest.pull.Connector;
 import io.cohort.ingest.pull.PageWriter;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ingest.pull.PullException;
+import io.cohort.ingest.pull.StreamStatus;
 import io.cohort.ingest.pull.SyncStatusView.QuotaView;
 import io.cohort.ingest.pull.SyncStream;
 import java.time.Instant;
@@ -118,13 +119,27 @@ final class MarketoConnector implements Connector {
         }
     }
 
-    /** Maps a Marketo response through the source's native mapper (the push endpoint's mapping). */
-    List<ObjectNode> map(String object, JsonNode body) throws PullException {
+    /**
+     * Maps Marketo result items through the source's native mapper (the push endpoint's mapping).
+     * An item the mapper refuses (one activity attribute name twice with two values: a push's 400)
+     * is set aside, the others mapped ({@link PageWriter#map}); only a page the mapper cannot read
+     * at all is fatal.
+     */
+    List<ObjectNode> map(StreamStatus status, String object, List<JsonNode> items) throws PullException {
         try {
-            return ctx.mapper().map(object, body);
+            return writer.map(status, "Marketo " + object, items, MarketoConnector::itemId,
+                    part -> ctx.mapper().map(object, envelope(part)));
         } catch (NativeFormatException e) {
             throw new PullException.Fatal("Marketo " + object + " response not as documented: " + e.getMessage(), e);
         }
+    }
+
+    /** Marketo's id of a result item: activities have a marketoGUID, companies and opportunities an external id. */
+    static String itemId(JsonNode item) {
+        for (String f : List.of("marketoGUID", "id", "externalCompanyId", "externalOpportunityId")) {
+            if (item.hasNonNull(f) && item.get(f).isValueNode()) return f + " " + item.get(f).asText();
+        }
+        return null;
     }
 
     /** An envelope with only the given result items, for the mapper. */

@@ -44,8 +44,8 @@ final class RefreshStream extends CursorStream {
         }
         c.checkUsage();
         if (c.config.getObjects().contains("lists")) lists();
-        known("account", ids -> c.related.companies(ids));
-        known("opportunity", ids -> c.related.opportunities(ids));
+        known("account", ids -> c.related.companies(status(), ids));
+        known("opportunity", ids -> c.related.opportunities(status(), ids));
         ObjectNode next = newCursor();
         next.put("at", now.toString());
         c.writer.commit(status(), List.of(), Map.of(name(), text(next)));
@@ -84,8 +84,8 @@ final class RefreshStream extends CursorStream {
                 members.addAll(MarketoConnector.results(page));
                 token = page.path("moreResult").asBoolean(false) ? page.path("nextPageToken").asText(null) : null;
             } while (token != null);
-            List<ObjectNode> records = new ArrayList<>(c.map("lists", MarketoConnector.envelope(List.of(list))));
-            records.addAll(c.map(MarketoMapperObjects.listMembers(id), MarketoConnector.envelope(members)));
+            List<ObjectNode> records = new ArrayList<>(c.map(status(), "lists", List.of(list)));
+            records.addAll(c.map(status(), MarketoMapperObjects.listMembers(id), members));
             Set<String> now = new LinkedHashSet<>();
             members.forEach(m -> now.add(id + "|" + m.path("id").asText()));
             int removed = 0;

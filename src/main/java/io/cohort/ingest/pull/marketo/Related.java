@@ -3,6 +3,7 @@ package io.cohort.ingest.pull.marketo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.ingest.pull.PullException;
+import io.cohort.ingest.pull.StreamStatus;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -26,7 +27,7 @@ final class Related {
     }
 
     /** What hangs off these (raw) leads: their companies, their roles and the roles' opportunities. */
-    List<ObjectNode> forLeads(List<JsonNode> leads) throws PullException, InterruptedException {
+    List<ObjectNode> forLeads(StreamStatus status, List<JsonNode> leads) throws PullException, InterruptedException {
         Set<String> companies = new LinkedHashSet<>();
         Set<String> leadIds = new LinkedHashSet<>();
         for (JsonNode l : leads) {
@@ -35,46 +36,46 @@ final class Related {
             }
             if (l.hasNonNull("id")) leadIds.add(l.get("id").asText());
         }
-        List<ObjectNode> out = new ArrayList<>(companies(companies));
+        List<ObjectNode> out = new ArrayList<>(companies(status, companies));
         if (wants("opportunityRoles") || wants("opportunities")) {
             List<JsonNode> roles = fetch("/rest/v1/opportunities/roles.json", "leadId", leadIds, ROLE_FIELDS);
-            out.addAll(rolesAndOpportunities(roles));
+            out.addAll(rolesAndOpportunities(status, roles));
         }
         return out;
     }
 
-    List<ObjectNode> companies(Collection<String> externalIds) throws PullException, InterruptedException {
+    List<ObjectNode> companies(StreamStatus status, Collection<String> externalIds) throws PullException, InterruptedException {
         if (!wants("companies") || externalIds.isEmpty()) return List.of();
-        return c.map("companies", MarketoConnector.envelope(fetch("/rest/v1/companies.json", "externalCompanyId", externalIds,
-                String.join(",", c.config.getCompanyFields()))));
+        return c.map(status, "companies", fetch("/rest/v1/companies.json", "externalCompanyId", externalIds,
+                String.join(",", c.config.getCompanyFields())));
     }
 
     /** Opportunities by external id, then all their roles. */
-    List<ObjectNode> opportunities(Collection<String> externalIds) throws PullException, InterruptedException {
+    List<ObjectNode> opportunities(StreamStatus status, Collection<String> externalIds) throws PullException, InterruptedException {
         List<ObjectNode> out = new ArrayList<>();
-        if (wants("opportunities")) out.addAll(opportunityRecords(externalIds));
+        if (wants("opportunities")) out.addAll(opportunityRecords(status, externalIds));
         if (wants("opportunityRoles") && !externalIds.isEmpty()) {
-            out.addAll(c.map("opportunityRoles", MarketoConnector.envelope(
-                    fetch("/rest/v1/opportunities/roles.json", "externalOpportunityId", externalIds, ROLE_FIELDS))));
+            out.addAll(c.map(status, "opportunityRoles",
+                    fetch("/rest/v1/opportunities/roles.json", "externalOpportunityId", externalIds, ROLE_FIELDS)));
         }
         return out;
     }
 
-    private List<ObjectNode> rolesAndOpportunities(List<JsonNode> roles) throws PullException, InterruptedException {
+    private List<ObjectNode> rolesAndOpportunities(StreamStatus status, List<JsonNode> roles) throws PullException, InterruptedException {
         List<ObjectNode> out = new ArrayList<>();
-        if (wants("opportunityRoles")) out.addAll(c.map("opportunityRoles", MarketoConnector.envelope(roles)));
+        if (wants("opportunityRoles")) out.addAll(c.map(status, "opportunityRoles", roles));
         Set<String> opps = new LinkedHashSet<>();
         roles.forEach(r -> {
             if (r.hasNonNull("externalOpportunityId")) opps.add(r.get("externalOpportunityId").asText());
         });
-        if (wants("opportunities")) out.addAll(opportunityRecords(opps));
+        if (wants("opportunities")) out.addAll(opportunityRecords(status, opps));
         return out;
     }
 
-    private List<ObjectNode> opportunityRecords(Collection<String> externalIds) throws PullException, InterruptedException {
+    private List<ObjectNode> opportunityRecords(StreamStatus status, Collection<String> externalIds) throws PullException, InterruptedException {
         if (externalIds.isEmpty()) return List.of();
-        return c.map("opportunities", MarketoConnector.envelope(fetch("/rest/v1/opportunities.json", "externalOpportunityId",
-                externalIds, String.join(",", c.config.getOpportunityFields()))));
+        return c.map(status, "opportunities", fetch("/rest/v1/opportunities.json", "externalOpportunityId",
+                externalIds, String.join(",", c.config.getOpportunityFields())));
     }
 
     private boolean wants(String object) { return c.config.getObjects().contains(object); }

@@ -127,7 +127,7 @@ final class DeleteLogStream extends CursorStream {
             r.put("IsDeleted", true);
             rows.add(r);
         }
-        return c.map(object, rows);
+        return c.map(status(), object, rows);
     }
 
     @Override

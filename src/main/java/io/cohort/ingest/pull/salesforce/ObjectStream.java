@@ -199,7 +199,7 @@ final class ObjectStream extends CursorStream {
             copy.remove("SystemModstamp");
             copies.add(copy);
         }
-        return c.map(object, copies);
+        return c.map(status(), object, copies);
     }
 
     private static String soql(Instant t) {

@@ -206,7 +206,7 @@ final class SalesforceApi {
 
     private JsonNode parse(HttpReply r, String what) throws PullException {
         try {
-            JsonNode n = pages.readTree(r.body());
+            JsonNode n = io.cohort.ingest.JsonNumbers.readPage(pages, r.body());
             return n == null ? json.createObjectNode() : n;
         } catch (IOException e) {
             throw new PullException.Transient("unreadable Salesforce response on " + what + " (HTTP " + r.status() + ")", null, e);

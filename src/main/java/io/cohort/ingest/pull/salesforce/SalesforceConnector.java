@@ -58,19 +58,28 @@ final class SalesforceConnector implements Connector {
                 api.pausedUntil(), null);
     }
 
-    /** Rows of {@code object} as one query result through the source's mapper (the push endpoint's mapping). */
-    List<com.fasterxml.jackson.databind.node.ObjectNode> map(String object, List<com.fasterxml.jackson.databind.JsonNode> rows)
-            throws io.cohort.ingest.pull.PullException {
+    /**
+     * Rows of {@code object} as one query result through the source's mapper (the push endpoint's
+     * mapping). A row the mapper refuses on its own is set aside, the others mapped
+     * ({@link PageWriter#map}); only a result the mapper cannot read at all is fatal.
+     */
+    List<com.fasterxml.jackson.databind.node.ObjectNode> map(io.cohort.ingest.pull.StreamStatus status, String object,
+            List<com.fasterxml.jackson.databind.JsonNode> rows) throws io.cohort.ingest.pull.PullException {
         if (rows.isEmpty()) return List.of();
+        try {
+            return writer.map(status, "Salesforce " + object, rows, r -> r.hasNonNull("Id") ? "Id " + r.get("Id").asText() : null,
+                    part -> ctx.mapper().map("query", result(part)));
+        } catch (io.cohort.ingest.NativeFormatException e) {
+            throw new io.cohort.ingest.pull.PullException.Fatal("Salesforce " + object + " rows not as documented: " + e.getMessage(), e);
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode result(List<com.fasterxml.jackson.databind.JsonNode> rows) {
         var result = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         result.put("totalSize", rows.size());
         result.put("done", true);
         result.putArray("records").addAll(rows);
-        try {
-            return ctx.mapper().map("query", result);
-        } catch (io.cohort.ingest.NativeFormatException e) {
-            throw new io.cohort.ingest.pull.PullException.Fatal("Salesforce " + object + " rows not as documented: " + e.getMessage(), e);
-        }
+        return result;
     }
 
     /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
