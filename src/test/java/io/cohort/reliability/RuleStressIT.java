@@ -210,6 +210,54 @@ class RuleStressIT {
         assertThat(next.status()).as(next.toString()).isEqualTo(200);
     }
 
+    /**
+     * "Why not" evaluates prefixes of the rule's conditions for one person. Here the rule itself
+     * costs nothing (no deal of that name: Drools never works out the joins before it), but its
+     * prefixes join every colleague with every two others; without the deadline in the probes the
+     * explanation held its request thread for minutes (150 colleagues: ~20 s, 300: out of memory).
+     * It stops at engine.previewTimeout and says so, naming the rule.
+     */
+    @Test
+    void anExplanationWhoseConditionsMultiplyStopsAtItsTimeBudgetAndSaysSo() throws Exception {
+        start(ConfigOverride.config("engine.previewTimeout", "1s"));
+        loadBodea(150);
+        JsonNode rules = reload("colleagues.drl", HEADER + """
+                rule "colleagues, before the deal" @segment("colleagues")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $x : personId)
+                    AccountPerson(accountId == $a, $y : personId)
+                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
+                    Opportunity(accountId == $a, name == "Colleagues deal")
+                then
+                    insertLogical(new Qualified("colleagues", $p.id()));
+                end
+                """);
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        assertThat(rules.get("runtimeIssues")).as("the rule alone costs nothing").isEmpty();
+
+        long start = System.nanoTime();
+        var r = app.get("/v1/segments/colleagues/explain?person=x1@townsend.com");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("explaining a rule whose prefixes join 150 colleagues thrice: %d ms%n", millis);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode e = r.json();
+        assertThat(e.get("qualified").asBoolean()).isFalse();
+        assertThat(e.get("whyNot")).isEmpty();
+        assertThat(e.get("runtimeIssues")).as(e.toString()).singleElement().satisfies(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("time");
+            assertThat(i.get("rule").asText()).isEqualTo("colleagues, before the deal");
+            assertThat(i.get("file").asText()).isEqualTo("colleagues.drl");
+            assertThat(i.get("message").asText()).contains("1000 ms", "\"colleagues, before the deal\"", "too many combinations")
+                    .doesNotContain("__whynot");
+        });
+        assertThat(e.get("hint").asText()).contains("x1@townsend.com does not qualify",
+                "Which condition fails for them could not be worked out", "engine.previewTimeout");
+        // Three evaluations of at most 1 s each, the probes' compilation, and a margin for a busy machine.
+        assertThat(millis).isLessThan(15_000);
+    }
+
     @Test
     void throwingConditionsAreReportedAndOtherSegmentsStayCorrect() throws Exception {
         start();
