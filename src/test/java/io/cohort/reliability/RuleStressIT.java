@@ -211,6 +211,37 @@ class RuleStressIT {
     }
 
     /**
+     * A rule whose name holds a double quote (the sandbox allows any printable name): Drools quotes
+     * names unescaped in its exception, so the deadline's failure named the rule `say ` and no rule
+     * could be suspended. The segment was then counted as evaluated with nobody in it, and its 153
+     * members exited at every edit or sweep. It keeps them.
+     */
+    @Test
+    void aSegmentStoppedByItsTimeBudgetKeepsItsMembersEvenWhenTheRuleCannotBeNamed() throws Exception {
+        start(ConfigOverride.config("engine.maxEvaluationTime", "2s"));
+        loadBodea(150);
+        assertThat(emails("probe-won")).hasSize(153);
+        JsonNode rules = reload("quoted.drl", HEADER + """
+                rule "say \\"hi\\" to colleagues" @segment("probe-won")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $x : personId)
+                    AccountPerson(accountId == $a, $y : personId)
+                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
+                then
+                    insertLogical(new Qualified("probe-won", $p.id()));
+                end
+                """);
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        assertThat(emails("probe-won")).as("the members stay").hasSize(153);
+        assertThat(rules.get("runtimeIssues")).as(rules.toString()).anySatisfy(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("time-limit");
+            assertThat(i.get("message").asText()).contains("2000 ms");
+        });
+    }
+
+    /**
      * "Why not" evaluates prefixes of the rule's conditions for one person. Here the rule itself
      * costs nothing (no deal of that name: Drools never works out the joins before it), but its
      * prefixes join every colleague with every two others; without the deadline in the probes the
