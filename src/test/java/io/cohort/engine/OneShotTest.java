@@ -196,6 +196,39 @@ class OneShotTest {
     }
 
     /**
+     * Drools quotes a rule's name unescaped in a condition's exception: 'say "hi"' read as 'say ',
+     * a rule no book has, and nothing was suspended (the segment lost its members, every batch
+     * paying the budget again). The name is found whole.
+     */
+    @Test
+    void aRuleWhoseNameHoldsAQuoteIsNamedWholeWhenItsMatchingRunsOutOfTime() {
+        String drl = """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "say \\"hi\\" to colleagues" @segment("colleagues")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $x : personId)
+                    AccountPerson(accountId == $a, $y : personId)
+                    AccountPerson(accountId == $a, personId.length() > $x.length() + $y.length() + 100)
+                then
+                    insertLogical(new Qualified("colleagues", $p.id()));
+                end
+                """;
+        RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("quoted.drl", drl)).ruleBook().orElseThrow();
+        List<Fact> facts = new java.util.ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            facts.add(person("p" + i));
+            facts.add(new AccountPerson("a1", "p" + i, null, Map.of()));
+        }
+        OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false, new Budget(10_000_000, 1_000_000, 300_000_000L));
+        assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.TIME);
+        assertThat(r.failure().rule()).isEqualTo("say \"hi\" to colleagues");
+        assertThat(b.ruleFiles()).containsKey(r.failure().rule());
+    }
+
+    /**
      * A pooled session is reset and handed out again (engine.sessionPool): one stopped by a budget
      * or a throwing rule must not carry its halt, facts or listeners into the next evaluation.
      */

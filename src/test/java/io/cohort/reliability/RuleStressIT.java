@@ -214,7 +214,8 @@ class RuleStressIT {
      * A rule whose name holds a double quote (the sandbox allows any printable name): Drools quotes
      * names unescaped in its exception, so the deadline's failure named the rule `say ` and no rule
      * could be suspended. The segment was then counted as evaluated with nobody in it, and its 153
-     * members exited at every edit or sweep. It keeps them.
+     * members exited at every edit or sweep. The rule is named whole and suspended; the segment keeps
+     * its members (and would, held for the batch, were a failure to name no known rule again).
      */
     @Test
     void aSegmentStoppedByItsTimeBudgetKeepsItsMembersEvenWhenTheRuleCannotBeNamed() throws Exception {
@@ -237,6 +238,7 @@ class RuleStressIT {
         assertThat(emails("probe-won")).as("the members stay").hasSize(153);
         assertThat(rules.get("runtimeIssues")).as(rules.toString()).anySatisfy(i -> {
             assertThat(i.get("kind").asText()).isEqualTo("time-limit");
+            assertThat(i.get("rule").asText()).isEqualTo("say \"hi\" to colleagues");
             assertThat(i.get("message").asText()).contains("2000 ms");
         });
     }
