@@ -124,18 +124,41 @@ class OneShotTest {
         assertThat(d.failure().rule()).isEqualTo("Pairs");
     }
 
+    /** A file with rule {@code name} of segment "colleagues": a person, their account {@code $a}, then {@code condition}. */
+    static String colleagues(String name, String condition) {
+        return """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "%s"
+                    @segment("colleagues")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    %s
+                then
+                    insertLogical(new Qualified("colleagues", $p.id()));
+                end
+                """.formatted(name, condition);
+    }
+
+    /** {@code n} people p0… of account a1. */
+    static List<Fact> oneAccount(int n) {
+        List<Fact> facts = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            facts.add(person("p" + i));
+            facts.add(new AccountPerson("a1", "p" + i, null, Map.of()));
+        }
+        return facts;
+    }
+
     /**
-     * Matching that never fires: every colleague of an account with every two others. Drools checks
-     * halt() only between firings, so before the sandbox's deadline in every join this ran for
-     * minutes (150 people: 15 s, 500 people: about half an hour) and reported nothing. The same
-     * inside not, exists, accumulate and collect, and deals of one account joined with each other.
+     * Conditions after {@code $a : accountId} that join every colleague of the account (or deal)
+     * with every two others and never match: plain, in not, exists, accumulate, collect, or deals.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "not", "exists", "accumulate", "collect", "deals"})
-    void matchingThatMultipliesWithoutFiringIsStoppedAtTheDeadlineAndNamed(String shape) {
+    static String multiplying(String shape) {
         String colleagues = "AccountPerson(accountId == $a, $x : personId) and AccountPerson(accountId == $a, $y : personId) "
                 + "and AccountPerson(accountId == $a, personId.length() > $x.length() + $y.length() + 100)";
-        String condition = switch (shape) {
+        return switch (shape) {
             case "plain" -> colleagues.replace(" and ", "\n    ");
             case "not" -> "not (" + colleagues + ")";
             case "exists" -> "exists (" + colleagues + ")";
@@ -145,18 +168,18 @@ class OneShotTest {
             default -> "Opportunity(accountId == $a, $o : id)\n    Opportunity(accountId == $a, $q : id)\n    "
                     + "Opportunity(accountId == $a, name.length() > $o.length() + $q.length() + 100)";
         };
-        String drl = """
-                package cohort.segments;
-                import io.cohort.model.*;
-                rule "Colleagues"
-                    @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    %s
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
+    }
+
+    /**
+     * Matching that never fires: every colleague of an account with every two others. Drools checks
+     * halt() only between firings, so before the sandbox's deadline in every join this ran for
+     * minutes (150 people: 15 s, 500 people: about half an hour) and reported nothing. The same
+     * inside not, exists, accumulate and collect, and deals of one account joined with each other.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "not", "exists", "accumulate", "collect", "deals"})
+    void matchingThatMultipliesWithoutFiringIsStoppedAtTheDeadlineAndNamed(String shape) {
+        String drl = colleagues("Colleagues", multiplying(shape)) + """
                 rule "Everyone"
                     @segment("everyone")
                 when
@@ -164,7 +187,7 @@ class OneShotTest {
                 then
                     insertLogical(new Qualified("everyone", $p.id()));
                 end
-                """.formatted(condition);
+                """;
         var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
         assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
         RuleBook b = compiled.ruleBook().orElseThrow();
@@ -202,27 +225,9 @@ class OneShotTest {
      */
     @Test
     void aRuleWhoseNameHoldsAQuoteIsNamedWholeWhenItsMatchingRunsOutOfTime() {
-        String drl = """
-                package cohort.segments;
-                import io.cohort.model.*;
-                rule "say \\"hi\\" to colleagues" @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    AccountPerson(accountId == $a, $x : personId)
-                    AccountPerson(accountId == $a, $y : personId)
-                    AccountPerson(accountId == $a, personId.length() > $x.length() + $y.length() + 100)
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
-                """;
+        String drl = colleagues("say \\\"hi\\\" to colleagues", multiplying("plain"));
         RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("quoted.drl", drl)).ruleBook().orElseThrow();
-        List<Fact> facts = new java.util.ArrayList<>();
-        for (int i = 0; i < 150; i++) {
-            facts.add(person("p" + i));
-            facts.add(new AccountPerson("a1", "p" + i, null, Map.of()));
-        }
-        OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false, new Budget(10_000_000, 1_000_000, 300_000_000L));
+        OneShot.Result r = OneShot.run(b.kieBase(), b, oneAccount(150), NOW, false, new Budget(10_000_000, 1_000_000, 300_000_000L));
         assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.TIME);
         assertThat(r.failure().rule()).isEqualTo("say \"hi\" to colleagues");
         assertThat(b.ruleFiles()).containsKey(r.failure().rule());

@@ -72,6 +72,22 @@ class RuleStressIT {
         return out;
     }
 
+    /** A rule that joins every colleague of a person's account with every two others and never matches, then {@code more}. */
+    static String colleagues(String rule, String segment, String more) {
+        return HEADER + """
+                rule "%s" @segment("%s")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $x : personId)
+                    AccountPerson(accountId == $a, $y : personId)
+                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
+                %sthen
+                    insertLogical(new Qualified("%s", $p.id()));
+                end
+                """.formatted(rule, segment, more, segment);
+    }
+
     JsonNode reload(String file, String drl) throws Exception {
         Files.writeString(app.rules.resolve(file), drl);
         app.task("reload-rules");
@@ -154,18 +170,7 @@ class RuleStressIT {
         start(ConfigOverride.config("engine.maxEvaluationTime", "2s"), ConfigOverride.config("engine.previewTimeout", "3s"));
         loadBodea(150);
         assertThat(emails("probe-won")).hasSize(153);
-        String colleagues = HEADER + """
-                rule "colleagues" @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    AccountPerson(accountId == $a, $x : personId)
-                    AccountPerson(accountId == $a, $y : personId)
-                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
-                """;
+        String colleagues = colleagues("colleagues", "colleagues", "");
         long start = System.nanoTime();
         JsonNode rules = reload("colleagues.drl", colleagues);
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
@@ -222,18 +227,7 @@ class RuleStressIT {
         start(ConfigOverride.config("engine.maxEvaluationTime", "2s"));
         loadBodea(150);
         assertThat(emails("probe-won")).hasSize(153);
-        JsonNode rules = reload("quoted.drl", HEADER + """
-                rule "say \\"hi\\" to colleagues" @segment("probe-won")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    AccountPerson(accountId == $a, $x : personId)
-                    AccountPerson(accountId == $a, $y : personId)
-                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
-                then
-                    insertLogical(new Qualified("probe-won", $p.id()));
-                end
-                """);
+        JsonNode rules = reload("quoted.drl", colleagues("say \\\"hi\\\" to colleagues", "probe-won", ""));
         assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
         assertThat(emails("probe-won")).as("the members stay").hasSize(153);
         assertThat(rules.get("runtimeIssues")).as(rules.toString()).anySatisfy(i -> {
@@ -254,19 +248,8 @@ class RuleStressIT {
     void anExplanationWhoseConditionsMultiplyStopsAtItsTimeBudgetAndSaysSo() throws Exception {
         start(ConfigOverride.config("engine.previewTimeout", "1s"));
         loadBodea(150);
-        JsonNode rules = reload("colleagues.drl", HEADER + """
-                rule "colleagues, before the deal" @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    AccountPerson(accountId == $a, $x : personId)
-                    AccountPerson(accountId == $a, $y : personId)
-                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
-                    Opportunity(accountId == $a, name == "Colleagues deal")
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
-                """);
+        JsonNode rules = reload("colleagues.drl", colleagues("colleagues, before the deal", "colleagues",
+                "    Opportunity(accountId == $a, name == \"Colleagues deal\")\n"));
         assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
         assertThat(rules.get("runtimeIssues")).as("the rule alone costs nothing").isEmpty();
 
