@@ -123,9 +123,13 @@ public final class RuleTests {
                             + (def == null ? "" : " (its rules: " + String.join("; ", def.rules()) + ")"));
                     String pid = idOf(graph, email);
                     if (pid == null) continue;
-                    for (WhyNot.Step s : Explainer.whyNot(graph, book, seg, pid, c.now(), eventRetention, Budget.DEFAULT)) {
+                    WhyNot.Answer why = Explainer.whyNot(graph, book, seg, pid, c.now(), eventRetention, Budget.DEFAULT);
+                    for (WhyNot.Step s : why.steps()) {
                         problems.add("    rule \"" + s.rule() + "\": " + s.condition() + " - " + s.reason()
                                 + (s.facts().isEmpty() ? "" : " [" + String.join(", ", s.facts()) + "]"));
+                    }
+                    if (why.stopped() != null) {
+                        problems.add("    why not could not be worked out: " + why.stopped().message());
                     }
                 }
             }

@@ -11,6 +11,7 @@ import io.cohort.engine.RuleMessage;
 import io.cohort.engine.RuleService;
 import io.cohort.engine.RuntimeIssue;
 import io.cohort.engine.SegmentDefinition;
+import io.cohort.engine.WhyNot;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.model.Person;
 import io.cohort.model.Qualified;
@@ -184,18 +185,31 @@ public final class Workbench implements Managed {
         PersonRef who = new PersonRef(personId, x.person().map(Person::email).orElse(null));
         Qualified q = new Qualified(segment.id(), personId);
         boolean qualified = x.result().qualified().contains(q);
-        List<RuntimeIssue> issues = x.result().ok() ? List.of() : List.of(new RuntimeIssue(now,
-                x.result().failure().kind().name().toLowerCase(), String.valueOf(x.result().failure().rule()),
-                x.result().failure().rule() == null ? "(unknown)" : book.fileOf(x.result().failure().rule()),
-                x.result().failure().message()));
-        String hint = qualified ? null : (who.email() == null ? personId : who.email()) + " does not qualify for '"
-                + segment.id() + "': no rule of the segment matches this person's facts now. Its rules: "
-                + String.join("; ", segment.rules()) + ". Check each condition against GET /v1/profiles/" + personId
-                + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml" + stepTwoNote(book, segment.id(), personId);
-        List<io.cohort.engine.WhyNot.Step> whyNot = qualified || !x.result().ok() ? List.of()
+        WhyNot.Answer whyNot = qualified || !x.result().ok() ? null
                 : Explainer.whyNot(graph, book, segment.id(), personId, now, eventRetention, budget);
+        // What cut the answer short: the evaluation itself (then qualified is not known), or the probes of why not.
+        OneShot.Failure stopped = !x.result().ok() ? x.result().failure() : whyNot == null ? null : whyNot.stopped();
+        List<RuntimeIssue> issues = stopped == null ? List.of() : List.of(new RuntimeIssue(now,
+                stopped.kind().name().toLowerCase(), String.valueOf(stopped.rule()),
+                stopped.rule() == null ? "(unknown)" : book.fileOf(stopped.rule()), stopped.message()));
+        String name = who.email() == null ? personId : who.email();
+        String hint = qualified ? null : !x.result().ok()
+                ? "whether " + name + " qualifies for '" + segment.id() + "' could not be decided: " + because(stopped)
+                : name + " does not qualify for '" + segment.id() + "': no rule of the segment matches this person's facts now. "
+                + "Its rules: " + String.join("; ", segment.rules()) + ". Check each condition against GET /v1/profiles/" + personId
+                + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml" + stepTwoNote(book, segment.id(), personId)
+                + (stopped == null ? "" : ". Which condition fails for them could not be worked out: " + because(stopped));
         return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
-                List.copyOf(x.others()), hint, whyNot, now, book.version(), issues));
+                List.copyOf(x.others()), hint, whyNot == null ? List.of() : whyNot.steps(), now, book.version(), issues));
+    }
+
+    /** Why an explanation stopped short, in the words of the budget an analyst can ask an operator to change. */
+    private static String because(OneShot.Failure f) {
+        return f.message() + switch (f.kind()) {
+            case TIME -> " (an explanation's time budget: engine.previewTimeout)";
+            case MEMORY -> " (an evaluation's memory budget: engine.maxEvaluationMemory)";
+            default -> "";
+        };
     }
 
     /**

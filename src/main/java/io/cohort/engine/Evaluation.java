@@ -148,6 +148,8 @@ final class Evaluation {
         Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince, typesOf(requested));
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
+        // Segments stopped by a budget that named no rule to suspend: this result cannot speak for them.
+        Set<String> unsettled = new TreeSet<>();
         int fired = 0;
         RuleState.Plan plan = state.plan(requested);
         for (int attempt = 0; attempt < 100; attempt++) {
@@ -163,15 +165,16 @@ final class Evaluation {
             }
             if (!isolate(r.failure())) {
                 // A failure naming no rule: evaluate each clean segment on its own for this batch.
-                for (String s : plan.clean()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified);
+                for (String s : plan.clean()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified, unsettled);
                 break;
             }
         }
         plan = state.plan(requested);
-        for (String s : plan.isolated()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified);
+        for (String s : plan.isolated()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified, unsettled);
         plan = state.plan(requested);
         Set<String> evaluated = new TreeSet<>(requested);
         evaluated.removeAll(plan.held());
+        evaluated.removeAll(unsettled);
         for (Set<String> segs : qualified.values()) segs.retainAll(evaluated);
         return new Result(qualified, Set.copyOf(evaluated), snapshots(n), fired);
     }
@@ -206,9 +209,12 @@ final class Evaluation {
     /**
      * One segment apart from the others, for these subjects. When a condition throws, the batch is
      * halved until the people it throws for are found; for each of them the rules that throw are
-     * left out one by one (a throwing condition counts as not matching) and the rest decide.
+     * left out one by one (a throwing condition counts as not matching) and the rest decide. A budget
+     * spent without a rule to suspend adds the segment to {@code unsettled}: nobody qualified is
+     * not what was found, and counting it so would make its members exit.
      */
-    private int alone(String segment, List<String> subjects, List<Fact> facts, Map<String, Set<String>> qualified) {
+    private int alone(String segment, List<String> subjects, List<Fact> facts, Map<String, Set<String>> qualified,
+                      Set<String> unsettled) {
         if (subjects.isEmpty() || state.plan(Set.of(segment)).held().contains(segment)) return 0;
         Set<String> rules = state.closure(Set.of(segment));
         if (facts == null) facts = graph.neighbourhood(subjects, depth, eventsSince).facts();
@@ -218,13 +224,13 @@ final class Evaluation {
             return r.fired();
         }
         if (r.failure().kind() != OneShot.Failure.Kind.EXCEPTION) {
-            isolate(r.failure());
+            hold(segment, r.failure(), unsettled);
             return r.fired();
         }
         if (subjects.size() > 1) {
             int mid = subjects.size() / 2;
-            return r.fired() + alone(segment, subjects.subList(0, mid), null, qualified)
-                    + alone(segment, subjects.subList(mid, subjects.size()), null, qualified);
+            return r.fired() + alone(segment, subjects.subList(0, mid), null, qualified, unsettled)
+                    + alone(segment, subjects.subList(mid, subjects.size()), null, qualified, unsettled);
         }
         int fired = r.fired();
         Set<String> left = new TreeSet<>(rules);
@@ -242,7 +248,7 @@ final class Evaluation {
                 return fired;
             }
             if (again.failure().kind() != OneShot.Failure.Kind.EXCEPTION) {
-                isolate(again.failure());
+                hold(segment, again.failure(), unsettled);
                 return fired;
             }
             f = again.failure();
@@ -257,6 +263,24 @@ final class Evaluation {
      */
     private Budget budget(List<Fact> facts) { return budget.forFacts(facts.size()); }
 
+    /** A spent budget: its rule suspended, or when it names none the book knows, the segment left unsettled. */
+    private void hold(String segment, OneShot.Failure f, Set<String> unsettled) {
+        if (isolate(f)) return;
+        unsettled.add(segment);
+        issues.accept(new RuntimeIssue(now, limitKind(f.kind()), f.rule() == null ? "?" : f.rule(), "(unknown)", f.message()
+                + ". No rule of the running rules has that name, so none is suspended: segment '" + segment
+                + "' keeps its members for the people of this evaluation"));
+    }
+
+    private static String limitKind(OneShot.Failure.Kind kind) {
+        return switch (kind) {
+            case FIRINGS -> "firing-limit";
+            case DERIVED -> "derived-limit";
+            case MEMORY -> "memory-limit";
+            default -> "time-limit";
+        };
+    }
+
     /** Records a failure against its rule; false when it names none. */
     private boolean isolate(OneShot.Failure f) {
         if (f.rule() == null || !state.book().ruleFiles().containsKey(f.rule())) return false;
@@ -268,12 +292,7 @@ final class Evaluation {
                         + "it throws for the rule does not match. Guard fields that may be null, e.g. industry != null && …"));
             }
         } else if (state.suspend(f.rule(), f.message())) {
-            announce(new RuntimeIssue(now, switch (f.kind()) {
-                case FIRINGS -> "firing-limit";
-                case DERIVED -> "derived-limit";
-                case MEMORY -> "memory-limit";
-                default -> "time-limit";
-            }, f.rule(), file, f.message() + ". The rule is suspended and the segments depending on it keep their members "
+            announce(new RuntimeIssue(now, limitKind(f.kind()), f.rule(), file, f.message() + ". The rule is suspended and the segments depending on it keep their members "
                     + "until the rules are reloaded"));
         }
         return true;

@@ -42,9 +42,9 @@ public final class Explainer {
 
     /**
      * For a person who does not qualify: per rule of the segment, the first condition without a
-     * match for them, with what was found instead ({@link WhyNot}).
+     * match for them, with what was found instead ({@link WhyNot}); or the budget that stopped it.
      */
-    public static List<WhyNot.Step> whyNot(ProfileGraph graph, RuleBook book, String segment, String personId, Instant now,
+    public static WhyNot.Answer whyNot(ProfileGraph graph, RuleBook book, String segment, String personId, Instant now,
                                            Duration eventRetention, Budget budget) {
         Neighbourhood n = graph.neighbourhood(List.of(personId), book.shape().depth(), now.minus(eventRetention));
         return WhyNot.explain(book, segment, n.facts(), now, personId, budget);

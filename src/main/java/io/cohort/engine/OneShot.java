@@ -122,7 +122,7 @@ public final class OneShot {
             // A condition that throws (a method on a null field) surfaces here, while Drools
             // propagates facts at fire time; Drools names the rule in the message. Errors too:
             // a rule must never take the evaluator thread with it.
-            String rule = ruleOf(e);
+            String rule = ruleOf(e, session.getKieBase());
             if (rule == null) rule = evalRuleOf(e, session.getKieBase());
             if (root(e) instanceof Deadline.Exceeded x) return new Result(Set.of(), Map.of(), watch.fired, spent(x, rule, budget));
             return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(root(e))));
@@ -210,11 +210,27 @@ public final class OneShot {
 
     private static long mib(long bytes) { return bytes >> 20; }
 
-    /** The rule Drools names in a condition's exception, or null. */
-    static String ruleOf(Throwable e) {
+    /**
+     * The rule Drools names in a condition's exception, or null. Drools quotes the name without
+     * escaping it: a name holding a quote ('say "hi"') reads as 'say ' and no rule would be
+     * suspended, so a name that is not one of {@code kieBase}'s is looked up whole in the message.
+     */
+    static String ruleOf(Throwable e, KieBase kieBase) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            Matcher m = RULE_NAME.matcher(String.valueOf(t.getMessage()));
-            if (m.find()) return m.group(1) != null ? m.group(1) : m.group(2);
+            String message = String.valueOf(t.getMessage());
+            Matcher m = RULE_NAME.matcher(message);
+            if (!m.find()) continue;
+            String read = m.group(1) != null ? m.group(1) : m.group(2);
+            String whole = null;
+            for (org.kie.api.definition.KiePackage p : kieBase.getKiePackages()) {
+                for (org.kie.api.definition.rule.Rule r : p.getRules()) {
+                    if (r.getName().equals(read)) return read;
+                    if (message.contains("\"" + r.getName() + "\"") && (whole == null || r.getName().length() > whole.length())) {
+                        whole = r.getName();
+                    }
+                }
+            }
+            return whole != null ? whole : read;
         }
         return null;
     }

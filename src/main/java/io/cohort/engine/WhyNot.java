@@ -1,5 +1,6 @@
 package io.cohort.engine;
 
+import io.cohort.engine.sandbox.Deadline;
 import io.cohort.engine.sandbox.DrlSandbox;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
@@ -16,6 +17,8 @@ import java.util.TreeMap;
 import org.drools.drl.ast.descr.AccumulateDescr;
 import org.drools.drl.ast.descr.AnnotationDescr;
 import org.drools.drl.ast.descr.BaseDescr;
+import org.drools.drl.ast.descr.CollectDescr;
+import org.drools.drl.ast.descr.ConditionalElementDescr;
 import org.drools.drl.ast.descr.ExprConstraintDescr;
 import org.drools.drl.ast.descr.FromDescr;
 import org.drools.drl.ast.descr.NotDescr;
@@ -33,7 +36,10 @@ import org.kie.api.KieBase;
  * counted are shown ("$total = 950000.0, needs $total > 1000000").
  *
  * <p>Probes are cut from the text of rules that passed the sandbox (a prefix of their conditions,
- * a literal person id added), so they run nothing the sandbox did not accept.
+ * a literal person id added), so they run nothing the sandbox did not accept, and they keep the
+ * sandbox's {@link Deadline} in every pattern that joins: a prefix matches more than its rule
+ * (which a later condition with no fact may keep Drools from evaluating at all), so without it a
+ * rule whose joins multiply held the request for minutes here alone.
  */
 public final class WhyNot {
     private static final String PROBE = "__whynot:";
@@ -47,14 +53,23 @@ public final class WhyNot {
      */
     public record Step(String rule, String file, String condition, String reason, List<String> facts) {}
 
+    /**
+     * @param steps   per rule of the segment, the first condition without a match
+     * @param stopped null, or why the probes' evaluation did not finish (a budget spent, a condition
+     *                that threw), naming the segment's rule whose probes it was; then {@code steps} is empty
+     */
+    public record Answer(List<Step> steps, OneShot.Failure stopped) {
+        static final Answer NONE = new Answer(List.of(), null);
+    }
+
     private record Probe(String name, String rule, String condition, String kind, int line, List<String> binds) {}
 
     private WhyNot() {}
 
-    public static List<Step> explain(RuleBook book, String segment, Collection<? extends Fact> facts, Instant now,
-                                     String personId, Budget budget) {
+    public static Answer explain(RuleBook book, String segment, Collection<? extends Fact> facts, Instant now,
+                                 String personId, Budget budget) {
         DrlSandbox.Result checked = new DrlSandbox().check(book.sources());
-        if (!checked.ok()) return List.of();
+        if (!checked.ok()) return Answer.NONE;
         StringBuilder probes = new StringBuilder("package " + DrlSandbox.PACKAGE + ";\nimport io.cohort.model.*;\n");
         Map<String, List<Probe>> byRule = new TreeMap<>();
         int n = 0;
@@ -72,23 +87,41 @@ public final class WhyNot {
         try {
             probePkg = new DrlParser().parse(null, probes.toString());
         } catch (Exception e) {
-            return List.of();
+            return Answer.NONE;
         }
-        if (probePkg == null) return List.of();
+        if (probePkg == null) return Answer.NONE;
         Map<String, PackageDescr> files = new TreeMap<>(checked.files());
         files.put("(why-not)", probePkg);
         Set<String> only = new LinkedHashSet<>(new RuleState(book).closure(Set.of(segment)));
         byRule.values().forEach(ps -> ps.forEach(p -> only.add(p.name())));
         RuleCompiler.Built built = RuleCompiler.build(files, only, false);
-        if (built.kieBase() == null) return List.of();
+        if (built.kieBase() == null) return Answer.NONE;
         OneShot.Result r = OneShot.run(built.kieBase(), book, facts, new Now(now), true, budget);
-        if (!r.ok()) return List.of();
+        if (!r.ok()) return new Answer(List.of(), ofRule(r.failure(), byRule, budget));
         List<Step> out = new ArrayList<>();
         byRule.forEach((rule, ps) -> {
             Step s = firstFailure(book, rule, ps, r, personId);
             if (s != null) out.add(s);
         });
-        return out;
+        return new Answer(out, null);
+    }
+
+    /**
+     * The failure told of the segment's rule: the analyst never wrote the probe Drools names, and
+     * the firings of probes are not the rule's.
+     */
+    private static OneShot.Failure ofRule(OneShot.Failure f, Map<String, List<Probe>> byRule, Budget budget) {
+        if (f.rule() == null || !f.rule().startsWith(PROBE)) return f;
+        String rule = byRule.values().stream().flatMap(List::stream).filter(p -> p.name().equals(f.rule())).map(Probe::rule)
+                .findFirst().orElse(null);
+        if (rule == null) return f;
+        String message = f.kind() == OneShot.Failure.Kind.TIME
+                ? "took longer than " + budget.maxNanos() / 1_000_000 + " ms to work out which condition of rule \"" + rule
+                + "\" fails for this person: its conditions, taken in order, join too many combinations of facts (every "
+                + "colleague with every colleague of an account, say); join on ids to fewer facts, or count with accumulate "
+                + "instead of matching each combination"
+                : f.message().replace("\"" + f.rule() + "\"", "\"" + rule + "\"");
+        return new OneShot.Failure(f.kind(), rule, message);
     }
 
     /** The probes of one rule, in order: each prefix of its conditions, and inside patterns, of constraints. */
@@ -98,15 +131,12 @@ public final class WhyNot {
         boolean personPinned = false;
         for (BaseDescr d : top) {
             String whole = slice(text, d);
-            if (whole == null) return n;
+            // What the probes run: the condition with the sandbox's deadline calls put back.
+            String checked = withDeadlines(text, d);
+            if (whole == null || checked == null) return n;
             if (d instanceof PatternDescr p && (p.getSource() == null || p.getSource() instanceof FromDescr)) {
                 List<String> cs = new ArrayList<>();
-                for (BaseDescr c : p.getDescrs()) {
-                    // The sandbox's deadline holds until the evaluation runs out of time: never the condition at fault.
-                    if (c instanceof ExprConstraintDescr ec && !io.cohort.engine.sandbox.Deadline.isCall(ec.getExpression())) {
-                        cs.add(ec.getExpression());
-                    }
-                }
+                for (BaseDescr c : p.getDescrs()) if (c instanceof ExprConstraintDescr ec) cs.add(ec.getExpression());
                 boolean person = !personPinned && p.getSource() == null && "Person".equals(p.getObjectType()) && p.getIdentifier() != null;
                 if (person) {
                     // The probes look at this one person, not at everyone in the neighbourhood.
@@ -115,14 +145,19 @@ public final class WhyNot {
                 }
                 String from = p.getSource() instanceof FromDescr f && f.getDataSource() != null ? " from " + f.getDataSource().getText() : "";
                 String head = (p.getIdentifier() == null ? "" : p.getIdentifier() + " : ") + p.getObjectType();
-                if (person) whole = head + "(" + String.join(", ", cs) + ")";
+                if (person) {
+                    checked = head + "(" + String.join(", ", cs) + ")";
+                    whole = head + "(" + String.join(", ", cs.stream().filter(c -> !Deadline.isCall(c)).toList()) + ")";
+                }
                 for (int j = person ? 1 : 0; j < cs.size(); j++) {
+                    // The deadline holds until the evaluation runs out of time: never the condition at fault.
+                    if (Deadline.isCall(cs.get(j))) continue;
                     String partial = head + "(" + String.join(", ", cs.subList(0, j + 1)) + ")" + from;
                     n = add(out, list, n, r.getName(), prefix, partial, personId, cs.get(j), "constraint", d.getLine());
                 }
             }
             if (d instanceof PatternDescr p && p.getSource() instanceof AccumulateDescr a && a.getInput() != null) {
-                String input = slice(text, a.getInput());
+                String input = withDeadlines(text, a.getInput());
                 if (input != null) {
                     input = input.strip();
                     if (input.endsWith(";")) input = input.substring(0, input.length() - 1);
@@ -139,11 +174,11 @@ public final class WhyNot {
                 }
             }
             if (d instanceof NotDescr not && not.getDescrs().size() == 1) {
-                String in = slice(text, (BaseDescr) not.getDescrs().get(0));
+                String in = withDeadlines(text, (BaseDescr) not.getDescrs().get(0));
                 if (in != null) n = add(out, list, n, r.getName(), prefix, in, personId, whole, "negated", d.getLine());
             }
-            n = add(out, list, n, r.getName(), prefix, whole, personId, whole, "condition", d.getLine());
-            prefix.add(whole);
+            n = add(out, list, n, r.getName(), prefix, checked, personId, whole, "condition", d.getLine());
+            prefix.add(checked);
         }
         return n;
     }
@@ -250,6 +285,51 @@ public final class WhyNot {
     }
 
     private static String oneLine(String s) { return s.strip().replaceAll("\\s+", " "); }
+
+    /**
+     * The text of {@code d} with {@code Deadline.ok($v)} where the sandbox put it: first in each
+     * pattern inside it (inside not, exists, accumulate and collect too) whose checked constraints
+     * start with it. Null when a place cannot be found: no probe then runs without its deadline.
+     */
+    private static String withDeadlines(String text, BaseDescr d) {
+        String whole = slice(text, d);
+        if (whole == null) return null;
+        TreeMap<Integer, String> at = new TreeMap<>();
+        if (!deadlines(text, d, at)) return null;
+        StringBuilder b = new StringBuilder(whole);
+        for (var e : at.descendingMap().entrySet()) {
+            if (e.getKey() < d.getStartCharacter() || e.getKey() > d.getEndCharacter()) return null;
+            b.insert(e.getKey() - d.getStartCharacter(), e.getValue());
+        }
+        return b.toString();
+    }
+
+    /** Where (offset in {@code text}) each deadline call of {@code d} and the patterns nested in it goes. */
+    private static boolean deadlines(String text, BaseDescr d, Map<Integer, String> at) {
+        if (d instanceof PatternDescr p) {
+            List<? extends BaseDescr> cs = p.getDescrs();
+            if (!cs.isEmpty() && cs.get(0) instanceof ExprConstraintDescr ec && Deadline.isCall(ec.getExpression())) {
+                // Before the first constraint as written, or alone between the pattern's parentheses.
+                int next = cs.size() > 1 ? cs.get(1).getStartCharacter() : -1;
+                if (next >= 0) {
+                    at.put(next, ec.getExpression() + ", ");
+                } else {
+                    int type = p.getStartCharacter() < 0 ? -1 : text.indexOf(p.getObjectType(), p.getStartCharacter());
+                    int open = type < 0 ? -1 : type + p.getObjectType().length();
+                    while (open >= 0 && open < text.length() && Character.isWhitespace(text.charAt(open))) open++;
+                    if (open < 0 || open >= text.length() || text.charAt(open) != '(') return false;
+                    at.put(open + 1, ec.getExpression());
+                }
+            }
+            if (p.getSource() instanceof AccumulateDescr a && a.getInput() != null && !deadlines(text, a.getInput(), at)) return false;
+            if (p.getSource() instanceof CollectDescr c && c.getInputPattern() != null && !deadlines(text, c.getInputPattern(), at)) {
+                return false;
+            }
+        } else if (d instanceof ConditionalElementDescr ce) {
+            for (BaseDescr inner : ce.getDescrs()) if (!deadlines(text, inner, at)) return false;
+        }
+        return true;
+    }
 
     private static String slice(String text, BaseDescr d) {
         if (text == null || d.getStartCharacter() < 0 || d.getEndCharacter() > text.length() || d.getEndCharacter() <= d.getStartCharacter()) {

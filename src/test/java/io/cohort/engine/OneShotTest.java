@@ -124,18 +124,41 @@ class OneShotTest {
         assertThat(d.failure().rule()).isEqualTo("Pairs");
     }
 
+    /** A file with rule {@code name} of segment "colleagues": a person, their account {@code $a}, then {@code condition}. */
+    static String colleagues(String name, String condition) {
+        return """
+                package cohort.segments;
+                import io.cohort.model.*;
+                rule "%s"
+                    @segment("colleagues")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    %s
+                then
+                    insertLogical(new Qualified("colleagues", $p.id()));
+                end
+                """.formatted(name, condition);
+    }
+
+    /** {@code n} people p0… of account a1. */
+    static List<Fact> oneAccount(int n) {
+        List<Fact> facts = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            facts.add(person("p" + i));
+            facts.add(new AccountPerson("a1", "p" + i, null, Map.of()));
+        }
+        return facts;
+    }
+
     /**
-     * Matching that never fires: every colleague of an account with every two others. Drools checks
-     * halt() only between firings, so before the sandbox's deadline in every join this ran for
-     * minutes (150 people: 15 s, 500 people: about half an hour) and reported nothing. The same
-     * inside not, exists, accumulate and collect, and deals of one account joined with each other.
+     * Conditions after {@code $a : accountId} that join every colleague of the account (or deal)
+     * with every two others and never match: plain, in not, exists, accumulate, collect, or deals.
      */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "not", "exists", "accumulate", "collect", "deals"})
-    void matchingThatMultipliesWithoutFiringIsStoppedAtTheDeadlineAndNamed(String shape) {
+    static String multiplying(String shape) {
         String colleagues = "AccountPerson(accountId == $a, $x : personId) and AccountPerson(accountId == $a, $y : personId) "
                 + "and AccountPerson(accountId == $a, personId.length() > $x.length() + $y.length() + 100)";
-        String condition = switch (shape) {
+        return switch (shape) {
             case "plain" -> colleagues.replace(" and ", "\n    ");
             case "not" -> "not (" + colleagues + ")";
             case "exists" -> "exists (" + colleagues + ")";
@@ -145,7 +168,29 @@ class OneShotTest {
             default -> "Opportunity(accountId == $a, $o : id)\n    Opportunity(accountId == $a, $q : id)\n    "
                     + "Opportunity(accountId == $a, name.length() > $o.length() + $q.length() + 100)";
         };
-        RuleBook b = colleaguesAnd(condition);
+    }
+
+    /**
+     * Matching that never fires: every colleague of an account with every two others. Drools checks
+     * halt() only between firings, so before the sandbox's deadline in every join this ran for
+     * minutes (150 people: 15 s, 500 people: about half an hour) and reported nothing. The same
+     * inside not, exists, accumulate and collect, and deals of one account joined with each other.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "not", "exists", "accumulate", "collect", "deals"})
+    void matchingThatMultipliesWithoutFiringIsStoppedAtTheDeadlineAndNamed(String shape) {
+        String drl = colleagues("Colleagues", multiplying(shape)) + """
+                rule "Everyone"
+                    @segment("everyone")
+                when
+                    $p : Person()
+                then
+                    insertLogical(new Qualified("everyone", $p.id()));
+                end
+                """;
+        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
+        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
+        RuleBook b = compiled.ruleBook().orElseThrow();
         List<Fact> facts = new java.util.ArrayList<>();
         facts.add(person("p0"));
         facts.add(new AccountPerson("a1", "p0", null, Map.of()));
@@ -174,6 +219,21 @@ class OneShotTest {
     }
 
     /**
+     * Drools quotes a rule's name unescaped in a condition's exception: 'say "hi"' read as 'say ',
+     * a rule no book has, and nothing was suspended (the segment lost its members, every batch
+     * paying the budget again). The name is found whole.
+     */
+    @Test
+    void aRuleWhoseNameHoldsAQuoteIsNamedWholeWhenItsMatchingRunsOutOfTime() {
+        String drl = colleagues("say \\\"hi\\\" to colleagues", multiplying("plain"));
+        RuleBook b = new RuleCompiler(Clock.systemUTC()).compile(Map.of("quoted.drl", drl)).ruleBook().orElseThrow();
+        OneShot.Result r = OneShot.run(b.kieBase(), b, oneAccount(150), NOW, false, new Budget(10_000_000, 1_000_000, 300_000_000L));
+        assertThat(r.failure().kind()).isEqualTo(OneShot.Failure.Kind.TIME);
+        assertThat(r.failure().rule()).isEqualTo("say \"hi\" to colleagues");
+        assertThat(b.ruleFiles()).containsKey(r.failure().rule());
+    }
+
+    /**
      * Matching that multiplies and matches: Drools makes all of a rule's matches before it fires the
      * first, so every colleague of an account with every two others filled the heap (60 people:
      * 13M matches, 2.3 GB in a 2 GB heap, GC-bound for the 30 s of the time budget) and every other
@@ -182,23 +242,26 @@ class OneShotTest {
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "collect"})
     void matchingThatFillsTheHeapIsStoppedAtTheAllocationLimitAndNamed(String shape) {
-        String condition = shape.equals("plain")
-                ? "AccountPerson(accountId == $a, $x : personId)\n    AccountPerson(accountId == $a, $y : personId)\n    "
-                + "AccountPerson(accountId == $a, $z : personId)"
-                : "AccountPerson(accountId == $a, $x : personId)\n    AccountPerson(accountId == $a, $y : personId)\n    "
-                + "$c : java.util.List() from collect(AccountPerson(accountId == $a))";
-        RuleBook b = colleaguesAnd(condition);
-        List<Fact> facts = new java.util.ArrayList<>();
-        for (int i = 0; i < 120; i++) {
-            facts.add(person("p" + i));
-            facts.add(new AccountPerson("a1", "p" + i, null, Map.of()));
-        }
+        String condition = "AccountPerson(accountId == $a, $x : personId)\n    AccountPerson(accountId == $a, $y : personId)\n    "
+                + (shape.equals("plain") ? "AccountPerson(accountId == $a, $z : personId)" : "$c : java.util.List() from collect(AccountPerson(accountId == $a))");
+        String drl = colleagues("Colleagues", condition) + """
+                rule "Everyone"
+                    @segment("everyone")
+                when
+                    $p : Person()
+                then
+                    insertLogical(new Qualified("everyone", $p.id()));
+                end
+                """;
+        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
+        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
+        RuleBook b = compiled.ruleBook().orElseThrow();
         assertThat(io.cohort.engine.sandbox.Deadline.measuresMemory()).as("HotSpot counts allocation per thread").isTrue();
         long limit = 64L << 20;
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long before = threads.getCurrentThreadAllocatedBytes();
         // Ten minutes of time: only the memory can stop it.
-        OneShot.Result r = OneShot.run(b.kieBase(), b, facts, NOW, false,
+        OneShot.Result r = OneShot.run(b.kieBase(), b, oneAccount(120), NOW, false,
                 new Budget(10_000_000, 1_000_000, 600_000_000_000L, limit, 10_000_000, 1_000_000, limit));
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertThat(r.failure()).as("stopped (after %,d bytes)", allocated).isNotNull();
@@ -210,33 +273,6 @@ class OneShotTest {
         OneShot.Result next = OneShot.run(b.kieBase(), b, List.of(person("p1")), NOW, false, Budget.DEFAULT);
         assertThat(next.ok()).isTrue();
         assertThat(next.qualified()).contains(new Qualified("everyone", "p1"));
-    }
-
-    /** Rule "Colleagues": a person, an account of theirs, then {@code condition}; and rule "Everyone"; checked by the sandbox. */
-    private static RuleBook colleaguesAnd(String condition) {
-        String drl = """
-                package cohort.segments;
-                import io.cohort.model.*;
-                rule "Colleagues"
-                    @segment("colleagues")
-                when
-                    $p : Person()
-                    AccountPerson(personId == $p.id, $a : accountId)
-                    %s
-                then
-                    insertLogical(new Qualified("colleagues", $p.id()));
-                end
-                rule "Everyone"
-                    @segment("everyone")
-                when
-                    $p : Person()
-                then
-                    insertLogical(new Qualified("everyone", $p.id()));
-                end
-                """.formatted(condition);
-        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
-        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
-        return compiled.ruleBook().orElseThrow();
     }
 
     /**

@@ -72,6 +72,30 @@ class RuleStressIT {
         return out;
     }
 
+    /**
+     * The memory budget (engine.maxEvaluationMemory, 64 KiB per fact) would stop the colleagues'
+     * rule before its time budget does: its 3.6M partial matches take ~400 MB. Tests of the time
+     * budget give it room, so that they still test the time.
+     */
+    static final ConfigOverride[] ROOM_FOR_JOINS = {ConfigOverride.config("engine.maxEvaluationMemory", "1GiB"),
+            ConfigOverride.config("engine.maxEvaluationMemoryPerFact", "4MiB")};
+
+    /** A rule that joins every colleague of a person's account with every two others and never matches, then {@code more}. */
+    static String colleagues(String rule, String segment, String more) {
+        return HEADER + """
+                rule "%s" @segment("%s")
+                when
+                    $p : Person()
+                    AccountPerson(personId == $p.id, $a : accountId)
+                    AccountPerson(accountId == $a, $x : personId)
+                    AccountPerson(accountId == $a, $y : personId)
+                    AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
+                %sthen
+                    insertLogical(new Qualified("%s", $p.id()));
+                end
+                """.formatted(rule, segment, more, segment);
+    }
+
     JsonNode reload(String file, String drl) throws Exception {
         Files.writeString(app.rules.resolve(file), drl);
         app.task("reload-rules");
@@ -142,20 +166,6 @@ class RuleStressIT {
         assertThat(app.get("/v1/segments").status()).isEqualTo(200);
     }
 
-    /** Every colleague of a person's account with every two others, matching none of them. */
-    private static final String COLLEAGUES = HEADER + """
-            rule "colleagues" @segment("colleagues")
-            when
-                $p : Person()
-                AccountPerson(personId == $p.id, $a : accountId)
-                AccountPerson(accountId == $a, $x : personId)
-                AccountPerson(accountId == $a, $y : personId)
-                AccountPerson(accountId == $a, $z : personId, personId.length() > $x.length() + $y.length() + 100)
-            then
-                insertLogical(new Qualified("colleagues", $p.id()));
-            end
-            """;
-
     /**
      * Matching that multiplies and never fires (every colleague of an account with every two others)
      * once held the evaluator for minutes: Drools checks its halt only between firings, and the time
@@ -165,12 +175,11 @@ class RuleStressIT {
     @Test
     void aRuleWhoseJoinsMultiplyWithoutFiringIsStoppedByTheTimeBudget() throws Exception {
         // 2 s: the hostile rule takes minutes; the legitimate segments' evaluations, a fraction of a second, keep a margin on a busy machine.
-        // Its 3.6M partial matches (~400 MB) are under a memory budget of 1 GiB: the time stops it.
         start(ConfigOverride.config("engine.maxEvaluationTime", "2s"), ConfigOverride.config("engine.previewTimeout", "3s"),
-                ConfigOverride.config("engine.maxEvaluationMemory", "1GiB"), ConfigOverride.config("engine.maxEvaluationMemoryPerFact", "4MiB"));
+                ROOM_FOR_JOINS[0], ROOM_FOR_JOINS[1]);
         loadBodea(150);
         assertThat(emails("probe-won")).hasSize(153);
-        String colleagues = COLLEAGUES;
+        String colleagues = colleagues("colleagues", "colleagues", "");
         long start = System.nanoTime();
         JsonNode rules = reload("colleagues.drl", colleagues);
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
@@ -216,6 +225,65 @@ class RuleStressIT {
     }
 
     /**
+     * A rule whose name holds a double quote (the sandbox allows any printable name): Drools quotes
+     * names unescaped in its exception, so the deadline's failure named the rule `say ` and no rule
+     * could be suspended. The segment was then counted as evaluated with nobody in it, and its 153
+     * members exited at every edit or sweep. The rule is named whole and suspended; the segment keeps
+     * its members (and would, held for the batch, were a failure to name no known rule again).
+     */
+    @Test
+    void aSegmentStoppedByItsTimeBudgetKeepsItsMembersEvenWhenTheRuleCannotBeNamed() throws Exception {
+        start(ConfigOverride.config("engine.maxEvaluationTime", "2s"), ROOM_FOR_JOINS[0], ROOM_FOR_JOINS[1]);
+        loadBodea(150);
+        assertThat(emails("probe-won")).hasSize(153);
+        JsonNode rules = reload("quoted.drl", colleagues("say \\\"hi\\\" to colleagues", "probe-won", ""));
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        assertThat(emails("probe-won")).as("the members stay").hasSize(153);
+        assertThat(rules.get("runtimeIssues")).as(rules.toString()).anySatisfy(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("time-limit");
+            assertThat(i.get("rule").asText()).isEqualTo("say \"hi\" to colleagues");
+            assertThat(i.get("message").asText()).contains("2000 ms");
+        });
+    }
+
+    /**
+     * "Why not" evaluates prefixes of the rule's conditions for one person. Here the rule itself
+     * costs nothing (no deal of that name: Drools never works out the joins before it), but its
+     * prefixes join every colleague with every two others; without the deadline in the probes the
+     * explanation held its request thread for minutes (150 colleagues: ~20 s, 300: out of memory).
+     * It stops at engine.previewTimeout and says so, naming the rule.
+     */
+    @Test
+    void anExplanationWhoseConditionsMultiplyStopsAtItsTimeBudgetAndSaysSo() throws Exception {
+        start(ConfigOverride.config("engine.previewTimeout", "1s"), ROOM_FOR_JOINS[0], ROOM_FOR_JOINS[1]);
+        loadBodea(150);
+        JsonNode rules = reload("colleagues.drl", colleagues("colleagues, before the deal", "colleagues",
+                "    Opportunity(accountId == $a, name == \"Colleagues deal\")\n"));
+        assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+        assertThat(rules.get("runtimeIssues")).as("the rule alone costs nothing").isEmpty();
+
+        long start = System.nanoTime();
+        var r = app.get("/v1/segments/colleagues/explain?person=x1@townsend.com");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("explaining a rule whose prefixes join 150 colleagues thrice: %d ms%n", millis);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode e = r.json();
+        assertThat(e.get("qualified").asBoolean()).isFalse();
+        assertThat(e.get("whyNot")).isEmpty();
+        assertThat(e.get("runtimeIssues")).as(e.toString()).singleElement().satisfies(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("time");
+            assertThat(i.get("rule").asText()).isEqualTo("colleagues, before the deal");
+            assertThat(i.get("file").asText()).isEqualTo("colleagues.drl");
+            assertThat(i.get("message").asText()).contains("1000 ms", "\"colleagues, before the deal\"", "too many combinations")
+                    .doesNotContain("__whynot");
+        });
+        assertThat(e.get("hint").asText()).contains("x1@townsend.com does not qualify",
+                "Which condition fails for them could not be worked out", "engine.previewTimeout");
+        // Three evaluations of at most 1 s each, the probes' compilation, and a margin for a busy machine.
+        assertThat(millis).isLessThan(15_000);
+    }
+
+    /**
      * Matching that multiplies and matches: Drools makes a rule's matches before firing the first,
      * so every colleague of an account with every two others (153 people: half a billion matches)
      * filled the heap within the time budget and starved the whole service. Dropped into the rules
@@ -230,7 +298,7 @@ class RuleStressIT {
         loadBodea(150);
         assertThat(emails("probe-won")).hasSize(153);
         // Every colleague with every two others, all matching.
-        String colleagues = COLLEAGUES.replace(", personId.length() > $x.length() + $y.length() + 100", "");
+        String colleagues = colleagues("colleagues", "colleagues", "").replace(", personId.length() > $x.length() + $y.length() + 100", "");
         long start = System.nanoTime();
         JsonNode rules = reload("colleagues.drl", colleagues);
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
