@@ -141,6 +141,22 @@ class OneShotTest {
                 """.formatted(name, condition);
     }
 
+    /** {@link #colleagues} as rule "Colleagues", and rule "Everyone" of segment "everyone"; the sandbox accepts them. */
+    static RuleBook colleaguesAndEveryone(String condition) {
+        String drl = colleagues("Colleagues", condition) + """
+                rule "Everyone"
+                    @segment("everyone")
+                when
+                    $p : Person()
+                then
+                    insertLogical(new Qualified("everyone", $p.id()));
+                end
+                """;
+        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
+        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
+        return compiled.ruleBook().orElseThrow();
+    }
+
     /** {@code n} people p0… of account a1. */
     static List<Fact> oneAccount(int n) {
         List<Fact> facts = new java.util.ArrayList<>();
@@ -179,18 +195,7 @@ class OneShotTest {
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"plain", "not", "exists", "accumulate", "collect", "deals"})
     void matchingThatMultipliesWithoutFiringIsStoppedAtTheDeadlineAndNamed(String shape) {
-        String drl = colleagues("Colleagues", multiplying(shape)) + """
-                rule "Everyone"
-                    @segment("everyone")
-                when
-                    $p : Person()
-                then
-                    insertLogical(new Qualified("everyone", $p.id()));
-                end
-                """;
-        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
-        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
-        RuleBook b = compiled.ruleBook().orElseThrow();
+        RuleBook b = colleaguesAndEveryone(multiplying(shape));
         List<Fact> facts = new java.util.ArrayList<>();
         facts.add(person("p0"));
         facts.add(new AccountPerson("a1", "p0", null, Map.of()));
@@ -244,18 +249,7 @@ class OneShotTest {
     void matchingThatFillsTheHeapIsStoppedAtTheAllocationLimitAndNamed(String shape) {
         String condition = "AccountPerson(accountId == $a, $x : personId)\n    AccountPerson(accountId == $a, $y : personId)\n    "
                 + (shape.equals("plain") ? "AccountPerson(accountId == $a, $z : personId)" : "$c : java.util.List() from collect(AccountPerson(accountId == $a))");
-        String drl = colleagues("Colleagues", condition) + """
-                rule "Everyone"
-                    @segment("everyone")
-                when
-                    $p : Person()
-                then
-                    insertLogical(new Qualified("everyone", $p.id()));
-                end
-                """;
-        var compiled = new RuleCompiler(Clock.systemUTC()).compile(Map.of("hostile.drl", drl));
-        assertThat(compiled.messages()).as("the sandbox accepts it").noneMatch(m -> m.level() == RuleMessage.Level.ERROR);
-        RuleBook b = compiled.ruleBook().orElseThrow();
+        RuleBook b = colleaguesAndEveryone(condition);
         assertThat(io.cohort.engine.sandbox.Deadline.measuresMemory()).as("HotSpot counts allocation per thread").isTrue();
         long limit = 64L << 20;
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
