@@ -10,9 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -49,7 +47,8 @@ public final class MigratedTemplates {
     static final String POSTGRES_TEMPLATE = "cohort_migrated_template";
 
     private static Path h2Template;
-    private static final Map<Integer, Boolean> postgresTemplates = new HashMap<>();
+    /** The servers (by identity: a test may start another on the same port) that have the template. */
+    private static final Set<EmbeddedPostgres> postgresTemplates = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     private MigratedTemplates() {}
 
@@ -108,7 +107,7 @@ public final class MigratedTemplates {
             return;
         }
         synchronized (MigratedTemplates.class) {
-            if (postgresTemplates.putIfAbsent(pg.getPort(), true) == null) {
+            if (!postgresTemplates.contains(pg)) {
                 server.useHandle(h -> h.execute("CREATE DATABASE " + POSTGRES_TEMPLATE));
                 DataSource template = pg.getDatabase("postgres", POSTGRES_TEMPLATE);
                 Migrations.migrate(template);
@@ -119,6 +118,7 @@ public final class MigratedTemplates {
                 }
                 // Nobody connects to it again (a copy needs it without sessions): marked so.
                 server.useHandle(h -> h.execute("ALTER DATABASE " + POSTGRES_TEMPLATE + " WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"));
+                postgresTemplates.add(pg);
             }
             server.useHandle(h -> h.execute("CREATE DATABASE " + name + " TEMPLATE " + POSTGRES_TEMPLATE));
         }
