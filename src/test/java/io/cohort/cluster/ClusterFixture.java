@@ -10,7 +10,6 @@ import io.cohort.it.CohortApp;
 import io.cohort.model.Qualified;
 import io.cohort.reliability.CohortProcess;
 import io.cohort.reliability.FreshEvaluation;
-import io.cohort.store.Migrations;
 import io.dropwizard.jackson.Jackson;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
@@ -81,8 +80,7 @@ final class ClusterFixture implements AutoCloseable {
             kafka = sharedKafka;
             database = "cluster_" + (++databases);
         }
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + database));
-        Migrations.migrate(pg.getDatabase("postgres", database));
+        io.cohort.store.MigratedTemplates.postgres(pg, database); // a copy of a migrated template
         io.dropwizard.db.DataSourceFactory db = new io.dropwizard.db.DataSourceFactory();
         db.setDriverClass("org.postgresql.Driver");
         db.setUrl(pg.getJdbcUrl("postgres", database));

@@ -23,6 +23,11 @@ import java.util.stream.Stream;
 /**
  * The real application on random ports against a real H2 file database (or any JDBC URL), with
  * its own copy of the rules directory, driven over HTTP. Restartable on the same database.
+ *
+ * <p>Its own H2 file ({@link #CohortApp(Path, ConfigOverride...)}) starts as a copy of a database
+ * migrated once per test JVM ({@link io.cohort.store.MigratedTemplates}); the application's
+ * migration step still runs and finds it up to date. A database at a URL the test gives is the
+ * test's own: the application migrates it as it finds it.
  */
 public final class CohortApp implements AutoCloseable {
     public static final String TOKEN = "test-token-all-roles";
@@ -39,19 +44,26 @@ public final class CohortApp implements AutoCloseable {
     public final Path dir;
     public final Path rules;
     private final String dbUrl;
+    /** The H2 file this class placed the database at (its path without .mv.db), or null. */
+    private final Path h2File;
     private final List<ConfigOverride> extra;
     private String configPath = ResourceHelpers.resourceFilePath("test-config.yml");
     private DropwizardTestSupport<CohortConfiguration> support;
     private final HttpClient http = HttpClient.newHttpClient();
 
     public CohortApp(Path dir, ConfigOverride... extra) throws IOException {
-        this(dir, "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL", extra);
+        this(dir, "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL", dir.resolve("db/cohort"), extra);
     }
 
     public CohortApp(Path dir, String dbUrl, ConfigOverride... extra) throws IOException {
+        this(dir, dbUrl, null, extra);
+    }
+
+    private CohortApp(Path dir, String dbUrl, Path h2File, ConfigOverride... extra) throws IOException {
         this.dir = dir;
         this.rules = dir.resolve("rules");
         this.dbUrl = dbUrl;
+        this.h2File = h2File;
         this.extra = List.of(extra);
         if (!Files.exists(rules)) copyRules(Path.of("rules"), rules);
     }
@@ -99,6 +111,7 @@ public final class CohortApp implements AutoCloseable {
                 ConfigOverride.config("engine.rulesDirectory", rules.toString()),
                 ConfigOverride.config("engine.snapshotFile", dir.resolve("graph.snapshot").toString())));
         o.addAll(extra);
+        if (h2File != null) io.cohort.store.MigratedTemplates.h2(h2File); // unless there is a database already
         support = new DropwizardTestSupport<>(CohortApplication.class, configPath, o.toArray(ConfigOverride[]::new)) {
             @Override public io.dropwizard.core.Application<CohortConfiguration> newApplication() {
                 return new CohortApplication(COMPILED);

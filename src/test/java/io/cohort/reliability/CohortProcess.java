@@ -17,12 +17,18 @@ import java.util.List;
  * The service as a separate OS process, so that it can really be killed (SIGKILL: no shutdown
  * hook, no flush). Runs the shaded jar when -Dcohort.jar names one (reliability/run.sh builds it),
  * else the main class on this test JVM's class path (always the code under test; {@link ChildJvm}).
+ *
+ * <p>Its own H2 file starts as a copy of a database this test JVM migrated once
+ * ({@link io.cohort.store.MigratedTemplates}; the process still runs its migration step and finds it
+ * up to date) unless {@link #onAFreshDatabase()}; a {@link #configured} database is the caller's.
  */
 public final class CohortProcess implements AutoCloseable {
     public final Path dir;
     public final Path rules;
     public final String dbUrl;
     private final Path config;
+    /** The H2 file this class placed the database at (its path without .mv.db), or null. */
+    private Path h2File;
     private final int port;
     private final int adminPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -39,6 +45,13 @@ public final class CohortProcess implements AutoCloseable {
     /** With these {@code sources:} (a YAML flow map), e.g. sources Cohort pulls from fakes in this JVM. */
     public CohortProcess(Path dir, String sources) throws IOException {
         this(dir, "jdbc:h2:file:" + dir.resolve("db/cohort").toAbsolutePath() + ";MODE=PostgreSQL", null, sources);
+        this.h2File = dir.resolve("db/cohort");
+    }
+
+    /** Starts the first time on no database at all, as a new installation does: the process creates and migrates it. */
+    public CohortProcess onAFreshDatabase() {
+        h2File = null;
+        return this;
     }
 
     /**
@@ -89,6 +102,7 @@ public final class CohortProcess implements AutoCloseable {
 
     /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
     public CohortProcess start() throws Exception {
+        if (h2File != null) io.cohort.store.MigratedTemplates.h2(h2File); // unless there is a database already
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(jvmFlags);

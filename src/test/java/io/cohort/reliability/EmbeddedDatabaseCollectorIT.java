@@ -16,14 +16,14 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbeddedDatabaseCollectorIT {
     @Test
     void zgcOnTheEmbeddedDatabaseIsRefusedBeforeItIsOpened(@TempDir Path dir) throws Exception {
-        try (CohortProcess zgc = new CohortProcess(dir).withJvmFlags("-XX:+UseZGC")) {
+        try (CohortProcess zgc = new CohortProcess(dir).onAFreshDatabase().withJvmFlags("-XX:+UseZGC")) {
             assertThatThrownBy(zgc::start).hasMessageContaining("service exited at start")
                     .hasMessageContaining("refusing to start").hasMessageContaining("not safe under ZGC")
                     .hasMessageContaining("without -XX:+UseZGC");
         }
         Path db = dir.resolve("db");
         assertThat(!Files.exists(db) || Files.list(db).findAny().isEmpty()).as("no database file was created").isTrue();
-        try (CohortProcess g1 = new CohortProcess(dir)) {
+        try (CohortProcess g1 = new CohortProcess(dir).onAFreshDatabase()) {
             g1.start();
             assertThat(g1.get("/v1/sources").status()).isEqualTo(200);
         }

@@ -7,10 +7,9 @@ import org.jdbi.v3.core.Jdbi;
 public final class MigratedDatabase {
     private MigratedDatabase() {}
 
-    /** Creates database {@code name} on {@code pg}, migrates it and returns it. */
+    /** Creates database {@code name} on {@code pg} with the schema (a copy of a migrated template, {@link MigratedTemplates}) and returns it. */
     public static Jdbi create(EmbeddedPostgres pg, String name) {
-        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + name));
-        Migrations.migrate(pg.getDatabase("postgres", name));
+        MigratedTemplates.postgres(pg, name);
         return Jdbi.create(pg.getDatabase("postgres", name));
     }
 }
