@@ -54,6 +54,8 @@ class ClusterConsistencyIT {
             long until = System.nanoTime() + 60_000_000_000L;
             while (!f.realized().equals(fresh) && System.nanoTime() < until) Thread.sleep(100);
             assertThat(f.realized()).as("the periodic check restored it").isEqualTo(fresh);
+            // The worker counts the difference after its commit, which the loop above may see first.
+            while (differences(nodes) == 0 && System.nanoTime() < until) Thread.sleep(50);
             assertThat(differences(nodes)).as("counted once, by the worker that corrected it").isEqualTo(1);
             List<String> causes = f.jdbi.withHandle(h -> h.createQuery("SELECT cause FROM membership_change WHERE segment_id = ? AND person_id = ?")
                     .bind(0, lost.segmentId()).bind(1, lost.personId()).mapTo(String.class).list());
