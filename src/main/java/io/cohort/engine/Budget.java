@@ -43,6 +43,7 @@ public record Budget(int maxFirings, int maxDerived, long maxNanos, long maxByte
     public Budget forFacts(long facts) {
         long n = facts + 1L;
         return new Budget((int) Math.min(maxFirings, n * firingsPerFact), (int) Math.min(maxDerived, n * derivedPerFact), maxNanos,
-                Math.min(maxBytes, Math.max(MIN_BYTES, n * bytesPerFact)), firingsPerFact, derivedPerFact, bytesPerFact);
+                Math.min(maxBytes, Math.max(MIN_BYTES, n > Long.MAX_VALUE / bytesPerFact ? Long.MAX_VALUE : n * bytesPerFact)),
+                firingsPerFact, derivedPerFact, bytesPerFact);
     }
 }
