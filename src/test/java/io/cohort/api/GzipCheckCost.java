@@ -38,6 +38,9 @@ public final class GzipCheckCost {
         JsonBodies bodies = new JsonBodies(IngestLimits.none());
         RecordParser parser = new RecordParser(IngestLimits.none());
         long[] inflate = new long[rounds], check = new long[rounds], json = new long[rounds], parse = new long[rounds];
+        // The machine is shared: this thread's CPU time and the collector's, beside the wall clock.
+        long[] jsonCpu = new long[rounds], parseCpu = new long[rounds], jsonGc = new long[rounds], parseGc = new long[rounds];
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int r = 0; r < rounds; r++) {
             long t = System.nanoTime();
             long n = inflate(gz);
@@ -49,19 +52,35 @@ public final class GzipCheckCost {
             check[r] = System.nanoTime() - t;
             if (problem != null) throw new IllegalStateException(problem);
 
+            long gc = gcMillis(), cpu = threads.getCurrentThreadCpuTime();
             t = System.nanoTime();
             List<JsonNode> records = bodies.records(ndjson, true);
             json[r] = System.nanoTime() - t;
+            jsonCpu[r] = threads.getCurrentThreadCpuTime() - cpu;
+            jsonGc[r] = (gcMillis() - gc) * 1_000_000;
 
+            gc = gcMillis();
+            cpu = threads.getCurrentThreadCpuTime();
             t = System.nanoTime();
             parser.parse(records);
             parse[r] = System.nanoTime() - t;
+            parseCpu[r] = threads.getCurrentThreadCpuTime() - cpu;
+            parseGc[r] = (gcMillis() - gc) * 1_000_000;
         }
         double in = median(inflate), ch = median(check), js = median(json), pa = median(parse);
         System.out.printf("median of %d rounds, ms: Jetty's inflation %.0f | GzipIntegrity's check %.0f | JSON reading %.0f | record parsing %.0f%n",
                 rounds, in, ch, js, pa);
+        System.out.printf("median of %d rounds, ms: JSON reading CPU %.0f, GC %.0f | record parsing CPU %.0f, GC %.0f%n",
+                rounds, median(jsonCpu), median(jsonGc), median(parseCpu), median(parseGc));
         System.out.printf("the check adds %.0f%% to the inflation, %.1f%% to inflation + JSON + parsing (%.0f MB/s inflated)%n",
                 100 * ch / in, 100 * ch / (in + js + pa), ndjson.length / 1e6 / (ch / 1000));
+    }
+
+    /** The collectors' time so far (their threads', not counted in this thread's CPU time). */
+    static long gcMillis() {
+        long ms = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) ms += Math.max(0, gc.getCollectionTime());
+        return ms;
     }
 
     /** As Jetty reads it: inflated in 64 KiB pieces, nothing kept. */
