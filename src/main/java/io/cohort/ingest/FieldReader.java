@@ -314,12 +314,42 @@ final class FieldReader {
     }
 
     /** The one reading of instants, for instant fields and dates sent as instants; null when unreadable. */
-    private static Instant parseInstant(String s) {
+    static Instant parseInstant(String s) {
+        Instant t = utcSeconds(s);
+        if (t != null) return t;
         try {
             return OffsetDateTime.parse(s).toInstant();
         } catch (DateTimeParseException e) {
             return null;
         }
+    }
+
+    /**
+     * The form nearly every instant is sent in, {@code 2026-11-02T10:15:00Z}, read by hand: the
+     * formatter took half of record parsing's time. Null for any other text, and for fields out
+     * of range (month 13, February 30, hour 24, second 60), which the formatter then reads or
+     * refuses as it always did; what this reads, the formatter reads the same.
+     */
+    private static Instant utcSeconds(String s) {
+        if (s.length() != 20 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
+                || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != 'Z') return null;
+        int year = digits(s, 0, 4), month = digits(s, 5, 2), day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2), minute = digits(s, 14, 2), second = digits(s, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31
+                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
+        if (day > java.time.Month.of(month).length(java.time.Year.isLeap(year))) return null;
+        return Instant.ofEpochSecond(LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3_600 + minute * 60 + second);
+    }
+
+    /** The number written by {@code length} ASCII digits at {@code from}; -1 when one is not such a digit. */
+    private static int digits(String s, int from, int length) {
+        int n = 0;
+        for (int i = from; i < from + length; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
     /** How dates sent as instants were read before: Instant.parse also took T24:00 and leap seconds (forStored()). */
