@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.api.error.ApiException;
 import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.JsonNumbers;
 import io.cohort.record.FieldError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -97,7 +98,7 @@ public final class JsonBodies {
             if (n == null || n.isMissingNode()) throw ApiException.badRequest("request body is empty");
             return n;
         } catch (StreamConstraintsException e) {
-            if (isNumberLength(e)) {
+            if (JsonNumbers.isTooLong(e)) {
                 throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(body)), 0, recordsBody ? -2 : -1);
             }
             throw ApiException.badRequest(constraint(e));
@@ -181,7 +182,7 @@ public final class JsonBodies {
                 out.add(mapper.readTree(lines[i]));
             } catch (StreamConstraintsException e) {
                 String line = lines[i];
-                if (isNumberLength(e)) throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(line)), i + 1, out.size());
+                if (JsonNumbers.isTooLong(e)) throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(line)), i + 1, out.size());
                 throw new ApiException(400, "line " + (i + 1) + ": " + constraint(e),
                         List.of(new FieldError(out.size(), "", parseError(e))));
             } catch (JsonProcessingException e) {
@@ -251,10 +252,6 @@ public final class JsonBodies {
             return "JSON string longer than the parser allows (4 x ingest.maxStringLength, at least 1,000,000 characters)";
         }
         return "JSON exceeds a parser limit: " + m;
-    }
-
-    private static boolean isNumberLength(StreamConstraintsException e) {
-        return String.valueOf(e.getOriginalMessage()).startsWith("Number value length");
     }
 
     /** Where the parser stopped: the path to the value (field names, array indexes) and line and column. */

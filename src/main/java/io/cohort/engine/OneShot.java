@@ -140,7 +140,6 @@ public final class OneShot {
         private final KieSession session;
         private final Budget budget;
         private final boolean explain;
-        private final long deadline;
         final Map<String, Integer> firedByRule = new HashMap<>();
         final Map<String, Integer> derivedByRule = new HashMap<>();
         final List<Match> matches = new ArrayList<>();
@@ -152,7 +151,6 @@ public final class OneShot {
             this.session = session;
             this.budget = budget;
             this.explain = explain;
-            this.deadline = System.nanoTime() + budget.maxNanos();
         }
 
         @Override public void afterMatchFired(AfterMatchFiredEvent e) {
@@ -160,7 +158,8 @@ public final class OneShot {
             firedByRule.merge(e.getMatch().getRule().getName(), 1, Integer::sum);
             if (explain) matches.add(e.getMatch());
             if ((fired & 255) != 0 || failure != null) return;
-            Deadline.Limit spent = System.nanoTime() > deadline ? Deadline.Limit.TIME : Deadline.spent();
+            // The same limits as the conditions' checks, set for this run by Deadline.start.
+            Deadline.Limit spent = Deadline.spent();
             if (spent != null) {
                 String worst = worst(firedByRule);
                 failure = spent == Deadline.Limit.TIME

@@ -57,9 +57,14 @@ public final class JsonNumbers {
         try {
             return reader.readTree(body);
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
-            if (!String.valueOf(e.getOriginalMessage()).startsWith("Number value length")) throw e;
+            if (!isTooLong(e)) throw e;
             return reader.readTree(quotingLongNumbers(body, reader.getFactory().streamReadConstraints().getMaxNumberLength()));
         }
+    }
+
+    /** Whether Jackson refused a number for its length (its constraints say so only in the message). */
+    public static boolean isTooLong(com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+        return String.valueOf(e.getOriginalMessage()).startsWith("Number value length");
     }
 
     /**
