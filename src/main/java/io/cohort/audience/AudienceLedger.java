@@ -68,10 +68,9 @@ public final class AudienceLedger implements MembershipSink {
         Map<String, PersonRows> otherIds = new HashMap<>(); // ids not of the person-id form (none are written)
         Map<String, Integer> counts = new HashMap<>();
         int[] rows = {0};
-        // In a transaction, a page of rows at a time: PostgreSQL's driver streams a result through a
-        // cursor only outside autocommit, and otherwise holds every row (9.6M at 1M people and 60
-        // segments) in memory before the first is read.
-        jdbi.useTransaction(h -> h.createQuery("SELECT segment_id, person_id FROM membership WHERE status = 'realized'")
+        // A page of rows at a time (WholeTableReads): otherwise every row (9.6M at 1M people and 60
+        // segments) is held in memory (PostgreSQL) or written to a temporary file (H2) before the first is read.
+        io.cohort.store.WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT segment_id, person_id FROM membership WHERE status = 'realized'")
                 .setFetchSize(10_000)
                 .map((rs, ctx) -> {
                     String segment = segments.computeIfAbsent(rs.getString(1), k -> k);

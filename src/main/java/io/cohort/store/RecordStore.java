@@ -140,9 +140,9 @@ public final class RecordStore {
         ArrayDeque<Future<List<Decoded>>> inFlight = new ArrayDeque<>();
         try {
             List<String[]> chunk = new ArrayList<>(DECODE_CHUNK);
-            // In a transaction: PostgreSQL's driver fetches a page at a time only outside autocommit,
-            // and otherwise reads every row (25M at 1M people) into memory before handing out the first.
-            jdbi.useTransaction(h -> h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record ORDER BY batch_seq")
+            // A page at a time (WholeTableReads): otherwise 25M rows at 1M people are read, into memory
+            // (PostgreSQL) or a temporary file (H2), before the first is handed out.
+            WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record ORDER BY batch_seq")
                     .setFetchSize(2_000)
                     .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)})
                     .useStream(s -> s.forEach(row -> {
@@ -231,11 +231,11 @@ public final class RecordStore {
 
     /**
      * The stored JSON of every record of one type, streamed (field discovery counts values over
-     * them), in a transaction of its own (for PostgreSQL's cursor, see {@link #forEach}):
+     * them), in a transaction of its own, a page at a time ({@link WholeTableReads}):
      * a batch committed meanwhile may or may not be seen.
      */
     public void payloads(String type, Consumer<String> each) {
-        jdbi.useTransaction(h -> h.createQuery("SELECT payload FROM source_record WHERE rtype = ?").bind(0, type)
+        WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT payload FROM source_record WHERE rtype = ?").bind(0, type)
                 .setFetchSize(2_000).mapTo(String.class).useStream(s -> s.forEach(each)));
     }
 
