@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.api.error.ApiException;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.JsonNumbers;
+import io.cohort.ingest.LongNumbers;
 import io.cohort.record.FieldError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,7 +35,7 @@ public final class JsonBodies {
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(limits.maxNestingDepth())
                         .maxStringLength(Math.max(limits.maxStringLength() * 4, 1_000_000))
-                        .maxNumberLength(100)
+                        .maxNumberLength(io.cohort.ingest.LongNumbers.MAX_LENGTH)
                         .build())
                 .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
@@ -99,7 +100,7 @@ public final class JsonBodies {
             return n;
         } catch (StreamConstraintsException e) {
             if (JsonNumbers.isTooLong(e)) {
-                throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(body)), 0, recordsBody ? -2 : -1);
+                throw numberTooLong(first(f -> f.createParser(body)), 0, recordsBody ? -2 : -1);
             }
             throw ApiException.badRequest(constraint(e));
         } catch (JsonProcessingException e) {
@@ -182,7 +183,7 @@ public final class JsonBodies {
                 out.add(mapper.readTree(lines[i]));
             } catch (StreamConstraintsException e) {
                 String line = lines[i];
-                if (JsonNumbers.isTooLong(e)) throw numberTooLong(e, locate(() -> mapper.getFactory().createParser(line)), i + 1, out.size());
+                if (JsonNumbers.isTooLong(e)) throw numberTooLong(first(f -> f.createParser(line)), i + 1, out.size());
                 throw new ApiException(400, "line " + (i + 1) + ": " + constraint(e),
                         List.of(new FieldError(out.size(), "", parseError(e))));
             } catch (JsonProcessingException e) {
@@ -254,34 +255,10 @@ public final class JsonBodies {
         return "JSON exceeds a parser limit: " + m;
     }
 
-    /** Where the parser stopped: the path to the value (field names, array indexes) and line and column. */
-    private record Where(List<Object> path, int line, int column) {}
-
-    private interface ParserSource {
-        com.fasterxml.jackson.core.JsonParser open() throws IOException;
-    }
-
-    /**
-     * Where a number too long is. Jackson's exception carries neither location nor path (it is
-     * thrown by the constraints, not the parser), but the parser that threw knows both: the body is
-     * read again, token by token, to that number. Only on this error, so the cost is the refusal's.
-     */
-    private static Where locate(ParserSource source) {
-        try (com.fasterxml.jackson.core.JsonParser p = source.open()) {
-            try {
-                while (p.nextToken() != null) { /* to the number */ }
-            } catch (StreamConstraintsException e) {
-                List<Object> path = new ArrayList<>();
-                for (com.fasterxml.jackson.core.JsonStreamContext c = p.getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
-                    path.add(0, c.inArray() ? (Object) Math.max(0, c.getCurrentIndex()) : c.getCurrentName());
-                }
-                var at = p.currentLocation();
-                return new Where(path, at.getLineNr(), at.getColumnNr());
-            }
-        } catch (IOException e) {
-            // not found again: answered without the place
-        }
-        return null;
+    /** The first number too long in the document (the check every path shares: {@link LongNumbers}), or null. */
+    private LongNumbers.Found first(LongNumbers.Source doc) {
+        List<LongNumbers.Found> found = LongNumbers.find(mapper.getFactory(), doc, 1);
+        return found.isEmpty() ? null : found.get(0);
     }
 
     /**
@@ -293,29 +270,26 @@ public final class JsonBodies {
      * @param ndjsonLine the NDJSON line (1-based), 0 for a whole JSON body
      * @param index      the NDJSON line's record index; -2 for a {"records": […]} body, -1 for another document
      */
-    private static ApiException numberTooLong(StreamConstraintsException e, Where where, int ndjsonLine, int index) {
-        var length = java.util.regex.Pattern.compile("\\((\\d+)\\)").matcher(String.valueOf(e.getOriginalMessage()));
-        String what = "a number of " + (length.find() ? length.group(1) + " " : "more than 100 ")
-                + "characters: numbers are read up to 100 characters; send a value that long as a JSON string";
-        if (where == null) return new ApiException(400, (ndjsonLine > 0 ? "line " + ndjsonLine + ": " : "") + what);
-        List<Object> path = where.path();
-        int record = index;
-        if (index == -2) {
-            record = path.size() >= 2 && "records".equals(path.get(0)) && path.get(1) instanceof Integer i ? i : -1;
-            if (record >= 0) path = path.subList(2, path.size());
-        } else if (index == -1 && path.size() >= 2 && path.get(1) instanceof Integer i) {
-            record = i; // the vendor's item: result[i], records[i]
+    private static ApiException numberTooLong(LongNumbers.Found where, int ndjsonLine, int index) {
+        if (where == null) {
+            return new ApiException(400, (ndjsonLine > 0 ? "line " + ndjsonLine + ": " : "") + LongNumbers.refusal(0));
         }
-        StringBuilder field = new StringBuilder();
-        for (Object step : path) {
-            if (step instanceof Integer i) field.append('[').append(i).append(']');
-            else field.append(field.length() == 0 ? "" : ".").append(step);
+        String what = where.message();
+        int record = index;
+        String field;
+        if (index == -2 && "records".equals(where.path().isEmpty() ? null : where.path().get(0)) && where.index(1) >= 0) {
+            record = where.index(1);
+            field = where.field(2);
+        } else {
+            if (index == -1) record = where.index(1); // the vendor's item: result[i], records[i]
+            else if (index == -2) record = -1;
+            field = where.field(0);
         }
         int line = ndjsonLine > 0 ? ndjsonLine : where.line();
         String at = "line " + line + ", column " + where.column();
-        return new ApiException(400, "number too long at " + at + (field.length() == 0 ? "" : " (" + field + ")")
+        return new ApiException(400, "number too long at " + at + (field.isEmpty() ? "" : " (" + field + ")")
                 + (record >= 0 ? " in record " + record : "") + ": " + what,
-                List.of(new FieldError(record, field.toString(), what + " (at " + at + ")")));
+                List.of(new FieldError(record, field, what + " (at " + at + ")")));
     }
 
     private static ApiException badJson(JsonProcessingException e, int ndjsonLine) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.google.common.io.CountingInputStream;
+import io.cohort.ingest.JsonNumbers;
+import io.cohort.ingest.LongNumbers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -90,6 +92,21 @@ final class CanonicalFiles {
         }
     }
 
+    /**
+     * Where the number too long that {@code e} is about is in {@code doc}, or null when {@code e}
+     * is about something else: the check a push makes ({@link LongNumbers}), and where it names.
+     */
+    static LongNumbers.Found tooLong(JsonProcessingException e, ObjectMapper mapper, LongNumbers.Source doc) {
+        if (!(e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException c) || !JsonNumbers.isTooLong(c)) return null;
+        List<LongNumbers.Found> found = LongNumbers.find(mapper.getFactory(), doc, 1);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /** A number too long refused as the other records are: "field 'attributes.score': a number of …"; the path from step {@code from}. */
+    static String reason(LongNumbers.Found f, int from) {
+        return "field '" + f.field(from) + "': " + f.message() + " (at line " + f.line() + ", column " + f.column() + ")";
+    }
+
     /** Reads the file in batches; {@code bytes} hears how far into the file reading got. */
     static void read(Path file, ObjectMapper mapper, int batchSize, Sink sink, LongConsumer bytes) throws Exception {
         try (CountingInputStream in = new CountingInputStream(Files.newInputStream(file))) {
@@ -129,7 +146,9 @@ final class CanonicalFiles {
                 lines.add(lineNo);
                 indexes.add(index);
             } catch (JsonProcessingException e) {
-                sink.unreadable(new Unreadable(file, lineNo, index, "not JSON: " + e.getOriginalMessage(), line));
+                String text = line;
+                LongNumbers.Found f = tooLong(e, mapper, x -> x.createParser(text));
+                sink.unreadable(new Unreadable(file, lineNo, index, f != null ? reason(f, 0) : "not JSON: " + e.getOriginalMessage(), line));
             }
             index++;
             if (records.size() == batchSize) {
@@ -161,6 +180,7 @@ final class CanonicalFiles {
         List<Integer> indexes = new ArrayList<>();
         String broken = null;
         int brokenLine = 0;
+        int brokenIndex = -1;
         try (JsonParser p = mapper.getFactory().createParser((InputStream) in)) {
             if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME
                     || !"records".equals(p.currentName()) || p.nextToken() != JsonToken.START_ARRAY) {
@@ -191,16 +211,18 @@ final class CanonicalFiles {
                     brokenLine = p.currentLocation().getLineNr();
                 }
             } catch (JsonProcessingException e) {
-                broken = "malformed JSON: " + e.getOriginalMessage()
+                LongNumbers.Found f = tooLong(e, mapper, x -> x.createParser(file.toFile()));
+                if (f != null && f.index(1) >= 0) brokenIndex = f.index(1);
+                broken = (f != null ? reason(f, 2) : "malformed JSON: " + e.getOriginalMessage())
                         + " (the records before it were read; the rest of the file was not)";
-                brokenLine = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                brokenLine = f != null ? f.line() : e.getLocation() == null ? 0 : e.getLocation().getLineNr();
             }
         } catch (JsonProcessingException e) { // before the first record
             broken = "malformed JSON: " + e.getOriginalMessage();
             brokenLine = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
         }
         if (!records.isEmpty()) sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
-        if (broken != null) sink.unreadable(new Unreadable(file, brokenLine, -1, broken, null));
+        if (broken != null) sink.unreadable(new Unreadable(file, brokenLine, brokenIndex, broken, null));
         bytes.accept(in.getCount());
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cohort.CohortConfiguration;
 import io.cohort.Wiring;
+import io.cohort.ingest.LongNumbers;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.record.FieldError;
@@ -125,8 +126,15 @@ public final class ImportCommand extends ConfiguredCommand<CohortConfiguration> 
         try {
             payload = json.readTree(in.file().toFile());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            report.reject(in.file(), e.getLocation() == null ? 0 : e.getLocation().getLineNr(), -1, in.source(),
-                    "malformed JSON: " + e.getOriginalMessage(), null, null);
+            // Refused whole, as a push of the payload is; a number too long named by item and field as there.
+            LongNumbers.Found f = CanonicalFiles.tooLong(e, json, x -> x.createParser(in.file().toFile()));
+            if (f != null) {
+                report.reject(in.file(), f.line(), -1, in.source(), (f.index(1) >= 0 ? "item " + f.index(1) + ", " : "")
+                        + CanonicalFiles.reason(f, 0), null, null);
+            } else {
+                report.reject(in.file(), e.getLocation() == null ? 0 : e.getLocation().getLineNr(), -1, in.source(),
+                        "malformed JSON: " + e.getOriginalMessage(), null, null);
+            }
             return;
         }
         List<JsonNode> mapped;

@@ -174,6 +174,42 @@ class CommandsIT {
         assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-1'")).isEqualTo(5);
     }
 
+    /**
+     * A number past 100 characters: the HTTP push names the record and field, the import said
+     * "not JSON: Number value length (150) exceeds the maximum allowed" without either. It is
+     * now refused as a bad field is, at its file, line and field; the line's neighbours stored.
+     */
+    @Test
+    void importNamesTheFileLineAndFieldOfANumberTooLong() throws Exception {
+        Path dir = tmp.resolve("long");
+        Path files = Files.createDirectories(tmp.resolve("long-files"));
+        String digits = "9".repeat(150);
+        Files.writeString(files.resolve("crm-1.ndjson"), String.join("\n",
+                "{\"type\":\"person\",\"id\":\"L1\",\"email\":\"l1@x.com\"}",
+                "{\"type\":\"person\",\"id\":\"L2\",\"email\":\"l2@x.com\",\"attributes\":{\"score\":" + digits + "}}",
+                "{\"type\":\"person\",\"id\":\"L3\",\"email\":\"l3@x.com\"}") + "\n");
+        Files.writeString(files.resolve("crm-2.json"), "{\"records\":[{\"type\":\"person\",\"id\":\"21\"},\n"
+                + "{\"type\":\"person\",\"id\":\"22\",\"attributes\":{\"s\":[1," + digits + "]}}]}");
+        Files.createDirectories(files.resolve("marketo-1"));
+        Files.writeString(files.resolve("marketo-1/leads.json"), "{\"success\":true,\"result\":[{\"id\":1,\"email\":\"a@x.com\"},"
+                + "{\"id\":2,\"email\":\"b@x.com\",\"leadScore\":" + digits + "}]}");
+        Path rejects = tmp.resolve("long-rejects.ndjson");
+
+        Run r = cli("import", config(dir), files.toString(), "--rejects", rejects.toString());
+        assertThat(r.failure()).as(r.toString()).isPresent();
+        assertThat(r.out()).contains("crm-1.ndjson:2 (record 1): field 'attributes.score': a number of 150 characters");
+        List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
+        for (String l : Files.readAllLines(rejects)) lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(l));
+        assertThat(lines).extracting(n -> n.get("file").asText().replace(files + "/", "") + ":" + n.get("line").asInt()
+                + " " + n.get("index").asInt()).containsExactly("crm-1.ndjson:2 1", "crm-2.json:2 1", "marketo-1/leads.json:1 -1");
+        assertThat(lines.get(0).get("reason").asText()).startsWith("field 'attributes.score': a number of 150 characters");
+        assertThat(lines.get(0).get("raw").asText()).contains("\"id\":\"L2\"");
+        assertThat(lines.get(1).get("reason").asText()).startsWith("field 'attributes.s[1]': a number of 150 characters");
+        assertThat(lines.get(2).get("reason").asText()).startsWith("item 1, field 'result[1].leadScore': a number of 150 characters");
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-1'")).as("L1 and L3").isEqualTo(2);
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-2'")).as("the record before").isEqualTo(1);
+    }
+
     @Test
     void importAndEvaluateTakeTheVendorsNativeFilesOfTheSample() throws Exception {
         Path dir = tmp.resolve("n");
