@@ -49,16 +49,31 @@ public final class JsonNumbers {
     }
 
     /**
-     * A vendor's page as JSON (the pull connectors'); one with a number past the reader's length
-     * limit is read again with such numbers as text ({@link #quotingLongNumbers}): refused, the
-     * page was "unreadable" at every retry and its stream stopped there for good.
+     * A reader of vendors' pages (the pull connectors'): exact ({@link #exactReader}), and taking
+     * numbers up to {@link LongNumbers#MAX_LENGTH} characters like a push; see {@link #readPage}.
+     */
+    public static ObjectReader pageReader(ObjectMapper mapper) {
+        com.fasterxml.jackson.core.JsonFactory f = mapper.getFactory().rebuild()
+                .streamReadConstraints(LongNumbers.limited(mapper.getFactory().streamReadConstraints())).build();
+        return exactReader(mapper).with(f);
+    }
+
+    /**
+     * A vendor's page as JSON, read by a {@link #pageReader}. A page with numbers too long
+     * ({@link LongNumbers}) is read again with each of them as a {@link LongNumbers.Node}, the
+     * text of its digits, for the pull to set its item aside as a push of it is refused. Refused
+     * whole, the page was "unreadable" at every retry and its stream stopped there for good; read
+     * as numbers, a million digits take a BigInteger half a minute.
      */
     public static JsonNode readPage(ObjectReader reader, String body) throws java.io.IOException {
         try {
             return reader.readTree(body);
         } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
             if (!isTooLong(e)) throw e;
-            return reader.readTree(quotingLongNumbers(body, reader.getFactory().streamReadConstraints().getMaxNumberLength()));
+            java.util.List<LongNumbers.Found> found = LongNumbers.find(reader.getFactory(), f -> f.createParser(body), Integer.MAX_VALUE);
+            JsonNode page = reader.readTree(quoting(body, found));
+            for (LongNumbers.Found f : found) LongNumbers.mark(page, f);
+            return page;
         }
     }
 
@@ -67,40 +82,18 @@ public final class JsonNumbers {
         return String.valueOf(e.getOriginalMessage()).startsWith("Number value length");
     }
 
-    /**
-     * {@code json} with every number literal longer than {@code maxLength} characters written as a
-     * JSON string of the same digits. For a vendor's page that the reader refuses whole for one
-     * such number (Jackson's StreamReadConstraints, 1,000 characters by default; converting a
-     * million digits takes a BigInteger half a minute): the page must be read, or that one record
-     * stops its stream at every retry. As text the value is kept exactly as an attribute, and a
-     * number field refuses it like any text that is no number it can hold. Linear; strings are
-     * skipped as JSON writes them (escapes included).
-     */
-    public static String quotingLongNumbers(String json, int maxLength) {
-        StringBuilder out = null;
+    /** {@code json} with each number found (in order) written as a JSON string of the same characters. */
+    static String quoting(String json, java.util.List<LongNumbers.Found> found) {
+        if (found.isEmpty()) return json;
+        StringBuilder out = new StringBuilder(json.length() + 2 * found.size());
         int copied = 0;
-        for (int i = 0; i < json.length(); i++) {
-            char c = json.charAt(i);
-            if (c == '"') {
-                for (i++; i < json.length() && json.charAt(i) != '"'; i++) {
-                    if (json.charAt(i) == '\\') i++;
-                }
-            } else if (c == '-' || (c >= '0' && c <= '9')) {
-                int end = i + 1;
-                while (end < json.length() && isNumberChar(json.charAt(end))) end++;
-                if (end - i > maxLength) {
-                    if (out == null) out = new StringBuilder(json.length() + 16);
-                    out.append(json, copied, i).append('"').append(json, i, end).append('"');
-                    copied = end;
-                }
-                i = end - 1;
-            }
+        for (LongNumbers.Found f : found) {
+            int from = (int) f.charOffset();
+            int to = from + f.literalLength();
+            out.append(json, copied, from).append('"').append(json, from, to).append('"');
+            copied = to;
         }
-        return out == null ? json : out.append(json, copied, json.length()).toString();
-    }
-
-    private static boolean isNumberChar(char c) {
-        return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+        return out.append(json, copied, json.length()).toString();
     }
 
     /** True for a number sent with a fraction or an exponent, which no id is. */

@@ -231,6 +231,7 @@ public final class ConnectorRunner implements Managed {
             try {
                 int steps = 0;
                 while (running) {
+                    st.stepStarted(); // a failed step's set-asides were not counted: its page is mapped again
                     SyncStream.Step step = s.step();
                     failures.remove(s);
                     if (step == SyncStream.Step.MORE) {

@@ -4,6 +4,7 @@ import com.codahale.metrics.Meter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.ingest.InvalidBatchException;
+import io.cohort.ingest.LongNumbers;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.RecordParser;
 import io.cohort.record.FieldError;
@@ -24,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * page has nobody to fix it, and refusing it would stop the stream at that record forever. So a
  * record that fails validation is set aside — counted, logged with its field errors, shown in
  * the sync status — and the rest of the page is stored. So is a vendor item the source's native
- * mapper refuses on its own ({@link #map}): on a push that is a 400 naming the item, on a pull it
- * is set aside the same way.
+ * mapper refuses on its own ({@link #map}), or that holds a number too long: on a push that is a
+ * 400 naming the item, on a pull it is set aside the same way. What a page sets aside is counted
+ * and logged when the page is stored ({@link #commit}), once however often it is fetched.
  */
 public final class PageWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PageWriter.class);
@@ -59,17 +61,23 @@ public final class PageWriter {
      * @return records stored
      */
     public int commit(StreamStatus status, List<ObjectNode> records, Map<String, String> newCursors) {
-        List<JsonNode> valid = validOnly(status, records);
+        List<StreamStatus.SetAside> invalid = new ArrayList<>();
+        List<JsonNode> valid = validOnly(records, invalid);
         if (valid.isEmpty()) {
             cursors.save(sourceId, newCursors, clock.millis());
-            return 0;
+        } else {
+            for (int from = 0; from < valid.size(); from += maxBatch) {
+                int to = Math.min(valid.size(), from + maxBatch);
+                writer.write(sourceId, valid.subList(from, to), to == valid.size() ? newCursors : Map.of());
+            }
+            status.fetched(valid.size());
+            meter.mark(valid.size());
         }
-        for (int from = 0; from < valid.size(); from += maxBatch) {
-            int to = Math.min(valid.size(), from + maxBatch);
-            writer.write(sourceId, valid.subList(from, to), to == valid.size() ? newCursors : Map.of());
+        // Counted and logged now that the page is stored: a page mapped, then fetched again after a
+        // failure (a 5xx of the next call), was counted at each mapping.
+        for (StreamStatus.SetAside a : status.stored(invalid)) {
+            LOG.warn("source {}: set aside {} from {}: {}", sourceId, a.what(), status.name(), a.why());
         }
-        status.fetched(valid.size());
-        meter.mark(valid.size());
         return valid.size();
     }
 
@@ -83,8 +91,9 @@ public final class PageWriter {
      * A fetched page's items through the source's native mapper (the push endpoint's mapping).
      * An item the mapper refuses on its own — its error names the item (index 0 or more), as the
      * push endpoint's 400 does — is set aside like a record that fails validation: logged with the
-     * source, its id and the reason, counted in the sync status and the {@code .rejected} metric;
-     * the page's other items are mapped. An error about the page as a whole (index -1: not the
+     * source, its id and the reason, counted in the sync status and the {@code .rejected} metric
+     * when the page is stored; the page's other items are mapped. So is an item with a number too
+     * long ({@link LongNumbers}), before the mapper reads it. An error about the page as a whole (index -1: not the
      * vendor's shape at all) is thrown, for the connector to treat as fatal.
      *
      * @param kind  what the items are, for operators ("Marketo activities")
@@ -92,75 +101,91 @@ public final class PageWriter {
      */
     public List<ObjectNode> map(StreamStatus status, String kind, List<JsonNode> items, Function<JsonNode, String> idOf,
                                 Mapping mapping) throws NativeFormatException {
+        List<JsonNode> readable = withoutLongNumbers(status, kind, items, idOf);
         try {
-            return mapping.map(items);
+            return mapping.map(readable);
         } catch (NativeFormatException e) {
             if (!aboutItems(e)) throw e;
         }
         // One at a time: a mapper may stop at the first refusal, and each refusal must be told alone.
         List<ObjectNode> out = new ArrayList<>();
-        int dropped = 0;
-        String example = null;
-        for (JsonNode item : items) {
+        for (JsonNode item : readable) {
             try {
                 out.addAll(mapping.map(List.of(item)));
             } catch (NativeFormatException e) {
                 if (!aboutItems(e)) throw e;
-                dropped++;
                 StringBuilder why = new StringBuilder();
                 for (FieldError fe : e.errors()) {
                     // The field as inside the item ("attributes[5].name"): its place in a page of one is no use.
                     String field = fe.field().replaceFirst("^[A-Za-z_]*\\[0\\]\\.?", "");
                     why.append(why.length() == 0 ? "" : "; ").append(field.isEmpty() ? "" : field + ": ").append(fe.message());
                 }
-                String id = idOf.apply(item);
-                String what = kind + " item " + (id == null ? "without an id" : id);
-                if (example == null) example = what + ": " + why;
-                LOG.warn("source {}: set aside {} from {}: {}", sourceId, what, status.name(), why);
+                status.setAside(new StreamStatus.SetAside(what(kind, item, idOf), why.toString()));
             }
         }
-        if (dropped > 0) status.rejected(dropped, example);
         return out;
+    }
+
+    /**
+     * The items without a number too long ({@link LongNumbers}, which a push of the item answers
+     * with a 400); those with one are set aside. Read as text, such a number was kept as an
+     * attribute: the same record was stored pulled and refused pushed.
+     */
+    private static List<JsonNode> withoutLongNumbers(StreamStatus status, String kind, List<JsonNode> items,
+                                                     Function<JsonNode, String> idOf) {
+        List<JsonNode> out = null;
+        for (int i = 0; i < items.size(); i++) {
+            List<LongNumbers.Inside> found = LongNumbers.in(items.get(i));
+            if (found.isEmpty()) {
+                if (out != null) out.add(items.get(i));
+                continue;
+            }
+            if (out == null) out = new ArrayList<>(items.subList(0, i));
+            StringBuilder why = new StringBuilder();
+            for (LongNumbers.Inside f : found) why.append(why.length() == 0 ? "" : "; ").append(f.field()).append(": ").append(f.message());
+            status.setAside(new StreamStatus.SetAside(what(kind, items.get(i), idOf), why.toString()));
+        }
+        return out == null ? items : out;
+    }
+
+    private static String what(String kind, JsonNode item, Function<JsonNode, String> idOf) {
+        String id = idOf.apply(item);
+        return kind + " item " + (id == null ? "without an id" : id);
     }
 
     private static boolean aboutItems(NativeFormatException e) {
         return !e.errors().isEmpty() && e.errors().stream().allMatch(fe -> fe.index() >= 0);
     }
 
-    private List<JsonNode> validOnly(StreamStatus status, List<ObjectNode> records) {
+    private List<JsonNode> validOnly(List<ObjectNode> records, List<StreamStatus.SetAside> invalid) {
         List<JsonNode> all = new ArrayList<>(records.size());
         for (ObjectNode r : records) all.add(r.deepCopy()); // the parser may fill in defaults
         for (int from = 0; from < all.size(); from += maxBatch) {
             try {
                 parser.parse(sourceId, all.subList(from, Math.min(all.size(), from + maxBatch)));
             } catch (InvalidBatchException e) {
-                return dropInvalid(status, records);
+                return dropInvalid(records, invalid);
             }
         }
         return new ArrayList<>(records);
     }
 
-    private List<JsonNode> dropInvalid(StreamStatus status, List<ObjectNode> records) {
+    private List<JsonNode> dropInvalid(List<ObjectNode> records, List<StreamStatus.SetAside> invalid) {
         List<JsonNode> kept = new ArrayList<>();
-        int dropped = 0;
-        String example = null;
         for (ObjectNode r : records) {
             try {
                 parser.parse(sourceId, List.of(r.deepCopy()));
                 kept.add(r);
             } catch (InvalidBatchException e) {
-                dropped++;
                 Set<String> fields = new HashSet<>();
                 StringBuilder why = new StringBuilder();
                 for (FieldError fe : e.errors()) {
                     if (fields.add(fe.field())) why.append(why.length() == 0 ? "" : "; ").append(fe.field()).append(": ").append(fe.message());
                 }
                 String what = r.path("type").asText("?") + " " + r.path("id").asText(r.path("personId").asText("?"));
-                if (example == null) example = what + ": " + why;
-                LOG.warn("source {}: set aside {} from {}: {}", sourceId, what, status.name(), why);
+                invalid.add(new StreamStatus.SetAside(what, why.toString()));
             }
         }
-        status.rejected(dropped, example);
         return kept;
     }
 }

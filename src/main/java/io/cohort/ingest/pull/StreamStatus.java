@@ -29,9 +29,39 @@ public final class StreamStatus {
 
     public synchronized void fetched(int n) { records += n; }
 
+    /** Counted now (a dropped file refused whole: moved aside once). */
     public synchronized void rejected(int n, String example) {
         rejected += n;
         lastRejection = example;
+    }
+
+    /** An item or record set aside, and why: "Marketo leads item id 1001", "leadScore: a number of …". */
+    public record SetAside(String what, String why) {
+        @Override public String toString() { return what + ": " + why; }
+    }
+
+    /** Set aside from the page under way, not yet counted (runner thread only). */
+    private final java.util.List<SetAside> pending = new java.util.ArrayList<>();
+
+    /**
+     * Set aside from the page under way: counted when the page is stored ({@link #stored}), so
+     * once however often the page is fetched and mapped again after a failure.
+     */
+    public synchronized void setAside(SetAside s) { pending.add(s); }
+
+    /** A new step: what a failed one set aside without storing its page is forgotten (its page is mapped again). */
+    public synchronized void stepStarted() { pending.clear(); }
+
+    /** The page is stored: what was set aside from it, and {@code invalid} besides, counted; returned to be logged. */
+    public synchronized java.util.List<SetAside> stored(java.util.List<SetAside> invalid) {
+        java.util.List<SetAside> all = new java.util.ArrayList<>(pending);
+        all.addAll(invalid);
+        pending.clear();
+        if (!all.isEmpty()) {
+            rejected += all.size();
+            lastRejection = all.get(0).toString();
+        }
+        return all;
     }
 
     /** The data is current up to this vendor time (the watermark the stream has reached). */

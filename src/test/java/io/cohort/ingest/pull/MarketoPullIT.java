@@ -204,24 +204,72 @@ class MarketoPullIT {
 
     /**
      * A number past the reader's 1,000 characters made the whole page "unreadable": a transient
-     * error retried for ever, the stream stopped at that page. The page is read with that number
-     * as text: the activity keeps it exactly, and its page-mates are stored.
+     * error retried for ever, the stream stopped at that page. Then such numbers, and those of
+     * 101 to 1,000 characters, were kept as attribute text, where a push of the same activity is
+     * a 400. Now the activity is set aside like any the push refuses; its page-mates are stored.
      */
     @Test
-    void aPulledNumberTooLongToReadDoesNotStopTheStream() throws Exception {
+    void aPulledNumberTooLongIsSetAsideAsAPushOfItIsRefused() throws Exception {
         start();
         await("backfills done", WAIT, this::backfillsDone);
-        String digits = "7".repeat(1500);
         String at = java.time.Instant.now().toString();
         ObjectNode longOne = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
                 .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-LONG-1")
-                .put("campaignId", new java.math.BigInteger(digits));
+                .put("campaignId", new java.math.BigInteger("7".repeat(1500)));
+        ObjectNode longer = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
+                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-LONG-2");
+        longer.putArray("attributes").addObject().put("name", "Score").put("value", new java.math.BigDecimal("8".repeat(149) + ".5"));
         ObjectNode mate = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1).put("activityDate", at)
                 .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-MATE-1");
-        source.addActivities(java.util.List.of(longOne, mate));
+        source.addActivities(java.util.List.of(longOne, longer, mate));
         await("the page", WAIT, () -> status("event", "A-MATE-1") == 200);
-        assertThat(record("event", "A-LONG-1").path("attributes").path("campaignId").asText()).isEqualTo(digits);
-        for (JsonNode st : sync().get("streams")) assertThat(st.get("lastError").isNull()).as(st.toString()).isTrue();
+        assertThat(status("event", "A-LONG-1")).isEqualTo(404);
+        assertThat(status("event", "A-LONG-2")).as("150 characters: kept as text before").isEqualTo(404);
+        JsonNode s = sync();
+        JsonNode stream = null;
+        for (JsonNode st : s.get("streams")) {
+            assertThat(st.get("lastError").isNull()).as(st.toString()).isTrue();
+            if (st.get("stream").asText().equals("activities")) stream = st;
+        }
+        assertThat(stream.get("recordsRejected").asLong()).as(s.toString()).isEqualTo(2);
+        assertThat(stream.get("lastRejection").asText()).as(s.toString()).contains("marketoGUID A-LONG-1")
+                .contains("campaignId: a number of 1500 characters");
+
+        // Pushed, the same activity is refused, the same words naming the same field.
+        var r = app.post("/v1/sources/marketo-1/native/activities", "application/json", JSON.writeValueAsString(
+                JSON.createObjectNode().put("success", true).set("result", JSON.createArrayNode().add(mate).add(longer))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        JsonNode e = r.json().path("errors").get(0);
+        assertThat(e.path("index").asInt()).as(r.toString()).isEqualTo(1);
+        assertThat(e.path("field").asText()).isEqualTo("result[1].attributes[0].value");
+        assertThat(e.path("message").asText()).contains("a number of 150 characters");
+    }
+
+    /**
+     * A page whose items were mapped (one set aside) and whose next call failed (companies.json
+     * answering 503 through every in-process retry) is fetched and mapped again: its set-aside
+     * lead was counted, and logged, at each mapping. It is counted when the page is stored.
+     */
+    @Test
+    void aPageFetchedAgainAfterAFailureCountsItsSetAsideOnce() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        String companies = "/rest/v1/companies.json";
+        source.failCalls(companies, 4); // pull.retryAttempts (4) in-process tries, then the step fails
+        source.updateLead(1001, "leadScore", new java.math.BigInteger("9".repeat(150)));
+        source.updateLead(1002, "title", "After the outage");
+        await("the page after the outage", WAIT, () -> record("person", "1002").path("title").asText().equals("After the outage"));
+        assertThat(source.failuresLeft(companies)).as("the outage happened").isZero();
+        assertThat(status("person", "1001")).isEqualTo(200); // from the backfill: the set-aside change is not stored
+        assertThat(record("person", "1001").toString()).doesNotContain("999999");
+        JsonNode s = sync();
+        JsonNode stream = null;
+        for (JsonNode st : s.get("streams")) if (st.get("stream").asText().equals("leads")) stream = st;
+        assertThat(stream.get("recordsRejected").asLong()).as(s.toString()).isEqualTo(1);
+        assertThat(stream.get("lastRejection").asText()).contains("id 1001").contains("leadScore: a number of 150 characters");
+        assertThat(s.get("recordsRejected").asLong()).isEqualTo(1);
+        var metrics = app.admin("/metrics");
+        assertThat(JSON.readTree(metrics.body()).at("/gauges/cohort.sources.marketo-1.rejected/value").asLong()).isEqualTo(1);
     }
 
     private static void assertAllKept(JsonNode attributes) {

@@ -96,6 +96,32 @@ class SalesforcePullIT {
         assertThat(s.get("lastSuccessfulSync").isNull()).isFalse();
     }
 
+    /**
+     * A number of 101 to 1,000 characters was kept on a pull (here an AnnualRevenue of 150
+     * digits) where a push of the same row is a 400. The row is now set aside, as a Marketo item
+     * is: counted, logged with its Id and field; the rest of the page is stored.
+     */
+    @Test
+    void aPulledRowWithANumberTooLongIsSetAsideAsAPushOfItIsRefused() throws Exception {
+        start(PullConfigs.salesforce(sf.url()));
+        await("backfills done", WAIT, this::backfillsDone);
+        String digits = "9".repeat(150);
+        sf.upsert("Account", "001Hs00009LONGaIAB", Map.of("Name", "Longco", "AnnualRevenue", new java.math.BigInteger(digits)));
+        sf.upsert("Account", "001Hs00009NEXTaIAB", Map.of("Name", "Nextco"));
+        await("the page-mate", WAIT, () -> status("account", "001Hs00009NEXTaIAB") == 200);
+        assertThat(status("account", "001Hs00009LONGaIAB")).isEqualTo(404);
+        JsonNode s = sync();
+        // Each poll's overlap window fetches and stores the row's page again: at least once.
+        assertThat(s.get("recordsRejected").asLong()).as(s.toString()).isPositive();
+        assertThat(s.toString()).contains("Id 001Hs00009LONGaIAB").contains("AnnualRevenue: a number of 150 characters");
+
+        var r = app.post("/v1/sources/crm-1/native/query", "application/json", "{\"totalSize\":1,\"done\":true,\"records\":"
+                + "[{\"attributes\":{\"type\":\"Account\"},\"Id\":\"001Hs00009LONGaIAB\",\"Name\":\"Longco\",\"AnnualRevenue\":" + digits + "}]}");
+        assertThat(r.status()).as(r.toString()).isEqualTo(400);
+        assertThat(r.json().path("errors").get(0).path("field").asText()).isEqualTo("records[0].AnnualRevenue");
+        assertThat(r.json().path("errors").get(0).path("message").asText()).contains("a number of 150 characters");
+    }
+
     @Test
     void expiredSessionsOutagesAndTheRequestLimitAreHandled() throws Exception {
         start(PullConfigs.salesforce(sf.url()));

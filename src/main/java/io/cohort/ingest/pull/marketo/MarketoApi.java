@@ -60,7 +60,7 @@ final class MarketoApi {
         this.config = config;
         this.http = http;
         this.json = json;
-        this.pages = io.cohort.ingest.JsonNumbers.exactReader(json);
+        this.pages = io.cohort.ingest.JsonNumbers.pageReader(json);
         this.clock = clock;
         this.limits = limits;
         this.freshToken = new FreshTokenRetry("marketo-token-" + sourceId);

@@ -61,7 +61,7 @@ final class SalesforceApi {
         this.config = config;
         this.http = http;
         this.json = json;
-        this.pages = io.cohort.ingest.JsonNumbers.exactReader(json);
+        this.pages = io.cohort.ingest.JsonNumbers.pageReader(json);
         this.clock = clock;
         this.limits = limits;
         this.freshToken = new FreshTokenRetry("salesforce-session-" + sourceId);

@@ -77,6 +77,7 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     private volatile double breakNextFile;
     private volatile double holdNextFile;
     private final AtomicInteger fileDownloads = new AtomicInteger();
+    private final Map<String, AtomicInteger> outages = new ConcurrentHashMap<>();
 
     public FakeMarketoSource(FakeMarketo marketo) {
         this.marketo = marketo;
@@ -221,6 +222,12 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     /** The next export file download is held after this share of its bytes (see FakeServer#pauseBodiesUntil). */
     public FakeMarketoSource holdNextFile(double share) { holdNextFile = share; return this; }
 
+    /** The next {@code calls} calls of {@code path} answer HTTP 503 (that endpoint's outage; other calls go on). */
+    public FakeMarketoSource failCalls(String path, int calls) { outages.put(path, new AtomicInteger(calls)); return this; }
+
+    /** Calls of {@code path} still to fail. */
+    public int failuresLeft(String path) { return Math.max(0, outages.getOrDefault(path, new AtomicInteger()).get()); }
+
     /** Export file downloads, completed or broken. */
     public int fileDownloads() { return fileDownloads.get(); }
 
@@ -233,6 +240,8 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     @Override
     public ExtensionReply handle(String method, String path, RecordedRequest req) throws Exception {
         if (!mine(method, path, req)) return null;
+        AtomicInteger outage = outages.get(path);
+        if (outage != null && outage.getAndDecrement() > 0) return new ExtensionReply(503, "text/html", "<html>503 Service Unavailable</html>");
         if (callsToday.incrementAndGet() > dailyQuota) return error(607, "Daily quota reached");
         if (inFlight.incrementAndGet() > maxConcurrent) {
             inFlight.decrementAndGet();
