@@ -80,20 +80,21 @@ final class Evaluation {
     }
 
     private Result evaluate(Collection<String> subjects, Set<String> requested) {
-        if (candidates == null || !state.plan(requested).clean().equals(requested)) return whole(subjects, requested);
+        if (candidates == null || !state.plan(requested).clean().equals(requested)) return whole(subjects, requested, null);
         // First the people's own facts against the rules cut down to what they ask of the person
         // alone: whoever those do not qualify cannot qualify, and is not built with their
         // accounts, deals and colleagues (most of a sweep's work for a segment of few people).
-        Neighbourhood own = graph.neighbourhood(subjects, 0, eventsSince, candidates.reads());
+        Neighbourhood own = graph.ownFacts(subjects, eventsSince, candidates.reads());
         OneShot.Result first = OneShot.run(candidates.kieBase(), state.book(), own.facts(), new Now(now), false, budget(own.facts()));
         // A condition that throws or costs too much is found and isolated by the whole evaluation.
-        if (!first.ok()) return whole(subjects, requested);
+        if (!first.ok()) return whole(subjects, requested, own);
         Set<String> pass = new HashSet<>();
         for (Qualified q : first.qualified()) if (requested.contains(q.segmentId())) pass.add(q.personId());
         List<String> rest = new ArrayList<>();
         for (String s : subjects) if (pass.contains(s)) rest.add(s);
         candidates.passed().add(rest.size());
-        Result whole = rest.isEmpty() ? null : whole(rest, requested);
+        // Those who pass are built whole taking their own facts from this build (the graph permitting).
+        Result whole = rest.isEmpty() ? null : whole(rest, requested, own);
         Map<String, Set<String>> qualified = new HashMap<>();
         Map<String, PersonSnapshot> people = snapshots(own);
         for (String s : own.subjects()) if (!pass.contains(s)) qualified.put(s, new TreeSet<>());
@@ -104,8 +105,12 @@ final class Evaluation {
         return new Result(qualified, whole.evaluated(), people, first.fired() + whole.fired());
     }
 
-    /** {@code subjects} each evaluated with their neighbourhood. */
-    private Result whole(Collection<String> subjects, Set<String> requested) {
+    /**
+     * {@code subjects} each evaluated with their neighbourhood.
+     *
+     * @param known their own facts as a first stage built them, taken where the graph is unchanged (or null)
+     */
+    private Result whole(Collection<String> subjects, Set<String> requested, Neighbourhood known) {
         if (depthOf(requested) >= 2) {
             // People related to an account or deal over the step-2 limit are evaluated one by one:
             // in a session shared with others of it, each would see the others' relations to it
@@ -116,12 +121,12 @@ final class Evaluation {
                 List<Result> parts = new ArrayList<>();
                 List<String> rest = new ArrayList<>(subjects);
                 rest.removeAll(apart);
-                if (!rest.isEmpty()) parts.add(together(rest, requested));
-                for (String s : apart) parts.add(together(List.of(s), requested));
+                if (!rest.isEmpty()) parts.add(together(rest, requested, known));
+                for (String s : apart) parts.add(together(List.of(s), requested, known));
                 return merged(parts, requested);
             }
         }
-        return together(subjects, requested);
+        return together(subjects, requested, known);
     }
 
     /** The results of parts of one evaluation as one; a segment held by any part is held by all. */
@@ -144,8 +149,8 @@ final class Evaluation {
     }
 
     /** {@code subjects} in one session (and its retries), for the {@code requested} segments. */
-    private Result together(Collection<String> subjects, Set<String> requested) {
-        Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince, typesOf(requested));
+    private Result together(Collection<String> subjects, Set<String> requested, Neighbourhood known) {
+        Neighbourhood n = graph.neighbourhood(subjects, depthOf(requested), eventsSince, typesOf(requested), known);
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
         // Segments stopped by a budget that named no rule to suspend: this result cannot speak for them.

@@ -19,12 +19,22 @@ public final class Neighbourhood {
     private final List<Fact> facts;
     /** Per subject, its source person records, for its identities. */
     private final Map<String, List<Stamped<PersonRecord>>> records;
+    /** What a later build of the same graph may take from this one ({@link ProfileGraph#ownFacts}), or null. */
+    private final OwnFacts own;
 
     Neighbourhood(Set<String> subjects, List<Fact> facts, Map<String, List<Stamped<PersonRecord>>> records) {
+        this(subjects, facts, records, null);
+    }
+
+    Neighbourhood(Set<String> subjects, List<Fact> facts, Map<String, List<Stamped<PersonRecord>>> records, OwnFacts own) {
         this.subjects = subjects;
         this.facts = facts;
         this.records = records;
+        this.own = own;
     }
+
+    /** What a later build may take from this one, when it was built to be taken from. */
+    java.util.Optional<OwnFacts> ownFacts() { return java.util.Optional.ofNullable(own); }
 
     /** The people this was built for (unified ids), each with a record. */
     public Set<String> subjects() { return subjects; }

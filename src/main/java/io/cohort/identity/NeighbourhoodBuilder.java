@@ -40,6 +40,11 @@ final class NeighbourhoodBuilder {
     private final Map<List<SourceRef>, Boolean> overLimit;
     /** A deal's account, worked out once per call (every deal is reached from each of its people). */
     private final Map<String, OppLink> oppLinks;
+    /** People's own part from an earlier build of the same graph (checked by the caller), or null. */
+    private final OwnFacts known;
+    /** Set by {@link #remembering}: the graph's change count, and each subject's own part kept for a later build. */
+    private long writes;
+    private Map<String, OwnFacts.Own> remembered;
 
     /** What a unified deal's master record names as its account; {@code NONE} when it has no record. */
     private record OppLink(String account, List<SourceRef> accountGroup) {
@@ -48,16 +53,20 @@ final class NeighbourhoodBuilder {
 
     /** All kinds of fact, for views of the read API. */
     NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, int subjects, int stepTwoLimit) {
-        this(ix, unifier, eventsAfter, FactTypes.ALL, subjects, stepTwoLimit);
+        this(ix, unifier, eventsAfter, FactTypes.ALL, subjects, stepTwoLimit, null);
     }
 
     /**
      * @param types    the kinds of fact built, and so the relations followed ({@link FactTypes})
      * @param subjects how many people the call is for (the maps' sizes follow)
      * @param stepTwoLimit the most relations to people an account or deal may have for step 2 to go through it
+     * @param known    people's own part built from this very graph and window of events, taken
+     *                 instead of building it again; null to build everything
      */
-    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, FactTypes types, int subjects, int stepTwoLimit) {
+    NeighbourhoodBuilder(SourceIndex ix, Unifier unifier, long eventsAfter, FactTypes types, int subjects, int stepTwoLimit,
+                         OwnFacts known) {
         this.ix = ix;
+        this.known = known;
         this.stepTwoLimit = stepTwoLimit;
         this.unifier = unifier;
         this.eventsAfter = eventsAfter;
@@ -76,6 +85,13 @@ final class NeighbourhoodBuilder {
         oppLinks = new HashMap<>(capacity(4 * n));
     }
 
+    /** Keeps each subject's own part in the result ({@link Neighbourhood#ownFacts()}), stamped with the graph's change count. */
+    NeighbourhoodBuilder remembering(long graphWrites) {
+        writes = graphWrites;
+        remembered = new HashMap<>();
+        return this;
+    }
+
     /** A HashMap's initial capacity that holds {@code n} entries without growing. */
     private static int capacity(int n) { return (int) (n / 0.75f) + 1; }
 
@@ -83,11 +99,12 @@ final class NeighbourhoodBuilder {
         Set<String> real = new LinkedHashSet<>();
         Map<String, List<Stamped<PersonRecord>>> records = new HashMap<>();
         for (String uid : subjects) {
+            OwnFacts.Own k = known == null ? null : known.people().get(uid);
             // Looked up once per person: the index is a map of millions, a cache miss a lookup.
-            Set<SourceRef> refs = ix.personRefsByUid.get(uid);
-            List<SourcePerson> entries = entries(refs);
+            Set<SourceRef> refs = k != null ? k.refs() : ix.personRefsByUid.get(uid);
+            List<SourcePerson> entries = k != null ? k.entries() : entries(refs);
             if (entries.isEmpty()) continue;
-            List<Stamped<PersonRecord>> recs = records(entries);
+            List<Stamped<PersonRecord>> recs = k != null ? k.records() : records(entries);
             real.add(uid);
             records.put(uid, recs);
             person(uid, refs, entries, recs);
@@ -126,7 +143,8 @@ final class NeighbourhoodBuilder {
                 for (SourceRef ref : e.getValue()) secondStep(Node.opportunity(ref), 'O');
             }
         }
-        return new Neighbourhood(real, new ArrayList<>(facts.values()), records);
+        OwnFacts own = remembered == null ? null : new OwnFacts(writes, eventsAfter, remembered);
+        return new Neighbourhood(real, new ArrayList<>(facts.values()), records, own);
     }
 
     /** How many accounts and deals the last {@link #build} did not look through at step 2. */
@@ -159,8 +177,12 @@ final class NeighbourhoodBuilder {
     /** A person's own facts: the unified Person, their Activity, campaign and list memberships. */
     private void person(String uid, Set<SourceRef> refs, List<SourcePerson> entries, List<Stamped<PersonRecord>> recs) {
         if (!peopleDone.add(uid)) return;
-        put(Merge.person(uid, recs));
-        if (types.activity) put(unifier.activity(uid, refs, eventsAfter));
+        OwnFacts.Own k = known == null ? null : known.people().get(uid);
+        Person p = k != null ? k.fact() : Merge.person(uid, recs);
+        put(p);
+        Activity a = !types.activity ? null : k != null && k.activity() != null ? k.activity() : unifier.activity(uid, refs, eventsAfter);
+        if (a != null) put(a);
+        if (remembered != null) remembered.put(uid, new OwnFacts.Own(refs, entries, recs, p, a));
         if (!types.campaignMembers && !types.campaigns && !types.listMembers && !types.lists) return;
         for (SourcePerson sp : entries) {
             for (var s : sp.leaves) {
@@ -265,11 +287,12 @@ final class NeighbourhoodBuilder {
                     : s.record() instanceof OpportunityPersonRecord op ? new SourceRef(s.source(), op.personId()) : null;
             if (personRef == null) continue;
             String uid = ix.uidOf(personRef);
-            Set<SourceRef> refs = ix.personRefsByUid.get(uid);
-            List<SourcePerson> entries = entries(refs);
+            OwnFacts.Own k = known == null ? null : known.people().get(uid);
+            Set<SourceRef> refs = k != null ? k.refs() : ix.personRefsByUid.get(uid);
+            List<SourcePerson> entries = k != null ? k.entries() : entries(refs);
             if (entries.isEmpty()) continue;
             // Reached again through every account and deal they share: their facts are built once.
-            if (!peopleDone.contains(uid)) person(uid, refs, entries, records(entries));
+            if (!peopleDone.contains(uid)) person(uid, refs, entries, k != null ? k.records() : records(entries));
             relation(s, uid);
         }
     }

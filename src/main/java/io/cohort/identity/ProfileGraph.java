@@ -27,6 +27,12 @@ public final class ProfileGraph {
     private SourceIndex index = new SourceIndex();
     private Unifier unifier = new Unifier(index);
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    /**
+     * Counts the changes made under the write lock (guarded by it): facts built under two read
+     * locks with the same count come from the same graph, so a sweep's second build may take the
+     * first one's ({@link #neighbourhood(Collection, int, Instant, FactTypes, Neighbourhood)}).
+     */
+    private long writes;
     /** See {@link #stepTwoLimit()}. */
     private final int stepTwoLimit;
     private final java.util.concurrent.atomic.LongAdder stepTwoSkipped = new java.util.concurrent.atomic.LongAdder();
@@ -92,6 +98,7 @@ public final class ProfileGraph {
         Touched t = new Touched();
         lock.writeLock().lock();
         try {
+            writes++;
             Map<Node, Boolean> overBefore = new HashMap<>();
             for (RecordChange c : changes) {
                 Node n = relationTarget(source, c);
@@ -225,12 +232,39 @@ public final class ProfileGraph {
 
     /** As {@link #neighbourhood(Collection, int, Instant)}, with only the facts of {@code types}. */
     public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince, FactTypes types) {
+        return neighbourhood(subjects, depth, eventsSince, types, null);
+    }
+
+    /**
+     * As {@link #neighbourhood(Collection, int, Instant, FactTypes)}, taking each person's own facts
+     * (their records, unified Person and Activity) from {@code known} where it has them, instead of
+     * building them again: a sweep first builds everyone's own facts ({@link #ownFacts}) and then the
+     * whole neighbourhood of the few its filter passes, and building a person's own facts is most of
+     * what a person costs. Taken only when the graph has not changed since {@code known} was built
+     * and its events start at the same instant, so the facts are exactly those a fresh build makes.
+     *
+     * @param known what an earlier {@link #ownFacts} built, or null
+     */
+    public Neighbourhood neighbourhood(Collection<String> subjects, int depth, Instant eventsSince, FactTypes types,
+                                       Neighbourhood known) {
         return read(() -> {
-            var b = new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types, subjects.size(), stepTwoLimit);
+            long after = eventsSince.toEpochMilli() - 1;
+            var reuse = known != null && known.ownFacts().isPresent() && known.ownFacts().get().sameBuild(writes, after)
+                    ? known.ownFacts().get() : null;
+            var b = new NeighbourhoodBuilder(index, unifier, after, types, subjects.size(), stepTwoLimit, reuse);
             Neighbourhood n = b.build(subjects, depth);
             if (b.skipped() > 0) stepTwoSkipped.add(b.skipped());
             return n;
         });
+    }
+
+    /**
+     * The people's own facts of {@code types} (a neighbourhood of depth 0), keeping what a later
+     * {@link #neighbourhood(Collection, int, Instant, FactTypes, Neighbourhood)} of the same graph may take.
+     */
+    public Neighbourhood ownFacts(Collection<String> subjects, Instant eventsSince, FactTypes types) {
+        return read(() -> new NeighbourhoodBuilder(index, unifier, eventsSince.toEpochMilli() - 1, types, subjects.size(),
+                stepTwoLimit, null).remembering(writes).build(subjects, 0));
     }
 
     /**
@@ -498,6 +532,7 @@ public final class ProfileGraph {
     public Set<String> pruneEvents(Instant cutoff) {
         lock.writeLock().lock();
         try {
+            writes++;
             index.eventHorizonMillis = Math.max(index.eventHorizonMillis, cutoff.toEpochMilli() - 1);
             Set<String> out = new HashSet<>();
             for (Node n : index.pruneEvents(index.eventHorizonMillis)) out.add(index.uidOf(n.ref()));
@@ -561,6 +596,7 @@ public final class ProfileGraph {
     void replaceIndex(SourceIndex fresh) {
         lock.writeLock().lock();
         try {
+            writes++;
             index = fresh;
             unifier = new Unifier(fresh);
         } finally {
