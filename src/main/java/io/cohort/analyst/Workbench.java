@@ -198,6 +198,7 @@ public final class Workbench implements Managed {
                 : name + " does not qualify for '" + segment.id() + "': no rule of the segment matches this person's facts now. "
                 + "Its rules: " + String.join("; ", segment.rules()) + ". Check each condition against GET /v1/profiles/" + personId
                 + "; try a variation with POST /v1/rules/preview, and pin the case in a rules/*.test.yml" + stepTwoNote(book, segment.id(), personId)
+                + aheadNote(book, segment.id(), personId, now)
                 + (stopped == null ? "" : ". Which condition fails for them could not be worked out: " + because(stopped));
         return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
                 List.copyOf(x.others()), hint, whyNot == null ? List.of() : whyNot.steps(), now, book.version(), issues));
@@ -222,6 +223,18 @@ public final class Workbench implements Managed {
         return ". This segment's rules look two steps, and this person is related to an account or deal with more than "
                 + graph.stepTwoLimit() + " people related to it (engine.stepTwoLimit): rules do not look through it to its other "
                 + "people, so no colleague or fellow contact is found there (its Account or Opportunity fact has peopleInReach == false)";
+    }
+
+    /**
+     * For a segment reading events, when the person has an event dated after now: the profile lists
+     * it, and without this note it reads as an event the rule ignores.
+     */
+    private String aheadNote(RuleBook book, String segment, String personId, Instant now) {
+        boolean events = book.shape().segment(segment).map(io.cohort.engine.sandbox.RuleSetShape.SegmentShape::readsEvents).orElse(false);
+        long next = events ? graph.nextWindowEdge(personId, now.toEpochMilli(), new long[] {0}) : Long.MAX_VALUE;
+        if (next == Long.MAX_VALUE) return "";
+        return ". This person has an event dated after now (the earliest at " + Instant.ofEpochMilli(next) + "): rules count an "
+                + "event from its own time, when the person is evaluated again";
     }
 
     private static PersonRef ref(String id, PersonSnapshot p) { return new PersonRef(id, p == null ? null : p.email()); }

@@ -6,8 +6,10 @@ import org.eclipse.collections.impl.map.mutable.primitive.LongLongHashMap;
 
 /**
  * When each person must be evaluated again because time moved: the moment one of their events
- * leaves a window a rule counts in ({@code $now.daysAgo(30)}). Members of a "last 30 days"
- * segment exit within one clock tick of the edge, without evaluating everyone on every tick.
+ * leaves a window a rule counts in ({@code $now.daysAgo(30)}), or the time of an event a source
+ * dated ahead of the clock (it enters the windows then). Members of a "last 30 days" segment exit
+ * (and people with such an event enter) within one clock tick of the edge, without evaluating
+ * everyone on every tick.
  * Confined to the evaluator's coordinator thread.
  *
  * <p>A binary min-heap of (due time, person) in two arrays, beside each person's current due time.

@@ -297,7 +297,8 @@ public final class Evaluator implements Managed, RuleTarget {
     private void timeWentBack(Instant now) {
         RuleState s = state;
         Set<String> timed = clockDependent(s.book());
-        s.book().shape().segments().forEach((id, sh) -> { if (sh.windowed()) timed.add(id); });
+        // Events between the new time and the old are ahead of the clock again: segments reading events too.
+        s.book().shape().segments().forEach((id, sh) -> { if (sh.windowed() || sh.readsEvents()) timed.add(id); });
         LOG.info("the clock went back to {}: {} time-dependent segment(s) evaluated again", now, timed.size());
         if (!timed.isEmpty()) evaluateAll(s, timed, "clock", evaluatedUpTo.get());
         lastSweep = now;

@@ -1,6 +1,7 @@
 package io.cohort.engine;
 
 import io.cohort.engine.sandbox.Deadline;
+import io.cohort.model.Activity;
 import io.cohort.model.Fact;
 import io.cohort.model.Now;
 import io.cohort.model.Qualified;
@@ -99,7 +100,9 @@ public final class OneShot {
         try {
             session.addEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
             session.addEventListener((RuleRuntimeEventListener) watch);
-            for (Fact f : facts) session.insert(f);
+            // Rules see a person's events up to the session's time: one a source dated ahead of the
+            // clock counts from its own time (when the due queue has the person evaluated again).
+            for (Fact f : facts) session.insert(f instanceof Activity a ? a.asOf(now.instant()) : f);
             session.insert(now);
             int fired = session.fireAllRules(budget.maxFirings());
             Failure failure = watch.failure;

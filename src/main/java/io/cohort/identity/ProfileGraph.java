@@ -443,7 +443,8 @@ public final class ProfileGraph {
 
     /**
      * When a person's answers to window questions may next change: the earliest moment one of
-     * their events leaves one of the {@code windows} (millis) that end now; Long.MAX_VALUE when none.
+     * their events leaves one of the {@code windows} (millis) that end now, or, for a window of 0,
+     * the time of their earliest event dated after now (it enters then); Long.MAX_VALUE when none.
      */
     public long nextWindowEdge(String uid, long nowMillis, long[] windows) {
         if (windows.length == 0) return Long.MAX_VALUE;

@@ -84,13 +84,16 @@ public final class EventSeries {
                     remove(urls, i, new String[n]), attrs == null ? null : remove(attrs, i, emptyAttrs(n)));
         }
 
-        Run after(long epochMillis) {
-            int from = countUpTo(at, epochMillis);
-            if (from == 0) return this;
-            int n = size();
-            return from == n ? EMPTY_RUN : new Run(Arrays.copyOfRange(ids, from, n), Arrays.copyOfRange(at, from, n),
-                    Arrays.copyOfRange(types, from, n), Arrays.copyOfRange(urls, from, n),
-                    attrs == null ? null : Arrays.copyOfRange(attrs, from, n));
+        Run after(long epochMillis) { return slice(countUpTo(at, epochMillis), size()); }
+
+        Run upTo(long epochMillis) { return slice(0, countUpTo(at, epochMillis)); }
+
+        /** The events from index {@code from} to {@code to} (exclusive): this same run when that is all of it. */
+        private Run slice(int from, int to) {
+            if (from == 0 && to == size()) return this;
+            return from >= to ? EMPTY_RUN : new Run(Arrays.copyOfRange(ids, from, to), Arrays.copyOfRange(at, from, to),
+                    Arrays.copyOfRange(types, from, to), Arrays.copyOfRange(urls, from, to),
+                    attrs == null ? null : Arrays.copyOfRange(attrs, from, to));
         }
 
         /** Both runs as one, {@code older}'s events first at equal times (they arrived first). */
@@ -314,14 +317,23 @@ public final class EventSeries {
     }
 
     /** This series without the events at or before {@code epochMillis} (this same series when none is). */
-    public EventSeries after(long epochMillis) {
+    public EventSeries after(long epochMillis) { return keep(r -> r.after(epochMillis)); }
+
+    /**
+     * This series without the events after {@code epochMillis} (this same series when none is): what
+     * rules see at that time, when a source dated an event ahead of the clock.
+     */
+    public EventSeries upTo(long epochMillis) { return keep(r -> r.upTo(epochMillis)); }
+
+    /** This series with each run cut by {@code cut} (this same series when no run changed). */
+    private EventSeries keep(java.util.function.UnaryOperator<Run> cut) {
         Run first = first();
-        Run keptFirst = first.after(epochMillis);
+        Run keptFirst = cut.apply(first);
         boolean changed = keptFirst != first;
         Run[] kept = new Run[runs.length];
         int n = 0;
         for (Run r : runs) {
-            Run k = r.after(epochMillis);
+            Run k = cut.apply(r);
             changed |= k != r;
             if (k.size() > 0) kept[n++] = k;
         }

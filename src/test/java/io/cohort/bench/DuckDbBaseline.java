@@ -125,14 +125,17 @@ public final class DuckDbBaseline implements AutoCloseable {
     static final String CUSTOMERS = """
             customer AS (SELECT DISTINCT o.account FROM uopp o JOIN uacc a ON a.account = o.account WHERE o.won)""";
 
-    /** Page views of unified people, the path parsed like Event.path(). */
+    /**
+     * Page views of unified people up to now, the path parsed like Event.path(): rules see no event
+     * dated after the clock (Activity.asOf), so every window here is (now - n days, now].
+     */
     static final String PAGE_VIEWS = """
             page_view AS (
               SELECT p.email AS person, e.src, e.id, e.ts,
                      CASE WHEN strpos(e.url, '://') = 0 THEN regexp_extract(e.url, '^([^?#]*)', 1)
                           ELSE coalesce(nullif(regexp_extract(e.url, '^[^:]*://[^/]*(/[^?#]*)', 1), ''), '/') END AS path
-              FROM event e JOIN person p ON p.src = e.src AND p.id = e.person_id
-              WHERE e.event_type = 'web.webpagedetails.pageViews')""";
+              FROM event e JOIN person p ON p.src = e.src AND p.id = e.person_id, params
+              WHERE e.event_type = 'web.webpagedetails.pageViews' AND e.ts <= params.now)""";
 
     static String with(String... ctes) {
         List<String> all = new ArrayList<>(List.of(PARAMS));

@@ -59,9 +59,10 @@ class BadTimestampIT {
     }
 
     /**
-     * Windows count events after their start with no end: page views a source dated 2200 (a wrong
-     * clock or time zone) put a person in "viewed in the last 30 days" segments until 2200. An event
-     * more than a day ahead is refused, canonical or native; one a few hours ahead (clock skew) is taken.
+     * Page views a source dated 2200 (a wrong clock or time zone) put a person in "viewed in the
+     * last 30 days" segments until 2200, when windows had no end. An event more than a day ahead is
+     * refused, canonical or native; one a few hours ahead (clock skew) is taken, and counts from its
+     * own time (FutureEventsIT).
      */
     @Test
     void anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {

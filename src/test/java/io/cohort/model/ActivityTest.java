@@ -64,4 +64,31 @@ class ActivityTest {
                 .isNotEqualTo(EventSeries.idHash(new long[] {key[0], key[1] + 1}, "marketo-1", "A-1"))
                 .isEqualTo(EventSeries.idHash(key.clone(), "marketo-1", "A-1"));
     }
+    /**
+     * Rules see an Activity as of their clock: an event dated ahead counts in no helper, in last()
+     * nor in the events until its time, across several runs of a series (a tail and older runs).
+     */
+    @Test
+    void asOfNowLeavesOutEventsDatedAheadUntilTheirTime() {
+        EventSeries s = EventSeries.EMPTY;
+        for (int i = 0; i < 12; i++) s = s.with("m", i, days(20 - i), VIEW, "/products/new", Map.of()); // two runs
+        long ahead = NOW.plusSeconds(6 * 3600).toEpochMilli();
+        EventSeries withAhead = s.with("m", 99, ahead, VIEW, "/products/new/x", Map.of()).with("m", 98, ahead + 1, OPEN, null, Map.of());
+        Activity stored = new Activity("p", List.of(withAhead));
+        Activity now = stored.asOf(NOW);
+        assertThat(now.size()).isEqualTo(12);
+        assertThat(now.count(VIEW, "/products/new/", Instant.EPOCH)).isZero();
+        assertThat(now.last(OPEN)).isNull();
+        assertThat(now.last(VIEW)).isEqualTo(Instant.ofEpochMilli(days(9)));
+        assertThat(now.getEvents()).allMatch(e -> !e.timestamp().isAfter(NOW));
+        assertThat(stored.asOf(Instant.ofEpochMilli(ahead)).count(VIEW, "/products/new/", Instant.EPOCH))
+                .as("at its own millisecond it counts").isEqualTo(1);
+        assertThat(stored.asOf(Instant.ofEpochMilli(ahead)).last(OPEN)).isNull();
+        assertThat(stored.asOf(Instant.ofEpochMilli(ahead + 1)).size()).isEqualTo(14);
+        Activity past = new Activity("p", List.of(s));
+        assertThat(past.asOf(NOW)).as("nothing ahead: the same fact, no copy").isSameAs(past);
+        assertThat(new Activity("p", List.of(EventSeries.EMPTY.with("m", 1, ahead, VIEW, "/", Map.of()))).asOf(NOW).size()).isZero();
+        assertThat(withAhead.upTo(days(15))).extracting(EventSeries::size).isEqualTo(6);
+        assertThat(s.upTo(NOW.toEpochMilli())).isSameAs(s);
+    }
 }

@@ -3,7 +3,6 @@ package io.cohort.reliability;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.*;
 
@@ -31,8 +30,15 @@ public final class CompanyWorld {
     private final List<List<String[]>> accounts = new ArrayList<>();
     private int nextDeal;
     private int nextEvent;
+    private final boolean someEventsAhead;
 
     public CompanyWorld(long seed, Instant now, int companies, double crossShare) {
+        this(seed, now, companies, crossShare, false);
+    }
+
+    /** @param someEventsAhead some events are dated up to a day after {@code now} (RandomRecords#eventTime) */
+    public CompanyWorld(long seed, Instant now, int companies, double crossShare, boolean someEventsAhead) {
+        this.someEventsAhead = someEventsAhead;
         this.rnd = new Random(seed);
         this.now = now;
         this.companies = companies;
@@ -239,7 +245,7 @@ public final class CompanyWorld {
     private ObjectNode event(String lead) {
         boolean newPage = rnd.nextInt(3) == 0;
         return rec("event", "id", "E" + (nextEvent++)).put("personId", lead).put("eventType", "web.webpagedetails.pageViews")
-                .put("timestamp", now.minus(Duration.ofHours(1 + rnd.nextInt(40 * 24))).toString())
+                .put("timestamp", RandomRecords.eventTime(now, 1 + rnd.nextInt(40 * 24), someEventsAhead).toString())
                 .put("url", newPage ? "https://bodea.com/products/new/x" : "https://bodea.com/pricing");
     }
 

@@ -37,6 +37,7 @@ public final class RandomRecords {
     private final int emails;
     private final int accounts;
     private final boolean numeric;
+    private final boolean someEventsAhead;
 
     public RandomRecords(long seed, Instant now, int people, int emails, int accounts) {
         this(seed, now, people, emails, accounts, false);
@@ -48,6 +49,12 @@ public final class RandomRecords {
      *                their relations' key fields (account 1's contact 3, campaign 1's member 3)
      */
     public RandomRecords(long seed, Instant now, int people, int emails, int accounts, boolean numeric) {
+        this(seed, now, people, emails, accounts, numeric, false);
+    }
+
+    /** @param someEventsAhead one event in eight is dated up to a day after {@code now} (see {@link #eventTime}) */
+    public RandomRecords(long seed, Instant now, int people, int emails, int accounts, boolean numeric, boolean someEventsAhead) {
+        this.someEventsAhead = someEventsAhead;
         this.rnd = new Random(seed);
         this.now = now;
         this.people = people;
@@ -128,9 +135,18 @@ public final class RandomRecords {
         if (deleted(r)) return r;
         r.put("personId", id("P", rnd.nextInt(people)));
         r.put("eventType", "web.webpagedetails.pageViews");
-        r.put("timestamp", now.minus(Duration.ofHours(rnd.nextInt(40 * 24))).toString());
+        r.put("timestamp", eventTime(now, rnd.nextInt(40 * 24), someEventsAhead).toString());
         r.put("url", rnd.nextBoolean() ? "https://corp.com/products/new/x" : "https://corp.com/pricing");
         return r;
+    }
+
+    /**
+     * An event's time {@code hours} before {@code now}; with {@code someAhead}, one in eight is
+     * instead 1 to 23 hours after it, as ingestion takes from a source with a skewed clock. From the
+     * same draw, so the generator's other choices stay as they were for a seed.
+     */
+    static Instant eventTime(Instant now, int hours, boolean someAhead) {
+        return someAhead && hours % 8 == 0 ? now.plus(Duration.ofHours(1 + hours / 8 % 23)) : now.minus(Duration.ofHours(hours));
     }
 
     private ObjectNode campaign(String source) {

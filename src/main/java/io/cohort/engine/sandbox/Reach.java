@@ -61,6 +61,9 @@ final class Reach {
         }
         java.util.TreeSet<Long> windows = new java.util.TreeSet<>();
         rules.values().forEach(r -> windows.addAll(r.windows));
+        // Rules see events up to now: an event dated ahead of the clock starts to count at its time,
+        // the edge of a window of length 0 (one per person, the earliest such event).
+        if (rules.values().stream().anyMatch(r -> r.readsEvents)) windows.add(0L);
         Map<String, java.util.TreeSet<Long>> fields = new TreeMap<>();
         rules.values().forEach(r -> r.fieldWindows.forEach((f, w) -> fields.computeIfAbsent(f, k -> new java.util.TreeSet<>()).addAll(w)));
         Map<String, long[]> fieldWindows = new TreeMap<>();

@@ -11,7 +11,9 @@ import java.util.Set;
  *                 the people of those): the size of the neighbourhood each person is evaluated with
  * @param segments per segment, the rules it depends on and how it depends on time
  * @param windows  the lengths (millis) of the windows rules count events in ($now.daysAgo(30)):
- *                 a person is evaluated again when one of their events leaves one
+ *                 a person is evaluated again when one of their events leaves one; and 0 when
+ *                 rules read events at all: an event dated ahead of the clock enters every
+ *                 window at its own time, when the person is evaluated again too
  * @param fieldWindows stored times rules compare with the clock ("Opportunity.createdDate" →
  *                 offsets in millis, createdDate > $now.daysAgo(30) gives 30 days): as time moves,
  *                 the people who can see a fact whose time crossed an offset are evaluated again
