@@ -1,5 +1,6 @@
 package io.cohort.analyst;
 
+import io.cohort.engine.Allowance;
 import io.cohort.engine.Budget;
 import io.cohort.engine.CompileResult;
 import io.cohort.engine.Explainer;
@@ -46,7 +47,10 @@ public final class Workbench implements Managed {
     private final Clock clock;
     private final Duration eventRetention;
     private final Duration timeout;
-    /** Of each evaluation of a preview or an explanation: the firings of the engine's default, the preview's time. */
+    /**
+     * Of each evaluation of a preview, and of an explanation's evaluations together: the firings of
+     * the engine's default, the preview's time.
+     */
     private final Budget budget;
 
     /** As many previews as allowed are running. */
@@ -81,7 +85,8 @@ public final class Workbench implements Managed {
     /**
      * @param justifications the matches that qualify the person, with the facts they matched
      * @param rules          "file:rule" of every rule of the segment
-     * @param otherSegments  the segments this person qualifies for with the running rules
+     * @param otherSegments  the segments this person qualifies for with the running rules; null when they could not
+     *                       be worked out (the explanation's budget spent before, or a rule that threw)
      * @param hint           when not qualified: what to look at next
      */
     public record Explanation(String segmentId, String segmentName, PersonRef person, boolean qualified,
@@ -177,16 +182,17 @@ public final class Workbench implements Managed {
      * @throws UnknownSegmentException when the running rules declare no such segment
      */
     public Optional<Explanation> explain(String segmentId, String personId) {
+        // One deadline and one allocation limit for all of this explanation's evaluations, from now.
+        Allowance allowance = new Allowance(budget);
         RuleBook book = running.get();
         SegmentDefinition segment = book.segment(segmentId).orElseThrow(() -> new UnknownSegmentException(segmentId));
         if (!graph.hasPerson(personId)) return Optional.empty();
         Instant now = clock.instant();
-        Explainer.Explanation x = Explainer.explain(graph, book, segment.id(), personId, now, eventRetention, budget);
+        Explainer.Explanation x = Explainer.explain(graph, book, segment.id(), personId, now, eventRetention, allowance);
         PersonRef who = new PersonRef(personId, x.person().map(Person::email).orElse(null));
         Qualified q = new Qualified(segment.id(), personId);
         boolean qualified = x.result().qualified().contains(q);
-        WhyNot.Answer whyNot = qualified || !x.result().ok() ? null
-                : Explainer.whyNot(graph, book, segment.id(), personId, now, eventRetention, budget);
+        WhyNot.Answer whyNot = x.whyNot();
         // What cut the answer short: the evaluation itself (then qualified is not known), or the probes of why not.
         OneShot.Failure stopped = !x.result().ok() ? x.result().failure() : whyNot == null ? null : whyNot.stopped();
         List<RuntimeIssue> issues = stopped == null ? List.of() : List.of(new RuntimeIssue(now,
@@ -201,7 +207,7 @@ public final class Workbench implements Managed {
                 + aheadNote(book, segment.id(), personId, now)
                 + (stopped == null ? "" : ". Which condition fails for them could not be worked out: " + because(stopped));
         return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
-                List.copyOf(x.others()), hint, whyNot == null ? List.of() : whyNot.steps(), now, book.version(), issues));
+                x.others() == null ? null : List.copyOf(x.others()), hint, whyNot == null ? List.of() : whyNot.steps(), now, book.version(), issues));
     }
 
     /** Why an explanation stopped short, in the words of the budget an analyst can ask an operator to change. */

@@ -78,7 +78,31 @@ public final class OneShot {
      */
     public static Result run(KieBase kieBase, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
                              Budget budget) {
-        return run(kieBase.newKieSession(), book, facts, now, explain, budget);
+        return run(kieBase.newKieSession(), book, facts, now, explain, budget, new Allowance.Grant(budget.maxNanos(), budget.maxBytes()));
+    }
+
+    /**
+     * As {@link #run(KieBase, RuleBook, Collection, Now, boolean, Budget)}, one of several runs of
+     * a request sharing {@code allowance}: this one gets what the runs before it left and charges
+     * what it allocated. When nothing is left it is not started, and fails as stopped by that limit.
+     */
+    public static Result run(KieBase kieBase, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
+                             Allowance allowance) {
+        Budget budget = allowance.budget();
+        Allowance.Grant left = allowance.next();
+        if (left.spent()) {
+            return new Result(Set.of(), Map.of(), 0, left.nanos() <= 0
+                    ? new Failure(Failure.Kind.TIME, null, "took longer than " + budget.maxNanos() / 1_000_000 + " ms in all: "
+                    + "the evaluations before this one spent the time")
+                    : new Failure(Failure.Kind.MEMORY, null, "allocated more than " + mib(budget.maxBytes()) + " MiB in all: "
+                    + "the evaluations before this one spent the memory"));
+        }
+        long before = Deadline.allocatedBytes();
+        try {
+            return run(kieBase.newKieSession(), book, facts, now, explain, budget, left);
+        } finally {
+            if (before >= 0) allowance.charge(Deadline.allocatedBytes() - before);
+        }
     }
 
     /**
@@ -87,16 +111,17 @@ public final class OneShot {
      */
     static Result run(org.kie.api.runtime.KieSessionsPool pool, RuleBook book, Collection<? extends Fact> facts, Now now,
                       Budget budget) {
-        return run(pool.newKieSession(), book, facts, now, false, budget);
+        return run(pool.newKieSession(), book, facts, now, false, budget, new Allowance.Grant(budget.maxNanos(), budget.maxBytes()));
     }
 
+    /** @param limits what this run may spend, its budget's or what an allowance left; {@code budget} is named in messages */
     private static Result run(KieSession session, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
-                              Budget budget) {
+                              Budget budget, Allowance.Grant limits) {
         Watch watch = new Watch(session, budget, explain);
         // Firings are counted by the watch; matching that never fires meets the deadline and the
         // allocation limit in the conditions (Deadline.ok, which the sandbox put in every join),
         // on this thread only.
-        Deadline.Saved outer = Deadline.start(budget.maxNanos(), budget.maxBytes());
+        Deadline.Saved outer = Deadline.start(limits.nanos(), limits.bytes());
         try {
             session.addEventListener((org.kie.api.event.rule.AgendaEventListener) watch);
             session.addEventListener((RuleRuntimeEventListener) watch);

@@ -68,6 +68,12 @@ public final class WhyNot {
 
     public static Answer explain(RuleBook book, String segment, Collection<? extends Fact> facts, Instant now,
                                  String personId, Budget budget) {
+        return explain(book, segment, facts, now, personId, new Allowance(budget));
+    }
+
+    /** The same as one run of a request's several: the probes get what {@code allowance} has left. */
+    public static Answer explain(RuleBook book, String segment, Collection<? extends Fact> facts, Instant now,
+                                 String personId, Allowance allowance) {
         DrlSandbox.Result checked = new DrlSandbox().check(book.sources());
         if (!checked.ok()) return Answer.NONE;
         StringBuilder probes = new StringBuilder("package " + DrlSandbox.PACKAGE + ";\nimport io.cohort.model.*;\n");
@@ -96,8 +102,8 @@ public final class WhyNot {
         byRule.values().forEach(ps -> ps.forEach(p -> only.add(p.name())));
         RuleCompiler.Built built = RuleCompiler.build(files, only, false);
         if (built.kieBase() == null) return Answer.NONE;
-        OneShot.Result r = OneShot.run(built.kieBase(), book, facts, new Now(now), true, budget);
-        if (!r.ok()) return new Answer(List.of(), ofRule(r.failure(), byRule, budget));
+        OneShot.Result r = OneShot.run(built.kieBase(), book, facts, new Now(now), true, allowance);
+        if (!r.ok()) return new Answer(List.of(), ofRule(r.failure(), byRule, allowance.budget()));
         List<Step> out = new ArrayList<>();
         byRule.forEach((rule, ps) -> {
             Step s = firstFailure(book, rule, ps, r, personId);
@@ -111,16 +117,18 @@ public final class WhyNot {
      * the firings of probes are not the rule's.
      */
     private static OneShot.Failure ofRule(OneShot.Failure f, Map<String, List<Probe>> byRule, Budget budget) {
-        if (f.rule() == null || !f.rule().startsWith(PROBE)) return f;
-        String rule = byRule.values().stream().flatMap(List::stream).filter(p -> p.name().equals(f.rule())).map(Probe::rule)
-                .findFirst().orElse(null);
+        // Not started, the explanation's budget spent before (the probes' compilation counts): of the one rule probed, if one.
+        boolean notStarted = f.rule() == null && byRule.size() == 1;
+        if (!notStarted && (f.rule() == null || !f.rule().startsWith(PROBE))) return f;
+        String rule = notStarted ? byRule.keySet().iterator().next() : byRule.values().stream().flatMap(List::stream)
+                .filter(p -> p.name().equals(f.rule())).map(Probe::rule).findFirst().orElse(null);
         if (rule == null) return f;
         String message = f.kind() == OneShot.Failure.Kind.TIME
                 ? "took longer than " + budget.maxNanos() / 1_000_000 + " ms to work out which condition of rule \"" + rule
                 + "\" fails for this person: its conditions, taken in order, join too many combinations of facts (every "
                 + "colleague with every colleague of an account, say); join on ids to fewer facts, or count with accumulate "
                 + "instead of matching each combination"
-                : f.message().replace("\"" + f.rule() + "\"", "\"" + rule + "\"");
+                : notStarted ? f.message() : f.message().replace("\"" + f.rule() + "\"", "\"" + rule + "\"");
         return new OneShot.Failure(f.kind(), rule, message);
     }
 

@@ -128,6 +128,12 @@ public final class Deadline {
         return ALLOCATION == null ? -1 : ALLOCATION.getCurrentThreadAllocatedBytes();
     }
 
+    /**
+     * The same, for the engine to count what several evaluations of one request allocated
+     * together (io.cohort.engine.Allowance).
+     */
+    public static long allocatedBytes() { return allocated(); }
+
     private static com.sun.management.ThreadMXBean allocationCounter() {
         try {
             if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
