@@ -1,6 +1,5 @@
 package io.cohort.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.cohort.engine.Budget;
 import io.cohort.engine.OneShot;
 import io.cohort.engine.RuleBook;
@@ -8,14 +7,8 @@ import io.cohort.engine.RuleCompiler;
 import io.cohort.identity.FactTypes;
 import io.cohort.identity.Neighbourhood;
 import io.cohort.identity.ProfileGraph;
-import io.cohort.ingest.IngestLimits;
-import io.cohort.ingest.RecordParser;
 import io.cohort.model.Now;
-import io.cohort.reliability.CompanyWorld;
-import io.cohort.reliability.RandomRecords;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.*;
@@ -31,17 +24,8 @@ public final class EvaluationAllocation {
     public static void main(String[] args) throws Exception {
         int companies = args.length > 0 ? Integer.parseInt(args[0]) : 1_000;
         int chunk = args.length > 1 ? Integer.parseInt(args[1]) : 500;
-        ProfileGraph graph = new ProfileGraph();
-        RecordParser parser = new RecordParser(new IngestLimits());
-        long seq = 0;
-        for (RandomRecords.Batch b : new CompanyWorld(42, NOW, companies, 0.05).arrival(false)) {
-            graph.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), ++seq);
-        }
-        Map<String, String> files = new TreeMap<>();
-        try (var s = Files.list(Path.of("rules"))) {
-            for (Path p : s.filter(p -> p.toString().endsWith(".drl")).toList()) files.put(p.getFileName().toString(), Files.readString(p));
-        }
-        for (GeneratedSegments.Generated g : GeneratedSegments.of(50)) files.put(g.file(), g.drl());
+        ProfileGraph graph = GeneratedSegments.world(companies, NOW);
+        Map<String, String> files = GeneratedSegments.withShipped(50);
         var compiled = new RuleCompiler(Clock.systemUTC()).compile(files);
         RuleBook book = compiled.ruleBook().orElseThrow(() -> new IllegalStateException(compiled.messages().toString()));
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -1,7 +1,19 @@
 package io.cohort.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordParser;
+import io.cohort.reliability.CompanyWorld;
+import io.cohort.reliability.RandomRecords;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Segments written the way analysts write them, in numbers: variants of five everyday idioms (a
@@ -26,6 +38,27 @@ final class GeneratedSegments {
     record Generated(String id, String file, String drl, DuckDbBaseline.SegmentSql sql) {}
 
     private GeneratedSegments() {}
+
+    /** The shipped rule files (rules/*.drl) and {@code n} generated segments: file name → DRL. */
+    static Map<String, String> withShipped(int n) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (var s = Files.list(Path.of("rules"))) {
+            for (var p : s.filter(p -> p.toString().endsWith(".drl")).toList()) files.put(p.getFileName().toString(), Files.readString(p));
+        }
+        for (Generated g : of(n)) files.put(g.file(), g.drl());
+        return files;
+    }
+
+    /** The profile graph of a generated world of {@code companies} companies (seed 42, 5% cross-company). */
+    static ProfileGraph world(int companies, Instant now) {
+        ProfileGraph graph = new ProfileGraph();
+        RecordParser parser = new RecordParser(new IngestLimits());
+        long seq = 0;
+        for (RandomRecords.Batch b : new CompanyWorld(42, now, companies, 0.05).arrival(false)) {
+            graph.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), ++seq);
+        }
+        return graph;
+    }
 
     static List<Generated> of(int n) {
         List<Generated> out = new ArrayList<>();

@@ -280,7 +280,7 @@ class RuleStressIT {
         });
         assertThat(e.get("hint").asText()).contains("x1@townsend.com does not qualify",
                 "Which condition fails for them could not be worked out", "engine.previewTimeout");
-        // One deadline for the whole explanation: the probes spent it, so the other segments (x1 is in probe-won) were
+        // One deadline for the whole explanation: the probes spent it, so the other segments (x1 is in enterprise-automotive) were
         // not worked out, and the answer does not claim there are none. Before, that third run had a second of its own.
         assertThat(e.get("otherSegments").isNull()).as(e.toString()).isTrue();
         // Three evaluations of at most 1 s each, the probes' compilation, and a margin for a busy machine.
