@@ -17,6 +17,9 @@ public final class Allowance {
 
     /** What the next run may spend: nanoseconds to the deadline and bytes left; either may be 0 or less (spent). */
     public record Grant(long nanos, long bytes) {
+        /** All of {@code budget}: a run that shares it with no other. */
+        static Grant whole(Budget budget) { return new Grant(budget.maxNanos(), budget.maxBytes()); }
+
         boolean spent() { return nanos <= 0 || bytes <= 0; }
     }
 

@@ -78,7 +78,7 @@ public final class OneShot {
      */
     public static Result run(KieBase kieBase, RuleBook book, Collection<? extends Fact> facts, Now now, boolean explain,
                              Budget budget) {
-        return run(kieBase.newKieSession(), book, facts, now, explain, budget, new Allowance.Grant(budget.maxNanos(), budget.maxBytes()));
+        return run(kieBase.newKieSession(), book, facts, now, explain, budget, Allowance.Grant.whole(budget));
     }
 
     /**
@@ -111,7 +111,7 @@ public final class OneShot {
      */
     static Result run(org.kie.api.runtime.KieSessionsPool pool, RuleBook book, Collection<? extends Fact> facts, Now now,
                       Budget budget) {
-        return run(pool.newKieSession(), book, facts, now, false, budget, new Allowance.Grant(budget.maxNanos(), budget.maxBytes()));
+        return run(pool.newKieSession(), book, facts, now, false, budget, Allowance.Grant.whole(budget));
     }
 
     /** @param limits what this run may spend, its budget's or what an allowance left; {@code budget} is named in messages */

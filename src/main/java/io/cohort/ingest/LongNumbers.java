@@ -95,6 +95,9 @@ public final class LongNumbers {
         return out;
     }
 
+    /** Jackson's "Number value length (150) exceeds…": the length as it counts it. */
+    private static final java.util.regex.Pattern LENGTH_IN_MESSAGE = java.util.regex.Pattern.compile("\\((\\d+)\\)");
+
     /** The length Jackson's limit refuses {@code literal} for, or -1 when it takes it. */
     private static int refusedLength(JsonFactory check, String literal) {
         try (JsonParser p = check.createParser("[" + literal + "]")) { // in an array: a root number is checked differently
@@ -102,7 +105,7 @@ public final class LongNumbers {
             return -1;
         } catch (StreamConstraintsException e) {
             if (!JsonNumbers.isTooLong(e)) return -1;
-            var m = java.util.regex.Pattern.compile("\\((\\d+)\\)").matcher(String.valueOf(e.getOriginalMessage()));
+            var m = LENGTH_IN_MESSAGE.matcher(String.valueOf(e.getOriginalMessage()));
             return m.find() ? Integer.parseInt(m.group(1)) : 0;
         } catch (IOException e) {
             return -1;
