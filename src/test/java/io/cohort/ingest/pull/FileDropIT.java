@@ -86,4 +86,43 @@ class FileDropIT {
         assertThat(Files.exists(fresh)).as("not taken while it may still grow").isTrue();
         await("taken once settled", WAIT, () -> status("person", "P9") == 200);
     }
+
+    /**
+     * A number longer than a push takes (100 characters) is refused in a dropped file as a push
+     * of the same record is (400, NumbersIT): the file is set aside whole, the reason names line
+     * and field. Before, a file drop read numbers up to Jackson's 1,000 characters and stored it.
+     */
+    @Test
+    void aNumberTooLongForAPushRefusesTheDroppedFileNamingLineAndField() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("drop"));
+        app = new CohortApp(tmp).withConfig(c -> PullConfigs.withSources(c, """
+                sources:
+                  files: {type: filedrop, pull: {directory: "%s", pollInterval: 100ms, settleTime: 1s}}
+                """.formatted(dir)));
+        app.start();
+        String digits = "9".repeat(150);
+        drop(dir, "2026-11-01-scores.ndjson", """
+                {"type":"person","id":"P1","email":"p1@x.com"}
+                {"type":"person","id":"P2","email":"p2@x.com","attributes":{"score":%s}}
+                """.formatted(digits));
+        drop(dir, "2026-11-02-scores.json", """
+                {"records": [
+                  {"type": "person", "id": "P3", "email": "p3@x.com"},
+                  {"type": "person", "id": "P4", "email": "p4@x.com", "attributes": {"score": %s}}
+                ]}""".formatted(digits));
+        drop(dir, "2026-11-03-deals.csv", """
+                type,id,accountId,amount
+                opportunity,O1,A1,%s
+                """.formatted(digits));
+        for (String[] f : new String[][] {{"2026-11-01-scores.ndjson", "line 2: field 'attributes.score'"},
+                {"2026-11-02-scores.json", "field 'records[1].attributes.score'"},
+                {"2026-11-03-deals.csv", "line 2, column amount"}}) {
+            Path reason = dir.resolve("failed/" + f[0] + ".reason.txt");
+            await(f[0] + " refused", WAIT, () -> Files.exists(reason));
+            assertThat(Files.readString(reason)).as(f[0]).contains(f[1], "a number of 150 characters");
+        }
+        assertThat(Files.readString(dir.resolve("failed/2026-11-02-scores.json.reason.txt"))).contains("at line 3");
+        for (String p : new String[] {"P1", "P2", "P3", "P4"}) assertThat(status("person", p)).as(p).isEqualTo(404);
+        assertThat(status("opportunity", "O1")).isEqualTo(404);
+    }
 }

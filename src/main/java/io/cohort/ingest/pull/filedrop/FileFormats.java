@@ -1,11 +1,14 @@
 package io.cohort.ingest.pull.filedrop;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import io.cohort.ingest.JsonNumbers;
+import io.cohort.ingest.LongNumbers;
 import io.cohort.ingest.NativeFormatException;
 import io.cohort.ingest.NativeMapper;
 import io.cohort.record.RecordType;
@@ -27,8 +30,11 @@ final class FileFormats {
         Unreadable(String message) { super(message); }
     }
 
-    /** Numbers as sent ({@link io.cohort.ingest.JsonNumbers}); immutable, so shared. */
-    private static final com.fasterxml.jackson.databind.ObjectReader JSON = io.cohort.ingest.JsonNumbers.exactReader(new ObjectMapper());
+    /**
+     * Numbers as sent, up to the length a push takes ({@link JsonNumbers#pageReader}, {@link LongNumbers}):
+     * a file with a longer one is refused as a push of it is; immutable, so shared.
+     */
+    private static final com.fasterxml.jackson.databind.ObjectReader JSON = JsonNumbers.pageReader(new ObjectMapper());
     private static final CsvMapper CSV = new CsvMapper();
     /** CSV columns read as numbers: the record classes' numeric fields (derived, so a new one is one too). */
     private static final Set<String> NUMBERS = fieldsOfType(Number.class);
@@ -52,27 +58,37 @@ final class FileFormats {
         throw new Unreadable("unknown file type: expected .ndjson, .jsonl, .json or .csv");
     }
 
+    /** {@code text} as JSON; refused naming where: {@code where} (a line of NDJSON), and the field of a number too long. */
+    private static JsonNode read(String text, String where) throws Unreadable {
+        try {
+            return JSON.readTree(text);
+        } catch (StreamConstraintsException e) {
+            if (JsonNumbers.isTooLong(e)) {
+                List<LongNumbers.Found> found = LongNumbers.find(JSON.getFactory(), f -> f.createParser(text), 1);
+                if (!found.isEmpty()) {
+                    LongNumbers.Found f = found.get(0);
+                    throw new Unreadable(where + "field '" + f.field(0) + "': " + f.message()
+                            + (where.isEmpty() ? " (at line " + f.line() + ", column " + f.column() + ")" : ""));
+                }
+            }
+            throw new Unreadable(where + "not JSON: " + e.getMessage().split("\n")[0]);
+        } catch (IOException e) {
+            throw new Unreadable(where + "not JSON: " + e.getMessage().split("\n")[0]);
+        }
+    }
+
     private static List<JsonNode> ndjson(String content) throws Unreadable {
         List<JsonNode> out = new ArrayList<>();
         String[] lines = content.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             if (lines[i].isBlank()) continue;
-            try {
-                out.add(JSON.readTree(lines[i]));
-            } catch (IOException e) {
-                throw new Unreadable("line " + (i + 1) + ": not JSON: " + e.getMessage().split("\n")[0]);
-            }
+            out.add(read(lines[i], "line " + (i + 1) + ": "));
         }
         return out;
     }
 
     private static List<JsonNode> json(String fileName, String content, FileDropPull config, NativeMapper mapper) throws Unreadable {
-        JsonNode root;
-        try {
-            root = JSON.readTree(content);
-        } catch (IOException e) {
-            throw new Unreadable("not JSON: " + e.getMessage().split("\n")[0]);
-        }
+        JsonNode root = read(content, "");
         if (root != null && root.isObject() && root.path("records").isArray() && root.size() == 1) {
             List<JsonNode> out = new ArrayList<>();
             root.get("records").forEach(out::add);
@@ -105,6 +121,8 @@ final class FileFormats {
                         ObjectNode attrs = r.has("attributes") ? (ObjectNode) r.get("attributes") : r.putObject("attributes");
                         attrs.put(k.substring("attributes.".length()), v);
                     } else if (NUMBERS.contains(k)) {
+                        // The length a push takes: read as a number, more would be a CSV's way around it.
+                        if (v.length() > LongNumbers.MAX_LENGTH) throw new Unreadable("line " + line + ", column " + k + ": " + LongNumbers.refusal(v.length()));
                         try {
                             r.put(k, new java.math.BigDecimal(v));
                         } catch (NumberFormatException nfe) {
