@@ -29,18 +29,24 @@ class FileDropIT {
         return f;
     }
 
-    private int status(String type, String key) {
-        return app.get("/v1/sources/files/records/" + type + "/" + key.replace("|", "%7C")).status();
-    }
-
-    @Test
-    void eachFileOnceWholeOrRefusedWithAReason() throws Exception {
+    /** The app with one file-drop source, "files", polling a new folder; returns the folder. */
+    private Path startWithADropFolder() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("drop"));
         app = new CohortApp(tmp).withConfig(c -> PullConfigs.withSources(c, """
                 sources:
                   files: {type: filedrop, pull: {directory: "%s", pollInterval: 100ms, settleTime: 1s}}
                 """.formatted(dir)));
         app.start();
+        return dir;
+    }
+
+    private int status(String type, String key) {
+        return app.get("/v1/sources/files/records/" + type + "/" + key.replace("|", "%7C")).status();
+    }
+
+    @Test
+    void eachFileOnceWholeOrRefusedWithAReason() throws Exception {
+        Path dir = startWithADropFolder();
 
         drop(dir, "2026-11-01-people.ndjson", """
                 {"type":"person","id":"P1","email":"p1@x.com"}
@@ -94,12 +100,7 @@ class FileDropIT {
      */
     @Test
     void aNumberTooLongForAPushRefusesTheDroppedFileNamingLineAndField() throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("drop"));
-        app = new CohortApp(tmp).withConfig(c -> PullConfigs.withSources(c, """
-                sources:
-                  files: {type: filedrop, pull: {directory: "%s", pollInterval: 100ms, settleTime: 1s}}
-                """.formatted(dir)));
-        app.start();
+        Path dir = startWithADropFolder();
         String digits = "9".repeat(150);
         drop(dir, "2026-11-01-scores.ndjson", """
                 {"type":"person","id":"P1","email":"p1@x.com"}
