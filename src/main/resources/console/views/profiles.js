@@ -117,9 +117,12 @@ export async function person(ctx, id) {
       h('div', { class: 'sources' }, p.sources.map((ref) => sourceRecord(ctx, ref, 'person')))),
     section('Accounts and deals', totals(p.opportunityTotals), accountsBox),
     section('Activity', p.events.length
-      ? h('ol', { class: 'timeline' }, p.events.map((e) => h('li', null, when(e.timestamp), ' ', badge(e.source, ''), ' ', h('span', { class: 'etype' }, e.eventType),
-        e.url ? [' ', h('span', { class: 'url' }, e.url)] : null)))
+      ? timeline(p.events)
       : note('No events within the retention window.')),
+    (p.upcomingEvents || []).length
+      ? section('Dated ahead of now', h('p', { class: 'help' }, 'A source sent these with a time still to come: rules count each from its own time, when this person is evaluated again.'),
+        timeline(p.upcomingEvents))
+      : null,
     section('Segments', memberships(p.segments)),
     can.analyze ? section('Why in, why not', whyBox) : null);
 
@@ -135,6 +138,12 @@ export async function person(ctx, id) {
   }
   if (!p.accounts.length) accountsBox.append(note('Not related to any account.'));
   if (can.analyze) explainAll(ctx, p, whyBox);
+}
+
+/** Events as a list, each with its time, source, type and URL. */
+function timeline(events) {
+  return h('ol', { class: 'timeline' }, events.map((e) => h('li', null, when(e.timestamp), ' ', badge(e.source, ''), ' ',
+    h('span', { class: 'etype' }, e.eventType), e.url ? [' ', h('span', { class: 'url' }, e.url)] : null)));
 }
 
 function memberships(list) {

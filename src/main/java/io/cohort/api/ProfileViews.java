@@ -11,7 +11,9 @@ public final class ProfileViews {
 
     private ProfileViews() {}
 
-    public static Views.PersonProfile person(Person p, Neighbourhood cf, List<MembershipReader.PersonMembership> segments) {
+    /** @param now the service's clock: events after it are listed apart ({@code upcomingEvents}) */
+    public static Views.PersonProfile person(Person p, Neighbourhood cf, List<MembershipReader.PersonMembership> segments,
+                                             java.time.Instant now) {
         Map<String, Account> accounts = byId(cf.facts(), Account.class, Account::id);
         Set<String> myAccounts = new TreeSet<>();
         List<Views.PersonAccount> accountViews = new ArrayList<>();
@@ -33,14 +35,17 @@ public final class ProfileViews {
                 // An opportunity may have no account (accountId null); a TreeSet refuses null lookups.
                 .filter(o -> (o.accountId() != null && myAccounts.contains(o.accountId())) || myOpps.contains(o.id()))
                 .sorted(Comparator.comparing(Opportunity::id)).toList();
-        List<Event> events = cf.facts().stream().filter(Activity.class::isInstance).map(Activity.class::cast)
-                .filter(a -> a.getPersonId().equals(p.id())).findFirst()
-                .map(a -> a.getEvents().stream()
-                        .sorted(Comparator.comparing(Event::timestamp).reversed().thenComparing(Event::source)
-                                .thenComparing(e -> String.valueOf(e.eventType())).thenComparing(e -> String.valueOf(e.url())))
-                        .limit(RECENT_EVENTS).toList()).orElse(List.of());
+        List<Event> all = cf.facts().stream().filter(Activity.class::isInstance).map(Activity.class::cast)
+                .filter(a -> a.getPersonId().equals(p.id())).findFirst().map(Activity::getEvents).orElse(List.of());
+        Comparator<Event> newestFirst = Comparator.comparing(Event::timestamp).reversed().thenComparing(Event::source)
+                .thenComparing(e -> String.valueOf(e.eventType())).thenComparing(e -> String.valueOf(e.url()));
+        // Apart: an event dated ahead of the clock counts in no rule yet, and listed first among the
+        // others it read as one the rules ignore.
+        List<Event> events = all.stream().filter(e -> !e.timestamp().isAfter(now)).sorted(newestFirst).limit(RECENT_EVENTS).toList();
+        List<Event> upcoming = all.stream().filter(e -> e.timestamp().isAfter(now)).sorted(newestFirst.reversed())
+                .limit(RECENT_EVENTS).toList();
         return new Views.PersonProfile(p.id(), p.email(), p.firstName(), p.lastName(), p.title(), p.country(),
-                p.emailOptOut(), p.sources(), p.attributes(), accountViews, opps, totals(opps), events, segments);
+                p.emailOptOut(), p.sources(), p.attributes(), accountViews, opps, totals(opps), events, upcoming, segments);
     }
 
     /** An account with a page of its people ({@code total} in all; {@code next} the cursor of the page after, or null). */

@@ -46,7 +46,9 @@ public final class Views {
                                 @Schema(description = "source:id of every identity unified into the person") List<String> sources,
                                 Map<String, String> attributes, List<PersonAccount> accounts,
                                 List<Opportunity> opportunities, OpportunityTotals opportunityTotals,
-                                @Schema(description = "the newest events held in memory, newest first") List<Event> events,
+                                @Schema(description = "the newest events held in memory up to now, newest first: what rules count") List<Event> events,
+                                @Schema(description = "events a source dated after now (up to a day ahead is taken), soonest first: "
+                                        + "rules count each from its own time") List<Event> upcomingEvents,
                                 List<MembershipReader.PersonMembership> segments) {}
 
     /** An account a person is related to, with the role of the relation. */

@@ -266,7 +266,9 @@ class ConsoleIT {
                  "title":"<a href=\\"javascript:window.__xss=4\\">CTO</a>","attributes":{"note":"<svg onload=window.__xss=5>"}},
                 {"type":"accountPerson","accountId":"EVIL-1","personId":"EVE-1","role":"<i>owner</i>"},
                 {"type":"event","id":"EV-1","personId":"EVE-1","eventType":"web.webpagedetails.pageViews",
-                 "timestamp":"2026-11-24T08:00:00Z","url":"javascript:window.__xss=6"}
+                 "timestamp":"2026-11-24T08:00:00Z","url":"javascript:window.__xss=6"},
+                {"type":"event","id":"EV-2","personId":"EVE-1","eventType":"web.webpagedetails.pageViews",
+                 "timestamp":"2026-11-25T20:00:00Z","url":"javascript:window.__xss=7"}
                 """.formatted(img.replace("\"", "\\\""), script));
         browser.route("profiles?q=eve@evil.example");
         WebElement title = browser.waitFor(By.cssSelector("h1"), "<img src=x onerror=");
@@ -274,6 +276,9 @@ class ConsoleIT {
         browser.waitFor(By.cssSelector(".account h3"), "<b onmouseover=");
         String page = browser.driver.findElement(By.tagName("main")).getText();
         assertThat(page).contains("<a href=\"javascript:window.__xss=4\">CTO</a>", "<svg onload=window.__xss=5>", "javascript:window.__xss=6");
+        // An event dated ahead of the clock (10:00) is listed apart, as text too: rules count it from its time.
+        WebElement ahead = browser.waitFor(By.cssSelector("section[aria-labelledby='s-dated-ahead-of-now']"), "javascript:window.__xss=7");
+        assertThat(ahead.getText()).contains("rules count each from its own time").doesNotContain("__xss=6");
         browser.route("profiles?q=evil.example");
         browser.waitFor(By.cssSelector(".results a"), "<b onmouseover=");
         browser.route("profiles?q=eve@evil.example");

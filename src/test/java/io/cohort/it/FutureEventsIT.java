@@ -69,6 +69,11 @@ class FutureEventsIT {
         assertThat(BodeaScenarioIT.members(app)).as("the view has not happened yet").containsExactly("p2@townsend.com");
         assertThat(BodeaScenarioIT.members(app, "ever-registered")).as("last(type) is never after now").isEmpty();
         String p3 = app.get("/v1/profiles?email=p3@townsend.com").json().get("id").asText();
+        JsonNode profile = app.get("/v1/profiles/" + p3).json();
+        assertThat(profile.get("upcomingEvents").findValuesAsText("timestamp")).as("soonest first")
+                .containsExactly("2026-11-25T06:00:00Z", "2026-11-25T07:00:00Z");
+        assertThat(profile.get("events").findValuesAsText("timestamp")).as("what rules count")
+                .noneMatch(t -> t.startsWith("2026-11-25T0"));
         JsonNode why = app.get("/v1/segments/" + SEGMENT + "/explain?person=" + p3).json();
         assertThat(why.get("qualified").asBoolean()).isFalse();
         assertThat(why.get("hint").asText()).contains("event dated after now (the earliest at 2026-11-25T06:00:00Z)");
@@ -81,6 +86,9 @@ class FutureEventsIT {
         assertThat(changes(SEGMENT)).containsExactly("entered ingest", "entered clock");
         why = app.get("/v1/segments/" + SEGMENT + "/explain?person=" + p3).json();
         assertThat(why.get("qualified").asBoolean()).isTrue();
+        profile = app.get("/v1/profiles/" + p3).json();
+        assertThat(profile.get("upcomingEvents").findValuesAsText("timestamp")).containsExactly("2026-11-25T07:00:00Z");
+        assertThat(profile.get("events").get(0).get("timestamp").asText()).as("the view, newest").isEqualTo("2026-11-25T06:00:00Z");
         assertThat(BodeaScenarioIT.members(app, "ever-registered")).isEmpty();
 
         // A rule with no window: the registration counts from its time too.

@@ -45,10 +45,11 @@ public class ProfileResource {
     public Views.PersonProfile byId(@PathParam("id") String id) {
         // The person, their accounts and those accounts' deals: what one profile shows, however
         // many companies the person's relations chain together.
-        Neighbourhood cf = graph.neighbourhood(java.util.List.of(id), 1, clock.instant().minus(eventRetention));
+        java.time.Instant now = clock.instant();
+        Neighbourhood cf = graph.neighbourhood(java.util.List.of(id), 1, now.minus(eventRetention));
         Person p = cf.persons().stream().filter(x -> x.id().equals(id)).findFirst()
                 .orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
-        return ProfileViews.person(p, cf, memberships.ofPerson(id));
+        return ProfileViews.person(p, cf, memberships.ofPerson(id), now);
     }
 
     @GET
