@@ -100,7 +100,7 @@ public final class JsonBodies {
             return n;
         } catch (StreamConstraintsException e) {
             if (JsonNumbers.isTooLong(e)) {
-                throw numberTooLong(first(f -> f.createParser(body)), 0, recordsBody ? -2 : -1);
+                throw numberTooLong(LongNumbers.first(mapper.getFactory(), f -> f.createParser(body)), 0, recordsBody ? -2 : -1);
             }
             throw ApiException.badRequest(constraint(e));
         } catch (JsonProcessingException e) {
@@ -183,7 +183,7 @@ public final class JsonBodies {
                 out.add(mapper.readTree(lines[i]));
             } catch (StreamConstraintsException e) {
                 String line = lines[i];
-                if (JsonNumbers.isTooLong(e)) throw numberTooLong(first(f -> f.createParser(line)), i + 1, out.size());
+                if (JsonNumbers.isTooLong(e)) throw numberTooLong(LongNumbers.first(mapper.getFactory(), f -> f.createParser(line)), i + 1, out.size());
                 throw new ApiException(400, "line " + (i + 1) + ": " + constraint(e),
                         List.of(new FieldError(out.size(), "", parseError(e))));
             } catch (JsonProcessingException e) {
@@ -255,11 +255,6 @@ public final class JsonBodies {
         return "JSON exceeds a parser limit: " + m;
     }
 
-    /** The first number too long in the document (the check every path shares: {@link LongNumbers}), or null. */
-    private LongNumbers.Found first(LongNumbers.Source doc) {
-        List<LongNumbers.Found> found = LongNumbers.find(mapper.getFactory(), doc, 1);
-        return found.isEmpty() ? null : found.get(0);
-    }
 
     /**
      * The 400 for a number past the parser's 100 characters, naming where as the record parser's

@@ -98,8 +98,7 @@ final class CanonicalFiles {
      */
     static LongNumbers.Found tooLong(JsonProcessingException e, ObjectMapper mapper, LongNumbers.Source doc) {
         if (!(e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException c) || !JsonNumbers.isTooLong(c)) return null;
-        List<LongNumbers.Found> found = LongNumbers.find(mapper.getFactory(), doc, 1);
-        return found.isEmpty() ? null : found.get(0);
+        return LongNumbers.first(mapper.getFactory(), doc);
     }
 
     /** A number too long refused as the other records are: "field 'attributes.score': a number of …"; the path from step {@code from}. */

@@ -95,6 +95,12 @@ public final class LongNumbers {
         return out;
     }
 
+    /** The first number too long in a document ({@link #find}), or null when there is none. */
+    public static Found first(JsonFactory like, Source doc) {
+        List<Found> found = find(like, doc, 1);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
     /** Jackson's "Number value length (150) exceeds…": the length as it counts it. */
     private static final java.util.regex.Pattern LENGTH_IN_MESSAGE = java.util.regex.Pattern.compile("\\((\\d+)\\)");
 

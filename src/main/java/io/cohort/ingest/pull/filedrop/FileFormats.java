@@ -64,9 +64,8 @@ final class FileFormats {
             return JSON.readTree(text);
         } catch (StreamConstraintsException e) {
             if (JsonNumbers.isTooLong(e)) {
-                List<LongNumbers.Found> found = LongNumbers.find(JSON.getFactory(), f -> f.createParser(text), 1);
-                if (!found.isEmpty()) {
-                    LongNumbers.Found f = found.get(0);
+                LongNumbers.Found f = LongNumbers.first(JSON.getFactory(), x -> x.createParser(text));
+                if (f != null) {
                     throw new Unreadable(where + "field '" + f.field(0) + "': " + f.message()
                             + (where.isEmpty() ? " (at line " + f.line() + ", column " + f.column() + ")" : ""));
                 }
