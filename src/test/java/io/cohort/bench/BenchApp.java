@@ -6,7 +6,6 @@ import io.cohort.CohortApplication;
 import io.cohort.CohortConfiguration;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
-import io.dropwizard.testing.ResourceHelpers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,12 +68,15 @@ final class BenchApp {
 
     /** Starts the service; returns when its ports are open (profiles may still be loading). */
     BenchApp startNoWait() throws Exception {
-        String config = ResourceHelpers.resourceFilePath("bench/bench-config.yml");
-        if (extraYaml != null) {
-            Path extended = dir.resolve("bench-config-extended.yml");
-            java.nio.file.Files.writeString(extended, java.nio.file.Files.readString(Path.of(config)) + "\n" + extraYaml);
-            config = extended.toString();
+        // Written out rather than ResourceHelpers' path: from a class path of jars (an AOT cache takes
+        // no directories, docs/operations.md) the resource is no file.
+        String yaml;
+        try (var in = BenchApp.class.getResourceAsStream("/bench/bench-config.yml")) {
+            yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
+        Path extended = dir.resolve("bench-config-extended.yml");
+        java.nio.file.Files.writeString(extended, extraYaml == null ? yaml : yaml + "\n" + extraYaml);
+        String config = extended.toString();
         List<ConfigOverride> o = new ArrayList<>(database);
         o.addAll(List.of(
                 ConfigOverride.config("engine.rulesDirectory", rules.toString()),

@@ -53,7 +53,11 @@ final class StreamLoad {
     record Result(int offered, double achieved, long records, long batches, int backlog, Latencies ack,
                   Latencies evaluated, Latencies membership, int triggers, int missed, int unexpected,
                   Latencies marketoAdd, Latencies marketoRemove, Latencies feedToMarketo, int marketoMissed,
-                  int marketoUnexpected, int marketoCalls, String marketoCallKinds) {}
+                  int marketoUnexpected, int marketoCalls, String marketoCallKinds, Latencies membershipFirst,
+                  Latencies membershipLast) {}
+
+    /** The stream's first and last this long apart: the tail right after a start against steady streaming. */
+    static final long WINDOW_NANOS = 20_000_000_000L;
 
     private record Batch(String source, List<ObjectNode> records, List<Trigger> triggers, long dueNanos) {}
 
@@ -137,6 +141,11 @@ final class StreamLoad {
         Latencies ack = new Latencies();
         Latencies evaluated = new Latencies();
         Latencies membership = new Latencies();
+        // By the trigger's ack: in the stream's first WINDOW_NANOS, and in its last (the ticker stops at `seconds`).
+        Latencies membershipFirst = new Latencies();
+        Latencies membershipLast = new Latencies();
+        long[] startedAt = {0};
+        long lastFrom = seconds * 1_000_000_000L - WINDOW_NANOS;
         Map<String, Trigger> expected = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<Trigger> exitsDue = new ConcurrentLinkedQueue<>();
         ConcurrentSkipListMap<Long, Long> unevaluated = new ConcurrentSkipListMap<>();
@@ -203,7 +212,11 @@ final class StreamLoad {
                         }
                         t.seenNanos = System.nanoTime();
                         long a = t.ackNanos;
-                        membership.add(a == 0 ? 0 : Math.max(0, t.seenNanos - a) / 1e6);
+                        double ms = a == 0 ? 0 : Math.max(0, t.seenNanos - a) / 1e6;
+                        membership.add(ms);
+                        long at = (a == 0 ? t.seenNanos : a) - startedAt[0];
+                        if (at < WINDOW_NANOS) membershipFirst.add(ms);
+                        if (at >= lastFrom) membershipLast.add(ms);
                         delivered(t, feedToMarketo);
                         if (t.enter) ready(t, exitsDue);
                     }
@@ -256,6 +269,7 @@ final class StreamLoad {
         long[] n = {0};
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long started = System.nanoTime();
+        startedAt[0] = started; // the feed watcher reads it only for a trigger acked after this (the ticker starts below)
         long triggerEveryTicks = TICKS_PER_SECOND / 5; // 5 enters per second
         long[] tick = {0};
         ticker.scheduleAtFixedRate(() -> {
@@ -302,7 +316,8 @@ final class StreamLoad {
         return new Result(perTick * TICKS_PER_SECOND, records.get() / secs, records.get(), batches.get(), backlog, ack,
                 evaluated, membership, triggers[0], expected.size(), (int) unexpected.get(), marketoAdd, marketoRemove,
                 feedToMarketo, marketoExpected.size(), (int) marketoUnexpected.get(), marketo == null ? 0 : marketo.requests().size() - callsBefore,
-                marketo == null ? "" : callKinds(marketo.requests().subList(callsBefore, marketo.requests().size())));
+                marketo == null ? "" : callKinds(marketo.requests().subList(callsBefore, marketo.requests().size())),
+                membershipFirst, membershipLast);
     }
 
     /** "list add 40, list remove 30, lead lookup 12, …": Marketo calls by endpoint. */

@@ -17,7 +17,8 @@ import java.util.Set;
  * collectors' pause count and time during the measured stream.
  *
  * <p>Args: run directory (data/bench/run-1000000), service log, data directory of the generator
- * (data/bench/data), profiles, cross, [seconds=60] [rate=5000] [warmup=20]. The trigger
+ * (data/bench/data), profiles, cross, [seconds=60] [rate=5000] [warmup=20] [seed=42] (the generator's seed the
+ * store was loaded with: its data directory is reused, and the background updates restate its records). The trigger
  * candidates (people one page view takes into the segment) come from DuckDB over the generator's
  * files, once; they are kept in the run directory. Classpath as ColdStart's (docs/benchmarks.md).
  */
@@ -33,7 +34,7 @@ public final class StreamTime {
         int seconds = a.length > 5 ? Integer.parseInt(a[5]) : 60;
         int rate = a.length > 6 ? Integer.parseInt(a[6]) : 5000;
         int warmup = a.length > 7 ? Integer.parseInt(a[7]) : 20;
-        long seed = 42;
+        long seed = a.length > 8 ? Long.parseLong(a[8]) : 42;
         var manifest = DataGenerator.writeOrReuse(data, seed, profiles, Bench.NOW, 1000, cross);
         List<DuckDbBaseline.Candidate> candidates = candidates(run.resolve("stream-candidates.tsv"), manifest.dir());
 
@@ -69,6 +70,8 @@ public final class StreamTime {
         System.out.println("  batch due → ack                " + s.ack());
         System.out.println("  ack → evaluated                " + s.evaluated());
         System.out.println("  ack → membership change        " + s.membership());
+        System.out.println("    acked in the first 20 s      " + s.membershipFirst());
+        System.out.println("    acked in the last 20 s       " + s.membershipLast());
         System.out.printf("  triggers / missed / unexpected %d / %d / %d%n", s.triggers(), s.missed(), s.unexpected());
         System.out.printf("  CPU per 1,000 records          %,.0f ms%n", cpu / 1e6 / (s.records() / 1000.0));
         System.out.printf("  collections during the stream  %d, %,d ms in all%n", gc1[0] - gc0[0], gc1[1] - gc0[1]);
