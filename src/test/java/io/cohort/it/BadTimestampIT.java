@@ -90,6 +90,46 @@ class BadTimestampIT {
         assertThat(skewed.status()).as(skewed.toString()).isEqualTo(200);
     }
 
+    /**
+     * Rules read a deal's createdDate as they read an event's time ({@code createdDate >
+     * $now.daysAgo(30)}): a deal "created" in 2200 was new for 175 years. One created more than a
+     * day ahead is refused, canonical or native (Salesforce CreatedDate, Marketo createdAt); one a
+     * few hours ahead (clock skew) is taken.
+     */
+    @Test
+    void aDealCreatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {
+        long before = rows();
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
+            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
+                    + "\"id\":\"p-ahead\"},{\"type\":\"opportunity\",\"id\":\"o-ahead\",\"createdDate\":\"" + ahead + "\"}]}");
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.json().get("errors")).as(r.toString()).singleElement().satisfies(e -> {
+                assertThat(e.get("index").asInt()).isEqualTo(1);
+                assertThat(e.get("field").asText()).isEqualTo("createdDate");
+                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
+            });
+        }
+        CohortApp.Response sfdc = app.post("/v1/sources/crm-1/native/query", "application/json", """
+                {"totalSize":2,"done":true,"records":[{"attributes":{"type":"Opportunity"},"Id":"006OK","Name":"N"},
+                 {"attributes":{"type":"Opportunity"},"Id":"006AHEAD","Name":"N","CreatedDate":"2200-01-01T00:00:00.000+0000"}]}""");
+        assertThat(sfdc.status()).as(sfdc.toString()).isEqualTo(400);
+        assertThat(sfdc.json().get("errors").get(0).get("index").asInt()).isEqualTo(1);
+        assertThat(sfdc.json().get("errors").get(0).get("field").asText()).isEqualTo("createdDate");
+        CohortApp.Response mkto = app.post("/v1/sources/marketo-1/native/opportunities", "application/json", """
+                {"requestId":"x","success":true,"result":[{"seq":0,"marketoGUID":"m-ahead","name":"N","createdAt":"2200-01-01T00:00:00Z"}]}""");
+        assertThat(mkto.status()).as(mkto.toString()).isEqualTo(400);
+        assertThat(mkto.json().get("errors").get(0).get("field").asText()).isEqualTo("createdDate");
+        assertThat(rows()).as("nothing of the refused batches").isEqualTo(before);
+
+        String skewed = now.plus(java.time.Duration.ofHours(6)).toString();
+        CohortApp.Response taken = app.post("/v1/sources/generic/records", "application/json",
+                "{\"records\":[{\"type\":\"opportunity\",\"id\":\"o-skewed\",\"createdDate\":\"" + skewed + "\"}]}");
+        assertThat(taken.status()).as(taken.toString()).isEqualTo(200);
+        assertThat(app.get("/v1/sources/generic/records/opportunity/o-skewed").json().get("record").get("createdDate").asText())
+                .isEqualTo(skewed);
+    }
+
     @Test
     void marketoActivityDateInYear300000000IsA400NamingTheField() {
         long before = rows();
@@ -152,9 +192,10 @@ class BadTimestampIT {
     @Test
     void theYears1900To2200AreAcceptedToTheirEdges() {
         CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
-                // An event's latest time is a day after now (anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken).
+                // An event's or a deal's creation's latest time is a day after now
+                // (anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken, aDealCreatedMoreThanADayAhead…).
                 + event("first", "1900-01-01T00:00:00Z") + ","
-                + "{\"type\":\"opportunity\",\"id\":\"o0\",\"createdDate\":\"2200-12-31T23:59:59.999Z\"},"
+                + "{\"type\":\"opportunity\",\"id\":\"o0\",\"createdDate\":\"1900-01-01T00:00:00Z\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o1\",\"closeDate\":\"1900-01-01\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o2\",\"closeDate\":\"2200-12-31\"},"
                 // Instants are taken as their UTC date (the Marketo mapper sends vendor datetimes so), to the same edges.
@@ -162,7 +203,7 @@ class BadTimestampIT {
                 + "{\"type\":\"opportunity\",\"id\":\"o4\",\"closeDate\":\"2026-06-30T23:30:00-01:00\"}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(app.get("/v1/sources/generic/records/opportunity/o0").json().get("record").get("createdDate").asText())
-                .isEqualTo("2200-12-31T23:59:59.999Z");
+                .isEqualTo("1900-01-01T00:00:00Z");
         assertThat(app.get("/v1/sources/generic/records/opportunity/o3").json().get("record").get("closeDate").asText())
                 .isEqualTo("2200-12-31");
         assertThat(app.get("/v1/sources/generic/records/opportunity/o4").json().get("record").get("closeDate").asText())

@@ -122,6 +122,25 @@ class SalesforcePullIT {
         assertThat(r.json().path("errors").get(0).path("message").asText()).contains("a number of 150 characters");
     }
 
+    /**
+     * A deal whose CreatedDate is more than a day ahead (a wrong clock or time zone) is refused on a
+     * push, since rules read it as new until that date; pulled, it is set aside the same way as an
+     * event dated ahead: counted, logged with its id and field; the rest of the page is stored.
+     */
+    @Test
+    void aPulledDealCreatedMoreThanADayAheadIsSetAsideAsAPushOfItIsRefused() throws Exception {
+        start(PullConfigs.salesforce(sf.url()));
+        await("backfills done", WAIT, this::backfillsDone);
+        sf.upsert("Opportunity", "006Hs00009AHEADIAB", Map.of("Name", "Ahead", "CreatedDate", "2200-01-01T00:00:00.000+0000"));
+        sf.upsert("Opportunity", "006Hs00009NEXTaIAB", Map.of("Name", "Next", "CreatedDate", "2026-10-01T00:00:00.000+0000"));
+        await("the page-mate", WAIT, () -> status("opportunity", "006Hs00009NEXTaIAB") == 200);
+        assertThat(status("opportunity", "006Hs00009AHEADIAB")).isEqualTo(404);
+        JsonNode s = sync();
+        assertThat(s.get("recordsRejected").asLong()).as(s.toString()).isPositive();
+        assertThat(s.toString()).contains("opportunity 006Hs00009AHEADIAB")
+                .contains("createdDate: is 2200-01-01T00:00:00Z, more than 24 hours after now");
+    }
+
     @Test
     void expiredSessionsOutagesAndTheRequestLimitAreHandled() throws Exception {
         start(PullConfigs.salesforce(sf.url()));
