@@ -58,6 +58,20 @@ class BadTimestampIT {
         assertThat(app.get("/v1/sources").status()).isEqualTo(200);
     }
 
+    /** {@code record} dated 30 hours ahead of {@code now}, or in 2200, after a good one: a 400 naming it (index 1) and {@code field}. */
+    static void refusedAhead(java.time.Instant now, java.util.function.UnaryOperator<String> record, String field) {
+        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
+            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
+                    + "\"id\":\"p-ahead\"}," + record.apply(ahead) + "]}");
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.json().get("errors")).as(r.toString()).singleElement().satisfies(e -> {
+                assertThat(e.get("index").asInt()).isEqualTo(1);
+                assertThat(e.get("field").asText()).isEqualTo(field);
+                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
+            });
+        }
+    }
+
     /**
      * Page views a source dated 2200 (a wrong clock or time zone) put a person in "viewed in the
      * last 30 days" segments until 2200, when windows had no end. An event more than a day ahead is
@@ -68,16 +82,7 @@ class BadTimestampIT {
     void anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {
         long before = rows();
         java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
-            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
-                    + "\"id\":\"p-ahead\"}," + event("ahead", ahead) + "]}");
-            assertThat(r.status()).as(r.toString()).isEqualTo(400);
-            assertThat(r.json().get("errors")).as(r.toString()).anySatisfy(e -> {
-                assertThat(e.get("index").asInt()).isEqualTo(1);
-                assertThat(e.get("field").asText()).isEqualTo("timestamp");
-                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
-            });
-        }
+        refusedAhead(now, ahead -> event("ahead", ahead), "timestamp");
         CohortApp.Response mkto = app.post("/v1/sources/marketo-1/native/activities", "application/json", """
                 {"requestId":"x","success":true,"result":[
                   {"id":7,"marketoGUID":"g-7","leadId":1002,"activityDate":"2200-01-01T00:00:00Z","activityTypeId":1}]}""");
@@ -100,16 +105,7 @@ class BadTimestampIT {
     void aDealCreatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {
         long before = rows();
         java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
-            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
-                    + "\"id\":\"p-ahead\"},{\"type\":\"opportunity\",\"id\":\"o-ahead\",\"createdDate\":\"" + ahead + "\"}]}");
-            assertThat(r.status()).as(r.toString()).isEqualTo(400);
-            assertThat(r.json().get("errors")).as(r.toString()).singleElement().satisfies(e -> {
-                assertThat(e.get("index").asInt()).isEqualTo(1);
-                assertThat(e.get("field").asText()).isEqualTo("createdDate");
-                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
-            });
-        }
+        refusedAhead(now, ahead -> "{\"type\":\"opportunity\",\"id\":\"o-ahead\",\"createdDate\":\"" + ahead + "\"}", "createdDate");
         CohortApp.Response sfdc = app.post("/v1/sources/crm-1/native/query", "application/json", """
                 {"totalSize":2,"done":true,"records":[{"attributes":{"type":"Opportunity"},"Id":"006OK","Name":"N"},
                  {"attributes":{"type":"Opportunity"},"Id":"006AHEAD","Name":"N","CreatedDate":"2200-01-01T00:00:00.000+0000"}]}""");
