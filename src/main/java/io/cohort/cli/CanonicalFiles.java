@@ -16,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
@@ -24,7 +26,8 @@ import java.util.stream.Stream;
 /**
  * Canonical record files as the API takes them: {@code {"records":[…]}} in *.json, one record per
  * line in *.ndjson / *.jsonl. Read as a stream in batches, so a file may be larger than memory.
- * A line that is not JSON is reported on its own and left out; the rest of its batch goes on.
+ * A line that is not JSON, or a record holding a number too long, is reported on its own and
+ * left out; the rest of its batch goes on.
  */
 final class CanonicalFiles {
     /** Records of a file, each with its index in the file (0-based, as in API error indexes) and the line it starts on. */
@@ -97,8 +100,12 @@ final class CanonicalFiles {
      * is about something else: the check a push makes ({@link LongNumbers}), and where it names.
      */
     static LongNumbers.Found tooLong(JsonProcessingException e, ObjectMapper mapper, LongNumbers.Source doc) {
-        if (!(e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException c) || !JsonNumbers.isTooLong(c)) return null;
-        return LongNumbers.first(mapper.getFactory(), doc);
+        return tooLong(e) ? LongNumbers.first(mapper.getFactory(), doc) : null;
+    }
+
+    /** Whether {@code e} is Jackson refusing a number for its length. */
+    private static boolean tooLong(JsonProcessingException e) {
+        return e instanceof com.fasterxml.jackson.core.exc.StreamConstraintsException c && JsonNumbers.isTooLong(c);
     }
 
     /** A number too long refused as the other records are: "field 'attributes.score': a number of …"; the path from step {@code from}. */
@@ -172,56 +179,129 @@ final class CanonicalFiles {
         return line.length > 0 && line[line.length - 1] == '\r' ? java.util.Arrays.copyOf(line, line.length - 1) : line;
     }
 
+    /**
+     * {@code {"records": […]}} in batches. A record with a number too long is rejected on its own,
+     * as such an NDJSON line is, and the records after it are read: Jackson stops at the number
+     * without saying where, so the file is scanned for such numbers ({@link LongNumbers#find}) and
+     * read again from that record with each of them quoted, its record left out. Malformed JSON
+     * still ends the file: where the next record starts cannot be told.
+     */
     private static void readJson(Path file, CountingInputStream in, ObjectMapper mapper, int batchSize, Sink sink,
                                  LongConsumer bytes) throws Exception {
-        List<JsonNode> records = new ArrayList<>();
-        List<Integer> lines = new ArrayList<>();
-        List<Integer> indexes = new ArrayList<>();
-        String broken = null;
-        int brokenLine = 0;
-        int brokenIndex = -1;
+        Batches out = new Batches(file, batchSize, sink, bytes);
+        Ended end = readRecords(file, in, mapper, 0, List.of(), out);
+        if (end.tooLongIn() >= 0) {
+            List<LongNumbers.Found> inRecords = LongNumbers.find(mapper.getFactory(), x -> x.createParser(file.toFile()),
+                    Integer.MAX_VALUE).stream().filter(f -> recordIndex(f) >= 0).toList();
+            try (CountingInputStream again = new CountingInputStream(JsonNumbers.quoting(Files.newInputStream(file), inRecords))) {
+                end = readRecords(file, again, mapper, end.tooLongIn(), inRecords, out);
+            }
+        }
+        out.flush();
+        if (end.broken() != null) sink.unreadable(end.broken());
+        bytes.accept(in.getCount());
+    }
+
+    /**
+     * How a read of the records ended: at the end of the file (both unset), at what ends the file
+     * early ({@code broken}), or at a number too long in record {@code tooLongIn} (-1: none).
+     */
+    private record Ended(Unreadable broken, int tooLongIn) {
+        static final Ended DONE = new Ended(null, -1);
+
+        static Ended broken(Unreadable u) { return new Ended(u, -1); }
+    }
+
+    /** The record a number too long is in (its index in "records"), or -1 when outside them. */
+    private static int recordIndex(LongNumbers.Found f) {
+        return "records".equals(f.path().get(0)) ? f.index(1) : -1;
+    }
+
+    /**
+     * Reads the records of {@code in} from index {@code from} into {@code out}; those holding a
+     * number of {@code quoted} (quoted in {@code in}) are rejected. Without any quoted, a number
+     * too long in a record ends the read for the caller to read again from that record.
+     */
+    private static Ended readRecords(Path file, CountingInputStream in, ObjectMapper mapper, int from,
+                                     List<LongNumbers.Found> quoted, Batches out) throws Exception {
+        Map<Integer, LongNumbers.Found> tooLong = new HashMap<>();
+        for (LongNumbers.Found f : quoted) tooLong.putIfAbsent(recordIndex(f), f); // the first of each record
         try (JsonParser p = mapper.getFactory().createParser((InputStream) in)) {
             if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME
                     || !"records".equals(p.currentName()) || p.nextToken() != JsonToken.START_ARRAY) {
-                sink.unreadable(new Unreadable(file, p.currentLocation().getLineNr(), -1,
+                return Ended.broken(new Unreadable(file, p.currentLocation().getLineNr(), -1,
                         "a .json file must be {\"records\": [ … ]}; use .ndjson for one record per line", null));
-                return;
             }
             // Reading one element of a stream: what follows it is the next element, not trailing garbage.
             ObjectReader element = mapper.readerFor(JsonNode.class).without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-            int index = 0;
             try {
-                while (p.nextToken() != JsonToken.END_ARRAY) {
+                for (int index = 0; p.nextToken() != JsonToken.END_ARRAY; index++) {
                     int line = p.currentLocation().getLineNr();
-                    JsonNode node = element.readValue(p);
-                    lines.add(line);
-                    records.add(node);
-                    indexes.add(index++);
-                    if (records.size() == batchSize) {
-                        bytes.accept(in.getCount());
-                        sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
-                        records.clear();
-                        lines.clear();
-                        indexes.clear();
+                    if (index < from) {
+                        p.skipChildren(); // handed on before the file was read again
+                        continue;
                     }
+                    JsonNode node = element.readValue(p);
+                    LongNumbers.Found f = tooLong.get(index);
+                    if (f != null) out.sink().unreadable(new Unreadable(file, line, index, reason(f, 2), null));
+                    else out.add(index, node, line, in.getCount());
                 }
                 if (p.nextToken() != JsonToken.END_OBJECT) {
-                    broken = "only \"records\" is allowed at the top level";
-                    brokenLine = p.currentLocation().getLineNr();
+                    return Ended.broken(new Unreadable(file, p.currentLocation().getLineNr(), -1,
+                            "only \"records\" is allowed at the top level", null));
                 }
+                return Ended.DONE;
             } catch (JsonProcessingException e) {
-                LongNumbers.Found f = tooLong(e, mapper, x -> x.createParser(file.toFile()));
-                if (f != null && f.index(1) >= 0) brokenIndex = f.index(1);
-                broken = (f != null ? reason(f, 2) : "malformed JSON: " + e.getOriginalMessage())
-                        + " (the records before it were read; the rest of the file was not)";
-                brokenLine = f != null ? f.line() : e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+                // Those quoted are no longer numbers: the one that ended this read comes after them.
+                List<LongNumbers.Found> found = tooLong(e) ? LongNumbers.find(mapper.getFactory(),
+                        x -> x.createParser(file.toFile()), quoted.size() + 1) : List.of();
+                LongNumbers.Found f = found.size() > quoted.size() ? found.get(quoted.size()) : null;
+                if (f != null && recordIndex(f) >= 0 && quoted.isEmpty()) return new Ended(null, recordIndex(f));
+                String why = f == null ? "malformed JSON: " + e.getOriginalMessage() : reason(f, recordIndex(f) >= 0 ? 2 : 0);
+                return Ended.broken(new Unreadable(file, f != null ? f.line() : e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
+                        f != null ? recordIndex(f) : -1, why + " (the records before it were read; the rest of the file was not)", null));
             }
         } catch (JsonProcessingException e) { // before the first record
-            broken = "malformed JSON: " + e.getOriginalMessage();
-            brokenLine = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            return Ended.broken(new Unreadable(file, e.getLocation() == null ? 0 : e.getLocation().getLineNr(), -1,
+                    "malformed JSON: " + e.getOriginalMessage(), null));
         }
-        if (!records.isEmpty()) sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
-        if (broken != null) sink.unreadable(new Unreadable(file, brokenLine, brokenIndex, broken, null));
-        bytes.accept(in.getCount());
+    }
+
+    /** Records read, handed on {@code batchSize} at a time. */
+    private static final class Batches {
+        private final Path file;
+        private final int batchSize;
+        private final Sink sink;
+        private final LongConsumer bytes;
+        private final List<JsonNode> records = new ArrayList<>();
+        private final List<Integer> lines = new ArrayList<>();
+        private final List<Integer> indexes = new ArrayList<>();
+
+        Batches(Path file, int batchSize, Sink sink, LongConsumer bytes) {
+            this.file = file;
+            this.batchSize = batchSize;
+            this.sink = sink;
+            this.bytes = bytes;
+        }
+
+        Sink sink() { return sink; }
+
+        void add(int index, JsonNode record, int line, long position) throws Exception {
+            records.add(record);
+            lines.add(line);
+            indexes.add(index);
+            if (records.size() == batchSize) {
+                bytes.accept(position);
+                flush();
+            }
+        }
+
+        void flush() throws Exception {
+            if (records.isEmpty()) return;
+            sink.batch(new Batch(file, List.copyOf(indexes), List.copyOf(records), List.copyOf(lines)));
+            records.clear();
+            lines.clear();
+            indexes.clear();
+        }
     }
 }

@@ -96,6 +96,47 @@ public final class JsonNumbers {
         return out.append(json, copied, json.length()).toString();
     }
 
+    /**
+     * {@code json}, a byte source, with each number found in it (in order, {@link LongNumbers#find}
+     * over the same bytes) written as a JSON string of the same characters, as {@link #quoting(String, java.util.List)}
+     * does for text; streamed, for documents larger than memory.
+     */
+    public static java.io.InputStream quoting(java.io.InputStream json, java.util.List<LongNumbers.Found> found) {
+        long[] quotes = new long[2 * found.size()]; // byte offsets a '"' goes before: each number's start and end
+        for (int i = 0; i < found.size(); i++) {
+            quotes[2 * i] = found.get(i).byteOffset();
+            quotes[2 * i + 1] = found.get(i).byteOffset() + found.get(i).literalLength(); // a number's characters are ASCII
+        }
+        return new java.io.InputStream() {
+            private int next;
+            private long read; // bytes of json read
+
+            @Override public int read() throws java.io.IOException {
+                if (next < quotes.length && quotes[next] == read) {
+                    next++;
+                    return '"';
+                }
+                int b = json.read();
+                if (b >= 0) read++;
+                return b;
+            }
+
+            @Override public int read(byte[] b, int off, int len) throws java.io.IOException {
+                if (len == 0) return 0;
+                if (next < quotes.length && quotes[next] == read) {
+                    next++;
+                    b[off] = '"';
+                    return 1;
+                }
+                int n = json.read(b, off, next < quotes.length ? (int) Math.min(len, quotes[next] - read) : len);
+                if (n > 0) read += n;
+                return n;
+            }
+
+            @Override public void close() throws java.io.IOException { json.close(); }
+        };
+    }
+
     /** True for a number sent with a fraction or an exponent, which no id is. */
     static boolean isFractional(JsonNode v) {
         return v.isNumber() && !v.isIntegralNumber();

@@ -30,8 +30,12 @@ public final class LongNumbers {
     /** Numbers are read up to this many characters (the API's limit since it had one). */
     public static final int MAX_LENGTH = 100;
 
-    /** A number too long: its path from the document's root (names, indexes), where it starts, its length as Jackson counts it. */
-    public record Found(List<Object> path, int line, int column, long charOffset, int literalLength, int length) {
+    /**
+     * A number too long: its path from the document's root (names, indexes), where it starts (the
+     * offset in chars of a text source, in bytes of a byte source; -1 for the other), its length
+     * as Jackson counts it.
+     */
+    public record Found(List<Object> path, int line, int column, long charOffset, long byteOffset, int literalLength, int length) {
         /** The path from step {@code from} on, as the API names fields: "attributes.s[1]". */
         public String field(int from) {
             StringBuilder field = new StringBuilder();
@@ -87,7 +91,8 @@ public final class LongNumbers {
                     path.add(0, x.inArray() ? (Object) Math.max(0, x.getCurrentIndex()) : x.getCurrentName());
                 }
                 var at = p.currentTokenLocation();
-                out.add(new Found(List.copyOf(path), at.getLineNr(), at.getColumnNr(), at.getCharOffset(), p.getTextLength(), length));
+                out.add(new Found(List.copyOf(path), at.getLineNr(), at.getColumnNr(), at.getCharOffset(), at.getByteOffset(),
+                        p.getTextLength(), length));
             }
         } catch (IOException e) {
             // the document ends being JSON here: what was found before it stands

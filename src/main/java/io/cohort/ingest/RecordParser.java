@@ -71,27 +71,29 @@ public final class RecordParser {
         this.now = now;
     }
 
-    /** How far after now an event's timestamp may be: clocks and time zones of sources drift. */
+    /** How far after now an event's timestamp or a deal's createdDate may be: clocks and time zones of sources drift. */
     public static final java.time.Duration EVENT_FUTURE_TOLERANCE = java.time.Duration.ofDays(1);
 
     /** When events are checked against the time (ingestion): the service's rule clock; null when not. */
     private final java.time.Clock now;
 
     /**
-     * This parser, also refusing an event dated more than {@link #EVENT_FUTURE_TOLERANCE} after now
-     * (the later of the wall clock and {@code clock}, the service's rule time, which a demo may have
-     * moved on). Windows count events after their start with no end, so a source with a wrong
-     * clock or time zone sending page views dated 2200 put people in "viewed in the last 30 days"
-     * segments until 2200 and 30 days. Ingestion checks it (HTTP, pulls, files); replays of stored
-     * batches and rule tests' sample facts do not.
+     * This parser, also refusing an event, or an opportunity's {@code createdDate}, dated more than
+     * {@link #EVENT_FUTURE_TOLERANCE} after now (the later of the wall clock and {@code clock}, the
+     * service's rule time, which a demo may have moved on). Windows count events after their start
+     * with no end, so a source with a wrong clock or time zone sending page views dated 2200 put
+     * people in "viewed in the last 30 days" segments until 2200 and 30 days; rules read a deal's
+     * creation the same way ({@code createdDate > $now.daysAgo(30)}), so a deal "created" in 2200
+     * stayed new until then. Ingestion checks it (HTTP, pulls, files); replays of stored batches
+     * and rule tests' sample facts do not.
      */
     public RecordParser refusingFutureEvents(java.time.Clock clock) {
         if (stored) throw new IllegalStateException("a parser of stored data reads what was accepted");
         return new RecordParser(limits, sources, false, clock);
     }
 
-    /** The latest event timestamp a batch parsed now may hold; null when not checked. */
-    private java.time.Instant latestEvent() {
+    /** The latest event timestamp or createdDate a batch parsed now may hold; null when not checked. */
+    private java.time.Instant latest() {
         if (now == null) return null;
         java.time.Instant t = java.time.Instant.now();
         java.time.Instant rule = now.instant();
@@ -149,7 +151,7 @@ public final class RecordParser {
         }
         List<FieldError> errors = new ArrayList<>();
         List<RecordChange> changes = new ArrayList<>(records.size());
-        java.time.Instant latest = latestEvent();
+        java.time.Instant latest = latest();
         for (int i = 0; i < records.size(); i++) {
             RecordChange c = new RecordReader(i, records.get(i), errors, limits, sources, stored, sourceId, latest).change();
             if (c != null) changes.add(c);

@@ -32,12 +32,12 @@ final class RecordReader {
     private final boolean stored;
     private final FieldReader fields;
 
-    /** The latest timestamp an event may have (see RecordParser#refusingFutureEvents); null: not checked. */
-    private final java.time.Instant latestEvent;
+    /** The latest an event's timestamp or a deal's createdDate may be (see RecordParser#refusingFutureEvents); null: not checked. */
+    private final java.time.Instant latest;
 
     RecordReader(int index, JsonNode node, List<FieldError> errors, IngestLimits limits, Set<String> sources,
-                 boolean stored, String sourceId, java.time.Instant latestEvent) {
-        this.latestEvent = latestEvent;
+                 boolean stored, String sourceId, java.time.Instant latest) {
+        this.latest = latest;
         this.node = node;
         this.limits = limits;
         this.sourceId = sourceId;
@@ -47,11 +47,22 @@ final class RecordReader {
     }
 
     private java.time.Instant eventTime() {
-        java.time.Instant t = fields.instant("timestamp");
-        if (t != null && latestEvent != null && t.isAfter(latestEvent)) {
-            fields.error("timestamp", "is " + t + ", more than " + RecordParser.EVENT_FUTURE_TOLERANCE.toHours() + " hours after now ("
-                    + latestEvent.minus(RecordParser.EVENT_FUTURE_TOLERANCE) + "): an event records what happened, and one "
-                    + "dated later would count as recent until long after that date; check the source's clock or time zone");
+        return notAhead("timestamp", fields.instant("timestamp"), "an event records what happened, and one dated later "
+                + "would count as recent");
+    }
+
+    /** A deal's creation: rules read it as events' times are read ({@code createdDate > $now.daysAgo(30)}). */
+    private java.time.Instant createdDate() {
+        return notAhead("createdDate", fields.optionalInstant("createdDate"), "a createdDate records when the source "
+                + "created the deal, and one dated later would count as new");
+    }
+
+    /** {@code t}, with an error on {@code field} when it is further after now than clocks drift. */
+    private java.time.Instant notAhead(String field, java.time.Instant t, String why) {
+        if (t != null && latest != null && t.isAfter(latest)) {
+            fields.error(field, "is " + t + ", more than " + RecordParser.EVENT_FUTURE_TOLERANCE.toHours() + " hours after now ("
+                    + latest.minus(RecordParser.EVENT_FUTURE_TOLERANCE) + "): " + why + " until long after that date; "
+                    + "check the source's clock or time zone");
         }
         return t;
     }
@@ -88,7 +99,7 @@ final class RecordReader {
             case OPPORTUNITY -> new OpportunityRecord(fields.id("id", true), fields.id("accountId", false),
                     fields.string("name"), fields.number("amount"), fields.currency(), fields.string("stage"),
                     fields.bool("isWon"), fields.bool("isClosed"), fields.date("closeDate"), sameAs(),
-                    fields.optionalInstant("createdDate"), fields.attributes());
+                    createdDate(), fields.attributes());
             case OPPORTUNITY_PERSON -> new OpportunityPersonRecord(fields.id("opportunityId", true),
                     fields.id("personId", true), fields.string("role"), fields.attributes());
             case EVENT -> new EventRecord(fields.id("id", true), fields.id("personId", true),

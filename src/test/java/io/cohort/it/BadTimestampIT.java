@@ -58,6 +58,20 @@ class BadTimestampIT {
         assertThat(app.get("/v1/sources").status()).isEqualTo(200);
     }
 
+    /** {@code record} dated 30 hours ahead of {@code now}, or in 2200, after a good one: a 400 naming it (index 1) and {@code field}. */
+    static void refusedAhead(java.time.Instant now, java.util.function.UnaryOperator<String> record, String field) {
+        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
+            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
+                    + "\"id\":\"p-ahead\"}," + record.apply(ahead) + "]}");
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.json().get("errors")).as(r.toString()).singleElement().satisfies(e -> {
+                assertThat(e.get("index").asInt()).isEqualTo(1);
+                assertThat(e.get("field").asText()).isEqualTo(field);
+                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
+            });
+        }
+    }
+
     /**
      * Page views a source dated 2200 (a wrong clock or time zone) put a person in "viewed in the
      * last 30 days" segments until 2200, when windows had no end. An event more than a day ahead is
@@ -68,16 +82,7 @@ class BadTimestampIT {
     void anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {
         long before = rows();
         java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        for (String ahead : new String[] {now.plus(java.time.Duration.ofHours(30)).toString(), "2200-01-01T00:00:00Z"}) {
-            CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":[{\"type\":\"person\","
-                    + "\"id\":\"p-ahead\"}," + event("ahead", ahead) + "]}");
-            assertThat(r.status()).as(r.toString()).isEqualTo(400);
-            assertThat(r.json().get("errors")).as(r.toString()).anySatisfy(e -> {
-                assertThat(e.get("index").asInt()).isEqualTo(1);
-                assertThat(e.get("field").asText()).isEqualTo("timestamp");
-                assertThat(e.get("message").asText()).contains("is " + ahead, "more than 24 hours after now", "clock or time zone");
-            });
-        }
+        refusedAhead(now, ahead -> event("ahead", ahead), "timestamp");
         CohortApp.Response mkto = app.post("/v1/sources/marketo-1/native/activities", "application/json", """
                 {"requestId":"x","success":true,"result":[
                   {"id":7,"marketoGUID":"g-7","leadId":1002,"activityDate":"2200-01-01T00:00:00Z","activityTypeId":1}]}""");
@@ -88,6 +93,37 @@ class BadTimestampIT {
         CohortApp.Response skewed = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
                 + event("skewed", now.plus(java.time.Duration.ofHours(6)).toString()) + "]}");
         assertThat(skewed.status()).as(skewed.toString()).isEqualTo(200);
+    }
+
+    /**
+     * Rules read a deal's createdDate as they read an event's time ({@code createdDate >
+     * $now.daysAgo(30)}): a deal "created" in 2200 was new for 175 years. One created more than a
+     * day ahead is refused, canonical or native (Salesforce CreatedDate, Marketo createdAt); one a
+     * few hours ahead (clock skew) is taken.
+     */
+    @Test
+    void aDealCreatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken() {
+        long before = rows();
+        java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        refusedAhead(now, ahead -> "{\"type\":\"opportunity\",\"id\":\"o-ahead\",\"createdDate\":\"" + ahead + "\"}", "createdDate");
+        CohortApp.Response sfdc = app.post("/v1/sources/crm-1/native/query", "application/json", """
+                {"totalSize":2,"done":true,"records":[{"attributes":{"type":"Opportunity"},"Id":"006OK","Name":"N"},
+                 {"attributes":{"type":"Opportunity"},"Id":"006AHEAD","Name":"N","CreatedDate":"2200-01-01T00:00:00.000+0000"}]}""");
+        assertThat(sfdc.status()).as(sfdc.toString()).isEqualTo(400);
+        assertThat(sfdc.json().get("errors").get(0).get("index").asInt()).isEqualTo(1);
+        assertThat(sfdc.json().get("errors").get(0).get("field").asText()).isEqualTo("createdDate");
+        CohortApp.Response mkto = app.post("/v1/sources/marketo-1/native/opportunities", "application/json", """
+                {"requestId":"x","success":true,"result":[{"seq":0,"marketoGUID":"m-ahead","name":"N","createdAt":"2200-01-01T00:00:00Z"}]}""");
+        assertThat(mkto.status()).as(mkto.toString()).isEqualTo(400);
+        assertThat(mkto.json().get("errors").get(0).get("field").asText()).isEqualTo("createdDate");
+        assertThat(rows()).as("nothing of the refused batches").isEqualTo(before);
+
+        String skewed = now.plus(java.time.Duration.ofHours(6)).toString();
+        CohortApp.Response taken = app.post("/v1/sources/generic/records", "application/json",
+                "{\"records\":[{\"type\":\"opportunity\",\"id\":\"o-skewed\",\"createdDate\":\"" + skewed + "\"}]}");
+        assertThat(taken.status()).as(taken.toString()).isEqualTo(200);
+        assertThat(app.get("/v1/sources/generic/records/opportunity/o-skewed").json().get("record").get("createdDate").asText())
+                .isEqualTo(skewed);
     }
 
     @Test
@@ -152,9 +188,10 @@ class BadTimestampIT {
     @Test
     void theYears1900To2200AreAcceptedToTheirEdges() {
         CohortApp.Response r = app.post("/v1/sources/generic/records", "application/json", "{\"records\":["
-                // An event's latest time is a day after now (anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken).
+                // An event's or a deal's creation's latest time is a day after now
+                // (anEventDatedMoreThanADayAheadIsA400AndOneWithinADayIsTaken, aDealCreatedMoreThanADayAhead…).
                 + event("first", "1900-01-01T00:00:00Z") + ","
-                + "{\"type\":\"opportunity\",\"id\":\"o0\",\"createdDate\":\"2200-12-31T23:59:59.999Z\"},"
+                + "{\"type\":\"opportunity\",\"id\":\"o0\",\"createdDate\":\"1900-01-01T00:00:00Z\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o1\",\"closeDate\":\"1900-01-01\"},"
                 + "{\"type\":\"opportunity\",\"id\":\"o2\",\"closeDate\":\"2200-12-31\"},"
                 // Instants are taken as their UTC date (the Marketo mapper sends vendor datetimes so), to the same edges.
@@ -162,7 +199,7 @@ class BadTimestampIT {
                 + "{\"type\":\"opportunity\",\"id\":\"o4\",\"closeDate\":\"2026-06-30T23:30:00-01:00\"}]}");
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(app.get("/v1/sources/generic/records/opportunity/o0").json().get("record").get("createdDate").asText())
-                .isEqualTo("2200-12-31T23:59:59.999Z");
+                .isEqualTo("1900-01-01T00:00:00Z");
         assertThat(app.get("/v1/sources/generic/records/opportunity/o3").json().get("record").get("closeDate").asText())
                 .isEqualTo("2200-12-31");
         assertThat(app.get("/v1/sources/generic/records/opportunity/o4").json().get("record").get("closeDate").asText())

@@ -178,6 +178,8 @@ class CommandsIT {
      * A number past 100 characters: the HTTP push names the record and field, the import said
      * "not JSON: Number value length (150) exceeds the maximum allowed" without either. It is
      * now refused as a bad field is, at its file, line and field; the line's neighbours stored.
+     * In a {"records": […]} file too: the import stopped at such a record (the records after it
+     * were not read), where an NDJSON file's went on past its line.
      */
     @Test
     void importNamesTheFileLineAndFieldOfANumberTooLong() throws Exception {
@@ -189,7 +191,10 @@ class CommandsIT {
                 "{\"type\":\"person\",\"id\":\"L2\",\"email\":\"l2@x.com\",\"attributes\":{\"score\":" + digits + "}}",
                 "{\"type\":\"person\",\"id\":\"L3\",\"email\":\"l3@x.com\"}") + "\n");
         Files.writeString(files.resolve("crm-2.json"), "{\"records\":[{\"type\":\"person\",\"id\":\"21\"},\n"
-                + "{\"type\":\"person\",\"id\":\"22\",\"attributes\":{\"s\":[1," + digits + "]}}]}");
+                + "{\"type\":\"person\",\"id\":\"22\",\"attributes\":{\"s\":[1," + digits + "]}},\n"
+                + "{\"type\":\"person\",\"id\":\"23\",\"firstName\":\"Zoë\"},\n"
+                + "{\"type\":\"person\",\n \"id\":\"24\",\"attributes\":{\"a\":-" + digits + ",\"b\":" + digits + "}},\n"
+                + "{\"type\":\"person\",\"id\":\"25\",\"attributes\":{\"n\":1.10}}]}");
         Files.createDirectories(files.resolve("marketo-1"));
         Files.writeString(files.resolve("marketo-1/leads.json"), "{\"success\":true,\"result\":[{\"id\":1,\"email\":\"a@x.com\"},"
                 + "{\"id\":2,\"email\":\"b@x.com\",\"leadScore\":" + digits + "}]}");
@@ -201,13 +206,21 @@ class CommandsIT {
         List<com.fasterxml.jackson.databind.JsonNode> lines = new java.util.ArrayList<>();
         for (String l : Files.readAllLines(rejects)) lines.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(l));
         assertThat(lines).extracting(n -> n.get("file").asText().replace(files + "/", "") + ":" + n.get("line").asInt()
-                + " " + n.get("index").asInt()).containsExactly("crm-1.ndjson:2 1", "crm-2.json:2 1", "marketo-1/leads.json:1 -1");
+                + " " + n.get("index").asInt()).containsExactly("crm-1.ndjson:2 1", "crm-2.json:2 1", "crm-2.json:4 3",
+                "marketo-1/leads.json:1 -1");
         assertThat(lines.get(0).get("reason").asText()).startsWith("field 'attributes.score': a number of 150 characters");
         assertThat(lines.get(0).get("raw").asText()).contains("\"id\":\"L2\"");
-        assertThat(lines.get(1).get("reason").asText()).startsWith("field 'attributes.s[1]': a number of 150 characters");
-        assertThat(lines.get(2).get("reason").asText()).startsWith("item 1, field 'result[1].leadScore': a number of 150 characters");
+        assertThat(lines.get(1).get("reason").asText()).startsWith("field 'attributes.s[1]': a number of 150 characters")
+                .contains("(at line 2, column").doesNotContain("the rest of the file");
+        assertThat(lines.get(2).get("reason").asText()).startsWith("field 'attributes.a': a number of 150 characters")
+                .contains("(at line 5, column");
+        assertThat(lines.get(3).get("reason").asText()).startsWith("item 1, field 'result[1].leadScore': a number of 150 characters");
         assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-1'")).as("L1 and L3").isEqualTo(2);
-        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-2'")).as("the record before").isEqualTo(1);
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-2'")).as("21, 23 and 25").isEqualTo(3);
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE source = 'crm-2' AND rkey IN ('23', '25')"))
+                .as("the records after the bad ones").isEqualTo(2);
+        assertThat(count(dir, "SELECT COUNT(*) FROM source_record WHERE rkey = '25' AND payload LIKE '%1.10%'"))
+                .as("read again, exactly as the first time").isEqualTo(1);
     }
 
     @Test

@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * the sync status — and the rest of the page is stored. So is a vendor item the source's native
  * mapper refuses on its own ({@link #map}), or that holds a number too long: on a push that is a
  * 400 naming the item, on a pull it is set aside the same way. What a page sets aside is counted
- * and logged when the page is stored ({@link #commit}), once however often it is fetched.
+ * and logged when the page is stored ({@link #commit}), once however often it is fetched; and,
+ * where the source gives each item a version (a Salesforce row's Id and SystemModstamp), once per
+ * version, however often it is read again: an overlap window re-read, or a backfill and the
+ * incremental sync reading the same rows.
  */
 public final class PageWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PageWriter.class);
@@ -39,6 +42,16 @@ public final class PageWriter {
     private final int maxBatch;
     private final Clock clock;
     private final Meter meter;
+    /**
+     * The item versions set aside and counted, the latest {@link #REMEMBERED}, shared by the
+     * source's streams (a backfill and the incremental sync read the rows where they meet).
+     */
+    private final Set<String> counted = java.util.Collections.newSetFromMap(java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) { return size() > REMEMBERED; }
+            }));
+    /** Set-asides of a source's overlap windows are far fewer; one older than these may count again. */
+    static final int REMEMBERED = 10_000;
 
     PageWriter(String sourceId, BatchWriter writer, CursorBook cursors, RecordParser parser, int maxBatch, Clock clock,
                Meter meter) {
@@ -62,7 +75,7 @@ public final class PageWriter {
      */
     public int commit(StreamStatus status, List<ObjectNode> records, Map<String, String> newCursors) {
         List<StreamStatus.SetAside> invalid = new ArrayList<>();
-        List<JsonNode> valid = validOnly(records, invalid);
+        List<JsonNode> valid = validOnly(status, records, invalid);
         if (valid.isEmpty()) {
             cursors.save(sourceId, newCursors, clock.millis());
         } else {
@@ -75,7 +88,7 @@ public final class PageWriter {
         }
         // Counted and logged now that the page is stored: a page mapped, then fetched again after a
         // failure (a 5xx of the next call), was counted at each mapping.
-        for (StreamStatus.SetAside a : status.stored(invalid)) {
+        for (StreamStatus.SetAside a : status.stored(invalid, counted::add)) {
             LOG.warn("source {}: set aside {} from {}: {}", sourceId, a.what(), status.name(), a.why());
         }
         return valid.size();
@@ -101,17 +114,33 @@ public final class PageWriter {
      */
     public List<ObjectNode> map(StreamStatus status, String kind, List<JsonNode> items, Function<JsonNode, String> idOf,
                                 Mapping mapping) throws NativeFormatException {
-        List<JsonNode> readable = withoutLongNumbers(status, kind, items, idOf);
-        try {
-            return mapping.map(readable);
-        } catch (NativeFormatException e) {
-            if (!aboutItems(e)) throw e;
+        return map(status, kind, items, idOf, null, mapping);
+    }
+
+    /**
+     * {@link #map(StreamStatus, String, List, Function, Mapping)}, where {@code versionOf} tells
+     * each item's version (id and last-modified stamp, null when it has none): what is set aside,
+     * by the mapping or by validation of the records it maps to, counts once per version. Mapped
+     * item by item, so that each record's item is known.
+     */
+    public List<ObjectNode> map(StreamStatus status, String kind, List<JsonNode> items, Function<JsonNode, String> idOf,
+                                Function<JsonNode, String> versionOf, Mapping mapping) throws NativeFormatException {
+        Function<JsonNode, String> version = versionOf == null ? item -> null : versionOf;
+        List<JsonNode> readable = withoutLongNumbers(status, kind, items, idOf, version);
+        if (versionOf == null) {
+            try {
+                return mapping.map(readable);
+            } catch (NativeFormatException e) {
+                if (!aboutItems(e)) throw e;
+            }
         }
         // One at a time: a mapper may stop at the first refusal, and each refusal must be told alone.
         List<ObjectNode> out = new ArrayList<>();
         for (JsonNode item : readable) {
             try {
-                out.addAll(mapping.map(List.of(item)));
+                List<ObjectNode> mapped = mapping.map(List.of(item));
+                if (versionOf != null) for (ObjectNode r : mapped) status.mappedFrom(r, version.apply(item));
+                out.addAll(mapped);
             } catch (NativeFormatException e) {
                 if (!aboutItems(e)) throw e;
                 StringBuilder why = new StringBuilder();
@@ -120,7 +149,7 @@ public final class PageWriter {
                     String field = fe.field().replaceFirst("^[A-Za-z_]*\\[0\\]\\.?", "");
                     why.append(why.length() == 0 ? "" : "; ").append(field.isEmpty() ? "" : field + ": ").append(fe.message());
                 }
-                status.setAside(new StreamStatus.SetAside(what(kind, item, idOf), why.toString()));
+                status.setAside(new StreamStatus.SetAside(what(kind, item, idOf), why.toString(), version.apply(item)));
             }
         }
         return out;
@@ -132,7 +161,7 @@ public final class PageWriter {
      * attribute: the same record was stored pulled and refused pushed.
      */
     private static List<JsonNode> withoutLongNumbers(StreamStatus status, String kind, List<JsonNode> items,
-                                                     Function<JsonNode, String> idOf) {
+                                                     Function<JsonNode, String> idOf, Function<JsonNode, String> versionOf) {
         List<JsonNode> out = null;
         for (int i = 0; i < items.size(); i++) {
             List<LongNumbers.Inside> found = LongNumbers.in(items.get(i));
@@ -143,7 +172,7 @@ public final class PageWriter {
             if (out == null) out = new ArrayList<>(items.subList(0, i));
             StringBuilder why = new StringBuilder();
             for (LongNumbers.Inside f : found) why.append(why.length() == 0 ? "" : "; ").append(f.field()).append(": ").append(f.message());
-            status.setAside(new StreamStatus.SetAside(what(kind, items.get(i), idOf), why.toString()));
+            status.setAside(new StreamStatus.SetAside(what(kind, items.get(i), idOf), why.toString(), versionOf.apply(items.get(i))));
         }
         return out == null ? items : out;
     }
@@ -157,20 +186,20 @@ public final class PageWriter {
         return !e.errors().isEmpty() && e.errors().stream().allMatch(fe -> fe.index() >= 0);
     }
 
-    private List<JsonNode> validOnly(List<ObjectNode> records, List<StreamStatus.SetAside> invalid) {
+    private List<JsonNode> validOnly(StreamStatus status, List<ObjectNode> records, List<StreamStatus.SetAside> invalid) {
         List<JsonNode> all = new ArrayList<>(records.size());
         for (ObjectNode r : records) all.add(r.deepCopy()); // the parser may fill in defaults
         for (int from = 0; from < all.size(); from += maxBatch) {
             try {
                 parser.parse(sourceId, all.subList(from, Math.min(all.size(), from + maxBatch)));
             } catch (InvalidBatchException e) {
-                return dropInvalid(records, invalid);
+                return dropInvalid(status, records, invalid);
             }
         }
         return new ArrayList<>(records);
     }
 
-    private List<JsonNode> dropInvalid(List<ObjectNode> records, List<StreamStatus.SetAside> invalid) {
+    private List<JsonNode> dropInvalid(StreamStatus status, List<ObjectNode> records, List<StreamStatus.SetAside> invalid) {
         List<JsonNode> kept = new ArrayList<>();
         for (ObjectNode r : records) {
             try {
@@ -183,7 +212,7 @@ public final class PageWriter {
                     if (fields.add(fe.field())) why.append(why.length() == 0 ? "" : "; ").append(fe.field()).append(": ").append(fe.message());
                 }
                 String what = r.path("type").asText("?") + " " + r.path("id").asText(r.path("personId").asText("?"));
-                invalid.add(new StreamStatus.SetAside(what, why.toString()));
+                invalid.add(new StreamStatus.SetAside(what, why.toString(), status.versionOf(r)));
             }
         }
         return kept;

@@ -35,13 +35,23 @@ public final class StreamStatus {
         lastRejection = example;
     }
 
-    /** An item or record set aside, and why: "Marketo leads item id 1001", "leadScore: a number of …". */
-    public record SetAside(String what, String why) {
+    /**
+     * An item or record set aside, and why: "Marketo leads item id 1001", "leadScore: a number of …".
+     *
+     * @param version the item's id and last-modified stamp where the source has them (a Salesforce
+     *                row's Id and SystemModstamp): it counts once per version, however often it is
+     *                read again; null: counted each time its page is stored
+     */
+    public record SetAside(String what, String why, String version) {
+        public SetAside(String what, String why) { this(what, why, null); }
+
         @Override public String toString() { return what + ": " + why; }
     }
 
     /** Set aside from the page under way, not yet counted (runner thread only). */
     private final java.util.List<SetAside> pending = new java.util.ArrayList<>();
+    /** The item version each record of the page under way was mapped from, where known (runner thread only). */
+    private final java.util.Map<Object, String> mappedFrom = new java.util.IdentityHashMap<>();
 
     /**
      * Set aside from the page under way: counted when the page is stored ({@link #stored}), so
@@ -49,14 +59,29 @@ public final class StreamStatus {
      */
     public synchronized void setAside(SetAside s) { pending.add(s); }
 
-    /** A new step: what a failed one set aside without storing its page is forgotten (its page is mapped again). */
-    public synchronized void stepStarted() { pending.clear(); }
+    /** {@code record}, of the page under way, was mapped from this version of its item. */
+    public synchronized void mappedFrom(Object record, String version) { mappedFrom.put(record, version); }
 
-    /** The page is stored: what was set aside from it, and {@code invalid} besides, counted; returned to be logged. */
-    public synchronized java.util.List<SetAside> stored(java.util.List<SetAside> invalid) {
+    /** The version of the item {@code record} of the page under way was mapped from; null when unknown. */
+    public synchronized String versionOf(Object record) { return mappedFrom.get(record); }
+
+    /** A new step: what a failed one set aside without storing its page is forgotten (its page is mapped again). */
+    public synchronized void stepStarted() {
+        pending.clear();
+        mappedFrom.clear();
+    }
+
+    /**
+     * The page is stored: what was set aside from it, and {@code invalid} besides, counted but for
+     * versions counted before ({@code firstTime} false); those counted are returned to be logged.
+     */
+    public synchronized java.util.List<SetAside> stored(java.util.List<SetAside> invalid,
+                                                        java.util.function.Predicate<String> firstTime) {
         java.util.List<SetAside> all = new java.util.ArrayList<>(pending);
         all.addAll(invalid);
         pending.clear();
+        mappedFrom.clear();
+        all.removeIf(a -> a.version() != null && !firstTime.test(a.version() + " " + a.what())); // each record of the item apart
         if (!all.isEmpty()) {
             rejected += all.size();
             lastRejection = all.get(0).toString();

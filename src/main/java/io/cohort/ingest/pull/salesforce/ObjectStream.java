@@ -191,15 +191,23 @@ final class ObjectStream extends CursorStream {
         return "SELECT " + String.join(", ", c.config.fields(object)) + " FROM " + object;
     }
 
-    /** Through the source's mapper; SystemModstamp is sync bookkeeping, not an attribute of the record. */
+    /**
+     * Through the source's mapper; SystemModstamp is sync bookkeeping, not an attribute of the
+     * record, but with the Id it is the row's version: a row set aside counts once per version,
+     * however often the overlap window or a backfill reads it again.
+     */
     private List<ObjectNode> map(List<JsonNode> rows) throws PullException {
         List<JsonNode> copies = new ArrayList<>(rows.size());
+        Map<JsonNode, String> versions = new java.util.IdentityHashMap<>();
         for (JsonNode r : rows) {
             ObjectNode copy = r.deepCopy();
             copy.remove("SystemModstamp");
             copies.add(copy);
+            if (r.hasNonNull("Id") && r.hasNonNull("SystemModstamp")) {
+                versions.put(copy, object + " " + r.get("Id").asText() + " " + r.get("SystemModstamp").asText());
+            }
         }
-        return c.map(status(), object, copies);
+        return c.map(status(), object, copies, versions::get);
     }
 
     private static String soql(Instant t) {

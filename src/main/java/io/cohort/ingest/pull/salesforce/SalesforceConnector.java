@@ -65,10 +65,17 @@ final class SalesforceConnector implements Connector {
      */
     List<com.fasterxml.jackson.databind.node.ObjectNode> map(io.cohort.ingest.pull.StreamStatus status, String object,
             List<com.fasterxml.jackson.databind.JsonNode> rows) throws io.cohort.ingest.pull.PullException {
+        return map(status, object, rows, null);
+    }
+
+    /** As {@link #map(io.cohort.ingest.pull.StreamStatus, String, List)}, {@code versionOf} telling each row's version. */
+    List<com.fasterxml.jackson.databind.node.ObjectNode> map(io.cohort.ingest.pull.StreamStatus status, String object,
+            List<com.fasterxml.jackson.databind.JsonNode> rows,
+            java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, String> versionOf) throws io.cohort.ingest.pull.PullException {
         if (rows.isEmpty()) return List.of();
         try {
             return writer.map(status, "Salesforce " + object, rows, r -> r.hasNonNull("Id") ? "Id " + r.get("Id").asText() : null,
-                    part -> ctx.mapper().map("query", result(part)));
+                    versionOf, part -> ctx.mapper().map("query", result(part)));
         } catch (io.cohort.ingest.NativeFormatException e) {
             throw new io.cohort.ingest.pull.PullException.Fatal("Salesforce " + object + " rows not as documented: " + e.getMessage(), e);
         }
