@@ -57,9 +57,9 @@ class ProfileGraphTest {
     }
 
     /**
-     * A person's record, relations and campaign memberships share one entry of the index, its
-     * events have one of their own: each goes when the last of what it holds does, and never
-     * earlier; a relation naming a person without a record has an entry without one.
+     * A person's record, relations, campaign memberships and events share one entry of the index:
+     * it goes when the last of what it holds does, and never earlier; a relation (or an event)
+     * naming a person without a record has an entry without one.
      */
     @Test
     void whatHangsOffAPersonLeavesNothingBehindWhenItGoes() throws Exception {
@@ -101,7 +101,7 @@ class ProfileGraphTest {
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
             assertThat(ix.people.get(p).relations).as("nothing hangs off p any more").isEmpty();
-            assertThat(ix.eventsByPerson).isEmpty();
+            assertThat(ix.eventHolders()).isZero();
             assertThat(ix.person(p)).as("its record stays").isNotNull();
             assertThat(ix.eventOwners.size()).isZero();
         });
@@ -119,7 +119,7 @@ class ProfileGraphTest {
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
             assertThat(ix.people.keySet()).containsExactly(p);
-            assertThat(ix.eventsByPerson).isEmpty();
+            assertThat(ix.eventHolders()).isZero();
         });
         // The record goes last: nothing is left of p.
         apply("crm", "{\"type\":\"person\",\"id\":\"p\",\"deleted\":true}");
