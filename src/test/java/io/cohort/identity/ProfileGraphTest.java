@@ -110,7 +110,7 @@ class ProfileGraphTest {
             ix.checkPersonIndex();
             assertThat(ix.people.get(ghost)).isNull();
             assertThat(ix.people.keySet()).containsExactly(p);
-            assertThat(ix.relationsByNode).as("the account's side goes too").isEmpty();
+            assertThat(ix.relationsByAccount).as("the account's side goes too").isEmpty();
         });
         // Events come back to a person whose entry was dropped: a new slot, found again on delete.
         apply("crm", event("E3", "p", "https://y.com/c", null).replace("2026-11-20T10", "2026-11-25T10"));
@@ -127,6 +127,26 @@ class ProfileGraphTest {
             ix.checkPersonIndex();
             assertThat(ix.people).isEmpty();
             assertThat(ix.personRecordCount()).isZero();
+        });
+    }
+
+    /** An account and a deal of one source with one id keep their relations apart (each kind has its own index). */
+    @Test
+    void anAccountAndADealOfOneIdKeepTheirRelationsApart() throws Exception {
+        apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"X\",\"personId\":\"p\"}",
+                "{\"type\":\"opportunityPerson\",\"opportunityId\":\"X\",\"personId\":\"q\"}",
+                "{\"type\":\"opportunityPerson\",\"opportunityId\":\"X\",\"personId\":\"r\"}");
+        SourceRef x = new SourceRef("crm", "X");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.relationsOf(Node.account(x))).hasSize(1);
+            assertThat(ix.relationsOf(Node.opportunity(x))).hasSize(2);
+        });
+        apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"X\",\"personId\":\"p\",\"deleted\":true}");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.relationsOf(Node.account(x))).isEmpty();
+            assertThat(ix.relationsOf(Node.opportunity(x))).hasSize(2);
         });
     }
 
