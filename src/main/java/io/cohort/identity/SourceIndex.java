@@ -340,7 +340,6 @@ final class SourceIndex {
         }
         if (old != null) {
             old.series = old.series.without(id);
-            // Filed under the person until released: the Touched below names it by its ref.
             eventOwners.remove(id);
             if (old.series.size() == 0) release(old);
             t.eventPeople.add(uidOf(old.ref));
