@@ -192,8 +192,9 @@ public final class GraphSnapshot {
         SnapshotIo.Slot attrKeys = out.slot("event.attr.key");
         SnapshotIo.Slot attrValues = out.slot("event.attr.value");
         long[] n = {0};
-        out.varLong(ix.eventsByPerson.size());
-        for (SourceIndex.PersonEvents pe : ix.eventsByPerson.values()) {
+        List<SourceIndex.SourcePerson> holders = ix.eventHolderList();
+        out.varLong(holders.size());
+        for (SourceIndex.SourcePerson pe : holders) {
             SourceRef ref = pe.ref;
             out.string(ref.source(), sources);
             out.string(ref.id(), keys);
@@ -278,14 +279,16 @@ public final class GraphSnapshot {
             ix = new SourceIndex(SourceIndex.Sizes.of(sizes), eventKey);
             ix.eventHorizonMillis = Math.max(horizon, eventHorizonMillis);
             if (head.consumed() != t.recordsAt) throw new IOException("the snapshot's header is not as long as written");
-            FutureTask<Long> eventsRead = new FutureTask<>(() -> readEventsSection(second, t, ix));
+            FutureTask<EventsRead> eventsRead = new FutureTask<>(() -> readEventsSection(second, t, ix));
             Thread thread = new Thread(eventsRead, "cohort-snapshot-events");
             thread.setDaemon(true);
             thread.start();
             try {
                 // The file shares repeated strings already: the records keep them as read.
                 records = Values.asGiven(() -> readRecordsSection(head, t, ix));
-                events = eventsRead.get();
+                EventsRead read = eventsRead.get();
+                ix.attachEvents(read.people());
+                events = read.kept();
             } catch (ExecutionException e) {
                 throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause());
             } catch (InterruptedException e) {
@@ -352,8 +355,14 @@ public final class GraphSnapshot {
         return records;
     }
 
-    /** Fills only the index's event structures, which the records thread never touches. */
-    private static long readEventsSection(FileChannel ch, Trailer t, SourceIndex ix) throws IOException {
+    /** The people of the events section with their series, in slot order, and how many events they hold. */
+    private record EventsRead(List<Map.Entry<SourceRef, EventSeries>> people, long kept) {}
+
+    /**
+     * Fills only the event index, which the records thread never touches; the series are hung on
+     * their people ({@link SourceIndex#attachEvents}) once the records are in.
+     */
+    private static EventsRead readEventsSection(FileChannel ch, Trailer t, SourceIndex ix) throws IOException {
         long length = t.eventsEnd - t.eventsAt;
         // Not closed: that would close the channel, which read() owns.
         SnapshotIo.FastInput raw = new SnapshotIo.FastInput(Channels.newInputStream(ch.position(t.eventsAt)), length);
@@ -374,8 +383,8 @@ public final class GraphSnapshot {
         raw.finish("events", t.eventsCrc);
         if (events != t.events) throw new IOException("the snapshot's event count does not match");
         // Checked first: the event index is filled at once, only from a file that read back whole.
-        ix.restoreEvents(read);
-        return kept;
+        ix.restoreEventOwners(read);
+        return new EventsRead(read, kept);
     }
 
     @SuppressWarnings("unchecked")

@@ -561,7 +561,8 @@ public final class ProfileGraph {
             index.people.values().forEach(sp -> { if (sp.hasRecord() || !sp.relations.isEmpty()) all.add(Node.person(sp.ref)); });
             index.accounts.keySet().forEach(r -> all.add(Node.account(r)));
             index.opportunities.keySet().forEach(r -> all.add(Node.opportunity(r)));
-            all.addAll(index.relationsByNode.keySet());
+            index.relationsByAccount.keySet().forEach(r -> all.add(Node.account(r)));
+            index.relationsByDeal.keySet().forEach(r -> all.add(Node.opportunity(r)));
             for (var e : index.opportunities.entrySet()) {
                 OpportunityRecord o = e.getValue().record();
                 if (o.accountId() != null) all.add(Node.account(new SourceRef(e.getKey().source(), o.accountId())));

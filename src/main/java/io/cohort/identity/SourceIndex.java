@@ -22,9 +22,12 @@ import org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap;
  */
 final class SourceIndex {
     /**
-     * Source person → its record and what hangs off it, found with one lookup: a map for the
-     * records and another for the relations were two cache-missing lookups per source person in
-     * every neighbourhood (and two entries of maps of millions to fill on a restart).
+     * Source person → its record and what hangs off it (relations, memberships, events), found
+     * with one lookup: a map for the records and another for the relations were two cache-missing
+     * lookups per source person in every neighbourhood (and two entries of maps of millions to fill
+     * on a restart). Events had a map of their own until a 1M read showed its price: an entry
+     * object, a second SourceRef and a second id string (with its bytes) for each of 1M people,
+     * 4M of the loaded graph's 42.6M objects.
      */
     final Map<SourceRef, SourcePerson> people;
     /** How many of {@link #people} have a record. */
@@ -48,23 +51,23 @@ final class SourceIndex {
     final Multimap accountEdges = new Multimap();
     final Multimap opportunityEdges = new Multimap();
     /**
-     * Account or opportunity node → the relations joining it to a person: the very records
+     * Source account → the relations joining it to a person: the very records
      * {@link #relations} holds, not their keys (every walk wants the record, and a lookup in a map
      * of millions per relation was a fifth of a 1M rule edit's neighbourhood work).
      */
-    final Map<Node, Set<Stamped<SourceRecord>>> relationsByNode;
+    final Map<SourceRef, Set<Stamped<SourceRecord>>> relationsByAccount;
     /**
-     * Source person → its events, in columns (events are most records: see {@link EventSeries}).
-     * A map of its own: a snapshot read fills it on a thread of its own, beside the records.
+     * As {@link #relationsByAccount}, for deals. Two maps keyed by the ref rather than one keyed by
+     * {@link Node}: the key node was an object more per account and deal (0.55M at 1M profiles).
      */
-    final Map<SourceRef, PersonEvents> eventsByPerson;
+    final Map<SourceRef, Set<Stamped<SourceRecord>>> relationsByDeal;
     /**
      * Event (hash of source and id) → the slot in {@link #owners} of the person holding it: to
      * find it again on update or delete.
      */
     final LongIntMap eventOwners = new LongIntMap();
-    /** The {@link PersonEvents} of {@link #eventsByPerson} by their slot; freed slots are reused. */
-    private PersonEvents[] owners = new PersonEvents[16];
+    /** The people of {@link #people} holding events, by their slot; freed slots are reused. */
+    private SourcePerson[] owners;
     private int ownerSlots;
     private int[] freeSlots = new int[16];
     private int freeCount;
@@ -95,8 +98,10 @@ final class SourceIndex {
         accounts = map(expected.accounts());
         opportunities = map(expected.opportunities());
         relations = new Relations(expected.relations());
-        relationsByNode = map(expected.relationNodes());
-        eventsByPerson = map(expected.eventNodes());
+        // The sizes hold both maps' count: neither holds more than it, nor (mostly) more nodes than records.
+        relationsByAccount = map(Math.min(expected.relationNodes(), Math.max(expected.accounts(), expected.relationNodes() / 2)));
+        relationsByDeal = map(Math.min(expected.relationNodes(), Math.max(expected.opportunities(), expected.relationNodes() / 2)));
+        owners = new SourcePerson[Math.max(16, expected.eventNodes())];
         opportunitiesByAccount = map(expected.accountsWithDeals());
         accountsByDomain = map(expected.domains());
     }
@@ -124,7 +129,7 @@ final class SourceIndex {
 
     Sizes sizes() {
         return new Sizes(personRecords, personRefsByUid.size(), accounts.size(), opportunities.size(), relations.size(),
-                relationsByNode.size(), people.size(), eventsByPerson.size(), opportunitiesByAccount.size(),
+                relationsByAccount.size() + relationsByDeal.size(), people.size(), eventHolders(), opportunitiesByAccount.size(),
                 accountsByDomain.size());
     }
 
@@ -141,22 +146,20 @@ final class SourceIndex {
     /** Events at or before this (epoch millis) are not held: they are past retention. */
     long eventHorizonMillis = Long.MIN_VALUE;
 
-    /** The events of one source person. The series is replaced (never changed) on every event change. */
-    static final class PersonEvents {
-        final SourceRef ref;
-        final int slot;
-        EventSeries series = EventSeries.EMPTY;
+    /** How many people hold events. */
+    int eventHolders() { return ownerSlots - freeCount; }
 
-        PersonEvents(SourceRef ref, int slot) {
-            this.ref = ref;
-            this.slot = slot;
-        }
+    /** The people holding events, in slot order (a snapshot writes them). */
+    List<SourcePerson> eventHolderList() {
+        List<SourcePerson> out = new java.util.ArrayList<>(eventHolders());
+        for (int i = 0; i < ownerSlots; i++) if (owners[i] != null) out.add(owners[i]);
+        return out;
     }
 
-    /** The events of {@code person}, registered in a slot when it has none yet. */
-    private PersonEvents eventsFor(SourceRef person) {
-        PersonEvents pe = eventsByPerson.get(person);
-        if (pe != null) return pe;
+    /** The entry of {@code person} with a slot for its events, made when it has none yet. */
+    private SourcePerson eventsFor(SourceRef person) {
+        SourcePerson sp = entryFor(person);
+        if (sp.slot >= 0) return sp;
         int slot;
         if (freeCount > 0) {
             slot = freeSlots[--freeCount];
@@ -164,22 +167,25 @@ final class SourceIndex {
             if (ownerSlots == owners.length) owners = java.util.Arrays.copyOf(owners, owners.length * 2);
             slot = ownerSlots++;
         }
-        pe = new PersonEvents(person, slot);
-        owners[slot] = pe;
-        eventsByPerson.put(person, pe);
-        return pe;
+        sp.slot = slot;
+        owners[slot] = sp;
+        return sp;
     }
 
-    /** Frees the slot of a person left without events (its map entry is removed by the caller). */
-    private void release(PersonEvents pe) {
-        owners[pe.slot] = null;
+    /** Frees the slot of a person left without events, and its entry once nothing else hangs off it. */
+    private void release(SourcePerson sp) {
+        owners[sp.slot] = null;
         if (freeCount == freeSlots.length) freeSlots = java.util.Arrays.copyOf(freeSlots, freeCount * 2);
-        freeSlots[freeCount++] = pe.slot;
+        freeSlots[freeCount++] = sp.slot;
+        sp.slot = -1;
+        sp.series = EventSeries.EMPTY;
+        if (sp.isEmpty()) people.remove(sp.ref);
     }
 
     /**
-     * One source person: its record, and what hangs off it (relations may name a person before, or
-     * without, its record). Kept while it has a record or either set holds something.
+     * One source person: its record, and what hangs off it (relations and events may name a person
+     * before, or without, its record). Kept while it has a record, either set holds something or it
+     * has events.
      */
     static final class SourcePerson {
         private static final Set<Stamped<SourceRecord>> NONE = Set.of();
@@ -193,6 +199,10 @@ final class SourceIndex {
         Set<Stamped<SourceRecord>> relations = NONE;
         /** What hangs off the person alone (campaign and list members). */
         Set<Stamped<SourceRecord>> leaves = NONE;
+        /** Its events, in columns (see {@link EventSeries}); replaced, never changed, on every event change. */
+        EventSeries series = EventSeries.EMPTY;
+        /** Its slot in {@link #owners} while it has events, else -1. */
+        int slot = -1;
 
         SourcePerson(SourceRef ref) { this.ref = ref; }
 
@@ -206,7 +216,7 @@ final class SourceIndex {
             seq = s == null ? 0 : s.seq();
         }
 
-        boolean isEmpty() { return person == null && relations.isEmpty() && leaves.isEmpty(); }
+        boolean isEmpty() { return person == null && relations.isEmpty() && leaves.isEmpty() && slot < 0; }
     }
 
     private SourcePerson entryFor(SourceRef person) {
@@ -252,7 +262,7 @@ final class SourceIndex {
         return old;
     }
 
-    private PersonEvents ownerOf(long eventId) {
+    private SourcePerson ownerOf(long eventId) {
         int slot = eventOwners.get(eventId);
         return slot == LongIntMap.MISSING ? null : owners[slot];
     }
@@ -320,7 +330,7 @@ final class SourceIndex {
 
     private void applyEvent(String source, RecordChange change, Touched t) {
         long id = EventSeries.idHash(eventKey, source, change.key());
-        PersonEvents old = ownerOf(id);
+        SourcePerson old = ownerOf(id);
         if (old != null && change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
                 && old.ref.equals(new SourceRef(source, e.personId()))
                 && old.series.holds(id, e.timestamp().toEpochMilli(), e.eventType(), e.url(), e.attributes())) {
@@ -330,18 +340,15 @@ final class SourceIndex {
         }
         if (old != null) {
             old.series = old.series.without(id);
-            if (old.series.size() == 0) {
-                eventsByPerson.remove(old.ref);
-                release(old);
-            }
             eventOwners.remove(id);
+            if (old.series.size() == 0) release(old);
             t.eventPeople.add(uidOf(old.ref));
             t.eventRefs.add(old.ref);
             t.events++;
         }
         if (change instanceof RecordChange.Upsert u && u.record() instanceof EventRecord e
                 && e.timestamp().toEpochMilli() > eventHorizonMillis) {
-            PersonEvents pe = eventsFor(new SourceRef(source, e.personId()));
+            SourcePerson pe = eventsFor(new SourceRef(source, e.personId()));
             pe.series = pe.series.with(source, id, e.timestamp().toEpochMilli(), e.eventType(), e.url(),
                     shared(e.attributes()));
             eventOwners.put(id, pe.slot);
@@ -376,33 +383,50 @@ final class SourceIndex {
     }
 
     /**
-     * Puts back the events of people as a snapshot held them (a fresh index, at start), with the
-     * event index filled at once ({@link LongIntMap#putAll}).
+     * Files the events of people as a snapshot held them (a fresh index, at start) under slots
+     * 0, 1, … in their order, with the event index filled at once ({@link LongIntMap#putAll}).
+     * Touches only the event index: a snapshot read runs it on its events thread, beside the
+     * records; {@link #attachEvents} then hangs each series on its person.
      */
-    void restoreEvents(List<Map.Entry<SourceRef, EventSeries>> people) {
+    void restoreEventOwners(List<Map.Entry<SourceRef, EventSeries>> people) {
+        if (ownerSlots != 0) throw new IllegalStateException("events are restored into an empty index only");
         int events = 0;
-        List<PersonEvents> restored = new java.util.ArrayList<>(people.size());
-        for (var e : people) {
-            PersonEvents pe = eventsFor(e.getKey());
-            if (pe.series.size() > 0) { // the same person twice: only a damaged file says so
-                throw new IllegalStateException("the events of " + e.getKey() + " are in the snapshot twice");
-            }
-            pe.series = e.getValue();
-            events += pe.series.size();
-            restored.add(pe);
-        }
+        for (var e : people) events += e.getValue().size();
         eventOwners.putAll(events, sink -> {
-            for (PersonEvents pe : restored) {
-                for (int i = 0; i < pe.series.size(); i++) sink.put(pe.series.idAt(i), pe.slot);
+            for (int slot = 0; slot < people.size(); slot++) {
+                EventSeries series = people.get(slot).getValue();
+                for (int i = 0; i < series.size(); i++) sink.put(series.idAt(i), slot);
             }
         });
+    }
+
+    /**
+     * Hangs the series {@link #restoreEventOwners} filed on their people's entries, in the slots it
+     * gave them. Runs once the records are in: a person with a record keeps that record's ref, and
+     * the ref and id string the events section made for it are let go.
+     */
+    void attachEvents(List<Map.Entry<SourceRef, EventSeries>> people) {
+        if (ownerSlots != 0) throw new IllegalStateException("events are restored into an empty index only");
+        if (owners.length < people.size()) owners = new SourcePerson[people.size()];
+        for (int slot = 0; slot < people.size(); slot++) {
+            var e = people.get(slot);
+            SourcePerson sp = entryFor(e.getKey());
+            if (sp.slot >= 0) { // the same person twice: only a damaged file says so
+                throw new IllegalStateException("the events of " + e.getKey() + " are in the snapshot twice");
+            }
+            sp.slot = slot;
+            sp.series = e.getValue();
+            owners[slot] = sp;
+            ownerSlots = slot + 1;
+        }
     }
 
     /** Drops events at or before {@code cutoff}; returns the person nodes that lost some. */
     Set<Node> pruneEvents(long cutoffMillis) {
         Set<Node> changed = new HashSet<>();
-        for (var it = eventsByPerson.values().iterator(); it.hasNext(); ) {
-            PersonEvents pe = it.next();
+        for (int slot = 0; slot < ownerSlots; slot++) {
+            SourcePerson pe = owners[slot];
+            if (pe == null) continue;
             EventSeries kept = pe.series.after(cutoffMillis);
             if (kept == pe.series) continue;
             for (int i = 0; i < pe.series.size(); i++) {
@@ -411,18 +435,15 @@ final class SourceIndex {
             }
             pe.series = kept;
             changed.add(Node.person(pe.ref));
-            if (kept.size() == 0) {
-                it.remove();
-                release(pe);
-            }
+            if (kept.size() == 0) release(pe);
         }
         return changed;
     }
 
     /** The events of a person node (empty when it has none). */
     EventSeries eventsOf(Node person) {
-        PersonEvents pe = eventsByPerson.get(person.ref());
-        return pe == null ? EventSeries.EMPTY : pe.series;
+        SourcePerson sp = people.get(person.ref());
+        return sp == null ? EventSeries.EMPTY : sp.series;
     }
 
     private void remove(RecordType type, SourceRef ref, Touched t) {
@@ -625,7 +646,7 @@ final class SourceIndex {
 
     /** The relations of a node (to people, or of a person to accounts and deals): records of {@link #relations}. */
     Set<Stamped<SourceRecord>> relationsOf(Node n) {
-        if (n.kind() != Node.PERSON) return relationsByNode.getOrDefault(n, Set.of());
+        if (n.kind() != Node.PERSON) return relationsUnder(n).getOrDefault(n.ref(), Set.of());
         SourcePerson sp = people.get(n.ref());
         return sp == null ? Set.of() : sp.relations;
     }
@@ -636,7 +657,7 @@ final class SourceIndex {
      */
     int relationCount(List<SourceRef> group, java.util.function.Function<SourceRef, Node> node) {
         int n = 0;
-        for (SourceRef r : group) n += relationsByNode.getOrDefault(node.apply(r), Set.of()).size();
+        for (SourceRef r : group) n += relationsOf(node.apply(r)).size();
         return n;
     }
 
@@ -661,13 +682,18 @@ final class SourceIndex {
         return sp == null ? Set.of() : sp.leaves;
     }
 
+    /** The map of an account's or a deal's relations. */
+    private Map<SourceRef, Set<Stamped<SourceRecord>>> relationsUnder(Node n) {
+        return n.kind() == Node.ACCOUNT ? relationsByAccount : relationsByDeal;
+    }
+
     /**
      * Files a relation-like record under a node it connects: a leaf (campaign or list member, the
      * only node of its record) or a relation (a person and an account or deal).
      */
     private void index(Node n, boolean leaf, Stamped<SourceRecord> key) {
         if (n.kind() != Node.PERSON) {
-            relationsByNode.computeIfAbsent(n, SmallSet::createIdentity).add(key);
+            relationsUnder(n).computeIfAbsent(n.ref(), SmallSet::createIdentity).add(key);
             return;
         }
         SourcePerson sp = entryFor(n.ref());
@@ -677,7 +703,7 @@ final class SourceIndex {
 
     private void unindex(Node n, boolean leaf, Stamped<SourceRecord> key) {
         if (n.kind() != Node.PERSON) {
-            removeFrom(relationsByNode, n, key);
+            removeFrom(relationsUnder(n), n.ref(), key);
             return;
         }
         SourcePerson sp = people.get(n.ref());
@@ -732,25 +758,35 @@ final class SourceIndex {
             if (sp.isEmpty()) throw new IllegalStateException("nothing is left of " + sp.ref + ", but it is kept");
             filed += current(sp.relations, e.getKey()) + current(sp.leaves, e.getKey());
         }
-        for (var e : relationsByNode.entrySet()) {
-            if (e.getValue().isEmpty()) throw new IllegalStateException("no relation left of " + e.getKey() + ", but it is kept");
-            filed += current(e.getValue(), e.getKey());
-        }
+        for (var e : relationsByAccount.entrySet()) filed += currentAndKept(e.getValue(), Node.account(e.getKey()));
+        for (var e : relationsByDeal.entrySet()) filed += currentAndKept(e.getValue(), Node.opportunity(e.getKey()));
         // Each relation under both its nodes, each leaf under its person.
         int expected = 0;
         for (var s : relations) expected += relationNodes(s.source(), s.record()).size();
         if (filed != expected) throw new IllegalStateException(filed + " relations filed under nodes, " + expected + " expected");
         long events = 0;
-        for (var e : eventsByPerson.entrySet()) {
-            PersonEvents pe = e.getValue();
-            if (!pe.ref.equals(e.getKey()) || owners[pe.slot] != pe) throw new IllegalStateException(e.getKey() + ": not its slot's");
-            if (pe.series.size() == 0) throw new IllegalStateException(e.getKey() + " holds no events, but is kept");
-            for (int i = 0; i < pe.series.size(); i++) {
-                if (eventOwners.get(pe.series.idAt(i)) != pe.slot) throw new IllegalStateException(e.getKey() + ": an event filed elsewhere");
+        int holders = 0;
+        for (SourcePerson sp : people.values()) {
+            if (sp.slot < 0) {
+                if (sp.series.size() != 0) throw new IllegalStateException(sp.ref + " holds events without a slot");
+                continue;
             }
-            events += pe.series.size();
+            holders++;
+            if (owners[sp.slot] != sp) throw new IllegalStateException(sp.ref + ": not its slot's");
+            if (sp.series.size() == 0) throw new IllegalStateException(sp.ref + " holds no events, but keeps a slot");
+            for (int i = 0; i < sp.series.size(); i++) {
+                if (eventOwners.get(sp.series.idAt(i)) != sp.slot) throw new IllegalStateException(sp.ref + ": an event filed elsewhere");
+            }
+            events += sp.series.size();
         }
+        if (holders != eventHolders()) throw new IllegalStateException(eventHolders() + " slots taken, " + holders + " people hold events");
         if (events != eventOwners.size()) throw new IllegalStateException(eventOwners.size() + " events filed, " + events + " held");
+    }
+
+    /** As {@link #current}, and throws when {@code filed} is empty (its entry should have gone). */
+    private int currentAndKept(Set<Stamped<SourceRecord>> filed, Node under) {
+        if (filed.isEmpty()) throw new IllegalStateException("no relation left of " + under + ", but it is kept");
+        return current(filed, under);
     }
 
     /** Throws unless every record of {@code filed} is the one {@link #relations} holds for its key; returns how many. */

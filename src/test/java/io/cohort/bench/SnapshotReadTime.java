@@ -19,8 +19,10 @@ import java.util.List;
  * a generated data set in memory (the bench's generator, in its batches), writes its snapshot once,
  * then reads it back several times in this JVM, printing wall, CPU and GC time per read.
  *
- * <pre>java -Xmx10g -cp … io.cohort.bench.SnapshotReadTime &lt;profiles&gt; &lt;cross&gt; &lt;snapshot file&gt; [reads]</pre>
+ * <pre>java -Xmx10g -cp … io.cohort.bench.SnapshotReadTime &lt;profiles&gt; &lt;cross&gt; &lt;snapshot file&gt; [reads] [histo]</pre>
  * An existing file is reused (delete it to rebuild); its stamp is whatever it was written with.
+ * {@code histo} prints the live objects (count, bytes) after the last read, top classes first:
+ * what the loaded graph keeps, deterministic where times are not.
  */
 public final class SnapshotReadTime {
     private SnapshotReadTime() {}
@@ -30,6 +32,7 @@ public final class SnapshotReadTime {
         double cross = Double.parseDouble(args[1]);
         Path file = Path.of(args[2]);
         int reads = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        boolean histo = args.length > 4 && args[4].equals("histo");
         if (!Files.exists(file)) build(profiles, cross, file);
         GraphSnapshot.Stamp stamp = GraphSnapshot.stamp(file).orElseThrow();
         for (int i = 0; i < reads; i++) {
@@ -46,7 +49,15 @@ public final class SnapshotReadTime {
             System.out.printf("read %d: %,d ms wall, %,d ms CPU (all threads; %,d ms the records thread), %,d ms GC; %,d records, %,d events, %,d people, %,d bytes%n",
                     i + 1, wall, (HeapProbe.cpuNanos() - cpu0) / 1_000_000, recordsCpu, gcMillis() - gc0, f.records(), f.events(),
                     graph.personIds().size(), f.bytes());
-            if (i == reads - 1) System.out.printf("heap after GC with the graph: %,d bytes%n", HeapProbe.usedAfterGc());
+            if (i == reads - 1) {
+                System.out.printf("heap after GC with the graph: %,d bytes%n", HeapProbe.usedAfterGc());
+                if (histo) {
+                    List<String> h = HeapProbe.histogram(Integer.MAX_VALUE - 2);
+                    h.subList(0, Math.min(h.size(), 42)).forEach(System.out::println);
+                    System.out.println(h.get(h.size() - 1)); // the total
+                }
+                java.lang.ref.Reference.reachabilityFence(graph);
+            }
         }
     }
 

@@ -248,6 +248,52 @@ class GraphSnapshotTest {
         assertSameGraph(read, graph);
     }
 
+    /**
+     * A read hangs each person's events on the entry of its record: one ref and one id string per
+     * source person, not a second of each from the events section (1M people's worth at 1M
+     * profiles). People with events and no record keep them, and entries go when the last of
+     * what they hold does, in the read graph as in the original.
+     */
+    @Test
+    void eventsReadBackHangOffTheirPersonsEntry() throws Exception {
+        ProfileGraph graph = new ProfileGraph();
+        long seq = 0;
+        for (int p = 0; p < 30; p++) {
+            if (p % 3 != 0) seq = applyJson(graph, seq, "{\"type\":\"person\",\"id\":\"m" + p + "\",\"email\":\"p" + p + "@example.com\"}");
+            for (int e = 0; e < 2; e++) seq = applyJson(graph, seq, event("e" + p + "-" + e, "m" + p, 10 + e));
+        }
+        ProfileGraph read = roundTrip(graph);
+        assertSameGraph(read, graph);
+        read.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.eventHolders()).isEqualTo(30);
+            assertThat(ix.people).as("an entry per person, with a record or only events").hasSize(30);
+            for (int p = 0; p < 30; p++) {
+                SourceRef ref = new SourceRef("marketo-1", "m" + p);
+                var entry = ix.people.get(ref);
+                assertThat(entry.series.size()).isEqualTo(2);
+                assertThat(ix.eventsOf(Node.person(ref))).isSameAs(entry.series);
+                if (p % 3 != 0) assertThat(entry.ref.id()).as("one id string").isSameAs(entry.record().record().id());
+            }
+        });
+        // Record gone, events stay; events gone, an entry without a record goes.
+        List<String> later = List.of("{\"type\":\"person\",\"id\":\"m1\",\"deleted\":true}",
+                "{\"type\":\"event\",\"id\":\"e0-0\",\"deleted\":true}", "{\"type\":\"event\",\"id\":\"e0-1\",\"deleted\":true}",
+                "{\"type\":\"event\",\"id\":\"e2-0\",\"deleted\":true}", "{\"type\":\"event\",\"id\":\"e2-1\",\"deleted\":true}");
+        for (String r : later) {
+            seq = applyJson(graph, seq, r);
+            read.apply("marketo-1", parser.parse(List.of(json.readTree(r))), seq);
+        }
+        assertSameGraph(read, graph);
+        read.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.people.get(new SourceRef("marketo-1", "m1")).series.size()).isEqualTo(2);
+            assertThat(ix.people.get(new SourceRef("marketo-1", "m0"))).isNull();
+            assertThat(ix.people.get(new SourceRef("marketo-1", "m2")).series.size()).as("its record stays").isZero();
+            assertThat(ix.eventHolders()).isEqualTo(28);
+        });
+    }
+
     private long applyJson(ProfileGraph graph, long seq, String record) throws IOException {
         graph.apply("marketo-1", parser.parse(List.of(json.readTree(record))), ++seq);
         return seq;

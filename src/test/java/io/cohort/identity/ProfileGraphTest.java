@@ -57,9 +57,9 @@ class ProfileGraphTest {
     }
 
     /**
-     * A person's record, relations and campaign memberships share one entry of the index, its
-     * events have one of their own: each goes when the last of what it holds does, and never
-     * earlier; a relation naming a person without a record has an entry without one.
+     * A person's record, relations, campaign memberships and events share one entry of the index:
+     * it goes when the last of what it holds does, and never earlier; a relation (or an event)
+     * naming a person without a record has an entry without one.
      */
     @Test
     void whatHangsOffAPersonLeavesNothingBehindWhenItGoes() throws Exception {
@@ -101,7 +101,7 @@ class ProfileGraphTest {
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
             assertThat(ix.people.get(p).relations).as("nothing hangs off p any more").isEmpty();
-            assertThat(ix.eventsByPerson).isEmpty();
+            assertThat(ix.eventHolders()).isZero();
             assertThat(ix.person(p)).as("its record stays").isNotNull();
             assertThat(ix.eventOwners.size()).isZero();
         });
@@ -110,7 +110,7 @@ class ProfileGraphTest {
             ix.checkPersonIndex();
             assertThat(ix.people.get(ghost)).isNull();
             assertThat(ix.people.keySet()).containsExactly(p);
-            assertThat(ix.relationsByNode).as("the account's side goes too").isEmpty();
+            assertThat(ix.relationsByAccount).as("the account's side goes too").isEmpty();
         });
         // Events come back to a person whose entry was dropped: a new slot, found again on delete.
         apply("crm", event("E3", "p", "https://y.com/c", null).replace("2026-11-20T10", "2026-11-25T10"));
@@ -119,7 +119,7 @@ class ProfileGraphTest {
         graph.readIndex(ix -> {
             ix.checkPersonIndex();
             assertThat(ix.people.keySet()).containsExactly(p);
-            assertThat(ix.eventsByPerson).isEmpty();
+            assertThat(ix.eventHolders()).isZero();
         });
         // The record goes last: nothing is left of p.
         apply("crm", "{\"type\":\"person\",\"id\":\"p\",\"deleted\":true}");
@@ -127,6 +127,26 @@ class ProfileGraphTest {
             ix.checkPersonIndex();
             assertThat(ix.people).isEmpty();
             assertThat(ix.personRecordCount()).isZero();
+        });
+    }
+
+    /** An account and a deal of one source with one id keep their relations apart (each kind has its own index). */
+    @Test
+    void anAccountAndADealOfOneIdKeepTheirRelationsApart() throws Exception {
+        apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"X\",\"personId\":\"p\"}",
+                "{\"type\":\"opportunityPerson\",\"opportunityId\":\"X\",\"personId\":\"q\"}",
+                "{\"type\":\"opportunityPerson\",\"opportunityId\":\"X\",\"personId\":\"r\"}");
+        SourceRef x = new SourceRef("crm", "X");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.relationsOf(Node.account(x))).hasSize(1);
+            assertThat(ix.relationsOf(Node.opportunity(x))).hasSize(2);
+        });
+        apply("crm", "{\"type\":\"accountPerson\",\"accountId\":\"X\",\"personId\":\"p\",\"deleted\":true}");
+        graph.readIndex(ix -> {
+            ix.checkPersonIndex();
+            assertThat(ix.relationsOf(Node.account(x))).isEmpty();
+            assertThat(ix.relationsOf(Node.opportunity(x))).hasSize(2);
         });
     }
 
