@@ -26,6 +26,7 @@ import io.cohort.ingest.RecordParser;
 import io.cohort.ingest.pull.Connectors;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ops.InstanceLockHealthCheck;
+import io.cohort.ops.SnapshotReadAhead;
 import io.cohort.ops.Startup;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.store.CursorStore;
@@ -185,8 +186,9 @@ public final class Wiring {
                 .compileAhead();
         if (config.migrateOnStart()) Migrations.migrate(dataSource);
         RecordStore store = store(jdbi);
-        // profiles
+        // profiles: the snapshot read starts now, beside the rest of the wiring (the rules' first compile above all)
         ProfileGraph graph = new ProfileGraph(config.engine().stepTwoLimit());
+        SnapshotReadAhead readAhead = SnapshotReadAhead.start(config.engine().snapshotFile(), store, graph, clock, eventRetention());
         // outbox → destinations, built before the memberships: a committed change wakes its dispatcher.
         // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
@@ -204,7 +206,7 @@ public final class Wiring {
         evaluator.prepare(initial);
         // The ports open at once; the graph loads and the engine catches up behind them (Startup).
         Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, eventRetention(),
-                config.engine().snapshotFile(), graph);
+                config.engine().snapshotFile(), graph, readAhead);
         // Stopped after the engine (lifecycles stop in reverse): the memberships' copy is of its last round.
         env.lifecycle().manage(startup.membershipCopyAtStop());
         env.lifecycle().manage(evaluator);

@@ -46,6 +46,7 @@ public final class Startup implements Managed {
     private final Duration eventRetention;
     private final Optional<Path> snapshot;
     private final ProfileGraph graph;
+    private final SnapshotReadAhead readAhead;
     private final List<Managed> afterReady = new ArrayList<>();
     private volatile Phase phase = Phase.LOADING;
     private volatile long loaded;
@@ -56,7 +57,8 @@ public final class Startup implements Managed {
     private Thread thread;
 
     public Startup(Pipeline pipeline, RecordStore store, Evaluator evaluator, RuleService rules, RuleBook initial,
-                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph) {
+                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph,
+                   SnapshotReadAhead readAhead) {
         this.pipeline = pipeline;
         this.store = store;
         this.evaluator = evaluator;
@@ -67,6 +69,7 @@ public final class Startup implements Managed {
         this.eventRetention = eventRetention;
         this.snapshot = snapshot;
         this.graph = graph;
+        this.readAhead = readAhead;
     }
 
     /** Started once the service is ready (e.g. the rule watcher: reloads need a running engine). */
@@ -133,35 +136,13 @@ public final class Startup implements Managed {
         }
     }
 
-    /**
-     * Reads the graph snapshot when it is an exact copy of the store; false (and the graph left
-     * empty) when there is none, it is of another store state, or it does not read back.
-     */
-    private boolean fromSnapshot(RecordStore.Position at) {
-        if (snapshot.isEmpty()) return false;
-        Path file = snapshot.get();
-        Optional<GraphSnapshot.OnDisk> onDisk = GraphSnapshot.OnDisk.of(file);
-        if (onDisk.isEmpty()) {
-            if (Files.exists(file)) LOG.info("start-up: graph snapshot {} is of another version; loading from the store", file);
-            return false;
-        }
-        GraphSnapshot.Stamp expected = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
-        if (!onDisk.get().stamp().equals(expected)) {
-            // The usual reason: the last stop was not clean (a crash), or records were imported while down.
-            LOG.info("start-up: graph snapshot {} is of {}, the store is at {}; loading from the store", file, onDisk.get().stamp(), expected);
-            return false;
-        }
-        try {
-            GraphSnapshot.Figures f = GraphSnapshot.read(file, expected, graph, clock.millis() - eventRetention.toMillis());
-            readFrom = onDisk.get();
-            loaded = total = f.records();
-            LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
-                    file, f.records(), f.events(), f.bytes(), f.millis());
-            return true;
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.warn("start-up: graph snapshot {} does not read back ({}); loading from the store", file, e.toString());
-            return false;
-        }
+    /** Whether the graph holds the snapshot of the store at {@code at} (read ahead, {@link SnapshotReadAhead}); false leaves it empty. */
+    private boolean fromSnapshot(RecordStore.Position at) throws InterruptedException {
+        Optional<SnapshotReadAhead.Read> read = readAhead.graphAt(at);
+        if (read.isEmpty()) return false;
+        readFrom = read.get().file();
+        loaded = total = read.get().records();
+        return true;
     }
 
     /**
