@@ -172,10 +172,7 @@ class MarketoPullIT {
     void aPulledActivityWithOneAttributeNameTwiceIsSetAsideAndTheStreamGoesOn() throws Exception {
         start();
         await("backfills done", WAIT, this::backfillsDone);
-        ObjectNode twice = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
-                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", "A-TWICE-1");
-        twice.putArray("attributes").add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.7"))
-                .add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.9"));
+        ObjectNode twice = oneAttributeNameTwice("A-TWICE-1");
         ObjectNode before = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
                 .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-BEFORE-1");
         ObjectNode after = before.deepCopy().put("marketoGUID", "A-AFTER-1");
@@ -320,11 +317,7 @@ class MarketoPullIT {
     void aSetAsideActivityCountsOnceWhenAReBackfillReadsItAgain() throws Exception {
         start();
         await("backfills done", WAIT, this::backfillsDone);
-        ObjectNode twice = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
-                .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-TWICE-2");
-        twice.putArray("attributes").add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.7"))
-                .add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.9"));
-        source.addActivity(twice);
+        source.addActivity(oneAttributeNameTwice("A-TWICE-2"));
         await("the activity set aside", WAIT, () -> stream("activities").get("recordsRejected").asLong() == 1);
         String to = stream("activities.backfill").path("backfill").path("to").asText();
         assertThat(app.task("source-sync?source=marketo-1&backfill=true&from=2026-01-01").status()).isEqualTo(200);
@@ -336,6 +329,15 @@ class MarketoPullIT {
         JsonNode s = sync();
         assertThat(s.get("recordsRejected").asLong()).as(s.toString()).isEqualTo(1);
         assertThat(stream("activities.backfill").get("recordsRejected").asLong()).as(s.toString()).isZero();
+    }
+
+    /** A Visit Webpage activity of lead 1001 with "Client IP" twice, two values: set aside when pulled. */
+    private static ObjectNode oneAttributeNameTwice(String guid) {
+        ObjectNode a = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
+                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", guid);
+        a.putArray("attributes").add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.7"))
+                .add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.9"));
+        return a;
     }
 
     private JsonNode stream(String name) {
