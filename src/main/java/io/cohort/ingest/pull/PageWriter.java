@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * mapper refuses on its own ({@link #map}), or that holds a number too long: on a push that is a
  * 400 naming the item, on a pull it is set aside the same way. What a page sets aside is counted
  * and logged when the page is stored ({@link #commit}), once however often it is fetched; and,
- * where the source gives each item a version (a Salesforce row's Id and SystemModstamp), once per
- * version, however often it is read again: an overlap window re-read, or a backfill and the
- * incremental sync reading the same rows.
+ * where the source gives each item a version (a Salesforce row's Id and SystemModstamp, a Marketo
+ * activity's id, a Marketo lead's id and updatedAt), once per version, however often it is read
+ * again: an overlap window re-read, a backfill and the incremental sync reading the same rows, a
+ * Marketo company read with each page of its leads' changes.
  */
 public final class PageWriter {
     private static final Logger LOG = LoggerFactory.getLogger(PageWriter.class);

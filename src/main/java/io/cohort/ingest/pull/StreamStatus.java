@@ -39,8 +39,9 @@ public final class StreamStatus {
      * An item or record set aside, and why: "Marketo leads item id 1001", "leadScore: a number of …".
      *
      * @param version the item's id and last-modified stamp where the source has them (a Salesforce
-     *                row's Id and SystemModstamp): it counts once per version, however often it is
-     *                read again; null: counted each time its page is stored
+     *                row's Id and SystemModstamp, a Marketo lead's id and updatedAt; a Marketo
+     *                activity's id alone): it counts once per version, however often it is read
+     *                again; null: counted each time its page is stored
      */
     public record SetAside(String what, String why, String version) {
         public SetAside(String what, String why) { this(what, why, null); }

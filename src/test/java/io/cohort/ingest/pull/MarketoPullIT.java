@@ -172,10 +172,7 @@ class MarketoPullIT {
     void aPulledActivityWithOneAttributeNameTwiceIsSetAsideAndTheStreamGoesOn() throws Exception {
         start();
         await("backfills done", WAIT, this::backfillsDone);
-        ObjectNode twice = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
-                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", "A-TWICE-1");
-        twice.putArray("attributes").add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.7"))
-                .add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.9"));
+        ObjectNode twice = oneAttributeNameTwice("A-TWICE-1");
         ObjectNode before = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
                 .put("primaryAttributeValue", "www.bodea.com/a").put("marketoGUID", "A-BEFORE-1");
         ObjectNode after = before.deepCopy().put("marketoGUID", "A-AFTER-1");
@@ -270,6 +267,82 @@ class MarketoPullIT {
         assertThat(s.get("recordsRejected").asLong()).isEqualTo(1);
         var metrics = app.admin("/metrics");
         assertThat(JSON.readTree(metrics.body()).at("/gauges/cohort.sources.marketo-1.rejected/value").asLong()).isEqualTo(1);
+    }
+
+    /**
+     * Marketo reads items again. A lead changed while the lead backfill runs is read by the lead
+     * changes, by the backfill's export, and once more when the finished backfill rewinds the lead
+     * changes; an opportunity is read with every page of changes of a lead that has a role on it.
+     * Each bad one was counted at every read (here 3 and 3); it counts once per version (a lead's
+     * id and updatedAt, an opportunity's id and what was read), and again once it changes.
+     */
+    @Test
+    void aSetAsideLeadOrOpportunityCountsOnceHoweverOftenItIsReadAgain() throws Exception {
+        // A deal "created in 2200" (refused: more than a day ahead), on which lead 1001 has a role.
+        source.existingOpportunity(JSON.createObjectNode().put("marketoGUID", "G-AHEAD").put("externalOpportunityId", "006Hs00000AHEADIAB")
+                .put("externalCompanyId", "001Hs00001TWNa1IAB").put("name", "Ahead").put("createdAt", "2200-01-01T00:00:00Z"));
+        source.existingRole(JSON.createObjectNode().put("marketoGUID", "R-AHEAD").put("externalOpportunityId", "006Hs00000AHEADIAB")
+                .put("leadId", 1001).put("role", "Champion").put("isPrimary", false));
+        source.holdExports(true); // the lead backfill's files are written once lead 1003's change has been read
+        start();
+        await("the lead changes following", WAIT, () -> !stream("leads").path("lastSuccess").isNull());
+        source.updateLead(1003, "email", "not-an-email");
+        await("the bad change set aside", WAIT, () -> stream("leads").get("recordsRejected").asLong() == 1);
+        source.holdExports(false);
+        await("backfills done", WAIT, this::backfillsDone);
+        // Two pages of lead 1001's changes, each reading its opportunities; the first comes after the
+        // rewound lead changes read lead 1003 again.
+        source.updateLead(1001, "title", "Once");
+        await("the first change", WAIT, () -> record("person", "1001").path("title").asText().equals("Once"));
+        source.updateLead(1001, "title", "Twice");
+        await("the second change", WAIT, () -> record("person", "1001").path("title").asText().equals("Twice"));
+
+        JsonNode s = sync();
+        assertThat(s.get("recordsRejected").asLong()).as(s.toString()).isEqualTo(2);
+        assertThat(s.toString()).contains("person 1003").contains("email: not an email address")
+                .contains("opportunity ext:006Hs00000AHEADIAB").contains("createdDate: is 2200-01-01T00:00:00Z");
+        assertThat(status("person", "1003")).isEqualTo(404);
+        assertThat(status("opportunity", "ext:006Hs00000AHEADIAB")).isEqualTo(404);
+        // Changed and still bad: a new version, set aside again.
+        source.updateLead(1003, "title", "Still no email");
+        await("the new version set aside", WAIT, () -> sync().get("recordsRejected").asLong() == 3);
+    }
+
+    /**
+     * A re-backfill reads the activity history again, up to when it was asked for: an activity
+     * the incremental stream set aside was counted again. An activity never changes; its id is
+     * its version, and it counts once.
+     */
+    @Test
+    void aSetAsideActivityCountsOnceWhenAReBackfillReadsItAgain() throws Exception {
+        start();
+        await("backfills done", WAIT, this::backfillsDone);
+        source.addActivity(oneAttributeNameTwice("A-TWICE-2"));
+        await("the activity set aside", WAIT, () -> stream("activities").get("recordsRejected").asLong() == 1);
+        String to = stream("activities.backfill").path("backfill").path("to").asText();
+        assertThat(app.task("source-sync?source=marketo-1&backfill=true&from=2026-01-01").status()).isEqualTo(200);
+        await("the activity history read again", WAIT, () -> {
+            JsonNode b = stream("activities.backfill");
+            return b.get("state").asText().equals("done") && b.path("backfill").path("done").asBoolean()
+                    && !b.path("backfill").path("to").asText().equals(to);
+        });
+        JsonNode s = sync();
+        assertThat(s.get("recordsRejected").asLong()).as(s.toString()).isEqualTo(1);
+        assertThat(stream("activities.backfill").get("recordsRejected").asLong()).as(s.toString()).isZero();
+    }
+
+    /** A Visit Webpage activity of lead 1001 with "Client IP" twice, two values: set aside when pulled. */
+    private static ObjectNode oneAttributeNameTwice(String guid) {
+        ObjectNode a = JSON.createObjectNode().put("leadId", 1001).put("activityTypeId", 1)
+                .put("primaryAttributeValue", "www.bodea.com/products/new").put("marketoGUID", guid);
+        a.putArray("attributes").add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.7"))
+                .add(JSON.createObjectNode().put("name", "Client IP").put("value", "203.0.113.9"));
+        return a;
+    }
+
+    private JsonNode stream(String name) {
+        for (JsonNode st : sync().get("streams")) if (st.get("stream").asText().equals(name)) return st;
+        throw new AssertionError("no stream " + name);
     }
 
     private static void assertAllKept(JsonNode attributes) {

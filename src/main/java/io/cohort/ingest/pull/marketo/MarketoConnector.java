@@ -123,11 +123,14 @@ final class MarketoConnector implements Connector {
      * Maps Marketo result items through the source's native mapper (the push endpoint's mapping).
      * An item the mapper refuses (one activity attribute name twice with two values: a push's 400)
      * is set aside, the others mapped ({@link PageWriter#map}); only a page the mapper cannot read
-     * at all is fatal.
+     * at all is fatal. Each item goes with its {@link #version}: Marketo items are read again (a
+     * company or opportunity with every page of its leads' changes and every refresh, a lead by the
+     * backfill and again by the rewound lead changes, an activity by a re-backfill), and one set
+     * aside counts once per version.
      */
     List<ObjectNode> map(StreamStatus status, String object, List<JsonNode> items) throws PullException {
         try {
-            return writer.map(status, "Marketo " + object, items, MarketoConnector::itemId,
+            return writer.map(status, "Marketo " + object, items, MarketoConnector::itemId, item -> version(object, item),
                     part -> ctx.mapper().map(object, envelope(part)));
         } catch (NativeFormatException e) {
             throw new PullException.Fatal("Marketo " + object + " response not as documented: " + e.getMessage(), e);
@@ -140,6 +143,29 @@ final class MarketoConnector implements Connector {
             if (item.hasNonNull(f) && item.get(f).isValueNode()) return f + " " + item.get(f).asText();
         }
         return null;
+    }
+
+    /**
+     * What a result item is, as one version of it: an activity never changes, so its id; another
+     * item its id and updatedAt, written alike in the bulk export's CSV and a REST read; where
+     * updatedAt is not among the fields read (companies, opportunities, roles and lists by
+     * default), its id and a digest of what was read, without Marketo's "seq" (its place in that
+     * response). Null for an item without an id: counted each time it is stored.
+     */
+    static String version(String object, JsonNode item) {
+        String id = itemId(item);
+        if (id == null) return null;
+        if (object.equals("activities")) return object + " " + id;
+        JsonNode updated = item.get("updatedAt");
+        if (updated != null && updated.isTextual()) return object + " " + id + " " + updated.asText();
+        JsonNode read = item.has("seq") ? ((ObjectNode) item.deepCopy()).without("seq") : item;
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(read.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return object + " " + id + " " + java.util.HexFormat.of().formatHex(digest, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java has SHA-256", e);
+        }
     }
 
     /** An envelope with only the given result items, for the mapper. */

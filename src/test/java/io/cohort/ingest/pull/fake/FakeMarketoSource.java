@@ -74,6 +74,7 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     private volatile int maxConcurrent = 10;
     private volatile int statusPollsPerStage = 1;
     private volatile Duration latency = Duration.ZERO;
+    private volatile boolean exportsHeld;
     private volatile double breakNextFile;
     private volatile double holdNextFile;
     private final AtomicInteger fileDownloads = new AtomicInteger();
@@ -107,6 +108,18 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     /** A lead as it already is (createdAt and updatedAt as given), with no change to follow. */
     public FakeMarketoSource existingLead(ObjectNode lead) {
         putLead(lead, false);
+        return this;
+    }
+
+    /** An opportunity as it already is (Marketo records no change for it). */
+    public FakeMarketoSource existingOpportunity(ObjectNode opportunity) {
+        opportunities.add(opportunity);
+        return this;
+    }
+
+    /** An opportunity role as it already is (Marketo records no change for it). */
+    public FakeMarketoSource existingRole(ObjectNode role) {
+        roles.add(role);
         return this;
     }
 
@@ -215,6 +228,9 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
 
     /** Every source call takes this long (to let concurrency build up). */
     public FakeMarketoSource latency(Duration d) { latency = d; return this; }
+
+    /** While held, export jobs stay Processing: their files are written (the leads' state taken) once released. */
+    public FakeMarketoSource holdExports(boolean held) { exportsHeld = held; return this; }
 
     /** The next export file download breaks after this share of its bytes (the connection closes). */
     public FakeMarketoSource breakNextFile(double share) { breakNextFile = share; return this; }
@@ -446,7 +462,7 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
                 if (s.equals("Queued") && polls >= statusPollsPerStage) {
                     job.put("status", "Processing");
                     job.put("polls", 0);
-                } else if (s.equals("Processing") && polls >= statusPollsPerStage) {
+                } else if (s.equals("Processing") && polls >= statusPollsPerStage && !exportsHeld) {
                     job.put("status", "Completed");
                     job.put("finishedAt", Instant.now().toString());
                     job.put("file", csv(job.get("request")));
