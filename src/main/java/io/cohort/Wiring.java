@@ -26,7 +26,7 @@ import io.cohort.ingest.RecordParser;
 import io.cohort.ingest.pull.Connectors;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ops.InstanceLockHealthCheck;
-import io.cohort.ops.SnapshotReadAhead;
+import io.cohort.ops.ReadAhead;
 import io.cohort.ops.Startup;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.store.CursorStore;
@@ -188,7 +188,7 @@ public final class Wiring {
         RecordStore store = store(jdbi);
         // profiles: the snapshot read starts now, beside the rest of the wiring (the rules' first compile above all)
         ProfileGraph graph = new ProfileGraph(config.engine().stepTwoLimit());
-        SnapshotReadAhead readAhead = SnapshotReadAhead.start(config.engine().snapshotFile(), store, graph, clock, eventRetention());
+        ReadAhead readAhead = ReadAhead.start(config.engine().snapshotFile(), store, graph, clock, eventRetention());
         // outbox → destinations, built before the memberships: a committed change wakes its dispatcher.
         // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
@@ -198,6 +198,7 @@ public final class Wiring {
         // memberships
         AudienceLedger ledger = new AudienceLedger(jdbi, json, activationBindings(), destinations::wakeUp,
                 id -> graph.person(id).map(u -> new PersonSnapshot(id, u.person().email(), u.person().emailOptOut(), u.identities())));
+        readAhead.readMemberships(ledger);
         Evaluator evaluator = new Evaluator(graph, ledger, clock, config.engine());
         // records → store → profiles → evaluator, one batch at a time
         Pipeline pipeline = new Pipeline(config.sources(), parser(), store, graph, evaluator, clock, metrics);

@@ -46,7 +46,7 @@ public final class Startup implements Managed {
     private final Duration eventRetention;
     private final Optional<Path> snapshot;
     private final ProfileGraph graph;
-    private final SnapshotReadAhead readAhead;
+    private final ReadAhead readAhead;
     private final List<Managed> afterReady = new ArrayList<>();
     private volatile Phase phase = Phase.LOADING;
     private volatile long loaded;
@@ -58,7 +58,7 @@ public final class Startup implements Managed {
 
     public Startup(Pipeline pipeline, RecordStore store, Evaluator evaluator, RuleService rules, RuleBook initial,
                    AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph,
-                   SnapshotReadAhead readAhead) {
+                   ReadAhead readAhead) {
         this.pipeline = pipeline;
         this.store = store;
         this.evaluator = evaluator;
@@ -94,21 +94,8 @@ public final class Startup implements Managed {
             // Between batches: batches accepted from here on are buffered and applied after the load.
             RecordStore.Position at = pipeline.between(store::position);
             long upTo = at.lastBatch();
-            // The stored memberships do not depend on the graph (nothing evaluates before the
-            // engine starts): read them while the graph loads.
-            FutureTask<java.util.List<Qualified>> stored = new FutureTask<>(() -> {
-                long t = System.nanoTime();
-                Optional<Path> copy = snapshot.map(MembershipCopy::beside);
-                Optional<java.util.List<Qualified>> copied = copy.flatMap(MembershipCopy::read).flatMap(ledger::realizedFrom);
-                java.util.List<Qualified> all = copied.orElseGet(ledger::realized);
-                // Beside the graph's read: which of the two the start waits for is in these two lines.
-                LOG.info("start-up: {} stored memberships read {} in {} ms", all.size(),
-                        copied.isPresent() ? "from their copy " + copy.get() : "from the database", (System.nanoTime() - t) / 1_000_000);
-                return all;
-            });
-            Thread reader = new Thread(stored, "cohort-startup-memberships");
-            reader.setDaemon(true);
-            reader.start();
+            // Read ahead, while the service was wired: they do not depend on the graph or the rules.
+            FutureTask<java.util.List<Qualified>> stored = readAhead.memberships(ledger);
             if (!fromSnapshot(at)) {
                 // Only a load from the store needs it (progress); a COUNT(*) of every row is not free on PostgreSQL.
                 total = store.count();
@@ -136,9 +123,9 @@ public final class Startup implements Managed {
         }
     }
 
-    /** Whether the graph holds the snapshot of the store at {@code at} (read ahead, {@link SnapshotReadAhead}); false leaves it empty. */
+    /** Whether the graph holds the snapshot of the store at {@code at} (read ahead, {@link ReadAhead}); false leaves it empty. */
     private boolean fromSnapshot(RecordStore.Position at) throws InterruptedException {
-        Optional<SnapshotReadAhead.Read> read = readAhead.graphAt(at);
+        Optional<ReadAhead.Read> read = readAhead.graphAt(at);
         if (read.isEmpty()) return false;
         readFrom = read.get().file();
         loaded = total = read.get().records();

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * written of it, the graph holds the snapshot when the store is where it was when the read began,
  * and is left empty (for a load from the store) when it moved meanwhile or the file is of another state.
  */
-class SnapshotReadAheadTest {
+class ReadAheadTest {
     private static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     private final ObjectMapper json = new ObjectMapper();
@@ -58,10 +58,10 @@ class SnapshotReadAheadTest {
     }
 
     @Test
-    void theGraphHoldsTheSnapshotReadAheadWhenTheStoreIsWhereItWas() throws Exception {
+    void theGraphHoldsTheReadAheadWhenTheStoreIsWhereItWas() throws Exception {
         ProfileGraph graph = new ProfileGraph();
-        SnapshotReadAhead ahead = SnapshotReadAhead.start(Optional.of(file), store, graph, clock, Duration.ofDays(90));
-        Optional<SnapshotReadAhead.Read> read = ahead.graphAt(store.position());
+        ReadAhead ahead = ReadAhead.start(Optional.of(file), store, graph, clock, Duration.ofDays(90));
+        Optional<ReadAhead.Read> read = ahead.graphAt(store.position());
         assertThat(read).isPresent();
         assertThat(read.get().records()).isEqualTo(2);
         assertThat(read.get().file().stamp().lastBatch()).isEqualTo(store.position().lastBatch());
@@ -71,7 +71,7 @@ class SnapshotReadAheadTest {
     @Test
     void aStoreThatMovedWhileTheSnapshotWasReadLeavesTheGraphEmpty() throws Exception {
         ProfileGraph graph = new ProfileGraph();
-        SnapshotReadAhead ahead = SnapshotReadAhead.start(Optional.of(file), store, graph, clock, Duration.ofDays(90));
+        ReadAhead ahead = ReadAhead.start(Optional.of(file), store, graph, clock, Duration.ofDays(90));
         // A batch stored after the read began (nothing should write then; the start checks rather than assumes).
         store.append("crm-1", records("""
                 {"type":"person","id":"p3","email":"cy@example.com"}"""), NOW.toEpochMilli());
@@ -82,10 +82,10 @@ class SnapshotReadAheadTest {
     @Test
     void withoutASnapshotNothingIsRead() throws Exception {
         ProfileGraph graph = new ProfileGraph();
-        SnapshotReadAhead ahead = SnapshotReadAhead.start(Optional.of(dir.resolve("none.snapshot")), store, graph, clock,
+        ReadAhead ahead = ReadAhead.start(Optional.of(dir.resolve("none.snapshot")), store, graph, clock,
                 Duration.ofDays(90));
         assertThat(ahead.graphAt(store.position())).isEmpty();
-        assertThat(SnapshotReadAhead.start(Optional.empty(), store, graph, clock, Duration.ofDays(90)).graphAt(store.position())).isEmpty();
+        assertThat(ReadAhead.start(Optional.empty(), store, graph, clock, Duration.ofDays(90)).graphAt(store.position())).isEmpty();
         assertThat(graph.personIds()).isEmpty();
     }
 
