@@ -1,5 +1,6 @@
 package io.cohort.engine;
 
+import io.cohort.engine.sandbox.Deadline;
 import io.cohort.identity.FactTypes;
 import io.cohort.identity.Neighbourhood;
 import io.cohort.identity.ProfileGraph;
@@ -16,7 +17,8 @@ import org.kie.api.KieBase;
  * Evaluates some people, each with their neighbourhood, in throw-away sessions: the unit of work of
  * the engine. A rule that throws or spends a budget is isolated or suspended ({@link RuleState}) and
  * the batch is evaluated again, so one faulty rule changes nothing outside its own segments; the
- * people a throwing condition hits are found by halving the batch.
+ * people a throwing condition hits are found by halving the batch, and the segment that spent a
+ * budget of several evaluated together by evaluating each on its own.
  */
 final class Evaluation {
     /**
@@ -155,6 +157,9 @@ final class Evaluation {
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
         // Segments stopped by a budget that named no rule to suspend: this result cannot speak for them.
         Set<String> unsettled = new TreeSet<>();
+        // Segments already evaluated on their own here (after a budget spent together): not again as isolated.
+        Set<String> done = new HashSet<>();
+        List<String> people = List.copyOf(n.subjects());
         int fired = 0;
         RuleState.Plan plan = state.plan(requested);
         for (int attempt = 0; attempt < 100; attempt++) {
@@ -168,20 +173,84 @@ final class Evaluation {
                 collect(r, plan.clean(), qualified);
                 break;
             }
-            if (!isolate(r.failure())) {
+            if (r.failure().kind() != OneShot.Failure.Kind.EXCEPTION && plan.clean().size() > 1) {
+                // A budget names the rule running when the limit was noticed (at a join's check or
+                // between firings), not necessarily the one that spent it: a costly pattern that
+                // joins nothing has no check, and another segment's rule would be suspended.
+                fired += apart(plan.clean(), r.failure().kind(), people, n.facts(), qualified, unsettled, done);
+                break;
+            }
+            if (!isolate(r.failure(), "")) {
                 // A failure naming no rule: evaluate each clean segment on its own for this batch.
-                for (String s : plan.clean()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified, unsettled);
+                for (String s : plan.clean()) fired += alone(s, people, n.facts(), qualified, unsettled).fired();
                 break;
             }
         }
         plan = state.plan(requested);
-        for (String s : plan.isolated()) fired += alone(s, List.copyOf(n.subjects()), n.facts(), qualified, unsettled);
+        for (String s : plan.isolated()) if (!done.contains(s)) fired += alone(s, people, n.facts(), qualified, unsettled).fired();
         plan = state.plan(requested);
         Set<String> evaluated = new TreeSet<>(requested);
         evaluated.removeAll(plan.held());
         evaluated.removeAll(unsettled);
         for (Set<String> segs : qualified.values()) segs.retainAll(evaluated);
         return new Result(qualified, Set.copyOf(evaluated), snapshots(n), fired);
+    }
+
+    /**
+     * Segments that spent a budget of {@code kind} together, each evaluated on its own with the same
+     * budget ({@link #alone}): one that spends it alone has its rule suspended, the others' results
+     * stand. When none spends it alone (two that take 60% of it each), nothing is suspended and the
+     * segments that spent most alone are evaluated apart from now on ({@link RuleState#markApart}),
+     * until what is left together spent at most half the budget: the next batches are not run
+     * together to the limit and then again apart. Returns the firings.
+     */
+    private int apart(Set<String> segments, OneShot.Failure.Kind kind, List<String> people, List<Fact> facts,
+                      Map<String, Set<String>> qualified, Set<String> unsettled, Set<String> done) {
+        Map<String, Long> spent = new HashMap<>();
+        int fired = 0;
+        for (String s : segments) {
+            long started = System.nanoTime();
+            long allocated = Deadline.allocatedBytes();
+            Work w = alone(s, people, facts, qualified, unsettled);
+            fired += w.fired();
+            done.add(s);
+            spent.put(s, switch (kind) {
+                case TIME -> System.nanoTime() - started;
+                case MEMORY -> allocated < 0 ? 0 : Deadline.allocatedBytes() - allocated;
+                case DERIVED -> (long) w.derived();
+                default -> (long) w.fired();
+            });
+        }
+        // A segment held or unsettled alone: the budget had its culprit, and the rest go on together.
+        if (!state.plan(segments).held().isEmpty() || segments.stream().anyMatch(unsettled::contains)) return fired;
+        Budget b = budget(facts);
+        long limit = switch (kind) {
+            case TIME -> b.maxNanos();
+            case MEMORY -> b.maxBytes();
+            case DERIVED -> b.maxDerived();
+            default -> b.maxFirings();
+        };
+        List<String> heaviest = new ArrayList<>(segments);
+        heaviest.sort(Comparator.comparing(spent::get).reversed());
+        long left = spent.values().stream().mapToLong(Long::longValue).sum();
+        Set<String> moved = new TreeSet<>();
+        for (String s : heaviest) {
+            // At least one: else the next batch would spend the budget together again, and again.
+            if (!moved.isEmpty() && (left <= limit / 2 || moved.size() == segments.size() - 1)) break;
+            moved.add(s);
+            left -= spent.get(s);
+        }
+        if (!state.markApart(moved)) return fired;
+        for (String s : moved) {
+            Set<String> rules = state.closure(Set.of(s));
+            Set<String> files = new TreeSet<>();
+            for (String r : rules) files.add(state.book().fileOf(r));
+            announce(new RuntimeIssue(now, limitKind(kind), String.join(", ", rules), String.join(", ", files),
+                    "segments " + listed(segments) + " evaluated together spent the budget of one evaluation ("
+                    + limitOf(kind, b) + "), none of them on its own: no rule is suspended, and segment '" + s
+                    + "' is evaluated apart from the others (same results, one more session per batch) until the rules are reloaded"));
+        }
+        return fired;
     }
 
     /**
@@ -218,47 +287,56 @@ final class Evaluation {
      * spent without a rule to suspend adds the segment to {@code unsettled}: nobody qualified is
      * not what was found, and counting it so would make its members exit.
      */
-    private int alone(String segment, List<String> subjects, List<Fact> facts, Map<String, Set<String>> qualified,
-                      Set<String> unsettled) {
-        if (subjects.isEmpty() || state.plan(Set.of(segment)).held().contains(segment)) return 0;
+    private Work alone(String segment, List<String> subjects, List<Fact> facts, Map<String, Set<String>> qualified,
+                       Set<String> unsettled) {
+        if (subjects.isEmpty() || state.plan(Set.of(segment)).held().contains(segment)) return Work.NONE;
         Set<String> rules = state.closure(Set.of(segment));
         if (facts == null) facts = graph.neighbourhood(subjects, depth, eventsSince).facts();
         OneShot.Result r = OneShot.run(state.book().kieBaseOf(rules), state.book(), facts, new Now(now), false, budget(facts));
         if (r.ok()) {
             collect(r, Set.of(segment), qualified);
-            return r.fired();
+            return Work.of(r);
         }
         if (r.failure().kind() != OneShot.Failure.Kind.EXCEPTION) {
             hold(segment, r.failure(), unsettled);
-            return r.fired();
+            return Work.of(r);
         }
         if (subjects.size() > 1) {
             int mid = subjects.size() / 2;
-            return r.fired() + alone(segment, subjects.subList(0, mid), null, qualified, unsettled)
-                    + alone(segment, subjects.subList(mid, subjects.size()), null, qualified, unsettled);
+            return Work.of(r).plus(alone(segment, subjects.subList(0, mid), null, qualified, unsettled))
+                    .plus(alone(segment, subjects.subList(mid, subjects.size()), null, qualified, unsettled));
         }
-        int fired = r.fired();
+        Work done = Work.of(r);
         Set<String> left = new TreeSet<>(rules);
         for (OneShot.Failure f = r.failure(); f != null; ) {
             String rule = f.rule();
             issues.accept(new RuntimeIssue(now, "condition", rule == null ? "?" : rule, rule == null ? "(unknown)"
                     : state.book().fileOf(rule), "a condition threw " + f.message() + " (for " + subjects.get(0) + "); for such "
                     + "people the rule does not match. Guard fields that may be null, e.g. title != null && title.toLowerCase()…"));
-            if (rule == null || !left.remove(rule) || left.isEmpty()) return fired;
+            if (rule == null || !left.remove(rule) || left.isEmpty()) return done;
             state.markThrowing(rule);
             OneShot.Result again = OneShot.run(state.book().kieBaseOf(left), state.book(), facts, new Now(now), false, budget(facts));
-            fired += again.fired();
+            done = done.plus(Work.of(again));
             if (again.ok()) {
                 collect(again, Set.of(segment), qualified);
-                return fired;
+                return done;
             }
             if (again.failure().kind() != OneShot.Failure.Kind.EXCEPTION) {
                 hold(segment, again.failure(), unsettled);
-                return fired;
+                return done;
             }
             f = again.failure();
         }
-        return fired;
+        return done;
+    }
+
+    /** What evaluations fired and derived, counted as their budget counts them. */
+    private record Work(int fired, int derived) {
+        static final Work NONE = new Work(0, 0);
+
+        static Work of(OneShot.Result r) { return new Work(r.fired(), r.derived()); }
+
+        Work plus(Work o) { return new Work(fired + o.fired, derived + o.derived); }
     }
 
     /**
@@ -270,11 +348,26 @@ final class Evaluation {
 
     /** A spent budget: its rule suspended, or when it names none the book knows, the segment left unsettled. */
     private void hold(String segment, OneShot.Failure f, Set<String> unsettled) {
-        if (isolate(f)) return;
+        if (isolate(f, ", with segment '" + segment + "' evaluated on its own")) return;
         unsettled.add(segment);
         issues.accept(new RuntimeIssue(now, limitKind(f.kind()), f.rule() == null ? "?" : f.rule(), "(unknown)", f.message()
                 + ". No rule of the running rules has that name, so none is suspended: segment '" + segment
                 + "' keeps its members for the people of this evaluation"));
+    }
+
+    /** Names for a message: the first ten, then how many more. */
+    private static String listed(Set<String> segments) {
+        List<String> all = List.copyOf(new TreeSet<>(segments));
+        return all.size() <= 10 ? String.join(", ", all) : String.join(", ", all.subList(0, 10)) + " and " + (all.size() - 10) + " more";
+    }
+
+    private static String limitOf(OneShot.Failure.Kind kind, Budget b) {
+        return switch (kind) {
+            case FIRINGS -> b.maxFirings() + " firings";
+            case DERIVED -> b.maxDerived() + " derived facts";
+            case MEMORY -> (b.maxBytes() >> 20) + " MiB";
+            default -> b.maxNanos() / 1_000_000 + " ms";
+        };
     }
 
     private static String limitKind(OneShot.Failure.Kind kind) {
@@ -286,8 +379,12 @@ final class Evaluation {
         };
     }
 
-    /** Records a failure against its rule; false when it names none. */
-    private boolean isolate(OneShot.Failure f) {
+    /**
+     * Records a failure against its rule; false when it names none.
+     *
+     * @param where how the run that failed was made, for the message
+     */
+    private boolean isolate(OneShot.Failure f, String where) {
         if (f.rule() == null || !state.book().ruleFiles().containsKey(f.rule())) return false;
         String file = state.book().fileOf(f.rule());
         if (f.kind() == OneShot.Failure.Kind.EXCEPTION) {
@@ -297,7 +394,7 @@ final class Evaluation {
                         + "it throws for the rule does not match. Guard fields that may be null, e.g. industry != null && …"));
             }
         } else if (state.suspend(f.rule(), f.message())) {
-            announce(new RuntimeIssue(now, limitKind(f.kind()), f.rule(), file, f.message() + ". The rule is suspended and the segments depending on it keep their members "
+            announce(new RuntimeIssue(now, limitKind(f.kind()), f.rule(), file, f.message() + where + ". The rule is suspended and the segments depending on it keep their members "
                     + "until the rules are reloaded"));
         }
         return true;

@@ -60,10 +60,11 @@ public final class OneShot {
     /**
      * @param justifications only filled with {@code explain}; per qualification, the matches that
      *                       justify it at the end of the run
+     * @param derived        facts the rules derived (what the derived-facts budget counts)
      * @param failure        null when the run finished; else the qualifications are not to be trusted
      */
     public record Result(Set<Qualified> qualified, Map<Qualified, List<Justification>> justifications, int fired,
-                         Failure failure) {
+                         int derived, Failure failure) {
 
         public List<Justification> why(Qualified q) { return justifications.getOrDefault(q, List.of()); }
 
@@ -91,7 +92,7 @@ public final class OneShot {
         Budget budget = allowance.budget();
         Allowance.Grant left = allowance.next();
         if (left.spent()) {
-            return new Result(Set.of(), Map.of(), 0, left.nanos() <= 0
+            return new Result(Set.of(), Map.of(), 0, 0, left.nanos() <= 0
                     ? new Failure(Failure.Kind.TIME, null, "took longer than " + budget.maxNanos() / 1_000_000 + " ms in all: "
                     + "the evaluations before this one spent the time")
                     : new Failure(Failure.Kind.MEMORY, null, "allocated more than " + mib(budget.maxBytes()) + " MiB in all: "
@@ -141,19 +142,19 @@ public final class OneShot {
             for (Object o : session.getObjects(o -> o instanceof Qualified)) qualified.add((Qualified) o);
             Map<Qualified, List<Justification>> why = explain && failure == null
                     ? new Justifications(book, watch.matches).forAll(qualified) : Map.of();
-            return new Result(Set.copyOf(qualified), why, fired, failure);
+            return new Result(Set.copyOf(qualified), why, fired, watch.derived, failure);
         } catch (ConsequenceException e) {
             String rule = e.getMatch() == null ? null : e.getMatch().getRule().getName();
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(cause)));
+            return new Result(Set.of(), Map.of(), watch.fired, watch.derived, new Failure(Failure.Kind.EXCEPTION, rule, describe(cause)));
         } catch (RuntimeException | StackOverflowError | OutOfMemoryError | NoClassDefFoundError e) {
             // A condition that throws (a method on a null field) surfaces here, while Drools
             // propagates facts at fire time; Drools names the rule in the message. Errors too:
             // a rule must never take the evaluator thread with it.
             String rule = ruleOf(e, session.getKieBase());
             if (rule == null) rule = evalRuleOf(e, session.getKieBase());
-            if (root(e) instanceof Deadline.Exceeded x) return new Result(Set.of(), Map.of(), watch.fired, spent(x, rule, budget));
-            return new Result(Set.of(), Map.of(), watch.fired, new Failure(Failure.Kind.EXCEPTION, rule, describe(root(e))));
+            if (root(e) instanceof Deadline.Exceeded x) return new Result(Set.of(), Map.of(), watch.fired, watch.derived, spent(x, rule, budget));
+            return new Result(Set.of(), Map.of(), watch.fired, watch.derived, new Failure(Failure.Kind.EXCEPTION, rule, describe(root(e))));
         } finally {
             Deadline.restore(outer);
             // A pooled session keeps its listeners across resets: remove ours first.

@@ -11,12 +11,15 @@ import org.kie.api.KieBase;
  * the others (a throwing condition counts as not matching for that person), so that it can never
  * change another segment's members. A rule that spent an evaluation's budget is <em>suspended</em>:
  * the segments depending on it keep their members unchanged ("held") until the rules are
- * reloaded. Shared by the evaluation workers; a new rule set starts with a new state.
+ * reloaded. Segments that spent a budget only together (none of them alone) are evaluated
+ * <em>apart</em>, each on its own, as isolated ones are. Shared by the evaluation workers; a new
+ * rule set starts with a new state.
  */
 public final class RuleState {
     private final RuleBook book;
     private final Set<String> throwing = ConcurrentHashMap.newKeySet();
     private final Map<String, String> suspended = new ConcurrentHashMap<>();
+    private final Set<String> apart = ConcurrentHashMap.newKeySet();
     private final Map<Set<String>, Plan> plans = new ConcurrentHashMap<>();
     private final List<RuntimeIssue> announcements = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -28,7 +31,7 @@ public final class RuleState {
      * How to evaluate {@code requested} segments now.
      *
      * @param clean    segments evaluated together in {@code kieBase} (null when there are none)
-     * @param isolated segments depending on a throwing rule, each evaluated on its own
+     * @param isolated segments depending on a throwing rule, or evaluated apart, each on its own
      * @param held     segments depending on a suspended rule: not evaluated, members kept
      */
     public record Plan(Set<String> clean, KieBase kieBase, Set<String> isolated, Set<String> held) {}
@@ -46,7 +49,7 @@ public final class RuleState {
         for (String s : requested) {
             Set<String> rules = rulesOf(s);
             if (rules.stream().anyMatch(suspended::containsKey)) held.add(s);
-            else if (rules.stream().anyMatch(throwing::contains)) isolated.add(s);
+            else if (apart.contains(s) || rules.stream().anyMatch(throwing::contains)) isolated.add(s);
             else clean.add(s);
         }
         KieBase kb = null;
@@ -78,6 +81,17 @@ public final class RuleState {
     /** A rule spent a budget: hold the segments that depend on it until the next reload. */
     boolean suspend(String rule, String why) {
         if (suspended.putIfAbsent(rule, why) != null) return false;
+        plans.clear();
+        return true;
+    }
+
+    /**
+     * Segments that spent a budget together though none does alone: evaluate each on its own from
+     * now on, so that the next batches do not spend the budget again before being evaluated apart.
+     * True when one of them is news.
+     */
+    boolean markApart(Set<String> segments) {
+        if (!apart.addAll(segments)) return false;
         plans.clear();
         return true;
     }
