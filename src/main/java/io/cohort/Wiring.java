@@ -26,7 +26,6 @@ import io.cohort.ingest.RecordParser;
 import io.cohort.ingest.pull.Connectors;
 import io.cohort.ingest.pull.PullContext;
 import io.cohort.ops.InstanceLockHealthCheck;
-import io.cohort.ops.ReadAhead;
 import io.cohort.ops.Startup;
 import io.cohort.pipeline.Pipeline;
 import io.cohort.store.CursorStore;
@@ -186,9 +185,8 @@ public final class Wiring {
                 .compileAhead();
         if (config.migrateOnStart()) Migrations.migrate(dataSource);
         RecordStore store = store(jdbi);
-        // profiles: the snapshot read starts now, beside the rest of the wiring (the rules' first compile above all)
+        // profiles
         ProfileGraph graph = new ProfileGraph(config.engine().stepTwoLimit());
-        ReadAhead readAhead = ReadAhead.start(config.engine().snapshotFile(), store, graph, clock, eventRetention());
         // outbox → destinations, built before the memberships: a committed change wakes its dispatcher.
         // One outbound HTTP client and one registry of vendor call budgets, shared by destinations and sources.
         VendorHttp vendorHttp = VendorHttp.build(config.httpClient(), env);
@@ -198,7 +196,6 @@ public final class Wiring {
         // memberships
         AudienceLedger ledger = new AudienceLedger(jdbi, json, activationBindings(), destinations::wakeUp,
                 id -> graph.person(id).map(u -> new PersonSnapshot(id, u.person().email(), u.person().emailOptOut(), u.identities())));
-        readAhead.readMemberships(ledger);
         Evaluator evaluator = new Evaluator(graph, ledger, clock, config.engine());
         // records → store → profiles → evaluator, one batch at a time
         Pipeline pipeline = new Pipeline(config.sources(), parser(), store, graph, evaluator, clock, metrics);
@@ -207,7 +204,7 @@ public final class Wiring {
         evaluator.prepare(initial);
         // The ports open at once; the graph loads and the engine catches up behind them (Startup).
         Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, eventRetention(),
-                config.engine().snapshotFile(), graph, readAhead);
+                config.engine().snapshotFile(), graph);
         // Stopped after the engine (lifecycles stop in reverse): the memberships' copy is of its last round.
         env.lifecycle().manage(startup.membershipCopyAtStop());
         env.lifecycle().manage(evaluator);

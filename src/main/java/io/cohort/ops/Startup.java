@@ -46,7 +46,6 @@ public final class Startup implements Managed {
     private final Duration eventRetention;
     private final Optional<Path> snapshot;
     private final ProfileGraph graph;
-    private final ReadAhead readAhead;
     private final List<Managed> afterReady = new ArrayList<>();
     private volatile Phase phase = Phase.LOADING;
     private volatile long loaded;
@@ -57,8 +56,7 @@ public final class Startup implements Managed {
     private Thread thread;
 
     public Startup(Pipeline pipeline, RecordStore store, Evaluator evaluator, RuleService rules, RuleBook initial,
-                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph,
-                   ReadAhead readAhead) {
+                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph) {
         this.pipeline = pipeline;
         this.store = store;
         this.evaluator = evaluator;
@@ -69,7 +67,6 @@ public final class Startup implements Managed {
         this.eventRetention = eventRetention;
         this.snapshot = snapshot;
         this.graph = graph;
-        this.readAhead = readAhead;
     }
 
     /** Started once the service is ready (e.g. the rule watcher: reloads need a running engine). */
@@ -94,8 +91,21 @@ public final class Startup implements Managed {
             // Between batches: batches accepted from here on are buffered and applied after the load.
             RecordStore.Position at = pipeline.between(store::position);
             long upTo = at.lastBatch();
-            // Read ahead, while the service was wired: they do not depend on the graph or the rules.
-            FutureTask<java.util.List<Qualified>> stored = readAhead.memberships(ledger);
+            // The stored memberships do not depend on the graph (nothing evaluates before the
+            // engine starts): read them while the graph loads.
+            FutureTask<java.util.List<Qualified>> stored = new FutureTask<>(() -> {
+                long t = System.nanoTime();
+                Optional<Path> copy = snapshot.map(MembershipCopy::beside);
+                Optional<java.util.List<Qualified>> copied = copy.flatMap(MembershipCopy::read).flatMap(ledger::realizedFrom);
+                java.util.List<Qualified> all = copied.orElseGet(ledger::realized);
+                // Beside the graph's read: which of the two the start waits for is in these two lines.
+                LOG.info("start-up: {} stored memberships read {} in {} ms", all.size(),
+                        copied.isPresent() ? "from their copy " + copy.get() : "from the database", (System.nanoTime() - t) / 1_000_000);
+                return all;
+            });
+            Thread reader = new Thread(stored, "cohort-startup-memberships");
+            reader.setDaemon(true);
+            reader.start();
             if (!fromSnapshot(at)) {
                 // Only a load from the store needs it (progress); a COUNT(*) of every row is not free on PostgreSQL.
                 total = store.count();
@@ -123,13 +133,35 @@ public final class Startup implements Managed {
         }
     }
 
-    /** Whether the graph holds the snapshot of the store at {@code at} (read ahead, {@link ReadAhead}); false leaves it empty. */
-    private boolean fromSnapshot(RecordStore.Position at) throws InterruptedException {
-        Optional<ReadAhead.Read> read = readAhead.graphAt(at);
-        if (read.isEmpty()) return false;
-        readFrom = read.get().file();
-        loaded = total = read.get().records();
-        return true;
+    /**
+     * Reads the graph snapshot when it is an exact copy of the store; false (and the graph left
+     * empty) when there is none, it is of another store state, or it does not read back.
+     */
+    private boolean fromSnapshot(RecordStore.Position at) {
+        if (snapshot.isEmpty()) return false;
+        Path file = snapshot.get();
+        Optional<GraphSnapshot.OnDisk> onDisk = GraphSnapshot.OnDisk.of(file);
+        if (onDisk.isEmpty()) {
+            if (Files.exists(file)) LOG.info("start-up: graph snapshot {} is of another version; loading from the store", file);
+            return false;
+        }
+        GraphSnapshot.Stamp expected = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
+        if (!onDisk.get().stamp().equals(expected)) {
+            // The usual reason: the last stop was not clean (a crash), or records were imported while down.
+            LOG.info("start-up: graph snapshot {} is of {}, the store is at {}; loading from the store", file, onDisk.get().stamp(), expected);
+            return false;
+        }
+        try {
+            GraphSnapshot.Figures f = GraphSnapshot.read(file, expected, graph, clock.millis() - eventRetention.toMillis());
+            readFrom = onDisk.get();
+            loaded = total = f.records();
+            LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
+                    file, f.records(), f.events(), f.bytes(), f.millis());
+            return true;
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("start-up: graph snapshot {} does not read back ({}); loading from the store", file, e.toString());
+            return false;
+        }
     }
 
     /**
