@@ -20,7 +20,7 @@ class AllowanceTest {
     void aRunAfterOneThatSpentTheTimeIsNotStartedAndSaysSo() {
         // Colleagues joins every colleague with every two others: it runs until the deadline stops it.
         RuleBook book = OneShotTest.colleaguesAndEveryone(OneShotTest.multiplying("plain"));
-        Budget budget = new Budget(10_000_000, 1_000_000, 300_000_000L);
+        Budget budget = OneShotTest.timeOnly(300_000_000L);
         Allowance allowance = new Allowance(budget);
         OneShot.Result first = OneShot.run(book.kieBase(), book, OneShotTest.oneAccount(150), NOW, false, allowance);
         assertThat(first.failure()).as("%s", first).isNotNull();
