@@ -242,13 +242,13 @@ final class Evaluation {
         }
         if (!state.markApart(moved)) return fired;
         for (String s : moved) {
-            Set<String> rules = state.closure(Set.of(s));
-            Set<String> files = new TreeSet<>();
-            for (String r : rules) files.add(state.book().fileOf(r));
-            announce(new RuntimeIssue(now, limitKind(kind), String.join(", ", rules), String.join(", ", files),
-                    "segments " + listed(segments) + " evaluated together spent the budget of one evaluation ("
-                    + limitOf(kind, b) + "), none of them on its own: no rule is suspended, and segment '" + s
-                    + "' is evaluated apart from the others (same results, one more session per batch) until the rules are reloaded"));
+            // One issue per rule, under its own file: the console lists a segment's issues by its rule files.
+            for (String rule : new TreeSet<>(state.closure(Set.of(s)))) {
+                announce(new RuntimeIssue(now, limitKind(kind), rule, state.book().fileOf(rule),
+                        "segments " + listed(segments) + " evaluated together spent the budget of one evaluation ("
+                        + limitOf(kind, b) + "), none of them on its own: no rule is suspended, and segment '" + s
+                        + "' is evaluated apart from the others (same results, one more session per batch) until the rules are reloaded"));
+            }
         }
         return fired;
     }

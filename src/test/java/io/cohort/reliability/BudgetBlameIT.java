@@ -144,6 +144,8 @@ class BudgetBlameIT {
         assertThat(issues).as(issues.toString()).singleElement().satisfies(i -> {
             assertThat(i.get("kind").asText()).isEqualTo("firing-limit");
             assertThat(i.get("rule").asText()).isIn("people with a title", "people at big accounts");
+            // The rule's own file, which the console's segment page lists issues by.
+            assertThat(i.get("file").asText()).isEqualTo(i.get("rule").asText().equals("people with a title") ? "titled.drl" : "accounts.drl");
             assertThat(i.get("message").asText()).contains("segments big-accounts, titled", "450 firings", "no rule is suspended",
                     "evaluated apart");
         });
