@@ -255,7 +255,6 @@ public final class JsonBodies {
         return "JSON exceeds a parser limit: " + m;
     }
 
-
     /**
      * The 400 for a number past the parser's 100 characters, naming where as the record parser's
      * number errors do: in a canonical batch the record index and its field ("attributes.score");

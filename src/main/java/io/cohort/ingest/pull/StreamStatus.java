@@ -52,7 +52,7 @@ public final class StreamStatus {
     /** Set aside from the page under way, not yet counted (runner thread only). */
     private final java.util.List<SetAside> pending = new java.util.ArrayList<>();
     /** The item version each record of the page under way was mapped from, where known (runner thread only). */
-    private final java.util.Map<Object, String> mappedFrom = new java.util.IdentityHashMap<>();
+    private final java.util.Map<Object, java.util.function.Supplier<String>> mappedFrom = new java.util.IdentityHashMap<>();
 
     /**
      * Set aside from the page under way: counted when the page is stored ({@link #stored}), so
@@ -61,10 +61,13 @@ public final class StreamStatus {
     public synchronized void setAside(SetAside s) { pending.add(s); }
 
     /** {@code record}, of the page under way, was mapped from this version of its item. */
-    public synchronized void mappedFrom(Object record, String version) { mappedFrom.put(record, version); }
+    public synchronized void mappedFrom(Object record, java.util.function.Supplier<String> version) { mappedFrom.put(record, version); }
 
     /** The version of the item {@code record} of the page under way was mapped from; null when unknown. */
-    public synchronized String versionOf(Object record) { return mappedFrom.get(record); }
+    public synchronized String versionOf(Object record) {
+        java.util.function.Supplier<String> v = mappedFrom.get(record);
+        return v == null ? null : v.get();
+    }
 
     /** A new step: what a failed one set aside without storing its page is forgotten (its page is mapped again). */
     public synchronized void stepStarted() {
