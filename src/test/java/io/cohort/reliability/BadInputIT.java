@@ -128,6 +128,10 @@ class BadInputIT {
         assertThat(app.get("/v1/segments").status()).isEqualTo(200);
         assertThat(app.get("/v1/rules").status()).isEqualTo(200);
         assertThat(app.get("/v1/profiles?email=after@x.com").status()).isEqualTo(200);
+        // A miss names the address asked for, not only an id derived from it that the client never sent.
+        var miss = app.get("/v1/profiles?email=" + java.net.URLEncoder.encode("nobody\u0000@x.com", java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(miss.status()).isEqualTo(404);
+        assertThat(miss.json().path("message").asText()).startsWith("no profile with email 'nobody\u0000@x.com'");
         assertThat(app.admin("/healthcheck").status()).as(app.admin("/healthcheck").body()).isEqualTo(200);
     }
 

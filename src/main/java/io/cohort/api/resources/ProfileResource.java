@@ -37,19 +37,30 @@ public class ProfileResource {
     @Path("profiles")
     public Views.PersonProfile byEmail(@QueryParam("email") String email) {
         if (email == null || email.isBlank()) throw ApiException.badRequest("query parameter 'email' is required");
-        return byId(UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(email)));
+        String id = UnifiedIds.personByEmail(UnifiedIds.normalizeEmail(email));
+        return find(id).orElseThrow(() -> ApiException.notFound("no profile with email '" + shown(email) + "' (its profile id would be '" + id
+                + "')"));
+    }
+
+    /** The address as the client sent it, cut short (it is echoed back in JSON, so control characters are escaped there). */
+    private static String shown(String email) {
+        String t = email.strip();
+        return t.length() > 80 ? t.substring(0, 80) + "..." : t;
     }
 
     @GET
     @Path("profiles/{id}")
     public Views.PersonProfile byId(@PathParam("id") String id) {
+        return find(id).orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
+    }
+
+    private java.util.Optional<Views.PersonProfile> find(String id) {
         // The person, their accounts and those accounts' deals: what one profile shows, however
         // many companies the person's relations chain together.
         java.time.Instant now = clock.instant();
         Neighbourhood cf = graph.neighbourhood(java.util.List.of(id), 1, now.minus(eventRetention));
-        Person p = cf.persons().stream().filter(x -> x.id().equals(id)).findFirst()
-                .orElseThrow(() -> ApiException.notFound("no profile '" + id + "'"));
-        return ProfileViews.person(p, cf, memberships.ofPerson(id), now);
+        return cf.persons().stream().filter(x -> x.id().equals(id)).findFirst()
+                .map(p -> ProfileViews.person(p, cf, memberships.ofPerson(id), now));
     }
 
     @GET
