@@ -56,19 +56,9 @@ class MarketoPullIT {
         return app.get("/v1/sources/marketo-1/records/" + type + "/" + key.replace("|", "%7C")).json().path("record");
     }
 
-    private JsonNode sync() {
-        var r = app.get("/v1/sources/marketo-1/sync");
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        return r.json();
-    }
+    private JsonNode sync() { return PullConfigs.sync(app, "marketo-1"); }
 
-    private boolean backfillsDone() {
-        JsonNode s = sync();
-        for (JsonNode st : s.get("streams")) {
-            if (st.get("kind").asText().equals("backfill") && !st.get("state").asText().equals("done")) return false;
-        }
-        return true;
-    }
+    private boolean backfillsDone() { return PullConfigs.backfillsDone(app, "marketo-1"); }
 
     @Test
     void backfillsThenFollowsChangesActivitiesAndDeletes() throws Exception {
@@ -340,10 +330,7 @@ class MarketoPullIT {
         return a;
     }
 
-    private JsonNode stream(String name) {
-        for (JsonNode st : sync().get("streams")) if (st.get("stream").asText().equals(name)) return st;
-        throw new AssertionError("no stream " + name);
-    }
+    private JsonNode stream(String name) { return PullConfigs.stream(app, "marketo-1", name); }
 
     private static void assertAllKept(JsonNode attributes) {
         assertThat(attributes.path("Client IP").asText()).as(attributes.toString()).isEqualTo("203.0.113.7");

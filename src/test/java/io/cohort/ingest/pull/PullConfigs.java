@@ -1,5 +1,7 @@
 package io.cohort.ingest.pull;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.it.CohortApp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.BooleanSupplier;
@@ -38,5 +40,26 @@ public final class PullConfigs {
             if (Instant.now().isAfter(deadline)) throw new AssertionError("timed out after " + timeout + " waiting for " + what);
             Thread.sleep(50);
         }
+    }
+
+    /** {@code GET /v1/sources/{source}/sync}, which must answer 200. */
+    public static JsonNode sync(CohortApp app, String source) {
+        var r = app.get("/v1/sources/" + source + "/sync");
+        if (r.status() != 200) throw new AssertionError("sync status of " + source + ": " + r);
+        return r.json();
+    }
+
+    /** One stream's part of the sync status. */
+    public static JsonNode stream(CohortApp app, String source, String name) {
+        for (JsonNode st : sync(app, source).get("streams")) if (st.get("stream").asText().equals(name)) return st;
+        throw new AssertionError("no stream " + name + " in source " + source);
+    }
+
+    /** Whether every backfill stream of the source is done. */
+    public static boolean backfillsDone(CohortApp app, String source) {
+        for (JsonNode st : sync(app, source).get("streams")) {
+            if (st.get("kind").asText().equals("backfill") && !st.get("state").asText().equals("done")) return false;
+        }
+        return true;
     }
 }

@@ -2,7 +2,6 @@ package io.cohort.ingest.pull.marketo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
@@ -172,13 +171,15 @@ final class LeadStreams {
             int done = cursor.path("rowsDone").asInt(0);
             int rows = c.api.readFile("/bulk/v1/leads/export/" + MarketoApi.enc(exportId) + "/file.json", body -> {
                 int row = 0;
+                LeadFieldTypes types = null; // asked for with the first row: an empty window costs no call
                 List<JsonNode> chunk = new ArrayList<>(ROWS_PER_COMMIT);
                 try (MappingIterator<Map<String, String>> it = csv.readerFor(Map.class)
                         .with(CsvSchema.emptySchema().withHeader()).readValues(body)) {
                     while (it.hasNextValue()) {
                         Map<String, String> values = it.nextValue();
                         if (++row <= done) continue; // stored before the connection broke or the service stopped
-                        chunk.add(lead(values));
+                        if (types == null) types = c.leadFieldTypes();
+                        chunk.add(c.api.readAsPage(types.asJson(values)));
                         if (chunk.size() == ROWS_PER_COMMIT) {
                             commit(cursor, chunk, row);
                             progress(from, until, windowStart, row + "/" + expected + " rows of export " + exportId);
@@ -229,18 +230,6 @@ final class LeadStreams {
             status().backfill(new BackfillView(from, until, until, 100.0, true, null));
             LOG.info("source {} leads.backfill: done ({} .. {}); lead changes since {} are read again", sourceId, from, until, until);
             return Step.DONE;
-        }
-
-        /** One CSV row as the lead JSON the mapper reads. */
-        private static ObjectNode lead(Map<String, String> values) {
-            ObjectNode lead = JsonNodeFactory.instance.objectNode();
-            for (var e : values.entrySet()) {
-                String v = e.getValue();
-                if (v == null || v.isEmpty() || v.equals("null")) continue; // Marketo writes empty fields as null
-                if (v.equals("true") || v.equals("false")) lead.put(e.getKey(), Boolean.parseBoolean(v));
-                else lead.put(e.getKey(), v);
-            }
-            return lead;
         }
 
         private void progress(Instant from, Instant until, Instant windowStart, String detail) {

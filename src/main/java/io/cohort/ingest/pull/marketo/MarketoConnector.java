@@ -98,6 +98,14 @@ final class MarketoConnector implements Connector {
     /** When the incremental streams began following the source (see {@link io.cohort.ingest.pull.Origin}). */
     Instant origin() { return origin.get(); }
 
+    /**
+     * The lead fields' data types (Describe Lead), asked for by each export file that has rows: a
+     * type changed in Marketo since is used from the next file on.
+     */
+    LeadFieldTypes leadFieldTypes() throws PullException, InterruptedException {
+        return LeadFieldTypes.of(api.get("/rest/v1/leads/describe.json"));
+    }
+
     /** A paging token for "everything after {@code since}" (Get Paging Token). */
     String pagingToken(Instant since) throws PullException, InterruptedException {
         JsonNode r = api.get("/rest/v1/activities/pagingtoken.json?sinceDatetime=" + MarketoApi.enc(since.toString()));
@@ -149,8 +157,8 @@ final class MarketoConnector implements Connector {
      * What a result item is, as one version of it: an activity never changes, so its id; another
      * item its id and updatedAt, written alike in the bulk export's CSV and a REST read; where
      * updatedAt is not among the fields read (companies, opportunities, roles and lists by
-     * default), its id and a digest of what was read, without Marketo's "seq" (its place in that
-     * response). Null for an item without an id: counted each time it is stored.
+     * default), its id and a digest of what was read ({@link #normalized}). Null for an item
+     * without an id: counted each time it is stored.
      */
     static String version(String object, JsonNode item) {
         String id = itemId(item);
@@ -158,14 +166,31 @@ final class MarketoConnector implements Connector {
         if (object.equals("activities")) return object + " " + id;
         JsonNode updated = item.get("updatedAt");
         if (updated != null && updated.isTextual()) return object + " " + id + " " + updated.asText();
-        JsonNode read = item.has("seq") ? ((ObjectNode) item.deepCopy()).without("seq") : item;
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(read.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .digest(normalized(item).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             return object + " " + id + " " + java.util.HexFormat.of().formatHex(digest, 0, 16);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java has SHA-256", e);
         }
+    }
+
+    /**
+     * What was read of an item, whichever way: its fields in name order, without Marketo's "seq"
+     * (its place in that response) and without null values. A lead from a bulk export (its values
+     * typed by {@link LeadFieldTypes}, its columns in the order asked for, an empty value null)
+     * digests as the same lead read by REST (its fields in Marketo's order, a value it lacks null
+     * or left out).
+     */
+    static JsonNode normalized(JsonNode item) {
+        if (!item.isObject()) return item;
+        java.util.TreeMap<String, JsonNode> fields = new java.util.TreeMap<>();
+        item.fields().forEachRemaining(e -> {
+            if (!e.getKey().equals("seq") && !e.getValue().isNull()) fields.put(e.getKey(), e.getValue());
+        });
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        fields.forEach(out::set);
+        return out;
     }
 
     /** An envelope with only the given result items, for the mapper. */

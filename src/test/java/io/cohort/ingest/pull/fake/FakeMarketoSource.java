@@ -43,6 +43,9 @@ import java.util.stream.Collectors;
  *   <li>bulk lead export jobs: create (createdAt or updatedAt window of at most 31 days),
  *       enqueue, status (Created → Queued → Processing → Completed over status polls), file (CSV);
  *       more than 10 queued jobs answer 1029;</li>
+ *   <li>Describe Lead ({@code /rest/v1/leads/describe.json}): each lead field's id, displayName,
+ *       dataType, REST and SOAP names; the standard fields the connector reads and any
+ *       {@link #leadField custom field};</li>
  *   <li>static lists (asset API, offset/maxReturn) with the members the destination writes;</li>
  *   <li>Get Daily Usage, a daily quota (607 when spent) and a concurrency limit (615).</li>
  * </ul>
@@ -79,6 +82,14 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     private volatile double holdNextFile;
     private final AtomicInteger fileDownloads = new AtomicInteger();
     private final Map<String, AtomicInteger> outages = new ConcurrentHashMap<>();
+    /** Lead fields and their Marketo data types, as Describe Lead answers them. */
+    private final Map<String, String> leadFieldTypes = new ConcurrentHashMap<>(Map.ofEntries(
+            Map.entry("id", "integer"), Map.entry("email", "email"), Map.entry("firstName", "string"),
+            Map.entry("lastName", "string"), Map.entry("title", "string"), Map.entry("country", "string"),
+            Map.entry("company", "string"), Map.entry("externalCompanyId", "string"), Map.entry("leadRole", "string"),
+            Map.entry("unsubscribed", "boolean"), Map.entry("emailInvalid", "boolean"), Map.entry("leadScore", "integer"),
+            Map.entry("leadSource", "string"), Map.entry("createdAt", "datetime"), Map.entry("updatedAt", "datetime")));
+    private volatile String exportNull = "null";
 
     public FakeMarketoSource(FakeMarketo marketo) {
         this.marketo = marketo;
@@ -198,6 +209,12 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
         return this;
     }
 
+    /** A custom lead field of this Marketo data type (integer, float, currency, boolean, date, datetime, string…). */
+    public FakeMarketoSource leadField(String name, String dataType) {
+        leadFieldTypes.put(name, dataType);
+        return this;
+    }
+
     public FakeMarketoSource staticList(long id, String name) {
         marketo.list(id);
         listNames.put(id, name);
@@ -222,6 +239,9 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     public FakeMarketoSource dailyQuota(long n) { dailyQuota = n; return this; }
 
     public FakeMarketoSource maxConcurrent(int n) { maxConcurrent = n; return this; }
+
+    /** How export files write a value the lead does not have ("null", as Marketo does, or an empty cell). */
+    public FakeMarketoSource exportNullsAs(String text) { exportNull = text; return this; }
 
     /** Status polls a job spends queued and processing each. */
     public FakeMarketoSource statusPollsPerStage(int n) { statusPollsPerStage = n; return this; }
@@ -276,7 +296,8 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
     private boolean mine(String method, String path, RecordedRequest req) {
         if (path.startsWith("/bulk/v1/leads/export/") || path.startsWith("/rest/v1/activities")
                 || path.startsWith("/rest/v1/companies") || path.startsWith("/rest/v1/opportunities")
-                || path.equals("/rest/v1/stats/usage.json") || path.equals("/rest/asset/v1/staticLists.json")) return true;
+                || path.equals("/rest/v1/stats/usage.json") || path.equals("/rest/asset/v1/staticLists.json")
+                || path.equals("/rest/v1/leads/describe.json")) return true;
         if (path.equals("/rest/v1/leads.json") && method.equals("GET")) return req.query("filterType").contains("id");
         return method.equals("GET") && LIST_LEADS.matcher(path).matches();
     }
@@ -304,6 +325,19 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
             }
             case "/rest/v1/leads.json" -> {
                 return ok(null, byFilter(new ArrayList<>(leads.values()), req, "id", List.of("id", "updatedAt", "lastName", "email", "createdAt", "firstName")));
+            }
+            case "/rest/v1/leads/describe.json" -> {
+                List<ObjectNode> fields = new ArrayList<>();
+                int id = 0;
+                for (var f : new java.util.TreeMap<>(leadFieldTypes).entrySet()) {
+                    ObjectNode d = JSON.createObjectNode().put("id", ++id).put("displayName", f.getKey()).put("dataType", f.getValue());
+                    if (f.getValue().equals("string")) d.put("length", 255);
+                    d.putObject("rest").put("name", f.getKey()).put("readOnly", f.getKey().equals("id"));
+                    d.putObject("soap").put("name", Character.toUpperCase(f.getKey().charAt(0)) + f.getKey().substring(1))
+                            .put("readOnly", f.getKey().equals("id"));
+                    fields.add(d);
+                }
+                return ok(null, fields);
             }
             case "/rest/v1/companies.json" -> {
                 return ok(null, byFilter(companies, req, "externalCompanyId", List.of("id", "externalCompanyId", "createdAt", "updatedAt")));
@@ -505,7 +539,7 @@ public final class FakeMarketoSource implements FakeMarketo.Extension {
             if (at.isBefore(start) || at.isAfter(end)) return;
             out.append(fields.stream().map(f -> {
                 JsonNode v = l.get(f);
-                String s = v == null || v.isNull() ? "null" : v.asText();
+                String s = v == null || v.isNull() ? exportNull : v.asText();
                 return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
             }).collect(Collectors.joining(","))).append('\n');
         });
