@@ -224,7 +224,7 @@ public final class Wiring {
         env.lifecycle().manage(connectors);
         // Analysts' preview and explain: throw-away evaluations over the live graph, applying nothing.
         Workbench workbench = new Workbench(graph, rules, evaluator::ruleBook, clock, eventRetention(),
-                Duration.ofMillis(config.engine().previewTimeout().toMilliseconds()), config.engine().maxEvaluationMemoryBytes());
+                Duration.ofMillis(config.engine().previewTimeout().toMilliseconds()), config.engine().budget());
         env.lifecycle().manage(workbench);
 
         return new Stages(pipeline, store, graph, rules, evaluator, ledger, destinations, startup, connectors, workbench,

@@ -48,8 +48,9 @@ public final class Workbench implements Managed {
     private final Duration eventRetention;
     private final Duration timeout;
     /**
-     * Of each evaluation of a preview, and of an explanation's evaluations together: the firings of
-     * the engine's default, the preview's time.
+     * Of each evaluation of a preview, and of an explanation's evaluations together: the engine's
+     * firings and derived facts (a draft is stopped where the running engine would stop it), the
+     * preview's time, the engine's memory for any number of facts.
      */
     private final Budget budget;
 
@@ -76,7 +77,12 @@ public final class Workbench implements Managed {
 
     public record PersonRef(String profileId, String email) {}
 
-    public record SegmentPreview(String id, String name, String description, int count, List<PersonRef> sample) {}
+    /**
+     * @param complete false when a budget stopped this segment's rules for some people (see the preview's
+     *                 runtimeIssues, which name the rule): count and sample are of the other people only
+     */
+    public record SegmentPreview(String id, String name, String description, int count, List<PersonRef> sample,
+                                 boolean complete) {}
 
     /** @param segments the segments the draft file declares or feeds, with their would-be members */
     public record Preview(boolean valid, String file, List<SegmentPreview> segments, List<RuleMessage> messages,
@@ -87,12 +93,14 @@ public final class Workbench implements Managed {
      * @param rules          "file:rule" of every rule of the segment
      * @param otherSegments  the segments this person qualifies for with the running rules; null when they could not
      *                       be worked out (the explanation's budget spent before, or a rule that threw)
+     * @param undecidedOtherSegments the segments otherSegments cannot speak for: evaluated together the segments
+     *                       spent a budget, and these spent it on their own too (runtimeIssues names the rule)
      * @param hint           when not qualified: what to look at next
      */
     public record Explanation(String segmentId, String segmentName, PersonRef person, boolean qualified,
                               List<OneShot.Justification> justifications, List<String> rules, List<String> otherSegments,
                               String hint, List<io.cohort.engine.WhyNot.Step> whyNot, Instant evaluatedAt, String rulesVersion,
-                              List<RuntimeIssue> runtimeIssues) {}
+                              List<RuntimeIssue> runtimeIssues, List<String> undecidedOtherSegments) {}
 
     /**
      * @param timeout            how long a preview or an explanation may take
@@ -100,14 +108,21 @@ public final class Workbench implements Managed {
      */
     public Workbench(ProfileGraph graph, RuleService rules, Supplier<RuleBook> running, Clock clock, Duration eventRetention,
                      Duration timeout, long maxEvaluationBytes) {
+        this(graph, rules, running, clock, eventRetention, timeout, new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(),
+                0, maxEvaluationBytes, Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), maxEvaluationBytes));
+    }
+
+    /** @param engine the engine's budget of one evaluation (engine.maxFiringsPerRound…); its time is {@code timeout} here */
+    public Workbench(ProfileGraph graph, RuleService rules, Supplier<RuleBook> running, Clock clock, Duration eventRetention,
+                     Duration timeout, Budget engine) {
         this.graph = graph;
         this.rules = rules;
         this.running = running;
         this.clock = clock;
         this.eventRetention = eventRetention;
         this.timeout = timeout;
-        this.budget = new Budget(Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), timeout.toNanos(), maxEvaluationBytes,
-                Budget.DEFAULT.maxFirings(), Budget.DEFAULT.maxDerived(), maxEvaluationBytes);
+        this.budget = new Budget(engine.maxFirings(), engine.maxDerived(), timeout.toNanos(), engine.maxBytes(),
+                engine.firingsPerFact(), engine.derivedPerFact(), engine.maxBytes());
     }
 
     @Override public void start() {}
@@ -132,7 +147,10 @@ public final class Workbench implements Managed {
             CompileResult compiled = rules.compileWith(Map.of(file, drl));
             if (!compiled.ok()) return new Preview(false, file, List.of(), compiled.messages(), List.of(), now);
             RuleBook book = compiled.ruleBook().orElseThrow();
-            List<SegmentDefinition> mine = book.segments().values().stream().filter(s -> s.files().contains(file))
+            // The segments it declares, and those whose rules read what it derives (a helper's draft).
+            io.cohort.engine.RuleState state = new io.cohort.engine.RuleState(book);
+            List<SegmentDefinition> mine = book.segments().values().stream().filter(s -> s.files().contains(file)
+                            || state.closure(Set.of(s.id())).stream().anyMatch(r -> book.fileOf(r).equals(file)))
                     .sorted(Comparator.comparing(SegmentDefinition::id)).toList();
             List<RuleMessage> messages = new ArrayList<>(compiled.messages());
             if (mine.isEmpty()) {
@@ -167,7 +185,8 @@ public final class Workbench implements Managed {
             List<SegmentPreview> segments = new ArrayList<>();
             for (SegmentDefinition s : mine) {
                 List<PersonRef> refs = out.members(s.id()).stream().limit(sample).map(id -> ref(id, out.people().get(id))).toList();
-                segments.add(new SegmentPreview(s.id(), s.name(), s.description(), out.members(s.id()).size(), refs));
+                segments.add(new SegmentPreview(s.id(), s.name(), s.description(), out.members(s.id()).size(), refs,
+                        !out.undecided().contains(s.id())));
             }
             return new Preview(true, file, segments, messages, out.issues(), now);
         } finally {
@@ -195,8 +214,8 @@ public final class Workbench implements Managed {
         WhyNot.Answer whyNot = x.whyNot();
         // What cut the answer short: the evaluation itself (then qualified is not known), or the probes of why not.
         OneShot.Failure stopped = !x.result().ok() ? x.result().failure() : whyNot == null ? null : whyNot.stopped();
-        List<RuntimeIssue> issues = stopped == null ? List.of() : List.of(new RuntimeIssue(now,
-                stopped.kind().name().toLowerCase(), String.valueOf(stopped.rule()),
+        List<RuntimeIssue> issues = new ArrayList<>(x.issues());
+        if (stopped != null) issues.add(0, new RuntimeIssue(now, stopped.kind().name().toLowerCase(), String.valueOf(stopped.rule()),
                 stopped.rule() == null ? "(unknown)" : book.fileOf(stopped.rule()), stopped.message()));
         String name = who.email() == null ? personId : who.email();
         String hint = qualified ? null : !x.result().ok()
@@ -207,7 +226,8 @@ public final class Workbench implements Managed {
                 + aheadNote(book, segment.id(), personId, now)
                 + (stopped == null ? "" : ". Which condition fails for them could not be worked out: " + because(stopped));
         return Optional.of(new Explanation(segment.id(), segment.name(), who, qualified, x.result().why(q), segment.rules(),
-                x.others() == null ? null : List.copyOf(x.others()), hint, whyNot == null ? List.of() : whyNot.steps(), now, book.version(), issues));
+                x.others() == null ? null : List.copyOf(x.others()), hint, whyNot == null ? List.of() : whyNot.steps(), now, book.version(),
+                List.copyOf(issues), List.copyOf(x.undecided())));
     }
 
     /** Why an explanation stopped short, in the words of the budget an analyst can ask an operator to change. */

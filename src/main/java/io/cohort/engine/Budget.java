@@ -39,6 +39,9 @@ public record Budget(int maxFirings, int maxDerived, long maxNanos, long maxByte
         this(maxFirings, maxDerived, maxNanos, DEFAULT_MAX_BYTES, firingsPerFact, derivedPerFact, BYTES_PER_FACT);
     }
 
+    /** The same limits for an evaluation of any number of facts: {@link #forFacts} changes nothing. */
+    public Budget flat() { return new Budget(maxFirings, maxDerived, maxNanos, maxBytes, maxFirings, maxDerived, maxBytes); }
+
     /** This budget for an evaluation of {@code facts} facts: the per-fact limits applied. */
     public Budget forFacts(long facts) {
         long n = facts + 1L;

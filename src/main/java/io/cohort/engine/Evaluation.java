@@ -51,6 +51,11 @@ final class Evaluation {
     private final boolean pooled;
     /** The requested segments' rules cut down to the person's own conditions, or null: evaluate everyone whole. */
     private final Candidates candidates;
+    /**
+     * False for an evaluation that is thrown away (a preview, a rule test, an explanation): its
+     * issues say what this evaluation left out, not that the running rules are suspended.
+     */
+    private final boolean live;
 
     Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
                Consumer<RuntimeIssue> issues) {
@@ -65,6 +70,18 @@ final class Evaluation {
      */
     Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
                Consumer<RuntimeIssue> issues, boolean pooled, Candidates candidates) {
+        this(graph, state, now, eventsSince, budget, issues, pooled, candidates, true);
+    }
+
+    /** An evaluation whose results are shown, not applied: see {@link #live}. */
+    static Evaluation oneShot(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
+                              Consumer<RuntimeIssue> issues, Candidates candidates) {
+        return new Evaluation(graph, state, now, eventsSince, budget, issues, false, candidates, false);
+    }
+
+    private Evaluation(ProfileGraph graph, RuleState state, Instant now, Instant eventsSince, Budget budget,
+                       Consumer<RuntimeIssue> issues, boolean pooled, Candidates candidates, boolean live) {
+        this.live = live;
         this.pooled = pooled;
         this.candidates = candidates;
         this.graph = graph;
@@ -188,7 +205,29 @@ final class Evaluation {
         }
         plan = state.plan(requested);
         for (String s : plan.isolated()) if (!done.contains(s)) fired += alone(s, people, n.facts(), qualified, unsettled).fired();
-        plan = state.plan(requested);
+        return settled(n, requested, qualified, unsettled, fired);
+    }
+
+    /**
+     * {@code n}'s subjects for {@code segments} after a run of them together, made by the caller
+     * (an explanation's), spent a budget of {@code kind}: each segment evaluated on its own with the
+     * same budget, as {@link #apart} does for a batch, at most one run per segment. The result speaks
+     * for the segments that finished on their own; one that spends the budget alone has its rule
+     * reported by name and file.
+     */
+    Result apart(Neighbourhood n, Set<String> segments, OneShot.Failure.Kind kind) {
+        Map<String, Set<String>> qualified = new HashMap<>();
+        for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
+        Set<String> unsettled = new TreeSet<>();
+        int fired = apart(state.plan(segments).clean(), kind, List.copyOf(n.subjects()), n.facts(), qualified, unsettled,
+                new HashSet<>());
+        return settled(n, segments, qualified, unsettled, fired);
+    }
+
+    /** The result for {@code requested}: only the segments neither held nor left unsettled are spoken for. */
+    private Result settled(Neighbourhood n, Set<String> requested, Map<String, Set<String>> qualified, Set<String> unsettled,
+                           int fired) {
+        RuleState.Plan plan = state.plan(requested);
         Set<String> evaluated = new TreeSet<>(requested);
         evaluated.removeAll(plan.held());
         evaluated.removeAll(unsettled);
@@ -247,7 +286,8 @@ final class Evaluation {
                 announce(new RuntimeIssue(now, limitKind(kind), rule, state.book().fileOf(rule),
                         "segments " + listed(segments) + " evaluated together spent the budget of one evaluation ("
                         + limitOf(kind, b) + "), none of them on its own: no rule is suspended, and segment '" + s
-                        + "' is evaluated apart from the others (same results, one more session per batch) until the rules are reloaded"));
+                        + (live ? "' is evaluated apart from the others (same results, one more session per batch) until the rules are reloaded"
+                        : "' was evaluated apart from the others: its result here is its own evaluation's")));
             }
         }
         return fired;
@@ -352,7 +392,7 @@ final class Evaluation {
         unsettled.add(segment);
         issues.accept(new RuntimeIssue(now, limitKind(f.kind()), f.rule() == null ? "?" : f.rule(), "(unknown)", f.message()
                 + ". No rule of the running rules has that name, so none is suspended: segment '" + segment
-                + "' keeps its members for the people of this evaluation"));
+                + (live ? "' keeps its members for the people of this evaluation" : "' is not decided for the people of this evaluation")));
     }
 
     /** Names for a message: the first ten, then how many more. */
@@ -394,8 +434,9 @@ final class Evaluation {
                         + "it throws for the rule does not match. Guard fields that may be null, e.g. industry != null && …"));
             }
         } else if (state.suspend(f.rule(), f.message())) {
-            announce(new RuntimeIssue(now, limitKind(f.kind()), f.rule(), file, f.message() + where + ". The rule is suspended and the segments depending on it keep their members "
-                    + "until the rules are reloaded"));
+            announce(new RuntimeIssue(now, limitKind(f.kind()), f.rule(), file, f.message() + where + (live
+                    ? ". The rule is suspended and the segments depending on it keep their members until the rules are reloaded"
+                    : ". The rule is left out of this evaluation: the segments depending on it are not decided by it")));
         }
         return true;
     }

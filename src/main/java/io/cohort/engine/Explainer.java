@@ -7,9 +7,12 @@ import io.cohort.model.Person;
 import io.cohort.model.Qualified;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Why one person is (or is not) in one segment now: the person's neighbourhood evaluated with the
@@ -26,8 +29,13 @@ public final class Explainer {
      * @param whyNot    when the evaluation finished and the person does not qualify: which condition fails; else null
      * @param others    the other segments the person qualifies for in the same evaluation; null when
      *                  that evaluation did not finish (the explanation's budget spent, a rule that threw)
+     * @param undecided the segments whose rules spent a budget evaluated on their own, or that
+     *                  named no rule: {@code others} cannot speak for them
+     * @param issues    when the segments evaluated together spent a budget: the rule whose segment
+     *                  spends it alone, or the segments that spent it together
      */
-    public record Explanation(Optional<Person> person, OneShot.Result result, WhyNot.Answer whyNot, Set<String> others) {
+    public record Explanation(Optional<Person> person, OneShot.Result result, WhyNot.Answer whyNot, Set<String> others,
+                              Set<String> undecided, List<RuntimeIssue> issues) {
         public boolean qualified(String segment, String personId) { return result.qualified().contains(new Qualified(segment, personId)); }
     }
 
@@ -48,12 +56,30 @@ public final class Explainer {
         WhyNot.Answer whyNot = !own.ok() || own.qualified().contains(new Qualified(segment, personId)) ? null
                 : WhyNot.explain(book, segment, n.facts(), now, personId, allowance);
         OneShot.Result all = OneShot.run(book.kieBase(), book, n.facts(), new Now(now), false, allowance);
-        Set<String> others = null;
-        if (all.ok()) {
-            others = new java.util.TreeSet<>();
-            for (Qualified q : all.qualified()) if (q.personId().equals(personId) && !q.segmentId().equals(segment)) others.add(q.segmentId());
+        if (all.ok()) return new Explanation(person, own, whyNot, othersOf(all.qualified(), segment, personId), Set.of(), List.of());
+        // A run not started (the runs before spent the time) or a rule that threw: nothing to weigh.
+        if (!own.ok() || all.failure().kind() == OneShot.Failure.Kind.EXCEPTION || all.failure().rule() == null
+                || book.segments().size() < 2) {
+            return new Explanation(person, own, whyNot, null, Set.of(), List.of());
         }
-        return new Explanation(person, own, whyNot, others);
+        // The budget is noticed wherever a check comes next, often in another segment's rule: each
+        // segment on its own with the same budget (an extra run each, past the shared deadline)
+        // says whose rule spends it, or that they spend it only together.
+        List<RuntimeIssue> issues = new ArrayList<>();
+        Evaluation.Result apart = Evaluation.oneShot(graph, new RuleState(book), now, now.minus(eventRetention),
+                allowance.budget().flat(), issues::add, null).apart(n, book.segments().keySet(), all.failure().kind());
+        Set<String> qualified = new TreeSet<>(apart.qualified().getOrDefault(personId, Set.of()));
+        Set<String> undecided = new TreeSet<>(book.segments().keySet());
+        undecided.removeAll(apart.evaluated());
+        undecided.remove(segment);
+        return new Explanation(person, own, whyNot, othersOf(qualified.stream().map(s -> new Qualified(s, personId)).toList(),
+                segment, personId), undecided, List.copyOf(issues));
+    }
+
+    private static Set<String> othersOf(Collection<Qualified> qualified, String segment, String personId) {
+        Set<String> others = new TreeSet<>();
+        for (Qualified q : qualified) if (q.personId().equals(personId) && !q.segmentId().equals(segment)) others.add(q.segmentId());
+        return others;
     }
 
     /**

@@ -23,8 +23,11 @@ public final class FullEvaluation {
      * @param members segment id → its members' ids, sorted
      * @param people  the members, as the audience stage sees them
      * @param issues  what the rules did wrong (throwing conditions, budgets)
+     * @param undecided the segments a budget stopped for some people (their rule left out, see
+     *                  {@code issues}): their members are only of the other people
      */
-    public record Outcome(Map<String, Set<String>> members, Map<String, PersonSnapshot> people, List<RuntimeIssue> issues) {
+    public record Outcome(Map<String, Set<String>> members, Map<String, PersonSnapshot> people, List<RuntimeIssue> issues,
+                          Set<String> undecided) {
         public Set<String> members(String segment) { return members.getOrDefault(segment, Set.of()); }
 
         public Set<Qualified> qualified() {
@@ -57,12 +60,13 @@ public final class FullEvaluation {
                                Budget budget, ExecutorService pool, BooleanSupplier cancelled, boolean ownConditionsFirst) {
         List<RuntimeIssue> issues = Collections.synchronizedList(new ArrayList<>());
         RuleState state = new RuleState(book);
-        Evaluation ev = new Evaluation(graph, state, now, now.minus(eventRetention), budget, i -> {
+        Evaluation ev = Evaluation.oneShot(graph, state, now, now.minus(eventRetention), budget, i -> {
             synchronized (issues) {
                 issues.removeIf(x -> x.kind().equals(i.kind()) && x.rule().equals(i.rule()));
                 issues.add(i);
             }
-        }, false, ownConditionsFirst ? book.candidatesOf(segments).orElse(null) : null);
+        }, ownConditionsFirst ? book.candidatesOf(segments).orElse(null) : null);
+        Set<String> undecided = Collections.synchronizedSet(new TreeSet<>());
         List<String> people = graph.personIds();
         Map<String, Set<String>> members = new TreeMap<>();
         Map<String, PersonSnapshot> snapshots = new HashMap<>();
@@ -71,7 +75,7 @@ public final class FullEvaluation {
             if (cancelled.getAsBoolean()) throw new CancellationException("cancelled");
             List<String> chunk = people.subList(Math.min(from, people.size()), Math.min(people.size(), from + CHUNK));
             if (pool == null) {
-                add(ev.run(chunk, segments), members, snapshots);
+                add(ev.run(chunk, segments), segments, members, snapshots, undecided);
             } else {
                 running.add(pool.submit(() -> {
                     if (cancelled.getAsBoolean()) throw new CancellationException("cancelled");
@@ -82,7 +86,7 @@ public final class FullEvaluation {
         }
         for (Future<Evaluation.Result> f : running) {
             try {
-                add(f.get(), members, snapshots);
+                add(f.get(), segments, members, snapshots, undecided);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CancellationException("interrupted");
@@ -92,10 +96,12 @@ public final class FullEvaluation {
             }
         }
         members.replaceAll((k, v) -> Collections.unmodifiableSet(v));
-        return new Outcome(members, snapshots, List.copyOf(issues));
+        return new Outcome(members, snapshots, List.copyOf(issues), Set.copyOf(undecided));
     }
 
-    private static void add(Evaluation.Result r, Map<String, Set<String>> members, Map<String, PersonSnapshot> snapshots) {
+    private static void add(Evaluation.Result r, Set<String> segments, Map<String, Set<String>> members,
+                            Map<String, PersonSnapshot> snapshots, Set<String> undecided) {
+        if (!r.qualified().isEmpty()) for (String s : segments) if (!r.evaluated().contains(s)) undecided.add(s);
         r.qualified().forEach((p, segs) -> {
             if (segs.isEmpty()) return;
             for (String s : segs) members.computeIfAbsent(s, k -> new TreeSet<>()).add(p);

@@ -60,6 +60,35 @@ class RuleTestsTest {
                 "PASS ceos.test.yml › right", "FAILED: 2 case(s), 1 failed");
     }
 
+    /**
+     * A helper deriving 500 facts per person (100 are allowed per fact, a person brings a few) spends the
+     * budget with its segment on its own: the case names that rule and its file, says the segment
+     * was not decided instead of "missing …: no rule of the segment matched", and still compares
+     * the other segment evaluated with it.
+     */
+    @Test
+    void aSegmentABudgetStoppedIsReportedAsNotDecidedNamingTheRule() throws Exception {
+        StringBuilder words = new StringBuilder();
+        for (int i = 0; i < 500; i++) words.append("    insertLogical(new Word($p.id(), ").append(i).append("));\n");
+        Files.writeString(dir.resolve("ceos.drl"), CEO_RULE);
+        Files.writeString(dir.resolve("a-words.drl"), "package cohort.segments;\nimport io.cohort.model.*;\n"
+                + "declare Word\n    personId : String @key\n    n : int @key\nend\n"
+                + "rule \"words\"\nwhen\n    $p : Person()\nthen\n" + words + "end\n"
+                + "rule \"worded\" @segment(\"worded\")\nwhen\n    $p : Person()\n    Word(personId == $p.id, n == 0)\nthen\n"
+                + "    insertLogical(new Qualified(\"worded\", $p.id()));\nend\n");
+        Files.writeString(dir.resolve("ceos.test.yml"), """
+                - name: both
+                  now: 2026-11-25T00:00:00Z
+                """ + PEOPLE + """
+                  expect:
+                    ceos: [b@x.example]
+                    worded: [a@x.example, b@x.example]
+                """);
+        String text = tests.run(dir).render();
+        assertThat(text).contains("rule \"words\" (a-words.drl) derived-limit", "with segment 'worded' evaluated on its own",
+                "worded: not decided, a budget stopped its rules").doesNotContain("missing", "ceos: expected");
+    }
+
     @Test
     void brokenRuleStopsTheRunWithFileAndLine() throws Exception {
         Files.writeString(dir.resolve("ceos.drl"), CEO_RULE.replace("title == \"CEO\"", "titel == \"CEO\""));

@@ -37,6 +37,53 @@ class BudgetBlameIT {
             end
             """;
 
+    /** Staff, derived in derived.drl and read by the plain join of staff.drl: a segment whose rules span two files. */
+    static final String STAFF_HELPER = """
+            declare Staff
+                personId : String @key
+            end
+            rule "staff: people at an account"
+            when
+                $p : Person()
+                AccountPerson(personId == $p.id)
+            then
+                insertLogical(new Staff($p.id()));
+            end
+            """;
+    /** The innocent segment of two files: its helper derives a fact per person, its rule a member per person. */
+    static final String STAFFED = HEADER + """
+            rule "people on staff at big accounts" @segment("staffed")
+            when
+                $p : Person()
+                Staff(personId == $p.id)
+                AccountPerson(personId == $p.id, $a : accountId)
+                Account(id == $a, employees >= 1000)
+            then
+                insertLogical(new Qualified("staffed", $p.id()));
+            end
+            """;
+    /**
+     * The segment "wordy" reads TitleWord, derived in derived.drl ({@link #words}). (A declared type
+     * must be declared in a file whose name sorts before the files using it: else they do not compile.)
+     */
+    static final String WORDY = HEADER + """
+            rule "wordy people" @segment("wordy")
+            when
+                $p : Person()
+                TitleWord(personId == $p.id, n == 0)
+            then
+                insertLogical(new Qualified("wordy", $p.id()));
+            end
+            """;
+
+    /** derived.drl: Staff, and {@code perPerson} TitleWord facts derived for each titled person by one firing. */
+    static String words(int perPerson) {
+        StringBuilder then = new StringBuilder();
+        for (int i = 0; i < perPerson; i++) then.append("    insertLogical(new TitleWord($p.id(), ").append(i).append("));\n");
+        return HEADER + STAFF_HELPER + "declare TitleWord\n    personId : String @key\n    n : int @key\nend\n"
+                + "rule \"title words\"\nwhen\n    $p : Person(title != null)\nthen\n" + then + "end\n";
+    }
+
     @TempDir Path dir;
     CohortApp app;
 
@@ -163,5 +210,28 @@ class BudgetBlameIT {
         assertThat(stats.firings() - firings).as("firings of the second batch, %d people evaluated", stats.evaluations() - evaluated)
                 .isLessThanOrEqualTo(2 * (stats.evaluations() - evaluated));
         assertThat(issues()).hasSize(1);
+    }
+
+    /**
+     * Derived facts, the helper in another file than the segment's rule: derived.drl derives ten
+     * TitleWord facts per person for wordy.drl's rule, and Staff for staff.drl's plain join. Two
+     * derived facts are allowed per fact (4 to 6 per person): "wordy" derives 11 per person alone,
+     * "staffed" 2. The helper that derives them is suspended, under its own file, not the join rule
+     * of staff.drl nor its helper.
+     */
+    @Test
+    void derivedFactsOfAHelperInAnotherFileAreBlamedOnThatHelpersFile() throws Exception {
+        start(new String[] {"staff.drl", STAFFED, "derived.drl", words(10), "wordy.drl", WORDY},
+                ConfigOverride.config("engine.maxDerivedPerFact", "2"));
+        hire(0, 300, "Engineer");
+
+        JsonNode issues = issues();
+        assertThat(issues).as(issues.toString()).singleElement().satisfies(i -> {
+            assertThat(i.get("kind").asText()).isEqualTo("derived-limit");
+            assertThat(i.get("rule").asText()).isEqualTo("title words");
+            assertThat(i.get("file").asText()).isEqualTo("derived.drl");
+            assertThat(i.get("message").asText()).contains("segment 'wordy' evaluated on its own", "suspended");
+        });
+        assertThat(emails("staffed")).hasSize(300);
     }
 }
