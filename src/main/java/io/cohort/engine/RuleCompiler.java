@@ -182,14 +182,19 @@ public final class RuleCompiler {
         kconf.setProperty("drools.propertySpecific", "ALLOWED");
         KnowledgeBuilder kb = KnowledgeBuilderFactory.newKnowledgeBuilder(kconf);
         Map<Resource, String> fileOf = new IdentityHashMap<>();
+        // One batch: Drools then takes every file's type declarations before any file's rules, so a
+        // type declared in one file can be used in another whatever their names (added one by one,
+        // a file sorting before the declaring one failed with "Unable to resolve ObjectType").
+        org.kie.internal.builder.CompositeKnowledgeBuilder batch = kb.batch();
         files.forEach((file, pkg) -> {
             if (only != null) pkg.getRules().removeIf(r -> !only.contains(r.getName()));
             Resource descr = ResourceFactory.newDescrResource(pkg);
             descr.setSourcePath(file);
             fileOf.put(descr, file);
             if (pkg.getResource() != null) fileOf.put(pkg.getResource(), file);
-            kb.add(descr, ResourceType.DESCR);
+            batch.add(descr, ResourceType.DESCR);
         });
+        batch.build();
         List<RuleMessage> messages = new ArrayList<>();
         for (KnowledgeBuilderResult r : kb.getResults(ResultSeverity.ERROR, ResultSeverity.WARNING)) {
             String file = r.getResource() == null ? "(rules)" : fileOf.getOrDefault(r.getResource(),

@@ -54,6 +54,23 @@ class RuleCompilerTest {
                 .isNotSameAs(first.kieBase());
     }
 
+    /**
+     * A type declared in one file and used in another compiles whatever the files' names: Drools
+     * resolves a file's patterns as it adds the file, so a user of CustomerAccount whose name
+     * sorted before customer-accounts.drl failed ("Unable to resolve ObjectType") until the
+     * files were added as one batch.
+     */
+    @Test
+    void aTypeDeclaredInAFileThatSortsLaterCompiles() throws Exception {
+        String declaring = Files.readString(Path.of("rules/customer-accounts.drl"));
+        String using = Files.readString(Path.of("rules/upsell-customers.drl"));
+        for (String[] names : new String[][] {{"customer-accounts.drl", "upsell-customers.drl"}, {"z-customers.drl", "a-upsell.drl"}}) {
+            CompileResult r = new RuleCompiler(Clock.systemUTC()).compile(Map.of(names[0], declaring, names[1], using));
+            assertThat(r.errors()).as(String.join(", ", names)).isEmpty();
+            assertThat(r.ruleBook().orElseThrow().segment("upsell-customers").orElseThrow().files()).containsExactly(names[1]);
+        }
+    }
+
     @Test
     void syntaxErrorIsReportedWithFileAndLine() {
         String drl = """

@@ -63,8 +63,7 @@ class BudgetBlameIT {
             end
             """;
     /**
-     * The segment "wordy" reads TitleWord, derived in derived.drl ({@link #words}). (A declared type
-     * must be declared in a file whose name sorts before the files using it: else they do not compile.)
+     * The segment "wordy" reads TitleWord, derived in derived.drl ({@link #words}).
      */
     static final String WORDY = HEADER + """
             rule "wordy people" @segment("wordy")
