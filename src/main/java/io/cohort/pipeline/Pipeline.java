@@ -204,9 +204,9 @@ public final class Pipeline {
     /**
      * What a catch-up applied: the records stored and the keys removed by the batches after the
      * graph's up to {@code upTo}, and the records held but events, by the graph and by the store,
-     * both at {@code upTo}.
+     * both at {@code upTo} (the store's counted in {@code countMillis}).
      */
-    public record CaughtUp(long upTo, long records, long removals, long graphRecords, long storedRecords) {
+    public record CaughtUp(long upTo, long records, long removals, long graphRecords, long storedRecords, long countMillis) {
         public boolean countsAgree() { return graphRecords == storedRecords; }
     }
 
@@ -232,7 +232,9 @@ public final class Pipeline {
             removals[0]++;
         });
         buffered.removeIf(b -> b.seq() <= upTo);
-        return new CaughtUp(upTo, records, removals[0], graph.recordCount(), store.countButEvents());
+        long t = System.nanoTime();
+        long stored = store.countButEvents();
+        return new CaughtUp(upTo, records, removals[0], graph.recordCount(), stored, (System.nanoTime() - t) / 1_000_000);
     }
 
     private static long loadInto(RecordStore store, ProfileGraph graph, java.time.Instant eventHorizon, long after, long upTo,
