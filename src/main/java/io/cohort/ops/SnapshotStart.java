@@ -87,7 +87,7 @@ final class SnapshotStart {
             return Outcome.fromStore(c.upTo());
         }
         LOG.info("start-up: profile graph read from snapshot {} at batch {} ({} records, {} events) in {} ms, then {} records and {} "
-                        + "removals stored since (batches {}..{}) in {} ms; {} records as in the store (counted in {} ms); evaluating what changed",
+                        + "removals stored since (batches {}..{}) in {} ms; {} records as in the store (counted in {} ms beside it); evaluating what changed",
                 file, stamp.lastBatch(), f.records(), f.events(), f.millis(), c.records(), c.removals(), stamp.lastBatch() + 1, c.upTo(),
                 ms, c.graphRecords(), c.countMillis());
         return new Outcome(onDisk.get(), c.upTo(), f.records() + c.records());

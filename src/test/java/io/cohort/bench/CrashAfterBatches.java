@@ -56,6 +56,9 @@ public final class CrashAfterBatches {
                 var stored = store.find(sources.get(si), "person", key);
                 if (stored.isEmpty()) continue;
                 ObjectNode p = JSON.valueToTree(stored.get().record());
+                List<String> nulls = new ArrayList<>();
+                p.fieldNames().forEachRemaining(f -> { if (p.get(f).isNull()) nulls.add(f); });
+                p.remove(nulls);
                 p.put("type", "person");
                 int roll = rnd.nextInt(10);
                 if (roll < 7) {
