@@ -28,9 +28,11 @@ import java.util.concurrent.FutureTask;
 /**
  * A compact binary image of the profile graph, so that a restart decodes no JSON and reads no
  * database rows: written at a clean shutdown, read at the next start. It is a cache of the store,
- * never the truth: it is used only when it says it was written at exactly the store's last batch
- * ({@link Stamp}), by this version's record declarations; otherwise (a crash, an
- * import while down, a newer version) the start loads from the store as it always did.
+ * never the truth: it is used when it says it was written at the store's last batch
+ * ({@link Stamp}), by this version's record declarations, or at an earlier batch of the same store
+ * that the store still has as it was (a crash, an import while down): then the start applies what
+ * the store changed since (ops.SnapshotStart). Otherwise (another store, a restored backup, a
+ * newer version) the start loads from the store as it always did.
  *
  * <p>Contents: a header (format, record declarations, stamp, event horizon, the event key, the sizes of the
  * index's maps, so a read never grows one); the records section: every current
@@ -50,14 +52,18 @@ public final class GraphSnapshot {
      * same key fields in one source (account 1's contact 7 and campaign 1's member 7) as one,
      * keeping only the later, so such a file may lack records the store has. Format 6 held event
      * ids hashed without a key, which a crafted id could collide with ({@link EventSeries#idHash}).
-     * The first start after the upgrade loads from the store once.
+     * The first start after the upgrade loads from the store once. Format 8 is format 7's layout
+     * written by a version that records removed records (store.RemovedRecords) with every delete:
+     * only such a snapshot may be caught up with what the store changed since (both are read when
+     * they match the store exactly).
      */
-    private static final int FORMAT = 7;
+    private static final int FORMAT = 8;
+    private static final int SAME_LAYOUT = 7;
     private static final long END = 0x454e44454e44454eL;
     /** recordsAt, eventsAt, CRC of header and records, CRC of events, records, events, END. */
     private static final int TRAILER = 7 * Long.BYTES;
 
-    private static boolean readable(int format) { return format == FORMAT; }
+    private static boolean readable(int format) { return format == FORMAT || format == SAME_LAYOUT; }
 
     private GraphSnapshot() {}
 
@@ -80,6 +86,12 @@ public final class GraphSnapshot {
                 return Optional.empty();
             }
         }
+
+        /**
+         * Whether every removal since it was written was recorded (its writer recorded them), so
+         * that it may be read although the store has moved on, and caught up.
+         */
+        public boolean continuable() { return format == FORMAT; }
 
         /**
          * True when {@code file} is still this one, holds the graph at {@code current} and is in

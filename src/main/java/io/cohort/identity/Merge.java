@@ -22,6 +22,31 @@ import java.util.function.Function;
 final class Merge {
     private Merge() {}
 
+    /**
+     * The one fact of a relation or membership that records of several sources state (two
+     * source persons of one unified person, each related to the account): the one with a role
+     * (or status) wins, the lower role, then the lower attributes, so that the fact does not
+     * depend on the order the walk meets the records in. A graph read from a snapshot, loaded
+     * from the store or fed batch by batch holds them in different orders, and must give the
+     * rules the same fact (the first one met won before, and a restart could change a role).
+     */
+    static io.cohort.model.Fact either(io.cohort.model.Fact a, io.cohort.model.Fact b) {
+        if (a.equals(b)) return a;
+        return ONE_OF_MANY.compare(a, b) <= 0 ? a : b;
+    }
+
+    private static final Comparator<io.cohort.model.Fact> ONE_OF_MANY = Comparator
+            .comparing(Merge::label, Comparator.nullsLast(Comparator.<String>naturalOrder()))
+            .thenComparing(f -> f instanceof io.cohort.model.Attributed a && a.attributes() != null
+                    ? new java.util.TreeMap<>(a.attributes()).toString() : "");
+
+    private static String label(io.cohort.model.Fact f) {
+        if (f instanceof io.cohort.model.AccountPerson ap) return ap.role();
+        if (f instanceof io.cohort.model.OpportunityPerson op) return op.role();
+        if (f instanceof io.cohort.model.CampaignMember cm) return cm.status();
+        return null;
+    }
+
     static Person person(String uid, List<Stamped<PersonRecord>> recs) {
         // Plain loops and a path for one record (most people): this runs for every person of
         // every sweep, and its streams and copies were a tenth of a 1M rule edit's workers.

@@ -188,14 +188,14 @@ final class NeighbourhoodBuilder {
             for (var s : sp.leaves) {
                 if (s.record() instanceof CampaignMemberRecord cm) {
                     SourceRef c = new SourceRef(s.source(), cm.campaignId());
-                    if (types.campaignMembers) put(new CampaignMember(c.toString(), uid, cm.status(), cm.attributes()));
+                    if (types.campaignMembers) putEither(new CampaignMember(c.toString(), uid, cm.status(), cm.attributes()));
                     var camp = types.campaigns ? ix.campaigns.get(c) : null;
                     if (camp != null) {
                         put(new Campaign(c.toString(), camp.record().name(), camp.record().campaignType(), camp.record().status(), camp.record().attributes()));
                     }
                 } else if (s.record() instanceof MarketingListMemberRecord lm) {
                     SourceRef l = new SourceRef(s.source(), lm.listId());
-                    if (types.listMembers) put(new MarketingListMember(l.toString(), uid, lm.attributes()));
+                    if (types.listMembers) putEither(new MarketingListMember(l.toString(), uid, lm.attributes()));
                     var list = types.lists ? ix.lists.get(l) : null;
                     if (list != null) put(new MarketingList(l.toString(), list.record().name(), list.record().attributes()));
                 }
@@ -215,12 +215,12 @@ final class NeighbourhoodBuilder {
         if (s.record() instanceof AccountPersonRecord ap) {
             List<SourceRef> group = accountGroup(new SourceRef(s.source(), ap.accountId()));
             String aid = accountId(group);
-            put(new AccountPerson(aid, uid, ap.role(), ap.attributes()));
+            putEither(new AccountPerson(aid, uid, ap.role(), ap.attributes()));
             accountsDone.putIfAbsent(aid, group);
         } else if (s.record() instanceof OpportunityPersonRecord op) {
             List<SourceRef> group = oppGroup(new SourceRef(s.source(), op.opportunityId()));
             String oid = opportunityId(group);
-            put(new OpportunityPerson(oid, uid, op.role(), op.attributes()));
+            putEither(new OpportunityPerson(oid, uid, op.role(), op.attributes()));
             oppsSeen.putIfAbsent(oid, group);
         }
     }
@@ -321,5 +321,10 @@ final class NeighbourhoodBuilder {
 
     private void put(Fact f) {
         facts.putIfAbsent(f.key(), f);
+    }
+
+    /** A relation or membership: several sources may state it, one of them wins ({@link Merge#either}). */
+    private void putEither(Fact f) {
+        facts.merge(f.key(), f, Merge::either);
     }
 }

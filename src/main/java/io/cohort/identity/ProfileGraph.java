@@ -543,6 +543,9 @@ public final class ProfileGraph {
         }
     }
 
+    /** Records held but events: as many as the store's, when the graph is its copy. */
+    public long recordCount() { return read(index::recordCount); }
+
     /** Events held in memory (for metrics and the benchmark). */
     public int eventCount() { return read(index.eventOwners::size); }
 

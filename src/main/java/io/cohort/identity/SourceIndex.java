@@ -248,6 +248,12 @@ final class SourceIndex {
         return all;
     }
 
+    /** How many records are held but events ({@link #records()}'s size, without building it). */
+    long recordCount() {
+        return (long) personRecords + accounts.size() + opportunities.size() + relations.size() + links.size()
+                + campaigns.size() + lists.size();
+    }
+
     /** How many source person records the graph holds. */
     int personRecordCount() { return personRecords; }
 

@@ -132,7 +132,7 @@ final class Unifier {
                     String oid = oppIds.get(new SourceRef(s.source(), op.opportunityId()));
                     if (pid != null && oid != null) f = new OpportunityPerson(oid, pid, op.role(), op.attributes());
                 }
-                if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
+                if (f != null) dedup.merge(f.key(), f, Merge::either);
             }
             if (n.kind() != Node.PERSON) continue;
             String pid = person(n.ref().source(), n.ref().id(), knownPeople);
@@ -144,7 +144,7 @@ final class Unifier {
 
     private static void leaf(Stamped<SourceRecord> s, String pid, Map<String, Fact> dedup) {
         Fact f = leaf(s.source(), s.record(), pid);
-        if (f != null) dedup.merge(f.key(), f, (a, b) -> a);
+        if (f != null) dedup.merge(f.key(), f, Merge::either);
     }
 
     private static Fact leaf(String source, SourceRecord r, String pid) {

@@ -90,7 +90,6 @@ public final class Startup implements Managed {
         try {
             // Between batches: batches accepted from here on are buffered and applied after the load.
             RecordStore.Position at = pipeline.between(store::position);
-            long upTo = at.lastBatch();
             // The stored memberships do not depend on the graph (nothing evaluates before the
             // engine starts): read them while the graph loads.
             FutureTask<java.util.List<Qualified>> stored = new FutureTask<>(() -> {
@@ -106,7 +105,10 @@ public final class Startup implements Managed {
             Thread reader = new Thread(stored, "cohort-startup-memberships");
             reader.setDaemon(true);
             reader.start();
-            if (!fromSnapshot(at)) {
+            SnapshotStart.Outcome graphRead = fromSnapshot(at);
+            // A catch-up of the snapshot takes every batch stored until then.
+            long upTo = graphRead.upTo();
+            if (!graphRead.graphRead()) {
                 // Only a load from the store needs it (progress); a COUNT(*) of every row is not free on PostgreSQL.
                 total = store.count();
                 LOG.info("start-up: loading {} stored records (up to batch {}) into the profile graph", total, upTo);
@@ -134,34 +136,18 @@ public final class Startup implements Managed {
     }
 
     /**
-     * Reads the graph snapshot when it is an exact copy of the store; false (and the graph left
-     * empty) when there is none, it is of another store state, or it does not read back.
+     * Reads the graph snapshot when it is a copy of the store as it is, or as it was at an
+     * earlier batch (then caught up, {@link SnapshotStart}); otherwise leaves the graph empty.
      */
-    private boolean fromSnapshot(RecordStore.Position at) {
-        if (snapshot.isEmpty()) return false;
-        Path file = snapshot.get();
-        Optional<GraphSnapshot.OnDisk> onDisk = GraphSnapshot.OnDisk.of(file);
-        if (onDisk.isEmpty()) {
-            if (Files.exists(file)) LOG.info("start-up: graph snapshot {} is of another version; loading from the store", file);
-            return false;
+    private SnapshotStart.Outcome fromSnapshot(RecordStore.Position at) {
+        if (snapshot.isEmpty()) return SnapshotStart.Outcome.fromStore(at.lastBatch());
+        SnapshotStart.Outcome o = new SnapshotStart(store, pipeline, graph)
+                .read(snapshot.get(), at, clock.instant().minus(eventRetention), n -> loaded = n);
+        if (o.graphRead()) {
+            readFrom = o.read();
+            loaded = total = o.records();
         }
-        GraphSnapshot.Stamp expected = new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt());
-        if (!onDisk.get().stamp().equals(expected)) {
-            // The usual reason: the last stop was not clean (a crash), or records were imported while down.
-            LOG.info("start-up: graph snapshot {} is of {}, the store is at {}; loading from the store", file, onDisk.get().stamp(), expected);
-            return false;
-        }
-        try {
-            GraphSnapshot.Figures f = GraphSnapshot.read(file, expected, graph, clock.millis() - eventRetention.toMillis());
-            readFrom = onDisk.get();
-            loaded = total = f.records();
-            LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
-                    file, f.records(), f.events(), f.bytes(), f.millis());
-            return true;
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.warn("start-up: graph snapshot {} does not read back ({}); loading from the store", file, e.toString());
-            return false;
-        }
+        return o;
     }
 
     /**
@@ -206,12 +192,16 @@ public final class Startup implements Managed {
     }
 
     private void writeSnapshot() {
-        if (snapshot.isEmpty()) return;
+        if (snapshot.isEmpty()) {
+            pruneRemovals(store.position().lastBatch());
+            return;
+        }
         Path file = snapshot.get();
         try {
             // A stale snapshot must not survive a stop that cannot replace it.
             if (phase != Phase.READY) {
                 Files.deleteIfExists(file);
+                pruneRemovals(store.position().lastBatch());
                 return;
             }
             // From memory: the database may be closed already (H2 closes itself when the JVM exits).
@@ -222,11 +212,13 @@ public final class Startup implements Managed {
                 // No batch since the start read it: the file is this graph already (events that aged
                 // since are left out by the next read, as from any snapshot).
                 LOG.info("shutdown: graph snapshot {} kept: no batch arrived since it was read at start", file);
+                pruneRemovals(stamp.lastBatch());
                 return;
             }
             GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
             LOG.info("shutdown: graph snapshot {} written ({} records, {} events, {} bytes) in {} ms",
                     file, f.records(), f.events(), f.bytes(), f.millis());
+            pruneRemovals(stamp.lastBatch());
         } catch (Exception | Error e) {
             LOG.warn("shutdown: graph snapshot {} not written ({}); the next start loads from the store", file, e.toString());
             try {
@@ -234,6 +226,20 @@ public final class Startup implements Managed {
             } catch (java.io.IOException ignored) {
                 // The stamp check still keeps a stale file from being read.
             }
+        }
+    }
+
+    /**
+     * Forgets the removed records up to {@code batch} (store.RemovedRecords): the only snapshot a
+     * later start can read is of this batch, or there is none. Best effort: the database may be
+     * closed already (H2 closes itself when the JVM exits); the rows then wait for the next stop.
+     */
+    private void pruneRemovals(long batch) {
+        try {
+            int n = store.removed().prune(batch);
+            if (n > 0) LOG.info("shutdown: {} removed records up to batch {} forgotten (no snapshot needs them)", n, batch);
+        } catch (RuntimeException e) {
+            LOG.info("shutdown: removed records up to batch {} not forgotten ({}); the next clean stop does", batch, e.toString());
         }
     }
 

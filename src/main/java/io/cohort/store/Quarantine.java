@@ -49,6 +49,10 @@ public final class Quarantine {
             h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?)", source, type, key, row.get()[0], row.get()[1], why, now);
             h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?", source, type, key);
+            // The graph never held this version, but a snapshot of an earlier batch may hold an older one.
+            List<String[]> k = List.<String[]>of(new String[] {type, key});
+            RemovedRecords.forget(h, source, k);
+            RemovedRecords.removed(h, source, k, (Long) row.get()[1]);
             return true;
         });
         if (!moved) {
@@ -91,9 +95,11 @@ public final class Quarantine {
         return firstSkip(r.seq(), r.index(), now, h -> {
             h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
                     + "VALUES (?, ?, ?, ?, ?, ?, ?)", r.source(), clip(r.type(), 40), clip(r.key(), 1024), r.payload(), r.seq(), why, now);
-            if (r.ownsStoredRow()) {
-                h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ? AND batch_seq = ?",
-                        r.source(), r.type(), r.key(), r.seq());
+            // Cluster mode: no graph fed from the log holds this record, but a single-mode
+            // snapshot of an earlier batch may hold the key's older version.
+            if (r.ownsStoredRow() && h.execute("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ? AND batch_seq = ?",
+                    r.source(), r.type(), r.key(), r.seq()) > 0) {
+                RemovedRecords.removed(h, r.source(), List.<String[]>of(new String[] {r.type(), r.key()}), r.seq());
             }
             return 0;
         }).isPresent();
@@ -129,6 +135,8 @@ public final class Quarantine {
             h.execute("INSERT INTO source_record_quarantine (source, rtype, rkey, payload, batch_seq, reason, quarantined_at) "
                     + "SELECT source, rtype, rkey, payload, batch_seq, ?, ? FROM source_record WHERE batch_seq = ? "
                     + "ORDER BY source, rtype, rkey", stored, now, e.seq());
+            // As for one record: a single-mode snapshot of an earlier batch may hold older versions.
+            RemovedRecords.removedRowsOf(h, e.seq());
             return h.execute("DELETE FROM source_record WHERE batch_seq = ?", e.seq());
         });
     }

@@ -30,6 +30,7 @@ public final class RecordStore {
     private final ObjectMapper mapper;
     private final AtomicLong batchSeq;
     private final Quarantine quarantine;
+    private final RemovedRecords removed;
     /** When the last committed batch was received: with its number, what a graph snapshot is a copy of. */
     private volatile long lastBatchAt;
     private volatile String storeId;
@@ -38,6 +39,7 @@ public final class RecordStore {
         this.jdbi = jdbi;
         this.mapper = mapper;
         this.quarantine = new Quarantine(jdbi);
+        this.removed = new RemovedRecords(jdbi);
         this.batchSeq = new AtomicLong(jdbi.withHandle(h ->
                 h.createQuery("SELECT COALESCE(MAX(seq), 0) FROM ingest_batch").mapTo(Long.class).one()));
         this.lastBatchAt = jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM ingest_batch WHERE seq = ?")
@@ -90,14 +92,18 @@ public final class RecordStore {
         for (RecordChange c : changes) last.put(c.type().wireName() + "\u0000" + c.key(), c);
         long local = numbering == null ? batchSeq.incrementAndGet() : 0;
         List<String[]> inserts = new ArrayList<>();
-        int deletes = 0;
+        List<String[]> keys = new ArrayList<>(last.size());
+        List<String[]> deleted = new ArrayList<>();
         for (RecordChange c : last.values()) {
+            String[] key = {c.type().wireName(), c.key()};
+            keys.add(key);
             if (c instanceof RecordChange.Upsert u) {
                 inserts.add(new String[] {u.type().wireName(), u.key(), json(u.record())});
             } else {
-                deletes++;
+                deleted.add(key);
             }
         }
+        int deletes = deleted.size();
         int upserts = inserts.size();
         int deleteCount = deletes;
         long seq = jdbi.inTransaction(h -> {
@@ -105,6 +111,9 @@ public final class RecordStore {
             PreparedBatch del = h.prepareBatch("DELETE FROM source_record WHERE source = ? AND rtype = ? AND rkey = ?");
             for (RecordChange c : last.values()) del.add(source, c.type().wireName(), c.key());
             del.execute();
+            // A graph (or its snapshot) may hold any deleted key: a start from an older snapshot learns of it here.
+            RemovedRecords.forget(h, source, keys);
+            RemovedRecords.removed(h, source, deleted, n);
             if (!inserts.isEmpty()) {
                 PreparedBatch ins = h.prepareBatch(
                         "INSERT INTO source_record (source, rtype, rkey, payload, batch_seq) VALUES (?, ?, ?, ?, ?)");
@@ -130,7 +139,13 @@ public final class RecordStore {
      * A row that cannot be decoded (an unreadable payload, a type this version does not know) is
      * moved to the {@link #quarantine()} and left out, so that one bad row never stops a start.
      */
-    public void forEach(Consumer<StoredRecord> consumer) {
+    public void forEach(Consumer<StoredRecord> consumer) { forEachAfter(0, consumer); }
+
+    /**
+     * As {@link #forEach}, for the records last stored by batches after {@code after} (a start
+     * that read a snapshot of batch {@code after}): those rows only, by the batch index.
+     */
+    public void forEachAfter(long after, Consumer<StoredRecord> consumer) {
         int decoders = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(decoders, r -> {
             Thread t = new Thread(r, "cohort-store-decode");
@@ -142,7 +157,10 @@ public final class RecordStore {
             List<String[]> chunk = new ArrayList<>(DECODE_CHUNK);
             // A page at a time (WholeTableReads): otherwise 25M rows at 1M people are read, into memory
             // (PostgreSQL) or a temporary file (H2), before the first is handed out.
-            WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record ORDER BY batch_seq")
+            // Batches start at 1: a whole load keeps the query it always ran.
+            String where = after > 0 ? " WHERE batch_seq > " + after : "";
+            WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record"
+                            + where + " ORDER BY batch_seq")
                     .setFetchSize(2_000)
                     .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)})
                     .useStream(s -> s.forEach(row -> {
@@ -237,6 +255,21 @@ public final class RecordStore {
     public void payloads(String type, Consumer<String> each) {
         WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT payload FROM source_record WHERE rtype = ?").bind(0, type)
                 .setFetchSize(2_000).mapTo(String.class).useStream(s -> s.forEach(each)));
+    }
+
+    /** Keys removed from the store, with the batch that removed each ({@link RemovedRecords}). */
+    public RemovedRecords removed() { return removed; }
+
+    /** When batch {@code seq} was received; empty when the store has no such batch. */
+    public java.util.OptionalLong receivedAt(long seq) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT received_at FROM ingest_batch WHERE seq = ?").bind(0, seq)
+                .mapTo(Long.class).findOne().map(java.util.OptionalLong::of).orElse(java.util.OptionalLong.empty()));
+    }
+
+    /** How many stored records are not events (all of them are in the graph; events past retention are not). */
+    public long countButEvents() {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM source_record WHERE rtype <> ?")
+                .bind(0, io.cohort.record.RecordType.EVENT.wireName()).mapTo(Long.class).one());
     }
 
     public long count() {

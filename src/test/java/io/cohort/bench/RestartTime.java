@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * -Dbench.db=postgres for a PostgreSQL store. Classpath as ColdStart's (docs/benchmarks.md).
  */
 public final class RestartTime {
-    private static final Pattern FIGURES = Pattern.compile("start-up: (profile graph read from snapshot.*|\\d+ stored memberships read.*|ready in .*)");
+    private static final Pattern FIGURES = Pattern.compile("start-up: (profile graph read from snapshot.*|graph snapshot .*|loaded \\d+ records in.*|\\d+ stored memberships read.*|ready in .*)");
 
     private RestartTime() {}
 

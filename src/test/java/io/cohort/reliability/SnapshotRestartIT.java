@@ -23,8 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A clean stop writes the profile graph's snapshot and the next start reads it instead of every
  * stored record; the service it gives is the one a full load gives. After a SIGKILL, or with
- * records stored since, the snapshot no longer matches the store and is not used. A membership
- * lost while the service was down comes back right after a start that evaluated nobody.
+ * records stored since, the snapshot is read and caught up with what the store changed since, and
+ * gives the service a full load gives; a snapshot of a store restored and numbered again is not
+ * used. A membership lost while the service was down comes back right after a start that
+ * evaluated nobody.
  */
 class SnapshotRestartIT {
     private static final String SOURCES = "{crm-1: {type: generic}, crm-2: {type: generic}, marketo-1: {type: generic},"
@@ -93,16 +95,52 @@ class SnapshotRestartIT {
             assertThat(log(service)).contains("profile graph read from snapshot").doesNotContain("loading from the store");
             assertThat(profiles(service, emails)).isEqualTo(profilesChanged);
 
-            // Records stored after the snapshot was read, then a crash: the snapshot is stale.
+            // Records stored after the snapshot was written (merges, splits, deletes, keys sent
+            // again, events deleted), then a crash: the start reads the snapshot and applies only
+            // what the store changed since.
             for (RandomRecords.Batch b : mutations.subList(1, mutations.size())) send(service, b);
+            for (ObjectNode e : world.exports().get("marketo-1").stream().filter(n -> n.path("type").asText().equals("event")).limit(3).toList()) {
+                send(service, new RandomRecords.Batch("marketo-1", List.of(e.deepCopy().put("deleted", true))));
+            }
+            Map<String, String> profilesBeforeCrash = profiles(service, emails);
             service.kill();
             service.start().awaitReady(READY);
-            assertThat(log(service)).contains("loading from the store").doesNotContain("read from snapshot")
+            assertThat(log(service)).containsPattern("read from snapshot \\S+ at batch \\d+ .*, then [1-9]\\d* records and [1-9]\\d* removals stored since")
+                    .doesNotContain("loading from the store")
                     .as("changes since the last clean stop's copy").contains("stored memberships read from the database");
+            assertThat(profiles(service, emails)).isEqualTo(profilesBeforeCrash);
             Map<String, Set<String>> afterCrash = allMembers(service);
             service.stop();
             assertThat(afterCrash).as("memberships after a crash = a fresh evaluation of the store")
                     .isEqualTo(fresh(service));
+
+            // And the same as a start without the snapshot (a load of the whole store) gives.
+            Path aside = dir.resolve("graph.snapshot.aside");
+            Files.move(file, aside);
+            service.start().awaitReady(READY);
+            assertThat(log(service)).contains("loading").doesNotContain("read from snapshot");
+            assertThat(profiles(service, emails)).isEqualTo(profilesBeforeCrash);
+            assertThat(allMembers(service)).isEqualTo(afterCrash);
+
+            // A store restored from a backup and numbered again (the snapshot's batch was received
+            // at another time): not caught up, loaded from the store.
+            send(service, mutations.get(0));
+            service.kill();
+            Files.move(aside, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            long snapshotBatch;
+            try (var c = java.sql.DriverManager.getConnection(service.dbUrl, "sa", "")) {
+                var st = c.createStatement();
+                var rs = st.executeQuery("SELECT MAX(seq) - 1 FROM ingest_batch");
+                rs.next();
+                snapshotBatch = rs.getLong(1);
+                assertThat(st.executeUpdate("UPDATE ingest_batch SET received_at = received_at + 1 WHERE seq = " + snapshotBatch)).isOne();
+            }
+            service.start().awaitReady(READY);
+            assertThat(log(service)).contains("its batch was received at another time").contains("loading from the store")
+                    .doesNotContain("read from snapshot");
+            Map<String, Set<String>> restored = allMembers(service);
+            service.stop();
+            assertThat(restored).isEqualTo(fresh(service));
 
             // And the state before the mutations was right too.
             assertThat(fromSnapshot.values().stream().mapToInt(Set::size).sum()).isPositive();
@@ -112,7 +150,7 @@ class SnapshotRestartIT {
             Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
             service.start().awaitReady(READY);
             assertThat(log(service)).contains("does not read back").contains("loading");
-            assertThat(allMembers(service)).isEqualTo(afterCrash);
+            assertThat(allMembers(service)).isEqualTo(restored);
         }
     }
 

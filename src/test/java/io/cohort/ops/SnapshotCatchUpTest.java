@@ -1,0 +1,217 @@
+package io.cohort.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cohort.identity.GraphSnapshot;
+import io.cohort.identity.ProfileGraph;
+import io.cohort.identity.SameGraph;
+import io.cohort.ingest.IngestLimits;
+import io.cohort.ingest.RecordParser;
+import io.cohort.pipeline.Pipeline;
+import io.cohort.reliability.CompanyWorld;
+import io.cohort.reliability.RandomRecords;
+import io.cohort.store.Migrations;
+import io.cohort.store.RecordStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.h2.jdbcx.JdbcDataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A start after a crash reads the graph snapshot of an earlier clean stop and applies what the
+ * store changed since (records stored, keys removed): the graph it gives must be the one a load of
+ * the whole store gives, whatever came between (merges, splits, deletes, keys deleted and sent
+ * again, events past retention). A snapshot that cannot be caught up is refused, and a removal
+ * the store did not record is caught by the count check.
+ */
+class SnapshotCatchUpTest {
+    private static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
+    /** Some of the world's events (up to 40 days old) are past it: both paths leave them out; one exactly at it is kept. */
+    private static final Instant HORIZON = NOW.minus(Duration.ofDays(25));
+    private final RecordParser parser = new RecordParser(new IngestLimits());
+    @TempDir Path dir;
+
+    /** A store in a file database of its own, with the write path the service uses. */
+    private final class Store {
+        final Jdbi jdbi;
+        final Path snapshot;
+        RecordStore store;
+        ProfileGraph graph = new ProfileGraph();
+        Pipeline pipeline;
+
+        Store(String name) {
+            JdbcDataSource ds = new JdbcDataSource();
+            ds.setURL("jdbc:h2:file:" + dir.resolve(name).toAbsolutePath() + ";MODE=PostgreSQL");
+            ds.setUser("sa");
+            Migrations.migrate(ds);
+            jdbi = Jdbi.create(ds);
+            snapshot = dir.resolve(name + ".snapshot");
+            restart();
+        }
+
+        /** What a new process has: the store as the database holds it, an empty graph. */
+        void restart() {
+            store = new RecordStore(jdbi, io.dropwizard.jackson.Jackson.newObjectMapper());
+            graph = new ProfileGraph();
+            pipeline = Pipeline.withoutEvaluation(Map.of(), parser, store, graph, Clock.fixed(NOW, ZoneOffset.UTC), new MetricRegistry());
+        }
+
+        void send(RandomRecords.Batch b) { pipeline.ingest(b.source(), new ArrayList<JsonNode>(b.records())); }
+
+        void writeSnapshot() throws Exception {
+            var at = store.position();
+            GraphSnapshot.write(graph, snapshot, new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt()));
+        }
+
+        SnapshotStart.Outcome start() {
+            restart();
+            return new SnapshotStart(store, pipeline, graph).read(snapshot, store.position(), HORIZON, n -> {});
+        }
+
+        ProfileGraph wholeLoad() {
+            ProfileGraph full = new ProfileGraph();
+            Pipeline.loadInto(store, full, HORIZON, store.lastBatchSeq(), n -> {});
+            return full;
+        }
+    }
+
+    @Test
+    void aSnapshotCaughtUpWithTheStoreIsTheGraphOfAWholeLoad() throws Exception {
+        for (long seed = 1; seed <= 16; seed++) {
+            Random rnd = new Random(seed);
+            CompanyWorld world = new CompanyWorld(seed, NOW, 4 + rnd.nextInt(6), 0.3);
+            List<RandomRecords.Batch> batches = new ArrayList<>(world.arrival(true));
+            batches.addAll(churn(world, rnd, 60));
+            Store s = new Store("seed-" + seed);
+            // The snapshot anywhere from the middle of the first load to near the end of the churn.
+            int at = 1 + rnd.nextInt(batches.size() - 1);
+            for (RandomRecords.Batch b : batches.subList(0, at)) s.send(b);
+            s.writeSnapshot();
+            for (RandomRecords.Batch b : batches.subList(at, batches.size())) s.send(b);
+
+            SnapshotStart.Outcome o = s.start();
+            assertThat(o.graphRead()).as("seed %d: caught up", seed).isTrue();
+            assertThat(o.upTo()).isEqualTo(batches.size());
+            try {
+                SameGraph.assertSameGraph(s.graph, s.wholeLoad());
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + ", snapshot after " + at + " of " + batches.size() + " batches", e);
+            }
+        }
+    }
+
+    @Test
+    void theStoreKeepsARemovedKeyUntilItIsSentAgainAndAStopForgetsItOnceSnapshotted() {
+        Store s = new Store("removals");
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"email\":\"a@x.com\"}"));
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"deleted\":true}"));
+        List<String> removed = new ArrayList<>();
+        s.store.removed().after(0, Long.MAX_VALUE, r -> removed.add(r.source() + " " + r.type() + " " + r.key() + " " + r.batch()));
+        assertThat(removed).containsExactly("crm-1 person p1 2");
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"email\":\"b@x.com\"}"));
+        assertThat(s.store.removed().count()).as("sent again: present").isZero();
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"deleted\":true}"));
+        assertThat(s.store.removed().prune(3)).isZero();
+        assertThat(s.store.removed().prune(4)).isOne();
+    }
+
+    @Test
+    void aRemovalTheStoreDidNotRecordIsCaughtAndTheGraphLoadedFromTheStore() throws Exception {
+        Store s = new Store("unrecorded");
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"email\":\"a@x.com\"}",
+                "{\"type\":\"person\",\"id\":\"p2\",\"email\":\"b@x.com\"}"));
+        s.writeSnapshot();
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p2\",\"deleted\":true}"));
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p3\",\"email\":\"c@x.com\"}"));
+        // As a writer that does not record its removals would leave the store.
+        s.jdbi.useHandle(h -> h.execute("DELETE FROM source_record_removed"));
+
+        SnapshotStart.Outcome o = s.start();
+        assertThat(o.graphRead()).as("the counts differ: 3 records in the graph, 2 in the store").isFalse();
+        assertThat(o.upTo()).isEqualTo(3);
+        assertThat(s.graph.personCount()).as("emptied for the load from the store").isZero();
+    }
+
+    @Test
+    void aSnapshotThatCannotBeCaughtUpIsRefusedAndTheGraphLeftEmpty() throws Exception {
+        Store s = new Store("refused");
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"email\":\"a@x.com\"}"));
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p2\",\"email\":\"b@x.com\"}"));
+        s.writeSnapshot();
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p3\",\"email\":\"c@x.com\"}"));
+        assertThat(s.start().graphRead()).as("the usable case").isTrue();
+
+        // Written by the version before, which did not record removals: read only when exact.
+        byte[] written = java.nio.file.Files.readAllBytes(s.snapshot);
+        try (var ch = java.nio.channels.FileChannel.open(s.snapshot, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(4).putInt(0, 7), Long.BYTES); // after the magic number
+        }
+        assertThat(GraphSnapshot.OnDisk.of(s.snapshot)).as("format 7 is still read").isPresent();
+        assertRefused(s);
+        java.nio.file.Files.write(s.snapshot, written);
+
+        // The store restored from a backup and numbered again: batch 2 was received at another time.
+        s.jdbi.useHandle(h -> h.execute("UPDATE ingest_batch SET received_at = received_at + 1 WHERE seq = 2"));
+        assertRefused(s);
+        s.jdbi.useHandle(h -> h.execute("UPDATE ingest_batch SET received_at = received_at - 1 WHERE seq = 2"));
+        // Newer than the store (restored from an older backup).
+        s.jdbi.useHandle(h -> {
+            h.execute("DELETE FROM source_record WHERE batch_seq >= 2");
+            h.execute("DELETE FROM ingest_batch WHERE seq >= 2");
+        });
+        assertRefused(s);
+    }
+
+    private static void assertRefused(Store s) {
+        SnapshotStart.Outcome o = s.start();
+        assertThat(o.graphRead()).isFalse();
+        assertThat(s.graph.personCount()).isZero();
+    }
+
+    /**
+     * The world's own changes, with deletes of any of its records (events and people included)
+     * and some of them sent again later.
+     */
+    private static List<RandomRecords.Batch> churn(CompanyWorld world, Random rnd, int n) {
+        List<RandomRecords.Batch> out = new ArrayList<>(world.mutations(n));
+        List<String> sources = new ArrayList<>(world.exports().keySet());
+        for (int i = 0; i < n / 3; i++) {
+            String source = sources.get(rnd.nextInt(sources.size()));
+            List<ObjectNode> records = world.exports().get(source);
+            if (records.isEmpty()) continue;
+            ObjectNode r = records.get(rnd.nextInt(records.size()));
+            int deleteAt = rnd.nextInt(out.size() + 1);
+            out.add(deleteAt, new RandomRecords.Batch(source, List.of(r.deepCopy().put("deleted", true))));
+            if (rnd.nextBoolean()) {
+                out.add(deleteAt + 1 + rnd.nextInt(out.size() - deleteAt), new RandomRecords.Batch(source, List.of(r.deepCopy())));
+            }
+        }
+        return out;
+    }
+
+    private static RandomRecords.Batch batch(String source, String... records) {
+        ObjectMapper json = new ObjectMapper();
+        List<ObjectNode> out = new ArrayList<>();
+        for (String r : records) {
+            try {
+                out.add((ObjectNode) json.readTree(r));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return new RandomRecords.Batch(source, out);
+    }
+}
