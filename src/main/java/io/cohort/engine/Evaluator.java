@@ -52,6 +52,8 @@ public final class Evaluator implements Managed, RuleTarget {
     private volatile boolean stoppedCleanly;
     /** Whether the stored memberships were taken in (they are what {@link #members} starts from). */
     private volatile boolean started;
+    /** Segments a sweep in progress has not finished evaluating: left out of the stored state (coordinator only). */
+    private Set<String> unfinished = Set.of();
     /** The sweep over everyone in progress, or null (written by the coordinator only). */
     private volatile Sweep sweep;
     private final DueQueue due = new DueQueue();
@@ -98,6 +100,23 @@ public final class Evaluator implements Managed, RuleTarget {
      *                 caller, possibly while it loaded the graph
      */
     public void start(RuleBook book, long lastBatch, Future<? extends Collection<Qualified>> realized) throws Exception {
+        start(book, lastBatch, realized, Optional.empty());
+    }
+
+    /**
+     * What changed in the graph since a snapshot of batch {@code batch} (a start that caught the
+     * snapshot up with the store): every change applied since, in source terms.
+     */
+    public record Since(long batch, Touched touched) {}
+
+    /**
+     * @param since when the graph is a snapshot caught up with the store: what the catch-up
+     *              touched. When the stored memberships are of a batch the snapshot holds, the
+     *              batches not yet evaluated (a crash) are evaluated for the people they reach,
+     *              instead of for everyone.
+     */
+    public void start(RuleBook book, long lastBatch, Future<? extends Collection<Qualified>> realized, Optional<Since> since)
+            throws Exception {
         boolean trusted = coordinator.submit(() -> {
             Instant now = clock.instant();
             // From now on events past retention are neither held nor evaluated.
@@ -106,10 +125,17 @@ public final class Evaluator implements Managed, RuleTarget {
             started = true;
             EngineState stored = sink.state();
             RuleState next = new RuleState(book);
-            Set<String> stale = stored.evaluatedUpTo() < lastBatch ? book.segments().keySet() : changed(stored.signatures(), book);
-            LOG.info("evaluation at start: {} of {} segments ({}); stored memberships evaluated up to batch {}, store at {}",
+            boolean behind = stored.evaluatedUpTo() < lastBatch;
+            // Behind with the memberships after a crash: the catch-up knows what changed since a
+            // batch they had evaluated (they are of batch E >= N, the snapshot's; every change of
+            // the batches after N was applied and touched), so only the people it reaches are
+            // evaluated. Otherwise (a load from the store) nothing says who changed: everyone.
+            Optional<Touched> delta = since.filter(x -> behind && stored.evaluatedUpTo() >= x.batch()).map(Since::touched);
+            Set<String> stale = behind && delta.isEmpty() ? book.segments().keySet() : changed(stored.signatures(), book);
+            LOG.info("evaluation at start: {} of {} segments ({}){}; stored memberships evaluated up to batch {}, store at {}",
                     stale.size(), book.segments().size(), stale.isEmpty() ? "rules and data unchanged"
-                            : stored.evaluatedUpTo() < lastBatch ? "batches not yet evaluated" : "rules changed",
+                            : behind && delta.isEmpty() ? "batches not yet evaluated" : "rules changed",
+                    delta.isPresent() ? ", the rest for the people the batches since the snapshot reach" : "",
                     stored.evaluatedUpTo(), lastBatch);
             // Rounds before the catch-up below keep the stored clock: a crash during the start
             // leaves the windows to be caught up again.
@@ -119,6 +145,22 @@ public final class Evaluator implements Managed, RuleTarget {
             install(next);
             exitRemoved(book, "start", lastBatch);
             if (!stale.isEmpty()) evaluateAll(next, stale, "start", lastBatch);
+            if (delta.isPresent() && stale.size() < book.segments().size()) {
+                Set<String> rest = new TreeSet<>(book.segments().keySet());
+                rest.removeAll(stale);
+                List<String> people = new ArrayList<>(graph.affected(delta.get(), book.shape().depth()));
+                long t0 = System.nanoTime();
+                // In rounds, as a sweep (days of batches since the snapshot can reach most people),
+                // stored as unfinished until the start's checkpoint.
+                unfinished(rest, () -> {
+                    for (int from = 0; from < people.size(); from += config.roundSize()) {
+                        evaluate(next, people.subList(from, Math.min(people.size(), from + config.roundSize())), rest, "start",
+                                lastBatch, false);
+                    }
+                });
+                LOG.info("evaluation at start: {} people reached by the batches since the snapshot evaluated for {} segments in {} ms",
+                        people.size(), rest.size(), (System.nanoTime() - t0) / 1_000_000);
+            }
             Set<String> timed = new TreeSet<>();
             if (lastSweep == null || !now.isBefore(lastSweep.plusMillis(config.clockSweep().toMilliseconds()))) {
                 timed.addAll(clockDependent(book));
@@ -391,8 +433,31 @@ public final class Evaluator implements Managed, RuleTarget {
         coordinator.execute(this::drain);
     }
 
+    /**
+     * Runs {@code sweep}, whose rounds each store part of an evaluation of {@code segments}: the
+     * engine state those rounds store leaves the segments' signatures out, so that a process that
+     * dies half-way has its next start evaluate them again (they carried the new rules' signatures,
+     * and a start after a crash in a rule edit kept the half-updated members as evaluated). Who
+     * ends the sweep stores the whole state (a checkpoint, or the next round).
+     */
+    private void unfinished(Set<String> segments, Runnable sweep) {
+        Set<String> before = unfinished;
+        Set<String> during = new HashSet<>(before);
+        during.addAll(segments);
+        unfinished = Set.copyOf(during);
+        try {
+            sweep.run();
+        } finally {
+            unfinished = before;
+        }
+    }
+
     /** Everyone (and every member the graph no longer has) for some segments, in rounds. */
     private void evaluateAll(RuleState s, Set<String> segments, String cause, long upTo) {
+        unfinished(segments, () -> sweep(s, segments, cause, upTo));
+    }
+
+    private void sweep(RuleState s, Set<String> segments, String cause, long upTo) {
         long started = System.nanoTime();
         // Everyone's ids are made from their keys by the workers, each for its chunk: made here,
         // a million strings were 0.4 s of a 1M rule edit's serial start, the workers idle.
@@ -686,7 +751,12 @@ public final class Evaluator implements Managed, RuleTarget {
     }
 
     private EngineState engineState(RuleState s, long upTo) {
-        return new EngineState(s.book().version(), s.book().signatures(), upTo,
+        Map<String, String> signatures = s.book().signatures();
+        if (!unfinished.isEmpty()) {
+            signatures = new TreeMap<>(signatures);
+            signatures.keySet().removeAll(unfinished);
+        }
+        return new EngineState(s.book().version(), signatures, upTo,
                 lastTick == null ? -1 : lastTick.toEpochMilli(), lastSweep == null ? -1 : lastSweep.toEpochMilli());
     }
 

@@ -1,5 +1,6 @@
 package io.cohort.ops;
 
+import io.cohort.engine.Evaluator;
 import io.cohort.identity.GraphSnapshot;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.pipeline.Pipeline;
@@ -7,6 +8,7 @@ import io.cohort.store.RecordStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -28,8 +30,8 @@ final class SnapshotStart {
      * graph from the store, up to {@code upTo}); {@code upTo} is the last batch the graph holds
      * or is to hold; {@code records} how many records it was given.
      */
-    record Outcome(GraphSnapshot.OnDisk read, long upTo, long records) {
-        static Outcome fromStore(long upTo) { return new Outcome(null, upTo, 0); }
+    record Outcome(GraphSnapshot.OnDisk read, long upTo, long records, Optional<Evaluator.Since> since) {
+        static Outcome fromStore(long upTo) { return new Outcome(null, upTo, 0, Optional.empty()); }
 
         boolean graphRead() { return read != null; }
     }
@@ -74,7 +76,7 @@ final class SnapshotStart {
         if (exact) {
             LOG.info("start-up: profile graph read from snapshot {} ({} records, {} events, {} bytes) in {} ms; evaluating what changed",
                     file, f.records(), f.events(), f.bytes(), f.millis());
-            return new Outcome(onDisk.get(), at.lastBatch(), f.records());
+            return new Outcome(onDisk.get(), at.lastBatch(), f.records(), Optional.empty());
         }
         long t = System.nanoTime();
         Pipeline.CaughtUp c = pipeline.catchUp(eventHorizon, stamp.lastBatch(), progress);
@@ -90,7 +92,8 @@ final class SnapshotStart {
                         + "removals stored since (batches {}..{}) in {} ms; {} records as in the store (counted in {} ms beside it); evaluating what changed",
                 file, stamp.lastBatch(), f.records(), f.events(), f.millis(), c.records(), c.removals(), stamp.lastBatch() + 1, c.upTo(),
                 ms, c.graphRecords(), c.countMillis());
-        return new Outcome(onDisk.get(), c.upTo(), f.records() + c.records());
+        return new Outcome(onDisk.get(), c.upTo(), f.records() + c.records(),
+                Optional.of(new Evaluator.Since(stamp.lastBatch(), c.touched())));
     }
 
     /** Why a snapshot not of the store's last batch cannot be caught up with the store; null when it can. */

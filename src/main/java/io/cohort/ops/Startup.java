@@ -120,7 +120,7 @@ public final class Startup implements Managed {
                 LOG.info("start-up: loaded {} records in {} ms; evaluating what changed", n, (System.nanoTime() - started) / 1_000_000);
             }
             phase = Phase.EVALUATING;
-            evaluator.start(initial, upTo, stored);
+            evaluator.start(initial, upTo, stored, graphRead.since());
             rules.attach(evaluator);
             ledger.registerActivations(clock.millis());
             pipeline.loaded();

@@ -198,7 +198,7 @@ public final class Pipeline {
      */
     public static long loadInto(RecordStore store, ProfileGraph graph, java.time.Instant eventHorizon, long upTo,
                                 java.util.function.LongConsumer progress) {
-        return loadInto(store, graph, eventHorizon, 0, upTo, progress);
+        return loadInto(store, graph, eventHorizon, 0, upTo, progress, null);
     }
 
     /**
@@ -206,7 +206,8 @@ public final class Pipeline {
      * graph's up to {@code upTo}, and the records held but events, by the graph and by the store,
      * both at {@code upTo} (the store's counted in {@code countMillis}, beside the catch-up).
      */
-    public record CaughtUp(long upTo, long records, long removals, long graphRecords, long storedRecords, long countMillis) {
+    public record CaughtUp(long upTo, long records, long removals, long graphRecords, long storedRecords, long countMillis,
+                           io.cohort.identity.Touched touched) {
         public boolean countsAgree() { return graphRecords == storedRecords; }
     }
 
@@ -233,13 +234,16 @@ public final class Pipeline {
             thread.setDaemon(true);
             thread.start();
         });
-        long records = loadInto(store, graph, eventHorizon, after, upTo, progress);
+        // What every change since the snapshot touched: the start evaluates those people, not
+        // everyone, when the stored memberships are of a batch the snapshot holds (Evaluator.start).
+        io.cohort.identity.Touched touched = new io.cohort.identity.Touched();
+        long records = loadInto(store, graph, eventHorizon, after, upTo, progress, touched);
         long[] removals = {0};
         store.removed().after(after, upTo, r -> {
             var type = io.cohort.record.RecordType.fromWire(r.type());
             // A type this version does not know: the graph cannot hold a record of it either.
             if (type.isEmpty()) return;
-            graph.apply(r.source(), List.of(new RecordChange.Delete(type.get(), r.key())), r.batch());
+            touched.addAll(graph.apply(r.source(), List.of(new RecordChange.Delete(type.get(), r.key())), r.batch()));
             removals[0]++;
         });
         buffered.removeIf(b -> b.seq() <= upTo);
@@ -249,18 +253,19 @@ public final class Pipeline {
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
-        return new CaughtUp(upTo, records, removals[0], graph.recordCount(), stored[0], stored[1]);
+        return new CaughtUp(upTo, records, removals[0], graph.recordCount(), stored[0], stored[1], touched);
     }
 
     private static long loadInto(RecordStore store, ProfileGraph graph, java.time.Instant eventHorizon, long after, long upTo,
-                                 java.util.function.LongConsumer progress) {
+                                 java.util.function.LongConsumer progress, io.cohort.identity.Touched touched) {
         long[] n = {0};
         store.forEachAfter(after, r -> {
             if (r.batchSeq() > upTo) return;
             if (++n[0] % 100_000 == 0) progress.accept(n[0]);
             try {
                 if (r.record() instanceof io.cohort.record.SourceRecord.EventRecord e && e.timestamp().isBefore(eventHorizon)) return;
-                graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
+                var t = graph.apply(r.source(), List.of(new RecordChange.Upsert(r.record())), r.batchSeq());
+                if (touched != null) touched.addAll(t);
             } catch (RuntimeException e) {
                 // One record an older version accepted (or a damaged row) must not stop every start.
                 store.quarantine(r, e);

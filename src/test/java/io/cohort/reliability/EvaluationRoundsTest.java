@@ -149,6 +149,91 @@ class EvaluationRoundsTest {
     }
 
     /**
+     * A process dies in the middle of a rule edit (the sink refuses a round, and that process is
+     * not used again): a start with the edited rules on what was stored must finish the edit. The
+     * rounds stored before carried the new rules' signatures, so the start took the edited segment
+     * as evaluated and kept its half-updated members.
+     */
+    @Test
+    void aStartAfterAProcessDiedInARuleEditFinishesTheEdit() throws Exception {
+        ProfileGraph graph = graph(20261209L);
+        ManualClock clock = new ManualClock(NOW);
+        RefusingSink sink = new RefusingSink();
+        Evaluator dying = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        Evaluator restarted = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            dying.start(book, BATCHES);
+            sink.refuseChangeNumber(3);
+            assertThatThrownBy(() -> dying.reload(next).get()).isInstanceOf(ExecutionException.class);
+            // Killed: no clean stop writes its state (stopped only at the end, its checkpoint then moot).
+            Set<Qualified> expected = oneSession(graph, next);
+            assertThat(sink.members()).as("the edit stopped half-way").isNotEqualTo(expected).isNotEqualTo(oneSession(graph, book));
+            restarted.start(next, BATCHES);
+            assertThat(sink.members()).isEqualTo(expected);
+        } finally {
+            restarted.stop();
+            dying.stop();
+        }
+    }
+
+    /**
+     * A start after a crash, on a graph read from a snapshot of batch N and caught up: the batches
+     * stored after the memberships' last round are evaluated for the people they reach, not for
+     * everyone, and give the same memberships; a snapshot of a batch the memberships had not
+     * evaluated gives no such shortcut (everyone is evaluated, still the same memberships).
+     */
+    @Test
+    void aStartCaughtUpFromASnapshotEvaluatesThePeopleTheNewBatchesReach() throws Exception {
+        ProfileGraph graph = graph(20261210L);
+        ManualClock clock = new ManualClock(NOW);
+        MemorySink sink = new MemorySink();
+        Evaluator before = new Evaluator(graph, sink, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            before.start(book, BATCHES); // the memberships of batch N = BATCHES, as at a clean stop
+        } finally {
+            before.stop();
+        }
+        // Batches after N stored, then a crash before they were evaluated; the catch-up applies them.
+        RandomRecords gen = new RandomRecords(20261211L, NOW, 120, 100, 25);
+        RecordParser parser = new RecordParser(new IngestLimits());
+        io.cohort.identity.Touched since = new io.cohort.identity.Touched();
+        for (int step = BATCHES + 1; step <= BATCHES + 2; step++) {
+            RandomRecords.Batch b = gen.next();
+            since.addAll(graph.apply(b.source(), parser.parse(new ArrayList<JsonNode>(b.records())), step));
+        }
+        Set<Qualified> expected = oneSession(graph, book);
+        assertThat(expected).isNotEqualTo(sink.members());
+        int people = graph.personCount();
+
+        MemorySink crashed = sink.copy();
+        Evaluator targeted = new Evaluator(graph, crashed, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            targeted.start(book, BATCHES + 2, realized(crashed), java.util.Optional.of(new Evaluator.Since(BATCHES, since)));
+            assertThat(crashed.members()).isEqualTo(expected);
+            int reached = graph.affected(since, book.shape().depth()).size();
+            assertThat(reached).isPositive().isLessThan(people);
+            assertThat(targeted.stats().evaluations()).as("people evaluated at the start, of %d", people).isEqualTo(reached);
+        } finally {
+            targeted.stop();
+        }
+        MemorySink older = sink.copy();
+        Evaluator everyone = new Evaluator(graph, older, clock, FreshEvaluation.engine(2, true, 3));
+        try {
+            everyone.start(book, BATCHES + 2, realized(older), java.util.Optional.of(new Evaluator.Since(BATCHES + 1, since)));
+            assertThat(older.members()).isEqualTo(expected);
+            assertThat(everyone.stats().evaluations()).isGreaterThanOrEqualTo(people);
+        } finally {
+            everyone.stop();
+        }
+    }
+
+    private static java.util.concurrent.Future<Set<Qualified>> realized(MemorySink sink) {
+        var f = new java.util.concurrent.FutureTask<>(sink::realized);
+        f.run();
+        return f;
+    }
+
+    /**
      * Through the rule service, as a file edit reaches the engine: an apply the sink refused half-way
      * is tried again by the watcher once its wait has passed (not before), and then completes.
      */

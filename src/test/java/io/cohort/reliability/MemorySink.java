@@ -46,6 +46,14 @@ public final class MemorySink implements MembershipSink {
 
     public synchronized Set<Qualified> members() { return Set.copyOf(realized); }
 
+    /** What is stored now (members and engine state), as another process would find it. */
+    public synchronized MemorySink copy() {
+        MemorySink c = new MemorySink();
+        c.realized.addAll(realized);
+        c.state = state;
+        return c;
+    }
+
     public synchronized List<String> contractViolations() { return List.copyOf(contractViolations); }
 
     public synchronized long rounds() { return rounds; }
