@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * graph: as it is when it was written at the store's last batch (a clean stop), or caught up with
  * what the store changed since when it was written at an earlier batch of this same store (a
  * crash, an import while down). Anything else leaves the graph empty for a load from the store,
- * saying why in the log. A cache of the store, never the truth: after a catch-up the records of
- * both are counted, and on a difference the graph is emptied again.
+ * saying why in the log. A cache of the store, never the truth: it is caught up only across
+ * batches whose writer recorded their removals (a batch of an older version that deleted records
+ * makes the start load from the store).
  */
 final class SnapshotStart {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStart.class);
@@ -81,17 +82,9 @@ final class SnapshotStart {
         long t = System.nanoTime();
         Pipeline.CaughtUp c = pipeline.catchUp(eventHorizon, stamp.lastBatch(), progress);
         long ms = (System.nanoTime() - t) / 1_000_000;
-        if (!c.countsAgree()) {
-            // Correct over fast: a removal not recorded (a store written by hand, by another version) would otherwise stay.
-            LOG.warn("start-up: after catching graph snapshot {} up to batch {}, the graph holds {} records (events aside) but the "
-                    + "store {}; loading from the store", file, c.upTo(), c.graphRecords(), c.storedRecords());
-            graph.clear();
-            return Outcome.fromStore(c.upTo());
-        }
         LOG.info("start-up: profile graph read from snapshot {} at batch {} ({} records, {} events) in {} ms, then {} records and {} "
-                        + "removals stored since (batches {}..{}) in {} ms; {} records as in the store (counted in {} ms beside it); evaluating what changed",
-                file, stamp.lastBatch(), f.records(), f.events(), f.millis(), c.records(), c.removals(), stamp.lastBatch() + 1, c.upTo(),
-                ms, c.graphRecords(), c.countMillis());
+                        + "removals stored since (batches {}..{}) in {} ms; evaluating what changed",
+                file, stamp.lastBatch(), f.records(), f.events(), f.millis(), c.records(), c.removals(), stamp.lastBatch() + 1, c.upTo(), ms);
         return new Outcome(onDisk.get(), c.upTo(), f.records() + c.records(),
                 Optional.of(new Evaluator.Since(stamp.lastBatch(), c.touched())));
     }
@@ -107,6 +100,8 @@ final class SnapshotStart {
         if (received.getAsLong() != stamp.lastBatchAt()) {
             return "its batch was received at another time (the store was restored and numbered again)";
         }
+        long unrecorded = store.batchesWithUnrecordedRemovals(stamp.lastBatch());
+        if (unrecorded > 0) return unrecorded + " later batch(es) deleted records without recording it (written by an older version)";
         return null;
     }
 }

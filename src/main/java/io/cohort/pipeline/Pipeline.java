@@ -203,37 +203,21 @@ public final class Pipeline {
 
     /**
      * What a catch-up applied: the records stored and the keys removed by the batches after the
-     * graph's up to {@code upTo}, and the records held but events, by the graph and by the store,
-     * both at {@code upTo} (the store's counted in {@code countMillis}, beside the catch-up).
+     * graph's up to {@code upTo}, and what those changes touched.
      */
-    public record CaughtUp(long upTo, long records, long removals, long graphRecords, long storedRecords, long countMillis,
-                           io.cohort.identity.Touched touched) {
-        public boolean countsAgree() { return graphRecords == storedRecords; }
-    }
+    public record CaughtUp(long upTo, long records, long removals, io.cohort.identity.Touched touched) {}
 
     /**
      * Brings a graph that holds the store as it was at batch {@code after} (read from a snapshot)
      * to the store's last batch: the records last stored by the batches since, in batch order,
      * through the same path as a whole load, then the keys they removed
      * ({@link io.cohort.store.RemovedRecords}; none of those is stored now, so the order between
-     * the two does not matter, and a record quarantined meanwhile is among them). Then counts the
-     * records of both. Ingestion is held off meanwhile, so the two counts are of one state; the
-     * batches buffered since the start are in the graph now and are dropped from the buffer (the
-     * start evaluates every batch up to the one returned).
+     * the two does not matter, and a record quarantined meanwhile is among them). Ingestion is held
+     * off meanwhile; the batches buffered since the start are in the graph now and are dropped
+     * from the buffer (the start evaluates every batch up to the one returned).
      */
     public synchronized CaughtUp catchUp(java.time.Instant eventHorizon, long after, java.util.function.LongConsumer progress) {
         long upTo = store.lastBatchSeq();
-        // The store's count (a scan of the table: most of a catch-up's time at 100k on H2) runs
-        // beside the catch-up; ingestion is held, so it is of batch upTo too.
-        var counted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            long t = System.nanoTime();
-            long n = store.countButEvents();
-            return new long[] {n, (System.nanoTime() - t) / 1_000_000};
-        }, run -> {
-            Thread thread = new Thread(run, "cohort-startup-count");
-            thread.setDaemon(true);
-            thread.start();
-        });
         // What every change since the snapshot touched: the start evaluates those people, not
         // everyone, when the stored memberships are of a batch the snapshot holds (Evaluator.start).
         io.cohort.identity.Touched touched = new io.cohort.identity.Touched();
@@ -247,13 +231,7 @@ public final class Pipeline {
             removals[0]++;
         });
         buffered.removeIf(b -> b.seq() <= upTo);
-        long[] stored;
-        try {
-            stored = counted.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : e;
-        }
-        return new CaughtUp(upTo, records, removals[0], graph.recordCount(), stored[0], stored[1], touched);
+        return new CaughtUp(upTo, records, removals[0], touched);
     }
 
     private static long loadInto(RecordStore store, ProfileGraph graph, java.time.Instant eventHorizon, long after, long upTo,

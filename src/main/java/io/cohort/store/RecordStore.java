@@ -120,7 +120,7 @@ public final class RecordStore {
                 for (String[] r : inserts) ins.add(source, r[0], r[1], r[2], n);
                 ins.execute();
             }
-            h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes) VALUES (?, ?, ?, ?, ?)",
+            h.execute("INSERT INTO ingest_batch (seq, source, received_at, upserts, deletes, removals_recorded) VALUES (?, ?, ?, ?, ?, TRUE)",
                     n, source, receivedAtMillis, upserts, deleteCount);
             if (!cursors.isEmpty()) CursorStore.write(h, source, cursors, receivedAtMillis);
             return n;
@@ -266,10 +266,14 @@ public final class RecordStore {
                 .mapTo(Long.class).findOne().map(java.util.OptionalLong::of).orElse(java.util.OptionalLong.empty()));
     }
 
-    /** How many stored records are not events (all of them are in the graph; events past retention are not). */
-    public long countButEvents() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM source_record WHERE rtype <> ?")
-                .bind(0, io.cohort.record.RecordType.EVENT.wireName()).mapTo(Long.class).one());
+    /**
+     * How many batches after {@code after} deleted records without recording the removals (written
+     * by a version before {@link RemovedRecords}): a snapshot of batch {@code after} cannot be
+     * caught up across them. Reads the rows of those batches only.
+     */
+    public long batchesWithUnrecordedRemovals(long after) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM ingest_batch WHERE seq > ? AND deletes > 0 "
+                + "AND (removals_recorded IS NULL OR NOT removals_recorded)").bind(0, after).mapTo(Long.class).one());
     }
 
     public long count() {
