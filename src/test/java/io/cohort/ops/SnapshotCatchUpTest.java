@@ -44,8 +44,20 @@ class SnapshotCatchUpTest {
     private final RecordParser parser = new RecordParser(new IngestLimits());
     @TempDir Path dir;
 
+    private final List<Store> opened = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeDatabases() throws java.sql.SQLException {
+        for (Store s : opened) {
+            try (var c = s.ds.getConnection(); var st = c.createStatement()) {
+                st.execute("SHUTDOWN");
+            }
+        }
+    }
+
     /** A store in a file database of its own, with the write path the service uses. */
     private final class Store {
+        final JdbcDataSource ds;
         final Jdbi jdbi;
         final Path snapshot;
         RecordStore store;
@@ -53,8 +65,10 @@ class SnapshotCatchUpTest {
         Pipeline pipeline;
 
         Store(String name) {
-            JdbcDataSource ds = new JdbcDataSource();
-            ds.setURL("jdbc:h2:file:" + dir.resolve(name).toAbsolutePath() + ";MODE=PostgreSQL");
+            ds = new JdbcDataSource();
+            opened.add(this);
+            // Kept open while the test runs: without a pool, each transaction would open the file again.
+            ds.setURL("jdbc:h2:file:" + dir.resolve(name).toAbsolutePath() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
             ds.setUser("sa");
             Migrations.migrate(ds);
             jdbi = Jdbi.create(ds);
