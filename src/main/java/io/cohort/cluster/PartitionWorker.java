@@ -130,9 +130,33 @@ public final class PartitionWorker implements Managed {
     /** Commits refused: fenced by a newer owner, or rules not the cluster's. */
     public long refusals() { return refusals.get(); }
 
+    /**
+     * Polls and works until stopped. A failure the loop does not handle itself (the consumer's, or
+     * one a rebalance callback could not ride out) must not end this process's share of the work
+     * while it runs on healthy: the consumer is closed (Kafka moves its partitions to the others)
+     * and a new one joins a second later; positions are PostgreSQL's, so nothing is skipped.
+     */
     private void run() {
+        try {
+            while (running) {
+                try {
+                    consume();
+                } catch (WakeupException e) {
+                    if (running) LOG.error("cluster worker {} woken up while running; a new consumer joins in a second", node, e);
+                } catch (RuntimeException e) {
+                    if (running) LOG.error("cluster worker {} failed; a new consumer joins in a second", node, e);
+                }
+                if (running) sleep(Duration.ofSeconds(1));
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void consume() {
         try (KafkaConsumer<String, Long> c = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(), new LongDeserializer())) {
             consumer = c;
+            if (!running) return; // stopped before the consumer was visible to stop()'s wake-up
             c.subscribe(List.of(config.topic()), new Listener(c));
             Duration poll = Duration.ofMillis(config.pollTimeout().toMilliseconds());
             while (running) {
@@ -153,14 +177,9 @@ public final class PartitionWorker implements Managed {
                     if (o != Outcome.COMMITTED && o != Outcome.NOT_OWNED) sleep(poll);
                 }
             }
-        } catch (WakeupException e) {
-            if (running) LOG.error("cluster worker woken up while running", e);
-        } catch (RuntimeException e) {
-            LOG.error("cluster worker {} stopped", node, e);
         } finally {
             consumer = null;
             epochs.clear();
-            stopped.countDown();
         }
     }
 
@@ -315,7 +334,7 @@ public final class PartitionWorker implements Managed {
         @Override public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             List<TopicPartition> fromStart = new ArrayList<>();
             for (TopicPartition tp : partitions) {
-                PartitionClaims.Claim claim = claims.claim(tp.partition(), node, clock.millis());
+                PartitionClaims.Claim claim = claimPatiently(tp.partition());
                 epochs.put(tp.partition(), claim.epoch());
                 seen.put(tp.partition(), claim.seenBatch());
                 if (claim.nextOffset() < 0) fromStart.add(tp);
@@ -323,6 +342,23 @@ public final class PartitionWorker implements Managed {
             }
             if (!fromStart.isEmpty()) c.seekToBeginning(fromStart);
             if (!partitions.isEmpty()) LOG.info("{} claimed partitions {}", node, partitions.stream().map(TopicPartition::partition).sorted().toList());
+        }
+
+        /**
+         * Claims a partition, again every second while PostgreSQL cannot be reached (a restart, a
+         * failover): a callback that threw would end the poll that called it, and with it this
+         * process's work. Poll waits meanwhile; the others keep theirs (cooperative rebalancing).
+         */
+        private PartitionClaims.Claim claimPatiently(int partition) {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return claims.claim(partition, node, clock.millis());
+                } catch (RuntimeException e) {
+                    if (!running) throw e;
+                    if (attempt == 1) LOG.warn("{}: claiming partition {} failed ({}); tried again every second", node, partition, e.toString());
+                    sleep(Duration.ofSeconds(1));
+                }
+            }
         }
 
         @Override public void onPartitionsRevoked(Collection<TopicPartition> partitions) {

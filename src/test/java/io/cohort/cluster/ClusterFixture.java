@@ -207,10 +207,16 @@ final class ClusterFixture implements AutoCloseable {
         }
     }
 
-    PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied) {
-        return new PartitionWorker(config(node), jdbi, Jackson.newObjectMapper(), h -> ACTIVATIONS, graph, applied, book, clock,
+    PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied) { return worker(node, graph, applied, jdbi); }
+
+    /** A worker that reaches this fixture's database through {@code through} (a connection source a test can cut). */
+    PartitionWorker worker(String node, ProfileGraph graph, LongSupplier applied, Jdbi through) {
+        return new PartitionWorker(config(node), through, Jackson.newObjectMapper(), h -> ACTIVATIONS, graph, applied, book, clock,
                 RETENTION, Budget.DEFAULT);
     }
+
+    /** The pool this fixture's {@link #jdbi} takes its connections from. */
+    javax.sql.DataSource pool() { return pool; }
 
     /** Waits until every partition's stored offset reached the end of the topic; false on timeout. */
     boolean awaitCaughtUp(Duration timeout) throws InterruptedException { return awaitCaughtUp(topic, partitions, timeout); }
