@@ -60,13 +60,26 @@ class ClusterServiceIT {
      * and the gauges, and is not once it is gone. ClusterSweepIT and ClusterRulesIT count real work.
      */
     private static void assertSweepServed(CohortProcess p, String version) throws Exception {
-        new ClusterSweeps(f.jdbi, JSON).begin(WorkCause.RULES, version, Set.of("probe-events"), 1_000_000, f.clock.millis());
+        ClusterSweeps sweeps = new ClusterSweeps(f.jdbi, JSON);
+        // The sweeps just before (the re-evaluation's, every segment; the clock's) run on real work.
+        // A sweep begun while one is unfinished takes over its segments, and one begun after
+        // replaces this one: begin it only once none runs, and show what replaced it if one did.
+        long settle = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < settle && (sweeps.current(Set.of()).isPresent() || new RuleWork(JSON).pending(f.jdbi).isPresent())) {
+            Thread.sleep(200);
+        }
+        assertThat(sweeps.current(Set.of())).as("the sweeps before have ended").isEmpty();
+        long id = sweeps.begin(WorkCause.RULES, version, Set.of("probe-events"), 1_000_000, f.clock.millis());
         JsonNode seen = null;
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline && (seen == null || seen.isNull())) {
-            seen = p.get("/v1/segments/probe-events").json().path("reevaluation");
+            CohortApp.Response r = p.get("/v1/segments/probe-events");
+            assertThat(r.status()).as("GET /v1/segments/probe-events: %s", r.body()).isEqualTo(200);
+            seen = r.json().path("reevaluation");
             if (seen.isNull()) Thread.sleep(200); // each node reads it at most once a second
         }
+        long now = f.jdbi.withHandle(h -> h.createQuery("SELECT COALESCE(MAX(id), 0) FROM cluster_sweep").mapTo(Long.class).one());
+        assertThat(now).as("the sweep begun (%d) is still the cluster's: %s", id, sweeps.current(Set.of())).isEqualTo(id);
         assertThat(seen.path("cause").asText()).as("%s", seen).isEqualTo("rules");
         assertThat(seen.path("rulesVersion").asText()).isEqualTo(version);
         assertThat(seen.path("people").asInt()).isEqualTo(1_000_000);
