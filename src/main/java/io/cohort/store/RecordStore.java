@@ -158,9 +158,7 @@ public final class RecordStore {
             // A page at a time (WholeTableReads): otherwise 25M rows at 1M people are read, into memory
             // (PostgreSQL) or a temporary file (H2), before the first is handed out.
             // Batches start at 1: a whole load keeps the query it always ran.
-            String where = after > 0 ? " WHERE batch_seq > " + after : "";
-            WholeTableReads.stream(jdbi, h -> h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record"
-                            + where + " ORDER BY batch_seq")
+            WholeTableReads.stream(jdbi, h -> afterBatch(h, after)
                     .setFetchSize(2_000)
                     .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)})
                     .useStream(s -> s.forEach(row -> {
@@ -181,6 +179,13 @@ public final class RecordStore {
             inFlight.forEach(f -> f.cancel(true));
             pool.shutdownNow();
         }
+    }
+
+    /** The stored rows of batches after {@code after} (every row for 0), in batch order. */
+    private static org.jdbi.v3.core.statement.Query afterBatch(org.jdbi.v3.core.Handle h, long after) {
+        if (after <= 0) return h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record ORDER BY batch_seq");
+        return h.createQuery("SELECT source, payload, batch_seq, rtype, rkey FROM source_record WHERE batch_seq > ? ORDER BY batch_seq")
+                .bind(0, after);
     }
 
     /** A decoded row, or the row and why it could not be decoded. */
