@@ -177,12 +177,17 @@ final class Endpoints {
         tasks.add(env.admin(), new SourceSyncTask(s.connectors()));
         tasks.add(env.admin(), new ReloadRulesTask(s.rules()));
         tasks.add(env.admin(), ReevaluateTask.of(s.evaluator()));
+        tasks.add(env.admin(), new io.cohort.ops.CheckpointTask(s.startup().checkpoints()));
         tasks.add(env.admin(), new ReplayActivationTask(s.destinations()));
         if (s.clock() instanceof ManualClock manual) tasks.add(env.admin(), ClockTask.of(manual, s.evaluator()));
 
         engineGauges(env, s.evaluator());
         env.metrics().register("cohort.engine.stepTwoSkipped", (Gauge<Long>) s.graph()::stepTwoSkipped);
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) s.store().quarantine()::count);
+        s.startup().checkpoints().ifPresent(c -> {
+            env.metrics().register("cohort.snapshot.batch", (Gauge<Long>) c::writtenBatch);
+            env.metrics().register("cohort.snapshot.lastWriteMillis", (Gauge<Long>) c::lastMillis);
+        });
         ruleGauges(env, s.rules());
         PrometheusExposition.install(env, PrometheusExposition.registry(env.metrics(), () -> {
             Map<String, Integer> sizes = new TreeMap<>();

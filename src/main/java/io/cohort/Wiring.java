@@ -204,7 +204,7 @@ public final class Wiring {
         evaluator.prepare(initial);
         // The ports open at once; the graph loads and the engine catches up behind them (Startup).
         Startup startup = new Startup(pipeline, store, evaluator, rules, initial, ledger, clock, eventRetention(),
-                config.engine().snapshotFile(), graph);
+                config.engine().snapshotFile(), graph, Duration.ofMillis(config.engine().checkpointInterval().toMilliseconds()));
         // Stopped after the engine (lifecycles stop in reverse): the memberships' copy is of its last round.
         env.lifecycle().manage(startup.membershipCopyAtStop());
         env.lifecycle().manage(evaluator);

@@ -93,6 +93,13 @@ public class EngineConfig {
      * store exactly). Empty: no snapshot, every start reads the store.
      */
     @JsonProperty private String snapshotFile = "";
+    /**
+     * How often the graph snapshot is also written while the service runs, so that a restart after
+     * a crash catches up from a recent one instead of loading the whole store. Skipped when no
+     * batch arrived since. Ingestion goes on meanwhile; the batches it brings are evaluated once
+     * the write ends. 0: only at a clean stop.
+     */
+    @NotNull @JsonProperty private Duration checkpointInterval = Duration.hours(1);
     /** Testing only: time stands still until the clock admin task moves it. */
     @JsonProperty private boolean manualClock = false;
     /** Testing only: where the manual clock starts (ISO-8601 instant); default the real time. */
@@ -127,6 +134,7 @@ public class EngineConfig {
         return snapshotFile == null || snapshotFile.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(java.nio.file.Path.of(snapshotFile));
     }
     public java.time.Instant manualClockStart() { return manualClockStart; }
+    public Duration checkpointInterval() { return checkpointInterval; }
 
     /** The budget of one evaluation. */
     public Budget budget() {

@@ -55,8 +55,12 @@ public final class Startup implements Managed {
     private volatile GraphSnapshot.OnDisk readFrom;
     private Thread thread;
 
+    /**
+     * @param checkpointInterval how often the graph snapshot is written while running (engine.checkpointInterval; 0: only at a clean stop)
+     */
     public Startup(Pipeline pipeline, RecordStore store, Evaluator evaluator, RuleService rules, RuleBook initial,
-                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph) {
+                   AudienceLedger ledger, Clock clock, Duration eventRetention, Optional<Path> snapshot, ProfileGraph graph,
+                   Duration checkpointInterval) {
         this.pipeline = pipeline;
         this.store = store;
         this.evaluator = evaluator;
@@ -67,7 +71,15 @@ public final class Startup implements Managed {
         this.eventRetention = eventRetention;
         this.snapshot = snapshot;
         this.graph = graph;
+        this.checkpoints = snapshot.map(file -> new Checkpoints(pipeline, store, graph, file, checkpointInterval));
+        // Started once ready, stopped before the stop's own snapshot (stop() below).
+        checkpoints.ifPresent(afterReady::add);
     }
+
+    private final Optional<Checkpoints> checkpoints;
+
+    /** The running service's snapshots (the checkpoint task); empty without engine.snapshotFile. */
+    public Optional<Checkpoints> checkpoints() { return checkpoints; }
 
     /** Started once the service is ready (e.g. the rule watcher: reloads need a running engine). */
     public void thenStart(Managed m) { afterReady.add(m); }
@@ -124,6 +136,8 @@ public final class Startup implements Managed {
             rules.attach(evaluator);
             ledger.registerActivations(clock.millis());
             pipeline.loaded();
+            // The file read at start is the graph as it is still when nothing was caught up: no checkpoint needed for it.
+            if (graphRead.graphRead() && readFrom != null && graphRead.since().isEmpty()) checkpoints.ifPresent(c -> c.holds(upTo));
             for (Managed m : afterReady) m.start();
             phase = Phase.READY;
             LOG.info("start-up: ready in {} ms ({} segments, {} memberships)", (System.nanoTime() - started) / 1_000_000,

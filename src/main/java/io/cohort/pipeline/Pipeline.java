@@ -172,9 +172,47 @@ public final class Pipeline {
      * Refuses every later batch and runs {@code last} with the graph and the store at rest
      * (a clean shutdown writes the graph snapshot here: it matches the store exactly).
      */
-    public synchronized void close(Runnable last) {
-        closed = true;
-        last.run();
+    public void close(Runnable last) {
+        // After a checkpoint being written: its graph lacks the batches it buffered (applied when it ends).
+        checkpointing.lock();
+        try {
+            synchronized (this) {
+                closed = true;
+                last.run();
+            }
+        } finally {
+            checkpointing.unlock();
+        }
+    }
+
+    /** Held while a checkpoint writes: {@link #close} waits for it. */
+    private final java.util.concurrent.locks.ReentrantLock checkpointing = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * Runs {@code write} with the graph at rest at the store's position, which it is given (a
+     * periodic graph snapshot: a crash restart then catches up from there instead of loading the
+     * whole store). Ingestion is not held: batches accepted meanwhile are stored and acknowledged as
+     * usual, and applied and evaluated, in order, when {@code write} returns, as during a start.
+     * Returns false, running nothing, while the graph loads or after {@link #close}.
+     */
+    public boolean checkpoint(java.util.function.Consumer<RecordStore.Position> write) {
+        checkpointing.lock();
+        try {
+            RecordStore.Position at;
+            synchronized (this) {
+                if (closed || loading) return false;
+                at = store.position();
+                loading = true;
+            }
+            try {
+                write.accept(at);
+            } finally {
+                loaded();
+            }
+            return true;
+        } finally {
+            checkpointing.unlock();
+        }
     }
 
     /** Rebuilds the profile graph from the whole store (tools and tests). */
@@ -254,7 +292,10 @@ public final class Pipeline {
 
     /** The graph is loaded: batches accepted meanwhile are applied, in order, and evaluated. */
     public synchronized void loaded() {
-        for (Buffered b : buffered) evaluator.submit(graph.apply(b.source(), b.changes(), b.seq()), b.seq());
+        for (Buffered b : buffered) {
+            var touched = graph.apply(b.source(), b.changes(), b.seq());
+            if (evaluator != null) evaluator.submit(touched, b.seq());
+        }
         buffered.clear();
         loading = false;
     }

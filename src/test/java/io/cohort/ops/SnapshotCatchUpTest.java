@@ -1,6 +1,7 @@
 package io.cohort.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cohort.identity.GraphSnapshot;
 import io.cohort.identity.ProfileGraph;
 import io.cohort.identity.SameGraph;
+import io.cohort.identity.UnifiedIds;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.pipeline.Pipeline;
@@ -125,6 +127,74 @@ class SnapshotCatchUpTest {
                 throw new AssertionError("seed " + seed + ", snapshot after " + at + " of " + batches.size() + " batches", e);
             }
         }
+    }
+
+    /**
+     * A checkpoint while batches keep arriving (Pipeline.checkpoint, behind engine.checkpointInterval
+     * and the checkpoint task): batches sent by another thread during the write are acknowledged
+     * without waiting for it, stay out of the graph being written and are in it once the write
+     * ends; after more batches, a start after a crash catches up from that snapshot to the graph of
+     * a whole load. Checkpoints.writeNow then writes the graph as it is and forgets the removals up
+     * to it, and a second call finds nothing new to write.
+     */
+    @Test
+    void aCheckpointWrittenWhileBatchesArriveIsAStartAfterACrash() throws Exception {
+        for (long n = 1; n <= 4; n++) {
+            final long seed = n;
+            Random rnd = new Random(seed);
+            CompanyWorld world = new CompanyWorld(seed, NOW, 4 + rnd.nextInt(4), 0.3);
+            List<RandomRecords.Batch> batches = new ArrayList<>(world.arrival(true));
+            batches.addAll(churn(world, rnd, 40));
+            Store s = new Store("checkpoint-" + seed);
+            int at = 1 + rnd.nextInt(batches.size() / 2);
+            int during = Math.min(batches.size(), at + 1 + rnd.nextInt(6));
+            for (RandomRecords.Batch b : batches.subList(0, at)) s.send(b);
+            String marker = UnifiedIds.personByEmail("during-" + seed + "@checkpoint.test");
+            long[] written = {-1};
+            boolean ran = s.pipeline.checkpoint(position -> {
+                Thread sender = new Thread(() -> {
+                    for (RandomRecords.Batch b : batches.subList(at, during)) s.send(b);
+                    s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"during\",\"email\":\"during-" + seed + "@checkpoint.test\"}"));
+                });
+                sender.start();
+                try {
+                    sender.join(60_000);
+                    assertThat(sender.isAlive()).as("seed %d: batches are acknowledged while the checkpoint writes", seed).isFalse();
+                    assertThat(s.graph.person(marker)).as("a batch sent during the write is not in the graph being written").isEmpty();
+                    GraphSnapshot.write(s.graph, s.snapshot, new GraphSnapshot.Stamp(position.storeId(), position.lastBatch(),
+                            position.lastBatchAt()));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+                written[0] = position.lastBatch();
+            });
+            assertThat(ran).isTrue();
+            assertThat(written[0]).as("the snapshot is of the batch the checkpoint began at").isEqualTo(at);
+            assertThat(s.graph.person(marker)).as("applied once the write ended").isPresent();
+            for (RandomRecords.Batch b : batches.subList(during, batches.size())) s.send(b);
+
+            SnapshotStart.Outcome o = s.start();
+            assertThat(o.graphRead()).as("seed %d: caught up from the checkpoint", seed).isTrue();
+            try {
+                SameGraph.assertSameGraph(s.graph, s.wholeLoad());
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + ", checkpoint after " + at + " of " + batches.size() + " batches", e);
+            }
+        }
+
+        Store s = new Store("checkpoints");
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"email\":\"a@x.com\"}"));
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p1\",\"deleted\":true}"));
+        s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"p2\",\"email\":\"b@x.com\"}"));
+        Checkpoints c = new Checkpoints(s.pipeline, s.store, s.graph, s.snapshot, Duration.ZERO);
+        Checkpoints.Written w = c.writeNow();
+        assertThat(w.batch()).isEqualTo(3);
+        assertThat(w.figures()).isNotNull();
+        assertThat(w.forgotten()).as("p1's removal: no start can need it").isOne();
+        assertThat(c.writeNow().figures()).as("nothing new since").isNull();
+        assertThat(GraphSnapshot.OnDisk.of(s.snapshot).orElseThrow().stamp().lastBatch()).isEqualTo(3);
+        s.pipeline.close(() -> {});
+        assertThatThrownBy(c::writeNow).as("after the stop's own snapshot").isInstanceOf(TaskRefusal.class);
     }
 
     @Test
