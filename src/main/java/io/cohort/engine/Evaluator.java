@@ -299,7 +299,10 @@ public final class Evaluator implements Managed, RuleTarget {
                     timeWentBack(now);
                     return;
                 }
-                Set<String> pruned = graph.pruneEvents(now.minusMillis(config.eventRetention().toMilliseconds()));
+                // Not while a checkpoint reads the graph (ops.Checkpoints): the readers of the APIs would
+                // queue behind this write; the next tick prunes, and evaluates whom that changes.
+                Set<String> pruned = graph.pruneEventsUnlessBusy(now.minusMillis(config.eventRetention().toMilliseconds()),
+                        java.time.Duration.ofMillis(50)).orElse(Set.of());
                 RuleState s = state;
                 if (lastSweep == null || !now.isBefore(lastSweep.plusMillis(config.clockSweep().toMilliseconds()))) {
                     Set<String> clocked = clockDependent(s.book());

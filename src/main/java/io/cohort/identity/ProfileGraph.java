@@ -533,14 +533,38 @@ public final class ProfileGraph {
     public Set<String> pruneEvents(Instant cutoff) {
         lock.writeLock().lock();
         try {
-            writes++;
-            index.eventHorizonMillis = Math.max(index.eventHorizonMillis, cutoff.toEpochMilli() - 1);
-            Set<String> out = new HashSet<>();
-            for (Node n : index.pruneEvents(index.eventHorizonMillis)) out.add(index.uidOf(n.ref()));
-            return out;
+            return pruneLocked(cutoff);
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * As {@link #pruneEvents}, unless the graph is being read at length (a snapshot being written
+     * while the service runs, for seconds at 1M people): then nothing is pruned and empty is
+     * returned after {@code patience}, and the caller prunes at its next tick. Waiting would queue a
+     * writer, and every later reader (the profile and account APIs) waits behind a queued writer.
+     */
+    public Optional<Set<String>> pruneEventsUnlessBusy(Instant cutoff, java.time.Duration patience) {
+        try {
+            if (!lock.writeLock().tryLock(patience.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(pruneLocked(cutoff));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Set<String> pruneLocked(Instant cutoff) {
+        writes++;
+        index.eventHorizonMillis = Math.max(index.eventHorizonMillis, cutoff.toEpochMilli() - 1);
+        Set<String> out = new HashSet<>();
+        for (Node n : index.pruneEvents(index.eventHorizonMillis)) out.add(index.uidOf(n.ref()));
+        return out;
     }
 
     /** Records held but events: as many as the store's, when the graph is its copy. */

@@ -429,4 +429,41 @@ class ProfileGraphTest {
         assertThat(ids.get(4)).isEqualTo(UnifiedIds.personByEmail("lone@x.com"));
         assertThat(graph.personIds()).as("a fixed order").isEqualTo(ids);
     }
+
+    /**
+     * The clock's pruning while a snapshot reads the whole graph (a checkpoint, seconds at 1M):
+     * it gives up after its patience instead of queueing, so a profile read that comes after it
+     * is answered while the long read goes on (a queued writer makes every later reader wait).
+     * The next attempt, once the graph is free, prunes.
+     */
+    @Test
+    void pruningGivesWayToASnapshotBeingWrittenAndReadersGoOn() throws Exception {
+        apply("crm", "{\"type\":\"person\",\"id\":\"p\",\"email\":\"p@x.com\"}", event("e1", "p", "https://x.com", null));
+        java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread snapshot = new Thread(() -> graph.readIndex(ix -> {
+            reading.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        snapshot.start();
+        try {
+            reading.await();
+            Instant cutoff = Instant.parse("2026-11-21T00:00:00Z");
+            assertThat(graph.pruneEventsUnlessBusy(cutoff, java.time.Duration.ofMillis(50))).as("the graph is being read").isEmpty();
+            java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread reader = new Thread(() -> answered.set(graph.person(UnifiedIds.personByEmail("p@x.com")).isPresent()));
+            reader.start();
+            reader.join(30_000);
+            assertThat(answered).as("a profile read during the snapshot is answered").isTrue();
+        } finally {
+            release.countDown();
+            snapshot.join();
+        }
+        assertThat(graph.pruneEventsUnlessBusy(Instant.parse("2026-11-21T00:00:00Z"), java.time.Duration.ofMillis(50)))
+                .as("free again: pruned, the person's activity changed").hasValue(Set.of(UnifiedIds.personByEmail("p@x.com")));
+    }
 }
