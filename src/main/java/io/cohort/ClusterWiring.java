@@ -127,6 +127,7 @@ final class ClusterWiring {
 
             @Override public long lastBatch() { return store.position().lastBatch(); }
         });
+        node.checkpointEvery(java.time.Duration.ofMillis(config.engine().checkpointInterval().toMilliseconds()));
         config.engine().snapshotFile().ifPresent(file -> node.useSnapshot(
                 new io.cohort.cluster.ClusterSnapshot(file, new IngestLog(jdbi, env.getObjectMapper()), () -> store.position().storeId())));
         rules.attach(book -> {

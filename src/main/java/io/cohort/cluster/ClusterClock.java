@@ -95,7 +95,8 @@ final class ClusterClock implements Managed {
         boolean due = wallNow >= nextRoundAt || moved;
         if (due) {
             nextRoundAt = wallNow + tickMillis;
-            graph.pruneEvents(clock.instant().minus(retention));
+            // Not while a checkpoint reads the graph: every reader would queue behind this write (ProfileGraph).
+            graph.pruneEventsUnlessBusy(clock.instant().minus(retention), java.time.Duration.ofMillis(50));
         }
         Optional<Long> t = lease.acquire(LEASE, wallNow);
         if (t.isEmpty()) {

@@ -146,6 +146,7 @@ public final class ClusterNode implements Managed {
         ruleFollower.start();
         time.start();
         started = true;
+        startCheckpoints();
     }
 
     /**
@@ -258,9 +259,46 @@ public final class ClusterNode implements Managed {
     /** True once the graph caught up with the log and the worker runs (the read side may serve). */
     public boolean started() { return started; }
 
+    /** How often the graph snapshot is also written while running (engine.checkpointInterval); 0: only at a clean stop. */
+    private java.time.Duration checkpointInterval = java.time.Duration.ZERO;
+    private java.util.concurrent.ScheduledExecutorService checkpoints;
+
+    /** Writes the snapshot every {@code interval} while running (engine.snapshotFile set). Before {@link #start()}. */
+    public void checkpointEvery(java.time.Duration interval) {
+        if (started) throw new IllegalStateException("the node has started");
+        this.checkpointInterval = interval;
+    }
+
+    /**
+     * Writes the graph snapshot now, with the feed still for the write (appends go on in
+     * PostgreSQL and are applied after): a crash restarts from it and replays only later log
+     * entries, which cluster.logRetention may otherwise have deleted. Nothing without a snapshot file.
+     */
+    void checkpoint() {
+        if (snapshot == null || !started) return;
+        feed.still(applied -> snapshot.write(graph, applied));
+    }
+
+    private void startCheckpoints() {
+        if (snapshot == null || checkpointInterval.isZero() || checkpointInterval.isNegative()) return;
+        checkpoints = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cohort-checkpoint");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = checkpointInterval.toMillis();
+        // ClusterSnapshot.write never throws: a failed write is logged and tried again at the next interval.
+        checkpoints.scheduleWithFixedDelay(this::checkpoint, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
     @Override public void stop() throws Exception {
         if (stopped) return; // a second stop would write the snapshot again, of a graph no longer following the log
         stopped = true;
+        if (checkpoints != null) {
+            // A write in progress finishes (the stop's own snapshot is of a later entry, or kept).
+            checkpoints.shutdown();
+            checkpoints.awaitTermination(5, TimeUnit.MINUTES);
+        }
         started = false;
         time.stop();
         ruleFollower.stop();

@@ -68,18 +68,30 @@ public final class ClusterSnapshot {
         }
     }
 
-    /** Writes the graph, which holds the log up to entry {@code applied}; a failure only costs the next start time. */
+    /** The stamp of the snapshot this process wrote last (a checkpoint's, or the stop's); null before. */
+    private volatile GraphSnapshot.Stamp written;
+
+    /**
+     * Writes the graph, which holds the log up to entry {@code applied} and is not changed meanwhile
+     * (the feed is still: a stop, or {@link GraphFeed#still}); a failure only costs the next start
+     * time. Nothing is written when the file holds that entry already.
+     */
     void write(ProfileGraph graph, long applied) {
         try {
             long receivedAt = applied == 0 ? 0 : log.receivedAt(applied).orElseThrow(() -> new IllegalStateException(
                     "the ingest log no longer holds entry " + applied + " (cluster.logRetention)"));
             GraphSnapshot.Stamp stamp = new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt);
+            if (stamp.equals(written) && Files.isRegularFile(file)) {
+                LOG.info("graph snapshot {} kept: written at ingest log entry {} already", file, applied);
+                return;
+            }
             if (readFrom != null && readFrom.stillHolds(file, stamp)) {
                 // The graph applied no log entry since the start read this file: it is this graph already.
                 LOG.info("graph snapshot {} kept: no ingest log entry applied since it was read at start", file);
                 return;
             }
             GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
+            written = stamp;
             LOG.info("graph snapshot {} written at ingest log entry {} ({} records, {} events, {} bytes) in {} ms",
                     file, applied, f.records(), f.events(), f.bytes(), f.millis());
         } catch (Exception | Error e) {

@@ -109,9 +109,35 @@ public final class GraphFeed implements Managed {
     /** Runs {@code r} after each round that applied entries (the relay publishes their work at once). */
     void whenApplied(Runnable r) { this.whenApplied = r; }
 
+    /** Held while the loop applies entries, and while {@link #still} runs: one or the other. */
+    private final java.util.concurrent.locks.ReentrantLock applying = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * Runs {@code r} with the graph not following the log meanwhile (a checkpoint writing it): it
+     * is given the entry the graph holds up to. Appends go on (they are in PostgreSQL); the feed
+     * applies them, and the relay publishes their work, when {@code r} returns.
+     */
+    void still(java.util.function.LongConsumer r) {
+        applying.lock();
+        try {
+            r.accept(applied.get());
+        } finally {
+            applying.unlock();
+        }
+    }
+
     /** The loop's round: a graph the log has left behind stops following it, once, loudly. */
     private void follow() {
         if (behind != null) return;
+        applying.lock();
+        try {
+            followLocked();
+        } finally {
+            applying.unlock();
+        }
+    }
+
+    private void followLocked() {
         try {
             long before = applied.get();
             catchUp();

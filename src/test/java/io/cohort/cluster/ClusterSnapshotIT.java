@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * entry it holds up to; the next start reads it and replays only later entries — here 60 random
  * batches (merges, splits, deletes, events) appended while the process was down, with the relay's
  * mark set back so that the restarted process publishes work for batches its feed never saw
- * (everyone once). The graph and the memberships equal a replay of the whole log; a snapshot of
- * another database's log is not read. Fails when the start ignores the snapshot, or when the
+ * (everyone once). The snapshot it reads is a checkpoint's, written while the process ran (as a
+ * crash after it leaves it), so it replays the entries after that one. The graph and the
+ * memberships equal a replay of the whole log; a snapshot of another database's log is not read. Fails when the start ignores the snapshot, or when the
  * replay after it starts at the wrong entry.
  */
 class ClusterSnapshotIT {
@@ -52,11 +53,24 @@ class ClusterSnapshotIT {
             ClusterFixture.append(log, parser, gen, 60);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
+            // A checkpoint while running (engine.checkpointInterval): the feed holds still for the write.
+            first.checkpoint();
+            assertThat(GraphSnapshot.stamp(file)).as("written by a checkpoint").hasValueSatisfying(s -> assertThat(s.lastBatch()).isEqualTo(checkpointed(log)));
+            java.nio.file.Files.copy(file, crashed(file));
+            var checkpointWritten = java.nio.file.Files.getLastModifiedTime(file);
+            first.checkpoint();
+            assertThat(java.nio.file.Files.getLastModifiedTime(file)).as("nothing applied since: kept").isEqualTo(checkpointWritten);
+            ClusterFixture.append(log, parser, gen, 20);
+            f.awaitPublished(log.last(), Duration.ofSeconds(60));
         } finally {
             first.stop();
         }
         long at = log.last();
+        long checkpointed = GraphSnapshot.stamp(crashed(file)).orElseThrow().lastBatch();
+        assertThat(checkpointed).isLessThan(at);
         assertThat(GraphSnapshot.stamp(file)).as("written at the clean stop").hasValueSatisfying(s -> assertThat(s.lastBatch()).isEqualTo(at));
+        // What a crash after the checkpoint leaves: its file, older than the log's end.
+        java.nio.file.Files.copy(crashed(file), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
         ClusterFixture.append(log, parser, gen, 60); // while it is down
         // As if the relay had not published the last batches before the stop.
@@ -64,7 +78,7 @@ class ClusterSnapshotIT {
         ClusterNode second = node(file, "this-store", parser);
         try {
             second.start();
-            assertThat(second.startedFromEntry()).as("read from the snapshot").isEqualTo(at);
+            assertThat(second.startedFromEntry()).as("read from the checkpoint's snapshot").isEqualTo(checkpointed);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             ProfileGraph replayed = f.replay(parser);
@@ -98,6 +112,11 @@ class ClusterSnapshotIT {
             other.stop();
         }
     }
+
+    private static Path crashed(Path file) { return file.resolveSibling("graph.snapshot.at-checkpoint"); }
+
+    /** The entry a checkpoint taken now is of: the feed has applied the whole log (the caller waited for the relay's mark). */
+    private static long checkpointed(IngestLog log) { return log.last(); }
 
     private static ClusterNode node(Path file, String store, RecordParser parser) {
         ClusterNode n = new ClusterNode(f.config("snap"), f.jdbi, Jackson.newObjectMapper(), parser, ClusterFixture.ACTIVATIONS, f.book,
