@@ -177,7 +177,7 @@ final class Endpoints {
         tasks.add(env.admin(), new SourceSyncTask(s.connectors()));
         tasks.add(env.admin(), new ReloadRulesTask(s.rules()));
         tasks.add(env.admin(), ReevaluateTask.of(s.evaluator()));
-        tasks.add(env.admin(), new io.cohort.ops.CheckpointTask(s.startup().checkpoints()));
+        tasks.add(env.admin(), io.cohort.ops.CheckpointTask.of(s.startup().checkpoints()));
         tasks.add(env.admin(), new ReplayActivationTask(s.destinations()));
         if (s.clock() instanceof ManualClock manual) tasks.add(env.admin(), ClockTask.of(manual, s.evaluator()));
 

@@ -272,11 +272,14 @@ public final class ClusterNode implements Managed {
     /**
      * Writes the graph snapshot now, with the feed still for the write (appends go on in
      * PostgreSQL and are applied after): a crash restarts from it and replays only later log
-     * entries, which cluster.logRetention may otherwise have deleted. Nothing without a snapshot file.
+     * entries, which cluster.logRetention may otherwise have deleted. Returns what it did; empty
+     * without a snapshot file (engine.snapshotFile) or before the node started.
      */
-    void checkpoint() {
-        if (snapshot == null || !started) return;
-        feed.still(applied -> snapshot.write(graph, applied));
+    public java.util.Optional<String> checkpoint() {
+        if (snapshot == null || !started) return java.util.Optional.empty();
+        String[] line = {null};
+        feed.still(applied -> line[0] = snapshot.write(graph, applied));
+        return java.util.Optional.ofNullable(line[0]);
     }
 
     private void startCheckpoints() {

@@ -74,29 +74,32 @@ public final class ClusterSnapshot {
     /**
      * Writes the graph, which holds the log up to entry {@code applied} and is not changed meanwhile
      * (the feed is still: a stop, or {@link GraphFeed#still}); a failure only costs the next start
-     * time. Nothing is written when the file holds that entry already.
+     * time. Nothing is written when the file holds that entry already. Returns what it did, for the
+     * operator (the checkpoint task).
      */
-    void write(ProfileGraph graph, long applied) {
+    String write(ProfileGraph graph, long applied) {
         try {
             long receivedAt = applied == 0 ? 0 : log.receivedAt(applied).orElseThrow(() -> new IllegalStateException(
                     "the ingest log no longer holds entry " + applied + " (cluster.logRetention)"));
             GraphSnapshot.Stamp stamp = new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt);
+            String line;
             if (stamp.equals(written) && Files.isRegularFile(file)) {
-                LOG.info("graph snapshot {} kept: written at ingest log entry {} already", file, applied);
-                return;
-            }
-            if (readFrom != null && readFrom.stillHolds(file, stamp)) {
+                line = "graph snapshot " + file + " kept: written at ingest log entry " + applied + " already";
+            } else if (readFrom != null && readFrom.stillHolds(file, stamp)) {
                 // The graph applied no log entry since the start read this file: it is this graph already.
-                LOG.info("graph snapshot {} kept: no ingest log entry applied since it was read at start", file);
-                return;
+                line = "graph snapshot " + file + " kept: no ingest log entry applied since it was read at start";
+            } else {
+                GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
+                written = stamp;
+                line = "graph snapshot " + file + " written at ingest log entry " + applied + " (" + f.records() + " records, "
+                        + f.events() + " events, " + f.bytes() + " bytes) in " + f.millis() + " ms";
             }
-            GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
-            written = stamp;
-            LOG.info("graph snapshot {} written at ingest log entry {} ({} records, {} events, {} bytes) in {} ms",
-                    file, applied, f.records(), f.events(), f.bytes(), f.millis());
+            LOG.info(line);
+            return line;
         } catch (Exception | Error e) {
             // The write is atomic: an older snapshot stays, and it is still a correct (slower) start.
             LOG.warn("graph snapshot {} not written ({}); the next start replays more of the ingest log", file, e.toString());
+            return "graph snapshot " + file + " not written (" + e + "); the next start replays more of the ingest log";
         }
     }
 }

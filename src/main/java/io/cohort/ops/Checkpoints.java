@@ -101,8 +101,9 @@ public final class Checkpoints implements Managed {
             if (w.figures() != null) LOG.info("checkpoint: {}", w.line(file));
         } catch (TaskRefusal stopping) {
             // The service stops (this timer stops before the stop's own snapshot).
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
             // The previous snapshot stays (written atomically): a crash restart catches up from it, only on more batches.
+            // An Error too (a heap briefly full): a scheduled task that throws is never run again.
             LOG.warn("checkpoint: graph snapshot {} not written ({}); tried again in {} ms", file, e.toString(), intervalMillis);
         }
     }

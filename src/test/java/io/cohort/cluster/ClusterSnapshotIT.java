@@ -54,11 +54,11 @@ class ClusterSnapshotIT {
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
             assertThat(f.awaitCaughtUp(Duration.ofSeconds(60))).isTrue();
             // A checkpoint while running (engine.checkpointInterval): the feed holds still for the write.
-            first.checkpoint();
+            assertThat(first.checkpoint()).hasValueSatisfying(l -> assertThat(l).contains("written at ingest log entry " + checkpointed(log)));
             assertThat(GraphSnapshot.stamp(file)).as("written by a checkpoint").hasValueSatisfying(s -> assertThat(s.lastBatch()).isEqualTo(checkpointed(log)));
             java.nio.file.Files.copy(file, crashed(file));
             var checkpointWritten = java.nio.file.Files.getLastModifiedTime(file);
-            first.checkpoint();
+            assertThat(first.checkpoint()).hasValueSatisfying(l -> assertThat(l).contains("kept"));
             assertThat(java.nio.file.Files.getLastModifiedTime(file)).as("nothing applied since: kept").isEqualTo(checkpointWritten);
             ClusterFixture.append(log, parser, gen, 20);
             f.awaitPublished(log.last(), Duration.ofSeconds(60));
