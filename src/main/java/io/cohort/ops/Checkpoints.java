@@ -81,6 +81,7 @@ public final class Checkpoints implements Managed {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        if (done[0].figures() != null) LOG.info("checkpoint: {}", done[0].line(file));
         return done[0];
     }
 
@@ -97,8 +98,7 @@ public final class Checkpoints implements Managed {
 
     private void periodic() {
         try {
-            Written w = writeNow();
-            if (w.figures() != null) LOG.info("checkpoint: {}", w.line(file));
+            writeNow();
         } catch (TaskRefusal stopping) {
             // The service stops (this timer stops before the stop's own snapshot).
         } catch (IOException | RuntimeException | Error e) {
