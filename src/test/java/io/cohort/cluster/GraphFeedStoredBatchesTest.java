@@ -15,6 +15,7 @@ import io.cohort.record.SourceRef;
 import io.cohort.store.MigratedDatabase;
 import io.cohort.store.Quarantine;
 import io.cohort.store.RecordStore;
+import io.cohort.store.SharedPostgres;
 import io.dropwizard.jackson.Jackson;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.time.Instant;
@@ -24,7 +25,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -39,11 +39,9 @@ class GraphFeedStoredBatchesTest {
     private static final ObjectMapper JSON = Jackson.newObjectMapper();
     private static EmbeddedPostgres pg;
 
+    /** The test JVM's server: the tests make databases of their own on it. */
     @BeforeAll
-    static void server() throws Exception { pg = EmbeddedPostgres.builder().start(); }
-
-    @AfterAll
-    static void stop() throws Exception { pg.close(); }
+    static void server() { pg = SharedPostgres.server(); }
 
     @Test
     void batchesStoredBeforeTheStricterChecksReplayWithoutQuarantineIntoTheStoredGraph() throws Exception {

@@ -9,6 +9,7 @@ import io.cohort.record.RecordType;
 import io.cohort.record.SourceRecord.PersonRecord;
 import io.cohort.store.MigratedDatabase;
 import io.cohort.store.RecordStore;
+import io.cohort.store.SharedPostgres;
 import io.dropwizard.jackson.Jackson;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.util.ArrayList;
@@ -21,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,11 +41,9 @@ class IngestLogConcurrencyTest {
     private static final int KEYS = 10;
     private static EmbeddedPostgres pg;
 
+    /** The test JVM's server: the tests make databases of their own on it. */
     @BeforeAll
-    static void server() throws Exception { pg = EmbeddedPostgres.builder().start(); }
-
-    @AfterAll
-    static void stop() throws Exception { pg.close(); }
+    static void server() { pg = SharedPostgres.server(); }
 
     @Test
     void concurrentAppendsOfTheSameKeysStoreWhatTheLogSaysInItsOrder() throws Exception {

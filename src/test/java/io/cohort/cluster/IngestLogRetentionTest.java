@@ -9,11 +9,11 @@ import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
 import io.cohort.store.MigratedDatabase;
 import io.cohort.store.Quarantine;
+import io.cohort.store.SharedPostgres;
 import io.dropwizard.jackson.Jackson;
 import java.util.List;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,11 +30,9 @@ class IngestLogRetentionTest {
     private IngestLog log;
     private final RecordParser parser = new RecordParser(new IngestLimits());
 
+    /** The test JVM's server: the tests make databases of their own on it. */
     @BeforeAll
-    static void server() throws Exception { pg = EmbeddedPostgres.builder().start(); }
-
-    @AfterAll
-    static void stop() throws Exception { pg.close(); }
+    static void server() { pg = SharedPostgres.server(); }
 
     @BeforeEach
     void database() {

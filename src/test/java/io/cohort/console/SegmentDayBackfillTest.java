@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.audience.SegmentHistory;
 import io.cohort.store.Migrations;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.cohort.store.SharedPostgres;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
@@ -30,9 +30,7 @@ class SegmentDayBackfillTest {
 
     @Test
     void backfillsTheHistoryOfAnExistingFeedOnPostgres() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-            backfillsTheHistory(pg.getPostgresDatabase());
-        }
+        backfillsTheHistory(SharedPostgres.dataSource(SharedPostgres.newDatabase("segment_day_backfill")));
     }
 
     private void backfillsTheHistory(DataSource ds) throws Exception {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.store.Migrations;
 import io.cohort.store.OlderSchema;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.cohort.store.SharedPostgres;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -26,9 +26,7 @@ class OutboxEmailBackfillTest {
 
     @Test
     void backfillsOnPostgres() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-            backfills(pg.getPostgresDatabase());
-        }
+        backfills(SharedPostgres.dataSource(SharedPostgres.newDatabase("outbox_email_backfill")));
     }
 
     private void backfills(DataSource ds) throws Exception {

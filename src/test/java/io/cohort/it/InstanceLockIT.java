@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.store.InstanceLock;
 import io.cohort.store.InstanceLock.Kind;
+import io.cohort.store.SharedPostgres;
 import io.dropwizard.db.DataSourceFactory;
 import io.dropwizard.testing.ConfigOverride;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -18,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.Assertions;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,9 +34,8 @@ class InstanceLockIT {
     static EmbeddedPostgres pg;
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
-    @BeforeAll static void startPostgres() throws Exception { pg = EmbeddedPostgres.builder().start(); }
-
-    @AfterAll static void stopPostgres() throws Exception { if (pg != null) pg.close(); }
+    /** The test JVM's server ({@link SharedPostgres}): each test makes a database of its own on it. */
+    @BeforeAll static void startPostgres() { pg = SharedPostgres.server(); }
 
     @TempDir Path tmp;
 

@@ -2,27 +2,25 @@ package io.cohort.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.store.SharedPostgres;
 import io.dropwizard.testing.ConfigOverride;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Bodea story on a real PostgreSQL server (embedded binaries), including a restart. */
 class PostgresScenarioIT {
-    static EmbeddedPostgres pg;
+    /** The class's database, on the test JVM's server ({@link SharedPostgres}). */
+    static String db;
 
-    @BeforeAll static void startPostgres() throws Exception { pg = EmbeddedPostgres.builder().start(); }
-
-    @AfterAll static void stopPostgres() throws Exception { if (pg != null) pg.close(); }
+    @BeforeAll static void database() { db = SharedPostgres.jdbcUrl(SharedPostgres.newDatabase("postgres_scenario")); }
 
     @TempDir Path tmp;
 
     @Test
     void bodeaOnPostgres() throws Exception {
-        String url = pg.getJdbcUrl("postgres", "postgres");
+        String url = db;
         ConfigOverride[] o = {
             ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
             ConfigOverride.config("database.user", "postgres"),
@@ -49,7 +47,7 @@ class PostgresScenarioIT {
      */
     @Test
     void aNulInARecordKeyAskedForIsA400NotA500() throws Exception {
-        try (CohortApp app = new CohortApp(tmp, pg.getJdbcUrl("postgres", "postgres"),
+        try (CohortApp app = new CohortApp(tmp, db,
                 ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
                 ConfigOverride.config("database.user", "postgres"), ConfigOverride.config("database.password", "postgres"))) {
             app.start();
@@ -79,7 +77,7 @@ class PostgresScenarioIT {
             members.append(k == 0 ? "" : ",").append("{\"source\":\"crm-1\",\"id\":\"").append(id).append("\"}");
         }
         String link = "{\"records\":[{\"type\":\"accountLink\",\"name\":\"wide\",\"accounts\":[" + members + "]}]}";
-        try (CohortApp app = new CohortApp(tmp, pg.getJdbcUrl("postgres", "postgres"),
+        try (CohortApp app = new CohortApp(tmp, db,
                 ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
                 ConfigOverride.config("database.user", "postgres"), ConfigOverride.config("database.password", "postgres"))) {
             app.start();

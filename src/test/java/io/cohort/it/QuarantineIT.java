@@ -3,8 +3,8 @@ package io.cohort.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.cohort.store.SharedPostgres;
 import io.dropwizard.testing.ConfigOverride;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -69,11 +69,11 @@ class QuarantineIT {
 
     @Test
     void onPostgresToo() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-             CohortApp app = new CohortApp(tmp, pg.getJdbcUrl("postgres", "postgres"),
+        String db = SharedPostgres.newDatabase("quarantine");
+        try (CohortApp app = new CohortApp(tmp, SharedPostgres.jdbcUrl(db),
                      ConfigOverride.config("database.driverClass", "org.postgresql.Driver"),
                      ConfigOverride.config("database.user", "postgres"), ConfigOverride.config("database.password", "postgres"))) {
-            scenario(app, () -> pg.getPostgresDatabase().getConnection());
+            scenario(app, () -> SharedPostgres.dataSource(db).getConnection());
         }
     }
 

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Thinks like an attacker with the analyst role or write access to rules/: every file of the
  * sandbox's hostile corpus is refused with its file and line over HTTP by POST /v1/rules/validate
  * and POST /v1/rules/preview, and dropped into the running service's rules directory it is never
- * applied while the shipped segments keep serving. Legitimate rules still compile.
+ * applied while the shipped segments keep serving. Legitimate rules still compile. (Validate
+ * compiles the shipped files with the one sent, as the sandbox's own test once did for every file
+ * too: this is now the one place each file's refusal at its line is checked.)
  */
 class RuleEscapeIT {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -142,6 +142,7 @@ public final class ChildJvm {
     private static void jar(Path from, Path to) throws IOException {
         try (OutputStream os = Files.newOutputStream(to); JarOutputStream out = new JarOutputStream(os);
              Stream<Path> files = Files.walk(from)) {
+            out.setLevel(java.util.zip.Deflater.BEST_SPEED); // packed once per build, read from the archive after
             for (Path f : (Iterable<Path>) files.sorted()::iterator) {
                 String name = from.relativize(f).toString().replace(java.io.File.separatorChar, '/');
                 if (name.isEmpty()) continue;
@@ -172,6 +173,7 @@ public final class ChildJvm {
 
     private static void unsigned(Path from, Path to) throws IOException {
         try (ZipFile z = new ZipFile(from.toFile()); ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(to))) {
+            out.setLevel(java.util.zip.Deflater.BEST_SPEED);
             for (ZipEntry en : java.util.Collections.list(z.entries())) {
                 if (isSignature(en.getName())) continue;
                 out.putNextEntry(new ZipEntry(en.getName()));

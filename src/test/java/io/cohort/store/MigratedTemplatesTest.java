@@ -46,18 +46,17 @@ class MigratedTemplatesTest {
 
     @Test
     void aPostgresCopyIsAFreshStoreOfItsOwn() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-            MigratedTemplates.postgres(pg, "copy_a");
-            MigratedTemplates.postgres(pg, "copy_b");
-            Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE scratch"));
-            Migrations.migrate(pg.getDatabase("postgres", "scratch"));
-            DataSource a = pg.getDatabase("postgres", "copy_a"), b = pg.getDatabase("postgres", "copy_b");
+        EmbeddedPostgres pg = SharedPostgres.server(); // the template is made once per server, maybe by another test already
+        MigratedTemplates.postgres(pg, "copy_a");
+        MigratedTemplates.postgres(pg, "copy_b");
+        Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE scratch"));
+        Migrations.migrate(pg.getDatabase("postgres", "scratch"));
+        DataSource a = pg.getDatabase("postgres", "copy_a"), b = pg.getDatabase("postgres", "copy_b");
 
-            assertThat(Migrations.upToDate(a)).isTrue();
-            assertThat(schema(a)).isEqualTo(schema(pg.getDatabase("postgres", "scratch"))).hasSizeGreaterThan(100);
-            assertFreshAndDistinct(a, b);
-            assertThat(count(a, "SELECT nextval('cluster_change_seq')")).as("as a fresh store's").isEqualTo(1_000_000_000_000L);
-        }
+        assertThat(Migrations.upToDate(a)).isTrue();
+        assertThat(schema(a)).isEqualTo(schema(pg.getDatabase("postgres", "scratch"))).hasSizeGreaterThan(100);
+        assertFreshAndDistinct(a, b);
+        assertThat(count(a, "SELECT nextval('cluster_change_seq')")).as("as a fresh store's").isEqualTo(1_000_000_000_000L);
     }
 
     private static void assertFreshAndDistinct(DataSource a, DataSource b) throws SQLException {

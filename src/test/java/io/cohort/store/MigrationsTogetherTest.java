@@ -2,7 +2,6 @@ package io.cohort.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -25,11 +24,9 @@ class MigrationsTogetherTest {
     @Test
     void processesMigratingANewDatabaseTogetherTakeTurns() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+        try {
             for (int round = 0; round < 6; round++) {
-                String name = "together_" + round;
-                Jdbi.create(pg.getPostgresDatabase()).useHandle(h -> h.execute("CREATE DATABASE " + name));
-                DataSource ds = pg.getDatabase("postgres", name);
+                DataSource ds = SharedPostgres.dataSource(SharedPostgres.newDatabase("together"));
                 CyclicBarrier together = new CyclicBarrier(3);
                 List<Future<?>> runs = new ArrayList<>();
                 for (int p = 0; p < 3; p++) {

@@ -2,7 +2,6 @@ package io.cohort.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -54,9 +53,7 @@ class MigrationsUpToDateTest {
 
     @Test
     void postgres() throws Exception {
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
-            upToDateOnlyWithEveryChangeSetRecorded(pg.getPostgresDatabase());
-        }
+        upToDateOnlyWithEveryChangeSetRecorded(SharedPostgres.dataSource(SharedPostgres.newDatabase("up_to_date")));
     }
 
     private static void upToDateOnlyWithEveryChangeSetRecorded(DataSource ds) {

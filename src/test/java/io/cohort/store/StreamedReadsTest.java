@@ -23,7 +23,6 @@ import org.h2.jdbcx.JdbcConnectionPool;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.statement.StatementCustomizer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,11 +41,9 @@ class StreamedReadsTest {
     /** How a statement reached the driver. */
     private record Executed(String sql, int fetchSize, boolean autoCommit, boolean lazy) {}
 
+    /** The test JVM's server: the tests make databases of their own on it. */
     @BeforeAll
-    static void server() throws Exception { pg = EmbeddedPostgres.builder().start(); }
-
-    @AfterAll
-    static void stop() throws Exception { pg.close(); }
+    static void server() { pg = SharedPostgres.server(); }
 
     @Test
     void theStartsWholeTableReadsArePagedThroughACursor() throws Exception {
