@@ -136,8 +136,9 @@ public final class Startup implements Managed {
             rules.attach(evaluator);
             ledger.registerActivations(clock.millis());
             pipeline.loaded();
-            // The file read at start is the graph as it is still when nothing was caught up: no checkpoint needed for it.
-            if (graphRead.graphRead() && readFrom != null && graphRead.since().isEmpty()) checkpoints.ifPresent(c -> c.holds(upTo));
+            // A file read at start of the batch the graph holds (nothing caught up) needs no checkpoint.
+            GraphSnapshot.OnDisk read = readFrom;
+            if (read != null && read.stamp().lastBatch() == upTo) checkpoints.ifPresent(c -> c.holds(upTo));
             for (Managed m : afterReady) m.start();
             phase = Phase.READY;
             LOG.info("start-up: ready in {} ms ({} segments, {} memberships)", (System.nanoTime() - started) / 1_000_000,
@@ -226,6 +227,12 @@ public final class Startup implements Managed {
                 // No batch since the start read it: the file is this graph already (events that aged
                 // since are left out by the next read, as from any snapshot).
                 LOG.info("shutdown: graph snapshot {} kept: no batch arrived since it was read at start", file);
+                pruneRemovals(stamp.lastBatch());
+                return;
+            }
+            if (checkpoints.isPresent() && checkpoints.get().writtenBatch() == stamp.lastBatch() && Files.isRegularFile(file)) {
+                LOG.info("shutdown: graph snapshot {} kept: a checkpoint wrote it at batch {}, and no batch arrived since", file,
+                        stamp.lastBatch());
                 pruneRemovals(stamp.lastBatch());
                 return;
             }

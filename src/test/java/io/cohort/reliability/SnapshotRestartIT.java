@@ -96,21 +96,33 @@ class SnapshotRestartIT {
             assertThat(profiles(service, emails)).isEqualTo(profilesChanged);
 
             // Records stored after the snapshot was written (merges, splits, deletes, keys sent
-            // again, events deleted), then a crash: the start reads the snapshot and applies only
-            // what the store changed since.
-            for (RandomRecords.Batch b : mutations.subList(1, mutations.size())) send(service, b);
+            // again, events deleted), a checkpoint half-way (the task; engine.checkpointInterval does
+            // the same periodically), more of them, then a crash: the start reads the checkpoint's
+            // snapshot and applies only what the store changed since it.
+            int half = mutations.size() / 2;
+            for (RandomRecords.Batch b : mutations.subList(1, half)) send(service, b);
+            var checkpoint = service.adminPost("/tasks/checkpoint");
+            assertThat(checkpoint.status()).as("checkpoint task: %s", checkpoint.body()).isEqualTo(200);
+            var batch = java.util.regex.Pattern.compile("written at batch (\\d+) ").matcher(checkpoint.body());
+            assertThat(batch.find()).as(checkpoint.body()).isTrue();
+            String checkpointed = batch.group(1);
+            for (RandomRecords.Batch b : mutations.subList(half, mutations.size())) send(service, b);
             for (ObjectNode e : world.exports().get("marketo-1").stream().filter(n -> n.path("type").asText().equals("event")).limit(3).toList()) {
                 send(service, new RandomRecords.Batch("marketo-1", List.of(e.deepCopy().put("deleted", true))));
             }
             Map<String, String> profilesBeforeCrash = profiles(service, emails);
             service.kill();
             service.start().awaitReady(READY);
-            assertThat(log(service)).containsPattern("read from snapshot \\S+ at batch \\d+ .*, then [1-9]\\d* records and [1-9]\\d* removals stored since")
+            assertThat(log(service)).containsPattern("read from snapshot \\S+ at batch " + checkpointed
+                            + " .*, then [1-9]\\d* records and [1-9]\\d* removals stored since")
                     .doesNotContain("loading from the store")
                     .as("changes since the last clean stop's copy").contains("stored memberships read from the database");
             assertThat(profiles(service, emails)).isEqualTo(profilesBeforeCrash);
             Map<String, Set<String>> afterCrash = allMembers(service);
+            // A checkpoint of the graph as it is, then a stop: the stop keeps that file.
+            assertThat(service.adminPost("/tasks/checkpoint").body()).contains("written at batch");
             service.stop();
+            assertThat(log(service)).contains("kept: a checkpoint wrote it at batch");
             assertThat(afterCrash).as("memberships after a crash = a fresh evaluation of the store")
                     .isEqualTo(fresh(service));
 
@@ -122,7 +134,6 @@ class SnapshotRestartIT {
             // A damaged snapshot costs a full load, never a wrong or failed start; and that load of the
             // whole store (the start a missing file gives too: SnapshotStart reads both as "load from
             // the store", and CrashRecoveryIT starts so after a kill) gives what the caught-up snapshot gave.
-            assertThat(log(service)).as("the stop after the crash's start writes the snapshot").containsPattern("graph snapshot \\S+ written \\(");
             byte[] bytes = Files.readAllBytes(file);
             Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length / 2));
             service.start().awaitReady(READY);
