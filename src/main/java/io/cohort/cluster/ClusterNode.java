@@ -276,7 +276,8 @@ public final class ClusterNode implements Managed {
      * without a snapshot file (engine.snapshotFile) or before the node started.
      */
     public java.util.Optional<String> checkpoint() {
-        if (snapshot == null || !started) return java.util.Optional.empty();
+        // Not once stopping: the stop writes its own snapshot of the stilled graph.
+        if (snapshot == null || !started || stopped) return java.util.Optional.empty();
         String[] line = {null};
         feed.still(applied -> line[0] = snapshot.write(graph, applied));
         return java.util.Optional.ofNullable(line[0]);
