@@ -226,10 +226,7 @@ final class ClusterWiring {
                 + "node's graph) with rules " + node.rules().version() + "; the work relay publishes it and memberships change as "
                 + "the workers finish"));
         tasks.add(env.admin(), new ReplayActivationTask(destinations));
-        boolean snapshotFile = config.engine().snapshotFile().isPresent();
-        tasks.add(env.admin(), new io.cohort.ops.CheckpointTask(() -> node.checkpoint().orElseThrow(() -> snapshotFile
-                ? io.cohort.ops.TaskRefusal.unavailable("the node is starting or stopping: its graph does not follow the log yet")
-                : io.cohort.ops.TaskRefusal.conflict("engine.snapshotFile is empty: this process keeps no graph snapshot"))));
+        tasks.add(env.admin(), io.cohort.ops.CheckpointTask.ofNode(node::checkpoint, config.engine().snapshotFile().isPresent()));
         tasks.add(env.admin(), new io.cohort.ops.ApplyActivationsTask(node::applyActivations));
         tasks.add(env.admin(), new io.cohort.ops.SourceSyncTask(pulls.connectors(), pulls::notHere));
         env.metrics().register("cohort.cluster.graphBatch", (Gauge<Long>) () -> node.feed().applied());

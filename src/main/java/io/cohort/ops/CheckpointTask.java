@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
  * from here on restarts from it, e.g. before maintenance of the machine. Ingestion goes on meanwhile.
  */
 public final class CheckpointTask extends CheckedTask {
-    static final String NO_FILE = "engine.snapshotFile is empty: this service keeps no graph snapshot, every start loads the store";
+    static final String NO_FILE = "engine.snapshotFile is empty: this process keeps no graph snapshot, every start loads the store or the log";
 
     private final Callable<String> run;
 
@@ -27,6 +27,16 @@ public final class CheckpointTask extends CheckedTask {
             Checkpoints c = checkpoints.orElseThrow(() -> TaskRefusal.conflict(NO_FILE));
             return c.writeNow().line(c.file());
         });
+    }
+
+    /**
+     * Cluster mode: the node's own snapshot ({@code write} says what it did; empty when it could
+     * not: no snapshot file, or the node does not follow the log yet).
+     */
+    public static CheckpointTask ofNode(java.util.function.Supplier<Optional<String>> write, boolean snapshotFile) {
+        return new CheckpointTask(() -> write.get().orElseThrow(() -> snapshotFile
+                ? TaskRefusal.unavailable("the node is starting or stopping: its graph does not follow the log yet")
+                : TaskRefusal.conflict(NO_FILE)));
     }
 
     @Override public Map<String, TaskParameters.Param> parameters() { return Map.of(); }
