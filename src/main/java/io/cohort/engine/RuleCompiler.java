@@ -176,7 +176,7 @@ public final class RuleCompiler {
     record Built(KieBase kieBase, List<RuleMessage> messages) {}
 
     static Built build(Map<String, PackageDescr> files, Set<String> only, boolean jit) {
-        KnowledgeBuilderConfiguration kconf = KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration();
+        KnowledgeBuilderConfiguration kconf = KnowledgeBuilderFactory.newKnowledgeBuilderConfiguration(null, MissCachingClassLoader.OF_APPLICATION);
         // Facts are immutable and never modified by rules: property reactivity has nothing to
         // watch, and with it on Drools warns "causes class reactivity" for every window helper.
         kconf.setProperty("drools.propertySpecific", "ALLOWED");
@@ -205,7 +205,7 @@ public final class RuleCompiler {
                     : RuleMessage.warning(file, line, 0, text));
         }
         if (kb.hasErrors()) return new Built(null, messages);
-        KieBaseConfiguration conf = KieServices.Factory.get().newKieBaseConfiguration();
+        KieBaseConfiguration conf = KieServices.Factory.get().newKieBaseConfiguration(null, MissCachingClassLoader.OF_APPLICATION);
         // -1: never (the run counter would have to wrap around, 2^32 runs of one constraint).
         if (!jit) conf.setProperty("drools.jittingThreshold", "-1");
         InternalKnowledgeBase kbase = KnowledgeBaseFactory.newKnowledgeBase(conf);
