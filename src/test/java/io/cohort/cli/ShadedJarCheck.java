@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shaded jar as an operator runs it (failsafe, after package: `mvn verify`). */
+/** The shaded jar as an operator runs it (`mvn verify` builds it before the tests and names it: -Dcohort.jar). */
 class ShadedJarCheck {
     static final Path JAR = Path.of(System.getProperty("cohort.jar", "target/cohort.jar"));
 

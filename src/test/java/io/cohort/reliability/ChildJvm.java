@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -19,52 +20,152 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * How the tests launch the service (and cluster workers) as child JVMs: this test JVM's class path,
- * with a class-data-sharing archive of what a start loads. The integration suites start dozens of
- * such JVMs, and a start spends ~2 of its ~5 s loading and verifying classes (Dropwizard, Jersey,
- * Drools, H2); from the archive it took ~3 s here.
+ * How the tests launch the service (and cluster workers) as child JVMs, with a class-data-sharing
+ * archive of what a start loads. The integration suites start dozens of such JVMs, and a start
+ * spends ~2 of its ~5 s loading and verifying classes (Dropwizard, Jersey, Drools, H2); from the
+ * archive it took ~3 s here.
  *
- * <p>Made once per build (the test JVMs of one Maven run share it): Java 17 archives classes from
- * jars only (a non-empty directory on the path refuses the dump), so the class path's directories
- * ({@code target/classes}, {@code target/test-classes}) are packed as jars under
- * {@code target/child-jvm-<a hash of the class path>} (and signed jars copied there without their signatures,
- * which the archive would skip), a training start
- * (ready, one batch ingested and evaluated, a clean stop) writes the archive at its exit, and every
- * later child maps it. Any failure on the way leaves the children on the plain class path: the
- * archive only makes them faster. {@code -Dcohort.childArchive=false} turns it off.
+ * <p>{@code mvn verify} builds the shaded jar before the tests and names it ({@code -Dcohort.jar}):
+ * the service's children then run it as operators do ({@code java -jar cohort.jar server}), which
+ * also starts ~12% cheaper than the class path of a hundred jars. Without it (a test run alone,
+ * {@code mvn surefire:test}), or when the jar is older than {@code target/classes} (it would not
+ * hold the code under test), they run the main class on this test JVM's class path.
+ *
+ * <p>Each archive is made once per build (the test JVMs of one Maven run share it) by a training
+ * start (ready, one batch ingested and evaluated, a clean stop) that writes it at its exit; every
+ * later child maps it. Java 17 archives classes from jars only (a non-empty directory on the path
+ * refuses the dump), so for the class path its directories ({@code target/classes},
+ * {@code target/test-classes}) are packed as jars under {@code target/child-jvm-<a hash of the
+ * class path>} (and signed jars copied there without their signatures, which the archive would
+ * skip). Any failure on the way leaves the children without an archive: it only makes them faster.
+ * {@code -Dcohort.childArchive=false} turns it off.
  */
 public final class ChildJvm {
+    private static final String MAIN = "io.cohort.CohortApplication";
     private static List<String> launch;
+    private static List<String> jarLaunch;
 
     private ChildJvm() {}
 
-    /** The JVM flags that put the code under test on a child's class path: {@code -cp …}, with the archive when there is one. */
+    /** What launches the service after the JVM's own flags: {@code -jar} and the built jar, or the class path and main class. */
+    public static synchronized List<String> service() {
+        Optional<Path> jar = builtJar();
+        if (jar.isPresent()) {
+            if (jarLaunch == null) jarLaunch = prepareJar(jar.get());
+            return jarLaunch;
+        }
+        List<String> out = new ArrayList<>(classPath());
+        out.add(MAIN);
+        return List.copyOf(out);
+    }
+
+    /**
+     * The JVM flags that put the code under test on a child's class path, for a main class of the
+     * tests' own (ClusterKillIT's workers): {@code -cp …}, with the archive when there is one. Not
+     * when the service's children run the jar: packing and training a second archive for a few
+     * starts would cost more (~30 s of CPU) than it saves them.
+     */
     public static synchronized List<String> classPath() {
-        if (launch == null) launch = prepare();
+        if (launch == null) launch = builtJar().isPresent() ? plainClassPath() : prepare();
         return launch;
     }
 
-    private static List<String> prepare() {
-        List<String> plain = List.of("-cp", System.getProperty("java.class.path"));
-        if (!Boolean.parseBoolean(System.getProperty("cohort.childArchive", "true"))) return plain;
-        // One per build, shared by its test JVMs (surefire runs two at once, forkCount): the first
-        // to get here packs and trains under a file lock, the other waits and maps the same
-        // archive. Nothing is rewritten once made: when each fork packed its own into one
-        // directory, a fork rewrote the jars under the other's children (NoClassDefFoundError).
+    private static List<String> plainClassPath() {
+        return List.of("-cp", System.getProperty("java.class.path"));
+    }
+
+    private static boolean archiveWanted() {
+        return Boolean.parseBoolean(System.getProperty("cohort.childArchive", "true"));
+    }
+
+    /** The jar {@code -Dcohort.jar} names, unless a class of {@code target/classes} is newer (the jar would run old code). */
+    static Optional<Path> builtJar() {
+        String name = System.getProperty("cohort.jar");
+        if (name == null || name.isBlank()) return Optional.empty();
+        Path jar = Path.of(name).toAbsolutePath();
+        if (!Files.isRegularFile(jar)) throw new IllegalStateException("-Dcohort.jar=" + name + " does not exist");
         try {
-            Path dir = Path.of("target", "child-jvm-" + classPathKey()).toAbsolutePath();
-            Files.createDirectories(dir);
-            try (FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = channel.lock()) {
-                Path made = dir.resolve("flags");
-                if (Files.isRegularFile(made)) return List.copyOf(Files.readAllLines(made));
-                List<String> flags = archived(dir, plain);
-                Files.write(made, flags);
-                return flags;
+            long built = Files.getLastModifiedTime(jar).toMillis();
+            for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path p = Path.of(e);
+                if (!Files.isDirectory(p) || !p.getFileName().toString().equals("classes")) continue;
+                try (Stream<Path> files = Files.walk(p)) {
+                    Optional<Path> newer = files.filter(Files::isRegularFile).filter(f -> modified(f) > built).findAny();
+                    if (newer.isPresent()) {
+                        System.err.println("child JVMs on the class path: " + jar + " is older than " + newer.get());
+                        return Optional.empty();
+                    }
+                }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Optional.of(jar);
+    }
+
+    private static long modified(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toMillis();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code -jar} and the jar, with an archive trained on it (in a directory named by its path, size and time). */
+    private static List<String> prepareJar(Path jar) {
+        List<String> plain = List.of("-jar", jar.toString());
+        if (!archiveWanted()) return plain;
+        try {
+            String key = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+                    (jar + "|" + Files.size(jar) + "|" + Files.getLastModifiedTime(jar).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 8);
+            return underLock(Path.of("target", "child-jvm-jar-" + key).toAbsolutePath(), dir -> {
+                Path archive = dir.resolve("cohort.jsa");
+                Files.deleteIfExists(archive);
+                train(dir, plain, archive);
+                if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+                    System.err.println("child JVMs without a class-data archive: the training start wrote none");
+                    return plain;
+                }
+                List<String> out = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
+                out.addAll(plain);
+                return List.copyOf(out);
+            });
         } catch (Exception e) {
             System.err.println("child JVMs without a class-data archive: " + e);
             return plain;
+        }
+    }
+
+    private static List<String> prepare() {
+        List<String> plain = plainClassPath();
+        if (!archiveWanted()) return plain;
+        try {
+            return underLock(Path.of("target", "child-jvm-" + classPathKey()).toAbsolutePath(), dir -> archived(dir, plain));
+        } catch (Exception e) {
+            System.err.println("child JVMs without a class-data archive: " + e);
+            return plain;
+        }
+    }
+
+    private interface Making {
+        List<String> make(Path dir) throws Exception;
+    }
+
+    /**
+     * One per build, shared by its test JVMs (surefire runs several at once, forkCount): the first
+     * to get here makes it under a file lock, the others wait and map the same archive. Nothing is
+     * rewritten once made: when each fork packed its own into one directory, a fork rewrote the
+     * jars under the other's children (NoClassDefFoundError).
+     */
+    private static List<String> underLock(Path dir, Making making) throws Exception {
+        Files.createDirectories(dir);
+        try (FileChannel channel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = channel.lock()) {
+            Path made = dir.resolve("flags");
+            if (Files.isRegularFile(made)) return List.copyOf(Files.readAllLines(made));
+            List<String> flags = making.make(dir);
+            Files.write(made, flags);
+            return flags;
         }
     }
 
@@ -101,7 +202,9 @@ public final class ChildJvm {
             List<String> packed = packed(dir);
             Path archive = dir.resolve("cohort.jsa");
             Files.deleteIfExists(archive);
-            train(dir, packed, archive);
+            List<String> training = new ArrayList<>(packed);
+            training.add(MAIN);
+            train(dir, training, archive);
             if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
                 System.err.println("child JVMs without a class-data archive: the training start wrote none");
                 return plain;
@@ -186,14 +289,14 @@ public final class ChildJvm {
     }
 
     /** A start as the tests make them, so that the archive holds what they load: ready, a batch evaluated, a clean stop. */
-    private static void train(Path dir, List<String> packed, Path archive) throws Exception {
+    private static void train(Path dir, List<String> launchFlags, Path archive) throws Exception {
         Path work = Files.createTempDirectory(dir, "training-");
         try (CohortProcess p = new CohortProcess(work)) {
             // A crash of the dump must not leave its report in the work tree.
-            List<String> launch = new ArrayList<>(List.of("-XX:ArchiveClassesAtExit=" + archive,
+            List<String> flags = new ArrayList<>(List.of("-XX:ArchiveClassesAtExit=" + archive,
                     "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log")));
-            launch.addAll(packed);
-            p.launchWith(launch).start().awaitReady(Duration.ofMinutes(2));
+            flags.addAll(launchFlags);
+            p.launchWith(flags).start().awaitReady(Duration.ofMinutes(2));
             var r = p.post("/v1/sources/crm-1/records", """
                     {"records": [{"type": "account", "id": "A1", "name": "Training", "domain": "training.example"},
                                  {"type": "person", "id": "P1", "email": "p1@training.example"},

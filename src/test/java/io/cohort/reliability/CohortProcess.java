@@ -15,8 +15,9 @@ import java.util.List;
 
 /**
  * The service as a separate OS process, so that it can really be killed (SIGKILL: no shutdown
- * hook, no flush). Runs the shaded jar when -Dcohort.jar names one (reliability/run.sh builds it),
- * else the main class on this test JVM's class path (always the code under test; {@link ChildJvm}).
+ * hook, no flush). Runs the shaded jar when -Dcohort.jar names one built from the code under test
+ * (`mvn verify` builds it before the tests and names it), else the main class on this test JVM's
+ * class path ({@link ChildJvm#service()}).
  *
  * <p>Its own H2 file starts as a copy of a database this test JVM migrated once
  * ({@link io.cohort.store.MigratedTemplates}; the process still runs its migration step and finds it
@@ -35,8 +36,8 @@ public final class CohortProcess implements AutoCloseable {
     private Process process;
     private int starts;
     private final List<String> jvmFlags = new ArrayList<>();
-    /** The class path flags of {@link ChildJvm} unless set (its own training start). */
-    private List<String> classPath;
+    /** What follows the JVM flags (class path and main class, or -jar): {@link ChildJvm#service()}'s unless set (its own training start). */
+    private List<String> launch;
 
     public CohortProcess(Path dir) throws IOException {
         this(dir, "{crm-1: {type: generic}, marketo-1: {type: generic}, mdm: {type: generic}}");
@@ -94,9 +95,9 @@ public final class CohortProcess implements AutoCloseable {
         return this;
     }
 
-    /** Launches with these class path flags instead of {@link ChildJvm#classPath()}'s. */
-    CohortProcess launchWith(List<String> classPathFlags) {
-        classPath = List.copyOf(classPathFlags);
+    /** Launches with these flags (the class path and main class, or -jar and the jar) instead of {@link ChildJvm#service()}'s. */
+    CohortProcess launchWith(List<String> launchFlags) {
+        launch = List.copyOf(launchFlags);
         return this;
     }
 
@@ -106,14 +107,7 @@ public final class CohortProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(jvmFlags);
-        String jar = System.getProperty("cohort.jar");
-        if (jar != null && !jar.isBlank()) {
-            if (!Files.isRegularFile(Path.of(jar))) throw new IllegalStateException("-Dcohort.jar=" + jar + " does not exist");
-            cmd.addAll(List.of("-jar", jar));
-        } else {
-            cmd.addAll(classPath != null ? classPath : ChildJvm.classPath());
-            cmd.add("io.cohort.CohortApplication");
-        }
+        cmd.addAll(launch != null ? launch : ChildJvm.service());
         cmd.addAll(List.of("server", config.toString()));
         Path log = dir.resolve("process-" + (++starts) + ".log");
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
