@@ -118,18 +118,7 @@ public final class ChildJvm {
         try {
             String key = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
                     (jar + "|" + Files.size(jar) + "|" + Files.getLastModifiedTime(jar).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 8);
-            return underLock(Path.of("target", "child-jvm-jar-" + key).toAbsolutePath(), dir -> {
-                Path archive = dir.resolve("cohort.jsa");
-                Files.deleteIfExists(archive);
-                train(dir, plain, archive);
-                if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
-                    System.err.println("child JVMs without a class-data archive: the training start wrote none");
-                    return plain;
-                }
-                List<String> out = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
-                out.addAll(plain);
-                return List.copyOf(out);
-            });
+            return underLock(Path.of("target", "child-jvm-jar-" + key).toAbsolutePath(), dir -> trained(dir, plain, plain, plain));
         } catch (Exception e) {
             System.err.println("child JVMs without a class-data archive: " + e);
             return plain;
@@ -197,25 +186,28 @@ public final class ChildJvm {
     }
 
     /** Packs the class path and trains the archive in {@code dir}: the flags that use it, or {@code plain} when none was written. */
-    private static List<String> archived(Path dir, List<String> plain) {
-        try {
-            List<String> packed = packed(dir);
-            Path archive = dir.resolve("cohort.jsa");
-            Files.deleteIfExists(archive);
-            List<String> training = new ArrayList<>(packed);
-            training.add(MAIN);
-            train(dir, training, archive);
-            if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
-                System.err.println("child JVMs without a class-data archive: the training start wrote none");
-                return plain;
-            }
-            List<String> out = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
-            out.addAll(packed);
-            return List.copyOf(out);
-        } catch (Exception e) {
-            System.err.println("child JVMs without a class-data archive: " + e);
+    private static List<String> archived(Path dir, List<String> plain) throws Exception {
+        List<String> packed = packed(dir);
+        List<String> training = new ArrayList<>(packed);
+        training.add(MAIN);
+        return trained(dir, training, packed, plain);
+    }
+
+    /**
+     * Trains the archive in {@code dir} with a start launched by {@code training}: {@code launch}
+     * with the archive, or {@code plain} when the start wrote none.
+     */
+    private static List<String> trained(Path dir, List<String> training, List<String> launch, List<String> plain) throws Exception {
+        Path archive = dir.resolve("cohort.jsa");
+        Files.deleteIfExists(archive);
+        train(dir, training, archive);
+        if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+            System.err.println("child JVMs without a class-data archive: the training start wrote none");
             return plain;
         }
+        List<String> out = new ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
+        out.addAll(launch);
+        return List.copyOf(out);
     }
 
     /** {@code -cp} with every directory of this JVM's class path packed as a jar (in the same place on the path). */
