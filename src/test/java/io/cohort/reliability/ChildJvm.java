@@ -27,7 +27,7 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>{@code mvn verify} builds the shaded jar before the tests and names it ({@code -Dcohort.jar}):
  * the service's children then run it as operators do ({@code java -jar cohort.jar server}), which
- * also starts ~12% cheaper than the class path of a hundred jars. Without it (a test run alone,
+ * also starts ~12% cheaper than a class path of ~300 entries. Without it (a test run alone,
  * {@code mvn surefire:test}), or when the jar is older than {@code target/classes} (it would not
  * hold the code under test), they run the main class on this test JVM's class path.
  *
