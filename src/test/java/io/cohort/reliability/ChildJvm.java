@@ -44,14 +44,16 @@ public final class ChildJvm {
     private static final String MAIN = "io.cohort.CohortApplication";
     private static List<String> launch;
     private static List<String> jarLaunch;
+    /** {@link #builtJar()}, decided once per test JVM: it walks target/classes, and every child start asks. */
+    private static Optional<Path> jarUnderTest;
 
     private ChildJvm() {}
 
     /** What launches the service after the JVM's own flags: {@code -jar} and the built jar, or the class path and main class. */
     public static synchronized List<String> service() {
-        Optional<Path> jar = builtJar();
-        if (jar.isPresent()) {
-            if (jarLaunch == null) jarLaunch = prepareJar(jar.get());
+        if (jarUnderTest == null) jarUnderTest = builtJar();
+        if (jarUnderTest.isPresent()) {
+            if (jarLaunch == null) jarLaunch = prepareJar(jarUnderTest.get());
             return jarLaunch;
         }
         List<String> out = new ArrayList<>(classPath());
@@ -66,7 +68,8 @@ public final class ChildJvm {
      * starts would cost more (~30 s of CPU) than it saves them.
      */
     public static synchronized List<String> classPath() {
-        if (launch == null) launch = builtJar().isPresent() ? plainClassPath() : prepare();
+        if (jarUnderTest == null) jarUnderTest = builtJar();
+        if (launch == null) launch = jarUnderTest.isPresent() ? plainClassPath() : prepare();
         return launch;
     }
 
@@ -116,8 +119,9 @@ public final class ChildJvm {
         List<String> plain = List.of("-jar", jar.toString());
         if (!archiveWanted()) return plain;
         try {
-            String key = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
-                    (jar + "|" + Files.size(jar) + "|" + Files.getLastModifiedTime(jar).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8)), 0, 8);
+            java.security.MessageDigest digest = sha256();
+            digest.update((jar + "|" + Files.size(jar) + "|" + Files.getLastModifiedTime(jar).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String key = java.util.HexFormat.of().formatHex(digest.digest(), 0, 8);
             return underLock(Path.of("target", "child-jvm-jar-" + key).toAbsolutePath(), dir -> trained(dir, plain, plain, plain));
         } catch (Exception e) {
             System.err.println("child JVMs without a class-data archive: " + e);
@@ -164,12 +168,7 @@ public final class ChildJvm {
      * gets a directory of its own, never the jars of the one before.
      */
     private static String classPathKey() throws IOException {
-        java.security.MessageDigest digest;
-        try {
-            digest = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        java.security.MessageDigest digest = sha256();
         String path = System.getProperty("java.class.path");
         digest.update(path.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         for (String e : path.split(java.io.File.pathSeparator)) {
@@ -183,6 +182,14 @@ public final class ChildJvm {
             }
         }
         return java.util.HexFormat.of().formatHex(digest.digest(), 0, 8);
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Packs the class path and trains the archive in {@code dir}: the flags that use it, or {@code plain} when none was written. */

@@ -30,8 +30,9 @@ public final class CohortProcess implements AutoCloseable {
     private final Path config;
     /** The H2 file this class placed the database at (its path without .mv.db), or null. */
     private Path h2File;
-    private final int port;
-    private final int adminPort;
+    /** Picked free at construction and kept across restarts, unless a start finds one taken ({@link #start}). */
+    private int port;
+    private int adminPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private int starts;
@@ -101,9 +102,34 @@ public final class CohortProcess implements AutoCloseable {
         return this;
     }
 
-    /** Starts the process and waits until it serves (it evaluates everything stored before it listens). */
+    /**
+     * Starts the process and waits until it serves (it evaluates everything stored before it
+     * listens). Its ports were free when picked, but a restart comes later: meanwhile an outgoing
+     * connection of any process may have been given one of them (they are in the kernel's
+     * ephemeral range), and the start fails to bind. Then it moves to ports free now and starts
+     * again (a restart in ClusterRoundTripIT failed so in a full run).
+     */
     public CohortProcess start() throws Exception {
         if (h2File != null) io.cohort.store.MigratedTemplates.h2(h2File); // unless there is a database already
+        for (int attempt = 1; ; attempt++) {
+            Path log = launch();
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                try {
+                    if (get("/v1/sources").status() == 200) return this;
+                } catch (IllegalStateException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(200);
+            }
+            String tail = tail(log);
+            if (process.isAlive()) throw new IllegalStateException("service did not start in 120 s:\n" + tail);
+            if (!tail.contains("Failed to bind") || attempt == 3) throw new IllegalStateException("service exited at start:\n" + tail);
+            moveToFreePorts();
+        }
+    }
+
+    private Path launch() throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:TieredStopAtLevel=1"));
         cmd.addAll(jvmFlags);
@@ -111,17 +137,19 @@ public final class CohortProcess implements AutoCloseable {
         cmd.addAll(List.of("server", config.toString()));
         Path log = dir.resolve("process-" + (++starts) + ".log");
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) throw new IllegalStateException("service exited at start:\n" + tail(log));
-            try {
-                if (get("/v1/sources").status() == 200) return this;
-            } catch (IllegalStateException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("service did not start in 120 s:\n" + tail(log));
+        return log;
+    }
+
+    /** Rewrites the configuration's two connectors onto ports free now. */
+    private void moveToFreePorts() throws IOException {
+        int newPort = freePort();
+        int newAdmin = freePort();
+        String yaml = Files.readString(config)
+                .replace("applicationConnectors: [{type: http, port: " + port + "}]", "applicationConnectors: [{type: http, port: " + newPort + "}]")
+                .replace("adminConnectors: [{type: http, port: " + adminPort + "}]", "adminConnectors: [{type: http, port: " + newAdmin + "}]");
+        Files.writeString(config, yaml);
+        port = newPort;
+        adminPort = newAdmin;
     }
 
     /** Waits until start-up is done (the graph loaded, memberships current): the graph's endpoints stop answering 503. */
