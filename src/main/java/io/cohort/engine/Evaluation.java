@@ -194,7 +194,8 @@ final class Evaluation {
                 // A budget names the rule running when the limit was noticed (at a join's check or
                 // between firings), not necessarily the one that spent it: a costly pattern that
                 // joins nothing has no check, and another segment's rule would be suspended.
-                fired += apart(plan.clean(), r.failure().kind(), people, n.facts(), qualified, unsettled, done);
+                fired += apart(new TreeSet<>(plan.clean()), r.failure().kind(), people, n.facts(), qualified, unsettled, done,
+                        OptionalLong.empty());
                 break;
             }
             if (!isolate(r.failure(), "")) {
@@ -211,16 +212,21 @@ final class Evaluation {
     /**
      * {@code n}'s subjects for {@code segments} after a run of them together, made by the caller
      * (an explanation's), spent a budget of {@code kind}: each segment evaluated on its own with the
-     * same budget, as {@link #apart} does for a batch, at most one run per segment. The result speaks
-     * for the segments that finished on their own; one that spends the budget alone has its rule
-     * reported by name and file.
+     * same budget, as {@link #apart} does for a batch, at most one run per segment, and none started
+     * once {@code stopStarting} ({@link System#nanoTime}) has passed: first those that depend on
+     * {@code suspect} (the rule running when the budget ran out, or null), the likeliest culprits,
+     * then the rest by id. The result speaks for the segments that finished on their own; one that
+     * spends the budget alone has its rule reported by name and file; one not started is not
+     * spoken for.
      */
-    Result apart(Neighbourhood n, Set<String> segments, OneShot.Failure.Kind kind) {
+    Result apart(Neighbourhood n, Set<String> segments, OneShot.Failure.Kind kind, long stopStarting, String suspect) {
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
         Set<String> unsettled = new TreeSet<>();
-        int fired = apart(state.plan(segments).clean(), kind, List.copyOf(n.subjects()), n.facts(), qualified, unsettled,
-                new HashSet<>());
+        List<String> order = new ArrayList<>(new TreeSet<>(state.plan(segments).clean()));
+        order.sort(Comparator.comparing(s -> !state.closure(Set.of(s)).contains(suspect))); // stable: by id within each
+        int fired = apart(new LinkedHashSet<>(order), kind, List.copyOf(n.subjects()), n.facts(), qualified, unsettled,
+                new HashSet<>(), OptionalLong.of(stopStarting));
         return settled(n, segments, qualified, unsettled, fired);
     }
 
@@ -244,10 +250,14 @@ final class Evaluation {
      * together to the limit and then again apart. Returns the firings.
      */
     private int apart(Set<String> segments, OneShot.Failure.Kind kind, List<String> people, List<Fact> facts,
-                      Map<String, Set<String>> qualified, Set<String> unsettled, Set<String> done) {
+                      Map<String, Set<String>> qualified, Set<String> unsettled, Set<String> done, OptionalLong stopStarting) {
         Map<String, Long> spent = new HashMap<>();
         int fired = 0;
         for (String s : segments) {
+            if (stopStarting.isPresent() && System.nanoTime() - stopStarting.getAsLong() >= 0) {
+                unsettled.add(s); // not started: neither a culprit nor a result
+                continue;
+            }
             long started = System.nanoTime();
             long allocated = Deadline.allocatedBytes();
             Work w = alone(s, people, facts, qualified, unsettled);
@@ -261,6 +271,7 @@ final class Evaluation {
             });
         }
         // A segment held or unsettled alone: the budget had its culprit, and the rest go on together.
+        // One not started: whether they spend it only together is not known, so nothing is said of it.
         if (!state.plan(segments).held().isEmpty() || segments.stream().anyMatch(unsettled::contains)) return fired;
         Budget b = budget(facts);
         long limit = switch (kind) {

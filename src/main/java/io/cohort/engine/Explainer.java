@@ -63,11 +63,18 @@ public final class Explainer {
             return new Explanation(person, own, whyNot, null, Set.of(), List.of());
         }
         // The budget is noticed wherever a check comes next, often in another segment's rule: each
-        // segment on its own with the same budget (an extra run each, past the shared deadline)
-        // says whose rule spends it, or that they spend it only together.
+        // segment on its own with the same budget says whose rule spends it, or that they spend it
+        // only together. Runs start for one more budget's time (the last may then take its whole
+        // budget) and the rest are undecided: with a budget each and no bound, an explanation held
+        // its request for up to (segments + 1) × engine.previewTimeout. The explained segment is
+        // not one of them: its own run above finished.
         List<RuntimeIssue> issues = new ArrayList<>();
+        Set<String> others = new TreeSet<>(book.segments().keySet());
+        others.remove(segment);
+        long stopStarting = System.nanoTime() + allowance.budget().maxNanos();
         Evaluation.Result apart = Evaluation.oneShot(graph, new RuleState(book), now, now.minus(eventRetention),
-                allowance.budget().flat(), issues::add, null).apart(n, book.segments().keySet(), all.failure().kind());
+                allowance.budget().flat(), issues::add, null).apart(n, others, all.failure().kind(), stopStarting,
+                all.failure().rule());
         Set<String> qualified = new TreeSet<>(apart.qualified().getOrDefault(personId, Set.of()));
         Set<String> undecided = new TreeSet<>(book.segments().keySet());
         undecided.removeAll(apart.evaluated());

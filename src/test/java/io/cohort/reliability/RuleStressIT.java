@@ -288,6 +288,47 @@ class RuleStressIT {
     }
 
     /**
+     * An explanation lists the other segments a person is in from one evaluation of every segment;
+     * when that spends the time budget, each segment is evaluated on its own to say whose rule spends
+     * it, and those runs start for one more budget's time only. Here four segments each spend the
+     * budget alone: one of them is named and the others are left undecided, where each had a budget
+     * of its own before (all four named, and an explanation could hold its request for
+     * (segments + 1) × engine.previewTimeout: 30 s each by default).
+     */
+    @Test
+    void anExplanationEvaluatesTheOtherSegmentsApartForOneMoreBudgetOnly() throws Exception {
+        start(ConfigOverride.config("engine.previewTimeout", "1s"), ConfigOverride.config("engine.maxEvaluationTime", "1s"),
+                ROOM_FOR_JOINS[0], ROOM_FOR_JOINS[1]);
+        loadBodea(150);
+        Set<String> costly = new TreeSet<>();
+        for (int i = 1; i <= 4; i++) {
+            Files.writeString(app.rules.resolve("costly-" + i + ".drl"), colleagues("costly " + i, "costly-" + i, ""));
+            costly.add("costly-" + i);
+        }
+        app.task("reload-rules");
+        app.settle();
+
+        long start = System.nanoTime();
+        var r = app.get("/v1/segments/enterprise-automotive/explain?person=x1@townsend.com");
+        System.out.printf("explaining with four segments that each spend the time budget alone: %d ms%n",
+                (System.nanoTime() - start) / 1_000_000);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode e = r.json();
+        assertThat(e.get("qualified").asBoolean()).as(e.toString()).isTrue();
+        List<String> named = new ArrayList<>();
+        e.get("runtimeIssues").forEach(i -> {
+            assertThat(i.get("kind").asText()).as(e.toString()).isEqualTo("time-limit");
+            named.add(i.get("rule").asText());
+        });
+        assertThat(named).as("rules named: %s", e).isNotEmpty().hasSizeLessThan(costly.size())
+                .allSatisfy(rule -> assertThat(rule).startsWith("costly "));
+        List<String> undecided = new ArrayList<>();
+        e.get("undecidedOtherSegments").forEach(s -> undecided.add(s.asText()));
+        assertThat(undecided).as(e.toString()).containsAll(costly).doesNotContain("enterprise-automotive");
+        assertThat(e.get("otherSegments").toString()).as(e.toString()).doesNotContain("costly");
+    }
+
+    /**
      * Matching that multiplies and matches: Drools makes a rule's matches before firing the first,
      * so every colleague of an account with every two others (153 people: half a billion matches)
      * filled the heap within the time budget and starved the whole service. Dropped into the rules
