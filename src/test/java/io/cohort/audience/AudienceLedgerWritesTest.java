@@ -6,7 +6,7 @@ import io.cohort.engine.EngineState;
 import io.cohort.engine.MembershipDelta;
 import io.cohort.engine.PersonSnapshot;
 import io.cohort.engine.Round;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedTemplates;
 import io.dropwizard.jackson.Jackson;
 import java.time.Instant;
 import java.util.List;
@@ -34,9 +34,7 @@ class AudienceLedgerWritesTest {
     AudienceLedger ledger;
 
     @BeforeEach void database() throws Exception {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:ledger-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
-        Migrations.migrate(ds);
+        JdbcDataSource ds = MigratedTemplates.h2Memory("ledger");
         // Counts the connections the ledger takes: a handle, and so a transaction and its commit, each.
         javax.sql.DataSource counting = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
@@ -87,9 +85,7 @@ class AudienceLedgerWritesTest {
      */
     @Test
     void batchedTransitionsLeaveWhatRowByRowWritesLeave() {
-        JdbcDataSource other = new JdbcDataSource();
-        other.setURL("jdbc:h2:mem:rows-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
-        Migrations.migrate(other);
+        JdbcDataSource other = MigratedTemplates.h2Memory("rows");
         Jdbi rowByRow = Jdbi.create(other);
         java.util.Random random = new java.util.Random(3);
         java.util.Set<String> members = new java.util.HashSet<>();

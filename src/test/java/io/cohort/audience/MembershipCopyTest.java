@@ -7,7 +7,7 @@ import io.cohort.engine.PersonSnapshot;
 import io.cohort.engine.Round;
 import io.cohort.identity.UnifiedIds;
 import io.cohort.model.Qualified;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedTemplates;
 import io.dropwizard.jackson.Jackson;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,9 +67,7 @@ class MembershipCopyTest {
     /** The ledger takes a copy only of what the database holds: a change by the ledger, or a row deleted by hand, refuses it. */
     @Test
     void aCopyIsUsedOnlyWhenItIsOfTheDatabase() throws Exception {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:copy-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
-        Migrations.migrate(ds);
+        JdbcDataSource ds = MigratedTemplates.h2Memory("copy");
         Jdbi jdbi = Jdbi.create(ds);
         AudienceLedger ledger = new AudienceLedger(jdbi, Jackson.newObjectMapper(), List.of(), () -> {});
         String ann = UnifiedIds.personByEmail("ann@x.com");

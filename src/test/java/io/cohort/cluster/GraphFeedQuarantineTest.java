@@ -10,7 +10,7 @@ import io.cohort.identity.ProfileGraph;
 import io.cohort.identity.UnifiedIds;
 import io.cohort.ingest.IngestLimits;
 import io.cohort.ingest.RecordParser;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedTemplates;
 import io.cohort.store.Quarantine;
 import io.dropwizard.jackson.Jackson;
 import java.util.List;
@@ -37,10 +37,7 @@ class GraphFeedQuarantineTest {
 
     @BeforeEach
     void database() {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:feed-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
-        ds.setUser("sa");
-        Migrations.migrate(ds);
+        JdbcDataSource ds = MigratedTemplates.h2Memory("feed");
         jdbi = Jdbi.create(ds);
         logged.start();
         feedLogger.addAppender(logged);

@@ -1,16 +1,14 @@
 package io.cohort.destination;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.cohort.store.Migrations;
+import io.cohort.store.MigratedTemplates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.h2.jdbcx.JdbcDataSource;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -23,10 +21,7 @@ public final class OutboxFixture {
     private final ObjectMapper mapper = new ObjectMapper();
 
     public OutboxFixture() {
-        JdbcDataSource ds = new JdbcDataSource();
-        ds.setURL("jdbc:h2:mem:" + UUID.randomUUID() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
-        Migrations.migrate(ds);
-        jdbi = Jdbi.create(ds);
+        jdbi = Jdbi.create(MigratedTemplates.h2Memory("outbox"));
     }
 
     /** The person enters the activation's audience. Returns the seq written. */

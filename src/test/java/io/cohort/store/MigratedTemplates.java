@@ -47,6 +47,8 @@ public final class MigratedTemplates {
     static final String POSTGRES_TEMPLATE = "cohort_migrated_template";
 
     private static Path h2Template;
+    /** The template as SQL statements (H2's SCRIPT), for in-memory copies. */
+    private static List<String> h2Script;
     /** The servers (by identity: a test may start another on the same port) that have the template. */
     private static final Set<EmbeddedPostgres> postgresTemplates = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
@@ -80,6 +82,11 @@ public final class MigratedTemplates {
         Migrations.migrate(ds);
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             checkFresh(c, "PUBLIC");
+            List<String> script = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SCRIPT")) {
+                while (rs.next()) script.add(rs.getString(1));
+            }
+            h2Script = List.copyOf(script);
             s.execute("SHUTDOWN"); // closed and written out: the file is copied as it is
         } catch (SQLException e) {
             throw new IllegalStateException("the migrated H2 template: " + e.getMessage(), e);
@@ -93,6 +100,37 @@ public final class MigratedTemplates {
             made.forEach(p -> p.toFile().deleteOnExit());
         }
         return h2Template = file;
+    }
+
+    /**
+     * A new in-memory H2 database ({@code jdbc:h2:mem:}, kept until the JVM exits) with the
+     * service's schema: the migrated template's SQL (H2's {@code SCRIPT}) run into it, as a unit
+     * test's store. Unique per call; {@code prefix} names it in messages.
+     */
+    public static JdbcDataSource h2Memory(String prefix) {
+        JdbcDataSource ds = new JdbcDataSource();
+        ds.setURL("jdbc:h2:mem:" + prefix + "-" + java.util.UUID.randomUUID() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
+        ds.setUser("sa");
+        ds.setPassword("");
+        if (!ENABLED) {
+            Migrations.migrate(ds);
+            return ds;
+        }
+        try {
+            List<String> script;
+            synchronized (MigratedTemplates.class) {
+                h2Template();
+                script = h2Script;
+            }
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                for (String sql : script) s.execute(sql);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("copying the migrated H2 template into memory: " + e.getMessage(), e);
+        }
+        return ds;
     }
 
     /**
