@@ -9,7 +9,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.h2.jdbcx.JdbcDataSource;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 
@@ -25,11 +24,8 @@ class StoreIdentityTest {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             for (int round = 0; round < 20; round++) {
-                JdbcDataSource ds = new JdbcDataSource();
-                ds.setURL("jdbc:h2:mem:identity-" + System.nanoTime() + ";MODE=PostgreSQL;DB_CLOSE_DELAY=-1");
-                ds.setUser("sa");
-                Migrations.migrate(ds);
-                Jdbi jdbi = Jdbi.create(ds);
+                // A new store: the schema, and no identity yet (the id is given at first use, never by a migration).
+                Jdbi jdbi = Jdbi.create(MigratedTemplates.h2Memory("identity"));
                 CyclicBarrier together = new CyclicBarrier(4);
                 List<Future<String>> ids = new ArrayList<>();
                 for (int p = 0; p < 4; p++) {
