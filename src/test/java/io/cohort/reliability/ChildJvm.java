@@ -62,6 +62,19 @@ public final class ChildJvm {
     }
 
     /**
+     * What launches {@code jar} after the JVM's own flags: {@code -jar} and the jar, with the
+     * children's archive when {@code jar} is the one they run (ShadedJarCheck's commands: a JVM
+     * start each, ~60% cheaper from the archive). Another jar gets no archive: training one costs
+     * more than its few starts save.
+     */
+    public static synchronized List<String> jar(Path jar) {
+        if (jarUnderTest == null) jarUnderTest = builtJar();
+        Path wanted = jar.toAbsolutePath();
+        if (jarUnderTest.isEmpty() || !jarUnderTest.get().equals(wanted)) return List.of("-jar", wanted.toString());
+        return service();
+    }
+
+    /**
      * The JVM flags that put the code under test on a child's class path, for a main class of the
      * tests' own (ClusterKillIT's workers): {@code -cp …}, with the archive when there is one. Not
      * when the service's children run the jar: packing and training a second archive for a few
