@@ -76,14 +76,30 @@ public final class ChildJvm {
 
     /**
      * The JVM flags that put the code under test on a child's class path, for a main class of the
-     * tests' own (ClusterKillIT's workers): {@code -cp …}, with the archive when there is one. Not
-     * when the service's children run the jar: packing and training a second archive for a few
-     * starts would cost more (~30 s of CPU) than it saves them.
+     * tests' own (ClusterKillIT's workers): {@code -cp …}, with the archive when there is one. When
+     * the service's children run the jar, the jar comes first on this path (its classes win over
+     * the same ones in the dependencies' jars after it, and the children's archive, dumped with the
+     * jar alone on the path, applies to a path it begins); packing and training a second archive
+     * for a few starts would cost more (~30 s of CPU) than it saves them.
      */
     public static synchronized List<String> classPath() {
         if (jarUnderTest == null) jarUnderTest = builtJar();
-        if (launch == null) launch = jarUnderTest.isPresent() ? plainClassPath() : prepare();
+        if (launch == null) launch = jarUnderTest.isPresent() ? jarFirst() : prepare();
         return launch;
+    }
+
+    /** The children's jar, then this JVM's class path without {@code target/classes} (the jar holds them), with the jar's archive. */
+    private static List<String> jarFirst() {
+        List<String> jarLaunch = service(); // [-XX:SharedArchiveFile=…,] -jar, the jar
+        List<String> out = new ArrayList<>(jarLaunch.subList(0, jarLaunch.size() - 2));
+        StringBuilder path = new StringBuilder(jarLaunch.get(jarLaunch.size() - 1));
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path p = Path.of(e);
+            if (Files.isDirectory(p) && p.getFileName().toString().equals("classes")) continue;
+            path.append(java.io.File.pathSeparator).append(e);
+        }
+        out.addAll(List.of("-cp", path.toString()));
+        return List.copyOf(out);
     }
 
     private static List<String> plainClassPath() {
