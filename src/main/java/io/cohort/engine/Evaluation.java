@@ -215,16 +215,19 @@ final class Evaluation {
      * same budget, as {@link #apart} does for a batch, at most one run per segment, and none started
      * once {@code stopStarting} ({@link System#nanoTime}) has passed: first those that depend on
      * {@code suspect} (the rule running when the budget ran out, or null), the likeliest culprits,
-     * then the rest by id. The result speaks for the segments that finished on their own; one that
-     * spends the budget alone has its rule reported by name and file; one not started is not
-     * spoken for.
+     * then the rest by id; none of {@code known} (the caller has their results). The result speaks
+     * for the segments that finished on their own; one that spends the budget alone has its rule
+     * reported by name and file; one not started is not spoken for.
      */
-    Result apart(Neighbourhood n, Set<String> segments, OneShot.Failure.Kind kind, long stopStarting, String suspect) {
+    Result apart(Neighbourhood n, Set<String> segments, OneShot.Failure.Kind kind, long stopStarting, String suspect,
+                 Set<String> known) {
         Map<String, Set<String>> qualified = new HashMap<>();
         for (String s : n.subjects()) qualified.put(s, new TreeSet<>());
         Set<String> unsettled = new TreeSet<>();
+        // The plan of every segment is the whole book's (no partial KieBase to compile): the known ones are left out here.
         List<String> order = new ArrayList<>(new TreeSet<>(state.plan(segments).clean()));
-        order.sort(Comparator.comparing(s -> !state.closure(Set.of(s)).contains(suspect))); // stable: by id within each
+        order.removeAll(known);
+        order.sort(Comparator.comparing(s -> suspect == null || !state.closure(Set.of(s)).contains(suspect))); // stable: by id within
         int fired = apart(new LinkedHashSet<>(order), kind, List.copyOf(n.subjects()), n.facts(), qualified, unsettled,
                 new HashSet<>(), OptionalLong.of(stopStarting));
         return settled(n, segments, qualified, unsettled, fired);

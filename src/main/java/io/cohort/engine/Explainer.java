@@ -69,12 +69,10 @@ public final class Explainer {
         // its request for up to (segments + 1) × engine.previewTimeout. The explained segment is
         // not one of them: its own run above finished.
         List<RuntimeIssue> issues = new ArrayList<>();
-        Set<String> others = new TreeSet<>(book.segments().keySet());
-        others.remove(segment);
         long stopStarting = System.nanoTime() + allowance.budget().maxNanos();
         Evaluation.Result apart = Evaluation.oneShot(graph, new RuleState(book), now, now.minus(eventRetention),
-                allowance.budget().flat(), issues::add, null).apart(n, others, all.failure().kind(), stopStarting,
-                all.failure().rule());
+                allowance.budget().flat(), issues::add, null).apart(n, book.segments().keySet(), all.failure().kind(), stopStarting,
+                all.failure().rule(), Set.of(segment));
         Set<String> qualified = new TreeSet<>(apart.qualified().getOrDefault(personId, Set.of()));
         Set<String> undecided = new TreeSet<>(book.segments().keySet());
         undecided.removeAll(apart.evaluated());
