@@ -236,6 +236,7 @@ final class ClusterWiring {
         env.metrics().register("cohort.cluster.refusals", (Gauge<Long>) () -> node.worker().refusals());
         env.metrics().register("cohort.cluster.consistencyDifferences", (Gauge<Long>) () -> node.worker().consistencyDifferences());
         Endpoints.sweepGauges(env, node::sweep);
+        Endpoints.graphGauges(env, node.graph());
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) store.quarantine()::count);
         env.metrics().register("cohort.rules.lastReloadFailed", (Gauge<Integer>) () -> rules.status() != null && rules.status().lastReloadFailed() ? 1 : 0);
         env.metrics().register("cohort.rules.failedLoads", (Gauge<Long>) rules::failedLoads);

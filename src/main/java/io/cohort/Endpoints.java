@@ -183,6 +183,7 @@ final class Endpoints {
 
         engineGauges(env, s.evaluator());
         env.metrics().register("cohort.engine.stepTwoSkipped", (Gauge<Long>) s.graph()::stepTwoSkipped);
+        graphGauges(env, s.graph());
         env.metrics().register("cohort.store.quarantined", (Gauge<Long>) s.store().quarantine()::count);
         s.startup().checkpoints().ifPresent(c -> {
             env.metrics().register("cohort.snapshot.batch", (Gauge<Long>) c::writtenBatch);
@@ -204,6 +205,12 @@ final class Endpoints {
         env.metrics().register("cohort.engine.consistency.checked", (Gauge<Long>) evaluator.stats()::consistencyChecked);
         env.metrics().register("cohort.engine.consistency.differences", (Gauge<Long>) evaluator.stats()::consistencyDifferences);
         sweepGauges(env, evaluator::sweep);
+    }
+
+    /** What the heap grows with: unified people in this process's graph, and the records held for them. */
+    static void graphGauges(Environment env, io.cohort.identity.ProfileGraph graph) {
+        env.metrics().register("cohort.graph.people", (Gauge<Integer>) graph::personCount);
+        env.metrics().register("cohort.graph.records", (Gauge<Long>) graph::recordCount);
     }
 
     /** A sweep over everyone (a rule edit, say): how many it evaluates and how many so far; 0 and 0 when none runs. */

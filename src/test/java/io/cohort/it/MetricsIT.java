@@ -52,6 +52,9 @@ class MetricsIT {
             assertThat(samples.keySet()).anyMatch(k -> k.startsWith("cohort_activation_pending{") && k.contains("activation=\"hv-files\""))
                     .anyMatch(k -> k.startsWith("cohort_activation_failed{") && k.contains("destination=\"files\""));
             assertThat(samples.get("cohort_engine_evaluations")).isPositive();
+            // The Bodea story's records (src/test/resources/bodea-canonical): 8 person records of 3 people (P1, P2, P3 by
+            // email), 4 accounts, 4 deals, 9 relations and the MDM's link; the one event is not a record held.
+            assertThat(samples).containsEntry("cohort_graph_people", 3.0).containsEntry("cohort_graph_records", 26.0);
             assertThat(samples.get("cohort_ingest_records_total")).isEqualTo(
                     json.json().path("meters").path("cohort.ingest.records").path("count").asDouble());
             // Every metric of Dropwizard's JSON: Jetty, the pool, the outbound HTTP client, the managed pools…
