@@ -18,15 +18,16 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Test support: new databases as copies of one migrated once per test JVM (per kind: an H2 file,
- * and a template database per embedded PostgreSQL server), instead of running Liquibase on every
- * test's database. Migrating a fresh store was ~14% of the integration tests' CPU, and a child
- * JVM started on a fresh file paid Liquibase's cold start (~3 s of CPU) as well.
+ * an in-memory H2 database made from the file's SQL, and a template database per embedded
+ * PostgreSQL server), instead of running Liquibase on every test's database. Migrating a fresh
+ * store was ~14% of the integration tests' CPU, a child JVM started on a fresh file paid
+ * Liquibase's cold start (~3 s of CPU) as well, and a unit test's in-memory store ~0.8 s.
  *
  * <p>Nothing here changes the service: an application started on a copy still runs its own
  * migration step ({@link Migrations#migrate}), which finds the copy up to date, as a restart
  * does. Tests about migrations (older schemas, {@code Migrations.upToDate}, processes migrating
  * together) and the commands' tests still migrate from scratch, and so does every database a test
- * makes itself.
+ * makes itself without this class.
  *
  * <p>A copy must be what a fresh database is. The changesets create tables and sequences and
  * insert nothing; the store's identity ({@code store_identity}, a random id) is given at its first
