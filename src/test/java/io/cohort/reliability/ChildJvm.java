@@ -51,8 +51,7 @@ public final class ChildJvm {
 
     /** What launches the service after the JVM's own flags: {@code -jar} and the built jar, or the class path and main class. */
     public static synchronized List<String> service() {
-        if (jarUnderTest == null) jarUnderTest = builtJar();
-        if (jarUnderTest.isPresent()) {
+        if (jarUnderTest().isPresent()) {
             if (jarLaunch == null) jarLaunch = prepareJar(jarUnderTest.get());
             return jarLaunch;
         }
@@ -68,9 +67,8 @@ public final class ChildJvm {
      * more than its few starts save.
      */
     public static synchronized List<String> jar(Path jar) {
-        if (jarUnderTest == null) jarUnderTest = builtJar();
         Path wanted = jar.toAbsolutePath();
-        if (jarUnderTest.isEmpty() || !jarUnderTest.get().equals(wanted)) return List.of("-jar", wanted.toString());
+        if (!jarUnderTest().equals(Optional.of(wanted))) return List.of("-jar", wanted.toString());
         return service();
     }
 
@@ -83,16 +81,22 @@ public final class ChildJvm {
      * for a few starts would cost more (~30 s of CPU) than it saves them.
      */
     public static synchronized List<String> classPath() {
-        if (jarUnderTest == null) jarUnderTest = builtJar();
-        if (launch == null) launch = jarUnderTest.isPresent() ? jarFirst() : prepare();
+        if (launch == null) launch = jarUnderTest().isPresent() ? jarFirst() : prepare();
         return launch;
+    }
+
+    /** {@link #builtJar()}, worked out at the first call. */
+    private static Optional<Path> jarUnderTest() {
+        if (jarUnderTest == null) jarUnderTest = builtJar();
+        return jarUnderTest;
     }
 
     /** The children's jar, then this JVM's class path without {@code target/classes} (the jar holds them), with the jar's archive. */
     private static List<String> jarFirst() {
-        List<String> jarLaunch = service(); // [-XX:SharedArchiveFile=…,] -jar, the jar
-        List<String> out = new ArrayList<>(jarLaunch.subList(0, jarLaunch.size() - 2));
-        StringBuilder path = new StringBuilder(jarLaunch.get(jarLaunch.size() - 1));
+        List<String> jarLaunch = service(); // the archive's flag if there is one, -jar, the jar
+        int jar = jarLaunch.indexOf("-jar");
+        List<String> out = new ArrayList<>(jarLaunch.subList(0, jar));
+        StringBuilder path = new StringBuilder(jarLaunch.get(jar + 1));
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path p = Path.of(e);
             if (Files.isDirectory(p) && p.getFileName().toString().equals("classes")) continue;

@@ -72,15 +72,12 @@ public final class CohortProcess implements AutoCloseable {
         this.port = freePort();
         this.adminPort = freePort();
         this.config = dir.resolve("config.yml");
-        String head = """
-                server:
-                  applicationConnectors: [{type: http, port: %d}]
-                  adminConnectors: [{type: http, port: %d}]
+        String head = "server:\n" + connectors(port, adminPort) + """
                   requestLog: {appenders: []}
                 logging:
                   level: WARN
                   loggers: {io.cohort: INFO}
-                """.formatted(port, adminPort);
+                """;
         Files.writeString(config, head + (body != null ? body : """
                 database: {driverClass: org.h2.Driver, url: "%s", user: sa, password: ""}
                 sources: %s
@@ -140,14 +137,22 @@ public final class CohortProcess implements AutoCloseable {
         return log;
     }
 
-    /** Rewrites the configuration's two connectors onto ports free now. */
+    /** The server block's two connectors, as the configuration holds them. */
+    private static String connectors(int port, int adminPort) {
+        return """
+                  applicationConnectors: [{type: http, port: %d}]
+                  adminConnectors: [{type: http, port: %d}]
+                """.formatted(port, adminPort);
+    }
+
+    /** Rewrites the configuration's two connectors onto ports free now (the rest of it as it is, a test's edits included). */
     private void moveToFreePorts() throws IOException {
         int newPort = freePort();
         int newAdmin = freePort();
-        String yaml = Files.readString(config)
-                .replace("applicationConnectors: [{type: http, port: " + port + "}]", "applicationConnectors: [{type: http, port: " + newPort + "}]")
-                .replace("adminConnectors: [{type: http, port: " + adminPort + "}]", "adminConnectors: [{type: http, port: " + newAdmin + "}]");
-        Files.writeString(config, yaml);
+        String yaml = Files.readString(config);
+        String now = connectors(port, adminPort);
+        if (!yaml.contains(now)) throw new IllegalStateException("the ports are taken, and " + config + " no longer holds its connectors:\n" + now);
+        Files.writeString(config, yaml.replace(now, connectors(newPort, newAdmin)));
         port = newPort;
         adminPort = newAdmin;
     }
