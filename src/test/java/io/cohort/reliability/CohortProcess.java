@@ -113,7 +113,8 @@ public final class CohortProcess implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (System.nanoTime() < deadline && process.isAlive()) {
                 try {
-                    if (get("/v1/sources").status() == 200) return this;
+                    // A short wait: a port taken by another process's listener takes the request and never answers it.
+                    if (exchange(request("GET", "/v1/sources", Duration.ofSeconds(2))).status() == 200) return this;
                 } catch (IllegalStateException notYet) {
                     // not listening yet
                 }
@@ -225,11 +226,15 @@ public final class CohortProcess implements AutoCloseable {
 
     /** @throws IllegalStateException when there is no answer (refused, reset, timed out) */
     public CohortApp.Response send(String method, String path, String contentType, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .timeout(Duration.ofSeconds(60)).header("Authorization", "Bearer " + CohortApp.TOKEN);
+        HttpRequest.Builder b = request(method, path, Duration.ofSeconds(60));
         if (contentType != null) b.header("Content-Type", contentType);
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return exchange(b);
+    }
+
+    private HttpRequest.Builder request(String method, String path, Duration timeout) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).timeout(timeout)
+                .header("Authorization", "Bearer " + CohortApp.TOKEN).method(method, HttpRequest.BodyPublishers.noBody());
     }
 
     private CohortApp.Response exchange(HttpRequest.Builder b) {
