@@ -227,7 +227,10 @@ public final class OneShot {
      * rule's work that runs when the clock and the allocation are read).
      */
     private static Failure spent(Deadline.Exceeded x, String rule, Budget budget) {
-        String advice = ": its patterns join too many combinations of facts (every colleague with every colleague of an "
+        String advice = x.where == Deadline.Where.REGEX
+                ? ": its regular expressions ('matches') take long on these facts' text (a long expression against long "
+                + "fields, for every fact); test a cheaper condition on the same fact first, or match shorter expressions"
+                : ": its patterns join too many combinations of facts (every colleague with every colleague of an "
                 + "account, say); join on ids to fewer facts, or count with accumulate instead of matching each combination";
         return x.limit == Deadline.Limit.TIME
                 ? new Failure(Failure.Kind.TIME, rule, "took longer than " + budget.maxNanos() / 1_000_000 + " ms for one "

@@ -50,7 +50,8 @@ class PreviewLimitsIT {
     }
 
     @BeforeAll static void start() throws Exception {
-        app = new CohortApp(tmp, ConfigOverride.config("engine.previewTimeout", "3s")).start();
+        app = new CohortApp(tmp, ConfigOverride.config("engine.previewTimeout", "3s"),
+                ConfigOverride.config("engine.maxEvaluationTime", "2s"), ConfigOverride.config("engine.watchRules", "false")).start();
         String name = "a".repeat(4_000);
         for (int batch = 0; batch < PEOPLE / 80; batch++) {
             StringBuilder b = new StringBuilder("{\"records\":[");
@@ -112,6 +113,35 @@ class PreviewLimitsIT {
         }
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(JSON.readTree(r.body()).get("segments").get(0).get("count").asInt()).isZero();
+    }
+
+    /**
+     * The slow expression in a running rule file. A condition on one fact's fields joins nothing,
+     * so the time checks the sandbox puts in joins never ran: the engine matched every field of
+     * every person far past engine.maxEvaluationTime (2 s here), and a previewed draft went on
+     * doing so after its 422, keeping its preview slot ~15 s. The matching itself now meets the
+     * budget: the rule is suspended and reported by name, the report naming its expressions.
+     */
+    @Test
+    void aRunningRuleWhoseExpressionsTakeLongIsStoppedByTheTimeBudgetAndNamed() throws Exception {
+        Path file = app.rules.resolve("slow.drl");
+        java.nio.file.Files.writeString(file, SLOW.replace("slow-draft", "slow-rule"));
+        try {
+            assertThat(app.task("reload-rules").status()).isEqualTo(200);
+            app.settle();
+            JsonNode rules = app.get("/v1/rules").json();
+            assertThat(rules.get("lastReloadFailed").asBoolean()).as(rules.toString()).isFalse();
+            assertThat(rules.get("runtimeIssues")).as(rules.toString()).anySatisfy(i -> {
+                assertThat(i.get("kind").asText()).isEqualTo("time-limit");
+                assertThat(i.get("rule").asText()).isEqualTo("slow-rule");
+                assertThat(i.get("file").asText()).isEqualTo("slow.drl");
+                assertThat(i.get("message").asText()).contains("2000 ms", "regular expressions", "suspended");
+            });
+        } finally {
+            java.nio.file.Files.delete(file);
+            assertThat(app.task("reload-rules").status()).isEqualTo(200);
+            app.settle();
+        }
     }
 
     /**

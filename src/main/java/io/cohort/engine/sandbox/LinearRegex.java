@@ -39,7 +39,9 @@ public final class LinearRegex {
 
     /** Whether the whole of {@code text} matches {@code regex}; false when {@code text} is null. */
     public static boolean matches(String text, String regex) {
-        return text != null && PATTERNS.get(regex).matches(text);
+        if (text == null) return false;
+        Deadline.matching(text.length());
+        return PATTERNS.get(regex).matches(text);
     }
 
     private static final java.util.regex.Pattern WRITTEN = java.util.regex.Pattern.compile(
