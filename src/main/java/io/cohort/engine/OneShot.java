@@ -224,12 +224,13 @@ public final class OneShot {
     /**
      * The deadline or the allocation limit met while matching: Drools names the rule whose condition
      * was being evaluated, the rule whose joins multiplied (the call is in every join, so it is that
-     * rule's work that runs when the clock and the allocation are read).
+     * rule's work that runs when the clock and the allocation are read), or whose regular
+     * expressions were matching (they read the limits too).
      */
     private static Failure spent(Deadline.Exceeded x, String rule, Budget budget) {
         String advice = x.where == Deadline.Where.REGEX
-                ? ": its regular expressions ('matches') take long on these facts' text (a long expression against long "
-                + "fields, for every fact); test a cheaper condition on the same fact first, or match shorter expressions"
+                ? ": the time ran out while its regular expressions ('matches') were matching, which costs the text's length "
+                + "times the expression's for every fact; test a cheaper condition on the same fact first, or match shorter expressions"
                 : ": its patterns join too many combinations of facts (every colleague with every colleague of an "
                 + "account, say); join on ids to fewer facts, or count with accumulate instead of matching each combination";
         return x.limit == Deadline.Limit.TIME

@@ -12,7 +12,9 @@ package io.cohort.engine.sandbox;
  * deadline or the allocation limit of the evaluation running on this thread it throws
  * {@link Exceeded}. Memory is measured as the bytes this thread allocated since the evaluation
  * began (what a session holds is what it allocated, less little garbage), which costs no more than
- * reading the clock.
+ * reading the clock. A condition on one fact joins nothing; of its work only regular expressions
+ * can take long (text length times expression size), and they read the same limits
+ * ({@link #matching}).
  *
  * <p>Analysts cannot call it: the sandbox's allow-list has no such method, and only the sandbox
  * adds it, after checking the rule. Outside an evaluation ({@link #start} not called on the thread)
