@@ -42,7 +42,7 @@ public final class JettyErrors {
 
         @Override
         protected void writeErrorJson(Request request, PrintWriter writer, int code, String message, Throwable cause) {
-            writer.write(new String(JsonErrorHandler.body(code, message), StandardCharsets.UTF_8));
+            writer.write(new String(JsonErrorHandler.body(code, message, JsonErrorHandler.rawPath(request)), StandardCharsets.UTF_8));
         }
     }
 }

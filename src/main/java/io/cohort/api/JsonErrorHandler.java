@@ -38,20 +38,64 @@ public final class JsonErrorHandler extends ErrorHandler {
         // nothing of it): without the header a client reuses the connection and its next request
         // fails with no answer at all (ConnectionReuseIT).
         response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        response.write(true, ByteBuffer.wrap(body(code, message)), callback);
+        response.write(true, ByteBuffer.wrap(body(code, reason(code, message, cause), rawPath(request))), callback);
+    }
+
+    /**
+     * Jetty's message, or, when it is only the status's text, its cause's: a path Jetty cannot
+     * parse at all (an encoded NUL) is "Bad Request", its cause "Illegal character in path".
+     */
+    private static String reason(int code, String message, Throwable cause) {
+        boolean generic = message == null || message.isBlank() || message.equals(HttpStatus.getMessage(code));
+        Throwable why = cause == null ? null : cause.getCause();
+        return generic && why != null && why.getMessage() != null && !why.getMessage().isBlank() ? why.getMessage() : message;
+    }
+
+    /** The request's path as sent (still encoded), or null when Jetty refused it before reading one. */
+    static String rawPath(Request request) {
+        try {
+            return request == null || request.getHttpURI() == null ? null : request.getHttpURI().getPath();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static final java.util.regex.Pattern ENCODED = java.util.regex.Pattern.compile("%([0-9A-Fa-f]{2})");
+
+    /** The first encoded character of {@code rawPath} that Jetty refuses in a path ('\' or a control character), named, or null. */
+    static String refusedCharacter(String rawPath) {
+        if (rawPath == null) return null;
+        java.util.regex.Matcher m = ENCODED.matcher(rawPath);
+        while (m.find()) {
+            int c = Integer.parseInt(m.group(1), 16);
+            String what = c == '\\' ? "an encoded '\\'" : c < 0x20 || c == 0x7F ? "an encoded control character" : null;
+            if (what != null) return what + " (" + m.group() + ") at character " + (m.start() + 1) + " of the path";
+        }
+        return null;
     }
 
     /** These requests never reached the request-id filter; they still get an id, like every answer. */
     private static String newId() { return java.util.UUID.randomUUID().toString(); }
 
-    static byte[] body(int code, String message) {
+    /**
+     * @param rawPath the path as sent, still encoded (null: unknown): Jetty refuses an encoded '\' or
+     *                control character in it, saying "Suspicious Path Character" or (for %00) nothing,
+     *                so which one, and where, is read from the path
+     */
+    static byte[] body(int code, String message, String rawPath) {
         String text = HttpStatus.getMessage(code) + (message == null || message.isBlank() || message.equals(HttpStatus.getMessage(code))
                 ? "" : ": " + message);
         if (code == 431) text += " (request headers exceed the server's limit; send fewer or shorter headers)";
         if (code == 414) text += " (URI exceeds the server's limit; put large inputs in the body)";
-        if (code == 400 && text.contains("Suspicious Path Character")) {
-            text += " (an encoded '\\' in the path: give a stored record's key fields as query parameters instead, e.g. "
+        String refused = code == 400 && (text.contains("Suspicious Path Character") || text.equals(HttpStatus.getMessage(code)))
+                ? refusedCharacter(rawPath) : null;
+        if (refused != null) {
+            text += " (" + refused + ": give a stored record's key fields as query parameters instead, e.g. "
                     + "/v1/sources/{id}/records/accountPerson?accountId=…&personId=…)";
+        } else if (code == 400 && (text.contains("Suspicious Path Character") || text.contains("Illegal character in path"))) {
+            // Jetty keeps no path of a request it could not parse: the character cannot be named.
+            text += " (an encoded '\\' or control character, such as %00, in the path: give a stored record's key fields as "
+                    + "query parameters instead, e.g. /v1/sources/{id}/records/accountPerson?accountId=…&personId=…)";
         }
         try {
             return JSON.writeValueAsString(new ApiError(code, text)).getBytes(StandardCharsets.UTF_8);
