@@ -62,14 +62,41 @@ public final class JsonErrorHandler extends ErrorHandler {
 
     private static final java.util.regex.Pattern ENCODED = java.util.regex.Pattern.compile("%([0-9A-Fa-f]{2})");
 
-    /** The first encoded character of {@code rawPath} that Jetty refuses in a path ('\' or a control character), named, or null. */
-    static String refusedCharacter(String rawPath) {
+    /**
+     * What in {@code rawPath} Jetty refused, by its {@code message}, named with its place, or null:
+     * the first encoded '\' or control character ("Suspicious Path Character", or no message),
+     * '/' ("Ambiguous URI path separator"), '%' ("Ambiguous URI path encoding"), or escapes that
+     * are not UTF-8 ("Bad UTF-8 encoding").
+     */
+    static String refused(String rawPath, String message) {
         if (rawPath == null) return null;
+        if (message.contains("Bad UTF-8 encoding")) return notUtf8(rawPath);
+        boolean suspicious = message.contains("Suspicious Path Character") || message.equals(HttpStatus.getMessage(400));
         java.util.regex.Matcher m = ENCODED.matcher(rawPath);
         while (m.find()) {
             int c = Integer.parseInt(m.group(1), 16);
-            String what = c == '\\' ? "an encoded '\\'" : c < 0x20 || c == 0x7F ? "an encoded control character" : null;
+            String what = suspicious && c == '\\' ? "an encoded '\\'"
+                    : suspicious && (c < 0x20 || c == 0x7F) ? "an encoded control character"
+                    : message.contains("Ambiguous URI path separator") && c == '/' ? "an encoded '/'"
+                    : message.contains("Ambiguous URI path encoding") && c == '%' ? "an encoded '%'" : null;
             if (what != null) return what + " (" + m.group() + ") at character " + (m.start() + 1) + " of the path";
+        }
+        return null;
+    }
+
+    /** The first escapes of {@code rawPath} that do not decode as UTF-8 (the bad byte and the next), named with their place. */
+    private static String notUtf8(String rawPath) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:%[0-9A-Fa-f]{2})+").matcher(rawPath);
+        while (m.find()) {
+            byte[] bytes = new byte[m.group().length() / 3];
+            for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) Integer.parseInt(m.group().substring(i * 3 + 1, i * 3 + 3), 16);
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            java.nio.charset.CoderResult r = StandardCharsets.UTF_8.newDecoder().decode(in, java.nio.CharBuffer.allocate(bytes.length), true);
+            if (r.isError()) {
+                int at = m.start() + in.position() * 3;
+                return "escapes that are not UTF-8 (" + rawPath.substring(at, Math.min(m.end(), at + 6)) + ") at character " + (at + 1)
+                        + " of the path";
+            }
         }
         return null;
     }
@@ -78,17 +105,17 @@ public final class JsonErrorHandler extends ErrorHandler {
     private static String newId() { return java.util.UUID.randomUUID().toString(); }
 
     /**
-     * @param rawPath the path as sent, still encoded (null: unknown): Jetty refuses an encoded '\' or
-     *                control character in it, saying "Suspicious Path Character" or (for %00) nothing,
-     *                so which one, and where, is read from the path
+     * @param rawPath the path as sent, still encoded (null: unknown): Jetty's messages for a path it
+     *                refuses do not say which character ("Suspicious Path Character" for an encoded
+     *                '\' or control character, nothing for %00), so which one, and where, is read
+     *                from the path ({@link #refused})
      */
     static byte[] body(int code, String message, String rawPath) {
         String text = HttpStatus.getMessage(code) + (message == null || message.isBlank() || message.equals(HttpStatus.getMessage(code))
                 ? "" : ": " + message);
         if (code == 431) text += " (request headers exceed the server's limit; send fewer or shorter headers)";
         if (code == 414) text += " (URI exceeds the server's limit; put large inputs in the body)";
-        String refused = code == 400 && (text.contains("Suspicious Path Character") || text.equals(HttpStatus.getMessage(code)))
-                ? refusedCharacter(rawPath) : null;
+        String refused = code == 400 ? refused(rawPath, text) : null;
         if (refused != null) {
             text += " (" + refused + ": give a stored record's key fields as query parameters instead, e.g. "
                     + "/v1/sources/{id}/records/accountPerson?accountId=…&personId=…)";

@@ -412,7 +412,8 @@ class ClientMistakesIT {
 
     /**
      * Jetty refuses an encoded control character in a path as it does an encoded '\': the answer
-     * said "an encoded '\'" for a tab (%09) or DEL (%7F), and only "Bad Request" for %00. It names
+     * said "an encoded '\'" for a tab (%09) or DEL (%7F), only "Bad Request" for %00, and named no
+     * character for an encoded '/' or '%' or escapes that are not UTF-8. It names
      * the character and where it is (for %00, which Jetty cannot parse at all and keeps no path of,
      * what Jetty says and what it may be), and how to read such an id.
      */
@@ -429,6 +430,11 @@ class ClientMistakesIT {
                     "as query parameters");
             assertThat(e.get("message").asText()).as(method + " a%5Cb").doesNotContain("control");
             assertJsonError(send(method, base + "a%00b", null, null), 400, "Illegal character in path", "%00", "as query parameters");
+            // Refusals whose message named nothing either.
+            assertJsonError(send(method, base + "a%2Fb", null, null), 400, "an encoded '/' (%2F) at character 35", "as query parameters");
+            assertJsonError(send(method, base + "a%25b", null, null), 400, "an encoded '%' (%25) at character 35", "as query parameters");
+            assertJsonError(send(method, base + "%C3%A9%C3%28", null, null), 400, "escapes that are not UTF-8 (%C3%28) at character 40",
+                    "as query parameters");
         }
     }
 
