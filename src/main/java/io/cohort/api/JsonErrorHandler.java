@@ -61,6 +61,10 @@ public final class JsonErrorHandler extends ErrorHandler {
     }
 
     private static final java.util.regex.Pattern ENCODED = java.util.regex.Pattern.compile("%([0-9A-Fa-f]{2})");
+    private static final java.util.regex.Pattern ESCAPES = java.util.regex.Pattern.compile("(?:%[0-9A-Fa-f]{2})+");
+    /** What to do instead of a key Jetty refuses in a path. */
+    private static final String KEY_FIELDS = "give a stored record's key fields as query parameters instead, e.g. "
+            + "/v1/sources/{id}/records/accountPerson?accountId=…&personId=…";
 
     /**
      * What in {@code rawPath} Jetty refused, by its {@code message}, named with its place, or null:
@@ -86,7 +90,7 @@ public final class JsonErrorHandler extends ErrorHandler {
 
     /** The first escapes of {@code rawPath} that do not decode as UTF-8 (the bad byte and the next), named with their place. */
     private static String notUtf8(String rawPath) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:%[0-9A-Fa-f]{2})+").matcher(rawPath);
+        java.util.regex.Matcher m = ESCAPES.matcher(rawPath);
         while (m.find()) {
             byte[] bytes = new byte[m.group().length() / 3];
             for (int i = 0; i < bytes.length; i++) bytes[i] = (byte) Integer.parseInt(m.group().substring(i * 3 + 1, i * 3 + 3), 16);
@@ -117,12 +121,10 @@ public final class JsonErrorHandler extends ErrorHandler {
         if (code == 414) text += " (URI exceeds the server's limit; put large inputs in the body)";
         String refused = code == 400 ? refused(rawPath, text) : null;
         if (refused != null) {
-            text += " (" + refused + ": give a stored record's key fields as query parameters instead, e.g. "
-                    + "/v1/sources/{id}/records/accountPerson?accountId=…&personId=…)";
+            text += " (" + refused + ": " + KEY_FIELDS + ")";
         } else if (code == 400 && (text.contains("Suspicious Path Character") || text.contains("Illegal character in path"))) {
             // Jetty keeps no path of a request it could not parse: the character cannot be named.
-            text += " (an encoded '\\' or control character, such as %00, in the path: give a stored record's key fields as "
-                    + "query parameters instead, e.g. /v1/sources/{id}/records/accountPerson?accountId=…&personId=…)";
+            text += " (an encoded '\\' or control character, such as %00, in the path: " + KEY_FIELDS + ")";
         }
         try {
             return JSON.writeValueAsString(new ApiError(code, text)).getBytes(StandardCharsets.UTF_8);
