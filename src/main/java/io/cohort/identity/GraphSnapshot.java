@@ -107,12 +107,63 @@ public final class GraphSnapshot {
 
     /** Writes the graph atomically (temporary file, fsync, rename). Callers hold ingestion still. */
     public static Figures write(ProfileGraph graph, Path file, Stamp stamp) throws IOException {
+        try (Encoded encoded = encode(graph, file, stamp)) {
+            return encoded.commit();
+        }
+    }
+
+    /**
+     * A snapshot encoded into a temporary file beside its place, not yet durable nor in place: the
+     * graph may change again meanwhile ({@link #encode}). {@link #commit} makes it the snapshot;
+     * closing it uncommitted deletes the temporary file.
+     */
+    public static final class Encoded implements AutoCloseable {
+        private final Path tmp;
+        private final Path file;
+        private final long records;
+        private final long events;
+        private final long started;
+        private boolean committed;
+
+        private Encoded(Path tmp, Path file, long records, long events, long started) {
+            this.tmp = tmp;
+            this.file = file;
+            this.records = records;
+            this.events = events;
+            this.started = started;
+        }
+
+        /** Flushes the file to disk and moves it in place of the previous snapshot, atomically. */
+        public Figures commit() throws IOException {
+            // fsync is of the file, whichever descriptor asks: the encoding's was closed already.
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            committed = true;
+            return new Figures(records, events, Files.size(file), (System.nanoTime() - started) / 1_000_000);
+        }
+
+        @Override public void close() throws IOException {
+            if (!committed) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Encodes the graph into a temporary file beside {@code file}: the part of a write that needs
+     * the graph still. Callers hold ingestion still until this returns, then
+     * {@link Encoded#commit} (fsync and rename, seconds for a large graph) while it runs again.
+     */
+    public static Encoded encode(ProfileGraph graph, Path file, Stamp stamp) throws IOException {
         long started = System.nanoTime();
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        long[] counts = new long[2];
+        // The events section is encoded beside the records, into a file of its own, then appended.
+        Path eventsTmp = Files.createTempFile(dir, file.getFileName().toString(), ".events.tmp");
+        boolean done = false;
         try {
+            long[] counts = new long[2];
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 SnapshotIo.SectionOutput section = new SnapshotIo.SectionOutput(
                         new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16));
@@ -127,6 +178,11 @@ public final class GraphSnapshot {
                 long[] at = new long[2];
                 long[] crc = new long[2];
                 graph.readIndex(ix -> {
+                    // Both threads read the index under this thread's read lock: it stays held until the other is done.
+                    FutureTask<EventsWritten> events = new FutureTask<>(() -> writeEventsSection(eventsTmp, ix));
+                    Thread thread = new Thread(events, "cohort-snapshot-write-events");
+                    thread.setDaemon(true);
+                    thread.start();
                     try {
                         data.writeLong(ix.eventHorizonMillis);
                         data.writeLong(ix.eventKey[0]);
@@ -139,24 +195,64 @@ public final class GraphSnapshot {
                         writeOrder(records, graph.personOrderKeys());
                         crc[0] = section.crc();
                         at[1] = section.section();
-                        // Strings are shared within a section only: the reader decodes the two apart.
-                        counts[1] = writeEvents(new SnapshotIo.Out(data), ix);
-                        crc[1] = section.crc();
+                        EventsWritten written = events.get();
+                        counts[1] = written.events();
+                        crc[1] = written.crc();
+                        // Appended in the kernel, without passing through here; the trailer follows it.
+                        data.flush();
+                        try (FileChannel in = FileChannel.open(eventsTmp, StandardOpenOption.READ)) {
+                            for (long pos = 0; pos < written.bytes(); ) pos += ch.transferFrom(in.position(pos), at[1] + pos, written.bytes() - pos);
+                        }
+                        ch.position(at[1] + written.bytes());
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
+                    } catch (ExecutionException e) {
+                        throw new UncheckedIOException(e.getCause() instanceof IOException io ? io : new IOException(e.getCause().toString(), e.getCause()));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted while writing the graph snapshot"));
+                    } finally {
+                        // Never leave the lock with the other thread still reading the index.
+                        joinQuietly(thread);
                     }
                 });
                 for (long v : new long[] {at[0], at[1], crc[0], crc[1], counts[0], counts[1], END}) data.writeLong(v);
                 data.flush();
-                ch.force(true);
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            done = true;
+            return new Encoded(tmp, file, counts[0], counts[1], started);
         } finally {
-            Files.deleteIfExists(tmp);
+            Files.deleteIfExists(eventsTmp);
+            if (!done) Files.deleteIfExists(tmp);
         }
-        return new Figures(counts[0], counts[1], Files.size(file), (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** What the events section's encoding wrote: its events, bytes and checksum. */
+    private record EventsWritten(long events, long bytes, long crc) {}
+
+    private static EventsWritten writeEventsSection(Path file, SourceIndex ix) throws IOException {
+        try (var out = Files.newOutputStream(file, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            SnapshotIo.SectionOutput section = new SnapshotIo.SectionOutput(new BufferedOutputStream(out, 1 << 16));
+            DataOutputStream data = new DataOutputStream(section);
+            // Strings are shared within a section only: the reader decodes the two apart.
+            long events = writeEvents(new SnapshotIo.Out(data), ix);
+            data.flush();
+            return new EventsWritten(events, section.position(), section.crc());
+        }
+    }
+
+    private static void joinQuietly(Thread thread) {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /**

@@ -80,7 +80,7 @@ final class RecordCodec {
                     SnapshotIo.Slot slot;
 
                     public void write(SnapshotIo.Out out, Object v) throws IOException {
-                        if (slot == null) slot = out.slot(path);
+                        if (slot == null || !slot.of(out)) slot = out.slot(path);
                         out.string((String) v, slot);
                     }
 

@@ -30,8 +30,46 @@ final class SnapshotIo {
         private final boolean always;
         private long seen;
         private long hits;
+        /**
+         * The field's recent values and their numbers, by hash: a field that repeats a few values
+         * (event types, URLs, countries) finds them here instead of in the section's map of every
+         * shared string, which holds every id and is too large to stay in the CPU's caches.
+         */
+        private final String[] recent;
+        private final int[] recentIndex;
 
-        Slot(boolean always) { this.always = always; }
+        /** The writer whose numbering {@link #recent} gives. */
+        private final Out owner;
+
+        Slot(boolean always, Out owner) {
+            this.always = always;
+            this.owner = owner;
+            // Ids repeat too far apart for a small table (their relations come batches later).
+            this.recent = always ? null : new String[RECENT];
+            this.recentIndex = always ? null : new int[RECENT];
+        }
+
+        private static final int RECENT = 256;
+
+        /** Whether this slot is {@code out}'s (a codec caches its slot: it must not reuse another writer's). */
+        boolean of(Out out) { return owner == out; }
+
+        /** The number of {@code s} when it is among this field's recent values, else -1. */
+        int recent(String s) {
+            if (recent == null) return -1;
+            int h = s.hashCode();
+            int i = (h ^ (h >>> 16)) & (RECENT - 1);
+            String r = recent[i];
+            return r == s || s.equals(r) ? recentIndex[i] : -1;
+        }
+
+        void remember(String s, int index) {
+            if (recent == null) return;
+            int h = s.hashCode();
+            int i = (h ^ (h >>> 16)) & (RECENT - 1);
+            recent[i] = s;
+            recentIndex[i] = index;
+        }
 
         boolean sharing() { return always || seen < 4_096 || hits * 8 >= seen; }
 
@@ -51,7 +89,7 @@ final class SnapshotIo {
 
         Out(DataOutputStream out) { this.out = out; }
 
-        Slot slot(String name) { return slots.computeIfAbsent(name, k -> new Slot(Slot.isId(k))); }
+        Slot slot(String name) { return slots.computeIfAbsent(name, k -> new Slot(Slot.isId(k), this)); }
 
         void string(String s, Slot slot) throws IOException {
             if (s == null) {
@@ -60,14 +98,24 @@ final class SnapshotIo {
             }
             if (s.length() <= MAX_SHARED_LENGTH && slot.sharing()) {
                 slot.seen++;
-                Integer i = shared.get(s);
+                int r = slot.recent(s);
+                if (r >= 0) {
+                    slot.hits++;
+                    out.writeByte(SHARED);
+                    varLong(r);
+                    return;
+                }
+                int next = shared.size();
+                // One lookup whether it is new or not.
+                Integer i = shared.putIfAbsent(s, next);
                 if (i != null) {
                     slot.hits++;
+                    slot.remember(s, i);
                     out.writeByte(SHARED);
                     varLong(i);
                     return;
                 }
-                shared.put(s, shared.size());
+                slot.remember(s, next);
                 out.writeByte(NEW_SHARED);
             } else {
                 out.writeByte(LITERAL);

@@ -44,42 +44,59 @@ public final class Checkpoints implements Managed {
         this.intervalMillis = interval.toMillis();
     }
 
-    /** What one checkpoint did, for the log and the task's answer. */
-    public record Written(long batch, GraphSnapshot.Figures figures, int forgotten) {
+    /**
+     * What one checkpoint did, for the log and the task's answer: {@code heldMillis} of the write's
+     * time the graph was held still (batches arriving meanwhile wait that long to be evaluated).
+     */
+    public record Written(long batch, GraphSnapshot.Figures figures, long heldMillis, int forgotten) {
         String line(Path file) {
             return figures == null ? "graph snapshot " + file + " holds batch " + batch + " already"
                     : "graph snapshot " + file + " written at batch " + batch + " (" + figures.records() + " records, " + figures.events()
-                    + " events, " + figures.bytes() + " bytes) in " + figures.millis() + " ms; " + forgotten
-                    + " removed records up to it forgotten";
+                    + " events, " + figures.bytes() + " bytes) in " + figures.millis() + " ms, the graph held still for " + heldMillis
+                    + " ms of it; " + forgotten + " removed records up to it forgotten";
         }
     }
 
     /**
-     * Writes the snapshot now unless it holds the store's last batch already.
+     * Writes the snapshot now unless it holds the store's last batch already. The graph is held
+     * still only while it is encoded; the file is made durable and put in place after that.
      *
      * @throws TaskRefusal 503 while the service starts or stops (the graph is not the store's then)
      * @throws IOException the file could not be written (the previous one, if any, is left whole)
      */
     public Written writeNow() throws IOException {
         Written[] done = {null};
+        GraphSnapshot.Encoded[] encoded = {null};
         try {
-            boolean ran = pipeline.checkpoint(at -> {
+            boolean ran = pipeline.checkpointThen(at -> {
                 if (at.lastBatch() == writtenBatch && Files.isRegularFile(file)) {
-                    done[0] = new Written(at.lastBatch(), null, 0);
-                    return;
+                    done[0] = new Written(at.lastBatch(), null, 0, 0);
+                    return null;
                 }
+                long started = System.nanoTime();
                 try {
-                    GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt()));
-                    writtenBatch = at.lastBatch();
-                    lastMillis = f.millis();
-                    done[0] = new Written(at.lastBatch(), f, store.removed().prune(at.lastBatch()));
+                    encoded[0] = GraphSnapshot.encode(graph, file, new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt()));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
+                long held = (System.nanoTime() - started) / 1_000_000;
+                return () -> {
+                    try {
+                        GraphSnapshot.Figures f = encoded[0].commit();
+                        writtenBatch = at.lastBatch();
+                        lastMillis = f.millis();
+                        done[0] = new Written(at.lastBatch(), f, held, store.removed().prune(at.lastBatch()));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                };
             });
             if (!ran) throw TaskRefusal.unavailable("the service is starting or stopping: its graph is not the store's yet (health check 'startup')");
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } finally {
+            // An encoding never committed leaves no temporary file behind.
+            if (encoded[0] != null) encoded[0].close();
         }
         if (done[0].figures() != null) LOG.info("checkpoint: {}", done[0].line(file));
         return done[0];

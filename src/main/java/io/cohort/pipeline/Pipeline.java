@@ -196,6 +196,19 @@ public final class Pipeline {
      * Returns false, running nothing, while the graph loads or after {@link #close}.
      */
     public boolean checkpoint(java.util.function.Consumer<RecordStore.Position> write) {
+        return checkpointThen(at -> {
+            write.accept(at);
+            return null;
+        });
+    }
+
+    /**
+     * As {@link #checkpoint}, in two steps: {@code atRest} runs with the graph at rest and returns
+     * what to run once the graph runs again (e.g. making the written file durable: seconds the
+     * graph need not be held for), or null. That runs before {@link #close} can, so a stop's own
+     * snapshot is never overtaken by this one.
+     */
+    public boolean checkpointThen(java.util.function.Function<RecordStore.Position, Runnable> atRest) {
         checkpointing.lock();
         try {
             RecordStore.Position at;
@@ -204,11 +217,13 @@ public final class Pipeline {
                 at = store.position();
                 loading = true;
             }
+            Runnable then;
             try {
-                write.accept(at);
+                then = atRest.apply(at);
             } finally {
                 loaded();
             }
+            if (then != null) then.run();
             return true;
         } finally {
             checkpointing.unlock();

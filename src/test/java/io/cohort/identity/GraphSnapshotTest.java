@@ -129,6 +129,38 @@ class GraphSnapshotTest {
     }
 
     /**
+     * A checkpoint encodes the graph while it is held still, then makes the file durable and puts
+     * it in place while the graph changes again: what it puts in place is the graph as encoded,
+     * and an encoding never committed leaves neither the file nor a temporary file behind.
+     */
+    @Test
+    void anEncodedSnapshotIsTheGraphAsEncodedAndLeavesNothingUncommitted() throws Exception {
+        CompanyWorld world = new CompanyWorld(13, NOW, 12, 0.3);
+        ProfileGraph graph = new ProfileGraph();
+        long seq = load(graph, world.arrival(true));
+        Path whole = dir.resolve("whole.snapshot");
+        GraphSnapshot.write(graph, whole, stamp);
+
+        Path dropped = dir.resolve("dropped.snapshot");
+        try (GraphSnapshot.Encoded e = GraphSnapshot.encode(graph, dropped, stamp)) {
+            assertThat(dropped).doesNotExist();
+        }
+        Path file = dir.resolve("graph.snapshot");
+        try (GraphSnapshot.Encoded e = GraphSnapshot.encode(graph, file, stamp)) {
+            // The graph runs again before the commit.
+            for (RandomRecords.Batch b : world.mutations(30)) graph.apply(b.source(), parse(b), ++seq);
+            assertThat(file).doesNotExist();
+            e.commit();
+        }
+        assertThat(Files.readAllBytes(file)).as("the events section, encoded beside the records, lands where a write puts it")
+                .isEqualTo(Files.readAllBytes(whole));
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(f -> f.getFileName().toString())).as("no temporary file left")
+                    .containsExactlyInAnyOrder("whole.snapshot", "graph.snapshot");
+        }
+    }
+
+    /**
      * The full evaluation's order of everyone is written with the graph and read back as it was:
      * the first rule edit after a start does not work it out again (seconds at 1M people).
      */

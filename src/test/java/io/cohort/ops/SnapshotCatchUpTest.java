@@ -153,22 +153,33 @@ class SnapshotCatchUpTest {
             for (RandomRecords.Batch b : batches.subList(0, at)) s.send(b);
             String marker = UnifiedIds.personByEmail("during-" + seed + "@checkpoint.test");
             long[] written = {-1};
-            boolean ran = s.pipeline.checkpoint(position -> {
+            boolean ran = s.pipeline.checkpointThen(position -> {
                 Thread sender = new Thread(() -> {
                     for (RandomRecords.Batch b : batches.subList(at, during)) s.send(b);
                     s.send(batch("crm-1", "{\"type\":\"person\",\"id\":\"during\",\"email\":\"during-" + seed + "@checkpoint.test\"}"));
                 });
                 sender.start();
+                GraphSnapshot.Encoded encoded;
                 try {
                     sender.join(60_000);
                     assertThat(sender.isAlive()).as("seed %d: batches are acknowledged while the checkpoint writes", seed).isFalse();
                     assertThat(s.graph.person(marker)).as("a batch sent during the write is not in the graph being written").isEmpty();
-                    GraphSnapshot.write(s.graph, s.snapshot, new GraphSnapshot.Stamp(position.storeId(), position.lastBatch(),
+                    encoded = GraphSnapshot.encode(s.graph, s.snapshot, new GraphSnapshot.Stamp(position.storeId(), position.lastBatch(),
                             position.lastBatchAt()));
                 } catch (Exception e) {
                     throw new AssertionError(e);
                 }
-                written[0] = position.lastBatch();
+                // As Checkpoints does: the file is made durable once the graph runs again.
+                return () -> {
+                    assertThat(s.graph.person(marker)).as("batches held for the encoding are applied before the file is made durable")
+                            .isPresent();
+                    try (encoded) {
+                        encoded.commit();
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError(e);
+                    }
+                    written[0] = position.lastBatch();
+                };
             });
             assertThat(ran).isTrue();
             assertThat(written[0]).as("the snapshot is of the batch the checkpoint began at").isEqualTo(at);
