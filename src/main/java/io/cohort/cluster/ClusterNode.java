@@ -270,7 +270,7 @@ public final class ClusterNode implements Managed {
     }
 
     /**
-     * Writes the graph snapshot now, with the feed still for the write (appends go on in
+     * Writes the graph snapshot now, with the feed still while it is encoded (appends go on in
      * PostgreSQL and are applied after): a crash restarts from it and replays only later log
      * entries, which cluster.logRetention may otherwise have deleted. Returns what it did; empty
      * without a snapshot file (engine.snapshotFile) or before the node started.
@@ -278,9 +278,10 @@ public final class ClusterNode implements Managed {
     public java.util.Optional<String> checkpoint() {
         // Not once stopping: the stop writes its own snapshot of the stilled graph.
         if (snapshot == null || !started || stopped) return java.util.Optional.empty();
-        String[] line = {null};
-        feed.still(applied -> line[0] = snapshot.write(graph, applied));
-        return java.util.Optional.ofNullable(line[0]);
+        java.util.List<java.util.function.Supplier<String>> then = new java.util.ArrayList<>(1);
+        feed.still(applied -> then.add(snapshot.encode(graph, applied)));
+        // Made durable with the feed applying entries again: only the encoding needs the graph still.
+        return then.stream().findFirst().map(java.util.function.Supplier::get);
     }
 
     private void startCheckpoints() {

@@ -69,37 +69,68 @@ public final class ClusterSnapshot {
     }
 
     /** The stamp of the snapshot this process wrote last (a checkpoint's, or the stop's); null before. */
-    private volatile GraphSnapshot.Stamp written;
+    private GraphSnapshot.Stamp written;
 
     /**
      * Writes the graph, which holds the log up to entry {@code applied} and is not changed meanwhile
-     * (the feed is still: a stop, or {@link GraphFeed#still}); a failure only costs the next start
-     * time. Nothing is written when the file holds that entry already. Returns what it did, for the
-     * operator (the checkpoint task).
+     * (the feed is still: a stop); a failure only costs the next start time. Nothing is written
+     * when the file holds that entry already. Returns what it did, for the log.
      */
-    String write(ProfileGraph graph, long applied) {
+    String write(ProfileGraph graph, long applied) { return encode(graph, applied).get(); }
+
+    /**
+     * The part of a write that needs the graph still ({@link GraphFeed#still}): encodes it into a
+     * temporary file. The returned step makes that file durable and puts it in place once the graph
+     * follows the log again, unless a later snapshot (the stop's) was put in place meanwhile, and
+     * returns what it did, for the operator (the checkpoint task). Never throws: the write is
+     * atomic, and an older snapshot stays a correct (slower) start.
+     */
+    synchronized Supplier<String> encode(ProfileGraph graph, long applied) {
         try {
             long receivedAt = applied == 0 ? 0 : log.receivedAt(applied).orElseThrow(() -> new IllegalStateException(
                     "the ingest log no longer holds entry " + applied + " (cluster.logRetention)"));
             GraphSnapshot.Stamp stamp = new GraphSnapshot.Stamp(storeId.get(), applied, receivedAt);
-            String line;
             if (stamp.equals(written) && Files.isRegularFile(file)) {
-                line = "graph snapshot " + file + " kept: written at ingest log entry " + applied + " already";
-            } else if (readFrom != null && readFrom.stillHolds(file, stamp)) {
-                // The graph applied no log entry since the start read this file: it is this graph already.
-                line = "graph snapshot " + file + " kept: no ingest log entry applied since it was read at start";
-            } else {
-                GraphSnapshot.Figures f = GraphSnapshot.write(graph, file, stamp);
-                written = stamp;
-                line = "graph snapshot " + file + " written at ingest log entry " + applied + " (" + f.records() + " records, "
-                        + f.events() + " events, " + f.bytes() + " bytes) in " + f.millis() + " ms";
+                return done(logged("graph snapshot " + file + " kept: written at ingest log entry " + applied + " already"));
             }
-            LOG.info(line);
-            return line;
+            if (readFrom != null && readFrom.stillHolds(file, stamp)) {
+                // The graph applied no log entry since the start read this file: it is this graph already.
+                return done(logged("graph snapshot " + file + " kept: no ingest log entry applied since it was read at start"));
+            }
+            long started = System.nanoTime();
+            GraphSnapshot.Encoded encoded = GraphSnapshot.encode(graph, file, stamp);
+            long held = (System.nanoTime() - started) / 1_000_000;
+            return () -> commit(encoded, stamp, held);
         } catch (Exception | Error e) {
-            // The write is atomic: an older snapshot stays, and it is still a correct (slower) start.
-            LOG.warn("graph snapshot {} not written ({}); the next start replays more of the ingest log", file, e.toString());
-            return "graph snapshot " + file + " not written (" + e + "); the next start replays more of the ingest log";
+            return done(failed(e));
         }
+    }
+
+    private synchronized String commit(GraphSnapshot.Encoded encoded, GraphSnapshot.Stamp stamp, long held) {
+        try (encoded) {
+            if (written != null && written.store().equals(stamp.store()) && written.lastBatch() > stamp.lastBatch()) {
+                return logged("graph snapshot " + file + " not replaced: a snapshot of the later entry " + written.lastBatch()
+                        + " was written meanwhile");
+            }
+            GraphSnapshot.Figures f = encoded.commit();
+            written = stamp;
+            return logged("graph snapshot " + file + " written at ingest log entry " + stamp.lastBatch() + " (" + f.records()
+                    + " records, " + f.events() + " events, " + f.bytes() + " bytes) in " + f.millis() + " ms, the graph held still for "
+                    + held + " ms of it");
+        } catch (Exception | Error e) {
+            return failed(e);
+        }
+    }
+
+    private static Supplier<String> done(String line) { return () -> line; }
+
+    private static String logged(String line) {
+        LOG.info(line);
+        return line;
+    }
+
+    private String failed(Throwable e) {
+        LOG.warn("graph snapshot {} not written ({}); the next start replays more of the ingest log", file, e.toString());
+        return "graph snapshot " + file + " not written (" + e + "); the next start replays more of the ingest log";
     }
 }
