@@ -84,10 +84,17 @@ final class SnapshotIo {
 
     static final class Out {
         final DataOutputStream out;
-        private final Map<String, Integer> shared = new HashMap<>();
+        /** Every shared string's number: open addressing, no entry object or boxed number per string (millions of ids). */
+        private final org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap<String> shared;
         private final Map<String, Slot> slots = new HashMap<>();
 
-        Out(DataOutputStream out) { this.out = out; }
+        Out(DataOutputStream out) { this(out, 16); }
+
+        /** @param expectedShared how many distinct strings are expected to be shared (the map is sized for them) */
+        Out(DataOutputStream out, int expectedShared) {
+            this.out = out;
+            this.shared = new org.eclipse.collections.impl.map.mutable.primitive.ObjectIntHashMap<>(expectedShared);
+        }
 
         Slot slot(String name) { return slots.computeIfAbsent(name, k -> new Slot(Slot.isId(k), this)); }
 
@@ -106,9 +113,9 @@ final class SnapshotIo {
                     return;
                 }
                 int next = shared.size();
-                // One lookup whether it is new or not.
-                Integer i = shared.putIfAbsent(s, next);
-                if (i != null) {
+                // One lookup whether it is new or not: every number given before is below the next.
+                int i = shared.getIfAbsentPut(s, next);
+                if (i != next) {
                     slot.hits++;
                     slot.remember(s, i);
                     out.writeByte(SHARED);
@@ -147,36 +154,73 @@ final class SnapshotIo {
     static final class SectionOutput extends java.io.OutputStream {
         private final java.io.OutputStream out;
         private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        private long written;
+        /**
+         * Its own buffer, unsynchronized, checksummed a buffer at a time: a snapshot is written one
+         * byte or variable-length number at a time, and a buffered stream's lock and a checksum per
+         * byte were a quarter of a large checkpoint's time.
+         */
+        private final byte[] buf = new byte[1 << 16];
+        private int count;
+        /** Where in {@link #buf} the bytes not yet checksummed begin. */
+        private int unsummed;
+        private long flushed;
 
+        /** @param out unbuffered: this buffers */
         SectionOutput(java.io.OutputStream out) { this.out = out; }
 
         @Override public void write(int b) throws IOException {
-            out.write(b);
-            crc.update(b);
-            written++;
+            if (count == buf.length) drain();
+            buf[count++] = (byte) b;
         }
 
         @Override public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            crc.update(b, off, len);
-            written += len;
+            while (len > 0) {
+                if (count == buf.length) drain();
+                int n = Math.min(len, buf.length - count);
+                System.arraycopy(b, off, buf, count, n);
+                count += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private void sum() {
+            crc.update(buf, unsummed, count - unsummed);
+            unsummed = count;
+        }
+
+        private void drain() throws IOException {
+            sum();
+            out.write(buf, 0, count);
+            flushed += count;
+            count = 0;
+            unsummed = 0;
         }
 
         /** Bytes written so far: the offset in the file of what is written next. */
-        long position() { return written; }
+        long position() { return flushed + count; }
 
         /** Starts a section here: returns its offset in the file. */
         long section() {
+            sum();
             crc.reset();
-            return written;
+            return position();
         }
 
-        long crc() { return crc.getValue(); }
+        long crc() {
+            sum();
+            return crc.getValue();
+        }
 
-        @Override public void flush() throws IOException { out.flush(); }
+        @Override public void flush() throws IOException {
+            drain();
+            out.flush();
+        }
 
-        @Override public void close() throws IOException { out.close(); }
+        @Override public void close() throws IOException {
+            flush();
+            out.close();
+        }
     }
 
     /**

@@ -129,6 +129,28 @@ class GraphSnapshotTest {
     }
 
     /**
+     * Records are written in the order of arrival, those of one batch in the order the index lists
+     * them, exactly as a stable sort by batch puts them; batch numbers too large to pack beside a
+     * position are sorted the slow way, to the same order.
+     */
+    @Test
+    void recordsAreOrderedByArrivalAsAStableSortWould() {
+        java.util.Random rnd = new java.util.Random(3);
+        for (long[] range : new long[][] {{1, 40}, {0, 3}, {1L << 50, (1L << 50) + 7}, {-5, 5}}) {
+            List<Stamped<String>> all = new ArrayList<>();
+            for (int i = 0; i < 5_000; i++) all.add(new Stamped<>("s", "r" + i, range[0] + (long) (rnd.nextDouble() * (range[1] - range[0]))));
+            List<Stamped<String>> stable = new ArrayList<>(all);
+            stable.sort(java.util.Comparator.comparingLong(Stamped::seq));
+            int[] order = GraphSnapshot.arrivalOrder(all);
+            List<Stamped<String>> got = new ArrayList<>();
+            for (int i : order) got.add(all.get(i));
+            assertThat(got).as("batches %d..%d", range[0], range[1]).containsExactlyElementsOf(stable);
+        }
+        assertThat(GraphSnapshot.arrivalOrder(List.of())).isEmpty();
+        assertThat(GraphSnapshot.arrivalOrder(List.of(new Stamped<>("s", "r", 9)))).containsExactly(0);
+    }
+
+    /**
      * A checkpoint encodes the graph while it is held still, then makes the file durable and puts
      * it in place while the graph changes again: what it puts in place is the graph as encoded,
      * and an encoding never committed leaves neither the file nor a temporary file behind.
