@@ -72,7 +72,7 @@ public final class GraphSnapshot {
     /**
      * A snapshot file as found on disk: its stamp, size and modification time. A stop compares the
      * one its start read with the file and the store as they are then: when nothing changed, the
-     * file is kept instead of written again (12 s at 1M profiles for an identical file).
+     * file is kept instead of written again (13–19 s at 1M profiles for an identical file).
      */
     public record OnDisk(Stamp stamp, long size, java.nio.file.attribute.FileTime modified, int format) {
         /** The file's current state, empty when it is missing or not a snapshot this version reads. */
