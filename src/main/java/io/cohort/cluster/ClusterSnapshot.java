@@ -38,6 +38,11 @@ public final class ClusterSnapshot {
      * returns the log entry the graph now holds up to, or 0 when it was not read.
      */
     long read(ProfileGraph graph, long eventHorizonMillis) {
+        GraphSnapshot.Leftovers left = GraphSnapshot.removeLeftovers(file);
+        if (left.files() > 0) {
+            LOG.info("{} temporary files ({} bytes) that a write of {} left when the process stopped during it deleted",
+                    left.files(), left.bytes(), file);
+        }
         Optional<GraphSnapshot.OnDisk> onDisk = GraphSnapshot.OnDisk.of(file);
         Optional<GraphSnapshot.Stamp> stamp = onDisk.map(GraphSnapshot.OnDisk::stamp);
         if (stamp.isEmpty()) {

@@ -101,6 +101,43 @@ public final class GraphSnapshot {
         }
     }
 
+    /** What {@link #removeLeftovers} deleted. */
+    public record Leftovers(int files, long bytes) {}
+
+    /**
+     * Deletes what writes of {@code file} left behind when the process died during one (a kill or
+     * an out-of-memory error during a checkpoint): the temporary files beside it that start with
+     * its name and end in ".tmp". A large graph's are hundreds of MB each, and a process that keeps
+     * dying would otherwise fill the disk. Call at start, before anything writes the file; a file
+     * that cannot be deleted is left (logged by the caller through the count).
+     */
+    public static Leftovers removeLeftovers(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        String name = file.getFileName().toString();
+        int files = 0;
+        long bytes = 0;
+        try (var found = Files.newDirectoryStream(dir, f -> {
+            String n = f.getFileName().toString();
+            return n.length() > name.length() && n.startsWith(name) && n.endsWith(".tmp")
+                    && Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        })) {
+            for (Path f : found) {
+                try {
+                    long size = Files.size(f);
+                    if (Files.deleteIfExists(f)) {
+                        files++;
+                        bytes += size;
+                    }
+                } catch (IOException e) {
+                    // Left for the next start; the write that needs the space fails loudly.
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+            // No directory yet (a first start), or not listable: nothing this process left.
+        }
+        return new Leftovers(files, bytes);
+    }
+
     /** Figures of a write or a read, for the log. */
     public record Figures(long records, long events, long bytes, long millis) {}
 

@@ -156,6 +156,11 @@ public final class Startup implements Managed {
      */
     private SnapshotStart.Outcome fromSnapshot(RecordStore.Position at) {
         if (snapshot.isEmpty()) return SnapshotStart.Outcome.fromStore(at.lastBatch());
+        GraphSnapshot.Leftovers left = GraphSnapshot.removeLeftovers(snapshot.get());
+        if (left.files() > 0) {
+            LOG.info("start-up: {} temporary files ({} bytes) that a write of {} left when the process stopped during it deleted",
+                    left.files(), left.bytes(), snapshot.get());
+        }
         SnapshotStart.Outcome o = new SnapshotStart(store, pipeline, graph)
                 .read(snapshot.get(), at, clock.instant().minus(eventRetention), n -> loaded = n);
         if (o.graphRead()) {

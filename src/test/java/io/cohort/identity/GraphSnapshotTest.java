@@ -129,6 +129,44 @@ class GraphSnapshotTest {
     }
 
     /**
+     * A start deletes the temporary files a write of its snapshot left when the process died during
+     * it, and nothing else: not the snapshot, not another file's leftovers, not a directory.
+     */
+    @Test
+    void aStartDeletesWhatAWriteLeftAndNothingElse() throws Exception {
+        CompanyWorld world = new CompanyWorld(17, NOW, 6, 0.3);
+        ProfileGraph graph = new ProfileGraph();
+        load(graph, world.arrival(true));
+        Path file = dir.resolve("graph.snapshot");
+        GraphSnapshot.write(graph, file, stamp);
+        // What a kill during a checkpoint leaves: an encoding that was never committed.
+        GraphSnapshot.Encoded killed = GraphSnapshot.encode(graph, file, stamp);
+        Files.writeString(dir.resolve("graph.snapshot12345.events.tmp"), "events");
+        Files.writeString(dir.resolve("graph.snapshot.memberships.tmp"), "copy");
+        Files.writeString(dir.resolve("other.snapshot77.tmp"), "not ours");
+        Files.writeString(dir.resolve("graph.snapshot.keep"), "not a temporary file");
+        Files.createDirectory(dir.resolve("graph.snapshot.dir.tmp"));
+        long expected = 0;
+        try (var names = Files.list(dir)) {
+            for (Path f : names.filter(f -> f.getFileName().toString().matches("graph\\.snapshot.+\\.tmp") && Files.isRegularFile(f)).toList()) {
+                expected += Files.size(f);
+            }
+        }
+
+        GraphSnapshot.Leftovers left = GraphSnapshot.removeLeftovers(file);
+
+        assertThat(left.files()).isEqualTo(3);
+        assertThat(left.bytes()).isEqualTo(expected).isGreaterThan(1_000);
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(
+                    "graph.snapshot", "other.snapshot77.tmp", "graph.snapshot.keep", "graph.snapshot.dir.tmp");
+        }
+        assertThat(GraphSnapshot.stamp(file)).contains(stamp);
+        killed.close(); // nothing left to delete
+        assertThat(GraphSnapshot.removeLeftovers(dir.resolve("absent/graph.snapshot")).files()).isZero();
+    }
+
+    /**
      * Records are written in the order of arrival, those of one batch in the order the index lists
      * them, exactly as a stable sort by batch puts them; batch numbers too large to pack beside a
      * position are sorted the slow way, to the same order.
