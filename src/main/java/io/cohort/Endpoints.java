@@ -188,6 +188,7 @@ final class Endpoints {
         s.startup().checkpoints().ifPresent(c -> {
             env.metrics().register("cohort.snapshot.batch", (Gauge<Long>) c::writtenBatch);
             env.metrics().register("cohort.snapshot.lastWriteMillis", (Gauge<Long>) c::lastMillis);
+            env.metrics().register("cohort.snapshot.lastHeldMillis", (Gauge<Long>) c::lastHeldMillis);
         });
         ruleGauges(env, s.rules());
         PrometheusExposition.install(env, PrometheusExposition.registry(env.metrics(), () -> {

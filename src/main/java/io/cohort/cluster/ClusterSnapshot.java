@@ -102,10 +102,8 @@ public final class ClusterSnapshot {
                 // The graph applied no log entry since the start read this file: it is this graph already.
                 return done(logged("graph snapshot " + file + " kept: no ingest log entry applied since it was read at start"));
             }
-            long started = System.nanoTime();
             GraphSnapshot.Encoded encoded = GraphSnapshot.encode(graph, file, stamp);
-            long held = (System.nanoTime() - started) / 1_000_000;
-            return () -> commit(encoded, stamp, held);
+            return () -> commit(encoded, stamp, encoded.encodedMillis());
         } catch (Exception | Error e) {
             return done(failed(e));
         }

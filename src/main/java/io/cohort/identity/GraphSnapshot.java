@@ -159,6 +159,7 @@ public final class GraphSnapshot {
         private final long records;
         private final long events;
         private final long started;
+        private final long encodedMillis;
         private boolean committed;
 
         private Encoded(Path tmp, Path file, long records, long events, long started) {
@@ -167,7 +168,11 @@ public final class GraphSnapshot {
             this.records = records;
             this.events = events;
             this.started = started;
+            this.encodedMillis = (System.nanoTime() - started) / 1_000_000;
         }
+
+        /** How long the encoding took: the time its caller held the graph still (at most the commit's figure, which counts from the same start). */
+        public long encodedMillis() { return encodedMillis; }
 
         /** Flushes the file to disk and moves it in place of the previous snapshot, atomically. */
         public Figures commit() throws IOException {

@@ -34,6 +34,7 @@ public final class Checkpoints implements Managed {
     private final long intervalMillis;
     private volatile long writtenBatch = -1;
     private volatile long lastMillis = -1;
+    private volatile long lastHeldMillis = -1;
     private ScheduledExecutorService timer;
 
     public Checkpoints(Pipeline pipeline, RecordStore store, ProfileGraph graph, Path file, Duration interval) {
@@ -73,18 +74,18 @@ public final class Checkpoints implements Managed {
                     done[0] = new Written(at.lastBatch(), null, 0, 0);
                     return null;
                 }
-                long started = System.nanoTime();
                 try {
                     encoded[0] = GraphSnapshot.encode(graph, file, new GraphSnapshot.Stamp(at.storeId(), at.lastBatch(), at.lastBatchAt()));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                long held = (System.nanoTime() - started) / 1_000_000;
+                long held = encoded[0].encodedMillis();
                 return () -> {
                     try {
                         GraphSnapshot.Figures f = encoded[0].commit();
                         writtenBatch = at.lastBatch();
                         lastMillis = f.millis();
+                        lastHeldMillis = held;
                         done[0] = new Written(at.lastBatch(), f, held, store.removed().prune(at.lastBatch()));
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
@@ -110,6 +111,9 @@ public final class Checkpoints implements Managed {
 
     /** How long the newest snapshot this process wrote took (millis); -1 before its first. */
     public long lastMillis() { return lastMillis; }
+
+    /** How long the newest snapshot this process wrote held the graph still (millis): what batches arriving then waited; -1 before its first. */
+    public long lastHeldMillis() { return lastHeldMillis; }
 
     public Path file() { return file; }
 

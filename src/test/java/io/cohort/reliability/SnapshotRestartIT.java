@@ -106,6 +106,14 @@ class SnapshotRestartIT {
             var batch = java.util.regex.Pattern.compile("written at batch (\\d+) ").matcher(checkpoint.body());
             assertThat(batch.find()).as(checkpoint.body()).isTrue();
             String checkpointed = batch.group(1);
+            // What the write held the graph for, beside its whole time: the wait of batches arriving meanwhile.
+            var held = java.util.regex.Pattern.compile(" in (\\d+) ms, the graph held still for (\\d+) ms of it").matcher(checkpoint.body());
+            assertThat(held.find()).as(checkpoint.body()).isTrue();
+            assertThat(Long.parseLong(held.group(2))).isBetween(0L, Long.parseLong(held.group(1)));
+            com.fasterxml.jackson.databind.JsonNode gauges = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(service.adminGet("/metrics").body()).path("gauges");
+            assertThat(gauges.path("cohort.snapshot.lastHeldMillis").path("value").asLong(-2)).isEqualTo(Long.parseLong(held.group(2)));
+            assertThat(gauges.path("cohort.snapshot.lastWriteMillis").path("value").asLong(-2)).isEqualTo(Long.parseLong(held.group(1)));
             for (RandomRecords.Batch b : mutations.subList(half, mutations.size())) send(service, b);
             for (ObjectNode e : world.exports().get("marketo-1").stream().filter(n -> n.path("type").asText().equals("event")).limit(3).toList()) {
                 send(service, new RandomRecords.Batch("marketo-1", List.of(e.deepCopy().put("deleted", true))));
