@@ -242,7 +242,11 @@ public final class GraphSnapshot {
                         // Appended in the kernel, without passing through here; the trailer follows it.
                         data.flush();
                         try (FileChannel in = FileChannel.open(eventsTmp, StandardOpenOption.READ)) {
-                            for (long pos = 0; pos < written.bytes(); ) pos += ch.transferFrom(in.position(pos), at[1] + pos, written.bytes() - pos);
+                            for (long pos = 0; pos < written.bytes(); ) {
+                                long n = ch.transferFrom(in.position(pos), at[1] + pos, written.bytes() - pos);
+                                if (n <= 0) throw new IOException("the events section's file ended at " + pos + " of " + written.bytes() + " bytes");
+                                pos += n;
+                            }
                         }
                         ch.position(at[1] + written.bytes());
                     } catch (IOException e) {

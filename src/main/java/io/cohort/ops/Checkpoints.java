@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Graph snapshots while the service runs (engine.checkpointInterval, and the checkpoint admin
  * task), not only at a clean stop: a crash restart reads the newest one and catches up on the
  * batches since ({@link SnapshotStart}), instead of loading the whole store because the process
- * never stopped cleanly. Ingestion goes on meanwhile ({@link Pipeline#checkpoint}); the removed
+ * never stopped cleanly. Ingestion goes on meanwhile ({@link Pipeline#checkpointThen}); the removed
  * records up to the snapshot's batch are forgotten after it, as at a clean stop (no later start
  * can read an older snapshot).
  */

@@ -189,24 +189,14 @@ public final class Pipeline {
     private final java.util.concurrent.locks.ReentrantLock checkpointing = new java.util.concurrent.locks.ReentrantLock();
 
     /**
-     * Runs {@code write} with the graph at rest at the store's position, which it is given (a
+     * Runs {@code atRest} with the graph at rest at the store's position, which it is given (a
      * periodic graph snapshot: a crash restart then catches up from there instead of loading the
      * whole store). Ingestion is not held: batches accepted meanwhile are stored and acknowledged as
-     * usual, and applied and evaluated, in order, when {@code write} returns, as during a start.
-     * Returns false, running nothing, while the graph loads or after {@link #close}.
-     */
-    public boolean checkpoint(java.util.function.Consumer<RecordStore.Position> write) {
-        return checkpointThen(at -> {
-            write.accept(at);
-            return null;
-        });
-    }
-
-    /**
-     * As {@link #checkpoint}, in two steps: {@code atRest} runs with the graph at rest and returns
-     * what to run once the graph runs again (e.g. making the written file durable: seconds the
-     * graph need not be held for), or null. That runs before {@link #close} can, so a stop's own
-     * snapshot is never overtaken by this one.
+     * usual, and applied and evaluated, in order, when {@code atRest} returns, as during a start.
+     * What it returns (or null) runs once the graph runs again (e.g. making the written file
+     * durable: seconds the graph need not be held for), and before {@link #close} can, so a stop's
+     * own snapshot is never overtaken by this one. Returns false, running nothing, while the graph
+     * loads or after {@link #close}.
      */
     public boolean checkpointThen(java.util.function.Function<RecordStore.Position, Runnable> atRest) {
         checkpointing.lock();

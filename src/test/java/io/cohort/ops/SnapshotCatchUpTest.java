@@ -132,7 +132,7 @@ class SnapshotCatchUpTest {
     }
 
     /**
-     * A checkpoint while batches keep arriving (Pipeline.checkpoint, behind engine.checkpointInterval
+     * A checkpoint while batches keep arriving (Pipeline.checkpointThen, behind engine.checkpointInterval
      * and the checkpoint task): batches sent by another thread during the write are acknowledged
      * without waiting for it, stay out of the graph being written and are in it once the write
      * ends; after more batches, a start after a crash catches up from that snapshot to the graph of
