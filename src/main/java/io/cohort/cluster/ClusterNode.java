@@ -278,10 +278,10 @@ public final class ClusterNode implements Managed {
     public java.util.Optional<String> checkpoint() {
         // Not once stopping: the stop writes its own snapshot of the stilled graph.
         if (snapshot == null || !started || stopped) return java.util.Optional.empty();
-        java.util.List<java.util.function.Supplier<String>> then = new java.util.ArrayList<>(1);
-        feed.still(applied -> then.add(snapshot.encode(graph, applied)));
+        var commit = new java.util.concurrent.atomic.AtomicReference<java.util.function.Supplier<String>>();
+        feed.still(applied -> commit.set(snapshot.encode(graph, applied)));
         // Made durable with the feed applying entries again: only the encoding needs the graph still.
-        return then.stream().findFirst().map(java.util.function.Supplier::get);
+        return java.util.Optional.ofNullable(commit.get()).map(java.util.function.Supplier::get);
     }
 
     private void startCheckpoints() {
